@@ -1,0 +1,356 @@
+/* http_server.c - libmicrohttpd glue; see http_server.h. */
+#include "common/http_server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_server_config config;
+    char *certificate_pem;
+    char *key_pem;
+};
+
+/* Per-request state, kept by MHD between calls of the access handler. */
+typedef struct {
+    strbuf body;
+    bool too_large;
+} request_state;
+
+static char *read_file(const char *path, strbuf *error)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        strbuf_printf(error, "cannot open \"%s\"", path);
+        return NULL;
+    }
+    strbuf contents = STRBUF_INIT;
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+        strbuf_append(&contents, chunk, got);
+    int failed = ferror(file);
+    fclose(file);
+    if (failed || strbuf_status(&contents) != CV_OK) {
+        strbuf_printf(error, "cannot read \"%s\"", path);
+        strbuf_free(&contents);
+        return NULL;
+    }
+    return strbuf_detach(&contents);
+}
+
+/* Splits "ADDR:PORT" / "[ADDR]:PORT" and resolves it numerically. */
+static cv_result parse_listen(const char *listen, struct sockaddr_storage *address,
+                              socklen_t *length, strbuf *error)
+{
+    char host[256];
+    const char *port;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof host)
+            goto bad;
+        memcpy(host, listen + 1, (size_t)(close - listen - 1));
+        host[close - listen - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(listen, ':');
+        if (!colon || (size_t)(colon - listen) >= sizeof host)
+            goto bad;
+        memcpy(host, listen, (size_t)(colon - listen));
+        host[colon - listen] = '\0';
+        port = colon + 1;
+    }
+    if (!*port)
+        goto bad;
+    struct addrinfo hints = {0}, *found = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+    if (getaddrinfo(host[0] ? host : NULL, port, &hints, &found) != 0 || !found)
+        goto bad;
+    memcpy(address, found->ai_addr, found->ai_addrlen);
+    *length = found->ai_addrlen;
+    freeaddrinfo(found);
+    return CV_OK;
+bad:
+    strbuf_printf(error, "--listen: expected ADDR:PORT, got \"%s\"", listen);
+    return CV_ERR_INVALID;
+}
+
+static void free_response(http_response *response)
+{
+    strbuf_free(&response->body);
+    for (size_t i = 0; i < response->header_count; i++)
+        free(response->header_values[i]);
+    response->header_count = 0;
+}
+
+cv_result http_response_add_header(http_response *response, const char *name, const char *value)
+{
+    if (response->header_count == HTTP_MAX_HEADERS)
+        return CV_ERR_TOO_LARGE;
+    char *copy = strdup(value);
+    if (!copy)
+        return CV_ERR_NO_MEMORY;
+    response->header_names[response->header_count] = name;
+    response->header_values[response->header_count] = copy;
+    response->header_count++;
+    return CV_OK;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
+{
+    size_t length = response->body.length;
+    char *data = strbuf_detach(&response->body);
+    struct MHD_Response *reply =
+        data ? MHD_create_response_from_buffer(length, data, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!reply) {
+        free(data);
+        return MHD_NO;
+    }
+    if (response->content_type && length > 0)
+        MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE, response->content_type);
+    for (size_t i = 0; i < response->header_count; i++)
+        MHD_add_response_header(reply, response->header_names[i], response->header_values[i]);
+    enum MHD_Result queued = MHD_queue_response(connection, (unsigned)response->status, reply);
+    MHD_destroy_response(reply);
+    return queued;
+}
+
+static void client_address_text(struct MHD_Connection *connection, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, size, "unknown");
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, out, (socklen_t)size);
+    else if (address->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, out,
+                  (socklen_t)size);
+}
+
+/* Checks Basic credentials; fills *user (to be freed with MHD_free). */
+static bool authenticate(http_server *server, struct MHD_Connection *connection, char **user)
+{
+    char *password = NULL;
+    *user = MHD_basic_auth_get_username_password(connection, &password);
+    bool accepted = *user && password && server->config.authenticate(server->config.context,
+                                                                      *user, password);
+    if (password) {
+        /* Do not leave the password lying in freed memory. */
+        explicit_bzero(password, strlen(password));
+        MHD_free(password);
+    }
+    return accepted;
+}
+
+static enum MHD_Result access_handler(void *closure, struct MHD_Connection *connection,
+                                      const char *url, const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **connection_state)
+{
+    (void)version;
+    http_server *server = closure;
+    request_state *state = *connection_state;
+    if (!state) {
+        state = calloc(1, sizeof *state);
+        if (!state)
+            return MHD_NO;
+        *connection_state = state;
+        /* Refuse a declared oversized body before reading it. */
+        const char *declared =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (declared && strtoull(declared, NULL, 10) > server->config.max_body_size)
+            state->too_large = true;
+        else
+            return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!state->too_large) {
+            if (state->body.length + *upload_data_size > server->config.max_body_size)
+                state->too_large = true;
+            else if (strbuf_append(&state->body, upload_data, *upload_data_size) != CV_OK)
+                return MHD_NO;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    char client[INET6_ADDRSTRLEN + 1];
+    client_address_text(connection, client, sizeof client);
+    http_request request = {
+        .method = method,
+        .path = url,
+        .client_address = client,
+        .body = strbuf_str(&state->body),
+        .body_length = state->body.length,
+        .content_type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_CONTENT_TYPE),
+        .connection = connection,
+    };
+    http_response response = {.status = 200};
+    strbuf_init(&response.body);
+
+    char *user = NULL;
+    if (!authenticate(server, connection, &user)) {
+        response.status = 401;
+        char challenge[160];
+        snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", server->config.realm);
+        http_response_add_header(&response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    } else if (state->too_large) {
+        request.user = user;
+        response.status = 413;
+    } else {
+        request.user = user;
+        server->config.handle(server->config.context, &request, &response);
+    }
+    if (strbuf_status(&response.body) != CV_OK) {
+        strbuf_reset(&response.body);
+        response.status = 500;
+    }
+    if (server->config.observe)
+        server->config.observe(server->config.context, &request, &response);
+    enum MHD_Result queued = send_response(connection, &response);
+    free_response(&response);
+    if (user)
+        MHD_free(user);
+    return queued;
+}
+
+static void request_completed(void *closure, struct MHD_Connection *connection,
+                              void **connection_state, enum MHD_RequestTerminationCode code)
+{
+    (void)closure;
+    (void)connection;
+    (void)code;
+    request_state *state = *connection_state;
+    if (state) {
+        strbuf_free(&state->body);
+        free(state);
+        *connection_state = NULL;
+    }
+}
+
+static void log_from_library(void *closure, const char *format, va_list arguments)
+{
+    (void)closure;
+    char line[512];
+    vsnprintf(line, sizeof line, format, arguments);
+    size_t length = strlen(line);
+    while (length && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+        line[--length] = '\0';
+    log_debug("http: %s", line);
+}
+
+cv_result http_server_start(const http_server_config *config, http_server **out, strbuf *error)
+{
+    *out = NULL;
+    struct sockaddr_storage address;
+    socklen_t address_length;
+    cv_result result = parse_listen(config->listen, &address, &address_length, error);
+    if (result != CV_OK)
+        return result;
+    http_server *server = calloc(1, sizeof *server);
+    if (!server)
+        return CV_ERR_NO_MEMORY;
+    server->config = *config;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    if (address.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (config->tls_certificate_file) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            strbuf_printf(error, "this libmicrohttpd was built without TLS");
+            free(server);
+            return CV_ERR_INVALID;
+        }
+        server->certificate_pem = read_file(config->tls_certificate_file, error);
+        server->key_pem = server->certificate_pem ? read_file(config->tls_key_file, error) : NULL;
+        if (!server->key_pem) {
+            free(server->certificate_pem);
+            free(server);
+            return CV_ERR_IO;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    unsigned threads = config->thread_count;
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 2;
+    }
+    unsigned max_connections = config->max_connections ? config->max_connections : 1000;
+    struct MHD_OptionItem tls_options[] = {
+        {server->certificate_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+         server->certificate_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, server->key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    server->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, &address,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_NOTIFY_COMPLETED,
+        request_completed, server, MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
+    (void)address_length;
+    if (!server->daemon) {
+        strbuf_printf(error, "cannot listen on %s (address in use or not permitted)",
+                      config->listen);
+        free(server->certificate_pem);
+        free(server->key_pem);
+        free(server);
+        return CV_ERR_IO;
+    }
+    *out = server;
+    return CV_OK;
+}
+
+void http_server_stop(http_server *server)
+{
+    if (!server)
+        return;
+    MHD_stop_daemon(server->daemon);
+    free(server->certificate_pem);
+    free(server->key_pem);
+    free(server);
+}
+
+const char *http_request_query(const http_request *request, const char *name)
+{
+    return MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct {
+    int (*visit)(void *context, const char *name, const char *value);
+    void *context;
+    int stopped_with;
+} query_walk;
+
+static enum MHD_Result visit_query(void *closure, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    query_walk *walk = closure;
+    walk->stopped_with = walk->visit(walk->context, key, value ? value : "");
+    return walk->stopped_with ? MHD_NO : MHD_YES;
+}
+
+int http_request_each_query(const http_request *request,
+                            int (*visit)(void *context, const char *name, const char *value),
+                            void *context)
+{
+    query_walk walk = {visit, context, 0};
+    MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND, visit_query, &walk);
+    return walk.stopped_with;
+}

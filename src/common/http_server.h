@@ -1,0 +1,79 @@
+/*
+ * http_server.h - the HTTP/HTTPS server both daemons use, over libmicrohttpd.
+ *
+ * Owns: listening (ADDR:PORT, IPv4 or [IPv6]), TLS from PEM files, a pool of
+ * worker threads, collecting request bodies up to a limit (413 beyond it),
+ * HTTP Basic authentication on every request (401 with the configured
+ * realm), keep-alive, and an `observe` hook that sees every finished
+ * exchange (the API trace uses it). Does not own: routing or body formats;
+ * the `handle` callback does that.
+ */
+#ifndef CONVENE_HTTP_SERVER_H
+#define CONVENE_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/result.h"
+#include "common/strbuf.h"
+
+struct MHD_Connection;
+
+typedef struct {
+    const char *method;         /* "GET", "POST", ... */
+    const char *path;           /* the URL path, percent-decoded, no query */
+    const char *client_address; /* numeric address of the peer */
+    const char *user;           /* authenticated user name */
+    const char *body;           /* NUL-terminated; "" when there is none */
+    size_t body_length;
+    const char *content_type; /* NULL when absent */
+    struct MHD_Connection *connection;
+} http_request;
+
+#define HTTP_MAX_HEADERS 4
+
+typedef struct {
+    int status;
+    const char *content_type; /* static string; NULL for no body */
+    strbuf body;
+    const char *header_names[HTTP_MAX_HEADERS]; /* static strings */
+    char *header_values[HTTP_MAX_HEADERS];      /* owned, freed by the server */
+    size_t header_count;
+} http_response;
+
+typedef void (*http_handler)(void *context, const http_request *request, http_response *response);
+typedef bool (*http_authenticator)(void *context, const char *user, const char *password);
+typedef void (*http_observer)(void *context, const http_request *request,
+                              const http_response *response);
+
+typedef struct {
+    const char *listen;    /* "ADDR:PORT" */
+    const char *tls_certificate_file; /* both NULL for plain HTTP */
+    const char *tls_key_file;
+    const char *realm;     /* Basic realm for 401 answers */
+    size_t max_body_size;  /* larger bodies get 413 */
+    unsigned thread_count; /* worker threads; 0 means one per core */
+    unsigned max_connections;
+    http_authenticator authenticate;
+    http_handler handle;
+    http_observer observe; /* optional */
+    void *context;
+} http_server_config;
+
+typedef struct http_server http_server;
+
+cv_result http_server_start(const http_server_config *config, http_server **out, strbuf *error);
+/* Stops accepting, finishes requests in progress, frees the server. */
+void http_server_stop(http_server *server);
+
+/* A query-string argument (decoded) or NULL. */
+const char *http_request_query(const http_request *request, const char *name);
+/* Calls `visit` for every query argument; stops at the first non-zero
+ * return and passes it back. */
+int http_request_each_query(const http_request *request,
+                            int (*visit)(void *context, const char *name, const char *value),
+                            void *context);
+/* Adds a response header; the value is copied. */
+cv_result http_response_add_header(http_response *response, const char *name, const char *value);
+
+#endif

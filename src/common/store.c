@@ -1,0 +1,188 @@
+/* store.c - SQLite helpers; see store.h. */
+#include "common/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/log.h"
+
+cv_result store_result(int sqlite_code)
+{
+    switch (sqlite_code & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return CV_OK;
+    case SQLITE_CONSTRAINT:
+        return CV_ERR_CONFLICT;
+    case SQLITE_NOMEM:
+        return CV_ERR_NO_MEMORY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return CV_ERR_BUSY;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return CV_ERR_IO;
+    default:
+        return CV_ERR_STORE;
+    }
+}
+
+cv_result store_exec(sqlite3 *database, const char *sql)
+{
+    char *message = NULL;
+    int code = sqlite3_exec(database, sql, NULL, NULL, &message);
+    if (code != SQLITE_OK) {
+        log_error("database: %s", message ? message : sqlite3_errstr(code));
+        sqlite3_free(message);
+    }
+    return store_result(code);
+}
+
+cv_result store_open(const char *path, sqlite3 **out)
+{
+    sqlite3 *database = NULL;
+    int code = sqlite3_open_v2(path, &database,
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                               NULL);
+    if (code != SQLITE_OK) {
+        log_error("database %s: %s", path, database ? sqlite3_errmsg(database) : "cannot open");
+        sqlite3_close(database);
+        return store_result(code);
+    }
+    sqlite3_busy_timeout(database, 10000);
+    cv_result result = store_exec(database, "PRAGMA journal_mode=WAL;"
+                                            "PRAGMA synchronous=FULL;"
+                                            "PRAGMA foreign_keys=ON;");
+    if (result != CV_OK) {
+        sqlite3_close(database);
+        return result;
+    }
+    *out = database;
+    return CV_OK;
+}
+
+void store_close(sqlite3 *database)
+{
+    sqlite3_close(database);
+}
+
+cv_result store_begin(sqlite3 *database)
+{
+    return store_exec(database, "BEGIN IMMEDIATE");
+}
+
+cv_result store_commit(sqlite3 *database)
+{
+    return store_exec(database, "COMMIT");
+}
+
+void store_rollback(sqlite3 *database)
+{
+    if (!sqlite3_get_autocommit(database))
+        sqlite3_exec(database, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static cv_result schema_version(sqlite3 *database, int *version)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, "PRAGMA user_version", -1, &statement, NULL);
+    if (code == SQLITE_OK && sqlite3_step(statement) == SQLITE_ROW)
+        *version = sqlite3_column_int(statement, 0);
+    else
+        code = SQLITE_ERROR;
+    sqlite3_finalize(statement);
+    return store_result(code);
+}
+
+cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t count)
+{
+    /* The write lock makes two processes starting on one file migrate once. */
+    cv_result result = store_begin(database);
+    if (result != CV_OK)
+        return result;
+    int version = 0;
+    result = schema_version(database, &version);
+    if (result == CV_OK && (size_t)version > count) {
+        log_error("database schema version %d is newer than this program (%zu)", version, count);
+        result = CV_ERR_INVALID;
+    }
+    for (size_t step = (size_t)version; result == CV_OK && step < count; step++) {
+        result = store_exec(database, migrations[step]);
+        if (result == CV_OK) {
+            char pragma[48];
+            snprintf(pragma, sizeof pragma, "PRAGMA user_version=%zu", step + 1);
+            result = store_exec(database, pragma);
+        }
+    }
+    if (result == CV_OK)
+        return store_commit(database);
+    store_rollback(database);
+    return result;
+}
+
+cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
+{
+    pool->connections = calloc(size, sizeof *pool->connections);
+    pool->available = calloc(size, sizeof *pool->available);
+    pool->size = size;
+    if (!pool->connections || !pool->available) {
+        free(pool->connections);
+        free(pool->available);
+        return CV_ERR_NO_MEMORY;
+    }
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->returned, NULL);
+    for (size_t i = 0; i < size; i++) {
+        cv_result result = store_open(path, &pool->connections[i]);
+        if (result != CV_OK) {
+            pool->size = i;
+            store_pool_close(pool);
+            return result;
+        }
+        pool->available[i] = 1;
+    }
+    return CV_OK;
+}
+
+void store_pool_close(store_pool *pool)
+{
+    for (size_t i = 0; i < pool->size; i++)
+        store_close(pool->connections[i]);
+    free(pool->connections);
+    free(pool->available);
+    pool->connections = NULL;
+    pool->available = NULL;
+    pool->size = 0;
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->returned);
+}
+
+sqlite3 *store_pool_acquire(store_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        for (size_t i = 0; i < pool->size; i++) {
+            if (pool->available[i]) {
+                pool->available[i] = 0;
+                pthread_mutex_unlock(&pool->lock);
+                return pool->connections[i];
+            }
+        }
+        pthread_cond_wait(&pool->returned, &pool->lock);
+    }
+}
+
+void store_pool_release(store_pool *pool, sqlite3 *connection)
+{
+    pthread_mutex_lock(&pool->lock);
+    for (size_t i = 0; i < pool->size; i++) {
+        if (pool->connections[i] == connection) {
+            pool->available[i] = 1;
+            break;
+        }
+    }
+    pthread_cond_signal(&pool->returned);
+    pthread_mutex_unlock(&pool->lock);
+}

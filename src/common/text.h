@@ -1,0 +1,27 @@
+/*
+ * text.h - small, strict text helpers shared by both daemons: UTF-8
+ * validation, number and boolean parsing that reject trailing garbage and
+ * overflow, and case-insensitive comparison. Every parser returns
+ * CV_ERR_INVALID rather than guessing.
+ */
+#ifndef CONVENE_TEXT_H
+#define CONVENE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/result.h"
+
+bool text_is_valid_utf8(const char *text, size_t length);
+/* Decimal integer in [minimum, maximum]; no sign unless minimum < 0. */
+cv_result text_parse_int64(const char *text, int64_t minimum, int64_t maximum, int64_t *out);
+/* "true" or "false" exactly, as the CMS API spells them. */
+cv_result text_parse_bool(const char *text, bool *out);
+bool text_equals_ignore_case(const char *left, const char *right);
+/* True when every character is an ASCII digit and there is at least one. */
+bool text_is_digits(const char *text);
+/* strdup that accepts NULL (returns NULL) */
+char *text_duplicate(const char *text);
+
+#endif

@@ -1,0 +1,344 @@
+"""Shared helpers for the integration tests: start real convene-bridge and
+convened processes on free loopback ports with temporary data directories,
+talk to them over real sockets, and stop them cleanly.
+
+Only the Python standard library is used, so `make test` needs nothing
+beyond python3. Every wait polls for a condition with a deadline; nothing
+sleeps for a fixed time as a way to synchronise.
+"""
+
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+BUILD_DIR = os.environ.get("CONVENE_BUILD_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build")
+SOURCE_DIR = os.environ.get("CONVENE_SOURCE_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..")
+
+BRIDGE_BINARY = os.path.join(BUILD_DIR, "src", "bridge", "convene-bridge")
+SCHEDULER_BINARY = os.path.join(BUILD_DIR, "src", "scheduler", "convened")
+CLI_BINARY = os.path.join(BUILD_DIR, "src", "cli", "convene")
+
+ADMIN = ("admin", "secret-password")
+
+
+def free_port():
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, timeout=10.0, interval=0.02, what="condition"):
+    """Polls `condition` until it returns a truthy value; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name):
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def xml(self):
+        return ET.fromstring(self.body)
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+    def __repr__(self):
+        return "Response(%d, %r)" % (self.status, self.body[:300])
+
+
+class HttpClient:
+    """A keep-alive HTTP(S) client with Basic credentials."""
+
+    def __init__(self, port, host="127.0.0.1", tls=False, credentials=ADMIN):
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.credentials = credentials
+        self.connection = None
+
+    def _connect(self):
+        if self.tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection(self.host, self.port, timeout=30, context=context)
+        return http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def request(self, method, path, body=None, headers=None, credentials="default"):
+        headers = dict(headers or {})
+        credentials = self.credentials if credentials == "default" else credentials
+        if credentials is not None:
+            token = base64.b64encode(("%s:%s" % credentials).encode()).decode()
+            headers["Authorization"] = "Basic " + token
+        if isinstance(body, str):
+            body = body.encode()
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = self._connect()
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                reply = self.connection.getresponse()
+                data = reply.read().decode("utf-8", "replace")
+                if reply.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return Response(reply.status, reply.getheaders(), data)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt == 1:
+                    raise
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class CmsClient(HttpClient):
+    """Talks the CMS API: form-encoded requests, XML answers."""
+
+    def get(self, path, **kwargs):
+        return self.request("GET", "/api/v1" + path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", "/api/v1" + path, **kwargs)
+
+    def _form(self, method, path, fields, **kwargs):
+        if isinstance(fields, dict):
+            fields = list(fields.items())
+        body = urllib.parse.urlencode(fields) if not isinstance(fields, (str, bytes)) else fields
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.request(method, "/api/v1" + path, body=body, headers=headers, **kwargs)
+
+    def post(self, path, fields=(), **kwargs):
+        return self._form("POST", path, fields, **kwargs)
+
+    def put(self, path, fields=(), **kwargs):
+        return self._form("PUT", path, fields, **kwargs)
+
+    def create(self, path, fields=()):
+        """POSTs and returns the new object's ID, asserting the CMS shape."""
+        reply = self.post(path, fields)
+        assert reply.status == 200, (path, reply)
+        location = reply.header("Location")
+        assert location and location.startswith("/api/v1/"), reply.headers
+        return location.rsplit("/", 1)[1]
+
+
+class JsonClient(HttpClient):
+    """Talks convened's JSON API."""
+
+    def call(self, method, path, document=None, **kwargs):
+        body = json.dumps(document) if document is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        return self.request(method, "/api/v1" + path, body=body, headers=headers, **kwargs)
+
+
+class Process:
+    """A daemon under test; always stopped, and its data removed, at exit."""
+
+    def __init__(self, argv, env=None, name="daemon"):
+        self.argv = argv
+        self.env = dict(os.environ, **(env or {}))
+        self.name = name
+        self.process = None
+        self.log_path = None
+
+    def start(self):
+        log = tempfile.NamedTemporaryFile(prefix="convene-%s-" % self.name, suffix=".log",
+                                          delete=False)
+        self.log_path = log.name
+        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                        env=self.env)
+        log.close()
+        return self
+
+    def log(self):
+        with open(self.log_path, errors="replace") as handle:
+            return handle.read()
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Stops the process and returns its exit status."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("%s did not stop on %s" % (self.name, sig))
+        status = self.process.returncode
+        self.process = None
+        return status
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+
+class Bridge(Process):
+    """A convene-bridge node. Plain HTTP unless tls=True."""
+
+    def __init__(self, data_dir=None, name=None, peers=(), tls=False, extra=(),
+                 trace=True, port=None, users=(ADMIN,)):
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="convene-bridge-")
+        self.port = port or free_port()
+        self.tls = tls
+        self.trace_path = os.path.join(self.data_dir, "trace-%d.log" % self.port) if trace else None
+        argv = [BRIDGE_BINARY, "--listen", "127.0.0.1:%d" % self.port,
+                "--data-dir", self.data_dir]
+        for user in users:
+            argv += ["--api-user", "%s:%s" % user]
+        if name:
+            argv += ["--name", name]
+        for peer in peers:
+            argv += ["--peer", peer]
+        if not tls:
+            argv += ["--plain-http"]
+        if self.trace_path:
+            argv += ["--trace", self.trace_path]
+        argv += list(extra)
+        super().__init__(argv, name="bridge")
+        self.client = CmsClient(self.port, tls=tls)
+
+    @property
+    def url(self):
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
+
+    def start(self, wait=True):
+        super().start()
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=15):
+        def ready():
+            if not self.alive():
+                raise AssertionError("convene-bridge exited:\n" + self.log())
+            try:
+                return self.client.get("/system/status").status == 200
+            except OSError:
+                self.client.close()
+                return False
+        wait_for(ready, timeout=timeout, what="convene-bridge to answer")
+
+    def trace(self):
+        with open(self.trace_path, errors="replace") as handle:
+            return handle.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        self.client.close()
+        return super().stop(sig, timeout)
+
+    def cleanup(self):
+        if self.alive():
+            self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class Scheduler(Process):
+    """A convened instance."""
+
+    def __init__(self, data_dir=None, extra=(), port=None, env=None):
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="convened-")
+        self.port = port or free_port()
+        argv = [SCHEDULER_BINARY, "--listen", "127.0.0.1:%d" % self.port,
+                "--data-dir", self.data_dir, "--admin-user", "%s:%s" % ADMIN] + list(extra)
+        super().__init__(argv, env=env, name="convened")
+        self.client = JsonClient(self.port)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, wait=True):
+        super().start()
+        if wait:
+            def ready():
+                if not self.alive():
+                    raise AssertionError("convened exited:\n" + self.log())
+                try:
+                    return self.client.call("GET", "/bridges").status == 200
+                except OSError:
+                    self.client.close()
+                    return False
+            wait_for(ready, timeout=15, what="convened to answer")
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        self.client.close()
+        return super().stop(sig, timeout)
+
+    def cleanup(self):
+        if self.alive():
+            self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class TestRun:
+    """Minimal runner: each test_* function of the calling module runs in
+    order; failures are reported and make the process exit non-zero."""
+
+    def __init__(self):
+        self.cleanups = []
+
+    def on_exit(self, function):
+        self.cleanups.append(function)
+
+
+def run_tests(namespace):
+    tests = [(name, function) for name, function in namespace.items()
+             if name.startswith("test_") and callable(function)]
+    tests.sort(key=lambda item: item[1].__code__.co_firstlineno)
+    only = os.environ.get("CONVENE_TEST_ONLY")
+    failed = 0
+    for name, function in tests:
+        if only and only not in name:
+            continue
+        started = time.monotonic()
+        try:
+            function()
+            print("ok   %-50s %.2fs" % (name, time.monotonic() - started), flush=True)
+        except Exception:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            import traceback
+            print("FAIL %s" % name, flush=True)
+            traceback.print_exc()
+    print("%d failed of %d" % (failed, len(tests)))
+    sys.exit(1 if failed else 0)
