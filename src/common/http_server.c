@@ -88,6 +88,7 @@ bad:
 static void free_response(http_response *response)
 {
     strbuf_free(&response->body);
+    strbuf_free(&response->annotations);
     for (size_t i = 0; i < response->header_count; i++)
         free(response->header_values[i]);
     response->header_count = 0;
@@ -201,6 +202,7 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
     };
     http_response response = {.status = 200};
     strbuf_init(&response.body);
+    strbuf_init(&response.annotations);
 
     char *user = NULL;
     if (!authenticate(server, connection, &user)) {

@@ -39,6 +39,9 @@ typedef struct {
     const char *header_names[HTTP_MAX_HEADERS]; /* static strings */
     char *header_values[HTTP_MAX_HEADERS];      /* owned, freed by the server */
     size_t header_count;
+    /* Free-form lines the handler leaves for the observer (the bridge puts
+     * its audit lines here so the trace can place them); freed by the server. */
+    strbuf annotations;
 } http_response;
 
 typedef void (*http_handler)(void *context, const http_request *request, http_response *response);

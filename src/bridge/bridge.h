@@ -1,0 +1,80 @@
+/*
+ * bridge.h - the convene-bridge daemon's shared context.
+ *
+ * Owns: the options a node runs with, its identity in the cluster, the
+ * handles every API module borrows (the SQLite connection pool shared with
+ * other nodes on the same data directory, the trace, the runtime call
+ * state). Does not own: any object's API logic (one file per object type).
+ */
+#ifndef CONVENE_BRIDGE_H
+#define CONVENE_BRIDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/config.h"
+#include "common/ids.h"
+#include "common/store.h"
+#include "common/trace.h"
+
+#define BRIDGE_SOFTWARE_VERSION "2.9(convene)"
+#define BRIDGE_REALM "acano"
+
+typedef struct {
+    char *listen;
+    char *data_dir;
+    char *name;
+    char *trace;
+    char *config;
+    char *tls_certificate;
+    char *tls_key;
+    char *sip_domain;
+    char *address; /* the URL peers and clients reach this node at */
+    string_list api_users; /* NAME:PASSWORD, or NAME with the password in the environment */
+    string_list peers;     /* NAME=URL */
+    string_list busy_parties;      /* remote parties that reject dial-outs (glob patterns) */
+    string_list no_answer_parties; /* remote parties that never answer (glob patterns) */
+    bool plain_http;
+    int64_t page_limit;     /* the server's own cap on `limit` */
+    int64_t max_body_bytes; /* larger request bodies get 413 */
+    int64_t ring_milliseconds;   /* initial -> ringing -> connected delay of a simulated leg */
+    int64_t threads;        /* HTTP worker threads; 0 = one per core */
+    int64_t max_requests_in_flight; /* beyond this the node answers 503 */
+} bridge_options;
+
+typedef struct {
+    char *name;
+    char *address;
+    char id[ID_TEXT_SIZE];
+} cluster_member;
+
+typedef struct {
+    char *name;
+    char *password;
+} api_user;
+
+struct call_runtime; /* calls, legs, participants: runtime.h */
+
+typedef struct bridge {
+    bridge_options options;
+    store_pool store;
+    trace_log *trace; /* NULL when tracing is off */
+    char host_id[ID_TEXT_SIZE];
+    struct timespec started; /* CLOCK_MONOTONIC */
+    cluster_member *members; /* this node first, then its peers */
+    size_t member_count;
+    api_user *users;
+    size_t user_count;
+    struct call_runtime *runtime;
+    /* Requests being served right now; over the limit the node says 503. */
+    _Atomic long requests_in_flight;
+} bridge;
+
+/* The node's own cluster entry. */
+static inline const cluster_member *bridge_self(const bridge *node)
+{
+    return &node->members[0];
+}
+
+#endif

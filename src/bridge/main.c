@@ -1,0 +1,304 @@
+/*
+ * main.c - convene-bridge: a call bridge that answers the Cisco Meeting
+ * Server management API v1. Parses options (argv and INI), prepares the
+ * data directory (database, self-signed certificate), starts the HTTP(S)
+ * server and waits for SIGTERM or SIGINT to shut down cleanly.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bridge/api.h"
+#include "bridge/bridge.h"
+#include "bridge/runtime.h"
+#include "bridge/schema.h"
+#include "common/config.h"
+#include "common/http_server.h"
+#include "common/log.h"
+#include "common/tls_certificate.h"
+
+#define PASSWORD_ENVIRONMENT "CONVENE_BRIDGE_PASSWORD"
+
+static const char SYNOPSIS[] =
+    "--listen ADDR:PORT --data-dir DIR --api-user NAME:PASSWORD [--api-user ...]\n"
+    "       [--name NAME] [--peer NAME=URL ...] [--plain-http | --tls-cert FILE --tls-key FILE]\n"
+    "       [--trace FILE|-] [--config FILE] [other options below]\n\n"
+    "A call bridge that speaks the Cisco Meeting Server API v1 (XML over HTTPS, Basic auth).\n"
+    "A password left out of --api-user NAME is read from $" PASSWORD_ENVIRONMENT ".";
+
+static void describe_options(bridge_options *options, option_spec *specs, size_t *count)
+{
+    option_spec table[] = {
+        {"listen", OPTION_STRING, &options->listen, "ADDR:PORT", "address and port to serve the API on", 0, 0},
+        {"data-dir", OPTION_STRING, &options->data_dir, "DIR", "configuration database, TLS certificate", 0, 0},
+        {"api-user", OPTION_LIST, &options->api_users, "NAME:PASSWORD", "an API account (repeatable)", 0, 0},
+        {"name", OPTION_STRING, &options->name, "NAME", "this node's call bridge name (default CallBridge)", 0, 0},
+        {"peer", OPTION_LIST, &options->peers, "NAME=URL", "another call bridge of the cluster (repeatable)", 0, 0},
+        {"address", OPTION_STRING, &options->address, "URL", "URL this node is reached at (default from --listen)", 0, 0},
+        {"sip-domain", OPTION_STRING, &options->sip_domain, "DOMAIN", "SIP domain shown in /callBridges", 0, 0},
+        {"plain-http", OPTION_FLAG, &options->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0, 0},
+        {"tls-cert", OPTION_STRING, &options->tls_certificate, "FILE", "PEM certificate (default: self-signed in DIR)", 0, 0},
+        {"tls-key", OPTION_STRING, &options->tls_key, "FILE", "PEM private key for --tls-cert", 0, 0},
+        {"trace", OPTION_STRING, &options->trace, "FILE|-", "write the API trace to FILE or stdout", 0, 0},
+        {"config", OPTION_STRING, &options->config, "FILE", "read options from this INI file", 0, 0},
+        {"page-limit", OPTION_INTEGER, &options->page_limit, "N", "most objects one collection GET returns (default 10)", 1, 100000},
+        {"max-body", OPTION_INTEGER, &options->max_body_bytes, "BYTES", "largest request body; larger gets 413 (default 65536)", 1024, 64 << 20},
+        {"ring-ms", OPTION_INTEGER, &options->ring_milliseconds, "MS", "how long a simulated dial-out rings before it connects (default 200)", 0, 600000},
+        {"busy-party", OPTION_LIST, &options->busy_parties, "PATTERN", "dial-outs to matching parties are rejected busy (repeatable, glob)", 0, 0},
+        {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN", "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
+        {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
+        {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
+    };
+    memcpy(specs, table, sizeof table);
+    *count = sizeof table / sizeof table[0];
+}
+
+static int fail_usage(const char *message)
+{
+    fprintf(stderr, "convene-bridge: %s\n", message);
+    return 2;
+}
+
+static cv_result make_directory(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return CV_OK;
+    return CV_ERR_IO;
+}
+
+/* NAME:PASSWORD entries; a bare NAME takes the password from the environment. */
+static cv_result load_users(bridge *node, strbuf *error)
+{
+    node->users = calloc(node->options.api_users.count, sizeof *node->users);
+    if (!node->users)
+        return CV_ERR_NO_MEMORY;
+    for (size_t i = 0; i < node->options.api_users.count; i++) {
+        const char *entry = node->options.api_users.items[i];
+        const char *colon = strchr(entry, ':');
+        const char *password = colon ? colon + 1 : getenv(PASSWORD_ENVIRONMENT);
+        size_t name_length = colon ? (size_t)(colon - entry) : strlen(entry);
+        if (name_length == 0 || !password || !*password) {
+            strbuf_printf(error, "--api-user %.*s: no password (give NAME:PASSWORD or set $%s)",
+                          (int)name_length, entry, PASSWORD_ENVIRONMENT);
+            return CV_ERR_INVALID;
+        }
+        node->users[i].name = strndup(entry, name_length);
+        node->users[i].password = strdup(password);
+        node->user_count = i + 1;
+        if (!node->users[i].name || !node->users[i].password)
+            return CV_ERR_NO_MEMORY;
+    }
+    return CV_OK;
+}
+
+static cv_result add_member(bridge *node, const char *name, const char *address)
+{
+    cluster_member *member = &node->members[node->member_count];
+    member->name = strdup(name);
+    member->address = strdup(address);
+    if (!member->name || !member->address)
+        return CV_ERR_NO_MEMORY;
+    id_from_name(name, member->id);
+    node->member_count++;
+    return CV_OK;
+}
+
+static cv_result load_cluster(bridge *node, strbuf *error)
+{
+    const bridge_options *options = &node->options;
+    node->members = calloc(options->peers.count + 1, sizeof *node->members);
+    if (!node->members)
+        return CV_ERR_NO_MEMORY;
+    char own_address[300];
+    if (options->address)
+        snprintf(own_address, sizeof own_address, "%s", options->address);
+    else
+        snprintf(own_address, sizeof own_address, "%s://%s", options->plain_http ? "http" : "https",
+                 options->listen);
+    cv_result result = add_member(node, options->name, own_address);
+    for (size_t i = 0; result == CV_OK && i < options->peers.count; i++) {
+        const char *entry = options->peers.items[i];
+        const char *equals = strchr(entry, '=');
+        if (!equals || equals == entry || !equals[1]) {
+            strbuf_printf(error, "--peer: expected NAME=URL, got \"%s\"", entry);
+            return CV_ERR_INVALID;
+        }
+        char *name = strndup(entry, (size_t)(equals - entry));
+        if (!name)
+            return CV_ERR_NO_MEMORY;
+        for (size_t k = 0; k < node->member_count; k++) {
+            if (strcmp(node->members[k].name, name) == 0) {
+                strbuf_printf(error, "--peer: call bridge name \"%s\" used twice", name);
+                free(name);
+                return CV_ERR_INVALID;
+            }
+        }
+        result = add_member(node, name, equals + 1);
+        free(name);
+    }
+    return result;
+}
+
+static cv_result prepare_data_dir(bridge *node, strbuf *error)
+{
+    const bridge_options *options = &node->options;
+    if (make_directory(options->data_dir) != CV_OK) {
+        strbuf_printf(error, "--data-dir: cannot create \"%s\": %s", options->data_dir,
+                      strerror(errno));
+        return CV_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bridge.sqlite", options->data_dir);
+    sqlite3 *database;
+    cv_result result = store_open(path, &database);
+    if (result == CV_OK) {
+        result = store_migrate(database, bridge_migrations, bridge_migration_count);
+        store_close(database);
+    }
+    if (result != CV_OK) {
+        strbuf_printf(error, "cannot open the database %s: %s", path, cv_result_name(result));
+        return result;
+    }
+    unsigned threads = options->threads > 0 ? (unsigned)options->threads : 4;
+    result = store_pool_open(&node->store, path, threads + 4);
+    if (result != CV_OK)
+        strbuf_printf(error, "cannot open the database %s: %s", path, cv_result_name(result));
+    return result;
+}
+
+static cv_result prepare_tls(bridge_options *options, strbuf *error)
+{
+    if (options->plain_http)
+        return CV_OK;
+    if (options->tls_certificate || options->tls_key) {
+        if (!options->tls_certificate || !options->tls_key) {
+            strbuf_printf(error, "--tls-cert and --tls-key go together");
+            return CV_ERR_INVALID;
+        }
+        return CV_OK;
+    }
+    char certificate[4096], key[4096];
+    snprintf(certificate, sizeof certificate, "%s/tls-certificate.pem", options->data_dir);
+    snprintf(key, sizeof key, "%s/tls-key.pem", options->data_dir);
+    options->tls_certificate = strdup(certificate);
+    options->tls_key = strdup(key);
+    if (!options->tls_certificate || !options->tls_key)
+        return CV_ERR_NO_MEMORY;
+    return tls_ensure_self_signed(certificate, key, options->name, error);
+}
+
+static void release(bridge *node, option_spec *specs, size_t spec_count)
+{
+    runtime_destroy(node->runtime);
+    trace_close(node->trace);
+    if (node->store.connections)
+        store_pool_close(&node->store);
+    for (size_t i = 0; i < node->member_count; i++) {
+        free(node->members[i].name);
+        free(node->members[i].address);
+    }
+    free(node->members);
+    for (size_t i = 0; i < node->user_count; i++) {
+        free(node->users[i].name);
+        explicit_bzero(node->users[i].password, strlen(node->users[i].password));
+        free(node->users[i].password);
+    }
+    free(node->users);
+    config_free(specs, spec_count);
+}
+
+int main(int argc, char **argv)
+{
+    log_set_program("convene-bridge");
+    static bridge node; /* one per process; lives until exit */
+    bridge_options *options = &node.options;
+    options->page_limit = 10;
+    options->max_body_bytes = 65536;
+    options->ring_milliseconds = 200;
+    options->max_requests_in_flight = 512;
+    option_spec specs[32];
+    size_t spec_count;
+    describe_options(options, specs, &spec_count);
+
+    strbuf error = STRBUF_INIT;
+    int status = 1;
+    cv_result result = config_parse(argc, argv, specs, spec_count, &error);
+    if (result == CV_ERR_NOT_FOUND) {
+        config_print_help("convene-bridge", SYNOPSIS, specs, spec_count);
+        status = 0;
+        goto out;
+    }
+    if (result != CV_OK) {
+        status = fail_usage(strbuf_str(&error));
+        goto out;
+    }
+    if (!options->listen || !options->data_dir || options->api_users.count == 0) {
+        status = fail_usage("--listen, --data-dir and at least one --api-user are required (see --help)");
+        goto out;
+    }
+    if (!options->name && !(options->name = strdup("CallBridge"))) {
+        status = fail_usage("out of memory");
+        goto out;
+    }
+    if (options->plain_http && (options->tls_certificate || options->tls_key)) {
+        status = fail_usage("--plain-http cannot be combined with --tls-cert/--tls-key");
+        goto out;
+    }
+    if ((result = load_users(&node, &error)) != CV_OK ||
+        (result = load_cluster(&node, &error)) != CV_OK ||
+        (result = prepare_data_dir(&node, &error)) != CV_OK ||
+        (result = prepare_tls(options, &error)) != CV_OK) {
+        status = fail_usage(strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
+        goto out;
+    }
+    if (options->trace && trace_open(options->trace, options->name, &node.trace) != CV_OK) {
+        status = fail_usage("--trace: cannot open the trace file");
+        goto out;
+    }
+    id_from_name(options->name, node.host_id);
+    clock_gettime(CLOCK_MONOTONIC, &node.started);
+    if (runtime_create(&node, &node.runtime) != CV_OK) {
+        status = fail_usage("out of memory");
+        goto out;
+    }
+
+    /* Block the shutdown signals before threads start so only sigwait sees them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    http_server_config server_config = {
+        .listen = options->listen,
+        .tls_certificate_file = options->plain_http ? NULL : options->tls_certificate,
+        .tls_key_file = options->plain_http ? NULL : options->tls_key,
+        .realm = BRIDGE_REALM,
+        .max_body_size = (size_t)options->max_body_bytes,
+        .thread_count = (unsigned)options->threads,
+        .authenticate = api_authenticate,
+        .handle = api_handle_request,
+        .observe = api_trace_exchange,
+        .context = &node,
+    };
+    http_server *server;
+    if (http_server_start(&server_config, &server, &error) != CV_OK) {
+        status = fail_usage(strbuf_str(&error));
+        goto out;
+    }
+    log_info("call bridge \"%s\" serving the CMS API on %s://%s", options->name,
+             options->plain_http ? "http" : "https", options->listen);
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    log_info("signal %d: shutting down", received);
+    http_server_stop(server);
+    status = 0;
+out:
+    release(&node, specs, spec_count);
+    strbuf_free(&error);
+    return status;
+}
