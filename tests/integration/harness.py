@@ -202,7 +202,19 @@ class Process:
                 raise AssertionError("%s did not stop on %s" % (self.name, sig))
         status = self.process.returncode
         self.process = None
+        if sig == signal.SIGTERM:
+            self.check_clean_exit(status)
         return status
+
+    def check_clean_exit(self, status):
+        """A daemon stopped with SIGTERM must exit 0 without sanitizer reports."""
+        text = self.log()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in text:
+                raise AssertionError("%s reported a sanitizer error:\n%s" % (self.name, text[-4000:]))
+        if status != 0:
+            raise AssertionError("%s exited with status %s on SIGTERM:\n%s"
+                                 % (self.name, status, text[-4000:]))
 
     def kill(self):
         return self.stop(signal.SIGKILL)
