@@ -41,6 +41,7 @@ typedef struct {
     int64_t ring_milliseconds;   /* initial -> ringing -> connected delay of a simulated leg */
     int64_t threads;        /* HTTP worker threads; 0 = one per core */
     int64_t max_requests_in_flight; /* beyond this the node answers 503 */
+    int64_t bulk_sync_hold_ms; /* a bulk sync stays this long pending, then running (tests) */
 } bridge_options;
 
 typedef struct {
@@ -55,6 +56,7 @@ typedef struct {
 } api_user;
 
 struct call_runtime; /* calls, legs, participants: runtime.h */
+struct bulk_sync_worker; /* runs queued coSpace bulk syncs: bulk_sync.h */
 
 typedef struct bridge {
     bridge_options options;
@@ -67,6 +69,7 @@ typedef struct bridge {
     api_user *users;
     size_t user_count;
     struct call_runtime *runtime;
+    struct bulk_sync_worker *bulk_sync; /* NULL until started */
     /* Requests being served right now; over the limit the node says 503. */
     _Atomic long requests_in_flight;
 } bridge;

@@ -13,6 +13,7 @@
 
 #include "bridge/api.h"
 #include "bridge/bridge.h"
+#include "bridge/bulk_sync.h"
 #include "bridge/runtime.h"
 #include "bridge/schema.h"
 #include "common/config.h"
@@ -51,6 +52,7 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN", "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
         {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
         {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
+        {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS", "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and demos)", 0, 600000},
     };
     memcpy(specs, table, sizeof table);
     *count = sizeof table / sizeof table[0];
@@ -192,6 +194,7 @@ static cv_result prepare_tls(bridge_options *options, strbuf *error)
 
 static void release(bridge *node, option_spec *specs, size_t spec_count)
 {
+    bulk_sync_worker_stop(node->bulk_sync);
     runtime_destroy(node->runtime);
     trace_close(node->trace);
     if (node->store.connections)
@@ -272,6 +275,10 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (bulk_sync_worker_start(&node, &node.bulk_sync) != CV_OK) {
+        status = fail_usage("cannot start the bulk sync worker");
+        goto out;
+    }
 
     http_server_config server_config = {
         .listen = options->listen,

@@ -1,14 +1,332 @@
-/* runtime.c - live calls, legs and participants; see runtime.h. */
+/*
+ * runtime.c - live calls, legs and participants; see runtime.h.
+ *
+ * Owns: the records (each call and leg is one heap allocation holding the
+ * public snapshot shape plus its links), three hash indexes by ID (calls,
+ * legs, participants) and one by space (the space's active call), the
+ * node's counters, and the reaction to dial simulator steps. Every field is
+ * guarded by `lock`; the lock is held only to look up, copy, link or unlink,
+ * never while logging or doing I/O. The dial simulator's own lock may be
+ * taken while `lock` is held (scheduling), never the other way round.
+ * Does not own: what the settings mean (the API modules) or when a remote
+ * party answers (dial_simulator.c).
+ */
 #include "bridge/runtime.h"
 
+#include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge/dial_simulator.h"
+#include "common/log.h"
+
+/* --- settings --------------------------------------------------------------- */
+
+const char *runtime_settings_get(const runtime_settings *settings, const char *name)
+{
+    for (size_t i = 0; i < settings->count; i++)
+        if (strcmp(settings->items[i].name, name) == 0)
+            return settings->items[i].value;
+    return NULL;
+}
+
+void runtime_settings_clear(runtime_settings *settings)
+{
+    for (size_t i = 0; i < settings->count; i++) {
+        free(settings->items[i].name);
+        free(settings->items[i].value);
+    }
+    free(settings->items);
+    settings->items = NULL;
+    settings->count = 0;
+}
+
+cv_result runtime_settings_set(runtime_settings *settings, const char *name, const char *value)
+{
+    for (size_t i = 0; i < settings->count; i++) {
+        if (strcmp(settings->items[i].name, name) != 0)
+            continue;
+        if (!*value) {
+            free(settings->items[i].name);
+            free(settings->items[i].value);
+            memmove(&settings->items[i], &settings->items[i + 1],
+                    (settings->count - i - 1) * sizeof settings->items[0]);
+            settings->count--;
+            return CV_OK;
+        }
+        char *copy = strdup(value);
+        if (!copy)
+            return CV_ERR_NO_MEMORY;
+        free(settings->items[i].value);
+        settings->items[i].value = copy;
+        return CV_OK;
+    }
+    if (!*value)
+        return CV_OK;
+    runtime_setting *grown =
+        realloc(settings->items, (settings->count + 1) * sizeof settings->items[0]);
+    if (!grown)
+        return CV_ERR_NO_MEMORY;
+    settings->items = grown;
+    char *name_copy = strdup(name);
+    char *value_copy = strdup(value);
+    if (!name_copy || !value_copy) {
+        free(name_copy);
+        free(value_copy);
+        return CV_ERR_NO_MEMORY;
+    }
+    settings->items[settings->count].name = name_copy;
+    settings->items[settings->count].value = value_copy;
+    settings->count++;
+    return CV_OK;
+}
+
+cv_result runtime_settings_copy(const runtime_settings *source, runtime_settings *out)
+{
+    out->items = NULL;
+    out->count = 0;
+    for (size_t i = 0; source && i < source->count; i++) {
+        cv_result result = runtime_settings_set(out, source->items[i].name, source->items[i].value);
+        if (result != CV_OK) {
+            runtime_settings_clear(out);
+            return result;
+        }
+    }
+    return CV_OK;
+}
+
+cv_result runtime_settings_merge(runtime_settings *settings, const runtime_settings *changes)
+{
+    runtime_settings merged;
+    cv_result result = runtime_settings_copy(settings, &merged);
+    for (size_t i = 0; result == CV_OK && changes && i < changes->count; i++)
+        result = runtime_settings_set(&merged, changes->items[i].name, changes->items[i].value);
+    if (result != CV_OK) {
+        runtime_settings_clear(&merged);
+        return result;
+    }
+    runtime_settings_clear(settings);
+    *settings = merged;
+    return CV_OK;
+}
+
+/* --- snapshots ---------------------------------------------------------------- */
+
+const char *leg_state_name(leg_state state)
+{
+    switch (state) {
+    case LEG_STATE_RINGING:
+        return "ringing";
+    case LEG_STATE_CONNECTED:
+        return "connected";
+    case LEG_STATE_INITIAL:
+        break;
+    }
+    return "initial";
+}
+
+void call_info_free(call_info *call)
+{
+    if (!call)
+        return;
+    free(call->name);
+    free(call->owner_name);
+    free(call->local_address);
+    runtime_settings_clear(&call->settings);
+    call->name = call->owner_name = call->local_address = NULL;
+}
+
+void leg_info_free(leg_info *leg)
+{
+    if (!leg)
+        return;
+    free(leg->remote_party);
+    free(leg->local_address);
+    free(leg->sip_call_id);
+    runtime_settings_clear(&leg->configuration);
+    runtime_settings_clear(&leg->participant_settings);
+    leg->remote_party = leg->local_address = leg->sip_call_id = NULL;
+}
+
+void runtime_free_calls(call_info *calls, size_t count)
+{
+    for (size_t i = 0; calls && i < count; i++)
+        call_info_free(&calls[i]);
+    free(calls);
+}
+
+void runtime_free_legs(leg_info *legs, size_t count)
+{
+    for (size_t i = 0; legs && i < count; i++)
+        leg_info_free(&legs[i]);
+    free(legs);
+}
+
+/* strdup that keeps NULL and reports failure through *ok. */
+static char *copy_optional(const char *text, bool *ok)
+{
+    if (!text)
+        return NULL;
+    char *copy = strdup(text);
+    if (!copy)
+        *ok = false;
+    return copy;
+}
+
+static int64_t seconds_since(const struct timespec *start, const struct timespec *now)
+{
+    int64_t seconds = (int64_t)(now->tv_sec - start->tv_sec);
+    if (now->tv_nsec < start->tv_nsec)
+        seconds--;
+    return seconds < 0 ? 0 : seconds;
+}
+
+/* --- records and indexes --------------------------------------------------------- */
+
+typedef struct leg_record leg_record;
+
+typedef struct call_record {
+    call_info info; /* duration_seconds is filled in on copy */
+    struct timespec started;
+    struct call_record *previous, *next; /* the node's calls, creation order */
+    leg_record *first_leg, *last_leg;    /* this call's legs, creation order */
+} call_record;
+
+struct leg_record {
+    leg_info info; /* duration_seconds is filled in on copy */
+    struct timespec created;
+    call_record *call;
+    leg_record *previous, *next; /* the node's legs, creation order */
+    leg_record *previous_in_call, *next_in_call;
+};
+
+/* Open addressing with linear probing; keys point into the records. */
+typedef struct {
+    const char *key; /* NULL: empty; TOMBSTONE: removed */
+    void *value;
+} index_slot;
+
+typedef struct {
+    index_slot *slots;
+    size_t capacity; /* a power of two, or 0 */
+    size_t used;     /* live entries and tombstones */
+    size_t live;
+} id_index;
+
+static const char TOMBSTONE[] = "";
+
+static size_t hash_key(const char *key)
+{
+    uint64_t hash = 1469598103934665603ULL; /* FNV-1a */
+    for (; *key; key++) {
+        hash ^= (unsigned char)*key;
+        hash *= 1099511628211ULL;
+    }
+    return (size_t)hash;
+}
+
+static void *index_find(const id_index *index, const char *key)
+{
+    if (index->capacity == 0)
+        return NULL;
+    size_t mask = index->capacity - 1;
+    for (size_t slot = hash_key(key) & mask;; slot = (slot + 1) & mask) {
+        const index_slot *entry = &index->slots[slot];
+        if (!entry->key)
+            return NULL;
+        if (entry->key != TOMBSTONE && strcmp(entry->key, key) == 0)
+            return entry->value;
+    }
+}
+
+static void index_place(index_slot *slots, size_t capacity, const char *key, void *value)
+{
+    size_t mask = capacity - 1;
+    size_t slot = hash_key(key) & mask;
+    while (slots[slot].key && slots[slot].key != TOMBSTONE)
+        slot = (slot + 1) & mask;
+    slots[slot].key = key;
+    slots[slot].value = value;
+}
+
+/* The key must not be present already. */
+static cv_result index_insert(id_index *index, const char *key, void *value)
+{
+    if ((index->used + 1) * 2 > index->capacity) {
+        /* Rehashing drops tombstones; grow so the table is at most a third
+         * full afterwards. */
+        size_t capacity = index->capacity ? index->capacity : 64;
+        while ((index->live + 1) * 3 > capacity)
+            capacity *= 2;
+        index_slot *slots = calloc(capacity, sizeof *slots);
+        if (!slots)
+            return CV_ERR_NO_MEMORY;
+        for (size_t i = 0; i < index->capacity; i++)
+            if (index->slots[i].key && index->slots[i].key != TOMBSTONE)
+                index_place(slots, capacity, index->slots[i].key, index->slots[i].value);
+        free(index->slots);
+        index->slots = slots;
+        index->capacity = capacity;
+        index->used = index->live;
+    }
+    size_t mask = index->capacity - 1;
+    size_t slot = hash_key(key) & mask;
+    while (index->slots[slot].key && index->slots[slot].key != TOMBSTONE)
+        slot = (slot + 1) & mask;
+    if (!index->slots[slot].key)
+        index->used++;
+    index->slots[slot].key = key;
+    index->slots[slot].value = value;
+    index->live++;
+    return CV_OK;
+}
+
+static void index_remove(id_index *index, const char *key)
+{
+    if (index->capacity == 0)
+        return;
+    size_t mask = index->capacity - 1;
+    for (size_t slot = hash_key(key) & mask;; slot = (slot + 1) & mask) {
+        index_slot *entry = &index->slots[slot];
+        if (!entry->key)
+            return;
+        if (entry->key != TOMBSTONE && strcmp(entry->key, key) == 0) {
+            entry->key = TOMBSTONE;
+            entry->value = NULL;
+            index->live--;
+            return;
+        }
+    }
+}
+
+/* --- the runtime ------------------------------------------------------------------ */
 
 struct call_runtime {
-    bridge *node;
-    pthread_mutex_t lock; /* guards everything below */
-    runtime_counters counters;
+    bridge *node;              /* options are read-only once running */
+    dial_simulator *simulator; /* has its own lock */
+    pthread_mutex_t lock;      /* guards everything below */
+    runtime_counters counters; /* bit rates are derived when read */
+    call_record *first_call, *last_call;
+    leg_record *first_leg, *last_leg;
+    size_t call_count, leg_count;
+    id_index calls_by_id, calls_by_cospace, legs_by_id, legs_by_participant;
+    unsigned long next_call_number; /* the "call N" of log lines */
 };
+
+/* Lower-cased copy of an ID; false when it cannot be one of ours. */
+static bool normalise_id(const char *id, char out[ID_TEXT_SIZE])
+{
+    if (!id || strlen(id) != ID_TEXT_SIZE - 1)
+        return false;
+    for (size_t i = 0; i < ID_TEXT_SIZE; i++)
+        out[i] = (char)tolower((unsigned char)id[i]);
+    return true;
+}
+
+static void on_dial_step(void *context, const char *leg_id, dial_step step);
 
 cv_result runtime_create(bridge *node, struct call_runtime **out)
 {
@@ -16,15 +334,47 @@ cv_result runtime_create(bridge *node, struct call_runtime **out)
     if (!runtime)
         return CV_ERR_NO_MEMORY;
     runtime->node = node;
+    runtime->next_call_number = 1;
     pthread_mutex_init(&runtime->lock, NULL);
+    cv_result result = dial_simulator_start(on_dial_step, runtime, &runtime->simulator);
+    if (result != CV_OK) {
+        pthread_mutex_destroy(&runtime->lock);
+        free(runtime);
+        return result;
+    }
     *out = runtime;
     return CV_OK;
+}
+
+static void free_leg_record(leg_record *leg)
+{
+    leg_info_free(&leg->info);
+    free(leg);
+}
+
+static void free_call_record(call_record *call)
+{
+    call_info_free(&call->info);
+    free(call);
 }
 
 void runtime_destroy(struct call_runtime *runtime)
 {
     if (!runtime)
         return;
+    dial_simulator_stop(runtime->simulator); /* no step can fire after this */
+    for (leg_record *leg = runtime->first_leg, *next; leg; leg = next) {
+        next = leg->next;
+        free_leg_record(leg);
+    }
+    for (call_record *call = runtime->first_call, *next; call; call = next) {
+        next = call->next;
+        free_call_record(call);
+    }
+    free(runtime->calls_by_id.slots);
+    free(runtime->calls_by_cospace.slots);
+    free(runtime->legs_by_id.slots);
+    free(runtime->legs_by_participant.slots);
     pthread_mutex_destroy(&runtime->lock);
     free(runtime);
 }
@@ -34,4 +384,570 @@ void runtime_get_counters(struct call_runtime *runtime, runtime_counters *out)
     pthread_mutex_lock(&runtime->lock);
     *out = runtime->counters;
     pthread_mutex_unlock(&runtime->lock);
+    out->audio_bit_rate_outgoing = out->call_legs_active * RUNTIME_AUDIO_BIT_RATE;
+    out->audio_bit_rate_incoming = out->call_legs_active * RUNTIME_AUDIO_BIT_RATE;
+    out->video_bit_rate_outgoing = out->call_legs_active * RUNTIME_VIDEO_BIT_RATE;
+    out->video_bit_rate_incoming = out->call_legs_active * RUNTIME_VIDEO_BIT_RATE;
+}
+
+/* --- copies (lock held) ------------------------------------------------------------ */
+
+static cv_result copy_call(const call_record *record, const struct timespec *now, call_info *out)
+{
+    *out = record->info;
+    out->name = out->owner_name = out->local_address = NULL;
+    out->settings.items = NULL;
+    out->settings.count = 0;
+    bool ok = true;
+    out->name = copy_optional(record->info.name, &ok);
+    out->owner_name = copy_optional(record->info.owner_name, &ok);
+    out->local_address = copy_optional(record->info.local_address, &ok);
+    if (ok && runtime_settings_copy(&record->info.settings, &out->settings) != CV_OK)
+        ok = false;
+    out->duration_seconds = seconds_since(&record->started, now);
+    if (!ok) {
+        call_info_free(out);
+        return CV_ERR_NO_MEMORY;
+    }
+    return CV_OK;
+}
+
+static cv_result copy_leg(const leg_record *record, const struct timespec *now, leg_info *out)
+{
+    *out = record->info;
+    out->remote_party = out->local_address = out->sip_call_id = NULL;
+    memset(&out->configuration, 0, sizeof out->configuration);
+    memset(&out->participant_settings, 0, sizeof out->participant_settings);
+    bool ok = true;
+    out->remote_party = copy_optional(record->info.remote_party, &ok);
+    out->local_address = copy_optional(record->info.local_address, &ok);
+    out->sip_call_id = copy_optional(record->info.sip_call_id, &ok);
+    if (ok && runtime_settings_copy(&record->info.configuration, &out->configuration) != CV_OK)
+        ok = false;
+    if (ok && runtime_settings_copy(&record->info.participant_settings,
+                                    &out->participant_settings) != CV_OK)
+        ok = false;
+    out->duration_seconds = seconds_since(&record->created, now);
+    if (!ok) {
+        leg_info_free(out);
+        return CV_ERR_NO_MEMORY;
+    }
+    return CV_OK;
+}
+
+/* --- ending legs and calls (lock held) ------------------------------------------------- */
+
+/* Unlinks a leg from every index and list and settles the counters: the
+ * leg counts as completed; a connected leg leaves the active count and
+ * takes its participant with it. Frees the record. */
+static void end_leg(struct call_runtime *runtime, leg_record *leg)
+{
+    index_remove(&runtime->legs_by_id, leg->info.id);
+    if (leg->info.participant[0])
+        index_remove(&runtime->legs_by_participant, leg->info.participant);
+    if (leg->previous)
+        leg->previous->next = leg->next;
+    else
+        runtime->first_leg = leg->next;
+    if (leg->next)
+        leg->next->previous = leg->previous;
+    else
+        runtime->last_leg = leg->previous;
+    call_record *call = leg->call;
+    if (leg->previous_in_call)
+        leg->previous_in_call->next_in_call = leg->next_in_call;
+    else
+        call->first_leg = leg->next_in_call;
+    if (leg->next_in_call)
+        leg->next_in_call->previous_in_call = leg->previous_in_call;
+    else
+        call->last_leg = leg->previous_in_call;
+    runtime->leg_count--;
+    call->info.num_call_legs--;
+    if (leg->info.state == LEG_STATE_CONNECTED) {
+        call->info.num_participants--;
+        runtime->counters.call_legs_active--;
+    }
+    runtime->counters.call_legs_completed++;
+    runtime->counters.cdr_correlator_index++; /* callLegEnd */
+    free_leg_record(leg);
+}
+
+static void end_call(struct call_runtime *runtime, call_record *call)
+{
+    while (call->first_leg)
+        end_leg(runtime, call->first_leg);
+    index_remove(&runtime->calls_by_id, call->info.id);
+    if (call->info.cospace[0])
+        index_remove(&runtime->calls_by_cospace, call->info.cospace);
+    if (call->previous)
+        call->previous->next = call->next;
+    else
+        runtime->first_call = call->next;
+    if (call->next)
+        call->next->previous = call->previous;
+    else
+        runtime->last_call = call->previous;
+    runtime->call_count--;
+    runtime->counters.cdr_correlator_index++; /* callEnd */
+    free_call_record(call);
+}
+
+/* --- dial simulator steps (timer thread) ------------------------------------------------ */
+
+static void connect_leg(struct call_runtime *runtime, leg_record *leg, char *message,
+                        size_t message_size)
+{
+    id_generate(leg->info.participant);
+    if (index_insert(&runtime->legs_by_participant, leg->info.participant, leg) != CV_OK) {
+        /* Without an index entry the participant could not be found: keep
+         * ringing rather than show half a participant. */
+        leg->info.participant[0] = '\0';
+        snprintf(message, message_size, "call %lu: out of memory connecting the call",
+                 leg->info.number);
+        return;
+    }
+    leg->info.state = LEG_STATE_CONNECTED;
+    leg->call->info.num_participants++;
+    runtime_counters *counters = &runtime->counters;
+    counters->call_legs_active++;
+    if (counters->call_legs_active > counters->call_legs_max_active)
+        counters->call_legs_max_active = counters->call_legs_active;
+    counters->cdr_correlator_index++; /* callLegUpdate */
+    const call_record *call = leg->call;
+    if (call->info.cospace[0])
+        snprintf(message, message_size, "participant \"%s\" joined space %s (%s)",
+                 leg->info.remote_party, call->info.cospace, call->info.name);
+    else
+        snprintf(message, message_size, "participant \"%s\" joined call %s (%s)",
+                 leg->info.remote_party, call->info.id, call->info.name);
+}
+
+static void on_dial_step(void *context, const char *leg_id, dial_step step)
+{
+    struct call_runtime *runtime = context;
+    char message[600] = "";
+    pthread_mutex_lock(&runtime->lock);
+    leg_record *leg = index_find(&runtime->legs_by_id, leg_id);
+    if (leg) { /* a leg deleted meanwhile simply has no more steps */
+        switch (step) {
+        case DIAL_STEP_RING:
+            if (leg->info.state == LEG_STATE_INITIAL) {
+                leg->info.state = LEG_STATE_RINGING;
+                snprintf(message, sizeof message, "call %lu: SIP call ringing", leg->info.number);
+            }
+            break;
+        case DIAL_STEP_ANSWER:
+            if (leg->info.state != LEG_STATE_CONNECTED)
+                connect_leg(runtime, leg, message, sizeof message);
+            break;
+        case DIAL_STEP_REJECT:
+            if (leg->info.state != LEG_STATE_CONNECTED) {
+                snprintf(message, sizeof message, "call %lu: SIP call to \"%s\" rejected: busy",
+                         leg->info.number, leg->info.remote_party);
+                end_leg(runtime, leg);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&runtime->lock);
+    if (message[0])
+        log_info("%s", message);
+}
+
+/* --- calls ---------------------------------------------------------------------------- */
+
+cv_result runtime_create_call(struct call_runtime *runtime, const call_request *request,
+                              const runtime_settings *settings, char id_out[ID_TEXT_SIZE])
+{
+    call_record *call = calloc(1, sizeof *call);
+    if (!call)
+        return CV_ERR_NO_MEMORY;
+    bool ok = true;
+    call->info.name = copy_optional(request->name ? request->name : "", &ok);
+    call->info.owner_name = copy_optional(request->owner_name, &ok);
+    call->info.local_address = copy_optional(request->local_address, &ok);
+    if (ok && runtime_settings_copy(settings, &call->info.settings) != CV_OK)
+        ok = false;
+    if (!ok) {
+        free_call_record(call);
+        return CV_ERR_NO_MEMORY;
+    }
+    if ((request->cospace && *request->cospace &&
+         !normalise_id(request->cospace, call->info.cospace)) ||
+        (request->tenant && *request->tenant &&
+         !normalise_id(request->tenant, call->info.tenant))) {
+        free_call_record(call);
+        return CV_ERR_INVALID;
+    }
+    id_generate(call->info.id);
+    id_generate(call->info.call_correlator);
+    clock_gettime(CLOCK_MONOTONIC, &call->started);
+
+    pthread_mutex_lock(&runtime->lock);
+    cv_result result = CV_OK;
+    if (call->info.cospace[0] && index_find(&runtime->calls_by_cospace, call->info.cospace))
+        result = CV_ERR_CONFLICT;
+    if (result == CV_OK)
+        result = index_insert(&runtime->calls_by_id, call->info.id, call);
+    if (result == CV_OK && call->info.cospace[0]) {
+        result = index_insert(&runtime->calls_by_cospace, call->info.cospace, call);
+        if (result != CV_OK)
+            index_remove(&runtime->calls_by_id, call->info.id);
+    }
+    if (result == CV_OK) {
+        call->previous = runtime->last_call;
+        if (runtime->last_call)
+            runtime->last_call->next = call;
+        else
+            runtime->first_call = call;
+        runtime->last_call = call;
+        runtime->call_count++;
+        runtime->counters.cdr_correlator_index++; /* callStart */
+        memcpy(id_out, call->info.id, ID_TEXT_SIZE);
+    }
+    pthread_mutex_unlock(&runtime->lock);
+    if (result != CV_OK)
+        free_call_record(call);
+    return result;
+}
+
+cv_result runtime_get_call(struct call_runtime *runtime, const char *id, call_info *out)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&runtime->lock);
+    const call_record *call = index_find(&runtime->calls_by_id, key);
+    cv_result result = call ? copy_call(call, &now, out) : CV_ERR_NOT_FOUND;
+    pthread_mutex_unlock(&runtime->lock);
+    return result;
+}
+
+cv_result runtime_update_call(struct call_runtime *runtime, const char *id,
+                              const runtime_settings *changes)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    pthread_mutex_lock(&runtime->lock);
+    call_record *call = index_find(&runtime->calls_by_id, key);
+    cv_result result =
+        call ? runtime_settings_merge(&call->info.settings, changes) : CV_ERR_NOT_FOUND;
+    pthread_mutex_unlock(&runtime->lock);
+    return result;
+}
+
+cv_result runtime_delete_call(struct call_runtime *runtime, const char *id)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    pthread_mutex_lock(&runtime->lock);
+    call_record *call = index_find(&runtime->calls_by_id, key);
+    if (call)
+        end_call(runtime, call);
+    pthread_mutex_unlock(&runtime->lock);
+    return call ? CV_OK : CV_ERR_NOT_FOUND;
+}
+
+bool runtime_end_cospace_call(struct call_runtime *runtime, const char *cospace_id)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(cospace_id, key))
+        return false;
+    pthread_mutex_lock(&runtime->lock);
+    call_record *call = index_find(&runtime->calls_by_cospace, key);
+    if (call)
+        end_call(runtime, call);
+    pthread_mutex_unlock(&runtime->lock);
+    return call != NULL;
+}
+
+/* Room for one page: never more than the records there are. */
+static size_t page_room(int64_t limit, size_t available)
+{
+    size_t room = limit < 0 ? 0 : (size_t)limit;
+    if (room > available)
+        room = available;
+    return room ? room : 1;
+}
+
+cv_result runtime_list_calls(struct call_runtime *runtime, call_predicate keep, void *context,
+                             int64_t offset, int64_t limit, call_info **out, size_t *count,
+                             size_t *total)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    *out = NULL;
+    *count = *total = 0;
+    pthread_mutex_lock(&runtime->lock);
+    cv_result result = CV_OK;
+    call_info *page = calloc(page_room(limit, runtime->call_count), sizeof *page);
+    if (!page)
+        result = CV_ERR_NO_MEMORY;
+    for (const call_record *call = runtime->first_call; result == CV_OK && call;
+         call = call->next) {
+        if (keep && !keep(&call->info, context))
+            continue;
+        int64_t position = (int64_t)(*total)++;
+        if (position >= offset && (int64_t)*count < limit) {
+            result = copy_call(call, &now, &page[*count]);
+            if (result == CV_OK)
+                (*count)++;
+        }
+    }
+    pthread_mutex_unlock(&runtime->lock);
+    if (result != CV_OK) {
+        runtime_free_calls(page, *count);
+        *count = *total = 0;
+        return result;
+    }
+    *out = page;
+    return CV_OK;
+}
+
+/* --- legs ---------------------------------------------------------------------------- */
+
+cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
+                             const char *remote_party, const runtime_settings *configuration,
+                             const runtime_settings *participant_settings,
+                             char id_out[ID_TEXT_SIZE])
+{
+    char call_key[ID_TEXT_SIZE];
+    if (!normalise_id(call_id, call_key))
+        return CV_ERR_NOT_FOUND;
+    leg_record *leg = calloc(1, sizeof *leg);
+    if (!leg)
+        return CV_ERR_NO_MEMORY;
+    bool ok = true;
+    char sip_call_id[ID_TEXT_SIZE];
+    id_generate(sip_call_id);
+    leg->info.remote_party = copy_optional(remote_party, &ok);
+    leg->info.sip_call_id = copy_optional(sip_call_id, &ok);
+    if (ok && runtime_settings_copy(configuration, &leg->info.configuration) != CV_OK)
+        ok = false;
+    if (ok && runtime_settings_copy(participant_settings, &leg->info.participant_settings) != CV_OK)
+        ok = false;
+    if (!ok) {
+        free_leg_record(leg);
+        return CV_ERR_NO_MEMORY;
+    }
+    id_generate(leg->info.id);
+    leg->info.state = LEG_STATE_INITIAL;
+    clock_gettime(CLOCK_MONOTONIC, &leg->created);
+    const bridge_options *options = &runtime->node->options;
+    dial_outcome outcome = dial_outcome_for(options, remote_party);
+
+    char message[600] = "";
+    pthread_mutex_lock(&runtime->lock);
+    call_record *call = index_find(&runtime->calls_by_id, call_key);
+    cv_result result = call ? CV_OK : CV_ERR_NOT_FOUND;
+    if (result == CV_OK && call->info.local_address &&
+        !(leg->info.local_address = strdup(call->info.local_address)))
+        result = CV_ERR_NO_MEMORY;
+    /* Steps cannot fire before the leg is linked: they need this lock. If
+     * the insertion below fails, they find no leg and do nothing. */
+    if (result == CV_OK)
+        result = dial_simulator_dial(runtime->simulator, leg->info.id, options->ring_milliseconds,
+                                     outcome);
+    if (result == CV_OK)
+        result = index_insert(&runtime->legs_by_id, leg->info.id, leg);
+    if (result == CV_OK) {
+        memcpy(leg->info.call, call->info.id, ID_TEXT_SIZE);
+        memcpy(leg->info.tenant, call->info.tenant, ID_TEXT_SIZE);
+        memcpy(leg->info.cospace, call->info.cospace, ID_TEXT_SIZE);
+        leg->info.number = runtime->next_call_number++;
+        leg->call = call;
+        leg->previous = runtime->last_leg;
+        if (runtime->last_leg)
+            runtime->last_leg->next = leg;
+        else
+            runtime->first_leg = leg;
+        runtime->last_leg = leg;
+        leg->previous_in_call = call->last_leg;
+        if (call->last_leg)
+            call->last_leg->next_in_call = leg;
+        else
+            call->first_leg = leg;
+        call->last_leg = leg;
+        runtime->leg_count++;
+        call->info.num_call_legs++;
+        if (call->info.num_call_legs > call->info.max_call_legs)
+            call->info.max_call_legs = call->info.num_call_legs;
+        runtime->counters.cdr_correlator_index++; /* callLegStart */
+        memcpy(id_out, leg->info.id, ID_TEXT_SIZE);
+        snprintf(message, sizeof message, "call %lu: outgoing SIP call to \"%s\" from %s \"%s\"%s",
+                 leg->info.number, remote_party, call->info.cospace[0] ? "space" : "call",
+                 call->info.name,
+                 outcome == DIAL_ANSWERS ? ""
+                 : outcome == DIAL_BUSY  ? " (simulated: busy)"
+                                         : " (simulated: no answer)");
+    }
+    pthread_mutex_unlock(&runtime->lock);
+    if (result != CV_OK) {
+        free_leg_record(leg);
+        return result;
+    }
+    log_info("%s", message);
+    return CV_OK;
+}
+
+static cv_result find_and_copy_leg(struct call_runtime *runtime, const id_index *index,
+                                   const char *id, leg_info *out)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&runtime->lock);
+    const leg_record *leg = index_find(index, key);
+    cv_result result = leg ? copy_leg(leg, &now, out) : CV_ERR_NOT_FOUND;
+    pthread_mutex_unlock(&runtime->lock);
+    return result;
+}
+
+cv_result runtime_get_leg(struct call_runtime *runtime, const char *id, leg_info *out)
+{
+    return find_and_copy_leg(runtime, &runtime->legs_by_id, id, out);
+}
+
+cv_result runtime_get_participant(struct call_runtime *runtime, const char *participant_id,
+                                  leg_info *out)
+{
+    return find_and_copy_leg(runtime, &runtime->legs_by_participant, participant_id, out);
+}
+
+/* Merges both change sets or neither. */
+static cv_result merge_leg_settings(leg_record *leg, const runtime_settings *configuration_changes,
+                                    const runtime_settings *participant_changes)
+{
+    runtime_settings configuration, participant;
+    cv_result result = runtime_settings_copy(&leg->info.configuration, &configuration);
+    if (result != CV_OK)
+        return result;
+    result = runtime_settings_copy(&leg->info.participant_settings, &participant);
+    if (result != CV_OK) {
+        runtime_settings_clear(&configuration);
+        return result;
+    }
+    if (configuration_changes)
+        result = runtime_settings_merge(&configuration, configuration_changes);
+    if (result == CV_OK && participant_changes)
+        result = runtime_settings_merge(&participant, participant_changes);
+    if (result != CV_OK) {
+        runtime_settings_clear(&configuration);
+        runtime_settings_clear(&participant);
+        return result;
+    }
+    runtime_settings_clear(&leg->info.configuration);
+    runtime_settings_clear(&leg->info.participant_settings);
+    leg->info.configuration = configuration;
+    leg->info.participant_settings = participant;
+    return CV_OK;
+}
+
+static cv_result update_leg_settings(struct call_runtime *runtime, const id_index *index,
+                                     const char *id, const runtime_settings *configuration_changes,
+                                     const runtime_settings *participant_changes)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    pthread_mutex_lock(&runtime->lock);
+    leg_record *leg = index_find(index, key);
+    cv_result result = leg ? merge_leg_settings(leg, configuration_changes, participant_changes)
+                           : CV_ERR_NOT_FOUND;
+    pthread_mutex_unlock(&runtime->lock);
+    return result;
+}
+
+cv_result runtime_update_leg(struct call_runtime *runtime, const char *id,
+                             const runtime_settings *configuration_changes,
+                             const runtime_settings *participant_changes)
+{
+    return update_leg_settings(runtime, &runtime->legs_by_id, id, configuration_changes,
+                               participant_changes);
+}
+
+cv_result runtime_update_participant(struct call_runtime *runtime, const char *participant_id,
+                                     const runtime_settings *changes)
+{
+    return update_leg_settings(runtime, &runtime->legs_by_participant, participant_id, NULL,
+                               changes);
+}
+
+static cv_result find_and_end_leg(struct call_runtime *runtime, const id_index *index,
+                                  const char *id)
+{
+    char key[ID_TEXT_SIZE];
+    if (!normalise_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    pthread_mutex_lock(&runtime->lock);
+    leg_record *leg = index_find(index, key);
+    if (leg)
+        end_leg(runtime, leg);
+    pthread_mutex_unlock(&runtime->lock);
+    return leg ? CV_OK : CV_ERR_NOT_FOUND;
+}
+
+cv_result runtime_delete_leg(struct call_runtime *runtime, const char *id)
+{
+    return find_and_end_leg(runtime, &runtime->legs_by_id, id);
+}
+
+cv_result runtime_delete_participant(struct call_runtime *runtime, const char *participant_id)
+{
+    return find_and_end_leg(runtime, &runtime->legs_by_participant, participant_id);
+}
+
+cv_result runtime_list_legs(struct call_runtime *runtime, const char *call_id, leg_predicate keep,
+                            void *context, int64_t offset, int64_t limit, leg_info **out,
+                            size_t *count, size_t *total)
+{
+    *out = NULL;
+    *count = *total = 0;
+    char call_key[ID_TEXT_SIZE];
+    if (call_id && !normalise_id(call_id, call_key))
+        return CV_ERR_NOT_FOUND;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&runtime->lock);
+    cv_result result = CV_OK;
+    const leg_record *first = runtime->first_leg;
+    size_t available = runtime->leg_count;
+    if (call_id) {
+        const call_record *call = index_find(&runtime->calls_by_id, call_key);
+        if (!call)
+            result = CV_ERR_NOT_FOUND;
+        else {
+            first = call->first_leg;
+            available = (size_t)call->info.num_call_legs;
+        }
+    }
+    leg_info *page = NULL;
+    if (result == CV_OK && !(page = calloc(page_room(limit, available), sizeof *page)))
+        result = CV_ERR_NO_MEMORY;
+    for (const leg_record *leg = first; result == CV_OK && leg;
+         leg = call_id ? leg->next_in_call : leg->next) {
+        if (keep && !keep(&leg->info, context))
+            continue;
+        int64_t position = (int64_t)(*total)++;
+        if (position >= offset && (int64_t)*count < limit) {
+            result = copy_leg(leg, &now, &page[*count]);
+            if (result == CV_OK)
+                (*count)++;
+        }
+    }
+    pthread_mutex_unlock(&runtime->lock);
+    if (result != CV_OK) {
+        runtime_free_legs(page, *count);
+        *count = *total = 0;
+        return result;
+    }
+    *out = page;
+    return CV_OK;
 }

@@ -96,6 +96,9 @@ static int handle_ini_entry(void *user, const char *section, const char *key, co
 {
     (void)section; /* sections are for the reader's benefit only */
     ini_context *context = user;
+    /* libinih reads on after a failed entry; report the first problem only. */
+    if (context->result != CV_OK)
+        return 0;
     const option_spec *option = find_option(context->options, context->count, key);
     if (!option || names_match(key, "config")) {
         strbuf_printf(context->error, "unknown option \"%s\"", key);

@@ -210,6 +210,10 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
         char challenge[160];
         snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", server->config.realm);
         http_response_add_header(&response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+        if (server->config.unauthorized_body) {
+            strbuf_append_str(&response.body, server->config.unauthorized_body);
+            response.content_type = server->config.unauthorized_content_type;
+        }
     } else if (state->too_large) {
         request.user = user;
         response.status = 413;
@@ -330,6 +334,10 @@ void http_server_stop(http_server *server)
 
 const char *http_request_query(const http_request *request, const char *name)
 {
+    /* A request built without a live connection (unit tests, fuzzers) has
+     * no query string. */
+    if (!request->connection)
+        return NULL;
     return MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
@@ -353,6 +361,8 @@ int http_request_each_query(const http_request *request,
                             void *context)
 {
     query_walk walk = {visit, context, 0};
+    if (!request->connection)
+        return 0;
     MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND, visit_query, &walk);
     return walk.stopped_with;
 }

@@ -27,7 +27,7 @@ typedef struct {
     const char *body;           /* NUL-terminated; "" when there is none */
     size_t body_length;
     const char *content_type; /* NULL when absent */
-    struct MHD_Connection *connection;
+    struct MHD_Connection *connection; /* NULL in tests and fuzzers: no query */
 } http_request;
 
 #define HTTP_MAX_HEADERS 4
@@ -54,6 +54,9 @@ typedef struct {
     const char *tls_certificate_file; /* both NULL for plain HTTP */
     const char *tls_key_file;
     const char *realm;     /* Basic realm for 401 answers */
+    /* Optional body of 401 answers (e.g. a JSON error); empty when NULL. */
+    const char *unauthorized_body;
+    const char *unauthorized_content_type;
     size_t max_body_size;  /* larger bodies get 413 */
     unsigned thread_count; /* worker threads; 0 means one per core */
     unsigned max_connections;

@@ -65,6 +65,11 @@ cv_result store_open(const char *path, sqlite3 **out)
 
 void store_close(sqlite3 *database)
 {
+    /* Modules may keep prepared statements with their connection
+     * (object_store.c); they go with it. */
+    sqlite3_stmt *statement;
+    while (database && (statement = sqlite3_next_stmt(database, NULL)) != NULL)
+        sqlite3_finalize(statement);
     sqlite3_close(database);
 }
 

@@ -115,6 +115,32 @@ void trace_form(trace_log *trace, strbuf *block, unsigned long number, const cha
     }
 }
 
+/* One body line; "<passcode>value</passcode>" (any secret-named element
+ * with text) is written with the value masked. */
+static void trace_body_line(trace_log *trace, strbuf *block, unsigned long number,
+                            const char *line, size_t length)
+{
+    const char *name_end = length > 2 && line[0] == '<' && line[1] != '/'
+                               ? memchr(line, '>', length)
+                               : NULL;
+    const char *value_end = name_end ? memchr(name_end, '<', length - (size_t)(name_end - line))
+                                     : NULL;
+    if (name_end && value_end && value_end > name_end + 1 && name_end[-1] != '/') {
+        char name[64];
+        size_t name_length = (size_t)(name_end - line - 1);
+        if (name_length < sizeof name && !memchr(line + 1, ' ', name_length)) {
+            memcpy(name, line + 1, name_length);
+            name[name_length] = '\0';
+            if (trace_field_is_secret(name)) {
+                trace_line(trace, block, number, "<%s>%s%.*s", name, TRACE_MASK,
+                           (int)(length - (size_t)(value_end - line)), value_end);
+                return;
+            }
+        }
+    }
+    trace_line(trace, block, number, "%.*s", (int)length, line);
+}
+
 void trace_body(trace_log *trace, strbuf *block, unsigned long number, const char *body,
                 size_t length)
 {
@@ -139,7 +165,7 @@ void trace_body(trace_log *trace, strbuf *block, unsigned long number, const cha
                 continue;
             break;
         }
-        trace_line(trace, block, number, "%.*s", (int)(split - cursor), cursor);
+        trace_body_line(trace, block, number, cursor, (size_t)(split - cursor));
         cursor = split;
     }
 }

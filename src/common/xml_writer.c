@@ -5,11 +5,35 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
+
+/* Bytes at `text` that form one character XML 1.0 may carry: 0 when they
+ * do not (C0 controls other than tab and line ends, invalid or truncated
+ * UTF-8, U+FFFE and U+FFFF), else the sequence length. `text` is
+ * NUL-terminated, so a truncated sequence stops at the NUL. */
+static size_t xml_character_length(const unsigned char *text)
+{
+    if (text[0] < 0x20)
+        return text[0] == '\t' || text[0] == '\n' || text[0] == '\r';
+    if (text[0] < 0x80)
+        return 1;
+    size_t length = text[0] >= 0xF0 ? 4 : text[0] >= 0xE0 ? 3 : 2;
+    for (size_t i = 1; i < length; i++)
+        if ((text[i] & 0xC0) != 0x80)
+            return 0;
+    if (!text_is_valid_utf8((const char *)text, length))
+        return 0;
+    if (length == 3 && text[0] == 0xEF && text[1] == 0xBF && text[2] >= 0xBE)
+        return 0;
+    return length;
+}
+
 void xml_append_escaped(strbuf *out, const char *text)
 {
     const char *run = text;
-    for (const char *cursor = text; *cursor; cursor++) {
+    for (const char *cursor = text; *cursor;) {
         const char *entity = NULL;
+        size_t length = 1;
         switch (*cursor) {
         case '<':
             entity = "&lt;";
@@ -27,11 +51,21 @@ void xml_append_escaped(strbuf *out, const char *text)
             entity = "&apos;";
             break;
         default:
-            continue;
+            /* What XML cannot carry becomes U+FFFD, so output stays well-formed
+             * whatever bytes reach it (e.g. a rejected parameter's raw name). */
+            length = xml_character_length((const unsigned char *)cursor);
+            if (length) {
+                cursor += length;
+                continue;
+            }
+            entity = "\xEF\xBF\xBD";
+            length = 1;
+            break;
         }
         strbuf_append(out, run, (size_t)(cursor - run));
         strbuf_append_str(out, entity);
-        run = cursor + 1;
+        cursor += length;
+        run = cursor;
     }
     strbuf_append_str(out, run);
 }

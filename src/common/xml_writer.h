@@ -1,7 +1,9 @@
 /*
  * xml_writer.h - writing XML responses into a strbuf.
  *
- * Owns: escaping of text and attribute values, element helpers that keep
+ * Owns: escaping of text and attribute values (characters XML 1.0 cannot
+ * carry at all - C0 controls, invalid UTF-8, U+FFFE/U+FFFF - become U+FFFD,
+ * so every body is well-formed), element helpers that keep
  * the CMS API's compact form (no whitespace between elements). Does not own:
  * reading XML (libxml2 does that, see xml_reader.h). Like strbuf, these do
  * not return errors one by one: check strbuf_status() once at the end.

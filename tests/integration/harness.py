@@ -285,18 +285,29 @@ class Bridge(Process):
 class Scheduler(Process):
     """A convened instance."""
 
-    def __init__(self, data_dir=None, extra=(), port=None, env=None):
+    def __init__(self, data_dir=None, extra=(), port=None, env=None, tls=False):
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="convened-")
         self.port = port or free_port()
+        self.tls = tls
         argv = [SCHEDULER_BINARY, "--listen", "127.0.0.1:%d" % self.port,
                 "--data-dir", self.data_dir, "--admin-user", "%s:%s" % ADMIN] + list(extra)
+        if not tls:
+            argv += ["--plain-http"]  # convened serves HTTPS by default
         super().__init__(argv, env=env, name="convened")
-        self.client = JsonClient(self.port)
+        self.client = JsonClient(self.port, tls=tls)
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
+
+    def trace(self):
+        """convened's own CMS API trace (what it asked the bridges)."""
+        path = os.path.join(self.data_dir, "cms-trace.log")
+        if not os.path.exists(path):
+            return ""
+        with open(path, errors="replace") as handle:
+            return handle.read()
 
     def start(self, wait=True):
         super().start()

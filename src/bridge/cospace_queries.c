@@ -1,0 +1,315 @@
+/*
+ * cospace_queries.c - the space questions other modules ask (cospace.h):
+ * look a space up, check URI and call ID uniqueness, make a secret.
+ *
+ * Owns: those three queries and nothing else. Does not own: the /coSpaces
+ * API (cospace.c) or transactions (callers run these inside their own).
+ * Keeps no state between calls; a checker's prepared statements belong to
+ * the caller that opened it.
+ */
+#include "bridge/cospace.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/store.h"
+
+static const char LOOKUP_SQL[] =
+    "SELECT id, name, uri, secondary_uri, call_id, secret, passcode, non_member_access,"
+    " call_profile, call_leg_profile, call_branding_profile, default_layout, tenant, cdr_tag,"
+    " owner_jid, meeting_scheduler, stream_url, auto_generated FROM cospaces WHERE id = ?1";
+
+/* A column as an owned string: NULL stays NULL; false only when out of memory. */
+static bool copy_column(sqlite3_stmt *statement, int column, char **out)
+{
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    if (!text) {
+        *out = NULL;
+        return sqlite3_errcode(sqlite3_db_handle(statement)) != SQLITE_NOMEM;
+    }
+    *out = strdup((const char *)text);
+    return *out != NULL;
+}
+
+/* Lower-cases a UUID into `out`; false when `id` is not a UUID. */
+static bool canonical_id(const char *id, char out[ID_TEXT_SIZE])
+{
+    if (!id_is_valid(id))
+        return false;
+    for (size_t i = 0; i < ID_TEXT_SIZE; i++)
+        out[i] = (char)tolower((unsigned char)id[i]);
+    return true;
+}
+
+void cospace_summary_free(cospace_summary *space)
+{
+    if (!space)
+        return;
+    char **strings[] = {&space->name,
+                        &space->uri,
+                        &space->secondary_uri,
+                        &space->call_id,
+                        &space->secret,
+                        &space->passcode,
+                        &space->call_profile,
+                        &space->call_leg_profile,
+                        &space->call_branding_profile,
+                        &space->default_layout,
+                        &space->tenant,
+                        &space->cdr_tag,
+                        &space->owner_jid,
+                        &space->meeting_scheduler,
+                        &space->stream_url};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        free(*strings[i]);
+        *strings[i] = NULL;
+    }
+}
+
+cv_result cospace_lookup(sqlite3 *database, const char *id, cospace_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    char key[ID_TEXT_SIZE];
+    if (!canonical_id(id, key))
+        return CV_ERR_NOT_FOUND;
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, LOOKUP_SQL, -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
+    code = sqlite3_step(statement);
+    cv_result result;
+    if (code == SQLITE_DONE) {
+        result = CV_ERR_NOT_FOUND;
+    } else if (code != SQLITE_ROW) {
+        result = store_result(code);
+    } else {
+        memcpy(out->id, key, ID_TEXT_SIZE);
+        bool copied =
+            copy_column(statement, 1, &out->name) && copy_column(statement, 2, &out->uri) &&
+            copy_column(statement, 3, &out->secondary_uri) &&
+            copy_column(statement, 4, &out->call_id) && copy_column(statement, 5, &out->secret) &&
+            copy_column(statement, 6, &out->passcode) &&
+            copy_column(statement, 8, &out->call_profile) &&
+            copy_column(statement, 9, &out->call_leg_profile) &&
+            copy_column(statement, 10, &out->call_branding_profile) &&
+            copy_column(statement, 11, &out->default_layout) &&
+            copy_column(statement, 12, &out->tenant) && copy_column(statement, 13, &out->cdr_tag) &&
+            copy_column(statement, 14, &out->owner_jid) &&
+            copy_column(statement, 15, &out->meeting_scheduler) &&
+            copy_column(statement, 16, &out->stream_url);
+        out->non_member_access = sqlite3_column_int(statement, 7) != 0;
+        out->auto_generated = sqlite3_column_int(statement, 17) != 0;
+        result = copied ? CV_OK : CV_ERR_NO_MEMORY;
+        if (result != CV_OK)
+            cospace_summary_free(out);
+    }
+    sqlite3_finalize(statement);
+    return result;
+}
+
+/* --- uniqueness ------------------------------------------------------- */
+
+/* ?1 is the value, ?2 the space whose own rows do not count (NULL: none). */
+static const char URI_TAKEN_SQL[] =
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE uri = ?1 AND id IS NOT ?2)"
+    " OR EXISTS(SELECT 1 FROM cospaces WHERE secondary_uri = ?1 AND id IS NOT ?2)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE uri = ?1 AND cospace IS NOT ?2)";
+static const char CALL_ID_TAKEN_SQL[] =
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE call_id = ?1 AND id IS NOT ?2)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE call_id = ?1 AND cospace IS NOT ?2)";
+
+struct cospace_unique_checker {
+    sqlite3_stmt *uri_taken;
+    sqlite3_stmt *call_id_taken;
+};
+
+cv_result cospace_unique_checker_open(sqlite3 *database, cospace_unique_checker **out)
+{
+    cospace_unique_checker *checker = calloc(1, sizeof *checker);
+    if (!checker)
+        return CV_ERR_NO_MEMORY;
+    int code = sqlite3_prepare_v3(database, URI_TAKEN_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+                                  &checker->uri_taken, NULL);
+    if (code == SQLITE_OK)
+        code = sqlite3_prepare_v3(database, CALL_ID_TAKEN_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+                                  &checker->call_id_taken, NULL);
+    if (code != SQLITE_OK) {
+        cospace_unique_checker_close(checker);
+        return store_result(code);
+    }
+    *out = checker;
+    return CV_OK;
+}
+
+void cospace_unique_checker_close(cospace_unique_checker *checker)
+{
+    if (!checker)
+        return;
+    sqlite3_finalize(checker->uri_taken);
+    sqlite3_finalize(checker->call_id_taken);
+    free(checker);
+}
+
+/* Runs one "is it taken" statement; *taken is the answer. */
+static cv_result value_taken(sqlite3_stmt *statement, const char *value, const char *except,
+                             bool *taken)
+{
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    sqlite3_bind_text(statement, 1, value, -1, SQLITE_STATIC);
+    if (except)
+        sqlite3_bind_text(statement, 2, except, -1, SQLITE_STATIC);
+    int code = sqlite3_step(statement);
+    cv_result result = CV_OK;
+    if (code == SQLITE_ROW)
+        *taken = sqlite3_column_int(statement, 0) != 0;
+    else
+        result = store_result(code == SQLITE_DONE ? SQLITE_ERROR : code);
+    sqlite3_reset(statement);
+    return result;
+}
+
+cv_result cospace_unique_checker_check(cospace_unique_checker *checker, const char *uri,
+                                       const char *secondary_uri, const char *call_id,
+                                       const char *except_cospace_id, const char **conflict_reason)
+{
+    char except_key[ID_TEXT_SIZE];
+    const char *except = NULL;
+    if (except_cospace_id && canonical_id(except_cospace_id, except_key))
+        except = except_key;
+    *conflict_reason = NULL;
+    const char *uris[] = {uri, secondary_uri};
+    for (size_t i = 0; i < 2; i++) {
+        if (!uris[i] || !*uris[i])
+            continue;
+        bool taken = false;
+        cv_result result = value_taken(checker->uri_taken, uris[i], except, &taken);
+        if (result != CV_OK)
+            return result;
+        if (taken) {
+            *conflict_reason = COSPACE_DUPLICATE_URI;
+            return CV_ERR_CONFLICT;
+        }
+    }
+    if (call_id && *call_id) {
+        bool taken = false;
+        cv_result result = value_taken(checker->call_id_taken, call_id, except, &taken);
+        if (result != CV_OK)
+            return result;
+        if (taken) {
+            *conflict_reason = COSPACE_DUPLICATE_CALL_ID;
+            return CV_ERR_CONFLICT;
+        }
+    }
+    return CV_OK;
+}
+
+cv_result cospace_check_unique(sqlite3 *database, const char *uri, const char *secondary_uri,
+                               const char *call_id, const char *except_cospace_id,
+                               const char **conflict_reason)
+{
+    cospace_unique_checker *checker = NULL;
+    *conflict_reason = NULL;
+    cv_result result = cospace_unique_checker_open(database, &checker);
+    if (result != CV_OK)
+        return result;
+    result = cospace_unique_checker_check(checker, uri, secondary_uri, call_id, except_cospace_id,
+                                          conflict_reason);
+    cospace_unique_checker_close(checker);
+    return result;
+}
+
+static const char URI_PASSCODE_CLASH_SQL[] =
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE ?5 AND id = ?1 AND (uri = ?2 OR secondary_uri = ?2)"
+    "  AND coalesce(passcode, '') = ?3)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE cospace = ?1 AND id IS NOT ?4 AND uri = ?2"
+    "  AND coalesce(passcode, '') = ?3)";
+static const char CALL_ID_PASSCODE_CLASH_SQL[] =
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE ?5 AND id = ?1 AND call_id = ?2"
+    "  AND coalesce(passcode, '') = ?3)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE cospace = ?1 AND id IS NOT ?4 AND call_id = ?2"
+    "  AND coalesce(passcode, '') = ?3)";
+
+static cv_result combination_taken(sqlite3 *database, const char *sql, const char *cospace_id,
+                                   bool include_space_row, const char *except, const char *value,
+                                   const char *passcode, bool *taken)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, sql, -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, cospace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 3, passcode ? passcode : "", -1, SQLITE_STATIC);
+    if (except)
+        sqlite3_bind_text(statement, 4, except, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, 5, include_space_row);
+    code = sqlite3_step(statement);
+    cv_result result = CV_OK;
+    if (code == SQLITE_ROW)
+        *taken = sqlite3_column_int(statement, 0) != 0;
+    else
+        result = store_result(code == SQLITE_DONE ? SQLITE_ERROR : code);
+    sqlite3_finalize(statement);
+    return result;
+}
+
+cv_result cospace_check_passcode_clash(sqlite3 *database, const char *cospace_id,
+                                       bool include_space_row, const char *except_access_method_id,
+                                       const char *uri, const char *call_id, const char *passcode,
+                                       const char **conflict_reason)
+{
+    char space[ID_TEXT_SIZE], except_key[ID_TEXT_SIZE];
+    const char *except = NULL;
+    *conflict_reason = NULL;
+    if (!canonical_id(cospace_id, space))
+        return CV_OK;
+    if (except_access_method_id && canonical_id(except_access_method_id, except_key))
+        except = except_key;
+    bool taken = false;
+    cv_result result = CV_OK;
+    if (uri && *uri) {
+        result = combination_taken(database, URI_PASSCODE_CLASH_SQL, space, include_space_row,
+                                   except, uri, passcode, &taken);
+        if (result == CV_OK && taken) {
+            *conflict_reason = COSPACE_DUPLICATE_URI_PASSCODE;
+            return CV_ERR_CONFLICT;
+        }
+    }
+    if (result == CV_OK && call_id && *call_id) {
+        result = combination_taken(database, CALL_ID_PASSCODE_CLASH_SQL, space, include_space_row,
+                                   except, call_id, passcode, &taken);
+        if (result == CV_OK && taken) {
+            *conflict_reason = COSPACE_DUPLICATE_CALL_ID_PASSCODE;
+            return CV_ERR_CONFLICT;
+        }
+    }
+    return result;
+}
+
+/* --- secrets ------------------------------------------------------------ */
+
+cv_result cospace_generate_secret(char out[COSPACE_SECRET_SIZE])
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char random_bytes[COSPACE_SECRET_SIZE - 1];
+    size_t filled = 0;
+    while (filled < sizeof random_bytes) {
+        ssize_t got = getrandom(random_bytes + filled, sizeof random_bytes - filled, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return CV_ERR_IO;
+        filled += (size_t)got;
+    }
+    /* 22 characters of 6 bits each: 132 bits, at least the 128 CMS uses. */
+    for (size_t i = 0; i < sizeof random_bytes; i++)
+        out[i] = alphabet[random_bytes[i] & 63];
+    out[COSPACE_SECRET_SIZE - 1] = '\0';
+    return CV_OK;
+}

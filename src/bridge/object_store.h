@@ -1,0 +1,150 @@
+/*
+ * object_store.h - one generic engine for every stored configuration
+ * object of the CMS API (profiles, spaces, access methods, dial plan rules,
+ * CDR receivers). Each object type is described by a table of its
+ * parameters (object_type) plus a few hooks for what is special about it;
+ * the engine does the rest the same way for all of them.
+ *
+ * Owns: validating POST/PUT bodies against the description (400
+ * parameterError naming the field for unknown parameters, bad values and
+ * wrong types), CMS PUT semantics (omitted = unchanged, empty = unset),
+ * checking that referenced objects exist, one BEGIN IMMEDIATE transaction
+ * per write, prepared statements for every query, collection paging and
+ * filters, rendering the XML in the description's order, 404 for unknown
+ * or malformed IDs, and the audit lines. Does not own: any type's
+ * parameters (one file per type) or the schema (schema.c).
+ */
+#ifndef CONVENE_BRIDGE_OBJECT_STORE_H
+#define CONVENE_BRIDGE_OBJECT_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bridge/api.h"
+
+typedef enum {
+    FIELD_STRING,    /* free text (valid UTF-8, already checked by the form decoder) */
+    FIELD_BOOL,      /* "true" | "false"; stored 0/1 */
+    FIELD_INT,       /* decimal in [minimum, maximum] */
+    FIELD_DIGITS,    /* a string of decimal digits (call IDs) */
+    FIELD_URI_USER,  /* the user part of a SIP URI: no '@', no spaces or controls */
+    FIELD_ENUM,      /* one of enum_values */
+    FIELD_ID,        /* a UUID whose object we do not keep (tenants, ...) */
+    FIELD_REFERENCE, /* a UUID of a row in referenced_table, checked to exist */
+} field_type;
+
+enum {
+    FIELD_IN_LIST = 1 << 0,      /* shown in collection listings too */
+    FIELD_READ_ONLY = 1 << 1,    /* shown, never accepted in a body */
+    FIELD_WRITE_ONLY = 1 << 2,   /* accepted, never stored or shown (hooks read it) */
+    FIELD_PUT_ONLY = 1 << 3,     /* accepted by PUT only (regenerateSecret) */
+    FIELD_ALWAYS_SHOWN = 1 << 4, /* rendered as an empty element when unset */
+    FIELD_REQUIRED = 1 << 5,     /* POST must give a non-empty value */
+};
+
+typedef struct {
+    const char *name;   /* the API's parameter and element name */
+    const char *column; /* SQL column; NULL for FIELD_WRITE_ONLY */
+    field_type type;
+    unsigned flags;
+    const char *default_value;      /* applied by POST when omitted; NULL: unset */
+    const char *const *enum_values; /* FIELD_ENUM, NULL-terminated */
+    int64_t minimum, maximum;       /* FIELD_INT (both 0: any non-negative int32) */
+    size_t max_length;              /* FIELD_STRING; 0: no limit of our own */
+    const char *referenced_table;   /* FIELD_REFERENCE */
+    const char *missing_reason;     /* FIELD_REFERENCE: e.g. "callProfileDoesNotExist" */
+} field_descriptor;
+
+/* A query argument that narrows a collection to rows whose `column`
+ * equals the argument (tenantFilter, callLegProfileFilter, ...). */
+typedef struct {
+    const char *parameter;
+    const char *column;
+} equality_filter;
+
+/* One value of the object being written: the merged new state. */
+typedef struct {
+    bool set;       /* false: unset (NULL in the table) */
+    bool given;     /* named in this request's body */
+    char *text;     /* owned; the canonical text ("true", "42", ...) */
+    int64_t number; /* FIELD_BOOL (0/1) and FIELD_INT */
+} field_value;
+
+struct object_type;
+
+/* What a hook sees while a POST or PUT is applied, inside the transaction. */
+typedef struct {
+    api_call *call;
+    const struct object_type *type;
+    bool creating;
+    char id[ID_TEXT_SIZE];
+    const char *parent_id; /* lower-case; NULL for top-level types */
+    field_value *values;   /* one per type->fields entry */
+    /* Set by a hook to refuse the write: HTTP status and failure reason
+     * (a <failureDetails> element), or a parameter error when
+     * failed_parameter is set. */
+    int failed_status;
+    const char *failed_reason;
+    const char *failed_parameter;
+} object_write;
+
+typedef struct object_type {
+    const char *collection;     /* path under /api/v1/ for the Location: "callProfiles",
+                                   "system/cdrReceivers"; with a parent, the part after
+                                   the parent's ID ("accessMethods") */
+    const char *table;          /* SQL table */
+    const char *list_element;   /* "callProfiles" */
+    const char *element;        /* "callProfile" */
+    const char *missing_reason; /* "callProfileDoesNotExist" */
+    const char *audit_noun;     /* "call profile" (audit lines) */
+    const field_descriptor *fields;
+    size_t field_count;
+    bool list_shows_all;               /* listings show every field, not only FIELD_IN_LIST */
+    bool counted;                      /* object_counts keeps this table's total */
+    const char *const *filter_columns; /* `filter` matches a substring of any; NULL: no filter */
+    const equality_filter *equality_filters; /* NULL-terminated by parameter == NULL */
+    /* usageFilter=referenced|unreferenced: an SQL expression over the row
+     * `o` that is true when something references it; NULL: not offered. */
+    const char *usage_sql;
+    /* A parent object (access methods live under a space). */
+    const char *parent_prefix;         /* "coSpaces": the collection path before the ID */
+    const char *parent_table;          /* "cospaces" */
+    const char *parent_column;         /* "cospace" */
+    const char *parent_missing_reason; /* "coSpaceDoesNotExist" */
+    /* The audit line shows " (<name>)" after the ID when this field is set. */
+    const char *audit_name_field;
+    /* Hooks, all optional. `prepare` runs inside the write transaction
+     * after field validation and reference checks; it may change values
+     * (object_write_set) and refuse (failed_*). A non-OK result that is
+     * not a refusal becomes a 500. */
+    cv_result (*prepare)(object_write *write);
+    /* Elements added after the fields when one object is shown. */
+    cv_result (*render_more)(api_call *call, const char *id, strbuf *out);
+    /* Attributes added to the listing's root element (after total). */
+    void (*list_attributes)(api_call *call, strbuf *out);
+    /* Runs after a DELETE committed (e.g. a space's live call ends). */
+    void (*deleted)(api_call *call, const char *id);
+} object_type;
+
+/* Route handlers shared by every type; the type comes from the table the
+ * route belongs to, so each module wraps them in one-line functions. */
+void object_list(api_call *call, const object_type *type);
+void object_get(api_call *call, const object_type *type);
+void object_create(api_call *call, const object_type *type);
+void object_modify(api_call *call, const object_type *type);
+void object_delete(api_call *call, const object_type *type);
+
+/* For hooks: the value of a field by name (NULL when the type has none). */
+field_value *object_write_value(object_write *write, const char *name);
+/* Replaces a field's value with `text` (NULL: unset). CV_ERR_NO_MEMORY. */
+cv_result object_write_set(object_write *write, const char *name, const char *text);
+/* Refuses the write with <failureDetails><reason /></failureDetails>. */
+void object_write_refuse(object_write *write, int status, const char *reason);
+
+/* Lower-cases a UUID from the path or a body; false when it is not one. */
+bool object_canonical_id(const char *text, char out[ID_TEXT_SIZE]);
+
+/* The layout names shared by spaces, call leg profiles and calls. */
+extern const char *const object_layout_values[];
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * participant.c - /participants, /participants/<id> (read, modify,
+ * disconnect), /participants/<id>/callLegs and /calls/<id>/participants.
+ *
+ * Owns: the participant's face of a connected leg - one participant per
+ * connected leg of this node, hosted by this node's call bridge - its XML,
+ * its parameters (importance, nameLabelOverride, dtmfSequence,
+ * deactivated), the collection filters and the audit lines. Does not own:
+ * the leg behind it (runtime.c, call_leg.c). Participants of other nodes
+ * are never listed: each node answers for the calls it hosts.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "bridge/api.h"
+#include "bridge/call_leg.h"
+#include "bridge/live_parameters.h"
+#include "bridge/routes.h"
+#include "bridge/runtime.h"
+#include "common/xml_writer.h"
+
+static const live_parameter PARTICIPANT_PARAMETERS[] = {
+    {"importance", LIVE_INTEGER, NULL, 0, INT32_MAX, 0},
+    {"nameLabelOverride", LIVE_TEXT, NULL, 0, 0, 50},
+    {"deactivated", LIVE_BOOL, NULL, 0, 0, 0},
+};
+static const live_parameter_table PARTICIPANT_TABLE = {
+    PARTICIPANT_PARAMETERS, sizeof PARTICIPANT_PARAMETERS / sizeof PARTICIPANT_PARAMETERS[0]};
+static const live_parameter DTMF_SEQUENCE = {"dtmfSequence", LIVE_DTMF, NULL, 0, 0, 0};
+
+static void write_participant_summary(strbuf *out, const bridge *node, const leg_info *leg)
+{
+    xml_open_with_attribute(out, "participant", "id", leg->participant);
+    xml_text_element(out, "name", call_leg_display_name(leg));
+    xml_text_element(out, "call", leg->call);
+    if (leg->tenant[0])
+        xml_text_element(out, "tenant", leg->tenant);
+    xml_text_element(out, "callBridge", bridge_self(node)->id);
+    xml_close(out, "participant");
+}
+
+static void write_participant_detail(strbuf *out, const bridge *node, const leg_info *leg)
+{
+    xml_open_with_attribute(out, "participant", "id", leg->participant);
+    xml_text_element(out, "call", leg->call);
+    if (leg->tenant[0])
+        xml_text_element(out, "tenant", leg->tenant);
+    xml_text_element(out, "callBridge", bridge_self(node)->id);
+    xml_int_element(out, "numCallLegs", 1);
+    xml_text_element(out, "name", call_leg_display_name(leg));
+    xml_text_element(out, "uri", leg->remote_party);
+    xml_text_element(out, "originalUri", leg->remote_party);
+    xml_bool_element(out, "isActivator", true);
+    xml_bool_element(out, "canMove", false);
+    xml_open(out, "configuration");
+    const char *importance = runtime_settings_get(&leg->participant_settings, "importance");
+    if (importance)
+        xml_text_element(out, "importance", importance);
+    const char *label = runtime_settings_get(&leg->participant_settings, "nameLabelOverride");
+    if (label)
+        xml_text_element(out, "nameLabelOverride", label);
+    const char *layout = runtime_settings_get(&leg->configuration, "defaultLayout");
+    if (layout)
+        xml_text_element(out, "defaultLayout", layout);
+    const char *template = runtime_settings_get(&leg->configuration, "layoutTemplate");
+    if (template)
+        xml_text_element(out, "layoutTemplate", template);
+    xml_close(out, "configuration");
+    xml_open(out, "status");
+    xml_text_element(out, "state", leg_state_name(leg->state));
+    xml_bool_element(out, "cameraControlAvailable", false);
+    xml_close(out, "status");
+    xml_close(out, "participant");
+}
+
+/* --- lists ------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *text; /* part of the name or URI */
+    const char *tenant;
+    bool other_bridge; /* callBridgeFilter named another call bridge */
+} participant_filter;
+
+static bool participant_matches(const leg_info *leg, void *context)
+{
+    const participant_filter *filter = context;
+    if (leg->state != LEG_STATE_CONNECTED || !leg->participant[0] || filter->other_bridge)
+        return false;
+    if (filter->text && !strcasestr(call_leg_display_name(leg), filter->text) &&
+        !strcasestr(leg->remote_party, filter->text))
+        return false;
+    if (filter->tenant && strcasecmp(filter->tenant, leg->tenant) != 0)
+        return false;
+    return true;
+}
+
+static void reply_participants(api_call *call, const char *call_id)
+{
+    static const char *const allowed[] = {"tenantFilter", "callBridgeFilter", NULL};
+    if (!api_check_query(call, allowed))
+        return;
+    api_page page;
+    if (!api_read_page(call, &page))
+        return;
+    const char *bridge_filter = http_request_query(call->request, "callBridgeFilter");
+    participant_filter filter = {
+        .text = http_request_query(call->request, "filter"),
+        .tenant = http_request_query(call->request, "tenantFilter"),
+        .other_bridge =
+            bridge_filter && strcasecmp(bridge_filter, bridge_self(call->node)->id) != 0,
+    };
+    if (filter.text && !*filter.text)
+        filter.text = NULL;
+    leg_info *legs = NULL;
+    size_t count = 0, total = 0;
+    cv_result result = runtime_list_legs(call->node->runtime, call_id, participant_matches, &filter,
+                                         page.offset, page.limit, &legs, &count, &total);
+    if (result == CV_ERR_NOT_FOUND) {
+        api_fail_not_found(call, "callDoesNotExist");
+        return;
+    }
+    if (result != CV_OK) {
+        live_fail_no_memory(call);
+        return;
+    }
+    strbuf *out = api_reply_xml(call);
+    strbuf_printf(out, "<participants total=\"%zu\">", total);
+    for (size_t i = 0; i < count; i++)
+        write_participant_summary(out, call->node, &legs[i]);
+    xml_close(out, "participants");
+    runtime_free_legs(legs, count);
+}
+
+static void list_participants(api_call *call)
+{
+    reply_participants(call, NULL);
+}
+
+static void list_call_participants(api_call *call)
+{
+    const char *call_id = api_path_id(call, 1, "callDoesNotExist");
+    if (call_id)
+        reply_participants(call, call_id);
+}
+
+/* --- /participants/<id> -------------------------------------------------------------- */
+
+static void get_participant(api_call *call)
+{
+    if (!api_check_query(call, NULL))
+        return;
+    const char *id = api_path_id(call, 1, "participantDoesNotExist");
+    if (!id)
+        return;
+    leg_info leg;
+    cv_result result = runtime_get_participant(call->node->runtime, id, &leg);
+    if (result == CV_ERR_NOT_FOUND) {
+        api_fail_not_found(call, "participantDoesNotExist");
+        return;
+    }
+    if (result != CV_OK) {
+        live_fail_no_memory(call);
+        return;
+    }
+    write_participant_detail(api_reply_xml(call), call->node, &leg);
+    leg_info_free(&leg);
+}
+
+static void modify_participant(api_call *call)
+{
+    static const char *const handled[] = {"dtmfSequence", NULL};
+    const char *id = api_path_id(call, 1, "participantDoesNotExist");
+    if (!id)
+        return;
+    const char *dtmf = form_get(&call->fields, "dtmfSequence");
+    bool too_long = false;
+    if (dtmf && !live_value_is_valid(&DTMF_SEQUENCE, dtmf, &too_long)) {
+        api_fail_parameter(call, "dtmfSequence", "invalidValue");
+        return;
+    }
+    runtime_settings changes;
+    if (!live_read_parameters(call, &PARTICIPANT_TABLE, handled, &changes))
+        return;
+    cv_result result = runtime_update_participant(call->node->runtime, id, &changes);
+    runtime_settings_clear(&changes);
+    if (result == CV_ERR_NOT_FOUND) {
+        api_fail_not_found(call, "participantDoesNotExist");
+        return;
+    }
+    if (result != CV_OK) {
+        live_fail_no_memory(call);
+        return;
+    }
+    api_audit(call, "modified participant %s", id);
+    api_reply_ok(call);
+}
+
+static void delete_participant(api_call *call)
+{
+    const char *id = api_path_id(call, 1, "participantDoesNotExist");
+    if (!id)
+        return;
+    if (runtime_delete_participant(call->node->runtime, id) != CV_OK) {
+        api_fail_not_found(call, "participantDoesNotExist");
+        return;
+    }
+    api_audit(call, "deleted participant %s", id);
+    api_reply_ok(call);
+}
+
+/* --- /participants/<id>/callLegs ------------------------------------------------------ */
+
+static bool is_participants_leg(const leg_info *leg, void *context)
+{
+    return strcasecmp(leg->participant, (const char *)context) == 0;
+}
+
+static void list_participant_legs(api_call *call)
+{
+    if (!api_check_query(call, NULL))
+        return;
+    const char *id = api_path_id(call, 1, "participantDoesNotExist");
+    if (!id)
+        return;
+    leg_info leg;
+    cv_result result = runtime_get_participant(call->node->runtime, id, &leg);
+    if (result == CV_ERR_NOT_FOUND) {
+        api_fail_not_found(call, "participantDoesNotExist");
+        return;
+    }
+    if (result != CV_OK) {
+        live_fail_no_memory(call);
+        return;
+    }
+    call_leg_reply_list(call, leg.call, is_participants_leg, (void *)id, "participantDoesNotExist");
+    leg_info_free(&leg);
+}
+
+static const api_route routes[] = {
+    {"participants", list_participants, NULL, NULL, NULL},
+    {"participants/*", get_participant, NULL, modify_participant, delete_participant},
+    {"participants/*/callLegs", list_participant_legs, NULL, NULL, NULL},
+    {"calls/*/participants", list_call_participants, NULL, NULL, NULL},
+};
+
+const api_route_table participant_routes = {routes, sizeof routes / sizeof routes[0]};
