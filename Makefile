@@ -7,7 +7,7 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-normal test-sanitize demo install bench format clean
+.PHONY: all deps build test test-normal test-sanitize demo install bench bench-scheduler format clean
 
 all: build
 
@@ -32,8 +32,27 @@ test-sanitize: deps $(SANITIZE_DIR)/CMakeCache.txt
 
 test: test-normal test-sanitize
 
-install: build
-	cmake --install $(BUILD_DIR) --prefix $(PREFIX) $(if $(DESTDIR),,)
+# Benchmarks (bench/, docs/benchmarks.md): never part of `make test`.
+bench: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target convene-bridge
+	python3 bench/bridge.py --build-dir $(BUILD_DIR)
+	$(MAKE) bench-scheduler
+
+# convened's bookings and meeting starts (bench/scheduler.py); Python only.
+bench-scheduler: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target convened convene-bridge
+	python3 bench/scheduler.py --build-dir $(BUILD_DIR)
+
+# The whole story of the seed on throw-away daemons (convene demo --help).
+demo: build
+	$(BUILD_DIR)/src/cli/convene demo
+
+# PREFIX and DESTDIR honoured: the build is configured for PREFIX (the
+# systemd units name the installed paths), then staged under DESTDIR.
+install: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,730 @@
+/*
+ * commands_bridge.c - `convene bridge add|list|show|set|remove` and
+ * `convene tickets`: the bridges convened manages (the seed's "Add Device",
+ * "Edit Settings", "Extended Settings", "Clustering" and "Tickets" pages).
+ *
+ * Owns: these commands' options, the JSON bodies they send (camelCase
+ * fields of the API contract in docs/api.md) and their human output. Does
+ * not own: the transport or error reporting (cli.h).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/json_view.h"
+#include "cli/secrets.h"
+#include "cli/table.h"
+#include "common/text.h"
+
+#define UNSET_INTEGER INT64_MIN
+#define LABEL_WIDTH   20
+
+/* ---- shared output -------------------------------------------------- */
+
+static void print_tickets_table(const json_t *tickets, bool with_bridge)
+{
+    static const char *const headers_with_bridge[] = {"ID", "BRIDGE", "KIND", "OPENED", "MESSAGE"};
+    static const char *const headers[] = {"ID", "KIND", "OPENED", "MESSAGE"};
+    table *rows = with_bridge ? table_create(5, headers_with_bridge) : table_create(4, headers);
+    if (!rows) {
+        cli_error("out of memory");
+        return;
+    }
+    size_t index;
+    const json_t *ticket;
+    json_array_foreach(tickets, index, ticket)
+    {
+        char id[32], bridge[32], kind[32], opened[32], message[32];
+        const char *cells[5];
+        size_t column = 0;
+        cells[column++] = json_member_text(ticket, "id", id, sizeof id);
+        if (with_bridge)
+            cells[column++] = json_member_text(ticket, "bridge", bridge, sizeof bridge);
+        cells[column++] = json_member_text(ticket, "kind", kind, sizeof kind);
+        cells[column++] = json_member_text(ticket, "opened", opened, sizeof opened);
+        cells[column++] = json_member_text(ticket, "message", message, sizeof message);
+        if (table_add_row(rows, cells) != CV_OK)
+            cli_error("out of memory");
+    }
+    table_print(rows, stdout);
+    table_free(rows);
+}
+
+static bool is_shown_member(const char *name)
+{
+    static const char *const shown[] = {"id",
+                                        "name",
+                                        "address",
+                                        "username",
+                                        "password",
+                                        "tlsVerify",
+                                        "softwareVersion",
+                                        "reachable",
+                                        "domain",
+                                        "numericIdBase",
+                                        "numericIdQuantity",
+                                        "slotNamePrefix",
+                                        "slots",
+                                        "allowBooking",
+                                        "alternateAddress",
+                                        "alternateUsername",
+                                        "alternatePassword",
+                                        "cluster",
+                                        "tickets",
+                                        NULL};
+    for (size_t i = 0; shown[i]; i++)
+        if (strcmp(shown[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Friendlier labels for members beyond the contract's list. */
+static const char *label_for(const char *name)
+{
+    static const char *const labels[][2] = {
+        {"caFile", "CA file"},
+        {"pinnedCertificate", "Pinned certificate"},
+        {"provisioning", "Slot provisioning"},
+        {"lastContact", "Last contact"},
+        {"status.callLegsActive", "CallLegs active"},
+        {"status.callLegsMaxActive", "CallLegs max active"},
+        {"status.callLegsCompleted", "CallLegs completed"},
+        {"status.uptimeSeconds", "Call bridge uptime"},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i][0], name) == 0)
+            return labels[i][1];
+    return name;
+}
+
+/* "4d, 22:09:44" as the seed's TMS page shows uptime. */
+static void format_uptime(json_int_t seconds, char *out, size_t size)
+{
+    json_int_t days = seconds / 86400;
+    seconds %= 86400;
+    snprintf(out, size, "%lldd, %02lld:%02lld:%02lld", (long long)days, (long long)(seconds / 3600),
+             (long long)(seconds / 60 % 60), (long long)(seconds % 60));
+}
+
+/* Members the contract does not name (status counters and the like),
+ * shown generically so that nothing the server says is hidden. */
+static void print_other_members(const json_t *bridge)
+{
+    const char *name;
+    const json_t *value;
+    json_object_foreach((json_t *)bridge, name, value)
+    {
+        if (is_shown_member(name) || strstr(name, "assword") || strstr(name, "ecret"))
+            continue;
+        char buffer[64];
+        if (json_is_object(value)) {
+            const char *inner_name;
+            const json_t *inner;
+            json_object_foreach((json_t *)value, inner_name, inner)
+            {
+                if (json_is_object(inner) || json_is_array(inner) || is_shown_member(inner_name))
+                    continue;
+                char label[128];
+                snprintf(label, sizeof label, "%s.%s", name, inner_name);
+                const char *text = json_text(inner, buffer, sizeof buffer);
+                char uptime[64];
+                if (strcmp(label, "status.uptimeSeconds") == 0 && json_is_integer(inner)) {
+                    format_uptime(json_integer_value(inner), uptime, sizeof uptime);
+                    text = uptime;
+                }
+                detail_line(stdout, LABEL_WIDTH, label_for(label), text);
+            }
+        } else if (!json_is_array(value)) {
+            detail_line(stdout, LABEL_WIDTH, label_for(name),
+                        json_text(value, buffer, sizeof buffer));
+        }
+    }
+}
+
+static void print_bridge(const json_t *bridge)
+{
+    char buffer[64], second[64], line[512];
+    detail_line(stdout, LABEL_WIDTH, "Bridge",
+                json_member_text(bridge, "id", buffer, sizeof buffer));
+    detail_line(stdout, LABEL_WIDTH, "Name", json_member_string(bridge, "name"));
+    detail_line(stdout, LABEL_WIDTH, "Address", json_member_string(bridge, "address"));
+    const char *version = json_member_string(bridge, "softwareVersion");
+    if (version && *version)
+        snprintf(line, sizeof line, "Cisco Meeting Server %s", version);
+    else
+        snprintf(line, sizeof line, "not recognised yet");
+    detail_line(stdout, LABEL_WIDTH, "System type", line);
+    json_t *reachable = json_object_get(bridge, "reachable");
+    detail_line(stdout, LABEL_WIDTH, "Reachable",
+                json_is_boolean(reachable) ? (json_is_true(reachable) ? "yes" : "no") : "-");
+    detail_line(stdout, LABEL_WIDTH, "API user", json_member_string(bridge, "username"));
+    json_t *verify = json_object_get(bridge, "tlsVerify");
+    detail_line(stdout, LABEL_WIDTH, "TLS verification",
+                json_is_boolean(verify) ? (json_is_true(verify) ? "on" : "off (insecure)") : "-");
+    detail_line(stdout, LABEL_WIDTH, "Domain", json_member_string(bridge, "domain"));
+    detail_line(stdout, LABEL_WIDTH, "Numeric ID base",
+                json_member_text(bridge, "numericIdBase", buffer, sizeof buffer));
+    detail_line(stdout, LABEL_WIDTH, "Numeric ID quantity",
+                json_member_text(bridge, "numericIdQuantity", buffer, sizeof buffer));
+    detail_line(stdout, LABEL_WIDTH, "Slot name prefix",
+                json_member_string(bridge, "slotNamePrefix"));
+    const json_t *slots = json_object_get(bridge, "slots");
+    if (json_is_object(slots)) {
+        snprintf(line, sizeof line, "%s provisioned of %s",
+                 json_member_text(slots, "provisioned", buffer, sizeof buffer),
+                 json_member_text(slots, "total", second, sizeof second));
+        detail_line(stdout, LABEL_WIDTH, "Slots", line);
+    }
+    detail_line(stdout, LABEL_WIDTH, "Allow booking",
+                json_member_text(bridge, "allowBooking", buffer, sizeof buffer));
+    const char *alternate = json_member_string(bridge, "alternateAddress");
+    const char *alternate_user = json_member_string(bridge, "alternateUsername");
+    if (alternate && *alternate && alternate_user && *alternate_user)
+        snprintf(line, sizeof line, "%s (user %s)", alternate, alternate_user);
+    else
+        snprintf(line, sizeof line, "%s", alternate && *alternate ? alternate : "-");
+    detail_line(stdout, LABEL_WIDTH, "Alternate address", line);
+    print_other_members(bridge);
+
+    const json_t *cluster = json_object_get(bridge, "cluster");
+    if (json_array_size(cluster) > 0) {
+        printf("\nCluster:\n");
+        static const char *const headers[] = {"SYSTEM NAME", "ADDRESS", "ADDED"};
+        table *rows = table_create(3, headers);
+        size_t index;
+        const json_t *member;
+        json_array_foreach(cluster, index, member)
+        {
+            json_t *added = json_object_get(member, "added");
+            const char *cells[] = {json_member_string(member, "name"),
+                                   json_member_string(member, "address"),
+                                   json_is_true(added) ? "yes (primary)" : "no"};
+            if (!rows || table_add_row(rows, cells) != CV_OK) {
+                cli_error("out of memory");
+                break;
+            }
+        }
+        if (rows)
+            table_print(rows, stdout);
+        table_free(rows);
+    }
+    const json_t *tickets = json_object_get(bridge, "tickets");
+    if (json_is_array(tickets)) {
+        if (json_array_size(tickets) == 0) {
+            printf("\nTickets: none (the system has no open tickets)\n");
+        } else {
+            printf("\nTickets:\n");
+            print_tickets_table(tickets, false);
+        }
+    }
+}
+
+static int show_bridge_answer(cli_context *context, const client_answer *answer)
+{
+    if (context->globals.json_output)
+        cli_print_answer_json(answer);
+    else if (json_is_object(answer->document))
+        print_bridge(answer->document);
+    return CLI_EXIT_OK;
+}
+
+static json_t *new_object_or_complain(void)
+{
+    json_t *object = json_object();
+    if (!object)
+        cli_error("out of memory");
+    return object;
+}
+
+/* ---- bridge add ------------------------------------------------------ */
+
+typedef struct {
+    char *username;
+    char *password;
+    char *password_file;
+    char *ca_file;
+    char *pin_certificate;
+    bool insecure;
+    bool json;
+} add_options;
+
+static int bridge_add(cli_context *context, int argc, char **argv)
+{
+    add_options options = {0};
+    const option_spec specs[] = {
+        {"username", OPTION_STRING, &options.username, "USER", "the bridge's API user (required)",
+         0, 0},
+        {"password", OPTION_STRING, &options.password, "PASSWORD",
+         "its password (or --password-file, or $CONVENE_BRIDGE_PASSWORD)", 0, 0},
+        {"password-file", OPTION_STRING, &options.password_file, "FILE",
+         "read the password from the first line of FILE", 0, 0},
+        {"insecure", OPTION_FLAG, &options.insecure, NULL,
+         "do not verify the bridge's TLS certificate (labs only)", 0, 0},
+        {"ca-file", OPTION_STRING, &options.ca_file, "FILE",
+         "verify the bridge's certificate against this PEM file\n"
+         "                               (a path convened can read)",
+         0, 0},
+        {"pin-certificate", OPTION_STRING, &options.pin_certificate, "FILE",
+         "accept exactly this PEM certificate file, or\n"
+         "                               sha256//BASE64 of its public key (self-signed bridges)",
+         0, 0},
+        {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
+    };
+    const command_syntax syntax = {
+        "bridge add ADDRESS --username USER (--password P | --password-file F) [TLS option]",
+        "Adds a Cisco Meeting Server (or convene-bridge) by the address of its API:\n"
+        "host, host:port (e.g. 10.0.0.5:445 for a non-standard webadmin port) or a URL.\n"
+        "convened reads /system/status to recognise it, discovers its cluster and opens\n"
+        "tickets for what still needs setting (name, domain, numeric ID range).",
+        specs,
+        sizeof specs / sizeof specs[0],
+        1,
+        1,
+        "The certificate is verified by default. Adding a call bridge that is already a\n"
+        "member of a managed cluster is refused with the name of the bridge it belongs to."};
+    positional_arguments positional;
+    strbuf error = STRBUF_INIT;
+    json_t *body = NULL;
+    char *password = NULL;
+    char *certificate = NULL;
+    int status = CLI_EXIT_OK;
+    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
+    if (outcome == ARGS_HELP) {
+        args_print_help(&syntax, stdout);
+        goto out;
+    }
+    if (outcome == ARGS_ERROR) {
+        status = cli_usage_error("bridge add", "%s", strbuf_str(&error));
+        goto out;
+    }
+    context->globals.json_output |= options.json;
+    if (!options.username) {
+        status = cli_usage_error("bridge add", "--username is required");
+        goto out;
+    }
+    if ((options.insecure ? 1 : 0) + (options.ca_file ? 1 : 0) + (options.pin_certificate ? 1 : 0) >
+        1) {
+        status = cli_usage_error("bridge add",
+                                 "choose one of --insecure, --ca-file and --pin-certificate");
+        goto out;
+    }
+    if (options.password && options.password_file) {
+        status = cli_usage_error("bridge add", "give --password or --password-file, not both");
+        goto out;
+    }
+    if (options.password_file) {
+        if (secret_read_file(options.password_file, &password, &error) != CV_OK) {
+            status = cli_usage_error("bridge add", "--password-file: %s", strbuf_str(&error));
+            goto out;
+        }
+    } else {
+        const char *given = options.password ? options.password : getenv("CONVENE_BRIDGE_PASSWORD");
+        if (!given || !*given) {
+            status = cli_usage_error(
+                "bridge add",
+                "--password, --password-file or $CONVENE_BRIDGE_PASSWORD is required");
+            goto out;
+        }
+        if (!(password = strdup(given))) {
+            cli_error("out of memory");
+            status = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    /* convened opens the file itself: send an absolute path when the file
+     * is on this machine (convened usually is too), else the text as given. */
+    const char *certificate_file = options.ca_file ? options.ca_file : options.pin_certificate;
+    if (certificate_file && strncmp(certificate_file, "sha256//", 8) != 0)
+        certificate = realpath(certificate_file, NULL);
+    if (!(body = new_object_or_complain())) {
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    int failed = json_object_set_new(body, "address", json_string(positional.items[0]));
+    failed |= json_object_set_new(body, "username", json_string(options.username));
+    failed |= json_object_set_new(body, "password", json_string(password));
+    failed |= json_object_set_new(body, "tlsVerify", json_boolean(!options.insecure));
+    if (options.ca_file)
+        failed |= json_object_set_new(body, "caFile",
+                                      json_string(certificate ? certificate : options.ca_file));
+    if (options.pin_certificate)
+        failed |=
+            json_object_set_new(body, "pinnedCertificate",
+                                json_string(certificate ? certificate : options.pin_certificate));
+    if (failed) {
+        cli_error("the address, user name and password must be UTF-8 text");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    client_answer answer;
+    status = cli_request(context, "POST", "/bridges", body, &answer);
+    if (status == CLI_EXIT_OK) {
+        if (!context->globals.json_output)
+            printf("Added bridge %s\n\n", json_member_string(answer.document, "id")
+                                              ? json_member_string(answer.document, "id")
+                                              : "");
+        status = show_bridge_answer(context, &answer);
+        client_answer_free(&answer);
+    }
+out:
+    json_decref(body);
+    secret_free(password);
+    free(certificate);
+    config_free(specs, sizeof specs / sizeof specs[0]);
+    strbuf_free(&error);
+    return status;
+}
+
+/* ---- bridge list / show / remove ------------------------------------- */
+
+/* Parses a command line without string options. False when the command
+ * is done (help printed, or a usage error with *status set). */
+static bool parse_or_finish(const char *name, const command_syntax *syntax, int argc, char **argv,
+                            positional_arguments *positional, int *status)
+{
+    strbuf error = STRBUF_INIT;
+    args_outcome outcome = args_parse(syntax, argc, argv, positional, &error);
+    *status = CLI_EXIT_OK;
+    if (outcome == ARGS_HELP)
+        args_print_help(syntax, stdout);
+    else if (outcome == ARGS_ERROR)
+        *status = cli_usage_error(name, "%s", strbuf_str(&error));
+    strbuf_free(&error);
+    return outcome == ARGS_OK;
+}
+
+static int bridge_list(cli_context *context, int argc, char **argv)
+{
+    bool json = false;
+    const option_spec specs[] = {
+        {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
+    };
+    const command_syntax syntax = {
+        "bridge list", "Lists the bridges convened manages, with their state.", specs, 1, 0, 0,
+        NULL};
+    positional_arguments positional;
+    int status;
+    if (!parse_or_finish("bridge list", &syntax, argc, argv, &positional, &status))
+        return status;
+    context->globals.json_output |= json;
+    client_answer answer;
+    if ((status = cli_request(context, "GET", "/bridges", NULL, &answer)) != CLI_EXIT_OK)
+        return status;
+    if (context->globals.json_output) {
+        cli_print_answer_json(&answer);
+        client_answer_free(&answer);
+        return CLI_EXIT_OK;
+    }
+    const json_t *bridges = json_collection(answer.document, "bridges");
+    if (json_array_size(bridges) == 0) {
+        printf("No bridges. Add one with: convene bridge add ADDRESS --username USER "
+               "--password-file FILE\n");
+        client_answer_free(&answer);
+        return CLI_EXIT_OK;
+    }
+    static const char *const headers[] = {"ID",        "NAME",  "ADDRESS", "VERSION",
+                                          "REACHABLE", "SLOTS", "TICKETS"};
+    table *rows = table_create(7, headers);
+    size_t index;
+    const json_t *bridge;
+    json_array_foreach(bridges, index, bridge)
+    {
+        char id[32], version[32], slots[64], tickets[32], provisioned[32], total[32];
+        const json_t *slot_counts = json_object_get(bridge, "slots");
+        snprintf(slots, sizeof slots, "%s/%s",
+                 json_member_text(slot_counts, "provisioned", provisioned, sizeof provisioned),
+                 json_member_text(slot_counts, "total", total, sizeof total));
+        const json_t *ticket_list = json_object_get(bridge, "tickets");
+        snprintf(tickets, sizeof tickets, "%zu", json_array_size(ticket_list));
+        const char *name = json_member_string(bridge, "name");
+        const json_t *reachable = json_object_get(bridge, "reachable");
+        const char *cells[] = {json_member_text(bridge, "id", id, sizeof id),
+                               name && *name ? name : "(no name)",
+                               json_member_string(bridge, "address"),
+                               json_member_text(bridge, "softwareVersion", version, sizeof version),
+                               json_is_boolean(reachable) ? (json_is_true(reachable) ? "yes" : "NO")
+                                                          : "-",
+                               slots,
+                               tickets};
+        if (!rows || table_add_row(rows, cells) != CV_OK) {
+            cli_error("out of memory");
+            break;
+        }
+    }
+    if (rows)
+        table_print(rows, stdout);
+    table_free(rows);
+    client_answer_free(&answer);
+    return CLI_EXIT_OK;
+}
+
+static int bridge_by_id(cli_context *context, int argc, char **argv, const char *method)
+{
+    bool json = false;
+    const option_spec specs[] = {
+        {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
+    };
+    bool removing = strcmp(method, "DELETE") == 0;
+    const command_syntax syntax = {
+        removing ? "bridge remove ID" : "bridge show ID",
+        removing ? "Stops managing a bridge. Refused while it has booked or live meetings."
+                 : "Shows one bridge: settings, status, cluster members, tickets and slots.",
+        specs,
+        1,
+        1,
+        1,
+        NULL};
+    const char *name = removing ? "bridge remove" : "bridge show";
+    positional_arguments positional;
+    int status;
+    if (!parse_or_finish(name, &syntax, argc, argv, &positional, &status))
+        return status;
+    context->globals.json_output |= json;
+    strbuf path = STRBUF_INIT;
+    strbuf_printf(&path, "/bridges/");
+    if (cli_append_segment(&path, positional.items[0]) != CV_OK) {
+        strbuf_free(&path);
+        cli_error("out of memory");
+        return CLI_EXIT_USAGE;
+    }
+    client_answer answer;
+    status = cli_request(context, method, strbuf_str(&path), NULL, &answer);
+    strbuf_free(&path);
+    if (status != CLI_EXIT_OK)
+        return status;
+    if (removing) {
+        if (context->globals.json_output)
+            cli_print_answer_json(&answer);
+        else
+            printf("Removed bridge %s\n", positional.items[0]);
+    } else {
+        show_bridge_answer(context, &answer);
+    }
+    client_answer_free(&answer);
+    return CLI_EXIT_OK;
+}
+
+/* ---- bridge set ------------------------------------------------------ */
+
+typedef struct {
+    char *name, *domain, *alternate_address, *alternate_username, *alternate_password,
+        *alternate_password_file, *allow_booking, *slot_name_prefix;
+    int64_t numeric_id_base, numeric_id_quantity;
+    bool json;
+} set_options;
+
+static int bridge_set(cli_context *context, int argc, char **argv)
+{
+    set_options options = {.numeric_id_base = UNSET_INTEGER, .numeric_id_quantity = UNSET_INTEGER};
+    const option_spec specs[] = {
+        {"name", OPTION_STRING, &options.name, "NAME",
+         "the system name (clears \"Blank System Name\")", 0, 0},
+        {"domain", OPTION_STRING, &options.domain, "DOMAIN",
+         "SIP domain of the meeting URIs: <numeric ID>@DOMAIN", 0, 0},
+        {"numeric-id-base", OPTION_INTEGER, &options.numeric_id_base, "N",
+         "first numeric ID (slot) convened may book", 0, 999999999},
+        {"numeric-id-quantity", OPTION_INTEGER, &options.numeric_id_quantity, "N",
+         "how many slots from the base (one space each)", 0, 100000},
+        {"alternate-address", OPTION_STRING, &options.alternate_address, "ADDRESS",
+         "where meetings start when this bridge is unreachable", 0, 0},
+        {"alternate-username", OPTION_STRING, &options.alternate_username, "USER",
+         "API user on the alternate", 0, 0},
+        {"alternate-password", OPTION_STRING, &options.alternate_password, "PASSWORD",
+         "its password (or --alternate-password-file)", 0, 0},
+        {"alternate-password-file", OPTION_STRING, &options.alternate_password_file, "FILE",
+         "read the alternate's password from FILE", 0, 0},
+        {"allow-booking", OPTION_STRING, &options.allow_booking, "true|false",
+         "whether new meetings may be booked on this bridge", 0, 0},
+        {"slot-name-prefix", OPTION_STRING, &options.slot_name_prefix, "PREFIX",
+         "placeholder space names (default TMS_Scheduled_Meeting_)", 0, 0},
+        {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
+    };
+    const size_t spec_count = sizeof specs / sizeof specs[0];
+    const command_syntax syntax = {
+        "bridge set ID [--name N] [--domain D] [--numeric-id-base N] [--numeric-id-quantity N]\n"
+        "                          [--alternate-address A --alternate-username U "
+        "--alternate-password P]\n"
+        "                          [--allow-booking true|false] [--slot-name-prefix P]",
+        "Changes a bridge's settings (the seed's Edit Settings and Extended Settings).\n"
+        "Once name, domain, numeric ID base and quantity are set the tickets clear and\n"
+        "convened provisions one space per numeric ID (TMS_Scheduled_Meeting_<n>).",
+        specs,
+        spec_count,
+        1,
+        1,
+        "Only the options given are changed. Changing the range never removes a slot that\n"
+        "holds a booked or live meeting."};
+    positional_arguments positional;
+    strbuf error = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
+    json_t *body = NULL;
+    char *alternate_password = NULL;
+    int status = CLI_EXIT_OK;
+    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
+    if (outcome == ARGS_HELP) {
+        args_print_help(&syntax, stdout);
+        goto out;
+    }
+    if (outcome == ARGS_ERROR) {
+        status = cli_usage_error("bridge set", "%s", strbuf_str(&error));
+        goto out;
+    }
+    context->globals.json_output |= options.json;
+    bool allow_booking = false;
+    if (options.allow_booking && text_parse_bool(options.allow_booking, &allow_booking) != CV_OK) {
+        status =
+            cli_usage_error("bridge set", "--allow-booking: expected true or false, got \"%s\"",
+                            options.allow_booking);
+        goto out;
+    }
+    if (options.alternate_password && options.alternate_password_file) {
+        status = cli_usage_error(
+            "bridge set", "give --alternate-password or --alternate-password-file, not both");
+        goto out;
+    }
+    if (options.alternate_password_file &&
+        secret_read_file(options.alternate_password_file, &alternate_password, &error) != CV_OK) {
+        status = cli_usage_error("bridge set", "--alternate-password-file: %s", strbuf_str(&error));
+        goto out;
+    }
+    if (!(body = new_object_or_complain())) {
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    int failed = 0;
+    if (options.name)
+        failed |= json_object_set_new(body, "name", json_string(options.name));
+    if (options.domain)
+        failed |= json_object_set_new(body, "domain", json_string(options.domain));
+    if (options.numeric_id_base != UNSET_INTEGER)
+        failed |= json_object_set_new(body, "numericIdBase", json_integer(options.numeric_id_base));
+    if (options.numeric_id_quantity != UNSET_INTEGER)
+        failed |= json_object_set_new(body, "numericIdQuantity",
+                                      json_integer(options.numeric_id_quantity));
+    if (options.alternate_address)
+        failed |=
+            json_object_set_new(body, "alternateAddress", json_string(options.alternate_address));
+    if (options.alternate_username)
+        failed |=
+            json_object_set_new(body, "alternateUsername", json_string(options.alternate_username));
+    const char *secret = alternate_password ? alternate_password : options.alternate_password;
+    if (secret)
+        failed |= json_object_set_new(body, "alternatePassword", json_string(secret));
+    if (options.allow_booking)
+        failed |= json_object_set_new(body, "allowBooking", json_boolean(allow_booking));
+    if (options.slot_name_prefix)
+        failed |=
+            json_object_set_new(body, "slotNamePrefix", json_string(options.slot_name_prefix));
+    if (failed) {
+        cli_error("every value must be UTF-8 text");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (json_object_size(body) == 0) {
+        status = cli_usage_error("bridge set", "nothing to change: give at least one setting");
+        goto out;
+    }
+    strbuf_printf(&path, "/bridges/");
+    if (cli_append_segment(&path, positional.items[0]) != CV_OK) {
+        cli_error("out of memory");
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    client_answer answer;
+    status = cli_request(context, "PATCH", strbuf_str(&path), body, &answer);
+    if (status == CLI_EXIT_OK) {
+        show_bridge_answer(context, &answer);
+        client_answer_free(&answer);
+    }
+out:
+    json_decref(body);
+    secret_free(alternate_password);
+    config_free(specs, spec_count);
+    strbuf_free(&error);
+    strbuf_free(&path);
+    return status;
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+static void print_bridge_help(void)
+{
+    printf("Usage: convene [GLOBAL OPTIONS] bridge SUBCOMMAND ...\n\n"
+           "Manages the CMS bridges convened books meetings on.\n\n"
+           "Subcommands:\n"
+           "  add ADDRESS --username U (--password P | --password-file F)\n"
+           "      [--insecure | --ca-file F | --pin-certificate F]   add a bridge\n"
+           "  list                                                   list bridges\n"
+           "  show ID                                                one bridge in detail\n"
+           "  set ID [--name N] [--domain D] [--numeric-id-base N] [--numeric-id-quantity N]\n"
+           "      [--alternate-address A --alternate-username U --alternate-password P]\n"
+           "      [--allow-booking true|false] [--slot-name-prefix P]  change settings\n"
+           "  remove ID                                              stop managing a bridge\n\n"
+           "'convene bridge SUBCOMMAND --help' describes each one.\n");
+}
+
+int command_bridge(cli_context *context, int argc, char **argv)
+{
+    if (argc < 2) {
+        return cli_usage_error("bridge", "missing subcommand: add, list, show, set or remove");
+    }
+    const char *subcommand = argv[1];
+    if (strcmp(subcommand, "--help") == 0 || strcmp(subcommand, "-h") == 0 ||
+        strcmp(subcommand, "help") == 0) {
+        print_bridge_help();
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(subcommand, "add") == 0)
+        return bridge_add(context, argc - 1, argv + 1);
+    if (strcmp(subcommand, "list") == 0)
+        return bridge_list(context, argc - 1, argv + 1);
+    if (strcmp(subcommand, "show") == 0)
+        return bridge_by_id(context, argc - 1, argv + 1, "GET");
+    if (strcmp(subcommand, "set") == 0)
+        return bridge_set(context, argc - 1, argv + 1);
+    if (strcmp(subcommand, "remove") == 0)
+        return bridge_by_id(context, argc - 1, argv + 1, "DELETE");
+    return cli_usage_error("bridge", "unknown subcommand \"%s\"", subcommand);
+}
+
+/* ---- tickets --------------------------------------------------------- */
+
+int command_tickets(cli_context *context, int argc, char **argv)
+{
+    bool json = false;
+    const option_spec specs[] = {
+        {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
+    };
+    const command_syntax syntax = {
+        "tickets",
+        "Lists the open tickets: what convened found wrong with a bridge (Blank System\n"
+        "Name, Dial Number Configuration Error, Unreachable, Authentication failed, Slot\n"
+        "provisioning failed). Tickets close by themselves when the cause goes away.",
+        specs,
+        1,
+        0,
+        0,
+        NULL};
+    positional_arguments positional;
+    int status;
+    if (!parse_or_finish("tickets", &syntax, argc, argv, &positional, &status))
+        return status;
+    context->globals.json_output |= json;
+    client_answer answer;
+    if ((status = cli_request(context, "GET", "/tickets", NULL, &answer)) != CLI_EXIT_OK)
+        return status;
+    if (context->globals.json_output) {
+        cli_print_answer_json(&answer);
+    } else {
+        const json_t *tickets = json_collection(answer.document, "tickets");
+        if (json_array_size(tickets) == 0)
+            printf("No open tickets.\n");
+        else
+            print_tickets_table(tickets, true);
+    }
+    client_answer_free(&answer);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,119 @@
+/*
+ * api.h - convened's JSON REST API under /api/v1/.
+ *
+ * Owns: routing (a table of METHOD + path pattern -> handler that modules
+ * add to with api_register before the server starts), the per-request
+ * context (a borrowed database connection, the parsed JSON body, the path
+ * segments), JSON answers and the one error shape:
+ *   {"error": {"code": "...", "message": "...", "details": ...}}
+ * with 400 naming the field, 401, 404, 405, 409 listing what conflicts and
+ * 503 naming the unreachable bridge. HTTP Basic authentication itself is
+ * done by common/http_server against --admin-user.
+ * Does not own: any resource's logic (bridges.c, tickets.c, booking.c ...).
+ */
+#ifndef CONVENE_SCHEDULER_API_H
+#define CONVENE_SCHEDULER_API_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/http_server.h"
+#include "scheduler/scheduler.h"
+
+#define API_PREFIX       "/api/v1/"
+#define API_MAX_SEGMENTS 8
+
+/* Error codes (the "code" member). */
+#define API_ERROR_INVALID      "invalid"           /* 400; details {"field": NAME} */
+#define API_ERROR_UNAUTHORIZED "unauthorized"      /* 401 */
+#define API_ERROR_NOT_FOUND    "notFound"          /* 404 */
+#define API_ERROR_METHOD       "methodNotAllowed"  /* 405 */
+#define API_ERROR_CONFLICT     "conflict"          /* 409; details lists the conflicts */
+#define API_ERROR_UNREACHABLE  "bridgeUnreachable" /* 503; details {"bridge": ID, ...} */
+#define API_ERROR_INTERNAL     "internal"          /* 500 */
+
+typedef struct api_request {
+    scheduler *daemon;
+    const http_request *http;
+    http_response *response;
+    sqlite3 *database; /* borrowed from daemon->store for this request */
+    json_t *body;      /* parsed JSON object for POST/PUT/PATCH with a body; else NULL */
+    const char *segments[API_MAX_SEGMENTS]; /* path after /api/v1/, split on '/' */
+    size_t segment_count;
+} api_request;
+
+typedef void (*api_handler)(api_request *request);
+
+/* One route. `pattern` is the path after /api/v1/ with '/' separators;
+ * a "*" segment matches any one segment (an ID), e.g. "bookings/ * /extend"
+ * written without the spaces. Literal segments match exactly. */
+typedef struct {
+    const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *pattern;
+    api_handler handler;
+} api_route;
+
+/* Adds routes to the daemon's router (copies the table's pointers; the
+ * strings and handlers must live as long as the daemon, e.g. static). Call
+ * from a module's start(), before the HTTP server listens. */
+cv_result api_register(scheduler *daemon, const api_route *routes, size_t count);
+
+/* --- answers ---------------------------------------------------------- */
+
+/* `document` is stolen (json_decref'd), NULL-safe (then 500). */
+void api_reply_json(api_request *request, int status, json_t *document);
+/* 204 No Content. */
+void api_reply_empty(api_request *request);
+/* The error shape; `details` stolen, may be NULL. */
+void api_fail(api_request *request, int status, const char *code, const char *message,
+              json_t *details);
+/* 400 naming the field: details {"field": field}. printf-style message. */
+void api_fail_field(api_request *request, const char *field, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+/* 404 "<what> <id> does not exist". */
+void api_fail_not_found(api_request *request, const char *what, const char *id);
+/* 409; `conflicts` (stolen) is put in details as {"conflicts": [...]}. */
+void api_fail_conflict(api_request *request, const char *message, json_t *conflicts);
+/* 503 naming the bridge: details {"bridge": id, "address": address, "reason": reason}. */
+void api_fail_unreachable(api_request *request, const char *bridge_id, const char *address,
+                          const char *reason);
+/* Maps a cv_result to an answer: NOT_FOUND 404, CONFLICT 409, INVALID 400,
+ * NETWORK/TIMEOUT 503, NO_MEMORY/STORE/IO 500 ... `what` goes in the message. */
+void api_fail_result(api_request *request, cv_result result, const char *what);
+
+/* --- requests --------------------------------------------------------- */
+
+/* Replies 400 naming the first member of the body not in `allowed`
+ * (NULL-terminated) and returns false. True when there is no body. */
+bool api_check_fields(api_request *request, const char *const *allowed);
+/* Replies 400 "a JSON object body is required" unless there is one. */
+bool api_require_body(api_request *request);
+/* Path segment `index` (0 = first after /api/v1/). */
+const char *api_segment(const api_request *request, size_t index);
+/* A query argument or NULL. */
+const char *api_query(const api_request *request, const char *name);
+
+/* Typed reads of optional body members. Each returns false after replying
+ * 400 naming `field` when the member is present with the wrong type or out
+ * of range; *present says whether it was there (a JSON null counts as
+ * present with *out = NULL for strings). */
+bool api_body_string(api_request *request, const char *field, bool *present, const char **out);
+bool api_body_bool(api_request *request, const char *field, bool *present, bool *out);
+bool api_body_integer(api_request *request, const char *field, int64_t minimum, int64_t maximum,
+                      bool *present, bool *is_null, int64_t *out);
+
+/* --- time ------------------------------------------------------------- */
+
+/* Unix seconds -> "2026-11-25T09:00:00Z". `out` at least 32 bytes. */
+void api_format_time(int64_t unix_seconds, char *out, size_t size);
+
+/* --- wiring (used by main.c) ------------------------------------------ */
+
+cv_result api_router_create(scheduler *daemon);
+void api_router_free(scheduler *daemon);
+void api_handle_request(void *context, const http_request *request, http_response *response);
+bool api_authenticate(void *context, const char *user, const char *password);
+
+#endif

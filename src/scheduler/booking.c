@@ -1,0 +1,953 @@
+/*
+ * booking.c - the booking model: validation of client input, RFC 3339
+ * times, SIP URIs, placement on a bridge and slot under strict capacity,
+ * storage and the JSON form (see booking.h).
+ *
+ * Owns: the rows of `bookings` and `participants` (schema.c) and what
+ * they mean. Does not own: the HTTP handlers (booking_api.c), the capacity
+ * SQL (slots.c), the meeting lifecycle (lifecycle.c).
+ */
+#include "scheduler/booking.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/store.h"
+#include "common/text.h"
+#include "scheduler/slots.h"
+
+/* --- model ----------------------------------------------------------- */
+
+void booking_init(booking *record)
+{
+    memset(record, 0, sizeof *record);
+    record->slot = -1;
+    strcpy(record->state, BOOKING_SCHEDULED);
+}
+
+void booking_clear(booking *record)
+{
+    free(record->title);
+    free(record->participants);
+    free(record->failure);
+    free(record->started_via);
+    free(record->slot_note);
+    booking_init(record);
+}
+
+bool booking_state_holds_capacity(const char *state)
+{
+    return strcmp(state, BOOKING_SCHEDULED) == 0 || strcmp(state, BOOKING_STARTING) == 0 ||
+           strcmp(state, BOOKING_LIVE) == 0 || strcmp(state, BOOKING_ENDING) == 0;
+}
+
+/* --- time ------------------------------------------------------------ */
+
+static bool all_digits(const char *text, size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        if (!isdigit((unsigned char)text[index]))
+            return false;
+    return true;
+}
+
+cv_result booking_parse_time(const char *text, int64_t *out)
+{
+    if (text == NULL || strlen(text) < 20 || strlen(text) > 40)
+        return CV_ERR_INVALID;
+    /* The fixed shape first: strptime alone accepts too much (spaces,
+     * single digits). YYYY-MM-DDTHH:MM:SS */
+    if (!all_digits(text, 4) || text[4] != '-' || !all_digits(text + 5, 2) || text[7] != '-' ||
+        !all_digits(text + 8, 2) || (text[10] != 'T' && text[10] != 't') ||
+        !all_digits(text + 11, 2) || text[13] != ':' || !all_digits(text + 14, 2) ||
+        text[16] != ':' || !all_digits(text + 17, 2))
+        return CV_ERR_INVALID;
+    char fixed[20];
+    memcpy(fixed, text, 19);
+    fixed[10] = 'T';
+    fixed[19] = '\0';
+    struct tm broken;
+    memset(&broken, 0, sizeof broken);
+    const char *parsed_end = strptime(fixed, "%Y-%m-%dT%H:%M:%S", &broken);
+    if (parsed_end == NULL || *parsed_end != '\0')
+        return CV_ERR_INVALID;
+    const char *rest = text + 19;
+    if (*rest == '.') {
+        rest++;
+        size_t digits = 0;
+        while (isdigit((unsigned char)rest[digits]))
+            digits++;
+        if (digits == 0 || digits > 9)
+            return CV_ERR_INVALID;
+        rest += digits; /* meetings are timed to the second */
+    }
+    int64_t offset_seconds = 0;
+    if ((rest[0] == 'Z' || rest[0] == 'z') && rest[1] == '\0') {
+        offset_seconds = 0;
+    } else if ((rest[0] == '+' || rest[0] == '-') && all_digits(rest + 1, 2) && rest[3] == ':' &&
+               all_digits(rest + 4, 2) && rest[6] == '\0') {
+        int hours = (rest[1] - '0') * 10 + (rest[2] - '0');
+        int minutes = (rest[4] - '0') * 10 + (rest[5] - '0');
+        if (hours > 23 || minutes > 59)
+            return CV_ERR_INVALID;
+        offset_seconds = (int64_t)(hours * 3600 + minutes * 60) * (rest[0] == '-' ? -1 : 1);
+    } else {
+        return CV_ERR_INVALID;
+    }
+    if (broken.tm_year + 1900 < 1970 || broken.tm_year + 1900 > 9999)
+        return CV_ERR_INVALID;
+    struct tm wanted = broken;
+    time_t seconds = timegm(&broken);
+    if (seconds == (time_t)-1)
+        return CV_ERR_INVALID;
+    /* timegm normalises 31 April into 1 May: reject what did not round-trip */
+    struct tm back;
+    if (gmtime_r(&seconds, &back) == NULL || back.tm_year != wanted.tm_year ||
+        back.tm_mon != wanted.tm_mon || back.tm_mday != wanted.tm_mday ||
+        back.tm_hour != wanted.tm_hour || back.tm_min != wanted.tm_min ||
+        back.tm_sec != wanted.tm_sec)
+        return CV_ERR_INVALID;
+    *out = (int64_t)seconds - offset_seconds;
+    return CV_OK;
+}
+
+void booking_format_time(int64_t seconds, char *out, size_t size)
+{
+    time_t value = (time_t)seconds;
+    struct tm broken;
+    if (gmtime_r(&value, &broken) == NULL ||
+        strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &broken) == 0)
+        snprintf(out, size, "1970-01-01T00:00:00Z");
+}
+
+/* --- SIP URIs -------------------------------------------------------- */
+
+static size_t scheme_length(const char *uri)
+{
+    if (strncasecmp(uri, "sip:", 4) == 0)
+        return 4;
+    if (strncasecmp(uri, "sips:", 5) == 0)
+        return 5;
+    return 0;
+}
+
+static bool user_character(unsigned char character)
+{
+    return isalnum(character) || strchr("-_.!~*'()&=+$,;?/", character) != NULL;
+}
+
+static bool host_is_valid(const char *host, size_t length)
+{
+    if (length == 0)
+        return false;
+    if (host[0] == '[') {
+        if (length < 3 || host[length - 1] != ']')
+            return false;
+        for (size_t index = 1; index + 1 < length; index++)
+            if (!isxdigit((unsigned char)host[index]) && host[index] != ':' && host[index] != '.')
+                return false;
+        return true;
+    }
+    if (length > 253)
+        return false;
+    size_t label = 0;
+    for (size_t index = 0; index < length; index++) {
+        unsigned char character = (unsigned char)host[index];
+        if (character == '.') {
+            if (label == 0 || host[index - 1] == '-')
+                return false;
+            label = 0;
+            continue;
+        }
+        if (!isalnum(character) && character != '-')
+            return false;
+        if (character == '-' && label == 0)
+            return false;
+        if (++label > 63)
+            return false;
+    }
+    return label > 0 && host[length - 1] != '-';
+}
+
+bool booking_uri_is_valid(const char *uri)
+{
+    if (uri == NULL)
+        return false;
+    size_t total = strlen(uri);
+    if (total == 0 || total > BOOKING_URI_MAX)
+        return false;
+    const char *rest = uri + scheme_length(uri);
+    const char *at = strrchr(rest, '@');
+    if (at == NULL || at == rest)
+        return false;
+    for (const char *cursor = rest; cursor < at; cursor++) {
+        unsigned char character = (unsigned char)*cursor;
+        if (character == '%') {
+            if (cursor + 2 >= at || !isxdigit((unsigned char)cursor[1]) ||
+                !isxdigit((unsigned char)cursor[2]))
+                return false;
+            cursor += 2;
+            continue;
+        }
+        if (!user_character(character))
+            return false;
+    }
+    const char *host = at + 1;
+    size_t host_length = strlen(host);
+    /* an optional :port after the host (after the ']' for IPv6) */
+    const char *colon = strrchr(host, ':');
+    if (colon != NULL && (host[0] != '[' || colon > strrchr(host, ']'))) {
+        int64_t port = 0;
+        if (text_parse_int64(colon + 1, 1, 65535, &port) != CV_OK)
+            return false;
+        host_length = (size_t)(colon - host);
+    }
+    return host_is_valid(host, host_length);
+}
+
+void booking_uri_key(const char *uri, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    const char *rest = uri + scheme_length(uri);
+    size_t index = 0;
+    for (; rest[index] != '\0' && index + 1 < size; index++)
+        out[index] = (char)tolower((unsigned char)rest[index]);
+    out[index] = '\0';
+}
+
+/* --- validation ------------------------------------------------------ */
+
+static cv_result fail_field(booking_changes *changes, const char *field, const char *message)
+{
+    snprintf(changes->error.field, sizeof changes->error.field, "%s", field);
+    snprintf(changes->error.message, sizeof changes->error.message, "%s", message);
+    return CV_ERR_INVALID;
+}
+
+static bool has_control_characters(const char *text)
+{
+    for (const unsigned char *cursor = (const unsigned char *)text; *cursor; cursor++)
+        if (*cursor < 0x20 || *cursor == 0x7f)
+            return true;
+    return false;
+}
+
+static cv_result read_time(const json_t *value, const char *field, booking_changes *changes,
+                           int64_t *out)
+{
+    if (!json_is_string(value))
+        return fail_field(changes, field, "must be an RFC 3339 date-time string");
+    if (booking_parse_time(json_string_value(value), out) != CV_OK)
+        return fail_field(changes, field,
+                          "must be an RFC 3339 date-time with an offset, "
+                          "e.g. 2026-11-25T09:00:00+01:00");
+    return CV_OK;
+}
+
+static cv_result read_participants(const json_t *value, booking *record, booking_changes *changes)
+{
+    if (!json_is_array(value))
+        return fail_field(changes, "participants", "must be an array");
+    size_t count = json_array_size(value);
+    if (count > BOOKING_PARTICIPANTS_MAX)
+        return fail_field(changes, "participants", "has too many entries (at most 200)");
+    booking_participant *list = count ? calloc(count, sizeof *list) : NULL;
+    if (count && list == NULL)
+        return CV_ERR_NO_MEMORY;
+    char field[BOOKING_FIELD_SIZE];
+    for (size_t index = 0; index < count; index++) {
+        const json_t *entry = json_array_get(value, index);
+        booking_participant *participant = &list[index];
+        if (!json_is_object(entry)) {
+            snprintf(field, sizeof field, "participants[%zu]", index);
+            free(list);
+            return fail_field(changes, field, "must be an object with uri and dial");
+        }
+        const char *name;
+        const json_t *member;
+        participant->dial_out = true;
+        bool has_uri = false;
+        json_object_foreach((json_t *)entry, name, member)
+        {
+            if (strcmp(name, "uri") == 0) {
+                snprintf(field, sizeof field, "participants[%zu].uri", index);
+                if (!json_is_string(member) || !booking_uri_is_valid(json_string_value(member))) {
+                    free(list);
+                    return fail_field(changes, field,
+                                      "must be a SIP URI such as sip:alice@example.com");
+                }
+                snprintf(participant->uri, sizeof participant->uri, "%s",
+                         json_string_value(member));
+                has_uri = true;
+            } else if (strcmp(name, "dial") == 0) {
+                snprintf(field, sizeof field, "participants[%zu].dial", index);
+                const char *dial = json_is_string(member) ? json_string_value(member) : "";
+                if (strcmp(dial, "out") == 0) {
+                    participant->dial_out = true;
+                } else if (strcmp(dial, "in") == 0) {
+                    participant->dial_out = false;
+                } else {
+                    free(list);
+                    return fail_field(changes, field, "must be \"out\" or \"in\"");
+                }
+            } else if (strcmp(name, "state") == 0 || strcmp(name, "attempts") == 0 ||
+                       strcmp(name, "detail") == 0) {
+                /* read-only, echoed back by clients that PATCH what they GET */
+            } else {
+                snprintf(field, sizeof field, "participants[%zu].%.30s", index, name);
+                free(list);
+                return fail_field(changes, field, "is not a participant field");
+            }
+        }
+        if (!has_uri) {
+            snprintf(field, sizeof field, "participants[%zu].uri", index);
+            free(list);
+            return fail_field(changes, field, "is required");
+        }
+        strcpy(participant->state, PARTICIPANT_PENDING);
+        /* one URI at most once per booking */
+        char key[BOOKING_URI_MAX + 1], other[BOOKING_URI_MAX + 1];
+        booking_uri_key(participant->uri, key, sizeof key);
+        for (size_t earlier = 0; earlier < index; earlier++) {
+            booking_uri_key(list[earlier].uri, other, sizeof other);
+            if (strcmp(key, other) == 0) {
+                snprintf(field, sizeof field, "participants[%zu].uri", index);
+                free(list);
+                return fail_field(changes, field, "appears twice in this booking");
+            }
+        }
+    }
+    /* keep the live state of participants that stay */
+    for (size_t index = 0; index < count; index++) {
+        for (size_t old = 0; old < record->participant_count; old++) {
+            if (strcmp(record->participants[old].uri, list[index].uri) == 0 &&
+                record->participants[old].dial_out == list[index].dial_out) {
+                list[index] = record->participants[old];
+                break;
+            }
+        }
+    }
+    free(record->participants);
+    record->participants = list;
+    record->participant_count = count;
+    return CV_OK;
+}
+
+cv_result booking_apply_json(booking *record, const json_t *document, const booking_limits *limits,
+                             bool creating, booking_changes *changes, const char **bridge_text)
+{
+    memset(changes, 0, sizeof *changes);
+    *bridge_text = NULL;
+    if (!json_is_object(document))
+        return fail_field(changes, "body", "must be a JSON object");
+    static const char *const read_only[] = {"id",      "slot",      "dialIn",   "state",
+                                            "failure", "cancelled", "slotNote", NULL};
+    const char *name;
+    const json_t *value;
+    cv_result result;
+    json_object_foreach((json_t *)document, name, value)
+    {
+        if (strcmp(name, "title") == 0) {
+            if (!json_is_string(value))
+                return fail_field(changes, "title", "must be a string");
+            const char *title = json_string_value(value);
+            size_t length = strlen(title);
+            if (length == 0 || length > BOOKING_TITLE_MAX)
+                return fail_field(changes, "title", "must be 1 to 200 bytes long");
+            if (length != json_string_length(value) || has_control_characters(title))
+                return fail_field(changes, "title", "must not contain control characters");
+            char *copy = text_duplicate(title);
+            if (copy == NULL)
+                return CV_ERR_NO_MEMORY;
+            free(record->title);
+            record->title = copy;
+            changes->has_title = true;
+        } else if (strcmp(name, "start") == 0) {
+            if ((result = read_time(value, "start", changes, &record->start)) != CV_OK)
+                return result;
+            changes->has_start = true;
+        } else if (strcmp(name, "end") == 0) {
+            if ((result = read_time(value, "end", changes, &record->end)) != CV_OK)
+                return result;
+            changes->has_end = true;
+        } else if (strcmp(name, "passcode") == 0) {
+            if (json_is_null(value) || (json_is_string(value) && json_string_length(value) == 0)) {
+                record->has_passcode = false;
+                record->passcode[0] = '\0';
+            } else {
+                const char *passcode = json_is_string(value) ? json_string_value(value) : NULL;
+                if (passcode == NULL || !text_is_digits(passcode) ||
+                    strlen(passcode) > BOOKING_PASSCODE_MAX)
+                    return fail_field(changes, "passcode",
+                                      "must be a string of 1 to 32 digits, or null");
+                record->has_passcode = true;
+                snprintf(record->passcode, sizeof record->passcode, "%s", passcode);
+            }
+            changes->has_passcode = true;
+        } else if (strcmp(name, "participants") == 0) {
+            if ((result = read_participants(value, record, changes)) != CV_OK)
+                return result;
+            changes->has_participants = true;
+        } else if (strcmp(name, "bridge") == 0) {
+            if (json_is_null(value)) {
+                *bridge_text = NULL;
+            } else if (json_is_string(value) && json_string_length(value) > 0 &&
+                       json_string_length(value) <= 256) {
+                *bridge_text = json_string_value(value);
+            } else {
+                return fail_field(changes, "bridge", "must be a bridge ID or name, or null");
+            }
+            changes->has_bridge = true;
+        } else if (strcmp(name, "setupBufferMinutes") == 0) {
+            if (!json_is_integer(value) || json_integer_value(value) < 0 ||
+                json_integer_value(value) > BOOKING_SETUP_BUFFER_MAX)
+                return fail_field(changes, "setupBufferMinutes",
+                                  "must be an integer from 0 to 120");
+            record->setup_buffer_minutes = json_integer_value(value);
+            changes->has_setup_buffer = true;
+        } else {
+            bool is_read_only = false;
+            for (size_t index = 0; read_only[index] != NULL; index++)
+                if (strcmp(name, read_only[index]) == 0)
+                    is_read_only = true;
+            char field[BOOKING_FIELD_SIZE];
+            snprintf(field, sizeof field, "%.60s", name);
+            if (!is_read_only)
+                return fail_field(changes, field, "is not a booking field");
+            /* read-only members are ignored, so that a client may send
+             * back what it got */
+        }
+    }
+    if (creating) {
+        if (!changes->has_title)
+            return fail_field(changes, "title", "is required");
+        if (!changes->has_start)
+            return fail_field(changes, "start", "is required");
+        if (!changes->has_end)
+            return fail_field(changes, "end", "is required");
+    }
+    if (record->start >= record->end)
+        return fail_field(changes, changes->has_end ? "end" : "start",
+                          "the meeting must end after it starts");
+    int64_t max_minutes =
+        limits->max_meeting_minutes > 0 ? limits->max_meeting_minutes : BOOKING_DEFAULT_MAX_MINUTES;
+    if (record->end - record->start > max_minutes * 60) {
+        char message[96];
+        snprintf(message, sizeof message, "the meeting is longer than the maximum of %lld minutes",
+                 (long long)max_minutes);
+        return fail_field(changes, changes->has_end ? "end" : "start", message);
+    }
+    if (changes->has_start && record->start < limits->now - BOOKING_PAST_GRACE_SECONDS)
+        return fail_field(changes, "start", "is in the past");
+    if (changes->has_end && record->end <= limits->now)
+        return fail_field(changes, "end", "is in the past");
+    return CV_OK;
+}
+
+/* --- placement ------------------------------------------------------- */
+
+static const booking_bridge *find_candidate(const booking_bridge *candidates, size_t count,
+                                            const char *id)
+{
+    for (size_t index = 0; index < count; index++)
+        if (strcmp(candidates[index].id, id) == 0)
+            return &candidates[index];
+    return NULL;
+}
+
+#define CONFLICT_LIST_LIMIT 50
+
+cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge *candidates,
+                        size_t candidate_count, json_t **conflicts, const char **reason)
+{
+    *conflicts = NULL;
+    *reason = NULL;
+    json_t *list = json_array();
+    if (list == NULL)
+        return CV_ERR_NO_MEMORY;
+    slot_window window = {booking_occupied_start(record), record->end,
+                          record->id[0] ? record->id : NULL};
+
+    /* participants first: one URI never in two overlapping meetings */
+    const char **keys = NULL;
+    char *key_storage = NULL;
+    if (record->participant_count > 0) {
+        keys = calloc(record->participant_count, sizeof *keys);
+        key_storage = calloc(record->participant_count, BOOKING_URI_MAX + 1);
+        if (keys == NULL || key_storage == NULL) {
+            free(keys);
+            free(key_storage);
+            json_decref(list);
+            return CV_ERR_NO_MEMORY;
+        }
+        for (size_t index = 0; index < record->participant_count; index++) {
+            char *key = key_storage + index * (BOOKING_URI_MAX + 1);
+            booking_uri_key(record->participants[index].uri, key, BOOKING_URI_MAX + 1);
+            keys[index] = key;
+        }
+    }
+    cv_result result =
+        slots_list_participant_conflicts(database, keys, record->participant_count, &window, list);
+    free(keys);
+    free(key_storage);
+    if (result != CV_OK) {
+        json_decref(list);
+        return result;
+    }
+    bool participants_conflict = json_array_size(list) > 0;
+
+    /* then a slot */
+    bool placed = false;
+    if (record->bridge_chosen) {
+        const booking_bridge *bridge =
+            find_candidate(candidates, candidate_count, record->bridge_id);
+        if (bridge == NULL) {
+            json_decref(list);
+            return CV_ERR_NOT_FOUND;
+        }
+        if (!bridge->bookable) {
+            json_t *entry = json_pack("{s:s, s:s}", "bridge", bridge->id, "reason",
+                                      "the bridge does not take bookings (allowBooking off or "
+                                      "slots not provisioned)");
+            if (entry == NULL || json_array_append_new(list, entry) != 0) {
+                json_decref(list);
+                return CV_ERR_NO_MEMORY;
+            }
+            *reason = "the chosen bridge does not take bookings";
+        } else {
+            int64_t slot = -1;
+            result = slots_find_free(database, bridge->id, bridge->slot_base, bridge->slot_count,
+                                     &window, record->slot, &slot);
+            if (result == CV_OK) {
+                record->slot = slot;
+                placed = true;
+            } else if (result == CV_ERR_CONFLICT) {
+                result = slots_list_bridge_bookings(database, bridge->id, &window,
+                                                    CONFLICT_LIST_LIMIT, list);
+                *reason = "every slot on the bridge is booked over that time";
+            }
+            if (result != CV_OK && result != CV_ERR_CONFLICT) {
+                json_decref(list);
+                return result;
+            }
+        }
+    } else {
+        /* the bridge it already has first (a PATCH keeps its place when it
+         * can), then the others in order */
+        const booking_bridge *current =
+            record->bridge_id[0] ? find_candidate(candidates, candidate_count, record->bridge_id)
+                                 : NULL;
+        for (size_t pass = 0; pass <= candidate_count && !placed; pass++) {
+            const booking_bridge *bridge = pass == 0 ? current : &candidates[pass - 1];
+            if (bridge == NULL || !bridge->bookable || (pass > 0 && bridge == current))
+                continue;
+            int64_t slot = -1;
+            result = slots_find_free(database, bridge->id, bridge->slot_base, bridge->slot_count,
+                                     &window, bridge == current ? record->slot : -1, &slot);
+            if (result == CV_OK) {
+                if (bridge != current)
+                    snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge->id);
+                record->slot = slot;
+                placed = true;
+            } else if (result != CV_ERR_CONFLICT) {
+                json_decref(list);
+                return result;
+            }
+        }
+        if (!placed) {
+            size_t bookable = 0;
+            for (size_t index = 0; index < candidate_count; index++) {
+                if (!candidates[index].bookable)
+                    continue;
+                bookable++;
+                size_t room = json_array_size(list) < CONFLICT_LIST_LIMIT
+                                  ? CONFLICT_LIST_LIMIT - json_array_size(list)
+                                  : 0;
+                result =
+                    slots_list_bridge_bookings(database, candidates[index].id, &window, room, list);
+                if (result != CV_OK) {
+                    json_decref(list);
+                    return result;
+                }
+            }
+            *reason = bookable ? "every slot on every bookable bridge is booked over that time"
+                               : "no bridge takes bookings (none added, provisioned and "
+                                 "allowing booking)";
+        }
+    }
+    if (placed && !participants_conflict) {
+        json_decref(list);
+        return CV_OK;
+    }
+    if (participants_conflict && (placed || *reason == NULL))
+        *reason = "a participant is already in another meeting at that time";
+    else if (participants_conflict)
+        *reason = "a participant is already in another meeting at that time, and no slot is free";
+    *conflicts = list;
+    return CV_ERR_CONFLICT;
+}
+
+/* --- storage --------------------------------------------------------- */
+
+static void bind_optional_text(sqlite3_stmt *statement, int index, const char *text)
+{
+    if (text != NULL && text[0] != '\0')
+        sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(statement, index);
+}
+
+cv_result booking_store(sqlite3 *database, const booking *record)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(
+        database,
+        "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
+        " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
+        " occupied_start, holds_capacity, bridge_chosen, cancelled, secret)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21)"
+        " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
+        " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
+        " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
+        " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
+        " cancelled = ?20, secret = ?21",
+        -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    bool holds = booking_state_holds_capacity(record->state);
+    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, record->title ? record->title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 3, record->start);
+    sqlite3_bind_int64(statement, 4, record->end);
+    sqlite3_bind_int64(statement, 5, record->setup_buffer_minutes);
+    bind_optional_text(statement, 6, record->has_passcode ? record->passcode : NULL);
+    bind_optional_text(statement, 7, record->bridge_id);
+    if (record->slot >= 0)
+        sqlite3_bind_int64(statement, 8, record->slot);
+    else
+        sqlite3_bind_null(statement, 8);
+    sqlite3_bind_text(statement, 9, record->state, -1, SQLITE_STATIC);
+    bind_optional_text(statement, 10, record->failure);
+    bind_optional_text(statement, 11, record->slot_note);
+    bind_optional_text(statement, 12, record->cospace_id);
+    bind_optional_text(statement, 13, record->call_id);
+    bind_optional_text(statement, 14, record->started_via);
+    sqlite3_bind_int64(statement, 15, record->created);
+    sqlite3_bind_int64(statement, 16, record->updated);
+    sqlite3_bind_int64(statement, 17, booking_occupied_start(record));
+    sqlite3_bind_int(statement, 18, holds ? 1 : 0);
+    sqlite3_bind_int(statement, 19, record->bridge_chosen ? 1 : 0);
+    sqlite3_bind_int(statement, 20, record->cancelled ? 1 : 0);
+    bind_optional_text(statement, 21, record->secret);
+    code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    if (code != SQLITE_DONE)
+        return store_result(code);
+
+    code = sqlite3_prepare_v2(database, "DELETE FROM participants WHERE booking_id = ?1", -1,
+                              &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+    code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    if (code != SQLITE_DONE)
+        return store_result(code);
+    if (record->participant_count > 0) {
+        code = sqlite3_prepare_v2(
+            database,
+            "INSERT INTO participants (booking_id, position, uri, dial, state, call_leg_id,"
+            " attempts, uri_key, occupied_start, end_at, holds_capacity, state_since,"
+            " next_attempt)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            -1, &statement, NULL);
+        if (code != SQLITE_OK)
+            return store_result(code);
+        for (size_t index = 0; index < record->participant_count; index++) {
+            const booking_participant *participant = &record->participants[index];
+            char key[BOOKING_URI_MAX + 1];
+            booking_uri_key(participant->uri, key, sizeof key);
+            sqlite3_reset(statement);
+            sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(statement, 2, (int64_t)index);
+            sqlite3_bind_text(statement, 3, participant->uri, -1, SQLITE_STATIC);
+            sqlite3_bind_text(statement, 4, participant->dial_out ? "out" : "in", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(statement, 5, participant->state, -1, SQLITE_STATIC);
+            bind_optional_text(statement, 6, participant->call_leg_id);
+            sqlite3_bind_int64(statement, 7, participant->attempts);
+            sqlite3_bind_text(statement, 8, key, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(statement, 9, booking_occupied_start(record));
+            sqlite3_bind_int64(statement, 10, record->end);
+            sqlite3_bind_int(statement, 11, holds ? 1 : 0);
+            sqlite3_bind_int64(statement, 12, participant->state_since);
+            sqlite3_bind_int64(statement, 13, participant->next_attempt);
+            code = sqlite3_step(statement);
+            if (code != SQLITE_DONE) {
+                sqlite3_finalize(statement);
+                return store_result(code);
+            }
+        }
+        sqlite3_finalize(statement);
+    }
+    return slots_note_span(database, record->end - booking_occupied_start(record));
+}
+
+static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)
+{
+    *out = NULL;
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL)
+        return CV_OK;
+    *out = text_duplicate((const char *)sqlite3_column_text(statement, column));
+    return *out ? CV_OK : CV_ERR_NO_MEMORY;
+}
+
+static void copy_column_fixed(sqlite3_stmt *statement, int column, char *out, size_t size)
+{
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+cv_result booking_load(sqlite3 *database, const char *id, booking *out)
+{
+    booking_init(out);
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(
+        database,
+        "SELECT id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state,"
+        " failure, slot_note, cospace_id, call_id, used_address, created, updated,"
+        " bridge_chosen, cancelled, secret FROM bookings WHERE id = ?1",
+        -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    code = sqlite3_step(statement);
+    if (code != SQLITE_ROW) {
+        sqlite3_finalize(statement);
+        return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
+    }
+    cv_result result = CV_OK;
+    copy_column_fixed(statement, 0, out->id, sizeof out->id);
+    if (copy_column(statement, 1, &out->title) != CV_OK)
+        result = CV_ERR_NO_MEMORY;
+    out->start = sqlite3_column_int64(statement, 2);
+    out->end = sqlite3_column_int64(statement, 3);
+    out->setup_buffer_minutes = sqlite3_column_int64(statement, 4);
+    out->has_passcode = sqlite3_column_type(statement, 5) != SQLITE_NULL;
+    copy_column_fixed(statement, 5, out->passcode, sizeof out->passcode);
+    copy_column_fixed(statement, 6, out->bridge_id, sizeof out->bridge_id);
+    out->slot =
+        sqlite3_column_type(statement, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 7);
+    copy_column_fixed(statement, 8, out->state, sizeof out->state);
+    if (copy_column(statement, 9, &out->failure) != CV_OK ||
+        copy_column(statement, 10, &out->slot_note) != CV_OK ||
+        copy_column(statement, 13, &out->started_via) != CV_OK)
+        result = CV_ERR_NO_MEMORY;
+    copy_column_fixed(statement, 11, out->cospace_id, sizeof out->cospace_id);
+    copy_column_fixed(statement, 12, out->call_id, sizeof out->call_id);
+    out->created = sqlite3_column_int64(statement, 14);
+    out->updated = sqlite3_column_int64(statement, 15);
+    out->bridge_chosen = sqlite3_column_int(statement, 16) != 0;
+    out->cancelled = sqlite3_column_int(statement, 17) != 0;
+    copy_column_fixed(statement, 18, out->secret, sizeof out->secret);
+    sqlite3_finalize(statement);
+    if (result != CV_OK) {
+        booking_clear(out);
+        return result;
+    }
+
+    code = sqlite3_prepare_v2(database,
+                              "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
+                              " next_attempt FROM participants"
+                              " WHERE booking_id = ?1 ORDER BY position",
+                              -1, &statement, NULL);
+    if (code != SQLITE_OK) {
+        booking_clear(out);
+        return store_result(code);
+    }
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    size_t capacity = 0;
+    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+        if (out->participant_count == capacity) {
+            size_t grown_capacity = capacity ? capacity * 2 : 4;
+            booking_participant *grown = realloc(out->participants, grown_capacity * sizeof *grown);
+            if (grown == NULL) {
+                sqlite3_finalize(statement);
+                booking_clear(out);
+                return CV_ERR_NO_MEMORY;
+            }
+            out->participants = grown;
+            capacity = grown_capacity;
+        }
+        booking_participant *participant = &out->participants[out->participant_count++];
+        memset(participant, 0, sizeof *participant);
+        copy_column_fixed(statement, 0, participant->uri, sizeof participant->uri);
+        const unsigned char *dial = sqlite3_column_text(statement, 1);
+        participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
+        copy_column_fixed(statement, 2, participant->state, sizeof participant->state);
+        if (participant->state[0] == '\0')
+            strcpy(participant->state, PARTICIPANT_PENDING);
+        copy_column_fixed(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
+        participant->attempts = sqlite3_column_int64(statement, 4);
+        participant->state_since = sqlite3_column_int64(statement, 5);
+        participant->next_attempt = sqlite3_column_int64(statement, 6);
+    }
+    sqlite3_finalize(statement);
+    if (code != SQLITE_DONE) {
+        booking_clear(out);
+        return store_result(code);
+    }
+    return CV_OK;
+}
+
+cv_result booking_set_state(sqlite3 *database, const char *id, const char *state,
+                            const char *failure)
+{
+    int holds = booking_state_holds_capacity(state) ? 1 : 0;
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database,
+                                  "UPDATE bookings SET state = ?2, failure = ?3,"
+                                  " holds_capacity = ?4, updated = ?5 WHERE id = ?1",
+                                  -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, state, -1, SQLITE_STATIC);
+    bind_optional_text(statement, 3, failure);
+    sqlite3_bind_int(statement, 4, holds);
+    sqlite3_bind_int64(statement, 5, (int64_t)time(NULL));
+    code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    if (code != SQLITE_DONE)
+        return store_result(code);
+    if (sqlite3_changes(database) == 0)
+        return CV_ERR_NOT_FOUND;
+    code = sqlite3_prepare_v2(database,
+                              "UPDATE participants SET holds_capacity = ?2 WHERE booking_id = ?1",
+                              -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, 2, holds);
+    code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, char ***ids_out,
+                                size_t *count_out)
+{
+    *ids_out = NULL;
+    *count_out = 0;
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, "SELECT id FROM bookings WHERE state = ?1", -1,
+                                  &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    char **ids = NULL;
+    size_t count = 0, capacity = 0;
+    cv_result result = CV_OK;
+    for (size_t state = 0; states[state] != NULL && result == CV_OK; state++) {
+        sqlite3_reset(statement);
+        sqlite3_bind_text(statement, 1, states[state], -1, SQLITE_STATIC);
+        while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+            if (count == capacity) {
+                size_t grown_capacity = capacity ? capacity * 2 : 16;
+                char **grown = realloc(ids, grown_capacity * sizeof *grown);
+                if (grown == NULL) {
+                    result = CV_ERR_NO_MEMORY;
+                    break;
+                }
+                ids = grown;
+                capacity = grown_capacity;
+            }
+            ids[count] = text_duplicate((const char *)sqlite3_column_text(statement, 0));
+            if (ids[count] == NULL) {
+                result = CV_ERR_NO_MEMORY;
+                break;
+            }
+            count++;
+        }
+        if (result == CV_OK && code != SQLITE_DONE)
+            result = store_result(code);
+    }
+    sqlite3_finalize(statement);
+    if (result != CV_OK) {
+        for (size_t index = 0; index < count; index++)
+            free(ids[index]);
+        free(ids);
+        return result;
+    }
+    *ids_out = ids;
+    *count_out = count;
+    return CV_OK;
+}
+
+/* --- JSON ------------------------------------------------------------ */
+
+json_t *booking_to_json(const booking *record, const char *domain)
+{
+    char start[32], end[32];
+    booking_format_time(record->start, start, sizeof start);
+    booking_format_time(record->end, end, sizeof end);
+    json_t *participants = json_array();
+    if (participants == NULL)
+        return NULL;
+    for (size_t index = 0; index < record->participant_count; index++) {
+        const booking_participant *participant = &record->participants[index];
+        char detail[96] = "";
+        bool unsuccessful = strcmp(participant->state, PARTICIPANT_BUSY) == 0 ||
+                            strcmp(participant->state, PARTICIPANT_NO_ANSWER) == 0 ||
+                            strcmp(participant->state, PARTICIPANT_FAILED) == 0;
+        if (unsuccessful && participant->next_attempt > 0) {
+            char when[32];
+            booking_format_time(participant->next_attempt, when, sizeof when);
+            snprintf(detail, sizeof detail, "trying again at %s", when);
+        } else if (unsuccessful) {
+            snprintf(detail, sizeof detail, "no more attempts (%lld made)",
+                     (long long)participant->attempts);
+        }
+        json_t *entry = json_pack("{s:s, s:s, s:s, s:I, s:o}", "uri", participant->uri, "dial",
+                                  participant->dial_out ? "out" : "in", "state", participant->state,
+                                  "attempts", (json_int_t)participant->attempts, "detail",
+                                  detail[0] ? json_string(detail) : json_null());
+        if (entry == NULL || json_array_append_new(participants, entry) != 0) {
+            json_decref(entry);
+            json_decref(participants);
+            return NULL;
+        }
+    }
+    json_t *dial_in = NULL;
+    if (record->slot >= 0) {
+        char slot[32], uri[BOOKING_URI_MAX + 40];
+        snprintf(slot, sizeof slot, "%lld", (long long)record->slot);
+        if (domain != NULL && domain[0] != '\0') {
+            snprintf(uri, sizeof uri, "%s@%s", slot, domain);
+            dial_in = json_pack("{s:s, s:s}", "uri", uri, "callId", slot);
+        } else {
+            dial_in = json_pack("{s:n, s:s}", "uri", "callId", slot);
+        }
+        if (dial_in != NULL && record->has_passcode)
+            json_object_set_new(dial_in, "passcode", json_string(record->passcode));
+    } else {
+        dial_in = json_null();
+    }
+    json_t *document = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:b, s:o}", "id", record->id,
+        "title", record->title ? record->title : "", "start", start, "end", end,
+        "setupBufferMinutes", (json_int_t)record->setup_buffer_minutes, "passcode",
+        record->has_passcode ? json_string(record->passcode) : json_null(), "participants",
+        participants, "bridge", record->bridge_id[0] ? json_string(record->bridge_id) : json_null(),
+        "slot", record->slot >= 0 ? json_integer(record->slot) : json_null(), "dialIn",
+        dial_in ? dial_in : json_null(), "state", record->state, "failure",
+        record->failure ? json_string(record->failure) : json_null(), "cancelled",
+        record->cancelled, "slotNote",
+        record->slot_note ? json_string(record->slot_note) : json_null());
+    return document;
+}

@@ -1,0 +1,929 @@
+/*
+ * cms_client.c - the CMS API client over libcurl; see cms_client.h.
+ *
+ * Owns: one cms_client per bridge base URL, each with a small pool of curl
+ * easy handles. A handle keeps its connection open between requests, and
+ * the pool's size is the in-flight limit: a request borrows a handle and
+ * waits while all are borrowed. Does not own: the meaning of any answer.
+ */
+#include "scheduler/cms_client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/form.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/text.h"
+
+#define CMS_API_PREFIX "/api/v1"
+#define CMS_MAX_BODY   (32u * 1024u * 1024u)
+
+/* ---- addresses --------------------------------------------------------- */
+
+static bool host_character_ok(char character, bool bracketed)
+{
+    if ((character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
+        (character >= '0' && character <= '9') || character == '-' || character == '.')
+        return true;
+    if (!bracketed)
+        return character == '_';
+    return character == ':' || character == '%';
+}
+
+cv_result cms_address_parse(const char *text, cms_address *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!text || !*text || strlen(text) > 512)
+        return CV_ERR_INVALID;
+    const char *cursor = text;
+    out->https = true;
+    const char *scheme_end = strstr(text, "://");
+    if (scheme_end) {
+        size_t scheme_length = (size_t)(scheme_end - text);
+        if (scheme_length == 5 && strncasecmp(text, "https", 5) == 0)
+            out->https = true;
+        else if (scheme_length == 4 && strncasecmp(text, "http", 4) == 0)
+            out->https = false;
+        else
+            return CV_ERR_INVALID;
+        cursor = scheme_end + 3;
+    }
+    bool bracketed = *cursor == '[';
+    const char *host_start = bracketed ? cursor + 1 : cursor;
+    const char *host_end = host_start;
+    while (*host_end && host_character_ok(*host_end, bracketed))
+        host_end++;
+    size_t host_length = (size_t)(host_end - host_start);
+    if (host_length == 0 || host_length >= CMS_HOST_MAX)
+        return CV_ERR_INVALID;
+    cursor = host_end;
+    if (bracketed) {
+        if (*cursor != ']')
+            return CV_ERR_INVALID;
+        cursor++;
+    } else if (host_start[0] == '-' || host_start[0] == '.') {
+        return CV_ERR_INVALID;
+    }
+    memcpy(out->host, host_start, host_length);
+    out->host[host_length] = '\0';
+    out->port = out->https ? 443 : 80;
+    if (*cursor == ':') {
+        cursor++;
+        char digits[8];
+        size_t length = 0;
+        while (cursor[length] >= '0' && cursor[length] <= '9' && length < sizeof digits - 1) {
+            digits[length] = cursor[length];
+            length++;
+        }
+        digits[length] = '\0';
+        int64_t port = 0;
+        if (length == 0 || text_parse_int64(digits, 1, 65535, &port) != CV_OK)
+            return CV_ERR_INVALID;
+        out->port = (int)port;
+        cursor += length;
+    }
+    if (*cursor == '/')
+        cursor++;
+    if (*cursor != '\0')
+        return CV_ERR_INVALID;
+    bool default_port = out->port == (out->https ? 443 : 80);
+    char port_text[16] = "";
+    if (!default_port)
+        snprintf(port_text, sizeof port_text, ":%d", out->port);
+    snprintf(out->base_url, sizeof out->base_url, "%s://%s%s%s%s", out->https ? "https" : "http",
+             bracketed ? "[" : "", out->host, bracketed ? "]" : "", port_text);
+    return CV_OK;
+}
+
+bool cms_address_same_endpoint(const char *left, const char *right)
+{
+    cms_address a, b;
+    if (!left || !right || cms_address_parse(left, &a) != CV_OK ||
+        cms_address_parse(right, &b) != CV_OK)
+        return false;
+    return a.port == b.port && strcasecmp(a.host, b.host) == 0;
+}
+
+/* ---- registry ------------------------------------------------------------ */
+
+struct cms_client {
+    char *base_url;
+    const cms_client_settings *settings;
+    pthread_mutex_t lock; /* guards the handle pool and the credentials below */
+    pthread_cond_t handle_returned;
+    CURL **handles;
+    bool *borrowed;
+    size_t handle_count;
+    char *username;
+    char *password;
+    bool tls_verify;
+    char *ca_file;
+    char *pinned_key; /* "sha256//..." for CURLOPT_PINNEDPUBLICKEY */
+    struct cms_client *next;
+};
+
+struct cms_registry {
+    cms_client_settings settings;
+    pthread_mutex_t lock; /* guards `clients` */
+    cms_client *clients;
+};
+
+cv_result cms_registry_create(const cms_client_settings *settings, cms_registry **out)
+{
+    cms_registry *registry = calloc(1, sizeof *registry);
+    if (!registry)
+        return CV_ERR_NO_MEMORY;
+    registry->settings = *settings;
+    if (registry->settings.max_in_flight <= 0)
+        registry->settings.max_in_flight = 4;
+    if (registry->settings.connect_timeout_ms <= 0)
+        registry->settings.connect_timeout_ms = 5000;
+    if (registry->settings.timeout_ms <= 0)
+        registry->settings.timeout_ms = 20000;
+    if (registry->settings.busy_retries < 0)
+        registry->settings.busy_retries = 0;
+    if (registry->settings.busy_backoff_ms <= 0)
+        registry->settings.busy_backoff_ms = 200;
+    pthread_mutex_init(&registry->lock, NULL);
+    *out = registry;
+    return CV_OK;
+}
+
+static void wipe_free(char *secret)
+{
+    if (secret) {
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+    }
+}
+
+static void client_free(cms_client *client)
+{
+    for (size_t i = 0; i < client->handle_count; i++)
+        if (client->handles[i])
+            curl_easy_cleanup(client->handles[i]);
+    free(client->handles);
+    free(client->borrowed);
+    free(client->base_url);
+    free(client->username);
+    wipe_free(client->password);
+    free(client->ca_file);
+    free(client->pinned_key);
+    pthread_mutex_destroy(&client->lock);
+    pthread_cond_destroy(&client->handle_returned);
+    free(client);
+}
+
+void cms_registry_free(cms_registry *registry)
+{
+    if (!registry)
+        return;
+    cms_client *client = registry->clients;
+    while (client) {
+        cms_client *next = client->next;
+        client_free(client);
+        client = next;
+    }
+    pthread_mutex_destroy(&registry->lock);
+    free(registry);
+}
+
+/* The pin of a PEM certificate file: sha256 of its public key. */
+static char *pin_from_certificate(const char *source)
+{
+    if (strncmp(source, "sha256//", 8) == 0)
+        return strdup(source);
+    FILE *file = fopen(source, "r");
+    if (!file)
+        return NULL;
+    X509 *certificate = PEM_read_X509(file, NULL, NULL, NULL);
+    fclose(file);
+    if (!certificate)
+        return NULL;
+    char *pin = NULL;
+    unsigned char *der = NULL;
+    EVP_PKEY *key = X509_get_pubkey(certificate);
+    int der_length = key ? i2d_PUBKEY(key, &der) : -1;
+    if (der_length > 0) {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int digest_length = 0;
+        if (EVP_Digest(der, (size_t)der_length, digest, &digest_length, EVP_sha256(), NULL)) {
+            unsigned char encoded[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+            EVP_EncodeBlock(encoded, digest, (int)digest_length);
+            size_t size = strlen("sha256//") + strlen((char *)encoded) + 1;
+            pin = malloc(size);
+            if (pin)
+                snprintf(pin, size, "sha256//%s", (char *)encoded);
+        }
+    }
+    OPENSSL_free(der);
+    EVP_PKEY_free(key);
+    X509_free(certificate);
+    return pin;
+}
+
+/* Replaces a string field; false when out of memory (field unchanged). */
+static bool replace_string(char **field, const char *value, bool secret)
+{
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return false;
+    if (secret)
+        wipe_free(*field);
+    else
+        free(*field);
+    *field = copy;
+    return true;
+}
+
+cv_result cms_registry_client(cms_registry *registry, const cms_endpoint *endpoint,
+                              cms_client **out)
+{
+    cms_address address;
+    if (cms_address_parse(endpoint->address, &address) != CV_OK)
+        return CV_ERR_INVALID;
+    char *pin = NULL;
+    if (endpoint->pinned_certificate && *endpoint->pinned_certificate) {
+        pin = pin_from_certificate(endpoint->pinned_certificate);
+        if (!pin)
+            return CV_ERR_INVALID;
+    }
+    pthread_mutex_lock(&registry->lock);
+    cms_client *client = registry->clients;
+    while (client && strcmp(client->base_url, address.base_url) != 0)
+        client = client->next;
+    cv_result result = CV_OK;
+    if (!client) {
+        size_t count = (size_t)registry->settings.max_in_flight;
+        client = calloc(1, sizeof *client);
+        if (client) {
+            client->handles = calloc(count, sizeof *client->handles);
+            client->borrowed = calloc(count, sizeof *client->borrowed);
+            client->base_url = strdup(address.base_url);
+            client->handle_count = count;
+            client->settings = &registry->settings;
+            pthread_mutex_init(&client->lock, NULL);
+            pthread_cond_init(&client->handle_returned, NULL);
+        }
+        if (!client || !client->handles || !client->borrowed || !client->base_url) {
+            if (client)
+                client_free(client);
+            client = NULL;
+            result = CV_ERR_NO_MEMORY;
+        } else {
+            client->next = registry->clients;
+            registry->clients = client;
+        }
+    }
+    if (client) {
+        pthread_mutex_lock(&client->lock);
+        client->tls_verify = endpoint->tls_verify;
+        if (!replace_string(&client->username, endpoint->username, false) ||
+            !replace_string(&client->password, endpoint->password, true) ||
+            !replace_string(&client->ca_file,
+                            endpoint->ca_file && *endpoint->ca_file ? endpoint->ca_file : NULL,
+                            false))
+            result = CV_ERR_NO_MEMORY;
+        free(client->pinned_key);
+        client->pinned_key = pin;
+        pin = NULL;
+        pthread_mutex_unlock(&client->lock);
+    }
+    pthread_mutex_unlock(&registry->lock);
+    free(pin);
+    if (result == CV_OK)
+        *out = client;
+    return result;
+}
+
+const char *cms_client_base_url(const cms_client *client)
+{
+    return client->base_url;
+}
+
+/* ---- one exchange -------------------------------------------------------- */
+
+void cms_response_free(cms_response *response)
+{
+    free(response->body);
+    response->body = NULL;
+    response->body_length = 0;
+    if (response->document)
+        xmlFreeDoc(response->document);
+    response->document = NULL;
+}
+
+bool cms_result_is_unreachable(cv_result result)
+{
+    return result == CV_ERR_NETWORK || result == CV_ERR_TIMEOUT;
+}
+
+typedef struct {
+    strbuf body;
+    bool too_large;
+    char location[256];
+    long retry_after_seconds;
+} exchange_capture;
+
+static size_t capture_body(char *data, size_t size, size_t count, void *closure)
+{
+    exchange_capture *capture = closure;
+    size_t length = size * count;
+    if (capture->body.length + length > CMS_MAX_BODY) {
+        capture->too_large = true;
+        return 0;
+    }
+    if (strbuf_append(&capture->body, data, length) != CV_OK)
+        return 0;
+    return length;
+}
+
+static void trim_header_value(const char *start, size_t length, char *out, size_t size)
+{
+    while (length && (*start == ' ' || *start == '\t')) {
+        start++;
+        length--;
+    }
+    while (length &&
+           (start[length - 1] == '\r' || start[length - 1] == '\n' || start[length - 1] == ' '))
+        length--;
+    if (length >= size)
+        length = size - 1;
+    memcpy(out, start, length);
+    out[length] = '\0';
+}
+
+static size_t capture_header(char *data, size_t size, size_t count, void *closure)
+{
+    exchange_capture *capture = closure;
+    size_t length = size * count;
+    if (length > 9 && strncasecmp(data, "Location:", 9) == 0) {
+        trim_header_value(data + 9, length - 9, capture->location, sizeof capture->location);
+    } else if (length > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        char value[16];
+        trim_header_value(data + 12, length - 12, value, sizeof value);
+        int64_t seconds = 0;
+        if (text_parse_int64(value, 0, 3600, &seconds) == CV_OK)
+            capture->retry_after_seconds = (long)seconds;
+    }
+    return length;
+}
+
+static void append_encoded(strbuf *out, const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            *c == '-' || *c == '.' || *c == '_' || *c == '~') {
+            strbuf_append_char(out, (char)*c);
+        } else {
+            strbuf_append_char(out, '%');
+            strbuf_append_char(out, hex[*c >> 4]);
+            strbuf_append_char(out, hex[*c & 15]);
+        }
+    }
+}
+
+static cv_result encode_fields(const cms_field *fields, size_t count, strbuf *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            strbuf_append_char(out, '&');
+        append_encoded(out, fields[i].name);
+        strbuf_append_char(out, '=');
+        append_encoded(out, fields[i].value ? fields[i].value : "");
+    }
+    return strbuf_status(out);
+}
+
+static void trace_request(trace_log *trace, strbuf *block, unsigned long number, const char *method,
+                          const char *base_url, const char *path, const strbuf *body, bool has_body)
+{
+    trace_line(trace, block, number, "%s for \"%s%s\" (to %s)", method, CMS_API_PREFIX, path,
+               base_url);
+    if (!has_body)
+        return;
+    form fields;
+    if (form_parse(strbuf_str(body), body->length, &fields) == CV_OK)
+        trace_form(trace, block, number, "application/x-www-form-urlencoded", body->length,
+                   &fields);
+    else
+        trace_line(trace, block, number, "content data size %zu (not shown)", body->length);
+    form_free(&fields);
+}
+
+static void trace_answer(trace_log *trace, strbuf *block, unsigned long number, long status,
+                         const exchange_capture *capture, const char *failure)
+{
+    if (status == 0) {
+        trace_line(trace, block, number, "no response: %s", failure);
+        return;
+    }
+    trace_line(trace, block, number, "received %ld response, size %zu", status,
+               capture->body.length);
+    if (capture->location[0])
+        trace_line(trace, block, number, "Location: %s", capture->location);
+    if (capture->body.length > 0)
+        trace_body(trace, block, number, capture->body.data, capture->body.length);
+}
+
+static bool cancelled(const cms_client_settings *settings)
+{
+    return settings->cancel && atomic_load(settings->cancel);
+}
+
+static int check_cancel(void *closure, curl_off_t download_total, curl_off_t downloaded,
+                        curl_off_t upload_total, curl_off_t uploaded)
+{
+    (void)download_total;
+    (void)downloaded;
+    (void)upload_total;
+    (void)uploaded;
+    return cancelled(closure) ? 1 : 0;
+}
+
+static void sleep_milliseconds(long milliseconds)
+{
+    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
+}
+
+static CURL *borrow_handle(cms_client *client, size_t *slot)
+{
+    pthread_mutex_lock(&client->lock);
+    for (;;) {
+        for (size_t i = 0; i < client->handle_count; i++) {
+            if (client->borrowed[i])
+                continue;
+            if (!client->handles[i])
+                client->handles[i] = curl_easy_init();
+            if (!client->handles[i])
+                break;
+            client->borrowed[i] = true;
+            *slot = i;
+            pthread_mutex_unlock(&client->lock);
+            return client->handles[i];
+        }
+        bool any_borrowed = false;
+        for (size_t i = 0; i < client->handle_count; i++)
+            any_borrowed |= client->borrowed[i];
+        if (!any_borrowed) { /* curl_easy_init failed with nothing to wait for */
+            pthread_mutex_unlock(&client->lock);
+            return NULL;
+        }
+        pthread_cond_wait(&client->handle_returned, &client->lock);
+    }
+}
+
+static void return_handle(cms_client *client, size_t slot)
+{
+    pthread_mutex_lock(&client->lock);
+    client->borrowed[slot] = false;
+    pthread_cond_signal(&client->handle_returned);
+    pthread_mutex_unlock(&client->lock);
+}
+
+/* A copy of the credentials and TLS settings, taken under the lock. */
+typedef struct {
+    char *username;
+    char *password;
+    bool tls_verify;
+    char *ca_file;
+    char *pinned_key;
+} exchange_settings;
+
+static cv_result copy_settings(cms_client *client, exchange_settings *out)
+{
+    pthread_mutex_lock(&client->lock);
+    out->username = text_duplicate(client->username ? client->username : "");
+    out->password = text_duplicate(client->password ? client->password : "");
+    out->tls_verify = client->tls_verify;
+    out->ca_file = text_duplicate(client->ca_file);
+    out->pinned_key = text_duplicate(client->pinned_key);
+    bool failed = !out->username || !out->password || (client->ca_file && !out->ca_file) ||
+                  (client->pinned_key && !out->pinned_key);
+    pthread_mutex_unlock(&client->lock);
+    return failed ? CV_ERR_NO_MEMORY : CV_OK;
+}
+
+static void free_settings(exchange_settings *settings)
+{
+    free(settings->username);
+    wipe_free(settings->password);
+    free(settings->ca_file);
+    free(settings->pinned_key);
+}
+
+static bool is_tls_error(CURLcode code)
+{
+    switch (code) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* "<failureDetails><coSpaceDoesNotExist/></failureDetails>" -> text. */
+static void describe_failure(xmlDocPtr document, char *out, size_t size)
+{
+    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
+    if (!root || xmlStrcmp(root->name, BAD_CAST "failureDetails") != 0)
+        return;
+    for (xmlNodePtr child = root->children; child; child = child->next) {
+        if (child->type != XML_ELEMENT_NODE)
+            continue;
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, ": %s", (const char *)child->name);
+        for (xmlAttrPtr attribute = child->properties; attribute; attribute = attribute->next) {
+            xmlChar *value = xmlNodeGetContent((xmlNodePtr)attribute);
+            used = strlen(out);
+            snprintf(out + used, size - used, " %s=\"%s\"", (const char *)attribute->name,
+                     value ? (const char *)value : "");
+            xmlFree(value);
+        }
+        return;
+    }
+}
+
+static cv_result exchange(cms_client *client, const char *method, const char *path,
+                          const cms_field *fields, size_t field_count, bool has_body,
+                          cms_response *response)
+{
+    memset(response, 0, sizeof *response);
+    const cms_client_settings *settings = client->settings;
+    strbuf request_body = STRBUF_INIT;
+    strbuf url = STRBUF_INIT;
+    exchange_settings credentials = {0};
+    cv_result result = CV_OK;
+    if (has_body)
+        result = encode_fields(fields, field_count, &request_body);
+    if (result == CV_OK)
+        result = strbuf_printf(&url, "%s%s%s", client->base_url, CMS_API_PREFIX, path);
+    if (result == CV_OK)
+        result = copy_settings(client, &credentials);
+    if (result != CV_OK) {
+        snprintf(response->error, sizeof response->error, "out of memory");
+        strbuf_free(&request_body);
+        strbuf_free(&url);
+        free_settings(&credentials);
+        return result;
+    }
+
+    size_t slot = 0;
+    CURL *curl = borrow_handle(client, &slot);
+    if (!curl) {
+        snprintf(response->error, sizeof response->error, "cannot create a curl handle");
+        strbuf_free(&request_body);
+        strbuf_free(&url);
+        free_settings(&credentials);
+        return CV_ERR_NO_MEMORY;
+    }
+    struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
+    if (headers && has_body)
+        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    if (!headers) {
+        return_handle(client, slot);
+        snprintf(response->error, sizeof response->error, "out of memory");
+        strbuf_free(&request_body);
+        strbuf_free(&url);
+        free_settings(&credentials);
+        return CV_ERR_NO_MEMORY;
+    }
+
+    long status = 0;
+    exchange_capture capture = {STRBUF_INIT, false, "", -1};
+    bool challenge_answered = false;
+    long busy_attempts = 0;
+    long backoff = (long)settings->busy_backoff_ms;
+    char curl_error[CURL_ERROR_SIZE];
+    for (;;) {
+        strbuf_reset(&capture.body);
+        capture.too_large = false;
+        capture.location[0] = '\0';
+        capture.retry_after_seconds = -1;
+        curl_error[0] = '\0';
+        curl_easy_reset(curl); /* keeps the connection cache */
+        curl_easy_setopt(curl, CURLOPT_URL, strbuf_str(&url));
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC); /* sent up front */
+        curl_easy_setopt(curl, CURLOPT_USERNAME, credentials.username);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials.password);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)settings->connect_timeout_ms);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)settings->timeout_ms);
+        curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, capture_body);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &capture);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, capture_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &capture);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        if (settings->cancel) {
+            curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_cancel);
+            curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)settings);
+        }
+        if (credentials.pinned_key) {
+            /* The pin is the trust anchor of a self-signed bridge. */
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+            curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, credentials.pinned_key);
+        } else {
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, credentials.tls_verify ? 1L : 0L);
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, credentials.tls_verify ? 2L : 0L);
+            if (credentials.ca_file)
+                curl_easy_setopt(curl, CURLOPT_CAINFO, credentials.ca_file);
+        }
+        if (strcmp(method, "GET") == 0) {
+            curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+        } else {
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+            if (has_body) {
+                curl_easy_setopt(curl, CURLOPT_POSTFIELDS, strbuf_str(&request_body));
+                curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)request_body.length);
+            }
+        }
+
+        unsigned long number = settings->trace ? trace_next_number(settings->trace) : 0;
+        strbuf block = STRBUF_INIT;
+        if (settings->trace)
+            trace_request(settings->trace, &block, number, method, client->base_url, path,
+                          &request_body, has_body);
+        CURLcode code = curl_easy_perform(curl);
+        status = 0;
+        if (code == CURLE_OK)
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        if (code != CURLE_OK) {
+            const char *detail = curl_error[0] ? curl_error : curl_easy_strerror(code);
+            if (capture.too_large)
+                detail = "answer too large";
+            if (code == CURLE_ABORTED_BY_CALLBACK) {
+                result = CV_ERR_BUSY;
+                snprintf(response->error, sizeof response->error, "%s: cancelled (stopping)",
+                         client->base_url);
+            } else if (code == CURLE_OPERATION_TIMEDOUT) {
+                result = CV_ERR_TIMEOUT;
+                snprintf(response->error, sizeof response->error, "%s: timed out (%s)",
+                         client->base_url, detail);
+            } else if (is_tls_error(code)) {
+                result = CV_ERR_NETWORK;
+                snprintf(response->error, sizeof response->error, "%s: TLS failure (%s)",
+                         client->base_url, detail);
+            } else {
+                result = capture.too_large ? CV_ERR_PROTOCOL : CV_ERR_NETWORK;
+                snprintf(response->error, sizeof response->error, "%s: %s", client->base_url,
+                         detail);
+            }
+        }
+        if (settings->trace) {
+            trace_answer(settings->trace, &block, number, status, &capture, response->error);
+            trace_emit(settings->trace, &block);
+        }
+        strbuf_free(&block);
+        if (code != CURLE_OK)
+            break;
+        if (status == 401 && !challenge_answered) {
+            challenge_answered = true; /* answer the challenge once more */
+            continue;
+        }
+        if (status == 503 && busy_attempts < settings->busy_retries && !cancelled(settings)) {
+            busy_attempts++;
+            long wait = backoff;
+            long asked = capture.retry_after_seconds * 1000; /* honoured up to 5 s */
+            if (asked > wait && asked <= 5000)
+                wait = asked;
+            sleep_milliseconds(wait);
+            backoff *= 2;
+            continue;
+        }
+        break;
+    }
+    return_handle(client, slot);
+    curl_slist_free_all(headers);
+    strbuf_free(&request_body);
+    strbuf_free(&url);
+    free_settings(&credentials);
+
+    response->status = (int)status;
+    if (strbuf_status(&capture.body) != CV_OK) {
+        strbuf_free(&capture.body);
+        snprintf(response->error, sizeof response->error, "out of memory");
+        return CV_ERR_NO_MEMORY;
+    }
+    response->body_length = capture.body.length;
+    response->body = strbuf_detach(&capture.body);
+    if (!response->body) {
+        snprintf(response->error, sizeof response->error, "out of memory");
+        return CV_ERR_NO_MEMORY;
+    }
+    if (capture.location[0]) {
+        const char *last = strrchr(capture.location, '/');
+        const char *id = last ? last + 1 : capture.location;
+        size_t length = strlen(id);
+        if (length >= sizeof response->location_id)
+            length = sizeof response->location_id - 1;
+        memcpy(response->location_id, id, length);
+        response->location_id[length] = '\0';
+    }
+    if (status == 0)
+        return result;
+
+    const char *start = response->body;
+    while (*start == ' ' || *start == '\n' || *start == '\r' || *start == '\t')
+        start++;
+    if (*start == '<') {
+        response->document = xmlReadMemory(
+            response->body, (int)response->body_length, "cms.xml", NULL,
+            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    }
+    if (status >= 200 && status < 300) {
+        if (*start && !response->document) {
+            snprintf(response->error, sizeof response->error, "%s %s: the answer is not XML",
+                     method, path);
+            return CV_ERR_PROTOCOL;
+        }
+        return CV_OK;
+    }
+    snprintf(response->error, sizeof response->error, "%s %s: %s answered %ld", method, path,
+             client->base_url, status);
+    describe_failure(response->document, response->error, sizeof response->error);
+    if (status == 401)
+        return CV_ERR_AUTH;
+    if (status == 404)
+        return CV_ERR_NOT_FOUND;
+    if (status >= 500)
+        return CV_ERR_NETWORK;
+    return CV_ERR_PROTOCOL;
+}
+
+cv_result cms_get(cms_client *client, const char *path, cms_response *response)
+{
+    return exchange(client, "GET", path, NULL, 0, false, response);
+}
+
+cv_result cms_post(cms_client *client, const char *path, const cms_field *fields, size_t count,
+                   cms_response *response)
+{
+    return exchange(client, "POST", path, fields, count, true, response);
+}
+
+cv_result cms_put(cms_client *client, const char *path, const cms_field *fields, size_t count,
+                  cms_response *response)
+{
+    return exchange(client, "PUT", path, fields, count, true, response);
+}
+
+cv_result cms_delete(cms_client *client, const char *path, cms_response *response)
+{
+    return exchange(client, "DELETE", path, NULL, 0, false, response);
+}
+
+cv_result cms_get_all(cms_client *client, const char *collection_path, const char *element,
+                      cms_element_visitor visit, void *context, char *error, size_t error_size)
+{
+    int64_t offset = 0;
+    char separator = strchr(collection_path, '?') ? '&' : '?';
+    for (int pages = 0; pages < 100000; pages++) {
+        char path[1024];
+        if (offset == 0)
+            snprintf(path, sizeof path, "%s", collection_path);
+        else
+            snprintf(path, sizeof path, "%s%coffset=%lld", collection_path, separator,
+                     (long long)offset);
+        cms_response response;
+        cv_result result = cms_get(client, path, &response);
+        if (result == CV_OK && !response.document) {
+            snprintf(response.error, sizeof response.error, "GET %.400s: empty answer", path);
+            result = CV_ERR_PROTOCOL;
+        }
+        if (result != CV_OK) {
+            if (error)
+                snprintf(error, error_size, "%s", response.error);
+            cms_response_free(&response);
+            return result;
+        }
+        int64_t total = cms_xml_total(response.document);
+        int64_t seen = 0;
+        xmlNodePtr root = xmlDocGetRootElement(response.document);
+        for (xmlNodePtr child = root ? root->children : NULL; child; child = child->next) {
+            if (child->type != XML_ELEMENT_NODE || xmlStrcmp(child->name, BAD_CAST element) != 0)
+                continue;
+            seen++;
+            result = visit(context, child);
+            if (result != CV_OK) {
+                if (error)
+                    snprintf(error, error_size, "GET %.400s: stopped at a %.64s", path, element);
+                cms_response_free(&response);
+                return result;
+            }
+        }
+        cms_response_free(&response);
+        offset += seen;
+        if (seen == 0 || total < 0 || offset >= total)
+            return CV_OK;
+    }
+    if (error)
+        snprintf(error, error_size, "GET %s: too many pages", collection_path);
+    return CV_ERR_PROTOCOL;
+}
+
+/* ---- XML helpers ---------------------------------------------------------- */
+
+xmlNodePtr cms_xml_child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr child = parent ? parent->children : NULL; child; child = child->next)
+        if (child->type == XML_ELEMENT_NODE && xmlStrcmp(child->name, BAD_CAST name) == 0)
+            return child;
+    return NULL;
+}
+
+char *cms_xml_child_text(xmlNodePtr parent, const char *name)
+{
+    xmlNodePtr child = cms_xml_child(parent, name);
+    if (!child)
+        return NULL;
+    xmlChar *content = xmlNodeGetContent(child);
+    char *copy = strdup(content ? (const char *)content : "");
+    xmlFree(content);
+    return copy;
+}
+
+cv_result cms_xml_child_int64(xmlNodePtr parent, const char *name, int64_t *out)
+{
+    char *text = cms_xml_child_text(parent, name);
+    if (!text)
+        return cms_xml_child(parent, name) ? CV_ERR_NO_MEMORY : CV_ERR_NOT_FOUND;
+    cv_result result = text_parse_int64(text, INT64_MIN, INT64_MAX, out);
+    free(text);
+    return result;
+}
+
+bool cms_xml_id(xmlNodePtr element, char *out, size_t size)
+{
+    xmlChar *id = element ? xmlGetProp(element, BAD_CAST "id") : NULL;
+    if (!id)
+        return false;
+    bool fits = strlen((const char *)id) < size;
+    if (fits)
+        snprintf(out, size, "%s", (const char *)id);
+    xmlFree(id);
+    return fits;
+}
+
+int64_t cms_xml_total(xmlDocPtr document)
+{
+    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
+    xmlChar *total = root ? xmlGetProp(root, BAD_CAST "total") : NULL;
+    if (!total)
+        return -1;
+    int64_t value = -1;
+    if (text_parse_int64((const char *)total, 0, INT64_MAX, &value) != CV_OK)
+        value = -1;
+    xmlFree(total);
+    return value;
+}
+
+cv_result cms_parse_system_status(xmlDocPtr document, cms_system_status *out)
+{
+    memset(out, 0, sizeof *out);
+    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
+    if (!root || xmlStrcmp(root->name, BAD_CAST "status") != 0)
+        return CV_ERR_PROTOCOL;
+    char *version = cms_xml_child_text(root, "softwareVersion");
+    if (!version || !*version) {
+        free(version);
+        return CV_ERR_PROTOCOL;
+    }
+    snprintf(out->software_version, sizeof out->software_version, "%s", version);
+    free(version);
+    cms_xml_child_int64(root, "uptimeSeconds", &out->uptime_seconds);
+    cms_xml_child_int64(root, "callLegsActive", &out->call_legs_active);
+    cms_xml_child_int64(root, "callLegsMaxActive", &out->call_legs_max_active);
+    cms_xml_child_int64(root, "callLegsCompleted", &out->call_legs_completed);
+    char *cluster = cms_xml_child_text(root, "clusterEnabled");
+    out->cluster_enabled = cluster && strcmp(cluster, "true") == 0;
+    free(cluster);
+    return CV_OK;
+}

@@ -1,0 +1,369 @@
+/*
+ * main.c - the convened executable: options (command line, INI file,
+ * environment), the data directory, the database and its migrations, the
+ * CMS API trace and client registry, the modules, the HTTP(S) server and a
+ * clean stop on SIGTERM/SIGINT.
+ *
+ * Owns: start-up and shut-down order only. Everything else is a module
+ * (scheduler.h: scheduler_module) listed in `modules` below.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/config.h"
+#include "common/http_server.h"
+#include "common/log.h"
+#include "common/store.h"
+#include "common/strbuf.h"
+#include "common/tls_certificate.h"
+#include "common/trace.h"
+#include "scheduler/api.h"
+#include "scheduler/booking.h"
+#include "scheduler/bridges.h"
+#include "scheduler/cms_client.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/lifecycle.h"
+#include "scheduler/schema.h"
+#include "scheduler/tickets.h"
+
+#define ADMIN_PASSWORD_VARIABLE "CONVENED_ADMIN_PASSWORD"
+
+/* Started in this order, stopped in reverse. S2: add the booking and
+ * lifecycle modules at the end. */
+static const scheduler_module *const modules[] = {
+    &tickets_module,
+    &bridges_module,
+    &lifecycle_module,
+    &booking_module,
+};
+#define MODULE_COUNT (sizeof modules / sizeof modules[0])
+
+static void set_defaults(scheduler_options *options)
+{
+    options->log_level = NULL;
+    options->cms_max_in_flight = 4;
+    options->cms_connect_timeout_ms = 5000;
+    options->cms_timeout_ms = 20000;
+    options->cms_busy_retries = 3;
+    options->poll_interval_seconds = 30;
+    options->discovery_interval_seconds = 300;
+    options->provisioning_timeout_seconds = 300;
+    options->max_meeting_minutes = 24 * 60;
+    options->dial_out_retries = 2;
+    options->dial_out_retry_seconds = 10;
+    options->dial_out_answer_seconds = 30;
+}
+
+static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
+{
+    const option_spec specs[] = {
+        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0, 0},
+        {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
+        {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
+         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0,
+         0},
+        {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
+        {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
+         0},
+        {"tls-cert", OPTION_STRING, &o->tls_certificate, "FILE",
+         "PEM certificate (default: self-signed in DIR)", 0, 0},
+        {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
+        {"trace", OPTION_STRING, &o->trace, "FILE",
+         "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
+        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0,
+         0},
+        {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
+         256},
+        {"cms-max-in-flight", OPTION_INTEGER, &o->cms_max_in_flight, "N",
+         "CMS API requests in flight per bridge address (default 4)", 1, 64},
+        {"cms-connect-timeout-ms", OPTION_INTEGER, &o->cms_connect_timeout_ms, "MS",
+         "CMS API connect timeout (default 5000)", 100, 600000},
+        {"cms-timeout-ms", OPTION_INTEGER, &o->cms_timeout_ms, "MS",
+         "CMS API request timeout (default 20000)", 100, 3600000},
+        {"cms-busy-retries", OPTION_INTEGER, &o->cms_busy_retries, "N",
+         "retries of a 503 answer, with backoff (default 3)", 0, 20},
+        {"poll-interval", OPTION_INTEGER, &o->poll_interval_seconds, "SECONDS",
+         "bridge status polling interval (default 30)", 1, 86400},
+        {"discovery-interval", OPTION_INTEGER, &o->discovery_interval_seconds, "SECONDS",
+         "cluster re-discovery interval (default 300)", 1, 604800},
+        {"provisioning-timeout", OPTION_INTEGER, &o->provisioning_timeout_seconds, "SECONDS",
+         "give up on a slot bulk sync after this (default 300)", 1, 86400},
+        {"max-meeting-minutes", OPTION_INTEGER, &o->max_meeting_minutes, "MINUTES",
+         "longest meeting that can be booked (default 1440)", 1, 525600},
+        {"dial-out-retries", OPTION_INTEGER, &o->dial_out_retries, "N",
+         "extra attempts for a busy or unanswered dial-out (default 2)", 0, 100},
+        {"dial-out-retry-seconds", OPTION_INTEGER, &o->dial_out_retry_seconds, "SECONDS",
+         "pause between dial-out attempts (default 10)", 1, 3600},
+        {"dial-out-answer-seconds", OPTION_INTEGER, &o->dial_out_answer_seconds, "SECONDS",
+         "a dial-out ringing this long counts as unanswered (default 30)", 1, 3600},
+    };
+    size_t count = sizeof specs / sizeof specs[0];
+    if (count > capacity)
+        count = capacity;
+    memcpy(table, specs, count * sizeof *table);
+    return count;
+}
+
+static cv_result read_admin_user(scheduler *daemon, strbuf *error)
+{
+    const char *given = daemon->options.admin_user;
+    const char *colon = strchr(given, ':');
+    if (colon) {
+        daemon->admin_name = strndup(given, (size_t)(colon - given));
+        daemon->admin_password = strdup(colon + 1);
+    } else {
+        const char *secret = getenv(ADMIN_PASSWORD_VARIABLE);
+        if (!secret || !*secret) {
+            strbuf_printf(error, "--admin-user: no \":PASSWORD\" and $%s is not set",
+                          ADMIN_PASSWORD_VARIABLE);
+            return CV_ERR_INVALID;
+        }
+        daemon->admin_name = strdup(given);
+        daemon->admin_password = strdup(secret);
+    }
+    if (!daemon->admin_name || !daemon->admin_password)
+        return CV_ERR_NO_MEMORY;
+    if (!*daemon->admin_name || !*daemon->admin_password) {
+        strbuf_printf(error, "--admin-user: the name and the password must not be empty");
+        return CV_ERR_INVALID;
+    }
+    return CV_OK;
+}
+
+static bool apply_log_level(const char *level)
+{
+    if (!level)
+        return true;
+    static const struct {
+        const char *name;
+        log_level level;
+    } levels[] = {{"debug", LOG_LEVEL_DEBUG},
+                  {"info", LOG_LEVEL_INFO},
+                  {"warning", LOG_LEVEL_WARNING},
+                  {"error", LOG_LEVEL_ERROR}};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        if (strcmp(level, levels[i].name) == 0) {
+            log_set_level(levels[i].level);
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *path_in(const char *directory, const char *name)
+{
+    strbuf path = STRBUF_INIT;
+    strbuf_printf(&path, "%s/%s", directory, name);
+    if (strbuf_status(&path) != CV_OK) {
+        strbuf_free(&path);
+        return NULL;
+    }
+    return strbuf_detach(&path);
+}
+
+static cv_result open_database(scheduler *daemon)
+{
+    daemon->database_path = path_in(daemon->options.data_dir, "convened.db");
+    if (!daemon->database_path)
+        return CV_ERR_NO_MEMORY;
+    sqlite3 *database = NULL;
+    cv_result result = store_open(daemon->database_path, &database);
+    if (result == CV_OK) {
+        result = schema_migrate(database);
+        store_close(database);
+    }
+    if (result != CV_OK)
+        return result;
+    unsigned threads = daemon->options.threads > 0 ? (unsigned)daemon->options.threads : 8;
+    return store_pool_open(&daemon->store, daemon->database_path, threads + 8);
+}
+
+static cv_result start_server(scheduler *daemon, http_server **server, strbuf *error)
+{
+    char *certificate = NULL, *key = NULL;
+    cv_result result = CV_OK;
+    if (!daemon->options.plain_http) {
+        if (daemon->options.tls_certificate || daemon->options.tls_key) {
+            if (!daemon->options.tls_certificate || !daemon->options.tls_key) {
+                strbuf_printf(error, "--tls-cert and --tls-key go together");
+                return CV_ERR_INVALID;
+            }
+            certificate = strdup(daemon->options.tls_certificate);
+            key = strdup(daemon->options.tls_key);
+        } else {
+            certificate = path_in(daemon->options.data_dir, "tls-certificate.pem");
+            key = path_in(daemon->options.data_dir, "tls-key.pem");
+        }
+        if (!certificate || !key)
+            result = CV_ERR_NO_MEMORY;
+        if (result == CV_OK && !daemon->options.tls_certificate)
+            result = tls_ensure_self_signed(certificate, key, "convened", error);
+    }
+    if (result == CV_OK) {
+        http_server_config config = {
+            .listen = daemon->options.listen,
+            .tls_certificate_file = certificate,
+            .tls_key_file = key,
+            .realm = SCHEDULER_REALM,
+            .unauthorized_body = "{\"error\": {\"code\": \"unauthorized\", \"message\": "
+                                 "\"valid credentials are required\", \"details\": null}}",
+            .unauthorized_content_type = "application/json",
+            .max_body_size = 1024 * 1024,
+            .thread_count = (unsigned)daemon->options.threads,
+            .max_connections = 1000,
+            .authenticate = api_authenticate,
+            .handle = api_handle_request,
+            .observe = NULL,
+            .context = daemon,
+        };
+        result = http_server_start(&config, server, error);
+    }
+    free(certificate);
+    free(key);
+    return result;
+}
+
+int main(int argc, char **argv)
+{
+    log_set_program("convened");
+    static scheduler daemon; /* static: lives until exit; only main touches it before threads */
+    set_defaults(&daemon.options);
+    option_spec options[32];
+    size_t option_count = build_option_table(&daemon.options, options, 32);
+    strbuf error = STRBUF_INIT;
+    cv_result result = config_parse(argc, argv, options, option_count, &error);
+    if (result == CV_ERR_NOT_FOUND && !strbuf_str(&error)[0]) {
+        config_print_help("convened",
+                          "--listen ADDR:PORT --data-dir DIR --admin-user NAME:PASSWORD [options]",
+                          options, option_count);
+        config_free(options, option_count);
+        return 0;
+    }
+    if (result == CV_OK) {
+        const char *missing = !daemon.options.listen       ? "--listen"
+                              : !daemon.options.data_dir   ? "--data-dir"
+                              : !daemon.options.admin_user ? "--admin-user"
+                                                           : NULL;
+        if (missing) {
+            strbuf_printf(&error, "%s is required (see --help)", missing);
+            result = CV_ERR_INVALID;
+        }
+    }
+    if (result == CV_OK && !apply_log_level(daemon.options.log_level)) {
+        strbuf_printf(&error, "--log-level: expected debug, info, warning or error");
+        result = CV_ERR_INVALID;
+    }
+    if (result == CV_OK)
+        result = read_admin_user(&daemon, &error);
+    if (result == CV_OK && mkdir(daemon.options.data_dir, 0700) != 0 && errno != EEXIST) {
+        strbuf_printf(&error, "--data-dir: cannot create \"%s\": %s", daemon.options.data_dir,
+                      strerror(errno));
+        result = CV_ERR_IO;
+    }
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: %s\n",
+                strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
+        strbuf_free(&error);
+        config_free(options, option_count);
+        return 2;
+    }
+
+    /* Signals are taken by sigwait below; every thread inherits the mask. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    xmlInitParser();
+
+    int exit_code = 1;
+    http_server *server = NULL;
+    size_t started_modules = 0;
+    bool store_open_ok = false;
+    result = open_database(&daemon);
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: cannot open the database in %s: %s\n", daemon.options.data_dir,
+                cv_result_name(result));
+        goto stop;
+    }
+    store_open_ok = true;
+    char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
+                                            : path_in(daemon.options.data_dir, "cms-trace.log");
+    result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace)
+                        : CV_ERR_NO_MEMORY;
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
+        free(trace_path);
+        goto stop;
+    }
+    free(trace_path);
+    cms_client_settings client_settings = {
+        .max_in_flight = daemon.options.cms_max_in_flight,
+        .connect_timeout_ms = daemon.options.cms_connect_timeout_ms,
+        .timeout_ms = daemon.options.cms_timeout_ms,
+        .busy_retries = daemon.options.cms_busy_retries,
+        .busy_backoff_ms = 200,
+        .trace = daemon.trace,
+        .cancel = &daemon.stopping,
+    };
+    result = cms_registry_create(&client_settings, &daemon.cms);
+    if (result == CV_OK)
+        result = api_router_create(&daemon);
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: %s\n", cv_result_name(result));
+        goto stop;
+    }
+    for (; started_modules < MODULE_COUNT; started_modules++) {
+        result = modules[started_modules]->start(&daemon);
+        if (result != CV_OK) {
+            fprintf(stderr, "convened: cannot start %s: %s\n", modules[started_modules]->name,
+                    cv_result_name(result));
+            goto stop;
+        }
+    }
+    result = start_server(&daemon, &server, &error);
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: %s\n", strbuf_str(&error));
+        goto stop;
+    }
+    log_info("listening on %s (%s), data in %s", daemon.options.listen,
+             daemon.options.plain_http ? "plain HTTP" : "HTTPS", daemon.options.data_dir);
+
+    int received = 0;
+    while (sigwait(&stop_signals, &received) != 0) {
+    }
+    log_info("stopping on signal %d", received);
+    exit_code = 0;
+
+stop:
+    atomic_store(&daemon.stopping, true);
+    http_server_stop(server);
+    while (started_modules > 0) {
+        started_modules--;
+        modules[started_modules]->stop(&daemon);
+    }
+    api_router_free(&daemon);
+    cms_registry_free(daemon.cms);
+    trace_close(daemon.trace);
+    if (store_open_ok)
+        store_pool_close(&daemon.store);
+    free(daemon.database_path);
+    free(daemon.admin_name);
+    if (daemon.admin_password) {
+        explicit_bzero(daemon.admin_password, strlen(daemon.admin_password));
+        free(daemon.admin_password);
+    }
+    strbuf_free(&error);
+    config_free(options, option_count);
+    xmlCleanupParser();
+    curl_global_cleanup();
+    return exit_code;
+}

@@ -1,0 +1,98 @@
+/*
+ * poller.c - one status check of a bridge and what follows from it; see
+ * poller.h. Owns the status columns of the bridges row and the
+ * Unreachable / Authentication failed tickets.
+ */
+#include "scheduler/poller.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/store.h"
+#include "scheduler/tickets.h"
+
+cv_result poller_record(sqlite3 *database, const bridge_record *record, cv_result result,
+                        const cms_system_status *status, const char *error)
+{
+    bool answered = result == CV_OK || result == CV_ERR_AUTH;
+    sqlite3_stmt *statement = NULL;
+    int code;
+    if (result == CV_OK) {
+        code = sqlite3_prepare_v2(database,
+                                  "UPDATE bridges SET reachable = 1, last_contact = ?2,"
+                                  " software_version = ?3, uptime_seconds = ?4,"
+                                  " call_legs_active = ?5, call_legs_max_active = ?6,"
+                                  " call_legs_completed = ?7 WHERE id = ?1",
+                                  -1, &statement, NULL);
+        if (code == SQLITE_OK) {
+            sqlite3_bind_int64(statement, 2, (sqlite3_int64)time(NULL));
+            sqlite3_bind_text(statement, 3, status->software_version, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(statement, 4, status->uptime_seconds);
+            sqlite3_bind_int64(statement, 5, status->call_legs_active);
+            sqlite3_bind_int64(statement, 6, status->call_legs_max_active);
+            sqlite3_bind_int64(statement, 7, status->call_legs_completed);
+        }
+    } else {
+        code = sqlite3_prepare_v2(database, "UPDATE bridges SET reachable = ?2 WHERE id = ?1", -1,
+                                  &statement, NULL);
+        if (code == SQLITE_OK)
+            sqlite3_bind_int(statement, 2, answered ? 1 : 0);
+    }
+    if (code == SQLITE_OK)
+        code = sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
+    if (code == SQLITE_OK)
+        code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    if (code != SQLITE_DONE) {
+        log_error("bridge %s: cannot store its status: %s", record->id, sqlite3_errmsg(database));
+        return store_result(code);
+    }
+
+    char message[768];
+    cv_result stored = CV_OK;
+    if (result == CV_OK) {
+        stored = tickets_set(database, record->id, TICKET_UNREACHABLE, false, NULL);
+        if (stored == CV_OK)
+            stored = tickets_set(database, record->id, TICKET_AUTHENTICATION, false, NULL);
+    } else if (result == CV_ERR_AUTH) {
+        snprintf(message, sizeof message, "%s refused the API username and password (user \"%s\")",
+                 record->address, record->username);
+        stored = tickets_set(database, record->id, TICKET_UNREACHABLE, false, NULL);
+        if (stored == CV_OK)
+            stored = tickets_set(database, record->id, TICKET_AUTHENTICATION, true, message);
+    } else {
+        snprintf(message, sizeof message, "Cannot reach %s: %s", record->address,
+                 error && *error ? error : cv_result_name(result));
+        stored = tickets_set(database, record->id, TICKET_UNREACHABLE, true, message);
+    }
+    return stored;
+}
+
+cv_result poller_check(sqlite3 *database, const bridge_record *record, cms_client *client,
+                       cms_system_status *status, char *error, size_t error_size)
+{
+    cms_system_status found;
+    memset(&found, 0, sizeof found);
+    cms_response response;
+    cv_result result = cms_get(client, "/system/status", &response);
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", response.error);
+    if (result == CV_OK && cms_parse_system_status(response.document, &found) != CV_OK) {
+        result = CV_ERR_PROTOCOL;
+        snprintf(detail, sizeof detail, "%s does not answer as a Cisco Meeting Server",
+                 record->address);
+    }
+    cms_response_free(&response);
+    if (error)
+        snprintf(error, error_size, "%s", result == CV_OK ? "" : detail);
+    if (status)
+        *status = found;
+    if (result == CV_ERR_BUSY) /* cancelled on shutdown: nothing was learnt */
+        return result;
+    cv_result stored = poller_record(database, record, result, &found, detail);
+    if (stored != CV_OK)
+        log_warning("bridge %s: status not stored: %s", record->id, cv_result_name(stored));
+    return result;
+}

@@ -1,0 +1,441 @@
+/*
+ * provisioning.c - slot provisioning as TMS does it; see provisioning.h.
+ * Owns the provisioning columns of a bridges row and the "Slot
+ * provisioning failed" ticket.
+ */
+#include "scheduler/provisioning.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/store.h"
+#include "common/strbuf.h"
+#include "scheduler/poller.h"
+#include "scheduler/tickets.h"
+
+#define PROFILE_SEARCH_LIMIT 50
+
+bool provisioning_needed(const bridge_record *record)
+{
+    if (!bridge_dial_numbers_complete(record))
+        return false;
+    if (!record->provisioning_state || strcmp(record->provisioning_state, "complete") != 0)
+        return true;
+    return !record->has_provisioned_range || record->provisioned_base != record->numeric_id_base ||
+           record->provisioned_quantity != record->numeric_id_quantity;
+}
+
+char *provisioning_name_mapping(const char *prefix)
+{
+    strbuf mapping = STRBUF_INIT;
+    for (const char *c = prefix; *c; c++) {
+        if (*c == '$' || *c == '\\')
+            strbuf_append_char(&mapping, '\\');
+        strbuf_append_char(&mapping, *c);
+    }
+    strbuf_append_str(&mapping, "$index$");
+    if (strbuf_status(&mapping) != CV_OK) {
+        strbuf_free(&mapping);
+        return NULL;
+    }
+    return strbuf_detach(&mapping);
+}
+
+static void sleep_milliseconds(long milliseconds)
+{
+    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
+}
+
+/* ---- reusing objects ----------------------------------------------------- */
+
+typedef struct {
+    char (*ids)[128];
+    size_t count;
+} id_list;
+
+static cv_result collect_id(void *context, xmlNodePtr element)
+{
+    id_list *list = context;
+    if (list->count >= PROFILE_SEARCH_LIMIT)
+        return CV_OK;
+    char(*grown)[128] = realloc(list->ids, (list->count + 1) * sizeof *list->ids);
+    if (!grown)
+        return CV_ERR_NO_MEMORY;
+    list->ids = grown;
+    if (cms_xml_id(element, list->ids[list->count], sizeof list->ids[0]))
+        list->count++;
+    return CV_OK;
+}
+
+/* True when every field has the same value in the object's XML. */
+static bool object_has_fields(xmlNodePtr object, const cms_field *fields, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        char *value = cms_xml_child_text(object, fields[i].name);
+        bool same = value && strcmp(value, fields[i].value) == 0;
+        free(value);
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The id of an object of `collection` ("/callProfiles") with `fields`:
+ * the stored one when it still exists, else an existing one with the same
+ * fields, else a new one. `out` receives the id.
+ */
+static cv_result ensure_object(cms_client *client, const char *collection, const char *element,
+                               const char *stored_id, const cms_field *fields, size_t count,
+                               char *out, size_t out_size, char *error, size_t error_size)
+{
+    char path[256];
+    cms_response response;
+    cv_result result;
+    if (stored_id && *stored_id) {
+        snprintf(path, sizeof path, "%s/%s", collection, stored_id);
+        result = cms_get(client, path, &response);
+        cms_response_free(&response);
+        if (result == CV_OK) {
+            snprintf(out, out_size, "%s", stored_id);
+            return CV_OK;
+        }
+        if (result != CV_ERR_NOT_FOUND) {
+            snprintf(error, error_size, "%s", response.error);
+            return result;
+        }
+    }
+    id_list candidates = {NULL, 0};
+    result = cms_get_all(client, collection, element, collect_id, &candidates, error, error_size);
+    if (result != CV_OK && !cms_result_is_unreachable(result) && result != CV_ERR_AUTH)
+        result = CV_OK; /* a bridge that cannot list them: just create one */
+    for (size_t i = 0; result == CV_OK && i < candidates.count; i++) {
+        snprintf(path, sizeof path, "%s/%s", collection, candidates.ids[i]);
+        if (cms_get(client, path, &response) == CV_OK && response.document &&
+            object_has_fields(xmlDocGetRootElement(response.document), fields, count)) {
+            snprintf(out, out_size, "%s", candidates.ids[i]);
+            cms_response_free(&response);
+            free(candidates.ids);
+            return CV_OK;
+        }
+        cms_response_free(&response);
+    }
+    free(candidates.ids);
+    if (result != CV_OK)
+        return result;
+    result = cms_post(client, collection, fields, count, &response);
+    if (result == CV_OK && !response.location_id[0]) {
+        snprintf(response.error, sizeof response.error, "POST %s: no Location in the answer",
+                 collection);
+        result = CV_ERR_PROTOCOL;
+    }
+    if (result == CV_OK)
+        snprintf(out, out_size, "%s", response.location_id);
+    else
+        snprintf(error, error_size, "%s", response.error);
+    cms_response_free(&response);
+    return result;
+}
+
+/* The parameter set named by the stored id (updated with PUT), or the one
+ * already using this name mapping (a CMS provisioned by TMS), or a new one. */
+static cv_result ensure_parameter_set(cms_client *client, const char *stored_id,
+                                      const char *name_mapping, const cms_field *fields,
+                                      size_t count, char *out, size_t out_size, char *error,
+                                      size_t error_size)
+{
+    char path[256];
+    char candidate[128] = "";
+    cms_response response;
+    cv_result result;
+    if (stored_id && *stored_id) {
+        snprintf(path, sizeof path, "/cospaceBulkParameterSets/%s", stored_id);
+        result = cms_get(client, path, &response);
+        cms_response_free(&response);
+        if (result == CV_OK)
+            snprintf(candidate, sizeof candidate, "%s", stored_id);
+        else if (result != CV_ERR_NOT_FOUND) {
+            snprintf(error, error_size, "%s", response.error);
+            return result;
+        }
+    }
+    if (!candidate[0]) {
+        id_list sets = {NULL, 0};
+        result = cms_get_all(client, "/cospaceBulkParameterSets", "cospaceBulkParameterSet",
+                             collect_id, &sets, error, error_size);
+        if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_AUTH)) {
+            free(sets.ids);
+            return result;
+        }
+        for (size_t i = 0; i < sets.count && !candidate[0]; i++) {
+            snprintf(path, sizeof path, "/cospaceBulkParameterSets/%s", sets.ids[i]);
+            if (cms_get(client, path, &response) == CV_OK && response.document) {
+                char *mapping = cms_xml_child_text(xmlDocGetRootElement(response.document),
+                                                   "coSpaceNameMapping");
+                if (mapping && strcmp(mapping, name_mapping) == 0)
+                    snprintf(candidate, sizeof candidate, "%s", sets.ids[i]);
+                free(mapping);
+            }
+            cms_response_free(&response);
+        }
+        free(sets.ids);
+    }
+    if (candidate[0]) {
+        snprintf(path, sizeof path, "/cospaceBulkParameterSets/%s", candidate);
+        result = cms_put(client, path, fields, count, &response);
+        if (result == CV_OK)
+            snprintf(out, out_size, "%s", candidate);
+        else
+            snprintf(error, error_size, "%s", response.error);
+        cms_response_free(&response);
+        return result;
+    }
+    result = cms_post(client, "/cospaceBulkParameterSets", fields, count, &response);
+    if (result == CV_OK && !response.location_id[0]) {
+        snprintf(response.error, sizeof response.error,
+                 "POST /cospaceBulkParameterSets: no Location in the answer");
+        result = CV_ERR_PROTOCOL;
+    }
+    if (result == CV_OK)
+        snprintf(out, out_size, "%s", response.location_id);
+    else
+        snprintf(error, error_size, "%s", response.error);
+    cms_response_free(&response);
+    return result;
+}
+
+/* POST /cospaceBulkSyncs and poll it until it ends. */
+static cv_result run_bulk_sync(scheduler *daemon, cms_client *client, const char *set_id,
+                               char *error, size_t error_size)
+{
+    cms_field field = {"cospaceBulkParameterSet", set_id};
+    cms_response response;
+    cv_result result = cms_post(client, "/cospaceBulkSyncs", &field, 1, &response);
+    char sync_id[128];
+    snprintf(sync_id, sizeof sync_id, "%s", response.location_id);
+    if (result == CV_OK && !sync_id[0]) {
+        snprintf(response.error, sizeof response.error,
+                 "POST /cospaceBulkSyncs: no Location in the answer");
+        result = CV_ERR_PROTOCOL;
+    }
+    if (result != CV_OK)
+        snprintf(error, error_size, "%s", response.error);
+    cms_response_free(&response);
+    if (result != CV_OK)
+        return result;
+
+    char path[192];
+    snprintf(path, sizeof path, "/cospaceBulkSyncs/%s", sync_id);
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    long pause = 100;
+    for (;;) {
+        result = cms_get(client, path, &response);
+        char *status = NULL;
+        if (result == CV_OK && response.document)
+            status = cms_xml_child_text(xmlDocGetRootElement(response.document), "status");
+        if (result != CV_OK)
+            snprintf(error, error_size, "%s", response.error);
+        cms_response_free(&response);
+        if (result != CV_OK)
+            return result;
+        if (!status) {
+            snprintf(error, error_size, "GET %s: no <status> in the answer", path);
+            return CV_ERR_PROTOCOL;
+        }
+        if (strcmp(status, "complete") == 0) {
+            free(status);
+            return CV_OK;
+        }
+        if (strncmp(status, "failed", 6) == 0) {
+            snprintf(error, error_size, "the bulk sync of slots ended with status \"%s\"", status);
+            free(status);
+            return CV_ERR_CONFLICT;
+        }
+        free(status);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - started.tv_sec > daemon->options.provisioning_timeout_seconds) {
+            snprintf(error, error_size, "the bulk sync of slots did not complete within %lld s",
+                     (long long)daemon->options.provisioning_timeout_seconds);
+            return CV_ERR_TIMEOUT;
+        }
+        if (atomic_load(&daemon->stopping)) {
+            snprintf(error, error_size, "stopped while the bulk sync was running");
+            return CV_ERR_BUSY;
+        }
+        sleep_milliseconds(pause);
+        if (pause < 1000)
+            pause *= 2;
+    }
+}
+
+/* ---- the row ---------------------------------------------------------------- */
+
+static cv_result store_state(sqlite3 *database, const char *bridge_id, const char *state)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database,
+                                  "UPDATE bridges SET provisioning_state = ?2,"
+                                  " provisioning_attempted = ?3 WHERE id = ?1",
+                                  -1, &statement, NULL);
+    if (code == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 2, state, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(statement, 3, (sqlite3_int64)time(NULL));
+        code = sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+    return store_result(code);
+}
+
+static cv_result store_objects(sqlite3 *database, const char *bridge_id, const char *call_profile,
+                               const char *call_leg_profile, const char *parameter_set)
+{
+    sqlite3_stmt *statement = NULL;
+    int code =
+        sqlite3_prepare_v2(database,
+                           "UPDATE bridges SET call_profile_id = COALESCE(?2, call_profile_id),"
+                           " call_leg_profile_id = COALESCE(?3, call_leg_profile_id),"
+                           " bulk_parameter_set_id = COALESCE(?4, bulk_parameter_set_id)"
+                           " WHERE id = ?1",
+                           -1, &statement, NULL);
+    if (code == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+        if (call_profile && *call_profile)
+            sqlite3_bind_text(statement, 2, call_profile, -1, SQLITE_TRANSIENT);
+        if (call_leg_profile && *call_leg_profile)
+            sqlite3_bind_text(statement, 3, call_leg_profile, -1, SQLITE_TRANSIENT);
+        if (parameter_set && *parameter_set)
+            sqlite3_bind_text(statement, 4, parameter_set, -1, SQLITE_TRANSIENT);
+        code = sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+    return store_result(code);
+}
+
+/* Marks the range complete unless the settings changed meanwhile (then the
+ * worker provisions again). */
+static cv_result store_complete(sqlite3 *database, const bridge_record *record)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(
+        database,
+        "UPDATE bridges SET provisioned_base = ?2, provisioned_quantity = ?3,"
+        " provisioning_state = CASE WHEN numeric_id_base IS ?2 AND numeric_id_quantity IS ?3"
+        "  AND slot_name_prefix = ?4 AND provisioning_state = 'running'"
+        "  THEN 'complete' ELSE 'none' END"
+        " WHERE id = ?1",
+        -1, &statement, NULL);
+    if (code == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(statement, 2, record->numeric_id_base);
+        sqlite3_bind_int64(statement, 3, record->numeric_id_quantity);
+        sqlite3_bind_text(statement, 4, record->slot_name_prefix, -1, SQLITE_TRANSIENT);
+        code = sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+    return store_result(code);
+}
+
+cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                           cms_client *client)
+{
+    if (!bridge_dial_numbers_complete(record))
+        return CV_ERR_INVALID;
+    cv_result result = store_state(database, record->id, "running");
+    if (result != CV_OK)
+        return result;
+    log_info("bridge %s: provisioning slots %lld..%lld", bridge_display_name(record),
+             (long long)record->numeric_id_base,
+             (long long)(record->numeric_id_base + record->numeric_id_quantity - 1));
+
+    char error[512] = "";
+    char call_profile[128] = "", call_leg_profile[128] = "", parameter_set[128] = "";
+    static const cms_field call_profile_fields[] = {
+        {"participantLimit", "1000"},
+        {"messageBoardEnabled", "false"},
+    };
+    static const cms_field call_leg_profile_fields[] = {
+        {"defaultLayout", "telepresence"},
+        {"changeLayoutAllowed", "true"},
+        {"presentationContributionAllowed", "true"},
+        {"presentationViewingAllowed", "true"},
+        {"muteSelfAllowed", "true"},
+        {"videoMuteSelfAllowed", "true"},
+    };
+    result = ensure_object(client, "/callProfiles", "callProfile", record->call_profile_id,
+                           call_profile_fields, 2, call_profile, sizeof call_profile, error,
+                           sizeof error);
+    if (result == CV_OK)
+        result = ensure_object(client, "/callLegProfiles", "callLegProfile",
+                               record->call_leg_profile_id, call_leg_profile_fields, 6,
+                               call_leg_profile, sizeof call_leg_profile, error, sizeof error);
+    if (result == CV_OK)
+        result = store_objects(database, record->id, call_profile, call_leg_profile, NULL);
+
+    char *name_mapping =
+        result == CV_OK ? provisioning_name_mapping(record->slot_name_prefix) : NULL;
+    if (result == CV_OK && !name_mapping)
+        result = CV_ERR_NO_MEMORY;
+    if (result == CV_OK) {
+        char start[24], end[24];
+        snprintf(start, sizeof start, "%lld", (long long)record->numeric_id_base);
+        snprintf(end, sizeof end, "%lld",
+                 (long long)(record->numeric_id_base + record->numeric_id_quantity - 1));
+        const cms_field set_fields[] = {
+            {"startIndex", start},
+            {"endIndex", end},
+            {"coSpaceUriMapping", "$index$"},
+            {"coSpaceNameMapping", name_mapping},
+            {"coSpaceCallIdMapping", "$index$"},
+            {"callProfile", call_profile},
+            {"callLegProfile", call_leg_profile},
+            {"nonMemberAccess", "false"},
+        };
+        result = ensure_parameter_set(client, record->bulk_parameter_set_id, name_mapping,
+                                      set_fields, sizeof set_fields / sizeof set_fields[0],
+                                      parameter_set, sizeof parameter_set, error, sizeof error);
+    }
+    free(name_mapping);
+    if (result == CV_OK)
+        result = store_objects(database, record->id, NULL, NULL, parameter_set);
+    if (result == CV_OK)
+        result = run_bulk_sync(daemon, client, parameter_set, error, sizeof error);
+    if (result == CV_OK) {
+        cms_system_status status;
+        poller_check(database, record, client, &status, NULL, 0);
+        result = store_complete(database, record);
+        if (result == CV_OK)
+            result = tickets_set(database, record->id, TICKET_PROVISIONING, false, NULL);
+        log_info("bridge %s: %lld slots provisioned", bridge_display_name(record),
+                 (long long)record->numeric_id_quantity);
+        return result;
+    }
+
+    if (result == CV_ERR_BUSY) { /* stopping: provision again at the next start */
+        store_state(database, record->id, "none");
+        return result;
+    }
+    store_state(database, record->id, "failed");
+    if (cms_result_is_unreachable(result) || result == CV_ERR_AUTH) {
+        /* The Unreachable / Authentication ticket says why. */
+        poller_record(database, record, result, NULL, error);
+    } else {
+        char message[768];
+        snprintf(message, sizeof message, "Slots %lld..%lld could not be provisioned: %s",
+                 (long long)record->numeric_id_base,
+                 (long long)(record->numeric_id_base + record->numeric_id_quantity - 1),
+                 error[0] ? error : cv_result_name(result));
+        tickets_set(database, record->id, TICKET_PROVISIONING, true, message);
+    }
+    log_warning("bridge %s: provisioning failed: %s", bridge_display_name(record),
+                error[0] ? error : cv_result_name(result));
+    return result;
+}

@@ -1,0 +1,115 @@
+/*
+ * scheduler.h - the convened daemon's shared context.
+ *
+ * Owns: the options the daemon runs with (one field per command-line / INI
+ * option, filled by main.c through common/config.h), the handles every
+ * module borrows (SQLite connection pool, the CMS API trace, the per-bridge
+ * CMS client registry, the JSON API router), the stop flag, and the hooks
+ * one module offers another. Does not own: any module's logic; each module
+ * keeps its own state behind the pointer reserved for it below.
+ *
+ * Threads: the struct is filled before any thread starts and is read-only
+ * afterwards, except `stopping` (atomic) and what each module guards with
+ * its own lock.
+ */
+#ifndef CONVENE_SCHEDULER_H
+#define CONVENE_SCHEDULER_H
+
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/result.h"
+#include "common/store.h"
+#include "common/trace.h"
+
+#define SCHEDULER_REALM "convened"
+#define SCHEDULER_TRACE_NODE "convened"
+#define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
+
+typedef struct {
+    char *listen;          /* ADDR:PORT */
+    char *data_dir;        /* state.db, TLS certificate, trace */
+    char *admin_user;      /* NAME:PASSWORD, or NAME with the password in
+                              CONVENED_ADMIN_PASSWORD */
+    char *config;          /* INI file */
+    char *trace;           /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
+    char *tls_certificate; /* PEM; default: self-signed in DIR */
+    char *tls_key;
+    char *log_level;       /* debug, info, warning, error */
+    bool plain_http;       /* serve the JSON API without TLS */
+    int64_t threads;       /* HTTP worker threads; 0 = one per core */
+
+    /* CMS API client (cms_client.h) */
+    int64_t cms_max_in_flight;      /* requests in flight per bridge address (default 4) */
+    int64_t cms_connect_timeout_ms; /* TCP + TLS connect */
+    int64_t cms_timeout_ms;         /* whole request */
+    int64_t cms_busy_retries;       /* retries of a 503 answer, with backoff */
+
+    /* Bridge management (poller.c, discovery.c, provisioning.c) */
+    int64_t poll_interval_seconds;      /* status polling of every bridge */
+    int64_t discovery_interval_seconds; /* cluster re-discovery */
+    int64_t provisioning_timeout_seconds; /* a bulk sync still running after this fails */
+
+    /* Bookings and lifecycle (booking.c, lifecycle.c: S2) */
+    int64_t max_meeting_minutes;  /* longest booking accepted */
+    int64_t dial_out_retries;     /* extra attempts for a busy/unanswered dial-out */
+    int64_t dial_out_retry_seconds;
+    int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
+} scheduler_options;
+
+struct cms_registry;  /* cms_client.h */
+struct api_router;    /* api.h */
+struct bridge_worker; /* bridges.h: the background poller/discovery/provisioning */
+
+typedef struct scheduler scheduler;
+
+/*
+ * Hooks one module offers the others. Each may be NULL; callers then use the
+ * documented fallback. Set before threads start.
+ */
+typedef struct {
+    /* The lowest and highest numeric-ID slot on `bridge_id` that holds a
+     * booked or live meeting (states scheduled, starting, live, ending);
+     * *any = false when none does. Implemented by booking.c (S2). Fallback
+     * (bridges.c, schema_slots_in_use): the same query on the bookings table. */
+    cv_result (*slots_in_use)(scheduler *daemon, sqlite3 *database, const char *bridge_id,
+                              bool *any, int64_t *lowest, int64_t *highest);
+    /* Called (from a worker thread) when a bridge's settings, reachability
+     * or provisioning changed, so bookings/lifecycle can react. Optional. */
+    void (*bridge_changed)(scheduler *daemon, const char *bridge_id);
+} scheduler_hooks;
+
+struct scheduler {
+    scheduler_options options;
+    char *admin_name;     /* from --admin-user */
+    char *admin_password; /* never logged */
+    store_pool store;     /* threads borrow one connection per unit of work */
+    char *database_path;
+    trace_log *trace;     /* the CMS API trace: every request convened makes */
+    struct cms_registry *cms;
+    struct api_router *router;
+    struct bridge_worker *bridge_worker;
+    scheduler_hooks hooks;
+    atomic_bool stopping; /* set on SIGTERM; long loops check it */
+
+    /* Module state owned by S2's modules; NULL until they start. */
+    void *bookings_state;  /* booking.c */
+    void *lifecycle_state; /* lifecycle.c / timers.c */
+};
+
+/*
+ * A module of the daemon: main.c starts them in order after the store,
+ * trace, CMS registry and router exist and before the HTTP server listens,
+ * and stops them in reverse order after the HTTP server stopped. `start`
+ * registers its routes (api_register) and starts its threads.
+ */
+typedef struct {
+    const char *name;
+    cv_result (*start)(scheduler *daemon);
+    void (*stop)(scheduler *daemon);
+} scheduler_module;
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * schema.c - convened's migrations and shared queries; see schema.h for
+ * every table and column. Owns the SQL text of the schema only.
+ */
+#include "scheduler/schema.h"
+
+#include "common/store.h"
+
+static const char *const migrations[] = {
+    /* 1: bridges, cluster members, tickets, bookings, participants */
+    "CREATE TABLE bridges ("
+    " id TEXT PRIMARY KEY,"
+    " address TEXT NOT NULL,"
+    " username TEXT NOT NULL,"
+    " password TEXT NOT NULL,"
+    " tls_verify INTEGER NOT NULL DEFAULT 1,"
+    " ca_file TEXT,"
+    " pinned_certificate TEXT,"
+    " name TEXT,"
+    " domain TEXT,"
+    " numeric_id_base INTEGER,"
+    " numeric_id_quantity INTEGER,"
+    " alternate_address TEXT,"
+    " alternate_username TEXT,"
+    " alternate_password TEXT,"
+    " allow_booking INTEGER NOT NULL DEFAULT 1,"
+    " slot_name_prefix TEXT NOT NULL DEFAULT 'TMS_Scheduled_Meeting_',"
+    " software_version TEXT,"
+    " reachable INTEGER NOT NULL DEFAULT 0,"
+    " last_contact INTEGER,"
+    " uptime_seconds INTEGER NOT NULL DEFAULT 0,"
+    " call_legs_active INTEGER NOT NULL DEFAULT 0,"
+    " call_legs_max_active INTEGER NOT NULL DEFAULT 0,"
+    " call_legs_completed INTEGER NOT NULL DEFAULT 0,"
+    " call_profile_id TEXT,"
+    " call_leg_profile_id TEXT,"
+    " bulk_parameter_set_id TEXT,"
+    " provisioned_base INTEGER,"
+    " provisioned_quantity INTEGER,"
+    " provisioning_state TEXT NOT NULL DEFAULT 'none',"
+    " provisioning_attempted INTEGER,"
+    " created INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE cluster_members ("
+    " bridge_id TEXT NOT NULL REFERENCES bridges(id) ON DELETE CASCADE,"
+    " cms_id TEXT NOT NULL,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " address TEXT NOT NULL DEFAULT '',"
+    " added INTEGER NOT NULL DEFAULT 0,"
+    " position INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (bridge_id, cms_id)"
+    ");"
+    "CREATE TABLE tickets ("
+    " id TEXT PRIMARY KEY,"
+    " bridge_id TEXT NOT NULL REFERENCES bridges(id) ON DELETE CASCADE,"
+    " kind TEXT NOT NULL,"
+    " message TEXT NOT NULL,"
+    " opened INTEGER NOT NULL,"
+    " UNIQUE (bridge_id, kind)"
+    ");"
+    "CREATE TABLE bookings ("
+    " id TEXT PRIMARY KEY,"
+    " title TEXT NOT NULL,"
+    " start_at INTEGER NOT NULL,"
+    " end_at INTEGER NOT NULL,"
+    " setup_minutes INTEGER NOT NULL DEFAULT 0,"
+    " passcode TEXT,"
+    " bridge_id TEXT REFERENCES bridges(id) ON DELETE SET NULL,"
+    " slot INTEGER,"
+    " state TEXT NOT NULL DEFAULT 'scheduled'"
+    "  CHECK (state IN ('scheduled','starting','live','ending','ended','failed')),"
+    " failure TEXT,"
+    " slot_note TEXT,"
+    " cospace_id TEXT,"
+    " call_id TEXT,"
+    " used_address TEXT,"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX bookings_by_bridge_time ON bookings (bridge_id, start_at, end_at);"
+    "CREATE INDEX bookings_by_state ON bookings (state);"
+    "CREATE TABLE participants ("
+    " booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " uri TEXT NOT NULL,"
+    " dial TEXT NOT NULL CHECK (dial IN ('out','in')),"
+    " state TEXT,"
+    " call_leg_id TEXT,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " detail TEXT,"
+    " PRIMARY KEY (booking_id, position)"
+    ");"
+    "CREATE INDEX participants_by_uri ON participants (uri);",
+    /* 2 (S2): capacity bookkeeping. occupied_start = start_at minus the
+     * setup buffer; holds_capacity = state is scheduled/starting/live/ending
+     * (kept in step by booking.c); partial indexes so capacity queries scan
+     * only bookings that hold a slot; booking_span.longest bounds every
+     * overlap query from below; uri_key is the participant's identity
+     * (no scheme, lower-case); secret is the coSpace secret while live. */
+    "ALTER TABLE bookings ADD COLUMN occupied_start INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN holds_capacity INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE bookings ADD COLUMN bridge_chosen INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN secret TEXT;"
+    "UPDATE bookings SET occupied_start = start_at - 60 * setup_minutes,"
+    " holds_capacity = (state IN " SCHEMA_ACTIVE_BOOKING_STATES ");"
+    "CREATE INDEX bookings_capacity ON bookings (bridge_id, occupied_start, end_at)"
+    " WHERE holds_capacity = 1;"
+    "CREATE INDEX bookings_by_start ON bookings (start_at);"
+    "ALTER TABLE participants ADD COLUMN uri_key TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE participants ADD COLUMN occupied_start INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN end_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN holds_capacity INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE participants ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN next_attempt INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE participants SET uri_key = lower(uri),"
+    " occupied_start = (SELECT occupied_start FROM bookings b WHERE b.id = booking_id),"
+    " end_at = (SELECT end_at FROM bookings b WHERE b.id = booking_id),"
+    " holds_capacity = (SELECT holds_capacity FROM bookings b WHERE b.id = booking_id);"
+    "CREATE INDEX participants_capacity ON participants (uri_key, occupied_start, end_at)"
+    " WHERE holds_capacity = 1;"
+    "CREATE TABLE booking_span (id INTEGER PRIMARY KEY CHECK (id = 1), longest INTEGER NOT NULL);"
+    "INSERT INTO booking_span (id, longest)"
+    " SELECT 1, coalesce(max(end_at - occupied_start), 0) FROM bookings;",
+};
+
+size_t schema_version_count(void)
+{
+    return sizeof migrations / sizeof migrations[0];
+}
+
+cv_result schema_migrate(sqlite3 *database)
+{
+    return store_migrate(database, migrations, schema_version_count());
+}
+
+cv_result schema_slots_in_use(sqlite3 *database, const char *bridge_id, bool *any,
+                              int64_t *lowest, int64_t *highest)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database,
+                                  "SELECT MIN(slot), MAX(slot) FROM bookings"
+                                  " WHERE bridge_id = ?1 AND slot IS NOT NULL"
+                                  " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES,
+                                  -1, &statement, NULL);
+    if (code == SQLITE_OK)
+        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+    if (code == SQLITE_OK) {
+        code = sqlite3_step(statement);
+        if (code == SQLITE_ROW) {
+            *any = sqlite3_column_type(statement, 0) != SQLITE_NULL;
+            *lowest = *any ? sqlite3_column_int64(statement, 0) : 0;
+            *highest = *any ? sqlite3_column_int64(statement, 1) : 0;
+            code = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(statement);
+    return store_result(code);
+}

@@ -1,0 +1,98 @@
+/*
+ * schema.h - convened's SQLite schema: versioned migrations applied with
+ * store_migrate (PRAGMA user_version), plus the few queries more than one
+ * module needs.
+ *
+ * Owns: the list of migrations. Migration i takes the schema from version i
+ * to i+1; never edit a migration that has shipped, append a new one.
+ * S2 (bookings, lifecycle) appends its own migrations to the list in
+ * schema.c after version 1.
+ *
+ * Times are Unix seconds (UTC) in INTEGER columns; the API formats them as
+ * RFC 3339. IDs are lower-case UUID text. Booleans are INTEGER 0/1.
+ *
+ * Version 1 tables:
+ *
+ * bridges - one managed CMS (the address it was added by)
+ *   id TEXT PK; address TEXT NOT NULL (canonical base URL, "https://h:445")
+ *   username, password TEXT NOT NULL; tls_verify INTEGER (1);
+ *   ca_file, pinned_certificate TEXT NULL;
+ *   name, domain TEXT NULL (NULL or '' = unset);
+ *   numeric_id_base, numeric_id_quantity INTEGER NULL (NULL = unset);
+ *   alternate_address, alternate_username, alternate_password TEXT NULL;
+ *   allow_booking INTEGER (1); slot_name_prefix TEXT ('TMS_Scheduled_Meeting_');
+ *   software_version TEXT; reachable INTEGER; last_contact INTEGER NULL;
+ *   uptime_seconds, call_legs_active, call_legs_max_active,
+ *   call_legs_completed INTEGER (from the last status poll);
+ *   call_profile_id, call_leg_profile_id, bulk_parameter_set_id TEXT NULL
+ *     (the CMS objects provisioning created or adopted);
+ *   provisioned_base, provisioned_quantity INTEGER NULL (the range of the
+ *     last complete bulk sync; slots.provisioned = provisioned_quantity);
+ *   provisioning_state TEXT ('none','running','complete','failed');
+ *   provisioning_attempted INTEGER NULL; created INTEGER.
+ *
+ * cluster_members - what GET /callBridges found for a bridge
+ *   bridge_id TEXT -> bridges(id) ON DELETE CASCADE; cms_id TEXT (the
+ *   callBridge id); name TEXT; address TEXT (as the CMS reports it, may
+ *   be ''); added INTEGER (1 for the member that is the bridge itself);
+ *   position INTEGER (order in the CMS list). PK (bridge_id, cms_id).
+ *
+ * tickets - open problems; a row exists while the problem does
+ *   id TEXT PK; bridge_id TEXT -> bridges(id) ON DELETE CASCADE;
+ *   kind TEXT (see tickets.h); message TEXT; opened INTEGER.
+ *   UNIQUE (bridge_id, kind): at most one open ticket per cause.
+ *
+ * bookings - a meeting (S2 owns the logic)
+ *   id TEXT PK; title TEXT NOT NULL; start_at, end_at INTEGER NOT NULL
+ *   (the meeting itself); setup_minutes INTEGER (0; connect early by this);
+ *   passcode TEXT NULL (digits); bridge_id TEXT NULL -> bridges(id)
+ *   ON DELETE SET NULL; slot INTEGER NULL (the numeric ID = coSpace index);
+ *   state TEXT ('scheduled','starting','live','ending','ended','failed');
+ *   failure TEXT NULL; slot_note TEXT NULL (why the slot differs);
+ *   cospace_id, call_id TEXT NULL (CMS ids while live);
+ *   used_address TEXT NULL (the address the meeting was started through);
+ *   created, updated INTEGER.
+ *   Indexes: (bridge_id, start_at, end_at), (state).
+ *
+ * participants - who a booking connects
+ *   booking_id TEXT -> bookings(id) ON DELETE CASCADE; position INTEGER;
+ *   uri TEXT NOT NULL; dial TEXT ('out','in'); state TEXT NULL (as last
+ *   seen: e.g. 'pending','connecting','connected','busy','noAnswer',
+ *   'disconnected'); call_leg_id TEXT NULL; attempts INTEGER (0);
+ *   detail TEXT NULL. PK (booking_id, position). Index (uri).
+ *
+ * Version 2 (S2, capacity; see slots.h):
+ *   bookings + occupied_start INTEGER (start_at - 60 * setup_minutes),
+ *     holds_capacity INTEGER (state scheduled/starting/live/ending),
+ *     bridge_chosen INTEGER, cancelled INTEGER, secret TEXT NULL;
+ *     partial index (bridge_id, occupied_start, end_at) WHERE holds_capacity.
+ *   participants + uri_key TEXT (no scheme, lower-case), occupied_start,
+ *     end_at, holds_capacity (copies of the booking's), state_since and
+ *     next_attempt INTEGER (dial-out timing, UTC seconds); partial index
+ *     (uri_key, occupied_start, end_at) WHERE holds_capacity.
+ *   booking_span (id = 1, longest INTEGER): the longest occupied span stored.
+ */
+#ifndef CONVENE_SCHEDULER_SCHEMA_H
+#define CONVENE_SCHEDULER_SCHEMA_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/result.h"
+
+/* Booking states that hold a slot. */
+#define SCHEMA_ACTIVE_BOOKING_STATES "('scheduled','starting','live','ending')"
+
+/* Brings the database at `database` to the newest version. */
+cv_result schema_migrate(sqlite3 *database);
+/* Number of migrations this build knows (the newest user_version). */
+size_t schema_version_count(void);
+
+/* The default for scheduler_hooks.slots_in_use: lowest and highest slot of
+ * active bookings on a bridge. */
+cv_result schema_slots_in_use(sqlite3 *database, const char *bridge_id, bool *any, int64_t *lowest,
+                              int64_t *highest);
+
+#endif

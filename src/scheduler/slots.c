@@ -1,0 +1,265 @@
+/*
+ * slots.c - capacity queries over the bookings tables (see slots.h).
+ *
+ * Owns: the SQL that decides which slots and participants are taken over a
+ * window, and the JSON lists of conflicts. Every query is a range scan of
+ * a partial index (only bookings that hold capacity) bounded by
+ * [from - longest span, to), so its cost follows the bookings near the
+ * window, not the size of the table.
+ *
+ * Does not own: transactions, validation, bridges.
+ */
+#include "scheduler/slots.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/store.h"
+
+/* The longest [occupied_start, end) ever stored; 0 when none. */
+static cv_result longest_span(sqlite3 *database, int64_t *span)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, "SELECT longest FROM booking_span WHERE id = 1", -1,
+                                  &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    *span = 0;
+    code = sqlite3_step(statement);
+    if (code == SQLITE_ROW)
+        *span = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result slots_note_span(sqlite3 *database, int64_t span)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database,
+                                  "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
+                                  "ON CONFLICT(id) DO UPDATE SET longest = max(longest, ?1)",
+                                  -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_int64(statement, 1, span);
+    code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+/* Prepares the bounded overlap query for one bridge; the caller steps it.
+ * Columns: id, slot, title, start_at, end_at. */
+static cv_result prepare_bridge_overlap(sqlite3 *database, const char *bridge_id,
+                                        const slot_window *window, sqlite3_stmt **out)
+{
+    int64_t span = 0;
+    cv_result result = longest_span(database, &span);
+    if (result != CV_OK)
+        return result;
+    sqlite3_stmt *statement = NULL;
+    int code =
+        sqlite3_prepare_v2(database,
+                           "SELECT id, slot, title, start_at, end_at FROM bookings "
+                           "WHERE holds_capacity = 1 AND bridge_id = ?1 AND occupied_start > ?2 "
+                           "AND occupied_start < ?3 AND end_at > ?4 AND id IS NOT ?5 "
+                           "ORDER BY occupied_start",
+                           -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, window->from - span - 1);
+    sqlite3_bind_int64(statement, 3, window->to);
+    sqlite3_bind_int64(statement, 4, window->from);
+    if (window->exclude_booking != NULL)
+        sqlite3_bind_text(statement, 5, window->exclude_booking, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(statement, 5);
+    *out = statement;
+    return CV_OK;
+}
+
+cv_result slots_find_free(sqlite3 *database, const char *bridge_id, int64_t base, int64_t quantity,
+                          const slot_window *window, int64_t preferred, int64_t *slot_out)
+{
+    if (quantity <= 0)
+        return CV_ERR_CONFLICT;
+    unsigned char *taken = calloc((size_t)quantity, 1);
+    if (taken == NULL)
+        return CV_ERR_NO_MEMORY;
+    sqlite3_stmt *statement = NULL;
+    cv_result result = prepare_bridge_overlap(database, bridge_id, window, &statement);
+    if (result != CV_OK) {
+        free(taken);
+        return result;
+    }
+    int code;
+    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+        int64_t slot = sqlite3_column_int64(statement, 1);
+        if (slot >= base && slot - base < quantity)
+            taken[slot - base] = 1;
+    }
+    sqlite3_finalize(statement);
+    if (code != SQLITE_DONE) {
+        free(taken);
+        return store_result(code);
+    }
+    result = CV_ERR_CONFLICT;
+    if (preferred >= base && preferred - base < quantity && !taken[preferred - base]) {
+        *slot_out = preferred;
+        result = CV_OK;
+    } else {
+        for (int64_t index = 0; index < quantity; index++) {
+            if (!taken[index]) {
+                *slot_out = base + index;
+                result = CV_OK;
+                break;
+            }
+        }
+    }
+    free(taken);
+    return result;
+}
+
+cv_result slots_is_free(sqlite3 *database, const char *bridge_id, int64_t slot,
+                        const slot_window *window, bool *free_out)
+{
+    sqlite3_stmt *statement = NULL;
+    cv_result result = prepare_bridge_overlap(database, bridge_id, window, &statement);
+    if (result != CV_OK)
+        return result;
+    *free_out = true;
+    int code;
+    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(statement, 1) == slot) {
+            *free_out = false;
+            code = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+static void format_utc(int64_t seconds, char *out, size_t size)
+{
+    time_t value = (time_t)seconds;
+    struct tm broken;
+    if (gmtime_r(&value, &broken) == NULL ||
+        strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &broken) == 0)
+        snprintf(out, size, "%lld", (long long)seconds);
+}
+
+/* {"booking", "title", "start", "end"} from columns id, title, start, end
+ * at the given positions. NULL when out of memory. */
+static json_t *conflict_entry(sqlite3_stmt *statement, int id_column, int title_column,
+                              int start_column, int end_column)
+{
+    char start[32], end[32];
+    format_utc(sqlite3_column_int64(statement, start_column), start, sizeof start);
+    format_utc(sqlite3_column_int64(statement, end_column), end, sizeof end);
+    const char *id = (const char *)sqlite3_column_text(statement, id_column);
+    const char *title = (const char *)sqlite3_column_text(statement, title_column);
+    return json_pack("{s:s, s:s, s:s, s:s}", "booking", id ? id : "", "title", title ? title : "",
+                     "start", start, "end", end);
+}
+
+cv_result slots_list_bridge_bookings(sqlite3 *database, const char *bridge_id,
+                                     const slot_window *window, size_t limit, json_t *conflicts)
+{
+    sqlite3_stmt *statement = NULL;
+    cv_result result = prepare_bridge_overlap(database, bridge_id, window, &statement);
+    if (result != CV_OK)
+        return result;
+    int code;
+    size_t listed = 0;
+    while (listed < limit && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        json_t *entry = conflict_entry(statement, 0, 2, 3, 4);
+        if (entry == NULL ||
+            json_object_set_new(entry, "slot", json_integer(sqlite3_column_int64(statement, 1))) !=
+                0 ||
+            json_object_set_new(entry, "bridge", json_string(bridge_id)) != 0 ||
+            json_array_append_new(conflicts, entry) != 0) {
+            sqlite3_finalize(statement);
+            return CV_ERR_NO_MEMORY;
+        }
+        listed++;
+    }
+    if (listed == limit)
+        code = SQLITE_DONE;
+    sqlite3_finalize(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result slots_list_participant_conflicts(sqlite3 *database, const char *const *uri_keys,
+                                           size_t count, const slot_window *window,
+                                           json_t *conflicts)
+{
+    if (count == 0)
+        return CV_OK;
+    int64_t span = 0;
+    cv_result result = longest_span(database, &span);
+    if (result != CV_OK)
+        return result;
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(
+        database,
+        "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
+        "JOIN bookings b ON b.id = p.booking_id "
+        "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
+        "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS NOT ?5",
+        -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    for (size_t index = 0; index < count; index++) {
+        sqlite3_reset(statement);
+        sqlite3_bind_text(statement, 1, uri_keys[index], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(statement, 2, window->from - span - 1);
+        sqlite3_bind_int64(statement, 3, window->to);
+        sqlite3_bind_int64(statement, 4, window->from);
+        if (window->exclude_booking != NULL)
+            sqlite3_bind_text(statement, 5, window->exclude_booking, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(statement, 5);
+        while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+            json_t *entry = conflict_entry(statement, 1, 2, 3, 4);
+            const char *uri = (const char *)sqlite3_column_text(statement, 0);
+            if (entry == NULL ||
+                json_object_set_new(entry, "participant", json_string(uri ? uri : "")) != 0 ||
+                json_array_append_new(conflicts, entry) != 0) {
+                sqlite3_finalize(statement);
+                return CV_ERR_NO_MEMORY;
+            }
+        }
+        if (code != SQLITE_DONE) {
+            sqlite3_finalize(statement);
+            return store_result(code);
+        }
+    }
+    sqlite3_finalize(statement);
+    return CV_OK;
+}
+
+cv_result slots_in_use_range(sqlite3 *database, const char *bridge_id, bool *any, int64_t *lowest,
+                             int64_t *highest)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database,
+                                  "SELECT min(slot), max(slot), count(*) FROM bookings "
+                                  "WHERE holds_capacity = 1 AND bridge_id = ?1",
+                                  -1, &statement, NULL);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
+    code = sqlite3_step(statement);
+    if (code != SQLITE_ROW) {
+        sqlite3_finalize(statement);
+        return store_result(code);
+    }
+    *any = sqlite3_column_int64(statement, 2) > 0;
+    *lowest = sqlite3_column_int64(statement, 0);
+    *highest = sqlite3_column_int64(statement, 1);
+    sqlite3_finalize(statement);
+    return CV_OK;
+}

@@ -1,0 +1,255 @@
+/*
+ * test_scheduler_api.c - convened's JSON API plumbing without sockets:
+ * routing (literal and "*" segments, 404 versus 405), body parsing, typed
+ * member reads naming the field, the error shape, and authentication.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "scheduler/api.h"
+#include "scheduler/scheduler.h"
+
+static char last_id[64];
+
+static void echo_id(api_request *request)
+{
+    snprintf(last_id, sizeof last_id, "%s", api_segment(request, 1));
+    api_reply_json(request, 200, json_pack("{s:s}", "id", last_id));
+}
+
+static void read_members(api_request *request)
+{
+    static const char *const allowed[] = {"name", "count", "on", NULL};
+    const char *name = NULL;
+    bool present = false, is_null = false, on = false;
+    int64_t count = 0;
+    if (!api_check_fields(request, allowed) || !api_body_string(request, "name", &present, &name) ||
+        !api_body_integer(request, "count", 1, 10, &present, &is_null, &count) ||
+        !api_body_bool(request, "on", &present, &on))
+        return;
+    api_reply_json(
+        request, 201,
+        json_pack("{s:s?, s:I, s:b}", "name", name, "count", (json_int_t)count, "on", on));
+}
+
+static void conflict(api_request *request)
+{
+    api_fail_conflict(request, "slot taken", json_pack("[{s:s}]", "booking", "b1"));
+}
+
+static void unreachable(api_request *request)
+{
+    api_fail_unreachable(request, "bridge-1", "https://10.0.0.5:445", "timed out");
+}
+
+static void silent(api_request *request)
+{
+    (void)request;
+}
+
+static const api_route routes[] = {
+    {"GET", "things/*", echo_id},
+    {"POST", "things", read_members},
+    {"POST", "things/*/conflict", conflict},
+    {"GET", "down", unreachable},
+    {"GET", "silent", silent},
+};
+
+typedef struct {
+    scheduler daemon;
+    char path[64];
+} fixture;
+
+static int set_up(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->path, sizeof f->path, "/tmp/convened-api-test-%d.db", (int)getpid());
+    assert_int_equal(store_pool_open(&f->daemon.store, f->path, 2), CV_OK);
+    assert_int_equal(api_router_create(&f->daemon), CV_OK);
+    assert_int_equal(api_register(&f->daemon, routes, sizeof routes / sizeof routes[0]), CV_OK);
+    f->daemon.admin_name = "admin";
+    f->daemon.admin_password = "secret";
+    *state = f;
+    return 0;
+}
+
+static int tear_down(void **state)
+{
+    fixture *f = *state;
+    api_router_free(&f->daemon);
+    store_pool_close(&f->daemon.store);
+    unlink(f->path);
+    char wal[80];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", f->path);
+    unlink(wal);
+    free(f);
+    return 0;
+}
+
+/* Runs one request; returns the parsed answer (NULL for no body). */
+static json_t *call(fixture *f, const char *method, const char *path, const char *body, int *status)
+{
+    http_request request = {.method = method,
+                            .path = path,
+                            .client_address = "127.0.0.1",
+                            .user = "admin",
+                            .body = body ? body : "",
+                            .body_length = body ? strlen(body) : 0};
+    http_response response = {.status = 200};
+    strbuf_init(&response.body);
+    strbuf_init(&response.annotations);
+    api_handle_request(&f->daemon, &request, &response);
+    *status = response.status;
+    json_t *document = NULL;
+    if (response.body.length) {
+        assert_string_equal(response.content_type, "application/json");
+        document = json_loads(strbuf_str(&response.body), 0, NULL);
+        assert_non_null(document);
+    }
+    strbuf_free(&response.body);
+    strbuf_free(&response.annotations);
+    return document;
+}
+
+static const char *error_field(json_t *document, const char *member)
+{
+    json_t *error = json_object_get(document, "error");
+    assert_non_null(error);
+    assert_non_null(json_object_get(error, "code"));
+    assert_non_null(json_object_get(error, "message"));
+    assert_non_null(json_object_get(error, "details"));
+    if (strcmp(member, "code") == 0)
+        return json_string_value(json_object_get(error, "code"));
+    return json_string_value(json_object_get(json_object_get(error, "details"), member));
+}
+
+static void routing(void **state)
+{
+    fixture *f = *state;
+    int status = 0;
+    json_t *answer = call(f, "GET", "/api/v1/things/abc", NULL, &status);
+    assert_int_equal(status, 200);
+    assert_string_equal(last_id, "abc");
+    json_decref(answer);
+
+    answer = call(f, "GET", "/api/v1/things/xyz/", NULL, &status); /* trailing slash */
+    assert_int_equal(status, 200);
+    assert_string_equal(last_id, "xyz");
+    json_decref(answer);
+
+    answer = call(f, "DELETE", "/api/v1/things/abc", NULL, &status);
+    assert_int_equal(status, 405);
+    assert_string_equal(error_field(answer, "code"), API_ERROR_METHOD);
+    json_decref(answer);
+
+    const char *missing[] = {"/api/v1/nothing",      "/api/v1",        "/api/v2/things", "/",
+                             "/api/v1/things/a/b/c", "/api/v1x/things"};
+    for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+        answer = call(f, "GET", missing[i], NULL, &status);
+        assert_int_equal(status, 404);
+        assert_string_equal(error_field(answer, "code"), API_ERROR_NOT_FOUND);
+        json_decref(answer);
+    }
+
+    answer = call(f, "GET", "/api/v1/silent", NULL, &status);
+    assert_int_equal(status, 500);
+    json_decref(answer);
+}
+
+static void bodies(void **state)
+{
+    fixture *f = *state;
+    int status = 0;
+    json_t *answer =
+        call(f, "POST", "/api/v1/things", "{\"name\":\"x\",\"count\":3,\"on\":true}", &status);
+    assert_int_equal(status, 201);
+    assert_string_equal(json_string_value(json_object_get(answer, "name")), "x");
+    json_decref(answer);
+
+    static const struct {
+        const char *body;
+        const char *field;
+    } bad[] = {
+        {"{not json", "body"},
+        {"[1,2]", "body"},
+        {"{\"name\":1}", "name"},
+        {"{\"count\":11}", "count"},
+        {"{\"count\":1.5}", "count"},
+        {"{\"count\":\"2\"}", "count"},
+        {"{\"on\":\"yes\"}", "on"},
+        {"{\"colour\":\"red\"}", "colour"},
+        {"{\"name\":\"a\",\"name\":\"b\"}", "body"},
+        {"{\"name\":\"a\\u0000b\"}", "body"}, /* jansson refuses NUL */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        answer = call(f, "POST", "/api/v1/things", bad[i].body, &status);
+        if (status != 400)
+            fail_msg("%s: status %d", bad[i].body, status);
+        assert_string_equal(error_field(answer, "code"), API_ERROR_INVALID);
+        assert_string_equal(error_field(answer, "field"), bad[i].field);
+        json_decref(answer);
+    }
+}
+
+static void error_shapes(void **state)
+{
+    fixture *f = *state;
+    int status = 0;
+    json_t *answer = call(f, "POST", "/api/v1/things/a/conflict", NULL, &status);
+    assert_int_equal(status, 409);
+    json_t *conflicts =
+        json_object_get(json_object_get(json_object_get(answer, "error"), "details"), "conflicts");
+    assert_int_equal(json_array_size(conflicts), 1);
+    json_decref(answer);
+
+    answer = call(f, "GET", "/api/v1/down", NULL, &status);
+    assert_int_equal(status, 503);
+    assert_string_equal(error_field(answer, "code"), API_ERROR_UNREACHABLE);
+    assert_string_equal(error_field(answer, "bridge"), "bridge-1");
+    assert_string_equal(error_field(answer, "address"), "https://10.0.0.5:445");
+    json_decref(answer);
+}
+
+static void authentication(void **state)
+{
+    fixture *f = *state;
+    assert_true(api_authenticate(&f->daemon, "admin", "secret"));
+    assert_false(api_authenticate(&f->daemon, "admin", "secreT"));
+    assert_false(api_authenticate(&f->daemon, "admin", "secret2"));
+    assert_false(api_authenticate(&f->daemon, "admin", ""));
+    assert_false(api_authenticate(&f->daemon, "root", "secret"));
+}
+
+static void time_format(void **state)
+{
+    (void)state;
+    char text[32];
+    api_format_time(0, text, sizeof text);
+    assert_string_equal(text, "1970-01-01T00:00:00Z");
+    api_format_time(1795597200, text, sizeof text);
+    assert_string_equal(text, "2026-11-25T09:00:00Z");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(routing, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(bodies, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(error_shapes, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(authentication, set_up, tear_down),
+        cmocka_unit_test(time_format),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
