@@ -35,6 +35,11 @@ void log_message(log_level level, const char *format, ...)
     va_start(arguments, format);
     vsnprintf(line, sizeof line, format, arguments);
     va_end(arguments);
+    /* Text from requests (paths, names) may hold line breaks or terminal
+     * escapes; one event stays one line that cannot forge another. */
+    for (char *cursor = line; *cursor; cursor++)
+        if ((unsigned char)*cursor < 0x20 || *cursor == 0x7F)
+            *cursor = '?';
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
     fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, now.tv_nsec / 1000000L, program_name,
             level_names[level], line);

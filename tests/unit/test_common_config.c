@@ -89,9 +89,17 @@ static cv_result parse(fixture *f, const char *const *arguments)
 static void test_command_line_only(void **state)
 {
     fixture *f = *state;
-    const char *arguments[] = {"--listen", "127.0.0.1:8443", "--data-dir=/tmp/x", "--threads",
-                               "2", "--plain-http", "--peer", "b=https://b", "--peer",
-                               "c=https://c", NULL};
+    const char *arguments[] = {"--listen",
+                               "127.0.0.1:8443",
+                               "--data-dir=/tmp/x",
+                               "--threads",
+                               "2",
+                               "--plain-http",
+                               "--peer",
+                               "b=https://b",
+                               "--peer",
+                               "c=https://c",
+                               NULL};
     assert_int_equal(parse(f, arguments), CV_OK);
     assert_string_equal(f->listen, "127.0.0.1:8443");
     assert_string_equal(f->data_dir, "/tmp/x");
@@ -134,8 +142,8 @@ static void test_command_line_wins_over_file(void **state)
     fixture *f = *state;
     write_ini(f, "listen = 0.0.0.0:445\nthreads = 8\ndata-dir = /from/file\n");
     /* --config comes last on purpose: the file is still read first. */
-    const char *arguments[] = {"--listen", "127.0.0.1:9000", "--threads", "3", "--config",
-                               f->ini_path, NULL};
+    const char *arguments[] = {"--listen", "127.0.0.1:9000", "--threads", "3",
+                               "--config", f->ini_path,      NULL};
     assert_int_equal(parse(f, arguments), CV_OK);
     assert_string_equal(f->listen, "127.0.0.1:9000");
     assert_int_equal(f->threads, 3);
@@ -147,8 +155,8 @@ static void test_command_line_list_replaces_file_list(void **state)
 {
     fixture *f = *state;
     write_ini(f, "peer = b=https://b\npeer = c=https://c\n");
-    const char *arguments[] = {"--config", f->ini_path, "--peer", "d=https://d", "--peer",
-                               "e=https://e", NULL};
+    const char *arguments[] = {"--config", f->ini_path,   "--peer", "d=https://d",
+                               "--peer",   "e=https://e", NULL};
     assert_int_equal(parse(f, arguments), CV_OK);
     assert_int_equal(f->peers.count, 2);
     assert_string_equal(f->peers.items[0], "d=https://d");

@@ -172,10 +172,10 @@ static void test_invalid_utf8_is_rejected(void **state)
     (void)state;
     expect_failure("name=%C3%28", 11, CV_ERR_INVALID, "name", "invalid UTF-8");
     expect_failure("name=%FF", 8, CV_ERR_INVALID, "name", "invalid UTF-8");
-    expect_failure("name=%C0%AF", 11, CV_ERR_INVALID, "name", "invalid UTF-8"); /* overlong */
+    expect_failure("name=%C0%AF", 11, CV_ERR_INVALID, "name", "invalid UTF-8");    /* overlong */
     expect_failure("name=%ED%A0%80", 14, CV_ERR_INVALID, "name", "invalid UTF-8"); /* surrogate */
-    expect_failure("name=%E2%82", 11, CV_ERR_INVALID, "name", "invalid UTF-8"); /* truncated */
-    expect_failure("name=\xC3", 6, CV_ERR_INVALID, "name", "invalid UTF-8"); /* raw byte */
+    expect_failure("name=%E2%82", 11, CV_ERR_INVALID, "name", "invalid UTF-8");    /* truncated */
+    expect_failure("name=\xC3", 6, CV_ERR_INVALID, "name", "invalid UTF-8");       /* raw byte */
 
     form decoded;
     assert_int_equal(parse("name=%F0%9F%98%80", &decoded), CV_OK);

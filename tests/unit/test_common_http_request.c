@@ -28,8 +28,8 @@ static int count_visits(void *context, const char *name, const char *value)
 static void test_request_without_connection_has_no_query(void **state)
 {
     (void)state;
-    http_request request = {.method = "GET", .path = "/api/v1/coSpaces", .body = "",
-                            .connection = NULL};
+    http_request request = {
+        .method = "GET", .path = "/api/v1/coSpaces", .body = "", .connection = NULL};
     assert_null(http_request_query(&request, "limit"));
     assert_null(http_request_query(&request, "offset"));
     int visits = 0;

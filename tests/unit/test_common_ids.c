@@ -25,7 +25,7 @@ static void test_generated_ids_are_v4_and_distinct(void **state)
     assert_true(id_is_valid(first));
     assert_true(id_is_valid(second));
     assert_string_not_equal(first, second);
-    assert_int_equal(first[14], '4'); /* version */
+    assert_int_equal(first[14], '4');           /* version */
     assert_non_null(strchr("89ab", first[19])); /* RFC 4122 variant */
     for (int i = 0; i < 36; i++)
         assert_false(first[i] >= 'A' && first[i] <= 'F'); /* lower case */
@@ -71,7 +71,7 @@ static void test_validation(void **state)
     assert_false(id_is_valid("2684406a-1e80-54bd-8d03-1579f7b465a33")); /* 37 */
     assert_false(id_is_valid("2684406a1e80-54bd-8d03-1579f7b465a3a"));  /* hyphen moved */
     assert_false(id_is_valid("2684406a-1e80-54bd-8d03_1579f7b465a3"));
-    assert_false(id_is_valid("2684406g-1e80-54bd-8d03-1579f7b465a3"));  /* not hex */
+    assert_false(id_is_valid("2684406g-1e80-54bd-8d03-1579f7b465a3")); /* not hex */
     assert_false(id_is_valid("{684406a-1e80-54bd-8d03-1579f7b465a}"));
     assert_false(id_is_valid("2684406a 1e80 54bd 8d03 1579f7b465a3"));
     assert_false(id_is_valid("2684406a-1e80-54bd-8d03-1579f7b465\xC3\xA9"));

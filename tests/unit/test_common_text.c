@@ -26,14 +26,14 @@ static void test_utf8_accepts_well_formed_text(void **state)
     (void)state;
     assert_true(text_is_valid_utf8("", 0));
     assert_true(valid("plain ASCII ~\x7F"));
-    assert_true(valid("\xC2\x80"));                 /* U+0080, smallest 2-byte */
-    assert_true(valid("\xDF\xBF"));                 /* U+07FF */
-    assert_true(valid("\xE0\xA0\x80"));             /* U+0800, smallest 3-byte */
-    assert_true(valid("\xED\x9F\xBF"));             /* U+D7FF, just below surrogates */
-    assert_true(valid("\xEE\x80\x80"));             /* U+E000, just above */
-    assert_true(valid("\xEF\xBF\xBF"));             /* U+FFFF */
-    assert_true(valid("\xF0\x90\x80\x80"));         /* U+10000, smallest 4-byte */
-    assert_true(valid("\xF4\x8F\xBF\xBF"));         /* U+10FFFF, the last code point */
+    assert_true(valid("\xC2\x80"));                      /* U+0080, smallest 2-byte */
+    assert_true(valid("\xDF\xBF"));                      /* U+07FF */
+    assert_true(valid("\xE0\xA0\x80"));                  /* U+0800, smallest 3-byte */
+    assert_true(valid("\xED\x9F\xBF"));                  /* U+D7FF, just below surrogates */
+    assert_true(valid("\xEE\x80\x80"));                  /* U+E000, just above */
+    assert_true(valid("\xEF\xBF\xBF"));                  /* U+FFFF */
+    assert_true(valid("\xF0\x90\x80\x80"));              /* U+10000, smallest 4-byte */
+    assert_true(valid("\xF4\x8F\xBF\xBF"));              /* U+10FFFF, the last code point */
     assert_true(valid("Ж\xE2\x82\xAC\xF0\x9F\x98\x80")); /* mixed */
     /* A NUL byte is valid UTF-8; the form decoder rejects it separately. */
     assert_true(text_is_valid_utf8("a\0b", 3));
@@ -42,8 +42,9 @@ static void test_utf8_accepts_well_formed_text(void **state)
 static void test_utf8_rejects_bad_lead_bytes(void **state)
 {
     (void)state;
-    assert_false(valid("\x80"));     /* continuation without a lead */
-    assert_false(valid("a\xBF" "b"));
+    assert_false(valid("\x80")); /* continuation without a lead */
+    assert_false(valid("a\xBF"
+                       "b"));
     assert_false(valid("\xC0\x80")); /* overlong NUL */
     assert_false(valid("\xC1\xBF")); /* overlong */
     assert_false(valid("\xF5\x80\x80\x80"));
@@ -113,7 +114,7 @@ static void test_int_rejects_everything_else(void **state)
     expect_int_invalid(NULL, 0, 10);
     expect_int_invalid("", 0, 10);
     expect_int_invalid("-", -10, 10);
-    expect_int_invalid("-1", 0, 10);   /* no sign unless negatives are allowed */
+    expect_int_invalid("-1", 0, 10); /* no sign unless negatives are allowed */
     expect_int_invalid("-0", 0, 10);
     expect_int_invalid("+1", 0, 10);
     expect_int_invalid("+1", -10, 10);
@@ -125,11 +126,11 @@ static void test_int_rejects_everything_else(void **state)
     expect_int_invalid("0x10", 0, 100);
     expect_int_invalid("1e3", 0, 10000);
     expect_int_invalid("1.0", 0, 10);
-    expect_int_invalid("11", 0, 10);   /* above the range */
-    expect_int_invalid("0", 1, 10);    /* below the range */
+    expect_int_invalid("11", 0, 10); /* above the range */
+    expect_int_invalid("0", 1, 10);  /* below the range */
     expect_int_invalid("-11", -10, 10);
-    expect_int_invalid("9223372036854775808", 0, INT64_MAX);   /* overflow */
-    expect_int_invalid("-9223372036854775809", INT64_MIN, 0);  /* underflow */
+    expect_int_invalid("9223372036854775808", 0, INT64_MAX);  /* overflow */
+    expect_int_invalid("-9223372036854775809", INT64_MIN, 0); /* underflow */
     expect_int_invalid("99999999999999999999999999", 0, INT64_MAX);
     expect_int_invalid("\xD9\xA3", 0, 10); /* ARABIC-INDIC DIGIT THREE is no digit here */
 }
@@ -143,8 +144,8 @@ static void test_bool_is_exact(void **state)
     assert_int_equal(text_parse_bool("false", &value), CV_OK);
     assert_false(value);
 
-    const char *rejected[] = {"True", "TRUE", "FALSE", "1", "0", "yes", "no", "",
-                              "true ", " true", "tru", "truee", "on"};
+    const char *rejected[] = {"True", "TRUE",  "FALSE", "1",   "0",     "yes", "no",
+                              "",     "true ", " true", "tru", "truee", "on"};
     for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
         value = true;
         assert_int_equal(text_parse_bool(rejected[i], &value), CV_ERR_INVALID);

@@ -33,7 +33,8 @@ static void test_entities(void **state)
 static void test_utf8_and_allowed_controls_pass(void **state)
 {
     (void)state;
-    expect_escaped("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    expect_escaped("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+                   "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
     expect_escaped("a\tb\nc\rd\x7F", "a\tb\nc\rd\x7F");
     expect_escaped("\xEF\xBF\xBD", "\xEF\xBF\xBD");
 }
@@ -41,7 +42,10 @@ static void test_utf8_and_allowed_controls_pass(void **state)
 static void test_unrepresentable_bytes_become_replacement(void **state)
 {
     (void)state;
-    expect_escaped("a\x01" "b", "a\xEF\xBF\xBD" "b");
+    expect_escaped("a\x01"
+                   "b",
+                   "a\xEF\xBF\xBD"
+                   "b");
     expect_escaped("\x1F", "\xEF\xBF\xBD");
     expect_escaped("\xCA", "\xEF\xBF\xBD");                 /* truncated */
     expect_escaped("\xC3(", "\xEF\xBF\xBD(");               /* bad continuation */
@@ -63,10 +67,30 @@ static void test_elements(void **state)
     xml_bool_element(&out, "nonMemberAccess", true);
     xml_close(&out, "coSpace");
     assert_int_equal(strbuf_status(&out), CV_OK);
-    assert_string_equal(strbuf_str(&out), "<coSpace id=\"a&quot;b\"><name>x&lt;y</name><uri></uri>"
-                                          "<callId>-42</callId><nonMemberAccess>true</nonMemberAccess>"
-                                          "</coSpace>");
+    assert_string_equal(strbuf_str(&out),
+                        "<coSpace id=\"a&quot;b\"><name>x&lt;y</name><uri></uri>"
+                        "<callId>-42</callId><nonMemberAccess>true</nonMemberAccess>"
+                        "</coSpace>");
     strbuf_free(&out);
+}
+
+static void expect_int(int64_t value, const char *expected)
+{
+    strbuf out = STRBUF_INIT;
+    xml_int_element(&out, "n", value);
+    assert_string_equal(strbuf_str(&out), expected);
+    strbuf_free(&out);
+}
+
+static void test_int_elements(void **state)
+{
+    (void)state;
+    expect_int(0, "<n>0</n>");
+    expect_int(7, "<n>7</n>");
+    expect_int(-1, "<n>-1</n>");
+    expect_int(1000, "<n>1000</n>");
+    expect_int(INT64_MAX, "<n>9223372036854775807</n>");
+    expect_int(INT64_MIN, "<n>-9223372036854775808</n>");
 }
 
 int main(void)
@@ -76,6 +100,7 @@ int main(void)
         cmocka_unit_test(test_utf8_and_allowed_controls_pass),
         cmocka_unit_test(test_unrepresentable_bytes_become_replacement),
         cmocka_unit_test(test_elements),
+        cmocka_unit_test(test_int_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
