@@ -59,6 +59,7 @@ const object_type cdr_receiver_type = {
     .counted = true,
     .prepare = prepare_cdr_receiver,
     .list_attributes = show_maximum,
+    .list_attributes_cacheable = true, /* a constant */
 };
 
 static void list_receivers(api_call *call)

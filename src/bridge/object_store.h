@@ -10,7 +10,9 @@
  * wrong types), CMS PUT semantics (omitted = unchanged, empty = unset),
  * checking that referenced objects exist, one BEGIN IMMEDIATE transaction
  * per write, prepared statements for every query, collection paging and
- * filters, rendering the XML in the description's order, 404 for unknown
+ * filters, the cache of rendered collection pages (valid only while the
+ * database is unchanged; see object_store.c), rendering the XML in the
+ * description's order, 404 for unknown
  * or malformed IDs, and the audit lines. Does not own: any type's
  * parameters (one file per type) or the schema (schema.c).
  */
@@ -122,6 +124,12 @@ typedef struct object_type {
     cv_result (*render_more)(api_call *call, const char *id, strbuf *out);
     /* Attributes added to the listing's root element (after total). */
     void (*list_attributes)(api_call *call, strbuf *out);
+    /* True when list_attributes writes only constants or what the database
+     * holds, so a rendered listing may be served again from the reply
+     * cache (object_store.c) until the database changes. A type with a
+     * list_attributes hook that leaves this false (e.g. one that shows
+     * live calls) is never cached. */
+    bool list_attributes_cacheable;
     /* Runs after a DELETE committed (e.g. a space's live call ends). */
     void (*deleted)(api_call *call, const char *id);
 } object_type;

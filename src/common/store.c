@@ -130,10 +130,12 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
 {
     pool->connections = calloc(size, sizeof *pool->connections);
+    pool->attachments = calloc(size, sizeof *pool->attachments);
     pool->available = calloc(size, sizeof *pool->available);
     pool->size = size;
-    if (!pool->connections || !pool->available) {
+    if (!pool->connections || !pool->attachments || !pool->available) {
         free(pool->connections);
+        free(pool->attachments);
         free(pool->available);
         return CV_ERR_NO_MEMORY;
     }
@@ -153,11 +155,17 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
 
 void store_pool_close(store_pool *pool)
 {
-    for (size_t i = 0; i < pool->size; i++)
+    for (size_t i = 0; i < pool->size; i++) {
+        /* The attachment may hold statements of its connection: first. */
+        if (pool->attachments[i])
+            pool->attachments[i]->release(pool->attachments[i], pool->connections[i]);
         store_close(pool->connections[i]);
+    }
     free(pool->connections);
+    free(pool->attachments);
     free(pool->available);
     pool->connections = NULL;
+    pool->attachments = NULL;
     pool->available = NULL;
     pool->size = 0;
     pthread_mutex_destroy(&pool->lock);
@@ -190,4 +198,14 @@ void store_pool_release(store_pool *pool, sqlite3 *connection)
     }
     pthread_cond_signal(&pool->returned);
     pthread_mutex_unlock(&pool->lock);
+}
+
+store_attachment **store_pool_attachment(store_pool *pool, sqlite3 *connection)
+{
+    /* No lock: `connections` does not change while the pool is open, and
+     * the slot found is the borrower's alone. */
+    for (size_t i = 0; i < pool->size; i++)
+        if (pool->connections[i] == connection)
+            return &pool->attachments[i];
+    return NULL;
 }

@@ -5,8 +5,10 @@
  * synchronous commits so an acknowledged write survives a crash, a busy
  * timeout so two processes on one file wait rather than fail, foreign
  * keys), versioned schema migrations through PRAGMA user_version,
- * transactions, and a small pool of connections for server threads.
- * Does not own: any schema; each daemon brings its own migrations.
+ * transactions, and a small pool of connections for server threads, each
+ * with a slot for state a module keeps with that connection.
+ * Does not own: any schema (each daemon brings its own migrations) or
+ * what a module keeps in a connection's slot.
  */
 #ifndef CONVENE_STORE_H
 #define CONVENE_STORE_H
@@ -31,10 +33,23 @@ void store_rollback(sqlite3 *database);
 /* Maps an SQLite result code to a cv_result (constraint -> CONFLICT). */
 cv_result store_result(int sqlite_code);
 
+/* State a module keeps with one pooled connection (object_store.c's reply
+ * cache). It lives as long as the connection, and only the thread that has
+ * borrowed the connection touches it, so it needs no lock of its own: the
+ * pool's mutex, taken on every acquire and release, orders one borrower's
+ * changes before the next borrower's reads. store_pool_close calls
+ * `release` before it closes the connection. */
+typedef struct store_attachment {
+    void (*release)(struct store_attachment *self, sqlite3 *connection);
+} store_attachment;
+
 /* A fixed set of connections to one file; threads borrow one per request.
- * The mutex and condition guard `available`. */
+ * The mutex and condition guard `available`; `connections` never changes
+ * after store_pool_open; attachments[i] belongs to whoever has borrowed
+ * connections[i]. */
 typedef struct {
     sqlite3 **connections;
+    store_attachment **attachments;
     int *available;
     size_t size;
     pthread_mutex_t lock;
@@ -45,5 +60,9 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size);
 void store_pool_close(store_pool *pool);
 sqlite3 *store_pool_acquire(store_pool *pool);
 void store_pool_release(store_pool *pool, sqlite3 *connection);
+/* The attachment slot of a connection borrowed from this pool (NULL when
+ * the connection is not one of the pool's). Only the borrower may read or
+ * set the slot. */
+store_attachment **store_pool_attachment(store_pool *pool, sqlite3 *connection);
 
 #endif

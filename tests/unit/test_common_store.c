@@ -3,9 +3,10 @@
  * settings every connection gets (WAL, foreign keys), migrations applied
  * once and in order, a failing migration rolled back whole, a database
  * newer than the program refused, constraint errors mapped to
- * CV_ERR_CONFLICT, transactions, and the connection pool handing each
- * connection to one borrower at a time (a second thread waits). Owns no
- * production code.
+ * CV_ERR_CONFLICT, transactions, the connection pool handing each
+ * connection to one borrower at a time (a second thread waits), and the
+ * attachment kept with each pooled connection (released, once, while its
+ * connection is still open). Owns no production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -212,6 +213,52 @@ static void test_pool_lends_each_connection_once(void **state)
     store_pool_close(&pool);
 }
 
+typedef struct {
+    store_attachment base;
+    sqlite3 *expected;
+    int *released;
+} counted_attachment;
+
+static void release_counted(store_attachment *attachment, sqlite3 *connection)
+{
+    counted_attachment *counted = (counted_attachment *)attachment;
+    /* Still open: an attachment may finalize statements of its own. */
+    assert_ptr_equal(connection, counted->expected);
+    assert_int_equal(sqlite3_exec(connection, "SELECT 1", NULL, NULL, NULL), SQLITE_OK);
+    (*counted->released)++;
+    free(counted);
+}
+
+static void test_pool_keeps_an_attachment_per_connection(void **state)
+{
+    fixture *f = *state;
+    store_pool pool;
+    assert_int_equal(store_pool_open(&pool, f->path, 2), CV_OK);
+    sqlite3 *first = store_pool_acquire(&pool);
+    sqlite3 *second = store_pool_acquire(&pool);
+    store_attachment **first_slot = store_pool_attachment(&pool, first);
+    store_attachment **second_slot = store_pool_attachment(&pool, second);
+    assert_non_null(first_slot);
+    assert_non_null(second_slot);
+    assert_ptr_not_equal(first_slot, second_slot);
+    assert_null(*first_slot); /* empty until a module sets it */
+    assert_null(store_pool_attachment(&pool, NULL));
+
+    int released = 0;
+    counted_attachment *attached = calloc(1, sizeof *attached);
+    assert_non_null(attached);
+    *attached = (counted_attachment){{release_counted}, first, &released};
+    *first_slot = &attached->base;
+    store_pool_release(&pool, first);
+    store_pool_release(&pool, second);
+    /* The same slot comes back with the same connection. */
+    sqlite3 *again = store_pool_acquire(&pool);
+    assert_ptr_equal(*store_pool_attachment(&pool, again), again == first ? &attached->base : NULL);
+    store_pool_release(&pool, again);
+    store_pool_close(&pool);
+    assert_int_equal(released, 1);
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)
 
 int main(void)
@@ -223,6 +270,7 @@ int main(void)
         TEST(test_failed_migration_changes_nothing),
         TEST(test_results_and_transactions),
         TEST(test_pool_lends_each_connection_once),
+        TEST(test_pool_keeps_an_attachment_per_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
