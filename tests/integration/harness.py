@@ -7,6 +7,7 @@ beyond python3. Every wait polls for a condition with a deadline; nothing
 sleeps for a fixed time as a way to synchronise.
 """
 
+import atexit
 import base64
 import http.client
 import json
@@ -162,6 +163,22 @@ class JsonClient(HttpClient):
         return self.request(method, "/api/v1" + path, body=body, headers=headers, **kwargs)
 
 
+# Every daemon a test started. A test that fails half-way through its set-up
+# may never reach its cleanup; these are killed when the script exits, so a
+# failed run never leaves daemons behind.
+STARTED_PROCESSES = []
+
+
+def _kill_leftovers():
+    for process in STARTED_PROCESSES:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+atexit.register(_kill_leftovers)
+
+
 class Process:
     """A daemon under test; always stopped, and its data removed, at exit."""
 
@@ -178,6 +195,7 @@ class Process:
         self.log_path = log.name
         self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
                                         env=self.env)
+        STARTED_PROCESSES.append(self.process)
         log.close()
         return self
 
