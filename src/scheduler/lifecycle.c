@@ -982,7 +982,12 @@ static void dial_step(start_phase *phase, start_item *item)
 /* Stores the outcome of phase 1 for every item in one transaction. */
 static void store_opened(sqlite3 *database, start_item *items, size_t count, const char *address)
 {
-    bool transaction = store_begin(database) == CV_OK;
+    /* Without a transaction nothing is written: a half-saved phase is worse
+     * than none. Items left not done are retried by the caller. */
+    if (store_begin(database) != CV_OK) {
+        log_error("lifecycle: cannot begin storing the calls just made");
+        return;
+    }
     for (size_t index = 0; index < count; index++) {
         start_item *item = &items[index];
         if (item->done)
@@ -995,7 +1000,7 @@ static void store_opened(sqlite3 *database, start_item *items, size_t count, con
             log_error("booking %s: cannot store call %s", item->record.id, item->record.call_id);
         }
     }
-    if (transaction && store_commit(database) != CV_OK) {
+    if (store_commit(database) != CV_OK) {
         store_rollback(database);
         log_error("lifecycle: cannot store the calls just made");
     }
@@ -1035,8 +1040,13 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
         return result;
     }
 
-    /* the space of every meeting, stored before any of them is opened */
-    bool transaction = store_begin(database) == CV_OK;
+    /* the space of every meeting, stored before any of them is opened; no
+     * transaction means nothing is written and the caller retries later */
+    if (store_begin(database) != CV_OK) {
+        bridge_view_free(&view);
+        snprintf(error, error_size, "the database cannot begin a transaction");
+        return CV_ERR_STORE;
+    }
     for (size_t index = 0; index < count; index++) {
         start_item *item = &items[index];
         booking *record = &item->record;
@@ -1079,7 +1089,7 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
         }
         snprintf(record->state, sizeof record->state, "%s", BOOKING_STARTING);
     }
-    if (transaction && store_commit(database) != CV_OK) {
+    if (store_commit(database) != CV_OK) {
         store_rollback(database);
         log_error("lifecycle: cannot store the chosen spaces");
         bridge_view_free(&view);
@@ -1132,8 +1142,12 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     /* dial out, then live: every outcome stored in one transaction */
     phase.step = dial_step;
     cv_result dialled = run_phase(&phase, error, error_size);
-    transaction = store_begin(database) == CV_OK;
-    for (size_t index = 0; index < count; index++) {
+    /* no transaction: store nothing and leave the items not done, so the
+     * caller retries the start (which resumes the calls already made) */
+    bool transaction = store_begin(database) == CV_OK;
+    if (!transaction)
+        log_error("lifecycle: cannot begin storing the meetings just started");
+    for (size_t index = 0; index < count && transaction; index++) {
         start_item *item = &items[index];
         booking *record = &item->record;
         if (item->done || !item->opened)
