@@ -1,6 +1,9 @@
 /* store.c - SQLite helpers; see store.h. */
 #include "common/store.h"
 
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -127,8 +130,121 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
     return result;
 }
 
+struct store_checkpointer {
+    pthread_t thread;
+    sqlite3 *connection;   /* the checkpointer's own; used by its thread only */
+    pthread_mutex_t lock;  /* guards wanted and stopping */
+    pthread_cond_t wake;
+    bool wanted;
+    bool stopping;
+    _Atomic unsigned long done;
+};
+
+/* sqlite3_wal_hook: runs after every commit on a pool connection. */
+static int wal_grew(void *context, sqlite3 *connection, const char *name, int pages)
+{
+    (void)connection;
+    (void)name;
+    store_checkpointer *checkpointer = context;
+    if (pages >= STORE_CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&checkpointer->lock);
+        checkpointer->wanted = true;
+        pthread_cond_signal(&checkpointer->wake);
+        pthread_mutex_unlock(&checkpointer->lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *run_checkpointer(void *argument)
+{
+    store_checkpointer *checkpointer = argument;
+    pthread_mutex_lock(&checkpointer->lock);
+    while (!checkpointer->stopping) {
+        if (!checkpointer->wanted) {
+            struct timespec deadline;
+            clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_sec += STORE_CHECKPOINT_FALLBACK_SECONDS;
+            /* A timeout is the fallback pass: the WAL never grows unbounded
+             * even if a hook call was missed. */
+            pthread_cond_timedwait(&checkpointer->wake, &checkpointer->lock, &deadline);
+            if (checkpointer->stopping)
+                break;
+        }
+        checkpointer->wanted = false;
+        pthread_mutex_unlock(&checkpointer->lock);
+        /* PASSIVE never waits for readers or writers; what it cannot copy
+         * now it copies on a later pass. */
+        int code = sqlite3_wal_checkpoint_v2(checkpointer->connection, NULL,
+                                             SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (code != SQLITE_OK && code != SQLITE_BUSY)
+            log_warning("database checkpoint: %s", sqlite3_errstr(code));
+        atomic_fetch_add(&checkpointer->done, 1);
+        pthread_mutex_lock(&checkpointer->lock);
+    }
+    pthread_mutex_unlock(&checkpointer->lock);
+    return NULL;
+}
+
+/* Starts the thread, then moves the pool's connections over to it. On any
+ * failure the pool keeps SQLite's automatic checkpoints. */
+static void start_checkpointer(store_pool *pool, const char *path)
+{
+    store_checkpointer *checkpointer = calloc(1, sizeof *checkpointer);
+    if (!checkpointer || store_open(path, &checkpointer->connection) != CV_OK) {
+        free(checkpointer);
+        log_warning("database: no checkpoint thread; SQLite checkpoints inline");
+        return;
+    }
+    pthread_mutex_init(&checkpointer->lock, NULL);
+    pthread_cond_init(&checkpointer->wake, NULL);
+    /* The thread must never take the daemons' shutdown signals. */
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    int created = pthread_create(&checkpointer->thread, NULL, run_checkpointer, checkpointer);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (created != 0) {
+        store_close(checkpointer->connection);
+        pthread_mutex_destroy(&checkpointer->lock);
+        pthread_cond_destroy(&checkpointer->wake);
+        free(checkpointer);
+        log_warning("database: no checkpoint thread; SQLite checkpoints inline");
+        return;
+    }
+    for (size_t i = 0; i < pool->size; i++) {
+        sqlite3_wal_autocheckpoint(pool->connections[i], 0);
+        sqlite3_wal_hook(pool->connections[i], wal_grew, checkpointer);
+    }
+    pool->checkpointer = checkpointer;
+}
+
+static void stop_checkpointer(store_pool *pool)
+{
+    store_checkpointer *checkpointer = pool->checkpointer;
+    if (!checkpointer)
+        return;
+    for (size_t i = 0; i < pool->size; i++)
+        sqlite3_wal_hook(pool->connections[i], NULL, NULL);
+    pthread_mutex_lock(&checkpointer->lock);
+    checkpointer->stopping = true;
+    pthread_cond_signal(&checkpointer->wake);
+    pthread_mutex_unlock(&checkpointer->lock);
+    pthread_join(checkpointer->thread, NULL);
+    store_close(checkpointer->connection);
+    pthread_mutex_destroy(&checkpointer->lock);
+    pthread_cond_destroy(&checkpointer->wake);
+    free(checkpointer);
+    pool->checkpointer = NULL;
+}
+
+unsigned long store_pool_checkpoints(store_pool *pool)
+{
+    return pool->checkpointer ? atomic_load(&pool->checkpointer->done) : 0;
+}
+
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
 {
+    pool->checkpointer = NULL;
     pool->connections = calloc(size, sizeof *pool->connections);
     pool->attachments = calloc(size, sizeof *pool->attachments);
     pool->available = calloc(size, sizeof *pool->available);
@@ -150,11 +266,13 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
         }
         pool->available[i] = 1;
     }
+    start_checkpointer(pool, path);
     return CV_OK;
 }
 
 void store_pool_close(store_pool *pool)
 {
+    stop_checkpointer(pool);
     for (size_t i = 0; i < pool->size; i++) {
         /* The attachment may hold statements of its connection: first. */
         if (pool->attachments[i])

@@ -43,6 +43,16 @@ typedef struct store_attachment {
     void (*release)(struct store_attachment *self, sqlite3 *connection);
 } store_attachment;
 
+/* Checkpoints the WAL of a pool's file from a thread of its own, so no
+ * request pays for copying the WAL into the database: SQLite's automatic
+ * checkpoint would run inside whichever commit crosses its threshold (the
+ * booking-latency tail in docs/benchmarks.md). Every commit is still
+ * fsynced; only the copy moves. Started and stopped by the pool. */
+typedef struct store_checkpointer store_checkpointer;
+
+#define STORE_CHECKPOINT_PAGES 1000 /* WAL size that wakes the checkpointer */
+#define STORE_CHECKPOINT_FALLBACK_SECONDS 5 /* and a pass at least this often */
+
 /* A fixed set of connections to one file; threads borrow one per request.
  * The mutex and condition guard `available`; `connections` never changes
  * after store_pool_open; attachments[i] belongs to whoever has borrowed
@@ -54,6 +64,7 @@ typedef struct {
     size_t size;
     pthread_mutex_t lock;
     pthread_cond_t returned;
+    store_checkpointer *checkpointer; /* NULL if it could not start */
 } store_pool;
 
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size);
@@ -64,5 +75,7 @@ void store_pool_release(store_pool *pool, sqlite3 *connection);
  * the connection is not one of the pool's). Only the borrower may read or
  * set the slot. */
 store_attachment **store_pool_attachment(store_pool *pool, sqlite3 *connection);
+/* Checkpoints the pool's checkpointer has run so far (0 without one). */
+unsigned long store_pool_checkpoints(store_pool *pool);
 
 #endif

@@ -259,6 +259,34 @@ static void test_pool_keeps_an_attachment_per_connection(void **state)
     assert_int_equal(released, 1);
 }
 
+/* Commits that grow the WAL past the threshold wake the pool's checkpoint
+ * thread; no commit runs the checkpoint itself (automatic checkpoints are
+ * off on pool connections), and everything is there after reopening. */
+static void test_pool_checkpoints_in_the_background(void **state)
+{
+    fixture *f = *state;
+    store_pool pool;
+    assert_int_equal(store_pool_open(&pool, f->path, 2), CV_OK);
+    sqlite3 *database = store_pool_acquire(&pool);
+    assert_int_equal(query_int(database, "PRAGMA wal_autocheckpoint"), 0);
+    assert_int_equal(store_exec(database, "CREATE TABLE blobs (data BLOB)"), CV_OK);
+    unsigned long before = store_pool_checkpoints(&pool);
+    for (int commit = 0; commit < 60; commit++)
+        assert_int_equal(store_exec(database, "INSERT INTO blobs VALUES (zeroblob(100000))"),
+                         CV_OK);
+    /* 60 commits of 100 kB pass the 1,000-page threshold many times over. */
+    for (int wait = 0; wait < 1000 && store_pool_checkpoints(&pool) == before; wait++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    assert_true(store_pool_checkpoints(&pool) > before);
+    store_pool_release(&pool, database);
+    store_pool_close(&pool);
+
+    sqlite3 *reopened;
+    assert_int_equal(store_open(f->path, &reopened), CV_OK);
+    assert_int_equal(query_int(reopened, "SELECT count(*) FROM blobs"), 60);
+    store_close(reopened);
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)
 
 int main(void)
@@ -271,6 +299,7 @@ int main(void)
         TEST(test_results_and_transactions),
         TEST(test_pool_lends_each_connection_once),
         TEST(test_pool_keeps_an_attachment_per_connection),
+        TEST(test_pool_checkpoints_in_the_background),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
