@@ -282,16 +282,7 @@ static void modify_call(api_call *call)
         return;
     cv_result result = runtime_update_call(call->node->runtime, id, &changes);
     runtime_settings_clear(&changes);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callDoesNotExist");
-        return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
-    api_audit(call, "modified call %s", id);
-    api_reply_ok(call);
+    live_reply_change(call, result, "callDoesNotExist", "modified call", id);
 }
 
 static void delete_call(api_call *call)
@@ -299,12 +290,8 @@ static void delete_call(api_call *call)
     const char *id = api_path_id(call, 1, "callDoesNotExist");
     if (!id)
         return;
-    if (runtime_delete_call(call->node->runtime, id) != CV_OK) {
-        api_fail_not_found(call, "callDoesNotExist");
-        return;
-    }
-    api_audit(call, "deleted call %s", id);
-    api_reply_ok(call);
+    live_reply_change(call, runtime_delete_call(call->node->runtime, id), "callDoesNotExist",
+                      "deleted call", id);
 }
 
 static const api_route routes[] = {

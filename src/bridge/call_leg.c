@@ -506,16 +506,7 @@ static void modify_leg(api_call *call)
     cv_result result = runtime_update_leg(call->node->runtime, id, &configuration, &participant);
     runtime_settings_clear(&configuration);
     runtime_settings_clear(&participant);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callLegDoesNotExist");
-        return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
-    api_audit(call, "modified call leg %s", id);
-    api_reply_ok(call);
+    live_reply_change(call, result, "callLegDoesNotExist", "modified call leg", id);
 }
 
 static void delete_leg(api_call *call)
@@ -523,12 +514,8 @@ static void delete_leg(api_call *call)
     const char *id = api_path_id(call, 1, "callLegDoesNotExist");
     if (!id)
         return;
-    if (runtime_delete_leg(call->node->runtime, id) != CV_OK) {
-        api_fail_not_found(call, "callLegDoesNotExist");
-        return;
-    }
-    api_audit(call, "deleted call leg %s", id);
-    api_reply_ok(call);
+    live_reply_change(call, runtime_delete_leg(call->node->runtime, id), "callLegDoesNotExist",
+                      "deleted call leg", id);
 }
 
 static const api_route routes[] = {

@@ -70,6 +70,21 @@ void live_fail_no_memory(api_call *call)
     api_fail(call, 503, "outOfMemory");
 }
 
+void live_reply_change(api_call *call, cv_result result, const char *missing, const char *action,
+                       const char *id)
+{
+    if (result == CV_ERR_NOT_FOUND) {
+        api_fail_not_found(call, missing);
+        return;
+    }
+    if (result != CV_OK) {
+        live_fail_no_memory(call);
+        return;
+    }
+    api_audit(call, "%s %s", action, id);
+    api_reply_ok(call);
+}
+
 bool live_read_parameters(api_call *call, const live_parameter_table *table,
                           const char *const *handled_by_caller, runtime_settings *out)
 {

@@ -63,4 +63,11 @@ bool live_value_is_valid(const live_parameter *parameter, const char *value, boo
 /* 503 outOfMemory, the answer when a copy could not be made. */
 void live_fail_no_memory(api_call *call);
 
+/* The answer to a PUT or DELETE on a live object, from the runtime's
+ * result: 404 with `missing` (e.g. "callDoesNotExist"), 503 when a copy
+ * could not be made, else 200 with the audit line "<action> <id>"
+ * (e.g. action "deleted call leg"). */
+void live_reply_change(api_call *call, cv_result result, const char *missing, const char *action,
+                       const char *id);
+
 #endif

@@ -183,16 +183,7 @@ static void modify_participant(api_call *call)
         return;
     cv_result result = runtime_update_participant(call->node->runtime, id, &changes);
     runtime_settings_clear(&changes);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "participantDoesNotExist");
-        return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
-    api_audit(call, "modified participant %s", id);
-    api_reply_ok(call);
+    live_reply_change(call, result, "participantDoesNotExist", "modified participant", id);
 }
 
 static void delete_participant(api_call *call)
@@ -200,12 +191,8 @@ static void delete_participant(api_call *call)
     const char *id = api_path_id(call, 1, "participantDoesNotExist");
     if (!id)
         return;
-    if (runtime_delete_participant(call->node->runtime, id) != CV_OK) {
-        api_fail_not_found(call, "participantDoesNotExist");
-        return;
-    }
-    api_audit(call, "deleted participant %s", id);
-    api_reply_ok(call);
+    live_reply_change(call, runtime_delete_participant(call->node->runtime, id),
+                      "participantDoesNotExist", "deleted participant", id);
 }
 
 /* --- /participants/<id>/callLegs ------------------------------------------------------ */
