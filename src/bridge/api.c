@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -99,28 +100,53 @@ bool api_read_page(api_call *call, api_page *page)
     return true;
 }
 
-static bool name_in(const char *name, const char *const *allowed)
+static bool name_in(const char *name, const char *const *allowed, bool ignore_case)
 {
     for (; allowed && *allowed; allowed++)
-        if (strcmp(name, *allowed) == 0)
+        if (ignore_case ? strcasecmp(name, *allowed) == 0 : strcmp(name, *allowed) == 0)
             return true;
     return false;
 }
 
+/* Adds "API user "U" ignored <what> "NAME"" to the trace, with control
+ * characters and quotes of the client's name shown as \xNN. */
+static void note_ignored(api_call *call, const char *what, const char *name)
+{
+    strbuf *notes = &call->response->annotations;
+    strbuf_printf(notes, "API user \"%s\" ignored %s \"",
+                  call->request->user ? call->request->user : "", what);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
+            strbuf_printf(notes, "\\x%02x", *c);
+        else
+            strbuf_append_char(notes, (char)*c);
+    }
+    strbuf_append_str(notes, "\" (not a parameter of this object)\n");
+}
+
+bool api_unknown_field(api_call *call, const char *name)
+{
+    if (call->node->options.strict) {
+        api_fail_parameter(call, name, "unrecognisedParameter");
+        return false;
+    }
+    note_ignored(call, "body parameter", name);
+    return true;
+}
+
 bool api_check_fields(api_call *call, const char *const *allowed)
 {
-    for (size_t i = 0; i < call->fields.count; i++) {
-        if (!name_in(call->fields.fields[i].name, allowed)) {
-            api_fail_parameter(call, call->fields.fields[i].name, "unrecognisedParameter");
+    for (size_t i = 0; i < call->fields.count; i++)
+        if (!name_in(call->fields.fields[i].name, allowed, false) &&
+            !api_unknown_field(call, call->fields.fields[i].name))
             return false;
-        }
-    }
     return true;
 }
 
 typedef struct {
+    api_call *call;
     const char *const *allowed;
-    const char *rejected;
+    const char *rejected; /* --strict: the first unknown name */
 } query_check;
 
 static int check_query_argument(void *context, const char *name, const char *value)
@@ -128,15 +154,20 @@ static int check_query_argument(void *context, const char *name, const char *val
     (void)value;
     static const char *const always[] = {"offset", "limit", "filter", NULL};
     query_check *check = context;
-    if (name_in(name, always) || name_in(name, check->allowed))
+    bool strict = check->call->node->options.strict;
+    if (name_in(name, always, !strict) || name_in(name, check->allowed, !strict))
         return 0;
+    if (!strict) {
+        note_ignored(check->call, "query parameter", name);
+        return 0;
+    }
     check->rejected = name;
     return 1;
 }
 
 bool api_check_query(api_call *call, const char *const *allowed)
 {
-    query_check check = {allowed, NULL};
+    query_check check = {call, allowed, NULL};
     if (http_request_each_query(call->request, check_query_argument, &check)) {
         api_fail_parameter(call, check.rejected, "unrecognisedParameter");
         return false;

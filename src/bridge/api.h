@@ -25,8 +25,8 @@ typedef struct api_call {
     bridge *node;
     const http_request *request;
     http_response *response;
-    sqlite3 *database;  /* borrowed from the pool for this request */
-    form fields;        /* decoded body of POST and PUT */
+    sqlite3 *database;                      /* borrowed from the pool for this request */
+    form fields;                            /* decoded body of POST and PUT */
     const char *segments[API_MAX_SEGMENTS]; /* path after /api/v1/, split on '/' */
     size_t segment_count;
 } api_call;
@@ -77,11 +77,18 @@ typedef struct {
 } api_page;
 bool api_read_page(api_call *call, api_page *page);
 
-/* Rejects (400 parameterError) any body field not named in `allowed`
+/* A body parameter the object does not know. As on a real CMS it is
+ * ignored and the trace says so (an annotation); with --strict it is
+ * refused (400 parameterError unrecognisedParameter). Returns false after
+ * replying, true when the caller should carry on without it. */
+bool api_unknown_field(api_call *call, const char *name);
+/* Applies api_unknown_field to every body field not named in `allowed`
  * (NULL-terminated). Returns false after replying. */
 bool api_check_fields(api_call *call, const char *const *allowed);
-/* Rejects any query argument not in `allowed` (offset/limit/filter are
- * always allowed). */
+/* Checks the query against `allowed` (offset/limit/filter are always
+ * allowed). Names match without regard to case and unknown arguments are
+ * ignored (noted in the trace), as on a real CMS; with --strict a name must
+ * match exactly and an unknown one is refused. False after replying. */
 bool api_check_query(api_call *call, const char *const *allowed);
 
 /* An object ID from the path, validated; replies 404 with `missing` when
@@ -96,7 +103,6 @@ void api_audit(api_call *call, const char *format, ...) __attribute__((format(pr
 /* Entry point given to the HTTP server. */
 void api_handle_request(void *context, const http_request *request, http_response *response);
 bool api_authenticate(void *context, const char *user, const char *password);
-void api_trace_exchange(void *context, const http_request *request,
-                        const http_response *response);
+void api_trace_exchange(void *context, const http_request *request, const http_response *response);
 
 #endif

@@ -19,7 +19,7 @@
 #include "common/trace.h"
 
 #define BRIDGE_SOFTWARE_VERSION "2.9(convene)"
-#define BRIDGE_REALM "acano"
+#define BRIDGE_REALM            "acano"
 
 typedef struct {
     char *listen;
@@ -30,18 +30,21 @@ typedef struct {
     char *tls_certificate;
     char *tls_key;
     char *sip_domain;
-    char *address; /* the URL peers and clients reach this node at */
-    string_list api_users; /* NAME:PASSWORD, or NAME with the password in the environment */
-    string_list peers;     /* NAME=URL */
+    char *address;                 /* the URL peers and clients reach this node at */
+    string_list api_users;         /* NAME:PASSWORD, or NAME with the password in the environment */
+    string_list peers;             /* NAME=URL */
     string_list busy_parties;      /* remote parties that reject dial-outs (glob patterns) */
     string_list no_answer_parties; /* remote parties that never answer (glob patterns) */
     bool plain_http;
-    int64_t page_limit;     /* the server's own cap on `limit` */
-    int64_t max_body_bytes; /* larger request bodies get 413 */
-    int64_t ring_milliseconds;   /* initial -> ringing -> connected delay of a simulated leg */
-    int64_t threads;        /* HTTP worker threads; 0 = one per core */
+    /* Refuse what a real CMS lets through (unknown or mis-cased query and
+     * body parameters, bodies not labelled as forms): for testing clients. */
+    bool strict;
+    int64_t page_limit;             /* the server's own cap on `limit` */
+    int64_t max_body_bytes;         /* larger request bodies get 413 */
+    int64_t ring_milliseconds;      /* initial -> ringing -> connected delay of a simulated leg */
+    int64_t threads;                /* HTTP worker threads; 0 = one per core */
     int64_t max_requests_in_flight; /* beyond this the node answers 503 */
-    int64_t bulk_sync_hold_ms; /* a bulk sync stays this long pending, then running (tests) */
+    int64_t bulk_sync_hold_ms;      /* a bulk sync stays this long pending, then running (tests) */
 } bridge_options;
 
 typedef struct {
@@ -55,7 +58,7 @@ typedef struct {
     char *password;
 } api_user;
 
-struct call_runtime; /* calls, legs, participants: runtime.h */
+struct call_runtime;     /* calls, legs, participants: runtime.h */
 struct bulk_sync_worker; /* runs queued coSpace bulk syncs: bulk_sync.h */
 
 typedef struct bridge {

@@ -96,7 +96,8 @@ bool live_read_parameters(api_call *call, const live_parameter_table *table,
             continue;
         const live_parameter *parameter = live_find_parameter(table, field->name);
         if (!parameter) {
-            api_fail_parameter(call, field->name, "unrecognisedParameter");
+            if (api_unknown_field(call, field->name))
+                continue;
             runtime_settings_clear(out);
             return false;
         }

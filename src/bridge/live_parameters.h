@@ -51,7 +51,8 @@ const live_parameter *live_find_parameter(const live_parameter_table *table, con
 /* Checks every body field: names in `handled_by_caller` (NULL-terminated,
  * may be NULL) are skipped for the caller to read; names in `table` are
  * validated and added to `out` (an empty value is kept: it means "unset");
- * any other name is refused (400 unrecognisedParameter). On a bad value
+ * any other name goes to api_unknown_field (ignored, or refused with
+ * --strict). On a bad value
  * replies 400 parameterError with error="invalidValue" (or "valueTooLong").
  * Returns false after replying; `out` is then empty. */
 bool live_read_parameters(api_call *call, const live_parameter_table *table,

@@ -50,6 +50,7 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"ring-ms", OPTION_INTEGER, &options->ring_milliseconds, "MS", "how long a simulated dial-out rings before it connects (default 200)", 0, 600000},
         {"busy-party", OPTION_LIST, &options->busy_parties, "PATTERN", "dial-outs to matching parties are rejected busy (repeatable, glob)", 0, 0},
         {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN", "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
+        {"strict", OPTION_FLAG, &options->strict, NULL, "refuse unknown or mis-cased parameters and bodies not labelled as forms (a real CMS accepts them)", 0, 0},
         {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
         {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
         {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS", "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and demos)", 0, 600000},

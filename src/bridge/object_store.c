@@ -945,8 +945,12 @@ static bool read_body(api_call *call, const object_type *type, bool creating, fi
         const form_field *given = &call->fields.fields[i];
         size_t index;
         const field_descriptor *field = find_field(type, given->name, &index);
-        if (!field || (field->flags & FIELD_READ_ONLY) ||
-            (creating && (field->flags & FIELD_PUT_ONLY))) {
+        if (!field) {
+            if (api_unknown_field(call, given->name))
+                continue;
+            return false;
+        }
+        if ((field->flags & FIELD_READ_ONLY) || (creating && (field->flags & FIELD_PUT_ONLY))) {
             api_fail_parameter(call, given->name, "unrecognisedParameter");
             return false;
         }

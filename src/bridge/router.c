@@ -18,22 +18,14 @@
 #include "common/text.h"
 
 static const api_route_table *const route_tables[] = {
-    &system_routes,
-    &call_bridge_routes,
-    &call_profile_routes,
-    &call_leg_profile_routes,
-    &cospace_routes,
-    &access_method_routes,
-    &dial_plan_rule_routes,
-    &cdr_receiver_routes,
-    &bulk_parameter_set_routes,
-    &bulk_sync_routes,
-    &call_routes,
-    &call_leg_routes,
+    &system_routes,           &call_bridge_routes,  &call_profile_routes,
+    &call_leg_profile_routes, &cospace_routes,      &access_method_routes,
+    &dial_plan_rule_routes,   &cdr_receiver_routes, &bulk_parameter_set_routes,
+    &bulk_sync_routes,        &call_routes,         &call_leg_routes,
     &participant_routes,
 };
 
-#define PATH_PREFIX "/api/v1/"
+#define PATH_PREFIX     "/api/v1/"
 #define MAX_PATH_LENGTH 1024
 
 static bool segment_matches(const char *pattern, size_t pattern_length, const char *segment)
@@ -110,8 +102,12 @@ static bool decode_body(api_call *call)
     const http_request *request = call->request;
     if (request->body_length == 0)
         return true;
+    /* A real CMS reads every body as a form whatever its Content-Type says
+     * (Cisco's own examples send "www-formurl-encoded"); a JSON body then
+     * decodes to parameters no object knows, which are ignored. */
     const char *type = request->content_type;
-    if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0) {
+    if (call->node->options.strict &&
+        (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0)) {
         api_fail_parameter(call, "", "unsupportedContentType");
         return false;
     }
@@ -135,7 +131,8 @@ void api_handle_request(void *context, const http_request *request, http_respons
     long in_flight = atomic_fetch_add(&node->requests_in_flight, 1) + 1;
     char path[MAX_PATH_LENGTH];
 
-    if (node->options.max_requests_in_flight > 0 && in_flight > node->options.max_requests_in_flight) {
+    if (node->options.max_requests_in_flight > 0 &&
+        in_flight > node->options.max_requests_in_flight) {
         response->status = 503;
         goto done;
     }

@@ -29,7 +29,8 @@ def parameter_error(reply):
 
 
 def test_malformed_bodies_are_refused_and_change_nothing():
-    bridge = Bridge().start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict"]).start()
     try:
         before = count_spaces(bridge)
         cases = [

@@ -152,7 +152,8 @@ def test_parameter_set_create_get_list_modify_delete():
 
 
 def test_parameter_set_validation_names_the_field():
-    bridge = Bridge().start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict"]).start()
     try:
         client = bridge.client
         base = {"startIndex": "1", "endIndex": "3"}

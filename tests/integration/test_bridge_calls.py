@@ -66,7 +66,8 @@ def wait_state(client, leg_id, state, timeout=10):
 
 
 def test_calls_instantiate_spaces():
-    bridge = Bridge().start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict"]).start()
     client = bridge.client
     try:
         space = make_space(client, "Dev Space", "dev.space")
@@ -121,7 +122,8 @@ def test_calls_instantiate_spaces():
 
 
 def test_call_list_paging_and_filters():
-    bridge = Bridge().start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict"]).start()
     client = bridge.client
     try:
         spaces = [make_space(client, "Room %d" % i, "room.%d" % i) for i in range(3)]
@@ -151,7 +153,8 @@ def test_call_list_paging_and_filters():
 
 
 def test_modify_call():
-    bridge = Bridge().start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict"]).start()
     client = bridge.client
     try:
         call_id = client.create("/calls", {"coSpace": make_space(client, "Board", "board")})
@@ -348,7 +351,8 @@ def test_deleting_legs_and_calls_disconnects():
 
 
 def test_leg_parameters_filters_and_the_seed_spelling():
-    bridge = Bridge(extra=["--ring-ms", "50"]).start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict", "--ring-ms", "50"]).start()
     client = bridge.client
     try:
         call_id = client.create("/calls", {"coSpace": make_space(client, "Params", "params")})

@@ -195,7 +195,8 @@ def test_bulk_sync_results_show_at_once():
 
 
 def test_paging_and_filter_variations_are_never_confused():
-    bridge = Bridge(extra=["--page-limit", "6"]).start()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = Bridge(extra=["--strict", "--page-limit", "6"]).start()
     try:
         client = bridge.client
         profile = client.create("/callLegProfiles", {})

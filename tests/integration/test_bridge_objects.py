@@ -119,7 +119,8 @@ def test_call_profile_lifecycle():
 
 
 def test_call_profile_bad_input():
-    bridge = started()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = started(extra=["--strict"])
     try:
         for fields, parameter in (({"participantLimit": "many"}, "participantLimit"),
                                   ({"participantLimit": "-1"}, "participantLimit"),
@@ -380,7 +381,8 @@ def test_space_references_must_exist():
 
 
 def test_space_paging_filters_and_order():
-    bridge = started(extra=["--page-limit", "5"])
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = started(extra=["--strict", "--page-limit", "5"])
     try:
         profile = create(bridge, "/callLegProfiles", {})
         tenant = "11111111-2222-4333-8444-555555555555"
@@ -571,7 +573,8 @@ def test_outbound_dial_plan_rules():
 
 
 def test_cdr_receivers():
-    bridge = started()
+    # --strict: this test checks the refusals a real CMS does not make.
+    bridge = started(extra=["--strict"])
     try:
         receivers = [create(bridge, "/system/cdrReceivers", {"uri": "http://cdr%d.example/" % i})
                      for i in range(4)]
