@@ -45,6 +45,8 @@ typedef struct {
     int64_t threads;                /* HTTP worker threads; 0 = one per core */
     int64_t max_requests_in_flight; /* beyond this the node answers 503 */
     int64_t bulk_sync_hold_ms;      /* a bulk sync stays this long pending, then running (tests) */
+    int64_t cdr_buffer;      /* CDRs kept for receivers that are down; beyond, the oldest go */
+    bool require_dial_rules; /* no outbound dial plan rule at all: dial-outs fail, as on CMS */
 } bridge_options;
 
 typedef struct {
@@ -60,6 +62,7 @@ typedef struct {
 
 struct call_runtime;     /* calls, legs, participants: runtime.h */
 struct bulk_sync_worker; /* runs queued coSpace bulk syncs: bulk_sync.h */
+struct cdr_sender;       /* posts CDRs to the configured receivers: cdr.h */
 
 typedef struct bridge {
     bridge_options options;
@@ -73,6 +76,7 @@ typedef struct bridge {
     size_t user_count;
     struct call_runtime *runtime;
     struct bulk_sync_worker *bulk_sync; /* NULL until started */
+    struct cdr_sender *cdr;             /* NULL: no CDRs (tests, fuzzers) */
     /* Requests being served right now; over the limit the node says 503. */
     _Atomic long requests_in_flight;
 } bridge;

@@ -59,6 +59,8 @@ const char *dial_outcome_name(dial_outcome outcome)
         return "busy";
     case DIAL_NO_ANSWER:
         return "no answer";
+    case DIAL_UNROUTABLE:
+        return "no route";
     case DIAL_ANSWERS:
         break;
     }
@@ -241,6 +243,8 @@ cv_result dial_simulator_schedule(dial_simulator *simulator, const char *leg_id,
 cv_result dial_simulator_dial(dial_simulator *simulator, const char *leg_id,
                               int64_t ring_milliseconds, dial_outcome outcome)
 {
+    if (outcome == DIAL_UNROUTABLE) /* nothing to ring: the leg fails at once */
+        return dial_simulator_schedule(simulator, leg_id, 0, DIAL_STEP_FAIL);
     cv_result result =
         dial_simulator_schedule(simulator, leg_id, ring_milliseconds / 4, DIAL_STEP_RING);
     if (result != CV_OK || outcome == DIAL_NO_ANSWER)

@@ -18,6 +18,7 @@
  *   t = R    ringing -> connected          (answers)
  *   t = R    ringing -> rejected, gone     (busy)
  *   never    stays ringing until deleted   (no answer)
+ *   t = 0    initial -> failed, gone       (unroutable: no dial plan rule)
  */
 #ifndef CONVENE_BRIDGE_DIAL_SIMULATOR_H
 #define CONVENE_BRIDGE_DIAL_SIMULATOR_H
@@ -32,12 +33,14 @@ typedef enum {
     DIAL_ANSWERS,
     DIAL_BUSY,
     DIAL_NO_ANSWER,
+    DIAL_UNROUTABLE, /* no outbound dial plan rule matched: fails at t = 0 */
 } dial_outcome;
 
 typedef enum {
     DIAL_STEP_RING,   /* the far end starts ringing */
     DIAL_STEP_ANSWER, /* the far end answers */
     DIAL_STEP_REJECT, /* the far end rejects the call (busy) */
+    DIAL_STEP_FAIL,   /* the call cannot be routed (no dial plan rule) */
 } dial_step;
 
 /* Busy patterns are checked first, then no-answer ones; no match answers. */

@@ -4,6 +4,7 @@
  * data directory (database, self-signed certificate), starts the HTTP(S)
  * server and waits for SIGTERM or SIGINT to shut down cleanly.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "bridge/api.h"
 #include "bridge/bridge.h"
 #include "bridge/bulk_sync.h"
+#include "bridge/cdr.h"
 #include "bridge/runtime.h"
 #include "bridge/schema.h"
 #include "common/config.h"
@@ -53,6 +55,8 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"strict", OPTION_FLAG, &options->strict, NULL, "refuse unknown or mis-cased parameters and bodies not labelled as forms (a real CMS accepts them)", 0, 0},
         {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
         {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
+        {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N", "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)", 1, 10000000},
+        {"require-dial-rules", OPTION_FLAG, &options->require_dial_rules, NULL, "with no outbound dial plan rule at all, dial-outs fail as on a real CMS (default: an empty dial plan dials anything)", 0, 0},
         {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS", "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and demos)", 0, 600000},
     };
     memcpy(specs, table, sizeof table);
@@ -197,6 +201,7 @@ static void release(bridge *node, option_spec *specs, size_t spec_count)
 {
     bulk_sync_worker_stop(node->bulk_sync);
     runtime_destroy(node->runtime);
+    cdr_sender_stop(node->cdr); /* after the runtime: it sends records until then */
     trace_close(node->trace);
     if (node->store.connections)
         store_pool_close(&node->store);
@@ -223,6 +228,7 @@ int main(int argc, char **argv)
     options->max_body_bytes = 65536;
     options->ring_milliseconds = 200;
     options->max_requests_in_flight = 512;
+    options->cdr_buffer = 100000;
     option_spec specs[32];
     size_t spec_count;
     describe_options(options, specs, &spec_count);
@@ -276,6 +282,11 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+        cdr_sender_start(&node, (size_t)options->cdr_buffer, &node.cdr) != CV_OK) {
+        status = fail_usage("cannot start the CDR sender");
+        goto out;
+    }
     if (bulk_sync_worker_start(&node, &node.bulk_sync) != CV_OK) {
         status = fail_usage("cannot start the bulk sync worker");
         goto out;

@@ -255,6 +255,71 @@ static void render_fields(strbuf *out, const object_type *type, bool all, sqlite
     }
 }
 
+/* --- reading for other modules ------------------------------------------------------ */
+
+#define MAX_READ_FIELDS 64
+
+/* One row as object_read_all's values; `texts` holds the converted numbers. */
+static void row_values(const object_type *type, sqlite3_stmt *row, const char **values,
+                       char texts[][24])
+{
+    int column = 1;
+    for (size_t i = 0; i < type->field_count && i < MAX_READ_FIELDS; i++) {
+        const field_descriptor *field = &type->fields[i];
+        values[i] = NULL;
+        if (!field_is_stored(field))
+            continue;
+        int index = column++;
+        if (sqlite3_column_type(row, index) == SQLITE_NULL)
+            continue;
+        if (field->type == FIELD_BOOL) {
+            values[i] = sqlite3_column_int64(row, index) ? "true" : "false";
+        } else if (field->type == FIELD_INT) {
+            snprintf(texts[i], sizeof texts[i], "%lld",
+                     (long long)sqlite3_column_int64(row, index));
+            values[i] = texts[i];
+        } else {
+            values[i] = (const char *)sqlite3_column_text(row, index);
+        }
+    }
+}
+
+cv_result object_read_all(sqlite3 *database, const object_type *type, const char *id,
+                          object_visitor visit, void *context)
+{
+    if (type->field_count > MAX_READ_FIELDS)
+        return CV_ERR_INVALID;
+    strbuf sql = STRBUF_INIT;
+    strbuf_append_str(&sql, "SELECT o.id");
+    append_shown_columns(&sql, type, true);
+    strbuf_printf(&sql, " FROM %s AS o%s ORDER BY o.seq", type->table,
+                  id ? " WHERE o.id = ?1" : "");
+    sqlite3_stmt *statement = NULL;
+    int code = strbuf_status(&sql) != CV_OK
+                   ? SQLITE_NOMEM
+                   : sqlite3_prepare_v2(database, strbuf_str(&sql), -1, &statement, NULL);
+    strbuf_free(&sql);
+    char key[ID_TEXT_SIZE];
+    if (code == SQLITE_OK && id) {
+        if (!object_canonical_id(id, key)) {
+            sqlite3_finalize(statement);
+            return CV_OK; /* no such object can exist */
+        }
+        sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
+    }
+    const char *values[MAX_READ_FIELDS];
+    char texts[MAX_READ_FIELDS][24];
+    while (code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        row_values(type, statement, values, texts);
+        if (visit(context, (const char *)sqlite3_column_text(statement, 0), values) != 0)
+            break;
+        code = SQLITE_OK;
+    }
+    sqlite3_finalize(statement);
+    return code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK
+                                                                          : store_result(code);
+}
+
 /* --- the reply cache ------------------------------------------------------------ */
 
 /* Rendered collection pages (GET on a collection: the XML after the

@@ -152,6 +152,23 @@ void object_write_refuse(object_write *write, int status, const char *reason);
 /* Lower-cases a UUID from the path or a body; false when it is not one. */
 bool object_canonical_id(const char *text, char out[ID_TEXT_SIZE]);
 
+/* Reads stored objects outside the API's own handlers (the dial plan, the
+ * CDR sender, a leg's effective configuration): calls `visit` for each
+ * object of `type` - only the one with `id` when `id` is not NULL - in
+ * creation order, with its ID and `values[i]` = the canonical text of
+ * type->fields[i] ("true"/"false", decimal numbers, text), NULL when unset
+ * or not stored. A non-zero return from `visit` stops the walk. Runs in
+ * the caller's transaction, if any. */
+typedef int (*object_visitor)(void *context, const char *id, const char *const *values);
+cv_result object_read_all(sqlite3 *database, const object_type *type, const char *id,
+                          object_visitor visit, void *context);
+
+/* The types other modules read with object_read_all. */
+extern const object_type call_leg_profile_type; /* call_leg_profile.c */
+extern const object_type cospace_type;          /* cospace.c */
+extern const object_type dial_plan_rule_type;   /* dial_plan_rule.c */
+extern const object_type cdr_receiver_type;     /* cdr_receiver.c */
+
 /* The layout names shared by spaces, call leg profiles and calls. */
 extern const char *const object_layout_values[];
 

@@ -20,98 +20,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bridge/cdr.h"
 #include "bridge/dial_simulator.h"
+#include "bridge/id_index.h"
 #include "common/log.h"
-
-/* --- settings --------------------------------------------------------------- */
-
-const char *runtime_settings_get(const runtime_settings *settings, const char *name)
-{
-    for (size_t i = 0; i < settings->count; i++)
-        if (strcmp(settings->items[i].name, name) == 0)
-            return settings->items[i].value;
-    return NULL;
-}
-
-void runtime_settings_clear(runtime_settings *settings)
-{
-    for (size_t i = 0; i < settings->count; i++) {
-        free(settings->items[i].name);
-        free(settings->items[i].value);
-    }
-    free(settings->items);
-    settings->items = NULL;
-    settings->count = 0;
-}
-
-cv_result runtime_settings_set(runtime_settings *settings, const char *name, const char *value)
-{
-    for (size_t i = 0; i < settings->count; i++) {
-        if (strcmp(settings->items[i].name, name) != 0)
-            continue;
-        if (!*value) {
-            free(settings->items[i].name);
-            free(settings->items[i].value);
-            memmove(&settings->items[i], &settings->items[i + 1],
-                    (settings->count - i - 1) * sizeof settings->items[0]);
-            settings->count--;
-            return CV_OK;
-        }
-        char *copy = strdup(value);
-        if (!copy)
-            return CV_ERR_NO_MEMORY;
-        free(settings->items[i].value);
-        settings->items[i].value = copy;
-        return CV_OK;
-    }
-    if (!*value)
-        return CV_OK;
-    runtime_setting *grown =
-        realloc(settings->items, (settings->count + 1) * sizeof settings->items[0]);
-    if (!grown)
-        return CV_ERR_NO_MEMORY;
-    settings->items = grown;
-    char *name_copy = strdup(name);
-    char *value_copy = strdup(value);
-    if (!name_copy || !value_copy) {
-        free(name_copy);
-        free(value_copy);
-        return CV_ERR_NO_MEMORY;
-    }
-    settings->items[settings->count].name = name_copy;
-    settings->items[settings->count].value = value_copy;
-    settings->count++;
-    return CV_OK;
-}
-
-cv_result runtime_settings_copy(const runtime_settings *source, runtime_settings *out)
-{
-    out->items = NULL;
-    out->count = 0;
-    for (size_t i = 0; source && i < source->count; i++) {
-        cv_result result = runtime_settings_set(out, source->items[i].name, source->items[i].value);
-        if (result != CV_OK) {
-            runtime_settings_clear(out);
-            return result;
-        }
-    }
-    return CV_OK;
-}
-
-cv_result runtime_settings_merge(runtime_settings *settings, const runtime_settings *changes)
-{
-    runtime_settings merged;
-    cv_result result = runtime_settings_copy(settings, &merged);
-    for (size_t i = 0; result == CV_OK && changes && i < changes->count; i++)
-        result = runtime_settings_set(&merged, changes->items[i].name, changes->items[i].value);
-    if (result != CV_OK) {
-        runtime_settings_clear(&merged);
-        return result;
-    }
-    runtime_settings_clear(settings);
-    *settings = merged;
-    return CV_OK;
-}
 
 /* --- snapshots ---------------------------------------------------------------- */
 
@@ -144,11 +56,12 @@ void leg_info_free(leg_info *leg)
     if (!leg)
         return;
     free(leg->remote_party);
+    free(leg->original_remote_party);
     free(leg->local_address);
     free(leg->sip_call_id);
     runtime_settings_clear(&leg->configuration);
     runtime_settings_clear(&leg->participant_settings);
-    leg->remote_party = leg->local_address = leg->sip_call_id = NULL;
+    leg->remote_party = leg->original_remote_party = leg->local_address = leg->sip_call_id = NULL;
 }
 
 void runtime_free_calls(call_info *calls, size_t count)
@@ -191,6 +104,9 @@ typedef struct leg_record leg_record;
 typedef struct call_record {
     call_info info; /* duration_seconds is filled in on copy */
     struct timespec started;
+    int64_t legs_completed;              /* for its callEnd record */
+    int64_t legs_connected;              /* connected legs now */
+    int64_t legs_connected_max;          /* high-water mark of legs_connected */
     struct call_record *previous, *next; /* the node's calls, creation order */
     leg_record *first_leg, *last_leg;    /* this call's legs, creation order */
 } call_record;
@@ -202,105 +118,6 @@ struct leg_record {
     leg_record *previous, *next; /* the node's legs, creation order */
     leg_record *previous_in_call, *next_in_call;
 };
-
-/* Open addressing with linear probing; keys point into the records. */
-typedef struct {
-    const char *key; /* NULL: empty; TOMBSTONE: removed */
-    void *value;
-} index_slot;
-
-typedef struct {
-    index_slot *slots;
-    size_t capacity; /* a power of two, or 0 */
-    size_t used;     /* live entries and tombstones */
-    size_t live;
-} id_index;
-
-static const char TOMBSTONE[] = "";
-
-static size_t hash_key(const char *key)
-{
-    uint64_t hash = 1469598103934665603ULL; /* FNV-1a */
-    for (; *key; key++) {
-        hash ^= (unsigned char)*key;
-        hash *= 1099511628211ULL;
-    }
-    return (size_t)hash;
-}
-
-static void *index_find(const id_index *index, const char *key)
-{
-    if (index->capacity == 0)
-        return NULL;
-    size_t mask = index->capacity - 1;
-    for (size_t slot = hash_key(key) & mask;; slot = (slot + 1) & mask) {
-        const index_slot *entry = &index->slots[slot];
-        if (!entry->key)
-            return NULL;
-        if (entry->key != TOMBSTONE && strcmp(entry->key, key) == 0)
-            return entry->value;
-    }
-}
-
-static void index_place(index_slot *slots, size_t capacity, const char *key, void *value)
-{
-    size_t mask = capacity - 1;
-    size_t slot = hash_key(key) & mask;
-    while (slots[slot].key && slots[slot].key != TOMBSTONE)
-        slot = (slot + 1) & mask;
-    slots[slot].key = key;
-    slots[slot].value = value;
-}
-
-/* The key must not be present already. */
-static cv_result index_insert(id_index *index, const char *key, void *value)
-{
-    if ((index->used + 1) * 2 > index->capacity) {
-        /* Rehashing drops tombstones; grow so the table is at most a third
-         * full afterwards. */
-        size_t capacity = index->capacity ? index->capacity : 64;
-        while ((index->live + 1) * 3 > capacity)
-            capacity *= 2;
-        index_slot *slots = calloc(capacity, sizeof *slots);
-        if (!slots)
-            return CV_ERR_NO_MEMORY;
-        for (size_t i = 0; i < index->capacity; i++)
-            if (index->slots[i].key && index->slots[i].key != TOMBSTONE)
-                index_place(slots, capacity, index->slots[i].key, index->slots[i].value);
-        free(index->slots);
-        index->slots = slots;
-        index->capacity = capacity;
-        index->used = index->live;
-    }
-    size_t mask = index->capacity - 1;
-    size_t slot = hash_key(key) & mask;
-    while (index->slots[slot].key && index->slots[slot].key != TOMBSTONE)
-        slot = (slot + 1) & mask;
-    if (!index->slots[slot].key)
-        index->used++;
-    index->slots[slot].key = key;
-    index->slots[slot].value = value;
-    index->live++;
-    return CV_OK;
-}
-
-static void index_remove(id_index *index, const char *key)
-{
-    if (index->capacity == 0)
-        return;
-    size_t mask = index->capacity - 1;
-    for (size_t slot = hash_key(key) & mask;; slot = (slot + 1) & mask) {
-        index_slot *entry = &index->slots[slot];
-        if (!entry->key)
-            return;
-        if (entry->key != TOMBSTONE && strcmp(entry->key, key) == 0) {
-            entry->key = TOMBSTONE;
-            entry->value = NULL;
-            index->live--;
-            return;
-        }
-    }
-}
 
 /* --- the runtime ------------------------------------------------------------------ */
 
@@ -415,11 +232,12 @@ static cv_result copy_call(const call_record *record, const struct timespec *now
 static cv_result copy_leg(const leg_record *record, const struct timespec *now, leg_info *out)
 {
     *out = record->info;
-    out->remote_party = out->local_address = out->sip_call_id = NULL;
+    out->remote_party = out->original_remote_party = out->local_address = out->sip_call_id = NULL;
     memset(&out->configuration, 0, sizeof out->configuration);
     memset(&out->participant_settings, 0, sizeof out->participant_settings);
     bool ok = true;
     out->remote_party = copy_optional(record->info.remote_party, &ok);
+    out->original_remote_party = copy_optional(record->info.original_remote_party, &ok);
     out->local_address = copy_optional(record->info.local_address, &ok);
     out->sip_call_id = copy_optional(record->info.sip_call_id, &ok);
     if (ok && runtime_settings_copy(&record->info.configuration, &out->configuration) != CV_OK)
@@ -437,11 +255,56 @@ static cv_result copy_leg(const leg_record *record, const struct timespec *now, 
 
 /* --- ending legs and calls (lock held) ------------------------------------------------- */
 
+/* Gives the record the node's next correlator index and the time, and
+ * queues it for the CDR receivers (when the node sends CDRs). */
+static void emit_record(struct call_runtime *runtime, cdr_event *event)
+{
+    event->correlator_index = runtime->counters.cdr_correlator_index++;
+    event->time = time(NULL);
+    if (runtime->node->cdr)
+        cdr_sender_submit(runtime->node->cdr, event);
+}
+
+/* The callLegStart or callLegUpdate record of a leg as it is now. */
+static void emit_leg_record(struct call_runtime *runtime, const leg_record *leg,
+                            cdr_record_type type)
+{
+    const leg_info *info = &leg->info;
+    const char *label = runtime_settings_get(&info->participant_settings, "nameLabelOverride");
+    const char *deactivated = runtime_settings_get(&info->participant_settings, "deactivated");
+    cdr_event event = {
+        .type = type,
+        .id = info->id,
+        .display_name = label ? label : "",
+        .remote_party = info->remote_party,
+        .local_address = info->local_address,
+        .call = info->call,
+        .owner_id = runtime_settings_get(&info->configuration, "ownerId"),
+        .sip_call_id = info->sip_call_id,
+        .connected = info->state == LEG_STATE_CONNECTED,
+        .deactivated = deactivated && strcmp(deactivated, "true") == 0,
+    };
+    emit_record(runtime, &event);
+}
+
 /* Unlinks a leg from every index and list and settles the counters: the
  * leg counts as completed; a connected leg leaves the active count and
- * takes its participant with it. Frees the record. */
-static void end_leg(struct call_runtime *runtime, leg_record *leg)
+ * takes its participant with it. Sends its callLegEnd with `reason`.
+ * Frees the record. */
+static void end_leg(struct call_runtime *runtime, leg_record *leg, leg_end_reason reason)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const char *encryption = runtime_settings_get(&leg->info.configuration, "sipMediaEncryption");
+    cdr_event end = {
+        .type = CDR_CALL_LEG_END,
+        .id = leg->info.id,
+        .reason = reason,
+        .duration_seconds = seconds_since(&leg->created, &now),
+        .had_media = leg->info.state == LEG_STATE_CONNECTED,
+        .encrypted_media = !encryption || strcmp(encryption, "prohibited") != 0,
+    };
+    emit_record(runtime, &end);
     index_remove(&runtime->legs_by_id, leg->info.id);
     if (leg->info.participant[0])
         index_remove(&runtime->legs_by_participant, leg->info.participant);
@@ -466,17 +329,28 @@ static void end_leg(struct call_runtime *runtime, leg_record *leg)
     call->info.num_call_legs--;
     if (leg->info.state == LEG_STATE_CONNECTED) {
         call->info.num_participants--;
+        call->legs_connected--;
         runtime->counters.call_legs_active--;
     }
+    call->legs_completed++;
     runtime->counters.call_legs_completed++;
-    runtime->counters.cdr_correlator_index++; /* callLegEnd */
     free_leg_record(leg);
 }
 
 static void end_call(struct call_runtime *runtime, call_record *call)
 {
     while (call->first_leg)
-        end_leg(runtime, call->first_leg);
+        end_leg(runtime, call->first_leg, LEG_END_LOCAL_TEARDOWN);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    cdr_event end = {
+        .type = CDR_CALL_END,
+        .id = call->info.id,
+        .call_legs_completed = call->legs_completed,
+        .call_legs_max_active = call->legs_connected_max,
+        .duration_seconds = seconds_since(&call->started, &now),
+    };
+    emit_record(runtime, &end);
     index_remove(&runtime->calls_by_id, call->info.id);
     if (call->info.cospace[0])
         index_remove(&runtime->calls_by_cospace, call->info.cospace);
@@ -489,7 +363,6 @@ static void end_call(struct call_runtime *runtime, call_record *call)
     else
         runtime->last_call = call->previous;
     runtime->call_count--;
-    runtime->counters.cdr_correlator_index++; /* callEnd */
     free_call_record(call);
 }
 
@@ -498,8 +371,11 @@ static void end_call(struct call_runtime *runtime, call_record *call)
 static void connect_leg(struct call_runtime *runtime, leg_record *leg, char *message,
                         size_t message_size)
 {
-    id_generate(leg->info.participant);
-    if (index_insert(&runtime->legs_by_participant, leg->info.participant, leg) != CV_OK) {
+    bool created_early = leg->info.participant[0] != '\0'; /* POST .../participants */
+    if (!created_early)
+        id_generate(leg->info.participant);
+    if (!created_early &&
+        index_insert(&runtime->legs_by_participant, leg->info.participant, leg) != CV_OK) {
         /* Without an index entry the participant could not be found: keep
          * ringing rather than show half a participant. */
         leg->info.participant[0] = '\0';
@@ -509,11 +385,13 @@ static void connect_leg(struct call_runtime *runtime, leg_record *leg, char *mes
     }
     leg->info.state = LEG_STATE_CONNECTED;
     leg->call->info.num_participants++;
+    if (++leg->call->legs_connected > leg->call->legs_connected_max)
+        leg->call->legs_connected_max = leg->call->legs_connected;
     runtime_counters *counters = &runtime->counters;
     counters->call_legs_active++;
     if (counters->call_legs_active > counters->call_legs_max_active)
         counters->call_legs_max_active = counters->call_legs_active;
-    counters->cdr_correlator_index++; /* callLegUpdate */
+    emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
     const call_record *call = leg->call;
     if (call->info.cospace[0])
         snprintf(message, message_size, "participant \"%s\" joined space %s (%s)",
@@ -545,8 +423,14 @@ static void on_dial_step(void *context, const char *leg_id, dial_step step)
             if (leg->info.state != LEG_STATE_CONNECTED) {
                 snprintf(message, sizeof message, "call %lu: SIP call to \"%s\" rejected: busy",
                          leg->info.number, leg->info.remote_party);
-                end_leg(runtime, leg);
+                end_leg(runtime, leg, LEG_END_REMOTE_TEARDOWN);
             }
+            break;
+        case DIAL_STEP_FAIL:
+            snprintf(message, sizeof message,
+                     "call %lu: no outbound dial plan rule matched \"%s\": call failed",
+                     leg->info.number, leg->info.remote_party);
+            end_leg(runtime, leg, LEG_END_UNKNOWN_DESTINATION);
             break;
         }
     }
@@ -603,7 +487,16 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
             runtime->first_call = call;
         runtime->last_call = call;
         runtime->call_count++;
-        runtime->counters.cdr_correlator_index++; /* callStart */
+        cdr_event start = {
+            .type = CDR_CALL_START,
+            .id = call->info.id,
+            .name = call->info.name,
+            .cospace = call->info.cospace[0] ? call->info.cospace : NULL,
+            .call_correlator = call->info.call_correlator,
+            .tenant = call->info.tenant[0] ? call->info.tenant : NULL,
+            .ad_hoc = !call->info.cospace[0],
+        };
+        emit_record(runtime, &start);
         memcpy(id_out, call->info.id, ID_TEXT_SIZE);
     }
     pthread_mutex_unlock(&runtime->lock);
@@ -711,21 +604,21 @@ cv_result runtime_list_calls(struct call_runtime *runtime, call_predicate keep, 
 
 /* --- legs ---------------------------------------------------------------------------- */
 
-cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
-                             const char *remote_party, const runtime_settings *configuration,
-                             const runtime_settings *participant_settings,
-                             char id_out[ID_TEXT_SIZE])
+/* A new leg record, not linked anywhere yet; NULL when out of memory. */
+static leg_record *new_leg(const leg_request *request, const runtime_settings *configuration,
+                           const runtime_settings *participant_settings)
 {
-    char call_key[ID_TEXT_SIZE];
-    if (!normalise_id(call_id, call_key))
-        return CV_ERR_NOT_FOUND;
     leg_record *leg = calloc(1, sizeof *leg);
     if (!leg)
-        return CV_ERR_NO_MEMORY;
+        return NULL;
     bool ok = true;
     char sip_call_id[ID_TEXT_SIZE];
     id_generate(sip_call_id);
-    leg->info.remote_party = copy_optional(remote_party, &ok);
+    leg->info.remote_party = copy_optional(request->remote_party, &ok);
+    leg->info.original_remote_party = copy_optional(
+        request->original_remote_party ? request->original_remote_party : request->remote_party,
+        &ok);
+    leg->info.local_address = copy_optional(request->local_address, &ok);
     leg->info.sip_call_id = copy_optional(sip_call_id, &ok);
     if (ok && runtime_settings_copy(configuration, &leg->info.configuration) != CV_OK)
         ok = false;
@@ -733,19 +626,74 @@ cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
         ok = false;
     if (!ok) {
         free_leg_record(leg);
-        return CV_ERR_NO_MEMORY;
+        return NULL;
     }
     id_generate(leg->info.id);
+    if (request->with_participant)
+        id_generate(leg->info.participant);
     leg->info.state = LEG_STATE_INITIAL;
     clock_gettime(CLOCK_MONOTONIC, &leg->created);
-    const bridge_options *options = &runtime->node->options;
-    dial_outcome outcome = dial_outcome_for(options, remote_party);
+    return leg;
+}
 
-    char message[600] = "";
+/* Links a leg into the node's and its call's lists (lock held; the
+ * indexes are already done). */
+static void link_leg(struct call_runtime *runtime, call_record *call, leg_record *leg)
+{
+    memcpy(leg->info.call, call->info.id, ID_TEXT_SIZE);
+    memcpy(leg->info.tenant, call->info.tenant, ID_TEXT_SIZE);
+    memcpy(leg->info.cospace, call->info.cospace, ID_TEXT_SIZE);
+    leg->info.number = runtime->next_call_number++;
+    leg->call = call;
+    leg->previous = runtime->last_leg;
+    if (runtime->last_leg)
+        runtime->last_leg->next = leg;
+    else
+        runtime->first_leg = leg;
+    runtime->last_leg = leg;
+    leg->previous_in_call = call->last_leg;
+    if (call->last_leg)
+        call->last_leg->next_in_call = leg;
+    else
+        call->first_leg = leg;
+    call->last_leg = leg;
+    runtime->leg_count++;
+    call->info.num_call_legs++;
+    if (call->info.num_call_legs > call->info.max_call_legs)
+        call->info.max_call_legs = call->info.num_call_legs;
+}
+
+/* Adds the leg to the ID indexes (lock held); all or nothing. */
+static cv_result index_leg(struct call_runtime *runtime, leg_record *leg)
+{
+    cv_result result = index_insert(&runtime->legs_by_id, leg->info.id, leg);
+    if (result == CV_OK && leg->info.participant[0]) {
+        result = index_insert(&runtime->legs_by_participant, leg->info.participant, leg);
+        if (result != CV_OK)
+            index_remove(&runtime->legs_by_id, leg->info.id);
+    }
+    return result;
+}
+
+cv_result runtime_create_leg_with(struct call_runtime *runtime, const char *call_id,
+                                  const leg_request *request, const runtime_settings *configuration,
+                                  const runtime_settings *participant_settings,
+                                  char id_out[ID_TEXT_SIZE], char participant_out[ID_TEXT_SIZE])
+{
+    char call_key[ID_TEXT_SIZE];
+    if (!normalise_id(call_id, call_key))
+        return CV_ERR_NOT_FOUND;
+    leg_record *leg = new_leg(request, configuration, participant_settings);
+    if (!leg)
+        return CV_ERR_NO_MEMORY;
+    const bridge_options *options = &runtime->node->options;
+    dial_outcome outcome =
+        request->unroutable ? DIAL_UNROUTABLE : dial_outcome_for(options, request->remote_party);
+    char message[700] = "";
     pthread_mutex_lock(&runtime->lock);
     call_record *call = index_find(&runtime->calls_by_id, call_key);
     cv_result result = call ? CV_OK : CV_ERR_NOT_FOUND;
-    if (result == CV_OK && call->info.local_address &&
+    if (result == CV_OK && !leg->info.local_address && call->info.local_address &&
         !(leg->info.local_address = strdup(call->info.local_address)))
         result = CV_ERR_NO_MEMORY;
     /* Steps cannot fire before the leg is linked: they need this lock. If
@@ -754,37 +702,20 @@ cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
         result = dial_simulator_dial(runtime->simulator, leg->info.id, options->ring_milliseconds,
                                      outcome);
     if (result == CV_OK)
-        result = index_insert(&runtime->legs_by_id, leg->info.id, leg);
+        result = index_leg(runtime, leg);
     if (result == CV_OK) {
-        memcpy(leg->info.call, call->info.id, ID_TEXT_SIZE);
-        memcpy(leg->info.tenant, call->info.tenant, ID_TEXT_SIZE);
-        memcpy(leg->info.cospace, call->info.cospace, ID_TEXT_SIZE);
-        leg->info.number = runtime->next_call_number++;
-        leg->call = call;
-        leg->previous = runtime->last_leg;
-        if (runtime->last_leg)
-            runtime->last_leg->next = leg;
-        else
-            runtime->first_leg = leg;
-        runtime->last_leg = leg;
-        leg->previous_in_call = call->last_leg;
-        if (call->last_leg)
-            call->last_leg->next_in_call = leg;
-        else
-            call->first_leg = leg;
-        call->last_leg = leg;
-        runtime->leg_count++;
-        call->info.num_call_legs++;
-        if (call->info.num_call_legs > call->info.max_call_legs)
-            call->info.max_call_legs = call->info.num_call_legs;
-        runtime->counters.cdr_correlator_index++; /* callLegStart */
+        link_leg(runtime, call, leg);
+        emit_leg_record(runtime, leg, CDR_CALL_LEG_START);
         memcpy(id_out, leg->info.id, ID_TEXT_SIZE);
+        if (participant_out)
+            memcpy(participant_out, leg->info.participant, ID_TEXT_SIZE);
         snprintf(message, sizeof message, "call %lu: outgoing SIP call to \"%s\" from %s \"%s\"%s",
-                 leg->info.number, remote_party, call->info.cospace[0] ? "space" : "call",
+                 leg->info.number, request->remote_party, call->info.cospace[0] ? "space" : "call",
                  call->info.name,
-                 outcome == DIAL_ANSWERS ? ""
-                 : outcome == DIAL_BUSY  ? " (simulated: busy)"
-                                         : " (simulated: no answer)");
+                 outcome == DIAL_ANSWERS     ? ""
+                 : outcome == DIAL_BUSY      ? " (simulated: busy)"
+                 : outcome == DIAL_NO_ANSWER ? " (simulated: no answer)"
+                                             : " (no outbound dial plan rule matches)");
     }
     pthread_mutex_unlock(&runtime->lock);
     if (result != CV_OK) {
@@ -793,6 +724,16 @@ cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
     }
     log_info("%s", message);
     return CV_OK;
+}
+
+cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
+                             const char *remote_party, const runtime_settings *configuration,
+                             const runtime_settings *participant_settings,
+                             char id_out[ID_TEXT_SIZE])
+{
+    leg_request request = {.remote_party = remote_party};
+    return runtime_create_leg_with(runtime, call_id, &request, configuration, participant_settings,
+                                   id_out, NULL);
 }
 
 static cv_result find_and_copy_leg(struct call_runtime *runtime, const id_index *index,
@@ -889,7 +830,7 @@ static cv_result find_and_end_leg(struct call_runtime *runtime, const id_index *
     pthread_mutex_lock(&runtime->lock);
     leg_record *leg = index_find(index, key);
     if (leg)
-        end_leg(runtime, leg);
+        end_leg(runtime, leg, LEG_END_LOCAL_TEARDOWN);
     pthread_mutex_unlock(&runtime->lock);
     return leg ? CV_OK : CV_ERR_NOT_FOUND;
 }
@@ -950,4 +891,75 @@ cv_result runtime_list_legs(struct call_runtime *runtime, const char *call_id, l
     }
     *out = page;
     return CV_OK;
+}
+
+/* True when the participant of `leg` is one the selection names. */
+static bool is_selected(const leg_record *leg, const participant_selection *selection)
+{
+    bool listed = false;
+    for (size_t i = 0; selection && i < selection->count; i++)
+        if (strcmp(selection->ids[i], leg->info.participant) == 0)
+            listed = true;
+    return selection && selection->selected ? listed : !listed;
+}
+
+cv_result runtime_update_call_participants(struct call_runtime *runtime, const char *call_id,
+                                           const participant_selection *selection,
+                                           const runtime_settings *configuration_changes,
+                                           const runtime_settings *participant_changes,
+                                           size_t *changed)
+{
+    char key[ID_TEXT_SIZE];
+    if (changed)
+        *changed = 0;
+    if (!normalise_id(call_id, key))
+        return CV_ERR_NOT_FOUND;
+    pthread_mutex_lock(&runtime->lock);
+    call_record *call = index_find(&runtime->calls_by_id, key);
+    cv_result result = call ? CV_OK : CV_ERR_NOT_FOUND;
+    /* Merge into copies first so that a failure changes no participant. */
+    size_t count = 0;
+    for (leg_record *leg = call ? call->first_leg : NULL; leg; leg = leg->next_in_call)
+        count += leg->info.participant[0] && is_selected(leg, selection);
+    leg_info *merged = result == CV_OK ? calloc(count ? count : 1, sizeof *merged) : NULL;
+    if (result == CV_OK && !merged)
+        result = CV_ERR_NO_MEMORY;
+    size_t done = 0;
+    for (leg_record *leg = call ? call->first_leg : NULL; result == CV_OK && leg;
+         leg = leg->next_in_call) {
+        if (!leg->info.participant[0] || !is_selected(leg, selection))
+            continue;
+        leg_info *copy = &merged[done];
+        result = runtime_settings_copy(&leg->info.configuration, &copy->configuration);
+        if (result == CV_OK)
+            result =
+                runtime_settings_copy(&leg->info.participant_settings, &copy->participant_settings);
+        if (result == CV_OK)
+            result = runtime_settings_merge(&copy->configuration, configuration_changes);
+        if (result == CV_OK)
+            result = runtime_settings_merge(&copy->participant_settings, participant_changes);
+        done++;
+    }
+    done = 0;
+    for (leg_record *leg = call ? call->first_leg : NULL; result == CV_OK && leg;
+         leg = leg->next_in_call) {
+        if (!leg->info.participant[0] || !is_selected(leg, selection))
+            continue;
+        runtime_settings swap = leg->info.configuration;
+        leg->info.configuration = merged[done].configuration;
+        merged[done].configuration = swap;
+        swap = leg->info.participant_settings;
+        leg->info.participant_settings = merged[done].participant_settings;
+        merged[done].participant_settings = swap;
+        done++;
+    }
+    pthread_mutex_unlock(&runtime->lock);
+    for (size_t i = 0; merged && i < count; i++) {
+        runtime_settings_clear(&merged[i].configuration);
+        runtime_settings_clear(&merged[i].participant_settings);
+    }
+    free(merged);
+    if (result == CV_OK && changed)
+        *changed = count;
+    return result;
 }

@@ -94,8 +94,9 @@ typedef struct {
     char participant[ID_TEXT_SIZE]; /* "" until the leg is connected */
     char tenant[ID_TEXT_SIZE];      /* the call's tenant, "" when none */
     char cospace[ID_TEXT_SIZE];     /* the call's space, "" when none */
-    char *remote_party;
-    char *local_address; /* NULL when the call has none */
+    char *remote_party;             /* after dial transforms: the address dialled */
+    char *original_remote_party;    /* as the client gave it */
+    char *local_address;            /* NULL when the call has none */
     char *sip_call_id;
     leg_state state;
     unsigned long number;                  /* the node's running call number (log lines) */
@@ -165,6 +166,45 @@ cv_result runtime_create_leg(struct call_runtime *runtime, const char *call_id,
                              const char *remote_party, const runtime_settings *configuration,
                              const runtime_settings *participant_settings,
                              char id_out[ID_TEXT_SIZE]);
+
+/* A dial-out with everything the dial plan decided. */
+typedef struct {
+    const char *remote_party;          /* the address dialled (after dial transforms) */
+    const char *original_remote_party; /* as given; NULL: the same */
+    const char *local_address;         /* NULL: the call's (space URI @ --sip-domain) */
+    /* True for POST /calls/<id>/participants: the participant exists (and
+     * is listed) from the start, in the leg's state; otherwise it appears
+     * when the leg connects. */
+    bool with_participant;
+    /* No outbound dial plan rule matched: the leg is created, then fails at
+     * once with reason unknownDestination. */
+    bool unroutable;
+} leg_request;
+
+/* runtime_create_leg with the dial plan's decisions. `participant_out`
+ * (may be NULL) receives the participant's ID when with_participant. */
+cv_result runtime_create_leg_with(struct call_runtime *runtime, const char *call_id,
+                                  const leg_request *request, const runtime_settings *configuration,
+                                  const runtime_settings *participant_settings,
+                                  char id_out[ID_TEXT_SIZE], char participant_out[ID_TEXT_SIZE]);
+
+/* Which participants of a call PUT /calls/<id>/participants/(star) changes:
+ * all, or (filterIds + mode) only the listed ones or all but them. */
+typedef struct {
+    const char *const *ids; /* lower-case participant IDs */
+    size_t count;
+    bool selected; /* true: only `ids`; false: every participant but `ids` */
+} participant_selection;
+
+/* Merges the changes into every selected participant of the call (its
+ * leg's configuration and its participant settings), all or none.
+ * CV_ERR_NOT_FOUND when there is no such call. `changed` (may be NULL)
+ * receives how many participants were changed. */
+cv_result runtime_update_call_participants(struct call_runtime *runtime, const char *call_id,
+                                           const participant_selection *selection,
+                                           const runtime_settings *configuration_changes,
+                                           const runtime_settings *participant_changes,
+                                           size_t *changed);
 cv_result runtime_get_leg(struct call_runtime *runtime, const char *id, leg_info *out);
 /* Merges configuration and participant-side changes (either may be NULL),
  * both or neither. */

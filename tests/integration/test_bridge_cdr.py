@@ -1,0 +1,155 @@
+"""CDRs: for each /system/cdrReceivers entry the bridge POSTs CDR XML
+(<records session=.. callBridge=..>) with callStart, callLegStart,
+callLegUpdate, callLegEnd (with its reason) and callEnd, in order; a
+receiver that is down gets every record, in order and once, when it comes
+back."""
+
+import http.server
+import socketserver
+import threading
+import xml.etree.ElementTree as ET
+
+import harness
+from harness import Bridge, run_tests
+
+
+class Receiver:
+    """A CDR receiver: a small HTTP server that keeps every POSTed batch."""
+
+    def __init__(self, port=None):
+        self.batches = []
+        self.lock = threading.Lock()
+        self.port = port or harness.free_port()
+        self.server = None
+
+    def start(self):
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with owner.lock:
+                    owner.batches.append(body)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        socketserver.TCPServer.allow_reuse_address = True
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/cdr" % self.port
+
+    def records(self):
+        """Every record received, as (batch root, record element), in order."""
+        with self.lock:
+            batches = list(self.batches)
+        found = []
+        for body in batches:
+            root = ET.fromstring(body)
+            assert root.tag == "records", body
+            for record in root.findall("record"):
+                found.append((root, record))
+        return found
+
+    def types(self):
+        return [record.get("type") for _, record in self.records()]
+
+
+def leg_gone(client, leg):
+    return client.get("/callLegs/" + leg).status == 404
+
+
+def test_every_record_of_a_meeting_in_order():
+    receiver = Receiver().start()
+    bridge = Bridge(extra=["--ring-ms", "40"]).start()
+    client = bridge.client
+    try:
+        client.create("/system/cdrReceivers", {"uri": receiver.url})
+        space = client.create("/coSpaces", {"name": "Weekly", "uri": "weekly"})
+        call = client.create("/calls", {"coSpace": space})
+        leg = client.create("/calls/%s/callLegs" % call, {"remoteParty": "alice@example.com"})
+        harness.wait_for(lambda: client.get("/callLegs/" + leg).xml().findtext("status/state")
+                         == "connected", what="the leg to connect")
+        assert client.delete("/callLegs/" + leg).status == 200
+        assert client.delete("/calls/" + call).status == 200
+        expected = ["callStart", "callLegStart", "callLegUpdate", "callLegEnd", "callEnd"]
+        harness.wait_for(lambda: receiver.types() == expected,
+                         what="the five records, got %r" % receiver.types())
+        records = receiver.records()
+        root = records[0][0]
+        bridge_id = client.get("/callBridges").xml().find("callBridge").get("id")
+        assert root.get("callBridge") == bridge_id
+        assert len(root.get("session")) == 36
+        indexes = [int(record.get("recordIndex")) for _, record in records]
+        assert indexes == sorted(indexes) and len(set(indexes)) == 5, indexes
+        start = records[0][1].find("call")
+        assert start.get("id") == call and start.findtext("coSpace") == space
+        assert start.findtext("name") == "Weekly" and start.findtext("callType") == "coSpace"
+        leg_start = records[1][1].find("callLeg")
+        assert leg_start.get("id") == leg
+        assert leg_start.findtext("remoteParty") == "alice@example.com"
+        assert leg_start.findtext("direction") == "outgoing"
+        assert leg_start.findtext("call") == call
+        assert records[2][1].find("callLeg").findtext("state") == "connected"
+        leg_end = records[3][1].find("callLeg")
+        assert leg_end.findtext("reason") == "localTeardown"
+        assert leg_end.findtext("remoteTeardown") == "false"
+        end = records[4][1].find("call")
+        assert end.get("id") == call and end.findtext("callLegsCompleted") == "1"
+        assert end.findtext("callLegsMaxActive") == "1"
+        for _, record in records:
+            assert record.get("time").endswith("Z"), record.attrib
+    finally:
+        bridge.cleanup()
+        receiver.stop()
+
+
+def test_records_wait_for_a_receiver_that_is_down():
+    receiver = Receiver().start()
+    bridge = Bridge(extra=["--ring-ms", "40", "--busy-party", "busy*"]).start()
+    client = bridge.client
+    try:
+        client.create("/system/cdrReceivers", {"uri": receiver.url})
+        call = client.create("/calls", {"name": "Ad hoc"})
+        harness.wait_for(lambda: receiver.types() == ["callStart"], what="callStart")
+        receiver.stop()  # the receiver goes down for the rest of the meeting
+        first = client.create("/calls/%s/callLegs" % call, {"remoteParty": "bob@example.com"})
+        busy = client.create("/calls/%s/callLegs" % call, {"remoteParty": "busy@example.com"})
+        harness.wait_for(lambda: leg_gone(client, busy), what="the busy leg to end")
+        harness.wait_for(lambda: client.get("/callLegs/" + first).xml().findtext(
+            "status/state") == "connected", what="the first leg to connect")
+        assert client.delete("/calls/" + call).status == 200
+        restarted = Receiver(port=receiver.port).start()
+        try:
+            expected = ["callLegStart", "callLegStart", "callLegEnd", "callLegUpdate",
+                        "callLegEnd", "callEnd"]
+            harness.wait_for(lambda: len(restarted.types()) >= 6, timeout=20,
+                             what="the queued records after the restart")
+            records = restarted.records()
+            kinds = [record.get("type") for _, record in records]
+            assert sorted(kinds) == sorted(expected), kinds
+            indexes = [int(record.get("recordIndex")) for _, record in records]
+            assert indexes == list(range(2, 8)), indexes  # none lost, none twice, in order
+            reasons = {record.find("callLeg").get("id"): record.find("callLeg").findtext("reason")
+                       for _, record in records if record.get("type") == "callLegEnd"}
+            assert reasons == {busy: "remoteTeardown", first: "localTeardown"}, reasons
+        finally:
+            restarted.stop()
+    finally:
+        bridge.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests(globals())
