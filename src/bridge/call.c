@@ -10,15 +10,21 @@
  * call legs (call_leg.c), participants (participant.c), spaces (cospace.c;
  * read through cospace_lookup).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "bridge/api.h"
+#include "bridge/cluster_probe.h"
+#include "bridge/dial_plan.h"
 #include "bridge/cospace.h"
 #include "bridge/live_parameters.h"
+#include "bridge/object_store.h"
 #include "bridge/routes.h"
 #include "bridge/runtime.h"
+#include "common/ids.h"
+#include "common/log.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
@@ -113,20 +119,48 @@ static void write_call_detail(strbuf *out, const call_info *info)
 
 static const char *const CALL_POST_ONLY[] = {"coSpace", "name", NULL};
 
-/* "<uri>@<sip domain>" when both are known, else the URI alone. */
-static char *space_local_address(const bridge *node, const cospace_summary *space)
+/* "<uri>@<domain>" where the domain is the preferred inbound dial plan
+ * rule's that resolves to spaces, else --sip-domain; the URI alone when
+ * neither is known. */
+static char *space_local_address(api_call *call, const cospace_summary *space)
 {
     if (!space->uri || !*space->uri)
         return NULL;
+    char domain[256] = "";
+    if (inbound_space_domain(call->database, space->tenant, domain, sizeof domain) != CV_OK)
+        domain[0] = '\0';
+    const char *sip_domain = call->node->options.sip_domain;
+    if (!domain[0] && sip_domain)
+        snprintf(domain, sizeof domain, "%s", sip_domain);
     strbuf address = STRBUF_INIT;
     strbuf_append_str(&address, space->uri);
-    if (node->options.sip_domain && *node->options.sip_domain && !strchr(space->uri, '@'))
-        strbuf_printf(&address, "@%s", node->options.sip_domain);
+    if (domain[0] && !strchr(space->uri, '@'))
+        strbuf_printf(&address, "@%s", domain);
     if (strbuf_status(&address) != CV_OK) {
         strbuf_free(&address);
         return NULL;
     }
     return strbuf_detach(&address);
+}
+
+/* Claims the space's active call for this node. A claim held by a peer
+ * that no longer accepts connections is left from a node that died: it is
+ * taken over. CV_ERR_CONFLICT when a live node (or this one) holds it. */
+static cv_result claim_space(api_call *call, const char *cospace_id, const char *call_id)
+{
+    const char *self = call->node->options.name;
+    char holder[256];
+    cv_result result =
+        cospace_claim_call(call->database, cospace_id, self, call_id, NULL, holder, sizeof holder);
+    if (result != CV_ERR_CONFLICT || strcmp(holder, self) == 0 ||
+        cluster_member_answers(call->node, holder))
+        return result;
+    log_info("space %s: call bridge \"%s\" holds its call but does not answer; taking over",
+             cospace_id, holder);
+    char stale[256];
+    snprintf(stale, sizeof stale, "%s", holder);
+    return cospace_claim_call(call->database, cospace_id, self, call_id, stale, holder,
+                              sizeof holder);
 }
 
 static void create_call(api_call *call)
@@ -173,7 +207,7 @@ static void create_call(api_call *call)
         request.owner_name = space.meeting_scheduler ? space.meeting_scheduler : space.owner_jid;
         if (!request.name)
             request.name = space.name ? space.name : "";
-        local_address = space_local_address(call->node, &space);
+        local_address = space_local_address(call, &space);
         if (space.uri && *space.uri && !local_address) {
             live_fail_no_memory(call);
             cospace_summary_free(&space);
@@ -182,16 +216,27 @@ static void create_call(api_call *call)
         }
         request.local_address = local_address;
     }
+    /* One active call per space across the cluster: the claim in the shared
+     * database comes first, the node's own call second. */
     char id[ID_TEXT_SIZE];
-    cv_result result = runtime_create_call(call->node->runtime, &request, &settings, id);
+    id_generate(id);
+    request.id = id;
+    cv_result result = request.cospace ? claim_space(call, request.cospace, id) : CV_OK;
+    if (result == CV_OK) {
+        result = runtime_create_call(call->node->runtime, &request, &settings, id);
+        if (result != CV_OK && request.cospace)
+            cospace_release_call(call->database, id);
+    }
     if (result == CV_OK) {
         api_audit(call, "created new call %s", id);
         api_reply_created(call, "calls", id);
     } else if (result == CV_ERR_CONFLICT) {
         /* The space already has its active call. */
         api_fail(call, 400, "invalidOperation");
-    } else {
+    } else if (result == CV_ERR_NO_MEMORY) {
         live_fail_no_memory(call);
+    } else {
+        api_fail_internal(call, "space call claim");
     }
     free(local_address);
     cospace_summary_free(&space);
@@ -290,8 +335,12 @@ static void delete_call(api_call *call)
     const char *id = api_path_id(call, 1, "callDoesNotExist");
     if (!id)
         return;
-    live_reply_change(call, runtime_delete_call(call->node->runtime, id), "callDoesNotExist",
-                      "deleted call", id);
+    cv_result result = runtime_delete_call(call->node->runtime, id);
+    char key[ID_TEXT_SIZE];
+    if (result == CV_OK && object_canonical_id(id, key) &&
+        cospace_release_call(call->database, key) != CV_OK)
+        log_error("call %s: cannot release its space's claim", key);
+    live_reply_change(call, result, "callDoesNotExist", "deleted call", id);
 }
 
 static const api_route routes[] = {

@@ -118,12 +118,25 @@ const char *call_leg_active_layout(const leg_info *leg)
     return layout ? layout : "automatic";
 }
 
+/* A leg's own name: the label when one is set; an outgoing SIP leg has
+ * none of its own (a real CMS sends an empty <name></name>). */
+static const char *leg_name(const leg_info *leg)
+{
+    const char *label = runtime_settings_get(&leg->participant_settings, "nameLabelOverride");
+    return label ? label : "";
+}
+
+static const char *original_party(const leg_info *leg)
+{
+    return leg->original_remote_party ? leg->original_remote_party : leg->remote_party;
+}
+
 void call_leg_write_summary(strbuf *out, const leg_info *leg)
 {
     xml_open_with_attribute(out, "callLeg", "id", leg->id);
-    xml_text_element(out, "name", call_leg_display_name(leg));
+    xml_text_element(out, "name", leg_name(leg));
     xml_text_element(out, "remoteParty", leg->remote_party);
-    xml_text_element(out, "originalRemoteParty", leg->remote_party);
+    xml_text_element(out, "originalRemoteParty", original_party(leg));
     xml_text_element(out, "call", leg->call);
     if (leg->tenant[0])
         xml_text_element(out, "tenant", leg->tenant);
@@ -145,17 +158,34 @@ static void write_media(strbuf *out, const char *element, bool video, bool trans
     xml_text_element(out, "packetLossPercentage", "0.0");
     xml_int_element(out, "jitter", 1);
     xml_int_element(out, "bitRate", video ? RUNTIME_VIDEO_BIT_RATE : RUNTIME_AUDIO_BIT_RATE);
+    if (!video && !transmit) /* the rate the far end's audio encoder runs at */
+        xml_int_element(out, "codecBitRate", RUNTIME_AUDIO_BIT_RATE);
     if (transmit)
         xml_int_element(out, "roundTripTime", 1);
     xml_close(out, element);
 }
 
-static void write_leg_detail(strbuf *out, const leg_info *leg)
+/* <configuration>: the effective values, in the order of LEG_PARAMETERS. */
+static void write_configuration(strbuf *out, const leg_info *leg, const runtime_settings *effective)
+{
+    xml_open(out, "configuration");
+    for (size_t i = 0; i < LEG_TABLE.count; i++) {
+        const char *value = runtime_settings_get(effective, LEG_PARAMETERS[i].name);
+        if (value)
+            xml_text_element(out, LEG_PARAMETERS[i].name, value);
+    }
+    const char *label = runtime_settings_get(&leg->participant_settings, "nameLabelOverride");
+    if (label)
+        xml_text_element(out, "nameLabelOverride", label);
+    xml_close(out, "configuration");
+}
+
+static void write_leg_detail(strbuf *out, const leg_info *leg, const runtime_settings *effective)
 {
     xml_open_with_attribute(out, "callLeg", "id", leg->id);
-    xml_text_element(out, "name", call_leg_display_name(leg));
+    xml_text_element(out, "name", leg_name(leg));
     xml_text_element(out, "remoteParty", leg->remote_party);
-    xml_text_element(out, "originalRemoteParty", leg->remote_party);
+    xml_text_element(out, "originalRemoteParty", original_party(leg));
     if (leg->local_address)
         xml_text_element(out, "localAddress", leg->local_address);
     xml_text_element(out, "call", leg->call);
@@ -164,28 +194,29 @@ static void write_leg_detail(strbuf *out, const leg_info *leg)
     xml_text_element(out, "type", "sip");
     xml_text_element(out, "direction", "outgoing");
     xml_bool_element(out, "canMove", false);
-    xml_open(out, "configuration");
-    for (size_t i = 0; i < leg->configuration.count; i++)
-        xml_text_element(out, leg->configuration.items[i].name, leg->configuration.items[i].value);
-    const char *label = runtime_settings_get(&leg->participant_settings, "nameLabelOverride");
-    if (label)
-        xml_text_element(out, "nameLabelOverride", label);
-    xml_close(out, "configuration");
+    write_configuration(out, leg, effective);
     xml_open(out, "status");
     xml_text_element(out, "state", leg_state_name(leg->state));
     xml_int_element(out, "durationSeconds", leg->duration_seconds);
     xml_text_element(out, "direction", "outgoing");
-    xml_text_element(out, "sipCallID", leg->sip_call_id);
+    xml_text_element(out, "sipCallId", leg->sip_call_id);
     xml_text_element(out, "groupId", leg->id);
     xml_bool_element(out, "recording", false);
     xml_bool_element(out, "streaming", false);
     const char *deactivated = runtime_settings_get(&leg->participant_settings, "deactivated");
     xml_text_element(out, "deactivated", deactivated ? deactivated : "false");
     if (leg->state == LEG_STATE_CONNECTED) {
-        xml_bool_element(out, "encryptedMedia", false);
-        xml_bool_element(out, "unencryptedMedia", true);
-        xml_text_element(out, "layout", call_leg_active_layout(leg));
-        xml_text_element(out, "activeLayout", call_leg_active_layout(leg));
+        /* The simulated far end does SRTP whenever it may. */
+        const char *encryption = runtime_settings_get(effective, "sipMediaEncryption");
+        bool encrypted =
+            !leg->unencrypted_control && !(encryption && strcmp(encryption, "prohibited") == 0);
+        xml_bool_element(out, "encryptedMedia", encrypted);
+        xml_bool_element(out, "unencryptedMedia", !encrypted);
+        const char *layout = runtime_settings_get(&leg->configuration, "chosenLayout");
+        if (!layout)
+            layout = runtime_settings_get(effective, "defaultLayout");
+        xml_text_element(out, "layout", layout ? layout : "automatic");
+        xml_text_element(out, "activeLayout", layout ? layout : "automatic");
         xml_int_element(out, "availableVideoStreams", 1);
         xml_bool_element(out, "cameraControlAvailable", false);
         write_media(out, "rxAudio", false, false);
@@ -200,7 +231,7 @@ static void write_leg_detail(strbuf *out, const leg_info *leg)
 /* --- reading a POST or PUT body --------------------------------------------------- */
 
 /* Validates one parameter the handler reads itself; false after replying. */
-static bool check_own_parameter(api_call *call, const live_parameter *parameter, bool required)
+bool call_leg_check_parameter(api_call *call, const live_parameter *parameter, bool required)
 {
     const char *value = form_get(&call->fields, parameter->name);
     if (!value || !*value) {
@@ -249,15 +280,15 @@ static bool check_profile_reference(api_call *call, const runtime_settings *conf
 
 /* Splits the body into the leg's configuration and the participant-side
  * settings (nameLabelOverride). `handled` lists what the caller reads. */
-static bool read_leg_body(api_call *call, const char *const *handled,
-                          runtime_settings *configuration, runtime_settings *participant)
+bool call_leg_read_body(api_call *call, const char *const *handled, runtime_settings *configuration,
+                        runtime_settings *participant)
 {
     participant->items = NULL;
     participant->count = 0;
     if (!live_read_parameters(call, &LEG_TABLE, handled, configuration))
         return false;
-    if (!check_own_parameter(call, &DTMF_SEQUENCE, false) ||
-        !check_own_parameter(call, &NAME_LABEL_OVERRIDE, false) ||
+    if (!call_leg_check_parameter(call, &DTMF_SEQUENCE, false) ||
+        !call_leg_check_parameter(call, &NAME_LABEL_OVERRIDE, false) ||
         !check_profile_reference(call, configuration)) {
         runtime_settings_clear(configuration);
         return false;
@@ -290,27 +321,21 @@ static void create_leg(api_call *call)
     const char *call_id = api_path_id(call, 1, "callDoesNotExist");
     if (!call_id)
         return;
-    if (!check_own_parameter(call, &REMOTE_PARTY, true) ||
-        !check_own_parameter(call, &BANDWIDTH, false) ||
-        !check_own_parameter(call, &CONFIRMATION, false))
+    if (!call_leg_check_parameter(call, &REMOTE_PARTY, true) ||
+        !call_leg_check_parameter(call, &BANDWIDTH, false) ||
+        !call_leg_check_parameter(call, &CONFIRMATION, false))
         return;
     runtime_settings configuration, participant;
-    if (!read_leg_body(call, handled, &configuration, &participant))
+    if (!call_leg_read_body(call, handled, &configuration, &participant))
         return;
     const char *remote_party = form_get(&call->fields, "remoteParty");
     char id[ID_TEXT_SIZE];
-    cv_result result = runtime_create_leg(call->node->runtime, call_id, remote_party,
-                                          &configuration, &participant, id);
+    bool dialled = call_leg_dial_out(call, call_id, remote_party, false, &configuration,
+                                     &participant, id, NULL);
     runtime_settings_clear(&configuration);
     runtime_settings_clear(&participant);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callDoesNotExist");
+    if (!dialled)
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     api_audit(call, "created new call leg %s, call %s", id, call_id);
     api_reply_created(call, "callLegs", id);
 }
@@ -489,7 +514,14 @@ static void get_leg(api_call *call)
         live_fail_no_memory(call);
         return;
     }
-    write_leg_detail(api_reply_xml(call), &leg);
+    runtime_settings effective;
+    if (call_leg_effective_configuration(call->database, &leg, &effective) != CV_OK) {
+        api_fail_internal(call, "call leg profiles");
+        leg_info_free(&leg);
+        return;
+    }
+    write_leg_detail(api_reply_xml(call), &leg, &effective);
+    runtime_settings_clear(&effective);
     leg_info_free(&leg);
 }
 
@@ -501,7 +533,7 @@ static void modify_leg(api_call *call)
         return;
     /* remoteParty, bandwidth and confirmation cannot be modified. */
     runtime_settings configuration, participant;
-    if (!read_leg_body(call, handled, &configuration, &participant))
+    if (!call_leg_read_body(call, handled, &configuration, &participant))
         return;
     cv_result result = runtime_update_leg(call->node->runtime, id, &configuration, &participant);
     runtime_settings_clear(&configuration);

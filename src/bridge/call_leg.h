@@ -6,6 +6,7 @@
 #define CONVENE_BRIDGE_CALL_LEG_H
 
 #include "bridge/api.h"
+#include "bridge/live_parameters.h"
 #include "bridge/runtime.h"
 #include "common/strbuf.h"
 
@@ -20,5 +21,29 @@ void call_leg_write_summary(strbuf *out, const leg_info *leg);
  * no call. */
 void call_leg_reply_list(api_call *call, const char *call_id, leg_predicate keep, void *context,
                          const char *missing_reason);
+
+/* Validates one parameter a handler reads itself (remoteParty, ...):
+ * false after replying 400 (valueRequired when `required` and missing). */
+bool call_leg_check_parameter(api_call *call, const live_parameter *parameter, bool required);
+/* Reads a leg's body: the call leg parameters into `configuration`,
+ * nameLabelOverride into `participant`; names in `handled` are left to
+ * the caller. False after replying. */
+bool call_leg_read_body(api_call *call, const char *const *handled, runtime_settings *configuration,
+                        runtime_settings *participant);
+
+/* The effective configuration of a leg (call_leg_plan.c): built-in
+ * defaults, then the space's call leg profile, then the leg's own profile,
+ * then the leg's own overrides, each level overriding the one before. */
+cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
+                                           runtime_settings *out);
+
+/* Dials out from a call through the dial transforms and the outbound dial
+ * plan (call_leg_plan.c) and creates the leg; replies on failure (404
+ * callDoesNotExist, 503, 500) and returns false. `with_participant`: the
+ * participant exists from the start (POST /calls/<id>/participants). */
+bool call_leg_dial_out(api_call *call, const char *call_id, const char *remote_party,
+                       bool with_participant, const runtime_settings *configuration,
+                       const runtime_settings *participant, char id[ID_TEXT_SIZE],
+                       char participant_id[ID_TEXT_SIZE]);
 
 #endif

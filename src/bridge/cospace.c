@@ -17,6 +17,7 @@
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
 #include "bridge/runtime.h"
+#include "common/log.h"
 #include "common/store.h"
 #include "common/xml_writer.h"
 
@@ -187,7 +188,9 @@ static cv_result render_access_method_count(api_call *call, const char *id, strb
  * sharing the database hosts for it is that node's; it is not ended.) */
 static void end_deleted_space_call(api_call *call, const char *id)
 {
-    runtime_end_cospace_call(call->node->runtime, id);
+    if (runtime_end_cospace_call(call->node->runtime, id) &&
+        cospace_release_space_call(call->database, id, call->node->options.name) != CV_OK)
+        log_error("space %s: cannot release its call's claim", id);
 }
 
 const object_type cospace_type = {

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -312,4 +313,81 @@ cv_result cospace_generate_secret(char out[COSPACE_SECRET_SIZE])
         out[i] = alphabet[random_bytes[i] & 63];
     out[COSPACE_SECRET_SIZE - 1] = '\0';
     return CV_OK;
+}
+
+/* --- the space's active call across the cluster ------------------------------------ */
+
+/* Runs one statement with up to three text parameters; SQLITE_DONE or
+ * SQLITE_ROW (then *found is set) are success. */
+static cv_result run_claim_statement(sqlite3 *database, const char *sql, const char *first,
+                                     const char *second, const char *third, bool *found)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, sql, -1, &statement, NULL);
+    const char *values[] = {first, second, third};
+    for (int i = 0; code == SQLITE_OK && i < 3; i++)
+        if (values[i])
+            sqlite3_bind_text(statement, i + 1, values[i], -1, SQLITE_STATIC);
+    if (code == SQLITE_OK)
+        code = sqlite3_step(statement);
+    if (found)
+        *found = code == SQLITE_ROW;
+    sqlite3_finalize(statement);
+    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+/* The node holding the space's claim into `holder` ("" when none). */
+static cv_result read_holder(sqlite3 *database, const char *cospace_id, char *holder, size_t size)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, "SELECT node FROM space_calls WHERE cospace = ?1", -1,
+                                  &statement, NULL);
+    if (code == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, cospace_id, -1, SQLITE_STATIC);
+        code = sqlite3_step(statement);
+    }
+    holder[0] = '\0';
+    if (code == SQLITE_ROW)
+        snprintf(holder, size, "%s", (const char *)sqlite3_column_text(statement, 0));
+    sqlite3_finalize(statement);
+    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result cospace_claim_call(sqlite3 *database, const char *cospace_id, const char *node,
+                             const char *call_id, const char *stale_holder, char *holder,
+                             size_t holder_size)
+{
+    cv_result result = store_begin(database);
+    if (result != CV_OK)
+        return result;
+    result = read_holder(database, cospace_id, holder, holder_size);
+    if (result == CV_OK && holder[0] && !(stale_holder && strcmp(holder, stale_holder) == 0))
+        result = CV_ERR_CONFLICT;
+    if (result == CV_OK)
+        result = run_claim_statement(
+            database, "INSERT OR REPLACE INTO space_calls(cospace, node, call) VALUES (?1, ?2, ?3)",
+            cospace_id, node, call_id, NULL);
+    if (result == CV_OK)
+        result = store_commit(database);
+    else
+        store_rollback(database);
+    return result;
+}
+
+cv_result cospace_release_call(sqlite3 *database, const char *call_id)
+{
+    return run_claim_statement(database, "DELETE FROM space_calls WHERE call = ?1", call_id, NULL,
+                               NULL, NULL);
+}
+
+cv_result cospace_release_space_call(sqlite3 *database, const char *cospace_id, const char *node)
+{
+    return run_claim_statement(database, "DELETE FROM space_calls WHERE cospace = ?1 AND node = ?2",
+                               cospace_id, node, NULL, NULL);
+}
+
+cv_result cospace_release_node_calls(sqlite3 *database, const char *node)
+{
+    return run_claim_statement(database, "DELETE FROM space_calls WHERE node = ?1", node, NULL,
+                               NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "bridge/bridge.h"
 #include "bridge/bulk_sync.h"
 #include "bridge/cdr.h"
+#include "bridge/cospace.h"
 #include "bridge/runtime.h"
 #include "bridge/schema.h"
 #include "common/config.h"
@@ -197,10 +198,23 @@ static cv_result prepare_tls(bridge_options *options, strbuf *error)
     return tls_ensure_self_signed(certificate, key, options->name, error);
 }
 
+/* This node's calls do not outlive the process: forget their claims on
+ * their spaces (one active call per space across the cluster). */
+static void release_space_claims(bridge *node)
+{
+    sqlite3 *database = node->store.connections ? store_pool_acquire(&node->store) : NULL;
+    if (!database)
+        return;
+    if (cospace_release_node_calls(database, node->options.name) != CV_OK)
+        log_error("cannot release the spaces this node's calls held");
+    store_pool_release(&node->store, database);
+}
+
 static void release(bridge *node, option_spec *specs, size_t spec_count)
 {
     bulk_sync_worker_stop(node->bulk_sync);
     runtime_destroy(node->runtime);
+    release_space_claims(node);
     cdr_sender_stop(node->cdr); /* after the runtime: it sends records until then */
     trace_close(node->trace);
     if (node->store.connections)
@@ -268,6 +282,7 @@ int main(int argc, char **argv)
         status = fail_usage("--trace: cannot open the trace file");
         goto out;
     }
+    release_space_claims(&node); /* calls this node held before a crash are gone */
     id_from_name(options->name, node.host_id);
     clock_gettime(CLOCK_MONOTONIC, &node.started);
     if (runtime_create(&node, &node.runtime) != CV_OK) {

@@ -9,6 +9,7 @@
  * the leg behind it (runtime.c, call_leg.c). Participants of other nodes
  * are never listed: each node answers for the calls it hosts.
  */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -17,6 +18,7 @@
 #include "bridge/live_parameters.h"
 #include "bridge/routes.h"
 #include "bridge/runtime.h"
+#include "common/ids.h"
 #include "common/xml_writer.h"
 
 static const live_parameter PARTICIPANT_PARAMETERS[] = {
@@ -27,6 +29,20 @@ static const live_parameter PARTICIPANT_PARAMETERS[] = {
 static const live_parameter_table PARTICIPANT_TABLE = {
     PARTICIPANT_PARAMETERS, sizeof PARTICIPANT_PARAMETERS / sizeof PARTICIPANT_PARAMETERS[0]};
 static const live_parameter DTMF_SEQUENCE = {"dtmfSequence", LIVE_DTMF, NULL, 0, 0, 0};
+
+/* POST /calls/<id>/participants reads these itself (the rest are the call
+ * leg's parameters, call_leg.c). */
+static const live_parameter REMOTE_PARTY = {"remoteParty", LIVE_TEXT, NULL, 0, 0, 512};
+static const live_parameter BANDWIDTH = {"bandwidth", LIVE_INTEGER, NULL, 1, INT32_MAX, 0};
+static const live_parameter CONFIRMATION = {"confirmation", LIVE_BOOL, NULL, 0, 0, 0};
+static const live_parameter IMPORTANCE = {"importance", LIVE_INTEGER, NULL, 0, INT32_MAX, 0};
+static const live_parameter DEACTIVATED = {"deactivated", LIVE_BOOL, NULL, 0, 0, 0};
+static const live_parameter CALL_BRIDGE = {"callBridge", LIVE_ID, NULL, 0, 0, 0};
+static const live_parameter CALL_BRIDGE_GROUP = {"callBridgeGroup", LIVE_ID, NULL, 0, 0, 0};
+static const live_parameter FILTER_IDS = {"filterIds", LIVE_TEXT, NULL, 0, 0, 0};
+static const char *const SELECTION_MODES[] = {"selected", "exclude", NULL};
+static const live_parameter MODE = {"mode", LIVE_CHOICE, SELECTION_MODES, 0, 0, 0};
+#define MAX_FILTER_IDS 20 /* the blueprint's limit for filterIds */
 
 static void write_participant_summary(strbuf *out, const bridge *node, const leg_info *leg)
 {
@@ -49,7 +65,8 @@ static void write_participant_detail(strbuf *out, const bridge *node, const leg_
     xml_int_element(out, "numCallLegs", 1);
     xml_text_element(out, "name", call_leg_display_name(leg));
     xml_text_element(out, "uri", leg->remote_party);
-    xml_text_element(out, "originalUri", leg->remote_party);
+    xml_text_element(out, "originalUri",
+                     leg->original_remote_party ? leg->original_remote_party : leg->remote_party);
     xml_bool_element(out, "isActivator", true);
     xml_bool_element(out, "canMove", false);
     xml_open(out, "configuration");
@@ -84,7 +101,9 @@ typedef struct {
 static bool participant_matches(const leg_info *leg, void *context)
 {
     const participant_filter *filter = context;
-    if (leg->state != LEG_STATE_CONNECTED || !leg->participant[0] || filter->other_bridge)
+    /* A participant exists once its leg connects, or from the start when it
+     * was made by POST /calls/<id>/participants. */
+    if (!leg->participant[0] || filter->other_bridge)
         return false;
     if (filter->text && !strcasestr(call_leg_display_name(leg), filter->text) &&
         !strcasestr(leg->remote_party, filter->text))
@@ -223,11 +242,136 @@ static void list_participant_legs(api_call *call)
     leg_info_free(&leg);
 }
 
+/* --- POST /calls/<id>/participants ------------------------------------------------------- */
+
+/* Copies `name`=`value` from the body into the participant settings. */
+static bool take_participant_setting(api_call *call, const char *name, runtime_settings *settings)
+{
+    const char *value = form_get(&call->fields, name);
+    if (!value || !*value)
+        return true;
+    if (runtime_settings_set(settings, name, value) != CV_OK) {
+        live_fail_no_memory(call);
+        return false;
+    }
+    return true;
+}
+
+/* A callBridge named must be a member of this cluster; the participant is
+ * dialled from this node whichever member is named. */
+static bool check_call_bridge(api_call *call)
+{
+    const char *named = form_get(&call->fields, "callBridge");
+    if (!named || !*named)
+        return true;
+    for (size_t i = 0; i < call->node->member_count; i++)
+        if (strcasecmp(call->node->members[i].id, named) == 0)
+            return true;
+    api_fail(call, 400, "callBridgeDoesNotExist");
+    return false;
+}
+
+static void create_participant(api_call *call)
+{
+    static const char *const handled[] = {
+        "remoteParty", "bandwidth",   "confirmation", "dtmfSequence",    "nameLabelOverride",
+        "importance",  "deactivated", "callBridge",   "callBridgeGroup", NULL};
+    const char *call_id = api_path_id(call, 1, "callDoesNotExist");
+    if (!call_id)
+        return;
+    const live_parameter *own[] = {&BANDWIDTH,   &CONFIRMATION, &IMPORTANCE,
+                                   &DEACTIVATED, &CALL_BRIDGE,  &CALL_BRIDGE_GROUP};
+    if (!call_leg_check_parameter(call, &REMOTE_PARTY, true))
+        return;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (!call_leg_check_parameter(call, own[i], false))
+            return;
+    if (!check_call_bridge(call))
+        return;
+    runtime_settings configuration, participant;
+    if (!call_leg_read_body(call, handled, &configuration, &participant))
+        return;
+    char id[ID_TEXT_SIZE], participant_id[ID_TEXT_SIZE];
+    bool dialled = take_participant_setting(call, "importance", &participant) &&
+                   take_participant_setting(call, "deactivated", &participant) &&
+                   call_leg_dial_out(call, call_id, form_get(&call->fields, "remoteParty"), true,
+                                     &configuration, &participant, id, participant_id);
+    runtime_settings_clear(&configuration);
+    runtime_settings_clear(&participant);
+    if (!dialled)
+        return;
+    api_audit(call, "created new participant %s, call %s (call leg %s)", participant_id, call_id,
+              id);
+    api_reply_created(call, "participants", participant_id);
+}
+
+/* --- PUT /calls/<id>/participants/(star) ---------------------------------------------------- */
+
+/* Reads filterIds (comma-separated participant IDs) and mode; false after
+ * replying 400. `storage` holds the lower-cased IDs. */
+static bool read_selection(api_call *call, char storage[][ID_TEXT_SIZE], const char **ids,
+                           participant_selection *selection)
+{
+    const char *mode = form_get(&call->fields, "mode");
+    const char *list = form_get(&call->fields, "filterIds");
+    if (!call_leg_check_parameter(call, &MODE, false) ||
+        !call_leg_check_parameter(call, &FILTER_IDS, false))
+        return false;
+    *selection = (participant_selection){ids, 0, mode && strcmp(mode, "selected") == 0};
+    for (const char *cursor = list && *list ? list : NULL; cursor;) {
+        size_t length = strcspn(cursor, ",");
+        char id[ID_TEXT_SIZE + 1] = "";
+        if (length == ID_TEXT_SIZE - 1)
+            memcpy(id, cursor, length);
+        if (!id_is_valid(id) || selection->count == MAX_FILTER_IDS) {
+            api_fail_parameter(call, "filterIds", "invalidValue");
+            return false;
+        }
+        for (size_t i = 0; i < ID_TEXT_SIZE; i++)
+            storage[selection->count][i] = (char)tolower((unsigned char)id[i]);
+        ids[selection->count] = storage[selection->count];
+        selection->count++;
+        cursor = cursor[length] ? cursor + length + 1 : NULL;
+    }
+    return true;
+}
+
+static void modify_call_participants(api_call *call)
+{
+    static const char *const handled[] = {"importance", "filterIds", "mode", "dtmfSequence", NULL};
+    const char *call_id = api_path_id(call, 1, "callDoesNotExist");
+    if (!call_id)
+        return;
+    if (strcmp(call->segments[3], "*") != 0) {
+        api_fail_not_found(call, "participantDoesNotExist");
+        return;
+    }
+    char storage[MAX_FILTER_IDS][ID_TEXT_SIZE];
+    const char *ids[MAX_FILTER_IDS];
+    participant_selection selection;
+    if (!call_leg_check_parameter(call, &IMPORTANCE, false) ||
+        !read_selection(call, storage, ids, &selection))
+        return;
+    runtime_settings configuration, participant;
+    if (!call_leg_read_body(call, handled, &configuration, &participant))
+        return;
+    size_t changed = 0;
+    cv_result result = CV_ERR_NO_MEMORY;
+    if (take_participant_setting(call, "importance", &participant))
+        result = runtime_update_call_participants(call->node->runtime, call_id, &selection,
+                                                  &configuration, &participant, &changed);
+    runtime_settings_clear(&configuration);
+    runtime_settings_clear(&participant);
+    (void)changed; /* every selected participant, possibly none */
+    live_reply_change(call, result, "callDoesNotExist", "modified participants of call", call_id);
+}
+
 static const api_route routes[] = {
     {"participants", list_participants, NULL, NULL, NULL},
     {"participants/*", get_participant, NULL, modify_participant, delete_participant},
     {"participants/*/callLegs", list_participant_legs, NULL, NULL, NULL},
-    {"calls/*/participants", list_call_participants, NULL, NULL, NULL},
+    {"calls/*/participants", list_call_participants, create_participant, NULL, NULL},
+    {"calls/*/participants/*", NULL, NULL, modify_call_participants, NULL},
 };
 
 const api_route_table participant_routes = {routes, sizeof routes / sizeof routes[0]};

@@ -18,11 +18,21 @@
 #include "common/text.h"
 
 static const api_route_table *const route_tables[] = {
-    &system_routes,           &call_bridge_routes,  &call_profile_routes,
-    &call_leg_profile_routes, &cospace_routes,      &access_method_routes,
-    &dial_plan_rule_routes,   &cdr_receiver_routes, &bulk_parameter_set_routes,
-    &bulk_sync_routes,        &call_routes,         &call_leg_routes,
+    &system_routes,
+    &call_bridge_routes,
+    &call_profile_routes,
+    &call_leg_profile_routes,
+    &cospace_routes,
+    &access_method_routes,
+    &dial_plan_rule_routes,
+    &cdr_receiver_routes,
+    &bulk_parameter_set_routes,
+    &bulk_sync_routes,
+    &call_routes,
+    &call_leg_routes,
     &participant_routes,
+    &inbound_dial_plan_rule_routes,
+    &dial_transform_routes,
 };
 
 #define PATH_PREFIX     "/api/v1/"

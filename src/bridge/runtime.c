@@ -464,7 +464,8 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
         free_call_record(call);
         return CV_ERR_INVALID;
     }
-    id_generate(call->info.id);
+    if (!request->id || !normalise_id(request->id, call->info.id))
+        id_generate(call->info.id);
     id_generate(call->info.call_correlator);
     clock_gettime(CLOCK_MONOTONIC, &call->started);
 
@@ -631,6 +632,7 @@ static leg_record *new_leg(const leg_request *request, const runtime_settings *c
     id_generate(leg->info.id);
     if (request->with_participant)
         id_generate(leg->info.participant);
+    leg->info.unencrypted_control = request->unencrypted_control;
     leg->info.state = LEG_STATE_INITIAL;
     clock_gettime(CLOCK_MONOTONIC, &leg->created);
     return leg;

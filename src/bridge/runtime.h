@@ -99,6 +99,7 @@ typedef struct {
     char *local_address;            /* NULL when the call has none */
     char *sip_call_id;
     leg_state state;
+    bool unencrypted_control;              /* see leg_request */
     unsigned long number;                  /* the node's running call number (log lines) */
     int64_t duration_seconds;              /* since the leg was created */
     runtime_settings configuration;        /* ownerId, chosenLayout, profile overrides */
@@ -124,6 +125,7 @@ void runtime_get_counters(struct call_runtime *runtime, runtime_counters *out);
 /* --- calls -------------------------------------------------------------- */
 
 typedef struct {
+    const char *id;            /* the new call's ID; NULL: a fresh one */
     const char *cospace;       /* NULL or "" for a call made by name alone */
     const char *tenant;        /* NULL when none */
     const char *name;          /* required */
@@ -179,6 +181,9 @@ typedef struct {
     /* No outbound dial plan rule matched: the leg is created, then fails at
      * once with reason unknownDestination. */
     bool unroutable;
+    /* The rule says sipControlEncryption=unencrypted: without TLS for the
+     * signalling, media keys cannot be exchanged, so media is unencrypted. */
+    bool unencrypted_control;
 } leg_request;
 
 /* runtime_create_leg with the dial plan's decisions. `participant_out`

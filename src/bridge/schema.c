@@ -244,6 +244,48 @@ const char *const bridge_migrations[] = {
     "CREATE TRIGGER cospace_bulk_syncs_counted_out AFTER DELETE ON cospace_bulk_syncs"
     "  BEGIN UPDATE object_counts SET total = total - 1"
     "  WHERE object_table = 'cospace_bulk_syncs'; END;",
+    /* 2: dial transforms (dial_transform.c), inbound dial plan rules
+     * (inbound_dial_plan_rule.c), and which node hosts each space's active
+     * call (cospace_queries.c: one active call per space across the
+     * cluster) */
+    "CREATE TABLE dial_transforms ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  type TEXT,"
+    "  match TEXT,"
+    "  transform TEXT,"
+    "  priority INTEGER,"
+    "  action TEXT"
+    ");"
+    "INSERT INTO object_counts(object_table) VALUES ('dial_transforms');"
+    "CREATE TRIGGER dial_transforms_counted_in AFTER INSERT ON dial_transforms BEGIN"
+    "  UPDATE object_counts SET total = total + 1 WHERE object_table = 'dial_transforms'; END;"
+    "CREATE TRIGGER dial_transforms_counted_out AFTER DELETE ON dial_transforms BEGIN"
+    "  UPDATE object_counts SET total = total - 1 WHERE object_table = 'dial_transforms'; END;"
+    "CREATE TABLE inbound_dial_plan_rules ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  domain TEXT,"
+    "  priority INTEGER,"
+    "  resolve_to_users INTEGER,"
+    "  resolve_to_cospaces INTEGER,"
+    "  resolve_to_ivrs INTEGER,"
+    "  resolve_to_lync_conferences INTEGER,"
+    "  resolve_to_lync_simplejoin INTEGER,"
+    "  tenant TEXT"
+    ");"
+    "INSERT INTO object_counts(object_table) VALUES ('inbound_dial_plan_rules');"
+    "CREATE TRIGGER inbound_dial_plan_rules_counted_in AFTER INSERT ON inbound_dial_plan_rules"
+    "  BEGIN UPDATE object_counts SET total = total + 1"
+    "  WHERE object_table = 'inbound_dial_plan_rules'; END;"
+    "CREATE TRIGGER inbound_dial_plan_rules_counted_out AFTER DELETE ON inbound_dial_plan_rules"
+    "  BEGIN UPDATE object_counts SET total = total - 1"
+    "  WHERE object_table = 'inbound_dial_plan_rules'; END;"
+    "CREATE TABLE space_calls ("
+    "  cospace TEXT PRIMARY KEY," /* not a foreign key: the claim outlives a deleted space */
+    "  node TEXT NOT NULL,"       /* the --name of the node hosting the call */
+    "  call TEXT NOT NULL"
+    ");",
 };
 
 const size_t bridge_migration_count = sizeof bridge_migrations / sizeof bridge_migrations[0];

@@ -121,5 +121,140 @@ def test_strict_keeps_the_refusals():
         bridge.cleanup()
 
 
+def wait_state(client, leg, state):
+    harness.wait_for(lambda: client.get("/callLegs/" + leg).xml().findtext("status/state")
+                     == state, what="leg %s to be %s" % (leg, state))
+
+
+def test_participants_are_added_and_changed_through_the_call():
+    bridge = Bridge(extra=["--ring-ms", "40"]).start()
+    client = bridge.client
+    try:
+        space = client.create("/coSpaces", {"name": "Standup", "uri": "standup"})
+        call = client.create("/calls", {"coSpace": space})
+        # POST /calls/<id>/participants dials out: 200 + Location of the participant.
+        reply = client.post("/calls/%s/participants" % call,
+                            {"remoteParty": "alice@example.com", "importance": "2"})
+        assert reply.status == 200, reply
+        location = reply.header("Location")
+        assert location.startswith("/api/v1/participants/"), location
+        alice = location.rsplit("/", 1)[1]
+        detail = client.get("/participants/" + alice)
+        assert detail.status == 200, detail  # it exists from the start
+        assert detail.xml().findtext("status/state") in ("initial", "ringing", "connected")
+        assert detail.xml().findtext("configuration/importance") == "2"
+        legs = client.get("/participants/%s/callLegs" % alice).xml()
+        assert legs.get("total") == "1", legs
+        alice_leg = legs.find("callLeg").get("id")
+        bob = location_id(client.post("/calls/%s/participants" % call,
+                                      {"remoteParty": "bob@example.com"}))
+        bob_leg = client.get("/participants/%s/callLegs" % bob).xml().find("callLeg").get("id")
+        wait_state(client, alice_leg, "connected")
+        wait_state(client, bob_leg, "connected")
+        assert client.get("/calls/%s/participants" % call).xml().get("total") == "2"
+
+        # PUT /calls/<id>/participants/* applies to every participant.
+        reply = client.put("/calls/%s/participants/*" % call,
+                           {"rxAudioMute": "true", "txVideoMute": "true",
+                            "layout": "speakerOnly", "importance": "7"})
+        assert reply.status == 200, reply
+        for participant, leg in ((alice, alice_leg), (bob, bob_leg)):
+            shown = client.get("/callLegs/" + leg).xml()
+            assert shown.findtext("configuration/rxAudioMute") == "true"
+            assert shown.findtext("configuration/txVideoMute") == "true"
+            assert shown.findtext("configuration/defaultLayout") == "speakerOnly"
+            assert shown.findtext("status/activeLayout") == "speakerOnly"
+            detail = client.get("/participants/" + participant).xml()
+            assert detail.findtext("configuration/importance") == "7"
+        # filterIds with mode=selected changes only those.
+        reply = client.put("/calls/%s/participants/*" % call,
+                           {"rxAudioMute": "false", "filterIds": bob, "mode": "selected"})
+        assert reply.status == 200, reply
+        assert client.get("/callLegs/" + bob_leg).xml().findtext(
+            "configuration/rxAudioMute") == "false"
+        assert client.get("/callLegs/" + alice_leg).xml().findtext(
+            "configuration/rxAudioMute") == "true"
+        # ... and the default mode, exclude, all but those.
+        assert client.put("/calls/%s/participants/*" % call,
+                          {"txAudioMute": "true", "filterIds": bob}).status == 200
+        assert client.get("/callLegs/" + alice_leg).xml().findtext(
+            "configuration/txAudioMute") == "true"
+        assert client.get("/callLegs/" + bob_leg).xml().findtext(
+            "configuration/txAudioMute") == "false"
+        bad = client.put("/calls/%s/participants/*" % call, {"filterIds": "nope"})
+        assert bad.status == 400 and bad.xml().find("parameterError").get(
+            "parameter") == "filterIds"
+        bad = client.put("/calls/%s/participants/*" % call, {"rxAudioMute": "maybe"})
+        assert bad.status == 400 and bad.xml().find("parameterError").get(
+            "parameter") == "rxAudioMute"
+
+        # PUT /participants/<id>.
+        assert client.put("/participants/" + alice, {"importance": "1",
+                                                     "nameLabelOverride": "Alice"}).status == 200
+        assert client.get("/participants/" + alice).xml().findtext("name") == "Alice"
+        assert client.get("/callLegs/" + alice_leg).xml().findtext("name") == "Alice"
+
+        # Unknown call, missing remoteParty, a call bridge of no cluster.
+        missing = "00000000-0000-4000-8000-000000000000"
+        assert client.post("/calls/%s/participants" % missing,
+                           {"remoteParty": "x@example.com"}).status == 404
+        assert client.put("/calls/%s/participants/*" % missing, {"layout": "stacked"}).status \
+            == 404
+        reply = client.post("/calls/%s/participants" % call, {})
+        assert reply.xml().find("parameterError").get("parameter") == "remoteParty"
+        reply = client.post("/calls/%s/participants" % call,
+                            {"remoteParty": "c@example.com", "callBridge": missing})
+        assert reply.status == 400 and reply.xml().find("callBridgeDoesNotExist") is not None
+        harness.wait_for(lambda: "created new participant " + alice in bridge.trace(),
+                         what="the audit line")
+    finally:
+        bridge.cleanup()
+
+
+def test_leg_shows_what_a_real_cms_shows():
+    bridge = Bridge(extra=["--ring-ms", "40"]).start()
+    client = bridge.client
+    try:
+        space_profile = client.create("/callLegProfiles", {"sipMediaEncryption": "required",
+                                                            "telepresenceCallsAllowed": "true",
+                                                            "bfcpMode": "serverOnly"})
+        leg_profile = client.create("/callLegProfiles", {"bfcpMode": "serverAndClient",
+                                                          "txAudioMute": "true"})
+        space = client.create("/coSpaces", {"name": "Fidelity", "uri": "fidelity",
+                                            "callLegProfile": space_profile})
+        call = client.create("/calls", {"coSpace": space})
+        leg = client.create("/calls/%s/callLegs" % call,
+                            {"remoteParty": "room@example.com", "callLegProfile": leg_profile,
+                             "txAudioMute": "false"})
+        wait_state(client, leg, "connected")
+        reply = client.get("/callLegs/" + leg)
+        shown = reply.xml()
+        # An outgoing SIP leg has an empty name of its own.
+        assert "<name></name>" in reply.body or "<name />" in reply.body, reply.body
+        assert shown.findtext("name") in (None, "")
+        assert shown.find("status/sipCallId") is not None and shown.find(
+            "status/sipCallID") is None
+        assert len(shown.findtext("status/sipCallId")) == 36
+        assert shown.findtext("status/rxAudio/codecBitRate") == "64000"
+        configuration = shown.find("configuration")
+        # Built-in defaults, then the space's profile, the leg's profile, the leg.
+        assert configuration.findtext("sipPresentationChannelEnabled") == "true"  # default
+        assert configuration.findtext("sipMediaEncryption") == "required"  # space level
+        assert configuration.findtext("telepresenceCallsAllowed") == "true"  # space level
+        assert configuration.findtext("bfcpMode") == "serverAndClient"  # leg profile
+        assert configuration.findtext("txAudioMute") == "false"  # the leg itself
+        assert configuration.findtext("callLegProfile") == leg_profile
+        assert shown.findtext("status/encryptedMedia") == "true"
+        # A change to a profile shows at once.
+        assert client.put("/callLegProfiles/" + space_profile,
+                          {"sipMediaEncryption": "prohibited"}).status == 200
+        shown = client.get("/callLegs/" + leg).xml()
+        assert shown.findtext("configuration/sipMediaEncryption") == "prohibited"
+        assert shown.findtext("status/encryptedMedia") == "false"
+        assert shown.findtext("status/unencryptedMedia") == "true"
+    finally:
+        bridge.cleanup()
+
+
 if __name__ == "__main__":
     run_tests(globals())
