@@ -35,6 +35,7 @@ typedef struct {
     string_list peers;             /* NAME=URL */
     string_list busy_parties;      /* remote parties that reject dial-outs (glob patterns) */
     string_list no_answer_parties; /* remote parties that never answer (glob patterns) */
+    string_list packet_loss_parties; /* connected legs to these report the packetLoss alarm */
     bool plain_http;
     /* Refuse what a real CMS lets through (unknown or mis-cased query and
      * body parameters, bodies not labelled as forms): for testing clients. */

@@ -205,6 +205,7 @@ static void create_call(api_call *call)
         request.cospace = space.id;
         request.tenant = space.tenant;
         request.owner_name = space.meeting_scheduler ? space.meeting_scheduler : space.owner_jid;
+        request.cdr_tag = space.cdr_tag;
         if (!request.name)
             request.name = space.name ? space.name : "";
         local_address = space_local_address(call, &space);

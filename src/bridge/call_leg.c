@@ -131,6 +131,29 @@ static const char *original_party(const leg_info *leg)
     return leg->original_remote_party ? leg->original_remote_party : leg->remote_party;
 }
 
+/* The alarms a leg has now: the simulation knows only packet loss, for
+ * connected legs to a --packet-loss-party. */
+enum { ALARM_PACKET_LOSS = 1, ALARM_EXCESSIVE_JITTER = 2, ALARM_HIGH_ROUND_TRIP_TIME = 4 };
+static const char *const ALARM_NAMES[] = {"packetLoss", "excessiveJitter", "highRoundTripTime"};
+
+static unsigned leg_alarms(const leg_info *leg)
+{
+    return leg->state == LEG_STATE_CONNECTED && leg->packet_loss ? ALARM_PACKET_LOSS : 0;
+}
+
+/* <alarms> with one element per active alarm; nothing when there is none. */
+static void write_alarms(strbuf *out, const leg_info *leg)
+{
+    unsigned alarms = leg_alarms(leg);
+    if (!alarms)
+        return;
+    xml_open(out, "alarms");
+    for (size_t i = 0; i < 3; i++)
+        if (alarms & (1u << i))
+            xml_text_element(out, ALARM_NAMES[i], "");
+    xml_close(out, "alarms");
+}
+
 void call_leg_write_summary(strbuf *out, const leg_info *leg)
 {
     xml_open_with_attribute(out, "callLeg", "id", leg->id);
@@ -140,10 +163,12 @@ void call_leg_write_summary(strbuf *out, const leg_info *leg)
     xml_text_element(out, "call", leg->call);
     if (leg->tenant[0])
         xml_text_element(out, "tenant", leg->tenant);
+    write_alarms(out, leg);
     xml_close(out, "callLeg");
 }
 
-static void write_media(strbuf *out, const char *element, bool video, bool transmit)
+static void write_media(strbuf *out, const char *element, bool video, bool transmit,
+                        bool packet_loss)
 {
     if (video)
         xml_open_with_attribute(out, element, "role", "main");
@@ -155,7 +180,7 @@ static void write_media(strbuf *out, const char *element, bool video, bool trans
         xml_int_element(out, "height", 720);
         xml_int_element(out, "frameRate", 30);
     }
-    xml_text_element(out, "packetLossPercentage", "0.0");
+    xml_text_element(out, "packetLossPercentage", packet_loss && !transmit ? "5.0" : "0.0");
     xml_int_element(out, "jitter", 1);
     xml_int_element(out, "bitRate", video ? RUNTIME_VIDEO_BIT_RATE : RUNTIME_AUDIO_BIT_RATE);
     if (!video && !transmit) /* the rate the far end's audio encoder runs at */
@@ -219,12 +244,13 @@ static void write_leg_detail(strbuf *out, const leg_info *leg, const runtime_set
         xml_text_element(out, "activeLayout", layout ? layout : "automatic");
         xml_int_element(out, "availableVideoStreams", 1);
         xml_bool_element(out, "cameraControlAvailable", false);
-        write_media(out, "rxAudio", false, false);
-        write_media(out, "txAudio", false, true);
-        write_media(out, "rxVideo", true, false);
-        write_media(out, "txVideo", true, true);
+        write_media(out, "rxAudio", false, false, leg->packet_loss);
+        write_media(out, "txAudio", false, true, leg->packet_loss);
+        write_media(out, "rxVideo", true, false, leg->packet_loss);
+        write_media(out, "txVideo", true, true, leg->packet_loss);
     }
     xml_close(out, "status");
+    write_alarms(out, leg);
     xml_close(out, "callLeg");
 }
 
@@ -349,13 +375,13 @@ typedef struct {
     const char *active_layout;
     int64_t streams_at_least, streams_at_most; /* -1: no bound */
     int owner_id_set;                          /* -1: either */
-    bool alarms;                               /* alarms=...: no leg has any */
+    unsigned alarms; /* alarms=...: keep legs with one of these; 0: any leg */
 } leg_filter;
 
 static bool leg_matches(const leg_info *leg, void *context)
 {
     const leg_filter *filter = context;
-    if (filter->alarms)
+    if (filter->alarms && !(filter->alarms & leg_alarms(leg)))
         return false;
     if (filter->text && !strcasestr(call_leg_display_name(leg), filter->text) &&
         !strcasestr(leg->remote_party, filter->text))
@@ -379,22 +405,24 @@ static bool leg_matches(const leg_info *leg, void *context)
     return true;
 }
 
-static bool read_alarm_filter(const char *value)
+/* "all" or names joined by '|' as a mask; 0 when a name is unknown. */
+static unsigned read_alarm_filter(const char *value)
 {
     if (strcmp(value, "all") == 0)
-        return true;
-    static const char *const names[] = {"packetLoss", "excessiveJitter", "highRoundTripTime"};
+        return ALARM_PACKET_LOSS | ALARM_EXCESSIVE_JITTER | ALARM_HIGH_ROUND_TRIP_TIME;
+    unsigned mask = 0;
     const char *cursor = value;
     for (;;) {
         size_t length = strcspn(cursor, "|");
-        bool known = false;
+        unsigned known = 0;
         for (size_t i = 0; i < 3; i++)
-            if (strlen(names[i]) == length && strncmp(cursor, names[i], length) == 0)
-                known = true;
+            if (strlen(ALARM_NAMES[i]) == length && strncmp(cursor, ALARM_NAMES[i], length) == 0)
+                known = 1u << i;
         if (!known)
-            return false;
+            return 0;
+        mask |= known;
         if (!cursor[length])
-            return true;
+            return mask;
         cursor += length + 1;
     }
 }
@@ -444,12 +472,9 @@ static bool read_leg_filter(api_call *call, leg_filter *filter)
         }
         filter->owner_id_set = owner_set ? 1 : 0;
     }
-    if (alarms) {
-        if (!read_alarm_filter(alarms)) {
-            api_fail_parameter(call, "alarms", "invalidValue");
-            return false;
-        }
-        filter->alarms = true;
+    if (alarms && !(filter->alarms = read_alarm_filter(alarms))) {
+        api_fail_parameter(call, "alarms", "invalidValue");
+        return false;
     }
     return true;
 }

@@ -35,7 +35,7 @@ struct dial_simulator {
     bool stopping;
 };
 
-static bool matches_any(const string_list *patterns, const char *remote_party)
+bool dial_party_matches(const string_list *patterns, const char *remote_party)
 {
     for (size_t i = 0; i < patterns->count; i++)
         if (fnmatch(patterns->items[i], remote_party, FNM_CASEFOLD) == 0)
@@ -45,9 +45,9 @@ static bool matches_any(const string_list *patterns, const char *remote_party)
 
 dial_outcome dial_outcome_for(const bridge_options *options, const char *remote_party)
 {
-    if (matches_any(&options->busy_parties, remote_party))
+    if (dial_party_matches(&options->busy_parties, remote_party))
         return DIAL_BUSY;
-    if (matches_any(&options->no_answer_parties, remote_party))
+    if (dial_party_matches(&options->no_answer_parties, remote_party))
         return DIAL_NO_ANSWER;
     return DIAL_ANSWERS;
 }

@@ -23,6 +23,7 @@
 #ifndef CONVENE_BRIDGE_DIAL_SIMULATOR_H
 #define CONVENE_BRIDGE_DIAL_SIMULATOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bridge/bridge.h"
@@ -43,6 +44,9 @@ typedef enum {
     DIAL_STEP_FAIL,   /* the call cannot be routed (no dial plan rule) */
 } dial_step;
 
+/* True when `remote_party` matches one of the glob patterns (whole
+ * string, without regard to case). */
+bool dial_party_matches(const string_list *patterns, const char *remote_party);
 /* Busy patterns are checked first, then no-answer ones; no match answers. */
 dial_outcome dial_outcome_for(const bridge_options *options, const char *remote_party);
 const char *dial_outcome_name(dial_outcome outcome);

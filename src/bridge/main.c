@@ -54,6 +54,7 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"busy-party", OPTION_LIST, &options->busy_parties, "PATTERN", "dial-outs to matching parties are rejected busy (repeatable, glob)", 0, 0},
         {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN", "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
         {"strict", OPTION_FLAG, &options->strict, NULL, "refuse unknown or mis-cased parameters and bodies not labelled as forms (a real CMS accepts them)", 0, 0},
+        {"packet-loss-party", OPTION_LIST, &options->packet_loss_parties, "PATTERN", "connected legs to matching parties show the packetLoss alarm (repeatable, glob)", 0, 0},
         {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
         {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
         {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N", "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)", 1, 10000000},

@@ -47,8 +47,9 @@ void call_info_free(call_info *call)
     free(call->name);
     free(call->owner_name);
     free(call->local_address);
+    free(call->cdr_tag);
     runtime_settings_clear(&call->settings);
-    call->name = call->owner_name = call->local_address = NULL;
+    call->name = call->owner_name = call->local_address = call->cdr_tag = NULL;
 }
 
 void leg_info_free(leg_info *leg)
@@ -212,13 +213,14 @@ void runtime_get_counters(struct call_runtime *runtime, runtime_counters *out)
 static cv_result copy_call(const call_record *record, const struct timespec *now, call_info *out)
 {
     *out = record->info;
-    out->name = out->owner_name = out->local_address = NULL;
+    out->name = out->owner_name = out->local_address = out->cdr_tag = NULL;
     out->settings.items = NULL;
     out->settings.count = 0;
     bool ok = true;
     out->name = copy_optional(record->info.name, &ok);
     out->owner_name = copy_optional(record->info.owner_name, &ok);
     out->local_address = copy_optional(record->info.local_address, &ok);
+    out->cdr_tag = copy_optional(record->info.cdr_tag, &ok);
     if (ok && runtime_settings_copy(&record->info.settings, &out->settings) != CV_OK)
         ok = false;
     out->duration_seconds = seconds_since(&record->started, now);
@@ -451,6 +453,7 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
     call->info.name = copy_optional(request->name ? request->name : "", &ok);
     call->info.owner_name = copy_optional(request->owner_name, &ok);
     call->info.local_address = copy_optional(request->local_address, &ok);
+    call->info.cdr_tag = copy_optional(request->cdr_tag, &ok);
     if (ok && runtime_settings_copy(settings, &call->info.settings) != CV_OK)
         ok = false;
     if (!ok) {
@@ -495,6 +498,7 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
             .cospace = call->info.cospace[0] ? call->info.cospace : NULL,
             .call_correlator = call->info.call_correlator,
             .tenant = call->info.tenant[0] ? call->info.tenant : NULL,
+            .cdr_tag = call->info.cdr_tag,
             .ad_hoc = !call->info.cospace[0],
         };
         emit_record(runtime, &start);
@@ -689,6 +693,8 @@ cv_result runtime_create_leg_with(struct call_runtime *runtime, const char *call
     if (!leg)
         return CV_ERR_NO_MEMORY;
     const bridge_options *options = &runtime->node->options;
+    leg->info.packet_loss =
+        dial_party_matches(&options->packet_loss_parties, request->remote_party);
     dial_outcome outcome =
         request->unroutable ? DIAL_UNROUTABLE : dial_outcome_for(options, request->remote_party);
     char message[700] = "";
@@ -793,6 +799,16 @@ static cv_result merge_leg_settings(leg_record *leg, const runtime_settings *con
     return CV_OK;
 }
 
+/* True when the changes touch what a callLegUpdate record carries. */
+static bool changes_cdr_fields(const runtime_settings *configuration_changes,
+                               const runtime_settings *participant_changes)
+{
+    return (configuration_changes && runtime_settings_get(configuration_changes, "ownerId")) ||
+           (participant_changes &&
+            (runtime_settings_get(participant_changes, "deactivated") ||
+             runtime_settings_get(participant_changes, "nameLabelOverride")));
+}
+
 static cv_result update_leg_settings(struct call_runtime *runtime, const id_index *index,
                                      const char *id, const runtime_settings *configuration_changes,
                                      const runtime_settings *participant_changes)
@@ -804,6 +820,8 @@ static cv_result update_leg_settings(struct call_runtime *runtime, const id_inde
     leg_record *leg = index_find(index, key);
     cv_result result = leg ? merge_leg_settings(leg, configuration_changes, participant_changes)
                            : CV_ERR_NOT_FOUND;
+    if (result == CV_OK && changes_cdr_fields(configuration_changes, participant_changes))
+        emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
     pthread_mutex_unlock(&runtime->lock);
     return result;
 }
@@ -953,6 +971,8 @@ cv_result runtime_update_call_participants(struct call_runtime *runtime, const c
         swap = leg->info.participant_settings;
         leg->info.participant_settings = merged[done].participant_settings;
         merged[done].participant_settings = swap;
+        if (changes_cdr_fields(configuration_changes, participant_changes))
+            emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
         done++;
     }
     pthread_mutex_unlock(&runtime->lock);

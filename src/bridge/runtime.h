@@ -81,6 +81,7 @@ typedef struct {
     char *name;
     char *owner_name;    /* NULL when none */
     char *local_address; /* the address dial-outs come from; NULL when none */
+    char *cdr_tag;       /* the space's cdrTag when the call started; NULL when none */
     int64_t duration_seconds;
     int64_t num_call_legs;     /* legs now, in any state */
     int64_t max_call_legs;     /* high-water mark of num_call_legs */
@@ -100,6 +101,7 @@ typedef struct {
     char *sip_call_id;
     leg_state state;
     bool unencrypted_control;              /* see leg_request */
+    bool packet_loss;                      /* --packet-loss-party: the alarm once connected */
     unsigned long number;                  /* the node's running call number (log lines) */
     int64_t duration_seconds;              /* since the leg was created */
     runtime_settings configuration;        /* ownerId, chosenLayout, profile overrides */
@@ -131,6 +133,7 @@ typedef struct {
     const char *name;          /* required */
     const char *owner_name;    /* NULL when none */
     const char *local_address; /* NULL when none */
+    const char *cdr_tag;       /* the space's, for its CDRs; NULL when none */
 } call_request;
 
 /* Creates a call. CV_ERR_CONFLICT when the space already has one (one active

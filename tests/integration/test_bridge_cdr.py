@@ -77,36 +77,42 @@ def test_every_record_of_a_meeting_in_order():
     client = bridge.client
     try:
         client.create("/system/cdrReceivers", {"uri": receiver.url})
-        space = client.create("/coSpaces", {"name": "Weekly", "uri": "weekly"})
+        space = client.create("/coSpaces", {"name": "Weekly", "uri": "weekly",
+                                            "cdrTag": "cost-centre-7"})
         call = client.create("/calls", {"coSpace": space})
         leg = client.create("/calls/%s/callLegs" % call, {"remoteParty": "alice@example.com"})
         harness.wait_for(lambda: client.get("/callLegs/" + leg).xml().findtext("status/state")
                          == "connected", what="the leg to connect")
+        # A change of what callLegUpdate carries sends another one.
+        assert client.put("/callLegs/" + leg, {"nameLabelOverride": "Alice"}).status == 200
         assert client.delete("/callLegs/" + leg).status == 200
         assert client.delete("/calls/" + call).status == 200
-        expected = ["callStart", "callLegStart", "callLegUpdate", "callLegEnd", "callEnd"]
+        expected = ["callStart", "callLegStart", "callLegUpdate", "callLegUpdate", "callLegEnd",
+                    "callEnd"]
         harness.wait_for(lambda: receiver.types() == expected,
-                         what="the five records, got %r" % receiver.types())
+                         what="the six records, got %r" % receiver.types())
         records = receiver.records()
         root = records[0][0]
         bridge_id = client.get("/callBridges").xml().find("callBridge").get("id")
         assert root.get("callBridge") == bridge_id
         assert len(root.get("session")) == 36
         indexes = [int(record.get("recordIndex")) for _, record in records]
-        assert indexes == sorted(indexes) and len(set(indexes)) == 5, indexes
+        assert indexes == sorted(indexes) and len(set(indexes)) == 6, indexes
         start = records[0][1].find("call")
         assert start.get("id") == call and start.findtext("coSpace") == space
         assert start.findtext("name") == "Weekly" and start.findtext("callType") == "coSpace"
+        assert start.findtext("cdrTag") == "cost-centre-7"
         leg_start = records[1][1].find("callLeg")
         assert leg_start.get("id") == leg
         assert leg_start.findtext("remoteParty") == "alice@example.com"
         assert leg_start.findtext("direction") == "outgoing"
         assert leg_start.findtext("call") == call
         assert records[2][1].find("callLeg").findtext("state") == "connected"
-        leg_end = records[3][1].find("callLeg")
+        assert records[3][1].find("callLeg").findtext("displayName") == "Alice"
+        leg_end = records[4][1].find("callLeg")
         assert leg_end.findtext("reason") == "localTeardown"
         assert leg_end.findtext("remoteTeardown") == "false"
-        end = records[4][1].find("call")
+        end = records[5][1].find("call")
         assert end.get("id") == call and end.findtext("callLegsCompleted") == "1"
         assert end.findtext("callLegsMaxActive") == "1"
         for _, record in records:

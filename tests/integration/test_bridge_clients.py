@@ -256,5 +256,28 @@ def test_leg_shows_what_a_real_cms_shows():
         bridge.cleanup()
 
 
+def test_legs_with_packet_loss_list_their_alarms():
+    bridge = Bridge(extra=["--ring-ms", "40", "--packet-loss-party", "lossy*"]).start()
+    client = bridge.client
+    try:
+        call = client.create("/calls", {"name": "Alarms"})
+        lossy = client.create("/calls/%s/callLegs" % call, {"remoteParty": "lossy@example.com"})
+        clean = client.create("/calls/%s/callLegs" % call, {"remoteParty": "clean@example.com"})
+        wait_state(client, lossy, "connected")
+        wait_state(client, clean, "connected")
+        listed = {leg.get("id"): leg for leg in client.get("/callLegs").xml().findall("callLeg")}
+        assert listed[lossy].find("alarms/packetLoss") is not None
+        assert listed[clean].find("alarms") is None
+        for query, expected in (("all", [lossy]), ("packetLoss", [lossy]),
+                                ("excessiveJitter|highRoundTripTime", [])):
+            found = client.get("/callLegs?alarms=" + query).xml().findall("callLeg")
+            assert [leg.get("id") for leg in found] == expected, (query, found)
+        shown = client.get("/callLegs/" + lossy).xml()
+        assert shown.find("alarms/packetLoss") is not None
+        assert shown.findtext("status/rxAudio/packetLossPercentage") == "5.0"
+    finally:
+        bridge.cleanup()
+
+
 if __name__ == "__main__":
     run_tests(globals())
