@@ -31,9 +31,16 @@ bool call_leg_check_parameter(api_call *call, const live_parameter *parameter, b
 bool call_leg_read_body(api_call *call, const char *const *handled, runtime_settings *configuration,
                         runtime_settings *participant);
 
-/* The effective configuration of a leg (call_leg_plan.c): built-in
- * defaults, then the space's call leg profile, then the leg's own profile,
- * then the leg's own overrides, each level overriding the one before. */
+/* Merges configuration levels (call_leg_plan.c), pure: built-in defaults
+ * first, then each of `levels` in order (NULL entries skipped), each
+ * overriding what came before; an old "layout" in a level stands for
+ * "defaultLayout" unless that level sets defaultLayout too. */
+cv_result call_leg_merge_configuration(const runtime_settings *const *levels, size_t count,
+                                       runtime_settings *out);
+
+/* The effective configuration of a leg (call_leg_plan.c): the merge of
+ * the space's call leg profile, the leg's own profile and the leg's own
+ * overrides, read from the database now. */
 cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
                                            runtime_settings *out);
 

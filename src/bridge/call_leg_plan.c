@@ -101,33 +101,49 @@ static cv_result merge_profile_level(sqlite3 *database, const char *profile_id,
     return result != CV_OK ? result : reader.result;
 }
 
-cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
-                                           runtime_settings *out)
+cv_result call_leg_merge_configuration(const runtime_settings *const *levels, size_t count,
+                                       runtime_settings *out)
 {
     out->items = NULL;
     out->count = 0;
     cv_result result = CV_OK;
     for (size_t i = 0; i < sizeof LEG_DEFAULTS / sizeof LEG_DEFAULTS[0] && result == CV_OK; i++)
         result = runtime_settings_set(out, LEG_DEFAULTS[i].name, LEG_DEFAULTS[i].value);
-    if (result == CV_OK && leg->cospace[0]) {
-        level_reader space = {.settings = out, .result = CV_OK};
+    for (size_t level = 0; level < count && result == CV_OK; level++) {
+        if (!levels[level])
+            continue;
+        /* The old name "layout" stands for defaultLayout unless the same
+         * level gives that too. */
+        const char *old_layout = runtime_settings_get(levels[level], "layout");
+        if (old_layout && !runtime_settings_get(levels[level], "defaultLayout"))
+            result = runtime_settings_set(out, "defaultLayout", old_layout);
+        if (result == CV_OK)
+            result = runtime_settings_merge(out, levels[level]);
+    }
+    if (result != CV_OK)
+        runtime_settings_clear(out);
+    return result;
+}
+
+cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
+                                           runtime_settings *out)
+{
+    runtime_settings space_profile = {NULL, 0}, leg_profile = {NULL, 0};
+    cv_result result = CV_OK;
+    if (leg->cospace[0]) {
+        level_reader space = {.settings = &space_profile, .result = CV_OK};
         result = object_read_all(database, &cospace_type, leg->cospace, read_space_profile, &space);
         if (result == CV_OK)
-            result = merge_profile_level(database, space.profile, out);
+            result = merge_profile_level(database, space.profile, &space_profile);
     }
     if (result == CV_OK)
         result = merge_profile_level(
-            database, runtime_settings_get(&leg->configuration, "callLegProfile"), out);
-    /* The leg's own overrides; its old name "layout" stands for
-     * defaultLayout unless that is given too. */
-    const char *old_layout = runtime_settings_get(&leg->configuration, "layout");
-    if (result == CV_OK && old_layout &&
-        !runtime_settings_get(&leg->configuration, "defaultLayout"))
-        result = runtime_settings_set(out, "defaultLayout", old_layout);
+            database, runtime_settings_get(&leg->configuration, "callLegProfile"), &leg_profile);
+    const runtime_settings *levels[] = {&space_profile, &leg_profile, &leg->configuration};
     if (result == CV_OK)
-        result = runtime_settings_merge(out, &leg->configuration);
-    if (result != CV_OK)
-        runtime_settings_clear(out);
+        result = call_leg_merge_configuration(levels, 3, out);
+    runtime_settings_clear(&space_profile);
+    runtime_settings_clear(&leg_profile);
     return result;
 }
 
