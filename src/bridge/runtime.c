@@ -4,10 +4,13 @@
  * Owns: the records (each call and leg is one heap allocation holding the
  * public snapshot shape plus its links), three hash indexes by ID (calls,
  * legs, participants) and one by space (the space's active call), the
- * node's counters, and the reaction to dial simulator steps. Every field is
- * guarded by `lock`; the lock is held only to look up, copy, link or unlink,
- * never while logging or doing I/O. The dial simulator's own lock may be
- * taken while `lock` is held (scheduling), never the other way round.
+ * node's counters, the CDR record of each event (queued with the CDR
+ * sender's own lock, never blocking), and the reaction to dial simulator
+ * steps. Every field is guarded by `lock`; the lock is held only to look
+ * up, copy, link or unlink, never while logging or doing I/O. The dial
+ * simulator's and the CDR sender's locks may be taken while `lock` is held,
+ * never the other way round. The record layouts are in runtime_records.h;
+ * pages and changes to many records are in runtime_queries.c.
  * Does not own: what the settings mean (the API modules) or when a remote
  * party answers (dial_simulator.c).
  */
@@ -23,61 +26,8 @@
 #include "bridge/cdr.h"
 #include "bridge/dial_simulator.h"
 #include "bridge/id_index.h"
+#include "bridge/runtime_records.h"
 #include "common/log.h"
-
-/* --- snapshots ---------------------------------------------------------------- */
-
-const char *leg_state_name(leg_state state)
-{
-    switch (state) {
-    case LEG_STATE_RINGING:
-        return "ringing";
-    case LEG_STATE_CONNECTED:
-        return "connected";
-    case LEG_STATE_INITIAL:
-        break;
-    }
-    return "initial";
-}
-
-void call_info_free(call_info *call)
-{
-    if (!call)
-        return;
-    free(call->name);
-    free(call->owner_name);
-    free(call->local_address);
-    free(call->cdr_tag);
-    runtime_settings_clear(&call->settings);
-    call->name = call->owner_name = call->local_address = call->cdr_tag = NULL;
-}
-
-void leg_info_free(leg_info *leg)
-{
-    if (!leg)
-        return;
-    free(leg->remote_party);
-    free(leg->original_remote_party);
-    free(leg->local_address);
-    free(leg->sip_call_id);
-    runtime_settings_clear(&leg->configuration);
-    runtime_settings_clear(&leg->participant_settings);
-    leg->remote_party = leg->original_remote_party = leg->local_address = leg->sip_call_id = NULL;
-}
-
-void runtime_free_calls(call_info *calls, size_t count)
-{
-    for (size_t i = 0; calls && i < count; i++)
-        call_info_free(&calls[i]);
-    free(calls);
-}
-
-void runtime_free_legs(leg_info *legs, size_t count)
-{
-    for (size_t i = 0; legs && i < count; i++)
-        leg_info_free(&legs[i]);
-    free(legs);
-}
 
 /* strdup that keeps NULL and reports failure through *ok. */
 static char *copy_optional(const char *text, bool *ok)
@@ -98,44 +48,8 @@ static int64_t seconds_since(const struct timespec *start, const struct timespec
     return seconds < 0 ? 0 : seconds;
 }
 
-/* --- records and indexes --------------------------------------------------------- */
-
-typedef struct leg_record leg_record;
-
-typedef struct call_record {
-    call_info info; /* duration_seconds is filled in on copy */
-    struct timespec started;
-    int64_t legs_completed;              /* for its callEnd record */
-    int64_t legs_connected;              /* connected legs now */
-    int64_t legs_connected_max;          /* high-water mark of legs_connected */
-    struct call_record *previous, *next; /* the node's calls, creation order */
-    leg_record *first_leg, *last_leg;    /* this call's legs, creation order */
-} call_record;
-
-struct leg_record {
-    leg_info info; /* duration_seconds is filled in on copy */
-    struct timespec created;
-    call_record *call;
-    leg_record *previous, *next; /* the node's legs, creation order */
-    leg_record *previous_in_call, *next_in_call;
-};
-
-/* --- the runtime ------------------------------------------------------------------ */
-
-struct call_runtime {
-    bridge *node;              /* options are read-only once running */
-    dial_simulator *simulator; /* has its own lock */
-    pthread_mutex_t lock;      /* guards everything below */
-    runtime_counters counters; /* bit rates are derived when read */
-    call_record *first_call, *last_call;
-    leg_record *first_leg, *last_leg;
-    size_t call_count, leg_count;
-    id_index calls_by_id, calls_by_cospace, legs_by_id, legs_by_participant;
-    unsigned long next_call_number; /* the "call N" of log lines */
-};
-
 /* Lower-cased copy of an ID; false when it cannot be one of ours. */
-static bool normalise_id(const char *id, char out[ID_TEXT_SIZE])
+bool runtime_normalise_id(const char *id, char out[ID_TEXT_SIZE])
 {
     if (!id || strlen(id) != ID_TEXT_SIZE - 1)
         return false;
@@ -210,7 +124,7 @@ void runtime_get_counters(struct call_runtime *runtime, runtime_counters *out)
 
 /* --- copies (lock held) ------------------------------------------------------------ */
 
-static cv_result copy_call(const call_record *record, const struct timespec *now, call_info *out)
+cv_result runtime_copy_call(const call_record *record, const struct timespec *now, call_info *out)
 {
     *out = record->info;
     out->name = out->owner_name = out->local_address = out->cdr_tag = NULL;
@@ -231,7 +145,7 @@ static cv_result copy_call(const call_record *record, const struct timespec *now
     return CV_OK;
 }
 
-static cv_result copy_leg(const leg_record *record, const struct timespec *now, leg_info *out)
+cv_result runtime_copy_leg(const leg_record *record, const struct timespec *now, leg_info *out)
 {
     *out = record->info;
     out->remote_party = out->original_remote_party = out->local_address = out->sip_call_id = NULL;
@@ -268,8 +182,8 @@ static void emit_record(struct call_runtime *runtime, cdr_event *event)
 }
 
 /* The callLegStart or callLegUpdate record of a leg as it is now. */
-static void emit_leg_record(struct call_runtime *runtime, const leg_record *leg,
-                            cdr_record_type type)
+void runtime_emit_leg_record(struct call_runtime *runtime, const leg_record *leg,
+                             cdr_record_type type)
 {
     const leg_info *info = &leg->info;
     const char *label = runtime_settings_get(&info->participant_settings, "nameLabelOverride");
@@ -393,7 +307,7 @@ static void connect_leg(struct call_runtime *runtime, leg_record *leg, char *mes
     counters->call_legs_active++;
     if (counters->call_legs_active > counters->call_legs_max_active)
         counters->call_legs_max_active = counters->call_legs_active;
-    emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
+    runtime_emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
     const call_record *call = leg->call;
     if (call->info.cospace[0])
         snprintf(message, message_size, "participant \"%s\" joined space %s (%s)",
@@ -461,13 +375,13 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
         return CV_ERR_NO_MEMORY;
     }
     if ((request->cospace && *request->cospace &&
-         !normalise_id(request->cospace, call->info.cospace)) ||
+         !runtime_normalise_id(request->cospace, call->info.cospace)) ||
         (request->tenant && *request->tenant &&
-         !normalise_id(request->tenant, call->info.tenant))) {
+         !runtime_normalise_id(request->tenant, call->info.tenant))) {
         free_call_record(call);
         return CV_ERR_INVALID;
     }
-    if (!request->id || !normalise_id(request->id, call->info.id))
+    if (!request->id || !runtime_normalise_id(request->id, call->info.id))
         id_generate(call->info.id);
     id_generate(call->info.call_correlator);
     clock_gettime(CLOCK_MONOTONIC, &call->started);
@@ -513,13 +427,13 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
 cv_result runtime_get_call(struct call_runtime *runtime, const char *id, call_info *out)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(id, key))
+    if (!runtime_normalise_id(id, key))
         return CV_ERR_NOT_FOUND;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&runtime->lock);
     const call_record *call = index_find(&runtime->calls_by_id, key);
-    cv_result result = call ? copy_call(call, &now, out) : CV_ERR_NOT_FOUND;
+    cv_result result = call ? runtime_copy_call(call, &now, out) : CV_ERR_NOT_FOUND;
     pthread_mutex_unlock(&runtime->lock);
     return result;
 }
@@ -528,7 +442,7 @@ cv_result runtime_update_call(struct call_runtime *runtime, const char *id,
                               const runtime_settings *changes)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(id, key))
+    if (!runtime_normalise_id(id, key))
         return CV_ERR_NOT_FOUND;
     pthread_mutex_lock(&runtime->lock);
     call_record *call = index_find(&runtime->calls_by_id, key);
@@ -541,7 +455,7 @@ cv_result runtime_update_call(struct call_runtime *runtime, const char *id,
 cv_result runtime_delete_call(struct call_runtime *runtime, const char *id)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(id, key))
+    if (!runtime_normalise_id(id, key))
         return CV_ERR_NOT_FOUND;
     pthread_mutex_lock(&runtime->lock);
     call_record *call = index_find(&runtime->calls_by_id, key);
@@ -554,7 +468,7 @@ cv_result runtime_delete_call(struct call_runtime *runtime, const char *id)
 bool runtime_end_cospace_call(struct call_runtime *runtime, const char *cospace_id)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(cospace_id, key))
+    if (!runtime_normalise_id(cospace_id, key))
         return false;
     pthread_mutex_lock(&runtime->lock);
     call_record *call = index_find(&runtime->calls_by_cospace, key);
@@ -562,49 +476,6 @@ bool runtime_end_cospace_call(struct call_runtime *runtime, const char *cospace_
         end_call(runtime, call);
     pthread_mutex_unlock(&runtime->lock);
     return call != NULL;
-}
-
-/* Room for one page: never more than the records there are. */
-static size_t page_room(int64_t limit, size_t available)
-{
-    size_t room = limit < 0 ? 0 : (size_t)limit;
-    if (room > available)
-        room = available;
-    return room ? room : 1;
-}
-
-cv_result runtime_list_calls(struct call_runtime *runtime, call_predicate keep, void *context,
-                             int64_t offset, int64_t limit, call_info **out, size_t *count,
-                             size_t *total)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    *out = NULL;
-    *count = *total = 0;
-    pthread_mutex_lock(&runtime->lock);
-    cv_result result = CV_OK;
-    call_info *page = calloc(page_room(limit, runtime->call_count), sizeof *page);
-    if (!page)
-        result = CV_ERR_NO_MEMORY;
-    for (const call_record *call = runtime->first_call; result == CV_OK && call;
-         call = call->next) {
-        if (keep && !keep(&call->info, context))
-            continue;
-        int64_t position = (int64_t)(*total)++;
-        if (position >= offset && (int64_t)*count < limit) {
-            result = copy_call(call, &now, &page[*count]);
-            if (result == CV_OK)
-                (*count)++;
-        }
-    }
-    pthread_mutex_unlock(&runtime->lock);
-    if (result != CV_OK) {
-        runtime_free_calls(page, *count);
-        *count = *total = 0;
-        return result;
-    }
-    *out = page;
-    return CV_OK;
 }
 
 /* --- legs ---------------------------------------------------------------------------- */
@@ -687,7 +558,7 @@ cv_result runtime_create_leg_with(struct call_runtime *runtime, const char *call
                                   char id_out[ID_TEXT_SIZE], char participant_out[ID_TEXT_SIZE])
 {
     char call_key[ID_TEXT_SIZE];
-    if (!normalise_id(call_id, call_key))
+    if (!runtime_normalise_id(call_id, call_key))
         return CV_ERR_NOT_FOUND;
     leg_record *leg = new_leg(request, configuration, participant_settings);
     if (!leg)
@@ -713,7 +584,7 @@ cv_result runtime_create_leg_with(struct call_runtime *runtime, const char *call
         result = index_leg(runtime, leg);
     if (result == CV_OK) {
         link_leg(runtime, call, leg);
-        emit_leg_record(runtime, leg, CDR_CALL_LEG_START);
+        runtime_emit_leg_record(runtime, leg, CDR_CALL_LEG_START);
         memcpy(id_out, leg->info.id, ID_TEXT_SIZE);
         if (participant_out)
             memcpy(participant_out, leg->info.participant, ID_TEXT_SIZE);
@@ -748,13 +619,13 @@ static cv_result find_and_copy_leg(struct call_runtime *runtime, const id_index 
                                    const char *id, leg_info *out)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(id, key))
+    if (!runtime_normalise_id(id, key))
         return CV_ERR_NOT_FOUND;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&runtime->lock);
     const leg_record *leg = index_find(index, key);
-    cv_result result = leg ? copy_leg(leg, &now, out) : CV_ERR_NOT_FOUND;
+    cv_result result = leg ? runtime_copy_leg(leg, &now, out) : CV_ERR_NOT_FOUND;
     pthread_mutex_unlock(&runtime->lock);
     return result;
 }
@@ -800,8 +671,8 @@ static cv_result merge_leg_settings(leg_record *leg, const runtime_settings *con
 }
 
 /* True when the changes touch what a callLegUpdate record carries. */
-static bool changes_cdr_fields(const runtime_settings *configuration_changes,
-                               const runtime_settings *participant_changes)
+bool runtime_changes_cdr_fields(const runtime_settings *configuration_changes,
+                                const runtime_settings *participant_changes)
 {
     return (configuration_changes && runtime_settings_get(configuration_changes, "ownerId")) ||
            (participant_changes &&
@@ -814,14 +685,14 @@ static cv_result update_leg_settings(struct call_runtime *runtime, const id_inde
                                      const runtime_settings *participant_changes)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(id, key))
+    if (!runtime_normalise_id(id, key))
         return CV_ERR_NOT_FOUND;
     pthread_mutex_lock(&runtime->lock);
     leg_record *leg = index_find(index, key);
     cv_result result = leg ? merge_leg_settings(leg, configuration_changes, participant_changes)
                            : CV_ERR_NOT_FOUND;
-    if (result == CV_OK && changes_cdr_fields(configuration_changes, participant_changes))
-        emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
+    if (result == CV_OK && runtime_changes_cdr_fields(configuration_changes, participant_changes))
+        runtime_emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
     pthread_mutex_unlock(&runtime->lock);
     return result;
 }
@@ -845,7 +716,7 @@ static cv_result find_and_end_leg(struct call_runtime *runtime, const id_index *
                                   const char *id)
 {
     char key[ID_TEXT_SIZE];
-    if (!normalise_id(id, key))
+    if (!runtime_normalise_id(id, key))
         return CV_ERR_NOT_FOUND;
     pthread_mutex_lock(&runtime->lock);
     leg_record *leg = index_find(index, key);
@@ -863,125 +734,4 @@ cv_result runtime_delete_leg(struct call_runtime *runtime, const char *id)
 cv_result runtime_delete_participant(struct call_runtime *runtime, const char *participant_id)
 {
     return find_and_end_leg(runtime, &runtime->legs_by_participant, participant_id);
-}
-
-cv_result runtime_list_legs(struct call_runtime *runtime, const char *call_id, leg_predicate keep,
-                            void *context, int64_t offset, int64_t limit, leg_info **out,
-                            size_t *count, size_t *total)
-{
-    *out = NULL;
-    *count = *total = 0;
-    char call_key[ID_TEXT_SIZE];
-    if (call_id && !normalise_id(call_id, call_key))
-        return CV_ERR_NOT_FOUND;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    pthread_mutex_lock(&runtime->lock);
-    cv_result result = CV_OK;
-    const leg_record *first = runtime->first_leg;
-    size_t available = runtime->leg_count;
-    if (call_id) {
-        const call_record *call = index_find(&runtime->calls_by_id, call_key);
-        if (!call)
-            result = CV_ERR_NOT_FOUND;
-        else {
-            first = call->first_leg;
-            available = (size_t)call->info.num_call_legs;
-        }
-    }
-    leg_info *page = NULL;
-    if (result == CV_OK && !(page = calloc(page_room(limit, available), sizeof *page)))
-        result = CV_ERR_NO_MEMORY;
-    for (const leg_record *leg = first; result == CV_OK && leg;
-         leg = call_id ? leg->next_in_call : leg->next) {
-        if (keep && !keep(&leg->info, context))
-            continue;
-        int64_t position = (int64_t)(*total)++;
-        if (position >= offset && (int64_t)*count < limit) {
-            result = copy_leg(leg, &now, &page[*count]);
-            if (result == CV_OK)
-                (*count)++;
-        }
-    }
-    pthread_mutex_unlock(&runtime->lock);
-    if (result != CV_OK) {
-        runtime_free_legs(page, *count);
-        *count = *total = 0;
-        return result;
-    }
-    *out = page;
-    return CV_OK;
-}
-
-/* True when the participant of `leg` is one the selection names. */
-static bool is_selected(const leg_record *leg, const participant_selection *selection)
-{
-    bool listed = false;
-    for (size_t i = 0; selection && i < selection->count; i++)
-        if (strcmp(selection->ids[i], leg->info.participant) == 0)
-            listed = true;
-    return selection && selection->selected ? listed : !listed;
-}
-
-cv_result runtime_update_call_participants(struct call_runtime *runtime, const char *call_id,
-                                           const participant_selection *selection,
-                                           const runtime_settings *configuration_changes,
-                                           const runtime_settings *participant_changes,
-                                           size_t *changed)
-{
-    char key[ID_TEXT_SIZE];
-    if (changed)
-        *changed = 0;
-    if (!normalise_id(call_id, key))
-        return CV_ERR_NOT_FOUND;
-    pthread_mutex_lock(&runtime->lock);
-    call_record *call = index_find(&runtime->calls_by_id, key);
-    cv_result result = call ? CV_OK : CV_ERR_NOT_FOUND;
-    /* Merge into copies first so that a failure changes no participant. */
-    size_t count = 0;
-    for (leg_record *leg = call ? call->first_leg : NULL; leg; leg = leg->next_in_call)
-        count += leg->info.participant[0] && is_selected(leg, selection);
-    leg_info *merged = result == CV_OK ? calloc(count ? count : 1, sizeof *merged) : NULL;
-    if (result == CV_OK && !merged)
-        result = CV_ERR_NO_MEMORY;
-    size_t done = 0;
-    for (leg_record *leg = call ? call->first_leg : NULL; result == CV_OK && leg;
-         leg = leg->next_in_call) {
-        if (!leg->info.participant[0] || !is_selected(leg, selection))
-            continue;
-        leg_info *copy = &merged[done];
-        result = runtime_settings_copy(&leg->info.configuration, &copy->configuration);
-        if (result == CV_OK)
-            result =
-                runtime_settings_copy(&leg->info.participant_settings, &copy->participant_settings);
-        if (result == CV_OK)
-            result = runtime_settings_merge(&copy->configuration, configuration_changes);
-        if (result == CV_OK)
-            result = runtime_settings_merge(&copy->participant_settings, participant_changes);
-        done++;
-    }
-    done = 0;
-    for (leg_record *leg = call ? call->first_leg : NULL; result == CV_OK && leg;
-         leg = leg->next_in_call) {
-        if (!leg->info.participant[0] || !is_selected(leg, selection))
-            continue;
-        runtime_settings swap = leg->info.configuration;
-        leg->info.configuration = merged[done].configuration;
-        merged[done].configuration = swap;
-        swap = leg->info.participant_settings;
-        leg->info.participant_settings = merged[done].participant_settings;
-        merged[done].participant_settings = swap;
-        if (changes_cdr_fields(configuration_changes, participant_changes))
-            emit_leg_record(runtime, leg, CDR_CALL_LEG_UPDATE);
-        done++;
-    }
-    pthread_mutex_unlock(&runtime->lock);
-    for (size_t i = 0; merged && i < count; i++) {
-        runtime_settings_clear(&merged[i].configuration);
-        runtime_settings_clear(&merged[i].participant_settings);
-    }
-    free(merged);
-    if (result == CV_OK && changed)
-        *changed = count;
-    return result;
 }

@@ -1,8 +1,9 @@
 /*
  * runtime_settings.c - the ordered name/value settings of live objects (a
  * call's parameters, a leg's configuration overrides, a participant's
- * settings); see runtime.h. Owns no state: every function works on the
- * settings it is given.
+ * settings) and the snapshots handed to callers (state names, freeing
+ * copies); see runtime.h. Owns no state: every function works on what it
+ * is given.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,4 +96,58 @@ cv_result runtime_settings_merge(runtime_settings *settings, const runtime_setti
     runtime_settings_clear(settings);
     *settings = merged;
     return CV_OK;
+}
+
+/* --- snapshots ---------------------------------------------------------------- */
+
+const char *leg_state_name(leg_state state)
+{
+    switch (state) {
+    case LEG_STATE_RINGING:
+        return "ringing";
+    case LEG_STATE_CONNECTED:
+        return "connected";
+    case LEG_STATE_INITIAL:
+        break;
+    }
+    return "initial";
+}
+
+void call_info_free(call_info *call)
+{
+    if (!call)
+        return;
+    free(call->name);
+    free(call->owner_name);
+    free(call->local_address);
+    free(call->cdr_tag);
+    runtime_settings_clear(&call->settings);
+    call->name = call->owner_name = call->local_address = call->cdr_tag = NULL;
+}
+
+void leg_info_free(leg_info *leg)
+{
+    if (!leg)
+        return;
+    free(leg->remote_party);
+    free(leg->original_remote_party);
+    free(leg->local_address);
+    free(leg->sip_call_id);
+    runtime_settings_clear(&leg->configuration);
+    runtime_settings_clear(&leg->participant_settings);
+    leg->remote_party = leg->original_remote_party = leg->local_address = leg->sip_call_id = NULL;
+}
+
+void runtime_free_calls(call_info *calls, size_t count)
+{
+    for (size_t i = 0; calls && i < count; i++)
+        call_info_free(&calls[i]);
+    free(calls);
+}
+
+void runtime_free_legs(leg_info *legs, size_t count)
+{
+    for (size_t i = 0; legs && i < count; i++)
+        leg_info_free(&legs[i]);
+    free(legs);
 }
