@@ -43,7 +43,7 @@ def free_port():
 class Receiver:
     def __init__(self, port):
         self.port = port
-        self.count = 0
+        self.indexes = []  # recordIndex of every record, in arrival order
         self.lock = threading.Lock()
         self.server = None
 
@@ -53,8 +53,9 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                found = [int(n) for n in re.findall(rb'recordIndex="([0-9]+)"', body)]
                 with owner.lock:
-                    owner.count += len(re.findall(rb"<record ", body))
+                    owner.indexes.extend(found)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -72,7 +73,13 @@ class Receiver:
 
     def received(self):
         with self.lock:
-            return self.count
+            return len(self.indexes)
+
+    def in_order_once(self):
+        """True when the records came in recordIndex order, each once, no gap."""
+        with self.lock:
+            indexes = list(self.indexes)
+        return indexes == list(range(indexes[0], indexes[0] + len(indexes))) if indexes else True
 
 
 class Api:
@@ -150,6 +157,7 @@ def main():
             sys.exit("receiver got %d of %d records" % (receiver.received(), expected))
         results["up"] = {"api_seconds": round(api_seconds, 3),
                          "records": receiver.received(),
+                         "in_order_once": receiver.in_order_once(),
                          "after_last_delete_ms": round((time.monotonic() - last_delete) * 1000, 1)}
         receiver.stop()
         api_seconds = run_meetings(api, options.meetings)
@@ -162,6 +170,7 @@ def main():
         drain = time.monotonic() - restart
         results["backlog"] = {"api_seconds": round(api_seconds, 3),
                               "records": restarted.received(),
+                              "in_order_once": restarted.in_order_once(),
                               "drain_after_restart_ms": round(drain * 1000, 1),
                               "records_per_second": round(expected / drain)}
         restarted.stop()
