@@ -29,6 +29,7 @@ typedef struct {
     char *config;
     char *tls_certificate;
     char *tls_key;
+    char *cdr_ca_file; /* PEM CA certificates for https CDR receivers; NULL: the system's */
     char *sip_domain;
     char *address;                 /* the URL peers and clients reach this node at */
     string_list api_users;         /* NAME:PASSWORD, or NAME with the password in the environment */

@@ -223,6 +223,8 @@ static bool post_batch(cdr_sender *sender, receiver *target, const strbuf *body)
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, 10000L);
+    if (sender->node->options.cdr_ca_file) /* else the system's CA store */
+        curl_easy_setopt(handle, CURLOPT_CAINFO, sender->node->options.cdr_ca_file);
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, discard_answer);
     curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, abort_when_stopping);

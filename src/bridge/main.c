@@ -57,6 +57,7 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"packet-loss-party", OPTION_LIST, &options->packet_loss_parties, "PATTERN", "connected legs to matching parties show the packetLoss alarm (repeatable, glob)", 0, 0},
         {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
         {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
+        {"cdr-ca-file", OPTION_STRING, &options->cdr_ca_file, "FILE", "PEM certificates that https CDR receivers are verified against (default: the system's)", 0, 0},
         {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N", "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)", 1, 10000000},
         {"require-dial-rules", OPTION_FLAG, &options->require_dial_rules, NULL, "with no outbound dial plan rule at all, dial-outs fail as on a real CMS (default: an empty dial plan dials anything)", 0, 0},
         {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS", "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and demos)", 0, 600000},

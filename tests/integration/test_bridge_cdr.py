@@ -5,7 +5,12 @@ receiver that is down gets every record, in order and once, when it comes
 back."""
 
 import http.server
+import os
+import shutil
 import socketserver
+import ssl
+import subprocess
+import tempfile
 import threading
 import xml.etree.ElementTree as ET
 
@@ -16,7 +21,8 @@ from harness import Bridge, run_tests
 class Receiver:
     """A CDR receiver: a small HTTP server that keeps every POSTed batch."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, tls=None):
+        self.tls = tls  # (certificate file, key file) for https
         self.batches = []
         self.lock = threading.Lock()
         self.port = port or harness.free_port()
@@ -40,6 +46,10 @@ class Receiver:
 
         socketserver.TCPServer.allow_reuse_address = True
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -49,7 +59,7 @@ class Receiver:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d/cdr" % self.port
+        return "%s://127.0.0.1:%d/cdr" % ("https" if self.tls else "http", self.port)
 
     def records(self):
         """Every record received, as (batch root, record element), in order."""
@@ -155,6 +165,32 @@ def test_records_wait_for_a_receiver_that_is_down():
             restarted.stop()
     finally:
         bridge.cleanup()
+
+
+def test_https_receiver_verified_against_the_given_certificates():
+    folder = tempfile.mkdtemp(prefix="convene-cdr-tls-")
+    certificate, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", key, "-out", certificate, "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    receiver = Receiver(tls=(certificate, key)).start()
+    trusting = Bridge(extra=["--cdr-ca-file", certificate]).start()
+    untrusting = Bridge().start()  # the system's CA store does not know this certificate
+    try:
+        for node in (trusting, untrusting):
+            node.client.create("/system/cdrReceivers", {"uri": receiver.url})
+        trusting.client.create("/calls", {"name": "Over TLS"})
+        harness.wait_for(lambda: receiver.types() == ["callStart"], what="callStart over https")
+        untrusting.client.create("/calls", {"name": "Refused"})
+        harness.wait_for(lambda: "did not accept records" in untrusting.log(),
+                         what="the untrusted receiver to be retried")
+        assert receiver.types() == ["callStart"]
+    finally:
+        trusting.cleanup()
+        untrusting.cleanup()
+        receiver.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
