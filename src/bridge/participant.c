@@ -342,7 +342,8 @@ static void modify_call_participants(api_call *call)
     const char *call_id = api_path_id(call, 1, "callDoesNotExist");
     if (!call_id)
         return;
-    if (strcmp(call->segments[3], "*") != 0) {
+    /* The blueprint writes both /calls/<id>/participants/ and .../participants/(star). */
+    if (call->segment_count > 3 && strcmp(call->segments[3], "*") != 0) {
         api_fail_not_found(call, "participantDoesNotExist");
         return;
     }
@@ -370,7 +371,8 @@ static const api_route routes[] = {
     {"participants", list_participants, NULL, NULL, NULL},
     {"participants/*", get_participant, NULL, modify_participant, delete_participant},
     {"participants/*/callLegs", list_participant_legs, NULL, NULL, NULL},
-    {"calls/*/participants", list_call_participants, create_participant, NULL, NULL},
+    {"calls/*/participants", list_call_participants, create_participant, modify_call_participants,
+     NULL},
     {"calls/*/participants/*", NULL, NULL, modify_call_participants, NULL},
 };
 

@@ -181,6 +181,10 @@ def test_participants_are_added_and_changed_through_the_call():
             "configuration/txAudioMute") == "true"
         assert client.get("/callLegs/" + bob_leg).xml().findtext(
             "configuration/txAudioMute") == "false"
+        # The blueprint's other spelling, with a trailing slash and no star.
+        assert client.put("/calls/%s/participants/" % call, {"importance": "8"}).status == 200
+        assert client.get("/participants/" + bob).xml().findtext("configuration/importance") \
+            == "8"
         bad = client.put("/calls/%s/participants/*" % call, {"filterIds": "nope"})
         assert bad.status == 400 and bad.xml().find("parameterError").get(
             "parameter") == "filterIds"
