@@ -7,15 +7,11 @@ rules see it; /inboundDialPlanRules give a space's calls their address."""
 import harness
 from harness import Bridge, run_tests
 from test_bridge_cdr import Receiver
+from test_bridge_clients import wait_state
 
 
 def dial(client, call, party):
     return client.create("/calls/%s/callLegs" % call, {"remoteParty": party})
-
-
-def wait_state(client, leg, state):
-    harness.wait_for(lambda: client.get("/callLegs/" + leg).xml().findtext("status/state")
-                     == state, what="leg %s to be %s" % (leg, state))
 
 
 def wait_gone(client, leg):
