@@ -42,6 +42,11 @@ typedef struct {
     int64_t threads;        /* HTTP worker threads; 0 = one per core */
     int64_t max_requests_in_flight; /* beyond this the node answers 503 */
     int64_t bulk_sync_hold_ms; /* a bulk sync stays this long pending, then running (tests) */
+    /* Hostile clients (http_server.h): connections in total and per client
+     * address, seconds to send one whole request. */
+    int64_t max_connections;
+    int64_t max_connections_per_address;
+    int64_t request_timeout_seconds;
 } bridge_options;
 
 typedef struct {

@@ -3,7 +3,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "common/strbuf.h"
+#include "common/text.h"
 
 /* Written once during start-up, before any thread exists; read-only after. */
 static log_level minimum_level = LOG_LEVEL_INFO;
@@ -37,10 +41,11 @@ void log_message(log_level level, const char *format, ...)
     va_end(arguments);
     /* Text from requests (paths, names) may hold line breaks or terminal
      * escapes; one event stays one line that cannot forge another. */
-    for (char *cursor = line; *cursor; cursor++)
-        if ((unsigned char)*cursor < 0x20 || *cursor == 0x7F)
-            *cursor = '?';
+    strbuf escaped = STRBUF_INIT;
+    text_append_escaped(&escaped, line, strlen(line));
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
     fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, now.tv_nsec / 1000000L, program_name,
-            level_names[level], line);
+            level_names[level],
+            strbuf_status(&escaped) == CV_OK ? strbuf_str(&escaped) : "(out of memory)");
+    strbuf_free(&escaped);
 }
