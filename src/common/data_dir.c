@@ -79,6 +79,21 @@ void data_dir_unlock(int descriptor)
         close(descriptor); /* releases the flock */
 }
 
+cv_result data_dir_check_not_lost(const char *path, const char *marker, const char *database,
+                                  strbuf *error)
+{
+    char marker_path[4096], database_path[4096];
+    snprintf(marker_path, sizeof marker_path, "%s/%s", path, marker);
+    snprintf(database_path, sizeof database_path, "%s/%s", path, database);
+    if (access(marker_path, F_OK) != 0 || access(database_path, F_OK) == 0)
+        return CV_OK;
+    strbuf_printf(error,
+                  "%s is missing although %s shows it was in use: restore it from a backup, "
+                  "or delete %s to start with an empty database",
+                  database_path, marker_path, marker_path);
+    return CV_ERR_NOT_FOUND;
+}
+
 cv_result file_watch_start(file_watch *watch, const char *path)
 {
     memset(watch, 0, sizeof *watch);

@@ -5,7 +5,8 @@
  * (with a log line saying so), the lock that lets one process at a time
  * use a directory (a lock file held with flock(2) for the life of the
  * process; convened takes it, the bridge does not, since bridge nodes
- * share a directory on purpose), and noticing that a file the daemon opened
+ * share a directory on purpose), refusing to start when the database of an
+ * earlier run is missing, and noticing that a file the daemon opened
  * (its database) was deleted or replaced underneath it (file_watch: the
  * device and inode seen at open, compared with what the path names now).
  * Does not own: the files' contents, or what a daemon does once a watched
@@ -32,6 +33,14 @@ cv_result data_dir_prepare(const char *path, const char *option, strbuf *error);
  * `error` then names that process and the directory. */
 cv_result data_dir_lock(const char *path, const char *name, int *descriptor, strbuf *error);
 void data_dir_unlock(int descriptor);
+
+/* Refuses to start over a lost database: when `marker` (a file the daemon
+ * leaves in `path` on every run, e.g. its lock file) exists but `database`
+ * does not, the database was deleted or moved and starting would quietly
+ * create an empty one. CV_ERR_NOT_FOUND then, with `error` saying what to
+ * do (restore it, or delete the marker to start empty on purpose). */
+cv_result data_dir_check_not_lost(const char *path, const char *marker, const char *database,
+                                  strbuf *error);
 
 typedef struct {
     char *path;

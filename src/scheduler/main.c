@@ -299,7 +299,9 @@ int main(int argc, char **argv)
     size_t started_modules = 0;
     bool store_open_ok = false;
     int lock = -1; /* held until exit: one convened per data directory */
-    if (data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
+    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db",
+                                &error) != CV_OK ||
+        data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
     }

@@ -4,7 +4,8 @@
   (an existing looser one is tightened, and the log says so);
 - a second convened on the same data directory refuses to start;
 - a database deleted or replaced under a running convened stops every
-  change loudly (503, an error line) instead of taking writes it loses;
+  change loudly (503, an error line) instead of taking writes it loses,
+  and a restart does not quietly begin with an empty one;
 - convened refuses bodies that are not application/json (415): a web page
   can post text/plain across sites with a browser's cached credentials.
 """
@@ -110,6 +111,24 @@ def test_a_deleted_database_stops_every_change():
     finally:
         scheduler.cleanup()
         bridge.cleanup()
+
+
+def test_a_restart_over_a_lost_database_refuses_to_start():
+    first = Scheduler().start()
+    try:
+        first.stop()
+        os.unlink(os.path.join(first.data_dir, "convened.db"))
+        again = Scheduler(data_dir=first.data_dir).start(wait=False)
+        assert again.process.wait(timeout=15) != 0, again.log()
+        assert "convened.db is missing although" in again.log(), again.log()
+        again.process = None
+        assert not os.path.exists(os.path.join(first.data_dir, "convened.db"))
+        # Starting empty is a decision the operator makes: delete the lock file.
+        os.unlink(os.path.join(first.data_dir, "convened.lock"))
+        fresh = Scheduler(data_dir=first.data_dir).start()
+        fresh.stop()
+    finally:
+        first.cleanup()
 
 
 def test_a_replaced_database_stops_every_change():

@@ -1,7 +1,8 @@
 /*
  * test_common_data_dir.c - the data directory at rest (src/common/data_dir.c):
  * created 0700, a looser one tightened, a file in its place refused; the
- * lock refusing a second holder and naming the first; a watched file
+ * lock refusing a second holder and naming the first; a missing database
+ * of an earlier run refused at start; a watched file
  * noticed when deleted or replaced. Owns no production code.
  */
 #include <setjmp.h>
@@ -121,12 +122,31 @@ static void test_watch_notices_deletion_and_replacement(void **state)
     assert_int_equal(file_watch_start(&watch, "/nonexistent/db"), CV_ERR_IO);
 }
 
+static void test_a_lost_database_is_noticed_at_start(void **state)
+{
+    (void)state;
+    char path[128];
+    strbuf error = STRBUF_INIT;
+    /* A first start: neither file. */
+    assert_int_equal(data_dir_check_not_lost(base, "d.lock", "d.db", &error), CV_OK);
+    snprintf(path, sizeof path, "%s/d.lock", base);
+    write_file(path);
+    assert_int_equal(data_dir_check_not_lost(base, "d.lock", "d.db", &error), CV_ERR_NOT_FOUND);
+    assert_non_null(strstr(strbuf_str(&error), "d.db is missing although"));
+    snprintf(path, sizeof path, "%s/d.db", base);
+    write_file(path);
+    assert_int_equal(data_dir_check_not_lost(base, "d.lock", "d.db", &error), CV_OK);
+    strbuf_free(&error);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prepare_creates_and_tightens, set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_lock_refuses_a_second_holder, set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_watch_notices_deletion_and_replacement, set_up,
+                                        tear_down),
+        cmocka_unit_test_setup_teardown(test_a_lost_database_is_noticed_at_start, set_up,
                                         tear_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
