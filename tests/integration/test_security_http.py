@@ -76,12 +76,15 @@ def open_hostile(port):
         connection.bind((HOSTILE_ADDRESS, 0))
         connection.settimeout(1.0)
         connection.connect(("127.0.0.1", port))
-        connection.sendall(b"GET /api/v1/system/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-        connection.setblocking(False)
-        return connection
     except OSError:
         connection.close()
         return None
+    try:
+        connection.sendall(b"GET /api/v1/system/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    except OSError:
+        pass  # already closed by the server: still_open() will see it
+    connection.setblocking(False)
+    return connection
 
 
 def still_open(connection):
@@ -124,6 +127,9 @@ def slowloris(daemon, path):
     hostile = []  # [socket or None, opened at]
     for _ in range(HOSTILE_CONNECTIONS):
         hostile.append([open_hostile(daemon.port), time.monotonic()])
+    # The attack is really mounted: every connection was established.
+    assert all(entry[0] is not None for entry in hostile), \
+        sum(entry[0] is None for entry in hostile)
     held_until = time.monotonic() + 2 * REQUEST_TIMEOUT + 2
     longest_life = 0.0
     answers = []
