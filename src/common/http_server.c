@@ -410,11 +410,14 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
         flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, &address,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_address,
-        /* The idle timer still bounds a client that stops reading an answer. */
-        MHD_OPTION_CONNECTION_TIMEOUT, request_timeout, MHD_OPTION_NOTIFY_COMPLETED,
-        request_completed, server, MHD_OPTION_NOTIFY_CONNECTION, connection_changed, server,
-        MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
+        /* libmicrohttpd's idle timer (restarted by every byte) still bounds
+         * a client that stops reading an answer; never below 60 s, so a
+         * handler that takes long (a slow bridge) cannot outlast it. */
+        MHD_OPTION_CONNECTION_TIMEOUT, request_timeout > 60 ? request_timeout : 60u,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+        connection_changed, server, MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
     (void)address_length;
     if (!server->daemon) {
         strbuf_printf(error, "cannot listen on %s (address in use or not permitted)",

@@ -228,6 +228,26 @@ def test_unauthenticated_chunked_upload_is_refused_unread():
         scheduler.cleanup()
 
 
+def test_a_declared_oversized_body_gets_413_before_it_is_sent():
+    # Not one of the breaks (this already held); it guards the early 413
+    # now that the same first call also checks framing and credentials.
+    bridge, scheduler = start_both()
+    try:
+        for daemon, path in ((bridge, "/api/v1/coSpaces"), (scheduler, "/api/v1/bookings")):
+            head = request_head("POST", path, [("Authorization", VALID),
+                                               ("Content-Type", "application/json"),
+                                               ("Content-Length", "1000000000"),
+                                               ("Expect", "100-continue")])
+            with socket.create_connection(("127.0.0.1", daemon.port), timeout=5) as connection:
+                connection.sendall(head)
+                first = connection.recv(4096).decode("latin-1")
+            assert first.startswith("HTTP/1.1 413"), (daemon.name, first)
+            assert "Connection: close" in first, (daemon.name, first)
+    finally:
+        bridge.cleanup()
+        scheduler.cleanup()
+
+
 def test_authenticated_endless_upload_stops_at_the_body_limit():
     bridge = Bridge(extra=LIMITS + ["--max-body", "4096"]).start()
     try:
