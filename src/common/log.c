@@ -2,6 +2,7 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -42,10 +43,16 @@ void log_message(log_level level, const char *format, ...)
     /* Text from requests (paths, names) may hold line breaks or terminal
      * escapes; one event stays one line that cannot forge another. */
     strbuf escaped = STRBUF_INIT;
-    text_append_escaped(&escaped, line, strlen(line));
+    bool plain = true; /* the usual case: nothing to escape, no copy */
+    for (const unsigned char *c = (const unsigned char *)line; *c && plain; c++)
+        plain = *c >= 0x20 && *c != 0x7F && *c != 0xC2; /* 0xC2: maybe a C1 control */
+    if (!plain)
+        text_append_escaped(&escaped, line, strlen(line));
+    const char *shown = plain                              ? line
+                        : strbuf_status(&escaped) == CV_OK ? strbuf_str(&escaped)
+                                                           : "(out of memory)";
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
     fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, now.tv_nsec / 1000000L, program_name,
-            level_names[level],
-            strbuf_status(&escaped) == CV_OK ? strbuf_str(&escaped) : "(out of memory)");
+            level_names[level], shown);
     strbuf_free(&escaped);
 }

@@ -91,13 +91,29 @@ static void stamp(strbuf *block, const char *facility, const char *node)
 
 /* Appends the formatted text with control characters escaped, so text
  * from outside (paths, form values, what a bridge answered) stays on its
- * line, then ends the line. */
+ * line, then ends the line. Formats straight into the block; only a line
+ * that holds a control character is copied out and escaped. */
 static void append_escaped_line(strbuf *block, const char *format, va_list arguments)
 {
-    strbuf text = STRBUF_INIT;
-    strbuf_vprintf(&text, format, arguments);
-    text_append_escaped(block, strbuf_str(&text), text.length);
-    strbuf_free(&text);
+    size_t start = block->length;
+    strbuf_vprintf(block, format, arguments);
+    bool plain = true;
+    for (size_t i = start; i < block->length && plain; i++) {
+        unsigned char c = (unsigned char)block->data[i];
+        plain = c >= 0x20 && c != 0x7F && c != 0xC2; /* 0xC2: maybe a C1 control */
+    }
+    if (!plain) {
+        size_t length = block->length - start; /* may hold a NUL: escaped too */
+        char *text = malloc(length);
+        block->length = start; /* the next append terminates it again */
+        if (text) {
+            memcpy(text, block->data + start, length);
+            text_append_escaped(block, text, length);
+            free(text);
+        } else {
+            strbuf_append_str(block, "(out of memory)");
+        }
+    }
     strbuf_append_char(block, '\n');
 }
 
