@@ -29,6 +29,7 @@ struct http_server {
 typedef struct {
     strbuf body;
     char *user;    /* the authenticated name, from the first call */
+    int refusal;   /* 401 kept for the last call of a request without body; else 0 */
     bool answered; /* a response is queued: nothing more is read */
 } request_state;
 
@@ -288,8 +289,14 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
         *connection_state = state;
         bool announces_body = false;
         int refusal = check_headers(server, connection, state, &announces_body);
-        if (refusal == 0)
+        /* Without a body there is nothing to keep from being read, and an
+         * answer queued in this first call makes libmicrohttpd close the
+         * connection: a 401 then waits for the next call, keeping the
+         * connection for the retry with credentials. */
+        if (refusal == 0 || (refusal == 401 && !announces_body)) {
+            state->refusal = refusal;
             return MHD_YES;
+        }
         state->answered = true;
         return answer(server, connection, url, method, state, refusal, announces_body);
     }
@@ -300,7 +307,8 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
     if (*upload_data_size) {
         /* Only a body without Content-Length (chunked) can grow past the
          * limit here; it is not read further: the connection is closed. */
-        if (state->body.length + *upload_data_size > server->config.max_body_size ||
+        if (state->refusal ||
+            state->body.length + *upload_data_size > server->config.max_body_size ||
             strbuf_append(&state->body, upload_data, *upload_data_size) != CV_OK)
             return MHD_NO;
         *upload_data_size = 0;
@@ -308,7 +316,7 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
     }
     http_deadline_answering(deadline_entry(connection));
     state->answered = true;
-    return answer(server, connection, url, method, state, 0, false);
+    return answer(server, connection, url, method, state, state->refusal, false);
 }
 
 static void request_completed(void *closure, struct MHD_Connection *connection,

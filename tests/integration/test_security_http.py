@@ -260,6 +260,26 @@ def test_authenticated_endless_upload_stops_at_the_body_limit():
         bridge.cleanup()
 
 
+def test_a_401_without_a_body_keeps_the_connection():
+    # Clients retry with credentials after a 401; without a body to refuse
+    # unread there is no reason to close (regression guard, not a break).
+    bridge = Bridge(extra=LIMITS).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", bridge.port, timeout=5)
+        connection.request("GET", "/api/v1/system/status")
+        reply = connection.getresponse()
+        reply.read()
+        assert reply.status == 401 and reply.getheader("Connection") is None, reply.headers
+        local = connection.sock.getsockname()
+        connection.request("GET", "/api/v1/system/status", headers={"Authorization": VALID})
+        reply = connection.getresponse()
+        reply.read()
+        assert reply.status == 200 and connection.sock.getsockname() == local
+        connection.close()
+    finally:
+        bridge.cleanup()
+
+
 # ---- smuggling --------------------------------------------------------------
 
 SMUGGLED = "GET /api/v1/coSpaces HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n" % VALID
