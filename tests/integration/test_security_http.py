@@ -108,7 +108,7 @@ def still_open(connection):
 def legitimate_answer(port, path, tls=False):
     """Seconds one fresh request from 127.0.0.1 took; raises when unanswered."""
     started = time.monotonic()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
         connection.request("GET", path, headers={"Authorization": VALID})
         reply = connection.getresponse()
@@ -153,7 +153,9 @@ def slowloris(daemon, path):
     # Every attacker connection the daemon kept was closed at its deadline
     # (the sweep runs every limit/4), never held for the whole attack.
     assert longest_life < REQUEST_TIMEOUT + 1.5, longest_life
-    assert len(answers) >= 5 and max(answers) < 2.0, answers
+    # Before the fix no answer came at all while the attack lasted; the
+    # bound leaves room for a loaded machine and a sanitizer build.
+    assert len(answers) >= 5 and max(answers) < 4.0, answers
     return answers
 
 
