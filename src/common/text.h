@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
+#include "common/strbuf.h"
 
 bool text_is_valid_utf8(const char *text, size_t length);
 /* Decimal integer in [minimum, maximum]; no sign unless minimum < 0. */
@@ -23,5 +24,12 @@ bool text_equals_ignore_case(const char *left, const char *right);
 bool text_is_digits(const char *text);
 /* strdup that accepts NULL (returns NULL) */
 char *text_duplicate(const char *text);
+/* Appends `text` with every control character written as an escape, so
+ * text from outside (a URL path, a form value, a name a bridge returned)
+ * can never start a new line or drive a terminal in a log: CR, LF and TAB
+ * as \r \n \t, other bytes below 0x20 and DEL as \xNN, and the C1
+ * controls U+0080..U+009F (UTF-8 C2 80..C2 9F) as \u00NN. Every other
+ * byte, including the rest of UTF-8, is copied unchanged. */
+cv_result text_append_escaped(strbuf *out, const char *text, size_t length);
 
 #endif

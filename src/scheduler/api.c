@@ -316,6 +316,22 @@ void api_handle_request(void *context, const http_request *http, http_response *
 {
     scheduler *daemon = context;
     api_request request = {.daemon = daemon, .http = http, .response = response};
+    /* Issue 8: no change once the database is gone (a new empty one would
+     * take it), and JSON only as JSON: a browser page may send text/plain
+     * across sites with the user's cached credentials (CSRF). */
+    bool changes = strcmp(http->method, "GET") != 0 && strcmp(http->method, "HEAD") != 0;
+    if (changes && !file_watch_check(&daemon->database_watch)) {
+        api_fail(&request, 503, "databaseLost",
+                 "the database file was deleted or replaced; nothing can be changed until "
+                 "convened is restarted with it restored",
+                 NULL);
+        return;
+    }
+    if (http->body_length > 0 && !http_content_type_is(http->content_type, "application/json")) {
+        api_fail(&request, 415, "unsupportedMediaType", "the body must be application/json",
+                 json_pack("{s:s}", "field", "Content-Type"));
+        return;
+    }
     char path[API_MAX_PATH];
     size_t prefix_length = strlen(API_PREFIX) - 1; /* "/api/v1" */
     if (strncmp(http->path, API_PREFIX, prefix_length) != 0 ||

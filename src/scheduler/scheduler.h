@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/config.h"
+#include "common/data_dir.h"
 #include "common/result.h"
 #include "common/store.h"
 #include "common/trace.h"
@@ -41,6 +42,11 @@ typedef struct {
     char *log_level;       /* debug, info, warning, error */
     bool plain_http;       /* serve the JSON API without TLS */
     int64_t threads;       /* HTTP worker threads; 0 = one per core */
+    /* Hostile clients (http_server.h): connections in total and per client
+     * address, seconds to send one whole request. */
+    int64_t max_connections;
+    int64_t max_connections_per_address;
+    int64_t request_timeout_seconds;
 
     /* CMS API client (cms_client.h) */
     int64_t cms_max_in_flight;      /* requests in flight per bridge address (default 4) */
@@ -88,6 +94,9 @@ struct scheduler {
     char *admin_password; /* never logged */
     store_pool store;     /* threads borrow one connection per unit of work */
     char *database_path;
+    /* The database file as opened; a write must check it is still there
+     * (file_watch_check) so a deleted database never takes writes. */
+    file_watch database_watch;
     trace_log *trace;     /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
     struct api_router *router;

@@ -98,15 +98,18 @@ static int tear_down(void **state)
     return 0;
 }
 
-/* Runs one request; returns the parsed answer (NULL for no body). */
-static json_t *call(fixture *f, const char *method, const char *path, const char *body, int *status)
+/* Runs one request with a body of `content_type`; returns the parsed
+ * answer (NULL for no body). */
+static json_t *call_typed(fixture *f, const char *method, const char *path, const char *body,
+                          const char *content_type, int *status)
 {
     http_request request = {.method = method,
                             .path = path,
                             .client_address = "127.0.0.1",
                             .user = "admin",
                             .body = body ? body : "",
-                            .body_length = body ? strlen(body) : 0};
+                            .body_length = body ? strlen(body) : 0,
+                            .content_type = content_type};
     http_response response = {.status = 200};
     strbuf_init(&response.body);
     strbuf_init(&response.annotations);
@@ -121,6 +124,12 @@ static json_t *call(fixture *f, const char *method, const char *path, const char
     strbuf_free(&response.body);
     strbuf_free(&response.annotations);
     return document;
+}
+
+/* Runs one request, its body (if any) sent as application/json. */
+static json_t *call(fixture *f, const char *method, const char *path, const char *body, int *status)
+{
+    return call_typed(f, method, path, body, body ? "application/json" : NULL, status);
 }
 
 static const char *error_field(json_t *document, const char *member)
@@ -177,6 +186,15 @@ static void bodies(void **state)
     assert_int_equal(status, 201);
     assert_string_equal(json_string_value(json_object_get(answer, "name")), "x");
     json_decref(answer);
+
+    /* JSON sent as anything but application/json: a cross-site form (CSRF). */
+    const char *not_json[] = {"text/plain", NULL, "application/x-www-form-urlencoded"};
+    for (size_t i = 0; i < sizeof not_json / sizeof not_json[0]; i++) {
+        answer = call_typed(f, "POST", "/api/v1/things", "{\"name\":\"x\"}", not_json[i], &status);
+        assert_int_equal(status, 415);
+        assert_string_equal(error_field(answer, "field"), "Content-Type");
+        json_decref(answer);
+    }
 
     static const struct {
         const char *body;
