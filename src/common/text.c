@@ -100,3 +100,13 @@ char *text_duplicate(const char *text)
 {
     return text ? strdup(text) : NULL;
 }
+
+void text_copy_printable(char *out, size_t size, const char *text)
+{
+    size_t length = 0;
+    for (; text && text[length] && length + 1 < size; length++) {
+        unsigned char byte = (unsigned char)text[length];
+        out[length] = byte >= 0x20 && byte < 0x7f ? (char)byte : '?';
+    }
+    out[length] = '\0';
+}

@@ -23,5 +23,9 @@ bool text_equals_ignore_case(const char *left, const char *right);
 bool text_is_digits(const char *text);
 /* strdup that accepts NULL (returns NULL) */
 char *text_duplicate(const char *text);
+/* Copies `text` (NULL reads as "") into out[size], at most size-1 bytes,
+ * every byte outside printable ASCII replaced by '?': safe to echo an
+ * untrusted name back in an error or a log line. size must be > 0. */
+void text_copy_printable(char *out, size_t size, const char *text);
 
 #endif

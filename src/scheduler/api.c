@@ -24,6 +24,7 @@ typedef struct {
     size_t segment_count;
     char *storage; /* the pattern, split in place */
     api_handler handler;
+    const char *const *query; /* allowed query parameters (api_route) */
 } compiled_route;
 
 struct api_router {
@@ -81,6 +82,7 @@ cv_result api_register(scheduler *daemon, const api_route *routes, size_t count)
         }
         route->method = routes[i].method;
         route->handler = routes[i].handler;
+        route->query = routes[i].query;
         router->count++;
     }
     return CV_OK;
@@ -299,6 +301,34 @@ bool api_authenticate(void *context, const char *user, const char *password)
            CRYPTO_memcmp(password, daemon->admin_password, length) == 0;
 }
 
+/* http_request_each_query visitor: stops (returns 1) at the first
+ * parameter the route does not list, remembering its name. */
+typedef struct {
+    const char *const *allowed;
+    char unknown[64];
+} query_check;
+
+static int check_query_name(void *context, const char *name, const char *value)
+{
+    (void)value;
+    query_check *check = context;
+    for (const char *const *allowed = check->allowed; allowed && *allowed; allowed++)
+        if (strcmp(*allowed, name) == 0)
+            return 0;
+    text_copy_printable(check->unknown, sizeof check->unknown, name);
+    return 1;
+}
+
+/* 400 naming the first query parameter the route does not read. */
+static bool query_allowed(api_request *request, const compiled_route *route)
+{
+    query_check check = {.allowed = route->query};
+    if (http_request_each_query(request->http, check_query_name, &check) == 0)
+        return true;
+    api_fail_field(request, check.unknown, "unknown query parameter \"%s\"", check.unknown);
+    return false;
+}
+
 static bool route_matches_path(const compiled_route *route, const api_request *request)
 {
     if (route->segment_count != request->segment_count)
@@ -351,6 +381,8 @@ void api_handle_request(void *context, const http_request *http, http_response *
         }
         return;
     }
+    if (!query_allowed(&request, chosen))
+        return;
 
     bool wants_body = strcmp(http->method, "POST") == 0 || strcmp(http->method, "PUT") == 0 ||
                       strcmp(http->method, "PATCH") == 0;

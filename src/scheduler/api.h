@@ -53,6 +53,10 @@ typedef struct {
     const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *pattern;
     api_handler handler;
+    /* The query parameters the handler reads, NULL-terminated; NULL (the
+     * default when the initialiser leaves it out) allows none. Any other
+     * parameter is refused with 400 naming it before the handler runs. */
+    const char *const *query;
 } api_route;
 
 /* Adds routes to the daemon's router (copies the table's pointers; the

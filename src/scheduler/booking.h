@@ -184,7 +184,7 @@ json_t *booking_to_json(const booking *record, const char *domain);
 
 /* --- the daemon module --------------------------------------------- */
 
-/* Registers the /bookings routes and the slots_in_use hook. */
+/* Registers the /bookings routes. */
 extern const scheduler_module booking_module;
 
 #endif

@@ -361,9 +361,17 @@ static void handle_list(api_request *request)
         api_fail_result(request, result, "loading the bridges");
         return;
     }
+    /* ?bridge=<id or name>: only that bridge's bookings */
+    const char *bridge_text = api_query(request, "bridge");
+    char bridge_id[ID_TEXT_SIZE] = "";
+    if (bridge_text != NULL && !resolve_bridge(request, &views, bridge_text, bridge_id)) {
+        bridge_views_free(&views);
+        return;
+    }
     sqlite3_stmt *statement = NULL;
     int code = sqlite3_prepare_v2(request->database,
                                   "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
+                                  " AND (?4 IS NULL OR bridge_id = ?4)"
                                   " ORDER BY start_at, id LIMIT ?3",
                                   -1, &statement, NULL);
     if (code != SQLITE_OK) {
@@ -374,6 +382,8 @@ static void handle_list(api_request *request)
     sqlite3_bind_int64(statement, 1, from);
     sqlite3_bind_int64(statement, 2, to);
     sqlite3_bind_int64(statement, 3, limit);
+    if (bridge_id[0] != '\0')
+        sqlite3_bind_text(statement, 4, bridge_id, -1, SQLITE_STATIC);
     json_t *list = json_array();
     result = list ? CV_OK : CV_ERR_NO_MEMORY;
     while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -664,23 +674,21 @@ static void handle_end(api_request *request)
 
 /* --- module ---------------------------------------------------------- */
 
-static cv_result slots_in_use_hook(scheduler *daemon, sqlite3 *database, const char *bridge_id,
-                                   bool *any, int64_t *lowest, int64_t *highest)
-{
-    (void)daemon;
-    return slots_in_use_range(database, bridge_id, any, lowest, highest);
-}
+/* what GET /bookings reads (every other route takes no query) */
+static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
 static const api_route booking_routes[] = {
-    {"POST", "bookings", handle_create},     {"GET", "bookings", handle_list},
-    {"GET", "bookings/*", handle_get},       {"PATCH", "bookings/*", handle_patch},
-    {"DELETE", "bookings/*", handle_cancel}, {"POST", "bookings/*/extend", handle_extend},
-    {"POST", "bookings/*/end", handle_end},
+    {"POST", "bookings", handle_create, NULL},
+    {"GET", "bookings", handle_list, list_query},
+    {"GET", "bookings/*", handle_get, NULL},
+    {"PATCH", "bookings/*", handle_patch, NULL},
+    {"DELETE", "bookings/*", handle_cancel, NULL},
+    {"POST", "bookings/*/extend", handle_extend, NULL},
+    {"POST", "bookings/*/end", handle_end, NULL},
 };
 
 static cv_result booking_module_start(scheduler *daemon)
 {
-    daemon->hooks.slots_in_use = slots_in_use_hook;
     return api_register(daemon, booking_routes, sizeof booking_routes / sizeof booking_routes[0]);
 }
 

@@ -28,6 +28,7 @@
 #include "scheduler/poller.h"
 #include "scheduler/provisioning.h"
 #include "scheduler/schema.h"
+#include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 
 #define WORKER_THREADS                    4
@@ -968,19 +969,16 @@ static json_t *bookings_outside_range(sqlite3 *database, const char *bridge_id, 
     return list;
 }
 
-/* Refuses a range that would drop a slot holding a booked or live meeting. */
+/* Refuses a range that would drop a slot holding a booked or live meeting.
+ * Called inside the transaction that writes the range, so no booking can
+ * land on a dropped slot between this check and that write. */
 static bool check_range_keeps_meetings(api_request *request, const bridge_record *record,
                                        const effective_settings *after)
 {
     bool has_range = after->has_base && after->has_quantity;
     bool any = false;
     int64_t lowest = 0, highest = 0;
-    scheduler *daemon = request->daemon;
-    cv_result result =
-        daemon->hooks.slots_in_use
-            ? daemon->hooks.slots_in_use(daemon, request->database, record->id, &any, &lowest,
-                                         &highest)
-            : schema_slots_in_use(request->database, record->id, &any, &lowest, &highest);
+    cv_result result = slots_in_use_range(request->database, record->id, &any, &lowest, &highest);
     if (result != CV_OK) {
         api_fail_result(request, result, "checking slots in use");
         return false;
@@ -1203,66 +1201,25 @@ static bool connection_changed(const bridge_settings *s)
            s->set_ca_file || s->set_pinned;
 }
 
-static void patch_bridge(api_request *request)
+/* The UPDATE of PATCH /bridges/<id>. `record` is the row as read inside
+ * the caller's transaction, `after` the values it will have. */
+static cv_result write_settings(sqlite3 *database, const bridge_record *record,
+                                const bridge_settings *s, const effective_settings *after)
 {
-    const char *id;
-    bridge_settings s;
-    if (!path_bridge_id(request, &id) || !api_require_body(request) || !read_settings(request, &s))
-        return;
-    bridge_record record;
-    cv_result result = bridge_load(request->database, id, &record);
-    if (result != CV_OK) {
-        if (result == CV_ERR_NOT_FOUND)
-            api_fail_not_found(request, "bridge", id);
-        else
-            api_fail_result(request, result, "reading the bridge");
-        return;
-    }
-    effective_settings after;
-    effective(&record, &s, &after);
-    bool ok = true;
-    if (s.set_address)
-        ok = check_not_managed(request, after.address, "address", id);
-    if (ok && after.alternate_address && s.set_alternate_address &&
-        cms_address_same_endpoint(after.alternate_address, after.address)) {
-        api_fail_field(request, "alternateAddress",
-                       "alternateAddress must differ from the bridge's address");
-        ok = false;
-    }
-    if (ok && after.has_base && after.has_quantity &&
-        after.base + after.quantity - 1 > NUMERIC_ID_MAX) {
-        api_fail_field(request, s.set_quantity ? "numericIdQuantity" : "numericIdBase",
-                       "the last numeric ID (base + quantity - 1) must not exceed %lld",
-                       (long long)NUMERIC_ID_MAX);
-        ok = false;
-    }
-    if (ok && (s.set_base || s.set_quantity))
-        ok = check_range_keeps_meetings(request, &record, &after);
-    if (ok && connection_changed(&s)) {
-        cms_endpoint endpoint = {after.address,    after.username, after.password,
-                                 after.tls_verify, after.ca_file,  after.pinned};
-        cms_client *client = NULL;
-        cms_system_status status;
-        ok = probe_bridge(request, id, &endpoint, &client, &status);
-    }
-    if (!ok) {
-        bridge_record_free(&record);
-        return;
-    }
-
-    bool range_changed = (s.set_base && (after.has_base != record.has_numeric_id_base ||
-                                         after.base != record.numeric_id_base)) ||
-                         (s.set_quantity && (after.has_quantity != record.has_numeric_id_quantity ||
-                                             after.quantity != record.numeric_id_quantity)) ||
-                         (s.set_prefix && strcmp(s.prefix, record.slot_name_prefix) != 0);
+    bool range_changed =
+        (s->set_base && (after->has_base != record->has_numeric_id_base ||
+                         after->base != record->numeric_id_base)) ||
+        (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
+                             after->quantity != record->numeric_id_quantity)) ||
+        (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
     cms_address alternate;
     const char *alternate_address =
-        after.alternate_address && cms_address_parse(after.alternate_address, &alternate) == CV_OK
+        after->alternate_address && cms_address_parse(after->alternate_address, &alternate) == CV_OK
             ? alternate.base_url
             : NULL;
     sqlite3_stmt *statement = NULL;
     int code = sqlite3_prepare_v2(
-        request->database,
+        database,
         "UPDATE bridges SET address = ?2, username = ?3, password = ?4, tls_verify = ?5,"
         " ca_file = ?6, pinned_certificate = ?7,"
         " name = CASE WHEN ?17 THEN ?8 ELSE name END,"
@@ -1275,41 +1232,124 @@ static void patch_bridge(api_request *request)
         " WHERE id = ?1",
         -1, &statement, NULL);
     if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 2, after.address, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 3, after.username ? after.username : record.username, -1,
+        sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 2, after->address, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 3, after->username ? after->username : record->username, -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 4, after.password ? after.password : record.password, -1,
+        sqlite3_bind_text(statement, 4, after->password ? after->password : record->password, -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_int(statement, 5, after.tls_verify ? 1 : 0);
-        bind_text_or_null(statement, 6, after.ca_file);
-        bind_text_or_null(statement, 7, after.pinned);
-        bind_text_or_null(statement, 8, s.name);
-        bind_text_or_null(statement, 9, s.domain);
-        if (after.has_base)
-            sqlite3_bind_int64(statement, 10, after.base);
-        if (after.has_quantity)
-            sqlite3_bind_int64(statement, 11, after.quantity);
+        sqlite3_bind_int(statement, 5, after->tls_verify ? 1 : 0);
+        bind_text_or_null(statement, 6, after->ca_file);
+        bind_text_or_null(statement, 7, after->pinned);
+        bind_text_or_null(statement, 8, s->name);
+        bind_text_or_null(statement, 9, s->domain);
+        if (after->has_base)
+            sqlite3_bind_int64(statement, 10, after->base);
+        if (after->has_quantity)
+            sqlite3_bind_int64(statement, 11, after->quantity);
         bind_text_or_null(statement, 12, alternate_address);
-        bind_text_or_null(statement, 13, s.alternate_username);
-        bind_text_or_null(statement, 14, s.alternate_password);
+        bind_text_or_null(statement, 13, s->alternate_username);
+        bind_text_or_null(statement, 14, s->alternate_password);
         sqlite3_bind_int(statement, 15,
-                         (s.set_allow_booking ? s.allow_booking : record.allow_booking) ? 1 : 0);
-        sqlite3_bind_text(statement, 16, s.set_prefix ? s.prefix : record.slot_name_prefix, -1,
+                         (s->set_allow_booking ? s->allow_booking : record->allow_booking) ? 1 : 0);
+        sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : record->slot_name_prefix, -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_int(statement, 17, s.set_name);
-        sqlite3_bind_int(statement, 18, s.set_domain);
-        sqlite3_bind_int(statement, 19, s.set_alternate_username);
-        sqlite3_bind_int(statement, 20, s.set_alternate_password);
+        sqlite3_bind_int(statement, 17, s->set_name);
+        sqlite3_bind_int(statement, 18, s->set_domain);
+        sqlite3_bind_int(statement, 19, s->set_alternate_username);
+        sqlite3_bind_int(statement, 20, s->set_alternate_password);
         sqlite3_bind_int(statement, 21, range_changed);
         code = sqlite3_step(statement);
     }
     sqlite3_finalize(statement);
-    bridge_record_free(&record);
-    result = code == SQLITE_DONE ? CV_OK : store_result(code);
+    cv_result result = code == SQLITE_DONE ? CV_OK : store_result(code);
     if (result == CV_OK)
-        result = tickets_update_settings(request->database, id);
+        result = tickets_update_settings(database, record->id);
+    return result;
+}
+
+/* Loads bridge `id` for a handler; false (with the answer sent) when it
+ * cannot. */
+static bool load_for_request(api_request *request, const char *id, bridge_record *record)
+{
+    cv_result result = bridge_load(request->database, id, record);
+    if (result == CV_OK)
+        return true;
+    if (result == CV_ERR_NOT_FOUND)
+        api_fail_not_found(request, "bridge", id);
+    else
+        api_fail_result(request, result, "reading the bridge");
+    return false;
+}
+
+/* The checks of PATCH that need no lock: addresses, the numeric ID limit
+ * and, when the connection changes, that the bridge answers with it. */
+static bool check_patch(api_request *request, const char *id, const bridge_settings *s,
+                        const effective_settings *after)
+{
+    if (s->set_address && !check_not_managed(request, after->address, "address", id))
+        return false;
+    if (after->alternate_address && s->set_alternate_address &&
+        cms_address_same_endpoint(after->alternate_address, after->address)) {
+        api_fail_field(request, "alternateAddress",
+                       "alternateAddress must differ from the bridge's address");
+        return false;
+    }
+    if (after->has_base && after->has_quantity &&
+        after->base + after->quantity - 1 > NUMERIC_ID_MAX) {
+        api_fail_field(request, s->set_quantity ? "numericIdQuantity" : "numericIdBase",
+                       "the last numeric ID (base + quantity - 1) must not exceed %lld",
+                       (long long)NUMERIC_ID_MAX);
+        return false;
+    }
+    if (!connection_changed(s))
+        return true;
+    cms_endpoint endpoint = {after->address,    after->username, after->password,
+                             after->tls_verify, after->ca_file,  after->pinned};
+    cms_client *client = NULL;
+    cms_system_status status;
+    return probe_bridge(request, id, &endpoint, &client, &status);
+}
+
+static void patch_bridge(api_request *request)
+{
+    const char *id;
+    bridge_settings s;
+    if (!path_bridge_id(request, &id) || !api_require_body(request) || !read_settings(request, &s))
+        return;
+    bridge_record record;
+    if (!load_for_request(request, id, &record))
+        return;
+    effective_settings after;
+    effective(&record, &s, &after);
+    bool ok = check_patch(request, id, &s, &after);
+    bridge_record_free(&record);
+    if (!ok)
+        return;
+    /* The range check and the write that depends on it in one BEGIN
+     * IMMEDIATE transaction: a booking racing this change either lands
+     * first (and the shrink is refused) or sees the new range. */
+    cv_result result = store_begin(request->database);
     if (result != CV_OK) {
+        api_fail_result(request, result, "starting a transaction");
+        return;
+    }
+    if (!load_for_request(request, id, &record)) {
+        store_rollback(request->database);
+        return;
+    }
+    effective(&record, &s, &after);
+    if ((s.set_base || s.set_quantity) && !check_range_keeps_meetings(request, &record, &after)) {
+        store_rollback(request->database);
+        bridge_record_free(&record);
+        return;
+    }
+    result = write_settings(request->database, &record, &s, &after);
+    bridge_record_free(&record);
+    if (result == CV_OK)
+        result = store_commit(request->database);
+    if (result != CV_OK) {
+        store_rollback(request->database);
         api_fail_result(request, result, "changing the bridge");
         return;
     }
@@ -1319,37 +1359,58 @@ static void patch_bridge(api_request *request)
     reply_bridge(request, id, 200);
 }
 
+/* DELETE FROM bridges; *removed says whether the row was there. */
+static cv_result remove_bridge_row(sqlite3 *database, const char *id, bool *removed)
+{
+    sqlite3_stmt *statement = NULL;
+    int code =
+        sqlite3_prepare_v2(database, "DELETE FROM bridges WHERE id = ?1", -1, &statement, NULL);
+    if (code == SQLITE_OK)
+        code = sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
+    if (code == SQLITE_OK)
+        code = sqlite3_step(statement);
+    *removed = sqlite3_changes(database) > 0;
+    sqlite3_finalize(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
 static void delete_bridge(api_request *request)
 {
     const char *id;
     if (!path_bridge_id(request, &id))
         return;
+    /* The check for bookings and the delete in one BEGIN IMMEDIATE
+     * transaction: a booking racing the delete either lands first (and the
+     * delete is refused) or finds the bridge gone. */
+    cv_result result = store_begin(request->database);
+    if (result != CV_OK) {
+        api_fail_result(request, result, "starting a transaction");
+        return;
+    }
     json_t *conflicts = bookings_outside_range(request->database, id, false, 0, 0);
     if (!conflicts) {
+        store_rollback(request->database);
         api_fail_result(request, CV_ERR_STORE, "checking the bridge's bookings");
         return;
     }
     if (json_array_size(conflicts) > 0) {
+        store_rollback(request->database);
         api_fail_conflict(request,
                           "the bridge holds booked or live meetings; cancel or move them first",
                           conflicts);
         return;
     }
     json_decref(conflicts);
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(request->database, "DELETE FROM bridges WHERE id = ?1", -1,
-                                  &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    int changes = sqlite3_changes(request->database);
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE)
-        api_fail_result(request, store_result(code), "removing the bridge");
-    else if (changes == 0)
+    bool removed = false;
+    result = remove_bridge_row(request->database, id, &removed);
+    if (result == CV_OK)
+        result = store_commit(request->database);
+    if (result != CV_OK) {
+        store_rollback(request->database);
+        api_fail_result(request, result, "removing the bridge");
+    } else if (!removed) {
         api_fail_not_found(request, "bridge", id);
-    else {
+    } else {
         log_info("bridge %s removed", id);
         api_reply_empty(request);
     }
@@ -1377,9 +1438,12 @@ static void refresh_bridge_now(api_request *request)
 }
 
 static const api_route bridge_routes[] = {
-    {"POST", "bridges", post_bridge},       {"GET", "bridges", get_bridges},
-    {"GET", "bridges/*", get_bridge},       {"PATCH", "bridges/*", patch_bridge},
-    {"DELETE", "bridges/*", delete_bridge}, {"POST", "bridges/*/refresh", refresh_bridge_now},
+    {"POST", "bridges", post_bridge, NULL},
+    {"GET", "bridges", get_bridges, NULL},
+    {"GET", "bridges/*", get_bridge, NULL},
+    {"PATCH", "bridges/*", patch_bridge, NULL},
+    {"DELETE", "bridges/*", delete_bridge, NULL},
+    {"POST", "bridges/*/refresh", refresh_bridge_now, NULL},
 };
 
 static cv_result bridges_start(scheduler *daemon)

@@ -63,11 +63,11 @@ static void set_defaults(scheduler_options *options)
 static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
 {
     const option_spec specs[] = {
-        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0, 0},
+        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
+         0},
         {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
-         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0,
-         0},
+         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0, 0},
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
@@ -76,8 +76,7 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
         {"trace", OPTION_STRING, &o->trace, "FILE",
          "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
-        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0,
-         0},
+        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0, 0},
         {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
          256},
         {"cms-max-in-flight", OPTION_INTEGER, &o->cms_max_in_flight, "N",
@@ -297,8 +296,8 @@ int main(int argc, char **argv)
     store_open_ok = true;
     char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
                                             : path_in(daemon.options.data_dir, "cms-trace.log");
-    result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace)
-                        : CV_ERR_NO_MEMORY;
+    result =
+        trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace) : CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
         fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
         free(trace_path);

@@ -25,8 +25,8 @@
 #include "common/store.h"
 #include "common/trace.h"
 
-#define SCHEDULER_REALM "convened"
-#define SCHEDULER_TRACE_NODE "convened"
+#define SCHEDULER_REALM               "convened"
+#define SCHEDULER_TRACE_NODE          "convened"
 #define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
 
 typedef struct {
@@ -38,9 +38,9 @@ typedef struct {
     char *trace;           /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
     char *tls_certificate; /* PEM; default: self-signed in DIR */
     char *tls_key;
-    char *log_level;       /* debug, info, warning, error */
-    bool plain_http;       /* serve the JSON API without TLS */
-    int64_t threads;       /* HTTP worker threads; 0 = one per core */
+    char *log_level; /* debug, info, warning, error */
+    bool plain_http; /* serve the JSON API without TLS */
+    int64_t threads; /* HTTP worker threads; 0 = one per core */
 
     /* CMS API client (cms_client.h) */
     int64_t cms_max_in_flight;      /* requests in flight per bridge address (default 4) */
@@ -49,13 +49,13 @@ typedef struct {
     int64_t cms_busy_retries;       /* retries of a 503 answer, with backoff */
 
     /* Bridge management (poller.c, discovery.c, provisioning.c) */
-    int64_t poll_interval_seconds;      /* status polling of every bridge */
-    int64_t discovery_interval_seconds; /* cluster re-discovery */
+    int64_t poll_interval_seconds;        /* status polling of every bridge */
+    int64_t discovery_interval_seconds;   /* cluster re-discovery */
     int64_t provisioning_timeout_seconds; /* a bulk sync still running after this fails */
 
     /* Bookings and lifecycle (booking.c, lifecycle.c: S2) */
-    int64_t max_meeting_minutes;  /* longest booking accepted */
-    int64_t dial_out_retries;     /* extra attempts for a busy/unanswered dial-out */
+    int64_t max_meeting_minutes; /* longest booking accepted */
+    int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
 } scheduler_options;
@@ -71,12 +71,6 @@ typedef struct scheduler scheduler;
  * documented fallback. Set before threads start.
  */
 typedef struct {
-    /* The lowest and highest numeric-ID slot on `bridge_id` that holds a
-     * booked or live meeting (states scheduled, starting, live, ending);
-     * *any = false when none does. Implemented by booking.c (S2). Fallback
-     * (bridges.c, schema_slots_in_use): the same query on the bookings table. */
-    cv_result (*slots_in_use)(scheduler *daemon, sqlite3 *database, const char *bridge_id,
-                              bool *any, int64_t *lowest, int64_t *highest);
     /* Called (from a worker thread) when a bridge's settings, reachability
      * or provisioning changed, so bookings/lifecycle can react. Optional. */
     void (*bridge_changed)(scheduler *daemon, const char *bridge_id);
@@ -88,7 +82,7 @@ struct scheduler {
     char *admin_password; /* never logged */
     store_pool store;     /* threads borrow one connection per unit of work */
     char *database_path;
-    trace_log *trace;     /* the CMS API trace: every request convened makes */
+    trace_log *trace; /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
     struct api_router *router;
     struct bridge_worker *bridge_worker;

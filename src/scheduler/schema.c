@@ -133,27 +133,3 @@ cv_result schema_migrate(sqlite3 *database)
 {
     return store_migrate(database, migrations, schema_version_count());
 }
-
-cv_result schema_slots_in_use(sqlite3 *database, const char *bridge_id, bool *any,
-                              int64_t *lowest, int64_t *highest)
-{
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT MIN(slot), MAX(slot) FROM bookings"
-                                  " WHERE bridge_id = ?1 AND slot IS NOT NULL"
-                                  " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES,
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK) {
-        code = sqlite3_step(statement);
-        if (code == SQLITE_ROW) {
-            *any = sqlite3_column_type(statement, 0) != SQLITE_NULL;
-            *lowest = *any ? sqlite3_column_int64(statement, 0) : 0;
-            *highest = *any ? sqlite3_column_int64(statement, 1) : 0;
-            code = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(statement);
-    return store_result(code);
-}

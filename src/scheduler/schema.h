@@ -90,9 +90,4 @@ cv_result schema_migrate(sqlite3 *database);
 /* Number of migrations this build knows (the newest user_version). */
 size_t schema_version_count(void);
 
-/* The default for scheduler_hooks.slots_in_use: lowest and highest slot of
- * active bookings on a bridge. */
-cv_result schema_slots_in_use(sqlite3 *database, const char *bridge_id, bool *any, int64_t *lowest,
-                              int64_t *highest);
-
 #endif

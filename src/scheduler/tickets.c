@@ -194,9 +194,12 @@ static void get_ticket(api_request *request)
     sqlite3_finalize(statement);
 }
 
+/* what GET /tickets reads */
+static const char *const tickets_query_names[] = {"bridge", NULL};
+
 static const api_route ticket_routes[] = {
-    {"GET", "tickets", get_tickets},
-    {"GET", "tickets/*", get_ticket},
+    {"GET", "tickets", get_tickets, tickets_query_names},
+    {"GET", "tickets/*", get_ticket, NULL},
 };
 
 static cv_result tickets_start(scheduler *daemon)

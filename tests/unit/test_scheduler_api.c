@@ -57,11 +57,11 @@ static void silent(api_request *request)
 }
 
 static const api_route routes[] = {
-    {"GET", "things/*", echo_id},
-    {"POST", "things", read_members},
-    {"POST", "things/*/conflict", conflict},
-    {"GET", "down", unreachable},
-    {"GET", "silent", silent},
+    {"GET", "things/*", echo_id, NULL},
+    {"POST", "things", read_members, NULL},
+    {"POST", "things/*/conflict", conflict, NULL},
+    {"GET", "down", unreachable, NULL},
+    {"GET", "silent", silent, NULL},
 };
 
 typedef struct {
