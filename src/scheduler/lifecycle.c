@@ -15,7 +15,8 @@
  * their database writes are one transaction per phase. The space and secret
  * are stored before the space is opened, calls and legs right after the
  * phase that made them, and what a crash in between leaves on the bridge is
- * adopted (matched by space, and by remote party) rather than made again,
+ * adopted (matched by space, by stored leg ID, else by remote party)
+ * rather than made again,
  * so a restart resumes without a second call, a second dial-out or a space
  * left open.
  *
@@ -811,6 +812,18 @@ static void store_participant(sqlite3 *database, const booking *record, size_t i
                     record->participants[index].uri);
 }
 
+/* The leg `leg_id` of call `call_id`; NULL when absent or leg_id is "". */
+static const leg_view *leg_by_id(const bridge_view *view, const char *call_id, const char *leg_id)
+{
+    if (leg_id[0] == '\0')
+        return NULL;
+    for (size_t index = 0; index < view->leg_count; index++)
+        if (strcasecmp(view->legs[index].id, leg_id) == 0 &&
+            strcasecmp(view->legs[index].call, call_id) == 0)
+            return &view->legs[index];
+    return NULL;
+}
+
 static const leg_view *leg_for_party(const bridge_view *view, const char *call_id, const char *uri)
 {
     char wanted[BOOKING_URI_MAX + 1], seen[BOOKING_URI_MAX + 1];
@@ -957,9 +970,13 @@ static void dial_step(start_phase *phase, start_item *item)
                 set_participant_state(participant, PARTICIPANT_WAITING);
             continue;
         }
-        const leg_view *leg = leg_for_party(phase->view, record->call_id, participant->uri);
+        /* already dialled before a restart: keep that leg, found by the
+         * call leg ID stored when it was made, else (a crash before that
+         * store) by its remote party, which the bridge may have rewritten */
+        const leg_view *leg = leg_by_id(phase->view, record->call_id, participant->call_leg_id);
+        if (leg == NULL)
+            leg = leg_for_party(phase->view, record->call_id, participant->uri);
         if (leg != NULL) {
-            /* already dialled before a restart: keep that leg */
             snprintf(participant->call_leg_id, sizeof participant->call_leg_id, "%s", leg->id);
             continue;
         }
