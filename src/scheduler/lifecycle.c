@@ -42,6 +42,8 @@
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "scheduler/cms_client.h"
+#include "scheduler/cms_views.h"
+#include "scheduler/db_slot_spaces.h"
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
@@ -460,187 +462,6 @@ static void order_endpoints(bridge_endpoints *endpoints, const char *preferred)
 
 /* --- what a bridge has --------------------------------------------- */
 
-typedef struct {
-    char id[ID_TEXT_SIZE];
-    char *name;
-    int64_t call_id; /* numeric call ID; -1 when not numeric */
-    bool non_member_access;
-    bool has_call;
-    bool claimed; /* taken by a meeting of this batch */
-} space_view;
-
-typedef struct {
-    char id[ID_TEXT_SIZE];
-    char cospace[ID_TEXT_SIZE];
-} call_view;
-
-typedef struct {
-    char id[ID_TEXT_SIZE];
-    char call[ID_TEXT_SIZE];
-    char *remote_party;
-} leg_view;
-
-typedef struct {
-    space_view *spaces;
-    size_t space_count, space_capacity;
-    call_view *calls;
-    size_t call_count, call_capacity;
-    leg_view *legs;
-    size_t leg_count, leg_capacity;
-    bool calls_known;
-} bridge_view;
-
-static void bridge_view_clear_spaces(bridge_view *view)
-{
-    for (size_t index = 0; index < view->space_count; index++)
-        free(view->spaces[index].name);
-    view->space_count = 0;
-}
-
-static void bridge_view_clear_legs(bridge_view *view)
-{
-    for (size_t index = 0; index < view->leg_count; index++)
-        free(view->legs[index].remote_party);
-    view->leg_count = 0;
-}
-
-static void bridge_view_free(bridge_view *view)
-{
-    bridge_view_clear_spaces(view);
-    bridge_view_clear_legs(view);
-    free(view->spaces);
-    free(view->calls);
-    free(view->legs);
-    memset(view, 0, sizeof *view);
-}
-
-static bool grow(void **items, size_t *capacity, size_t count, size_t size)
-{
-    if (count < *capacity)
-        return true;
-    size_t grown_capacity = *capacity ? *capacity * 2 : 32;
-    void *grown = realloc(*items, grown_capacity * size);
-    if (grown == NULL)
-        return false;
-    *items = grown;
-    *capacity = grown_capacity;
-    return true;
-}
-
-static cv_result visit_space(void *context, xmlNodePtr element)
-{
-    bridge_view *view = context;
-    if (!grow((void **)&view->spaces, &view->space_capacity, view->space_count,
-              sizeof *view->spaces))
-        return CV_ERR_NO_MEMORY;
-    space_view *space = &view->spaces[view->space_count];
-    memset(space, 0, sizeof *space);
-    if (!cms_xml_id(element, space->id, sizeof space->id))
-        return CV_OK;
-    space->name = cms_xml_child_text(element, "name");
-    if (space->name == NULL)
-        space->name = text_duplicate("");
-    if (space->name == NULL)
-        return CV_ERR_NO_MEMORY;
-    if (cms_xml_child_int64(element, "callId", &space->call_id) != CV_OK)
-        space->call_id = -1;
-    char *access = cms_xml_child_text(element, "nonMemberAccess");
-    space->non_member_access = access != NULL && strcmp(access, "true") == 0;
-    free(access);
-    view->space_count++;
-    return CV_OK;
-}
-
-static cv_result visit_call(void *context, xmlNodePtr element)
-{
-    bridge_view *view = context;
-    if (!grow((void **)&view->calls, &view->call_capacity, view->call_count, sizeof *view->calls))
-        return CV_ERR_NO_MEMORY;
-    call_view *call = &view->calls[view->call_count];
-    memset(call, 0, sizeof *call);
-    if (!cms_xml_id(element, call->id, sizeof call->id))
-        return CV_OK;
-    char *space = cms_xml_child_text(element, "coSpace");
-    snprintf(call->cospace, sizeof call->cospace, "%s", space ? space : "");
-    free(space);
-    view->call_count++;
-    return CV_OK;
-}
-
-static cv_result visit_leg(void *context, xmlNodePtr element)
-{
-    bridge_view *view = context;
-    if (!grow((void **)&view->legs, &view->leg_capacity, view->leg_count, sizeof *view->legs))
-        return CV_ERR_NO_MEMORY;
-    leg_view *leg = &view->legs[view->leg_count];
-    memset(leg, 0, sizeof *leg);
-    if (!cms_xml_id(element, leg->id, sizeof leg->id))
-        return CV_OK;
-    char *call = cms_xml_child_text(element, "call");
-    snprintf(leg->call, sizeof leg->call, "%s", call ? call : "");
-    free(call);
-    leg->remote_party = cms_xml_child_text(element, "remoteParty");
-    if (leg->remote_party == NULL)
-        leg->remote_party = text_duplicate("");
-    if (leg->remote_party == NULL)
-        return CV_ERR_NO_MEMORY;
-    view->leg_count++;
-    return CV_OK;
-}
-
-static cv_result read_spaces(cms_client *client, bridge_view *view, char *error, size_t size)
-{
-    bridge_view_clear_spaces(view);
-    return cms_get_all(client, "/coSpaces", "coSpace", visit_space, view, error, size);
-}
-
-static cv_result read_calls(cms_client *client, bridge_view *view, char *error, size_t size)
-{
-    view->call_count = 0;
-    cv_result result = cms_get_all(client, "/calls", "call", visit_call, view, error, size);
-    view->calls_known = result == CV_OK;
-    return result;
-}
-
-static cv_result read_legs(cms_client *client, const char *path, bridge_view *view, char *error,
-                           size_t size)
-{
-    bridge_view_clear_legs(view);
-    return cms_get_all(client, path, "callLeg", visit_leg, view, error, size);
-}
-
-static const call_view *call_on_space(const bridge_view *view, const char *cospace_id)
-{
-    for (size_t index = 0; index < view->call_count; index++)
-        if (strcasecmp(view->calls[index].cospace, cospace_id) == 0)
-            return &view->calls[index];
-    return NULL;
-}
-
-static bool call_exists(const bridge_view *view, const char *call_id)
-{
-    for (size_t index = 0; index < view->call_count; index++)
-        if (strcasecmp(view->calls[index].id, call_id) == 0)
-            return true;
-    return false;
-}
-
-static space_view *space_by_id(bridge_view *view, const char *id)
-{
-    for (size_t index = 0; index < view->space_count; index++)
-        if (strcasecmp(view->spaces[index].id, id) == 0)
-            return &view->spaces[index];
-    return NULL;
-}
-
-static space_view *space_by_slot(bridge_view *view, int64_t slot)
-{
-    for (size_t index = 0; index < view->space_count; index++)
-        if (view->spaces[index].call_id == slot)
-            return &view->spaces[index];
-    return NULL;
-}
-
 static void placeholder_name(const bridge_record *bridge, int64_t slot, char *out, size_t size)
 {
     snprintf(out, size, "%s%lld",
@@ -648,25 +469,69 @@ static void placeholder_name(const bridge_record *bridge, int64_t slot, char *ou
              (long long)slot);
 }
 
-/* Why a slot's space cannot take a meeting now; NULL when it can. */
-static const char *space_busy_reason(const bridge_record *bridge, const space_view *space,
-                                     const bridge_view *view, const char *own_cospace)
+/* One space as a start looked at it: the space, and whether a call is on
+ * it (only asked when some call may exist). */
+typedef struct {
+    cms_space space;
+    bool found;                       /* the bridge has it */
+    char existing_call[ID_TEXT_SIZE]; /* a call on it; "" none or not asked */
+} space_look;
+
+/* Why a slot's space cannot take a meeting now; NULL when it can.
+ * `own_cospace`: the space the meeting already has (resumed), always fine. */
+static const char *space_busy_reason(const bridge_record *bridge, const space_look *look,
+                                     bool claimed, const char *own_cospace)
 {
-    if (space == NULL)
+    if (!look->found)
         return "its space does not exist on the bridge";
-    if (space->claimed)
+    if (claimed)
         return "another meeting starting now took it";
-    if (own_cospace != NULL && strcasecmp(space->id, own_cospace) == 0)
+    if (own_cospace != NULL && strcasecmp(look->space.id, own_cospace) == 0)
         return NULL;
     char placeholder[160];
-    placeholder_name(bridge, space->call_id, placeholder, sizeof placeholder);
-    if (strcmp(space->name, placeholder) != 0)
+    placeholder_name(bridge, look->space.call_id, placeholder, sizeof placeholder);
+    if (strcmp(look->space.name, placeholder) != 0)
         return "its space is not named as a free slot";
-    if (space->non_member_access)
+    if (look->space.non_member_access)
         return "its space is open to non-members";
-    if (space->has_call || (view->calls_known && call_on_space(view, space->id) != NULL))
+    if (look->existing_call[0] != '\0')
         return "its space has a call";
     return NULL;
+}
+
+/* Reads the space `known_id` (when given) and, when that fails to be the
+ * space of `slot`, finds the slot's space by its call ID; *learnt says the
+ * latter found it (the caller remembers the ID). Then, when `want_calls`,
+ * the first call on it. Unreachable results are passed back. */
+static cv_result look_at_space(cms_client *client, const char *known_id, int64_t slot,
+                               bool want_calls, space_look *look, bool *learnt, char *error,
+                               size_t error_size)
+{
+    cms_space_clear(&look->space);
+    look->found = false;
+    look->existing_call[0] = '\0';
+    *learnt = false;
+    cv_result result = CV_ERR_NOT_FOUND;
+    if (known_id != NULL && known_id[0] != '\0')
+        result = cms_space_get(client, known_id, &look->space, error, error_size);
+    if (result == CV_OK && (slot < 0 || look->space.call_id == slot))
+        look->found = true;
+    else if (result == CV_OK || result == CV_ERR_NOT_FOUND) {
+        result = CV_OK;
+        if (slot >= 0) {
+            result = cms_space_find_by_call_id(client, slot, &look->space, &look->found, error,
+                                               error_size);
+            *learnt = look->found;
+        }
+    }
+    if (result != CV_OK || !look->found || !want_calls)
+        return result;
+    cms_call_list calls = {0};
+    result = cms_calls_list(client, look->space.id, &calls, error, error_size);
+    if (result == CV_OK && calls.count > 0)
+        snprintf(look->existing_call, sizeof look->existing_call, "%s", calls.items[0].id);
+    cms_call_list_free(&calls);
+    return result;
 }
 
 /* --- start ----------------------------------------------------------- */
@@ -678,6 +543,10 @@ typedef struct {
     bool new_call;       /* the call was created by this start */
     bool opened;         /* its space was PUT and it has a call on this attempt */
     const char *refusal; /* the bridge refused it: why (static text) */
+    /* the survey: the space it has or was booked on, as the bridge has it */
+    char known_space[ID_TEXT_SIZE]; /* its ID, stored or learnt before; "" unknown */
+    space_look look;
+    bool learnt; /* look found the space by call ID: remember its ID */
 } start_item;
 
 static cv_result put_space_open(cms_client *client, const booking *record)
@@ -711,54 +580,120 @@ static cv_result get_simple(cms_client *client, const char *path, int64_t *total
     return result;
 }
 
-/* Chooses the space for a meeting that has none yet: its booked slot, or
- * the lowest slot free both on the bridge and in the bookings over the
- * rest of the meeting. Records why it moved. */
-static cv_result choose_space(sqlite3 *database, const bridge_record *bridge, bridge_view *view,
-                              booking *record, char *why, size_t why_size)
+/* True when another item of the batch (not `self`) already uses the space. */
+static bool claimed_by_other(const start_item *items, size_t count, const start_item *self,
+                             const char *cospace_id)
 {
-    space_view *booked = space_by_slot(view, record->slot);
-    const char *reason = space_busy_reason(bridge, booked, view, NULL);
-    if (reason == NULL) {
-        booked->claimed = true;
-        snprintf(record->cospace_id, sizeof record->cospace_id, "%s", booked->id);
-        return CV_OK;
+    for (size_t index = 0; index < count; index++) {
+        const start_item *other = &items[index];
+        if (other != self && !other->done && other->record.cospace_id[0] != '\0' &&
+            strcasecmp(other->record.cospace_id, cospace_id) == 0)
+            return true;
     }
+    return false;
+}
+
+/* What choosing a space needs besides the item. */
+typedef struct {
+    sqlite3 *database;
+    const bridge_record *bridge;
+    cms_client *client;
+    start_item *items; /* the batch: spaces claimed by the others */
+    size_t count;
+    bool want_calls; /* ask for the calls on a space (some call may exist) */
+} space_choice;
+
+/* The lowest slot other than the booked one that is free both in the
+ * bookings over the rest of the meeting and on the bridge (asked for
+ * exactly that slot's space). Runs inside the transaction that stores the
+ * choice, so the bookings check and the write are one; the bridge is only
+ * asked about slots the bookings leave free, which is rare: the booked
+ * slot was in use on the bridge. *found false when none is. */
+static cv_result find_other_slot(const space_choice *choice, start_item *item, space_look *look,
+                                 int64_t *slot_out, bool *found)
+{
+    const bridge_record *bridge = choice->bridge;
+    booking *record = &item->record;
     int64_t base =
         bridge->has_provisioned_range ? bridge->provisioned_base : bridge->numeric_id_base;
     int64_t quantity =
         bridge->has_provisioned_range ? bridge->provisioned_quantity : bridge->numeric_id_quantity;
     slot_window window = {now_seconds(), record->end, record->id};
+    *found = false;
     for (int64_t slot = base; slot < base + quantity; slot++) {
         if (slot == record->slot)
             continue;
-        space_view *space = space_by_slot(view, slot);
-        if (space_busy_reason(bridge, space, view, NULL) != NULL)
-            continue;
         bool free_in_bookings = false;
-        cv_result result = slots_is_free(database, bridge->id, slot, &window, &free_in_bookings);
+        cv_result result =
+            slots_is_free(choice->database, bridge->id, slot, &window, &free_in_bookings);
         if (result != CV_OK)
             return result;
         if (!free_in_bookings)
             continue;
-        space->claimed = true;
-        char *note = NULL;
-        if (asprintf(&note,
-                     "booked slot %lld was in use on the bridge (%s); the meeting runs on "
-                     "slot %lld",
-                     (long long)record->slot, reason, (long long)slot) < 0)
-            return CV_ERR_NO_MEMORY;
-        free(record->slot_note);
-        record->slot_note = note;
-        record->slot = slot;
-        snprintf(record->cospace_id, sizeof record->cospace_id, "%s", space->id);
+        char known[ID_TEXT_SIZE] = "";
+        if (db_slot_space_find(choice->database, bridge->id, slot, known) == CV_ERR_STORE)
+            return CV_ERR_STORE;
+        bool learnt = false;
+        char error[512] = "";
+        result = look_at_space(choice->client, known, slot, choice->want_calls, look, &learnt,
+                               error, sizeof error);
+        if (result != CV_OK)
+            return result;
+        if (learnt)
+            db_slot_space_remember(choice->database, bridge->id, slot, look->space.id);
+        bool claimed =
+            look->found && claimed_by_other(choice->items, choice->count, item, look->space.id);
+        if (space_busy_reason(bridge, look, claimed, NULL) != NULL)
+            continue;
+        *slot_out = slot;
+        *found = true;
         return CV_OK;
     }
-    snprintf(why, why_size,
-             "no free slot on the bridge: booked slot %lld %s and every other slot "
-             "is in use or booked",
-             (long long)record->slot, reason);
-    return CV_ERR_CONFLICT;
+    return CV_OK;
+}
+
+/* Chooses the space for a meeting that has none yet: its booked slot, or
+ * the lowest slot free both on the bridge and in the bookings over the
+ * rest of the meeting. Records why it moved. */
+static cv_result choose_space(const space_choice *choice, start_item *item, char *why,
+                              size_t why_size)
+{
+    booking *record = &item->record;
+    bool claimed = item->look.found &&
+                   claimed_by_other(choice->items, choice->count, item, item->look.space.id);
+    const char *reason = space_busy_reason(choice->bridge, &item->look, claimed, NULL);
+    if (reason == NULL) {
+        snprintf(record->cospace_id, sizeof record->cospace_id, "%s", item->look.space.id);
+        return CV_OK;
+    }
+    space_look other = {.space = {.call_id = -1}};
+    int64_t slot = -1;
+    bool found = false;
+    cv_result result = find_other_slot(choice, item, &other, &slot, &found);
+    if (result != CV_OK || !found) {
+        cms_space_clear(&other.space);
+        if (result != CV_OK)
+            return result;
+        snprintf(why, why_size,
+                 "no free slot on the bridge: booked slot %lld %s and every other slot "
+                 "is in use or booked",
+                 (long long)record->slot, reason);
+        return CV_ERR_CONFLICT;
+    }
+    char *note = NULL;
+    if (asprintf(&note,
+                 "booked slot %lld was in use on the bridge (%s); the meeting runs on slot %lld",
+                 (long long)record->slot, reason, (long long)slot) < 0) {
+        cms_space_clear(&other.space);
+        return CV_ERR_NO_MEMORY;
+    }
+    free(record->slot_note);
+    record->slot_note = note;
+    record->slot = slot;
+    snprintf(record->cospace_id, sizeof record->cospace_id, "%s", other.space.id);
+    cms_space_clear(&item->look.space);
+    item->look = other; /* the space it runs on, with its call if any */
+    return CV_OK;
 }
 
 /* POST /calls/<call>/callLegs for one participant; the outcome goes into
@@ -812,28 +747,29 @@ static void store_participant(sqlite3 *database, const booking *record, size_t i
                     record->participants[index].uri);
 }
 
-/* The leg `leg_id` of call `call_id`; NULL when absent or leg_id is "". */
-static const leg_view *leg_by_id(const bridge_view *view, const char *call_id, const char *leg_id)
+/* The leg `leg_id` (of call `call_id` unless that is NULL: a list of one
+ * call's legs); NULL when absent or leg_id is "". */
+static const cms_leg *leg_by_id(const cms_leg_list *legs, const char *call_id, const char *leg_id)
 {
     if (leg_id[0] == '\0')
         return NULL;
-    for (size_t index = 0; index < view->leg_count; index++)
-        if (strcasecmp(view->legs[index].id, leg_id) == 0 &&
-            strcasecmp(view->legs[index].call, call_id) == 0)
-            return &view->legs[index];
+    for (size_t index = 0; index < legs->count; index++)
+        if (strcasecmp(legs->items[index].id, leg_id) == 0 &&
+            (call_id == NULL || strcasecmp(legs->items[index].call, call_id) == 0))
+            return &legs->items[index];
     return NULL;
 }
 
-static const leg_view *leg_for_party(const bridge_view *view, const char *call_id, const char *uri)
+static const cms_leg *leg_for_party(const cms_leg_list *legs, const char *call_id, const char *uri)
 {
     char wanted[BOOKING_URI_MAX + 1], seen[BOOKING_URI_MAX + 1];
     booking_uri_key(uri, wanted, sizeof wanted);
-    for (size_t index = 0; index < view->leg_count; index++) {
-        if (strcasecmp(view->legs[index].call, call_id) != 0)
+    for (size_t index = 0; index < legs->count; index++) {
+        if (strcasecmp(legs->items[index].call, call_id) != 0)
             continue;
-        booking_uri_key(view->legs[index].remote_party, seen, sizeof seen);
+        booking_uri_key(legs->items[index].remote_party, seen, sizeof seen);
         if (strcmp(wanted, seen) == 0)
-            return &view->legs[index];
+            return &legs->items[index];
     }
     return NULL;
 }
@@ -847,7 +783,8 @@ static const leg_view *leg_for_party(const bridge_view *view, const char *call_i
 typedef struct start_phase {
     const scheduler_options *options;
     cms_client *client;
-    const bridge_view *view;
+    const cms_leg_list *legs; /* every leg on the bridge (dial phase) */
+    bool want_calls;          /* survey: ask which call is on each space */
     start_item *items;
     size_t count;
     void (*step)(struct start_phase *phase, start_item *item);
@@ -931,10 +868,10 @@ static void open_step(start_phase *phase, start_item *item)
         return;
     }
     /* one call per meeting: adopt the call already on the space */
-    const call_view *existing =
-        phase->view->calls_known ? call_on_space(phase->view, record->cospace_id) : NULL;
-    if (existing != NULL) {
-        snprintf(record->call_id, sizeof record->call_id, "%s", existing->id);
+    const space_look *look = &item->look;
+    if (look->found && look->existing_call[0] != '\0' &&
+        strcasecmp(look->space.id, record->cospace_id) == 0) {
+        snprintf(record->call_id, sizeof record->call_id, "%s", look->existing_call);
         item->new_call = false;
         item->opened = true;
         return;
@@ -973,9 +910,9 @@ static void dial_step(start_phase *phase, start_item *item)
         /* already dialled before a restart: keep that leg, found by the
          * call leg ID stored when it was made, else (a crash before that
          * store) by its remote party, which the bridge may have rewritten */
-        const leg_view *leg = leg_by_id(phase->view, record->call_id, participant->call_leg_id);
+        const cms_leg *leg = leg_by_id(phase->legs, record->call_id, participant->call_leg_id);
         if (leg == NULL)
-            leg = leg_for_party(phase->view, record->call_id, participant->uri);
+            leg = leg_for_party(phase->legs, record->call_id, participant->uri);
         if (leg != NULL) {
             snprintf(participant->call_leg_id, sizeof participant->call_leg_id, "%s", leg->id);
             continue;
@@ -1023,61 +960,87 @@ static void store_opened(sqlite3 *database, start_item *items, size_t count, con
     }
 }
 
-/*
- * Starts every not-done item of `items` through one client: survey, open
- * spaces, create calls, confirm, dial out. Returns CV_ERR_NETWORK /
- * CV_ERR_TIMEOUT when the address cannot serve us (the caller fails over);
- * items already live stay done.
- */
-static cv_result start_through(lifecycle *machine, sqlite3 *database, const bridge_record *bridge,
-                               cms_client *client, const char *address, start_item *items,
-                               size_t count, char *error, size_t error_size)
+/* Phase 0, the survey: the space each meeting has or was booked on,
+ * asked for exactly (GET /coSpaces/<id>, or ?filter=<call ID> when its ID
+ * is not known), and the call on it when some call may exist. */
+static void survey_step(start_phase *phase, start_item *item)
 {
-    bridge_view view = {0};
-    int64_t participants_total = -1;
-    int64_t began_ms = timer_monotonic_now_ms();
-    cv_result result = get_simple(client, "/system/status", NULL, error, error_size);
+    char error[512] = "";
+    bool want_calls = phase->want_calls || item->resumed;
+    cv_result result =
+        look_at_space(phase->client, item->known_space, item->resumed ? -1 : item->record.slot,
+                      want_calls, &item->look, &item->learnt, error, sizeof error);
     if (result == CV_OK)
-        result = get_simple(client, "/participants", &participants_total, error, error_size);
-    if (result == CV_OK)
-        result = read_spaces(client, &view, error, error_size);
-    bool any_resumed = false;
-    for (size_t index = 0; index < count; index++) {
-        items[index].opened = false;
-        items[index].refusal = NULL;
-        if (!items[index].done && items[index].record.cospace_id[0] != '\0')
-            any_resumed = true;
+        return;
+    if (cms_result_is_unreachable(result) || result == CV_ERR_BUSY || result == CV_ERR_AUTH) {
+        char what[600];
+        snprintf(what, sizeof what, "GET /coSpaces: %s", error);
+        phase_unreachable(phase, result, what);
+    } else {
+        log_warning("booking %s: reading its space: %s", item->record.id, error);
+        item->refusal = "the bridge did not answer with the meeting's space";
     }
-    /* Which spaces have calls: only asked when some call exists or a
-     * meeting may already have one (the seed's order otherwise). */
-    if (result == CV_OK && (participants_total != 0 || any_resumed))
-        result = read_calls(client, &view, error, error_size);
-    if (result != CV_OK) {
-        bridge_view_free(&view);
-        return result;
-    }
+}
 
-    /* the space of every meeting, stored before any of them is opened; no
-     * transaction means nothing is written and the caller retries later */
+/* Phase 2, the confirmation: the space and its call, as the seed confirms
+ * (status, spaces, calls), for exactly this meeting's space. */
+static void confirm_step(start_phase *phase, start_item *item)
+{
+    if (!item->opened)
+        return;
+    char error[512] = "";
+    cms_space space = {.call_id = -1};
+    cv_result result =
+        cms_space_get(phase->client, item->record.cospace_id, &space, error, sizeof error);
+    cms_space_clear(&space);
+    cms_call_list calls = {0};
+    if (result == CV_OK)
+        result =
+            cms_calls_list(phase->client, item->record.cospace_id, &calls, error, sizeof error);
+    bool listed = false;
+    for (size_t index = 0; index < calls.count; index++)
+        if (strcasecmp(calls.items[index].id, item->record.call_id) == 0)
+            listed = true;
+    cms_call_list_free(&calls);
+    if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_BUSY))
+        phase_unreachable(phase, result, error);
+    else if (!listed)
+        log_warning("booking %s: call %s is not listed by the bridge", item->record.id,
+                    item->record.call_id);
+}
+
+/* Chooses (or keeps) the space of every meeting of the batch and stores
+ * it, with a fresh secret and the address used, before any is opened: one
+ * BEGIN IMMEDIATE transaction, so the bookings checked for a free slot
+ * and the choice are one. No transaction: nothing is written, CV_ERR_STORE
+ * (the caller retries later). */
+static cv_result store_choices(const space_choice *choice, const char *address, char *error,
+                               size_t error_size)
+{
+    sqlite3 *database = choice->database;
     if (store_begin(database) != CV_OK) {
-        bridge_view_free(&view);
         snprintf(error, error_size, "the database cannot begin a transaction");
         return CV_ERR_STORE;
     }
-    for (size_t index = 0; index < count; index++) {
-        start_item *item = &items[index];
+    for (size_t index = 0; index < choice->count; index++) {
+        start_item *item = &choice->items[index];
         booking *record = &item->record;
-        if (item->done)
+        if (item->done || item->refusal != NULL)
             continue;
-        if (record->cospace_id[0] != '\0' && space_by_id(&view, record->cospace_id) == NULL) {
+        if (item->learnt)
+            db_slot_space_remember(database, choice->bridge->id, record->slot, item->look.space.id);
+        if (item->resumed && !item->look.found) {
             log_warning("booking %s: its space %s is gone; choosing again", record->id,
                         record->cospace_id);
             record->cospace_id[0] = '\0';
             record->call_id[0] = '\0';
+            item->resumed = false;
+            /* the slot's own space, if it is still there */
+            db_slot_space_forget(database, choice->bridge->id, record->slot);
         }
         if (record->cospace_id[0] == '\0') {
             char why[256] = "";
-            cv_result chosen = choose_space(database, bridge, &view, record, why, sizeof why);
+            cv_result chosen = choose_space(choice, item, why, sizeof why);
             if (chosen == CV_ERR_CONFLICT) {
                 persist_all_participants(database, record, PARTICIPANT_LEFT);
                 set_state(database, record, BOOKING_FAILED, why);
@@ -1090,12 +1053,8 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
                 continue;
             }
             id_generate(record->secret);
-        } else {
-            space_view *own = space_by_id(&view, record->cospace_id);
-            if (own)
-                own->claimed = true;
-            if (record->secret[0] == '\0')
-                id_generate(record->secret);
+        } else if (record->secret[0] == '\0') {
+            id_generate(record->secret);
         }
         free(record->started_via);
         record->started_via = text_duplicate(address);
@@ -1109,56 +1068,16 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     if (store_commit(database) != CV_OK) {
         store_rollback(database);
         log_error("lifecycle: cannot store the chosen spaces");
-        bridge_view_free(&view);
         snprintf(error, error_size, "the database refused the chosen spaces");
         return CV_ERR_STORE;
     }
+    return CV_OK;
+}
 
-    int64_t surveyed_ms = timer_monotonic_now_ms();
-    /* open the spaces and make the calls */
-    start_phase phase = {.options = &machine->daemon->options,
-                         .client = client,
-                         .view = &view,
-                         .items = items,
-                         .count = count,
-                         .step = open_step};
-    result = run_phase(&phase, error, error_size);
-    store_opened(database, items, count, address);
-    if (result != CV_OK) {
-        bridge_view_free(&view);
-        return result;
-    }
-
-    int64_t opened_ms = timer_monotonic_now_ms();
-    /* confirm, as the seed does: status, spaces, calls */
-    result = get_simple(client, "/system/status", NULL, error, error_size);
-    if (result == CV_OK)
-        result = read_spaces(client, &view, error, error_size);
-    if (result == CV_OK)
-        result = read_calls(client, &view, error, error_size);
-    bool any_dial_out = false;
-    for (size_t index = 0; index < count && result == CV_OK; index++) {
-        start_item *item = &items[index];
-        if (item->done || !item->opened)
-            continue;
-        if (!call_exists(&view, item->record.call_id))
-            log_warning("booking %s: call %s is not listed by the bridge", item->record.id,
-                        item->record.call_id);
-        for (size_t p = 0; p < item->record.participant_count; p++)
-            if (item->record.participants[p].dial_out)
-                any_dial_out = true;
-    }
-    if (result == CV_OK && any_dial_out)
-        result = read_legs(client, "/callLegs", &view, error, error_size);
-    if (result != CV_OK) {
-        bridge_view_free(&view);
-        return result;
-    }
-
-    int64_t confirmed_ms = timer_monotonic_now_ms();
-    /* dial out, then live: every outcome stored in one transaction */
-    phase.step = dial_step;
-    cv_result dialled = run_phase(&phase, error, error_size);
+/* Dial-outs placed (or kept), then live: every outcome stored in one
+ * transaction, and the end timer and participant poll armed. */
+static void store_live(lifecycle *machine, sqlite3 *database, start_item *items, size_t count)
+{
     /* no transaction: store nothing and leave the items not done, so the
      * caller retries the start (which resumes the calls already made) */
     bool transaction = store_begin(database) == CV_OK;
@@ -1185,6 +1104,98 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
         rearm(machine, item->record.id, TAG_END, item->record.end * 1000);
         rearm(machine, item->record.id, TAG_POLL, next_poll_ms(&item->record));
     }
+}
+
+/* Before the survey: each meeting's space ID as stored (resumed) or known
+ * for its slot, and the per-attempt flags reset. */
+static void prepare_items(sqlite3 *database, const bridge_record *bridge, start_item *items,
+                          size_t count)
+{
+    for (size_t index = 0; index < count; index++) {
+        start_item *item = &items[index];
+        item->opened = false;
+        item->refusal = NULL;
+        item->learnt = false;
+        item->known_space[0] = '\0';
+        if (item->done)
+            continue;
+        item->resumed = item->record.cospace_id[0] != '\0';
+        if (item->resumed)
+            snprintf(item->known_space, sizeof item->known_space, "%s", item->record.cospace_id);
+        else if (db_slot_space_find(database, bridge->id, item->record.slot, item->known_space) !=
+                 CV_OK)
+            item->known_space[0] = '\0';
+    }
+}
+
+/*
+ * Starts every not-done item of `items` through one client: survey, open
+ * spaces, create calls, confirm, dial out. Every request about a space
+ * names exactly that space, so a start costs the same however many spaces
+ * the bridge has. Returns CV_ERR_NETWORK / CV_ERR_TIMEOUT when the address
+ * cannot serve us (the caller fails over); items already live stay done.
+ */
+static cv_result start_through(lifecycle *machine, sqlite3 *database, const bridge_record *bridge,
+                               cms_client *client, const char *address, start_item *items,
+                               size_t count, char *error, size_t error_size)
+{
+    int64_t participants_total = -1;
+    int64_t began_ms = timer_monotonic_now_ms();
+    cv_result result = get_simple(client, "/system/status", NULL, error, error_size);
+    if (result == CV_OK)
+        result = get_simple(client, "/participants", &participants_total, error, error_size);
+    if (result != CV_OK)
+        return result;
+    prepare_items(database, bridge, items, count);
+    /* which spaces have calls: only asked when some call may exist (the
+     * seed's order otherwise) */
+    start_phase phase = {.options = &machine->daemon->options,
+                         .client = client,
+                         .want_calls = participants_total != 0,
+                         .items = items,
+                         .count = count,
+                         .step = survey_step};
+    result = run_phase(&phase, error, error_size);
+    if (result != CV_OK)
+        return result;
+    space_choice choice = {database, bridge, client, items, count, participants_total != 0};
+    result = store_choices(&choice, address, error, error_size);
+    if (result != CV_OK)
+        return result;
+
+    int64_t surveyed_ms = timer_monotonic_now_ms();
+    phase.step = open_step; /* open the spaces and make the calls */
+    result = run_phase(&phase, error, error_size);
+    store_opened(database, items, count, address);
+    if (result != CV_OK)
+        return result;
+
+    int64_t opened_ms = timer_monotonic_now_ms();
+    /* confirm, as the seed does: status, the space, its calls */
+    result = get_simple(client, "/system/status", NULL, error, error_size);
+    phase.step = confirm_step;
+    if (result == CV_OK)
+        result = run_phase(&phase, error, error_size);
+    bool any_dial_out = false;
+    for (size_t index = 0; index < count; index++)
+        for (size_t p = 0; p < items[index].record.participant_count; p++)
+            if (!items[index].done && items[index].opened &&
+                items[index].record.participants[p].dial_out)
+                any_dial_out = true;
+    cms_leg_list legs = {0};
+    if (result == CV_OK && any_dial_out)
+        result = cms_legs_list(client, "/callLegs", &legs, error, error_size);
+    if (result != CV_OK) {
+        cms_leg_list_free(&legs);
+        return result;
+    }
+
+    int64_t confirmed_ms = timer_monotonic_now_ms();
+    phase.step = dial_step;
+    phase.legs = &legs;
+    cv_result dialled = run_phase(&phase, error, error_size);
+    store_live(machine, database, items, count);
+    cms_leg_list_free(&legs);
     int64_t finished_ms = timer_monotonic_now_ms();
     log_info("lifecycle: %zu meeting(s) through %s: survey %lld ms, open %lld ms, confirm %lld "
              "ms, dial-outs and store %lld ms",
@@ -1195,7 +1206,6 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
         log_warning("lifecycle: the bridge stopped answering during dial-outs (%s); polling "
                     "will notice and resume",
                     error);
-    bridge_view_free(&view);
     return CV_OK;
 }
 
@@ -1382,8 +1392,10 @@ static void run_groups(lifecycle *machine, sqlite3 *database, start_item *items,
     for (size_t index = 1; index < run_count; index++)
         if (runs[index].threaded)
             pthread_join(runs[index].thread, NULL);
-    for (size_t index = 0; index < placed; index++)
+    for (size_t index = 0; index < placed; index++) {
         booking_clear(&ordered[index].record);
+        cms_space_clear(&ordered[index].look.space);
+    }
     free(ordered);
     free(grouped);
     free(runs);
@@ -1496,71 +1508,83 @@ static void run_starts(lifecycle *machine, sqlite3 *database, job *first)
 
 /* --- end ------------------------------------------------------------- */
 
-static cv_result end_through(sqlite3 *database, const bridge_record *bridge, cms_client *client,
-                             booking *record, char *error, size_t error_size)
+/* PUT the meeting's space back to its placeholder, locked, with a new
+ * secret. A space already gone counts as closed. */
+static cv_result close_space(cms_client *client, const bridge_record *bridge, const booking *record,
+                             int64_t call_id, char *error, size_t error_size)
 {
-    bridge_view view = {0};
-    cv_result result = get_simple(client, "/system/status", NULL, error, error_size);
-    if (result == CV_OK)
-        result = read_spaces(client, &view, error, error_size);
-    if (result == CV_OK)
-        result = read_calls(client, &view, error, error_size);
-    if (result == CV_OK)
-        result = read_spaces(client, &view, error, error_size);
-    if (result != CV_OK) {
-        bridge_view_free(&view);
-        return result;
-    }
-    if (record->cospace_id[0] != '\0') {
-        char path[96], placeholder[160];
-        snprintf(path, sizeof path, "/coSpaces/%s", record->cospace_id);
-        space_view *space = space_by_id(&view, record->cospace_id);
-        placeholder_name(bridge, space && space->call_id >= 0 ? space->call_id : record->slot,
-                         placeholder, sizeof placeholder);
-        const cms_field fields[] = {
-            {"nonMemberAccess", "false"},
-            {"passcode", ""},
-            {"name", placeholder},
-            {"regenerateSecret", "true"},
-        };
-        cms_response response = {0};
-        result = cms_put(client, path, fields, 4, &response);
-        if (result == CV_ERR_NOT_FOUND)
-            result = CV_OK; /* the space is gone: nothing left open */
-        if (result != CV_OK)
-            snprintf(error, error_size, "PUT %.100s: %.300s", path, response.error);
-        cms_response_free(&response);
-        if (result != CV_OK) {
-            bridge_view_free(&view);
-            return result;
-        }
-    }
-    /* the meeting's call, and any other call left on its space */
-    for (size_t index = 0; index < view.call_count; index++) {
-        const char *call_id = view.calls[index].id;
-        bool ours = strcasecmp(call_id, record->call_id) == 0 ||
-                    (record->cospace_id[0] &&
-                     strcasecmp(view.calls[index].cospace, record->cospace_id) == 0);
-        if (!ours)
-            continue;
-        char path[96];
-        snprintf(path, sizeof path, "/calls/%s", call_id);
-        cms_response response = {0};
-        result = cms_delete(client, path, &response);
-        if (result == CV_ERR_NOT_FOUND)
-            result = CV_OK;
-        if (result != CV_OK)
-            snprintf(error, error_size, "DELETE %.100s: %.300s", path, response.error);
-        cms_response_free(&response);
-        if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_BUSY)) {
-            bridge_view_free(&view);
-            return result;
-        }
+    char path[96], placeholder[160];
+    snprintf(path, sizeof path, "/coSpaces/%s", record->cospace_id);
+    placeholder_name(bridge, call_id >= 0 ? call_id : record->slot, placeholder,
+                     sizeof placeholder);
+    const cms_field fields[] = {
+        {"nonMemberAccess", "false"},
+        {"passcode", ""},
+        {"name", placeholder},
+        {"regenerateSecret", "true"},
+    };
+    cms_response response = {0};
+    cv_result result = cms_put(client, path, fields, 4, &response);
+    if (result == CV_ERR_NOT_FOUND)
+        result = CV_OK; /* the space is gone: nothing left open */
+    if (result != CV_OK)
+        snprintf(error, error_size, "PUT %.100s: %.300s", path, response.error);
+    cms_response_free(&response);
+    return result;
+}
+
+/* DELETE /calls/<id>; a call already gone counts as ended. */
+static cv_result delete_call(cms_client *client, const char *call_id, char *error,
+                             size_t error_size)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/calls/%s", call_id);
+    cms_response response = {0};
+    cv_result result = cms_delete(client, path, &response);
+    if (result == CV_ERR_NOT_FOUND)
         result = CV_OK;
+    if (result != CV_OK)
+        snprintf(error, error_size, "DELETE %.100s: %.300s", path, response.error);
+    cms_response_free(&response);
+    return result;
+}
+
+/* The end sequence through one client, asking only about the meeting's
+ * own space (the seed's order: status, space, its calls, space again). */
+static cv_result end_through(const bridge_record *bridge, cms_client *client, booking *record,
+                             char *error, size_t error_size)
+{
+    cms_space space = {.call_id = -1};
+    cms_call_list calls = {0};
+    bool has_space = record->cospace_id[0] != '\0';
+    cv_result result = get_simple(client, "/system/status", NULL, error, error_size);
+    if (result == CV_OK && has_space) {
+        result = cms_space_get(client, record->cospace_id, &space, error, error_size);
+        if (result == CV_OK)
+            result = cms_calls_list(client, record->cospace_id, &calls, error, error_size);
+        if (result == CV_OK)
+            result = cms_space_get(client, record->cospace_id, &space, error, error_size);
+        if (result == CV_ERR_NOT_FOUND)
+            result = CV_OK; /* gone with its calls: nothing left open */
     }
-    bridge_view_free(&view);
-    (void)database;
-    return CV_OK;
+    if (result == CV_OK && has_space)
+        result = close_space(client, bridge, record, space.call_id, error, error_size);
+    cms_space_clear(&space);
+    /* the meeting's call, and any other call left on its space */
+    bool own_listed = false;
+    for (size_t index = 0; result == CV_OK && index < calls.count; index++) {
+        own_listed = own_listed || strcasecmp(calls.items[index].id, record->call_id) == 0;
+        cv_result deleted = delete_call(client, calls.items[index].id, error, error_size);
+        if (cms_result_is_unreachable(deleted) || deleted == CV_ERR_BUSY)
+            result = deleted;
+    }
+    if (result == CV_OK && !has_space && record->call_id[0] != '\0' && !own_listed) {
+        cv_result deleted = delete_call(client, record->call_id, error, error_size);
+        if (cms_result_is_unreachable(deleted) || deleted == CV_ERR_BUSY)
+            result = deleted;
+    }
+    cms_call_list_free(&calls);
+    return result;
 }
 
 static void run_end(lifecycle *machine, sqlite3 *database, const char *booking_id, bool forced)
@@ -1606,7 +1630,7 @@ static void run_end(lifecycle *machine, sqlite3 *database, const char *booking_i
             char error[512] = "";
             result = cms_registry_client(machine->daemon->cms, &endpoints.items[index], &client);
             if (result == CV_OK)
-                result = end_through(database, &bridge, client, &record, error, sizeof error);
+                result = end_through(&bridge, client, &record, error, sizeof error);
             if (result == CV_OK) {
                 ended = true;
                 break;
@@ -1679,30 +1703,22 @@ static void run_refresh(lifecycle *machine, sqlite3 *database, const char *booki
 
 /* --- live participant state ----------------------------------------- */
 
+/* A dial-out leg's state as a participant state (NULL while it has none
+ * that matters); *gone when the bridge no longer has the leg. */
 static const char *leg_state(cms_client *client, const char *leg_id, bool *gone)
 {
-    char path[96];
-    snprintf(path, sizeof path, "/callLegs/%s", leg_id);
-    cms_response response = {0};
-    cv_result result = cms_get(client, path, &response);
+    char state[32];
+    cv_result result = cms_leg_state(client, leg_id, state, sizeof state);
     *gone = result == CV_ERR_NOT_FOUND;
-    const char *state = NULL;
-    if (result == CV_OK && response.document != NULL) {
-        xmlNodePtr root = xmlDocGetRootElement(response.document);
-        xmlNodePtr status = root ? cms_xml_child(root, "status") : NULL;
-        char *text = status ? cms_xml_child_text(status, "state") : NULL;
-        if (text != NULL) {
-            if (strcmp(text, "initial") == 0)
-                state = PARTICIPANT_DIALING;
-            else if (strcmp(text, "ringing") == 0)
-                state = PARTICIPANT_RINGING;
-            else if (strcmp(text, "connected") == 0 || strcmp(text, "onHold") == 0)
-                state = PARTICIPANT_CONNECTED;
-        }
-        free(text);
-    }
-    cms_response_free(&response);
-    return state;
+    if (result != CV_OK)
+        return NULL;
+    if (strcmp(state, "initial") == 0)
+        return PARTICIPANT_DIALING;
+    if (strcmp(state, "ringing") == 0)
+        return PARTICIPANT_RINGING;
+    if (strcmp(state, "connected") == 0 || strcmp(state, "onHold") == 0)
+        return PARTICIPANT_CONNECTED;
+    return NULL;
 }
 
 static void run_poll(lifecycle *machine, sqlite3 *database, const char *booking_id)
@@ -1717,12 +1733,12 @@ static void run_poll(lifecycle *machine, sqlite3 *database, const char *booking_
     scheduler_options *options = &machine->daemon->options;
     bridge_record bridge;
     cms_client *client = client_for_meeting(machine, database, &record, &bridge);
-    bridge_view view = {0};
+    cms_leg_list legs = {0};
     char error[512] = "";
     char path[128];
     snprintf(path, sizeof path, "/calls/%s/callLegs", record.call_id);
     cv_result result =
-        client ? read_legs(client, path, &view, error, sizeof error) : CV_ERR_NETWORK;
+        client ? cms_legs_list(client, path, &legs, error, sizeof error) : CV_ERR_NETWORK;
     int64_t now = now_seconds();
     if (shutting_down(machine)) {
         /* nothing to conclude; the restart resumes the meeting */
@@ -1755,16 +1771,13 @@ static void run_poll(lifecycle *machine, sqlite3 *database, const char *booking_
             char before[BOOKING_STATE_SIZE];
             snprintf(before, sizeof before, "%s", participant->state);
             if (!participant->dial_out) {
-                const leg_view *leg = leg_for_party(&view, record.call_id, participant->uri);
+                const cms_leg *leg = leg_for_party(&legs, record.call_id, participant->uri);
                 if (leg != NULL)
                     set_participant_state(participant, PARTICIPANT_CONNECTED);
                 else if (strcmp(participant->state, PARTICIPANT_CONNECTED) == 0)
                     set_participant_state(participant, PARTICIPANT_DISCONNECTED);
             } else if (participant->call_leg_id[0] != '\0') {
-                bool listed = false;
-                for (size_t leg = 0; leg < view.leg_count; leg++)
-                    if (strcasecmp(view.legs[leg].id, participant->call_leg_id) == 0)
-                        listed = true;
+                bool listed = leg_by_id(&legs, NULL, participant->call_leg_id) != NULL;
                 bool gone = !listed;
                 const char *state =
                     listed ? leg_state(client, participant->call_leg_id, &gone) : NULL;
@@ -1805,7 +1818,7 @@ static void run_poll(lifecycle *machine, sqlite3 *database, const char *booking_
         }
         rearm(machine, record.id, TAG_POLL, next_poll_ms(&record));
     }
-    bridge_view_free(&view);
+    cms_leg_list_free(&legs);
     bridge_record_free(&bridge);
     booking_clear(&record);
 }

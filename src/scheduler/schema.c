@@ -122,6 +122,14 @@ static const char *const migrations[] = {
     "CREATE TABLE booking_span (id INTEGER PRIMARY KEY CHECK (id = 1), longest INTEGER NOT NULL);"
     "INSERT INTO booking_span (id, longest)"
     " SELECT 1, coalesce(max(end_at - occupied_start), 0) FROM bookings;",
+    /* 3: the coSpace ID of each slot on its bridge (db_slot_spaces.c), so
+     * starts and ends ask for exactly the slot's space */
+    "CREATE TABLE slot_spaces ("
+    " bridge_id TEXT NOT NULL REFERENCES bridges(id) ON DELETE CASCADE,"
+    " slot INTEGER NOT NULL,"
+    " cospace_id TEXT NOT NULL,"
+    " PRIMARY KEY (bridge_id, slot)"
+    ");",
 };
 
 size_t schema_version_count(void)

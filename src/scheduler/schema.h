@@ -71,6 +71,10 @@
  *     next_attempt INTEGER (dial-out timing, UTC seconds); partial index
  *     (uri_key, occupied_start, end_at) WHERE holds_capacity.
  *   booking_span (id = 1, longest INTEGER): the longest occupied span stored.
+ *
+ * Version 3 (db_slot_spaces.h):
+ *   slot_spaces - the coSpace of each slot: bridge_id TEXT -> bridges(id)
+ *     ON DELETE CASCADE; slot INTEGER; cospace_id TEXT. PK (bridge_id, slot).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
