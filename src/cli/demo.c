@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/demo_bridge.h"
@@ -31,7 +32,6 @@
 #include "cli/demo_process.h"
 #include "cli/json_view.h"
 #include "cli/table.h"
-#include "cli/time_text.h"
 
 /* ---- talking to convened ------------------------------------------------ */
 
@@ -299,8 +299,8 @@ static bool step_book(demo *story)
     clock_gettime(CLOCK_REALTIME, &now);
     story->booking_start = now.tv_sec + DEMO_LEAD_SECONDS + 1;
     char start[40], end[40];
-    time_format_utc(story->booking_start, start, sizeof start);
-    time_format_utc(story->booking_start + DEMO_MEETING_MINUTES * 60, end, sizeof end);
+    rfc3339_format_utc(story->booking_start, start, sizeof start);
+    rfc3339_format_utc(story->booking_start + DEMO_MEETING_MINUTES * 60, end, sizeof end);
     json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "title",
                              DEMO_TITLE, "start", start, "end", end, "passcode", "2468",
                              "participants", "uri", "sip:desk.ex90@" DEMO_DOMAIN, "dial", "out",
@@ -532,8 +532,8 @@ static bool step_extend_and_end(demo *story)
     if (!ok)
         return false;
     char expected_end[40];
-    time_format_utc(story->booking_start + (DEMO_MEETING_MINUTES + DEMO_EXTEND_MINUTES) * 60,
-                    expected_end, sizeof expected_end);
+    rfc3339_format_utc(story->booking_start + (DEMO_MEETING_MINUTES + DEMO_EXTEND_MINUTES) * 60,
+                       expected_end, sizeof expected_end);
     if (new_end[0] && strcmp(new_end, expected_end) != 0)
         return demo_fail(story, "after extending by %d minutes the booking ends at %s, not %s",
                          DEMO_EXTEND_MINUTES, new_end, expected_end);

@@ -98,6 +98,15 @@ sqlite3_stmt *store_statement(sqlite3 *database, const char *sql)
     return prepared;
 }
 
+int store_prepare(sqlite3 *database, const char *sql, sqlite3_stmt **out)
+{
+    *out = store_statement(database, sql);
+    if (*out != NULL)
+        return SQLITE_OK;
+    int code = sqlite3_errcode(database);
+    return code == SQLITE_OK ? SQLITE_ERROR : code;
+}
+
 void store_statement_done(sqlite3_stmt *statement)
 {
     if (statement == NULL)

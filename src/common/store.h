@@ -50,6 +50,10 @@ cv_result store_transaction(sqlite3 *database, store_work work, void *context);
  * Statements go when the connection is closed (store_close). */
 sqlite3_stmt *store_statement(sqlite3 *database, const char *sql);
 void store_statement_done(sqlite3_stmt *statement);
+/* store_statement with sqlite3_prepare_v2's calling convention: *out is
+ * the cached statement (NULL on failure) and the result is an SQLite code.
+ * Hand it back with store_statement_done, never sqlite3_finalize. */
+int store_prepare(sqlite3 *database, const char *sql, sqlite3_stmt **out);
 /* Runs a cached write statement already bound: step, then done. CV_OK when
  * it finished (SQLITE_DONE). */
 cv_result store_statement_run(sqlite3_stmt *statement);

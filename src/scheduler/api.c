@@ -282,14 +282,6 @@ bool api_body_integer(api_request *request, const char *field, int64_t minimum, 
     return true;
 }
 
-void api_format_time(int64_t unix_seconds, char *out, size_t size)
-{
-    time_t seconds = (time_t)unix_seconds;
-    struct tm utc;
-    if (!gmtime_r(&seconds, &utc) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
-        snprintf(out, size, "%s", "");
-}
-
 /* ---- routing -------------------------------------------------------------- */
 
 bool api_authenticate(void *context, const char *user, const char *password)

@@ -108,11 +108,6 @@ bool api_body_bool(api_request *request, const char *field, bool *present, bool 
 bool api_body_integer(api_request *request, const char *field, int64_t minimum, int64_t maximum,
                       bool *present, bool *is_null, int64_t *out);
 
-/* --- time ------------------------------------------------------------- */
-
-/* Unix seconds -> "2026-11-25T09:00:00Z". `out` at least 32 bytes. */
-void api_format_time(int64_t unix_seconds, char *out, size_t size);
-
 /* --- wiring (used by main.c) ------------------------------------------ */
 
 cv_result api_router_create(scheduler *daemon);

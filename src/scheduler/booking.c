@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "common/store.h"
 #include "common/text.h"
 #include "scheduler/slots.h"
@@ -46,83 +47,6 @@ bool booking_state_holds_capacity(const char *state)
 }
 
 /* --- time ------------------------------------------------------------ */
-
-static bool all_digits(const char *text, size_t count)
-{
-    for (size_t index = 0; index < count; index++)
-        if (!isdigit((unsigned char)text[index]))
-            return false;
-    return true;
-}
-
-cv_result booking_parse_time(const char *text, int64_t *out)
-{
-    if (text == NULL || strlen(text) < 20 || strlen(text) > 40)
-        return CV_ERR_INVALID;
-    /* The fixed shape first: strptime alone accepts too much (spaces,
-     * single digits). YYYY-MM-DDTHH:MM:SS */
-    if (!all_digits(text, 4) || text[4] != '-' || !all_digits(text + 5, 2) || text[7] != '-' ||
-        !all_digits(text + 8, 2) || (text[10] != 'T' && text[10] != 't') ||
-        !all_digits(text + 11, 2) || text[13] != ':' || !all_digits(text + 14, 2) ||
-        text[16] != ':' || !all_digits(text + 17, 2))
-        return CV_ERR_INVALID;
-    char fixed[20];
-    memcpy(fixed, text, 19);
-    fixed[10] = 'T';
-    fixed[19] = '\0';
-    struct tm broken;
-    memset(&broken, 0, sizeof broken);
-    const char *parsed_end = strptime(fixed, "%Y-%m-%dT%H:%M:%S", &broken);
-    if (parsed_end == NULL || *parsed_end != '\0')
-        return CV_ERR_INVALID;
-    const char *rest = text + 19;
-    if (*rest == '.') {
-        rest++;
-        size_t digits = 0;
-        while (isdigit((unsigned char)rest[digits]))
-            digits++;
-        if (digits == 0 || digits > 9)
-            return CV_ERR_INVALID;
-        rest += digits; /* meetings are timed to the second */
-    }
-    int64_t offset_seconds = 0;
-    if ((rest[0] == 'Z' || rest[0] == 'z') && rest[1] == '\0') {
-        offset_seconds = 0;
-    } else if ((rest[0] == '+' || rest[0] == '-') && all_digits(rest + 1, 2) && rest[3] == ':' &&
-               all_digits(rest + 4, 2) && rest[6] == '\0') {
-        int hours = (rest[1] - '0') * 10 + (rest[2] - '0');
-        int minutes = (rest[4] - '0') * 10 + (rest[5] - '0');
-        if (hours > 23 || minutes > 59)
-            return CV_ERR_INVALID;
-        offset_seconds = (int64_t)(hours * 3600 + minutes * 60) * (rest[0] == '-' ? -1 : 1);
-    } else {
-        return CV_ERR_INVALID;
-    }
-    if (broken.tm_year + 1900 < 1970 || broken.tm_year + 1900 > 9999)
-        return CV_ERR_INVALID;
-    struct tm wanted = broken;
-    time_t seconds = timegm(&broken);
-    if (seconds == (time_t)-1)
-        return CV_ERR_INVALID;
-    /* timegm normalises 31 April into 1 May: reject what did not round-trip */
-    struct tm back;
-    if (gmtime_r(&seconds, &back) == NULL || back.tm_year != wanted.tm_year ||
-        back.tm_mon != wanted.tm_mon || back.tm_mday != wanted.tm_mday ||
-        back.tm_hour != wanted.tm_hour || back.tm_min != wanted.tm_min ||
-        back.tm_sec != wanted.tm_sec)
-        return CV_ERR_INVALID;
-    *out = (int64_t)seconds - offset_seconds;
-    return CV_OK;
-}
-
-void booking_format_time(int64_t seconds, char *out, size_t size)
-{
-    time_t value = (time_t)seconds;
-    struct tm broken;
-    if (gmtime_r(&value, &broken) == NULL ||
-        strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &broken) == 0)
-        snprintf(out, size, "1970-01-01T00:00:00Z");
-}
 
 /* --- SIP URIs -------------------------------------------------------- */
 
@@ -242,7 +166,7 @@ static cv_result read_time(const json_t *value, const char *field, booking_chang
 {
     if (!json_is_string(value))
         return fail_field(changes, field, "must be an RFC 3339 date-time string");
-    if (booking_parse_time(json_string_value(value), out) != CV_OK)
+    if (rfc3339_parse(json_string_value(value), out) != CV_OK)
         return fail_field(changes, field,
                           "must be an RFC 3339 date-time with an offset, "
                           "e.g. 2026-11-25T09:00:00+01:00");
@@ -605,7 +529,7 @@ static void bind_optional_text(sqlite3_stmt *statement, int index, const char *t
 cv_result booking_store(sqlite3 *database, const booking *record)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database,
         "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
         " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
@@ -617,7 +541,7 @@ cv_result booking_store(sqlite3 *database, const booking *record)
         " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
         " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
         " cancelled = ?20, secret = ?21",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     bool holds = booking_state_holds_capacity(record->state);
@@ -646,27 +570,26 @@ cv_result booking_store(sqlite3 *database, const booking *record)
     sqlite3_bind_int(statement, 20, record->cancelled ? 1 : 0);
     bind_optional_text(statement, 21, record->secret);
     code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (code != SQLITE_DONE)
         return store_result(code);
 
-    code = sqlite3_prepare_v2(database, "DELETE FROM participants WHERE booking_id = ?1", -1,
-                              &statement, NULL);
+    code = store_prepare(database, "DELETE FROM participants WHERE booking_id = ?1", &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
     code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (code != SQLITE_DONE)
         return store_result(code);
     if (record->participant_count > 0) {
-        code = sqlite3_prepare_v2(
+        code = store_prepare(
             database,
             "INSERT INTO participants (booking_id, position, uri, dial, state, call_leg_id,"
             " attempts, uri_key, occupied_start, end_at, holds_capacity, state_since,"
             " next_attempt)"
             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            -1, &statement, NULL);
+            &statement);
         if (code != SQLITE_OK)
             return store_result(code);
         for (size_t index = 0; index < record->participant_count; index++) {
@@ -690,11 +613,11 @@ cv_result booking_store(sqlite3 *database, const booking *record)
             sqlite3_bind_int64(statement, 13, participant->next_attempt);
             code = sqlite3_step(statement);
             if (code != SQLITE_DONE) {
-                sqlite3_finalize(statement);
+                store_statement_done(statement);
                 return store_result(code);
             }
         }
-        sqlite3_finalize(statement);
+        store_statement_done(statement);
     }
     return slots_note_span(database, record->end - booking_occupied_start(record));
 }
@@ -718,18 +641,18 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
 {
     booking_init(out);
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database,
         "SELECT id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state,"
         " failure, slot_note, cospace_id, call_id, used_address, created, updated,"
         " bridge_chosen, cancelled, secret FROM bookings WHERE id = ?1",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
     code = sqlite3_step(statement);
     if (code != SQLITE_ROW) {
-        sqlite3_finalize(statement);
+        store_statement_done(statement);
         return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
     }
     cv_result result = CV_OK;
@@ -756,17 +679,17 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
     out->bridge_chosen = sqlite3_column_int(statement, 16) != 0;
     out->cancelled = sqlite3_column_int(statement, 17) != 0;
     copy_column_fixed(statement, 18, out->secret, sizeof out->secret);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (result != CV_OK) {
         booking_clear(out);
         return result;
     }
 
-    code = sqlite3_prepare_v2(database,
-                              "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
-                              " next_attempt FROM participants"
-                              " WHERE booking_id = ?1 ORDER BY position",
-                              -1, &statement, NULL);
+    code = store_prepare(database,
+                         "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
+                         " next_attempt FROM participants"
+                         " WHERE booking_id = ?1 ORDER BY position",
+                         &statement);
     if (code != SQLITE_OK) {
         booking_clear(out);
         return store_result(code);
@@ -778,7 +701,7 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
             size_t grown_capacity = capacity ? capacity * 2 : 4;
             booking_participant *grown = realloc(out->participants, grown_capacity * sizeof *grown);
             if (grown == NULL) {
-                sqlite3_finalize(statement);
+                store_statement_done(statement);
                 booking_clear(out);
                 return CV_ERR_NO_MEMORY;
             }
@@ -798,7 +721,7 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
         participant->state_since = sqlite3_column_int64(statement, 5);
         participant->next_attempt = sqlite3_column_int64(statement, 6);
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (code != SQLITE_DONE) {
         booking_clear(out);
         return store_result(code);
@@ -811,10 +734,10 @@ cv_result booking_set_state(sqlite3 *database, const char *id, const char *state
 {
     int holds = booking_state_holds_capacity(state) ? 1 : 0;
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "UPDATE bookings SET state = ?2, failure = ?3,"
-                                  " holds_capacity = ?4, updated = ?5 WHERE id = ?1",
-                                  -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "UPDATE bookings SET state = ?2, failure = ?3,"
+                             " holds_capacity = ?4, updated = ?5 WHERE id = ?1",
+                             &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
@@ -823,20 +746,19 @@ cv_result booking_set_state(sqlite3 *database, const char *id, const char *state
     sqlite3_bind_int(statement, 4, holds);
     sqlite3_bind_int64(statement, 5, (int64_t)time(NULL));
     code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (code != SQLITE_DONE)
         return store_result(code);
     if (sqlite3_changes(database) == 0)
         return CV_ERR_NOT_FOUND;
-    code = sqlite3_prepare_v2(database,
-                              "UPDATE participants SET holds_capacity = ?2 WHERE booking_id = ?1",
-                              -1, &statement, NULL);
+    code = store_prepare(
+        database, "UPDATE participants SET holds_capacity = ?2 WHERE booking_id = ?1", &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(statement, 2, holds);
     code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
@@ -846,8 +768,7 @@ cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, ch
     *ids_out = NULL;
     *count_out = 0;
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, "SELECT id FROM bookings WHERE state = ?1", -1,
-                                  &statement, NULL);
+    int code = store_prepare(database, "SELECT id FROM bookings WHERE state = ?1", &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     char **ids = NULL;
@@ -877,7 +798,7 @@ cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, ch
         if (result == CV_OK && code != SQLITE_DONE)
             result = store_result(code);
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (result != CV_OK) {
         for (size_t index = 0; index < count; index++)
             free(ids[index]);
@@ -894,8 +815,8 @@ cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, ch
 json_t *booking_to_json(const booking *record, const char *domain)
 {
     char start[32], end[32];
-    booking_format_time(record->start, start, sizeof start);
-    booking_format_time(record->end, end, sizeof end);
+    rfc3339_format_utc(record->start, start, sizeof start);
+    rfc3339_format_utc(record->end, end, sizeof end);
     json_t *participants = json_array();
     if (participants == NULL)
         return NULL;
@@ -907,7 +828,7 @@ json_t *booking_to_json(const booking *record, const char *domain)
                             strcmp(participant->state, PARTICIPANT_FAILED) == 0;
         if (unsuccessful && participant->next_attempt > 0) {
             char when[32];
-            booking_format_time(participant->next_attempt, when, sizeof when);
+            rfc3339_format_utc(participant->next_attempt, when, sizeof when);
             snprintf(detail, sizeof detail, "trying again at %s", when);
         } else if (unsuccessful) {
             snprintf(detail, sizeof detail, "no more attempts (%lld made)",

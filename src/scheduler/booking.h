@@ -104,11 +104,7 @@ bool booking_state_holds_capacity(const char *state);
 
 /* --- parsing and validation (pure, unit tested) ---------------------- */
 
-/* RFC 3339 "2026-11-25T09:00:00+01:00" (or Z, optional fraction, which is
- * dropped) -> UTC seconds. CV_ERR_INVALID on anything else. */
-cv_result booking_parse_time(const char *text, int64_t *out);
-/* UTC seconds -> "2026-11-25T08:00:00Z"; `out` at least 32 bytes. */
-void booking_format_time(int64_t seconds, char *out, size_t size);
+/* Times are read and written with common/rfc3339.h. */
 /* A SIP address: [sip:|sips:]user@host[:port], host a DNS name, IPv4 or
  * [IPv6]; no spaces or control characters; at most BOOKING_URI_MAX. */
 bool booking_uri_is_valid(const char *uri);

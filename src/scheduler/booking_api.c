@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -61,11 +62,11 @@ static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database,
         "SELECT id, name, domain, allow_booking, provisioning_state, provisioned_base,"
         " provisioned_quantity FROM bridges ORDER BY created, id",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     size_t capacity = 0;
@@ -103,7 +104,7 @@ static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
         view->placement.bookable =
             sqlite3_column_int(statement, 3) != 0 && provisioned && view->placement.slot_count > 0;
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (result == CV_OK && code != SQLITE_DONE)
         result = store_result(code);
     if (result == CV_OK && out->count > 0) {
@@ -334,7 +335,7 @@ static bool read_time_query(api_request *request, const char *name, int64_t *out
     const char *text = api_query(request, name);
     if (text == NULL)
         return true;
-    if (booking_parse_time(text, out) != CV_OK) {
+    if (rfc3339_parse(text, out) != CV_OK) {
         api_fail_field(request, name, "%s must be an RFC 3339 date-time with an offset", name);
         return false;
     }
@@ -369,11 +370,11 @@ static void handle_list(api_request *request)
         return;
     }
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(request->database,
-                                  "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
-                                  " AND (?4 IS NULL OR bridge_id = ?4)"
-                                  " ORDER BY start_at, id LIMIT ?3",
-                                  -1, &statement, NULL);
+    int code = store_prepare(request->database,
+                             "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
+                             " AND (?4 IS NULL OR bridge_id = ?4)"
+                             " ORDER BY start_at, id LIMIT ?3",
+                             &statement);
     if (code != SQLITE_OK) {
         bridge_views_free(&views);
         api_fail_result(request, store_result(code), "listing bookings");
@@ -400,7 +401,7 @@ static void handle_list(api_request *request)
     }
     if (result == CV_OK && code != SQLITE_DONE)
         result = store_result(code);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);

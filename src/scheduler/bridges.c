@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/rfc3339.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "common/strbuf.h"
@@ -371,7 +372,7 @@ static json_t *bridge_json(sqlite3 *database, const bridge_record *record)
     json_t *tickets = tickets_json_for_bridge(database, record->id);
     char last_contact[32] = "";
     if (record->last_contact)
-        api_format_time(record->last_contact, last_contact, sizeof last_contact);
+        rfc3339_format_utc(record->last_contact, last_contact, sizeof last_contact);
     json_t *document = NULL;
     if (cluster && tickets) {
         document = json_pack(

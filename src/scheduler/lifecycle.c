@@ -236,7 +236,7 @@ static void rearm(lifecycle *machine, const char *booking_id, int tag, int64_t w
 static cv_result run_update(sqlite3 *database, sqlite3_stmt *statement)
 {
     int code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     (void)database;
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
@@ -253,12 +253,12 @@ static void bind_text_or_null(sqlite3_stmt *statement, int index, const char *te
 static cv_result persist_start_choice(sqlite3 *database, const booking *record)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database,
         "UPDATE bookings SET state = 'starting', holds_capacity = 1, cospace_id = ?2, slot = ?3,"
         " secret = ?4, used_address = ?5, slot_note = ?6, failure = NULL, updated = ?7"
         " WHERE id = ?1",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
@@ -275,9 +275,9 @@ static cv_result persist_call(sqlite3 *database, const char *booking_id, const c
                               const char *address)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database, "UPDATE bookings SET call_id = ?2, used_address = ?3, updated = ?4 WHERE id = ?1",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
@@ -291,9 +291,8 @@ static cv_result persist_failure_note(sqlite3 *database, const char *booking_id,
                                       const char *failure)
 {
     sqlite3_stmt *statement = NULL;
-    int code =
-        sqlite3_prepare_v2(database, "UPDATE bookings SET failure = ?2, updated = ?3 WHERE id = ?1",
-                           -1, &statement, NULL);
+    int code = store_prepare(
+        database, "UPDATE bookings SET failure = ?2, updated = ?3 WHERE id = ?1", &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
@@ -306,11 +305,11 @@ static cv_result persist_participant(sqlite3 *database, const char *booking_id, 
                                      const booking_participant *participant)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database,
         "UPDATE participants SET state = ?3, call_leg_id = ?4, attempts = ?5, state_since = ?6,"
         " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
@@ -1911,10 +1910,10 @@ static cv_result reconcile(lifecycle *machine)
     /* one pass over the scheduled bookings: their start timers */
     size_t scheduled = 0;
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT id, occupied_start FROM bookings"
-                                  " WHERE state = 'scheduled' AND cancelled = 0",
-                                  -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "SELECT id, occupied_start FROM bookings"
+                             " WHERE state = 'scheduled' AND cancelled = 0",
+                             &statement);
     cv_result result = store_result(code);
     while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(statement, 0);
@@ -1925,7 +1924,7 @@ static cv_result reconcile(lifecycle *machine)
     }
     if (result == CV_OK && code != SQLITE_DONE)
         result = store_result(code);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (result == CV_OK)
         result = booking_ids_in_states(database, running, &ids, &count);
     for (size_t index = 0; result == CV_OK && index < count; index++)

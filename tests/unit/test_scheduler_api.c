@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common/rfc3339.h"
 #include "scheduler/api.h"
 #include "scheduler/scheduler.h"
 
@@ -236,9 +237,9 @@ static void time_format(void **state)
 {
     (void)state;
     char text[32];
-    api_format_time(0, text, sizeof text);
+    rfc3339_format_utc(0, text, sizeof text);
     assert_string_equal(text, "1970-01-01T00:00:00Z");
-    api_format_time(1795597200, text, sizeof text);
+    rfc3339_format_utc(1795597200, text, sizeof text);
     assert_string_equal(text, "2026-11-25T09:00:00Z");
 }
 

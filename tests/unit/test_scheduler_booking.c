@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/store.h"
 #include "scheduler/booking.h"
@@ -32,15 +33,15 @@ static void test_parse_time(void **state)
 {
     (void)state;
     int64_t value = 0;
-    assert_int_equal(booking_parse_time("2030-01-01T00:00:00Z", &value), CV_OK);
+    assert_int_equal(rfc3339_parse("2030-01-01T00:00:00Z", &value), CV_OK);
     assert_int_equal(value, BASE_TIME);
-    assert_int_equal(booking_parse_time("2030-01-01T01:30:00+01:30", &value), CV_OK);
+    assert_int_equal(rfc3339_parse("2030-01-01T01:30:00+01:30", &value), CV_OK);
     assert_int_equal(value, BASE_TIME);
-    assert_int_equal(booking_parse_time("2029-12-31T19:00:00-05:00", &value), CV_OK);
+    assert_int_equal(rfc3339_parse("2029-12-31T19:00:00-05:00", &value), CV_OK);
     assert_int_equal(value, BASE_TIME);
-    assert_int_equal(booking_parse_time("2030-01-01t00:00:00.750z", &value), CV_OK);
+    assert_int_equal(rfc3339_parse("2030-01-01t00:00:00.750z", &value), CV_OK);
     assert_int_equal(value, BASE_TIME);
-    assert_int_equal(booking_parse_time("2028-02-29T00:00:00Z", &value), CV_OK);
+    assert_int_equal(rfc3339_parse("2028-02-29T00:00:00Z", &value), CV_OK);
 
     const char *bad[] = {"",
                          "2030-01-01",
@@ -60,11 +61,11 @@ static void test_parse_time(void **state)
                          "1969-12-31T23:59:59Z",
                          NULL};
     for (size_t index = 0; bad[index] != NULL; index++) {
-        if (booking_parse_time(bad[index], &value) != CV_ERR_INVALID)
+        if (rfc3339_parse(bad[index], &value) != CV_ERR_INVALID)
             fail_msg("accepted %s", bad[index]);
     }
     char text[32];
-    booking_format_time(BASE_TIME + 90, text, sizeof text);
+    rfc3339_format_utc(BASE_TIME + 90, text, sizeof text);
     assert_string_equal(text, "2030-01-01T00:01:30Z");
 }
 
