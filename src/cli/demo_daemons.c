@@ -21,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/demo.h"
+#include "common/sleep.h"
 
 /* Set by the signal handler; every wait loop checks it. */
 volatile sig_atomic_t demo_signal_received;
@@ -53,8 +54,7 @@ bool demo_pause_ms(long milliseconds)
 {
     while (milliseconds > 0 && !demo_signal_received) {
         long slice = milliseconds > 50 ? 50 : milliseconds;
-        struct timespec pause = {0, slice * 1000000L};
-        nanosleep(&pause, NULL);
+        sleep_milliseconds(slice);
         milliseconds -= slice;
     }
     return !demo_signal_received;

@@ -110,3 +110,11 @@ void text_copy_printable(char *out, size_t size, const char *text)
     }
     out[length] = '\0';
 }
+
+void text_wipe_free(char *secret)
+{
+    if (secret != NULL) {
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+    }
+}

@@ -27,5 +27,8 @@ char *text_duplicate(const char *text);
  * every byte outside printable ASCII replaced by '?': safe to echo an
  * untrusted name back in an error or a log line. size must be > 0. */
 void text_copy_printable(char *out, size_t size, const char *text);
+/* Overwrites a secret's characters with zeros (explicit_bzero: never
+ * optimised away) and frees it. NULL is fine. */
+void text_wipe_free(char *secret);
 
 #endif

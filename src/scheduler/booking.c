@@ -518,14 +518,6 @@ cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge
 
 /* --- storage --------------------------------------------------------- */
 
-static void bind_optional_text(sqlite3_stmt *statement, int index, const char *text)
-{
-    if (text != NULL && text[0] != '\0')
-        sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(statement, index);
-}
-
 cv_result booking_store(sqlite3 *database, const booking *record)
 {
     sqlite3_stmt *statement = NULL;
@@ -550,25 +542,25 @@ cv_result booking_store(sqlite3 *database, const booking *record)
     sqlite3_bind_int64(statement, 3, record->start);
     sqlite3_bind_int64(statement, 4, record->end);
     sqlite3_bind_int64(statement, 5, record->setup_buffer_minutes);
-    bind_optional_text(statement, 6, record->has_passcode ? record->passcode : NULL);
-    bind_optional_text(statement, 7, record->bridge_id);
+    store_bind_text_or_null(statement, 6, record->has_passcode ? record->passcode : NULL);
+    store_bind_text_or_null(statement, 7, record->bridge_id);
     if (record->slot >= 0)
         sqlite3_bind_int64(statement, 8, record->slot);
     else
         sqlite3_bind_null(statement, 8);
     sqlite3_bind_text(statement, 9, record->state, -1, SQLITE_STATIC);
-    bind_optional_text(statement, 10, record->failure);
-    bind_optional_text(statement, 11, record->slot_note);
-    bind_optional_text(statement, 12, record->cospace_id);
-    bind_optional_text(statement, 13, record->call_id);
-    bind_optional_text(statement, 14, record->started_via);
+    store_bind_text_or_null(statement, 10, record->failure);
+    store_bind_text_or_null(statement, 11, record->slot_note);
+    store_bind_text_or_null(statement, 12, record->cospace_id);
+    store_bind_text_or_null(statement, 13, record->call_id);
+    store_bind_text_or_null(statement, 14, record->started_via);
     sqlite3_bind_int64(statement, 15, record->created);
     sqlite3_bind_int64(statement, 16, record->updated);
     sqlite3_bind_int64(statement, 17, booking_occupied_start(record));
     sqlite3_bind_int(statement, 18, holds ? 1 : 0);
     sqlite3_bind_int(statement, 19, record->bridge_chosen ? 1 : 0);
     sqlite3_bind_int(statement, 20, record->cancelled ? 1 : 0);
-    bind_optional_text(statement, 21, record->secret);
+    store_bind_text_or_null(statement, 21, record->secret);
     code = sqlite3_step(statement);
     store_statement_done(statement);
     if (code != SQLITE_DONE)
@@ -603,7 +595,7 @@ cv_result booking_store(sqlite3 *database, const booking *record)
             sqlite3_bind_text(statement, 4, participant->dial_out ? "out" : "in", -1,
                               SQLITE_STATIC);
             sqlite3_bind_text(statement, 5, participant->state, -1, SQLITE_STATIC);
-            bind_optional_text(statement, 6, participant->call_leg_id);
+            store_bind_text_or_null(statement, 6, participant->call_leg_id);
             sqlite3_bind_int64(statement, 7, participant->attempts);
             sqlite3_bind_text(statement, 8, key, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(statement, 9, booking_occupied_start(record));
@@ -631,12 +623,6 @@ static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)
     return *out ? CV_OK : CV_ERR_NO_MEMORY;
 }
 
-static void copy_column_fixed(sqlite3_stmt *statement, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
-}
-
 cv_result booking_load(sqlite3 *database, const char *id, booking *out)
 {
     booking_init(out);
@@ -656,29 +642,29 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
         return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
     }
     cv_result result = CV_OK;
-    copy_column_fixed(statement, 0, out->id, sizeof out->id);
+    store_column_into(statement, 0, out->id, sizeof out->id);
     if (copy_column(statement, 1, &out->title) != CV_OK)
         result = CV_ERR_NO_MEMORY;
     out->start = sqlite3_column_int64(statement, 2);
     out->end = sqlite3_column_int64(statement, 3);
     out->setup_buffer_minutes = sqlite3_column_int64(statement, 4);
     out->has_passcode = sqlite3_column_type(statement, 5) != SQLITE_NULL;
-    copy_column_fixed(statement, 5, out->passcode, sizeof out->passcode);
-    copy_column_fixed(statement, 6, out->bridge_id, sizeof out->bridge_id);
+    store_column_into(statement, 5, out->passcode, sizeof out->passcode);
+    store_column_into(statement, 6, out->bridge_id, sizeof out->bridge_id);
     out->slot =
         sqlite3_column_type(statement, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 7);
-    copy_column_fixed(statement, 8, out->state, sizeof out->state);
+    store_column_into(statement, 8, out->state, sizeof out->state);
     if (copy_column(statement, 9, &out->failure) != CV_OK ||
         copy_column(statement, 10, &out->slot_note) != CV_OK ||
         copy_column(statement, 13, &out->started_via) != CV_OK)
         result = CV_ERR_NO_MEMORY;
-    copy_column_fixed(statement, 11, out->cospace_id, sizeof out->cospace_id);
-    copy_column_fixed(statement, 12, out->call_id, sizeof out->call_id);
+    store_column_into(statement, 11, out->cospace_id, sizeof out->cospace_id);
+    store_column_into(statement, 12, out->call_id, sizeof out->call_id);
     out->created = sqlite3_column_int64(statement, 14);
     out->updated = sqlite3_column_int64(statement, 15);
     out->bridge_chosen = sqlite3_column_int(statement, 16) != 0;
     out->cancelled = sqlite3_column_int(statement, 17) != 0;
-    copy_column_fixed(statement, 18, out->secret, sizeof out->secret);
+    store_column_into(statement, 18, out->secret, sizeof out->secret);
     store_statement_done(statement);
     if (result != CV_OK) {
         booking_clear(out);
@@ -710,13 +696,13 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
         }
         booking_participant *participant = &out->participants[out->participant_count++];
         memset(participant, 0, sizeof *participant);
-        copy_column_fixed(statement, 0, participant->uri, sizeof participant->uri);
+        store_column_into(statement, 0, participant->uri, sizeof participant->uri);
         const unsigned char *dial = sqlite3_column_text(statement, 1);
         participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
-        copy_column_fixed(statement, 2, participant->state, sizeof participant->state);
+        store_column_into(statement, 2, participant->state, sizeof participant->state);
         if (participant->state[0] == '\0')
             strcpy(participant->state, PARTICIPANT_PENDING);
-        copy_column_fixed(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
+        store_column_into(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
         participant->attempts = sqlite3_column_int64(statement, 4);
         participant->state_since = sqlite3_column_int64(statement, 5);
         participant->next_attempt = sqlite3_column_int64(statement, 6);
@@ -742,7 +728,7 @@ cv_result booking_set_state(sqlite3 *database, const char *id, const char *state
         return store_result(code);
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(statement, 2, state, -1, SQLITE_STATIC);
-    bind_optional_text(statement, 3, failure);
+    store_bind_text_or_null(statement, 3, failure);
     sqlite3_bind_int(statement, 4, holds);
     sqlite3_bind_int64(statement, 5, (int64_t)time(NULL));
     code = sqlite3_step(statement);

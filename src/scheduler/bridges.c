@@ -43,20 +43,14 @@ void bridge_record_free(bridge_record *record)
 {
     free(record->address);
     free(record->username);
-    if (record->password) {
-        explicit_bzero(record->password, strlen(record->password));
-        free(record->password);
-    }
+    text_wipe_free(record->password);
     free(record->ca_file);
     free(record->pinned_certificate);
     free(record->name);
     free(record->domain);
     free(record->alternate_address);
     free(record->alternate_username);
-    if (record->alternate_password) {
-        explicit_bzero(record->alternate_password, strlen(record->alternate_password));
-        free(record->alternate_password);
-    }
+    text_wipe_free(record->alternate_password);
     free(record->slot_name_prefix);
     free(record->software_version);
     free(record->call_profile_id);
@@ -75,55 +69,43 @@ void bridge_record_free(bridge_record *record)
     " provisioned_base, provisioned_quantity, provisioning_state, provisioning_attempted,"         \
     " created"
 
-/* A copy of a nullable text column; *failed set when out of memory. */
-static char *column_text(sqlite3_stmt *statement, int column, bool *failed)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    if (!text)
-        return NULL;
-    char *copy = strdup((const char *)text);
-    if (!copy)
-        *failed = true;
-    return copy;
-}
-
 static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
 {
     memset(out, 0, sizeof *out);
     bool failed = false;
     snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
-    out->address = column_text(statement, 1, &failed);
-    out->username = column_text(statement, 2, &failed);
-    out->password = column_text(statement, 3, &failed);
+    out->address = store_column_copy(statement, 1, &failed);
+    out->username = store_column_copy(statement, 2, &failed);
+    out->password = store_column_copy(statement, 3, &failed);
     out->tls_verify = sqlite3_column_int(statement, 4) != 0;
-    out->ca_file = column_text(statement, 5, &failed);
-    out->pinned_certificate = column_text(statement, 6, &failed);
-    out->name = column_text(statement, 7, &failed);
-    out->domain = column_text(statement, 8, &failed);
+    out->ca_file = store_column_copy(statement, 5, &failed);
+    out->pinned_certificate = store_column_copy(statement, 6, &failed);
+    out->name = store_column_copy(statement, 7, &failed);
+    out->domain = store_column_copy(statement, 8, &failed);
     out->has_numeric_id_base = sqlite3_column_type(statement, 9) != SQLITE_NULL;
     out->numeric_id_base = sqlite3_column_int64(statement, 9);
     out->has_numeric_id_quantity = sqlite3_column_type(statement, 10) != SQLITE_NULL;
     out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
-    out->alternate_address = column_text(statement, 11, &failed);
-    out->alternate_username = column_text(statement, 12, &failed);
-    out->alternate_password = column_text(statement, 13, &failed);
+    out->alternate_address = store_column_copy(statement, 11, &failed);
+    out->alternate_username = store_column_copy(statement, 12, &failed);
+    out->alternate_password = store_column_copy(statement, 13, &failed);
     out->allow_booking = sqlite3_column_int(statement, 14) != 0;
-    out->slot_name_prefix = column_text(statement, 15, &failed);
-    out->software_version = column_text(statement, 16, &failed);
+    out->slot_name_prefix = store_column_copy(statement, 15, &failed);
+    out->software_version = store_column_copy(statement, 16, &failed);
     out->reachable = sqlite3_column_int(statement, 17) != 0;
     out->last_contact = sqlite3_column_int64(statement, 18);
     out->uptime_seconds = sqlite3_column_int64(statement, 19);
     out->call_legs_active = sqlite3_column_int64(statement, 20);
     out->call_legs_max_active = sqlite3_column_int64(statement, 21);
     out->call_legs_completed = sqlite3_column_int64(statement, 22);
-    out->call_profile_id = column_text(statement, 23, &failed);
-    out->call_leg_profile_id = column_text(statement, 24, &failed);
-    out->bulk_parameter_set_id = column_text(statement, 25, &failed);
+    out->call_profile_id = store_column_copy(statement, 23, &failed);
+    out->call_leg_profile_id = store_column_copy(statement, 24, &failed);
+    out->bulk_parameter_set_id = store_column_copy(statement, 25, &failed);
     out->has_provisioned_range = sqlite3_column_type(statement, 26) != SQLITE_NULL &&
                                  sqlite3_column_type(statement, 27) != SQLITE_NULL;
     out->provisioned_base = sqlite3_column_int64(statement, 26);
     out->provisioned_quantity = sqlite3_column_int64(statement, 27);
-    out->provisioning_state = column_text(statement, 28, &failed);
+    out->provisioning_state = store_column_copy(statement, 28, &failed);
     out->provisioning_attempted = sqlite3_column_int64(statement, 29);
     out->created = sqlite3_column_int64(statement, 30);
     if (failed) {
@@ -350,9 +332,9 @@ static json_t *cluster_json(sqlite3 *database, const char *bridge_id)
         code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
     while (list && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
         code = SQLITE_OK;
-        json_t *member =
-            json_pack("{s:s, s:s, s:b}", "name", sqlite3_column_text(statement, 0), "address",
-                      sqlite3_column_text(statement, 1), "added", sqlite3_column_int(statement, 2));
+        json_t *member = json_pack(
+            "{s:s, s:s, s:b}", "name", sqlite3_column_text(statement, 0), "address",
+            sqlite3_column_text(statement, 1), "added", sqlite3_column_int(statement, 2));
         if (!member || json_array_append_new(list, member) != 0) {
             json_decref(list);
             list = NULL;
@@ -954,9 +936,10 @@ static json_t *bookings_outside_range(sqlite3 *database, const char *bridge_id, 
     }
     while (list && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
         code = SQLITE_OK;
-        json_t *entry = json_pack("{s:s, s:s, s:I}", "booking", sqlite3_column_text(statement, 0),
-                                  "title", sqlite3_column_text(statement, 1), "slot",
-                                  (json_int_t)sqlite3_column_int64(statement, 2));
+        json_t *entry =
+            json_pack("{s:s, s:s, s:I}", "booking", sqlite3_column_text(statement, 0),
+                      "title", sqlite3_column_text(statement, 1), "slot",
+                      (json_int_t)sqlite3_column_int64(statement, 2));
         if (!entry || json_array_append_new(list, entry) != 0) {
             json_decref(list);
             list = NULL;
@@ -996,12 +979,6 @@ static bool check_range_keeps_meetings(api_request *request, const bridge_record
              (long long)lowest, (long long)highest);
     api_fail_conflict(request, message, conflicts);
     return false;
-}
-
-static int bind_text_or_null(sqlite3_stmt *statement, int index, const char *text)
-{
-    return text && *text ? sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT)
-                         : sqlite3_bind_null(statement, index);
 }
 
 static void reply_bridge(api_request *request, const char *bridge_id, int status)
@@ -1094,17 +1071,17 @@ static void post_bridge(api_request *request)
         sqlite3_bind_text(statement, 3, s.username, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(statement, 4, s.password, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(statement, 5, tls_verify ? 1 : 0);
-        bind_text_or_null(statement, 6, s.ca_file);
-        bind_text_or_null(statement, 7, s.pinned);
-        bind_text_or_null(statement, 8, s.name);
-        bind_text_or_null(statement, 9, s.domain);
+        store_bind_text_or_null(statement, 6, s.ca_file);
+        store_bind_text_or_null(statement, 7, s.pinned);
+        store_bind_text_or_null(statement, 8, s.name);
+        store_bind_text_or_null(statement, 9, s.domain);
         if (s.set_base && !s.base_null)
             sqlite3_bind_int64(statement, 10, s.base);
         if (s.set_quantity && !s.quantity_null)
             sqlite3_bind_int64(statement, 11, s.quantity);
-        bind_text_or_null(statement, 12, alternate_address);
-        bind_text_or_null(statement, 13, s.alternate_username);
-        bind_text_or_null(statement, 14, s.alternate_password);
+        store_bind_text_or_null(statement, 12, alternate_address);
+        store_bind_text_or_null(statement, 13, s.alternate_username);
+        store_bind_text_or_null(statement, 14, s.alternate_password);
         sqlite3_bind_int(statement, 15, s.set_allow_booking ? s.allow_booking : 1);
         sqlite3_bind_text(statement, 16, s.set_prefix ? s.prefix : SCHEDULER_DEFAULT_SLOT_PREFIX,
                           -1, SQLITE_TRANSIENT);
@@ -1240,17 +1217,17 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         sqlite3_bind_text(statement, 4, after->password ? after->password : record->password, -1,
                           SQLITE_TRANSIENT);
         sqlite3_bind_int(statement, 5, after->tls_verify ? 1 : 0);
-        bind_text_or_null(statement, 6, after->ca_file);
-        bind_text_or_null(statement, 7, after->pinned);
-        bind_text_or_null(statement, 8, s->name);
-        bind_text_or_null(statement, 9, s->domain);
+        store_bind_text_or_null(statement, 6, after->ca_file);
+        store_bind_text_or_null(statement, 7, after->pinned);
+        store_bind_text_or_null(statement, 8, s->name);
+        store_bind_text_or_null(statement, 9, s->domain);
         if (after->has_base)
             sqlite3_bind_int64(statement, 10, after->base);
         if (after->has_quantity)
             sqlite3_bind_int64(statement, 11, after->quantity);
-        bind_text_or_null(statement, 12, alternate_address);
-        bind_text_or_null(statement, 13, s->alternate_username);
-        bind_text_or_null(statement, 14, s->alternate_password);
+        store_bind_text_or_null(statement, 12, alternate_address);
+        store_bind_text_or_null(statement, 13, s->alternate_username);
+        store_bind_text_or_null(statement, 14, s->alternate_password);
         sqlite3_bind_int(statement, 15,
                          (s->set_allow_booking ? s->allow_booking : record->allow_booking) ? 1 : 0);
         sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : record->slot_name_prefix, -1,

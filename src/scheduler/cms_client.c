@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/sleep.h"
 #include "common/form.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -160,14 +161,6 @@ cv_result cms_registry_create(const cms_client_settings *settings, cms_registry 
     return CV_OK;
 }
 
-static void wipe_free(char *secret)
-{
-    if (secret) {
-        explicit_bzero(secret, strlen(secret));
-        free(secret);
-    }
-}
-
 static void client_free(cms_client *client)
 {
     for (size_t i = 0; i < client->handle_count; i++)
@@ -177,7 +170,7 @@ static void client_free(cms_client *client)
     free(client->borrowed);
     free(client->base_url);
     free(client->username);
-    wipe_free(client->password);
+    text_wipe_free(client->password);
     free(client->ca_file);
     free(client->pinned_key);
     pthread_mutex_destroy(&client->lock);
@@ -240,7 +233,7 @@ static bool replace_string(char **field, const char *value, bool secret)
     if (value && !(copy = strdup(value)))
         return false;
     if (secret)
-        wipe_free(*field);
+        text_wipe_free(*field);
     else
         free(*field);
     *field = copy;
@@ -453,13 +446,6 @@ static int check_cancel(void *closure, curl_off_t download_total, curl_off_t dow
     return cancelled(closure) ? 1 : 0;
 }
 
-static void sleep_milliseconds(long milliseconds)
-{
-    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-    }
-}
-
 static CURL *borrow_handle(cms_client *client, size_t *slot)
 {
     pthread_mutex_lock(&client->lock);
@@ -521,7 +507,7 @@ static cv_result copy_settings(cms_client *client, exchange_settings *out)
 static void free_settings(exchange_settings *settings)
 {
     free(settings->username);
-    wipe_free(settings->password);
+    text_wipe_free(settings->password);
     free(settings->ca_file);
     free(settings->pinned_key);
 }

@@ -36,6 +36,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/sleep.h"
 #include "common/store.h"
 #include "common/strbuf.h"
 #include "common/text.h"
@@ -241,14 +242,6 @@ static cv_result run_update(sqlite3 *database, sqlite3_stmt *statement)
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
-static void bind_text_or_null(sqlite3_stmt *statement, int index, const char *text)
-{
-    if (text != NULL && text[0] != '\0')
-        sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(statement, index);
-}
-
 /* The space, slot, secret and address a start is about to use. */
 static cv_result persist_start_choice(sqlite3 *database, const booking *record)
 {
@@ -262,11 +255,11 @@ static cv_result persist_start_choice(sqlite3 *database, const booking *record)
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
-    bind_text_or_null(statement, 2, record->cospace_id);
+    store_bind_text_or_null(statement, 2, record->cospace_id);
     sqlite3_bind_int64(statement, 3, record->slot);
-    bind_text_or_null(statement, 4, record->secret);
-    bind_text_or_null(statement, 5, record->started_via);
-    bind_text_or_null(statement, 6, record->slot_note);
+    store_bind_text_or_null(statement, 4, record->secret);
+    store_bind_text_or_null(statement, 5, record->started_via);
+    store_bind_text_or_null(statement, 6, record->slot_note);
     sqlite3_bind_int64(statement, 7, now_seconds());
     return run_update(database, statement);
 }
@@ -281,8 +274,8 @@ static cv_result persist_call(sqlite3 *database, const char *booking_id, const c
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-    bind_text_or_null(statement, 2, call_id);
-    bind_text_or_null(statement, 3, address);
+    store_bind_text_or_null(statement, 2, call_id);
+    store_bind_text_or_null(statement, 3, address);
     sqlite3_bind_int64(statement, 4, now_seconds());
     return run_update(database, statement);
 }
@@ -296,7 +289,7 @@ static cv_result persist_failure_note(sqlite3 *database, const char *booking_id,
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-    bind_text_or_null(statement, 2, failure);
+    store_bind_text_or_null(statement, 2, failure);
     sqlite3_bind_int64(statement, 3, now_seconds());
     return run_update(database, statement);
 }
@@ -315,7 +308,7 @@ static cv_result persist_participant(sqlite3 *database, const char *booking_id, 
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(statement, 2, (int64_t)position);
     sqlite3_bind_text(statement, 3, participant->state, -1, SQLITE_STATIC);
-    bind_text_or_null(statement, 4, participant->call_leg_id);
+    store_bind_text_or_null(statement, 4, participant->call_leg_id);
     sqlite3_bind_int64(statement, 5, participant->attempts);
     sqlite3_bind_int64(statement, 6, participant->state_since);
     sqlite3_bind_int64(statement, 7, participant->next_attempt);
@@ -1434,8 +1427,7 @@ static void run_starts(lifecycle *machine, sqlite3 *database, job *first)
             }
             if (timer_monotonic_now_ms() >= gather_until)
                 break;
-            struct timespec pause = {0, 1000000};
-            nanosleep(&pause, NULL);
+            sleep_milliseconds(1);
         }
         pthread_mutex_lock(&machine->lock);
         machine->gathering = false;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/sleep.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "common/strbuf.h"
@@ -44,13 +45,6 @@ char *provisioning_name_mapping(const char *prefix)
         return NULL;
     }
     return strbuf_detach(&mapping);
-}
-
-static void sleep_milliseconds(long milliseconds)
-{
-    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-    }
 }
 
 /* ---- reusing objects ----------------------------------------------------- */
