@@ -34,7 +34,7 @@ struct api_router {
 
 /* Splits `path` (modified in place) on '/'; false when it has too many
  * segments. Empty segments (from "//" or a trailing '/') are skipped. */
-static bool split_path(char *path, const char **segments, size_t *count)
+static bool split_api_path(char *path, const char **segments, size_t *count)
 {
     *count = 0;
     char *save = NULL;
@@ -76,7 +76,7 @@ cv_result api_register(scheduler *daemon, const api_route *routes, size_t count)
         route->storage = strdup(routes[i].pattern);
         if (!route->storage)
             return CV_ERR_NO_MEMORY;
-        if (!split_path(route->storage, route->segments, &route->segment_count)) {
+        if (!split_api_path(route->storage, route->segments, &route->segment_count)) {
             free(route->storage);
             return CV_ERR_INVALID;
         }
@@ -284,7 +284,7 @@ bool api_body_integer(api_request *request, const char *field, int64_t minimum, 
 
 /* ---- routing -------------------------------------------------------------- */
 
-bool api_authenticate(void *context, const char *user, const char *password)
+bool scheduler_api_authenticate(void *context, const char *user, const char *password)
 {
     scheduler *daemon = context;
     size_t length = strlen(daemon->admin_password);
@@ -334,7 +334,7 @@ static bool route_matches_path(const compiled_route *route, const api_request *r
     return true;
 }
 
-void api_handle_request(void *context, const http_request *http, http_response *response)
+void scheduler_api_handle_request(void *context, const http_request *http, http_response *response)
 {
     scheduler *daemon = context;
     api_request request = {.daemon = daemon, .http = http, .response = response};
@@ -348,7 +348,8 @@ void api_handle_request(void *context, const http_request *http, http_response *
         return;
     }
     snprintf(path, sizeof path, "%s", http->path + prefix_length);
-    if (!split_path(path, request.segments, &request.segment_count) || request.segment_count == 0) {
+    if (!split_api_path(path, request.segments, &request.segment_count) ||
+        request.segment_count == 0) {
         api_fail(&request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
         return;
     }

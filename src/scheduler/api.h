@@ -112,7 +112,10 @@ bool api_body_integer(api_request *request, const char *field, int64_t minimum, 
 
 cv_result api_router_create(scheduler *daemon);
 void api_router_free(scheduler *daemon);
-void api_handle_request(void *context, const http_request *request, http_response *response);
-bool api_authenticate(void *context, const char *user, const char *password);
+/* The HTTP server's callbacks for convened (named for the daemon: the
+ * bridge has its own router). */
+void scheduler_api_handle_request(void *context, const http_request *request,
+                                  http_response *response);
+bool scheduler_api_authenticate(void *context, const char *user, const char *password);
 
 #endif

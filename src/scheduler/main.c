@@ -216,8 +216,8 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .max_body_size = 1024 * 1024,
             .thread_count = (unsigned)daemon->options.threads,
             .max_connections = 1000,
-            .authenticate = api_authenticate,
-            .handle = api_handle_request,
+            .authenticate = scheduler_api_authenticate,
+            .handle = scheduler_api_handle_request,
             .observe = NULL,
             .context = daemon,
         };

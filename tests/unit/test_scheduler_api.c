@@ -111,7 +111,7 @@ static json_t *call(fixture *f, const char *method, const char *path, const char
     http_response response = {.status = 200};
     strbuf_init(&response.body);
     strbuf_init(&response.annotations);
-    api_handle_request(&f->daemon, &request, &response);
+    scheduler_api_handle_request(&f->daemon, &request, &response);
     *status = response.status;
     json_t *document = NULL;
     if (response.body.length) {
@@ -226,11 +226,11 @@ static void error_shapes(void **state)
 static void authentication(void **state)
 {
     fixture *f = *state;
-    assert_true(api_authenticate(&f->daemon, "admin", "secret"));
-    assert_false(api_authenticate(&f->daemon, "admin", "secreT"));
-    assert_false(api_authenticate(&f->daemon, "admin", "secret2"));
-    assert_false(api_authenticate(&f->daemon, "admin", ""));
-    assert_false(api_authenticate(&f->daemon, "root", "secret"));
+    assert_true(scheduler_api_authenticate(&f->daemon, "admin", "secret"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secreT"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secret2"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", ""));
+    assert_false(scheduler_api_authenticate(&f->daemon, "root", "secret"));
 }
 
 static void time_format(void **state)
