@@ -160,6 +160,97 @@ static const char *leg_state(cms_client *client, const char *leg_id, bool *gone)
     return NULL;
 }
 
+/* A dial-out leg that is listed: its state, or the hang-up of one that
+ * rang too long. */
+static void follow_dial_out(const scheduler_options *options, cms_client *client,
+                            booking_participant *participant, bool listed, int64_t now)
+{
+    bool gone = !listed;
+    const char *state = listed ? leg_state(client, participant->call_leg_id, &gone) : NULL;
+    if (gone) {
+        /* a leg that vanished before connecting was rejected */
+        lifecycle_set_participant_state(participant,
+                                        strcmp(participant->state, PARTICIPANT_CONNECTED) == 0
+                                            ? PARTICIPANT_DISCONNECTED
+                                            : PARTICIPANT_BUSY);
+        participant->call_leg_id[0] = '\0';
+        if (strcmp(participant->state, PARTICIPANT_BUSY) == 0 &&
+            participant->attempts <= options->dial_out_retries)
+            participant->next_attempt = now + options->dial_out_retry_seconds;
+        return;
+    }
+    if (state == NULL)
+        return;
+    lifecycle_set_participant_state(participant, state);
+    if (strcmp(state, PARTICIPANT_CONNECTED) == 0 ||
+        now - participant->state_since < options->dial_out_answer_seconds)
+        return;
+    /* rang out: hang up and try again later */
+    char leg_path[96];
+    snprintf(leg_path, sizeof leg_path, "/callLegs/%s", participant->call_leg_id);
+    cms_response response = {0};
+    cms_delete(client, leg_path, &response);
+    cms_response_free(&response);
+    participant->call_leg_id[0] = '\0';
+    lifecycle_set_participant_state(participant, PARTICIPANT_NO_ANSWER);
+    if (participant->attempts <= options->dial_out_retries)
+        participant->next_attempt = now + options->dial_out_retry_seconds;
+}
+
+/* The bridge answered with the call's legs: every participant's state
+ * from them (dial-in by remote party, dial-out by stored leg ID), a
+ * dial-out due again dialled, changes stored, the next poll armed. */
+static void follow_participants(lifecycle *machine, sqlite3 *database, cms_client *client,
+                                booking *record, const cms_leg_list *legs)
+{
+    const scheduler_options *options = &machine->daemon->options;
+    int64_t now = lifecycle_now_seconds();
+    lifecycle_count_unreachable(machine, record->id, true);
+    for (size_t index = 0; index < record->participant_count; index++) {
+        booking_participant *participant = &record->participants[index];
+        char before[BOOKING_STATE_SIZE];
+        snprintf(before, sizeof before, "%s", participant->state);
+        if (!participant->dial_out) {
+            if (lifecycle_leg_for_party(legs, record->call_id, participant->uri) != NULL)
+                lifecycle_set_participant_state(participant, PARTICIPANT_CONNECTED);
+            else if (strcmp(participant->state, PARTICIPANT_CONNECTED) == 0)
+                lifecycle_set_participant_state(participant, PARTICIPANT_DISCONNECTED);
+        } else if (participant->call_leg_id[0] != '\0') {
+            bool listed = lifecycle_leg_by_id(legs, NULL, participant->call_leg_id) != NULL;
+            follow_dial_out(options, client, participant, listed, now);
+        } else if (participant->next_attempt != 0 && participant->next_attempt <= now) {
+            lifecycle_dial_request(options, client, record, index);
+            lifecycle_store_participant(database, record, index);
+            continue;
+        }
+        if (strcmp(before, participant->state) != 0 || participant->state_since == now)
+            lifecycle_store_participant(database, record, index);
+    }
+    lifecycle_rearm(machine, record->id, TAG_POLL, lifecycle_next_poll_ms(record));
+}
+
+/* The bridge did not answer the poll: after UNREACHABLE_POLLS_BEFORE_FAILOVER
+ * in a row, the participants are disconnected and the meeting resumed
+ * through whichever address answers; before, polled again soon. */
+static void poll_unanswered(lifecycle *machine, sqlite3 *database, booking *record,
+                            const char *error)
+{
+    int failures = lifecycle_count_unreachable(machine, record->id, false);
+    log_warning("booking %s: cannot poll the bridge (%d): %s", record->id, failures, error);
+    if (failures < UNREACHABLE_POLLS_BEFORE_FAILOVER) {
+        lifecycle_rearm(machine, record->id, TAG_POLL, timer_realtime_now_ms() + POLL_INTERVAL_MS);
+        return;
+    }
+    lifecycle_count_unreachable(machine, record->id, true);
+    for (size_t index = 0; index < record->participant_count; index++) {
+        lifecycle_set_participant_state(&record->participants[index], PARTICIPANT_DISCONNECTED);
+        record->participants[index].call_leg_id[0] = '\0';
+        lifecycle_store_participant(database, record, index);
+    }
+    lifecycle_forget_call(database, record);
+    lifecycle_enqueue(machine, JOB_RESUME, record->id, false);
+}
+
 void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booking_id)
 {
     booking record;
@@ -169,7 +260,6 @@ void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booki
         booking_clear(&record);
         return;
     }
-    scheduler_options *options = &machine->daemon->options;
     bridge_record bridge;
     cms_client *client = client_for_meeting(machine, database, &record, &bridge);
     cms_leg_list legs = {0};
@@ -178,7 +268,6 @@ void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booki
     snprintf(path, sizeof path, "/calls/%s/callLegs", record.call_id);
     cv_result result =
         client ? cms_legs_list(client, path, &legs, error, sizeof error) : CV_ERR_NETWORK;
-    int64_t now = lifecycle_now_seconds();
     if (lifecycle_shutting_down(machine)) {
         /* nothing to conclude; the restart resumes the meeting */
     } else if (result == CV_ERR_NOT_FOUND) {
@@ -189,76 +278,9 @@ void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booki
         lifecycle_forget_call(database, &record);
         lifecycle_enqueue(machine, JOB_RESUME, record.id, false);
     } else if (result != CV_OK) {
-        int failures = lifecycle_count_unreachable(machine, record.id, false);
-        log_warning("booking %s: cannot poll the bridge (%d): %s", record.id, failures, error);
-        if (failures >= UNREACHABLE_POLLS_BEFORE_FAILOVER) {
-            lifecycle_count_unreachable(machine, record.id, true);
-            for (size_t index = 0; index < record.participant_count; index++) {
-                lifecycle_set_participant_state(&record.participants[index],
-                                                PARTICIPANT_DISCONNECTED);
-                record.participants[index].call_leg_id[0] = '\0';
-                lifecycle_store_participant(database, &record, index);
-            }
-            lifecycle_forget_call(database, &record);
-            lifecycle_enqueue(machine, JOB_RESUME, record.id, false);
-        } else {
-            lifecycle_rearm(machine, record.id, TAG_POLL,
-                            timer_realtime_now_ms() + POLL_INTERVAL_MS);
-        }
+        poll_unanswered(machine, database, &record, error);
     } else {
-        lifecycle_count_unreachable(machine, record.id, true);
-        for (size_t index = 0; index < record.participant_count; index++) {
-            booking_participant *participant = &record.participants[index];
-            char before[BOOKING_STATE_SIZE];
-            snprintf(before, sizeof before, "%s", participant->state);
-            if (!participant->dial_out) {
-                const cms_leg *leg =
-                    lifecycle_leg_for_party(&legs, record.call_id, participant->uri);
-                if (leg != NULL)
-                    lifecycle_set_participant_state(participant, PARTICIPANT_CONNECTED);
-                else if (strcmp(participant->state, PARTICIPANT_CONNECTED) == 0)
-                    lifecycle_set_participant_state(participant, PARTICIPANT_DISCONNECTED);
-            } else if (participant->call_leg_id[0] != '\0') {
-                bool listed = lifecycle_leg_by_id(&legs, NULL, participant->call_leg_id) != NULL;
-                bool gone = !listed;
-                const char *state =
-                    listed ? leg_state(client, participant->call_leg_id, &gone) : NULL;
-                if (gone) {
-                    /* a leg that vanished before connecting was rejected */
-                    lifecycle_set_participant_state(
-                        participant, strcmp(participant->state, PARTICIPANT_CONNECTED) == 0
-                                         ? PARTICIPANT_DISCONNECTED
-                                         : PARTICIPANT_BUSY);
-                    participant->call_leg_id[0] = '\0';
-                    if (strcmp(participant->state, PARTICIPANT_BUSY) == 0 &&
-                        participant->attempts <= options->dial_out_retries)
-                        participant->next_attempt = now + options->dial_out_retry_seconds;
-                } else if (state != NULL) {
-                    lifecycle_set_participant_state(participant, state);
-                    if (strcmp(state, PARTICIPANT_CONNECTED) != 0 &&
-                        now - participant->state_since >= options->dial_out_answer_seconds) {
-                        /* rang out: hang up and try again later */
-                        char leg_path[96];
-                        snprintf(leg_path, sizeof leg_path, "/callLegs/%s",
-                                 participant->call_leg_id);
-                        cms_response response = {0};
-                        cms_delete(client, leg_path, &response);
-                        cms_response_free(&response);
-                        participant->call_leg_id[0] = '\0';
-                        lifecycle_set_participant_state(participant, PARTICIPANT_NO_ANSWER);
-                        if (participant->attempts <= options->dial_out_retries)
-                            participant->next_attempt = now + options->dial_out_retry_seconds;
-                    }
-                }
-            } else if (participant->next_attempt != 0 && participant->next_attempt <= now) {
-                lifecycle_dial_request(options, client, &record, index);
-                lifecycle_store_participant(database, &record, index);
-                continue;
-            }
-            if (strcmp(before, participant->state) != 0 || participant->state_since == now)
-                lifecycle_store_participant(database, &record, index);
-        }
-        lifecycle_rearm(machine, record.id, TAG_POLL, lifecycle_next_poll_ms(&record));
+        follow_participants(machine, database, client, &record, &legs);
     }
     cms_leg_list_free(&legs);
     bridge_record_free(&bridge);

@@ -484,6 +484,35 @@ static void open_failover_ticket(sqlite3 *database, const bridge_record *bridge,
         log_warning("bridge %s: could not open the failover ticket", bridge->id);
 }
 
+/* What could not start: tried again shortly while the meeting lasts;
+ * failed (or, if its space may be open, ended) when it would be over by
+ * then. `why` says which addresses failed and how. */
+static void retry_unstarted(lifecycle *machine, sqlite3 *database, start_item *items, size_t count,
+                            const char *why)
+{
+    int64_t now = lifecycle_now_seconds();
+    for (size_t index = 0; index < count; index++) {
+        start_item *item = &items[index];
+        if (item->done)
+            continue;
+        booking *record = &item->record;
+        char failure[768];
+        snprintf(failure, sizeof failure, "could not start on the bridge: %s", why);
+        if (record->end > now + RETRY_UNREACHABLE_MS / 1000) {
+            lifecycle_note_failure(database, record->id, failure);
+            lifecycle_rearm(machine, record->id, TAG_START,
+                            timer_realtime_now_ms() + RETRY_UNREACHABLE_MS);
+        } else if (strcmp(record->state, BOOKING_STARTING) == 0 && record->cospace_id[0]) {
+            /* the space may be open: close it when a bridge answers */
+            lifecycle_note_failure(database, record->id, failure);
+            lifecycle_enqueue(machine, JOB_END, record->id, true);
+        } else {
+            lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
+            lifecycle_set_state(database, record, BOOKING_FAILED, failure);
+        }
+    }
+}
+
 /* Starts (or resumes) a group of meetings on one bridge. */
 static void start_group(lifecycle *machine, sqlite3 *database, const char *bridge_id,
                         start_item *items, size_t count)
@@ -554,31 +583,8 @@ static void start_group(lifecycle *machine, sqlite3 *database, const char *bridg
         if (tickets_set(database, bridge.id, TICKET_FAILOVER, false, NULL) != CV_OK)
             log_warning("bridge %s: could not clear the failover ticket", bridge.id);
     }
-    /* what could not start: try again shortly while the meeting lasts */
-    int64_t now = lifecycle_now_seconds();
-    for (size_t index = 0; index < count; index++) {
-        start_item *item = &items[index];
-        if (item->done)
-            continue;
-        booking *record = &item->record;
-        char failure[768];
-        snprintf(failure, sizeof failure, "could not start on the bridge: %s",
-                 unreachable.length ? strbuf_str(&unreachable) : "internal error");
-        if (record->end <= now + RETRY_UNREACHABLE_MS / 1000) {
-            if (strcmp(record->state, BOOKING_STARTING) == 0 && record->cospace_id[0]) {
-                /* the space may be open: close it when a bridge answers */
-                lifecycle_note_failure(database, record->id, failure);
-                lifecycle_enqueue(machine, JOB_END, record->id, true);
-            } else {
-                lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
-                lifecycle_set_state(database, record, BOOKING_FAILED, failure);
-            }
-        } else {
-            lifecycle_note_failure(database, record->id, failure);
-            lifecycle_rearm(machine, record->id, TAG_START,
-                            timer_realtime_now_ms() + RETRY_UNREACHABLE_MS);
-        }
-    }
+    retry_unstarted(machine, database, items, count,
+                    unreachable.length ? strbuf_str(&unreachable) : "internal error");
     strbuf_free(&unreachable);
     bridge_endpoints_free(&endpoints);
     bridge_record_free(&bridge);
@@ -669,16 +675,11 @@ static void run_groups(lifecycle *machine, sqlite3 *database, start_item *items,
 
 /* Serves START jobs: this one and every other start already queued,
  * grouped by bridge. Resume jobs come through here too. */
-void lifecycle_run_starts(lifecycle *machine, sqlite3 *database, job *first)
+/* Takes every start job queued until none has come for GATHER_MS (at most
+ * BATCH_MAX in all, `first` included) into taken[]; returns how many.
+ * Only one worker gathers at a time; the others leave starts to it. */
+static size_t gather_starts(lifecycle *machine, job *first, job **taken)
 {
-    /* gather the starts that fall due together */
-    job **taken = calloc(BATCH_MAX, sizeof *taken);
-    if (taken == NULL) {
-        log_error("lifecycle: out of memory starting meetings");
-        lifecycle_release_busy(machine, first->booking_id);
-        free(first);
-        return;
-    }
     size_t taken_count = 0;
     taken[taken_count++] = first;
     pthread_mutex_lock(&machine->lock);
@@ -686,29 +687,77 @@ void lifecycle_run_starts(lifecycle *machine, sqlite3 *database, job *first)
     if (gatherer)
         machine->gathering = true;
     pthread_mutex_unlock(&machine->lock);
-    if (gatherer) {
-        /* until no start has come for GATHER_MS */
-        int64_t gather_until = timer_monotonic_now_ms() + GATHER_MS;
-        job_kind start_kind = JOB_START;
-        while (taken_count < BATCH_MAX) {
-            pthread_mutex_lock(&machine->lock);
-            job *next = lifecycle_take_job_locked(machine, &start_kind);
-            pthread_mutex_unlock(&machine->lock);
-            if (next != NULL) {
-                taken[taken_count++] = next;
-                gather_until = timer_monotonic_now_ms() + GATHER_MS;
-                continue;
-            }
-            if (timer_monotonic_now_ms() >= gather_until)
-                break;
-            sleep_milliseconds(1);
-        }
+    if (!gatherer)
+        return taken_count;
+    int64_t gather_until = timer_monotonic_now_ms() + GATHER_MS;
+    job_kind start_kind = JOB_START;
+    while (taken_count < BATCH_MAX) {
         pthread_mutex_lock(&machine->lock);
-        machine->gathering = false;
-        pthread_cond_broadcast(&machine->work);
+        job *next = lifecycle_take_job_locked(machine, &start_kind);
         pthread_mutex_unlock(&machine->lock);
+        if (next != NULL) {
+            taken[taken_count++] = next;
+            gather_until = timer_monotonic_now_ms() + GATHER_MS;
+            continue;
+        }
+        if (timer_monotonic_now_ms() >= gather_until)
+            break;
+        sleep_milliseconds(1);
     }
+    pthread_mutex_lock(&machine->lock);
+    machine->gathering = false;
+    pthread_cond_broadcast(&machine->work);
+    pthread_mutex_unlock(&machine->lock);
+    return taken_count;
+}
 
+/* Whether a loaded booking is to be started (or resumed) now; otherwise
+ * deals with it (ended, failed, re-armed for later) and clears it. */
+static bool admit_start(lifecycle *machine, sqlite3 *database, start_item *item, int64_t now)
+{
+    booking *record = &item->record;
+    bool scheduled = strcmp(record->state, BOOKING_SCHEDULED) == 0;
+    bool running =
+        strcmp(record->state, BOOKING_STARTING) == 0 || strcmp(record->state, BOOKING_LIVE) == 0;
+    if (record->cancelled || (!scheduled && !running)) {
+        /* cancelled while running (and the end was lost in a restart): end it now */
+        if (record->cancelled && running)
+            lifecycle_enqueue(machine, JOB_END, record->id, true);
+    } else if (scheduled && booking_occupied_start(record) * 1000 > timer_realtime_now_ms() + 50) {
+        /* moved later since the timer was set */
+        lifecycle_rearm(machine, record->id, TAG_START, booking_occupied_start(record) * 1000);
+    } else if (record->end <= now) {
+        if (running && record->cospace_id[0]) {
+            lifecycle_enqueue(machine, JOB_END, record->id, true);
+        } else {
+            lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
+            lifecycle_set_state(database, record, BOOKING_FAILED,
+                                "the meeting was over before it could be started (was the "
+                                "scheduler stopped?)");
+        }
+    } else if (record->bridge_id[0] == '\0') {
+        lifecycle_set_state(database, record, BOOKING_FAILED, "the booking's bridge was removed");
+    } else {
+        item->resumed = record->cospace_id[0] != '\0';
+        if (scheduled)
+            log_info("booking %s: starting, %lld ms after its time", record->id,
+                     (long long)(timer_realtime_now_ms() - booking_occupied_start(record) * 1000));
+        return true;
+    }
+    booking_clear(record);
+    return false;
+}
+
+void lifecycle_run_starts(lifecycle *machine, sqlite3 *database, job *first)
+{
+    job **taken = calloc(BATCH_MAX, sizeof *taken);
+    if (taken == NULL) {
+        log_error("lifecycle: out of memory starting meetings");
+        lifecycle_release_busy(machine, first->booking_id);
+        free(first);
+        return;
+    }
+    size_t taken_count = gather_starts(machine, first, taken);
     start_item *items = calloc(taken_count, sizeof *items);
     if (items == NULL) {
         log_error("lifecycle: out of memory starting meetings");
@@ -717,51 +766,9 @@ void lifecycle_run_starts(lifecycle *machine, sqlite3 *database, job *first)
         size_t count = 0;
         for (size_t index = 0; index < taken_count; index++) {
             start_item *item = &items[count];
-            if (booking_load(database, taken[index]->booking_id, &item->record) != CV_OK)
-                continue;
-            booking *record = &item->record;
-            bool scheduled = strcmp(record->state, BOOKING_SCHEDULED) == 0;
-            bool running = strcmp(record->state, BOOKING_STARTING) == 0 ||
-                           strcmp(record->state, BOOKING_LIVE) == 0;
-            if (record->cancelled || (!scheduled && !running)) {
-                /* cancelled while running (and the end was lost in a
-                 * restart): end it now */
-                if (record->cancelled && running)
-                    lifecycle_enqueue(machine, JOB_END, record->id, true);
-                booking_clear(record);
-                continue;
-            }
-            if (scheduled && booking_occupied_start(record) * 1000 > timer_realtime_now_ms() + 50) {
-                /* moved later since the timer was set */
-                lifecycle_rearm(machine, record->id, TAG_START,
-                                booking_occupied_start(record) * 1000);
-                booking_clear(record);
-                continue;
-            }
-            if (record->end <= now) {
-                if (running && record->cospace_id[0]) {
-                    lifecycle_enqueue(machine, JOB_END, record->id, true);
-                } else {
-                    lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
-                    lifecycle_set_state(database, record, BOOKING_FAILED,
-                                        "the meeting was over before it could be started (was the "
-                                        "scheduler stopped?)");
-                }
-                booking_clear(record);
-                continue;
-            }
-            if (record->bridge_id[0] == '\0') {
-                lifecycle_set_state(database, record, BOOKING_FAILED,
-                                    "the booking's bridge was removed");
-                booking_clear(record);
-                continue;
-            }
-            item->resumed = record->cospace_id[0] != '\0';
-            if (scheduled)
-                log_info(
-                    "booking %s: starting, %lld ms after its time", record->id,
-                    (long long)(timer_realtime_now_ms() - booking_occupied_start(record) * 1000));
-            count++;
+            if (booking_load(database, taken[index]->booking_id, &item->record) == CV_OK &&
+                admit_start(machine, database, item, now))
+                count++;
         }
         run_groups(machine, database, items, count);
         free(items);
