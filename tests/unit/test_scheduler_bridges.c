@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
+#include "common/store.h"
 #include "scheduler/bridges.h"
 #include "scheduler/cms_client.h"
 #include "scheduler/discovery.h"
@@ -351,7 +352,7 @@ static void schema_migrates(void **state)
     assert_int_equal(sqlite3_column_int(statement, 0), 0);
     sqlite3_finalize(statement);
     assert_int_equal(tickets_update_settings(database, "missing"), CV_ERR_NOT_FOUND);
-    sqlite3_close(database);
+    store_close(database); /* finalises the cached statements too */
 }
 
 int main(void)
