@@ -27,7 +27,7 @@ void booking_init(booking *record)
 {
     memset(record, 0, sizeof *record);
     record->slot = -1;
-    strcpy(record->state, BOOKING_SCHEDULED);
+    record->state = BOOKING_SCHEDULED;
 }
 
 void booking_clear(booking *record)
@@ -40,10 +40,68 @@ void booking_clear(booking *record)
     booking_init(record);
 }
 
-bool booking_state_holds_capacity(const char *state)
+static const char *const booking_state_names[] = {
+    [BOOKING_SCHEDULED] = "scheduled", [BOOKING_STARTING] = "starting", [BOOKING_LIVE] = "live",
+    [BOOKING_ENDING] = "ending",       [BOOKING_ENDED] = "ended",       [BOOKING_FAILED] = "failed",
+};
+
+static const char *const participant_state_names[] = {
+    [PARTICIPANT_PENDING] = "pending",
+    [PARTICIPANT_DIALING] = "dialing",
+    [PARTICIPANT_RINGING] = "ringing",
+    [PARTICIPANT_CONNECTED] = "connected",
+    [PARTICIPANT_BUSY] = "busy",
+    [PARTICIPANT_NO_ANSWER] = "noAnswer",
+    [PARTICIPANT_FAILED] = "failed",
+    [PARTICIPANT_WAITING] = "waiting",
+    [PARTICIPANT_DISCONNECTED] = "disconnected",
+    [PARTICIPANT_LEFT] = "left",
+};
+
+#define NAME_COUNT(table) (sizeof table / sizeof table[0])
+
+/* The index of `name` in a name table; -1 when absent. */
+static int name_index(const char *const *names, size_t count, const char *name)
 {
-    return strcmp(state, BOOKING_SCHEDULED) == 0 || strcmp(state, BOOKING_STARTING) == 0 ||
-           strcmp(state, BOOKING_LIVE) == 0 || strcmp(state, BOOKING_ENDING) == 0;
+    for (size_t index = 0; name != NULL && index < count; index++)
+        if (names[index] != NULL && strcmp(names[index], name) == 0)
+            return (int)index;
+    return -1;
+}
+
+const char *booking_state_name(booking_state state)
+{
+    return (size_t)state < NAME_COUNT(booking_state_names) ? booking_state_names[state] : "?";
+}
+
+cv_result booking_state_parse(const char *name, booking_state *out)
+{
+    int index = name_index(booking_state_names, NAME_COUNT(booking_state_names), name);
+    if (index < 0)
+        return CV_ERR_INVALID;
+    *out = (booking_state)index;
+    return CV_OK;
+}
+
+const char *participant_state_name(participant_state state)
+{
+    return (size_t)state < NAME_COUNT(participant_state_names) ? participant_state_names[state]
+                                                               : "?";
+}
+
+cv_result participant_state_parse(const char *name, participant_state *out)
+{
+    int index = name_index(participant_state_names, NAME_COUNT(participant_state_names), name);
+    if (index < 0)
+        return CV_ERR_INVALID;
+    *out = (participant_state)index;
+    return CV_OK;
+}
+
+bool booking_state_holds_capacity(booking_state state)
+{
+    return state == BOOKING_SCHEDULED || state == BOOKING_STARTING || state == BOOKING_LIVE ||
+           state == BOOKING_ENDING;
 }
 
 /* --- time ------------------------------------------------------------ */
@@ -233,7 +291,7 @@ static cv_result read_participants(const json_t *value, booking *record, booking
             free(list);
             return fail_field(changes, field, "is required");
         }
-        strcpy(participant->state, PARTICIPANT_PENDING);
+        participant->state = PARTICIPANT_PENDING;
         /* one URI at most once per booking */
         char key[BOOKING_URI_MAX + 1], other[BOOKING_URI_MAX + 1];
         booking_uri_key(participant->uri, key, sizeof key);
@@ -548,7 +606,7 @@ cv_result booking_store(sqlite3 *database, const booking *record)
         sqlite3_bind_int64(statement, 8, record->slot);
     else
         sqlite3_bind_null(statement, 8);
-    sqlite3_bind_text(statement, 9, record->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 9, booking_state_name(record->state), -1, SQLITE_STATIC);
     store_bind_text_or_null(statement, 10, record->failure);
     store_bind_text_or_null(statement, 11, record->slot_note);
     store_bind_text_or_null(statement, 12, record->cospace_id);
@@ -594,7 +652,8 @@ cv_result booking_store(sqlite3 *database, const booking *record)
             sqlite3_bind_text(statement, 3, participant->uri, -1, SQLITE_STATIC);
             sqlite3_bind_text(statement, 4, participant->dial_out ? "out" : "in", -1,
                               SQLITE_STATIC);
-            sqlite3_bind_text(statement, 5, participant->state, -1, SQLITE_STATIC);
+            sqlite3_bind_text(statement, 5, participant_state_name(participant->state), -1,
+                              SQLITE_STATIC);
             store_bind_text_or_null(statement, 6, participant->call_leg_id);
             sqlite3_bind_int64(statement, 7, participant->attempts);
             sqlite3_bind_text(statement, 8, key, -1, SQLITE_TRANSIENT);
@@ -653,7 +712,8 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
     store_column_into(statement, 6, out->bridge_id, sizeof out->bridge_id);
     out->slot =
         sqlite3_column_type(statement, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 7);
-    store_column_into(statement, 8, out->state, sizeof out->state);
+    if (booking_state_parse((const char *)sqlite3_column_text(statement, 8), &out->state) != CV_OK)
+        out->state = BOOKING_FAILED; /* the CHECK constraint allows no other name */
     if (copy_column(statement, 9, &out->failure) != CV_OK ||
         copy_column(statement, 10, &out->slot_note) != CV_OK ||
         copy_column(statement, 13, &out->started_via) != CV_OK)
@@ -699,9 +759,10 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
         store_column_into(statement, 0, participant->uri, sizeof participant->uri);
         const unsigned char *dial = sqlite3_column_text(statement, 1);
         participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
-        store_column_into(statement, 2, participant->state, sizeof participant->state);
-        if (participant->state[0] == '\0')
-            strcpy(participant->state, PARTICIPANT_PENDING);
+        /* NULL (never seen) or an unknown name reads as pending */
+        if (participant_state_parse((const char *)sqlite3_column_text(statement, 2),
+                                    &participant->state) != CV_OK)
+            participant->state = PARTICIPANT_PENDING;
         store_column_into(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
         participant->attempts = sqlite3_column_int64(statement, 4);
         participant->state_since = sqlite3_column_int64(statement, 5);
@@ -715,7 +776,7 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
     return CV_OK;
 }
 
-cv_result booking_set_state(sqlite3 *database, const char *id, const char *state,
+cv_result booking_set_state(sqlite3 *database, const char *id, booking_state state,
                             const char *failure)
 {
     int holds = booking_state_holds_capacity(state) ? 1 : 0;
@@ -727,7 +788,7 @@ cv_result booking_set_state(sqlite3 *database, const char *id, const char *state
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, booking_state_name(state), -1, SQLITE_STATIC);
     store_bind_text_or_null(statement, 3, failure);
     sqlite3_bind_int(statement, 4, holds);
     sqlite3_bind_int64(statement, 5, (int64_t)time(NULL));
@@ -748,8 +809,8 @@ cv_result booking_set_state(sqlite3 *database, const char *id, const char *state
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
-cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, char ***ids_out,
-                                size_t *count_out)
+cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, size_t state_count,
+                                char ***ids_out, size_t *count_out)
 {
     *ids_out = NULL;
     *count_out = 0;
@@ -760,9 +821,9 @@ cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, ch
     char **ids = NULL;
     size_t count = 0, capacity = 0;
     cv_result result = CV_OK;
-    for (size_t state = 0; states[state] != NULL && result == CV_OK; state++) {
+    for (size_t state = 0; state < state_count && result == CV_OK; state++) {
         sqlite3_reset(statement);
-        sqlite3_bind_text(statement, 1, states[state], -1, SQLITE_STATIC);
+        sqlite3_bind_text(statement, 1, booking_state_name(states[state]), -1, SQLITE_STATIC);
         while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
             if (count == capacity) {
                 size_t grown_capacity = capacity ? capacity * 2 : 16;
@@ -809,9 +870,9 @@ json_t *booking_to_json(const booking *record, const char *domain)
     for (size_t index = 0; index < record->participant_count; index++) {
         const booking_participant *participant = &record->participants[index];
         char detail[96] = "";
-        bool unsuccessful = strcmp(participant->state, PARTICIPANT_BUSY) == 0 ||
-                            strcmp(participant->state, PARTICIPANT_NO_ANSWER) == 0 ||
-                            strcmp(participant->state, PARTICIPANT_FAILED) == 0;
+        bool unsuccessful = participant->state == PARTICIPANT_BUSY ||
+                            participant->state == PARTICIPANT_NO_ANSWER ||
+                            participant->state == PARTICIPANT_FAILED;
         if (unsuccessful && participant->next_attempt > 0) {
             char when[32];
             rfc3339_format_utc(participant->next_attempt, when, sizeof when);
@@ -821,8 +882,9 @@ json_t *booking_to_json(const booking *record, const char *domain)
                      (long long)participant->attempts);
         }
         json_t *entry = json_pack("{s:s, s:s, s:s, s:I, s:o}", "uri", participant->uri, "dial",
-                                  participant->dial_out ? "out" : "in", "state", participant->state,
-                                  "attempts", (json_int_t)participant->attempts, "detail",
+                                  participant->dial_out ? "out" : "in", "state",
+                                  participant_state_name(participant->state), "attempts",
+                                  (json_int_t)participant->attempts, "detail",
                                   detail[0] ? json_string(detail) : json_null());
         if (entry == NULL || json_array_append_new(participants, entry) != 0) {
             json_decref(entry);
@@ -852,7 +914,7 @@ json_t *booking_to_json(const booking *record, const char *domain)
         record->has_passcode ? json_string(record->passcode) : json_null(), "participants",
         participants, "bridge", record->bridge_id[0] ? json_string(record->bridge_id) : json_null(),
         "slot", record->slot >= 0 ? json_integer(record->slot) : json_null(), "dialIn",
-        dial_in ? dial_in : json_null(), "state", record->state, "failure",
+        dial_in ? dial_in : json_null(), "state", booking_state_name(record->state), "failure",
         record->failure ? json_string(record->failure) : json_null(), "cancelled",
         record->cancelled, "slotNote",
         record->slot_note ? json_string(record->slot_note) : json_null());

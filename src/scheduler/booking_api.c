@@ -426,9 +426,9 @@ static void handle_get(api_request *request)
 
 /* --- PATCH /bookings/<id> -------------------------------------------- */
 
-static bool is_state(const booking *record, const char *state)
+static bool is_state(const booking *record, booking_state state)
 {
-    return strcmp(record->state, state) == 0;
+    return record->state == state;
 }
 
 static void handle_patch(api_request *request)
@@ -450,7 +450,8 @@ static void handle_patch(api_request *request)
     if (!is_state(&record, BOOKING_SCHEDULED) && !running) {
         store_rollback(request->database);
         api_fail_conflict(request, "the meeting is over or ending and can no longer be changed",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
         goto done;
     }
     int64_t old_start = record.start;
@@ -475,7 +476,8 @@ static void handle_patch(api_request *request)
         store_rollback(request->database);
         api_fail_conflict(request,
                           "the meeting has started: only title, passcode and end can change",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
         goto done;
     }
     if (changes.has_bridge) {
@@ -546,10 +548,9 @@ static void handle_cancel(api_request *request)
         record.cancelled = true;
         record.updated = now_seconds();
         if (is_state(&record, BOOKING_SCHEDULED)) {
-            snprintf(record.state, sizeof record.state, "%s", BOOKING_ENDED);
+            record.state = BOOKING_ENDED;
             for (size_t index = 0; index < record.participant_count; index++)
-                snprintf(record.participants[index].state, BOOKING_STATE_SIZE, "%s",
-                         PARTICIPANT_LEFT);
+                record.participants[index].state = PARTICIPANT_LEFT;
         } else {
             end_it = !is_state(&record, BOOKING_ENDING);
         }
@@ -561,7 +562,7 @@ static void handle_cancel(api_request *request)
         store_rollback(request->database);
         api_fail_result(request, result, "cancelling the booking");
     } else {
-        log_info("booking %s cancelled (%s)", record.id, record.state);
+        log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
@@ -607,7 +608,8 @@ static void handle_extend(api_request *request)
     if (!running && !is_state(&record, BOOKING_SCHEDULED)) {
         store_rollback(request->database);
         api_fail_conflict(request, "the meeting is over or ending and cannot be extended",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
         goto done;
     }
     if (record.end + minutes * 60 - record.start > max_minutes * 60) {
@@ -664,10 +666,12 @@ static void handle_end(api_request *request)
                        booking_to_json(&record, bridge_domain(&views, record.bridge_id)));
     } else if (is_state(&record, BOOKING_SCHEDULED)) {
         api_fail_conflict(request, "the meeting has not started; cancel it with DELETE instead",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
     } else {
         api_fail_conflict(request, "the meeting is already over",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
     }
     bridge_views_free(&views);
     booking_clear(&record);

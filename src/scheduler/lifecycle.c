@@ -97,12 +97,11 @@ static void arm_for(lifecycle *machine, const booking *record)
 {
     timer_cancel(machine->timers, record->id, TAG_START);
     timer_cancel(machine->timers, record->id, TAG_END);
-    if (record->cancelled && strcmp(record->state, BOOKING_SCHEDULED) == 0)
+    if (record->cancelled && record->state == BOOKING_SCHEDULED)
         return;
-    if (strcmp(record->state, BOOKING_SCHEDULED) == 0)
+    if (record->state == BOOKING_SCHEDULED)
         lifecycle_arm(machine, record->id, TAG_START, booking_occupied_start(record) * 1000);
-    else if (strcmp(record->state, BOOKING_STARTING) == 0 ||
-             strcmp(record->state, BOOKING_LIVE) == 0)
+    else if (record->state == BOOKING_STARTING || record->state == BOOKING_LIVE)
         lifecycle_arm(machine, record->id, TAG_END, record->end * 1000);
 }
 
@@ -133,8 +132,8 @@ void lifecycle_request_refresh(scheduler *daemon, const char *booking_id)
 static cv_result reconcile(lifecycle *machine)
 {
     sqlite3 *database = store_pool_acquire(&machine->daemon->store);
-    static const char *const running[] = {BOOKING_STARTING, BOOKING_LIVE, NULL};
-    static const char *const ending[] = {BOOKING_ENDING, NULL};
+    static const booking_state running[] = {BOOKING_STARTING, BOOKING_LIVE};
+    static const booking_state ending[] = {BOOKING_ENDING};
     char **ids = NULL;
     size_t count = 0;
     /* one pass over the scheduled bookings: their start timers */
@@ -156,7 +155,7 @@ static cv_result reconcile(lifecycle *machine)
         result = store_result(code);
     store_statement_done(statement);
     if (result == CV_OK)
-        result = booking_ids_in_states(database, running, &ids, &count);
+        result = booking_ids_in_states(database, running, 2, &ids, &count);
     for (size_t index = 0; result == CV_OK && index < count; index++)
         lifecycle_enqueue(machine, JOB_RESUME, ids[index], false);
     for (size_t index = 0; index < count; index++)
@@ -166,7 +165,7 @@ static cv_result reconcile(lifecycle *machine)
     ids = NULL;
     count = 0;
     if (result == CV_OK)
-        result = booking_ids_in_states(database, ending, &ids, &count);
+        result = booking_ids_in_states(database, ending, 1, &ids, &count);
     for (size_t index = 0; result == CV_OK && index < count; index++)
         lifecycle_enqueue(machine, JOB_END, ids[index], true);
     for (size_t index = 0; index < count; index++)

@@ -116,14 +116,13 @@ void lifecycle_run_end(lifecycle *machine, sqlite3 *database, const char *bookin
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)
         return;
-    bool running = strcmp(record.state, BOOKING_STARTING) == 0 ||
-                   strcmp(record.state, BOOKING_LIVE) == 0 ||
-                   strcmp(record.state, BOOKING_ENDING) == 0;
+    bool running = record.state == BOOKING_STARTING || record.state == BOOKING_LIVE ||
+                   record.state == BOOKING_ENDING;
     if (!running) {
         booking_clear(&record);
         return;
     }
-    if (!forced && !record.cancelled && strcmp(record.state, BOOKING_ENDING) != 0 &&
+    if (!forced && !record.cancelled && record.state != BOOKING_ENDING &&
         record.end * 1000 > timer_realtime_now_ms() + 50) {
         /* extended since the timer was set */
         lifecycle_rearm(machine, record.id, TAG_END, record.end * 1000);
@@ -132,7 +131,7 @@ void lifecycle_run_end(lifecycle *machine, sqlite3 *database, const char *bookin
     }
     timer_cancel(machine->timers, record.id, TAG_POLL);
     timer_cancel(machine->timers, record.id, TAG_END);
-    if (strcmp(record.state, BOOKING_ENDING) != 0)
+    if (record.state != BOOKING_ENDING)
         lifecycle_set_state(database, &record, BOOKING_ENDING, record.failure);
     bridge_record bridge;
     memset(&bridge, 0, sizeof bridge);

@@ -150,10 +150,11 @@ bool lifecycle_copy_object_id(char destination[ID_TEXT_SIZE], const char *source
 /* The same writes for callers that can only report a failure. */
 void lifecycle_note_failure(sqlite3 *database, const char *booking_id, const char *failure);
 void lifecycle_forget_call(sqlite3 *database, const booking *record);
-void lifecycle_set_participant_state(booking_participant *participant, const char *state);
+void lifecycle_set_participant_state(booking_participant *participant, participant_state state);
 /* Every participant to `state` (meeting over, or not started). */
-void lifecycle_persist_all_participants(sqlite3 *database, booking *record, const char *state);
-void lifecycle_set_state(sqlite3 *database, booking *record, const char *state,
+void lifecycle_persist_all_participants(sqlite3 *database, booking *record,
+                                        participant_state state);
+void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state,
                          const char *failure);
 void lifecycle_store_participant(sqlite3 *database, const booking *record, size_t index);
 

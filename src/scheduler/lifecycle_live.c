@@ -68,10 +68,8 @@ int64_t lifecycle_next_poll_ms(const booking *record)
         const booking_participant *participant = &record->participants[index];
         if (!participant->dial_out)
             continue;
-        if (participant->next_attempt != 0 ||
-            strcmp(participant->state, PARTICIPANT_PENDING) == 0 ||
-            strcmp(participant->state, PARTICIPANT_DIALING) == 0 ||
-            strcmp(participant->state, PARTICIPANT_RINGING) == 0)
+        if (participant->next_attempt != 0 || participant->state == PARTICIPANT_PENDING ||
+            participant->state == PARTICIPANT_DIALING || participant->state == PARTICIPANT_RINGING)
             return timer_realtime_now_ms() + POLL_INTERVAL_MS;
     }
     return timer_realtime_now_ms() + POLL_IDLE_MS;
@@ -130,7 +128,7 @@ void lifecycle_run_refresh(lifecycle *machine, sqlite3 *database, const char *bo
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)
         return;
-    if (strcmp(record.state, BOOKING_LIVE) == 0 && record.cospace_id[0] != '\0') {
+    if (record.state == BOOKING_LIVE && record.cospace_id[0] != '\0') {
         bridge_record bridge;
         cms_client *client = client_for_meeting(machine, database, &record, &bridge);
         if (client != NULL && lifecycle_put_space_open(client, &record) == CV_OK)
@@ -142,22 +140,24 @@ void lifecycle_run_refresh(lifecycle *machine, sqlite3 *database, const char *bo
     booking_clear(&record);
 }
 
-/* A dial-out leg's state as a participant state (NULL while it has none
- * that matters); *gone when the bridge no longer has the leg. */
-static const char *leg_state(cms_client *client, const char *leg_id, bool *gone)
+/* A dial-out leg's state as a participant state into *out; false while
+ * it has none that matters. *gone when the bridge no longer has the leg. */
+static bool leg_state(cms_client *client, const char *leg_id, bool *gone, participant_state *out)
 {
     char state[32];
     cv_result result = cms_leg_state(client, leg_id, state, sizeof state);
     *gone = result == CV_ERR_NOT_FOUND;
     if (result != CV_OK)
-        return NULL;
+        return false;
     if (strcmp(state, "initial") == 0)
-        return PARTICIPANT_DIALING;
-    if (strcmp(state, "ringing") == 0)
-        return PARTICIPANT_RINGING;
-    if (strcmp(state, "connected") == 0 || strcmp(state, "onHold") == 0)
-        return PARTICIPANT_CONNECTED;
-    return NULL;
+        *out = PARTICIPANT_DIALING;
+    else if (strcmp(state, "ringing") == 0)
+        *out = PARTICIPANT_RINGING;
+    else if (strcmp(state, "connected") == 0 || strcmp(state, "onHold") == 0)
+        *out = PARTICIPANT_CONNECTED;
+    else
+        return false;
+    return true;
 }
 
 /* A dial-out leg that is listed: its state, or the hang-up of one that
@@ -166,23 +166,23 @@ static void follow_dial_out(const scheduler_options *options, cms_client *client
                             booking_participant *participant, bool listed, int64_t now)
 {
     bool gone = !listed;
-    const char *state = listed ? leg_state(client, participant->call_leg_id, &gone) : NULL;
+    participant_state state = participant->state;
+    bool known = listed && leg_state(client, participant->call_leg_id, &gone, &state);
     if (gone) {
         /* a leg that vanished before connecting was rejected */
-        lifecycle_set_participant_state(participant,
-                                        strcmp(participant->state, PARTICIPANT_CONNECTED) == 0
-                                            ? PARTICIPANT_DISCONNECTED
-                                            : PARTICIPANT_BUSY);
+        lifecycle_set_participant_state(participant, participant->state == PARTICIPANT_CONNECTED
+                                                         ? PARTICIPANT_DISCONNECTED
+                                                         : PARTICIPANT_BUSY);
         participant->call_leg_id[0] = '\0';
-        if (strcmp(participant->state, PARTICIPANT_BUSY) == 0 &&
+        if (participant->state == PARTICIPANT_BUSY &&
             participant->attempts <= options->dial_out_retries)
             participant->next_attempt = now + options->dial_out_retry_seconds;
         return;
     }
-    if (state == NULL)
+    if (!known)
         return;
     lifecycle_set_participant_state(participant, state);
-    if (strcmp(state, PARTICIPANT_CONNECTED) == 0 ||
+    if (state == PARTICIPANT_CONNECTED ||
         now - participant->state_since < options->dial_out_answer_seconds)
         return;
     /* rang out: hang up and try again later */
@@ -208,12 +208,11 @@ static void follow_participants(lifecycle *machine, sqlite3 *database, cms_clien
     lifecycle_count_unreachable(machine, record->id, true);
     for (size_t index = 0; index < record->participant_count; index++) {
         booking_participant *participant = &record->participants[index];
-        char before[BOOKING_STATE_SIZE];
-        snprintf(before, sizeof before, "%s", participant->state);
+        participant_state before = participant->state;
         if (!participant->dial_out) {
             if (lifecycle_leg_for_party(legs, record->call_id, participant->uri) != NULL)
                 lifecycle_set_participant_state(participant, PARTICIPANT_CONNECTED);
-            else if (strcmp(participant->state, PARTICIPANT_CONNECTED) == 0)
+            else if (participant->state == PARTICIPANT_CONNECTED)
                 lifecycle_set_participant_state(participant, PARTICIPANT_DISCONNECTED);
         } else if (participant->call_leg_id[0] != '\0') {
             bool listed = lifecycle_leg_by_id(legs, NULL, participant->call_leg_id) != NULL;
@@ -223,7 +222,7 @@ static void follow_participants(lifecycle *machine, sqlite3 *database, cms_clien
             lifecycle_store_participant(database, record, index);
             continue;
         }
-        if (strcmp(before, participant->state) != 0 || participant->state_since == now)
+        if (before != participant->state || participant->state_since == now)
             lifecycle_store_participant(database, record, index);
     }
     lifecycle_rearm(machine, record->id, TAG_POLL, lifecycle_next_poll_ms(record));
@@ -256,7 +255,7 @@ void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booki
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)
         return;
-    if (strcmp(record.state, BOOKING_LIVE) != 0 || record.call_id[0] == '\0') {
+    if (record.state != BOOKING_LIVE || record.call_id[0] == '\0') {
         booking_clear(&record);
         return;
     }

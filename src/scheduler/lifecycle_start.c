@@ -164,7 +164,7 @@ static void dial_step(start_phase *phase, start_item *item)
     for (size_t index = 0; index < record->participant_count; index++) {
         booking_participant *participant = &record->participants[index];
         if (!participant->dial_out) {
-            if (strcmp(participant->state, PARTICIPANT_PENDING) == 0)
+            if (participant->state == PARTICIPANT_PENDING)
                 lifecycle_set_participant_state(participant, PARTICIPANT_WAITING);
             continue;
         }
@@ -179,9 +179,8 @@ static void dial_step(start_phase *phase, start_item *item)
             snprintf(participant->call_leg_id, sizeof participant->call_leg_id, "%s", leg->id);
             continue;
         }
-        if (!item->new_call && strcmp(participant->state, PARTICIPANT_PENDING) != 0 &&
-            strcmp(participant->state, PARTICIPANT_DIALING) != 0 &&
-            strcmp(participant->state, PARTICIPANT_RINGING) != 0)
+        if (!item->new_call && participant->state != PARTICIPANT_PENDING &&
+            participant->state != PARTICIPANT_DIALING && participant->state != PARTICIPANT_RINGING)
             continue; /* its outcome is known; polling retries if due */
         if (item->new_call && participant->call_leg_id[0] != '\0') {
             participant->attempts = 0; /* a new call: its old leg went with the old call */
@@ -326,7 +325,7 @@ static cv_result store_choices(const space_choice *choice, const char *address, 
             item->refusal = "internal error storing the chosen space";
             continue;
         }
-        snprintf(record->state, sizeof record->state, "%s", BOOKING_STARTING);
+        record->state = BOOKING_STARTING;
     }
     if (store_commit(database) != CV_OK) {
         store_rollback(database);
@@ -362,7 +361,7 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
     }
     for (size_t index = 0; index < count; index++) {
         start_item *item = &items[index];
-        if (!item->opened || strcmp(item->record.state, BOOKING_LIVE) != 0)
+        if (!item->opened || item->record.state != BOOKING_LIVE)
             continue;
         lifecycle_rearm(machine, item->record.id, TAG_END, item->record.end * 1000);
         lifecycle_rearm(machine, item->record.id, TAG_POLL, lifecycle_next_poll_ms(&item->record));
@@ -502,7 +501,7 @@ static void retry_unstarted(lifecycle *machine, sqlite3 *database, start_item *i
             lifecycle_note_failure(database, record->id, failure);
             lifecycle_rearm(machine, record->id, TAG_START,
                             timer_realtime_now_ms() + RETRY_UNREACHABLE_MS);
-        } else if (strcmp(record->state, BOOKING_STARTING) == 0 && record->cospace_id[0]) {
+        } else if (record->state == BOOKING_STARTING && record->cospace_id[0]) {
             /* the space may be open: close it when a bridge answers */
             lifecycle_note_failure(database, record->id, failure);
             lifecycle_enqueue(machine, JOB_END, record->id, true);
@@ -716,9 +715,8 @@ static size_t gather_starts(lifecycle *machine, job *first, job **taken)
 static bool admit_start(lifecycle *machine, sqlite3 *database, start_item *item, int64_t now)
 {
     booking *record = &item->record;
-    bool scheduled = strcmp(record->state, BOOKING_SCHEDULED) == 0;
-    bool running =
-        strcmp(record->state, BOOKING_STARTING) == 0 || strcmp(record->state, BOOKING_LIVE) == 0;
+    bool scheduled = record->state == BOOKING_SCHEDULED;
+    bool running = record->state == BOOKING_STARTING || record->state == BOOKING_LIVE;
     if (record->cancelled || (!scheduled && !running)) {
         /* cancelled while running (and the end was lost in a restart): end it now */
         if (record->cancelled && running)

@@ -105,7 +105,7 @@ static cv_result persist_participant(sqlite3 *database, const char *booking_id, 
         return store_result(code);
     sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(statement, 2, (int64_t)position);
-    sqlite3_bind_text(statement, 3, participant->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 3, participant_state_name(participant->state), -1, SQLITE_STATIC);
     store_bind_text_or_null(statement, 4, participant->call_leg_id);
     sqlite3_bind_int64(statement, 5, participant->attempts);
     sqlite3_bind_int64(statement, 6, participant->state_since);
@@ -137,16 +137,16 @@ void lifecycle_forget_call(sqlite3 *database, const booking *record)
         log_error("booking %s: cannot store that its call is gone", record->id);
 }
 
-void lifecycle_set_participant_state(booking_participant *participant, const char *state)
+void lifecycle_set_participant_state(booking_participant *participant, participant_state state)
 {
-    if (strcmp(participant->state, state) != 0) {
-        snprintf(participant->state, sizeof participant->state, "%s", state);
+    if (participant->state != state) {
+        participant->state = state;
         participant->state_since = lifecycle_now_seconds();
     }
 }
 
 /* Every participant to `state` (meeting over, or not started). */
-void lifecycle_persist_all_participants(sqlite3 *database, booking *record, const char *state)
+void lifecycle_persist_all_participants(sqlite3 *database, booking *record, participant_state state)
 {
     for (size_t index = 0; index < record->participant_count; index++) {
         lifecycle_set_participant_state(&record->participants[index], state);
@@ -157,16 +157,18 @@ void lifecycle_persist_all_participants(sqlite3 *database, booking *record, cons
     }
 }
 
-void lifecycle_set_state(sqlite3 *database, booking *record, const char *state, const char *failure)
+void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state,
+                         const char *failure)
 {
     cv_result result = booking_set_state(database, record->id, state, failure);
     if (result != CV_OK) {
-        log_error("booking %s: cannot store state %s: %s", record->id, state,
+        log_error("booking %s: cannot store state %s: %s", record->id, booking_state_name(state),
                   cv_result_name(result));
         return;
     }
-    snprintf(record->state, sizeof record->state, "%s", state);
-    log_info("booking %s: %s%s%s", record->id, state, failure ? ": " : "", failure ? failure : "");
+    record->state = state;
+    log_info("booking %s: %s%s%s", record->id, booking_state_name(state), failure ? ": " : "",
+             failure ? failure : "");
 }
 
 void lifecycle_store_participant(sqlite3 *database, const booking *record, size_t index)
