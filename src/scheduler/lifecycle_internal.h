@@ -17,8 +17,8 @@
 #include "common/ids.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
-#include "scheduler/cms_views.h"
+#include "common/cms_client.h"
+#include "common/cms_views.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/timers.h"
 

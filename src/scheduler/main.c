@@ -26,7 +26,7 @@
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/schema.h"

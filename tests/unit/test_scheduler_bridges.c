@@ -15,7 +15,7 @@
 
 #include "common/store.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/discovery.h"
 #include "scheduler/provisioning.h"
 #include "scheduler/schema.h"

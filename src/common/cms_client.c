@@ -6,7 +6,7 @@
  * the pool's size is the in-flight limit: a request borrows a handle and
  * waits while all are borrowed. Does not own: the meaning of any answer.
  */
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 #include <curl/curl.h>
 #include <errno.h>

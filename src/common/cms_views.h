@@ -6,11 +6,11 @@
  * numeric call ID by `filter`, the calls on one space by `coSpaceFilter`,
  * the legs of a collection, one leg's state) and the parsing of their XML
  * into plain structs, so no other scheduler file walks CMS XML for them.
- * Does not own: what the objects mean for a meeting (lifecycle.c), the
- * HTTP client (cms_client.c).
+ * Does not own: what the objects mean for a meeting (convened's
+ * lifecycle*.c), the HTTP client (cms_client.c).
  */
-#ifndef CONVENE_SCHEDULER_CMS_VIEWS_H
-#define CONVENE_SCHEDULER_CMS_VIEWS_H
+#ifndef CONVENE_CMS_VIEWS_H
+#define CONVENE_CMS_VIEWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 /* A coSpace as a start or an end needs it. */
 typedef struct {

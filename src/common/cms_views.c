@@ -2,7 +2,7 @@
  * cms_views.c - reading coSpaces, calls and legs; see cms_views.h.
  * Owns the XML element names of those objects and nothing else.
  */
-#include "scheduler/cms_views.h"
+#include "common/cms_views.h"
 
 #include <stdio.h>
 #include <stdlib.h>
