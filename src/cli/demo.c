@@ -255,7 +255,7 @@ static bool step_spaces(demo *story)
     demo_space *spaces = NULL;
     size_t count = 0;
     strbuf error = STRBUF_INIT;
-    if (demo_bridge_list_spaces(story->bridge_api, &spaces, &count, &error) != CV_OK) {
+    if (demo_bridge_list_spaces(story->bridge_cms, &spaces, &count, &error) != CV_OK) {
         demo_fail(story, "GET /coSpaces on %s: %s", DEMO_CORE1, strbuf_str(&error));
         strbuf_free(&error);
         return false;
@@ -434,7 +434,7 @@ static bool step_start(demo *story)
     char call_id_text[32];
     snprintf(call_id_text, sizeof call_id_text, "%lld", (long long)story->slot);
     cv_result result =
-        demo_bridge_find_space_by_call_id(story->bridge_api, call_id_text, &space, &error);
+        demo_bridge_find_space_by_call_id(story->bridge_cms, call_id_text, &space, &error);
     if (result != CV_OK) {
         json_decref(booking);
         demo_fail(story, "cannot find the space with call ID %s on the bridge: %s", call_id_text,
@@ -449,7 +449,7 @@ static bool step_start(demo *story)
     demo_space_clear(&space);
     demo_call_leg *legs = NULL;
     size_t leg_count = 0;
-    result = demo_bridge_find_call(story->bridge_api, story->space_id, story->call_id,
+    result = demo_bridge_find_call(story->bridge_cms, story->space_id, story->call_id,
                                    sizeof story->call_id, &legs, &leg_count, &error);
     if (result != CV_OK || !story->call_id[0]) {
         json_decref(booking);
@@ -551,7 +551,7 @@ static bool step_extend_and_end(demo *story)
     /* Check on the bridge: placeholder name, locked, fresh secret, no call. */
     demo_space space;
     strbuf error = STRBUF_INIT;
-    cv_result result = demo_bridge_get_space(story->bridge_api, story->space_id, &space, &error);
+    cv_result result = demo_bridge_get_space(story->bridge_cms, story->space_id, &space, &error);
     if (result != CV_OK) {
         demo_fail(story, "GET /coSpaces/%s on the bridge: %s", story->space_id, strbuf_str(&error));
         strbuf_free(&error);
@@ -564,7 +564,7 @@ static bool step_extend_and_end(demo *story)
     char call_left[64] = "";
     demo_call_leg *legs = NULL;
     size_t leg_count = 0;
-    result = demo_bridge_find_call(story->bridge_api, story->space_id, call_left, sizeof call_left,
+    result = demo_bridge_find_call(story->bridge_cms, story->space_id, call_left, sizeof call_left,
                                    &legs, &leg_count, &error);
     demo_call_legs_free(legs, leg_count);
     if (result != CV_OK) {

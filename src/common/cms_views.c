@@ -13,6 +13,8 @@
 void cms_space_clear(cms_space *space)
 {
     free(space->name);
+    free(space->uri);
+    free(space->secret);
     memset(space, 0, sizeof *space);
     space->call_id = -1;
 }
@@ -23,11 +25,15 @@ static cv_result space_from_xml(xmlNodePtr element, cms_space *out)
     cms_space_clear(out);
     if (!cms_xml_id(element, out->id, sizeof out->id))
         return CV_ERR_PROTOCOL;
-    out->name = cms_xml_child_text(element, "name");
-    if (out->name == NULL)
-        out->name = text_duplicate("");
-    if (out->name == NULL)
-        return CV_ERR_NO_MEMORY;
+    char **texts[] = {&out->name, &out->uri, &out->secret};
+    static const char *const names[] = {"name", "uri", "secret"};
+    for (size_t index = 0; index < 3; index++) {
+        *texts[index] = cms_xml_child_text(element, names[index]);
+        if (*texts[index] == NULL)
+            *texts[index] = text_duplicate("");
+        if (*texts[index] == NULL)
+            return CV_ERR_NO_MEMORY;
+    }
     if (cms_xml_child_int64(element, "callId", &out->call_id) != CV_OK)
         out->call_id = -1;
     char *access = cms_xml_child_text(element, "nonMemberAccess");
@@ -97,6 +103,35 @@ static bool make_room(void **items, size_t *capacity, size_t count, size_t size)
     *items = grown;
     *capacity = grown_capacity;
     return true;
+}
+
+void cms_space_list_free(cms_space_list *list)
+{
+    for (size_t index = 0; index < list->count; index++)
+        cms_space_clear(&list->items[index]);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+static cv_result visit_space(void *context, xmlNodePtr element)
+{
+    cms_space_list *list = context;
+    if (!make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
+        return CV_ERR_NO_MEMORY;
+    cms_space *space = &list->items[list->count];
+    memset(space, 0, sizeof *space);
+    cv_result result = space_from_xml(element, space);
+    if (result == CV_ERR_PROTOCOL) { /* no id: not one we can name */
+        cms_space_clear(space);
+        return CV_OK;
+    }
+    list->count++; /* counted even when incomplete, so the free releases it */
+    return result;
+}
+
+cv_result cms_spaces_list(cms_client *client, cms_space_list *out, char *error, size_t error_size)
+{
+    return cms_get_all(client, "/coSpaces", "coSpace", visit_space, out, error, error_size);
 }
 
 void cms_call_list_free(cms_call_list *list)

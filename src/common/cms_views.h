@@ -24,11 +24,24 @@
 typedef struct {
     char id[ID_TEXT_SIZE];
     char *name;             /* "" when the bridge gives none; never NULL once read */
+    char *uri;              /* the URI user part; "" when none */
+    char *secret;           /* "" when not given (only GET /coSpaces/<id> gives it) */
     int64_t call_id;        /* the numeric call ID; -1 when absent or not a number */
     bool non_member_access; /* "true" on the bridge */
 } cms_space;
 
 void cms_space_clear(cms_space *space);
+
+typedef struct {
+    cms_space *items;
+    size_t count, capacity;
+} cms_space_list;
+
+void cms_space_list_free(cms_space_list *list);
+/* Every coSpace of the bridge, in its order (GET /coSpaces, every page).
+ * Appends to `out`. Walks the whole list: for one space use the calls
+ * below. */
+cv_result cms_spaces_list(cms_client *client, cms_space_list *out, char *error, size_t error_size);
 /* GET /coSpaces/<id>. CV_ERR_NOT_FOUND when the space is gone; other
  * results as cms_client.h, `error` saying what happened. */
 cv_result cms_space_get(cms_client *client, const char *cospace_id, cms_space *out, char *error,
