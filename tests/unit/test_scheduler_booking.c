@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/store.h"
 #include "scheduler/booking.h"
@@ -28,46 +27,6 @@
 static const int64_t BASE_TIME = 1893456000; /* 2030-01-01T00:00:00Z */
 
 /* --- times and URIs -------------------------------------------------- */
-
-static void test_parse_time(void **state)
-{
-    (void)state;
-    int64_t value = 0;
-    assert_int_equal(rfc3339_parse("2030-01-01T00:00:00Z", &value), CV_OK);
-    assert_int_equal(value, BASE_TIME);
-    assert_int_equal(rfc3339_parse("2030-01-01T01:30:00+01:30", &value), CV_OK);
-    assert_int_equal(value, BASE_TIME);
-    assert_int_equal(rfc3339_parse("2029-12-31T19:00:00-05:00", &value), CV_OK);
-    assert_int_equal(value, BASE_TIME);
-    assert_int_equal(rfc3339_parse("2030-01-01t00:00:00.750z", &value), CV_OK);
-    assert_int_equal(value, BASE_TIME);
-    assert_int_equal(rfc3339_parse("2028-02-29T00:00:00Z", &value), CV_OK);
-
-    const char *bad[] = {"",
-                         "2030-01-01",
-                         "2030-01-01T00:00:00",  /* no offset */
-                         "2030-01-01 00:00:00Z", /* space */
-                         "2030-1-01T00:00:00Z",
-                         "2030-01-01T00:00:00+0100", /* offset without colon */
-                         "2030-01-01T00:00:00+24:00",
-                         "2030-02-30T00:00:00Z", /* no such day */
-                         "2029-02-29T00:00:00Z",
-                         "2030-13-01T00:00:00Z",
-                         "2030-01-01T24:00:00Z",
-                         "2030-01-01T00:60:00Z",
-                         "2030-01-01T00:00:00.Z",
-                         "2030-01-01T00:00:00Zjunk",
-                         " 2030-01-01T00:00:00Z",
-                         "1969-12-31T23:59:59Z",
-                         NULL};
-    for (size_t index = 0; bad[index] != NULL; index++) {
-        if (rfc3339_parse(bad[index], &value) != CV_ERR_INVALID)
-            fail_msg("accepted %s", bad[index]);
-    }
-    char text[32];
-    rfc3339_format_utc(BASE_TIME + 90, text, sizeof text);
-    assert_string_equal(text, "2030-01-01T00:01:30Z");
-}
 
 static void test_uris(void **state)
 {
@@ -565,7 +524,6 @@ static void test_changed_booking_keeps_its_slot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_time),
         cmocka_unit_test(test_uris),
         cmocka_unit_test(test_state_names_round_trip),
         cmocka_unit_test(test_valid_booking),
