@@ -285,16 +285,17 @@ out:
 
 int command_bookings(cli_context *context, int argc, char **argv)
 {
-    char *from = NULL, *to = NULL;
+    char *from = NULL, *to = NULL, *bridge = NULL;
     bool json = false;
     const option_spec specs[] = {
         {"from", OPTION_STRING, &from, "TIME", "only meetings that end after TIME (RFC 3339)", 0,
          0},
         {"to", OPTION_STRING, &to, "TIME", "only meetings that start before TIME (RFC 3339)", 0, 0},
+        {"bridge", OPTION_STRING, &bridge, "ID", "only meetings on this bridge (ID or name)", 0, 0},
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {"bookings [--from TIME] [--to TIME]",
+    const command_syntax syntax = {"bookings [--from TIME] [--to TIME] [--bridge ID]",
                                    "Lists bookings in start order with their state and slot.",
                                    specs,
                                    spec_count,
@@ -333,6 +334,10 @@ int command_bookings(cli_context *context, int argc, char **argv)
     if (to) {
         strbuf_printf(&path, "%sto=", from ? "&" : "?");
         cli_append_segment(&path, to);
+    }
+    if (bridge) {
+        strbuf_printf(&path, "%sbridge=", from || to ? "&" : "?");
+        cli_append_segment(&path, bridge);
     }
     if (strbuf_status(&path) != CV_OK) {
         cli_error("out of memory");
