@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/keyed_queue.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
 #include "common/store.h"
@@ -34,10 +35,10 @@
 
 /* ---- the worker ---------------------------------------------------------------- */
 
-typedef struct {
-    char id[ID_TEXT_SIZE];
-    bool full; /* asked for: retry failed provisioning now, whatever the timer says */
-} refresh_job;
+/* The only kind of job: refresh one bridge. The job's flag is "full":
+ * asked for (POST /bridges, a change, /refresh), so failed provisioning
+ * is retried now, whatever the timer says. */
+#define REFRESH_JOB 0
 
 typedef struct {
     char id[ID_TEXT_SIZE];
@@ -50,10 +51,7 @@ struct bridge_worker {
     pthread_cond_t wake;  /* new job, or stopping */
     pthread_cond_t tick;  /* the ticker's sleep; signalled when stopping */
     bool stopping;
-    refresh_job *queue;
-    size_t queue_count;
-    char (*running)[ID_TEXT_SIZE];
-    size_t running_count;
+    keyed_queue queue; /* bridges to refresh; one worker per bridge at a time */
     discovery_time *discoveries;
     size_t discovery_count;
     pthread_t threads[WORKER_THREADS];
@@ -67,26 +65,14 @@ static void monotonic_now(struct timespec *now)
     clock_gettime(CLOCK_MONOTONIC, now);
 }
 
-/* Adds a job unless one for the bridge is queued (then `full` is merged).
- * Caller holds the lock. */
+/* Queues a refresh unless one for the bridge is queued (then `full` is
+ * merged). Caller holds the lock. */
 static void enqueue_locked(struct bridge_worker *worker, const char *bridge_id, bool full)
 {
-    for (size_t i = 0; i < worker->queue_count; i++) {
-        if (strcmp(worker->queue[i].id, bridge_id) == 0) {
-            worker->queue[i].full |= full;
-            return;
-        }
-    }
-    refresh_job *grown = realloc(worker->queue, (worker->queue_count + 1) * sizeof *grown);
-    if (!grown) {
+    if (keyed_queue_push(&worker->queue, REFRESH_JOB, bridge_id, full))
+        pthread_cond_signal(&worker->wake);
+    else
         log_error("bridge worker: out of memory, refresh of %s dropped", bridge_id);
-        return;
-    }
-    worker->queue = grown;
-    snprintf(worker->queue[worker->queue_count].id, ID_TEXT_SIZE, "%s", bridge_id);
-    worker->queue[worker->queue_count].full = full;
-    worker->queue_count++;
-    pthread_cond_signal(&worker->wake);
 }
 
 void bridges_request_refresh(scheduler *daemon, const char *bridge_id)
@@ -97,14 +83,6 @@ void bridges_request_refresh(scheduler *daemon, const char *bridge_id)
     pthread_mutex_lock(&worker->lock);
     enqueue_locked(worker, bridge_id, true);
     pthread_mutex_unlock(&worker->lock);
-}
-
-static bool is_running_locked(const struct bridge_worker *worker, const char *bridge_id)
-{
-    for (size_t i = 0; i < worker->running_count; i++)
-        if (strcmp(worker->running[i], bridge_id) == 0)
-            return true;
-    return false;
 }
 
 /* Whether discovery is due for the bridge; records now as its time when so. */
@@ -151,15 +129,15 @@ void bridges_forget_discovery(struct bridge_worker *worker, const char *bridge_i
     pthread_mutex_unlock(&worker->lock);
 }
 
-static void refresh_bridge(struct bridge_worker *worker, const refresh_job *job)
+static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
 {
     scheduler *daemon = worker->daemon;
     sqlite3 *database = store_pool_acquire(&daemon->store);
     bridge_record record;
-    cv_result result = bridge_load(database, job->id, &record);
+    cv_result result = bridge_load(database, job->key, &record);
     if (result != CV_OK) {
         if (result != CV_ERR_NOT_FOUND)
-            log_warning("bridge %s: cannot load: %s", job->id, cv_result_name(result));
+            log_warning("bridge %s: cannot load: %s", job->key, cv_result_name(result));
         store_pool_release(&daemon->store, database);
         return;
     }
@@ -185,10 +163,10 @@ static void refresh_bridge(struct bridge_worker *worker, const refresh_job *job)
     if (result == CV_OK && !atomic_load(&daemon->stopping)) {
         /* Reload: the status check may have changed the row. */
         bridge_record_free(&record);
-        result = bridge_load(database, job->id, &record);
+        result = bridge_load(database, job->key, &record);
         bool retry_due = true;
         if (result == CV_OK && record.provisioning_state &&
-            strcmp(record.provisioning_state, "failed") == 0 && !job->full)
+            strcmp(record.provisioning_state, "failed") == 0 && !job->flag)
             retry_due =
                 time(NULL) - record.provisioning_attempted >= FAILED_PROVISIONING_RETRY_SECONDS;
         if (result == CV_OK && provisioning_needed(&record) && retry_due)
@@ -201,7 +179,7 @@ static void refresh_bridge(struct bridge_worker *worker, const refresh_job *job)
         bridge_record_free(&record);
     store_pool_release(&daemon->store, database);
     if (daemon->hooks.bridge_changed)
-        daemon->hooks.bridge_changed(daemon, job->id);
+        daemon->hooks.bridge_changed(daemon, job->key);
 }
 
 static void *worker_main(void *argument)
@@ -209,32 +187,17 @@ static void *worker_main(void *argument)
     struct bridge_worker *worker = argument;
     pthread_mutex_lock(&worker->lock);
     while (!worker->stopping) {
-        size_t chosen = worker->queue_count;
-        for (size_t i = 0; i < worker->queue_count && chosen == worker->queue_count; i++)
-            if (!is_running_locked(worker, worker->queue[i].id))
-                chosen = i;
-        if (chosen == worker->queue_count) {
+        keyed_job job;
+        if (!keyed_queue_take(&worker->queue, NULL, NULL, &job)) {
             pthread_cond_wait(&worker->wake, &worker->lock);
             continue;
         }
-        refresh_job job = worker->queue[chosen];
-        memmove(&worker->queue[chosen], &worker->queue[chosen + 1],
-                (worker->queue_count - chosen - 1) * sizeof *worker->queue);
-        worker->queue_count--;
-        snprintf(worker->running[worker->running_count++], ID_TEXT_SIZE, "%s", job.id);
         pthread_mutex_unlock(&worker->lock);
 
         refresh_bridge(worker, &job);
 
         pthread_mutex_lock(&worker->lock);
-        for (size_t i = 0; i < worker->running_count; i++) {
-            if (strcmp(worker->running[i], job.id) == 0) {
-                memmove(worker->running[i], worker->running[i + 1],
-                        (worker->running_count - i - 1) * sizeof worker->running[0]);
-                worker->running_count--;
-                break;
-            }
-        }
+        keyed_queue_release(&worker->queue, job.key);
         /* A job for this bridge may have waited for us. */
         pthread_cond_broadcast(&worker->wake);
     }
@@ -279,8 +242,7 @@ static void worker_free(struct bridge_worker *worker)
     pthread_mutex_destroy(&worker->lock);
     pthread_cond_destroy(&worker->wake);
     pthread_cond_destroy(&worker->tick);
-    free(worker->queue);
-    free(worker->running);
+    keyed_queue_free(&worker->queue);
     free(worker->discoveries);
     free(worker);
 }
@@ -309,11 +271,6 @@ cv_result bridges_worker_start(scheduler *daemon)
     if (!worker)
         return CV_ERR_NO_MEMORY;
     worker->daemon = daemon;
-    worker->running = calloc(WORKER_THREADS, sizeof *worker->running);
-    if (!worker->running) {
-        free(worker);
-        return CV_ERR_NO_MEMORY;
-    }
     pthread_mutex_init(&worker->lock, NULL);
     pthread_cond_init(&worker->wake, NULL);
     pthread_condattr_t attributes;

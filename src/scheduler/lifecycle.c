@@ -220,17 +220,12 @@ static void lifecycle_stop(scheduler *daemon)
         pthread_join(machine->workers[index], NULL);
     timer_service_stop(machine->timers);
     daemon->lifecycle_state = NULL;
-    while (machine->head != NULL) {
-        job *next = machine->head->next;
-        free(machine->head);
-        machine->head = next;
-    }
+    keyed_queue_free(&machine->queue);
     for (size_t index = 0; index < machine->bridge_lock_count; index++) {
         pthread_mutex_destroy(&machine->bridge_locks[index]->lock);
         free(machine->bridge_locks[index]);
     }
     free(machine->bridge_locks);
-    free(machine->busy);
     free(machine->unreachable);
     pthread_mutex_destroy(&machine->lock);
     pthread_cond_destroy(&machine->work);

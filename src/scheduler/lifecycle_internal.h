@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/ids.h"
+#include "common/keyed_queue.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
@@ -48,11 +49,11 @@
 
 typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME } job_kind;
 
+/* A job a worker took from the queue (malloc'd; the worker frees it). */
 typedef struct job {
     job_kind kind;
     bool forced; /* END: now, whatever the clock says (POST /end, cancel) */
     char booking_id[ID_TEXT_SIZE];
-    struct job *next;
 } job;
 
 typedef struct {
@@ -68,13 +69,12 @@ typedef struct {
 typedef struct {
     scheduler *daemon;
     timer_service *timers;
-    /* `lock` guards the queue, `busy`, `stopping`, `bridge_locks` and
+    /* `lock` guards the queue (jobs keyed by booking: one worker per
+     * booking at a time), `stopping`, `gathering`, `bridge_locks` and
      * `unreachable`; `work` signals a new job or a booking set free. */
     pthread_mutex_t lock;
     pthread_cond_t work;
-    job *head, *tail;
-    char (*busy)[ID_TEXT_SIZE];
-    size_t busy_count, busy_capacity;
+    keyed_queue queue;
     bool stopping;
     bool gathering; /* a worker is collecting due starts into one batch */
     bridge_lock **bridge_locks;
@@ -125,7 +125,8 @@ int64_t lifecycle_now_seconds(void);
 bool lifecycle_shutting_down(const lifecycle *machine);
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id);
 void lifecycle_enqueue(lifecycle *machine, job_kind kind, const char *booking_id, bool forced);
-/* Unlinks and returns the first job whose booking nobody works on; the
+/* Takes the first job whose booking nobody works on (a copy the caller
+ * frees); the
  * booking is marked busy. NULL when there is none. While a worker gathers
  * starts into a batch, other workers leave start jobs to it. Lock held. */
 job *lifecycle_take_job_locked(lifecycle *machine, job_kind *only_kind);

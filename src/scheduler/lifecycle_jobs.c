@@ -46,38 +46,10 @@ bool lifecycle_shutting_down(const lifecycle *machine)
     return atomic_load(&machine->daemon->stopping);
 }
 
-static bool is_busy_locked(lifecycle *machine, const char *booking_id)
-{
-    for (size_t index = 0; index < machine->busy_count; index++)
-        if (strcmp(machine->busy[index], booking_id) == 0)
-            return true;
-    return false;
-}
-
-static bool mark_busy_locked(lifecycle *machine, const char *booking_id)
-{
-    if (machine->busy_count == machine->busy_capacity) {
-        size_t capacity = machine->busy_capacity ? machine->busy_capacity * 2 : 64;
-        char(*grown)[ID_TEXT_SIZE] = realloc(machine->busy, capacity * sizeof *grown);
-        if (grown == NULL)
-            return false;
-        machine->busy = grown;
-        machine->busy_capacity = capacity;
-    }
-    snprintf(machine->busy[machine->busy_count++], ID_TEXT_SIZE, "%s", booking_id);
-    return true;
-}
-
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id)
 {
     pthread_mutex_lock(&machine->lock);
-    for (size_t index = 0; index < machine->busy_count; index++) {
-        if (strcmp(machine->busy[index], booking_id) == 0) {
-            memmove(machine->busy[index], machine->busy[machine->busy_count - 1], ID_TEXT_SIZE);
-            machine->busy_count--;
-            break;
-        }
-    }
+    keyed_queue_release(&machine->queue, booking_id);
     pthread_cond_broadcast(&machine->work);
     pthread_mutex_unlock(&machine->lock);
 }
@@ -85,56 +57,47 @@ void lifecycle_release_busy(lifecycle *machine, const char *booking_id)
 void lifecycle_enqueue(lifecycle *machine, job_kind kind, const char *booking_id, bool forced)
 {
     pthread_mutex_lock(&machine->lock);
-    for (job *queued = machine->head; queued != NULL; queued = queued->next) {
-        if (queued->kind == kind && strcmp(queued->booking_id, booking_id) == 0) {
-            queued->forced = queued->forced || forced;
-            pthread_mutex_unlock(&machine->lock);
-            return;
-        }
-    }
-    job *item = calloc(1, sizeof *item);
-    if (item == NULL) {
-        pthread_mutex_unlock(&machine->lock);
-        log_error("lifecycle: out of memory queueing work for booking %s", booking_id);
-        return;
-    }
-    item->kind = kind;
-    item->forced = forced;
-    snprintf(item->booking_id, sizeof item->booking_id, "%s", booking_id);
-    if (machine->tail)
-        machine->tail->next = item;
-    else
-        machine->head = item;
-    machine->tail = item;
-    pthread_cond_signal(&machine->work);
+    bool queued = keyed_queue_push(&machine->queue, (int)kind, booking_id, forced);
+    if (queued)
+        pthread_cond_signal(&machine->work);
     pthread_mutex_unlock(&machine->lock);
+    if (!queued)
+        log_error("lifecycle: out of memory queueing work for booking %s", booking_id);
 }
 
-/* Unlinks and returns the first job whose booking nobody works on; the
- * booking is marked busy. NULL when there is none. While a worker gathers
- * starts into a batch, other workers leave start jobs to it. Lock held. */
+typedef struct {
+    const lifecycle *machine;
+    const job_kind *only_kind;
+} job_filter;
+
+/* While a worker gathers starts into a batch, other workers leave start
+ * jobs to it; the gatherer takes only starts. */
+static bool job_wanted(void *context, const keyed_job *candidate)
+{
+    const job_filter *filter = context;
+    if (filter->only_kind != NULL)
+        return candidate->kind == (int)*filter->only_kind;
+    return !(candidate->kind == JOB_START && filter->machine->gathering);
+}
+
+/* Takes the first job whose booking nobody works on (see job_wanted); the
+ * booking is marked busy. NULL when there is none. Lock held. */
 job *lifecycle_take_job_locked(lifecycle *machine, job_kind *only_kind)
 {
-    job *previous = NULL;
-    for (job *item = machine->head; item != NULL; previous = item, item = item->next) {
-        if (only_kind != NULL && item->kind != *only_kind)
-            continue;
-        if (only_kind == NULL && item->kind == JOB_START && machine->gathering)
-            continue;
-        if (is_busy_locked(machine, item->booking_id))
-            continue;
-        if (!mark_busy_locked(machine, item->booking_id))
-            return NULL;
-        if (previous)
-            previous->next = item->next;
-        else
-            machine->head = item->next;
-        if (machine->tail == item)
-            machine->tail = previous;
-        item->next = NULL;
-        return item;
+    job_filter filter = {machine, only_kind};
+    keyed_job taken;
+    if (!keyed_queue_take(&machine->queue, job_wanted, &filter, &taken))
+        return NULL;
+    job *item = calloc(1, sizeof *item);
+    if (item == NULL) {
+        keyed_queue_release(&machine->queue, taken.key);
+        log_error("lifecycle: out of memory taking the work for booking %s", taken.key);
+        return NULL;
     }
-    return NULL;
+    item->kind = (job_kind)taken.kind;
+    item->forced = taken.flag;
+    memcpy(item->booking_id, taken.key, sizeof item->booking_id);
+    return item;
 }
 
 static void timer_fired(void *context, const char *key, int tag)
