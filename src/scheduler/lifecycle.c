@@ -10,7 +10,7 @@
  *            \-- unreachable everywhere until the end / no slot --> failed
  *
  * Starts that fall due together on one bridge share one survey and one
- * confirmation (the seed's order for a single meeting, and a bounded number
+ * confirmation (the order of the recorded TMS traffic for a single meeting, and a bounded number
  * of requests for a thousand); their requests run a few at a time and
  * their database writes are one transaction per phase. The space and secret
  * are stored before the space is opened, calls and legs right after the

@@ -74,7 +74,7 @@ static cv_result delete_call(cms_client *client, const char *call_id, char *erro
 }
 
 /* The end sequence through one client, asking only about the meeting's
- * own space (the seed's order: status, space, its calls, space again). */
+ * own space (the order of the recorded TMS traffic: status, space, its calls, space again). */
 static cv_result end_through(const bridge_record *bridge, cms_client *client, booking *record,
                              char *error, size_t error_size)
 {

@@ -243,7 +243,7 @@ static void survey_step(start_phase *phase, start_item *item)
     }
 }
 
-/* Phase 2, the confirmation: the space and its call, as the seed confirms
+/* Phase 2, the confirmation: the space and its call, as TMS confirms in its recorded traffic
  * (status, spaces, calls), for exactly this meeting's space. */
 static void confirm_step(start_phase *phase, start_item *item)
 {
@@ -411,7 +411,7 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
         return result;
     prepare_items(database, bridge, items, count);
     /* which spaces have calls: only asked when some call may exist (the
-     * seed's order otherwise) */
+     * order TMS uses otherwise) */
     start_phase phase = {.options = &machine->daemon->options,
                          .client = client,
                          .want_calls = participants_total != 0,
@@ -434,7 +434,7 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
         return result;
 
     int64_t opened_ms = timer_monotonic_now_ms();
-    /* confirm, as the seed does: status, the space, its calls */
+    /* confirm, as TMS does: status, the space, its calls */
     result = lifecycle_get_simple(client, "/system/status", NULL, error, error_size);
     phase.step = confirm_step;
     if (result == CV_OK)

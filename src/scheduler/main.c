@@ -34,8 +34,8 @@
 
 #define ADMIN_PASSWORD_VARIABLE "CONVENED_ADMIN_PASSWORD"
 
-/* Started in this order, stopped in reverse. S2: add the booking and
- * lifecycle modules at the end. */
+/* Started in this order, stopped in reverse (bookings and the lifecycle
+ * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
     &tickets_module,
     &bridges_module,

@@ -53,7 +53,7 @@ typedef struct {
     int64_t discovery_interval_seconds;   /* cluster re-discovery */
     int64_t provisioning_timeout_seconds; /* a bulk sync still running after this fails */
 
-    /* Bookings and lifecycle (booking.c, lifecycle.c: S2) */
+    /* Bookings and lifecycle (booking.c, lifecycle*.c) */
     int64_t max_meeting_minutes; /* longest booking accepted */
     int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
@@ -89,7 +89,7 @@ struct scheduler {
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
 
-    /* Module state owned by S2's modules; NULL until they start. */
+    /* State of the bookings and lifecycle modules; NULL until they start. */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
 };

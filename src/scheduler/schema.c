@@ -91,7 +91,7 @@ static const char *const migrations[] = {
     " PRIMARY KEY (booking_id, position)"
     ");"
     "CREATE INDEX participants_by_uri ON participants (uri);",
-    /* 2 (S2): capacity bookkeeping. occupied_start = start_at minus the
+    /* 2: capacity bookkeeping. occupied_start = start_at minus the
      * setup buffer; holds_capacity = state is scheduled/starting/live/ending
      * (kept in step by booking.c); partial indexes so capacity queries scan
      * only bookings that hold a slot; booking_span.longest bounds every

@@ -5,8 +5,8 @@
  *
  * Owns: the list of migrations. Migration i takes the schema from version i
  * to i+1; never edit a migration that has shipped, append a new one.
- * S2 (bookings, lifecycle) appends its own migrations to the list in
- * schema.c after version 1.
+ * Version 1 holds the bridges; later versions add bookings and
+ * capacity (2) and the space of each slot (3).
  *
  * Times are Unix seconds (UTC) in INTEGER columns; the API formats them as
  * RFC 3339. IDs are lower-case UUID text. Booleans are INTEGER 0/1.
@@ -42,7 +42,7 @@
  *   kind TEXT (see tickets.h); message TEXT; opened INTEGER.
  *   UNIQUE (bridge_id, kind): at most one open ticket per cause.
  *
- * bookings - a meeting (S2 owns the logic)
+ * bookings - a meeting (booking.c owns the logic)
  *   id TEXT PK; title TEXT NOT NULL; start_at, end_at INTEGER NOT NULL
  *   (the meeting itself); setup_minutes INTEGER (0; connect early by this);
  *   passcode TEXT NULL (digits); bridge_id TEXT NULL -> bridges(id)
@@ -61,7 +61,7 @@
  *   'disconnected'); call_leg_id TEXT NULL; attempts INTEGER (0);
  *   detail TEXT NULL. PK (booking_id, position). Index (uri).
  *
- * Version 2 (S2, capacity; see slots.h):
+ * Version 2 (capacity; see slots.h):
  *   bookings + occupied_start INTEGER (start_at - 60 * setup_minutes),
  *     holds_capacity INTEGER (state scheduled/starting/live/ending),
  *     bridge_chosen INTEGER, cancelled INTEGER, secret TEXT NULL;
