@@ -168,6 +168,12 @@ cv_result store_commit(sqlite3 *database)
     return run_cached(database, "COMMIT");
 }
 
+cv_result store_atomically(sqlite3 *database, store_work work, void *context)
+{
+    return sqlite3_get_autocommit(database) ? store_transaction(database, work, context)
+                                            : work(database, context);
+}
+
 cv_result store_transaction(sqlite3 *database, store_work work, void *context)
 {
     cv_result result = store_begin(database);

@@ -39,6 +39,11 @@ void store_rollback(sqlite3 *database);
  * else the result of BEGIN or COMMIT. Not nestable. */
 typedef cv_result (*store_work)(sqlite3 *database, void *context);
 cv_result store_transaction(sqlite3 *database, store_work work, void *context);
+/* Runs `work` inside the caller's transaction when one is open (the
+ * caller commits or rolls back), else through store_transaction: for
+ * writes of several statements that some callers group with others and
+ * some make alone. */
+cv_result store_atomically(sqlite3 *database, store_work work, void *context);
 
 /* The statement cache. store_statement returns a prepared statement for
  * `sql` kept with the connection: compiled on first use (as persistent)

@@ -221,9 +221,18 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
     return CV_OK;
 }
 
-cv_result booking_set_state(sqlite3 *database, const char *id, booking_state state,
-                            const char *failure)
+typedef struct {
+    const char *id;
+    booking_state state;
+    const char *failure;
+} state_change;
+
+static cv_result write_state(sqlite3 *database, void *context)
 {
+    const state_change *change = context;
+    const char *id = change->id;
+    booking_state state = change->state;
+    const char *failure = change->failure;
     int holds = booking_state_holds_capacity(state) ? 1 : 0;
     sqlite3_stmt *statement = NULL;
     int code = store_prepare(database,
@@ -252,6 +261,15 @@ cv_result booking_set_state(sqlite3 *database, const char *id, booking_state sta
     code = sqlite3_step(statement);
     store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+/* The booking's row and its participants' capacity flag change together:
+ * in the caller's transaction, or in one of their own. */
+cv_result booking_set_state(sqlite3 *database, const char *id, booking_state state,
+                            const char *failure)
+{
+    state_change change = {id, state, failure};
+    return store_atomically(database, write_state, &change);
 }
 
 cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, size_t state_count,

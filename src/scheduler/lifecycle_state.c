@@ -145,16 +145,27 @@ void lifecycle_set_participant_state(booking_participant *participant, participa
     }
 }
 
-/* Every participant to `state` (meeting over, or not started). */
+/* store_work: the participants' rows of the booking `context`. */
+static cv_result write_all_participants(sqlite3 *database, void *context)
+{
+    const booking *record = context;
+    cv_result result = CV_OK;
+    for (size_t index = 0; index < record->participant_count && result == CV_OK; index++)
+        result = persist_participant(database, record->id, index, &record->participants[index]);
+    return result;
+}
+
+/* Every participant to `state` (meeting over, or not started), written
+ * together: in the caller's transaction, or in one of their own. */
 void lifecycle_persist_all_participants(sqlite3 *database, booking *record, participant_state state)
 {
     for (size_t index = 0; index < record->participant_count; index++) {
         lifecycle_set_participant_state(&record->participants[index], state);
         record->participants[index].call_leg_id[0] = '\0';
         record->participants[index].next_attempt = 0;
-        if (persist_participant(database, record->id, index, &record->participants[index]) != CV_OK)
-            log_warning("booking %s: could not store a participant's state", record->id);
     }
+    if (store_atomically(database, write_all_participants, record) != CV_OK)
+        log_warning("booking %s: could not store the participants' state", record->id);
 }
 
 void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state,

@@ -186,6 +186,28 @@ static void test_transaction_helper_commits_or_changes_nothing(void **state)
     store_close(database);
 }
 
+static void test_atomically_joins_or_opens_a_transaction(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *database = NULL;
+    assert_int_equal(store_open(f->path, &database), CV_OK);
+    assert_int_equal(store_migrate(database, MIGRATIONS, 2), CV_OK);
+    cv_result fine = CV_OK, refused = CV_ERR_CONFLICT;
+    /* alone: its own transaction, rolled back when the work fails */
+    assert_int_equal(store_atomically(database, insert_then, &refused), CV_ERR_CONFLICT);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 0);
+    assert_true(sqlite3_get_autocommit(database));
+    /* inside the caller's: the caller decides */
+    assert_int_equal(store_begin(database), CV_OK);
+    assert_int_equal(store_atomically(database, insert_then, &fine), CV_OK);
+    assert_false(sqlite3_get_autocommit(database));
+    store_rollback(database);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 0);
+    assert_int_equal(store_atomically(database, insert_then, &fine), CV_OK);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 1);
+    store_close(database);
+}
+
 static void test_statement_cache_compiles_once(void **state)
 {
     fixture *f = *state;
@@ -354,6 +376,7 @@ int main(void)
         TEST(test_failed_migration_changes_nothing),
         TEST(test_results_and_transactions),
         TEST(test_transaction_helper_commits_or_changes_nothing),
+        TEST(test_atomically_joins_or_opens_a_transaction),
         TEST(test_statement_cache_compiles_once),
         TEST(test_pool_lends_each_connection_once),
         TEST(test_pool_keeps_an_attachment_per_connection),
