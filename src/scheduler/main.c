@@ -26,7 +26,7 @@
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/schema.h"
@@ -34,8 +34,8 @@
 
 #define ADMIN_PASSWORD_VARIABLE "CONVENED_ADMIN_PASSWORD"
 
-/* Started in this order, stopped in reverse. S2: add the booking and
- * lifecycle modules at the end. */
+/* Started in this order, stopped in reverse (bookings and the lifecycle
+ * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
     &tickets_module,
     &bridges_module,
@@ -66,11 +66,11 @@ static void set_defaults(scheduler_options *options)
 static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
 {
     const option_spec specs[] = {
-        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0, 0},
+        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
+         0},
         {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
-         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0,
-         0},
+         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0, 0},
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
@@ -79,8 +79,7 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
         {"trace", OPTION_STRING, &o->trace, "FILE",
          "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
-        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0,
-         0},
+        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0, 0},
         {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
          256},
         {"max-connections", OPTION_INTEGER, &o->max_connections, "N",
@@ -229,8 +228,8 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .max_connections_per_address = (unsigned)daemon->options.max_connections_per_address,
             .request_timeout_seconds = (unsigned)daemon->options.request_timeout_seconds,
             .basic_without_space = false,
-            .authenticate = api_authenticate,
-            .handle = api_handle_request,
+            .authenticate = scheduler_api_authenticate,
+            .handle = scheduler_api_handle_request,
             .observe = NULL,
             .context = daemon,
         };
@@ -316,8 +315,8 @@ int main(int argc, char **argv)
     store_open_ok = true;
     char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
                                             : path_in(daemon.options.data_dir, "cms-trace.log");
-    result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace)
-                        : CV_ERR_NO_MEMORY;
+    result =
+        trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace) : CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
         fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
         free(trace_path);
