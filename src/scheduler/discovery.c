@@ -1,6 +1,7 @@
 /*
  * discovery.c - cluster discovery and the "already managed" rule; see
- * discovery.h. Owns the cluster_members rows.
+ * discovery.h. Owns what the cluster_members rows hold (db_bridges.c
+ * writes and reads them).
  */
 #include "scheduler/discovery.h"
 
@@ -10,7 +11,7 @@
 #include <strings.h>
 
 #include "common/log.h"
-#include "common/store.h"
+#include "scheduler/db_bridges.h"
 
 void discovery_cluster_free(discovery_cluster *cluster)
 {
@@ -118,83 +119,42 @@ cv_result discovery_fetch(cms_client *client, const char *own_address, discovery
 cv_result discovery_store(sqlite3 *database, const char *bridge_id,
                           const discovery_cluster *cluster)
 {
-    cv_result result = store_begin(database);
+    cv_result result = db_cluster_members_replace(database, bridge_id, cluster);
     if (result != CV_OK)
-        return result;
-    sqlite3_stmt *erase = NULL, *insert = NULL;
-    int code = sqlite3_prepare_v2(database, "DELETE FROM cluster_members WHERE bridge_id = ?1", -1,
-                                  &erase, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(erase, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK && (code = sqlite3_step(erase)) == SQLITE_DONE)
-        code = SQLITE_OK;
-    if (code == SQLITE_OK)
-        code = sqlite3_prepare_v2(database,
-                                  "INSERT OR REPLACE INTO cluster_members"
-                                  " (bridge_id, cms_id, name, address, added, position)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                                  -1, &insert, NULL);
-    for (size_t i = 0; code == SQLITE_OK && i < cluster->count; i++) {
-        const discovery_member *member = &cluster->members[i];
-        sqlite3_reset(insert);
-        sqlite3_bind_text(insert, 1, bridge_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 2, member->cms_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 3, member->name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 4, member->address, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(insert, 5, member->added ? 1 : 0);
-        sqlite3_bind_int64(insert, 6, (sqlite3_int64)i);
-        code = sqlite3_step(insert);
-        if (code == SQLITE_DONE)
-            code = SQLITE_OK;
-    }
-    sqlite3_finalize(erase);
-    sqlite3_finalize(insert);
-    if (code != SQLITE_OK) {
-        log_error("storing the cluster of %s: %s", bridge_id, sqlite3_errmsg(database));
-        store_rollback(database);
-        return store_result(code);
-    }
-    return store_commit(database);
+        log_error("storing the cluster of %s: %s", bridge_id, cv_result_name(result));
+    return result;
+}
+
+typedef struct {
+    const char *address;
+    char **owner_id, **owner_name, **member_name;
+    bool found;
+} owner_search;
+
+/* db_bridge_address_visit: stops at the first address that is the same
+ * endpoint as the one searched, copying who answers there. */
+static bool match_owner(const db_bridge_address *candidate, void *context)
+{
+    owner_search *search = context;
+    if (!cms_address_same_endpoint(candidate->address, search->address))
+        return false;
+    *search->owner_id = strdup(candidate->owner_id ? candidate->owner_id : "");
+    *search->owner_name = strdup(candidate->owner_name ? candidate->owner_name : "");
+    *search->member_name = strdup(candidate->member_name ? candidate->member_name : "");
+    search->found = true;
+    return true;
 }
 
 cv_result discovery_find_owner(sqlite3 *database, const char *address, const char *except_bridge_id,
                                char **owner_id, char **owner_name, char **member_name)
 {
     *owner_id = *owner_name = *member_name = NULL;
-    sqlite3_stmt *statement = NULL;
-    /* Every managed bridge's own and alternate address, and its members. */
-    int code = sqlite3_prepare_v2(
-        database,
-        "SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), b.address,"
-        "  COALESCE(NULLIF(b.name, ''), b.address) FROM bridges b"
-        " WHERE ?1 IS NULL OR b.id <> ?1"
-        " UNION ALL SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), b.alternate_address,"
-        "  'the alternate of ' || COALESCE(NULLIF(b.name, ''), b.address) FROM bridges b"
-        " WHERE (?1 IS NULL OR b.id <> ?1) AND b.alternate_address IS NOT NULL"
-        " UNION ALL SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), m.address,"
-        "  COALESCE(NULLIF(m.name, ''), m.cms_id) FROM bridges b"
-        " JOIN cluster_members m ON m.bridge_id = b.id"
-        " WHERE (?1 IS NULL OR b.id <> ?1) AND m.address <> ''",
-        -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = except_bridge_id
-                   ? sqlite3_bind_text(statement, 1, except_bridge_id, -1, SQLITE_TRANSIENT)
-                   : sqlite3_bind_null(statement, 1);
-    cv_result result = CV_ERR_NOT_FOUND;
-    while (code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
-        const char *candidate = (const char *)sqlite3_column_text(statement, 2);
-        if (!cms_address_same_endpoint(candidate, address))
-            continue;
-        *owner_id = store_column_copy(statement, 0, NULL);
-        *owner_name = store_column_copy(statement, 1, NULL);
-        *member_name = store_column_copy(statement, 3, NULL);
-        result = *owner_id && *owner_name && *member_name ? CV_OK : CV_ERR_NO_MEMORY;
-        break;
-    }
-    if (code != SQLITE_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    sqlite3_finalize(statement);
+    owner_search search = {address, owner_id, owner_name, member_name, false};
+    cv_result result = db_bridge_addresses_each(database, except_bridge_id, match_owner, &search);
+    if (result == CV_OK)
+        result = !search.found                              ? CV_ERR_NOT_FOUND
+                 : *owner_id && *owner_name && *member_name ? CV_OK
+                                                            : CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
         free(*owner_id);
         free(*owner_name);

@@ -1,7 +1,8 @@
 /*
  * poller.c - one status check of a bridge and what follows from it; see
- * poller.h. Owns the status columns of the bridges row and the
- * Unreachable / Authentication failed tickets.
+ * poller.h. Owns what the status columns of the bridges row and the
+ * Unreachable / Authentication failed tickets say (db_bridges.c writes
+ * the row).
  */
 #include "scheduler/poller.h"
 
@@ -10,44 +11,18 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "common/store.h"
+#include "scheduler/db_bridges.h"
 #include "scheduler/tickets.h"
 
 cv_result poller_record(sqlite3 *database, const bridge_record *record, cv_result result,
                         const cms_system_status *status, const char *error)
 {
     bool answered = result == CV_OK || result == CV_ERR_AUTH;
-    sqlite3_stmt *statement = NULL;
-    int code;
-    if (result == CV_OK) {
-        code = sqlite3_prepare_v2(database,
-                                  "UPDATE bridges SET reachable = 1, last_contact = ?2,"
-                                  " software_version = ?3, uptime_seconds = ?4,"
-                                  " call_legs_active = ?5, call_legs_max_active = ?6,"
-                                  " call_legs_completed = ?7 WHERE id = ?1",
-                                  -1, &statement, NULL);
-        if (code == SQLITE_OK) {
-            sqlite3_bind_int64(statement, 2, (sqlite3_int64)time(NULL));
-            sqlite3_bind_text(statement, 3, status->software_version, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(statement, 4, status->uptime_seconds);
-            sqlite3_bind_int64(statement, 5, status->call_legs_active);
-            sqlite3_bind_int64(statement, 6, status->call_legs_max_active);
-            sqlite3_bind_int64(statement, 7, status->call_legs_completed);
-        }
-    } else {
-        code = sqlite3_prepare_v2(database, "UPDATE bridges SET reachable = ?2 WHERE id = ?1", -1,
-                                  &statement, NULL);
-        if (code == SQLITE_OK)
-            sqlite3_bind_int(statement, 2, answered ? 1 : 0);
-    }
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE) {
-        log_error("bridge %s: cannot store its status: %s", record->id, sqlite3_errmsg(database));
-        return store_result(code);
+    cv_result written = db_bridge_record_status(
+        database, record->id, result == CV_OK ? status : NULL, answered, (int64_t)time(NULL));
+    if (written != CV_OK) {
+        log_error("bridge %s: cannot store its status: %s", record->id, cv_result_name(written));
+        return written;
     }
 
     char message[768];

@@ -1,7 +1,7 @@
 /*
  * provisioning.c - slot provisioning as TMS does it; see provisioning.h.
- * Owns the provisioning columns of a bridges row and the "Slot
- * provisioning failed" ticket.
+ * Owns what the provisioning columns of a bridges row say (db_bridges.c
+ * writes them) and the "Slot provisioning failed" ticket.
  */
 #include "scheduler/provisioning.h"
 
@@ -13,8 +13,8 @@
 
 #include "common/sleep.h"
 #include "common/log.h"
-#include "common/store.h"
 #include "common/strbuf.h"
+#include "scheduler/db_bridges.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/poller.h"
 #include "scheduler/tickets.h"
@@ -329,68 +329,22 @@ static cv_result learn_slot_spaces(sqlite3 *database, const bridge_record *recor
 
 static cv_result store_state(sqlite3 *database, const char *bridge_id, const char *state)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "UPDATE bridges SET provisioning_state = ?2,"
-                                  " provisioning_attempted = ?3 WHERE id = ?1",
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 2, state, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(statement, 3, (sqlite3_int64)time(NULL));
-        code = sqlite3_step(statement);
-    }
-    sqlite3_finalize(statement);
-    return store_result(code);
+    return db_bridge_set_provisioning_state(database, bridge_id, state, (int64_t)time(NULL));
 }
 
 static cv_result store_objects(sqlite3 *database, const char *bridge_id, const char *call_profile,
                                const char *call_leg_profile, const char *parameter_set)
 {
-    sqlite3_stmt *statement = NULL;
-    int code =
-        sqlite3_prepare_v2(database,
-                           "UPDATE bridges SET call_profile_id = COALESCE(?2, call_profile_id),"
-                           " call_leg_profile_id = COALESCE(?3, call_leg_profile_id),"
-                           " bulk_parameter_set_id = COALESCE(?4, bulk_parameter_set_id)"
-                           " WHERE id = ?1",
-                           -1, &statement, NULL);
-    if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-        if (call_profile && *call_profile)
-            sqlite3_bind_text(statement, 2, call_profile, -1, SQLITE_TRANSIENT);
-        if (call_leg_profile && *call_leg_profile)
-            sqlite3_bind_text(statement, 3, call_leg_profile, -1, SQLITE_TRANSIENT);
-        if (parameter_set && *parameter_set)
-            sqlite3_bind_text(statement, 4, parameter_set, -1, SQLITE_TRANSIENT);
-        code = sqlite3_step(statement);
-    }
-    sqlite3_finalize(statement);
-    return store_result(code);
+    return db_bridge_set_provisioned_objects(database, bridge_id, call_profile, call_leg_profile,
+                                             parameter_set);
 }
 
 /* Marks the range complete unless the settings changed meanwhile (then the
  * worker provisions again). */
 static cv_result store_complete(sqlite3 *database, const bridge_record *record)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "UPDATE bridges SET provisioned_base = ?2, provisioned_quantity = ?3,"
-        " provisioning_state = CASE WHEN numeric_id_base IS ?2 AND numeric_id_quantity IS ?3"
-        "  AND slot_name_prefix = ?4 AND provisioning_state = 'running'"
-        "  THEN 'complete' ELSE 'none' END"
-        " WHERE id = ?1",
-        -1, &statement, NULL);
-    if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(statement, 2, record->numeric_id_base);
-        sqlite3_bind_int64(statement, 3, record->numeric_id_quantity);
-        sqlite3_bind_text(statement, 4, record->slot_name_prefix, -1, SQLITE_TRANSIENT);
-        code = sqlite3_step(statement);
-    }
-    sqlite3_finalize(statement);
-    return store_result(code);
+    return db_bridge_mark_provisioned(database, record->id, record->numeric_id_base,
+                                      record->numeric_id_quantity, record->slot_name_prefix);
 }
 
 cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_record *record,

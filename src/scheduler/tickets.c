@@ -1,8 +1,8 @@
 /*
  * tickets.c - tickets that open and clear themselves; see tickets.h.
- * Owns the tickets table and GET /tickets. Every write is one statement, so
- * concurrent callers (API threads, the bridge worker) never see half a
- * ticket.
+ * Owns the ticket rules and GET /tickets; the rows are db_tickets.c's.
+ * Every write is one statement, so concurrent callers (API threads, the
+ * bridge worker) never see half a ticket.
  */
 #include "scheduler/tickets.h"
 
@@ -13,47 +13,29 @@
 #include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/log.h"
-#include "common/store.h"
 #include "scheduler/api.h"
+#include "scheduler/db_bridges.h"
+#include "scheduler/db_tickets.h"
 
 cv_result tickets_set(sqlite3 *database, const char *bridge_id, const char *kind, bool open,
                       const char *message)
 {
-    sqlite3_stmt *statement = NULL;
-    int code;
+    bool changed = false;
+    cv_result result;
     if (open) {
         char id[ID_TEXT_SIZE];
         id_generate(id);
-        code = store_prepare(database,
-                             "INSERT INTO tickets (id, bridge_id, kind, message, opened)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5)"
-                             " ON CONFLICT (bridge_id, kind) DO UPDATE SET message = ?4"
-                             " WHERE message <> ?4",
-                             &statement);
-        if (code == SQLITE_OK) {
-            sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(statement, 2, bridge_id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(statement, 3, kind, -1, SQLITE_STATIC);
-            sqlite3_bind_text(statement, 4, message ? message : kind, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(statement, 5, (sqlite3_int64)time(NULL));
-        }
+        result = db_ticket_open(database, id, bridge_id, kind, message ? message : kind,
+                                (int64_t)time(NULL), &changed);
     } else {
-        code = store_prepare(database, "DELETE FROM tickets WHERE bridge_id = ?1 AND kind = ?2",
-                             &statement);
-        if (code == SQLITE_OK) {
-            sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(statement, 2, kind, -1, SQLITE_STATIC);
-        }
+        result = db_ticket_clear(database, bridge_id, kind, &changed);
     }
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    if (code != SQLITE_DONE)
+    if (result != CV_OK)
         log_error("tickets: cannot %s \"%s\" on %s: %s", open ? "open" : "clear", kind, bridge_id,
-                  sqlite3_errmsg(database));
-    else if (sqlite3_changes(database) > 0)
+                  cv_result_name(result));
+    else if (changed)
         log_info("bridge %s: ticket \"%s\" %s", bridge_id, kind, open ? "open" : "cleared");
-    store_statement_done(statement);
-    return store_result(code);
+    return result;
 }
 
 void tickets_judge_settings(const char *name, const char *domain, bool has_base, bool has_quantity,
@@ -82,71 +64,50 @@ void tickets_judge_settings(const char *name, const char *domain, bool has_base,
 
 cv_result tickets_update_settings(sqlite3 *database, const char *bridge_id)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database,
-                             "SELECT name, domain, numeric_id_base IS NOT NULL,"
-                             " numeric_id_quantity IS NOT NULL FROM bridges WHERE id = ?1",
-                             &statement);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    if (code != SQLITE_ROW) {
-        store_statement_done(statement);
-        return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
-    }
+    db_bridge_settings settings;
+    cv_result result = db_bridge_settings_read(database, bridge_id, &settings);
+    if (result != CV_OK)
+        return result;
     ticket_settings_verdict verdict;
-    tickets_judge_settings((const char *)sqlite3_column_text(statement, 0),
-                           (const char *)sqlite3_column_text(statement, 1),
-                           sqlite3_column_int(statement, 2) != 0,
-                           sqlite3_column_int(statement, 3) != 0, &verdict);
-    store_statement_done(statement);
-    cv_result result = tickets_set(database, bridge_id, TICKET_BLANK_NAME, verdict.blank_name,
-                                   "The bridge has no system name; set one in its settings");
+    tickets_judge_settings(settings.name, settings.domain, settings.has_base, settings.has_quantity,
+                           &verdict);
+    db_bridge_settings_free(&settings);
+    result = tickets_set(database, bridge_id, TICKET_BLANK_NAME, verdict.blank_name,
+                         "The bridge has no system name; set one in its settings");
     if (result == CV_OK)
         result = tickets_set(database, bridge_id, TICKET_DIAL_NUMBER, verdict.dial_number,
                              verdict.dial_number_message);
     return result;
 }
 
-static json_t *ticket_json(sqlite3_stmt *statement, bool with_bridge)
+static json_t *ticket_json(const db_ticket *row, bool with_bridge)
 {
     char opened[32];
-    rfc3339_format_utc(sqlite3_column_int64(statement, 4), opened, sizeof opened);
-    json_t *ticket = json_pack("{s:s, s:s, s:s, s:s}", "id", sqlite3_column_text(statement, 0),
-                               "kind", sqlite3_column_text(statement, 2), "message",
-                               sqlite3_column_text(statement, 3), "opened", opened);
+    rfc3339_format_utc(row->opened, opened, sizeof opened);
+    json_t *ticket = json_pack("{s:s, s:s, s:s, s:s}", "id", row->id, "kind", row->kind, "message",
+                               row->message, "opened", opened);
     if (ticket && with_bridge &&
-        json_object_set_new(ticket, "bridge",
-                            json_string((const char *)sqlite3_column_text(statement, 1))) != 0) {
+        json_object_set_new(ticket, "bridge", json_string(row->bridge_id)) != 0) {
         json_decref(ticket);
         return NULL;
     }
     return ticket;
 }
 
+/* db_ticket_visit: appends the row to the JSON array `context`. */
+static cv_result append_ticket(const db_ticket *row, void *context)
+{
+    json_t *ticket = ticket_json(row, true);
+    if (!ticket || json_array_append_new(context, ticket) != 0)
+        return CV_ERR_NO_MEMORY;
+    return CV_OK;
+}
+
 /* The tickets of one bridge, or of all when bridge_id is NULL. */
 static json_t *tickets_query(sqlite3 *database, const char *bridge_id)
 {
-    sqlite3_stmt *statement = NULL;
     json_t *list = json_array();
-    int code = store_prepare(database,
-                             "SELECT id, bridge_id, kind, message, opened FROM tickets"
-                             " WHERE ?1 IS NULL OR bridge_id = ?1 ORDER BY opened, kind",
-                             &statement);
-    if (code == SQLITE_OK)
-        code = bridge_id ? sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT)
-                         : sqlite3_bind_null(statement, 1);
-    while (list && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        json_t *ticket = ticket_json(statement, true);
-        if (!ticket || json_array_append_new(list, ticket) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-        code = SQLITE_OK;
-    }
-    store_statement_done(statement);
-    if (code != SQLITE_DONE) {
+    if (list && db_tickets_each(database, bridge_id, append_ticket, list) != CV_OK) {
         json_decref(list);
         return NULL;
     }
@@ -173,25 +134,25 @@ static void get_tickets(api_request *request)
     api_reply_json(request, 200, list);
 }
 
+/* db_ticket_visit: keeps the JSON form of the one row in *context. */
+static cv_result keep_ticket(const db_ticket *row, void *context)
+{
+    json_t **out = context;
+    *out = ticket_json(row, true);
+    return *out ? CV_OK : CV_ERR_NO_MEMORY;
+}
+
 static void get_ticket(api_request *request)
 {
     const char *id = api_segment(request, 1);
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(request->database,
-                             "SELECT id, bridge_id, kind, message, opened FROM tickets"
-                             " WHERE id = ?1",
-                             &statement);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    if (code == SQLITE_ROW)
-        api_reply_json(request, 200, ticket_json(statement, true));
-    else if (code == SQLITE_DONE)
+    json_t *ticket = NULL;
+    cv_result result = db_ticket_find(request->database, id, keep_ticket, &ticket);
+    if (result == CV_OK)
+        api_reply_json(request, 200, ticket);
+    else if (result == CV_ERR_NOT_FOUND)
         api_fail_not_found(request, "ticket", id);
     else
-        api_fail_result(request, store_result(code), "reading a ticket");
-    store_statement_done(statement);
+        api_fail_result(request, result, "reading a ticket");
 }
 
 /* what GET /tickets reads */
