@@ -5,7 +5,7 @@
  *
  * Owns: what the rows of `bookings` and `participants` mean. Does not
  * own: their SQL (db_bookings.c), the HTTP handlers (booking_api.c), the
- * capacity SQL (slots.c), the meeting lifecycle (lifecycle*.c).
+ * capacity SQL (db_slots.c), the meeting lifecycle (lifecycle*.c).
  */
 #include "scheduler/booking.h"
 

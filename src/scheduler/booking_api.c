@@ -12,7 +12,7 @@
  * IMMEDIATE transaction per change (never a half-saved booking), the
  * answers (400 naming the field, 404, 409 listing conflicts), and telling
  * the lifecycle afterwards. Does not own: validation rules or capacity
- * (booking.c, slots.c), talking to bridges (lifecycle.c).
+ * (booking.c, db_slots.c), talking to bridges (lifecycle.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

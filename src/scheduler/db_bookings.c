@@ -7,7 +7,7 @@
  *
  * Owns: the SQL on `bookings` and `participants` for these four jobs.
  * Does not own: validation and placement (booking.c), the capacity
- * queries (slots.c), the lifecycle's own writes (lifecycle_state.c), the
+ * queries (db_slots.c), the lifecycle's own writes (lifecycle_state.c), the
  * list of GET /bookings (booking_api.c).
  */
 #include "scheduler/booking.h"

@@ -26,7 +26,7 @@
  * lifecycle_spaces.c, lifecycle_live.c, lifecycle_end.c and
  * lifecycle_state.c (the writes), sharing lifecycle_internal.h.
  *
- * Does not own: validation and capacity (booking.c, slots.c), the HTTP
+ * Does not own: validation and capacity (booking.c, db_slots.c), the HTTP
  * client (cms_client.c), the addresses of a bridge (bridges.c), tickets'
  * rows (tickets.c).
  */

@@ -7,7 +7,7 @@
  * for a meeting, choosing another slot when the booked one is in use on
  * the bridge, opening a space (PUT) and the simple GETs of a survey.
  * Does not own: the HTTP client or XML (cms_client.c, cms_views.c), the
- * bookings' capacity (slots.c), storing the choice (lifecycle_start.c).
+ * bookings' capacity (db_slots.c), storing the choice (lifecycle_start.c).
  */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,5 +1,6 @@
 /*
- * slots.c - capacity queries over the bookings tables (see slots.h).
+ * db_slots.c - capacity queries over the bookings tables (declared in
+ * slots.h, where its callers look).
  *
  * Owns: the SQL that decides which slots and participants are taken over a
  * window, and the JSON lists of conflicts. Every query is a range scan of
