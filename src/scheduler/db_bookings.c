@@ -11,6 +11,7 @@
  * list of GET /bookings (booking_api.c).
  */
 #include "scheduler/booking.h"
+#include "scheduler/db_bookings.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@
 #include "common/text.h"
 #include "scheduler/slots.h"
 
-cv_result booking_store(sqlite3 *database, const booking *record)
+/* The bookings row of `record`, inserted or replaced. */
+static cv_result store_booking_row(sqlite3 *database, const booking *record)
 {
     sqlite3_stmt *statement = NULL;
     int code = store_prepare(
@@ -66,10 +68,16 @@ cv_result booking_store(sqlite3 *database, const booking *record)
     store_bind_text_or_null(statement, 21, record->secret);
     code = sqlite3_step(statement);
     store_statement_done(statement);
-    if (code != SQLITE_DONE)
-        return store_result(code);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
 
-    code = store_prepare(database, "DELETE FROM participants WHERE booking_id = ?1", &statement);
+/* The participants rows of `record`: the old ones go, its list goes in. */
+static cv_result store_participants(sqlite3 *database, const booking *record)
+{
+    bool holds = booking_state_holds_capacity(record->state);
+    sqlite3_stmt *statement = NULL;
+    int code =
+        store_prepare(database, "DELETE FROM participants WHERE booking_id = ?1", &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
@@ -115,7 +123,17 @@ cv_result booking_store(sqlite3 *database, const booking *record)
         }
         store_statement_done(statement);
     }
-    return slots_note_span(database, record->end - booking_occupied_start(record));
+    return CV_OK;
+}
+
+cv_result booking_store(sqlite3 *database, const booking *record)
+{
+    cv_result result = store_booking_row(database, record);
+    if (result == CV_OK)
+        result = store_participants(database, record);
+    if (result == CV_OK)
+        result = slots_note_span(database, record->end - booking_occupied_start(record));
+    return result;
 }
 
 static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)
@@ -127,9 +145,10 @@ static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)
     return *out ? CV_OK : CV_ERR_NO_MEMORY;
 }
 
-cv_result booking_load(sqlite3 *database, const char *id, booking *out)
+/* The bookings row `id` into `out` (initialised by the caller); on an
+ * error `out` may hold copies the caller clears. */
+static cv_result load_booking_row(sqlite3 *database, const char *id, booking *out)
 {
-    booking_init(out);
     sqlite3_stmt *statement = NULL;
     int code = store_prepare(
         database,
@@ -171,20 +190,37 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
     out->cancelled = sqlite3_column_int(statement, 17) != 0;
     store_column_into(statement, 18, out->secret, sizeof out->secret);
     store_statement_done(statement);
-    if (result != CV_OK) {
-        booking_clear(out);
-        return result;
-    }
+    return result;
+}
 
-    code = store_prepare(database,
-                         "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
-                         " next_attempt FROM participants"
-                         " WHERE booking_id = ?1 ORDER BY position",
-                         &statement);
-    if (code != SQLITE_OK) {
-        booking_clear(out);
+/* Reads the current row of the participants query into *participant. */
+static void read_participant_row(sqlite3_stmt *statement, booking_participant *participant)
+{
+    memset(participant, 0, sizeof *participant);
+    store_column_into(statement, 0, participant->uri, sizeof participant->uri);
+    const unsigned char *dial = sqlite3_column_text(statement, 1);
+    participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
+    /* NULL (never seen) or an unknown name reads as pending */
+    if (participant_state_parse((const char *)sqlite3_column_text(statement, 2),
+                                &participant->state) != CV_OK)
+        participant->state = PARTICIPANT_PENDING;
+    store_column_into(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
+    participant->attempts = sqlite3_column_int64(statement, 4);
+    participant->state_since = sqlite3_column_int64(statement, 5);
+    participant->next_attempt = sqlite3_column_int64(statement, 6);
+}
+
+/* The participants of booking `id`, in order, into out->participants. */
+static cv_result load_participants(sqlite3 *database, const char *id, booking *out)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database,
+                             "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
+                             " next_attempt FROM participants"
+                             " WHERE booking_id = ?1 ORDER BY position",
+                             &statement);
+    if (code != SQLITE_OK)
         return store_result(code);
-    }
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
     size_t capacity = 0;
     while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -193,32 +229,26 @@ cv_result booking_load(sqlite3 *database, const char *id, booking *out)
             booking_participant *grown = realloc(out->participants, grown_capacity * sizeof *grown);
             if (grown == NULL) {
                 store_statement_done(statement);
-                booking_clear(out);
                 return CV_ERR_NO_MEMORY;
             }
             out->participants = grown;
             capacity = grown_capacity;
         }
-        booking_participant *participant = &out->participants[out->participant_count++];
-        memset(participant, 0, sizeof *participant);
-        store_column_into(statement, 0, participant->uri, sizeof participant->uri);
-        const unsigned char *dial = sqlite3_column_text(statement, 1);
-        participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
-        /* NULL (never seen) or an unknown name reads as pending */
-        if (participant_state_parse((const char *)sqlite3_column_text(statement, 2),
-                                    &participant->state) != CV_OK)
-            participant->state = PARTICIPANT_PENDING;
-        store_column_into(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
-        participant->attempts = sqlite3_column_int64(statement, 4);
-        participant->state_since = sqlite3_column_int64(statement, 5);
-        participant->next_attempt = sqlite3_column_int64(statement, 6);
+        read_participant_row(statement, &out->participants[out->participant_count++]);
     }
     store_statement_done(statement);
-    if (code != SQLITE_DONE) {
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result booking_load(sqlite3 *database, const char *id, booking *out)
+{
+    booking_init(out);
+    cv_result result = load_booking_row(database, id, out);
+    if (result == CV_OK)
+        result = load_participants(database, id, out);
+    if (result != CV_OK)
         booking_clear(out);
-        return store_result(code);
-    }
-    return CV_OK;
+    return result;
 }
 
 typedef struct {
@@ -318,4 +348,140 @@ cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, 
     *ids_out = ids;
     *count_out = count;
     return CV_OK;
+}
+
+/* ---- the writes of a meeting's progress (db_bookings.h) ------------------ */
+
+/* What one of the progress writes binds: the booking, and either the
+ * booking row's texts or one participant. */
+typedef struct {
+    const booking *record;
+    const char *booking_id;
+    const char *texts[2];
+    int64_t now;
+    size_t position;
+    const booking_participant *participant;
+} progress_write;
+
+static cv_result write_start_choice(sqlite3 *database, void *context)
+{
+    const progress_write *write = context;
+    const booking *record = write->record;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "UPDATE bookings SET state = 'starting', holds_capacity = 1, cospace_id = ?2, slot = ?3,"
+        " secret = ?4, used_address = ?5, slot_note = ?6, failure = NULL, updated = ?7"
+        " WHERE id = ?1",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 2, record->cospace_id);
+    sqlite3_bind_int64(statement, 3, record->slot);
+    store_bind_text_or_null(statement, 4, record->secret);
+    store_bind_text_or_null(statement, 5, record->started_via);
+    store_bind_text_or_null(statement, 6, record->slot_note);
+    sqlite3_bind_int64(statement, 7, write->now);
+    return store_statement_run(statement);
+}
+
+cv_result db_booking_store_start_choice(sqlite3 *database, const booking *record, int64_t now)
+{
+    progress_write write = {.record = record, .now = now};
+    return store_atomically(database, write_start_choice, &write);
+}
+
+static cv_result write_call(sqlite3 *database, void *context)
+{
+    const progress_write *write = context;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database, "UPDATE bookings SET call_id = ?2, used_address = ?3, updated = ?4 WHERE id = ?1",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, write->booking_id, -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 2, write->texts[0]);
+    store_bind_text_or_null(statement, 3, write->texts[1]);
+    sqlite3_bind_int64(statement, 4, write->now);
+    return store_statement_run(statement);
+}
+
+cv_result db_booking_store_call(sqlite3 *database, const char *booking_id, const char *call_id,
+                                const char *address, int64_t now)
+{
+    progress_write write = {.booking_id = booking_id, .texts = {call_id, address}, .now = now};
+    return store_atomically(database, write_call, &write);
+}
+
+static cv_result write_failure_note(sqlite3 *database, void *context)
+{
+    const progress_write *write = context;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database, "UPDATE bookings SET failure = ?2, updated = ?3 WHERE id = ?1", &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, write->booking_id, -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 2, write->texts[0]);
+    sqlite3_bind_int64(statement, 3, write->now);
+    return store_statement_run(statement);
+}
+
+cv_result db_booking_store_failure_note(sqlite3 *database, const char *booking_id,
+                                        const char *failure, int64_t now)
+{
+    progress_write write = {.booking_id = booking_id, .texts = {failure, NULL}, .now = now};
+    return store_atomically(database, write_failure_note, &write);
+}
+
+static cv_result write_participant(sqlite3 *database, void *context)
+{
+    const progress_write *write = context;
+    const booking_participant *participant = write->participant;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "UPDATE participants SET state = ?3, call_leg_id = ?4, attempts = ?5, state_since = ?6,"
+        " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, write->booking_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, (int64_t)write->position);
+    sqlite3_bind_text(statement, 3, participant_state_name(participant->state), -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 4, participant->call_leg_id);
+    sqlite3_bind_int64(statement, 5, participant->attempts);
+    sqlite3_bind_int64(statement, 6, participant->state_since);
+    sqlite3_bind_int64(statement, 7, participant->next_attempt);
+    sqlite3_bind_text(statement, 8, participant->uri, -1, SQLITE_STATIC);
+    return store_statement_run(statement);
+}
+
+cv_result db_participant_store(sqlite3 *database, const char *booking_id, size_t position,
+                               const booking_participant *participant)
+{
+    progress_write write = {
+        .booking_id = booking_id, .position = position, .participant = participant};
+    return store_atomically(database, write_participant, &write);
+}
+
+cv_result db_bookings_each_scheduled(sqlite3 *database, db_scheduled_visit visit, void *context)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database,
+                             "SELECT id, occupied_start FROM bookings"
+                             " WHERE state = 'scheduled' AND cancelled = 0",
+                             &statement);
+    cv_result result = store_result(code);
+    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(statement, 0);
+        if (id != NULL)
+            visit(id, sqlite3_column_int64(statement, 1), context);
+    }
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    store_statement_done(statement);
+    return result;
 }

@@ -50,6 +50,7 @@
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
@@ -126,6 +127,19 @@ void lifecycle_request_refresh(scheduler *daemon, const char *booking_id)
         lifecycle_enqueue(machine, JOB_REFRESH, booking_id, false);
 }
 
+typedef struct {
+    lifecycle *machine;
+    size_t armed;
+} scheduled_arming;
+
+/* db_scheduled_visit: the start timer of one scheduled booking. */
+static void arm_scheduled(const char *id, int64_t occupied_start, void *context)
+{
+    scheduled_arming *arming = context;
+    lifecycle_arm(arming->machine, id, TAG_START, occupied_start * 1000);
+    arming->armed++;
+}
+
 /* After a restart: scheduled bookings get their timers (a start that is
  * due fires at once), running ones are checked against their bridge, and
  * ending ones are ended. */
@@ -137,23 +151,9 @@ static cv_result reconcile(lifecycle *machine)
     char **ids = NULL;
     size_t count = 0;
     /* one pass over the scheduled bookings: their start timers */
-    size_t scheduled = 0;
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database,
-                             "SELECT id, occupied_start FROM bookings"
-                             " WHERE state = 'scheduled' AND cancelled = 0",
-                             &statement);
-    cv_result result = store_result(code);
-    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(statement, 0);
-        if (id != NULL) {
-            lifecycle_arm(machine, id, TAG_START, sqlite3_column_int64(statement, 1) * 1000);
-            scheduled++;
-        }
-    }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    store_statement_done(statement);
+    scheduled_arming arming = {machine, 0};
+    cv_result result = db_bookings_each_scheduled(database, arm_scheduled, &arming);
+    size_t scheduled = arming.armed;
     if (result == CV_OK)
         result = booking_ids_in_states(database, running, 2, &ids, &count);
     for (size_t index = 0; result == CV_OK && index < count; index++)

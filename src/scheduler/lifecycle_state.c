@@ -2,9 +2,9 @@
  * lifecycle_state.c - every write the lifecycle makes to a booking after
  * it was booked (see lifecycle_internal.h).
  *
- * Owns: the SQL that stores a start's chosen space, a call, a failure
- * note, a participant's state and a booking's state, all through the
- * connection's statement cache; callers group them in transactions.
+ * Owns: storing a start's chosen space, a call, a failure note, a
+ * participant's state and a booking's state (the SQL is db_bookings.c's;
+ * each write joins the caller's transaction or makes its own).
  * Does not own: loading or validating bookings (booking.c), when to write
  * (the start, live and end files).
  */
@@ -23,6 +23,7 @@
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
@@ -32,86 +33,28 @@
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
 
-static cv_result run_update(sqlite3 *database, sqlite3_stmt *statement)
-{
-    int code = sqlite3_step(statement);
-    store_statement_done(statement);
-    (void)database;
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
-}
-
 /* The space, slot, secret and address a start is about to use. */
 cv_result lifecycle_persist_start_choice(sqlite3 *database, const booking *record)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
-        database,
-        "UPDATE bookings SET state = 'starting', holds_capacity = 1, cospace_id = ?2, slot = ?3,"
-        " secret = ?4, used_address = ?5, slot_note = ?6, failure = NULL, updated = ?7"
-        " WHERE id = ?1",
-        &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
-    store_bind_text_or_null(statement, 2, record->cospace_id);
-    sqlite3_bind_int64(statement, 3, record->slot);
-    store_bind_text_or_null(statement, 4, record->secret);
-    store_bind_text_or_null(statement, 5, record->started_via);
-    store_bind_text_or_null(statement, 6, record->slot_note);
-    sqlite3_bind_int64(statement, 7, lifecycle_now_seconds());
-    return run_update(database, statement);
+    return db_booking_store_start_choice(database, record, lifecycle_now_seconds());
 }
 
 cv_result lifecycle_persist_call(sqlite3 *database, const char *booking_id, const char *call_id,
                                  const char *address)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
-        database, "UPDATE bookings SET call_id = ?2, used_address = ?3, updated = ?4 WHERE id = ?1",
-        &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-    store_bind_text_or_null(statement, 2, call_id);
-    store_bind_text_or_null(statement, 3, address);
-    sqlite3_bind_int64(statement, 4, lifecycle_now_seconds());
-    return run_update(database, statement);
+    return db_booking_store_call(database, booking_id, call_id, address, lifecycle_now_seconds());
 }
 
 static cv_result persist_failure_note(sqlite3 *database, const char *booking_id,
                                       const char *failure)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
-        database, "UPDATE bookings SET failure = ?2, updated = ?3 WHERE id = ?1", &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-    store_bind_text_or_null(statement, 2, failure);
-    sqlite3_bind_int64(statement, 3, lifecycle_now_seconds());
-    return run_update(database, statement);
+    return db_booking_store_failure_note(database, booking_id, failure, lifecycle_now_seconds());
 }
 
 static cv_result persist_participant(sqlite3 *database, const char *booking_id, size_t position,
                                      const booking_participant *participant)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
-        database,
-        "UPDATE participants SET state = ?3, call_leg_id = ?4, attempts = ?5, state_since = ?6,"
-        " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8",
-        &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, (int64_t)position);
-    sqlite3_bind_text(statement, 3, participant_state_name(participant->state), -1, SQLITE_STATIC);
-    store_bind_text_or_null(statement, 4, participant->call_leg_id);
-    sqlite3_bind_int64(statement, 5, participant->attempts);
-    sqlite3_bind_int64(statement, 6, participant->state_since);
-    sqlite3_bind_int64(statement, 7, participant->next_attempt);
-    sqlite3_bind_text(statement, 8, participant->uri, -1, SQLITE_STATIC);
-    return run_update(database, statement);
+    return db_participant_store(database, booking_id, position, participant);
 }
 
 /* Copies an object ID the bridge gave; false when it cannot be one. */
