@@ -1,6 +1,7 @@
 /*
- * schema.c - convened's migrations and shared queries; see schema.h for
- * every table and column. Owns the SQL text of the schema only.
+ * db_schema.c - convened's migrations (the data layer's schema family);
+ * see schema.h for every table and column. Owns the SQL text of the
+ * schema only.
  */
 #include "scheduler/schema.h"
 

@@ -4,7 +4,7 @@
  * meeting.
  *
  * Owns: the capacity queries over the bookings tables (bookings and
- * participants; schema.c, migration 2) and
+ * participants; db_schema.c, migration 2) and
  * the conflict lists a 409 shows. A booking holds capacity while its state
  * is scheduled, starting, live or ending (the `holds_capacity` column);
  * it occupies its slot and its participants over [occupied_start, end_at)
