@@ -229,6 +229,76 @@ static cv_result read_time(const json_t *value, const char *field, booking_chang
     return CV_OK;
 }
 
+/* Reads one member `name` of participants[index] into `participant`;
+ * `field` is scratch room for the name of a field in error. */
+static cv_result read_participant_member(const char *name, const json_t *member, size_t index,
+                                         booking_participant *participant, bool *has_uri,
+                                         booking_changes *changes, char field[BOOKING_FIELD_SIZE])
+{
+    if (strcmp(name, "uri") == 0) {
+        snprintf(field, BOOKING_FIELD_SIZE, "participants[%zu].uri", index);
+        if (!json_is_string(member) || !booking_uri_is_valid(json_string_value(member)))
+            return fail_field(changes, field, "must be a SIP URI such as sip:alice@example.com");
+        snprintf(participant->uri, sizeof participant->uri, "%s", json_string_value(member));
+        *has_uri = true;
+    } else if (strcmp(name, "dial") == 0) {
+        snprintf(field, BOOKING_FIELD_SIZE, "participants[%zu].dial", index);
+        const char *dial = json_is_string(member) ? json_string_value(member) : "";
+        if (strcmp(dial, "out") == 0)
+            participant->dial_out = true;
+        else if (strcmp(dial, "in") == 0)
+            participant->dial_out = false;
+        else
+            return fail_field(changes, field, "must be \"out\" or \"in\"");
+    } else if (strcmp(name, "state") == 0 || strcmp(name, "attempts") == 0 ||
+               strcmp(name, "detail") == 0) {
+        /* read-only, echoed back by clients that PATCH what they GET */
+    } else {
+        snprintf(field, BOOKING_FIELD_SIZE, "participants[%zu].%.30s", index, name);
+        return fail_field(changes, field, "is not a participant field");
+    }
+    return CV_OK;
+}
+
+/* Reads participants[index] (`entry`) into list[index]; list[0 .. index-1]
+ * are read already (one URI at most once per booking). */
+static cv_result read_participant(const json_t *entry, size_t index, booking_participant *list,
+                                  booking_changes *changes)
+{
+    char field[BOOKING_FIELD_SIZE];
+    booking_participant *participant = &list[index];
+    if (!json_is_object(entry)) {
+        snprintf(field, sizeof field, "participants[%zu]", index);
+        return fail_field(changes, field, "must be an object with uri and dial");
+    }
+    const char *name;
+    const json_t *member;
+    participant->dial_out = true;
+    bool has_uri = false;
+    json_object_foreach((json_t *)entry, name, member)
+    {
+        cv_result result =
+            read_participant_member(name, member, index, participant, &has_uri, changes, field);
+        if (result != CV_OK)
+            return result;
+    }
+    if (!has_uri) {
+        snprintf(field, sizeof field, "participants[%zu].uri", index);
+        return fail_field(changes, field, "is required");
+    }
+    participant->state = PARTICIPANT_PENDING;
+    char key[BOOKING_URI_MAX + 1], other[BOOKING_URI_MAX + 1];
+    booking_uri_key(participant->uri, key, sizeof key);
+    for (size_t earlier = 0; earlier < index; earlier++) {
+        booking_uri_key(list[earlier].uri, other, sizeof other);
+        if (strcmp(key, other) == 0) {
+            snprintf(field, sizeof field, "participants[%zu].uri", index);
+            return fail_field(changes, field, "appears twice in this booking");
+        }
+    }
+    return CV_OK;
+}
+
 static cv_result read_participants(const json_t *value, booking *record, booking_changes *changes)
 {
     if (!json_is_array(value))
@@ -239,67 +309,11 @@ static cv_result read_participants(const json_t *value, booking *record, booking
     booking_participant *list = count ? calloc(count, sizeof *list) : NULL;
     if (count && list == NULL)
         return CV_ERR_NO_MEMORY;
-    char field[BOOKING_FIELD_SIZE];
     for (size_t index = 0; index < count; index++) {
-        const json_t *entry = json_array_get(value, index);
-        booking_participant *participant = &list[index];
-        if (!json_is_object(entry)) {
-            snprintf(field, sizeof field, "participants[%zu]", index);
+        cv_result result = read_participant(json_array_get(value, index), index, list, changes);
+        if (result != CV_OK) {
             free(list);
-            return fail_field(changes, field, "must be an object with uri and dial");
-        }
-        const char *name;
-        const json_t *member;
-        participant->dial_out = true;
-        bool has_uri = false;
-        json_object_foreach((json_t *)entry, name, member)
-        {
-            if (strcmp(name, "uri") == 0) {
-                snprintf(field, sizeof field, "participants[%zu].uri", index);
-                if (!json_is_string(member) || !booking_uri_is_valid(json_string_value(member))) {
-                    free(list);
-                    return fail_field(changes, field,
-                                      "must be a SIP URI such as sip:alice@example.com");
-                }
-                snprintf(participant->uri, sizeof participant->uri, "%s",
-                         json_string_value(member));
-                has_uri = true;
-            } else if (strcmp(name, "dial") == 0) {
-                snprintf(field, sizeof field, "participants[%zu].dial", index);
-                const char *dial = json_is_string(member) ? json_string_value(member) : "";
-                if (strcmp(dial, "out") == 0) {
-                    participant->dial_out = true;
-                } else if (strcmp(dial, "in") == 0) {
-                    participant->dial_out = false;
-                } else {
-                    free(list);
-                    return fail_field(changes, field, "must be \"out\" or \"in\"");
-                }
-            } else if (strcmp(name, "state") == 0 || strcmp(name, "attempts") == 0 ||
-                       strcmp(name, "detail") == 0) {
-                /* read-only, echoed back by clients that PATCH what they GET */
-            } else {
-                snprintf(field, sizeof field, "participants[%zu].%.30s", index, name);
-                free(list);
-                return fail_field(changes, field, "is not a participant field");
-            }
-        }
-        if (!has_uri) {
-            snprintf(field, sizeof field, "participants[%zu].uri", index);
-            free(list);
-            return fail_field(changes, field, "is required");
-        }
-        participant->state = PARTICIPANT_PENDING;
-        /* one URI at most once per booking */
-        char key[BOOKING_URI_MAX + 1], other[BOOKING_URI_MAX + 1];
-        booking_uri_key(participant->uri, key, sizeof key);
-        for (size_t earlier = 0; earlier < index; earlier++) {
-            booking_uri_key(list[earlier].uri, other, sizeof other);
-            if (strcmp(key, other) == 0) {
-                snprintf(field, sizeof field, "participants[%zu].uri", index);
-                free(list);
-                return fail_field(changes, field, "appears twice in this booking");
-            }
+            return result;
         }
     }
     /* keep the live state of participants that stay */
@@ -318,91 +332,108 @@ static cv_result read_participants(const json_t *value, booking *record, booking
     return CV_OK;
 }
 
-cv_result booking_apply_json(booking *record, const json_t *document, const booking_limits *limits,
-                             bool creating, booking_changes *changes, const char **bridge_text)
+static cv_result read_title(const json_t *value, booking *record, booking_changes *changes)
 {
-    memset(changes, 0, sizeof *changes);
-    *bridge_text = NULL;
-    if (!json_is_object(document))
-        return fail_field(changes, "body", "must be a JSON object");
+    if (!json_is_string(value))
+        return fail_field(changes, "title", "must be a string");
+    const char *title = json_string_value(value);
+    size_t length = strlen(title);
+    if (length == 0 || length > BOOKING_TITLE_MAX)
+        return fail_field(changes, "title", "must be 1 to 200 bytes long");
+    if (length != json_string_length(value) || has_control_characters(title))
+        return fail_field(changes, "title", "must not contain control characters");
+    char *copy = text_duplicate(title);
+    if (copy == NULL)
+        return CV_ERR_NO_MEMORY;
+    free(record->title);
+    record->title = copy;
+    changes->has_title = true;
+    return CV_OK;
+}
+
+static cv_result read_passcode(const json_t *value, booking *record, booking_changes *changes)
+{
+    if (json_is_null(value) || (json_is_string(value) && json_string_length(value) == 0)) {
+        record->has_passcode = false;
+        record->passcode[0] = '\0';
+    } else {
+        const char *passcode = json_is_string(value) ? json_string_value(value) : NULL;
+        if (passcode == NULL || !text_is_digits(passcode) ||
+            strlen(passcode) > BOOKING_PASSCODE_MAX)
+            return fail_field(changes, "passcode", "must be a string of 1 to 32 digits, or null");
+        record->has_passcode = true;
+        snprintf(record->passcode, sizeof record->passcode, "%s", passcode);
+    }
+    changes->has_passcode = true;
+    return CV_OK;
+}
+
+/* *bridge_text: the ID or name asked for (inside `value`), NULL for none. */
+static cv_result read_bridge(const json_t *value, booking_changes *changes,
+                             const char **bridge_text)
+{
+    if (json_is_null(value)) {
+        *bridge_text = NULL;
+    } else if (json_is_string(value) && json_string_length(value) > 0 &&
+               json_string_length(value) <= 256) {
+        *bridge_text = json_string_value(value);
+    } else {
+        return fail_field(changes, "bridge", "must be a bridge ID or name, or null");
+    }
+    changes->has_bridge = true;
+    return CV_OK;
+}
+
+/* A member that is no booking field: read-only members are ignored, so
+ * that a client may send back what it got; anything else is an error. */
+static cv_result check_other_member(const char *name, booking_changes *changes)
+{
     static const char *const read_only[] = {"id",      "slot",      "dialIn",   "state",
                                             "failure", "cancelled", "slotNote", NULL};
-    const char *name;
-    const json_t *value;
-    cv_result result;
-    json_object_foreach((json_t *)document, name, value)
-    {
-        if (strcmp(name, "title") == 0) {
-            if (!json_is_string(value))
-                return fail_field(changes, "title", "must be a string");
-            const char *title = json_string_value(value);
-            size_t length = strlen(title);
-            if (length == 0 || length > BOOKING_TITLE_MAX)
-                return fail_field(changes, "title", "must be 1 to 200 bytes long");
-            if (length != json_string_length(value) || has_control_characters(title))
-                return fail_field(changes, "title", "must not contain control characters");
-            char *copy = text_duplicate(title);
-            if (copy == NULL)
-                return CV_ERR_NO_MEMORY;
-            free(record->title);
-            record->title = copy;
-            changes->has_title = true;
-        } else if (strcmp(name, "start") == 0) {
-            if ((result = read_time(value, "start", changes, &record->start)) != CV_OK)
-                return result;
+    for (size_t index = 0; read_only[index] != NULL; index++)
+        if (strcmp(name, read_only[index]) == 0)
+            return CV_OK;
+    char field[BOOKING_FIELD_SIZE];
+    snprintf(field, sizeof field, "%.60s", name);
+    return fail_field(changes, field, "is not a booking field");
+}
+
+/* Reads one member of a booking's JSON into the record. */
+static cv_result apply_member(booking *record, const char *name, const json_t *value,
+                              booking_changes *changes, const char **bridge_text)
+{
+    cv_result result = CV_OK;
+    if (strcmp(name, "title") == 0) {
+        result = read_title(value, record, changes);
+    } else if (strcmp(name, "start") == 0) {
+        if ((result = read_time(value, "start", changes, &record->start)) == CV_OK)
             changes->has_start = true;
-        } else if (strcmp(name, "end") == 0) {
-            if ((result = read_time(value, "end", changes, &record->end)) != CV_OK)
-                return result;
+    } else if (strcmp(name, "end") == 0) {
+        if ((result = read_time(value, "end", changes, &record->end)) == CV_OK)
             changes->has_end = true;
-        } else if (strcmp(name, "passcode") == 0) {
-            if (json_is_null(value) || (json_is_string(value) && json_string_length(value) == 0)) {
-                record->has_passcode = false;
-                record->passcode[0] = '\0';
-            } else {
-                const char *passcode = json_is_string(value) ? json_string_value(value) : NULL;
-                if (passcode == NULL || !text_is_digits(passcode) ||
-                    strlen(passcode) > BOOKING_PASSCODE_MAX)
-                    return fail_field(changes, "passcode",
-                                      "must be a string of 1 to 32 digits, or null");
-                record->has_passcode = true;
-                snprintf(record->passcode, sizeof record->passcode, "%s", passcode);
-            }
-            changes->has_passcode = true;
-        } else if (strcmp(name, "participants") == 0) {
-            if ((result = read_participants(value, record, changes)) != CV_OK)
-                return result;
+    } else if (strcmp(name, "passcode") == 0) {
+        result = read_passcode(value, record, changes);
+    } else if (strcmp(name, "participants") == 0) {
+        if ((result = read_participants(value, record, changes)) == CV_OK)
             changes->has_participants = true;
-        } else if (strcmp(name, "bridge") == 0) {
-            if (json_is_null(value)) {
-                *bridge_text = NULL;
-            } else if (json_is_string(value) && json_string_length(value) > 0 &&
-                       json_string_length(value) <= 256) {
-                *bridge_text = json_string_value(value);
-            } else {
-                return fail_field(changes, "bridge", "must be a bridge ID or name, or null");
-            }
-            changes->has_bridge = true;
-        } else if (strcmp(name, "setupBufferMinutes") == 0) {
-            if (!json_is_integer(value) || json_integer_value(value) < 0 ||
-                json_integer_value(value) > BOOKING_SETUP_BUFFER_MAX)
-                return fail_field(changes, "setupBufferMinutes",
-                                  "must be an integer from 0 to 120");
-            record->setup_buffer_minutes = json_integer_value(value);
-            changes->has_setup_buffer = true;
-        } else {
-            bool is_read_only = false;
-            for (size_t index = 0; read_only[index] != NULL; index++)
-                if (strcmp(name, read_only[index]) == 0)
-                    is_read_only = true;
-            char field[BOOKING_FIELD_SIZE];
-            snprintf(field, sizeof field, "%.60s", name);
-            if (!is_read_only)
-                return fail_field(changes, field, "is not a booking field");
-            /* read-only members are ignored, so that a client may send
-             * back what it got */
-        }
+    } else if (strcmp(name, "bridge") == 0) {
+        result = read_bridge(value, changes, bridge_text);
+    } else if (strcmp(name, "setupBufferMinutes") == 0) {
+        if (!json_is_integer(value) || json_integer_value(value) < 0 ||
+            json_integer_value(value) > BOOKING_SETUP_BUFFER_MAX)
+            return fail_field(changes, "setupBufferMinutes", "must be an integer from 0 to 120");
+        record->setup_buffer_minutes = json_integer_value(value);
+        changes->has_setup_buffer = true;
+    } else {
+        result = check_other_member(name, changes);
     }
+    return result;
+}
+
+/* The rules on the whole booking once every member is read. */
+static cv_result check_times(const booking *record, const booking_limits *limits, bool creating,
+                             booking_changes *changes)
+{
     if (creating) {
         if (!changes->has_title)
             return fail_field(changes, "title", "is required");
@@ -429,6 +460,24 @@ cv_result booking_apply_json(booking *record, const json_t *document, const book
     return CV_OK;
 }
 
+cv_result booking_apply_json(booking *record, const json_t *document, const booking_limits *limits,
+                             bool creating, booking_changes *changes, const char **bridge_text)
+{
+    memset(changes, 0, sizeof *changes);
+    *bridge_text = NULL;
+    if (!json_is_object(document))
+        return fail_field(changes, "body", "must be a JSON object");
+    const char *name;
+    const json_t *value;
+    json_object_foreach((json_t *)document, name, value)
+    {
+        cv_result result = apply_member(record, name, value, changes, bridge_text);
+        if (result != CV_OK)
+            return result;
+    }
+    return check_times(record, limits, creating, changes);
+}
+
 /* --- placement ------------------------------------------------------- */
 
 static const booking_bridge *find_candidate(const booking_bridge *candidates, size_t count,
@@ -442,6 +491,125 @@ static const booking_bridge *find_candidate(const booking_bridge *candidates, si
 
 #define CONFLICT_LIST_LIMIT 50
 
+/* Appends to `list` the other meetings any of the record's participants
+ * is in over the window: one URI never in two overlapping meetings. */
+static cv_result list_participant_conflicts(sqlite3 *database, const booking *record,
+                                            const slot_window *window, json_t *list)
+{
+    const char **keys = NULL;
+    char *key_storage = NULL;
+    if (record->participant_count > 0) {
+        keys = calloc(record->participant_count, sizeof *keys);
+        key_storage = calloc(record->participant_count, BOOKING_URI_MAX + 1);
+        if (keys == NULL || key_storage == NULL) {
+            free(keys);
+            free(key_storage);
+            return CV_ERR_NO_MEMORY;
+        }
+        for (size_t index = 0; index < record->participant_count; index++) {
+            char *key = key_storage + index * (BOOKING_URI_MAX + 1);
+            booking_uri_key(record->participants[index].uri, key, BOOKING_URI_MAX + 1);
+            keys[index] = key;
+        }
+    }
+    cv_result result =
+        slots_list_participant_conflicts(database, keys, record->participant_count, window, list);
+    free(keys);
+    free(key_storage);
+    return result;
+}
+
+/* Placement on the bridge the client named. *placed when a slot was free;
+ * otherwise *reason says why and `list` names what is in the way.
+ * CV_ERR_NOT_FOUND when the bridge is not among the candidates. */
+static cv_result place_on_chosen(sqlite3 *database, booking *record,
+                                 const booking_bridge *candidates, size_t candidate_count,
+                                 const slot_window *window, json_t *list, bool *placed,
+                                 const char **reason)
+{
+    const booking_bridge *bridge = find_candidate(candidates, candidate_count, record->bridge_id);
+    if (bridge == NULL)
+        return CV_ERR_NOT_FOUND;
+    if (!bridge->bookable) {
+        json_t *entry = json_pack("{s:s, s:s}", "bridge", bridge->id, "reason",
+                                  "the bridge does not take bookings (allowBooking off or "
+                                  "slots not provisioned)");
+        if (entry == NULL || json_array_append_new(list, entry) != 0)
+            return CV_ERR_NO_MEMORY;
+        *reason = "the chosen bridge does not take bookings";
+        return CV_OK;
+    }
+    int64_t slot = -1;
+    cv_result result = slots_find_free(database, bridge->id, bridge->slot_base, bridge->slot_count,
+                                       window, record->slot, &slot);
+    if (result == CV_OK) {
+        record->slot = slot;
+        *placed = true;
+    } else if (result == CV_ERR_CONFLICT) {
+        result =
+            slots_list_bridge_bookings(database, bridge->id, window, CONFLICT_LIST_LIMIT, list);
+        *reason = "every slot on the bridge is booked over that time";
+    }
+    return result == CV_ERR_CONFLICT ? CV_OK : result;
+}
+
+/* When no bridge has room: the bookings in the way on every bookable
+ * bridge (at most CONFLICT_LIST_LIMIT entries in `list`) and why. */
+static cv_result list_full_bridges(sqlite3 *database, const booking_bridge *candidates,
+                                   size_t candidate_count, const slot_window *window, json_t *list,
+                                   const char **reason)
+{
+    size_t bookable = 0;
+    for (size_t index = 0; index < candidate_count; index++) {
+        if (!candidates[index].bookable)
+            continue;
+        bookable++;
+        size_t room = json_array_size(list) < CONFLICT_LIST_LIMIT
+                          ? CONFLICT_LIST_LIMIT - json_array_size(list)
+                          : 0;
+        cv_result result =
+            slots_list_bridge_bookings(database, candidates[index].id, window, room, list);
+        if (result != CV_OK)
+            return result;
+    }
+    *reason = bookable ? "every slot on every bookable bridge is booked over that time"
+                       : "no bridge takes bookings (none added, provisioned and "
+                         "allowing booking)";
+    return CV_OK;
+}
+
+/* Placement on any bridge: the bridge it already has first (a PATCH keeps
+ * its place when it can), then the others in order. */
+static cv_result place_anywhere(sqlite3 *database, booking *record,
+                                const booking_bridge *candidates, size_t candidate_count,
+                                const slot_window *window, json_t *list, bool *placed,
+                                const char **reason)
+{
+    const booking_bridge *current =
+        record->bridge_id[0] ? find_candidate(candidates, candidate_count, record->bridge_id)
+                             : NULL;
+    for (size_t pass = 0; pass <= candidate_count && !*placed; pass++) {
+        const booking_bridge *bridge = pass == 0 ? current : &candidates[pass - 1];
+        if (bridge == NULL || !bridge->bookable || (pass > 0 && bridge == current))
+            continue;
+        int64_t slot = -1;
+        cv_result result =
+            slots_find_free(database, bridge->id, bridge->slot_base, bridge->slot_count, window,
+                            bridge == current ? record->slot : -1, &slot);
+        if (result == CV_OK) {
+            if (bridge != current)
+                snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge->id);
+            record->slot = slot;
+            *placed = true;
+        } else if (result != CV_ERR_CONFLICT) {
+            return result;
+        }
+    }
+    if (*placed)
+        return CV_OK;
+    return list_full_bridges(database, candidates, candidate_count, window, list, reason);
+}
+
 cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge *candidates,
                         size_t candidate_count, json_t **conflicts, const char **reason)
 {
@@ -453,112 +621,19 @@ cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge
     slot_window window = {booking_occupied_start(record), record->end,
                           record->id[0] ? record->id : NULL};
 
-    /* participants first: one URI never in two overlapping meetings */
-    const char **keys = NULL;
-    char *key_storage = NULL;
-    if (record->participant_count > 0) {
-        keys = calloc(record->participant_count, sizeof *keys);
-        key_storage = calloc(record->participant_count, BOOKING_URI_MAX + 1);
-        if (keys == NULL || key_storage == NULL) {
-            free(keys);
-            free(key_storage);
-            json_decref(list);
-            return CV_ERR_NO_MEMORY;
-        }
-        for (size_t index = 0; index < record->participant_count; index++) {
-            char *key = key_storage + index * (BOOKING_URI_MAX + 1);
-            booking_uri_key(record->participants[index].uri, key, BOOKING_URI_MAX + 1);
-            keys[index] = key;
-        }
-    }
-    cv_result result =
-        slots_list_participant_conflicts(database, keys, record->participant_count, &window, list);
-    free(keys);
-    free(key_storage);
+    /* participants first, then a slot */
+    cv_result result = list_participant_conflicts(database, record, &window, list);
+    bool participants_conflict = json_array_size(list) > 0;
+    bool placed = false;
+    if (result == CV_OK)
+        result = record->bridge_chosen
+                     ? place_on_chosen(database, record, candidates, candidate_count, &window, list,
+                                       &placed, reason)
+                     : place_anywhere(database, record, candidates, candidate_count, &window, list,
+                                      &placed, reason);
     if (result != CV_OK) {
         json_decref(list);
         return result;
-    }
-    bool participants_conflict = json_array_size(list) > 0;
-
-    /* then a slot */
-    bool placed = false;
-    if (record->bridge_chosen) {
-        const booking_bridge *bridge =
-            find_candidate(candidates, candidate_count, record->bridge_id);
-        if (bridge == NULL) {
-            json_decref(list);
-            return CV_ERR_NOT_FOUND;
-        }
-        if (!bridge->bookable) {
-            json_t *entry = json_pack("{s:s, s:s}", "bridge", bridge->id, "reason",
-                                      "the bridge does not take bookings (allowBooking off or "
-                                      "slots not provisioned)");
-            if (entry == NULL || json_array_append_new(list, entry) != 0) {
-                json_decref(list);
-                return CV_ERR_NO_MEMORY;
-            }
-            *reason = "the chosen bridge does not take bookings";
-        } else {
-            int64_t slot = -1;
-            result = slots_find_free(database, bridge->id, bridge->slot_base, bridge->slot_count,
-                                     &window, record->slot, &slot);
-            if (result == CV_OK) {
-                record->slot = slot;
-                placed = true;
-            } else if (result == CV_ERR_CONFLICT) {
-                result = slots_list_bridge_bookings(database, bridge->id, &window,
-                                                    CONFLICT_LIST_LIMIT, list);
-                *reason = "every slot on the bridge is booked over that time";
-            }
-            if (result != CV_OK && result != CV_ERR_CONFLICT) {
-                json_decref(list);
-                return result;
-            }
-        }
-    } else {
-        /* the bridge it already has first (a PATCH keeps its place when it
-         * can), then the others in order */
-        const booking_bridge *current =
-            record->bridge_id[0] ? find_candidate(candidates, candidate_count, record->bridge_id)
-                                 : NULL;
-        for (size_t pass = 0; pass <= candidate_count && !placed; pass++) {
-            const booking_bridge *bridge = pass == 0 ? current : &candidates[pass - 1];
-            if (bridge == NULL || !bridge->bookable || (pass > 0 && bridge == current))
-                continue;
-            int64_t slot = -1;
-            result = slots_find_free(database, bridge->id, bridge->slot_base, bridge->slot_count,
-                                     &window, bridge == current ? record->slot : -1, &slot);
-            if (result == CV_OK) {
-                if (bridge != current)
-                    snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge->id);
-                record->slot = slot;
-                placed = true;
-            } else if (result != CV_ERR_CONFLICT) {
-                json_decref(list);
-                return result;
-            }
-        }
-        if (!placed) {
-            size_t bookable = 0;
-            for (size_t index = 0; index < candidate_count; index++) {
-                if (!candidates[index].bookable)
-                    continue;
-                bookable++;
-                size_t room = json_array_size(list) < CONFLICT_LIST_LIMIT
-                                  ? CONFLICT_LIST_LIMIT - json_array_size(list)
-                                  : 0;
-                result =
-                    slots_list_bridge_bookings(database, candidates[index].id, &window, room, list);
-                if (result != CV_OK) {
-                    json_decref(list);
-                    return result;
-                }
-            }
-            *reason = bookable ? "every slot on every bookable bridge is booked over that time"
-                               : "no bridge takes bookings (none added, provisioned and "
-                                 "allowing booking)";
-        }
     }
     if (placed && !participants_conflict) {
         json_decref(list);
