@@ -240,47 +240,133 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
     return result;
 }
 
-int main(int argc, char **argv)
+/* Reads the command line into daemon->options and checks it. Returns -1
+ * to go on, else the exit code (0 after --help, 2 on an error, said on
+ * stderr). */
+static int read_command_line(scheduler *daemon, int argc, char **argv, option_spec *options,
+                             size_t option_count)
 {
-    log_set_program("convened");
-    umask(077); /* every file convened creates is 0600: database, WAL, trace, keys */
-    static scheduler daemon; /* static: lives until exit; only main touches it before threads */
-    set_defaults(&daemon.options);
-    option_spec options[32];
-    size_t option_count = build_option_table(&daemon.options, options, 32);
     strbuf error = STRBUF_INIT;
     cv_result result = config_parse(argc, argv, options, option_count, &error);
     if (result == CV_ERR_NOT_FOUND && !strbuf_str(&error)[0]) {
         config_print_help("convened",
                           "--listen ADDR:PORT --data-dir DIR --admin-user NAME:PASSWORD [options]",
                           options, option_count);
-        config_free(options, option_count);
+        strbuf_free(&error);
         return 0;
     }
     if (result == CV_OK) {
-        const char *missing = !daemon.options.listen       ? "--listen"
-                              : !daemon.options.data_dir   ? "--data-dir"
-                              : !daemon.options.admin_user ? "--admin-user"
-                                                           : NULL;
+        const char *missing = !daemon->options.listen       ? "--listen"
+                              : !daemon->options.data_dir   ? "--data-dir"
+                              : !daemon->options.admin_user ? "--admin-user"
+                                                            : NULL;
         if (missing) {
             strbuf_printf(&error, "%s is required (see --help)", missing);
             result = CV_ERR_INVALID;
         }
     }
-    if (result == CV_OK && !apply_log_level(daemon.options.log_level)) {
+    if (result == CV_OK && !apply_log_level(daemon->options.log_level)) {
         strbuf_printf(&error, "--log-level: expected debug, info, warning or error");
         result = CV_ERR_INVALID;
     }
     if (result == CV_OK)
-        result = read_admin_user(&daemon, &error);
+        result = read_admin_user(daemon, &error);
     if (result == CV_OK)
-        result = data_dir_prepare(daemon.options.data_dir, "--data-dir", &error);
-    if (result != CV_OK) {
+        result = data_dir_prepare(daemon->options.data_dir, "--data-dir", &error);
+    if (result != CV_OK)
         fprintf(stderr, "convened: %s\n",
                 strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
-        strbuf_free(&error);
+    strbuf_free(&error);
+    return result == CV_OK ? -1 : 2;
+}
+
+/* The CMS trace file: --trace, else cms-trace.log in the data directory. */
+static cv_result open_trace(scheduler *daemon)
+{
+    char *trace_path = daemon->options.trace ? strdup(daemon->options.trace)
+                                             : path_in(daemon->options.data_dir, "cms-trace.log");
+    cv_result result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon->trace)
+                                  : CV_ERR_NO_MEMORY;
+    if (result != CV_OK)
+        fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
+    free(trace_path);
+    return result;
+}
+
+/* Once the database is open: the CMS clients, the API routes, every
+ * module (*started_modules counts those started, to stop them again) and
+ * the HTTP server. Says on stderr what failed. */
+static cv_result start_services(scheduler *daemon, size_t *started_modules, http_server **server,
+                                strbuf *error)
+{
+    cms_client_settings client_settings = {
+        .max_in_flight = daemon->options.cms_max_in_flight,
+        .connect_timeout_ms = daemon->options.cms_connect_timeout_ms,
+        .timeout_ms = daemon->options.cms_timeout_ms,
+        .busy_retries = daemon->options.cms_busy_retries,
+        .busy_backoff_ms = 200,
+        .trace = daemon->trace,
+        .cancel = &daemon->stopping,
+    };
+    cv_result result = cms_registry_create(&client_settings, &daemon->cms);
+    if (result == CV_OK)
+        result = api_router_create(daemon);
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: %s\n", cv_result_name(result));
+        return result;
+    }
+    for (; *started_modules < MODULE_COUNT; (*started_modules)++) {
+        result = modules[*started_modules]->start(daemon);
+        if (result != CV_OK) {
+            fprintf(stderr, "convened: cannot start %s: %s\n", modules[*started_modules]->name,
+                    cv_result_name(result));
+            return result;
+        }
+    }
+    result = start_server(daemon, server, error);
+    if (result != CV_OK)
+        fprintf(stderr, "convened: %s\n", strbuf_str(error));
+    return result;
+}
+
+/* Everything main set up, in reverse; each part copes with never having
+ * been set up. */
+static void stop_all(scheduler *daemon, http_server *server, size_t started_modules,
+                     bool store_open, int lock)
+{
+    atomic_store(&daemon->stopping, true);
+    http_server_stop(server);
+    while (started_modules > 0) {
+        started_modules--;
+        modules[started_modules]->stop(daemon);
+    }
+    api_router_free(daemon);
+    cms_registry_free(daemon->cms);
+    trace_close(daemon->trace);
+    if (store_open)
+        store_pool_close(&daemon->store);
+    free(daemon->database_path);
+    file_watch_free(&daemon->database_watch);
+    data_dir_unlock(lock);
+    free(daemon->admin_name);
+    if (daemon->admin_password) {
+        explicit_bzero(daemon->admin_password, strlen(daemon->admin_password));
+        free(daemon->admin_password);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    log_set_program("convened");
+    umask(077);              /* every file convened creates is 0600: database, WAL, trace, keys */
+    static scheduler daemon; /* static: lives until exit; only main touches it before threads */
+    set_defaults(&daemon.options);
+    option_spec options[32];
+    size_t option_count = build_option_table(&daemon.options, options, 32);
+    int early_exit = read_command_line(&daemon, argc, argv, options, option_count);
+    if (early_exit >= 0) {
         config_free(options, option_count);
-        return 2;
+        return early_exit;
     }
 
     /* Signals are taken by sigwait below; every thread inherits the mask. */
@@ -294,12 +380,14 @@ int main(int argc, char **argv)
     xmlInitParser();
 
     int exit_code = 1;
+    cv_result result = CV_OK;
+    strbuf error = STRBUF_INIT;
     http_server *server = NULL;
     size_t started_modules = 0;
     bool store_open_ok = false;
     int lock = -1; /* held until exit: one convened per data directory */
-    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db",
-                                &error) != CV_OK ||
+    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db", &error) !=
+            CV_OK ||
         data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
@@ -313,45 +401,9 @@ int main(int argc, char **argv)
         goto stop;
     }
     store_open_ok = true;
-    char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
-                                            : path_in(daemon.options.data_dir, "cms-trace.log");
-    result =
-        trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace) : CV_ERR_NO_MEMORY;
-    if (result != CV_OK) {
-        fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
-        free(trace_path);
+    if (open_trace(&daemon) != CV_OK ||
+        start_services(&daemon, &started_modules, &server, &error) != CV_OK)
         goto stop;
-    }
-    free(trace_path);
-    cms_client_settings client_settings = {
-        .max_in_flight = daemon.options.cms_max_in_flight,
-        .connect_timeout_ms = daemon.options.cms_connect_timeout_ms,
-        .timeout_ms = daemon.options.cms_timeout_ms,
-        .busy_retries = daemon.options.cms_busy_retries,
-        .busy_backoff_ms = 200,
-        .trace = daemon.trace,
-        .cancel = &daemon.stopping,
-    };
-    result = cms_registry_create(&client_settings, &daemon.cms);
-    if (result == CV_OK)
-        result = api_router_create(&daemon);
-    if (result != CV_OK) {
-        fprintf(stderr, "convened: %s\n", cv_result_name(result));
-        goto stop;
-    }
-    for (; started_modules < MODULE_COUNT; started_modules++) {
-        result = modules[started_modules]->start(&daemon);
-        if (result != CV_OK) {
-            fprintf(stderr, "convened: cannot start %s: %s\n", modules[started_modules]->name,
-                    cv_result_name(result));
-            goto stop;
-        }
-    }
-    result = start_server(&daemon, &server, &error);
-    if (result != CV_OK) {
-        fprintf(stderr, "convened: %s\n", strbuf_str(&error));
-        goto stop;
-    }
     log_info("listening on %s (%s), data in %s", daemon.options.listen,
              daemon.options.plain_http ? "plain HTTP" : "HTTPS", daemon.options.data_dir);
 
@@ -365,25 +417,7 @@ int main(int argc, char **argv)
     exit_code = 0;
 
 stop:
-    atomic_store(&daemon.stopping, true);
-    http_server_stop(server);
-    while (started_modules > 0) {
-        started_modules--;
-        modules[started_modules]->stop(&daemon);
-    }
-    api_router_free(&daemon);
-    cms_registry_free(daemon.cms);
-    trace_close(daemon.trace);
-    if (store_open_ok)
-        store_pool_close(&daemon.store);
-    free(daemon.database_path);
-    file_watch_free(&daemon.database_watch);
-    data_dir_unlock(lock);
-    free(daemon.admin_name);
-    if (daemon.admin_password) {
-        explicit_bzero(daemon.admin_password, strlen(daemon.admin_password));
-        free(daemon.admin_password);
-    }
+    stop_all(&daemon, server, started_modules, store_open_ok, lock);
     strbuf_free(&error);
     config_free(options, option_count);
     xmlCleanupParser();
