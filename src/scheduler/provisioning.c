@@ -347,20 +347,16 @@ static cv_result store_complete(sqlite3 *database, const bridge_record *record)
                                       record->numeric_id_quantity, record->slot_name_prefix);
 }
 
-cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_record *record,
-                           cms_client *client)
-{
-    if (!bridge_dial_numbers_complete(record))
-        return CV_ERR_INVALID;
-    cv_result result = store_state(database, record->id, "running");
-    if (result != CV_OK)
-        return result;
-    log_info("bridge %s: provisioning slots %lld..%lld", bridge_display_name(record),
-             (long long)record->numeric_id_base,
-             (long long)(record->numeric_id_base + record->numeric_id_quantity - 1));
+/* Room for the ID of an object provisioning makes on the bridge. */
+#define OBJECT_ID_SIZE 128
 
-    char error[512] = "";
-    char call_profile[128] = "", call_leg_profile[128] = "", parameter_set[128] = "";
+/* The call profile and call leg profile every slot uses: found again by
+ * their stored IDs, else made; their IDs (out[OBJECT_ID_SIZE] each) are
+ * stored with the bridge. */
+static cv_result ensure_profiles(sqlite3 *database, const bridge_record *record, cms_client *client,
+                                 char *call_profile, char *call_leg_profile, char *error,
+                                 size_t error_size)
+{
     static const cms_field call_profile_fields[] = {
         {"participantLimit", "1000"},
         {"messageBoardEnabled", "false"},
@@ -373,60 +369,58 @@ cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_re
         {"muteSelfAllowed", "true"},
         {"videoMuteSelfAllowed", "true"},
     };
-    result = ensure_object(client, "/callProfiles", "callProfile", record->call_profile_id,
-                           call_profile_fields, 2, call_profile, sizeof call_profile, error,
-                           sizeof error);
+    cv_result result =
+        ensure_object(client, "/callProfiles", "callProfile", record->call_profile_id,
+                      call_profile_fields, 2, call_profile, OBJECT_ID_SIZE, error, error_size);
     if (result == CV_OK)
         result = ensure_object(client, "/callLegProfiles", "callLegProfile",
                                record->call_leg_profile_id, call_leg_profile_fields, 6,
-                               call_leg_profile, sizeof call_leg_profile, error, sizeof error);
+                               call_leg_profile, OBJECT_ID_SIZE, error, error_size);
     if (result == CV_OK)
         result = store_objects(database, record->id, call_profile, call_leg_profile, NULL);
+    return result;
+}
 
-    char *name_mapping =
-        result == CV_OK ? provisioning_name_mapping(record->slot_name_prefix) : NULL;
-    if (result == CV_OK && !name_mapping)
-        result = CV_ERR_NO_MEMORY;
-    if (result == CV_OK) {
-        char start[24], end[24];
-        snprintf(start, sizeof start, "%lld", (long long)record->numeric_id_base);
-        snprintf(end, sizeof end, "%lld",
-                 (long long)(record->numeric_id_base + record->numeric_id_quantity - 1));
-        const cms_field set_fields[] = {
-            {"startIndex", start},
-            {"endIndex", end},
-            {"coSpaceUriMapping", "$index$"},
-            {"coSpaceNameMapping", name_mapping},
-            {"coSpaceCallIdMapping", "$index$"},
-            {"callProfile", call_profile},
-            {"callLegProfile", call_leg_profile},
-            {"nonMemberAccess", "false"},
-        };
-        result = ensure_parameter_set(client, record->bulk_parameter_set_id, name_mapping,
-                                      set_fields, sizeof set_fields / sizeof set_fields[0],
-                                      parameter_set, sizeof parameter_set, error, sizeof error);
-    }
+/* The bulk parameter set that makes one space per slot, with the
+ * profiles; its ID (parameter_set[OBJECT_ID_SIZE]) is stored with the
+ * bridge. */
+static cv_result ensure_slot_set(sqlite3 *database, const bridge_record *record, cms_client *client,
+                                 const char *call_profile, const char *call_leg_profile,
+                                 char *parameter_set, char *error, size_t error_size)
+{
+    char *name_mapping = provisioning_name_mapping(record->slot_name_prefix);
+    if (!name_mapping)
+        return CV_ERR_NO_MEMORY;
+    char start[24], end[24];
+    snprintf(start, sizeof start, "%lld", (long long)record->numeric_id_base);
+    snprintf(end, sizeof end, "%lld",
+             (long long)(record->numeric_id_base + record->numeric_id_quantity - 1));
+    const cms_field set_fields[] = {
+        {"startIndex", start},
+        {"endIndex", end},
+        {"coSpaceUriMapping", "$index$"},
+        {"coSpaceNameMapping", name_mapping},
+        {"coSpaceCallIdMapping", "$index$"},
+        {"callProfile", call_profile},
+        {"callLegProfile", call_leg_profile},
+        {"nonMemberAccess", "false"},
+    };
+    cv_result result = ensure_parameter_set(client, record->bulk_parameter_set_id, name_mapping,
+                                            set_fields, sizeof set_fields / sizeof set_fields[0],
+                                            parameter_set, OBJECT_ID_SIZE, error, error_size);
     free(name_mapping);
     if (result == CV_OK)
         result = store_objects(database, record->id, NULL, NULL, parameter_set);
-    if (result == CV_OK)
-        result = run_bulk_sync(daemon, client, parameter_set, error, sizeof error);
-    if (result == CV_OK)
-        result = learn_slot_spaces(database, record, client, error, sizeof error);
-    if (result == CV_OK) {
-        cms_system_status status;
-        poller_check(database, record, client, &status, NULL, 0);
-        result = store_complete(database, record);
-        if (result == CV_OK)
-            result = tickets_set(database, record->id, TICKET_PROVISIONING, false, NULL);
-        log_info("bridge %s: %lld slots provisioned", bridge_display_name(record),
-                 (long long)record->numeric_id_quantity);
-        return result;
-    }
+    return result;
+}
 
+/* After a failed run: the state, and the ticket that says why. */
+static void record_failure(sqlite3 *database, const bridge_record *record, cv_result result,
+                           const char *error)
+{
     if (result == CV_ERR_BUSY) { /* stopping: provision again at the next start */
         store_state(database, record->id, "none");
-        return result;
+        return;
     }
     store_state(database, record->id, "failed");
     if (cms_result_is_unreachable(result) || result == CV_ERR_AUTH) {
@@ -442,5 +436,42 @@ cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_re
     }
     log_warning("bridge %s: provisioning failed: %s", bridge_display_name(record),
                 error[0] ? error : cv_result_name(result));
+}
+
+cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                           cms_client *client)
+{
+    if (!bridge_dial_numbers_complete(record))
+        return CV_ERR_INVALID;
+    cv_result result = store_state(database, record->id, "running");
+    if (result != CV_OK)
+        return result;
+    log_info("bridge %s: provisioning slots %lld..%lld", bridge_display_name(record),
+             (long long)record->numeric_id_base,
+             (long long)(record->numeric_id_base + record->numeric_id_quantity - 1));
+
+    char error[512] = "";
+    char call_profile[OBJECT_ID_SIZE] = "", call_leg_profile[OBJECT_ID_SIZE] = "",
+         parameter_set[OBJECT_ID_SIZE] = "";
+    result = ensure_profiles(database, record, client, call_profile, call_leg_profile, error,
+                             sizeof error);
+    if (result == CV_OK)
+        result = ensure_slot_set(database, record, client, call_profile, call_leg_profile,
+                                 parameter_set, error, sizeof error);
+    if (result == CV_OK)
+        result = run_bulk_sync(daemon, client, parameter_set, error, sizeof error);
+    if (result == CV_OK)
+        result = learn_slot_spaces(database, record, client, error, sizeof error);
+    if (result != CV_OK) {
+        record_failure(database, record, result, error);
+        return result;
+    }
+    cms_system_status status;
+    poller_check(database, record, client, &status, NULL, 0);
+    result = store_complete(database, record);
+    if (result == CV_OK)
+        result = tickets_set(database, record->id, TICKET_PROVISIONING, false, NULL);
+    log_info("bridge %s: %lld slots provisioned", bridge_display_name(record),
+             (long long)record->numeric_id_quantity);
     return result;
 }
