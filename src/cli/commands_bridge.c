@@ -548,7 +548,7 @@ static int bridge_set(cli_context *context, int argc, char **argv)
         "                          [--alternate-address A --alternate-username U "
         "--alternate-password P]\n"
         "                          [--allow-booking true|false] [--slot-name-prefix P]",
-        "Changes a bridge's settings (the seed's Edit Settings and Extended Settings).\n"
+        "Changes a bridge's settings (TMS's Edit Settings and Extended Settings).\n"
         "Once name, domain, numeric ID base and quantity are set the tickets clear and\n"
         "convened provisions one space per numeric ID (TMS_Scheduled_Meeting_<n>).",
         specs,
