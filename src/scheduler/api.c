@@ -334,6 +334,30 @@ static bool route_matches_path(const compiled_route *route, const api_request *r
     return true;
 }
 
+/* The route for the request's method and path; NULL when there is none
+ * (the reply is set: 405 when the path is known, else 404). */
+static const compiled_route *choose_route(scheduler *daemon, api_request *request)
+{
+    const compiled_route *chosen = NULL;
+    bool path_known = false;
+    for (size_t i = 0; i < daemon->router->count && !chosen; i++) {
+        const compiled_route *route = &daemon->router->routes[i];
+        if (!route_matches_path(route, request))
+            continue;
+        path_known = true;
+        if (strcmp(route->method, request->http->method) == 0)
+            chosen = route;
+    }
+    if (!chosen && path_known) {
+        char message[128];
+        snprintf(message, sizeof message, "%s is not supported here", request->http->method);
+        api_fail(request, 405, API_ERROR_METHOD, message, NULL);
+    } else if (!chosen) {
+        api_fail(request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
+    }
+    return chosen;
+}
+
 void scheduler_api_handle_request(void *context, const http_request *http, http_response *response)
 {
     scheduler *daemon = context;
@@ -370,26 +394,9 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
         return;
     }
 
-    const compiled_route *chosen = NULL;
-    bool path_known = false;
-    for (size_t i = 0; i < daemon->router->count && !chosen; i++) {
-        const compiled_route *route = &daemon->router->routes[i];
-        if (!route_matches_path(route, &request))
-            continue;
-        path_known = true;
-        if (strcmp(route->method, http->method) == 0)
-            chosen = route;
-    }
-    if (!chosen) {
-        if (path_known) {
-            char message[128];
-            snprintf(message, sizeof message, "%s is not supported here", http->method);
-            api_fail(&request, 405, API_ERROR_METHOD, message, NULL);
-        } else {
-            api_fail(&request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
-        }
+    const compiled_route *chosen = choose_route(daemon, &request);
+    if (!chosen)
         return;
-    }
     if (!query_allowed(&request, chosen))
         return;
 

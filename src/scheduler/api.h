@@ -15,11 +15,11 @@
 #define CONVENE_SCHEDULER_API_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "common/http_server.h"
+#include "common/store_pool.h"
 #include "scheduler/scheduler.h"
 
 #define API_PREFIX       "/api/v1/"

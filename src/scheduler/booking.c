@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "common/rfc3339.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/slots.h"
 

@@ -17,13 +17,13 @@
 #define CONVENE_SCHEDULER_BOOKING_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/scheduler.h"
 
 #define BOOKING_TITLE_MAX           200 /* bytes of UTF-8 */

@@ -23,10 +23,12 @@
 #include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
+#include "scheduler/db_bookings.h"
+#include "scheduler/db_bridges.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/slots.h"
 
@@ -58,55 +60,35 @@ static void bridge_views_free(bridge_views *views)
     memset(views, 0, sizeof *views);
 }
 
+/* db_bridge_placement_visit: one bridge joins the views `context`. */
+static cv_result add_bridge_view(const db_bridge_placement *row, void *context)
+{
+    bridge_views *out = context;
+    bridge_view *grown = realloc(out->items, (out->count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return CV_ERR_NO_MEMORY;
+    out->items = grown;
+    bridge_view *view = &out->items[out->count];
+    memset(view, 0, sizeof *view);
+    out->count++;
+    snprintf(view->placement.id, sizeof view->placement.id, "%s", row->id ? row->id : "");
+    view->name = row->name ? text_duplicate(row->name) : NULL;
+    view->domain = row->domain ? text_duplicate(row->domain) : NULL;
+    if ((row->name && !view->name) || (row->domain && !view->domain))
+        return CV_ERR_NO_MEMORY;
+    bool provisioned = row->provisioning_state &&
+                       strcmp(row->provisioning_state, "complete") == 0 &&
+                       row->has_provisioned_range;
+    view->placement.slot_base = row->provisioned_base;
+    view->placement.slot_count = row->provisioned_quantity;
+    view->placement.bookable = row->allow_booking && provisioned && view->placement.slot_count > 0;
+    return CV_OK;
+}
+
 static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
-        database,
-        "SELECT id, name, domain, allow_booking, provisioning_state, provisioned_base,"
-        " provisioned_quantity FROM bridges ORDER BY created, id",
-        &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    size_t capacity = 0;
-    cv_result result = CV_OK;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        if (out->count == capacity) {
-            size_t grown_capacity = capacity ? capacity * 2 : 8;
-            bridge_view *grown = realloc(out->items, grown_capacity * sizeof *grown);
-            if (grown == NULL) {
-                result = CV_ERR_NO_MEMORY;
-                break;
-            }
-            out->items = grown;
-            capacity = grown_capacity;
-        }
-        bridge_view *view = &out->items[out->count];
-        memset(view, 0, sizeof *view);
-        out->count++;
-        const char *id = (const char *)sqlite3_column_text(statement, 0);
-        snprintf(view->placement.id, sizeof view->placement.id, "%s", id ? id : "");
-        const char *name = (const char *)sqlite3_column_text(statement, 1);
-        const char *domain = (const char *)sqlite3_column_text(statement, 2);
-        view->name = name ? text_duplicate(name) : NULL;
-        view->domain = domain ? text_duplicate(domain) : NULL;
-        if ((name && !view->name) || (domain && !view->domain)) {
-            result = CV_ERR_NO_MEMORY;
-            break;
-        }
-        const char *provisioning = (const char *)sqlite3_column_text(statement, 4);
-        bool provisioned = provisioning && strcmp(provisioning, "complete") == 0 &&
-                           sqlite3_column_type(statement, 5) != SQLITE_NULL &&
-                           sqlite3_column_type(statement, 6) != SQLITE_NULL;
-        view->placement.slot_base = sqlite3_column_int64(statement, 5);
-        view->placement.slot_count = sqlite3_column_int64(statement, 6);
-        view->placement.bookable =
-            sqlite3_column_int(statement, 3) != 0 && provisioned && view->placement.slot_count > 0;
-    }
-    store_statement_done(statement);
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
+    cv_result result = db_bridge_placements_each(database, add_bridge_view, out);
     if (result == CV_OK && out->count > 0) {
         out->placements = calloc(out->count, sizeof *out->placements);
         if (out->placements == NULL)
@@ -342,6 +324,27 @@ static bool read_time_query(api_request *request, const char *name, int64_t *out
     return true;
 }
 
+typedef struct {
+    sqlite3 *database;
+    const bridge_views *views;
+    json_t *list;
+} listing;
+
+/* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
+static cv_result append_booking(const char *id, void *context)
+{
+    listing *listed = context;
+    booking record;
+    cv_result result = booking_load(listed->database, id, &record);
+    if (result != CV_OK)
+        return result;
+    json_t *entry = booking_to_json(&record, bridge_domain(listed->views, record.bridge_id));
+    booking_clear(&record);
+    if (entry == NULL || json_array_append_new(listed->list, entry) != 0)
+        return CV_ERR_NO_MEMORY;
+    return CV_OK;
+}
+
 static void handle_list(api_request *request)
 {
     int64_t from = now_seconds(), to = INT64_MAX, limit = LIST_DEFAULT_LIMIT;
@@ -369,39 +372,12 @@ static void handle_list(api_request *request)
         bridge_views_free(&views);
         return;
     }
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(request->database,
-                             "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
-                             " AND (?4 IS NULL OR bridge_id = ?4)"
-                             " ORDER BY start_at, id LIMIT ?3",
-                             &statement);
-    if (code != SQLITE_OK) {
-        bridge_views_free(&views);
-        api_fail_result(request, store_result(code), "listing bookings");
-        return;
-    }
-    sqlite3_bind_int64(statement, 1, from);
-    sqlite3_bind_int64(statement, 2, to);
-    sqlite3_bind_int64(statement, 3, limit);
-    if (bridge_id[0] != '\0')
-        sqlite3_bind_text(statement, 4, bridge_id, -1, SQLITE_STATIC);
     json_t *list = json_array();
-    result = list ? CV_OK : CV_ERR_NO_MEMORY;
-    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        char id[ID_TEXT_SIZE];
-        snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(statement, 0));
-        booking record;
-        result = booking_load(request->database, id, &record);
-        if (result != CV_OK)
-            break;
-        json_t *entry = booking_to_json(&record, bridge_domain(&views, record.bridge_id));
-        booking_clear(&record);
-        if (entry == NULL || json_array_append_new(list, entry) != 0)
-            result = CV_ERR_NO_MEMORY;
-    }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    store_statement_done(statement);
+    listing listed = {request->database, &views, list};
+    result =
+        list ? db_bookings_each_in_window(request->database, from, to, limit,
+                                          bridge_id[0] ? bridge_id : NULL, append_booking, &listed)
+             : CV_ERR_NO_MEMORY;
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);
@@ -431,6 +407,50 @@ static bool is_state(const booking *record, booking_state state)
     return record->state == state;
 }
 
+/* Reads a PATCH body into `record` and checks the change is allowed: a
+ * running meeting keeps its start, buffer, bridge and participants.
+ * False when it is not (the reply is set; the caller rolls back). */
+static bool read_patch(api_request *request, const bridge_views *views, booking *record,
+                       bool running, const booking_limits *limits, booking_changes *changes)
+{
+    int64_t old_start = record->start;
+    int64_t old_buffer = record->setup_buffer_minutes;
+    const char *bridge_text = NULL;
+    cv_result result =
+        booking_apply_json(record, request->body, limits, false, changes, &bridge_text);
+    if (result == CV_ERR_INVALID) {
+        api_fail_field(request, changes->error.field, "%s %s", changes->error.field,
+                       changes->error.message);
+        return false;
+    }
+    if (result != CV_OK) {
+        api_fail_result(request, result, "reading the change");
+        return false;
+    }
+    if (running && (changes->has_bridge || changes->has_participants ||
+                    record->start != old_start || record->setup_buffer_minutes != old_buffer)) {
+        api_fail_conflict(request,
+                          "the meeting has started: only title, passcode and end can change",
+                          json_pack("[{s:s, s:s}]", "booking", record->id, "state",
+                                    booking_state_name(record->state)));
+        return false;
+    }
+    if (changes->has_bridge) {
+        if (bridge_text == NULL) {
+            record->bridge_chosen = false;
+        } else {
+            char chosen[ID_TEXT_SIZE];
+            if (!resolve_bridge(request, views, bridge_text, chosen))
+                return false;
+            if (strcmp(chosen, record->bridge_id) != 0)
+                record->slot = -1;
+            snprintf(record->bridge_id, sizeof record->bridge_id, "%s", chosen);
+            record->bridge_chosen = true;
+        }
+    }
+    return true;
+}
+
 static void handle_patch(api_request *request)
 {
     if (!api_require_body(request))
@@ -454,46 +474,11 @@ static void handle_patch(api_request *request)
                                     booking_state_name(record.state)));
         goto done;
     }
-    int64_t old_start = record.start;
-    int64_t old_buffer = record.setup_buffer_minutes;
     booking_limits limits = current_limits(request);
     booking_changes changes;
-    const char *bridge_text = NULL;
-    result = booking_apply_json(&record, request->body, &limits, false, &changes, &bridge_text);
-    if (result == CV_ERR_INVALID) {
+    if (!read_patch(request, &views, &record, running, &limits, &changes)) {
         store_rollback(request->database);
-        api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
-                       changes.error.message);
         goto done;
-    }
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        api_fail_result(request, result, "reading the change");
-        goto done;
-    }
-    if (running && (changes.has_bridge || changes.has_participants || record.start != old_start ||
-                    record.setup_buffer_minutes != old_buffer)) {
-        store_rollback(request->database);
-        api_fail_conflict(request,
-                          "the meeting has started: only title, passcode and end can change",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                    booking_state_name(record.state)));
-        goto done;
-    }
-    if (changes.has_bridge) {
-        if (bridge_text == NULL) {
-            record.bridge_chosen = false;
-        } else {
-            char chosen[ID_TEXT_SIZE];
-            if (!resolve_bridge(request, &views, bridge_text, chosen)) {
-                store_rollback(request->database);
-                goto done;
-            }
-            if (strcmp(chosen, record.bridge_id) != 0)
-                record.slot = -1;
-            snprintf(record.bridge_id, sizeof record.bridge_id, "%s", chosen);
-            record.bridge_chosen = true;
-        }
     }
     json_t *conflicts = NULL;
     const char *reason = NULL;

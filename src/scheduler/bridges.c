@@ -1,9 +1,9 @@
 /*
  * bridges.c - a managed bridge's stored record; see bridges.h.
  *
- * Owns: loading the bridges rows, the addresses to try for a bridge (its
+ * Owns: the record's memory, the addresses to try for a bridge (its
  * address, its alternate, then discovered cluster members) and the pure
- * checks of its settings.
+ * checks of its settings. Loading the rows is db_bridges.c's.
  * Does not own: the /bridges API (bridges_api.c), the worker that
  * refreshes bridges (bridges_worker.c), the CMS requests (poller.c,
  * discovery.c, provisioning.c) or ticket rows (tickets.c).
@@ -20,9 +20,9 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/db_bridges.h"
 #include "scheduler/discovery.h"
 
 /* ---- the record ------------------------------------------------------------ */
@@ -48,120 +48,11 @@ void bridge_record_free(bridge_record *record)
     memset(record, 0, sizeof *record);
 }
 
-#define RECORD_COLUMNS                                                                             \
-    "id, address, username, password, tls_verify, ca_file, pinned_certificate, name, domain,"      \
-    " numeric_id_base, numeric_id_quantity, alternate_address, alternate_username,"                \
-    " alternate_password, allow_booking, slot_name_prefix, software_version, reachable,"           \
-    " last_contact, uptime_seconds, call_legs_active, call_legs_max_active,"                       \
-    " call_legs_completed, call_profile_id, call_leg_profile_id, bulk_parameter_set_id,"           \
-    " provisioned_base, provisioned_quantity, provisioning_state, provisioning_attempted,"         \
-    " created"
-
-static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
-{
-    memset(out, 0, sizeof *out);
-    bool failed = false;
-    snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
-    out->address = store_column_copy(statement, 1, &failed);
-    out->username = store_column_copy(statement, 2, &failed);
-    out->password = store_column_copy(statement, 3, &failed);
-    out->tls_verify = sqlite3_column_int(statement, 4) != 0;
-    out->ca_file = store_column_copy(statement, 5, &failed);
-    out->pinned_certificate = store_column_copy(statement, 6, &failed);
-    out->name = store_column_copy(statement, 7, &failed);
-    out->domain = store_column_copy(statement, 8, &failed);
-    out->has_numeric_id_base = sqlite3_column_type(statement, 9) != SQLITE_NULL;
-    out->numeric_id_base = sqlite3_column_int64(statement, 9);
-    out->has_numeric_id_quantity = sqlite3_column_type(statement, 10) != SQLITE_NULL;
-    out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
-    out->alternate_address = store_column_copy(statement, 11, &failed);
-    out->alternate_username = store_column_copy(statement, 12, &failed);
-    out->alternate_password = store_column_copy(statement, 13, &failed);
-    out->allow_booking = sqlite3_column_int(statement, 14) != 0;
-    out->slot_name_prefix = store_column_copy(statement, 15, &failed);
-    out->software_version = store_column_copy(statement, 16, &failed);
-    out->reachable = sqlite3_column_int(statement, 17) != 0;
-    out->last_contact = sqlite3_column_int64(statement, 18);
-    out->uptime_seconds = sqlite3_column_int64(statement, 19);
-    out->call_legs_active = sqlite3_column_int64(statement, 20);
-    out->call_legs_max_active = sqlite3_column_int64(statement, 21);
-    out->call_legs_completed = sqlite3_column_int64(statement, 22);
-    out->call_profile_id = store_column_copy(statement, 23, &failed);
-    out->call_leg_profile_id = store_column_copy(statement, 24, &failed);
-    out->bulk_parameter_set_id = store_column_copy(statement, 25, &failed);
-    out->has_provisioned_range = sqlite3_column_type(statement, 26) != SQLITE_NULL &&
-                                 sqlite3_column_type(statement, 27) != SQLITE_NULL;
-    out->provisioned_base = sqlite3_column_int64(statement, 26);
-    out->provisioned_quantity = sqlite3_column_int64(statement, 27);
-    out->provisioning_state = store_column_copy(statement, 28, &failed);
-    out->provisioning_attempted = sqlite3_column_int64(statement, 29);
-    out->created = sqlite3_column_int64(statement, 30);
-    if (failed) {
-        bridge_record_free(out);
-        return CV_ERR_NO_MEMORY;
-    }
-    return CV_OK;
-}
-
-cv_result bridge_load(sqlite3 *database, const char *bridge_id, bridge_record *out)
-{
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, "SELECT " RECORD_COLUMNS " FROM bridges WHERE id = ?1",
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    cv_result result;
-    if (code == SQLITE_ROW)
-        result = read_record(statement, out);
-    else if (code == SQLITE_DONE)
-        result = CV_ERR_NOT_FOUND;
-    else
-        result = store_result(code);
-    sqlite3_finalize(statement);
-    return result;
-}
-
 void bridge_free_ids(char **ids, size_t count)
 {
     for (size_t i = 0; i < count; i++)
         free(ids[i]);
     free(ids);
-}
-
-cv_result bridge_list_ids(sqlite3 *database, char ***ids, size_t *count)
-{
-    *ids = NULL;
-    *count = 0;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, "SELECT id FROM bridges ORDER BY created, id", -1,
-                                  &statement, NULL);
-    cv_result result = CV_OK;
-    while (code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
-        char **grown = realloc(*ids, (*count + 1) * sizeof *grown);
-        char *id = strdup((const char *)sqlite3_column_text(statement, 0));
-        if (!grown || !id) {
-            free(id);
-            if (grown)
-                *ids = grown;
-            result = CV_ERR_NO_MEMORY;
-            break;
-        }
-        *ids = grown;
-        (*ids)[(*count)++] = id;
-    }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    sqlite3_finalize(statement);
-    if (result != CV_OK) {
-        bridge_free_ids(*ids, *count);
-        *ids = NULL;
-        *count = 0;
-    }
-    return result;
 }
 
 bool bridge_dial_numbers_complete(const bridge_record *record)
@@ -221,6 +112,34 @@ static cv_result endpoints_add(bridge_endpoints *endpoints, cms_endpoint endpoin
     return CV_OK;
 }
 
+typedef struct {
+    const bridge_record *record;
+    bridge_endpoints *endpoints;
+} member_adding;
+
+/* db_member_address_visit: a cluster member's address joins the endpoints
+ * (with the bridge's credentials) unless it is unusable or there already. */
+static cv_result add_member_endpoint(const char *address, void *context)
+{
+    member_adding *adding = context;
+    bridge_endpoints *out = adding->endpoints;
+    cms_address parsed;
+    if (cms_address_parse(address, &parsed) != CV_OK || endpoints_contain(out, address))
+        return CV_OK;
+    char **grown = realloc(out->owned, (out->owned_count + 1) * sizeof *grown);
+    char *copy = strdup(address);
+    if (grown)
+        out->owned = grown;
+    if (!grown || !copy) {
+        free(copy);
+        return CV_ERR_NO_MEMORY;
+    }
+    out->owned[out->owned_count++] = copy;
+    cms_endpoint member = bridge_primary_endpoint(adding->record);
+    member.address = copy;
+    return endpoints_add(out, member);
+}
+
 cv_result bridge_endpoints_load(sqlite3 *database, const bridge_record *record,
                                 bridge_endpoints *out)
 {
@@ -236,38 +155,9 @@ cv_result bridge_endpoints_load(sqlite3 *database, const bridge_record *record,
         }
         result = endpoints_add(out, alternate);
     }
-    sqlite3_stmt *statement = NULL;
-    int code = SQLITE_OK;
     if (result == CV_OK)
-        code = sqlite3_prepare_v2(database,
-                                  "SELECT address FROM cluster_members WHERE bridge_id = ?1"
-                                  " AND added = 0 AND address <> '' ORDER BY position",
-                                  -1, &statement, NULL);
-    if (result == CV_OK && code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
-    while (result == CV_OK && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
-        const char *address = (const char *)sqlite3_column_text(statement, 0);
-        cms_address parsed;
-        if (cms_address_parse(address, &parsed) != CV_OK || endpoints_contain(out, address))
-            continue;
-        char **grown = realloc(out->owned, (out->owned_count + 1) * sizeof *grown);
-        char *copy = strdup(address);
-        if (grown)
-            out->owned = grown;
-        if (!grown || !copy) {
-            free(copy);
-            result = CV_ERR_NO_MEMORY;
-            break;
-        }
-        out->owned[out->owned_count++] = copy;
-        cms_endpoint member = bridge_primary_endpoint(record);
-        member.address = copy;
-        result = endpoints_add(out, member);
-    }
-    if (result == CV_OK && code != SQLITE_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    sqlite3_finalize(statement);
+        result = db_cluster_member_addresses_each(database, record->id, add_member_endpoint,
+                                                  &(member_adding){record, out});
     if (result != CV_OK)
         bridge_endpoints_free(out);
     return result;

@@ -13,13 +13,13 @@
 #ifndef CONVENE_SCHEDULER_BRIDGES_H
 #define CONVENE_SCHEDULER_BRIDGES_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "common/ids.h"
 #include "common/result.h"
 #include "common/cms_client.h"
+#include "common/store_pool.h"
 #include "scheduler/scheduler.h"
 
 /* One row of `bridges`, as loaded. Strings are owned (free with

@@ -24,13 +24,15 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/api.h"
 #include "scheduler/discovery.h"
 #include "scheduler/poller.h"
 #include "scheduler/schema.h"
+#include "scheduler/db_bookings.h"
+#include "scheduler/db_bridges.h"
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 
@@ -256,37 +258,25 @@ static bool check_cluster_unmanaged(api_request *request, const discovery_cluste
     return true;
 }
 
+/* db_booking_on_slot_visit: appends the booking to the JSON array
+ * `context`. */
+static cv_result append_outside(const db_booking_on_slot *row, void *context)
+{
+    json_t *entry = json_pack("{s:s, s:s, s:I}", "booking", row->id, "title", row->title, "slot",
+                              (json_int_t)row->slot);
+    if (!entry || json_array_append_new(context, entry) != 0)
+        return CV_ERR_NO_MEMORY;
+    return CV_OK;
+}
+
 /* Active bookings whose slot falls outside [base, base+quantity-1] (or all
  * of them when has_range is false), as a JSON conflicts list. */
 static json_t *bookings_outside_range(sqlite3 *database, const char *bridge_id, bool has_range,
                                       int64_t base, int64_t quantity)
 {
     json_t *list = json_array();
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "SELECT id, title, slot FROM bookings WHERE bridge_id = ?1 AND slot IS NOT NULL"
-        " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES
-        " AND (?2 = 0 OR slot < ?3 OR slot > ?3 + ?4 - 1) ORDER BY start_at LIMIT 100",
-        -1, &statement, NULL);
-    if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(statement, 2, has_range ? 1 : 0);
-        sqlite3_bind_int64(statement, 3, base);
-        sqlite3_bind_int64(statement, 4, quantity);
-    }
-    while (list && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
-        json_t *entry = json_pack("{s:s, s:s, s:I}", "booking", sqlite3_column_text(statement, 0),
-                                  "title", sqlite3_column_text(statement, 1), "slot",
-                                  (json_int_t)sqlite3_column_int64(statement, 2));
-        if (!entry || json_array_append_new(list, entry) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE) {
+    if (list && db_bookings_outside_range_each(database, bridge_id, has_range, base, quantity,
+                                               append_outside, list) != CV_OK) {
         json_decref(list);
         return NULL;
     }
@@ -341,46 +331,100 @@ static void reply_bridge(api_request *request, const char *bridge_id, int status
 static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char *address,
                                    bool tls_verify, const bridge_settings *s)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "INSERT INTO bridges (id, address, username, password, tls_verify, ca_file,"
-        " pinned_certificate, name, domain, numeric_id_base, numeric_id_quantity,"
-        " alternate_address, alternate_username, alternate_password, allow_booking,"
-        " slot_name_prefix, created)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
     cms_address alternate;
     const char *alternate_address =
         s->alternate_address && *s->alternate_address &&
                 cms_address_parse(s->alternate_address, &alternate) == CV_OK
             ? alternate.base_url
             : NULL;
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 2, address, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 3, s->username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 4, s->password, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(statement, 5, tls_verify ? 1 : 0);
-    store_bind_text_or_null(statement, 6, s->ca_file);
-    store_bind_text_or_null(statement, 7, s->pinned);
-    store_bind_text_or_null(statement, 8, s->name);
-    store_bind_text_or_null(statement, 9, s->domain);
-    if (s->set_base && !s->base_null)
-        sqlite3_bind_int64(statement, 10, s->base);
-    if (s->set_quantity && !s->quantity_null)
-        sqlite3_bind_int64(statement, 11, s->quantity);
-    store_bind_text_or_null(statement, 12, alternate_address);
-    store_bind_text_or_null(statement, 13, s->alternate_username);
-    store_bind_text_or_null(statement, 14, s->alternate_password);
-    sqlite3_bind_int(statement, 15, s->set_allow_booking ? s->allow_booking : 1);
-    sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : SCHEDULER_DEFAULT_SLOT_PREFIX, -1,
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_int64(statement, 17, (sqlite3_int64)time(NULL));
-    code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+    db_bridge_settings_row row = {
+        .id = id,
+        .address = address,
+        .username = s->username,
+        .password = s->password,
+        .tls_verify = tls_verify,
+        .ca_file = s->ca_file,
+        .pinned_certificate = s->pinned,
+        .name = s->name,
+        .domain = s->domain,
+        .has_base = s->set_base && !s->base_null,
+        .base = s->base,
+        .has_quantity = s->set_quantity && !s->quantity_null,
+        .quantity = s->quantity,
+        .alternate_address = alternate_address,
+        .alternate_username = s->alternate_username,
+        .alternate_password = s->alternate_password,
+        .allow_booking = s->set_allow_booking ? s->allow_booking : true,
+        .slot_name_prefix = s->set_prefix ? s->prefix : SCHEDULER_DEFAULT_SLOT_PREFIX,
+    };
+    return db_bridge_insert(database, &row, (int64_t)time(NULL));
+}
+
+/* The rules a new bridge's settings must meet beyond each member's own:
+ * false when they do not (the reply is set). */
+static bool check_new_bridge(api_request *request, const bridge_settings *s)
+{
+    const char *missing = !s->set_address    ? "address"
+                          : !s->set_username ? "username"
+                          : !s->set_password ? "password"
+                                             : NULL;
+    if (missing) {
+        api_fail_field(request, missing, "%s is required", missing);
+        return false;
+    }
+    if (s->set_base && !s->base_null && s->set_quantity && !s->quantity_null &&
+        s->base + s->quantity - 1 > NUMERIC_ID_MAX) {
+        api_fail_field(request, "numericIdQuantity",
+                       "the last numeric ID (base + quantity - 1) must not exceed %lld",
+                       (long long)NUMERIC_ID_MAX);
+        return false;
+    }
+    return true;
+}
+
+/* Stores a probed bridge `id`: in one transaction, the checks that its
+ * address and cluster are still unmanaged, the row, its status and its
+ * settings tickets; then its cluster members. *replied: a check failed
+ * and set the reply (another add won); any other failure is left to the
+ * caller to report. */
+static cv_result store_new_bridge(api_request *request, const char *id, const bridge_settings *s,
+                                  bool tls_verify, const cms_system_status *status,
+                                  const discovery_cluster *cluster, bool *replied)
+{
+    *replied = false;
+    sqlite3 *database = request->database;
+    const char *address = s->parsed_address.base_url;
+    cv_result result = store_begin(database);
+    /* Checked again inside the write lock: another add may have won. */
+    bool still_free = result == CV_OK && check_not_managed(request, address, "address", NULL) &&
+                      check_cluster_unmanaged(request, cluster, NULL);
+    if (result == CV_OK && !still_free) {
+        store_rollback(database);
+        *replied = true;
+        return CV_ERR_CONFLICT;
+    }
+    if (result == CV_OK)
+        result = insert_bridge_row(database, id, address, tls_verify, s);
+    bridge_record record;
+    memset(&record, 0, sizeof record);
+    if (result == CV_OK)
+        result = bridge_load(database, id, &record);
+    if (result == CV_OK)
+        result = poller_record(database, &record, CV_OK, status, NULL);
+    if (result == CV_OK)
+        result = tickets_update_settings(database, id);
+    if (result == CV_OK)
+        result = store_commit(database);
+    else
+        store_rollback(database);
+    bridge_record_free(&record);
+    if (result == CV_OK) {
+        /* Outside the transaction: discovery_store has its own. */
+        cv_result stored = discovery_store(database, id, cluster);
+        if (stored != CV_OK)
+            log_warning("bridge %s: cluster not stored: %s", id, cv_result_name(stored));
+    }
+    return result;
 }
 
 static void post_bridge(api_request *request)
@@ -388,21 +432,8 @@ static void post_bridge(api_request *request)
     bridge_settings s;
     if (!api_require_body(request) || !read_settings(request, &s))
         return;
-    const char *missing = !s.set_address    ? "address"
-                          : !s.set_username ? "username"
-                          : !s.set_password ? "password"
-                                            : NULL;
-    if (missing) {
-        api_fail_field(request, missing, "%s is required", missing);
+    if (!check_new_bridge(request, &s))
         return;
-    }
-    if (s.set_base && !s.base_null && s.set_quantity && !s.quantity_null &&
-        s.base + s.quantity - 1 > NUMERIC_ID_MAX) {
-        api_fail_field(request, "numericIdQuantity",
-                       "the last numeric ID (base + quantity - 1) must not exceed %lld",
-                       (long long)NUMERIC_ID_MAX);
-        return;
-    }
     const char *address = s.parsed_address.base_url;
     if (!check_not_managed(request, address, "address", NULL))
         return;
@@ -424,38 +455,11 @@ static void post_bridge(api_request *request)
         return;
     }
 
-    sqlite3 *database = request->database;
-    cv_result result = store_begin(database);
-    /* Checked again inside the write lock: another add may have won. */
-    bool still_free = result == CV_OK && check_not_managed(request, address, "address", NULL) &&
-                      check_cluster_unmanaged(request, &cluster, NULL);
-    if (result == CV_OK && !still_free) {
-        store_rollback(database);
-        discovery_cluster_free(&cluster);
-        return;
-    }
-    if (result == CV_OK)
-        result = insert_bridge_row(database, id, address, tls_verify, &s);
-    bridge_record record;
-    memset(&record, 0, sizeof record);
-    if (result == CV_OK)
-        result = bridge_load(database, id, &record);
-    if (result == CV_OK)
-        result = poller_record(database, &record, CV_OK, &status, NULL);
-    if (result == CV_OK)
-        result = tickets_update_settings(database, id);
-    if (result == CV_OK)
-        result = store_commit(database);
-    else
-        store_rollback(database);
-    bridge_record_free(&record);
-    if (result == CV_OK) {
-        /* Outside the transaction: discovery_store has its own. */
-        cv_result stored = discovery_store(database, id, &cluster);
-        if (stored != CV_OK)
-            log_warning("bridge %s: cluster not stored: %s", id, cv_result_name(stored));
-    }
+    bool replied = false;
+    cv_result result = store_new_bridge(request, id, &s, tls_verify, &status, &cluster, &replied);
     discovery_cluster_free(&cluster);
+    if (replied)
+        return;
     if (result != CV_OK) {
         api_fail_result(request, result, "adding the bridge");
         return;
@@ -539,52 +543,29 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         after->alternate_address && cms_address_parse(after->alternate_address, &alternate) == CV_OK
             ? alternate.base_url
             : NULL;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "UPDATE bridges SET address = ?2, username = ?3, password = ?4, tls_verify = ?5,"
-        " ca_file = ?6, pinned_certificate = ?7,"
-        " name = CASE WHEN ?17 THEN ?8 ELSE name END,"
-        " domain = CASE WHEN ?18 THEN ?9 ELSE domain END,"
-        " numeric_id_base = ?10, numeric_id_quantity = ?11, alternate_address = ?12,"
-        " alternate_username = CASE WHEN ?19 THEN ?13 ELSE alternate_username END,"
-        " alternate_password = CASE WHEN ?20 THEN ?14 ELSE alternate_password END,"
-        " allow_booking = ?15, slot_name_prefix = ?16,"
-        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END"
-        " WHERE id = ?1",
-        -1, &statement, NULL);
-    if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 2, after->address, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 3, after->username ? after->username : record->username, -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 4, after->password ? after->password : record->password, -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_int(statement, 5, after->tls_verify ? 1 : 0);
-        store_bind_text_or_null(statement, 6, after->ca_file);
-        store_bind_text_or_null(statement, 7, after->pinned);
-        store_bind_text_or_null(statement, 8, s->name);
-        store_bind_text_or_null(statement, 9, s->domain);
-        if (after->has_base)
-            sqlite3_bind_int64(statement, 10, after->base);
-        if (after->has_quantity)
-            sqlite3_bind_int64(statement, 11, after->quantity);
-        store_bind_text_or_null(statement, 12, alternate_address);
-        store_bind_text_or_null(statement, 13, s->alternate_username);
-        store_bind_text_or_null(statement, 14, s->alternate_password);
-        sqlite3_bind_int(statement, 15,
-                         (s->set_allow_booking ? s->allow_booking : record->allow_booking) ? 1 : 0);
-        sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : record->slot_name_prefix, -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_int(statement, 17, s->set_name);
-        sqlite3_bind_int(statement, 18, s->set_domain);
-        sqlite3_bind_int(statement, 19, s->set_alternate_username);
-        sqlite3_bind_int(statement, 20, s->set_alternate_password);
-        sqlite3_bind_int(statement, 21, range_changed);
-        code = sqlite3_step(statement);
-    }
-    sqlite3_finalize(statement);
-    cv_result result = code == SQLITE_DONE ? CV_OK : store_result(code);
+    db_bridge_settings_row row = {
+        .id = record->id,
+        .address = after->address,
+        .username = after->username ? after->username : record->username,
+        .password = after->password ? after->password : record->password,
+        .tls_verify = after->tls_verify,
+        .ca_file = after->ca_file,
+        .pinned_certificate = after->pinned,
+        .name = s->name,
+        .domain = s->domain,
+        .has_base = after->has_base,
+        .base = after->base,
+        .has_quantity = after->has_quantity,
+        .quantity = after->quantity,
+        .alternate_address = alternate_address,
+        .alternate_username = s->alternate_username,
+        .alternate_password = s->alternate_password,
+        .allow_booking = s->set_allow_booking ? s->allow_booking : record->allow_booking,
+        .slot_name_prefix = s->set_prefix ? s->prefix : record->slot_name_prefix,
+    };
+    db_bridge_update_scope scope = {s->set_name, s->set_domain, s->set_alternate_username,
+                                    s->set_alternate_password, range_changed};
+    cv_result result = db_bridge_update(database, &row, &scope);
     if (result == CV_OK)
         result = tickets_update_settings(database, record->id);
     return result;
@@ -684,16 +665,7 @@ static void patch_bridge(api_request *request)
 /* DELETE FROM bridges; *removed says whether the row was there. */
 static cv_result remove_bridge_row(sqlite3 *database, const char *id, bool *removed)
 {
-    sqlite3_stmt *statement = NULL;
-    int code =
-        sqlite3_prepare_v2(database, "DELETE FROM bridges WHERE id = ?1", -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    *removed = sqlite3_changes(database) > 0;
-    sqlite3_finalize(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+    return db_bridge_remove(database, id, removed);
 }
 
 static void delete_bridge(api_request *request)

@@ -6,10 +6,10 @@
 #define CONVENE_SCHEDULER_BRIDGES_INTERNAL_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/bridges.h"
 #include "scheduler/scheduler.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/rfc3339.h"
-#include "common/store.h"
+#include "scheduler/db_bridges.h"
 #include "scheduler/discovery.h"
 #include "scheduler/tickets.h"
 
@@ -18,28 +18,19 @@ static json_t *string_or_null(const char *text)
     return text && *text ? json_string(text) : json_null();
 }
 
+/* db_cluster_member_visit: appends the member to the JSON array `context`. */
+static cv_result append_member(const char *name, const char *address, bool added, void *context)
+{
+    json_t *member = json_pack("{s:s, s:s, s:b}", "name", name, "address", address, "added", added);
+    if (!member || json_array_append_new(context, member) != 0)
+        return CV_ERR_NO_MEMORY;
+    return CV_OK;
+}
+
 static json_t *cluster_json(sqlite3 *database, const char *bridge_id)
 {
     json_t *list = json_array();
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT name, address, added FROM cluster_members"
-                                  " WHERE bridge_id = ?1 ORDER BY position",
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    while (list && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
-        json_t *member =
-            json_pack("{s:s, s:s, s:b}", "name", sqlite3_column_text(statement, 0), "address",
-                      sqlite3_column_text(statement, 1), "added", sqlite3_column_int(statement, 2));
-        if (!member || json_array_append_new(list, member) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE) {
+    if (list && db_cluster_members_each(database, bridge_id, append_member, list) != CV_OK) {
         json_decref(list);
         return NULL;
     }

@@ -22,7 +22,7 @@
 #include "common/keyed_queue.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/discovery.h"

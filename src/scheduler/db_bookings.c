@@ -20,6 +20,7 @@
 
 #include "common/store.h"
 #include "common/text.h"
+#include "scheduler/schema.h"
 #include "scheduler/slots.h"
 
 /* The bookings row of `record`, inserted or replaced. */
@@ -479,6 +480,65 @@ cv_result db_bookings_each_scheduled(sqlite3 *database, db_scheduled_visit visit
         const char *id = (const char *)sqlite3_column_text(statement, 0);
         if (id != NULL)
             visit(id, sqlite3_column_int64(statement, 1), context);
+    }
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    store_statement_done(statement);
+    return result;
+}
+
+cv_result db_bookings_each_in_window(sqlite3 *database, int64_t from, int64_t to, int64_t limit,
+                                     const char *bridge_id, db_booking_id_visit visit,
+                                     void *context)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database,
+                             "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
+                             " AND (?4 IS NULL OR bridge_id = ?4)"
+                             " ORDER BY start_at, id LIMIT ?3",
+                             &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_int64(statement, 1, from);
+    sqlite3_bind_int64(statement, 2, to);
+    sqlite3_bind_int64(statement, 3, limit);
+    if (bridge_id != NULL)
+        sqlite3_bind_text(statement, 4, bridge_id, -1, SQLITE_STATIC);
+    cv_result result = CV_OK;
+    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        char id[ID_TEXT_SIZE]; /* a copy: the visit may use the connection */
+        snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(statement, 0));
+        result = visit(id, context);
+    }
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    store_statement_done(statement);
+    return result;
+}
+
+cv_result db_bookings_outside_range_each(sqlite3 *database, const char *bridge_id, bool has_range,
+                                         int64_t base, int64_t quantity,
+                                         db_booking_on_slot_visit visit, void *context)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "SELECT id, title, slot FROM bookings WHERE bridge_id = ?1 AND slot IS NOT NULL"
+        " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES
+        " AND (?2 = 0 OR slot < ?3 OR slot > ?3 + ?4 - 1) ORDER BY start_at LIMIT 100",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(statement, 2, has_range ? 1 : 0);
+    sqlite3_bind_int64(statement, 3, base);
+    sqlite3_bind_int64(statement, 4, quantity);
+    cv_result result = CV_OK;
+    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        db_booking_on_slot row = {(const char *)sqlite3_column_text(statement, 0),
+                                  (const char *)sqlite3_column_text(statement, 1),
+                                  sqlite3_column_int64(statement, 2)};
+        result = visit(&row, context);
     }
     if (result == CV_OK && code != SQLITE_DONE)
         result = store_result(code);

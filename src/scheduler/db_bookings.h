@@ -1,7 +1,8 @@
 /*
  * db_bookings.h - the writes a meeting's progress makes to its booking and
  * participants rows (the lifecycle's start, call, failure note and
- * participant states), and the scheduled bookings a restart arms. They
+ * participant states), the scheduled bookings a restart arms, the list
+ * of GET /bookings and the bookings a bridge's range change would drop. They
  * live in db_bookings.c with the rest of the bookings family's SQL; the
  * booking model's own calls (store, load, state change, list by state)
  * are declared in booking.h, where their callers look.
@@ -13,6 +14,7 @@
 #ifndef CONVENE_SCHEDULER_DB_BOOKINGS_H
 #define CONVENE_SCHEDULER_DB_BOOKINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +42,28 @@ typedef void (*db_scheduled_visit)(const char *id, int64_t occupied_start, void 
 /* Every booking still waiting for its start, for the timers after a
  * restart. */
 cv_result db_bookings_each_scheduled(sqlite3 *database, db_scheduled_visit visit, void *context);
+
+/* Called with each booking's id (lives during the call only); a result
+ * other than CV_OK stops the walk and is returned. */
+typedef cv_result (*db_booking_id_visit)(const char *id, void *context);
+/* The bookings that overlap [from, to), on `bridge_id` only when it is not
+ * NULL, by start time, at most `limit` (GET /bookings). */
+cv_result db_bookings_each_in_window(sqlite3 *database, int64_t from, int64_t to, int64_t limit,
+                                     const char *bridge_id, db_booking_id_visit visit,
+                                     void *context);
+
+/* One booking whose slot a range change would drop. */
+typedef struct {
+    const char *id;
+    const char *title;
+    int64_t slot;
+} db_booking_on_slot;
+typedef cv_result (*db_booking_on_slot_visit)(const db_booking_on_slot *row, void *context);
+/* The active bookings on `bridge_id` whose slot is outside base ..
+ * base+quantity-1 (every one when has_range is false), by start time, at
+ * most 100. Call it inside the transaction that writes the range. */
+cv_result db_bookings_outside_range_each(sqlite3 *database, const char *bridge_id, bool has_range,
+                                         int64_t base, int64_t quantity,
+                                         db_booking_on_slot_visit visit, void *context);
 
 #endif

@@ -2,12 +2,19 @@
  * db_bridges.c - the bridges and cluster_members rows written by the
  * status check, provisioning and discovery; see db_bridges.h. Owns their
  * SQL, run through the connection's statement cache (store.h).
- * Does not own: the SQL of the bridge record and its API (bridges.c,
- * bridges_api.c).
+ * Also loads the bridge record (bridge_load, bridge_list_ids; declared in
+ * bridges.h, where their callers look).
+ * Does not own: the SQL of the /bridges API's own writes (bridges_api.c).
  */
 #include "scheduler/db_bridges.h"
 
+#include "common/store.h"
+
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/text.h"
+#include "scheduler/bridges.h"
 
 cv_result db_bridge_settings_read(sqlite3 *database, const char *bridge_id, db_bridge_settings *out)
 {
@@ -236,4 +243,304 @@ cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_
     }
     store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+/* ---- the bridge record (declared in bridges.h) ------------------------------ */
+
+#define RECORD_COLUMNS                                                                             \
+    "id, address, username, password, tls_verify, ca_file, pinned_certificate, name, domain,"      \
+    " numeric_id_base, numeric_id_quantity, alternate_address, alternate_username,"                \
+    " alternate_password, allow_booking, slot_name_prefix, software_version, reachable,"           \
+    " last_contact, uptime_seconds, call_legs_active, call_legs_max_active,"                       \
+    " call_legs_completed, call_profile_id, call_leg_profile_id, bulk_parameter_set_id,"           \
+    " provisioned_base, provisioned_quantity, provisioning_state, provisioning_attempted,"         \
+    " created"
+
+static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
+{
+    memset(out, 0, sizeof *out);
+    bool failed = false;
+    snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
+    out->address = store_column_copy(statement, 1, &failed);
+    out->username = store_column_copy(statement, 2, &failed);
+    out->password = store_column_copy(statement, 3, &failed);
+    out->tls_verify = sqlite3_column_int(statement, 4) != 0;
+    out->ca_file = store_column_copy(statement, 5, &failed);
+    out->pinned_certificate = store_column_copy(statement, 6, &failed);
+    out->name = store_column_copy(statement, 7, &failed);
+    out->domain = store_column_copy(statement, 8, &failed);
+    out->has_numeric_id_base = sqlite3_column_type(statement, 9) != SQLITE_NULL;
+    out->numeric_id_base = sqlite3_column_int64(statement, 9);
+    out->has_numeric_id_quantity = sqlite3_column_type(statement, 10) != SQLITE_NULL;
+    out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
+    out->alternate_address = store_column_copy(statement, 11, &failed);
+    out->alternate_username = store_column_copy(statement, 12, &failed);
+    out->alternate_password = store_column_copy(statement, 13, &failed);
+    out->allow_booking = sqlite3_column_int(statement, 14) != 0;
+    out->slot_name_prefix = store_column_copy(statement, 15, &failed);
+    out->software_version = store_column_copy(statement, 16, &failed);
+    out->reachable = sqlite3_column_int(statement, 17) != 0;
+    out->last_contact = sqlite3_column_int64(statement, 18);
+    out->uptime_seconds = sqlite3_column_int64(statement, 19);
+    out->call_legs_active = sqlite3_column_int64(statement, 20);
+    out->call_legs_max_active = sqlite3_column_int64(statement, 21);
+    out->call_legs_completed = sqlite3_column_int64(statement, 22);
+    out->call_profile_id = store_column_copy(statement, 23, &failed);
+    out->call_leg_profile_id = store_column_copy(statement, 24, &failed);
+    out->bulk_parameter_set_id = store_column_copy(statement, 25, &failed);
+    out->has_provisioned_range = sqlite3_column_type(statement, 26) != SQLITE_NULL &&
+                                 sqlite3_column_type(statement, 27) != SQLITE_NULL;
+    out->provisioned_base = sqlite3_column_int64(statement, 26);
+    out->provisioned_quantity = sqlite3_column_int64(statement, 27);
+    out->provisioning_state = store_column_copy(statement, 28, &failed);
+    out->provisioning_attempted = sqlite3_column_int64(statement, 29);
+    out->created = sqlite3_column_int64(statement, 30);
+    if (failed) {
+        bridge_record_free(out);
+        return CV_ERR_NO_MEMORY;
+    }
+    return CV_OK;
+}
+
+cv_result bridge_load(sqlite3 *database, const char *bridge_id, bridge_record *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *statement = NULL;
+    int code =
+        store_prepare(database, "SELECT " RECORD_COLUMNS " FROM bridges WHERE id = ?1", &statement);
+    if (code == SQLITE_OK)
+        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+    if (code == SQLITE_OK)
+        code = sqlite3_step(statement);
+    cv_result result;
+    if (code == SQLITE_ROW)
+        result = read_record(statement, out);
+    else if (code == SQLITE_DONE)
+        result = CV_ERR_NOT_FOUND;
+    else
+        result = store_result(code);
+    store_statement_done(statement);
+    return result;
+}
+
+cv_result bridge_list_ids(sqlite3 *database, char ***ids, size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database, "SELECT id FROM bridges ORDER BY created, id", &statement);
+    cv_result result = CV_OK;
+    while (code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        code = SQLITE_OK;
+        char **grown = realloc(*ids, (*count + 1) * sizeof *grown);
+        char *id = strdup((const char *)sqlite3_column_text(statement, 0));
+        if (!grown || !id) {
+            free(id);
+            if (grown)
+                *ids = grown;
+            result = CV_ERR_NO_MEMORY;
+            break;
+        }
+        *ids = grown;
+        (*ids)[(*count)++] = id;
+    }
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    store_statement_done(statement);
+    if (result != CV_OK) {
+        bridge_free_ids(*ids, *count);
+        *ids = NULL;
+        *count = 0;
+    }
+    return result;
+}
+
+cv_result db_cluster_member_addresses_each(sqlite3 *database, const char *bridge_id,
+                                           db_member_address_visit visit, void *context)
+{
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT address FROM cluster_members WHERE bridge_id = ?1"
+                                  " AND added = 0 AND address <> '' ORDER BY position");
+    if (statement == NULL)
+        return store_result(sqlite3_errcode(database));
+    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+    cv_result result = CV_OK;
+    int code = SQLITE_DONE;
+    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW)
+        result = visit((const char *)sqlite3_column_text(statement, 0), context);
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    store_statement_done(statement);
+    return result;
+}
+
+cv_result db_cluster_members_each(sqlite3 *database, const char *bridge_id,
+                                  db_cluster_member_visit visit, void *context)
+{
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT name, address, added FROM cluster_members"
+                                  " WHERE bridge_id = ?1 ORDER BY position");
+    if (statement == NULL)
+        return store_result(sqlite3_errcode(database));
+    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+    cv_result result = CV_OK;
+    int code = SQLITE_DONE;
+    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(statement, 0);
+        const char *address = (const char *)sqlite3_column_text(statement, 1);
+        result = visit(name ? name : "", address ? address : "",
+                       sqlite3_column_int(statement, 2) != 0, context);
+    }
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    store_statement_done(statement);
+    return result;
+}
+
+cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit visit,
+                                    void *context)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "SELECT id, name, domain, allow_booking, provisioning_state, provisioned_base,"
+        " provisioned_quantity FROM bridges ORDER BY created, id",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    cv_result result = CV_OK;
+    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        db_bridge_placement row = {
+            (const char *)sqlite3_column_text(statement, 0),
+            (const char *)sqlite3_column_text(statement, 1),
+            (const char *)sqlite3_column_text(statement, 2),
+            sqlite3_column_int(statement, 3) != 0,
+            (const char *)sqlite3_column_text(statement, 4),
+            sqlite3_column_type(statement, 5) != SQLITE_NULL &&
+                sqlite3_column_type(statement, 6) != SQLITE_NULL,
+            sqlite3_column_int64(statement, 5),
+            sqlite3_column_int64(statement, 6),
+        };
+        result = visit(&row, context);
+    }
+    store_statement_done(statement);
+    if (result == CV_OK && code != SQLITE_DONE)
+        result = store_result(code);
+    return result;
+}
+
+/* ---- the /bridges API's writes -------------------------------------------- */
+
+/* Binds ?1 .. ?16, the settings columns both the INSERT and the UPDATE
+ * take in this order. */
+static void bind_settings(sqlite3_stmt *statement, const db_bridge_settings_row *row)
+{
+    sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement, 2, row->address, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement, 3, row->username, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement, 4, row->password, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(statement, 5, row->tls_verify ? 1 : 0);
+    store_bind_text_or_null(statement, 6, row->ca_file);
+    store_bind_text_or_null(statement, 7, row->pinned_certificate);
+    store_bind_text_or_null(statement, 8, row->name);
+    store_bind_text_or_null(statement, 9, row->domain);
+    if (row->has_base)
+        sqlite3_bind_int64(statement, 10, row->base);
+    if (row->has_quantity)
+        sqlite3_bind_int64(statement, 11, row->quantity);
+    store_bind_text_or_null(statement, 12, row->alternate_address);
+    store_bind_text_or_null(statement, 13, row->alternate_username);
+    store_bind_text_or_null(statement, 14, row->alternate_password);
+    sqlite3_bind_int(statement, 15, row->allow_booking ? 1 : 0);
+    sqlite3_bind_text(statement, 16, row->slot_name_prefix, -1, SQLITE_TRANSIENT);
+}
+
+typedef struct {
+    const db_bridge_settings_row *row;
+    const db_bridge_update_scope *scope; /* the UPDATE only */
+    int64_t created;                     /* the INSERT only */
+} settings_write;
+
+static cv_result write_insert(sqlite3 *database, void *context)
+{
+    const settings_write *write = context;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "INSERT INTO bridges (id, address, username, password, tls_verify, ca_file,"
+        " pinned_certificate, name, domain, numeric_id_base, numeric_id_quantity,"
+        " alternate_address, alternate_username, alternate_password, allow_booking,"
+        " slot_name_prefix, created)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    bind_settings(statement, write->row);
+    sqlite3_bind_int64(statement, 17, (sqlite3_int64)write->created);
+    return store_statement_run(statement);
+}
+
+cv_result db_bridge_insert(sqlite3 *database, const db_bridge_settings_row *row, int64_t created)
+{
+    settings_write write = {row, NULL, created};
+    return store_atomically(database, write_insert, &write);
+}
+
+static cv_result write_update(sqlite3 *database, void *context)
+{
+    const settings_write *write = context;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "UPDATE bridges SET address = ?2, username = ?3, password = ?4, tls_verify = ?5,"
+        " ca_file = ?6, pinned_certificate = ?7,"
+        " name = CASE WHEN ?17 THEN ?8 ELSE name END,"
+        " domain = CASE WHEN ?18 THEN ?9 ELSE domain END,"
+        " numeric_id_base = ?10, numeric_id_quantity = ?11, alternate_address = ?12,"
+        " alternate_username = CASE WHEN ?19 THEN ?13 ELSE alternate_username END,"
+        " alternate_password = CASE WHEN ?20 THEN ?14 ELSE alternate_password END,"
+        " allow_booking = ?15, slot_name_prefix = ?16,"
+        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END"
+        " WHERE id = ?1",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    bind_settings(statement, write->row);
+    sqlite3_bind_int(statement, 17, write->scope->name);
+    sqlite3_bind_int(statement, 18, write->scope->domain);
+    sqlite3_bind_int(statement, 19, write->scope->alternate_username);
+    sqlite3_bind_int(statement, 20, write->scope->alternate_password);
+    sqlite3_bind_int(statement, 21, write->scope->range_changed);
+    return store_statement_run(statement);
+}
+
+cv_result db_bridge_update(sqlite3 *database, const db_bridge_settings_row *row,
+                           const db_bridge_update_scope *scope)
+{
+    settings_write write = {row, scope, 0};
+    return store_atomically(database, write_update, &write);
+}
+
+typedef struct {
+    const char *bridge_id;
+    bool *removed;
+} removal;
+
+static cv_result write_removal(sqlite3 *database, void *context)
+{
+    const removal *change = context;
+    sqlite3_stmt *statement = store_statement(database, "DELETE FROM bridges WHERE id = ?1");
+    if (statement == NULL)
+        return store_result(sqlite3_errcode(database));
+    sqlite3_bind_text(statement, 1, change->bridge_id, -1, SQLITE_TRANSIENT);
+    cv_result result = store_statement_run(statement);
+    *change->removed = result == CV_OK && sqlite3_changes(database) > 0;
+    return result;
+}
+
+cv_result db_bridge_remove(sqlite3 *database, const char *bridge_id, bool *removed)
+{
+    *removed = false;
+    removal change = {bridge_id, removed};
+    return store_atomically(database, write_removal, &change);
 }

@@ -6,9 +6,10 @@
  * Owns: the SQL on `bridges` and `cluster_members` for these jobs. Writes
  * run through store_atomically (they join a caller's transaction or make
  * their own).
- * Does not own: the bridge record and its API (bridges.c, bridges_api.c,
- * which still hold their own SQL), what the values mean (poller.c,
- * provisioning.c, discovery.c).
+ * Also the bridge record's load and list (declared in bridges.h).
+ * Does not own: the record's memory and checks (bridges.c), the writes of
+ * the /bridges API (bridges_api.c, which still holds their SQL), what the
+ * values mean (poller.c, provisioning.c, discovery.c).
  */
 #ifndef CONVENE_SCHEDULER_DB_BRIDGES_H
 #define CONVENE_SCHEDULER_DB_BRIDGES_H
@@ -18,7 +19,7 @@
 
 #include "common/cms_client.h"
 #include "common/result.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "scheduler/discovery.h"
 
 /* Which dial-number settings of a bridge are set. name and domain are
@@ -72,5 +73,74 @@ typedef bool (*db_bridge_address_visit)(const db_bridge_address *address, void *
 /* Every address of every bridge except `except_bridge_id` (may be NULL). */
 cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_id,
                                    db_bridge_address_visit visit, void *context);
+
+/* Called with each address (lives during the call only); a result other
+ * than CV_OK stops the walk and is returned. */
+typedef cv_result (*db_member_address_visit)(const char *address, void *context);
+/* The addresses of the bridge's other cluster members (not the one it was
+ * added by), in the order the bridge listed them. */
+cv_result db_cluster_member_addresses_each(sqlite3 *database, const char *bridge_id,
+                                           db_member_address_visit visit, void *context);
+
+/* Called with each member's name, address ("" when unknown) and whether
+ * it is the one the bridge was added by; the texts live during the call
+ * only. A result other than CV_OK stops the walk and is returned. */
+typedef cv_result (*db_cluster_member_visit)(const char *name, const char *address, bool added,
+                                             void *context);
+/* The bridge's stored cluster members, in the order the bridge listed
+ * them. */
+cv_result db_cluster_members_each(sqlite3 *database, const char *bridge_id,
+                                  db_cluster_member_visit visit, void *context);
+
+/* What placing a booking needs to know of one bridge; the texts live
+ * during the call only. */
+typedef struct {
+    const char *id;
+    const char *name;   /* NULL when unset */
+    const char *domain; /* NULL when unset */
+    bool allow_booking;
+    const char *provisioning_state; /* none, running, complete, failed */
+    bool has_provisioned_range;     /* both numbers below are set */
+    int64_t provisioned_base;
+    int64_t provisioned_quantity;
+} db_bridge_placement;
+/* A result other than CV_OK stops the walk and is returned. */
+typedef cv_result (*db_bridge_placement_visit)(const db_bridge_placement *row, void *context);
+/* Every bridge, oldest first. */
+cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit visit,
+                                    void *context);
+
+/* The settings columns of one bridges row as the /bridges API writes
+ * them. Texts NULL or "" are stored as NULL, except address, username,
+ * password and slot_name_prefix, stored as given. */
+typedef struct {
+    const char *id;
+    const char *address, *username, *password;
+    bool tls_verify;
+    const char *ca_file, *pinned_certificate, *name, *domain;
+    bool has_base, has_quantity; /* else the column is NULL */
+    int64_t base, quantity;
+    const char *alternate_address, *alternate_username, *alternate_password;
+    bool allow_booking;
+    const char *slot_name_prefix;
+} db_bridge_settings_row;
+
+/* Which of the optional settings an update writes; the others keep their
+ * stored value. range_changed: the slot range or prefix changed, so the
+ * provisioning state goes back to none (provision again). */
+typedef struct {
+    bool name, domain, alternate_username, alternate_password, range_changed;
+} db_bridge_update_scope;
+
+/* POST /bridges: a new row, created at `created` (seconds since the
+ * epoch). CV_ERR_CONFLICT when the id is taken. */
+cv_result db_bridge_insert(sqlite3 *database, const db_bridge_settings_row *row, int64_t created);
+/* PATCH /bridges/<id>: the row's settings. Call it inside the transaction
+ * that read the row and checked the change. */
+cv_result db_bridge_update(sqlite3 *database, const db_bridge_settings_row *row,
+                           const db_bridge_update_scope *scope);
+/* DELETE /bridges/<id>; *removed: whether the row was there. Its cluster
+ * members, tickets and slot spaces go with it (ON DELETE CASCADE). */
+cv_result db_bridge_remove(sqlite3 *database, const char *bridge_id, bool *removed);
 
 #endif

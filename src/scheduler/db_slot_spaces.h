@@ -12,12 +12,12 @@
 #ifndef CONVENE_SCHEDULER_DB_SLOT_SPACES_H
 #define CONVENE_SCHEDULER_DB_SLOT_SPACES_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_pool.h"
 
 typedef struct {
     int64_t slot;                  /* the space's numeric call ID */

@@ -5,6 +5,8 @@
  */
 #include "scheduler/db_tickets.h"
 
+#include "common/store.h"
+
 typedef struct {
     const char *id;
     const char *bridge_id;

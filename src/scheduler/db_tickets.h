@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 
 /* One stored ticket; the texts point into the statement's row and are
  * valid only during the call that hands the row over. */

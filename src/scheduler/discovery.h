@@ -9,12 +9,12 @@
 #ifndef CONVENE_SCHEDULER_DISCOVERY_H
 #define CONVENE_SCHEDULER_DISCOVERY_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "common/result.h"
 #include "common/cms_client.h"
+#include "common/store_pool.h"
 
 typedef struct {
     char cms_id[128];

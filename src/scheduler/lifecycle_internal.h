@@ -9,13 +9,13 @@
 #define CONVENE_SCHEDULER_LIFECYCLE_INTERNAL_H
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/ids.h"
 #include "common/keyed_queue.h"
+#include "common/store_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"

@@ -19,7 +19,7 @@
 #include "common/config.h"
 #include "common/http_server.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/tls_certificate.h"
 #include "common/trace.h"

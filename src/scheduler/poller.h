@@ -9,9 +9,8 @@
 #ifndef CONVENE_SCHEDULER_POLLER_H
 #define CONVENE_SCHEDULER_POLLER_H
 
-#include <sqlite3.h>
-
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 

@@ -12,11 +12,11 @@
 #ifndef CONVENE_SCHEDULER_PROVISIONING_H
 #define CONVENE_SCHEDULER_PROVISIONING_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 

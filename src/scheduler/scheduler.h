@@ -15,7 +15,6 @@
 #ifndef CONVENE_SCHEDULER_H
 #define CONVENE_SCHEDULER_H
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,7 +22,7 @@
 #include "common/config.h"
 #include "common/data_dir.h"
 #include "common/result.h"
-#include "common/store.h"
+#include "common/store_pool.h"
 #include "common/trace.h"
 
 #define SCHEDULER_REALM               "convened"

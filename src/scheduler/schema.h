@@ -79,12 +79,12 @@
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/result.h"
+#include "common/store_pool.h"
 
 /* Booking states that hold a slot. */
 #define SCHEMA_ACTIVE_BOOKING_STATES "('scheduled','starting','live','ending')"

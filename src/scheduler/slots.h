@@ -19,12 +19,12 @@
 #define CONVENE_SCHEDULER_SLOTS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/result.h"
+#include "common/store_pool.h"
 
 /* The stretch of time asked about, in seconds since the epoch (UTC),
  * half-open. `exclude_booking` (may be NULL) is left out: the booking

@@ -13,10 +13,10 @@
 #define CONVENE_SCHEDULER_TICKETS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/scheduler.h"
 
 #define TICKET_BLANK_NAME     "Blank System Name"
