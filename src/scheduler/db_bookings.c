@@ -127,14 +127,23 @@ static cv_result store_participants(sqlite3 *database, const booking *record)
     return CV_OK;
 }
 
-cv_result booking_store(sqlite3 *database, const booking *record)
+/* store_work: the booking `context` with its participants and span. */
+static cv_result write_booking(sqlite3 *database, void *context)
 {
+    const booking *record = context;
     cv_result result = store_booking_row(database, record);
     if (result == CV_OK)
         result = store_participants(database, record);
     if (result == CV_OK)
         result = slots_note_span(database, record->end - booking_occupied_start(record));
     return result;
+}
+
+/* In the caller's transaction (where its placement was checked), or in
+ * one of its own: never half a booking. */
+cv_result booking_store(sqlite3 *database, const booking *record)
+{
+    return store_atomically(database, write_booking, (void *)record);
 }
 
 static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)

@@ -1,6 +1,7 @@
 /*
  * db_slot_spaces.c - the slot_spaces table; see db_slot_spaces.h. Owns
- * its SQL, run through the connection's statement cache (store.h).
+ * its SQL, run through the connection's statement cache (store.h); every
+ * write through store_atomically (the caller's transaction or its own).
  */
 #include "scheduler/db_slot_spaces.h"
 
@@ -30,29 +31,43 @@ cv_result db_slot_space_find(sqlite3 *database, const char *bridge_id, int64_t s
     return result;
 }
 
+typedef struct {
+    const char *bridge_id;
+    int64_t slot;
+    const char *cospace_id; /* NULL: forget the slot's space */
+} slot_change;
+
+static cv_result write_slot(sqlite3 *database, void *context)
+{
+    const slot_change *change = context;
+    sqlite3_stmt *statement =
+        change->cospace_id
+            ? store_statement(
+                  database,
+                  "INSERT INTO slot_spaces (bridge_id, slot, cospace_id) VALUES (?1, ?2, ?3)"
+                  " ON CONFLICT (bridge_id, slot) DO UPDATE SET cospace_id = excluded.cospace_id")
+            : store_statement(database,
+                              "DELETE FROM slot_spaces WHERE bridge_id = ?1 AND slot = ?2");
+    if (statement == NULL)
+        return store_result(sqlite3_errcode(database));
+    sqlite3_bind_text(statement, 1, change->bridge_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, change->slot);
+    if (change->cospace_id)
+        sqlite3_bind_text(statement, 3, change->cospace_id, -1, SQLITE_STATIC);
+    return store_statement_run(statement);
+}
+
 cv_result db_slot_space_remember(sqlite3 *database, const char *bridge_id, int64_t slot,
                                  const char *cospace_id)
 {
-    sqlite3_stmt *statement = store_statement(
-        database, "INSERT INTO slot_spaces (bridge_id, slot, cospace_id) VALUES (?1, ?2, ?3)"
-                  " ON CONFLICT (bridge_id, slot) DO UPDATE SET cospace_id = excluded.cospace_id");
-    if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, slot);
-    sqlite3_bind_text(statement, 3, cospace_id, -1, SQLITE_STATIC);
-    return store_statement_run(statement);
+    slot_change change = {bridge_id, slot, cospace_id};
+    return store_atomically(database, write_slot, &change);
 }
 
 cv_result db_slot_space_forget(sqlite3 *database, const char *bridge_id, int64_t slot)
 {
-    sqlite3_stmt *statement =
-        store_statement(database, "DELETE FROM slot_spaces WHERE bridge_id = ?1 AND slot = ?2");
-    if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, slot);
-    return store_statement_run(statement);
+    slot_change change = {bridge_id, slot, NULL};
+    return store_atomically(database, write_slot, &change);
 }
 
 cv_result db_slot_spaces_count(sqlite3 *database, const char *bridge_id, int64_t base,
@@ -97,5 +112,5 @@ cv_result db_slot_spaces_replace(sqlite3 *database, const char *bridge_id,
                                  const db_slot_space *spaces, size_t count)
 {
     replacement change = {bridge_id, spaces, count};
-    return store_transaction(database, replace_rows, &change);
+    return store_atomically(database, replace_rows, &change);
 }
