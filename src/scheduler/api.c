@@ -23,11 +23,11 @@ typedef struct {
     const char *segments[API_MAX_SEGMENTS];
     size_t segment_count;
     char *storage; /* the pattern, split in place */
-    api_handler handler;
-    const char *const *query; /* allowed query parameters (api_route) */
+    scheduler_api_handler handler;
+    const char *const *query; /* allowed query parameters (scheduler_api_route) */
 } compiled_route;
 
-struct api_router {
+struct scheduler_api_router {
     compiled_route *routes;
     size_t count;
 };
@@ -46,13 +46,13 @@ static bool split_api_path(char *path, const char **segments, size_t *count)
     return true;
 }
 
-cv_result api_router_create(scheduler *daemon)
+cv_result scheduler_api_router_create(scheduler *daemon)
 {
     daemon->router = calloc(1, sizeof *daemon->router);
     return daemon->router ? CV_OK : CV_ERR_NO_MEMORY;
 }
 
-void api_router_free(scheduler *daemon)
+void scheduler_api_router_free(scheduler *daemon)
 {
     if (!daemon->router)
         return;
@@ -63,9 +63,9 @@ void api_router_free(scheduler *daemon)
     daemon->router = NULL;
 }
 
-cv_result api_register(scheduler *daemon, const api_route *routes, size_t count)
+cv_result scheduler_api_register(scheduler *daemon, const scheduler_api_route *routes, size_t count)
 {
-    struct api_router *router = daemon->router;
+    struct scheduler_api_router *router = daemon->router;
     compiled_route *grown = realloc(router->routes, (router->count + count) * sizeof *grown);
     if (!grown)
         return CV_ERR_NO_MEMORY;
@@ -90,7 +90,7 @@ cv_result api_register(scheduler *daemon, const api_route *routes, size_t count)
 
 /* ---- answers -------------------------------------------------------------- */
 
-void api_reply_json(api_request *request, int status, json_t *document)
+void scheduler_api_reply_json(scheduler_api_request *request, int status, json_t *document)
 {
     http_response *response = request->response;
     strbuf_reset(&response->body);
@@ -110,86 +110,89 @@ void api_reply_json(api_request *request, int status, json_t *document)
     free(text);
 }
 
-void api_reply_empty(api_request *request)
+void scheduler_api_reply_empty(scheduler_api_request *request)
 {
     strbuf_reset(&request->response->body);
     request->response->status = 204;
     request->response->content_type = NULL;
 }
 
-void api_fail(api_request *request, int status, const char *code, const char *message,
-              json_t *details)
+void scheduler_api_fail(scheduler_api_request *request, int status, const char *code,
+                        const char *message, json_t *details)
 {
     json_t *document =
         json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message ? message : "",
                   "details", details ? details : json_null());
-    api_reply_json(request, status, document);
+    scheduler_api_reply_json(request, status, document);
 }
 
-void api_fail_field(api_request *request, const char *field, const char *format, ...)
+void scheduler_api_fail_field(scheduler_api_request *request, const char *field, const char *format,
+                              ...)
 {
     char message[512];
     va_list arguments;
     va_start(arguments, format);
     vsnprintf(message, sizeof message, format, arguments);
     va_end(arguments);
-    api_fail(request, 400, API_ERROR_INVALID, message, json_pack("{s:s}", "field", field));
+    scheduler_api_fail(request, 400, API_ERROR_INVALID, message,
+                       json_pack("{s:s}", "field", field));
 }
 
-void api_fail_not_found(api_request *request, const char *what, const char *id)
+void scheduler_api_fail_not_found(scheduler_api_request *request, const char *what, const char *id)
 {
     char message[256];
     snprintf(message, sizeof message, "%s %s does not exist", what, id ? id : "");
-    api_fail(request, 404, API_ERROR_NOT_FOUND, message, NULL);
+    scheduler_api_fail(request, 404, API_ERROR_NOT_FOUND, message, NULL);
 }
 
-void api_fail_conflict(api_request *request, const char *message, json_t *conflicts)
+void scheduler_api_fail_conflict(scheduler_api_request *request, const char *message,
+                                 json_t *conflicts)
 {
-    api_fail(request, 409, API_ERROR_CONFLICT, message,
-             json_pack("{s:o}", "conflicts", conflicts ? conflicts : json_array()));
+    scheduler_api_fail(request, 409, API_ERROR_CONFLICT, message,
+                       json_pack("{s:o}", "conflicts", conflicts ? conflicts : json_array()));
 }
 
-void api_fail_unreachable(api_request *request, const char *bridge_id, const char *address,
-                          const char *reason)
+void scheduler_api_fail_unreachable(scheduler_api_request *request, const char *bridge_id,
+                                    const char *address, const char *reason)
 {
     char message[640];
     snprintf(message, sizeof message, "bridge %s cannot be reached: %s",
              address ? address : (bridge_id ? bridge_id : ""), reason ? reason : "");
     json_t *details =
         json_pack("{s:s?, s:s?, s:s?}", "bridge", bridge_id, "address", address, "reason", reason);
-    api_fail(request, 503, API_ERROR_UNREACHABLE, message, details);
+    scheduler_api_fail(request, 503, API_ERROR_UNREACHABLE, message, details);
 }
 
-void api_fail_result(api_request *request, cv_result result, const char *what)
+void scheduler_api_fail_result(scheduler_api_request *request, cv_result result, const char *what)
 {
     char message[512];
     snprintf(message, sizeof message, "%s: %s", what, cv_result_name(result));
     switch (result) {
     case CV_ERR_NOT_FOUND:
-        api_fail(request, 404, API_ERROR_NOT_FOUND, message, NULL);
+        scheduler_api_fail(request, 404, API_ERROR_NOT_FOUND, message, NULL);
         return;
     case CV_ERR_CONFLICT:
-        api_fail(request, 409, API_ERROR_CONFLICT, message, NULL);
+        scheduler_api_fail(request, 409, API_ERROR_CONFLICT, message, NULL);
         return;
     case CV_ERR_INVALID:
     case CV_ERR_TOO_LARGE:
-        api_fail(request, 400, API_ERROR_INVALID, message, NULL);
+        scheduler_api_fail(request, 400, API_ERROR_INVALID, message, NULL);
         return;
     case CV_ERR_NETWORK:
     case CV_ERR_TIMEOUT:
     case CV_ERR_BUSY:
-        api_fail(request, 503, API_ERROR_UNREACHABLE, message, NULL);
+        scheduler_api_fail(request, 503, API_ERROR_UNREACHABLE, message, NULL);
         return;
     default:
         log_error("%s", message);
-        api_fail(request, 500, API_ERROR_INTERNAL, message, NULL);
+        scheduler_api_fail(request, 500, API_ERROR_INTERNAL, message, NULL);
         return;
     }
 }
 
 /* ---- requests ------------------------------------------------------------- */
 
-bool api_check_fields(api_request *request, const char *const *allowed)
+bool scheduler_api_check_fields(scheduler_api_request *request, const char *const *allowed)
 {
     if (!request->body)
         return true;
@@ -201,32 +204,33 @@ bool api_check_fields(api_request *request, const char *const *allowed)
         for (size_t i = 0; allowed[i]; i++)
             known |= strcmp(allowed[i], key) == 0;
         if (!known) {
-            api_fail_field(request, key, "unknown field \"%s\"", key);
+            scheduler_api_fail_field(request, key, "unknown field \"%s\"", key);
             return false;
         }
     }
     return true;
 }
 
-bool api_require_body(api_request *request)
+bool scheduler_api_require_body(scheduler_api_request *request)
 {
     if (request->body)
         return true;
-    api_fail_field(request, "body", "a JSON object body is required");
+    scheduler_api_fail_field(request, "body", "a JSON object body is required");
     return false;
 }
 
-const char *api_segment(const api_request *request, size_t index)
+const char *scheduler_api_segment(const scheduler_api_request *request, size_t index)
 {
     return index < request->segment_count ? request->segments[index] : NULL;
 }
 
-const char *api_query(const api_request *request, const char *name)
+const char *scheduler_api_query(const scheduler_api_request *request, const char *name)
 {
     return http_request_query(request->http, name);
 }
 
-bool api_body_string(api_request *request, const char *field, bool *present, const char **out)
+bool scheduler_api_body_string(scheduler_api_request *request, const char *field, bool *present,
+                               const char **out)
 {
     json_t *value = request->body ? json_object_get(request->body, field) : NULL;
     *present = value != NULL;
@@ -234,38 +238,39 @@ bool api_body_string(api_request *request, const char *field, bool *present, con
     if (!value || json_is_null(value))
         return true;
     if (!json_is_string(value)) {
-        api_fail_field(request, field, "%s must be a string", field);
+        scheduler_api_fail_field(request, field, "%s must be a string", field);
         return false;
     }
     const char *text = json_string_value(value);
     if (strlen(text) != json_string_length(value) || !text_is_valid_utf8(text, strlen(text))) {
-        api_fail_field(request, field, "%s must be UTF-8 text without NUL", field);
+        scheduler_api_fail_field(request, field, "%s must be UTF-8 text without NUL", field);
         return false;
     }
     if (strlen(text) > 4096) {
-        api_fail_field(request, field, "%s is longer than 4096 bytes", field);
+        scheduler_api_fail_field(request, field, "%s is longer than 4096 bytes", field);
         return false;
     }
     *out = text;
     return true;
 }
 
-bool api_body_bool(api_request *request, const char *field, bool *present, bool *out)
+bool scheduler_api_body_bool(scheduler_api_request *request, const char *field, bool *present,
+                             bool *out)
 {
     json_t *value = request->body ? json_object_get(request->body, field) : NULL;
     *present = value != NULL;
     if (!value)
         return true;
     if (!json_is_boolean(value)) {
-        api_fail_field(request, field, "%s must be true or false", field);
+        scheduler_api_fail_field(request, field, "%s must be true or false", field);
         return false;
     }
     *out = json_is_true(value);
     return true;
 }
 
-bool api_body_integer(api_request *request, const char *field, int64_t minimum, int64_t maximum,
-                      bool *present, bool *is_null, int64_t *out)
+bool scheduler_api_body_integer(scheduler_api_request *request, const char *field, int64_t minimum,
+                                int64_t maximum, bool *present, bool *is_null, int64_t *out)
 {
     json_t *value = request->body ? json_object_get(request->body, field) : NULL;
     *present = value != NULL;
@@ -274,8 +279,8 @@ bool api_body_integer(api_request *request, const char *field, int64_t minimum, 
         return true;
     if (!json_is_integer(value) || json_integer_value(value) < minimum ||
         json_integer_value(value) > maximum) {
-        api_fail_field(request, field, "%s must be a whole number from %lld to %lld", field,
-                       (long long)minimum, (long long)maximum);
+        scheduler_api_fail_field(request, field, "%s must be a whole number from %lld to %lld",
+                                 field, (long long)minimum, (long long)maximum);
         return false;
     }
     *out = json_integer_value(value);
@@ -312,16 +317,17 @@ static int check_query_name(void *context, const char *name, const char *value)
 }
 
 /* 400 naming the first query parameter the route does not read. */
-static bool query_allowed(api_request *request, const compiled_route *route)
+static bool query_allowed(scheduler_api_request *request, const compiled_route *route)
 {
     query_check check = {.allowed = route->query};
     if (http_request_each_query(request->http, check_query_name, &check) == 0)
         return true;
-    api_fail_field(request, check.unknown, "unknown query parameter \"%s\"", check.unknown);
+    scheduler_api_fail_field(request, check.unknown, "unknown query parameter \"%s\"",
+                             check.unknown);
     return false;
 }
 
-static bool route_matches_path(const compiled_route *route, const api_request *request)
+static bool route_matches_path(const compiled_route *route, const scheduler_api_request *request)
 {
     if (route->segment_count != request->segment_count)
         return false;
@@ -336,7 +342,7 @@ static bool route_matches_path(const compiled_route *route, const api_request *r
 
 /* The route for the request's method and path; NULL when there is none
  * (the reply is set: 405 when the path is known, else 404). */
-static const compiled_route *choose_route(scheduler *daemon, api_request *request)
+static const compiled_route *choose_route(scheduler *daemon, scheduler_api_request *request)
 {
     const compiled_route *chosen = NULL;
     bool path_known = false;
@@ -351,9 +357,9 @@ static const compiled_route *choose_route(scheduler *daemon, api_request *reques
     if (!chosen && path_known) {
         char message[128];
         snprintf(message, sizeof message, "%s is not supported here", request->http->method);
-        api_fail(request, 405, API_ERROR_METHOD, message, NULL);
+        scheduler_api_fail(request, 405, API_ERROR_METHOD, message, NULL);
     } else if (!chosen) {
-        api_fail(request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
+        scheduler_api_fail(request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
     }
     return chosen;
 }
@@ -361,21 +367,23 @@ static const compiled_route *choose_route(scheduler *daemon, api_request *reques
 void scheduler_api_handle_request(void *context, const http_request *http, http_response *response)
 {
     scheduler *daemon = context;
-    api_request request = {.daemon = daemon, .http = http, .response = response};
+    scheduler_api_request request = {.daemon = daemon, .http = http, .response = response};
     /* Issue 8: no change once the database is gone (a new empty one would
      * take it), and JSON only as JSON: a browser page may send text/plain
      * across sites with the user's cached credentials (CSRF). */
     bool changes = strcmp(http->method, "GET") != 0 && strcmp(http->method, "HEAD") != 0;
     if (changes && !file_watch_check(&daemon->database_watch)) {
-        api_fail(&request, 503, "databaseLost",
-                 "the database file was deleted or replaced; nothing can be changed until "
-                 "convened is restarted with it restored",
-                 NULL);
+        scheduler_api_fail(
+            &request, 503, "databaseLost",
+            "the database file was deleted or replaced; nothing can be changed until "
+            "convened is restarted with it restored",
+            NULL);
         return;
     }
     if (http->body_length > 0 && !http_content_type_is(http->content_type, "application/json")) {
-        api_fail(&request, 415, "unsupportedMediaType", "the body must be application/json",
-                 json_pack("{s:s}", "field", "Content-Type"));
+        scheduler_api_fail(&request, 415, "unsupportedMediaType",
+                           "the body must be application/json",
+                           json_pack("{s:s}", "field", "Content-Type"));
         return;
     }
     char path[API_MAX_PATH];
@@ -383,14 +391,14 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
     if (strncmp(http->path, API_PREFIX, prefix_length) != 0 ||
         (http->path[prefix_length] != '/' && http->path[prefix_length] != '\0') ||
         strlen(http->path) >= sizeof path) {
-        api_fail(&request, 404, API_ERROR_NOT_FOUND, "no such resource (the API is under /api/v1/)",
-                 NULL);
+        scheduler_api_fail(&request, 404, API_ERROR_NOT_FOUND,
+                           "no such resource (the API is under /api/v1/)", NULL);
         return;
     }
     snprintf(path, sizeof path, "%s", http->path + prefix_length);
     if (!split_api_path(path, request.segments, &request.segment_count) ||
         request.segment_count == 0) {
-        api_fail(&request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
+        scheduler_api_fail(&request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
         return;
     }
 
@@ -408,10 +416,11 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
         if (!request.body || !json_is_object(request.body)) {
             json_decref(request.body);
             if (request.body)
-                api_fail_field(&request, "body", "the body must be a JSON object");
+                scheduler_api_fail_field(&request, "body", "the body must be a JSON object");
             else
-                api_fail_field(&request, "body", "the body is not valid JSON: %s (line %d)",
-                               error.text, error.line);
+                scheduler_api_fail_field(&request, "body",
+                                         "the body is not valid JSON: %s (line %d)", error.text,
+                                         error.line);
             return;
         }
     }
@@ -421,5 +430,5 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
     store_pool_release(&daemon->store, request.database);
     json_decref(request.body);
     if (response->status == 0)
-        api_fail(&request, 500, API_ERROR_INTERNAL, "the handler gave no answer", NULL);
+        scheduler_api_fail(&request, 500, API_ERROR_INTERNAL, "the handler gave no answer", NULL);
 }

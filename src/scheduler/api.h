@@ -2,7 +2,7 @@
  * api.h - convened's JSON REST API under /api/v1/.
  *
  * Owns: routing (a table of METHOD + path pattern -> handler that modules
- * add to with api_register before the server starts), the per-request
+ * add to with scheduler_api_register before the server starts), the per-request
  * context (a borrowed database connection, the parsed JSON body, the path
  * segments), JSON answers and the one error shape:
  *   {"error": {"code": "...", "message": "...", "details": ...}}
@@ -34,7 +34,7 @@
 #define API_ERROR_UNREACHABLE  "bridgeUnreachable" /* 503; details {"bridge": ID, ...} */
 #define API_ERROR_INTERNAL     "internal"          /* 500 */
 
-typedef struct api_request {
+typedef struct scheduler_api_request {
     scheduler *daemon;
     const http_request *http;
     http_response *response;
@@ -42,9 +42,9 @@ typedef struct api_request {
     json_t *body;      /* parsed JSON object for POST/PUT/PATCH with a body; else NULL */
     const char *segments[API_MAX_SEGMENTS]; /* path after /api/v1/, split on '/' */
     size_t segment_count;
-} api_request;
+} scheduler_api_request;
 
-typedef void (*api_handler)(api_request *request);
+typedef void (*scheduler_api_handler)(scheduler_api_request *request);
 
 /* One route. `pattern` is the path after /api/v1/ with '/' separators;
  * a "*" segment matches any one segment (an ID), e.g. "bookings/ * /extend"
@@ -52,66 +52,70 @@ typedef void (*api_handler)(api_request *request);
 typedef struct {
     const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *pattern;
-    api_handler handler;
+    scheduler_api_handler handler;
     /* The query parameters the handler reads, NULL-terminated; NULL (the
      * default when the initialiser leaves it out) allows none. Any other
      * parameter is refused with 400 naming it before the handler runs. */
     const char *const *query;
-} api_route;
+} scheduler_api_route;
 
 /* Adds routes to the daemon's router (copies the table's pointers; the
  * strings and handlers must live as long as the daemon, e.g. static). Call
  * from a module's start(), before the HTTP server listens. */
-cv_result api_register(scheduler *daemon, const api_route *routes, size_t count);
+cv_result scheduler_api_register(scheduler *daemon, const scheduler_api_route *routes,
+                                 size_t count);
 
 /* --- answers ---------------------------------------------------------- */
 
 /* `document` is stolen (json_decref'd), NULL-safe (then 500). */
-void api_reply_json(api_request *request, int status, json_t *document);
+void scheduler_api_reply_json(scheduler_api_request *request, int status, json_t *document);
 /* 204 No Content. */
-void api_reply_empty(api_request *request);
+void scheduler_api_reply_empty(scheduler_api_request *request);
 /* The error shape; `details` stolen, may be NULL. */
-void api_fail(api_request *request, int status, const char *code, const char *message,
-              json_t *details);
+void scheduler_api_fail(scheduler_api_request *request, int status, const char *code,
+                        const char *message, json_t *details);
 /* 400 naming the field: details {"field": field}. printf-style message. */
-void api_fail_field(api_request *request, const char *field, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+void scheduler_api_fail_field(scheduler_api_request *request, const char *field, const char *format,
+                              ...) __attribute__((format(printf, 3, 4)));
 /* 404 "<what> <id> does not exist". */
-void api_fail_not_found(api_request *request, const char *what, const char *id);
+void scheduler_api_fail_not_found(scheduler_api_request *request, const char *what, const char *id);
 /* 409; `conflicts` (stolen) is put in details as {"conflicts": [...]}. */
-void api_fail_conflict(api_request *request, const char *message, json_t *conflicts);
+void scheduler_api_fail_conflict(scheduler_api_request *request, const char *message,
+                                 json_t *conflicts);
 /* 503 naming the bridge: details {"bridge": id, "address": address, "reason": reason}. */
-void api_fail_unreachable(api_request *request, const char *bridge_id, const char *address,
-                          const char *reason);
+void scheduler_api_fail_unreachable(scheduler_api_request *request, const char *bridge_id,
+                                    const char *address, const char *reason);
 /* Maps a cv_result to an answer: NOT_FOUND 404, CONFLICT 409, INVALID 400,
  * NETWORK/TIMEOUT 503, NO_MEMORY/STORE/IO 500 ... `what` goes in the message. */
-void api_fail_result(api_request *request, cv_result result, const char *what);
+void scheduler_api_fail_result(scheduler_api_request *request, cv_result result, const char *what);
 
 /* --- requests --------------------------------------------------------- */
 
 /* Replies 400 naming the first member of the body not in `allowed`
  * (NULL-terminated) and returns false. True when there is no body. */
-bool api_check_fields(api_request *request, const char *const *allowed);
+bool scheduler_api_check_fields(scheduler_api_request *request, const char *const *allowed);
 /* Replies 400 "a JSON object body is required" unless there is one. */
-bool api_require_body(api_request *request);
+bool scheduler_api_require_body(scheduler_api_request *request);
 /* Path segment `index` (0 = first after /api/v1/). */
-const char *api_segment(const api_request *request, size_t index);
+const char *scheduler_api_segment(const scheduler_api_request *request, size_t index);
 /* A query argument or NULL. */
-const char *api_query(const api_request *request, const char *name);
+const char *scheduler_api_query(const scheduler_api_request *request, const char *name);
 
 /* Typed reads of optional body members. Each returns false after replying
  * 400 naming `field` when the member is present with the wrong type or out
  * of range; *present says whether it was there (a JSON null counts as
  * present with *out = NULL for strings). */
-bool api_body_string(api_request *request, const char *field, bool *present, const char **out);
-bool api_body_bool(api_request *request, const char *field, bool *present, bool *out);
-bool api_body_integer(api_request *request, const char *field, int64_t minimum, int64_t maximum,
-                      bool *present, bool *is_null, int64_t *out);
+bool scheduler_api_body_string(scheduler_api_request *request, const char *field, bool *present,
+                               const char **out);
+bool scheduler_api_body_bool(scheduler_api_request *request, const char *field, bool *present,
+                             bool *out);
+bool scheduler_api_body_integer(scheduler_api_request *request, const char *field, int64_t minimum,
+                                int64_t maximum, bool *present, bool *is_null, int64_t *out);
 
 /* --- wiring (used by main.c) ------------------------------------------ */
 
-cv_result api_router_create(scheduler *daemon);
-void api_router_free(scheduler *daemon);
+cv_result scheduler_api_router_create(scheduler *daemon);
+void scheduler_api_router_free(scheduler *daemon);
 /* The HTTP server's callbacks for convened (named for the daemon: the
  * bridge has its own router). */
 void scheduler_api_handle_request(void *context, const http_request *request,

@@ -121,8 +121,8 @@ static const char *bridge_domain(const bridge_views *views, const char *id)
 
 /* A bridge named by the client: its ID, or its name when unambiguous.
  * Replies 400 naming "bridge" and returns false when it names none. */
-static bool resolve_bridge(api_request *request, const bridge_views *views, const char *text,
-                           char out[ID_TEXT_SIZE])
+static bool resolve_bridge(scheduler_api_request *request, const bridge_views *views,
+                           const char *text, char out[ID_TEXT_SIZE])
 {
     const bridge_view *found = bridge_view_find(views, text);
     if (found == NULL) {
@@ -130,8 +130,9 @@ static bool resolve_bridge(api_request *request, const bridge_views *views, cons
             const bridge_view *view = &views->items[index];
             if (view->name && text_equals_ignore_case(view->name, text)) {
                 if (found != NULL) {
-                    api_fail_field(request, "bridge",
-                                   "more than one bridge is called \"%s\"; use its id", text);
+                    scheduler_api_fail_field(request, "bridge",
+                                             "more than one bridge is called \"%s\"; use its id",
+                                             text);
                     return false;
                 }
                 found = view;
@@ -139,7 +140,7 @@ static bool resolve_bridge(api_request *request, const bridge_views *views, cons
         }
     }
     if (found == NULL) {
-        api_fail_field(request, "bridge", "no bridge has the id or name \"%s\"", text);
+        scheduler_api_fail_field(request, "bridge", "no bridge has the id or name \"%s\"", text);
         return false;
     }
     snprintf(out, ID_TEXT_SIZE, "%s", found->placement.id);
@@ -153,61 +154,61 @@ static int64_t now_seconds(void)
     return (int64_t)time(NULL);
 }
 
-static booking_limits current_limits(const api_request *request)
+static booking_limits current_limits(const scheduler_api_request *request)
 {
     booking_limits limits = {.now = now_seconds(),
                              .max_meeting_minutes = request->daemon->options.max_meeting_minutes};
     return limits;
 }
 
-static void reply_booking(api_request *request, int status, const booking *record,
+static void reply_booking(scheduler_api_request *request, int status, const booking *record,
                           const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
-    api_reply_json(request, status, document);
+    scheduler_api_reply_json(request, status, document);
 }
 
 /* Loads the bridges and the booking named by segment 1; replies and
  * returns false when either fails. */
-static bool load_target(api_request *request, bridge_views *views, booking *record)
+static bool load_target(scheduler_api_request *request, bridge_views *views, booking *record)
 {
-    const char *id = api_segment(request, 1);
+    const char *id = scheduler_api_segment(request, 1);
     booking_init(record);
     if (id == NULL || !id_is_valid(id)) {
-        api_fail_not_found(request, "booking", id ? id : "");
+        scheduler_api_fail_not_found(request, "booking", id ? id : "");
         return false;
     }
     cv_result result = bridge_views_load(request->database, views);
     if (result != CV_OK) {
-        api_fail_result(request, result, "loading the bridges");
+        scheduler_api_fail_result(request, result, "loading the bridges");
         return false;
     }
     result = booking_load(request->database, id, record);
     if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(request, "booking", id);
+        scheduler_api_fail_not_found(request, "booking", id);
         bridge_views_free(views);
         return false;
     }
     if (result != CV_OK) {
-        api_fail_result(request, result, "loading the booking");
+        scheduler_api_fail_result(request, result, "loading the booking");
         bridge_views_free(views);
         return false;
     }
     return true;
 }
 
-static void fail_placement(api_request *request, cv_result result, json_t *conflicts,
+static void fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
                            const char *reason)
 {
     if (result == CV_ERR_CONFLICT) {
-        api_fail_conflict(request, reason ? reason : "the booking conflicts", conflicts);
+        scheduler_api_fail_conflict(request, reason ? reason : "the booking conflicts", conflicts);
         return;
     }
     json_decref(conflicts);
     if (result == CV_ERR_NOT_FOUND)
-        api_fail_field(request, "bridge", "the bridge does not exist");
+        scheduler_api_fail_field(request, "bridge", "the bridge does not exist");
     else
-        api_fail_result(request, result, "placing the booking");
+        scheduler_api_fail_result(request, result, "placing the booking");
 }
 
 /* Checks that a booking can keep its bridge and slot over its (changed)
@@ -232,9 +233,9 @@ static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **
 
 /* --- POST /bookings -------------------------------------------------- */
 
-static void handle_create(api_request *request)
+static void handle_create(scheduler_api_request *request)
 {
-    if (!api_require_body(request))
+    if (!scheduler_api_require_body(request))
         return;
     booking record;
     booking_init(&record);
@@ -244,13 +245,13 @@ static void handle_create(api_request *request)
     cv_result result =
         booking_apply_json(&record, request->body, &limits, true, &changes, &bridge_text);
     if (result == CV_ERR_INVALID) {
-        api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
-                       changes.error.message);
+        scheduler_api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
+                                 changes.error.message);
         booking_clear(&record);
         return;
     }
     if (result != CV_OK) {
-        api_fail_result(request, result, "reading the booking");
+        scheduler_api_fail_result(request, result, "reading the booking");
         booking_clear(&record);
         return;
     }
@@ -260,14 +261,14 @@ static void handle_create(api_request *request)
     bridge_views views;
     result = store_begin(request->database);
     if (result != CV_OK) {
-        api_fail_result(request, result, "starting a transaction");
+        scheduler_api_fail_result(request, result, "starting a transaction");
         booking_clear(&record);
         return;
     }
     result = bridge_views_load(request->database, &views);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "loading the bridges");
+        scheduler_api_fail_result(request, result, "loading the bridges");
         booking_clear(&record);
         return;
     }
@@ -297,7 +298,7 @@ static void handle_create(api_request *request)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "storing the booking");
+        scheduler_api_fail_result(request, result, "storing the booking");
         bridge_views_free(&views);
         booking_clear(&record);
         return;
@@ -312,13 +313,14 @@ static void handle_create(api_request *request)
 
 /* --- GET /bookings --------------------------------------------------- */
 
-static bool read_time_query(api_request *request, const char *name, int64_t *out)
+static bool read_time_query(scheduler_api_request *request, const char *name, int64_t *out)
 {
-    const char *text = api_query(request, name);
+    const char *text = scheduler_api_query(request, name);
     if (text == NULL)
         return true;
     if (rfc3339_parse(text, out) != CV_OK) {
-        api_fail_field(request, name, "%s must be an RFC 3339 date-time with an offset", name);
+        scheduler_api_fail_field(request, name, "%s must be an RFC 3339 date-time with an offset",
+                                 name);
         return false;
     }
     return true;
@@ -345,28 +347,29 @@ static cv_result append_booking(const char *id, void *context)
     return CV_OK;
 }
 
-static void handle_list(api_request *request)
+static void handle_list(scheduler_api_request *request)
 {
     int64_t from = now_seconds(), to = INT64_MAX, limit = LIST_DEFAULT_LIMIT;
     if (!read_time_query(request, "from", &from) || !read_time_query(request, "to", &to))
         return;
-    const char *limit_text = api_query(request, "limit");
+    const char *limit_text = scheduler_api_query(request, "limit");
     if (limit_text && text_parse_int64(limit_text, 1, LIST_MAX_LIMIT, &limit) != CV_OK) {
-        api_fail_field(request, "limit", "limit must be an integer from 1 to %d", LIST_MAX_LIMIT);
+        scheduler_api_fail_field(request, "limit", "limit must be an integer from 1 to %d",
+                                 LIST_MAX_LIMIT);
         return;
     }
     if (to <= from) {
-        api_fail_field(request, "to", "to must be after from");
+        scheduler_api_fail_field(request, "to", "to must be after from");
         return;
     }
     bridge_views views;
     cv_result result = bridge_views_load(request->database, &views);
     if (result != CV_OK) {
-        api_fail_result(request, result, "loading the bridges");
+        scheduler_api_fail_result(request, result, "loading the bridges");
         return;
     }
     /* ?bridge=<id or name>: only that bridge's bookings */
-    const char *bridge_text = api_query(request, "bridge");
+    const char *bridge_text = scheduler_api_query(request, "bridge");
     char bridge_id[ID_TEXT_SIZE] = "";
     if (bridge_text != NULL && !resolve_bridge(request, &views, bridge_text, bridge_id)) {
         bridge_views_free(&views);
@@ -381,15 +384,15 @@ static void handle_list(api_request *request)
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);
-        api_fail_result(request, result, "listing bookings");
+        scheduler_api_fail_result(request, result, "listing bookings");
         return;
     }
-    api_reply_json(request, 200, json_pack("{s:o}", "bookings", list));
+    scheduler_api_reply_json(request, 200, json_pack("{s:o}", "bookings", list));
 }
 
 /* --- GET /bookings/<id> ---------------------------------------------- */
 
-static void handle_get(api_request *request)
+static void handle_get(scheduler_api_request *request)
 {
     bridge_views views;
     booking record;
@@ -410,7 +413,7 @@ static bool is_state(const booking *record, booking_state state)
 /* Reads a PATCH body into `record` and checks the change is allowed: a
  * running meeting keeps its start, buffer, bridge and participants.
  * False when it is not (the reply is set; the caller rolls back). */
-static bool read_patch(api_request *request, const bridge_views *views, booking *record,
+static bool read_patch(scheduler_api_request *request, const bridge_views *views, booking *record,
                        bool running, const booking_limits *limits, booking_changes *changes)
 {
     int64_t old_start = record->start;
@@ -419,20 +422,20 @@ static bool read_patch(api_request *request, const bridge_views *views, booking 
     cv_result result =
         booking_apply_json(record, request->body, limits, false, changes, &bridge_text);
     if (result == CV_ERR_INVALID) {
-        api_fail_field(request, changes->error.field, "%s %s", changes->error.field,
-                       changes->error.message);
+        scheduler_api_fail_field(request, changes->error.field, "%s %s", changes->error.field,
+                                 changes->error.message);
         return false;
     }
     if (result != CV_OK) {
-        api_fail_result(request, result, "reading the change");
+        scheduler_api_fail_result(request, result, "reading the change");
         return false;
     }
     if (running && (changes->has_bridge || changes->has_participants ||
                     record->start != old_start || record->setup_buffer_minutes != old_buffer)) {
-        api_fail_conflict(request,
-                          "the meeting has started: only title, passcode and end can change",
-                          json_pack("[{s:s, s:s}]", "booking", record->id, "state",
-                                    booking_state_name(record->state)));
+        scheduler_api_fail_conflict(
+            request, "the meeting has started: only title, passcode and end can change",
+            json_pack("[{s:s, s:s}]", "booking", record->id, "state",
+                      booking_state_name(record->state)));
         return false;
     }
     if (changes->has_bridge) {
@@ -451,13 +454,13 @@ static bool read_patch(api_request *request, const bridge_views *views, booking 
     return true;
 }
 
-static void handle_patch(api_request *request)
+static void handle_patch(scheduler_api_request *request)
 {
-    if (!api_require_body(request))
+    if (!scheduler_api_require_body(request))
         return;
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
-        api_fail_result(request, result, "starting a transaction");
+        scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     bridge_views views;
@@ -469,9 +472,10 @@ static void handle_patch(api_request *request)
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!is_state(&record, BOOKING_SCHEDULED) && !running) {
         store_rollback(request->database);
-        api_fail_conflict(request, "the meeting is over or ending and can no longer be changed",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                    booking_state_name(record.state)));
+        scheduler_api_fail_conflict(request,
+                                    "the meeting is over or ending and can no longer be changed",
+                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                              booking_state_name(record.state)));
         goto done;
     }
     booking_limits limits = current_limits(request);
@@ -501,7 +505,7 @@ static void handle_patch(api_request *request)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "storing the change");
+        scheduler_api_fail_result(request, result, "storing the change");
         goto done;
     }
     lifecycle_booking_changed(request->daemon, &record);
@@ -515,11 +519,11 @@ done:
 
 /* --- DELETE /bookings/<id> ------------------------------------------- */
 
-static void handle_cancel(api_request *request)
+static void handle_cancel(scheduler_api_request *request)
 {
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
-        api_fail_result(request, result, "starting a transaction");
+        scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     bridge_views views;
@@ -545,7 +549,7 @@ static void handle_cancel(api_request *request)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "cancelling the booking");
+        scheduler_api_fail_result(request, result, "cancelling the booking");
     } else {
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
         lifecycle_booking_changed(request->daemon, &record);
@@ -559,28 +563,29 @@ static void handle_cancel(api_request *request)
 
 /* --- POST /bookings/<id>/extend -------------------------------------- */
 
-static void handle_extend(api_request *request)
+static void handle_extend(scheduler_api_request *request)
 {
-    if (!api_require_body(request))
+    if (!scheduler_api_require_body(request))
         return;
     static const char *const allowed[] = {"minutes", NULL};
-    if (!api_check_fields(request, allowed))
+    if (!scheduler_api_check_fields(request, allowed))
         return;
     int64_t max_minutes = request->daemon->options.max_meeting_minutes > 0
                               ? request->daemon->options.max_meeting_minutes
                               : BOOKING_DEFAULT_MAX_MINUTES;
     bool present = false, is_null = false;
     int64_t minutes = 0;
-    if (!api_body_integer(request, "minutes", 1, max_minutes, &present, &is_null, &minutes))
+    if (!scheduler_api_body_integer(request, "minutes", 1, max_minutes, &present, &is_null,
+                                    &minutes))
         return;
     if (!present || is_null) {
-        api_fail_field(request, "minutes", "minutes is required (1 to %lld)",
-                       (long long)max_minutes);
+        scheduler_api_fail_field(request, "minutes", "minutes is required (1 to %lld)",
+                                 (long long)max_minutes);
         return;
     }
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
-        api_fail_result(request, result, "starting a transaction");
+        scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     bridge_views views;
@@ -592,16 +597,16 @@ static void handle_extend(api_request *request)
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!running && !is_state(&record, BOOKING_SCHEDULED)) {
         store_rollback(request->database);
-        api_fail_conflict(request, "the meeting is over or ending and cannot be extended",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                    booking_state_name(record.state)));
+        scheduler_api_fail_conflict(request, "the meeting is over or ending and cannot be extended",
+                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                              booking_state_name(record.state)));
         goto done;
     }
     if (record.end + minutes * 60 - record.start > max_minutes * 60) {
         store_rollback(request->database);
-        api_fail_field(request, "minutes",
-                       "the meeting would be longer than the maximum of %lld minutes",
-                       (long long)max_minutes);
+        scheduler_api_fail_field(request, "minutes",
+                                 "the meeting would be longer than the maximum of %lld minutes",
+                                 (long long)max_minutes);
         goto done;
     }
     record.end += minutes * 60;
@@ -620,7 +625,7 @@ static void handle_extend(api_request *request)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "storing the extension");
+        scheduler_api_fail_result(request, result, "storing the extension");
         goto done;
     }
     log_info("booking %s extended by %lld minutes", record.id, (long long)minutes);
@@ -635,10 +640,10 @@ done:
 
 /* --- POST /bookings/<id>/end ----------------------------------------- */
 
-static void handle_end(api_request *request)
+static void handle_end(scheduler_api_request *request)
 {
     static const char *const allowed[] = {NULL};
-    if (!api_check_fields(request, allowed))
+    if (!scheduler_api_check_fields(request, allowed))
         return;
     bridge_views views;
     booking record;
@@ -647,16 +652,17 @@ static void handle_end(api_request *request)
     if (is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE) ||
         is_state(&record, BOOKING_ENDING)) {
         lifecycle_request_end(request->daemon, record.id);
-        api_reply_json(request, 202,
-                       booking_to_json(&record, bridge_domain(&views, record.bridge_id)));
+        scheduler_api_reply_json(request, 202,
+                                 booking_to_json(&record, bridge_domain(&views, record.bridge_id)));
     } else if (is_state(&record, BOOKING_SCHEDULED)) {
-        api_fail_conflict(request, "the meeting has not started; cancel it with DELETE instead",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                    booking_state_name(record.state)));
+        scheduler_api_fail_conflict(request,
+                                    "the meeting has not started; cancel it with DELETE instead",
+                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                              booking_state_name(record.state)));
     } else {
-        api_fail_conflict(request, "the meeting is already over",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                    booking_state_name(record.state)));
+        scheduler_api_fail_conflict(request, "the meeting is already over",
+                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                              booking_state_name(record.state)));
     }
     bridge_views_free(&views);
     booking_clear(&record);
@@ -667,7 +673,7 @@ static void handle_end(api_request *request)
 /* what GET /bookings reads (every other route takes no query) */
 static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
-static const api_route booking_routes[] = {
+static const scheduler_api_route booking_routes[] = {
     {"POST", "bookings", handle_create, NULL},
     {"GET", "bookings", handle_list, list_query},
     {"GET", "bookings/*", handle_get, NULL},
@@ -679,7 +685,8 @@ static const api_route booking_routes[] = {
 
 static cv_result booking_module_start(scheduler *daemon)
 {
-    return api_register(daemon, booking_routes, sizeof booking_routes / sizeof booking_routes[0]);
+    return scheduler_api_register(daemon, booking_routes,
+                                  sizeof booking_routes / sizeof booking_routes[0]);
 }
 
 static void booking_module_stop(scheduler *daemon)

@@ -72,74 +72,80 @@ static const char *const bridge_fields[] = {"address",
                                             NULL};
 
 /* Reads and validates the body; replies 400 and returns false on error. */
-static bool read_settings(api_request *request, bridge_settings *s)
+static bool read_settings(scheduler_api_request *request, bridge_settings *s)
 {
     memset(s, 0, sizeof *s);
-    if (!api_check_fields(request, bridge_fields))
+    if (!scheduler_api_check_fields(request, bridge_fields))
         return false;
-    if (!api_body_string(request, "address", &s->set_address, &s->address) ||
-        !api_body_string(request, "username", &s->set_username, &s->username) ||
-        !api_body_string(request, "password", &s->set_password, &s->password) ||
-        !api_body_bool(request, "tlsVerify", &s->set_tls_verify, &s->tls_verify) ||
-        !api_body_string(request, "caFile", &s->set_ca_file, &s->ca_file) ||
-        !api_body_string(request, "pinnedCertificate", &s->set_pinned, &s->pinned) ||
-        !api_body_string(request, "name", &s->set_name, &s->name) ||
-        !api_body_string(request, "domain", &s->set_domain, &s->domain) ||
-        !api_body_integer(request, "numericIdBase", 0, NUMERIC_ID_MAX, &s->set_base, &s->base_null,
-                          &s->base) ||
-        !api_body_integer(request, "numericIdQuantity", 1, SLOT_QUANTITY_MAX, &s->set_quantity,
-                          &s->quantity_null, &s->quantity) ||
-        !api_body_string(request, "alternateAddress", &s->set_alternate_address,
-                         &s->alternate_address) ||
-        !api_body_string(request, "alternateUsername", &s->set_alternate_username,
-                         &s->alternate_username) ||
-        !api_body_string(request, "alternatePassword", &s->set_alternate_password,
-                         &s->alternate_password) ||
-        !api_body_bool(request, "allowBooking", &s->set_allow_booking, &s->allow_booking) ||
-        !api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix))
+    if (!scheduler_api_body_string(request, "address", &s->set_address, &s->address) ||
+        !scheduler_api_body_string(request, "username", &s->set_username, &s->username) ||
+        !scheduler_api_body_string(request, "password", &s->set_password, &s->password) ||
+        !scheduler_api_body_bool(request, "tlsVerify", &s->set_tls_verify, &s->tls_verify) ||
+        !scheduler_api_body_string(request, "caFile", &s->set_ca_file, &s->ca_file) ||
+        !scheduler_api_body_string(request, "pinnedCertificate", &s->set_pinned, &s->pinned) ||
+        !scheduler_api_body_string(request, "name", &s->set_name, &s->name) ||
+        !scheduler_api_body_string(request, "domain", &s->set_domain, &s->domain) ||
+        !scheduler_api_body_integer(request, "numericIdBase", 0, NUMERIC_ID_MAX, &s->set_base,
+                                    &s->base_null, &s->base) ||
+        !scheduler_api_body_integer(request, "numericIdQuantity", 1, SLOT_QUANTITY_MAX,
+                                    &s->set_quantity, &s->quantity_null, &s->quantity) ||
+        !scheduler_api_body_string(request, "alternateAddress", &s->set_alternate_address,
+                                   &s->alternate_address) ||
+        !scheduler_api_body_string(request, "alternateUsername", &s->set_alternate_username,
+                                   &s->alternate_username) ||
+        !scheduler_api_body_string(request, "alternatePassword", &s->set_alternate_password,
+                                   &s->alternate_password) ||
+        !scheduler_api_body_bool(request, "allowBooking", &s->set_allow_booking,
+                                 &s->allow_booking) ||
+        !scheduler_api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix))
         return false;
     if (s->set_address &&
         (!s->address || cms_address_parse(s->address, &s->parsed_address) != CV_OK)) {
-        api_fail_field(request, "address",
-                       "address must be host, host:port or an http(s) URL of the bridge's API");
+        scheduler_api_fail_field(
+            request, "address",
+            "address must be host, host:port or an http(s) URL of the bridge's API");
         return false;
     }
     if (s->set_username && (!s->username || !*s->username)) {
-        api_fail_field(request, "username", "username must not be empty");
+        scheduler_api_fail_field(request, "username", "username must not be empty");
         return false;
     }
     if (s->set_password && (!s->password || !*s->password)) {
-        api_fail_field(request, "password", "password must not be empty");
+        scheduler_api_fail_field(request, "password", "password must not be empty");
         return false;
     }
     if (s->ca_file && *s->ca_file && access(s->ca_file, R_OK) != 0) {
-        api_fail_field(request, "caFile", "caFile \"%s\" cannot be read by convened", s->ca_file);
+        scheduler_api_fail_field(request, "caFile", "caFile \"%s\" cannot be read by convened",
+                                 s->ca_file);
         return false;
     }
     if (s->pinned && *s->pinned && strncmp(s->pinned, "sha256//", 8) != 0 &&
         access(s->pinned, R_OK) != 0) {
-        api_fail_field(request, "pinnedCertificate",
-                       "pinnedCertificate must be a readable PEM certificate file or sha256//HASH");
+        scheduler_api_fail_field(
+            request, "pinnedCertificate",
+            "pinnedCertificate must be a readable PEM certificate file or sha256//HASH");
         return false;
     }
     if (s->name && strlen(s->name) > 255) {
-        api_fail_field(request, "name", "name is longer than 255 characters");
+        scheduler_api_fail_field(request, "name", "name is longer than 255 characters");
         return false;
     }
     if (s->domain && *s->domain && !bridge_domain_is_valid(s->domain)) {
-        api_fail_field(request, "domain", "domain must be a DNS name such as example.com");
+        scheduler_api_fail_field(request, "domain",
+                                 "domain must be a DNS name such as example.com");
         return false;
     }
     cms_address alternate;
     if (s->alternate_address && *s->alternate_address &&
         cms_address_parse(s->alternate_address, &alternate) != CV_OK) {
-        api_fail_field(request, "alternateAddress",
-                       "alternateAddress must be host, host:port or an http(s) URL");
+        scheduler_api_fail_field(request, "alternateAddress",
+                                 "alternateAddress must be host, host:port or an http(s) URL");
         return false;
     }
     if (s->set_prefix && !bridge_slot_prefix_is_valid(s->prefix)) {
-        api_fail_field(request, "slotNamePrefix",
-                       "slotNamePrefix must be 1 to 64 printable characters without $ or \\");
+        scheduler_api_fail_field(
+            request, "slotNamePrefix",
+            "slotNamePrefix must be 1 to 64 printable characters without $ or \\");
         return false;
     }
     return true;
@@ -179,8 +185,8 @@ static void effective(const bridge_record *record, const bridge_settings *s,
 
 /* Refuses (409) an address that is managed already, itself or as a member
  * of a managed cluster. */
-static bool check_not_managed(api_request *request, const char *address, const char *field,
-                              const char *except_bridge_id)
+static bool check_not_managed(scheduler_api_request *request, const char *address,
+                              const char *field, const char *except_bridge_id)
 {
     char *owner_id = NULL, *owner_name = NULL, *member_name = NULL;
     cv_result result = discovery_find_owner(request->database, address, except_bridge_id, &owner_id,
@@ -188,17 +194,17 @@ static bool check_not_managed(api_request *request, const char *address, const c
     if (result == CV_ERR_NOT_FOUND)
         return true;
     if (result != CV_OK) {
-        api_fail_result(request, result, "checking managed clusters");
+        scheduler_api_fail_result(request, result, "checking managed clusters");
         return false;
     }
     char message[768];
     snprintf(message, sizeof message,
              "%s %s is already managed: it is %s in the cluster of bridge \"%s\" (%s)", field,
              address, member_name, owner_name, owner_id);
-    api_fail_conflict(request, message,
-                      json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "field", field, "bridge", owner_id,
-                                "bridgeName", owner_name, "member", member_name, "address",
-                                address));
+    scheduler_api_fail_conflict(request, message,
+                                json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "field", field, "bridge",
+                                          owner_id, "bridgeName", owner_name, "member", member_name,
+                                          "address", address));
     free(owner_id);
     free(owner_name);
     free(member_name);
@@ -207,17 +213,18 @@ static bool check_not_managed(api_request *request, const char *address, const c
 
 /* GET /system/status through `endpoint`; replies (503, 400) and returns
  * false when the bridge cannot be used. */
-static bool probe_bridge(api_request *request, const char *bridge_id, const cms_endpoint *endpoint,
-                         cms_client **client, cms_system_status *status)
+static bool probe_bridge(scheduler_api_request *request, const char *bridge_id,
+                         const cms_endpoint *endpoint, cms_client **client,
+                         cms_system_status *status)
 {
     cv_result result = cms_registry_client(request->daemon->cms, endpoint, client);
     if (result == CV_ERR_INVALID) {
-        api_fail_field(request, "pinnedCertificate",
-                       "pinnedCertificate is neither sha256//HASH nor a PEM certificate");
+        scheduler_api_fail_field(request, "pinnedCertificate",
+                                 "pinnedCertificate is neither sha256//HASH nor a PEM certificate");
         return false;
     }
     if (result != CV_OK) {
-        api_fail_result(request, result, "preparing the CMS client");
+        scheduler_api_fail_result(request, result, "preparing the CMS client");
         return false;
     }
     cms_response response;
@@ -228,25 +235,26 @@ static bool probe_bridge(api_request *request, const char *bridge_id, const cms_
     snprintf(detail, sizeof detail, "%s", response.error);
     cms_response_free(&response);
     if (cms_result_is_unreachable(result)) {
-        api_fail_unreachable(request, bridge_id, endpoint->address, detail);
+        scheduler_api_fail_unreachable(request, bridge_id, endpoint->address, detail);
         return false;
     }
     if (result == CV_ERR_AUTH) {
-        api_fail_field(request, "password", "%s refused the username and password",
-                       endpoint->address);
+        scheduler_api_fail_field(request, "password", "%s refused the username and password",
+                                 endpoint->address);
         return false;
     }
     if (result != CV_OK) {
-        api_fail_field(request, "address", "%s does not answer as a Cisco Meeting Server API%s%s",
-                       endpoint->address, detail[0] ? ": " : "", detail);
+        scheduler_api_fail_field(request, "address",
+                                 "%s does not answer as a Cisco Meeting Server API%s%s",
+                                 endpoint->address, detail[0] ? ": " : "", detail);
         return false;
     }
     return true;
 }
 
 /* Refuses (409) a new cluster whose members are managed as other bridges. */
-static bool check_cluster_unmanaged(api_request *request, const discovery_cluster *cluster,
-                                    const char *except_bridge_id)
+static bool check_cluster_unmanaged(scheduler_api_request *request,
+                                    const discovery_cluster *cluster, const char *except_bridge_id)
 {
     for (size_t i = 0; i < cluster->count; i++) {
         const discovery_member *member = &cluster->members[i];
@@ -286,7 +294,7 @@ static json_t *bookings_outside_range(sqlite3 *database, const char *bridge_id, 
 /* Refuses a range that would drop a slot holding a booked or live meeting.
  * Called inside the transaction that writes the range, so no booking can
  * land on a dropped slot between this check and that write. */
-static bool check_range_keeps_meetings(api_request *request, const bridge_record *record,
+static bool check_range_keeps_meetings(scheduler_api_request *request, const bridge_record *record,
                                        const effective_settings *after)
 {
     bool has_range = after->has_base && after->has_quantity;
@@ -294,7 +302,7 @@ static bool check_range_keeps_meetings(api_request *request, const bridge_record
     int64_t lowest = 0, highest = 0;
     cv_result result = slots_in_use_range(request->database, record->id, &any, &lowest, &highest);
     if (result != CV_OK) {
-        api_fail_result(request, result, "checking slots in use");
+        scheduler_api_fail_result(request, result, "checking slots in use");
         return false;
     }
     if (!any ||
@@ -307,24 +315,24 @@ static bool check_range_keeps_meetings(api_request *request, const bridge_record
              "the new numeric ID range would remove slots %lld..%lld that hold booked or live "
              "meetings",
              (long long)lowest, (long long)highest);
-    api_fail_conflict(request, message, conflicts);
+    scheduler_api_fail_conflict(request, message, conflicts);
     return false;
 }
 
-static void reply_bridge(api_request *request, const char *bridge_id, int status)
+static void reply_bridge(scheduler_api_request *request, const char *bridge_id, int status)
 {
     bridge_record record;
     cv_result result = bridge_load(request->database, bridge_id, &record);
     if (result != CV_OK) {
         if (result == CV_ERR_NOT_FOUND)
-            api_fail_not_found(request, "bridge", bridge_id);
+            scheduler_api_fail_not_found(request, "bridge", bridge_id);
         else
-            api_fail_result(request, result, "reading the bridge");
+            scheduler_api_fail_result(request, result, "reading the bridge");
         return;
     }
     json_t *document = bridge_json(request->database, &record);
     bridge_record_free(&record);
-    api_reply_json(request, status, document);
+    scheduler_api_reply_json(request, status, document);
 }
 
 /* INSERT of POST /bridges: the new row with the given settings. */
@@ -362,21 +370,21 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
 
 /* The rules a new bridge's settings must meet beyond each member's own:
  * false when they do not (the reply is set). */
-static bool check_new_bridge(api_request *request, const bridge_settings *s)
+static bool check_new_bridge(scheduler_api_request *request, const bridge_settings *s)
 {
     const char *missing = !s->set_address    ? "address"
                           : !s->set_username ? "username"
                           : !s->set_password ? "password"
                                              : NULL;
     if (missing) {
-        api_fail_field(request, missing, "%s is required", missing);
+        scheduler_api_fail_field(request, missing, "%s is required", missing);
         return false;
     }
     if (s->set_base && !s->base_null && s->set_quantity && !s->quantity_null &&
         s->base + s->quantity - 1 > NUMERIC_ID_MAX) {
-        api_fail_field(request, "numericIdQuantity",
-                       "the last numeric ID (base + quantity - 1) must not exceed %lld",
-                       (long long)NUMERIC_ID_MAX);
+        scheduler_api_fail_field(request, "numericIdQuantity",
+                                 "the last numeric ID (base + quantity - 1) must not exceed %lld",
+                                 (long long)NUMERIC_ID_MAX);
         return false;
     }
     return true;
@@ -387,9 +395,10 @@ static bool check_new_bridge(api_request *request, const bridge_settings *s)
  * settings tickets; then its cluster members. *replied: a check failed
  * and set the reply (another add won); any other failure is left to the
  * caller to report. */
-static cv_result store_new_bridge(api_request *request, const char *id, const bridge_settings *s,
-                                  bool tls_verify, const cms_system_status *status,
-                                  const discovery_cluster *cluster, bool *replied)
+static cv_result store_new_bridge(scheduler_api_request *request, const char *id,
+                                  const bridge_settings *s, bool tls_verify,
+                                  const cms_system_status *status, const discovery_cluster *cluster,
+                                  bool *replied)
 {
     *replied = false;
     sqlite3 *database = request->database;
@@ -427,10 +436,10 @@ static cv_result store_new_bridge(api_request *request, const char *id, const br
     return result;
 }
 
-static void post_bridge(api_request *request)
+static void post_bridge(scheduler_api_request *request)
 {
     bridge_settings s;
-    if (!api_require_body(request) || !read_settings(request, &s))
+    if (!scheduler_api_require_body(request) || !read_settings(request, &s))
         return;
     if (!check_new_bridge(request, &s))
         return;
@@ -461,7 +470,7 @@ static void post_bridge(api_request *request)
     if (replied)
         return;
     if (result != CV_OK) {
-        api_fail_result(request, result, "adding the bridge");
+        scheduler_api_fail_result(request, result, "adding the bridge");
         return;
     }
     log_info("bridge %s added (%s, CMS %s)", id, address, status.software_version);
@@ -475,7 +484,7 @@ static void post_bridge(api_request *request)
     reply_bridge(request, id, 201);
 }
 
-static void get_bridges(api_request *request)
+static void get_bridges(scheduler_api_request *request)
 {
     char **ids = NULL;
     size_t count = 0;
@@ -498,23 +507,24 @@ static void get_bridges(api_request *request)
     bridge_free_ids(ids, count);
     if (result != CV_OK || !list) {
         json_decref(list);
-        api_fail_result(request, result != CV_OK ? result : CV_ERR_NO_MEMORY, "listing bridges");
+        scheduler_api_fail_result(request, result != CV_OK ? result : CV_ERR_NO_MEMORY,
+                                  "listing bridges");
         return;
     }
-    api_reply_json(request, 200, list);
+    scheduler_api_reply_json(request, 200, list);
 }
 
-static bool path_bridge_id(api_request *request, const char **id)
+static bool path_bridge_id(scheduler_api_request *request, const char **id)
 {
-    *id = api_segment(request, 1);
+    *id = scheduler_api_segment(request, 1);
     if (!*id || !id_is_valid(*id)) {
-        api_fail_not_found(request, "bridge", *id);
+        scheduler_api_fail_not_found(request, "bridge", *id);
         return false;
     }
     return true;
 }
 
-static void get_bridge(api_request *request)
+static void get_bridge(scheduler_api_request *request)
 {
     const char *id;
     if (path_bridge_id(request, &id))
@@ -573,36 +583,36 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
 
 /* Loads bridge `id` for a handler; false (with the answer sent) when it
  * cannot. */
-static bool load_for_request(api_request *request, const char *id, bridge_record *record)
+static bool load_for_request(scheduler_api_request *request, const char *id, bridge_record *record)
 {
     cv_result result = bridge_load(request->database, id, record);
     if (result == CV_OK)
         return true;
     if (result == CV_ERR_NOT_FOUND)
-        api_fail_not_found(request, "bridge", id);
+        scheduler_api_fail_not_found(request, "bridge", id);
     else
-        api_fail_result(request, result, "reading the bridge");
+        scheduler_api_fail_result(request, result, "reading the bridge");
     return false;
 }
 
 /* The checks of PATCH that need no lock: addresses, the numeric ID limit
  * and, when the connection changes, that the bridge answers with it. */
-static bool check_patch(api_request *request, const char *id, const bridge_settings *s,
+static bool check_patch(scheduler_api_request *request, const char *id, const bridge_settings *s,
                         const effective_settings *after)
 {
     if (s->set_address && !check_not_managed(request, after->address, "address", id))
         return false;
     if (after->alternate_address && s->set_alternate_address &&
         cms_address_same_endpoint(after->alternate_address, after->address)) {
-        api_fail_field(request, "alternateAddress",
-                       "alternateAddress must differ from the bridge's address");
+        scheduler_api_fail_field(request, "alternateAddress",
+                                 "alternateAddress must differ from the bridge's address");
         return false;
     }
     if (after->has_base && after->has_quantity &&
         after->base + after->quantity - 1 > NUMERIC_ID_MAX) {
-        api_fail_field(request, s->set_quantity ? "numericIdQuantity" : "numericIdBase",
-                       "the last numeric ID (base + quantity - 1) must not exceed %lld",
-                       (long long)NUMERIC_ID_MAX);
+        scheduler_api_fail_field(request, s->set_quantity ? "numericIdQuantity" : "numericIdBase",
+                                 "the last numeric ID (base + quantity - 1) must not exceed %lld",
+                                 (long long)NUMERIC_ID_MAX);
         return false;
     }
     if (!connection_changed(s))
@@ -614,11 +624,12 @@ static bool check_patch(api_request *request, const char *id, const bridge_setti
     return probe_bridge(request, id, &endpoint, &client, &status);
 }
 
-static void patch_bridge(api_request *request)
+static void patch_bridge(scheduler_api_request *request)
 {
     const char *id;
     bridge_settings s;
-    if (!path_bridge_id(request, &id) || !api_require_body(request) || !read_settings(request, &s))
+    if (!path_bridge_id(request, &id) || !scheduler_api_require_body(request) ||
+        !read_settings(request, &s))
         return;
     bridge_record record;
     if (!load_for_request(request, id, &record))
@@ -634,7 +645,7 @@ static void patch_bridge(api_request *request)
      * first (and the shrink is refused) or sees the new range. */
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
-        api_fail_result(request, result, "starting a transaction");
+        scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     if (!load_for_request(request, id, &record)) {
@@ -653,7 +664,7 @@ static void patch_bridge(api_request *request)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "changing the bridge");
+        scheduler_api_fail_result(request, result, "changing the bridge");
         return;
     }
     if (connection_changed(&s))
@@ -668,7 +679,7 @@ static cv_result remove_bridge_row(sqlite3 *database, const char *id, bool *remo
     return db_bridge_remove(database, id, removed);
 }
 
-static void delete_bridge(api_request *request)
+static void delete_bridge(scheduler_api_request *request)
 {
     const char *id;
     if (!path_bridge_id(request, &id))
@@ -678,20 +689,20 @@ static void delete_bridge(api_request *request)
      * delete is refused) or finds the bridge gone. */
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
-        api_fail_result(request, result, "starting a transaction");
+        scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     json_t *conflicts = bookings_outside_range(request->database, id, false, 0, 0);
     if (!conflicts) {
         store_rollback(request->database);
-        api_fail_result(request, CV_ERR_STORE, "checking the bridge's bookings");
+        scheduler_api_fail_result(request, CV_ERR_STORE, "checking the bridge's bookings");
         return;
     }
     if (json_array_size(conflicts) > 0) {
         store_rollback(request->database);
-        api_fail_conflict(request,
-                          "the bridge holds booked or live meetings; cancel or move them first",
-                          conflicts);
+        scheduler_api_fail_conflict(
+            request, "the bridge holds booked or live meetings; cancel or move them first",
+            conflicts);
         return;
     }
     json_decref(conflicts);
@@ -701,17 +712,17 @@ static void delete_bridge(api_request *request)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
-        api_fail_result(request, result, "removing the bridge");
+        scheduler_api_fail_result(request, result, "removing the bridge");
     } else if (!removed) {
-        api_fail_not_found(request, "bridge", id);
+        scheduler_api_fail_not_found(request, "bridge", id);
     } else {
         log_info("bridge %s removed", id);
-        api_reply_empty(request);
+        scheduler_api_reply_empty(request);
     }
 }
 
 /* POST /bridges/<id>/refresh: poll, discover and provision now. */
-static void refresh_bridge_now(api_request *request)
+static void refresh_bridge_now(scheduler_api_request *request)
 {
     const char *id;
     if (!path_bridge_id(request, &id))
@@ -720,18 +731,18 @@ static void refresh_bridge_now(api_request *request)
     cv_result result = bridge_load(request->database, id, &record);
     if (result != CV_OK) {
         if (result == CV_ERR_NOT_FOUND)
-            api_fail_not_found(request, "bridge", id);
+            scheduler_api_fail_not_found(request, "bridge", id);
         else
-            api_fail_result(request, result, "reading the bridge");
+            scheduler_api_fail_result(request, result, "reading the bridge");
         return;
     }
     bridge_record_free(&record);
     bridges_forget_discovery(request->daemon->bridge_worker, id);
     bridges_request_refresh(request->daemon, id);
-    api_reply_json(request, 202, json_pack("{s:s}", "refresh", "queued"));
+    scheduler_api_reply_json(request, 202, json_pack("{s:s}", "refresh", "queued"));
 }
 
-static const api_route bridge_routes[] = {
+static const scheduler_api_route bridge_routes[] = {
     {"POST", "bridges", post_bridge, NULL},
     {"GET", "bridges", get_bridges, NULL},
     {"GET", "bridges/*", get_bridge, NULL},
@@ -742,8 +753,8 @@ static const api_route bridge_routes[] = {
 
 static cv_result bridges_start(scheduler *daemon)
 {
-    cv_result result =
-        api_register(daemon, bridge_routes, sizeof bridge_routes / sizeof bridge_routes[0]);
+    cv_result result = scheduler_api_register(daemon, bridge_routes,
+                                              sizeof bridge_routes / sizeof bridge_routes[0]);
     if (result == CV_OK)
         result = bridges_worker_start(daemon);
     return result;

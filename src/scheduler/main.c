@@ -310,7 +310,7 @@ static cv_result start_services(scheduler *daemon, size_t *started_modules, http
     };
     cv_result result = cms_registry_create(&client_settings, &daemon->cms);
     if (result == CV_OK)
-        result = api_router_create(daemon);
+        result = scheduler_api_router_create(daemon);
     if (result != CV_OK) {
         fprintf(stderr, "convened: %s\n", cv_result_name(result));
         return result;
@@ -340,7 +340,7 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
         started_modules--;
         modules[started_modules]->stop(daemon);
     }
-    api_router_free(daemon);
+    scheduler_api_router_free(daemon);
     cms_registry_free(daemon->cms);
     trace_close(daemon->trace);
     if (store_open)

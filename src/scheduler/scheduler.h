@@ -65,9 +65,9 @@ typedef struct {
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
 } scheduler_options;
 
-struct cms_registry;  /* cms_client.h */
-struct api_router;    /* api.h */
-struct bridge_worker; /* bridges.h: the background poller/discovery/provisioning */
+struct cms_registry;         /* cms_client.h */
+struct scheduler_api_router; /* api.h */
+struct bridge_worker;        /* bridges.h: the background poller/discovery/provisioning */
 
 typedef struct scheduler scheduler;
 
@@ -92,7 +92,7 @@ struct scheduler {
     file_watch database_watch;
     trace_log *trace;     /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
-    struct api_router *router;
+    struct scheduler_api_router *router;
     struct bridge_worker *bridge_worker;
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
@@ -106,7 +106,7 @@ struct scheduler {
  * A module of the daemon: main.c starts them in order after the store,
  * trace, CMS registry and router exist and before the HTTP server listens,
  * and stops them in reverse order after the HTTP server stopped. `start`
- * registers its routes (api_register) and starts its threads.
+ * registers its routes (scheduler_api_register) and starts its threads.
  */
 typedef struct {
     const char *name;

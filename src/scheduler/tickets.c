@@ -119,19 +119,19 @@ json_t *tickets_json_for_bridge(sqlite3 *database, const char *bridge_id)
     return tickets_query(database, bridge_id);
 }
 
-static void get_tickets(api_request *request)
+static void get_tickets(scheduler_api_request *request)
 {
-    const char *bridge = api_query(request, "bridge");
+    const char *bridge = scheduler_api_query(request, "bridge");
     if (bridge && !id_is_valid(bridge)) {
-        api_fail_field(request, "bridge", "bridge must be a bridge id");
+        scheduler_api_fail_field(request, "bridge", "bridge must be a bridge id");
         return;
     }
     json_t *list = tickets_query(request->database, bridge);
     if (!list) {
-        api_fail_result(request, CV_ERR_STORE, "listing tickets");
+        scheduler_api_fail_result(request, CV_ERR_STORE, "listing tickets");
         return;
     }
-    api_reply_json(request, 200, list);
+    scheduler_api_reply_json(request, 200, list);
 }
 
 /* db_ticket_visit: keeps the JSON form of the one row in *context. */
@@ -142,30 +142,31 @@ static cv_result keep_ticket(const db_ticket *row, void *context)
     return *out ? CV_OK : CV_ERR_NO_MEMORY;
 }
 
-static void get_ticket(api_request *request)
+static void get_ticket(scheduler_api_request *request)
 {
-    const char *id = api_segment(request, 1);
+    const char *id = scheduler_api_segment(request, 1);
     json_t *ticket = NULL;
     cv_result result = db_ticket_find(request->database, id, keep_ticket, &ticket);
     if (result == CV_OK)
-        api_reply_json(request, 200, ticket);
+        scheduler_api_reply_json(request, 200, ticket);
     else if (result == CV_ERR_NOT_FOUND)
-        api_fail_not_found(request, "ticket", id);
+        scheduler_api_fail_not_found(request, "ticket", id);
     else
-        api_fail_result(request, result, "reading a ticket");
+        scheduler_api_fail_result(request, result, "reading a ticket");
 }
 
 /* what GET /tickets reads */
 static const char *const tickets_query_names[] = {"bridge", NULL};
 
-static const api_route ticket_routes[] = {
+static const scheduler_api_route ticket_routes[] = {
     {"GET", "tickets", get_tickets, tickets_query_names},
     {"GET", "tickets/*", get_ticket, NULL},
 };
 
 static cv_result tickets_start(scheduler *daemon)
 {
-    return api_register(daemon, ticket_routes, sizeof ticket_routes / sizeof ticket_routes[0]);
+    return scheduler_api_register(daemon, ticket_routes,
+                                  sizeof ticket_routes / sizeof ticket_routes[0]);
 }
 
 static void tickets_stop(scheduler *daemon)

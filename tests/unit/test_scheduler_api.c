@@ -21,43 +21,44 @@
 
 static char last_id[64];
 
-static void echo_id(api_request *request)
+static void echo_id(scheduler_api_request *request)
 {
-    snprintf(last_id, sizeof last_id, "%s", api_segment(request, 1));
-    api_reply_json(request, 200, json_pack("{s:s}", "id", last_id));
+    snprintf(last_id, sizeof last_id, "%s", scheduler_api_segment(request, 1));
+    scheduler_api_reply_json(request, 200, json_pack("{s:s}", "id", last_id));
 }
 
-static void read_members(api_request *request)
+static void read_members(scheduler_api_request *request)
 {
     static const char *const allowed[] = {"name", "count", "on", NULL};
     const char *name = NULL;
     bool present = false, is_null = false, on = false;
     int64_t count = 0;
-    if (!api_check_fields(request, allowed) || !api_body_string(request, "name", &present, &name) ||
-        !api_body_integer(request, "count", 1, 10, &present, &is_null, &count) ||
-        !api_body_bool(request, "on", &present, &on))
+    if (!scheduler_api_check_fields(request, allowed) ||
+        !scheduler_api_body_string(request, "name", &present, &name) ||
+        !scheduler_api_body_integer(request, "count", 1, 10, &present, &is_null, &count) ||
+        !scheduler_api_body_bool(request, "on", &present, &on))
         return;
-    api_reply_json(
+    scheduler_api_reply_json(
         request, 201,
         json_pack("{s:s?, s:I, s:b}", "name", name, "count", (json_int_t)count, "on", on));
 }
 
-static void conflict(api_request *request)
+static void conflict(scheduler_api_request *request)
 {
-    api_fail_conflict(request, "slot taken", json_pack("[{s:s}]", "booking", "b1"));
+    scheduler_api_fail_conflict(request, "slot taken", json_pack("[{s:s}]", "booking", "b1"));
 }
 
-static void unreachable(api_request *request)
+static void unreachable(scheduler_api_request *request)
 {
-    api_fail_unreachable(request, "bridge-1", "https://10.0.0.5:445", "timed out");
+    scheduler_api_fail_unreachable(request, "bridge-1", "https://10.0.0.5:445", "timed out");
 }
 
-static void silent(api_request *request)
+static void silent(scheduler_api_request *request)
 {
     (void)request;
 }
 
-static const api_route routes[] = {
+static const scheduler_api_route routes[] = {
     {"GET", "things/*", echo_id, NULL},
     {"POST", "things", read_members, NULL},
     {"POST", "things/*/conflict", conflict, NULL},
@@ -76,8 +77,9 @@ static int set_up(void **state)
     assert_non_null(f);
     snprintf(f->path, sizeof f->path, "/tmp/convened-api-test-%d.db", (int)getpid());
     assert_int_equal(store_pool_open(&f->daemon.store, f->path, 2), CV_OK);
-    assert_int_equal(api_router_create(&f->daemon), CV_OK);
-    assert_int_equal(api_register(&f->daemon, routes, sizeof routes / sizeof routes[0]), CV_OK);
+    assert_int_equal(scheduler_api_router_create(&f->daemon), CV_OK);
+    assert_int_equal(scheduler_api_register(&f->daemon, routes, sizeof routes / sizeof routes[0]),
+                     CV_OK);
     f->daemon.admin_name = "admin";
     f->daemon.admin_password = "secret";
     *state = f;
@@ -87,7 +89,7 @@ static int set_up(void **state)
 static int tear_down(void **state)
 {
     fixture *f = *state;
-    api_router_free(&f->daemon);
+    scheduler_api_router_free(&f->daemon);
     store_pool_close(&f->daemon.store);
     unlink(f->path);
     char wal[80];
