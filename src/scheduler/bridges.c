@@ -909,6 +909,10 @@ static bool probe_bridge(api_request *request, const char *bridge_id, const cms_
                        endpoint->address);
         return false;
     }
+    if (result == CV_ERR_BUSY && atomic_load(&request->daemon->stopping)) {
+        api_fail(request, 503, "stopping", "convened is stopping; try again when it is back", NULL);
+        return false;
+    }
     if (result != CV_OK) {
         api_fail_field(request, "address", "%s does not answer as a Cisco Meeting Server API%s%s",
                        endpoint->address, detail[0] ? ": " : "", detail);
@@ -1377,15 +1381,25 @@ static void refresh_bridge_now(api_request *request)
 }
 
 static const api_route bridge_routes[] = {
-    {"POST", "bridges", post_bridge},       {"GET", "bridges", get_bridges},
-    {"GET", "bridges/*", get_bridge},       {"PATCH", "bridges/*", patch_bridge},
-    {"DELETE", "bridges/*", delete_bridge}, {"POST", "bridges/*/refresh", refresh_bridge_now},
+    {"GET", "bridges", get_bridges},
+    {"GET", "bridges/*", get_bridge},
+    {"DELETE", "bridges/*", delete_bridge},
+    {"POST", "bridges/*/refresh", refresh_bridge_now},
+};
+
+/* Adding a bridge and changing how it is reached probe it before answering. */
+static const api_route probing_routes[] = {
+    {"POST", "bridges", post_bridge},
+    {"PATCH", "bridges/*", patch_bridge},
 };
 
 static cv_result bridges_start(scheduler *daemon)
 {
     cv_result result =
         api_register(daemon, bridge_routes, sizeof bridge_routes / sizeof bridge_routes[0]);
+    if (result == CV_OK)
+        result = api_register_slow(daemon, probing_routes,
+                                   sizeof probing_routes / sizeof probing_routes[0]);
     if (result == CV_OK)
         result = worker_start(daemon);
     return result;

@@ -66,11 +66,11 @@ static void set_defaults(scheduler_options *options)
 static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
 {
     const option_spec specs[] = {
-        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0, 0},
+        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
+         0},
         {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
-         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0,
-         0},
+         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0, 0},
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
@@ -79,8 +79,7 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
         {"trace", OPTION_STRING, &o->trace, "FILE",
          "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
-        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0,
-         0},
+        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0, 0},
         {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
          256},
         {"max-connections", OPTION_INTEGER, &o->max_connections, "N",
@@ -231,6 +230,7 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .basic_without_space = false,
             .authenticate = api_authenticate,
             .handle = api_handle_request,
+            .is_slow = api_is_slow,
             .observe = NULL,
             .context = daemon,
         };
@@ -244,7 +244,7 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
 int main(int argc, char **argv)
 {
     log_set_program("convened");
-    umask(077); /* every file convened creates is 0600: database, WAL, trace, keys */
+    umask(077);              /* every file convened creates is 0600: database, WAL, trace, keys */
     static scheduler daemon; /* static: lives until exit; only main touches it before threads */
     set_defaults(&daemon.options);
     option_spec options[32];
@@ -299,8 +299,8 @@ int main(int argc, char **argv)
     size_t started_modules = 0;
     bool store_open_ok = false;
     int lock = -1; /* held until exit: one convened per data directory */
-    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db",
-                                &error) != CV_OK ||
+    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db", &error) !=
+            CV_OK ||
         data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
@@ -316,8 +316,8 @@ int main(int argc, char **argv)
     store_open_ok = true;
     char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
                                             : path_in(daemon.options.data_dir, "cms-trace.log");
-    result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace)
-                        : CV_ERR_NO_MEMORY;
+    result =
+        trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace) : CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
         fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
         free(trace_path);
