@@ -46,9 +46,8 @@ cv_result store_exec(sqlite3 *database, const char *sql)
 cv_result store_open(const char *path, sqlite3 **out)
 {
     sqlite3 *database = NULL;
-    int code = sqlite3_open_v2(path, &database,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                               NULL);
+    int code = sqlite3_open_v2(
+        path, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (code != SQLITE_OK) {
         log_error("database %s: %s", path, database ? sqlite3_errmsg(database) : "cannot open");
         sqlite3_close(database);
@@ -76,8 +75,25 @@ void store_close(sqlite3 *database)
     sqlite3_close(database);
 }
 
+/* The commit hook of a watched pool's connections (store_pool_watch):
+ * non-zero turns the commit into a rollback. */
+static int refuse_commit_when_lost(void *watch)
+{
+    return file_watch_check(watch) ? 0 : 1;
+}
+
 cv_result store_begin(sqlite3 *database)
 {
+    /* A watched connection carries its watch as the commit hook's
+     * argument; reading it means setting the hook again (sqlite3 returns
+     * the previous argument). Only the thread holding the connection
+     * calls this, so nothing sees the moment in between. */
+    void *watch = sqlite3_commit_hook(database, NULL, NULL);
+    if (watch) {
+        sqlite3_commit_hook(database, refuse_commit_when_lost, watch);
+        if (!file_watch_check(watch))
+            return CV_ERR_STORE; /* logged once, by the watch */
+    }
     return store_exec(database, "BEGIN IMMEDIATE");
 }
 
@@ -132,8 +148,8 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
 
 struct store_checkpointer {
     pthread_t thread;
-    sqlite3 *connection;   /* the checkpointer's own; used by its thread only */
-    pthread_mutex_t lock;  /* guards wanted and stopping */
+    sqlite3 *connection;  /* the checkpointer's own; used by its thread only */
+    pthread_mutex_t lock; /* guards wanted and stopping */
     pthread_cond_t wake;
     bool wanted;
     bool stopping;
@@ -268,6 +284,12 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
     }
     start_checkpointer(pool, path);
     return CV_OK;
+}
+
+void store_pool_watch(store_pool *pool, file_watch *watch)
+{
+    for (size_t i = 0; i < pool->size; i++)
+        sqlite3_commit_hook(pool->connections[i], refuse_commit_when_lost, watch);
 }
 
 void store_pool_close(store_pool *pool)

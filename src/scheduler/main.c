@@ -314,6 +314,8 @@ int main(int argc, char **argv)
         goto stop;
     }
     store_open_ok = true;
+    /* From the moment the file is lost, no module can write to it. */
+    store_pool_watch(&daemon.store, &daemon.database_watch);
     char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
                                             : path_in(daemon.options.data_dir, "cms-trace.log");
     result =
