@@ -49,7 +49,6 @@ typedef struct {
     int64_t bulk_sync_hold_ms;      /* a bulk sync stays this long pending, then running (tests) */
     int64_t cdr_buffer;      /* CDRs kept for receivers that are down; beyond, the oldest go */
     bool require_dial_rules; /* no outbound dial plan rule at all: dial-outs fail, as on CMS */
-    int64_t bulk_sync_hold_ms; /* a bulk sync stays this long pending, then running (tests) */
     /* Hostile clients (http_server.h): connections in total and per client
      * address, seconds to send one whole request. */
     int64_t max_connections;
