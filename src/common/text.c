@@ -130,3 +130,21 @@ cv_result text_append_escaped(strbuf *out, const char *text, size_t length)
     strbuf_append(out, text + copied_from, length - copied_from);
     return strbuf_status(out);
 }
+
+void text_copy_printable(char *out, size_t size, const char *text)
+{
+    size_t length = 0;
+    for (; text && text[length] && length + 1 < size; length++) {
+        unsigned char byte = (unsigned char)text[length];
+        out[length] = byte >= 0x20 && byte < 0x7f ? (char)byte : '?';
+    }
+    out[length] = '\0';
+}
+
+void text_wipe_free(char *secret)
+{
+    if (secret != NULL) {
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+    }
+}

@@ -31,5 +31,12 @@ char *text_duplicate(const char *text);
  * controls U+0080..U+009F (UTF-8 C2 80..C2 9F) as \u00NN. Every other
  * byte, including the rest of UTF-8, is copied unchanged. */
 cv_result text_append_escaped(strbuf *out, const char *text, size_t length);
+/* Copies `text` (NULL reads as "") into out[size], at most size-1 bytes,
+ * every byte outside printable ASCII replaced by '?': safe to echo an
+ * untrusted name back in an error or a log line. size must be > 0. */
+void text_copy_printable(char *out, size_t size, const char *text);
+/* Overwrites a secret's characters with zeros (explicit_bzero: never
+ * optimised away) and frees it. NULL is fine. */
+void text_wipe_free(char *secret);
 
 #endif

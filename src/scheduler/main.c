@@ -26,7 +26,7 @@
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/schema.h"
@@ -34,8 +34,8 @@
 
 #define ADMIN_PASSWORD_VARIABLE "CONVENED_ADMIN_PASSWORD"
 
-/* Started in this order, stopped in reverse. S2: add the booking and
- * lifecycle modules at the end. */
+/* Started in this order, stopped in reverse (bookings and the lifecycle
+ * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
     &tickets_module,
     &bridges_module,
@@ -228,9 +228,9 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .max_connections_per_address = (unsigned)daemon->options.max_connections_per_address,
             .request_timeout_seconds = (unsigned)daemon->options.request_timeout_seconds,
             .basic_without_space = false,
-            .authenticate = api_authenticate,
-            .handle = api_handle_request,
-            .is_slow = api_is_slow,
+            .authenticate = scheduler_api_authenticate,
+            .handle = scheduler_api_handle_request,
+            .is_slow = scheduler_api_is_slow,
             .observe = NULL,
             .context = daemon,
         };
@@ -244,7 +244,7 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
 int main(int argc, char **argv)
 {
     log_set_program("convened");
-    umask(077);              /* every file convened creates is 0600: database, WAL, trace, keys */
+    umask(077); /* every file convened creates is 0600: database, WAL, trace, keys */
     static scheduler daemon; /* static: lives until exit; only main touches it before threads */
     set_defaults(&daemon.options);
     option_spec options[32];
@@ -299,8 +299,8 @@ int main(int argc, char **argv)
     size_t started_modules = 0;
     bool store_open_ok = false;
     int lock = -1; /* held until exit: one convened per data directory */
-    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db", &error) !=
-            CV_OK ||
+    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db",
+                                &error) != CV_OK ||
         data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;

@@ -26,8 +26,8 @@
 #include "common/store.h"
 #include "common/trace.h"
 
-#define SCHEDULER_REALM "convened"
-#define SCHEDULER_TRACE_NODE "convened"
+#define SCHEDULER_REALM               "convened"
+#define SCHEDULER_TRACE_NODE          "convened"
 #define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
 
 typedef struct {
@@ -55,13 +55,13 @@ typedef struct {
     int64_t cms_busy_retries;       /* retries of a 503 answer, with backoff */
 
     /* Bridge management (poller.c, discovery.c, provisioning.c) */
-    int64_t poll_interval_seconds;      /* status polling of every bridge */
-    int64_t discovery_interval_seconds; /* cluster re-discovery */
+    int64_t poll_interval_seconds;        /* status polling of every bridge */
+    int64_t discovery_interval_seconds;   /* cluster re-discovery */
     int64_t provisioning_timeout_seconds; /* a bulk sync still running after this fails */
 
-    /* Bookings and lifecycle (booking.c, lifecycle.c: S2) */
-    int64_t max_meeting_minutes;  /* longest booking accepted */
-    int64_t dial_out_retries;     /* extra attempts for a busy/unanswered dial-out */
+    /* Bookings and lifecycle (booking.c, lifecycle*.c) */
+    int64_t max_meeting_minutes; /* longest booking accepted */
+    int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
 } scheduler_options;
@@ -77,12 +77,6 @@ typedef struct scheduler scheduler;
  * documented fallback. Set before threads start.
  */
 typedef struct {
-    /* The lowest and highest numeric-ID slot on `bridge_id` that holds a
-     * booked or live meeting (states scheduled, starting, live, ending);
-     * *any = false when none does. Implemented by booking.c (S2). Fallback
-     * (bridges.c, schema_slots_in_use): the same query on the bookings table. */
-    cv_result (*slots_in_use)(scheduler *daemon, sqlite3 *database, const char *bridge_id,
-                              bool *any, int64_t *lowest, int64_t *highest);
     /* Called (from a worker thread) when a bridge's settings, reachability
      * or provisioning changed, so bookings/lifecycle can react. Optional. */
     void (*bridge_changed)(scheduler *daemon, const char *bridge_id);
@@ -104,7 +98,7 @@ struct scheduler {
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
 
-    /* Module state owned by S2's modules; NULL until they start. */
+    /* State of the bookings and lifecycle modules; NULL until they start. */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
 };

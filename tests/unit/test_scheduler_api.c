@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common/rfc3339.h"
 #include "scheduler/api.h"
 #include "scheduler/scheduler.h"
 
@@ -57,11 +58,11 @@ static void silent(api_request *request)
 }
 
 static const api_route routes[] = {
-    {"GET", "things/*", echo_id},
-    {"POST", "things", read_members},
-    {"POST", "things/*/conflict", conflict},
-    {"GET", "down", unreachable},
-    {"GET", "silent", silent},
+    {"GET", "things/*", echo_id, NULL},
+    {"POST", "things", read_members, NULL},
+    {"POST", "things/*/conflict", conflict, NULL},
+    {"GET", "down", unreachable, NULL},
+    {"GET", "silent", silent, NULL},
 };
 
 typedef struct {
@@ -113,7 +114,7 @@ static json_t *call_typed(fixture *f, const char *method, const char *path, cons
     http_response response = {.status = 200};
     strbuf_init(&response.body);
     strbuf_init(&response.annotations);
-    api_handle_request(&f->daemon, &request, &response);
+    scheduler_api_handle_request(&f->daemon, &request, &response);
     *status = response.status;
     json_t *document = NULL;
     if (response.body.length) {
@@ -243,20 +244,20 @@ static void error_shapes(void **state)
 static void authentication(void **state)
 {
     fixture *f = *state;
-    assert_true(api_authenticate(&f->daemon, "admin", "secret"));
-    assert_false(api_authenticate(&f->daemon, "admin", "secreT"));
-    assert_false(api_authenticate(&f->daemon, "admin", "secret2"));
-    assert_false(api_authenticate(&f->daemon, "admin", ""));
-    assert_false(api_authenticate(&f->daemon, "root", "secret"));
+    assert_true(scheduler_api_authenticate(&f->daemon, "admin", "secret"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secreT"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secret2"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", ""));
+    assert_false(scheduler_api_authenticate(&f->daemon, "root", "secret"));
 }
 
 static void time_format(void **state)
 {
     (void)state;
     char text[32];
-    api_format_time(0, text, sizeof text);
+    rfc3339_format_utc(0, text, sizeof text);
     assert_string_equal(text, "1970-01-01T00:00:00Z");
-    api_format_time(1795597200, text, sizeof text);
+    rfc3339_format_utc(1795597200, text, sizeof text);
     assert_string_equal(text, "2026-11-25T09:00:00Z");
 }
 
