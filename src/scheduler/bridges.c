@@ -23,6 +23,7 @@
 #include "common/store.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/db_bridge_secrets.h"
 #include "scheduler/discovery.h"
 
 /* ---- the record ------------------------------------------------------------ */
@@ -57,6 +58,25 @@ void bridge_record_free(bridge_record *record)
     " provisioned_base, provisioned_quantity, provisioning_state, provisioning_attempted,"         \
     " created"
 
+/* The clear text of a sealed password column (NULL stays NULL). Sets
+ * *unopened, and logs why, when it cannot be opened. */
+static char *open_password(sqlite3_stmt *statement, int column, const char *bridge_id,
+                           const char *name, bool *failed, bool *unopened)
+{
+    char *plain = NULL;
+    strbuf error = STRBUF_INIT;
+    cv_result result = db_bridge_secret_open(
+        bridge_id, name, (const char *)sqlite3_column_text(statement, column), &plain, &error);
+    if (result == CV_ERR_NO_MEMORY) {
+        *failed = true;
+    } else if (result != CV_OK) {
+        log_error("bridge %s: its %s cannot be opened: %s", bridge_id, name, strbuf_str(&error));
+        *unopened = true;
+    }
+    strbuf_free(&error);
+    return plain;
+}
+
 static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
 {
     memset(out, 0, sizeof *out);
@@ -64,7 +84,8 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
     out->address = store_column_copy(statement, 1, &failed);
     out->username = store_column_copy(statement, 2, &failed);
-    out->password = store_column_copy(statement, 3, &failed);
+    bool unopened = false;
+    out->password = open_password(statement, 3, out->id, DB_BRIDGE_PASSWORD, &failed, &unopened);
     out->tls_verify = sqlite3_column_int(statement, 4) != 0;
     out->ca_file = store_column_copy(statement, 5, &failed);
     out->pinned_certificate = store_column_copy(statement, 6, &failed);
@@ -76,7 +97,8 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
     out->alternate_address = store_column_copy(statement, 11, &failed);
     out->alternate_username = store_column_copy(statement, 12, &failed);
-    out->alternate_password = store_column_copy(statement, 13, &failed);
+    out->alternate_password =
+        open_password(statement, 13, out->id, DB_BRIDGE_ALTERNATE_PASSWORD, &failed, &unopened);
     out->allow_booking = sqlite3_column_int(statement, 14) != 0;
     out->slot_name_prefix = store_column_copy(statement, 15, &failed);
     out->software_version = store_column_copy(statement, 16, &failed);
@@ -96,9 +118,9 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     out->provisioning_state = store_column_copy(statement, 28, &failed);
     out->provisioning_attempted = sqlite3_column_int64(statement, 29);
     out->created = sqlite3_column_int64(statement, 30);
-    if (failed) {
+    if (failed || unopened) {
         bridge_record_free(out);
-        return CV_ERR_NO_MEMORY;
+        return failed ? CV_ERR_NO_MEMORY : CV_ERR_AUTH;
     }
     return CV_OK;
 }

@@ -28,6 +28,7 @@
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/db_bridge_secrets.h"
 #include "scheduler/discovery.h"
 #include "scheduler/poller.h"
 #include "scheduler/schema.h"
@@ -341,10 +342,39 @@ static void reply_bridge(api_request *request, const char *bridge_id, int status
     api_reply_json(request, status, document);
 }
 
+/* The two passwords of a row as stored: sealed (db_bridge_secrets.h). */
+typedef struct {
+    char *password, *alternate_password; /* NULL: unset or unchanged */
+} sealed_passwords;
+
+static cv_result seal_passwords(const char *bridge_id, const char *password,
+                                const char *alternate_password, sealed_passwords *out)
+{
+    memset(out, 0, sizeof *out);
+    cv_result result =
+        db_bridge_secret_seal(bridge_id, DB_BRIDGE_PASSWORD, password, &out->password);
+    if (result == CV_OK)
+        result = db_bridge_secret_seal(bridge_id, DB_BRIDGE_ALTERNATE_PASSWORD, alternate_password,
+                                       &out->alternate_password);
+    return result;
+}
+
+static void sealed_passwords_free(sealed_passwords *sealed)
+{
+    free(sealed->password);
+    free(sealed->alternate_password);
+}
+
 /* INSERT of POST /bridges: the new row with the given settings. */
 static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char *address,
                                    bool tls_verify, const bridge_settings *s)
 {
+    sealed_passwords sealed;
+    cv_result sealing = seal_passwords(id, s->password, s->alternate_password, &sealed);
+    if (sealing != CV_OK) {
+        sealed_passwords_free(&sealed);
+        return sealing;
+    }
     sqlite3_stmt *statement = NULL;
     int code = sqlite3_prepare_v2(
         database,
@@ -354,8 +384,10 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
         " slot_name_prefix, created)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         -1, &statement, NULL);
-    if (code != SQLITE_OK)
+    if (code != SQLITE_OK) {
+        sealed_passwords_free(&sealed);
         return store_result(code);
+    }
     cms_address alternate;
     const char *alternate_address =
         s->alternate_address && *s->alternate_address &&
@@ -365,7 +397,7 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 2, address, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 3, s->username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 4, s->password, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement, 4, sealed.password, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(statement, 5, tls_verify ? 1 : 0);
     store_bind_text_or_null(statement, 6, s->ca_file);
     store_bind_text_or_null(statement, 7, s->pinned);
@@ -377,13 +409,14 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
         sqlite3_bind_int64(statement, 11, s->quantity);
     store_bind_text_or_null(statement, 12, alternate_address);
     store_bind_text_or_null(statement, 13, s->alternate_username);
-    store_bind_text_or_null(statement, 14, s->alternate_password);
+    store_bind_text_or_null(statement, 14, sealed.alternate_password);
     sqlite3_bind_int(statement, 15, s->set_allow_booking ? s->allow_booking : 1);
     sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : SCHEDULER_DEFAULT_SLOT_PREFIX, -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(statement, 17, (sqlite3_int64)time(NULL));
     code = sqlite3_step(statement);
     sqlite3_finalize(statement);
+    sealed_passwords_free(&sealed);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
@@ -529,15 +562,30 @@ static bool connection_changed(const bridge_settings *s)
 
 /* The UPDATE of PATCH /bridges/<id>. `record` is the row as read inside
  * the caller's transaction, `after` the values it will have. */
+/* True when the change moves the slots: range or name prefix. */
+static bool slots_change(const bridge_record *record, const bridge_settings *s,
+                         const effective_settings *after)
+{
+    return (s->set_base && (after->has_base != record->has_numeric_id_base ||
+                            after->base != record->numeric_id_base)) ||
+           (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
+                                after->quantity != record->numeric_id_quantity)) ||
+           (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
+}
+
 static cv_result write_settings(sqlite3 *database, const bridge_record *record,
                                 const bridge_settings *s, const effective_settings *after)
 {
-    bool range_changed =
-        (s->set_base && (after->has_base != record->has_numeric_id_base ||
-                         after->base != record->numeric_id_base)) ||
-        (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
-                             after->quantity != record->numeric_id_quantity)) ||
-        (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
+    bool range_changed = slots_change(record, s, after);
+    /* The password is sealed anew even when unchanged: a fresh nonce. */
+    sealed_passwords sealed;
+    cv_result result =
+        seal_passwords(record->id, after->password ? after->password : record->password,
+                       s->alternate_password, &sealed);
+    if (result != CV_OK) {
+        sealed_passwords_free(&sealed);
+        return result;
+    }
     cms_address alternate;
     const char *alternate_address =
         after->alternate_address && cms_address_parse(after->alternate_address, &alternate) == CV_OK
@@ -562,8 +610,7 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         sqlite3_bind_text(statement, 2, after->address, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(statement, 3, after->username ? after->username : record->username, -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 4, after->password ? after->password : record->password, -1,
-                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 4, sealed.password, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(statement, 5, after->tls_verify ? 1 : 0);
         store_bind_text_or_null(statement, 6, after->ca_file);
         store_bind_text_or_null(statement, 7, after->pinned);
@@ -575,7 +622,7 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
             sqlite3_bind_int64(statement, 11, after->quantity);
         store_bind_text_or_null(statement, 12, alternate_address);
         store_bind_text_or_null(statement, 13, s->alternate_username);
-        store_bind_text_or_null(statement, 14, s->alternate_password);
+        store_bind_text_or_null(statement, 14, sealed.alternate_password);
         sqlite3_bind_int(statement, 15,
                          (s->set_allow_booking ? s->allow_booking : record->allow_booking) ? 1 : 0);
         sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : record->slot_name_prefix, -1,
@@ -588,7 +635,8 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         code = sqlite3_step(statement);
     }
     sqlite3_finalize(statement);
-    cv_result result = code == SQLITE_DONE ? CV_OK : store_result(code);
+    sealed_passwords_free(&sealed);
+    result = code == SQLITE_DONE ? CV_OK : store_result(code);
     if (result == CV_OK)
         result = tickets_update_settings(database, record->id);
     return result;
