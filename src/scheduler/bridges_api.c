@@ -51,6 +51,8 @@ typedef struct {
     bool tls_verify, allow_booking, base_null, quantity_null;
     int64_t base, quantity;
     cms_address parsed_address;
+    bool set_allowed_members;
+    const json_t *allowed_members; /* borrowed from the body: an array, or NULL for null */
 } bridge_settings;
 
 static const char *const bridge_fields[] = {"address",
@@ -68,7 +70,58 @@ static const char *const bridge_fields[] = {"address",
                                             "alternatePassword",
                                             "allowBooking",
                                             "slotNamePrefix",
+                                            "allowedMembers",
                                             NULL};
+
+#define ALLOWED_MEMBERS_MAX 64
+
+/* allowedMembers: an array of at most ALLOWED_MEMBERS_MAX bridge
+ * addresses, or null (every discovered member may be used). */
+static bool read_allowed_members(api_request *request, bridge_settings *s)
+{
+    const json_t *value = json_object_get(request->body, "allowedMembers");
+    if (!value)
+        return true;
+    s->set_allowed_members = true;
+    if (json_is_null(value))
+        return true;
+    bool valid = json_is_array(value) && json_array_size(value) <= ALLOWED_MEMBERS_MAX;
+    for (size_t i = 0; valid && i < json_array_size(value); i++) {
+        cms_address parsed;
+        const char *text = json_string_value(json_array_get(value, i));
+        valid = text && cms_address_parse(text, &parsed) == CV_OK;
+    }
+    if (!valid) {
+        api_fail_field(request, "allowedMembers",
+                       "allowedMembers must be null or an array of at most %d addresses (host, "
+                       "host:port or an http(s) URL)",
+                       ALLOWED_MEMBERS_MAX);
+        return false;
+    }
+    s->allowed_members = value;
+    return true;
+}
+
+/* The stored form of a valid allowedMembers array: canonical base URLs
+ * separated by spaces ("" for none); NULL for null or out of memory
+ * (*failed set then). */
+static char *allowed_members_text(const json_t *list, bool *failed)
+{
+    *failed = false;
+    if (!list)
+        return NULL;
+    strbuf text = STRBUF_INIT;
+    strbuf_append_str(&text, "");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        cms_address parsed;
+        if (cms_address_parse(json_string_value(json_array_get(list, i)), &parsed) == CV_OK)
+            strbuf_printf(&text, "%s%s", i ? " " : "", parsed.base_url);
+    }
+    char *result = strbuf_status(&text) == CV_OK ? strbuf_detach(&text) : NULL;
+    strbuf_free(&text);
+    *failed = result == NULL;
+    return result;
+}
 
 /* Reads and validates the body; replies 400 and returns false on error. */
 static bool read_settings(api_request *request, bridge_settings *s)
@@ -95,7 +148,8 @@ static bool read_settings(api_request *request, bridge_settings *s)
         !api_body_string(request, "alternatePassword", &s->set_alternate_password,
                          &s->alternate_password) ||
         !api_body_bool(request, "allowBooking", &s->set_allow_booking, &s->allow_booking) ||
-        !api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix))
+        !api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix) ||
+        !read_allowed_members(request, s))
         return false;
     if (s->set_address &&
         (!s->address || cms_address_parse(s->address, &s->parsed_address) != CV_OK)) {
@@ -381,8 +435,9 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
         "INSERT INTO bridges (id, address, username, password, tls_verify, ca_file,"
         " pinned_certificate, name, domain, numeric_id_base, numeric_id_quantity,"
         " alternate_address, alternate_username, alternate_password, allow_booking,"
-        " slot_name_prefix, created)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        " slot_name_prefix, created, allowed_members)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18)",
         -1, &statement, NULL);
     if (code != SQLITE_OK) {
         sealed_passwords_free(&sealed);
@@ -414,7 +469,11 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
     sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : SCHEDULER_DEFAULT_SLOT_PREFIX, -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(statement, 17, (sqlite3_int64)time(NULL));
-    code = sqlite3_step(statement);
+    bool failed = false;
+    char *allowed = allowed_members_text(s->allowed_members, &failed);
+    sqlite3_bind_text(statement, 18, allowed, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
+    code = failed ? SQLITE_NOMEM : sqlite3_step(statement);
+    free(allowed);
     sqlite3_finalize(statement);
     sealed_passwords_free(&sealed);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
@@ -602,7 +661,8 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         " alternate_username = CASE WHEN ?19 THEN ?13 ELSE alternate_username END,"
         " alternate_password = CASE WHEN ?20 THEN ?14 ELSE alternate_password END,"
         " allow_booking = ?15, slot_name_prefix = ?16,"
-        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END"
+        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END,"
+        " allowed_members = CASE WHEN ?22 THEN ?23 ELSE allowed_members END"
         " WHERE id = ?1",
         -1, &statement, NULL);
     if (code == SQLITE_OK) {
@@ -632,7 +692,12 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         sqlite3_bind_int(statement, 19, s->set_alternate_username);
         sqlite3_bind_int(statement, 20, s->set_alternate_password);
         sqlite3_bind_int(statement, 21, range_changed);
-        code = sqlite3_step(statement);
+        sqlite3_bind_int(statement, 22, s->set_allowed_members);
+        bool failed = false;
+        char *allowed = allowed_members_text(s->allowed_members, &failed);
+        sqlite3_bind_text(statement, 23, allowed, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
+        free(allowed);
+        code = failed ? SQLITE_NOMEM : sqlite3_step(statement);
     }
     sqlite3_finalize(statement);
     sealed_passwords_free(&sealed);
