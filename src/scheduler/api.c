@@ -151,8 +151,12 @@ void api_fail_field(api_request *request, const char *field, const char *format,
 
 void api_fail_not_found(api_request *request, const char *what, const char *id)
 {
+    /* The ID comes from the path: any bytes, maybe not UTF-8 (which JSON
+     * could not carry, making the answer a 500). */
+    char shown[64];
+    text_copy_printable(shown, sizeof shown, id);
     char message[256];
-    snprintf(message, sizeof message, "%s %s does not exist", what, id ? id : "");
+    snprintf(message, sizeof message, "%s %s does not exist", what, shown);
     api_fail(request, 404, API_ERROR_NOT_FOUND, message, NULL);
 }
 
