@@ -7,12 +7,15 @@
  *   POST   /bridges/<id>/refresh   poll, discover and provision now
  * and the bridges module (routes and worker).
  *
- * Owns: reading and validating settings, the JSON form of a bridge, the
- * "already managed" and range checks (each in the transaction of the
- * write that depends on it), the settings columns' writes.
- * Does not own: the record (bridges.c), the worker (bridges_worker.c).
+ * Owns: the "already managed" and range checks (each in the transaction of
+ * the write that depends on it), the probe of a bridge before it is added
+ * or reached differently, the settings columns' writes.
+ * Does not own: reading and validating settings (bridges_settings.c), the
+ * record (bridges.c), its JSON form (bridges_json.c), the worker
+ * (bridges_worker.c).
  */
 #include "scheduler/bridges_internal.h"
+#include "scheduler/bridges_settings.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -35,200 +38,7 @@
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 
-#define NUMERIC_ID_MAX    999999999999LL /* 12 digits, as CMS call IDs go */
-#define SLOT_QUANTITY_MAX 100000
-
 /* ---- the API ---------------------------------------------------------------------- */
-
-/* Settings read from a POST or PATCH body. `set_*` says the member was
- * given; for nullable members a NULL value / `*_null` means "unset". */
-typedef struct {
-    bool set_address, set_username, set_password, set_tls_verify, set_ca_file, set_pinned;
-    bool set_name, set_domain, set_base, set_quantity, set_alternate_address;
-    bool set_alternate_username, set_alternate_password, set_allow_booking, set_prefix;
-    const char *address, *username, *password, *ca_file, *pinned, *name, *domain;
-    const char *alternate_address, *alternate_username, *alternate_password, *prefix;
-    bool tls_verify, allow_booking, base_null, quantity_null;
-    int64_t base, quantity;
-    cms_address parsed_address;
-    bool set_allowed_members;
-    const json_t *allowed_members; /* borrowed from the body: an array, or NULL for null */
-} bridge_settings;
-
-static const char *const bridge_fields[] = {"address",
-                                            "username",
-                                            "password",
-                                            "tlsVerify",
-                                            "caFile",
-                                            "pinnedCertificate",
-                                            "name",
-                                            "domain",
-                                            "numericIdBase",
-                                            "numericIdQuantity",
-                                            "alternateAddress",
-                                            "alternateUsername",
-                                            "alternatePassword",
-                                            "allowBooking",
-                                            "slotNamePrefix",
-                                            "allowedMembers",
-                                            NULL};
-
-#define ALLOWED_MEMBERS_MAX 64
-
-/* allowedMembers: an array of at most ALLOWED_MEMBERS_MAX bridge
- * addresses, or null (every discovered member may be used). */
-static bool read_allowed_members(api_request *request, bridge_settings *s)
-{
-    const json_t *value = json_object_get(request->body, "allowedMembers");
-    if (!value)
-        return true;
-    s->set_allowed_members = true;
-    if (json_is_null(value))
-        return true;
-    bool valid = json_is_array(value) && json_array_size(value) <= ALLOWED_MEMBERS_MAX;
-    for (size_t i = 0; valid && i < json_array_size(value); i++) {
-        cms_address parsed;
-        const char *text = json_string_value(json_array_get(value, i));
-        valid = text && cms_address_parse(text, &parsed) == CV_OK;
-    }
-    if (!valid) {
-        api_fail_field(request, "allowedMembers",
-                       "allowedMembers must be null or an array of at most %d addresses (host, "
-                       "host:port or an http(s) URL)",
-                       ALLOWED_MEMBERS_MAX);
-        return false;
-    }
-    s->allowed_members = value;
-    return true;
-}
-
-/* The stored form of a valid allowedMembers array: canonical base URLs
- * separated by spaces ("" for none); NULL for null or out of memory
- * (*failed set then). */
-static char *allowed_members_text(const json_t *list, bool *failed)
-{
-    *failed = false;
-    if (!list)
-        return NULL;
-    strbuf text = STRBUF_INIT;
-    strbuf_append_str(&text, "");
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        cms_address parsed;
-        if (cms_address_parse(json_string_value(json_array_get(list, i)), &parsed) == CV_OK)
-            strbuf_printf(&text, "%s%s", i ? " " : "", parsed.base_url);
-    }
-    char *result = strbuf_status(&text) == CV_OK ? strbuf_detach(&text) : NULL;
-    strbuf_free(&text);
-    *failed = result == NULL;
-    return result;
-}
-
-/* Reads and validates the body; replies 400 and returns false on error. */
-static bool read_settings(api_request *request, bridge_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    if (!api_check_fields(request, bridge_fields))
-        return false;
-    if (!api_body_string(request, "address", &s->set_address, &s->address) ||
-        !api_body_string(request, "username", &s->set_username, &s->username) ||
-        !api_body_string(request, "password", &s->set_password, &s->password) ||
-        !api_body_bool(request, "tlsVerify", &s->set_tls_verify, &s->tls_verify) ||
-        !api_body_string(request, "caFile", &s->set_ca_file, &s->ca_file) ||
-        !api_body_string(request, "pinnedCertificate", &s->set_pinned, &s->pinned) ||
-        !api_body_string(request, "name", &s->set_name, &s->name) ||
-        !api_body_string(request, "domain", &s->set_domain, &s->domain) ||
-        !api_body_integer(request, "numericIdBase", 0, NUMERIC_ID_MAX, &s->set_base, &s->base_null,
-                          &s->base) ||
-        !api_body_integer(request, "numericIdQuantity", 1, SLOT_QUANTITY_MAX, &s->set_quantity,
-                          &s->quantity_null, &s->quantity) ||
-        !api_body_string(request, "alternateAddress", &s->set_alternate_address,
-                         &s->alternate_address) ||
-        !api_body_string(request, "alternateUsername", &s->set_alternate_username,
-                         &s->alternate_username) ||
-        !api_body_string(request, "alternatePassword", &s->set_alternate_password,
-                         &s->alternate_password) ||
-        !api_body_bool(request, "allowBooking", &s->set_allow_booking, &s->allow_booking) ||
-        !api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix) ||
-        !read_allowed_members(request, s))
-        return false;
-    if (s->set_address &&
-        (!s->address || cms_address_parse(s->address, &s->parsed_address) != CV_OK)) {
-        api_fail_field(request, "address",
-                       "address must be host, host:port or an http(s) URL of the bridge's API");
-        return false;
-    }
-    if (s->set_username && (!s->username || !*s->username)) {
-        api_fail_field(request, "username", "username must not be empty");
-        return false;
-    }
-    if (s->set_password && (!s->password || !*s->password)) {
-        api_fail_field(request, "password", "password must not be empty");
-        return false;
-    }
-    if (s->ca_file && *s->ca_file && access(s->ca_file, R_OK) != 0) {
-        api_fail_field(request, "caFile", "caFile \"%s\" cannot be read by convened", s->ca_file);
-        return false;
-    }
-    if (s->pinned && *s->pinned && strncmp(s->pinned, "sha256//", 8) != 0 &&
-        access(s->pinned, R_OK) != 0) {
-        api_fail_field(request, "pinnedCertificate",
-                       "pinnedCertificate must be a readable PEM certificate file or sha256//HASH");
-        return false;
-    }
-    if (s->name && strlen(s->name) > 255) {
-        api_fail_field(request, "name", "name is longer than 255 characters");
-        return false;
-    }
-    if (s->domain && *s->domain && !bridge_domain_is_valid(s->domain)) {
-        api_fail_field(request, "domain", "domain must be a DNS name such as example.com");
-        return false;
-    }
-    cms_address alternate;
-    if (s->alternate_address && *s->alternate_address &&
-        cms_address_parse(s->alternate_address, &alternate) != CV_OK) {
-        api_fail_field(request, "alternateAddress",
-                       "alternateAddress must be host, host:port or an http(s) URL");
-        return false;
-    }
-    if (s->set_prefix && !bridge_slot_prefix_is_valid(s->prefix)) {
-        api_fail_field(request, "slotNamePrefix",
-                       "slotNamePrefix must be 1 to 64 printable characters without $ or \\");
-        return false;
-    }
-    return true;
-}
-
-/* The values a bridge will have after the change: the record with the
- * settings applied (strings borrowed from either). */
-typedef struct {
-    const char *address, *username, *password, *ca_file, *pinned;
-    bool tls_verify;
-    bool has_base, has_quantity;
-    int64_t base, quantity;
-    const char *alternate_address;
-} effective_settings;
-
-static const char *pick(bool set, const char *given, const char *stored)
-{
-    return set ? (given && *given ? given : NULL) : stored;
-}
-
-static void effective(const bridge_record *record, const bridge_settings *s,
-                      effective_settings *out)
-{
-    out->address = s->set_address ? s->parsed_address.base_url : record->address;
-    out->username = pick(s->set_username, s->username, record->username);
-    out->password = pick(s->set_password, s->password, record->password);
-    out->ca_file = pick(s->set_ca_file, s->ca_file, record->ca_file);
-    out->pinned = pick(s->set_pinned, s->pinned, record->pinned_certificate);
-    out->tls_verify = s->set_tls_verify ? s->tls_verify : record->tls_verify;
-    out->has_base = s->set_base ? !s->base_null : record->has_numeric_id_base;
-    out->base = s->set_base ? s->base : record->numeric_id_base;
-    out->has_quantity = s->set_quantity ? !s->quantity_null : record->has_numeric_id_quantity;
-    out->quantity = s->set_quantity ? s->quantity : record->numeric_id_quantity;
-    out->alternate_address =
-        pick(s->set_alternate_address, s->alternate_address, record->alternate_address);
-}
 
 /* Refuses (409) an address that is managed already, itself or as a member
  * of a managed cluster. */
@@ -396,37 +206,14 @@ static void reply_bridge(api_request *request, const char *bridge_id, int status
     api_reply_json(request, status, document);
 }
 
-/* The two passwords of a row as stored: sealed (db_bridge_secrets.h). */
-typedef struct {
-    char *password, *alternate_password; /* NULL: unset or unchanged */
-} sealed_passwords;
-
-static cv_result seal_passwords(const char *bridge_id, const char *password,
-                                const char *alternate_password, sealed_passwords *out)
-{
-    memset(out, 0, sizeof *out);
-    cv_result result =
-        db_bridge_secret_seal(bridge_id, DB_BRIDGE_PASSWORD, password, &out->password);
-    if (result == CV_OK)
-        result = db_bridge_secret_seal(bridge_id, DB_BRIDGE_ALTERNATE_PASSWORD, alternate_password,
-                                       &out->alternate_password);
-    return result;
-}
-
-static void sealed_passwords_free(sealed_passwords *sealed)
-{
-    free(sealed->password);
-    free(sealed->alternate_password);
-}
-
 /* INSERT of POST /bridges: the new row with the given settings. */
 static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char *address,
                                    bool tls_verify, const bridge_settings *s)
 {
-    sealed_passwords sealed;
-    cv_result sealing = seal_passwords(id, s->password, s->alternate_password, &sealed);
+    db_bridge_passwords sealed;
+    cv_result sealing = db_bridge_passwords_seal(id, s->password, s->alternate_password, &sealed);
     if (sealing != CV_OK) {
-        sealed_passwords_free(&sealed);
+        db_bridge_passwords_free(&sealed);
         return sealing;
     }
     sqlite3_stmt *statement = NULL;
@@ -440,7 +227,7 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
         " ?18)",
         -1, &statement, NULL);
     if (code != SQLITE_OK) {
-        sealed_passwords_free(&sealed);
+        db_bridge_passwords_free(&sealed);
         return store_result(code);
     }
     cms_address alternate;
@@ -470,19 +257,19 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(statement, 17, (sqlite3_int64)time(NULL));
     bool failed = false;
-    char *allowed = allowed_members_text(s->allowed_members, &failed);
+    char *allowed = bridge_allowed_members_text(s->allowed_members, &failed);
     sqlite3_bind_text(statement, 18, allowed, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
     code = failed ? SQLITE_NOMEM : sqlite3_step(statement);
     free(allowed);
     sqlite3_finalize(statement);
-    sealed_passwords_free(&sealed);
+    db_bridge_passwords_free(&sealed);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
 static void post_bridge(api_request *request)
 {
     bridge_settings s;
-    if (!api_require_body(request) || !read_settings(request, &s))
+    if (!api_require_body(request) || !bridge_settings_read(request, &s))
         return;
     const char *missing = !s.set_address    ? "address"
                           : !s.set_username ? "username"
@@ -637,12 +424,12 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
 {
     bool range_changed = slots_change(record, s, after);
     /* The password is sealed anew even when unchanged: a fresh nonce. */
-    sealed_passwords sealed;
+    db_bridge_passwords sealed;
     cv_result result =
-        seal_passwords(record->id, after->password ? after->password : record->password,
-                       s->alternate_password, &sealed);
+        db_bridge_passwords_seal(record->id, after->password ? after->password : record->password,
+                                 s->alternate_password, &sealed);
     if (result != CV_OK) {
-        sealed_passwords_free(&sealed);
+        db_bridge_passwords_free(&sealed);
         return result;
     }
     cms_address alternate;
@@ -694,13 +481,13 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         sqlite3_bind_int(statement, 21, range_changed);
         sqlite3_bind_int(statement, 22, s->set_allowed_members);
         bool failed = false;
-        char *allowed = allowed_members_text(s->allowed_members, &failed);
+        char *allowed = bridge_allowed_members_text(s->allowed_members, &failed);
         sqlite3_bind_text(statement, 23, allowed, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
         free(allowed);
         code = failed ? SQLITE_NOMEM : sqlite3_step(statement);
     }
     sqlite3_finalize(statement);
-    sealed_passwords_free(&sealed);
+    db_bridge_passwords_free(&sealed);
     result = code == SQLITE_DONE ? CV_OK : store_result(code);
     if (result == CV_OK)
         result = tickets_update_settings(database, record->id);
@@ -754,13 +541,14 @@ static void patch_bridge(api_request *request)
 {
     const char *id;
     bridge_settings s;
-    if (!path_bridge_id(request, &id) || !api_require_body(request) || !read_settings(request, &s))
+    if (!path_bridge_id(request, &id) || !api_require_body(request) ||
+        !bridge_settings_read(request, &s))
         return;
     bridge_record record;
     if (!load_for_request(request, id, &record))
         return;
     effective_settings after;
-    effective(&record, &s, &after);
+    bridge_settings_effective(&record, &s, &after);
     bool ok = check_patch(request, id, &s, &after);
     bridge_record_free(&record);
     if (!ok)
@@ -777,7 +565,7 @@ static void patch_bridge(api_request *request)
         store_rollback(request->database);
         return;
     }
-    effective(&record, &s, &after);
+    bridge_settings_effective(&record, &s, &after);
     if ((s.set_base || s.set_quantity) && !check_range_keeps_meetings(request, &record, &after)) {
         store_rollback(request->database);
         bridge_record_free(&record);

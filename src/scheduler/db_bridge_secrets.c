@@ -71,6 +71,24 @@ cv_result db_bridge_secret_open(const char *bridge_id, const char *column, const
     return result;
 }
 
+cv_result db_bridge_passwords_seal(const char *bridge_id, const char *password,
+                                   const char *alternate_password, db_bridge_passwords *out)
+{
+    memset(out, 0, sizeof *out);
+    cv_result result =
+        db_bridge_secret_seal(bridge_id, DB_BRIDGE_PASSWORD, password, &out->password);
+    if (result == CV_OK)
+        result = db_bridge_secret_seal(bridge_id, DB_BRIDGE_ALTERNATE_PASSWORD, alternate_password,
+                                       &out->alternate_password);
+    return result;
+}
+
+void db_bridge_passwords_free(db_bridge_passwords *sealed)
+{
+    free(sealed->password);
+    free(sealed->alternate_password);
+}
+
 /* One stored password as read at start. */
 typedef struct {
     char *bridge_id;

@@ -59,6 +59,16 @@ cv_result db_bridge_secrets_start(sqlite3 *database, const char *key_path,
 /* Forgets and wipes the key; after every thread that reads bridges stopped. */
 void db_bridge_secrets_stop(secret_box *key);
 
+/* The two passwords of a bridges row as stored: sealed (NULL when unset). */
+typedef struct {
+    char *password, *alternate_password;
+} db_bridge_passwords;
+/* Seals both for the row `bridge_id`; free with db_bridge_passwords_free
+ * (also after a failure). */
+cv_result db_bridge_passwords_seal(const char *bridge_id, const char *password,
+                                   const char *alternate_password, db_bridge_passwords *out);
+void db_bridge_passwords_free(db_bridge_passwords *sealed);
+
 /* What db_bridge_secrets_prepare did. */
 typedef struct {
     size_t sealed;   /* clear-text passwords sealed (rows of older versions) */
