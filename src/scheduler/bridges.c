@@ -23,6 +23,7 @@
 #include "common/store.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/db_bridge_secrets.h"
 #include "scheduler/discovery.h"
 
 /* ---- the record ------------------------------------------------------------ */
@@ -40,6 +41,7 @@ void bridge_record_free(bridge_record *record)
     free(record->alternate_username);
     text_wipe_free(record->alternate_password);
     free(record->slot_name_prefix);
+    free(record->allowed_members);
     free(record->software_version);
     free(record->call_profile_id);
     free(record->call_leg_profile_id);
@@ -55,7 +57,26 @@ void bridge_record_free(bridge_record *record)
     " last_contact, uptime_seconds, call_legs_active, call_legs_max_active,"                       \
     " call_legs_completed, call_profile_id, call_leg_profile_id, bulk_parameter_set_id,"           \
     " provisioned_base, provisioned_quantity, provisioning_state, provisioning_attempted,"         \
-    " created"
+    " created, allowed_members"
+
+/* The clear text of a sealed password column (NULL stays NULL). Sets
+ * *unopened, and logs why, when it cannot be opened. */
+static char *open_password(sqlite3_stmt *statement, int column, const char *bridge_id,
+                           const char *name, bool *failed, bool *unopened)
+{
+    char *plain = NULL;
+    strbuf error = STRBUF_INIT;
+    cv_result result = db_bridge_secret_open(
+        bridge_id, name, (const char *)sqlite3_column_text(statement, column), &plain, &error);
+    if (result == CV_ERR_NO_MEMORY) {
+        *failed = true;
+    } else if (result != CV_OK) {
+        log_error("bridge %s: its %s cannot be opened: %s", bridge_id, name, strbuf_str(&error));
+        *unopened = true;
+    }
+    strbuf_free(&error);
+    return plain;
+}
 
 static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
 {
@@ -64,7 +85,8 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
     out->address = store_column_copy(statement, 1, &failed);
     out->username = store_column_copy(statement, 2, &failed);
-    out->password = store_column_copy(statement, 3, &failed);
+    bool unopened = false;
+    out->password = open_password(statement, 3, out->id, DB_BRIDGE_PASSWORD, &failed, &unopened);
     out->tls_verify = sqlite3_column_int(statement, 4) != 0;
     out->ca_file = store_column_copy(statement, 5, &failed);
     out->pinned_certificate = store_column_copy(statement, 6, &failed);
@@ -76,7 +98,8 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
     out->alternate_address = store_column_copy(statement, 11, &failed);
     out->alternate_username = store_column_copy(statement, 12, &failed);
-    out->alternate_password = store_column_copy(statement, 13, &failed);
+    out->alternate_password =
+        open_password(statement, 13, out->id, DB_BRIDGE_ALTERNATE_PASSWORD, &failed, &unopened);
     out->allow_booking = sqlite3_column_int(statement, 14) != 0;
     out->slot_name_prefix = store_column_copy(statement, 15, &failed);
     out->software_version = store_column_copy(statement, 16, &failed);
@@ -96,9 +119,10 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     out->provisioning_state = store_column_copy(statement, 28, &failed);
     out->provisioning_attempted = sqlite3_column_int64(statement, 29);
     out->created = sqlite3_column_int64(statement, 30);
-    if (failed) {
+    out->allowed_members = store_column_copy(statement, 31, &failed);
+    if (failed || unopened) {
         bridge_record_free(out);
-        return CV_ERR_NO_MEMORY;
+        return failed ? CV_ERR_NO_MEMORY : CV_ERR_AUTH;
     }
     return CV_OK;
 }
@@ -221,6 +245,58 @@ static cv_result endpoints_add(bridge_endpoints *endpoints, cms_endpoint endpoin
     return CV_OK;
 }
 
+/* True when `member` is one of the space-separated addresses of `list`. */
+static bool member_listed(const char *list, const cms_address *member)
+{
+    char item[CMS_HOST_MAX + 32];
+    while (*list) {
+        size_t length = strcspn(list, " ");
+        if (length > 0 && length < sizeof item) {
+            memcpy(item, list, length);
+            item[length] = '\0';
+            if (cms_address_same_endpoint(item, member->base_url))
+                return true;
+        }
+        list += length;
+        list += strspn(list, " ");
+    }
+    return false;
+}
+
+/* Where convened may reach a cluster member that `record`'s bridge
+ * reported at `reported`, into out[size]: the member's host and port with
+ * the scheme of the bridge it was learnt from, never another (an https
+ * bridge's member is used over https, checked with the same CA file, pin
+ * and verification setting, since the endpoint copies them; a bridge's
+ * answer cannot downgrade where its credentials go). False when it must
+ * not be used: unparsable, or not in the operator's allowedMembers list
+ * when there is one. */
+static bool member_address(const bridge_record *record, const char *reported, char *out,
+                           size_t size)
+{
+    cms_address member, primary;
+    if (cms_address_parse(reported, &member) != CV_OK)
+        return false;
+    if (record->allowed_members && !member_listed(record->allowed_members, &member)) {
+        log_debug("bridge %s: cluster member %s is not in allowedMembers; not used", record->id,
+                  member.base_url);
+        return false;
+    }
+    bool https = cms_address_parse(record->address, &primary) != CV_OK || primary.https;
+    bool bracketed = strchr(member.host, ':') != NULL; /* an IPv6 address */
+    char text[CMS_HOST_MAX + 32];
+    snprintf(text, sizeof text, "%s://%s%s%s:%d", https ? "https" : "http", bracketed ? "[" : "",
+             member.host, bracketed ? "]" : "", member.port);
+    cms_address used;
+    if (cms_address_parse(text, &used) != CV_OK)
+        return false;
+    if (https != member.https)
+        log_debug("bridge %s: cluster member reported as %s is used as %s, like the bridge",
+                  record->id, member.base_url, used.base_url);
+    snprintf(out, size, "%s", used.base_url);
+    return true;
+}
+
 cv_result bridge_endpoints_load(sqlite3 *database, const bridge_record *record,
                                 bridge_endpoints *out)
 {
@@ -247,9 +323,10 @@ cv_result bridge_endpoints_load(sqlite3 *database, const bridge_record *record,
         code = sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_TRANSIENT);
     while (result == CV_OK && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
         code = SQLITE_OK;
-        const char *address = (const char *)sqlite3_column_text(statement, 0);
-        cms_address parsed;
-        if (cms_address_parse(address, &parsed) != CV_OK || endpoints_contain(out, address))
+        char address[CMS_HOST_MAX + 32];
+        if (!member_address(record, (const char *)sqlite3_column_text(statement, 0), address,
+                            sizeof address) ||
+            endpoints_contain(out, address))
             continue;
         char **grown = realloc(out->owned, (out->owned_count + 1) * sizeof *grown);
         char *copy = strdup(address);

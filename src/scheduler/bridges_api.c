@@ -7,12 +7,15 @@
  *   POST   /bridges/<id>/refresh   poll, discover and provision now
  * and the bridges module (routes and worker).
  *
- * Owns: reading and validating settings, the JSON form of a bridge, the
- * "already managed" and range checks (each in the transaction of the
- * write that depends on it), the settings columns' writes.
- * Does not own: the record (bridges.c), the worker (bridges_worker.c).
+ * Owns: the "already managed" and range checks (each in the transaction of
+ * the write that depends on it), the probe of a bridge before it is added
+ * or reached differently, the settings columns' writes.
+ * Does not own: reading and validating settings (bridges_settings.c), the
+ * record (bridges.c), its JSON form (bridges_json.c), the worker
+ * (bridges_worker.c).
  */
 #include "scheduler/bridges_internal.h"
+#include "scheduler/bridges_settings.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,152 +31,14 @@
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/db_bridge_secrets.h"
 #include "scheduler/discovery.h"
 #include "scheduler/poller.h"
 #include "scheduler/schema.h"
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 
-#define NUMERIC_ID_MAX    999999999999LL /* 12 digits, as CMS call IDs go */
-#define SLOT_QUANTITY_MAX 100000
-
 /* ---- the API ---------------------------------------------------------------------- */
-
-/* Settings read from a POST or PATCH body. `set_*` says the member was
- * given; for nullable members a NULL value / `*_null` means "unset". */
-typedef struct {
-    bool set_address, set_username, set_password, set_tls_verify, set_ca_file, set_pinned;
-    bool set_name, set_domain, set_base, set_quantity, set_alternate_address;
-    bool set_alternate_username, set_alternate_password, set_allow_booking, set_prefix;
-    const char *address, *username, *password, *ca_file, *pinned, *name, *domain;
-    const char *alternate_address, *alternate_username, *alternate_password, *prefix;
-    bool tls_verify, allow_booking, base_null, quantity_null;
-    int64_t base, quantity;
-    cms_address parsed_address;
-} bridge_settings;
-
-static const char *const bridge_fields[] = {"address",
-                                            "username",
-                                            "password",
-                                            "tlsVerify",
-                                            "caFile",
-                                            "pinnedCertificate",
-                                            "name",
-                                            "domain",
-                                            "numericIdBase",
-                                            "numericIdQuantity",
-                                            "alternateAddress",
-                                            "alternateUsername",
-                                            "alternatePassword",
-                                            "allowBooking",
-                                            "slotNamePrefix",
-                                            NULL};
-
-/* Reads and validates the body; replies 400 and returns false on error. */
-static bool read_settings(api_request *request, bridge_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    if (!api_check_fields(request, bridge_fields))
-        return false;
-    if (!api_body_string(request, "address", &s->set_address, &s->address) ||
-        !api_body_string(request, "username", &s->set_username, &s->username) ||
-        !api_body_string(request, "password", &s->set_password, &s->password) ||
-        !api_body_bool(request, "tlsVerify", &s->set_tls_verify, &s->tls_verify) ||
-        !api_body_string(request, "caFile", &s->set_ca_file, &s->ca_file) ||
-        !api_body_string(request, "pinnedCertificate", &s->set_pinned, &s->pinned) ||
-        !api_body_string(request, "name", &s->set_name, &s->name) ||
-        !api_body_string(request, "domain", &s->set_domain, &s->domain) ||
-        !api_body_integer(request, "numericIdBase", 0, NUMERIC_ID_MAX, &s->set_base, &s->base_null,
-                          &s->base) ||
-        !api_body_integer(request, "numericIdQuantity", 1, SLOT_QUANTITY_MAX, &s->set_quantity,
-                          &s->quantity_null, &s->quantity) ||
-        !api_body_string(request, "alternateAddress", &s->set_alternate_address,
-                         &s->alternate_address) ||
-        !api_body_string(request, "alternateUsername", &s->set_alternate_username,
-                         &s->alternate_username) ||
-        !api_body_string(request, "alternatePassword", &s->set_alternate_password,
-                         &s->alternate_password) ||
-        !api_body_bool(request, "allowBooking", &s->set_allow_booking, &s->allow_booking) ||
-        !api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix))
-        return false;
-    if (s->set_address &&
-        (!s->address || cms_address_parse(s->address, &s->parsed_address) != CV_OK)) {
-        api_fail_field(request, "address",
-                       "address must be host, host:port or an http(s) URL of the bridge's API");
-        return false;
-    }
-    if (s->set_username && (!s->username || !*s->username)) {
-        api_fail_field(request, "username", "username must not be empty");
-        return false;
-    }
-    if (s->set_password && (!s->password || !*s->password)) {
-        api_fail_field(request, "password", "password must not be empty");
-        return false;
-    }
-    if (s->ca_file && *s->ca_file && access(s->ca_file, R_OK) != 0) {
-        api_fail_field(request, "caFile", "caFile \"%s\" cannot be read by convened", s->ca_file);
-        return false;
-    }
-    if (s->pinned && *s->pinned && strncmp(s->pinned, "sha256//", 8) != 0 &&
-        access(s->pinned, R_OK) != 0) {
-        api_fail_field(request, "pinnedCertificate",
-                       "pinnedCertificate must be a readable PEM certificate file or sha256//HASH");
-        return false;
-    }
-    if (s->name && strlen(s->name) > 255) {
-        api_fail_field(request, "name", "name is longer than 255 characters");
-        return false;
-    }
-    if (s->domain && *s->domain && !bridge_domain_is_valid(s->domain)) {
-        api_fail_field(request, "domain", "domain must be a DNS name such as example.com");
-        return false;
-    }
-    cms_address alternate;
-    if (s->alternate_address && *s->alternate_address &&
-        cms_address_parse(s->alternate_address, &alternate) != CV_OK) {
-        api_fail_field(request, "alternateAddress",
-                       "alternateAddress must be host, host:port or an http(s) URL");
-        return false;
-    }
-    if (s->set_prefix && !bridge_slot_prefix_is_valid(s->prefix)) {
-        api_fail_field(request, "slotNamePrefix",
-                       "slotNamePrefix must be 1 to 64 printable characters without $ or \\");
-        return false;
-    }
-    return true;
-}
-
-/* The values a bridge will have after the change: the record with the
- * settings applied (strings borrowed from either). */
-typedef struct {
-    const char *address, *username, *password, *ca_file, *pinned;
-    bool tls_verify;
-    bool has_base, has_quantity;
-    int64_t base, quantity;
-    const char *alternate_address;
-} effective_settings;
-
-static const char *pick(bool set, const char *given, const char *stored)
-{
-    return set ? (given && *given ? given : NULL) : stored;
-}
-
-static void effective(const bridge_record *record, const bridge_settings *s,
-                      effective_settings *out)
-{
-    out->address = s->set_address ? s->parsed_address.base_url : record->address;
-    out->username = pick(s->set_username, s->username, record->username);
-    out->password = pick(s->set_password, s->password, record->password);
-    out->ca_file = pick(s->set_ca_file, s->ca_file, record->ca_file);
-    out->pinned = pick(s->set_pinned, s->pinned, record->pinned_certificate);
-    out->tls_verify = s->set_tls_verify ? s->tls_verify : record->tls_verify;
-    out->has_base = s->set_base ? !s->base_null : record->has_numeric_id_base;
-    out->base = s->set_base ? s->base : record->numeric_id_base;
-    out->has_quantity = s->set_quantity ? !s->quantity_null : record->has_numeric_id_quantity;
-    out->quantity = s->set_quantity ? s->quantity : record->numeric_id_quantity;
-    out->alternate_address =
-        pick(s->set_alternate_address, s->alternate_address, record->alternate_address);
-}
 
 /* Refuses (409) an address that is managed already, itself or as a member
  * of a managed cluster. */
@@ -232,6 +97,10 @@ static bool probe_bridge(api_request *request, const char *bridge_id, const cms_
     if (result == CV_ERR_AUTH) {
         api_fail_field(request, "password", "%s refused the username and password",
                        endpoint->address);
+        return false;
+    }
+    if (result == CV_ERR_BUSY && atomic_load(&request->daemon->stopping)) {
+        api_fail(request, 503, "stopping", "convened is stopping; try again when it is back", NULL);
         return false;
     }
     if (result != CV_OK) {
@@ -341,17 +210,26 @@ static void reply_bridge(api_request *request, const char *bridge_id, int status
 static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char *address,
                                    bool tls_verify, const bridge_settings *s)
 {
+    db_bridge_passwords sealed;
+    cv_result sealing = db_bridge_passwords_seal(id, s->password, s->alternate_password, &sealed);
+    if (sealing != CV_OK) {
+        db_bridge_passwords_free(&sealed);
+        return sealing;
+    }
     sqlite3_stmt *statement = NULL;
     int code = sqlite3_prepare_v2(
         database,
         "INSERT INTO bridges (id, address, username, password, tls_verify, ca_file,"
         " pinned_certificate, name, domain, numeric_id_base, numeric_id_quantity,"
         " alternate_address, alternate_username, alternate_password, allow_booking,"
-        " slot_name_prefix, created)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        " slot_name_prefix, created, allowed_members)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18)",
         -1, &statement, NULL);
-    if (code != SQLITE_OK)
+    if (code != SQLITE_OK) {
+        db_bridge_passwords_free(&sealed);
         return store_result(code);
+    }
     cms_address alternate;
     const char *alternate_address =
         s->alternate_address && *s->alternate_address &&
@@ -361,7 +239,7 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
     sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 2, address, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 3, s->username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 4, s->password, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement, 4, sealed.password, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(statement, 5, tls_verify ? 1 : 0);
     store_bind_text_or_null(statement, 6, s->ca_file);
     store_bind_text_or_null(statement, 7, s->pinned);
@@ -373,20 +251,25 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
         sqlite3_bind_int64(statement, 11, s->quantity);
     store_bind_text_or_null(statement, 12, alternate_address);
     store_bind_text_or_null(statement, 13, s->alternate_username);
-    store_bind_text_or_null(statement, 14, s->alternate_password);
+    store_bind_text_or_null(statement, 14, sealed.alternate_password);
     sqlite3_bind_int(statement, 15, s->set_allow_booking ? s->allow_booking : 1);
     sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : SCHEDULER_DEFAULT_SLOT_PREFIX, -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(statement, 17, (sqlite3_int64)time(NULL));
-    code = sqlite3_step(statement);
+    bool failed = false;
+    char *allowed = bridge_allowed_members_text(s->allowed_members, &failed);
+    sqlite3_bind_text(statement, 18, allowed, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
+    code = failed ? SQLITE_NOMEM : sqlite3_step(statement);
+    free(allowed);
     sqlite3_finalize(statement);
+    db_bridge_passwords_free(&sealed);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
 static void post_bridge(api_request *request)
 {
     bridge_settings s;
-    if (!api_require_body(request) || !read_settings(request, &s))
+    if (!api_require_body(request) || !bridge_settings_read(request, &s))
         return;
     const char *missing = !s.set_address    ? "address"
                           : !s.set_username ? "username"
@@ -525,15 +408,30 @@ static bool connection_changed(const bridge_settings *s)
 
 /* The UPDATE of PATCH /bridges/<id>. `record` is the row as read inside
  * the caller's transaction, `after` the values it will have. */
+/* True when the change moves the slots: range or name prefix. */
+static bool slots_change(const bridge_record *record, const bridge_settings *s,
+                         const effective_settings *after)
+{
+    return (s->set_base && (after->has_base != record->has_numeric_id_base ||
+                            after->base != record->numeric_id_base)) ||
+           (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
+                                after->quantity != record->numeric_id_quantity)) ||
+           (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
+}
+
 static cv_result write_settings(sqlite3 *database, const bridge_record *record,
                                 const bridge_settings *s, const effective_settings *after)
 {
-    bool range_changed =
-        (s->set_base && (after->has_base != record->has_numeric_id_base ||
-                         after->base != record->numeric_id_base)) ||
-        (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
-                             after->quantity != record->numeric_id_quantity)) ||
-        (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
+    bool range_changed = slots_change(record, s, after);
+    /* The password is sealed anew even when unchanged: a fresh nonce. */
+    db_bridge_passwords sealed;
+    cv_result result =
+        db_bridge_passwords_seal(record->id, after->password ? after->password : record->password,
+                                 s->alternate_password, &sealed);
+    if (result != CV_OK) {
+        db_bridge_passwords_free(&sealed);
+        return result;
+    }
     cms_address alternate;
     const char *alternate_address =
         after->alternate_address && cms_address_parse(after->alternate_address, &alternate) == CV_OK
@@ -550,7 +448,8 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         " alternate_username = CASE WHEN ?19 THEN ?13 ELSE alternate_username END,"
         " alternate_password = CASE WHEN ?20 THEN ?14 ELSE alternate_password END,"
         " allow_booking = ?15, slot_name_prefix = ?16,"
-        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END"
+        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END,"
+        " allowed_members = CASE WHEN ?22 THEN ?23 ELSE allowed_members END"
         " WHERE id = ?1",
         -1, &statement, NULL);
     if (code == SQLITE_OK) {
@@ -558,8 +457,7 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         sqlite3_bind_text(statement, 2, after->address, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(statement, 3, after->username ? after->username : record->username, -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_text(statement, 4, after->password ? after->password : record->password, -1,
-                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 4, sealed.password, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(statement, 5, after->tls_verify ? 1 : 0);
         store_bind_text_or_null(statement, 6, after->ca_file);
         store_bind_text_or_null(statement, 7, after->pinned);
@@ -571,7 +469,7 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
             sqlite3_bind_int64(statement, 11, after->quantity);
         store_bind_text_or_null(statement, 12, alternate_address);
         store_bind_text_or_null(statement, 13, s->alternate_username);
-        store_bind_text_or_null(statement, 14, s->alternate_password);
+        store_bind_text_or_null(statement, 14, sealed.alternate_password);
         sqlite3_bind_int(statement, 15,
                          (s->set_allow_booking ? s->allow_booking : record->allow_booking) ? 1 : 0);
         sqlite3_bind_text(statement, 16, s->set_prefix ? s->prefix : record->slot_name_prefix, -1,
@@ -581,10 +479,16 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         sqlite3_bind_int(statement, 19, s->set_alternate_username);
         sqlite3_bind_int(statement, 20, s->set_alternate_password);
         sqlite3_bind_int(statement, 21, range_changed);
-        code = sqlite3_step(statement);
+        sqlite3_bind_int(statement, 22, s->set_allowed_members);
+        bool failed = false;
+        char *allowed = bridge_allowed_members_text(s->allowed_members, &failed);
+        sqlite3_bind_text(statement, 23, allowed, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
+        free(allowed);
+        code = failed ? SQLITE_NOMEM : sqlite3_step(statement);
     }
     sqlite3_finalize(statement);
-    cv_result result = code == SQLITE_DONE ? CV_OK : store_result(code);
+    db_bridge_passwords_free(&sealed);
+    result = code == SQLITE_DONE ? CV_OK : store_result(code);
     if (result == CV_OK)
         result = tickets_update_settings(database, record->id);
     return result;
@@ -637,13 +541,14 @@ static void patch_bridge(api_request *request)
 {
     const char *id;
     bridge_settings s;
-    if (!path_bridge_id(request, &id) || !api_require_body(request) || !read_settings(request, &s))
+    if (!path_bridge_id(request, &id) || !api_require_body(request) ||
+        !bridge_settings_read(request, &s))
         return;
     bridge_record record;
     if (!load_for_request(request, id, &record))
         return;
     effective_settings after;
-    effective(&record, &s, &after);
+    bridge_settings_effective(&record, &s, &after);
     bool ok = check_patch(request, id, &s, &after);
     bridge_record_free(&record);
     if (!ok)
@@ -660,7 +565,7 @@ static void patch_bridge(api_request *request)
         store_rollback(request->database);
         return;
     }
-    effective(&record, &s, &after);
+    bridge_settings_effective(&record, &s, &after);
     if ((s.set_base || s.set_quantity) && !check_range_keeps_meetings(request, &record, &after)) {
         store_rollback(request->database);
         bridge_record_free(&record);
@@ -760,18 +665,25 @@ static void refresh_bridge_now(api_request *request)
 }
 
 static const api_route bridge_routes[] = {
-    {"POST", "bridges", post_bridge, NULL},
     {"GET", "bridges", get_bridges, NULL},
     {"GET", "bridges/*", get_bridge, NULL},
-    {"PATCH", "bridges/*", patch_bridge, NULL},
     {"DELETE", "bridges/*", delete_bridge, NULL},
     {"POST", "bridges/*/refresh", refresh_bridge_now, NULL},
+};
+
+/* Adding a bridge and changing how it is reached probe it before answering. */
+static const api_route probing_routes[] = {
+    {"POST", "bridges", post_bridge, NULL},
+    {"PATCH", "bridges/*", patch_bridge, NULL},
 };
 
 static cv_result bridges_start(scheduler *daemon)
 {
     cv_result result =
         api_register(daemon, bridge_routes, sizeof bridge_routes / sizeof bridge_routes[0]);
+    if (result == CV_OK)
+        result = api_register_slow(daemon, probing_routes,
+                                   sizeof probing_routes / sizeof probing_routes[0]);
     if (result == CV_OK)
         result = bridges_worker_start(daemon);
     return result;
