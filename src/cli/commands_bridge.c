@@ -74,6 +74,7 @@ static bool is_shown_member(const char *name)
                                         "alternatePassword",
                                         "cluster",
                                         "tickets",
+                                        "allowedMembers",
                                         NULL};
     for (size_t i = 0; shown[i]; i++)
         if (strcmp(shown[i], name) == 0)
@@ -144,6 +145,22 @@ static void print_other_members(const json_t *bridge)
     }
 }
 
+/* allowedMembers: null is every discovered member, [] none. */
+static void print_allowed_members(const json_t *list)
+{
+    strbuf text = STRBUF_INIT;
+    if (!json_is_array(list))
+        strbuf_append_str(&text, "every discovered member");
+    else if (json_array_size(list) == 0)
+        strbuf_append_str(&text, "none (only the address and the alternate)");
+    for (size_t i = 0; json_is_array(list) && i < json_array_size(list); i++) {
+        const char *address = json_string_value(json_array_get(list, i));
+        strbuf_printf(&text, "%s%s", i ? ", " : "", address ? address : "?");
+    }
+    detail_line(stdout, LABEL_WIDTH, "Cluster members used", strbuf_str(&text));
+    strbuf_free(&text);
+}
+
 static void print_bridge(const json_t *bridge)
 {
     char buffer[64], second[64], line[512];
@@ -171,6 +188,7 @@ static void print_bridge(const json_t *bridge)
                 json_member_text(bridge, "numericIdQuantity", buffer, sizeof buffer));
     detail_line(stdout, LABEL_WIDTH, "Slot name prefix",
                 json_member_string(bridge, "slotNamePrefix"));
+    print_allowed_members(json_object_get(bridge, "allowedMembers"));
     const json_t *slots = json_object_get(bridge, "slots");
     if (json_is_object(slots)) {
         snprintf(line, sizeof line, "%s provisioned of %s",
@@ -511,10 +529,27 @@ static int bridge_by_id(cli_context *context, int argc, char **argv, const char 
 
 typedef struct {
     char *name, *domain, *alternate_address, *alternate_username, *alternate_password,
-        *alternate_password_file, *allow_booking, *slot_name_prefix;
+        *alternate_password_file, *allow_booking, *slot_name_prefix, *allowed_members;
     int64_t numeric_id_base, numeric_id_quantity;
-    bool json;
+    bool json, any_member;
 } set_options;
+
+/* --allowed-members A,B,... as a JSON array ("" gives []); NULL when out of
+ * memory. */
+static json_t *allowed_members_array(const char *list)
+{
+    json_t *array = json_array();
+    while (array && *list) {
+        size_t length = strcspn(list, ",");
+        if (length > 0 && json_array_append_new(array, json_stringn(list, length)) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+        list += length;
+        list += strspn(list, ",");
+    }
+    return array;
+}
 
 static int bridge_set(cli_context *context, int argc, char **argv)
 {
@@ -540,6 +575,11 @@ static int bridge_set(cli_context *context, int argc, char **argv)
          "whether new meetings may be booked on this bridge", 0, 0},
         {"slot-name-prefix", OPTION_STRING, &options.slot_name_prefix, "PREFIX",
          "placeholder space names (default TMS_Scheduled_Meeting_)", 0, 0},
+        {"allowed-members", OPTION_STRING, &options.allowed_members, "A,B,...",
+         "the only cluster members convened may use (\"\": none but the address and alternate)", 0,
+         0},
+        {"any-member", OPTION_FLAG, &options.any_member, NULL,
+         "let convened use every cluster member the bridge reports (the default)", 0, 0},
         {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
@@ -547,7 +587,8 @@ static int bridge_set(cli_context *context, int argc, char **argv)
         "bridge set ID [--name N] [--domain D] [--numeric-id-base N] [--numeric-id-quantity N]\n"
         "                          [--alternate-address A --alternate-username U "
         "--alternate-password P]\n"
-        "                          [--allow-booking true|false] [--slot-name-prefix P]",
+        "                          [--allow-booking true|false] [--slot-name-prefix P]\n"
+        "                          [--allowed-members A,B,... | --any-member]",
         "Changes a bridge's settings (TMS's Edit Settings and Extended Settings).\n"
         "Once name, domain, numeric ID base and quantity are set the tickets clear and\n"
         "convened provisions one space per numeric ID (TMS_Scheduled_Meeting_<n>).",
@@ -618,6 +659,11 @@ static int bridge_set(cli_context *context, int argc, char **argv)
     if (options.slot_name_prefix)
         failed |=
             json_object_set_new(body, "slotNamePrefix", json_string(options.slot_name_prefix));
+    if (options.allowed_members)
+        failed |= json_object_set_new(body, "allowedMembers",
+                                      allowed_members_array(options.allowed_members));
+    else if (options.any_member)
+        failed |= json_object_set_new(body, "allowedMembers", json_null());
     if (failed) {
         cli_error("every value must be UTF-8 text");
         status = CLI_EXIT_USAGE;

@@ -579,11 +579,7 @@ static cv_result decode_answer(const cms_client *client, const char *method, con
     const char *start = response->body;
     while (*start == ' ' || *start == '\n' || *start == '\r' || *start == '\t')
         start++;
-    if (*start == '<') {
-        response->document = xmlReadMemory(
-            response->body, (int)response->body_length, "cms.xml", NULL,
-            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    }
+    response->document = cms_xml_read(response->body, response->body_length);
     if (status >= 200 && status < 300) {
         if (*start && !response->document) {
             snprintf(response->error, sizeof response->error, "%s %s: the answer is not XML",
@@ -744,18 +740,12 @@ cv_result cms_get_all(cms_client *client, const char *collection_path, const cha
         }
         int64_t total = cms_xml_total(response.document);
         int64_t seen = 0;
-        xmlNodePtr root = xmlDocGetRootElement(response.document);
-        for (xmlNodePtr child = root ? root->children : NULL; child; child = child->next) {
-            if (child->type != XML_ELEMENT_NODE || xmlStrcmp(child->name, BAD_CAST element) != 0)
-                continue;
-            seen++;
-            result = visit(context, child);
-            if (result != CV_OK) {
-                if (error)
-                    snprintf(error, error_size, "GET %.400s: stopped at a %.64s", path, element);
-                cms_response_free(&response);
-                return result;
-            }
+        result = cms_xml_each(response.document, element, visit, context, &seen);
+        if (result != CV_OK) {
+            if (error)
+                snprintf(error, error_size, "GET %.400s: stopped at a %.64s", path, element);
+            cms_response_free(&response);
+            return result;
         }
         cms_response_free(&response);
         offset += seen;

@@ -139,13 +139,24 @@ bool cms_result_is_unreachable(cv_result result);
 
 /* ---- XML helpers -------------------------------------------------------- */
 
+/* An answer's body as the client reads it: a document when, after blanks,
+ * it starts with '<' and is well-formed XML (parsed without network
+ * access); else NULL. Free with xmlFreeDoc. */
+xmlDocPtr cms_xml_read(const char *body, size_t length);
+/* Calls `visit` for every child of the root named `element`, in order, as
+ * cms_get_all does on each page; stops at the first result that is not
+ * CV_OK and returns it. *seen (may be NULL) counts the elements visited. */
+cv_result cms_xml_each(xmlDocPtr document, const char *element, cms_element_visitor visit,
+                       void *context, int64_t *seen);
+
 /* The first child element called `name`, or NULL. */
 xmlNodePtr cms_xml_child(xmlNodePtr parent, const char *name);
 /* Its text, malloc'd ("" for an empty element); NULL when absent or OOM. */
 char *cms_xml_child_text(xmlNodePtr parent, const char *name);
 /* Its integer value; CV_ERR_NOT_FOUND when absent, CV_ERR_INVALID if not one. */
 cv_result cms_xml_child_int64(xmlNodePtr parent, const char *name, int64_t *out);
-/* The "id" attribute copied into `out` (UUID-sized); false when absent. */
+/* The "id" attribute copied into `out` (UUID-sized); false when absent,
+ * empty or too long. */
 bool cms_xml_id(xmlNodePtr element, char *out, size_t size);
 /* The root element's "total" attribute; -1 when absent. */
 int64_t cms_xml_total(xmlDocPtr document);

@@ -19,8 +19,8 @@ void cms_space_clear(cms_space *space)
     space->call_id = -1;
 }
 
-/* Fills `out` from a <coSpace> element; CV_ERR_PROTOCOL without an id. */
-static cv_result space_from_xml(xmlNodePtr element, cms_space *out)
+/* CV_ERR_PROTOCOL for a <coSpace> without an id. */
+cv_result cms_space_read(xmlNodePtr element, cms_space *out)
 {
     cms_space_clear(out);
     if (!cms_xml_id(element, out->id, sizeof out->id))
@@ -52,7 +52,7 @@ cv_result cms_space_get(cms_client *client, const char *cospace_id, cms_space *o
     xmlNodePtr root =
         result == CV_OK && response.document ? xmlDocGetRootElement(response.document) : NULL;
     if (result == CV_OK)
-        result = root ? space_from_xml(root, out) : CV_ERR_PROTOCOL;
+        result = root ? cms_space_read(root, out) : CV_ERR_PROTOCOL;
     if (result == CV_ERR_PROTOCOL && response.error[0] == '\0')
         snprintf(response.error, sizeof response.error, "GET %s: not a coSpace", path);
     if (result != CV_OK)
@@ -74,7 +74,7 @@ static cv_result visit_search(void *context, xmlNodePtr element)
     if (search->found || cms_xml_child_int64(element, "callId", &call_id) != CV_OK ||
         call_id != search->call_id)
         return CV_OK;
-    cv_result result = space_from_xml(element, search->out);
+    cv_result result = cms_space_read(element, search->out);
     search->found = result == CV_OK;
     return result == CV_ERR_PROTOCOL ? CV_OK : result;
 }
@@ -120,7 +120,7 @@ static cv_result visit_space(void *context, xmlNodePtr element)
         return CV_ERR_NO_MEMORY;
     cms_space *space = &list->items[list->count];
     memset(space, 0, sizeof *space);
-    cv_result result = space_from_xml(element, space);
+    cv_result result = cms_space_read(element, space);
     if (result == CV_ERR_PROTOCOL) { /* no id: not one we can name */
         cms_space_clear(space);
         return CV_OK;
@@ -201,6 +201,15 @@ cv_result cms_legs_list(cms_client *client, const char *collection, cms_leg_list
     return cms_get_all(client, collection, "callLeg", visit_leg, out, error, error_size);
 }
 
+void cms_leg_state_read(xmlDocPtr document, char *state, size_t size)
+{
+    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
+    xmlNodePtr status = root ? cms_xml_child(root, "status") : NULL;
+    char *text = status ? cms_xml_child_text(status, "state") : NULL;
+    snprintf(state, size, "%s", text ? text : "");
+    free(text);
+}
+
 cv_result cms_leg_state(cms_client *client, const char *leg_id, char *state, size_t size)
 {
     char path[96];
@@ -208,13 +217,23 @@ cv_result cms_leg_state(cms_client *client, const char *leg_id, char *state, siz
     cms_response response = {0};
     cv_result result = cms_get(client, path, &response);
     state[0] = '\0';
-    if (result == CV_OK && response.document != NULL) {
-        xmlNodePtr root = xmlDocGetRootElement(response.document);
-        xmlNodePtr status = root ? cms_xml_child(root, "status") : NULL;
-        char *text = status ? cms_xml_child_text(status, "state") : NULL;
-        snprintf(state, size, "%s", text ? text : "");
-        free(text);
-    }
+    if (result == CV_OK && response.document != NULL)
+        cms_leg_state_read(response.document, state, size);
     cms_response_free(&response);
     return result;
+}
+
+cv_result cms_spaces_read_page(xmlDocPtr page, cms_space_list *out)
+{
+    return cms_xml_each(page, "coSpace", visit_space, out, NULL);
+}
+
+cv_result cms_calls_read_page(xmlDocPtr page, cms_call_list *out)
+{
+    return cms_xml_each(page, "call", visit_call, out, NULL);
+}
+
+cv_result cms_legs_read_page(xmlDocPtr page, cms_leg_list *out)
+{
+    return cms_xml_each(page, "callLeg", visit_leg, out, NULL);
 }

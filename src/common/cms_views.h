@@ -85,6 +85,17 @@ void cms_leg_list_free(cms_leg_list *list);
 cv_result cms_legs_list(cms_client *client, const char *collection, cms_leg_list *out, char *error,
                         size_t error_size);
 
+/* The parsing behind the reads above, for an answer already read
+ * (cms_xml_read): one <coSpace>; the <coSpace>, <call> or <callLeg>
+ * elements of one collection page appended to a list (elements without an
+ * id are skipped, as the reads do); the state of a <callLeg> answer. The
+ * reads use exactly these; tests and the fuzzer feed them documents. */
+cv_result cms_space_read(xmlNodePtr element, cms_space *out);
+cv_result cms_spaces_read_page(xmlDocPtr page, cms_space_list *out);
+cv_result cms_calls_read_page(xmlDocPtr page, cms_call_list *out);
+cv_result cms_legs_read_page(xmlDocPtr page, cms_leg_list *out);
+void cms_leg_state_read(xmlDocPtr document, char *state, size_t size);
+
 /* GET /callLegs/<id>: its status/state text ("initial", "ringing",
  * "connected", "onHold", ...) into state[size] ("" when not given);
  * CV_ERR_NOT_FOUND when the leg is gone. */

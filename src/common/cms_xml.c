@@ -1,10 +1,12 @@
 /*
- * cms_xml.c - reading CMS XML answers: child elements and their text or
- * integer, the id and total attributes, and /system/status (declared in
- * cms_client.h). Owns no state; cms_views.c reads whole objects with it.
+ * cms_xml.c - reading CMS XML answers: the body into a document, the
+ * elements of a page, child elements and their text or integer, the id and
+ * total attributes, and /system/status (declared in cms_client.h). Owns no
+ * state; cms_views.c reads whole objects with it.
  */
 #include "common/cms_client.h"
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,11 +48,43 @@ bool cms_xml_id(xmlNodePtr element, char *out, size_t size)
     xmlChar *id = element ? xmlGetProp(element, BAD_CAST "id") : NULL;
     if (!id)
         return false;
-    bool fits = strlen((const char *)id) < size;
+    /* An empty id names nothing: it would make paths such as "/calls/". */
+    bool fits = id[0] != '\0' && strlen((const char *)id) < size;
     if (fits)
         snprintf(out, size, "%s", (const char *)id);
     xmlFree(id);
     return fits;
+}
+
+xmlDocPtr cms_xml_read(const char *body, size_t length)
+{
+    size_t start = 0;
+    while (start < length && (body[start] == ' ' || body[start] == '\n' || body[start] == '\r' ||
+                              body[start] == '\t'))
+        start++;
+    if (start == length || body[start] != '<' || length > INT32_MAX)
+        return NULL;
+    return xmlReadMemory(body, (int)length, "cms.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                             XML_PARSE_NOWARNING);
+}
+
+cv_result cms_xml_each(xmlDocPtr document, const char *element, cms_element_visitor visit,
+                       void *context, int64_t *seen)
+{
+    int64_t count = 0;
+    cv_result result = CV_OK;
+    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
+    for (xmlNodePtr child = root ? root->children : NULL; child && result == CV_OK;
+         child = child->next) {
+        if (child->type != XML_ELEMENT_NODE || xmlStrcmp(child->name, BAD_CAST element) != 0)
+            continue;
+        count++;
+        result = visit(context, child);
+    }
+    if (seen)
+        *seen = count;
+    return result;
 }
 
 int64_t cms_xml_total(xmlDocPtr document)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -98,6 +99,7 @@ cv_result file_watch_start(file_watch *watch, const char *path)
 {
     memset(watch, 0, sizeof *watch);
     atomic_init(&watch->lost, false);
+    atomic_init(&watch->lost_at, 0);
     struct stat status;
     if (stat(path, &status) != 0)
         return CV_ERR_IO;
@@ -121,10 +123,12 @@ bool file_watch_check(file_watch *watch)
     if (same)
         return true;
     bool already = atomic_exchange(&watch->lost, true);
-    if (!already)
+    if (!already) {
+        atomic_store(&watch->lost_at, (long long)time(NULL));
         log_error("%s was deleted or replaced while in use: refusing every change from now "
                   "on; restore it from a backup and restart",
                   watch->path);
+    }
     return false;
 }
 

@@ -46,7 +46,8 @@ typedef struct {
     char *path;
     dev_t device; /* what `path` named when the watch started */
     ino_t inode;
-    atomic_bool lost; /* set once, never cleared: the file is gone for good */
+    atomic_bool lost;     /* set once, never cleared: the file is gone for good */
+    atomic_llong lost_at; /* Unix time `lost` was found; 0 until then */
 } file_watch;
 
 /* Remembers what `path` names now. */

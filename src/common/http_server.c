@@ -14,12 +14,14 @@
 
 #include "common/http_auth.h"
 #include "common/http_deadline.h"
+#include "common/http_slow_lane.h"
 #include "common/log.h"
 #include "common/text.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
-    http_deadline *deadline; /* closes connections too slow to send a request */
+    http_deadline *deadline;   /* closes connections too slow to send a request */
+    http_slow_lane *slow_lane; /* runs the handlers config.is_slow picks; NULL without */
     http_server_config config;
     char *certificate_pem;
     char *key_pem;
@@ -31,6 +33,11 @@ typedef struct {
     char *user;    /* the authenticated name, from the first call */
     int refusal;   /* 401 kept for the last call of a request without body; else 0 */
     bool answered; /* a response is queued: nothing more is read */
+    /* A slow request (http_slow_lane.h): its connection is suspended from
+     * the moment it is handed to the lane until `slow_response` is filled;
+     * then the connection is resumed and the next call sends it. */
+    bool deferred;
+    http_response slow_response;
 } request_state;
 
 static char *read_file(const char *path, strbuf *error)
@@ -225,15 +232,12 @@ static http_deadline_entry *deadline_entry(struct MHD_Connection *connection)
     return info ? info->socket_context : NULL;
 }
 
-/* Builds and queues the answer: the handler's, or the refusal `refusal`
- * (400, 401, 413) made before the body was read. `close`: the body was
- * not read, so the connection cannot carry another request. */
-static enum MHD_Result answer(http_server *server, struct MHD_Connection *connection,
-                              const char *url, const char *method, request_state *state,
-                              int refusal, bool close)
+/* The request as handlers see it; `client` (INET6_ADDRSTRLEN + 1 bytes)
+ * holds the client's address text. */
+static http_request describe_request(struct MHD_Connection *connection, const char *url,
+                                     const char *method, const request_state *state, char *client)
 {
-    char client[INET6_ADDRSTRLEN + 1];
-    client_address_text(connection, client, sizeof client);
+    client_address_text(connection, client, INET6_ADDRSTRLEN + 1);
     http_request request = {
         .method = method,
         .path = url,
@@ -245,31 +249,121 @@ static enum MHD_Result answer(http_server *server, struct MHD_Connection *connec
             MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .connection = connection,
     };
-    http_response response = {.status = refusal ? refusal : 200};
-    strbuf_init(&response.body);
-    strbuf_init(&response.annotations);
+    return request;
+}
+
+/* Fills `response` with the handler's answer, or the refusal `refusal`
+ * (400, 401, 413, 503) made without calling it. */
+static void fill_response(http_server *server, const http_request *request, int refusal,
+                          http_response *response)
+{
+    memset(response, 0, sizeof *response);
+    response->status = refusal ? refusal : 200;
+    strbuf_init(&response->body);
+    strbuf_init(&response->annotations);
     if (refusal == 401) {
         char challenge[160];
         snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", server->config.realm);
-        http_response_add_header(&response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+        http_response_add_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
         if (server->config.unauthorized_body) {
-            strbuf_append_str(&response.body, server->config.unauthorized_body);
-            response.content_type = server->config.unauthorized_content_type;
+            strbuf_append_str(&response->body, server->config.unauthorized_body);
+            response->content_type = server->config.unauthorized_content_type;
         }
     } else if (refusal == 0) {
-        server->config.handle(server->config.context, &request, &response);
+        server->config.handle(server->config.context, request, response);
     }
+}
+
+/* Shows the exchange to the observer and queues the answer. `close`: the
+ * body was not read, so the connection cannot carry another request. */
+static enum MHD_Result deliver(http_server *server, struct MHD_Connection *connection,
+                               const http_request *request, http_response *response, bool close)
+{
     if (close)
-        http_response_add_header(&response, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (strbuf_status(&response.body) != CV_OK) {
-        strbuf_reset(&response.body);
-        response.status = 500;
+        http_response_add_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (strbuf_status(&response->body) != CV_OK) {
+        strbuf_reset(&response->body);
+        response->status = 500;
     }
     if (server->config.observe)
-        server->config.observe(server->config.context, &request, &response);
-    enum MHD_Result queued = send_response(connection, &response);
-    free_response(&response);
+        server->config.observe(server->config.context, request, response);
+    enum MHD_Result queued = send_response(connection, response);
+    free_response(response);
     return queued;
+}
+
+/* Builds and queues the answer: the handler's, or the refusal `refusal`
+ * (400, 401, 413) made before the body was read. `close` as for deliver. */
+static enum MHD_Result answer(http_server *server, struct MHD_Connection *connection,
+                              const char *url, const char *method, request_state *state,
+                              int refusal, bool close)
+{
+    char client[INET6_ADDRSTRLEN + 1];
+    http_request request = describe_request(connection, url, method, state, client);
+    http_response response;
+    fill_response(server, &request, refusal, &response);
+    return deliver(server, connection, &request, &response, close);
+}
+
+/* ---- slow requests: the handler runs on the slow lane ---------------------- */
+
+/* What a lane thread needs to run one suspended request. The connection
+ * and its request_state stay valid while it is suspended. */
+typedef struct {
+    http_server *server;
+    struct MHD_Connection *connection;
+    request_state *state;
+    char *url, *method; /* copies: libmicrohttpd's are only lent per call */
+} slow_request;
+
+static void slow_request_finish(slow_request *slow, int refusal)
+{
+    char client[INET6_ADDRSTRLEN + 1];
+    http_request request =
+        describe_request(slow->connection, slow->url, slow->method, slow->state, client);
+    fill_response(slow->server, &request, refusal, &slow->state->slow_response);
+    MHD_resume_connection(slow->connection); /* the next access_handler call sends it */
+    free(slow->url);
+    free(slow->method);
+    free(slow);
+}
+
+static void slow_request_run(void *argument)
+{
+    slow_request_finish(argument, 0);
+}
+
+static void slow_request_cancel(void *argument)
+{
+    slow_request_finish(argument, 503); /* the server is stopping */
+}
+
+/* Suspends the connection and hands the request to the lane; a full lane
+ * answers 503 at once (through the same resume). */
+static void defer_request(http_server *server, struct MHD_Connection *connection, const char *url,
+                          const char *method, request_state *state)
+{
+    slow_request *slow = calloc(1, sizeof *slow);
+    state->deferred = true;
+    MHD_suspend_connection(connection);
+    if (!slow || !(slow->url = strdup(url)) || !(slow->method = strdup(method))) {
+        if (slow)
+            free(slow->url);
+        free(slow);
+        fill_response(server, NULL, 500, &state->slow_response);
+        MHD_resume_connection(connection);
+        return;
+    }
+    slow->server = server;
+    slow->connection = connection;
+    slow->state = state;
+    http_slow_job job = {slow_request_run, slow_request_cancel, slow};
+    if (http_slow_lane_push(server->slow_lane, job) != CV_OK) {
+        log_warning("http: %s %s refused with 503: every slow request thread is busy and "
+                    "%u are waiting",
+                    method, url, server->config.slow_queue_max);
+        slow_request_finish(slow, 503);
+    }
 }
 
 static enum MHD_Result access_handler(void *closure, struct MHD_Connection *connection,
@@ -314,7 +408,19 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (state->deferred) { /* resumed: the lane has filled the answer */
+        char client[INET6_ADDRSTRLEN + 1];
+        http_request request = describe_request(connection, url, method, state, client);
+        state->deferred = false;
+        state->answered = true;
+        return deliver(server, connection, &request, &state->slow_response, false);
+    }
     http_deadline_answering(deadline_entry(connection));
+    if (state->refusal == 0 && server->slow_lane &&
+        server->config.is_slow(server->config.context, method, url)) {
+        defer_request(server, connection, url, method, state);
+        return MHD_YES;
+    }
     state->answered = true;
     return answer(server, connection, url, method, state, state->refusal, false);
 }
@@ -327,6 +433,7 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
     http_deadline_restart(deadline_entry(connection));
     request_state *state = *connection_state;
     if (state) {
+        free_response(&state->slow_response); /* filled but never sent */
         strbuf_free(&state->body);
         free(state->user);
         free(state);
@@ -374,11 +481,25 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
     server->config = *config;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    if (config->is_slow) {
+        flags |= MHD_ALLOW_SUSPEND_RESUME;
+        if (!server->config.slow_thread_count)
+            server->config.slow_thread_count = 4;
+        if (!server->config.slow_queue_max)
+            server->config.slow_queue_max = 64;
+        if (http_slow_lane_start(server->config.slow_thread_count, server->config.slow_queue_max,
+                                 &server->slow_lane) != CV_OK) {
+            strbuf_printf(error, "cannot start the threads for slow requests");
+            free(server);
+            return CV_ERR_IO;
+        }
+    }
     if (address.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (config->tls_certificate_file) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
             strbuf_printf(error, "this libmicrohttpd was built without TLS");
+            http_slow_lane_stop(server->slow_lane);
             free(server);
             return CV_ERR_INVALID;
         }
@@ -386,6 +507,7 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
         server->key_pem = server->certificate_pem ? read_file(config->tls_key_file, error) : NULL;
         if (!server->key_pem) {
             free(server->certificate_pem);
+            http_slow_lane_stop(server->slow_lane);
             free(server);
             return CV_ERR_IO;
         }
@@ -403,6 +525,7 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
                                    : HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
     if (http_deadline_start(request_timeout * 1000u, &server->deadline) != CV_OK) {
         strbuf_printf(error, "cannot start the request time watcher");
+        http_slow_lane_stop(server->slow_lane);
         free(server->certificate_pem);
         free(server->key_pem);
         free(server);
@@ -431,6 +554,7 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
         strbuf_printf(error, "cannot listen on %s (address in use or not permitted)",
                       config->listen);
         http_deadline_stop(server->deadline);
+        http_slow_lane_stop(server->slow_lane);
         free(server->certificate_pem);
         free(server->key_pem);
         free(server);
@@ -444,6 +568,10 @@ void http_server_stop(http_server *server)
 {
     if (!server)
         return;
+    /* First: slow requests still waiting are answered 503 and running ones
+     * finish, so no connection is suspended when the daemon stops (its
+     * workers are still there to send those answers). */
+    http_slow_lane_stop(server->slow_lane);
     MHD_stop_daemon(server->daemon);
     /* After the daemon: every connection has been closed and forgotten. */
     http_deadline_stop(server->deadline);

@@ -19,6 +19,10 @@
  * limit gets 413; each of these answers closes the connection when a body
  * was announced. A chunked body that grows past the limit closes the
  * connection without an answer.
+ *
+ * Slow handlers: a daemon may name requests whose handler waits on
+ * another server (`is_slow`); they run on threads of their own, so the
+ * worker threads keep answering every other request meanwhile.
  */
 #ifndef CONVENE_HTTP_SERVER_H
 #define CONVENE_HTTP_SERVER_H
@@ -81,7 +85,16 @@ typedef struct {
     bool basic_without_space;
     http_authenticator authenticate;
     http_handler handle;
-    http_observer observe; /* optional */
+    /* Optional: true for a request whose handler may wait on another
+     * server. Its handler then runs on a thread of the slow lane
+     * (http_slow_lane.h) while the connection is suspended, so it never
+     * holds a worker thread; when `slow_queue_max` such requests wait
+     * already, it gets 503 at once. Asked on a worker thread once the
+     * whole request is in; must be quick. */
+    bool (*is_slow)(void *context, const char *method, const char *path);
+    unsigned slow_thread_count; /* slow handlers run at once; 0 means 4 */
+    unsigned slow_queue_max;    /* slow requests waiting beyond those; 0 means 64 */
+    http_observer observe;      /* optional */
     void *context;
 } http_server_config;
 

@@ -98,8 +98,13 @@ cv_result rfc3339_parse(const char *text, int64_t *unix_seconds)
     if (year < RFC3339_YEAR_MIN || year > RFC3339_YEAR_MAX || month < 1 || month > 12 || day < 1 ||
         day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59)
         return CV_ERR_INVALID;
-    *unix_seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                    offset_seconds;
+    int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                      second - offset_seconds;
+    /* The year limits hold in UTC too: "9999-12-31T23:30:00-01:00" is in
+     * the year 10000, which could be stored but never written back. */
+    if (seconds < 0 || seconds > RFC3339_SECONDS_MAX)
+        return CV_ERR_INVALID;
+    *unix_seconds = seconds;
     return CV_OK;
 }
 

@@ -6,7 +6,8 @@
  * fraction of 1 to 9 digits (dropped: meetings are timed to the second),
  * then "Z" or "+HH:MM" / "-HH:MM"; 'T' and 'Z' may be lower case. Refused:
  * anything else, including dates that do not exist (30 February), a
- * second of 60, an offset over 23:59, and years outside 1970..9999.
+ * second of 60, an offset over 23:59, and years outside 1970..9999, as
+ * written and in UTC (so every instant parsed can be formatted back).
  * Does not own: whether a time suits a booking (booking.c).
  */
 #ifndef CONVENE_RFC3339_H
@@ -20,6 +21,8 @@
 #define RFC3339_YEAR_MIN  1970
 #define RFC3339_YEAR_MAX  9999
 #define RFC3339_TEXT_SIZE 32 /* enough for rfc3339_format_utc */
+/* 9999-12-31T23:59:59Z, the last instant accepted */
+#define RFC3339_SECONDS_MAX 253402300799LL
 
 /* CV_ERR_INVALID (and *unix_seconds untouched) unless `text` is exactly
  * one date-time as above. */

@@ -158,8 +158,42 @@ static cv_result run_cached(sqlite3 *database, const char *sql)
     return store_statement_run(statement);
 }
 
+/* The watched connections (store_pool_watch), so that store_begin, given
+ * only a connection, finds its watch. Entries are added when a pool starts
+ * being watched and removed when it closes; every store_begin reads them.
+ * `watched_lock` guards the three; `watched_count` is also read without
+ * it, to skip the lock entirely while nothing is watched (the bridge). */
+static pthread_mutex_t watched_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 **watched_connections;
+static file_watch **watched_files;
+static _Atomic size_t watched_count;
+
+/* The watch of `database`, or NULL when it is not watched. */
+static file_watch *watch_of(sqlite3 *database)
+{
+    if (atomic_load(&watched_count) == 0)
+        return NULL;
+    file_watch *found = NULL;
+    pthread_mutex_lock(&watched_lock);
+    for (size_t i = 0; i < atomic_load(&watched_count) && !found; i++)
+        if (watched_connections[i] == database)
+            found = watched_files[i];
+    pthread_mutex_unlock(&watched_lock);
+    return found;
+}
+
+/* The commit hook of a watched pool's connections: non-zero turns the
+ * commit into a rollback. */
+static int refuse_commit_when_lost(void *watch)
+{
+    return file_watch_check(watch) ? 0 : 1;
+}
+
 cv_result store_begin(sqlite3 *database)
 {
+    file_watch *watch = watch_of(database);
+    if (watch && !file_watch_check(watch))
+        return CV_ERR_STORE; /* logged once, by the watch */
     return run_cached(database, "BEGIN IMMEDIATE");
 }
 
@@ -371,9 +405,58 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
     return CV_OK;
 }
 
+void store_pool_watch(store_pool *pool, file_watch *watch)
+{
+    pthread_mutex_lock(&watched_lock);
+    size_t count = atomic_load(&watched_count);
+    sqlite3 **connections =
+        realloc(watched_connections, (count + pool->size) * sizeof *connections);
+    if (connections)
+        watched_connections = connections;
+    file_watch **files = realloc(watched_files, (count + pool->size) * sizeof *files);
+    if (files)
+        watched_files = files;
+    for (size_t i = 0; connections && files && i < pool->size; i++) {
+        watched_connections[count + i] = pool->connections[i];
+        watched_files[count + i] = watch;
+    }
+    if (connections && files)
+        atomic_store(&watched_count, count + pool->size);
+    pthread_mutex_unlock(&watched_lock);
+    /* Out of memory above leaves store_begin unguarded; the hook still
+     * refuses every commit. */
+    for (size_t i = 0; i < pool->size; i++)
+        sqlite3_commit_hook(pool->connections[i], refuse_commit_when_lost, watch);
+}
+
+/* Forgets the pool's connections in the watched list (they are closing). */
+static void unwatch(store_pool *pool)
+{
+    pthread_mutex_lock(&watched_lock);
+    size_t kept = 0, count = atomic_load(&watched_count);
+    for (size_t i = 0; i < count; i++) {
+        bool ours = false;
+        for (size_t j = 0; j < pool->size && !ours; j++)
+            ours = watched_connections[i] == pool->connections[j];
+        if (!ours) {
+            watched_connections[kept] = watched_connections[i];
+            watched_files[kept++] = watched_files[i];
+        }
+    }
+    atomic_store(&watched_count, kept);
+    if (kept == 0) {
+        free(watched_connections);
+        free(watched_files);
+        watched_connections = NULL;
+        watched_files = NULL;
+    }
+    pthread_mutex_unlock(&watched_lock);
+}
+
 void store_pool_close(store_pool *pool)
 {
     stop_checkpointer(pool);
+    unwatch(pool);
     for (size_t i = 0; i < pool->size; i++) {
         /* The attachment may hold statements of its connection: first. */
         if (pool->attachments[i])

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/data_dir.h"
 #include "common/result.h"
 
 /* SQLite's connection and statement, by name only (sqlite3.h declares
@@ -36,7 +37,9 @@ void store_close(sqlite3 *database);
 cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t count);
 cv_result store_exec(sqlite3 *database, const char *sql);
 /* BEGIN IMMEDIATE: takes the write lock up front so a transaction never
- * fails half-way on a lock held by the other node's process. */
+ * fails half-way on a lock held by the other node's process. On a pool's
+ * connection whose watched file is lost (store_pool_watch), refuses with
+ * CV_ERR_STORE without touching the database. */
 cv_result store_begin(sqlite3 *database);
 cv_result store_commit(sqlite3 *database);
 void store_rollback(sqlite3 *database);
@@ -90,6 +93,13 @@ typedef struct {
 
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size);
 void store_pool_close(store_pool *pool);
+/* Stops every writer of the pool once `watch` (started on the pool's file,
+ * living as long as the pool) says the file was deleted or replaced: from
+ * then on store_begin refuses, and SQLite's commit hook turns every commit
+ * of a change into a rollback (a transaction begun before, or a statement
+ * run outside any transaction), so nothing is written to a file no one
+ * will read again. Reads go on. Call once, before the pool is shared. */
+void store_pool_watch(store_pool *pool, file_watch *watch);
 sqlite3 *store_pool_acquire(store_pool *pool);
 void store_pool_release(store_pool *pool, sqlite3 *connection);
 /* The attachment slot of a connection borrowed from this pool (NULL when

@@ -24,6 +24,7 @@ typedef struct {
     size_t segment_count;
     char *storage; /* the pattern, split in place */
     scheduler_api_handler handler;
+    bool slow;                /* runs on the slow lane (scheduler_api_register_slow) */
     const char *const *query; /* allowed query parameters (scheduler_api_route) */
 } compiled_route;
 
@@ -63,7 +64,8 @@ void scheduler_api_router_free(scheduler *daemon)
     daemon->router = NULL;
 }
 
-cv_result scheduler_api_register(scheduler *daemon, const scheduler_api_route *routes, size_t count)
+static cv_result register_routes(scheduler *daemon, const scheduler_api_route *routes, size_t count,
+                                 bool slow)
 {
     struct scheduler_api_router *router = daemon->router;
     compiled_route *grown = realloc(router->routes, (router->count + count) * sizeof *grown);
@@ -82,10 +84,22 @@ cv_result scheduler_api_register(scheduler *daemon, const scheduler_api_route *r
         }
         route->method = routes[i].method;
         route->handler = routes[i].handler;
+        route->slow = slow;
         route->query = routes[i].query;
         router->count++;
     }
     return CV_OK;
+}
+
+cv_result scheduler_api_register(scheduler *daemon, const scheduler_api_route *routes, size_t count)
+{
+    return register_routes(daemon, routes, count, false);
+}
+
+cv_result scheduler_api_register_slow(scheduler *daemon, const scheduler_api_route *routes,
+                                      size_t count)
+{
+    return register_routes(daemon, routes, count, true);
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -140,8 +154,12 @@ void scheduler_api_fail_field(scheduler_api_request *request, const char *field,
 
 void scheduler_api_fail_not_found(scheduler_api_request *request, const char *what, const char *id)
 {
+    /* The ID comes from the path: any bytes, maybe not UTF-8 (which JSON
+     * could not carry, making the answer a 500). */
+    char shown[64];
+    text_copy_printable(shown, sizeof shown, id);
     char message[256];
-    snprintf(message, sizeof message, "%s %s does not exist", what, id ? id : "");
+    snprintf(message, sizeof message, "%s %s does not exist", what, shown);
     scheduler_api_fail(request, 404, API_ERROR_NOT_FOUND, message, NULL);
 }
 
@@ -362,6 +380,26 @@ static const compiled_route *choose_route(scheduler *daemon, scheduler_api_reque
         scheduler_api_fail(request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
     }
     return chosen;
+}
+
+bool scheduler_api_is_slow(void *context, const char *method, const char *path)
+{
+    scheduler *daemon = context;
+    char copy[API_MAX_PATH];
+    size_t prefix_length = strlen(API_PREFIX) - 1; /* "/api/v1" */
+    scheduler_api_request request = {.daemon = daemon};
+    if (strncmp(path, API_PREFIX, prefix_length) != 0 || strlen(path) >= sizeof copy)
+        return false;
+    snprintf(copy, sizeof copy, "%s", path + prefix_length);
+    if (!split_api_path(copy, request.segments, &request.segment_count))
+        return false;
+    for (size_t i = 0; i < daemon->router->count; i++) {
+        const compiled_route *route = &daemon->router->routes[i];
+        if (route->slow && strcmp(route->method, method) == 0 &&
+            route_matches_path(route, &request))
+            return true;
+    }
+    return false;
 }
 
 void scheduler_api_handle_request(void *context, const http_request *http, http_response *response)

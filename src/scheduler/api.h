@@ -64,6 +64,12 @@ typedef struct {
  * from a module's start(), before the HTTP server listens. */
 cv_result scheduler_api_register(scheduler *daemon, const scheduler_api_route *routes,
                                  size_t count);
+/* The same for routes whose handler may wait on a bridge (it probes one):
+ * they run on the HTTP server's slow lane (http_slow_lane.h), never on a
+ * worker thread, so a bridge that hangs cannot keep the API from
+ * answering everyone else. */
+cv_result scheduler_api_register_slow(scheduler *daemon, const scheduler_api_route *routes,
+                                      size_t count);
 
 /* --- answers ---------------------------------------------------------- */
 
@@ -121,5 +127,8 @@ void scheduler_api_router_free(scheduler *daemon);
 void scheduler_api_handle_request(void *context, const http_request *request,
                                   http_response *response);
 bool scheduler_api_authenticate(void *context, const char *user, const char *password);
+/* http_server_config.is_slow: true when the route of METHOD PATH was
+ * registered with scheduler_api_register_slow. */
+bool scheduler_api_is_slow(void *context, const char *method, const char *path);
 
 #endif

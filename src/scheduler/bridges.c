@@ -40,6 +40,7 @@ void bridge_record_free(bridge_record *record)
     free(record->alternate_username);
     text_wipe_free(record->alternate_password);
     free(record->slot_name_prefix);
+    free(record->allowed_members);
     free(record->software_version);
     free(record->call_profile_id);
     free(record->call_leg_profile_id);
@@ -112,19 +113,73 @@ static cv_result endpoints_add(bridge_endpoints *endpoints, cms_endpoint endpoin
     return CV_OK;
 }
 
+/* True when `member` is one of the space-separated addresses of `list`. */
+static bool member_listed(const char *list, const cms_address *member)
+{
+    char item[CMS_HOST_MAX + 32];
+    while (*list) {
+        size_t length = strcspn(list, " ");
+        if (length > 0 && length < sizeof item) {
+            memcpy(item, list, length);
+            item[length] = '\0';
+            if (cms_address_same_endpoint(item, member->base_url))
+                return true;
+        }
+        list += length;
+        list += strspn(list, " ");
+    }
+    return false;
+}
+
+/* Where convened may reach a cluster member that `record`'s bridge
+ * reported at `reported`, into out[size]: the member's host and port with
+ * the scheme of the bridge it was learnt from, never another (an https
+ * bridge's member is used over https, checked with the same CA file, pin
+ * and verification setting, since the endpoint copies them; a bridge's
+ * answer cannot downgrade where its credentials go). False when it must
+ * not be used: unparsable, or not in the operator's allowedMembers list
+ * when there is one. */
+static bool member_address(const bridge_record *record, const char *reported, char *out,
+                           size_t size)
+{
+    cms_address member, primary;
+    if (cms_address_parse(reported, &member) != CV_OK)
+        return false;
+    if (record->allowed_members && !member_listed(record->allowed_members, &member)) {
+        log_debug("bridge %s: cluster member %s is not in allowedMembers; not used", record->id,
+                  member.base_url);
+        return false;
+    }
+    bool https = cms_address_parse(record->address, &primary) != CV_OK || primary.https;
+    bool bracketed = strchr(member.host, ':') != NULL; /* an IPv6 address */
+    char text[CMS_HOST_MAX + 32];
+    snprintf(text, sizeof text, "%s://%s%s%s:%d", https ? "https" : "http", bracketed ? "[" : "",
+             member.host, bracketed ? "]" : "", member.port);
+    cms_address used;
+    if (cms_address_parse(text, &used) != CV_OK)
+        return false;
+    if (https != member.https)
+        log_debug("bridge %s: cluster member reported as %s is used as %s, like the bridge",
+                  record->id, member.base_url, used.base_url);
+    snprintf(out, size, "%s", used.base_url);
+    return true;
+}
+
 typedef struct {
     const bridge_record *record;
     bridge_endpoints *endpoints;
 } member_adding;
 
 /* db_member_address_visit: a cluster member's address joins the endpoints
- * (with the bridge's credentials) unless it is unusable or there already. */
-static cv_result add_member_endpoint(const char *address, void *context)
+ * (with the bridge's credentials, scheme and trust settings: member_address)
+ * unless it must not be used or is there already. */
+static cv_result add_member_endpoint(const char *reported, void *context)
 {
     member_adding *adding = context;
     bridge_endpoints *out = adding->endpoints;
-    cms_address parsed;
-    if (cms_address_parse(address, &parsed) != CV_OK || endpoints_contain(out, address))
+    char address[CMS_HOST_MAX + 32];
+    if (!member_address(adding->record, reported, address, sizeof address) ||
+        endpoints_contain(out, address))
         return CV_OK;
     char **grown = realloc(out->owned, (out->owned_count + 1) * sizeof *grown);
     char *copy = strdup(address);

@@ -43,6 +43,9 @@ typedef struct {
     char *alternate_password;
     bool allow_booking;
     char *slot_name_prefix;
+    /* Cluster members convened may use: canonical base URLs separated by
+     * spaces; NULL = every discovered member, "" = none. */
+    char *allowed_members;
     char *software_version;
     bool reachable;
     int64_t last_contact; /* 0 = never */
@@ -80,8 +83,11 @@ cms_endpoint bridge_primary_endpoint(const bridge_record *record);
  * The addresses to try for `record`, in order: the primary, the alternate
  * (own credentials), then every other discovered cluster member with an
  * address (the primary's credentials and TLS settings), without duplicate
- * endpoints. Strings in the returned endpoints point into `*storage`, which
- * the caller frees with bridge_endpoints_free.
+ * endpoints. A member is used with the primary's scheme whatever scheme the
+ * bridge reported for it (https stays https, so the credentials never go
+ * over plain HTTP to an address the bridge chose), and only when it is in
+ * the record's allowed_members, when that is set. Strings in the returned endpoints point into
+ * `*storage`, which the caller frees with bridge_endpoints_free.
  */
 typedef struct bridge_endpoints {
     cms_endpoint *items;

@@ -7,12 +7,15 @@
  *   POST   /bridges/<id>/refresh   poll, discover and provision now
  * and the bridges module (routes and worker).
  *
- * Owns: reading and validating settings, the JSON form of a bridge, the
- * "already managed" and range checks (each in the transaction of the
- * write that depends on it), the settings columns' writes.
- * Does not own: the record (bridges.c), the worker (bridges_worker.c).
+ * Owns: the "already managed" and range checks (each in the transaction of
+ * the write that depends on it), the probe of a bridge before it is added
+ * or reached differently, the settings columns' writes.
+ * Does not own: reading and validating settings (bridges_settings.c), the
+ * record (bridges.c), its JSON form (bridges_json.c), the worker
+ * (bridges_worker.c).
  */
 #include "scheduler/bridges_internal.h"
+#include "scheduler/bridges_settings.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -36,152 +39,7 @@
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 
-#define NUMERIC_ID_MAX    999999999999LL /* 12 digits, as CMS call IDs go */
-#define SLOT_QUANTITY_MAX 100000
-
 /* ---- the API ---------------------------------------------------------------------- */
-
-/* Settings read from a POST or PATCH body. `set_*` says the member was
- * given; for nullable members a NULL value / `*_null` means "unset". */
-typedef struct {
-    bool set_address, set_username, set_password, set_tls_verify, set_ca_file, set_pinned;
-    bool set_name, set_domain, set_base, set_quantity, set_alternate_address;
-    bool set_alternate_username, set_alternate_password, set_allow_booking, set_prefix;
-    const char *address, *username, *password, *ca_file, *pinned, *name, *domain;
-    const char *alternate_address, *alternate_username, *alternate_password, *prefix;
-    bool tls_verify, allow_booking, base_null, quantity_null;
-    int64_t base, quantity;
-    cms_address parsed_address;
-} bridge_settings;
-
-static const char *const bridge_fields[] = {"address",
-                                            "username",
-                                            "password",
-                                            "tlsVerify",
-                                            "caFile",
-                                            "pinnedCertificate",
-                                            "name",
-                                            "domain",
-                                            "numericIdBase",
-                                            "numericIdQuantity",
-                                            "alternateAddress",
-                                            "alternateUsername",
-                                            "alternatePassword",
-                                            "allowBooking",
-                                            "slotNamePrefix",
-                                            NULL};
-
-/* Reads and validates the body; replies 400 and returns false on error. */
-static bool read_settings(scheduler_api_request *request, bridge_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    if (!scheduler_api_check_fields(request, bridge_fields))
-        return false;
-    if (!scheduler_api_body_string(request, "address", &s->set_address, &s->address) ||
-        !scheduler_api_body_string(request, "username", &s->set_username, &s->username) ||
-        !scheduler_api_body_string(request, "password", &s->set_password, &s->password) ||
-        !scheduler_api_body_bool(request, "tlsVerify", &s->set_tls_verify, &s->tls_verify) ||
-        !scheduler_api_body_string(request, "caFile", &s->set_ca_file, &s->ca_file) ||
-        !scheduler_api_body_string(request, "pinnedCertificate", &s->set_pinned, &s->pinned) ||
-        !scheduler_api_body_string(request, "name", &s->set_name, &s->name) ||
-        !scheduler_api_body_string(request, "domain", &s->set_domain, &s->domain) ||
-        !scheduler_api_body_integer(request, "numericIdBase", 0, NUMERIC_ID_MAX, &s->set_base,
-                                    &s->base_null, &s->base) ||
-        !scheduler_api_body_integer(request, "numericIdQuantity", 1, SLOT_QUANTITY_MAX,
-                                    &s->set_quantity, &s->quantity_null, &s->quantity) ||
-        !scheduler_api_body_string(request, "alternateAddress", &s->set_alternate_address,
-                                   &s->alternate_address) ||
-        !scheduler_api_body_string(request, "alternateUsername", &s->set_alternate_username,
-                                   &s->alternate_username) ||
-        !scheduler_api_body_string(request, "alternatePassword", &s->set_alternate_password,
-                                   &s->alternate_password) ||
-        !scheduler_api_body_bool(request, "allowBooking", &s->set_allow_booking,
-                                 &s->allow_booking) ||
-        !scheduler_api_body_string(request, "slotNamePrefix", &s->set_prefix, &s->prefix))
-        return false;
-    if (s->set_address &&
-        (!s->address || cms_address_parse(s->address, &s->parsed_address) != CV_OK)) {
-        scheduler_api_fail_field(
-            request, "address",
-            "address must be host, host:port or an http(s) URL of the bridge's API");
-        return false;
-    }
-    if (s->set_username && (!s->username || !*s->username)) {
-        scheduler_api_fail_field(request, "username", "username must not be empty");
-        return false;
-    }
-    if (s->set_password && (!s->password || !*s->password)) {
-        scheduler_api_fail_field(request, "password", "password must not be empty");
-        return false;
-    }
-    if (s->ca_file && *s->ca_file && access(s->ca_file, R_OK) != 0) {
-        scheduler_api_fail_field(request, "caFile", "caFile \"%s\" cannot be read by convened",
-                                 s->ca_file);
-        return false;
-    }
-    if (s->pinned && *s->pinned && strncmp(s->pinned, "sha256//", 8) != 0 &&
-        access(s->pinned, R_OK) != 0) {
-        scheduler_api_fail_field(
-            request, "pinnedCertificate",
-            "pinnedCertificate must be a readable PEM certificate file or sha256//HASH");
-        return false;
-    }
-    if (s->name && strlen(s->name) > 255) {
-        scheduler_api_fail_field(request, "name", "name is longer than 255 characters");
-        return false;
-    }
-    if (s->domain && *s->domain && !bridge_domain_is_valid(s->domain)) {
-        scheduler_api_fail_field(request, "domain",
-                                 "domain must be a DNS name such as example.com");
-        return false;
-    }
-    cms_address alternate;
-    if (s->alternate_address && *s->alternate_address &&
-        cms_address_parse(s->alternate_address, &alternate) != CV_OK) {
-        scheduler_api_fail_field(request, "alternateAddress",
-                                 "alternateAddress must be host, host:port or an http(s) URL");
-        return false;
-    }
-    if (s->set_prefix && !bridge_slot_prefix_is_valid(s->prefix)) {
-        scheduler_api_fail_field(
-            request, "slotNamePrefix",
-            "slotNamePrefix must be 1 to 64 printable characters without $ or \\");
-        return false;
-    }
-    return true;
-}
-
-/* The values a bridge will have after the change: the record with the
- * settings applied (strings borrowed from either). */
-typedef struct {
-    const char *address, *username, *password, *ca_file, *pinned;
-    bool tls_verify;
-    bool has_base, has_quantity;
-    int64_t base, quantity;
-    const char *alternate_address;
-} effective_settings;
-
-static const char *pick(bool set, const char *given, const char *stored)
-{
-    return set ? (given && *given ? given : NULL) : stored;
-}
-
-static void effective(const bridge_record *record, const bridge_settings *s,
-                      effective_settings *out)
-{
-    out->address = s->set_address ? s->parsed_address.base_url : record->address;
-    out->username = pick(s->set_username, s->username, record->username);
-    out->password = pick(s->set_password, s->password, record->password);
-    out->ca_file = pick(s->set_ca_file, s->ca_file, record->ca_file);
-    out->pinned = pick(s->set_pinned, s->pinned, record->pinned_certificate);
-    out->tls_verify = s->set_tls_verify ? s->tls_verify : record->tls_verify;
-    out->has_base = s->set_base ? !s->base_null : record->has_numeric_id_base;
-    out->base = s->set_base ? s->base : record->numeric_id_base;
-    out->has_quantity = s->set_quantity ? !s->quantity_null : record->has_numeric_id_quantity;
-    out->quantity = s->set_quantity ? s->quantity : record->numeric_id_quantity;
-    out->alternate_address =
-        pick(s->set_alternate_address, s->alternate_address, record->alternate_address);
-}
 
 /* Refuses (409) an address that is managed already, itself or as a member
  * of a managed cluster. */
@@ -241,6 +99,11 @@ static bool probe_bridge(scheduler_api_request *request, const char *bridge_id,
     if (result == CV_ERR_AUTH) {
         scheduler_api_fail_field(request, "password", "%s refused the username and password",
                                  endpoint->address);
+        return false;
+    }
+    if (result == CV_ERR_BUSY && atomic_load(&request->daemon->stopping)) {
+        scheduler_api_fail(request, 503, "stopping",
+                           "convened is stopping; try again when it is back", NULL);
         return false;
     }
     if (result != CV_OK) {
@@ -345,6 +208,8 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
                 cms_address_parse(s->alternate_address, &alternate) == CV_OK
             ? alternate.base_url
             : NULL;
+    bool failed = false;
+    char *allowed = bridge_allowed_members_text(s->allowed_members, &failed);
     db_bridge_settings_row row = {
         .id = id,
         .address = address,
@@ -364,8 +229,12 @@ static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char
         .alternate_password = s->alternate_password,
         .allow_booking = s->set_allow_booking ? s->allow_booking : true,
         .slot_name_prefix = s->set_prefix ? s->prefix : SCHEDULER_DEFAULT_SLOT_PREFIX,
+        .allowed_members = allowed,
     };
-    return db_bridge_insert(database, &row, (int64_t)time(NULL));
+    cv_result result =
+        failed ? CV_ERR_NO_MEMORY : db_bridge_insert(database, &row, (int64_t)time(NULL));
+    free(allowed);
+    return result;
 }
 
 /* The rules a new bridge's settings must meet beyond each member's own:
@@ -439,7 +308,7 @@ static cv_result store_new_bridge(scheduler_api_request *request, const char *id
 static void post_bridge(scheduler_api_request *request)
 {
     bridge_settings s;
-    if (!scheduler_api_require_body(request) || !read_settings(request, &s))
+    if (!scheduler_api_require_body(request) || !bridge_settings_read(request, &s))
         return;
     if (!check_new_bridge(request, &s))
         return;
@@ -537,22 +406,30 @@ static bool connection_changed(const bridge_settings *s)
            s->set_ca_file || s->set_pinned;
 }
 
+/* True when the change moves the slots: range or name prefix. */
+static bool slots_change(const bridge_record *record, const bridge_settings *s,
+                         const effective_settings *after)
+{
+    return (s->set_base && (after->has_base != record->has_numeric_id_base ||
+                            after->base != record->numeric_id_base)) ||
+           (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
+                                after->quantity != record->numeric_id_quantity)) ||
+           (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
+}
+
 /* The UPDATE of PATCH /bridges/<id>. `record` is the row as read inside
  * the caller's transaction, `after` the values it will have. */
 static cv_result write_settings(sqlite3 *database, const bridge_record *record,
                                 const bridge_settings *s, const effective_settings *after)
 {
-    bool range_changed =
-        (s->set_base && (after->has_base != record->has_numeric_id_base ||
-                         after->base != record->numeric_id_base)) ||
-        (s->set_quantity && (after->has_quantity != record->has_numeric_id_quantity ||
-                             after->quantity != record->numeric_id_quantity)) ||
-        (s->set_prefix && strcmp(s->prefix, record->slot_name_prefix) != 0);
+    bool range_changed = slots_change(record, s, after);
     cms_address alternate;
     const char *alternate_address =
         after->alternate_address && cms_address_parse(after->alternate_address, &alternate) == CV_OK
             ? alternate.base_url
             : NULL;
+    bool failed = false;
+    char *allowed = bridge_allowed_members_text(s->allowed_members, &failed);
     db_bridge_settings_row row = {
         .id = record->id,
         .address = after->address,
@@ -572,10 +449,13 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
         .alternate_password = s->alternate_password,
         .allow_booking = s->set_allow_booking ? s->allow_booking : record->allow_booking,
         .slot_name_prefix = s->set_prefix ? s->prefix : record->slot_name_prefix,
+        .allowed_members = allowed,
     };
-    db_bridge_update_scope scope = {s->set_name, s->set_domain, s->set_alternate_username,
-                                    s->set_alternate_password, range_changed};
-    cv_result result = db_bridge_update(database, &row, &scope);
+    db_bridge_update_scope scope = {
+        s->set_name,   s->set_domain,         s->set_alternate_username, s->set_alternate_password,
+        range_changed, s->set_allowed_members};
+    cv_result result = failed ? CV_ERR_NO_MEMORY : db_bridge_update(database, &row, &scope);
+    free(allowed);
     if (result == CV_OK)
         result = tickets_update_settings(database, record->id);
     return result;
@@ -629,13 +509,13 @@ static void patch_bridge(scheduler_api_request *request)
     const char *id;
     bridge_settings s;
     if (!path_bridge_id(request, &id) || !scheduler_api_require_body(request) ||
-        !read_settings(request, &s))
+        !bridge_settings_read(request, &s))
         return;
     bridge_record record;
     if (!load_for_request(request, id, &record))
         return;
     effective_settings after;
-    effective(&record, &s, &after);
+    bridge_settings_effective(&record, &s, &after);
     bool ok = check_patch(request, id, &s, &after);
     bridge_record_free(&record);
     if (!ok)
@@ -652,7 +532,7 @@ static void patch_bridge(scheduler_api_request *request)
         store_rollback(request->database);
         return;
     }
-    effective(&record, &s, &after);
+    bridge_settings_effective(&record, &s, &after);
     if ((s.set_base || s.set_quantity) && !check_range_keeps_meetings(request, &record, &after)) {
         store_rollback(request->database);
         bridge_record_free(&record);
@@ -743,18 +623,25 @@ static void refresh_bridge_now(scheduler_api_request *request)
 }
 
 static const scheduler_api_route bridge_routes[] = {
-    {"POST", "bridges", post_bridge, NULL},
     {"GET", "bridges", get_bridges, NULL},
     {"GET", "bridges/*", get_bridge, NULL},
-    {"PATCH", "bridges/*", patch_bridge, NULL},
     {"DELETE", "bridges/*", delete_bridge, NULL},
     {"POST", "bridges/*/refresh", refresh_bridge_now, NULL},
+};
+
+/* Adding a bridge and changing how it is reached probe it before answering. */
+static const scheduler_api_route probing_routes[] = {
+    {"POST", "bridges", post_bridge, NULL},
+    {"PATCH", "bridges/*", patch_bridge, NULL},
 };
 
 static cv_result bridges_start(scheduler *daemon)
 {
     cv_result result = scheduler_api_register(daemon, bridge_routes,
                                               sizeof bridge_routes / sizeof bridge_routes[0]);
+    if (result == CV_OK)
+        result = scheduler_api_register_slow(daemon, probing_routes,
+                                             sizeof probing_routes / sizeof probing_routes[0]);
     if (result == CV_OK)
         result = bridges_worker_start(daemon);
     return result;

@@ -37,6 +37,24 @@ static json_t *cluster_json(sqlite3 *database, const char *bridge_id)
     return list;
 }
 
+/* allowedMembers: null, or the stored space-separated list as an array. */
+static json_t *allowed_members_json(const char *stored)
+{
+    if (!stored)
+        return json_null();
+    json_t *list = json_array();
+    while (list && *stored) {
+        size_t length = strcspn(stored, " ");
+        if (length > 0 && json_array_append_new(list, json_stringn(stored, length)) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+        stored += length;
+        stored += strspn(stored, " ");
+    }
+    return list;
+}
+
 json_t *bridge_json(sqlite3 *database, const bridge_record *record)
 {
     json_t *cluster = cluster_json(database, record->id);
@@ -74,6 +92,11 @@ json_t *bridge_json(sqlite3 *database, const bridge_record *record)
             (json_int_t)record->uptime_seconds, "softwareVersion",
             string_or_null(record->software_version));
         cluster = tickets = NULL; /* stolen by the "o" formats, even on failure */
+    }
+    if (document && json_object_set_new(document, "allowedMembers",
+                                        allowed_members_json(record->allowed_members)) != 0) {
+        json_decref(document);
+        document = NULL;
     }
     json_decref(cluster);
     json_decref(tickets);

@@ -132,6 +132,10 @@ void bridges_forget_discovery(struct bridge_worker *worker, const char *bridge_i
 static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
 {
     scheduler *daemon = worker->daemon;
+    /* A lost database (logged once by the watch) can store nothing the
+     * refresh learns: skip it rather than fail each write. */
+    if (!file_watch_check(&daemon->database_watch))
+        return;
     sqlite3 *database = store_pool_acquire(&daemon->store);
     bridge_record record;
     cv_result result = bridge_load(database, job->key, &record);

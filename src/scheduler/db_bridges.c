@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/bridges.h"
+#include "scheduler/db_bridge_secrets.h"
 
 cv_result db_bridge_settings_read(sqlite3 *database, const char *bridge_id, db_bridge_settings *out)
 {
@@ -254,8 +257,29 @@ cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_
     " last_contact, uptime_seconds, call_legs_active, call_legs_max_active,"                       \
     " call_legs_completed, call_profile_id, call_leg_profile_id, bulk_parameter_set_id,"           \
     " provisioned_base, provisioned_quantity, provisioning_state, provisioning_attempted,"         \
-    " created"
+    " created, allowed_members"
 
+/* The clear text of a sealed password column (NULL stays NULL). Sets
+ * *unopened, and logs why, when it cannot be opened. */
+static char *open_password(sqlite3_stmt *statement, int column, const char *bridge_id,
+                           const char *name, bool *failed, bool *unopened)
+{
+    char *plain = NULL;
+    strbuf error = STRBUF_INIT;
+    cv_result result = db_bridge_secret_open(
+        bridge_id, name, (const char *)sqlite3_column_text(statement, column), &plain, &error);
+    if (result == CV_ERR_NO_MEMORY) {
+        *failed = true;
+    } else if (result != CV_OK) {
+        log_error("bridge %s: its %s cannot be opened: %s", bridge_id, name, strbuf_str(&error));
+        *unopened = true;
+    }
+    strbuf_free(&error);
+    return plain;
+}
+
+/* The row into *out, passwords opened. CV_ERR_AUTH when a password cannot
+ * be opened with the key (logged). */
 static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
 {
     memset(out, 0, sizeof *out);
@@ -263,7 +287,8 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
     out->address = store_column_copy(statement, 1, &failed);
     out->username = store_column_copy(statement, 2, &failed);
-    out->password = store_column_copy(statement, 3, &failed);
+    bool unopened = false;
+    out->password = open_password(statement, 3, out->id, DB_BRIDGE_PASSWORD, &failed, &unopened);
     out->tls_verify = sqlite3_column_int(statement, 4) != 0;
     out->ca_file = store_column_copy(statement, 5, &failed);
     out->pinned_certificate = store_column_copy(statement, 6, &failed);
@@ -275,7 +300,8 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
     out->alternate_address = store_column_copy(statement, 11, &failed);
     out->alternate_username = store_column_copy(statement, 12, &failed);
-    out->alternate_password = store_column_copy(statement, 13, &failed);
+    out->alternate_password =
+        open_password(statement, 13, out->id, DB_BRIDGE_ALTERNATE_PASSWORD, &failed, &unopened);
     out->allow_booking = sqlite3_column_int(statement, 14) != 0;
     out->slot_name_prefix = store_column_copy(statement, 15, &failed);
     out->software_version = store_column_copy(statement, 16, &failed);
@@ -295,9 +321,10 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     out->provisioning_state = store_column_copy(statement, 28, &failed);
     out->provisioning_attempted = sqlite3_column_int64(statement, 29);
     out->created = sqlite3_column_int64(statement, 30);
-    if (failed) {
+    out->allowed_members = store_column_copy(statement, 31, &failed);
+    if (failed || unopened) {
         bridge_record_free(out);
-        return CV_ERR_NO_MEMORY;
+        return failed ? CV_ERR_NO_MEMORY : CV_ERR_AUTH;
     }
     return CV_OK;
 }
@@ -431,14 +458,15 @@ cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit
 
 /* ---- the /bridges API's writes -------------------------------------------- */
 
-/* Binds ?1 .. ?16, the settings columns both the INSERT and the UPDATE
- * take in this order. */
-static void bind_settings(sqlite3_stmt *statement, const db_bridge_settings_row *row)
+/* Binds ?1 .. ?16 and ?22, the settings columns both the INSERT and the
+ * UPDATE take in this order; `sealed` holds the row's passwords as stored. */
+static void bind_settings(sqlite3_stmt *statement, const db_bridge_settings_row *row,
+                          const db_bridge_passwords *sealed)
 {
     sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 2, row->address, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 3, row->username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 4, row->password, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement, 4, sealed->password, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(statement, 5, row->tls_verify ? 1 : 0);
     store_bind_text_or_null(statement, 6, row->ca_file);
     store_bind_text_or_null(statement, 7, row->pinned_certificate);
@@ -450,15 +478,18 @@ static void bind_settings(sqlite3_stmt *statement, const db_bridge_settings_row 
         sqlite3_bind_int64(statement, 11, row->quantity);
     store_bind_text_or_null(statement, 12, row->alternate_address);
     store_bind_text_or_null(statement, 13, row->alternate_username);
-    store_bind_text_or_null(statement, 14, row->alternate_password);
+    store_bind_text_or_null(statement, 14, sealed->alternate_password);
     sqlite3_bind_int(statement, 15, row->allow_booking ? 1 : 0);
     sqlite3_bind_text(statement, 16, row->slot_name_prefix, -1, SQLITE_TRANSIENT);
+    /* "" (no member allowed) is kept apart from NULL (any member). */
+    sqlite3_bind_text(statement, 22, row->allowed_members, -1, SQLITE_TRANSIENT);
 }
 
 typedef struct {
     const db_bridge_settings_row *row;
     const db_bridge_update_scope *scope; /* the UPDATE only */
     int64_t created;                     /* the INSERT only */
+    db_bridge_passwords sealed;          /* the row's passwords, sealed for it */
 } settings_write;
 
 static cv_result write_insert(sqlite3 *database, void *context)
@@ -470,20 +501,33 @@ static cv_result write_insert(sqlite3 *database, void *context)
         "INSERT INTO bridges (id, address, username, password, tls_verify, ca_file,"
         " pinned_certificate, name, domain, numeric_id_base, numeric_id_quantity,"
         " alternate_address, alternate_username, alternate_password, allow_booking,"
-        " slot_name_prefix, created)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        " slot_name_prefix, created, allowed_members)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?22)",
         &statement);
     if (code != SQLITE_OK)
         return store_result(code);
-    bind_settings(statement, write->row);
+    bind_settings(statement, write->row, &write->sealed);
     sqlite3_bind_int64(statement, 17, (sqlite3_int64)write->created);
     return store_statement_run(statement);
 }
 
+/* Runs `work` (write_insert or write_update) with the row's passwords
+ * sealed for it into write->sealed. */
+static cv_result write_sealed(sqlite3 *database, settings_write *write, store_work work)
+{
+    cv_result result = db_bridge_passwords_seal(write->row->id, write->row->password,
+                                                write->row->alternate_password, &write->sealed);
+    if (result == CV_OK)
+        result = store_atomically(database, work, write);
+    db_bridge_passwords_free(&write->sealed);
+    return result;
+}
+
 cv_result db_bridge_insert(sqlite3 *database, const db_bridge_settings_row *row, int64_t created)
 {
-    settings_write write = {row, NULL, created};
-    return store_atomically(database, write_insert, &write);
+    settings_write write = {row, NULL, created, {NULL, NULL}};
+    return write_sealed(database, &write, write_insert);
 }
 
 static cv_result write_update(sqlite3 *database, void *context)
@@ -500,25 +544,28 @@ static cv_result write_update(sqlite3 *database, void *context)
         " alternate_username = CASE WHEN ?19 THEN ?13 ELSE alternate_username END,"
         " alternate_password = CASE WHEN ?20 THEN ?14 ELSE alternate_password END,"
         " allow_booking = ?15, slot_name_prefix = ?16,"
-        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END"
+        " provisioning_state = CASE WHEN ?21 THEN 'none' ELSE provisioning_state END,"
+        " allowed_members = CASE WHEN ?23 THEN ?22 ELSE allowed_members END"
         " WHERE id = ?1",
         &statement);
     if (code != SQLITE_OK)
         return store_result(code);
-    bind_settings(statement, write->row);
+    bind_settings(statement, write->row, &write->sealed);
     sqlite3_bind_int(statement, 17, write->scope->name);
     sqlite3_bind_int(statement, 18, write->scope->domain);
     sqlite3_bind_int(statement, 19, write->scope->alternate_username);
     sqlite3_bind_int(statement, 20, write->scope->alternate_password);
     sqlite3_bind_int(statement, 21, write->scope->range_changed);
+    sqlite3_bind_int(statement, 23, write->scope->allowed_members);
     return store_statement_run(statement);
 }
 
 cv_result db_bridge_update(sqlite3 *database, const db_bridge_settings_row *row,
                            const db_bridge_update_scope *scope)
 {
-    settings_write write = {row, scope, 0};
-    return store_atomically(database, write_update, &write);
+    /* The password is sealed anew even when unchanged: a fresh nonce. */
+    settings_write write = {row, scope, 0, {NULL, NULL}};
+    return write_sealed(database, &write, write_update);
 }
 
 typedef struct {

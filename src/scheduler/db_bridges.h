@@ -7,8 +7,9 @@
  * run through store_atomically (they join a caller's transaction or make
  * their own).
  * Also the bridge record's load and list (declared in bridges.h).
- * Does not own: the record's memory and checks (bridges.c), the writes of
- * the /bridges API (bridges_api.c, which still holds their SQL), what the
+ * Does not own: the record's memory and checks (bridges.c), the checks of
+ * the /bridges API (bridges_api.c), the sealing of the password columns
+ * (db_bridge_secrets.c, called on every load and store here), what the
  * values mean (poller.c, provisioning.c, discovery.c).
  */
 #ifndef CONVENE_SCHEDULER_DB_BRIDGES_H
@@ -112,7 +113,9 @@ cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit
 
 /* The settings columns of one bridges row as the /bridges API writes
  * them. Texts NULL or "" are stored as NULL, except address, username,
- * password and slot_name_prefix, stored as given. */
+ * slot_name_prefix and allowed_members, stored as given. The two
+ * passwords are given in clear: db_bridge_insert and db_bridge_update
+ * seal them for the row (db_bridge_secrets.h) before they are stored. */
 typedef struct {
     const char *id;
     const char *address, *username, *password;
@@ -123,6 +126,9 @@ typedef struct {
     const char *alternate_address, *alternate_username, *alternate_password;
     bool allow_booking;
     const char *slot_name_prefix;
+    /* The operator's allowed cluster member addresses as stored
+     * (bridge_allowed_members_text): NULL for any member, "" for none. */
+    const char *allowed_members;
 } db_bridge_settings_row;
 
 /* Which of the optional settings an update writes; the others keep their
@@ -130,6 +136,7 @@ typedef struct {
  * provisioning state goes back to none (provision again). */
 typedef struct {
     bool name, domain, alternate_username, alternate_password, range_changed;
+    bool allowed_members;
 } db_bridge_update_scope;
 
 /* POST /bridges: a new row, created at `created` (seconds since the

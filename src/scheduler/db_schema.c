@@ -131,6 +131,9 @@ static const char *const migrations[] = {
     " cospace_id TEXT NOT NULL,"
     " PRIMARY KEY (bridge_id, slot)"
     ");",
+    /* 4: the cluster members an operator allows convened to send a bridge's
+     * credentials to (bridges.c, bridge_endpoints_load) */
+    "ALTER TABLE bridges ADD COLUMN allowed_members TEXT;",
 };
 
 size_t schema_version_count(void)

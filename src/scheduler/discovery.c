@@ -43,6 +43,31 @@ static cv_result collect_member(void *context, xmlNodePtr element)
     return member->name && member->address ? CV_OK : CV_ERR_NO_MEMORY;
 }
 
+cv_result discovery_read_page(xmlDocPtr page, discovery_cluster *out)
+{
+    return cms_xml_each(page, "callBridge", collect_member, out, NULL);
+}
+
+cv_result discovery_read_member(xmlDocPtr document, discovery_member *member)
+{
+    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
+    if (!root)
+        return CV_ERR_PROTOCOL;
+    char *address = cms_xml_child_text(root, "address");
+    char *name = cms_xml_child_text(root, "name");
+    if (address) {
+        free(member->address);
+        member->address = address;
+    }
+    if (name && *name) {
+        free(member->name);
+        member->name = name;
+    } else {
+        free(name);
+    }
+    return CV_OK;
+}
+
 void discovery_mark_added(discovery_cluster *cluster, const char *own_address)
 {
     size_t exact = cluster->count, same_host = cluster->count, host_matches = 0;
@@ -87,20 +112,8 @@ cv_result discovery_fetch(cms_client *client, const char *own_address, discovery
         snprintf(path, sizeof path, "/callBridges/%s", member->cms_id);
         cms_response response;
         result = cms_get(client, path, &response);
-        xmlNodePtr root = response.document ? xmlDocGetRootElement(response.document) : NULL;
-        if (result == CV_OK && root) {
-            char *address = cms_xml_child_text(root, "address");
-            char *name = cms_xml_child_text(root, "name");
-            if (address) {
-                free(member->address);
-                member->address = address;
-            }
-            if (name && *name) {
-                free(member->name);
-                member->name = name;
-            } else {
-                free(name);
-            }
+        if (result == CV_OK && response.document) {
+            discovery_read_member(response.document, member);
         } else if (result == CV_ERR_NOT_FOUND) {
             result = CV_OK; /* removed meanwhile: keep what the list said */
         } else if (result != CV_OK && error) {

@@ -30,6 +30,13 @@ typedef struct {
 
 void discovery_cluster_free(discovery_cluster *cluster);
 
+/* The parsing behind discovery_fetch, for answers already read
+ * (cms_xml_read): the <callBridge> elements of one /callBridges page
+ * appended to `out`, and one member's name and address from its
+ * /callBridges/<id> answer. */
+cv_result discovery_read_page(xmlDocPtr page, discovery_cluster *out);
+cv_result discovery_read_member(xmlDocPtr document, discovery_member *member);
+
 /* Asks the bridge for its cluster. `own_address` (the address the bridge
  * was added by) decides which member is marked added: the one whose address
  * has the same host and port. A bridge that is not clustered answers an

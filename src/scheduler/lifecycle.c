@@ -68,6 +68,14 @@ static void *worker(void *argument)
         pthread_mutex_unlock(&machine->lock);
         if (item == NULL)
             return NULL;
+        if (!file_watch_check(&machine->daemon->database_watch)) {
+            /* The database is lost (logged once by the watch): nothing is
+             * started or ended that could not be recorded. After a restart
+             * with the database restored, the start-up pass reconciles. */
+            lifecycle_release_busy(machine, item->booking_id);
+            free(item);
+            continue;
+        }
         sqlite3 *database = store_pool_acquire(&machine->daemon->store);
         if (item->kind == JOB_START || item->kind == JOB_RESUME) {
             lifecycle_run_starts(machine, database, item); /* frees and releases */

@@ -26,6 +26,7 @@
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "scheduler/db_bridge_secrets.h"
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
@@ -79,6 +80,11 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
         {"trace", OPTION_STRING, &o->trace, "FILE",
          "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
+        {"secrets-key", OPTION_STRING, &o->secrets_key, "FILE",
+         "key file that seals bridge passwords (default DIR/secrets.key, made 0600 when absent)", 0,
+         0},
+        {"secrets-key-previous", OPTION_STRING, &o->secrets_key_previous, "FILE",
+         "rotation: the key file the passwords were sealed with until now", 0, 0},
         {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0, 0},
         {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
          256},
@@ -175,17 +181,28 @@ static char *path_in(const char *directory, const char *name)
     return strbuf_detach(&path);
 }
 
-static cv_result open_database(scheduler *daemon)
+/* Migrates the schema, prepares the sealed passwords (the key file) and
+ * opens the pool. */
+static cv_result open_database(scheduler *daemon, strbuf *error)
 {
     daemon->database_path = path_in(daemon->options.data_dir, "convened.db");
-    if (!daemon->database_path)
+    char *key_path = daemon->options.secrets_key ? strdup(daemon->options.secrets_key)
+                                                 : path_in(daemon->options.data_dir, "secrets.key");
+    if (!daemon->database_path || !key_path) {
+        free(key_path);
         return CV_ERR_NO_MEMORY;
+    }
     sqlite3 *database = NULL;
     cv_result result = store_open(daemon->database_path, &database);
     if (result == CV_OK) {
         result = schema_migrate(database);
+        if (result == CV_OK)
+            result =
+                db_bridge_secrets_start(database, key_path, daemon->options.secrets_key_previous,
+                                        &daemon->secrets_key, error);
         store_close(database);
     }
+    free(key_path);
     if (result != CV_OK)
         return result;
     unsigned threads = daemon->options.threads > 0 ? (unsigned)daemon->options.threads : 8;
@@ -230,6 +247,7 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .basic_without_space = false,
             .authenticate = scheduler_api_authenticate,
             .handle = scheduler_api_handle_request,
+            .is_slow = scheduler_api_is_slow,
             .observe = NULL,
             .context = daemon,
         };
@@ -346,6 +364,7 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
     if (store_open)
         store_pool_close(&daemon->store);
     free(daemon->database_path);
+    db_bridge_secrets_stop(daemon->secrets_key);
     file_watch_free(&daemon->database_watch);
     data_dir_unlock(lock);
     free(daemon->admin_name);
@@ -392,15 +411,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
     }
-    result = open_database(&daemon);
+    result = open_database(&daemon, &error);
     if (result == CV_OK)
         result = file_watch_start(&daemon.database_watch, daemon.database_path);
     if (result != CV_OK) {
         fprintf(stderr, "convened: cannot open the database in %s: %s\n", daemon.options.data_dir,
-                cv_result_name(result));
+                strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
         goto stop;
     }
     store_open_ok = true;
+    /* From the moment the file is lost, no module can write to it. */
+    store_pool_watch(&daemon.store, &daemon.database_watch);
     if (open_trace(&daemon) != CV_OK ||
         start_services(&daemon, &started_modules, &server, &error) != CV_OK)
         goto stop;

@@ -22,6 +22,7 @@
 #include "common/config.h"
 #include "common/data_dir.h"
 #include "common/result.h"
+#include "common/secret_box.h"
 #include "common/store_pool.h"
 #include "common/trace.h"
 
@@ -30,17 +31,21 @@
 #define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
 
 typedef struct {
-    char *listen;          /* ADDR:PORT */
-    char *data_dir;        /* state.db, TLS certificate, trace */
-    char *admin_user;      /* NAME:PASSWORD, or NAME with the password in
-                              CONVENED_ADMIN_PASSWORD */
-    char *config;          /* INI file */
-    char *trace;           /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
+    char *listen;     /* ADDR:PORT */
+    char *data_dir;   /* state.db, TLS certificate, trace */
+    char *admin_user; /* NAME:PASSWORD, or NAME with the password in
+                         CONVENED_ADMIN_PASSWORD */
+    char *config;     /* INI file */
+    char *trace;      /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
+    /* The key file that seals bridge passwords (default DIR/secrets.key)
+     * and, while rotating, the one they were sealed with until now. */
+    char *secrets_key;
+    char *secrets_key_previous;
     char *tls_certificate; /* PEM; default: self-signed in DIR */
     char *tls_key;
-    char *log_level;       /* debug, info, warning, error */
-    bool plain_http;       /* serve the JSON API without TLS */
-    int64_t threads;       /* HTTP worker threads; 0 = one per core */
+    char *log_level; /* debug, info, warning, error */
+    bool plain_http; /* serve the JSON API without TLS */
+    int64_t threads; /* HTTP worker threads; 0 = one per core */
     /* Hostile clients (http_server.h): connections in total and per client
      * address, seconds to send one whole request. */
     int64_t max_connections;
@@ -90,10 +95,11 @@ struct scheduler {
     /* The database file as opened; a write must check it is still there
      * (file_watch_check) so a deleted database never takes writes. */
     file_watch database_watch;
-    trace_log *trace;     /* the CMS API trace: every request convened makes */
+    trace_log *trace; /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
     struct scheduler_api_router *router;
     struct bridge_worker *bridge_worker;
+    secret_box *secrets_key; /* seals bridge passwords (db_bridge_secrets.h) */
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
 

@@ -15,7 +15,8 @@
  *
  * bridges - one managed CMS (the address it was added by)
  *   id TEXT PK; address TEXT NOT NULL (canonical base URL, "https://h:445")
- *   username, password TEXT NOT NULL; tls_verify INTEGER (1);
+ *   username TEXT NOT NULL; password TEXT NOT NULL (sealed:
+ *     db_bridge_secrets.h, as is alternate_password); tls_verify INTEGER (1);
  *   ca_file, pinned_certificate TEXT NULL;
  *   name, domain TEXT NULL (NULL or '' = unset);
  *   numeric_id_base, numeric_id_quantity INTEGER NULL (NULL = unset);
@@ -29,7 +30,10 @@
  *   provisioned_base, provisioned_quantity INTEGER NULL (the range of the
  *     last complete bulk sync; slots.provisioned = provisioned_quantity);
  *   provisioning_state TEXT ('none','running','complete','failed');
- *   provisioning_attempted INTEGER NULL; created INTEGER.
+ *   provisioning_attempted INTEGER NULL; created INTEGER;
+ *   allowed_members TEXT NULL (version 4: the cluster member addresses
+ *     convened may use, canonical base URLs separated by spaces; NULL =
+ *     every discovered member, '' = none).
  *
  * cluster_members - what GET /callBridges found for a bridge
  *   bridge_id TEXT -> bridges(id) ON DELETE CASCADE; cms_id TEXT (the

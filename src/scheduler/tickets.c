@@ -119,6 +119,25 @@ json_t *tickets_json_for_bridge(sqlite3 *database, const char *bridge_id)
     return tickets_query(database, bridge_id);
 }
 
+/* The "Database lost" ticket, kept in memory (tickets.h); NULL while the
+ * database is the one convened opened. */
+static json_t *database_lost_ticket(scheduler *daemon)
+{
+    file_watch *watch = &daemon->database_watch;
+    if (file_watch_check(watch))
+        return NULL;
+    char opened[RFC3339_TEXT_SIZE];
+    long long lost_at = atomic_load(&watch->lost_at);
+    rfc3339_format_utc(lost_at ? lost_at : (long long)time(NULL), opened, sizeof opened);
+    char message[512];
+    snprintf(message, sizeof message,
+             "%s was deleted or replaced while convened was using it: nothing is stored any "
+             "more (every change is refused); restore it from a backup and restart convened",
+             watch->path);
+    return json_pack("{s:s, s:s, s:s, s:s, s:n}", "id", TICKET_DATABASE_LOST_ID, "kind",
+                     TICKET_DATABASE_LOST, "message", message, "opened", opened, "bridge");
+}
+
 static void get_tickets(scheduler_api_request *request)
 {
     const char *bridge = scheduler_api_query(request, "bridge");
@@ -130,6 +149,11 @@ static void get_tickets(scheduler_api_request *request)
     if (!list) {
         scheduler_api_fail_result(request, CV_ERR_STORE, "listing tickets");
         return;
+    }
+    json_t *lost = bridge ? NULL : database_lost_ticket(request->daemon);
+    if (lost && json_array_insert_new(list, 0, lost) != 0) {
+        json_decref(list);
+        list = NULL; /* scheduler_api_reply_json answers 500 */
     }
     scheduler_api_reply_json(request, 200, list);
 }
@@ -145,6 +169,12 @@ static cv_result keep_ticket(const db_ticket *row, void *context)
 static void get_ticket(scheduler_api_request *request)
 {
     const char *id = scheduler_api_segment(request, 1);
+    json_t *lost =
+        strcmp(id, TICKET_DATABASE_LOST_ID) == 0 ? database_lost_ticket(request->daemon) : NULL;
+    if (lost) {
+        scheduler_api_reply_json(request, 200, lost);
+        return;
+    }
     json_t *ticket = NULL;
     cv_result result = db_ticket_find(request->database, id, keep_ticket, &ticket);
     if (result == CV_OK)

@@ -25,6 +25,11 @@
 #define TICKET_AUTHENTICATION "Authentication failed"
 #define TICKET_PROVISIONING   "Slot provisioning failed"
 #define TICKET_FAILOVER       "Failover"
+/* Not stored (there is no database to store it in): shown first in GET
+ * /tickets, with no bridge, from the moment convened's database file was
+ * found deleted or replaced until convened is restarted. */
+#define TICKET_DATABASE_LOST    "Database lost"
+#define TICKET_DATABASE_LOST_ID "00000000-0000-0000-0000-000000000000"
 
 /* Opens (when `open`) or clears the ticket of `kind` on the bridge. An
  * open ticket keeps its id and opened time; its message is updated. */

@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 
 from harness import ADMIN, Bridge, Scheduler, run_tests, wait_for
 
@@ -108,6 +109,48 @@ def test_a_deleted_database_stops_every_change():
             assert reply.json()["error"]["code"] == "databaseLost", reply
         assert scheduler.alive()
         assert not os.path.exists(os.path.join(scheduler.data_dir, "convened.db"))
+    finally:
+        scheduler.cleanup()
+        bridge.cleanup()
+
+
+def test_a_lost_database_stops_the_background_writers_too():
+    """Not only the API: the bridge worker (polling every second here)
+    wrote each poll into the lost file and read it back, so lastContact
+    kept moving. Now every write of every module is refused (the store
+    refuses to begin and to commit), the workers stop working on what they
+    could not record, one error line says why, and the loss is shown as a
+    ticket (kept in memory: there is no database for it)."""
+    bridge = Bridge().start()
+    scheduler = Scheduler(extra=["--poll-interval", "1"]).start()
+    try:
+        bridge_id = add_bridge(scheduler, bridge)
+        path = "/bridges/" + bridge_id
+
+        def last_contact():
+            return scheduler.client.call("GET", path).json()["lastContact"]
+        first = last_contact()
+        wait_for(lambda: last_contact() != first, timeout=15,
+                 what="a poll to record a newer lastContact")
+        os.unlink(os.path.join(scheduler.data_dir, "convened.db"))
+        wait_for(lambda: "was deleted or replaced while in use" in scheduler.log(),
+                 what="convened to log the lost database")
+        frozen = last_contact()
+        polls = scheduler.trace().count("/system/status")
+        # For three poll intervals: no refresh runs (it could store nothing),
+        # nothing is written, reads go on unchanged, no error line repeats.
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            assert last_contact() == frozen
+            time.sleep(0.2)
+        assert scheduler.trace().count("/system/status") == polls
+        assert scheduler.log().count("was deleted or replaced while in use") == 1
+        assert scheduler.log().count(" error: ") == 1, scheduler.log()
+        tickets = scheduler.client.call("GET", "/tickets")
+        assert tickets.status == 200, tickets
+        lost = [t for t in tickets.json() if t["kind"] == "Database lost"]
+        assert len(lost) == 1 and lost[0]["bridge"] is None, tickets.json()
+        assert "convened.db" in lost[0]["message"], lost
     finally:
         scheduler.cleanup()
         bridge.cleanup()

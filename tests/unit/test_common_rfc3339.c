@@ -27,14 +27,25 @@ static void test_accepts_times_with_an_offset(void **state)
     assert_int_equal(rfc3339_parse("2000-02-29T00:00:00Z", &value), CV_OK);
     assert_int_equal(rfc3339_parse("9999-12-31T23:59:59Z", &value), CV_OK);
     assert_int_equal(value, 253402300799);
+    assert_int_equal(rfc3339_parse("1970-01-01T01:00:00+01:00", &value), CV_OK);
+    assert_int_equal(value, 0);
+    assert_int_equal(rfc3339_parse("9999-12-31T22:59:59-01:00", &value), CV_OK);
+    assert_int_equal(value, RFC3339_SECONDS_MAX);
 }
 
 static void test_refuses_years_outside_1970_to_9999(void **state)
 {
     (void)state;
     static const char *const refused[] = {
-        "1969-12-31T23:59:59Z",  "0000-01-01T00:00:00Z",  "1900-06-01T12:00:00Z",
-        "10000-01-01T00:00:00Z", "+2030-01-01T00:00:00Z", "-2030-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "0000-01-01T00:00:00Z",
+        "1900-06-01T12:00:00Z",
+        "10000-01-01T00:00:00Z",
+        "+2030-01-01T00:00:00Z",
+        "-2030-01-01T00:00:00Z",
+        /* in range as written, outside it in UTC */
+        "9999-12-31T23:30:00-01:00",
+        "1970-01-01T00:30:00+01:00",
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         int64_t value = 42;
