@@ -17,8 +17,10 @@
 
 #include "common/strbuf.h"
 
-/* Guards every call into libical's zone cache and its error number, which
- * are process-wide. Held only for the length of one public call. */
+/* Guards every call into libical's zone code: zones load lazily into a
+ * process-wide cache and their tables of changes grow as they are used.
+ * Held only for the length of one public call. (libical keeps its error
+ * number per thread.) */
 static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Steps of the rule an expansion may take before it gives up: about half
@@ -240,6 +242,32 @@ cv_result utc_to_wall_time(const char *zone_name, int64_t utc, wall_time *out, i
     return CV_OK;
 }
 
+cv_result time_zone_vtimezone(const char *name, int64_t from, char **out)
+{
+    *out = NULL;
+    pthread_mutex_lock(&zone_lock);
+    icaltimezone *zone = zone_find(name);
+    icalcomponent *copy = NULL;
+    if (zone && zone != icaltimezone_get_utc_timezone())
+        copy = icalcomponent_new_clone(icaltimezone_get_component(zone));
+    if (copy) {
+        /* libical names its zones "/freeassociation.sourceforge.net/Europe/
+         * Berlin"; calendar clients know the IANA name */
+        icalproperty *tzid = icalcomponent_get_first_property(copy, ICAL_TZID_PROPERTY);
+        if (tzid)
+            icalproperty_set_tzid(tzid, name);
+        struct icaltimetype start =
+            icaltime_from_timet_with_zone((time_t)from, 0, icaltimezone_get_utc_timezone());
+        icaltimezone_truncate_vtimezone(copy, start, icaltime_null_time(), 0);
+        *out = icalcomponent_as_ical_string_r(copy);
+        icalcomponent_free(copy);
+    }
+    pthread_mutex_unlock(&zone_lock);
+    if (!zone || zone == icaltimezone_get_utc_timezone())
+        return CV_ERR_INVALID;
+    return *out ? CV_OK : CV_ERR_NO_MEMORY;
+}
+
 static bool has_parts(const short *list)
 {
     return list[0] != ICAL_RECURRENCE_ARRAY_MAX;
@@ -254,6 +282,8 @@ static const char *rule_restriction(const struct icalrecurrencetype *rule)
         return "RSCALE is not supported";
     if (rule->count > 0 && !icaltime_is_null_time(rule->until))
         return "COUNT and UNTIL cannot both be given";
+    if (!icaltime_is_null_time(rule->until) && !rule->until.is_date && !icaltime_is_utc(rule->until))
+        return "UNTIL must be a UTC time (ending in Z) or a date";
     if (has_parts(rule->by_week_no) && freq != ICAL_YEARLY_RECURRENCE)
         return "BYWEEKNO is only allowed with FREQ=YEARLY";
     if (has_parts(rule->by_year_day) &&
@@ -363,9 +393,9 @@ typedef struct {
     char overlap[RECURRENCE_PROBLEM_SIZE];
 } expansion;
 
-/* True when the occurrence at `wall` is past the rule's UNTIL. A UTC
- * UNTIL compares instants, a date compares local dates, a floating time
- * compares wall-clock times. */
+/* True when the occurrence at `wall` (the instant `utc`) is past the
+ * rule's UNTIL: a UTC time compares instants, a date compares local dates
+ * (rule_restriction allows no other UNTIL). */
 static bool past_until(const expansion *state, const wall_time *wall, int64_t utc)
 {
     const struct icaltimetype *until = &state->until;
@@ -377,9 +407,7 @@ static bool past_until(const expansion *state, const wall_time *wall, int64_t ut
     }
     wall_time until_wall = {until->year, until->month,  until->day,
                             until->hour, until->minute, until->second};
-    if (icaltime_is_utc(*until))
-        return utc > wall_seconds(&until_wall);
-    return wall_seconds(wall) > wall_seconds(&until_wall);
+    return utc > wall_seconds(&until_wall);
 }
 
 static void name_problem(expansion *state, const wall_time *wall, wall_time_kind kind)

@@ -16,7 +16,8 @@
  * Zones come from the system's tz database (/usr/share/zoneinfo, Debian's
  * tzdata): Debian builds libical without its own copy of the zones, and
  * recurrence_zone_directory() says where libical actually reads them.
- * Thread-safe: every call into libical's zone code holds one lock.
+ * Thread-safe: every call into libical's zone code holds one lock, which
+ * calendar.c reaches only through these functions.
  */
 #ifndef CONVENE_SCHEDULER_RECURRENCE_H
 #define CONVENE_SCHEDULER_RECURRENCE_H
@@ -59,6 +60,12 @@ cv_result time_zone_check(const char *name);
  * when it uses zones built into the library (never on Debian). */
 const char *recurrence_zone_directory(void);
 
+/* The zone as an iCalendar VTIMEZONE component (CRLF lines, TZID the
+ * IANA name), with the observances in force from `from` (UTC) on; the
+ * caller frees *out. CV_ERR_INVALID for UTC (which needs none) or an
+ * unknown zone. */
+cv_result time_zone_vtimezone(const char *name, int64_t from, char **out);
+
 /* Reads `wall` in `zone`. *kind says whether it exists; *utc (Unix
  * seconds) is set only when it does. CV_ERR_INVALID for an unknown zone. */
 cv_result wall_time_to_utc(const char *zone, const wall_time *wall, int64_t *utc,
@@ -74,7 +81,8 @@ cv_result utc_to_wall_time(const char *zone, int64_t utc, wall_time *out, int *o
 /* CV_OK when `rrule` (an RRULE value without "RRULE:", e.g.
  * "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20261231T230000Z") is one libical reads
  * and RFC 5545 allows: every FREQ; COUNT or UNTIL or neither, not both;
- * BY* parts only where the RFC allows them for that FREQ. Otherwise
+ * UNTIL a UTC time or a date; BY* parts only where the RFC allows them for
+ * that FREQ. Otherwise
  * CV_ERR_INVALID with a sentence in problem[RECURRENCE_PROBLEM_SIZE]. */
 cv_result recurrence_rule_check(const char *rrule, char *problem);
 /* True when the rule has neither COUNT nor UNTIL (it must be checked). */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scheduler/recurrence.h"
@@ -328,6 +329,7 @@ static void bad_rules_are_refused(void **state)
         {"FREQ=MONTHLY;BYWEEKNO=3", "BYWEEKNO is only allowed"},
         {"FREQ=MONTHLY;BYYEARDAY=3", "BYYEARDAY is not allowed"},
         {"FREQ=MONTHLY;BYSETPOS=1", "BYSETPOS needs"},
+        {"FREQ=DAILY;UNTIL=20270101T000000", "UNTIL must be a UTC time"},
         {"FREQ=DAILY\r\nX-INJECTED:1", "one RRULE value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -368,6 +370,22 @@ static void series_that_cannot_be_booked_are_refused(void **state)
     assert_non_null(strstr(problem, "more than 250000 steps"));
 }
 
+static void zones_become_vtimezones_named_as_iana_does(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    assert_int_equal(time_zone_vtimezone("Europe/Berlin", utc("2026-01-01T00:00:00"), &text),
+                     CV_OK);
+    assert_non_null(strstr(text, "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"));
+    assert_non_null(strstr(text, "TZOFFSETTO:+0200"));
+    assert_non_null(strstr(text, "BYMONTH=3"));
+    assert_null(strstr(text, "1916")); /* history before `from` is left out */
+    free(text);
+    assert_int_equal(time_zone_vtimezone("UTC", 0, &text), CV_ERR_INVALID);
+    assert_int_equal(time_zone_vtimezone("Nowhere/Else", 0, &text), CV_ERR_INVALID);
+    assert_null(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +401,7 @@ int main(void)
         cmocka_unit_test(times_that_do_not_exist_or_repeat_are_named),
         cmocka_unit_test(bad_rules_are_refused),
         cmocka_unit_test(series_that_cannot_be_booked_are_refused),
+        cmocka_unit_test(zones_become_vtimezones_named_as_iana_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
