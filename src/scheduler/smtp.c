@@ -178,7 +178,7 @@ cv_result smtp_send(const smtp_settings *settings, const char *from, const char 
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
         result = classify(code, reply);
         if (result != CV_OK)
-            snprintf(problem, SMTP_PROBLEM_SIZE, "%s: %s (last reply %ld)", settings->url,
+            snprintf(problem, SMTP_PROBLEM_SIZE, "%.100s: %.120s (last reply %ld)", settings->url,
                      error_text[0] ? error_text : curl_easy_strerror(code), reply);
     }
     curl_slist_free_all(recipients);
