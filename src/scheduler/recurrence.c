@@ -228,6 +228,31 @@ cv_result wall_time_to_utc(const char *zone_name, const wall_time *wall, int64_t
     return CV_OK;
 }
 
+cv_result wall_time_read_in_zone(const char *text, const char *zone, int64_t *utc, char *problem)
+{
+    wall_time wall;
+    if (wall_time_parse(text, &wall) != CV_OK) {
+        snprintf(problem, RECURRENCE_PROBLEM_SIZE,
+                 "must be a time such as 2026-03-23T09:00:00, without an offset when timeZone "
+                 "is given");
+        return CV_ERR_INVALID;
+    }
+    wall_time_kind kind = WALL_TIME_EXISTS;
+    if (wall_time_to_utc(zone, &wall, utc, &kind) != CV_OK) {
+        snprintf(problem, RECURRENCE_PROBLEM_SIZE, "timeZone \"%.64s\" is not a known IANA zone",
+                 zone ? zone : "");
+        return CV_ERR_INVALID;
+    }
+    if (kind != WALL_TIME_EXISTS) {
+        char shown[WALL_TIME_TEXT_SIZE];
+        wall_time_format(&wall, shown, sizeof shown);
+        snprintf(problem, RECURRENCE_PROBLEM_SIZE, "%s %s in %.64s", shown,
+                 wall_time_kind_name(kind), zone ? zone : "UTC");
+        return CV_ERR_INVALID;
+    }
+    return CV_OK;
+}
+
 cv_result utc_to_wall_time(const char *zone_name, int64_t utc, wall_time *out, int *offset_seconds)
 {
     pthread_mutex_lock(&zone_lock);
@@ -282,7 +307,8 @@ static const char *rule_restriction(const struct icalrecurrencetype *rule)
         return "RSCALE is not supported";
     if (rule->count > 0 && !icaltime_is_null_time(rule->until))
         return "COUNT and UNTIL cannot both be given";
-    if (!icaltime_is_null_time(rule->until) && !rule->until.is_date && !icaltime_is_utc(rule->until))
+    if (!icaltime_is_null_time(rule->until) && !rule->until.is_date &&
+        !icaltime_is_utc(rule->until))
         return "UNTIL must be a UTC time (ending in Z) or a date";
     if (has_parts(rule->by_week_no) && freq != ICAL_YEARLY_RECURRENCE)
         return "BYWEEKNO is only allowed with FREQ=YEARLY";

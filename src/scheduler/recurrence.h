@@ -34,7 +34,8 @@ typedef struct {
     int hour, minute, second; /* 0..23, 0..59, 0..59 */
 } wall_time;
 
-#define WALL_TIME_TEXT_SIZE 20 /* "2026-03-29T02:30:00" and its NUL */
+#define WALL_TIME_TEXT_SIZE     20  /* "2026-03-29T02:30:00" and its NUL */
+#define RECURRENCE_PROBLEM_SIZE 256 /* room for a sentence saying what is wrong */
 
 /* What a wall-clock time is in a zone. */
 typedef enum {
@@ -70,11 +71,17 @@ cv_result time_zone_vtimezone(const char *name, int64_t from, char **out);
  * seconds) is set only when it does. CV_ERR_INVALID for an unknown zone. */
 cv_result wall_time_to_utc(const char *zone, const wall_time *wall, int64_t *utc,
                            wall_time_kind *kind);
+/* Reads "YYYY-MM-DDTHH:MM:SS" (no offset) as a wall-clock time in `zone`.
+ * CV_ERR_INVALID with a sentence in problem[RECURRENCE_PROBLEM_SIZE] when
+ * the text is no such time, the zone is unknown, or the time does not
+ * exist or is ambiguous there (named: "2026-03-29T02:30:00 does not exist
+ * in Europe/Berlin"). */
+cv_result wall_time_read_in_zone(const char *text, const char *zone, int64_t *utc, char *problem);
+
 /* The wall-clock time in `zone` at `utc`, and the zone's offset from UTC
  * then (seconds east; may be NULL). */
 cv_result utc_to_wall_time(const char *zone, int64_t utc, wall_time *out, int *offset_seconds);
 
-#define RECURRENCE_PROBLEM_SIZE 256
 /* Most occurrences one expansion returns; callers page beyond it. */
 #define RECURRENCE_LIMIT_MAX 100000
 

@@ -138,6 +138,32 @@ static void gaps_and_repeats_are_found(void **state)
     assert_int_equal(wall_time_to_utc("Mars/Olympus", &local, &instant, &kind), CV_ERR_INVALID);
 }
 
+static void local_times_are_read_in_a_zone(void **state)
+{
+    (void)state;
+    int64_t instant = 0;
+    char problem[RECURRENCE_PROBLEM_SIZE];
+    assert_int_equal(
+        wall_time_read_in_zone("2026-01-15T10:00:00", "America/New_York", &instant, problem),
+        CV_OK);
+    assert_int_equal(instant, utc("2026-01-15T15:00:00"));
+    assert_int_equal(
+        wall_time_read_in_zone("2026-03-29T02:30:00", "Europe/Berlin", &instant, problem),
+        CV_ERR_INVALID);
+    assert_string_equal(problem, "2026-03-29T02:30:00 does not exist in Europe/Berlin");
+    assert_int_equal(
+        wall_time_read_in_zone("2026-11-01T01:30:00", "America/New_York", &instant, problem),
+        CV_ERR_INVALID);
+    assert_string_equal(problem, "2026-11-01T01:30:00 is ambiguous in America/New_York");
+    assert_int_equal(
+        wall_time_read_in_zone("2026-01-15T10:00:00Z", "Europe/Berlin", &instant, problem),
+        CV_ERR_INVALID);
+    assert_non_null(strstr(problem, "without an offset"));
+    assert_int_equal(wall_time_read_in_zone("2026-01-15T10:00:00", "Nowhere", &instant, problem),
+                     CV_ERR_INVALID);
+    assert_non_null(strstr(problem, "not a known IANA zone"));
+}
+
 static void weekly_in_berlin_keeps_nine_across_both_changes(void **state)
 {
     (void)state;
@@ -392,6 +418,7 @@ int main(void)
         cmocka_unit_test(wall_times_parse_strictly),
         cmocka_unit_test(zones_come_from_the_system_database),
         cmocka_unit_test(gaps_and_repeats_are_found),
+        cmocka_unit_test(local_times_are_read_in_a_zone),
         cmocka_unit_test(weekly_in_berlin_keeps_nine_across_both_changes),
         cmocka_unit_test(monthly_in_new_york_keeps_ten_across_both_changes),
         cmocka_unit_test(yearly_and_last_weekday_rules),
