@@ -315,6 +315,44 @@ def test_message_text_parses():
         assert done.returncode == 1 and b"invalid" in done.stderr, done
 
 
+def test_invitations_and_notices_per_recipient():
+    event = series_event(attendees=[{"email": "bo@example.com"},
+                                    {"email": "ANA@example.com"}])
+    mails = json.loads(probe("compose", {"kind": "request", "event": event,
+                                         "from": "convene@example.com", "now": STAMP}).stdout)
+    assert [m["recipient"] for m in mails] == ["ana@example.com", "bo@example.com"]
+    assert len({m["messageId"] for m in mails}) == 2
+    for mail in mails:
+        message = email.message_from_bytes(mail["text"].encode(), policy=email.policy.default)
+        assert [a.addr_spec for a in message["To"].addresses] == [mail["recipient"]]
+        assert message["Message-ID"] == mail["messageId"]
+        assert message["Subject"] == "Updated invitation: " + event["summary"].replace(
+            "\u0007", " ")
+        text, calendar_part = message.iter_parts()
+        body = text.get_content()
+        assert "When: 2026-03-23 09:00 to 10:00 (Europe/Berlin)\n" in body, body
+        assert "Repeats: FREQ=WEEKLY;BYDAY=MO;COUNT=10\n" in body
+        assert "Join: %s\nCall ID: 88001\nPasscode: 4321\n" % DIAL in body
+        assert "Organizer: ana@example.com\n" in body
+        calendar, events, _ = parse_ics(calendar_part.get_content().encode())
+        assert str(calendar["METHOD"]) == "REQUEST"
+        assert events[0]["DTSTAMP"].dt == datetime.datetime.fromtimestamp(STAMP, UTC)
+
+    mails = json.loads(probe("compose", {"kind": "cancel", "event": event,
+                                         "from": "convene@example.com", "now": STAMP}).stdout)
+    message = email.message_from_bytes(mails[1]["text"].encode(), policy=email.policy.default)
+    calendar, events, _ = parse_ics(list(message.iter_parts())[1].get_content().encode())
+    assert str(calendar["METHOD"]) == "CANCEL" and str(events[0]["STATUS"]) == "CANCELLED"
+
+    mails = json.loads(probe("compose", {"kind": "start-failed", "event": event,
+                                         "detail": "the bridge refused the call",
+                                         "from": "convene@example.com", "now": STAMP}).stdout)
+    assert [m["recipient"] for m in mails] == ["ana@example.com"]
+    message = email.message_from_bytes(mails[0]["text"].encode(), policy=email.policy.default)
+    assert message.get_content_type() == "text/plain"
+    assert "What happened: the bridge refused the call" in message.get_content()
+
+
 class Collector:
     """An aiosmtpd handler that keeps what it accepts and answers 4xx/5xx
     to recipients named later@ and nobody@."""

@@ -15,6 +15,10 @@
  *       builds the message; without "smtp" writes it to standard output,
  *       with it sends it and prints {"result": "ok" or the failure's name,
  *       "problem": ..., "temporary": true/false}.
+ *   calendar_probe compose < {"kind": "request"|"cancel"|"start-failed"|
+ *                           "unreachable"|"failover", "event": {event},
+ *                           "detail", "from", "now"}
+ *       prints [{"recipient", "messageId", "text"}, ...] (invitation.c).
  *   calendar_probe expand < {"rrule", "timeZone", "start" (wall-clock
  *                           "YYYY-MM-DDTHH:MM:SS"), "duration", "exdates",
  *                           "from", "to", "limit"}
@@ -34,6 +38,7 @@
 
 #include "scheduler/calendar.h"
 #include "scheduler/imip.h"
+#include "scheduler/invitation.h"
 #include "scheduler/recurrence.h"
 #include "scheduler/smtp.h"
 
@@ -222,6 +227,37 @@ static int run_mail(json_t *input)
     return status;
 }
 
+static int run_compose(json_t *input)
+{
+    document_storage *storage = calloc(1, sizeof *storage);
+    if (!storage)
+        return 1;
+    read_event(json_object_get(input, "event"), storage, 0);
+    mail_request request = {MAIL_REQUEST, &storage->events[0], text_field(input, "detail"),
+                            text_field(input, "from"), number_field(input, "now")};
+    const char *kind = text_field(input, "kind");
+    for (int k = MAIL_REQUEST; k <= MAIL_FAILOVER; k++)
+        if (kind && strcmp(kind, mail_kind_name((mail_kind)k)) == 0)
+            request.kind = (mail_kind)k;
+    composed_mails mails;
+    char problem[INVITATION_PROBLEM_SIZE];
+    cv_result result = mail_compose(&request, &mails, problem);
+    free(storage);
+    if (result != CV_OK) {
+        fprintf(stderr, "calendar_probe: %s: %s\n", cv_result_name(result), problem);
+        return 1;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < mails.count; i++)
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s}", "recipient", mails.items[i].recipient, "messageId",
+                            mails.items[i].message_id, "text", mails.items[i].text));
+    composed_mails_free(&mails);
+    json_dumpf(list, stdout, 0);
+    json_decref(list);
+    return 0;
+}
+
 static int run_expand(json_t *input)
 {
     int64_t exdates[EXDATES_MAX];
@@ -268,8 +304,8 @@ static int run_expand(json_t *input)
 int main(int argc, char **argv)
 {
     if (argc != 2 || (strcmp(argv[1], "ics") != 0 && strcmp(argv[1], "mail") != 0 &&
-                      strcmp(argv[1], "expand") != 0)) {
-        fprintf(stderr, "usage: calendar_probe ics|mail|expand < input.json\n");
+                      strcmp(argv[1], "expand") != 0 && strcmp(argv[1], "compose") != 0)) {
+        fprintf(stderr, "usage: calendar_probe ics|mail|expand|compose < input.json\n");
         return 2;
     }
     json_error_t error;
@@ -286,6 +322,8 @@ int main(int argc, char **argv)
         if (status == 0)
             fputs(text, stdout);
         free(text);
+    } else if (strcmp(argv[1], "compose") == 0) {
+        status = run_compose(input);
     } else if (strcmp(argv[1], "expand") == 0) {
         status = run_expand(input);
     } else {

@@ -1,7 +1,8 @@
 /*
  * test_scheduler_calendar.c - the iCalendar writer (calendar.c), the mail
- * builder (imip.c) and the SMTP sender's checks (smtp.c) without a
- * network: the lines they must write, the input they must refuse.
+ * builder (imip.c), who gets which mail (invitation.c) and the SMTP
+ * sender's checks (smtp.c) without a network: the lines they must write,
+ * the input they must refuse.
  * tests/integration/test_scheduler_calendar_mail.py parses the same
  * output with independent parsers and sends it to a real SMTP server.
  */
@@ -19,6 +20,7 @@
 
 #include "scheduler/calendar.h"
 #include "scheduler/imip.h"
+#include "scheduler/invitation.h"
 #include "scheduler/smtp.h"
 
 /* 2026-03-23T08:00:00Z, a Monday: 09:00 in Berlin */
@@ -256,6 +258,75 @@ static void smtp_urls_and_unreachable_servers(void **state)
                      CV_ERR_INVALID);
 }
 
+static void compose(mail_kind kind, const calendar_event *event, composed_mails *mails)
+{
+    mail_request request = {kind, event, "the bridge refused the call", "convene@example.com",
+                            MONDAY_UTC - HOUR};
+    char problem[INVITATION_PROBLEM_SIZE];
+    if (mail_compose(&request, mails, problem) != CV_OK)
+        fail_msg("mail_compose: %s", problem);
+}
+
+static void every_recipient_gets_a_message_of_their_own(void **state)
+{
+    (void)state;
+    calendar_person people[] = {{"bo@example.com", "Bo"}, {"ANA@example.com", NULL}};
+    calendar_event event = berlin_series();
+    event.attendees = people;
+    event.attendee_count = 2;
+    composed_mails mails;
+    compose(MAIL_REQUEST, &event, &mails);
+    assert_int_equal(mails.count, 2); /* the organizer once, however spelt */
+    assert_string_equal(mails.items[0].recipient, "ana@example.com");
+    assert_string_equal(mails.items[1].recipient, "bo@example.com");
+    assert_string_not_equal(mails.items[0].message_id, mails.items[1].message_id);
+    for (size_t i = 0; i < mails.count; i++) {
+        const char *text = mails.items[i].text;
+        char to[300];
+        snprintf(to, sizeof to, "\r\nTo: %s\r\n", mails.items[i].recipient);
+        assert_non_null(strstr(text, to));
+        assert_non_null(strstr(text, mails.items[i].message_id));
+        assert_non_null(strstr(text, "method=REQUEST"));
+    }
+    composed_mails_free(&mails);
+
+    event.sequence = 0;
+    event.summary = "Plain";
+    compose(MAIL_REQUEST, &event, &mails);
+    assert_non_null(strstr(mails.items[0].text, "Subject: Invitation: Plain\r\n"));
+    composed_mails_free(&mails);
+    event.sequence = 1;
+    compose(MAIL_REQUEST, &event, &mails);
+    assert_non_null(strstr(mails.items[0].text, "Subject: Updated invitation: Plain\r\n"));
+    composed_mails_free(&mails);
+    compose(MAIL_CANCEL, &event, &mails);
+    assert_non_null(strstr(mails.items[0].text, "Subject: Cancelled: Plain\r\n"));
+    assert_non_null(strstr(mails.items[0].text, "method=CANCEL"));
+    composed_mails_free(&mails);
+}
+
+static void notices_go_to_the_organizer_alone(void **state)
+{
+    (void)state;
+    calendar_event event = berlin_series();
+    event.summary = "Plain";
+    composed_mails mails;
+    compose(MAIL_START_FAILED, &event, &mails);
+    assert_int_equal(mails.count, 1);
+    assert_string_equal(mails.items[0].recipient, "ana@example.com");
+    assert_non_null(strstr(mails.items[0].text, "Subject: Did not start: Plain\r\n"));
+    assert_null(strstr(mails.items[0].text, "text/calendar"));
+    composed_mails_free(&mails);
+    compose(MAIL_UNREACHABLE, &event, &mails);
+    assert_non_null(strstr(mails.items[0].text, "Subject: Participant not reached: Plain\r\n"));
+    composed_mails_free(&mails);
+    event.organizer = NULL;
+    compose(MAIL_FAILOVER, &event, &mails);
+    assert_int_equal(mails.count, 0);
+    assert_null(mails.items);
+    assert_string_equal(mail_kind_name(MAIL_FAILOVER), "failover");
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -267,6 +338,8 @@ int main(void)
         cmocka_unit_test(messages_are_mime_with_short_crlf_lines),
         cmocka_unit_test(bad_messages_are_refused),
         cmocka_unit_test(smtp_urls_and_unreachable_servers),
+        cmocka_unit_test(every_recipient_gets_a_message_of_their_own),
+        cmocka_unit_test(notices_go_to_the_organizer_alone),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
