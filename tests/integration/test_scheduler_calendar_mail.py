@@ -24,6 +24,7 @@ import email.utils
 import json
 import logging
 import os
+import random
 import shutil
 import ssl
 import subprocess
@@ -119,6 +120,67 @@ def test_expansion_agrees_with_dateutil_and_zoneinfo():
             utc_hours = {datetime.datetime.fromtimestamp(item[0], UTC).hour
                          for item in answer["occurrences"]}
             assert len(utc_hours) == 2, (rule, utc_hours)
+
+
+def random_rule(rng):
+    """A rule from a fixed grammar: every FREQ from DAILY to YEARLY with
+    INTERVAL, BYDAY (plain and numbered), BYMONTHDAY, BYMONTH, BYSETPOS."""
+    days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+    freq = rng.choice(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"])
+    parts = ["FREQ=" + freq]
+    if rng.random() < 0.4:
+        parts.append("INTERVAL=%d" % rng.randint(2, 3))
+    choice = rng.random()
+    if freq in ("WEEKLY", "DAILY") and choice < 0.6:
+        chosen = sorted(rng.sample(days, rng.randint(1, 3)), key=days.index)
+        parts.append("BYDAY=" + ",".join(chosen))
+    elif freq == "MONTHLY" and choice < 0.3:
+        parts.append("BYMONTHDAY=%d" % rng.choice([1, 15, 28, -1, 31]))
+    elif freq == "MONTHLY" and choice < 0.6:
+        parts.append("BYDAY=%d%s" % (rng.choice([1, 2, -1]), rng.choice(days)))
+    elif freq == "MONTHLY" and choice < 0.8:
+        parts.append("BYDAY=MO,TU,WE,TH,FR;BYSETPOS=%d" % rng.choice([1, -1, 2]))
+    elif freq == "YEARLY" and choice < 0.5:
+        parts.append("BYMONTH=%d;BYDAY=%d%s" % (rng.randint(1, 12), rng.choice([1, -1]),
+                                                 rng.choice(days)))
+    elif freq == "YEARLY" and choice < 0.7:
+        parts.append("BYMONTH=%d,%d" % (rng.randint(1, 6), rng.randint(7, 12)))
+    parts.append("COUNT=%d" % rng.randint(5, 60))
+    return ";".join(parts)
+
+
+def wall_time_is_unique(local, tz):
+    """True when `local` (naive) shows exactly once on the zone's clocks."""
+    instants = {local.replace(tzinfo=tz, fold=fold).timestamp() for fold in (0, 1)}
+    readable = all(datetime.datetime.fromtimestamp(i, tz).replace(tzinfo=None) == local
+                   for i in instants)
+    return len(instants) == 1 and readable
+
+
+def test_random_rules_agree_with_dateutil_and_zoneinfo():
+    rng = random.Random(10)  # fixed: the same 150 rules every run
+    zones = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
+             "America/Santiago", "Europe/London"]
+    refused = 0
+    for _ in range(150):
+        rule, zone = random_rule(rng), rng.choice(zones)
+        tz = zoneinfo.ZoneInfo(zone)
+        base = datetime.datetime(2026, 1, 1) + datetime.timedelta(days=rng.randint(0, 400))
+        base = base.replace(hour=rng.choice([0, 1, 7, 9, 12, 17, 23]), minute=rng.choice([0, 30]))
+        first = dateutil_rrule.rrulestr(rule, dtstart=base)[0]  # synchronised with the rule
+        locals_ = list(dateutil_rrule.rrulestr(rule, dtstart=first))
+        answer = expand(rule, zone, first.isoformat(), until="9999-12-31T23:59:59")
+        if answer["result"] != "ok":
+            # refused only when dateutil's series has a time that is not unique
+            refused += 1
+            assert not all(wall_time_is_unique(local, tz) for local in locals_), (rule, answer)
+            continue
+        assert all(wall_time_is_unique(local, tz) for local in locals_), rule
+        expected = [(int(local.replace(tzinfo=tz).timestamp()), local.isoformat())
+                    for local in locals_]
+        got = [(item[0], item[2]) for item in answer["occurrences"]]
+        assert got == expected, (rule, zone, got[:3], expected[:3])
+    assert refused < 10, refused
 
 
 def test_endless_series_in_a_window_and_exdates():
