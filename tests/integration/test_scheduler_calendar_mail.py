@@ -552,5 +552,42 @@ def test_server_down_then_up_and_refusals():
         server.stop()
 
 
+def test_outbox_thread_waits_for_a_server_that_is_down():
+    """outbox.c's delivery loop over messages kept in memory: nothing is
+    lost while the server is down, nothing is sent twice once it is up, and
+    a recipient refused with 5xx is given up at once."""
+    collector = Collector()
+    port = harness.free_port()
+    messages = [{"from": "convene@example.com", "to": to,
+                 "text": "Subject: message %d\r\nMessage-ID: <m%d@example.com>\r\n\r\n"
+                         "body %d\r\n" % (n, n, n)}
+                for n, to in enumerate(["a@example.com", "b@example.com", "nobody@example.com",
+                                        "c@example.com"])]
+    process = subprocess.Popen([PROBE, "deliver"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process.stdin.write(json.dumps({"smtp": {"url": "smtp://127.0.0.1:%d" % port},
+                                    "retryFirst": 1, "deadline": 60,
+                                    "messages": messages}).encode())
+    process.stdin.close()
+    retried = set()
+    while len(retried) < len(messages):  # every message tried once, the server down
+        line = json.loads(process.stdout.readline())
+        assert line["outcome"] == "retry", line
+        retried.add(line["id"])
+    server = Controller(collector, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        lines = [json.loads(line) for line in process.stdout.read().splitlines()]
+        assert process.wait(timeout=60) == 0
+    finally:
+        server.stop()
+    final = lines[-1]
+    assert final["states"] == ["sent", "sent", "failed", "sent"], lines
+    subjects = sorted(email.message_from_bytes(m["content"])["Subject"]
+                      for m in collector.received)
+    assert subjects == ["message 0", "message 1", "message 3"], subjects
+    outcomes = [(line["id"], line["outcome"]) for line in lines[:-1]]
+    assert outcomes.count((2, "failed")) == 1 and (2, "sent") not in outcomes
+
+
 if __name__ == "__main__":
     harness.run_tests(globals())

@@ -19,6 +19,13 @@
  *                           "unreachable"|"failover", "event": {event},
  *                           "detail", "from", "now"}
  *       prints [{"recipient", "messageId", "text"}, ...] (invitation.c).
+ *   calendar_probe deliver < {"smtp": {...}, "retryFirst": seconds,
+ *                           "deadline": seconds, "messages": [{"from",
+ *                           "to", "text"}, ...]}
+ *       runs the outbox thread (outbox.c) over these messages kept in
+ *       memory until each is sent or failed or the deadline passes; prints
+ *       a line {"id", "outcome", "attempts"} whenever an attempt is
+ *       recorded, then {"states": [...], "attempts": n}.
  *   calendar_probe expand < {"rrule", "timeZone", "start" (wall-clock
  *                           "YYYY-MM-DDTHH:MM:SS"), "duration", "exdates",
  *                           "from", "to", "limit"}
@@ -32,13 +39,16 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "scheduler/calendar.h"
 #include "scheduler/imip.h"
 #include "scheduler/invitation.h"
+#include "scheduler/outbox.h"
 #include "scheduler/recurrence.h"
 #include "scheduler/smtp.h"
 
@@ -227,6 +237,130 @@ static int run_mail(json_t *input)
     return status;
 }
 
+/* The in-memory store behind `deliver`; `lock` guards every field. */
+typedef struct {
+    pthread_mutex_t lock;
+    json_t *messages;
+    const char *states[OUTBOX_BATCH];
+    int64_t attempts[OUTBOX_BATCH], next_attempt[OUTBOX_BATCH];
+    size_t count;
+} memory_outbox;
+
+static void report(memory_outbox *box, int64_t id, const char *outcome)
+{
+    box->states[id] = outcome;
+    box->attempts[id]++;
+    printf("{\"id\": %lld, \"outcome\": \"%s\", \"attempts\": %lld}\n", (long long)id, outcome,
+           (long long)box->attempts[id]);
+    fflush(stdout);
+}
+
+static cv_result memory_due(void *context, int64_t now, size_t max, outbox_item **items,
+                            size_t *count)
+{
+    memory_outbox *box = context;
+    pthread_mutex_lock(&box->lock);
+    *items = calloc(box->count, sizeof **items);
+    *count = 0;
+    for (size_t i = 0; *items && i < box->count && *count < max; i++) {
+        if (strcmp(box->states[i], "pending") != 0 || box->next_attempt[i] > now)
+            continue;
+        json_t *message = json_array_get(box->messages, i);
+        (*items)[(*count)++] = (outbox_item){(int64_t)i, strdup(text_field(message, "from")),
+                                             strdup(text_field(message, "to")),
+                                             strdup(text_field(message, "text")), box->attempts[i]};
+    }
+    pthread_mutex_unlock(&box->lock);
+    return *items ? CV_OK : CV_ERR_NO_MEMORY;
+}
+
+static cv_result memory_sent(void *context, int64_t id, int64_t now)
+{
+    (void)now;
+    memory_outbox *box = context;
+    pthread_mutex_lock(&box->lock);
+    report(box, id, "sent");
+    pthread_mutex_unlock(&box->lock);
+    return CV_OK;
+}
+
+static cv_result memory_retry(void *context, int64_t id, int64_t next_attempt, const char *problem)
+{
+    (void)problem;
+    memory_outbox *box = context;
+    pthread_mutex_lock(&box->lock);
+    report(box, id, "retry");
+    box->states[id] = "pending";
+    box->next_attempt[id] = next_attempt;
+    pthread_mutex_unlock(&box->lock);
+    return CV_OK;
+}
+
+static cv_result memory_failed(void *context, int64_t id, const char *problem)
+{
+    (void)problem;
+    memory_outbox *box = context;
+    pthread_mutex_lock(&box->lock);
+    report(box, id, "failed");
+    pthread_mutex_unlock(&box->lock);
+    return CV_OK;
+}
+
+static cv_result memory_next_due(void *context, int64_t *when)
+{
+    memory_outbox *box = context;
+    *when = -1;
+    pthread_mutex_lock(&box->lock);
+    for (size_t i = 0; i < box->count; i++)
+        if (strcmp(box->states[i], "pending") == 0 && (*when < 0 || box->next_attempt[i] < *when))
+            *when = box->next_attempt[i];
+    pthread_mutex_unlock(&box->lock);
+    return CV_OK;
+}
+
+static bool all_settled(memory_outbox *box)
+{
+    pthread_mutex_lock(&box->lock);
+    bool settled = true;
+    for (size_t i = 0; i < box->count; i++)
+        settled = settled && strcmp(box->states[i], "pending") != 0;
+    pthread_mutex_unlock(&box->lock);
+    return settled;
+}
+
+static int run_deliver(json_t *input)
+{
+    json_t *smtp = json_object_get(input, "smtp");
+    memory_outbox box = {.messages = json_object_get(input, "messages")};
+    pthread_mutex_init(&box.lock, NULL);
+    box.count =
+        json_array_size(box.messages) < OUTBOX_BATCH ? json_array_size(box.messages) : OUTBOX_BATCH;
+    for (size_t i = 0; i < box.count; i++)
+        box.states[i] = "pending";
+    smtp_settings settings = {text_field(smtp, "url"), NULL, NULL, SMTP_STARTTLS_IF_OFFERED, 5};
+    outbox_backend backend = {memory_due,    memory_sent,     memory_retry,
+                              memory_failed, memory_next_due, &box};
+    outbox_pacing pacing = {60, number_field(input, "retryFirst")};
+    outbox *sender = NULL;
+    if (outbox_start(&settings, &backend, &pacing, &sender) != CV_OK)
+        return 1;
+    time_t deadline = time(NULL) + (time_t)number_field(input, "deadline");
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    while (!all_settled(&box) && time(NULL) < deadline)
+        nanosleep(&pause, NULL); /* a test tool: polling is fine here */
+    unsigned long attempts = outbox_attempts(sender);
+    outbox_stop(sender);
+    json_t *states = json_array();
+    for (size_t i = 0; i < box.count; i++)
+        json_array_append_new(states, json_string(box.states[i]));
+    json_t *answer = json_pack("{s:o, s:I}", "states", states, "attempts", (json_int_t)attempts);
+    json_dumpf(answer, stdout, 0);
+    fputc('\n', stdout);
+    json_decref(answer);
+    pthread_mutex_destroy(&box.lock);
+    return 0;
+}
+
 static int run_compose(json_t *input)
 {
     document_storage *storage = calloc(1, sizeof *storage);
@@ -304,8 +438,9 @@ static int run_expand(json_t *input)
 int main(int argc, char **argv)
 {
     if (argc != 2 || (strcmp(argv[1], "ics") != 0 && strcmp(argv[1], "mail") != 0 &&
-                      strcmp(argv[1], "expand") != 0 && strcmp(argv[1], "compose") != 0)) {
-        fprintf(stderr, "usage: calendar_probe ics|mail|expand|compose < input.json\n");
+                      strcmp(argv[1], "expand") != 0 && strcmp(argv[1], "compose") != 0 &&
+                      strcmp(argv[1], "deliver") != 0)) {
+        fprintf(stderr, "usage: calendar_probe ics|mail|expand|compose|deliver < input.json\n");
         return 2;
     }
     json_error_t error;
@@ -322,6 +457,8 @@ int main(int argc, char **argv)
         if (status == 0)
             fputs(text, stdout);
         free(text);
+    } else if (strcmp(argv[1], "deliver") == 0) {
+        status = run_deliver(input);
     } else if (strcmp(argv[1], "compose") == 0) {
         status = run_compose(input);
     } else if (strcmp(argv[1], "expand") == 0) {
