@@ -187,11 +187,16 @@ const char *api_path_id(api_call *call, size_t segment, const char *missing)
 
 void api_audit(api_call *call, const char *format, ...)
 {
-    strbuf *notes = &call->response->annotations;
-    strbuf_printf(notes, "API user \"%s\" ", call->request->user ? call->request->user : "");
+    /* One note per line: names from the request are escaped so a line
+     * break in them cannot split this note into a forged second one. */
+    strbuf note = STRBUF_INIT;
+    strbuf_printf(&note, "API user \"%s\" ", call->request->user ? call->request->user : "");
     va_list arguments;
     va_start(arguments, format);
-    strbuf_vprintf(notes, format, arguments);
+    strbuf_vprintf(&note, format, arguments);
     va_end(arguments);
+    strbuf *notes = &call->response->annotations;
+    text_append_escaped(notes, strbuf_str(&note), note.length);
     strbuf_append_char(notes, '\n');
+    strbuf_free(&note);
 }

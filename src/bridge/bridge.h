@@ -49,6 +49,11 @@ typedef struct {
     int64_t bulk_sync_hold_ms;      /* a bulk sync stays this long pending, then running (tests) */
     int64_t cdr_buffer;      /* CDRs kept for receivers that are down; beyond, the oldest go */
     bool require_dial_rules; /* no outbound dial plan rule at all: dial-outs fail, as on CMS */
+    /* Hostile clients (http_server.h): connections in total and per client
+     * address, seconds to send one whole request. */
+    int64_t max_connections;
+    int64_t max_connections_per_address;
+    int64_t request_timeout_seconds;
 } bridge_options;
 
 typedef struct {

@@ -20,6 +20,7 @@
 #include "bridge/runtime.h"
 #include "bridge/schema.h"
 #include "common/config.h"
+#include "common/data_dir.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/tls_certificate.h"
@@ -60,6 +61,9 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"cdr-ca-file", OPTION_STRING, &options->cdr_ca_file, "FILE", "PEM certificates that https CDR receivers are verified against (default: the system's)", 0, 0},
         {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N", "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)", 1, 10000000},
         {"require-dial-rules", OPTION_FLAG, &options->require_dial_rules, NULL, "with no outbound dial plan rule at all, dial-outs fail as on a real CMS (default: an empty dial plan dials anything)", 0, 0},
+        {"max-connections", OPTION_INTEGER, &options->max_connections, "N", "open connections in total (default 1000)", 1, 100000},
+        {"max-connections-per-address", OPTION_INTEGER, &options->max_connections_per_address, "N", "open connections from one client address (default 128)", 1, 100000},
+        {"request-timeout", OPTION_INTEGER, &options->request_timeout_seconds, "SECONDS", "time to send one whole request, headers and body (default 30)", 1, 3600},
         {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS", "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and demos)", 0, 600000},
     };
     memcpy(specs, table, sizeof table);
@@ -70,13 +74,6 @@ static int fail_usage(const char *message)
 {
     fprintf(stderr, "convene-bridge: %s\n", message);
     return 2;
-}
-
-static cv_result make_directory(const char *path)
-{
-    if (mkdir(path, 0700) == 0 || errno == EEXIST)
-        return CV_OK;
-    return CV_ERR_IO;
 }
 
 /* NAME:PASSWORD entries; a bare NAME takes the password from the environment. */
@@ -155,11 +152,10 @@ static cv_result load_cluster(bridge *node, strbuf *error)
 static cv_result prepare_data_dir(bridge *node, strbuf *error)
 {
     const bridge_options *options = &node->options;
-    if (make_directory(options->data_dir) != CV_OK) {
-        strbuf_printf(error, "--data-dir: cannot create \"%s\": %s", options->data_dir,
-                      strerror(errno));
-        return CV_ERR_IO;
-    }
+    /* 0700, but no lock: the nodes of one cluster share a directory. */
+    cv_result prepared = data_dir_prepare(options->data_dir, "--data-dir", error);
+    if (prepared != CV_OK)
+        return prepared;
     char path[4096];
     snprintf(path, sizeof path, "%s/bridge.sqlite", options->data_dir);
     sqlite3 *database;
@@ -238,6 +234,7 @@ static void release(bridge *node, option_spec *specs, size_t spec_count)
 int main(int argc, char **argv)
 {
     log_set_program("convene-bridge");
+    umask(077); /* every file the bridge creates is 0600: database, WAL, trace, TLS key */
     static bridge node; /* one per process; lives until exit */
     bridge_options *options = &node.options;
     options->page_limit = 10;
@@ -245,7 +242,10 @@ int main(int argc, char **argv)
     options->ring_milliseconds = 200;
     options->max_requests_in_flight = 512;
     options->cdr_buffer = 100000;
-    option_spec specs[32];
+    options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
+    options->max_connections_per_address = 128;
+    options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    option_spec specs[48];
     size_t spec_count;
     describe_options(options, specs, &spec_count);
 
@@ -316,6 +316,10 @@ int main(int argc, char **argv)
         .realm = BRIDGE_REALM,
         .max_body_size = (size_t)options->max_body_bytes,
         .thread_count = (unsigned)options->threads,
+        .max_connections = (unsigned)options->max_connections,
+        .max_connections_per_address = (unsigned)options->max_connections_per_address,
+        .request_timeout_seconds = (unsigned)options->request_timeout_seconds,
+        .basic_without_space = !options->strict, /* a real CMS accepts "Basic<base64>" */
         .authenticate = api_authenticate,
         .handle = api_handle_request,
         .observe = api_trace_exchange,

@@ -3,6 +3,7 @@
  * Owns the curl handle, the copies of the credentials (wiped on free) and
  * the answer buffers. Never writes a password anywhere.
  */
+#include "common/text.h"
 #include "cli/client.h"
 
 #include <curl/curl.h>
@@ -20,14 +21,6 @@ struct client {
     long timeout_seconds;
 };
 
-static void wipe_and_free(char *secret)
-{
-    if (secret) {
-        explicit_bzero(secret, strlen(secret));
-        free(secret);
-    }
-}
-
 void client_free(client *connection)
 {
     if (!connection)
@@ -36,7 +29,7 @@ void client_free(client *connection)
         curl_easy_cleanup(connection->handle);
     free(connection->base_url);
     free(connection->user_name);
-    wipe_and_free(connection->password);
+    text_wipe_free(connection->password);
     free(connection->ca_file);
     free(connection);
 }

@@ -17,7 +17,7 @@
 #include "cli/cli.h"
 #include "cli/json_view.h"
 #include "cli/table.h"
-#include "cli/time_text.h"
+#include "common/rfc3339.h"
 #include "common/text.h"
 
 #define UNSET_INTEGER      INT64_MIN
@@ -210,7 +210,7 @@ int command_book(cli_context *context, int argc, char **argv)
         status = cli_usage_error("book", "--title and --start are required");
         goto out;
     }
-    if (time_parse_rfc3339(options.start, &start_seconds) != CV_OK) {
+    if (rfc3339_parse(options.start, &start_seconds) != CV_OK) {
         status = cli_usage_error("book",
                                  "--start: expected an RFC 3339 time such as "
                                  "2026-11-25T09:00:00Z, got \"%s\"",
@@ -224,7 +224,7 @@ int command_book(cli_context *context, int argc, char **argv)
     char computed_end[40];
     const char *end = options.end;
     if (options.end) {
-        if (time_parse_rfc3339(options.end, &end_seconds) != CV_OK) {
+        if (rfc3339_parse(options.end, &end_seconds) != CV_OK) {
             status = cli_usage_error("book",
                                      "--end: expected an RFC 3339 time such as "
                                      "2026-11-25T10:00:00Z, got \"%s\"",
@@ -232,7 +232,8 @@ int command_book(cli_context *context, int argc, char **argv)
             goto out;
         }
     } else {
-        time_format_utc(start_seconds + options.duration * 60, computed_end, sizeof computed_end);
+        rfc3339_format_utc(start_seconds + options.duration * 60, computed_end,
+                           sizeof computed_end);
         end = computed_end;
     }
     if (options.passcode && !text_is_digits(options.passcode)) {
@@ -284,16 +285,17 @@ out:
 
 int command_bookings(cli_context *context, int argc, char **argv)
 {
-    char *from = NULL, *to = NULL;
+    char *from = NULL, *to = NULL, *bridge = NULL;
     bool json = false;
     const option_spec specs[] = {
         {"from", OPTION_STRING, &from, "TIME", "only meetings that end after TIME (RFC 3339)", 0,
          0},
         {"to", OPTION_STRING, &to, "TIME", "only meetings that start before TIME (RFC 3339)", 0, 0},
+        {"bridge", OPTION_STRING, &bridge, "ID", "only meetings on this bridge (ID or name)", 0, 0},
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {"bookings [--from TIME] [--to TIME]",
+    const command_syntax syntax = {"bookings [--from TIME] [--to TIME] [--bridge ID]",
                                    "Lists bookings in start order with their state and slot.",
                                    specs,
                                    spec_count,
@@ -315,13 +317,13 @@ int command_bookings(cli_context *context, int argc, char **argv)
         goto out;
     }
     context->globals.json_output |= json;
-    if ((from && time_parse_rfc3339(from, &ignored) != CV_OK) ||
-        (to && time_parse_rfc3339(to, &ignored) != CV_OK)) {
-        status = cli_usage_error("bookings",
-                                 "%s: expected an RFC 3339 time such as "
-                                 "2026-11-25T09:00:00Z",
-                                 from && time_parse_rfc3339(from, &ignored) != CV_OK ? "--from"
-                                                                                     : "--to");
+    if ((from && rfc3339_parse(from, &ignored) != CV_OK) ||
+        (to && rfc3339_parse(to, &ignored) != CV_OK)) {
+        status =
+            cli_usage_error("bookings",
+                            "%s: expected an RFC 3339 time such as "
+                            "2026-11-25T09:00:00Z",
+                            from && rfc3339_parse(from, &ignored) != CV_OK ? "--from" : "--to");
         goto out;
     }
     strbuf_printf(&path, "/bookings");
@@ -332,6 +334,10 @@ int command_bookings(cli_context *context, int argc, char **argv)
     if (to) {
         strbuf_printf(&path, "%sto=", from ? "&" : "?");
         cli_append_segment(&path, to);
+    }
+    if (bridge) {
+        strbuf_printf(&path, "%sbridge=", from || to ? "&" : "?");
+        cli_append_segment(&path, bridge);
     }
     if (strbuf_status(&path) != CV_OK) {
         cli_error("out of memory");

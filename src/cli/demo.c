@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/demo_bridge.h"
@@ -31,7 +32,6 @@
 #include "cli/demo_process.h"
 #include "cli/json_view.h"
 #include "cli/table.h"
-#include "cli/time_text.h"
 
 /* ---- talking to convened ------------------------------------------------ */
 
@@ -255,7 +255,7 @@ static bool step_spaces(demo *story)
     demo_space *spaces = NULL;
     size_t count = 0;
     strbuf error = STRBUF_INIT;
-    if (demo_bridge_list_spaces(story->bridge_api, &spaces, &count, &error) != CV_OK) {
+    if (demo_bridge_list_spaces(story->bridge_cms, &spaces, &count, &error) != CV_OK) {
         demo_fail(story, "GET /coSpaces on %s: %s", DEMO_CORE1, strbuf_str(&error));
         strbuf_free(&error);
         return false;
@@ -299,8 +299,8 @@ static bool step_book(demo *story)
     clock_gettime(CLOCK_REALTIME, &now);
     story->booking_start = now.tv_sec + DEMO_LEAD_SECONDS + 1;
     char start[40], end[40];
-    time_format_utc(story->booking_start, start, sizeof start);
-    time_format_utc(story->booking_start + DEMO_MEETING_MINUTES * 60, end, sizeof end);
+    rfc3339_format_utc(story->booking_start, start, sizeof start);
+    rfc3339_format_utc(story->booking_start + DEMO_MEETING_MINUTES * 60, end, sizeof end);
     json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "title",
                              DEMO_TITLE, "start", start, "end", end, "passcode", "2468",
                              "participants", "uri", "sip:desk.ex90@" DEMO_DOMAIN, "dial", "out",
@@ -434,7 +434,7 @@ static bool step_start(demo *story)
     char call_id_text[32];
     snprintf(call_id_text, sizeof call_id_text, "%lld", (long long)story->slot);
     cv_result result =
-        demo_bridge_find_space_by_call_id(story->bridge_api, call_id_text, &space, &error);
+        demo_bridge_find_space_by_call_id(story->bridge_cms, call_id_text, &space, &error);
     if (result != CV_OK) {
         json_decref(booking);
         demo_fail(story, "cannot find the space with call ID %s on the bridge: %s", call_id_text,
@@ -449,7 +449,7 @@ static bool step_start(demo *story)
     demo_space_clear(&space);
     demo_call_leg *legs = NULL;
     size_t leg_count = 0;
-    result = demo_bridge_find_call(story->bridge_api, story->space_id, story->call_id,
+    result = demo_bridge_find_call(story->bridge_cms, story->space_id, story->call_id,
                                    sizeof story->call_id, &legs, &leg_count, &error);
     if (result != CV_OK || !story->call_id[0]) {
         json_decref(booking);
@@ -532,8 +532,8 @@ static bool step_extend_and_end(demo *story)
     if (!ok)
         return false;
     char expected_end[40];
-    time_format_utc(story->booking_start + (DEMO_MEETING_MINUTES + DEMO_EXTEND_MINUTES) * 60,
-                    expected_end, sizeof expected_end);
+    rfc3339_format_utc(story->booking_start + (DEMO_MEETING_MINUTES + DEMO_EXTEND_MINUTES) * 60,
+                       expected_end, sizeof expected_end);
     if (new_end[0] && strcmp(new_end, expected_end) != 0)
         return demo_fail(story, "after extending by %d minutes the booking ends at %s, not %s",
                          DEMO_EXTEND_MINUTES, new_end, expected_end);
@@ -551,7 +551,7 @@ static bool step_extend_and_end(demo *story)
     /* Check on the bridge: placeholder name, locked, fresh secret, no call. */
     demo_space space;
     strbuf error = STRBUF_INIT;
-    cv_result result = demo_bridge_get_space(story->bridge_api, story->space_id, &space, &error);
+    cv_result result = demo_bridge_get_space(story->bridge_cms, story->space_id, &space, &error);
     if (result != CV_OK) {
         demo_fail(story, "GET /coSpaces/%s on the bridge: %s", story->space_id, strbuf_str(&error));
         strbuf_free(&error);
@@ -564,7 +564,7 @@ static bool step_extend_and_end(demo *story)
     char call_left[64] = "";
     demo_call_leg *legs = NULL;
     size_t leg_count = 0;
-    result = demo_bridge_find_call(story->bridge_api, story->space_id, call_left, sizeof call_left,
+    result = demo_bridge_find_call(story->bridge_cms, story->space_id, call_left, sizeof call_left,
                                    &legs, &leg_count, &error);
     demo_call_legs_free(legs, leg_count);
     if (result != CV_OK) {

@@ -19,6 +19,7 @@
 
 #include "cli/client.h"
 #include "cli/demo_process.h"
+#include "common/cms_client.h"
 #include "common/strbuf.h"
 
 #define DEMO_USER            "admin"
@@ -56,7 +57,11 @@ typedef struct {
     char password[40];
     demo_process core1, core2, scheduler;
     client *convened;   /* convened's JSON API */
-    client *bridge_api; /* CallBridge-Core1's CMS API */
+    client *bridge_api; /* CallBridge-Core1's CMS API: is it up? */
+    /* the same API through the shared CMS client library, for what the
+     * demo reads there (demo_bridge.h); the registry owns the client */
+    cms_registry *cms;
+    cms_client *bridge_cms;
     struct timespec started;
     strbuf failure; /* why the demo stopped */
     int step;

@@ -1,106 +1,17 @@
 /*
- * demo_bridge.c - reading spaces, calls and call legs from a CMS API (XML
- * over HTTPS) for the demo's checks; see demo_bridge.h. Owns the copies it
- * hands out until the matching *_free.
+ * demo_bridge.c - the spaces, calls and call legs `convene demo` checks on
+ * the bridge, read through the shared CMS client library (common/
+ * cms_client.h, common/cms_views.h); see demo_bridge.h. Owns the copies
+ * it hands out until the matching *_free; parses no XML itself.
  */
 #include "cli/demo_bridge.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_SIZE 10
-
-/* GETs `path` and parses the XML answer. */
-static cv_result get_xml(client *bridge, const char *path, xmlDocPtr *document, strbuf *error)
-{
-    *document = NULL;
-    client_answer answer;
-    strbuf transport_error = STRBUF_INIT;
-    cv_result result = client_send(bridge, "GET", path, NULL, NULL, 0, &answer, &transport_error);
-    if (result != CV_OK) {
-        strbuf_printf(error, "GET %s: %s", path, strbuf_str(&transport_error));
-    } else if (answer.status != 200) {
-        strbuf_printf(error, "GET %s: the bridge answered %ld", path, answer.status);
-        result = answer.status == 404 ? CV_ERR_NOT_FOUND : CV_ERR_PROTOCOL;
-    } else {
-        *document = xmlReadMemory(answer.body, (int)answer.body_length, "answer.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!*document || !xmlDocGetRootElement(*document)) {
-            strbuf_printf(error, "GET %s: the answer is not XML", path);
-            result = CV_ERR_PROTOCOL;
-        }
-    }
-    client_answer_free(&answer);
-    strbuf_free(&transport_error);
-    return result;
-}
-
-/* The text of the child element `name` (malloc'd; "" when empty or absent
- * when `required` is false). NULL when out of memory or absent+required. */
-static char *child_text(xmlNodePtr parent, const char *name, bool required)
-{
-    for (xmlNodePtr child = parent->children; child; child = child->next) {
-        if (child->type == XML_ELEMENT_NODE && xmlStrcmp(child->name, BAD_CAST name) == 0) {
-            xmlChar *content = xmlNodeGetContent(child);
-            char *copy = strdup(content ? (const char *)content : "");
-            xmlFree(content);
-            return copy;
-        }
-    }
-    return required ? NULL : strdup("");
-}
-
-static char *id_attribute(xmlNodePtr element)
-{
-    xmlChar *id = xmlGetProp(element, BAD_CAST "id");
-    char *copy = id ? strdup((const char *)id) : NULL;
-    xmlFree(id);
-    return copy;
-}
-
-static long total_attribute(xmlNodePtr root)
-{
-    xmlChar *total = xmlGetProp(root, BAD_CAST "total");
-    long value = total ? strtol((const char *)total, NULL, 10) : -1;
-    xmlFree(total);
-    return value;
-}
-
-/* Calls `take` for every element named `element` of every page of the
- * collection at `path`. */
-typedef cv_result (*element_taker)(void *context, xmlNodePtr element);
-
-static cv_result walk_collection(client *bridge, const char *path, const char *element,
-                                 element_taker take, void *context, strbuf *error)
-{
-    long offset = 0;
-    while (true) {
-        char page_path[256];
-        snprintf(page_path, sizeof page_path, "%s%soffset=%ld&limit=%d", path,
-                 strchr(path, '?') ? "&" : "?", offset, PAGE_SIZE);
-        xmlDocPtr document;
-        cv_result result = get_xml(bridge, page_path, &document, error);
-        if (result != CV_OK)
-            return result;
-        xmlNodePtr root = xmlDocGetRootElement(document);
-        long total = total_attribute(root);
-        long on_page = 0;
-        for (xmlNodePtr child = root->children; child && result == CV_OK; child = child->next) {
-            if (child->type == XML_ELEMENT_NODE && xmlStrcmp(child->name, BAD_CAST element) == 0) {
-                on_page++;
-                result = take(context, child);
-            }
-        }
-        xmlFreeDoc(document);
-        if (result != CV_OK)
-            return result;
-        offset += on_page;
-        if (on_page == 0 || total < 0 || offset >= total)
-            return CV_OK;
-    }
-}
+#include "common/cms_views.h"
+#include "common/text.h"
 
 void demo_space_clear(demo_space *space)
 {
@@ -129,172 +40,134 @@ void demo_call_legs_free(demo_call_leg *legs, size_t count)
     free(legs);
 }
 
-static cv_result read_space(xmlNodePtr element, demo_space *space)
+/* The demo's copy of a space the library read. */
+static cv_result copy_space(const cms_space *from, demo_space *to)
 {
-    memset(space, 0, sizeof *space);
-    space->id = id_attribute(element);
-    space->name = child_text(element, "name", false);
-    space->uri = child_text(element, "uri", false);
-    space->call_id = child_text(element, "callId", false);
-    space->secret = child_text(element, "secret", false);
-    char *access = child_text(element, "nonMemberAccess", false);
-    space->non_member_access = access && strcmp(access, "true") == 0;
-    free(access);
-    if (!space->id || !space->name || !space->uri || !space->call_id || !space->secret) {
-        demo_space_clear(space);
+    memset(to, 0, sizeof *to);
+    char call_id[32] = "";
+    if (from->call_id >= 0)
+        snprintf(call_id, sizeof call_id, "%lld", (long long)from->call_id);
+    to->id = text_duplicate(from->id);
+    to->name = text_duplicate(from->name);
+    to->uri = text_duplicate(from->uri);
+    to->call_id = text_duplicate(call_id);
+    to->secret = text_duplicate(from->secret);
+    to->non_member_access = from->non_member_access;
+    if (!to->id || !to->name || !to->uri || !to->call_id || !to->secret) {
+        demo_space_clear(to);
         return CV_ERR_NO_MEMORY;
     }
     return CV_OK;
 }
 
-typedef struct {
-    demo_space *items;
-    size_t count;
-    size_t capacity;
-} space_list;
-
-static cv_result take_space(void *context, xmlNodePtr element)
+cv_result demo_bridge_list_spaces(cms_client *bridge, demo_space **out, size_t *count,
+                                  strbuf *error)
 {
-    space_list *list = context;
-    if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? list->capacity * 2 : 16;
-        demo_space *grown = realloc(list->items, capacity * sizeof *grown);
-        if (!grown)
-            return CV_ERR_NO_MEMORY;
-        list->items = grown;
-        list->capacity = capacity;
-    }
-    cv_result result = read_space(element, &list->items[list->count]);
-    if (result == CV_OK)
-        list->count++;
-    return result;
-}
-
-cv_result demo_bridge_list_spaces(client *bridge, demo_space **out, size_t *count, strbuf *error)
-{
-    space_list list = {0};
-    cv_result result =
-        walk_collection(bridge, "/api/v1/coSpaces", "coSpace", take_space, &list, error);
+    *out = NULL;
+    *count = 0;
+    cms_space_list spaces = {0};
+    char reason[512] = "";
+    cv_result result = cms_spaces_list(bridge, &spaces, reason, sizeof reason);
+    demo_space *copies = result == CV_OK ? calloc(spaces.count + 1, sizeof *copies) : NULL;
+    if (result == CV_OK && copies == NULL)
+        result = CV_ERR_NO_MEMORY;
+    size_t copied = 0;
+    for (; result == CV_OK && copied < spaces.count; copied++)
+        result = copy_space(&spaces.items[copied], &copies[copied]);
+    cms_space_list_free(&spaces);
     if (result != CV_OK) {
-        if (result == CV_ERR_NO_MEMORY)
-            strbuf_printf(error, "out of memory");
-        demo_spaces_free(list.items, list.count);
+        demo_spaces_free(copies, copied);
+        strbuf_printf(error, "%s", reason[0] ? reason : cv_result_name(result));
         return result;
     }
-    *out = list.items;
-    *count = list.count;
+    *out = copies;
+    *count = copied;
     return CV_OK;
 }
 
-cv_result demo_bridge_get_space(client *bridge, const char *id, demo_space *out, strbuf *error)
+cv_result demo_bridge_get_space(cms_client *bridge, const char *id, demo_space *out, strbuf *error)
 {
-    char path[160];
-    snprintf(path, sizeof path, "/api/v1/coSpaces/%s", id);
-    xmlDocPtr document;
-    cv_result result = get_xml(bridge, path, &document, error);
-    if (result != CV_OK)
-        return result;
-    result = read_space(xmlDocGetRootElement(document), out);
-    if (result == CV_ERR_NO_MEMORY)
-        strbuf_printf(error, "out of memory");
-    xmlFreeDoc(document);
+    memset(out, 0, sizeof *out);
+    cms_space space = {.call_id = -1};
+    char reason[512] = "";
+    cv_result result = cms_space_get(bridge, id, &space, reason, sizeof reason);
+    if (result == CV_OK)
+        result = copy_space(&space, out);
+    else
+        strbuf_printf(error, "%s", reason);
+    cms_space_clear(&space);
     return result;
 }
 
-cv_result demo_bridge_find_space_by_call_id(client *bridge, const char *call_id, demo_space *out,
-                                            strbuf *error)
+cv_result demo_bridge_find_space_by_call_id(cms_client *bridge, const char *call_id,
+                                            demo_space *out, strbuf *error)
 {
-    demo_space *spaces;
-    size_t count;
-    cv_result result = demo_bridge_list_spaces(bridge, &spaces, &count, error);
-    if (result != CV_OK)
+    memset(out, 0, sizeof *out);
+    int64_t number = 0;
+    if (text_parse_int64(call_id, 0, INT64_MAX, &number) != CV_OK) {
+        strbuf_printf(error, "call ID %s is not a number", call_id);
+        return CV_ERR_INVALID;
+    }
+    cms_space space = {.call_id = -1};
+    bool found = false;
+    char reason[512] = "";
+    cv_result result =
+        cms_space_find_by_call_id(bridge, number, &space, &found, reason, sizeof reason);
+    char id[ID_TEXT_SIZE];
+    snprintf(id, sizeof id, "%s", space.id);
+    cms_space_clear(&space);
+    if (result != CV_OK) {
+        strbuf_printf(error, "%s", reason);
         return result;
-    const char *id = NULL;
-    for (size_t i = 0; i < count && !id; i++)
-        if (strcmp(spaces[i].call_id, call_id) == 0)
-            id = spaces[i].id;
-    if (id)
-        result = demo_bridge_get_space(bridge, id, out, error);
-    else {
+    }
+    if (!found) {
         strbuf_printf(error, "no space has call ID %s", call_id);
-        result = CV_ERR_NOT_FOUND;
+        return CV_ERR_NOT_FOUND;
     }
-    demo_spaces_free(spaces, count);
-    return result;
+    return demo_bridge_get_space(bridge, id, out, error); /* in full: with its secret */
 }
 
-typedef struct {
-    const char *space_id;
-    char *call_id;
-    size_t call_id_size;
-} call_search;
-
-static cv_result take_call(void *context, xmlNodePtr element)
-{
-    call_search *search = context;
-    char *space = child_text(element, "coSpace", false);
-    char *id = id_attribute(element);
-    cv_result result = space && id ? CV_OK : CV_ERR_NO_MEMORY;
-    if (result == CV_OK && strcmp(space, search->space_id) == 0)
-        snprintf(search->call_id, search->call_id_size, "%s", id);
-    free(space);
-    free(id);
-    return result;
-}
-
-typedef struct {
-    const char *call_id;
-    demo_call_leg *items;
-    size_t count;
-    size_t capacity;
-} leg_list;
-
-static cv_result take_leg(void *context, xmlNodePtr element)
-{
-    leg_list *list = context;
-    char *call = child_text(element, "call", false);
-    if (!call)
-        return CV_ERR_NO_MEMORY;
-    if (strcmp(call, list->call_id) != 0) {
-        free(call);
-        return CV_OK;
-    }
-    if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? list->capacity * 2 : 8;
-        demo_call_leg *grown = realloc(list->items, capacity * sizeof *grown);
-        if (!grown) {
-            free(call);
-            return CV_ERR_NO_MEMORY;
-        }
-        list->items = grown;
-        list->capacity = capacity;
-    }
-    demo_call_leg *leg = &list->items[list->count];
-    leg->call = call;
-    leg->id = id_attribute(element);
-    leg->remote_party = child_text(element, "remoteParty", false);
-    list->count++; /* counted even when incomplete so that free releases it */
-    return leg->id && leg->remote_party ? CV_OK : CV_ERR_NO_MEMORY;
-}
-
-cv_result demo_bridge_find_call(client *bridge, const char *space_id, char *call_id,
+cv_result demo_bridge_find_call(cms_client *bridge, const char *space_id, char *call_id,
                                 size_t call_id_size, demo_call_leg **legs, size_t *leg_count,
                                 strbuf *error)
 {
     *legs = NULL;
     *leg_count = 0;
     call_id[0] = '\0';
-    call_search search = {space_id, call_id, call_id_size};
-    cv_result result = walk_collection(bridge, "/api/v1/calls", "call", take_call, &search, error);
-    if (result != CV_OK || !call_id[0])
-        return result;
-    leg_list list = {.call_id = call_id};
-    result = walk_collection(bridge, "/api/v1/callLegs", "callLeg", take_leg, &list, error);
-    if (result != CV_OK) {
-        demo_call_legs_free(list.items, list.count);
+    char reason[512] = "";
+    cms_call_list calls = {0};
+    cv_result result = cms_calls_list(bridge, space_id, &calls, reason, sizeof reason);
+    if (result == CV_OK && calls.count > 0)
+        snprintf(call_id, call_id_size, "%s", calls.items[0].id);
+    cms_call_list_free(&calls);
+    if (result != CV_OK || !call_id[0]) {
+        if (result != CV_OK)
+            strbuf_printf(error, "%s", reason);
         return result;
     }
-    *legs = list.items;
-    *leg_count = list.count;
+    char path[128];
+    snprintf(path, sizeof path, "/calls/%s/callLegs", call_id);
+    cms_leg_list found = {0};
+    result = cms_legs_list(bridge, path, &found, reason, sizeof reason);
+    demo_call_leg *copies = result == CV_OK ? calloc(found.count + 1, sizeof *copies) : NULL;
+    if (result == CV_OK && copies == NULL)
+        result = CV_ERR_NO_MEMORY;
+    size_t copied = 0;
+    for (; result == CV_OK && copied < found.count; copied++) {
+        demo_call_leg *leg = &copies[copied];
+        leg->id = text_duplicate(found.items[copied].id);
+        leg->remote_party = text_duplicate(found.items[copied].remote_party);
+        leg->call = text_duplicate(call_id);
+        if (!leg->id || !leg->remote_party || !leg->call)
+            result = CV_ERR_NO_MEMORY;
+    }
+    cms_leg_list_free(&found);
+    if (result != CV_OK) {
+        demo_call_legs_free(copies, copied);
+        strbuf_printf(error, "%s", reason[0] ? reason : cv_result_name(result));
+        return result;
+    }
+    *legs = copies;
+    *leg_count = copied;
     return CV_OK;
 }

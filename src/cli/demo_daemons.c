@@ -21,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/demo.h"
+#include "common/sleep.h"
 
 /* Set by the signal handler; every wait loop checks it. */
 volatile sig_atomic_t demo_signal_received;
@@ -53,8 +54,7 @@ bool demo_pause_ms(long milliseconds)
 {
     while (milliseconds > 0 && !demo_signal_received) {
         long slice = milliseconds > 50 ? 50 : milliseconds;
-        struct timespec pause = {0, slice * 1000000L};
-        nanosleep(&pause, NULL);
+        sleep_milliseconds(slice);
         milliseconds -= slice;
     }
     return !demo_signal_received;
@@ -299,6 +299,12 @@ bool demo_start_daemons(demo *story)
     if (client_create(&bridge_settings, &story->bridge_api) != CV_OK ||
         client_create(&scheduler_settings, &story->convened) != CV_OK)
         return demo_fail(story, "out of memory");
+    cms_client_settings cms_settings = {.max_in_flight = 1, .timeout_ms = 15000};
+    cms_endpoint bridge_endpoint = {story->core1_url, DEMO_USER, story->password, true,
+                                    story->bridge_ca, NULL};
+    if (cms_registry_create(&cms_settings, &story->cms) != CV_OK ||
+        cms_registry_client(story->cms, &bridge_endpoint, &story->bridge_cms) != CV_OK)
+        return demo_fail(story, "cannot set up the CMS client for %s", story->core1_url);
 
     /* Core1 first: it creates the cluster's certificate, which Core2 then
      * shares through the common data directory. */
@@ -369,6 +375,10 @@ void demo_release(demo *story)
     client_free(story->convened);
     client_free(story->bridge_api);
     story->convened = story->bridge_api = NULL;
+    if (story->cms != NULL)
+        cms_registry_free(story->cms);
+    story->cms = NULL;
+    story->bridge_cms = NULL;
     if (story->remove_work_dir && story->work_dir[0]) {
         if (demo_remove_tree(story->work_dir) != CV_OK)
             cli_error("demo: could not remove %s: %s", story->work_dir, strerror(errno));

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sleep.h"
+
 extern char **environ;
 
 /* environ plus the extra entries, in one allocation of pointers. */
@@ -114,13 +116,6 @@ bool demo_process_alive(demo_process *process)
         return false;
     }
     return true;
-}
-
-static void sleep_milliseconds(long milliseconds)
-{
-    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-    }
 }
 
 void demo_process_stop(demo_process *process, int grace_ms)

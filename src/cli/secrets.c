@@ -1,4 +1,5 @@
 /* secrets.c - passwords and certificates from files; see secrets.h. */
+#include "common/text.h"
 #include "cli/secrets.h"
 
 #include <errno.h>
@@ -8,10 +9,7 @@
 
 void secret_free(char *secret)
 {
-    if (secret) {
-        explicit_bzero(secret, strlen(secret));
-        free(secret);
-    }
+    text_wipe_free(secret);
 }
 
 cv_result text_read_file(const char *path, char **out, strbuf *error)

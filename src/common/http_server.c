@@ -1,4 +1,5 @@
-/* http_server.c - libmicrohttpd glue; see http_server.h. */
+/* http_server.c - libmicrohttpd glue and the checks against hostile
+ * clients; see http_server.h. */
 #include "common/http_server.h"
 
 #include <arpa/inet.h>
@@ -7,13 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/http_auth.h"
+#include "common/http_deadline.h"
 #include "common/log.h"
+#include "common/text.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    http_deadline *deadline; /* closes connections too slow to send a request */
     http_server_config config;
     char *certificate_pem;
     char *key_pem;
@@ -22,7 +28,9 @@ struct http_server {
 /* Per-request state, kept by MHD between calls of the access handler. */
 typedef struct {
     strbuf body;
-    bool too_large;
+    char *user;    /* the authenticated name, from the first call */
+    int refusal;   /* 401 kept for the last call of a request without body; else 0 */
+    bool answered; /* a response is queued: nothing more is read */
 } request_state;
 
 static char *read_file(const char *path, strbuf *error)
@@ -141,19 +149,127 @@ static void client_address_text(struct MHD_Connection *connection, char *out, si
                   (socklen_t)size);
 }
 
-/* Checks Basic credentials; fills *user (to be freed with MHD_free). */
+/* Checks the one Basic credential strictly; fills *user (freed by the
+ * caller) when it is accepted. */
 static bool authenticate(http_server *server, struct MHD_Connection *connection, char **user)
 {
+    const char *header =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     char *password = NULL;
-    *user = MHD_basic_auth_get_username_password(connection, &password);
-    bool accepted = *user && password && server->config.authenticate(server->config.context,
-                                                                      *user, password);
-    if (password) {
-        /* Do not leave the password lying in freed memory. */
-        explicit_bzero(password, strlen(password));
-        MHD_free(password);
+    if (http_basic_parse(header, server->config.basic_without_space, user, &password) != CV_OK)
+        return false;
+    bool accepted = server->config.authenticate(server->config.context, *user, password);
+    http_basic_free(NULL, password);
+    if (!accepted) {
+        free(*user);
+        *user = NULL;
     }
     return accepted;
+}
+
+/* What the framing and credential checks need to know about the headers,
+ * counted over every header line (a repeated header is seen each time). */
+typedef struct {
+    unsigned content_lengths;
+    unsigned transfer_encodings;
+    unsigned authorizations;
+    bool bad_value;      /* a Content-Length not all digits, a Transfer-Encoding not "chunked" */
+    bool announces_body; /* a Transfer-Encoding, or a Content-Length other than 0 */
+} header_census;
+
+static enum MHD_Result count_header(void *closure, enum MHD_ValueKind kind, const char *name,
+                                    const char *value)
+{
+    (void)kind;
+    header_census *census = closure;
+    value = value ? value : "";
+    if (strcasecmp(name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        census->content_lengths++;
+        /* 18 digits: far above any limit, and no overflow when parsed. */
+        census->bad_value |= !text_is_digits(value) || strlen(value) > 18;
+        census->announces_body |= strspn(value, "0") != strlen(value);
+    } else if (strcasecmp(name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        census->transfer_encodings++;
+        census->bad_value |= strcasecmp(value, "chunked") != 0;
+        census->announces_body = true;
+    } else if (strcasecmp(name, MHD_HTTP_HEADER_AUTHORIZATION) == 0) {
+        census->authorizations++;
+    }
+    return MHD_YES;
+}
+
+/* The checks made as soon as the headers are in, before any body is read:
+ * the status of an early refusal, or 0 to go on. Sets *announces_body. */
+static int check_headers(http_server *server, struct MHD_Connection *connection,
+                         request_state *state, bool *announces_body)
+{
+    header_census census = {0};
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, count_header, &census);
+    *announces_body = census.announces_body;
+    if (census.content_lengths > 1 || census.transfer_encodings > 1 ||
+        (census.content_lengths && census.transfer_encodings) || census.bad_value)
+        return 400; /* a framing two parsers could read differently: smuggling */
+    if (census.authorizations != 1 || !authenticate(server, connection, &state->user))
+        return 401;
+    const char *declared =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (declared && strtoull(declared, NULL, 10) > server->config.max_body_size)
+        return 413;
+    return 0;
+}
+
+static http_deadline_entry *deadline_entry(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* Builds and queues the answer: the handler's, or the refusal `refusal`
+ * (400, 401, 413) made before the body was read. `close`: the body was
+ * not read, so the connection cannot carry another request. */
+static enum MHD_Result answer(http_server *server, struct MHD_Connection *connection,
+                              const char *url, const char *method, request_state *state,
+                              int refusal, bool close)
+{
+    char client[INET6_ADDRSTRLEN + 1];
+    client_address_text(connection, client, sizeof client);
+    http_request request = {
+        .method = method,
+        .path = url,
+        .client_address = client,
+        .user = state->user,
+        .body = strbuf_str(&state->body),
+        .body_length = state->body.length,
+        .content_type =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .connection = connection,
+    };
+    http_response response = {.status = refusal ? refusal : 200};
+    strbuf_init(&response.body);
+    strbuf_init(&response.annotations);
+    if (refusal == 401) {
+        char challenge[160];
+        snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", server->config.realm);
+        http_response_add_header(&response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+        if (server->config.unauthorized_body) {
+            strbuf_append_str(&response.body, server->config.unauthorized_body);
+            response.content_type = server->config.unauthorized_content_type;
+        }
+    } else if (refusal == 0) {
+        server->config.handle(server->config.context, &request, &response);
+    }
+    if (close)
+        http_response_add_header(&response, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (strbuf_status(&response.body) != CV_OK) {
+        strbuf_reset(&response.body);
+        response.status = 500;
+    }
+    if (server->config.observe)
+        server->config.observe(server->config.context, &request, &response);
+    enum MHD_Result queued = send_response(connection, &response);
+    free_response(&response);
+    return queued;
 }
 
 static enum MHD_Result access_handler(void *closure, struct MHD_Connection *connection,
@@ -165,86 +281,71 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
     http_server *server = closure;
     request_state *state = *connection_state;
     if (!state) {
+        /* First call: the headers are in, nothing of the body has been read
+         * and no "100 Continue" sent; refusing now keeps it that way. */
         state = calloc(1, sizeof *state);
         if (!state)
             return MHD_NO;
         *connection_state = state;
-        /* Refuse a declared oversized body before reading it. */
-        const char *declared =
-            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (declared && strtoull(declared, NULL, 10) > server->config.max_body_size)
-            state->too_large = true;
-        else
+        bool announces_body = false;
+        int refusal = check_headers(server, connection, state, &announces_body);
+        /* Without a body there is nothing to keep from being read, and an
+         * answer queued in this first call makes libmicrohttpd close the
+         * connection: a 401 then waits for the next call, keeping the
+         * connection for the retry with credentials. */
+        if (refusal == 0 || (refusal == 401 && !announces_body)) {
+            state->refusal = refusal;
             return MHD_YES;
-    }
-    if (*upload_data_size) {
-        if (!state->too_large) {
-            if (state->body.length + *upload_data_size > server->config.max_body_size)
-                state->too_large = true;
-            else if (strbuf_append(&state->body, upload_data, *upload_data_size) != CV_OK)
-                return MHD_NO;
         }
+        state->answered = true;
+        return answer(server, connection, url, method, state, refusal, announces_body);
+    }
+    if (state->answered) { /* refused early: whatever follows is not read */
         *upload_data_size = 0;
         return MHD_YES;
     }
-
-    char client[INET6_ADDRSTRLEN + 1];
-    client_address_text(connection, client, sizeof client);
-    http_request request = {
-        .method = method,
-        .path = url,
-        .client_address = client,
-        .body = strbuf_str(&state->body),
-        .body_length = state->body.length,
-        .content_type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_CONTENT_TYPE),
-        .connection = connection,
-    };
-    http_response response = {.status = 200};
-    strbuf_init(&response.body);
-    strbuf_init(&response.annotations);
-
-    char *user = NULL;
-    if (!authenticate(server, connection, &user)) {
-        response.status = 401;
-        char challenge[160];
-        snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", server->config.realm);
-        http_response_add_header(&response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
-        if (server->config.unauthorized_body) {
-            strbuf_append_str(&response.body, server->config.unauthorized_body);
-            response.content_type = server->config.unauthorized_content_type;
-        }
-    } else if (state->too_large) {
-        request.user = user;
-        response.status = 413;
-    } else {
-        request.user = user;
-        server->config.handle(server->config.context, &request, &response);
+    if (*upload_data_size) {
+        /* Only a body without Content-Length (chunked) can grow past the
+         * limit here; it is not read further: the connection is closed. */
+        if (state->refusal ||
+            state->body.length + *upload_data_size > server->config.max_body_size ||
+            strbuf_append(&state->body, upload_data, *upload_data_size) != CV_OK)
+            return MHD_NO;
+        *upload_data_size = 0;
+        return MHD_YES;
     }
-    if (strbuf_status(&response.body) != CV_OK) {
-        strbuf_reset(&response.body);
-        response.status = 500;
-    }
-    if (server->config.observe)
-        server->config.observe(server->config.context, &request, &response);
-    enum MHD_Result queued = send_response(connection, &response);
-    free_response(&response);
-    if (user)
-        MHD_free(user);
-    return queued;
+    http_deadline_answering(deadline_entry(connection));
+    state->answered = true;
+    return answer(server, connection, url, method, state, state->refusal, false);
 }
 
 static void request_completed(void *closure, struct MHD_Connection *connection,
                               void **connection_state, enum MHD_RequestTerminationCode code)
 {
     (void)closure;
-    (void)connection;
     (void)code;
+    http_deadline_restart(deadline_entry(connection));
     request_state *state = *connection_state;
     if (state) {
         strbuf_free(&state->body);
+        free(state->user);
         free(state);
         *connection_state = NULL;
+    }
+}
+
+/* Keeps the request-time watcher's list of connections. */
+static void connection_changed(void *closure, struct MHD_Connection *connection,
+                               void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+    http_server *server = closure;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = info ? http_deadline_track(server->deadline, info->connect_fd) : NULL;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_deadline_forget(server->deadline, *socket_context);
+        *socket_context = NULL;
     }
 }
 
@@ -295,7 +396,18 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores > 0 ? (unsigned)cores : 2;
     }
-    unsigned max_connections = config->max_connections ? config->max_connections : 1000;
+    unsigned max_connections =
+        config->max_connections ? config->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+    unsigned request_timeout = config->request_timeout_seconds
+                                   ? config->request_timeout_seconds
+                                   : HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    if (http_deadline_start(request_timeout * 1000u, &server->deadline) != CV_OK) {
+        strbuf_printf(error, "cannot start the request time watcher");
+        free(server->certificate_pem);
+        free(server->key_pem);
+        free(server);
+        return CV_ERR_IO;
+    }
     struct MHD_OptionItem tls_options[] = {
         {server->certificate_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
          server->certificate_pem},
@@ -305,14 +417,20 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
     server->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, &address,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_NOTIFY_COMPLETED,
-        request_completed, server, MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_address,
+        /* libmicrohttpd's idle timer (restarted by every byte) still bounds
+         * a client that stops reading an answer; never below 60 s, so a
+         * handler that takes long (a slow bridge) cannot outlast it. */
+        MHD_OPTION_CONNECTION_TIMEOUT, request_timeout > 60 ? request_timeout : 60u,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+        connection_changed, server, MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY, tls_options,
         MHD_OPTION_END);
     (void)address_length;
     if (!server->daemon) {
         strbuf_printf(error, "cannot listen on %s (address in use or not permitted)",
                       config->listen);
+        http_deadline_stop(server->deadline);
         free(server->certificate_pem);
         free(server->key_pem);
         free(server);
@@ -327,6 +445,8 @@ void http_server_stop(http_server *server)
     if (!server)
         return;
     MHD_stop_daemon(server->daemon);
+    /* After the daemon: every connection has been closed and forgotten. */
+    http_deadline_stop(server->deadline);
     free(server->certificate_pem);
     free(server->key_pem);
     free(server);
@@ -365,4 +485,17 @@ int http_request_each_query(const http_request *request,
         return 0;
     MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND, visit_query, &walk);
     return walk.stopped_with;
+}
+
+bool http_content_type_is(const char *header, const char *media_type)
+{
+    if (!header)
+        return false;
+    header += strspn(header, " \t");
+    size_t length = strlen(media_type);
+    if (strncasecmp(header, media_type, length) != 0)
+        return false;
+    const char *rest = header + length;
+    rest += strspn(rest, " \t");
+    return *rest == '\0' || *rest == ';';
 }

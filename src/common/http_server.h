@@ -7,6 +7,18 @@
  * realm), keep-alive, and an `observe` hook that sees every finished
  * exchange (the API trace uses it). Does not own: routing or body formats;
  * the `handle` callback does that.
+ *
+ * Hostile clients: connections are limited in total and per client
+ * address; each request must arrive whole (headers and body) within the
+ * request time limit (http_deadline.h), however slowly it trickles. As
+ * soon as the headers are in, before any body is read and before any
+ * "100 Continue": conflicting framing headers (two Content-Length, or
+ * Content-Length with Transfer-Encoding, or a Transfer-Encoding other than
+ * "chunked") get 400, credentials that are missing, wrong or not strictly
+ * one Basic credential (http_auth.h) get 401, a declared body over the
+ * limit gets 413; each of these answers closes the connection when a body
+ * was announced. A chunked body that grows past the limit closes the
+ * connection without an answer.
  */
 #ifndef CONVENE_HTTP_SERVER_H
 #define CONVENE_HTTP_SERVER_H
@@ -26,11 +38,13 @@ typedef struct {
     const char *user;           /* authenticated user name */
     const char *body;           /* NUL-terminated; "" when there is none */
     size_t body_length;
-    const char *content_type; /* NULL when absent */
+    const char *content_type;          /* NULL when absent */
     struct MHD_Connection *connection; /* NULL in tests and fuzzers: no query */
 } http_request;
 
-#define HTTP_MAX_HEADERS 4
+#define HTTP_MAX_HEADERS                     4
+#define HTTP_DEFAULT_MAX_CONNECTIONS         1000
+#define HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS 30
 
 typedef struct {
     int status;
@@ -50,16 +64,21 @@ typedef void (*http_observer)(void *context, const http_request *request,
                               const http_response *response);
 
 typedef struct {
-    const char *listen;    /* "ADDR:PORT" */
+    const char *listen;               /* "ADDR:PORT" */
     const char *tls_certificate_file; /* both NULL for plain HTTP */
     const char *tls_key_file;
-    const char *realm;     /* Basic realm for 401 answers */
+    const char *realm; /* Basic realm for 401 answers */
     /* Optional body of 401 answers (e.g. a JSON error); empty when NULL. */
     const char *unauthorized_body;
     const char *unauthorized_content_type;
-    size_t max_body_size;  /* larger bodies get 413 */
-    unsigned thread_count; /* worker threads; 0 means one per core */
-    unsigned max_connections;
+    size_t max_body_size;                 /* larger bodies get 413 */
+    unsigned thread_count;                /* worker threads; 0 means one per core */
+    unsigned max_connections;             /* in total; 0 means 1000 */
+    unsigned max_connections_per_address; /* from one client address; 0 means no limit */
+    unsigned request_timeout_seconds;     /* to receive one whole request; 0 means 30 */
+    /* Also accept "Authorization: Basic<base64>" (no space after the
+     * scheme), as Cisco Meeting Server does; the bridge sets it. */
+    bool basic_without_space;
     http_authenticator authenticate;
     http_handler handle;
     http_observer observe; /* optional */
@@ -79,6 +98,10 @@ const char *http_request_query(const http_request *request, const char *name);
 int http_request_each_query(const http_request *request,
                             int (*visit)(void *context, const char *name, const char *value),
                             void *context);
+/* True when the Content-Type `header` (may be NULL) names `media_type`,
+ * e.g. "application/json": compared without case, parameters such as
+ * "; charset=utf-8" ignored, nothing else allowed around it. */
+bool http_content_type_is(const char *header, const char *media_type);
 /* Adds a response header; the value is copied. */
 cv_result http_response_add_header(http_response *response, const char *name, const char *value);
 

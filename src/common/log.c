@@ -2,8 +2,13 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "common/strbuf.h"
+#include "common/text.h"
 
 /* Written once during start-up, before any thread exists; read-only after. */
 static log_level minimum_level = LOG_LEVEL_INFO;
@@ -37,10 +42,17 @@ void log_message(log_level level, const char *format, ...)
     va_end(arguments);
     /* Text from requests (paths, names) may hold line breaks or terminal
      * escapes; one event stays one line that cannot forge another. */
-    for (char *cursor = line; *cursor; cursor++)
-        if ((unsigned char)*cursor < 0x20 || *cursor == 0x7F)
-            *cursor = '?';
+    strbuf escaped = STRBUF_INIT;
+    bool plain = true; /* the usual case: nothing to escape, no copy */
+    for (const unsigned char *c = (const unsigned char *)line; *c && plain; c++)
+        plain = *c >= 0x20 && *c != 0x7F && *c != 0xC2; /* 0xC2: maybe a C1 control */
+    if (!plain)
+        text_append_escaped(&escaped, line, strlen(line));
+    const char *shown = plain                              ? line
+                        : strbuf_status(&escaped) == CV_OK ? strbuf_str(&escaped)
+                                                           : "(out of memory)";
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
     fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, now.tv_nsec / 1000000L, program_name,
-            level_names[level], line);
+            level_names[level], shown);
+    strbuf_free(&escaped);
 }

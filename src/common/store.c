@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 
@@ -43,12 +44,35 @@ cv_result store_exec(sqlite3 *database, const char *sql)
     return store_result(code);
 }
 
+char *store_column_copy(sqlite3_stmt *statement, int column, bool *failed)
+{
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    if (text == NULL)
+        return NULL;
+    char *copy = strdup((const char *)text);
+    if (copy == NULL && failed != NULL)
+        *failed = true;
+    return copy;
+}
+
+void store_column_into(sqlite3_stmt *statement, int column, char *out, size_t size)
+{
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+int store_bind_text_or_null(sqlite3_stmt *statement, int index, const char *text)
+{
+    return text != NULL && text[0] != '\0'
+               ? sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT)
+               : sqlite3_bind_null(statement, index);
+}
+
 cv_result store_open(const char *path, sqlite3 **out)
 {
     sqlite3 *database = NULL;
-    int code = sqlite3_open_v2(path, &database,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                               NULL);
+    int code = sqlite3_open_v2(
+        path, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (code != SQLITE_OK) {
         log_error("database %s: %s", path, database ? sqlite3_errmsg(database) : "cannot open");
         sqlite3_close(database);
@@ -76,19 +100,96 @@ void store_close(sqlite3 *database)
     sqlite3_close(database);
 }
 
+/* The cache is the connection's own list of prepared statements
+ * (sqlite3_next_stmt): a statement whose text is `sql` and that nobody is
+ * stepping (sqlite3_stmt_busy false, i.e. reset or never stepped) is
+ * free to hand out. Only the thread that has borrowed the connection
+ * calls this, so the list needs no lock. */
+sqlite3_stmt *store_statement(sqlite3 *database, const char *sql)
+{
+    for (sqlite3_stmt *statement = sqlite3_next_stmt(database, NULL); statement != NULL;
+         statement = sqlite3_next_stmt(database, statement)) {
+        const char *text = sqlite3_sql(statement);
+        if (text != NULL && !sqlite3_stmt_busy(statement) && strcmp(text, sql) == 0)
+            return statement;
+    }
+    sqlite3_stmt *prepared = NULL;
+    if (sqlite3_prepare_v3(database, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, NULL) !=
+        SQLITE_OK) {
+        sqlite3_finalize(prepared);
+        return NULL;
+    }
+    return prepared;
+}
+
+int store_prepare(sqlite3 *database, const char *sql, sqlite3_stmt **out)
+{
+    *out = store_statement(database, sql);
+    if (*out != NULL)
+        return SQLITE_OK;
+    int code = sqlite3_errcode(database);
+    return code == SQLITE_OK ? SQLITE_ERROR : code;
+}
+
+void store_statement_done(sqlite3_stmt *statement)
+{
+    if (statement == NULL)
+        return;
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+}
+
+cv_result store_statement_run(sqlite3_stmt *statement)
+{
+    int code = sqlite3_step(statement);
+    store_statement_done(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+/* BEGIN, COMMIT and ROLLBACK through the cache too: compiling them on
+ * every transaction was a tenth of a booking's CPU (docs/benchmarks.md). */
+static cv_result run_cached(sqlite3 *database, const char *sql)
+{
+    sqlite3_stmt *statement = store_statement(database, sql);
+    if (statement == NULL) {
+        log_error("database: %s: %s", sql, sqlite3_errmsg(database));
+        return store_result(sqlite3_errcode(database));
+    }
+    return store_statement_run(statement);
+}
+
 cv_result store_begin(sqlite3 *database)
 {
-    return store_exec(database, "BEGIN IMMEDIATE");
+    return run_cached(database, "BEGIN IMMEDIATE");
 }
 
 cv_result store_commit(sqlite3 *database)
 {
-    return store_exec(database, "COMMIT");
+    return run_cached(database, "COMMIT");
+}
+
+cv_result store_atomically(sqlite3 *database, store_work work, void *context)
+{
+    return sqlite3_get_autocommit(database) ? store_transaction(database, work, context)
+                                            : work(database, context);
+}
+
+cv_result store_transaction(sqlite3 *database, store_work work, void *context)
+{
+    cv_result result = store_begin(database);
+    if (result != CV_OK)
+        return result;
+    result = work(database, context);
+    if (result == CV_OK)
+        result = store_commit(database);
+    if (result != CV_OK)
+        store_rollback(database);
+    return result;
 }
 
 void store_rollback(sqlite3 *database)
 {
-    if (!sqlite3_get_autocommit(database))
+    if (!sqlite3_get_autocommit(database) && run_cached(database, "ROLLBACK") != CV_OK)
         sqlite3_exec(database, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -132,8 +233,8 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
 
 struct store_checkpointer {
     pthread_t thread;
-    sqlite3 *connection;   /* the checkpointer's own; used by its thread only */
-    pthread_mutex_t lock;  /* guards wanted and stopping */
+    sqlite3 *connection;  /* the checkpointer's own; used by its thread only */
+    pthread_mutex_t lock; /* guards wanted and stopping */
     pthread_cond_t wake;
     bool wanted;
     bool stopping;

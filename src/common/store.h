@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/result.h"
@@ -30,6 +31,47 @@ cv_result store_exec(sqlite3 *database, const char *sql);
 cv_result store_begin(sqlite3 *database);
 cv_result store_commit(sqlite3 *database);
 void store_rollback(sqlite3 *database);
+
+/* One unit of writes: store_transaction runs `work` between BEGIN
+ * IMMEDIATE and COMMIT, and rolls back when `work` (or the commit) fails,
+ * so a check made inside `work` and the writes that depend on it see the
+ * same database and nothing is half-saved. Returns what `work` returned,
+ * else the result of BEGIN or COMMIT. Not nestable. */
+typedef cv_result (*store_work)(sqlite3 *database, void *context);
+cv_result store_transaction(sqlite3 *database, store_work work, void *context);
+/* Runs `work` inside the caller's transaction when one is open (the
+ * caller commits or rolls back), else through store_transaction: for
+ * writes of several statements that some callers group with others and
+ * some make alone. */
+cv_result store_atomically(sqlite3 *database, store_work work, void *context);
+
+/* The statement cache. store_statement returns a prepared statement for
+ * `sql` kept with the connection: compiled on first use (as persistent)
+ * and found again by its text afterwards, so a statement is compiled once
+ * per connection, not once per request. NULL when it cannot be compiled
+ * (the connection's sqlite3_errmsg says why). The caller binds, steps and
+ * must hand it back with store_statement_done (reset, bindings cleared)
+ * before the next use of the same text; one still in use (stepped, not
+ * reset) is never handed out twice: a second one is compiled instead.
+ * Statements go when the connection is closed (store_close). */
+sqlite3_stmt *store_statement(sqlite3 *database, const char *sql);
+void store_statement_done(sqlite3_stmt *statement);
+/* store_statement with sqlite3_prepare_v2's calling convention: *out is
+ * the cached statement (NULL on failure) and the result is an SQLite code.
+ * Hand it back with store_statement_done, never sqlite3_finalize. */
+int store_prepare(sqlite3 *database, const char *sql, sqlite3_stmt **out);
+/* Runs a cached write statement already bound: step, then done. CV_OK when
+ * it finished (SQLITE_DONE). */
+cv_result store_statement_run(sqlite3_stmt *statement);
+/* Column and parameter helpers. store_column_copy: a malloc'd copy of a
+ * text column; NULL for SQL NULL (*failed set when out of memory; failed
+ * may be NULL). store_column_into: the text (or "") into out[size].
+ * store_bind_text_or_null: binds `text` (copied), or NULL when it is NULL
+ * or "". */
+char *store_column_copy(sqlite3_stmt *statement, int column, bool *failed);
+void store_column_into(sqlite3_stmt *statement, int column, char *out, size_t size);
+int store_bind_text_or_null(sqlite3_stmt *statement, int index, const char *text);
+
 /* Maps an SQLite result code to a cv_result (constraint -> CONFLICT). */
 cv_result store_result(int sqlite_code);
 
@@ -50,8 +92,8 @@ typedef struct store_attachment {
  * fsynced; only the copy moves. Started and stopped by the pool. */
 typedef struct store_checkpointer store_checkpointer;
 
-#define STORE_CHECKPOINT_PAGES 1000 /* WAL size that wakes the checkpointer */
-#define STORE_CHECKPOINT_FALLBACK_SECONDS 5 /* and a pass at least this often */
+#define STORE_CHECKPOINT_PAGES            1000 /* WAL size that wakes the checkpointer */
+#define STORE_CHECKPOINT_FALLBACK_SECONDS 5    /* and a pass at least this often */
 
 /* A fixed set of connections to one file; threads borrow one per request.
  * The mutex and condition guard `available`; `connections` never changes

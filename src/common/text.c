@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -99,4 +100,51 @@ bool text_is_digits(const char *text)
 char *text_duplicate(const char *text)
 {
     return text ? strdup(text) : NULL;
+}
+
+cv_result text_append_escaped(strbuf *out, const char *text, size_t length)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    size_t copied_from = 0; /* start of the run of plain bytes not yet appended */
+    for (size_t i = 0; i < length; i++) {
+        char escape[8];
+        size_t skip = 1; /* input bytes the escape stands for */
+        if (bytes[i] == '\r' || bytes[i] == '\n' || bytes[i] == '\t')
+            snprintf(escape, sizeof escape, "\\%c",
+                     bytes[i] == '\r'   ? 'r'
+                     : bytes[i] == '\n' ? 'n'
+                                        : 't');
+        else if (bytes[i] < 0x20 || bytes[i] == 0x7F)
+            snprintf(escape, sizeof escape, "\\x%02X", bytes[i]);
+        else if (bytes[i] == 0xC2 && i + 1 < length && bytes[i + 1] >= 0x80 &&
+                 bytes[i + 1] <= 0x9F) {
+            snprintf(escape, sizeof escape, "\\u00%02X", bytes[i + 1]);
+            skip = 2;
+        } else
+            continue;
+        strbuf_append(out, text + copied_from, i - copied_from);
+        strbuf_append_str(out, escape);
+        i += skip - 1;
+        copied_from = i + 1;
+    }
+    strbuf_append(out, text + copied_from, length - copied_from);
+    return strbuf_status(out);
+}
+
+void text_copy_printable(char *out, size_t size, const char *text)
+{
+    size_t length = 0;
+    for (; text && text[length] && length + 1 < size; length++) {
+        unsigned char byte = (unsigned char)text[length];
+        out[length] = byte >= 0x20 && byte < 0x7f ? (char)byte : '?';
+    }
+    out[length] = '\0';
+}
+
+void text_wipe_free(char *secret)
+{
+    if (secret != NULL) {
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+    }
 }

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/text.h"
 
 struct trace_log {
     FILE *file;
@@ -25,7 +29,11 @@ cv_result trace_open(const char *destination, const char *node_name, trace_log *
     if (strcmp(destination, "-") == 0) {
         trace->file = stdout;
     } else {
-        trace->file = fopen(destination, "a");
+        /* 0600: the trace shows names, addresses and audit lines. */
+        int descriptor = open(destination, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        trace->file = descriptor >= 0 ? fdopen(descriptor, "a") : NULL;
+        if (descriptor >= 0 && !trace->file)
+            close(descriptor);
         trace->owns_file = true;
     }
     trace->node_name = strdup(node_name);
@@ -65,7 +73,10 @@ unsigned long trace_next_number(trace_log *trace)
 
 bool trace_field_is_secret(const char *name)
 {
-    return strcasestr(name, "passcode") != NULL || strcasestr(name, "password") != NULL;
+    /* A coSpace's or access method's "secret" lets a guest in without the
+     * passcode ("regenerateSecret" is only a true/false request). */
+    return strcasestr(name, "passcode") != NULL || strcasestr(name, "password") != NULL ||
+           strcasecmp(name, "secret") == 0;
 }
 
 static void stamp(strbuf *block, const char *facility, const char *node)
@@ -78,15 +89,42 @@ static void stamp(strbuf *block, const char *facility, const char *node)
     strbuf_printf(block, "%s %s %s host:server: INFO : ", text, facility, node);
 }
 
+/* Appends the formatted text with control characters escaped, so text
+ * from outside (paths, form values, what a bridge answered) stays on its
+ * line, then ends the line. Formats straight into the block; only a line
+ * that holds a control character is copied out and escaped. */
+static void append_escaped_line(strbuf *block, const char *format, va_list arguments)
+{
+    size_t start = block->length;
+    strbuf_vprintf(block, format, arguments);
+    bool plain = true;
+    for (size_t i = start; i < block->length && plain; i++) {
+        unsigned char c = (unsigned char)block->data[i];
+        plain = c >= 0x20 && c != 0x7F && c != 0xC2; /* 0xC2: maybe a C1 control */
+    }
+    if (!plain) {
+        size_t length = block->length - start; /* may hold a NUL: escaped too */
+        char *text = malloc(length);
+        block->length = start; /* the next append terminates it again */
+        if (text) {
+            memcpy(text, block->data + start, length);
+            text_append_escaped(block, text, length);
+            free(text);
+        } else {
+            strbuf_append_str(block, "(out of memory)");
+        }
+    }
+    strbuf_append_char(block, '\n');
+}
+
 void trace_line(trace_log *trace, strbuf *block, unsigned long number, const char *format, ...)
 {
     stamp(block, "user.info", trace->node_name);
     strbuf_printf(block, "API trace %lu: ", number);
     va_list arguments;
     va_start(arguments, format);
-    strbuf_vprintf(block, format, arguments);
+    append_escaped_line(block, format, arguments);
     va_end(arguments);
-    strbuf_append_char(block, '\n');
 }
 
 void trace_audit(trace_log *trace, strbuf *block, const char *client, const char *format, ...)
@@ -95,9 +133,8 @@ void trace_audit(trace_log *trace, strbuf *block, const char *client, const char
     strbuf_printf(block, "%s: ", client);
     va_list arguments;
     va_start(arguments, format);
-    strbuf_vprintf(block, format, arguments);
+    append_escaped_line(block, format, arguments);
     va_end(arguments);
-    strbuf_append_char(block, '\n');
 }
 
 void trace_form(trace_log *trace, strbuf *block, unsigned long number, const char *content_type,
@@ -117,14 +154,13 @@ void trace_form(trace_log *trace, strbuf *block, unsigned long number, const cha
 
 /* One body line; "<passcode>value</passcode>" (any secret-named element
  * with text) is written with the value masked. */
-static void trace_body_line(trace_log *trace, strbuf *block, unsigned long number,
-                            const char *line, size_t length)
+static void trace_body_line(trace_log *trace, strbuf *block, unsigned long number, const char *line,
+                            size_t length)
 {
-    const char *name_end = length > 2 && line[0] == '<' && line[1] != '/'
-                               ? memchr(line, '>', length)
-                               : NULL;
-    const char *value_end = name_end ? memchr(name_end, '<', length - (size_t)(name_end - line))
-                                     : NULL;
+    const char *name_end =
+        length > 2 && line[0] == '<' && line[1] != '/' ? memchr(line, '>', length) : NULL;
+    const char *value_end =
+        name_end ? memchr(name_end, '<', length - (size_t)(name_end - line)) : NULL;
     if (name_end && value_end && value_end > name_end + 1 && name_end[-1] != '/') {
         char name[64];
         size_t name_length = (size_t)(name_end - line - 1);

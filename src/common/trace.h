@@ -6,7 +6,9 @@
  * The bridge traces what it answers; the scheduler traces what it asks.
  *
  * Owns: the line format, numbering, masking (every value of a field named
- * like a passcode or password is written as *****), and writing each
+ * like a passcode, password or secret is written as *****), escaping
+ * control characters inside every line (text_append_escaped: CR and LF
+ * from outside can never start a forged line), and writing each
  * request's block in one piece so concurrent requests never interleave
  * within a block. Thread-safe: the FILE and counter sit behind a mutex.
  */
@@ -24,7 +26,8 @@ typedef struct trace_log trace_log;
 
 #define TRACE_MASK "*****"
 
-/* `destination` is a file path (appended to) or "-" for standard output. */
+/* `destination` is a file path (appended to; created 0600) or "-" for
+ * standard output. */
 cv_result trace_open(const char *destination, const char *node_name, trace_log **out);
 void trace_close(trace_log *trace);
 unsigned long trace_next_number(trace_log *trace);

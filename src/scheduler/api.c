@@ -24,6 +24,7 @@ typedef struct {
     size_t segment_count;
     char *storage; /* the pattern, split in place */
     api_handler handler;
+    const char *const *query; /* allowed query parameters (api_route) */
 } compiled_route;
 
 struct api_router {
@@ -33,7 +34,7 @@ struct api_router {
 
 /* Splits `path` (modified in place) on '/'; false when it has too many
  * segments. Empty segments (from "//" or a trailing '/') are skipped. */
-static bool split_path(char *path, const char **segments, size_t *count)
+static bool split_api_path(char *path, const char **segments, size_t *count)
 {
     *count = 0;
     char *save = NULL;
@@ -75,12 +76,13 @@ cv_result api_register(scheduler *daemon, const api_route *routes, size_t count)
         route->storage = strdup(routes[i].pattern);
         if (!route->storage)
             return CV_ERR_NO_MEMORY;
-        if (!split_path(route->storage, route->segments, &route->segment_count)) {
+        if (!split_api_path(route->storage, route->segments, &route->segment_count)) {
             free(route->storage);
             return CV_ERR_INVALID;
         }
         route->method = routes[i].method;
         route->handler = routes[i].handler;
+        route->query = routes[i].query;
         router->count++;
     }
     return CV_OK;
@@ -280,23 +282,43 @@ bool api_body_integer(api_request *request, const char *field, int64_t minimum, 
     return true;
 }
 
-void api_format_time(int64_t unix_seconds, char *out, size_t size)
-{
-    time_t seconds = (time_t)unix_seconds;
-    struct tm utc;
-    if (!gmtime_r(&seconds, &utc) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
-        snprintf(out, size, "%s", "");
-}
-
 /* ---- routing -------------------------------------------------------------- */
 
-bool api_authenticate(void *context, const char *user, const char *password)
+bool scheduler_api_authenticate(void *context, const char *user, const char *password)
 {
     scheduler *daemon = context;
     size_t length = strlen(daemon->admin_password);
     /* Constant time over the password once the lengths agree. */
     return strcmp(user, daemon->admin_name) == 0 && strlen(password) == length &&
            CRYPTO_memcmp(password, daemon->admin_password, length) == 0;
+}
+
+/* http_request_each_query visitor: stops (returns 1) at the first
+ * parameter the route does not list, remembering its name. */
+typedef struct {
+    const char *const *allowed;
+    char unknown[64];
+} query_check;
+
+static int check_query_name(void *context, const char *name, const char *value)
+{
+    (void)value;
+    query_check *check = context;
+    for (const char *const *allowed = check->allowed; allowed && *allowed; allowed++)
+        if (strcmp(*allowed, name) == 0)
+            return 0;
+    text_copy_printable(check->unknown, sizeof check->unknown, name);
+    return 1;
+}
+
+/* 400 naming the first query parameter the route does not read. */
+static bool query_allowed(api_request *request, const compiled_route *route)
+{
+    query_check check = {.allowed = route->query};
+    if (http_request_each_query(request->http, check_query_name, &check) == 0)
+        return true;
+    api_fail_field(request, check.unknown, "unknown query parameter \"%s\"", check.unknown);
+    return false;
 }
 
 static bool route_matches_path(const compiled_route *route, const api_request *request)
@@ -312,10 +334,26 @@ static bool route_matches_path(const compiled_route *route, const api_request *r
     return true;
 }
 
-void api_handle_request(void *context, const http_request *http, http_response *response)
+void scheduler_api_handle_request(void *context, const http_request *http, http_response *response)
 {
     scheduler *daemon = context;
     api_request request = {.daemon = daemon, .http = http, .response = response};
+    /* Issue 8: no change once the database is gone (a new empty one would
+     * take it), and JSON only as JSON: a browser page may send text/plain
+     * across sites with the user's cached credentials (CSRF). */
+    bool changes = strcmp(http->method, "GET") != 0 && strcmp(http->method, "HEAD") != 0;
+    if (changes && !file_watch_check(&daemon->database_watch)) {
+        api_fail(&request, 503, "databaseLost",
+                 "the database file was deleted or replaced; nothing can be changed until "
+                 "convened is restarted with it restored",
+                 NULL);
+        return;
+    }
+    if (http->body_length > 0 && !http_content_type_is(http->content_type, "application/json")) {
+        api_fail(&request, 415, "unsupportedMediaType", "the body must be application/json",
+                 json_pack("{s:s}", "field", "Content-Type"));
+        return;
+    }
     char path[API_MAX_PATH];
     size_t prefix_length = strlen(API_PREFIX) - 1; /* "/api/v1" */
     if (strncmp(http->path, API_PREFIX, prefix_length) != 0 ||
@@ -326,7 +364,8 @@ void api_handle_request(void *context, const http_request *http, http_response *
         return;
     }
     snprintf(path, sizeof path, "%s", http->path + prefix_length);
-    if (!split_path(path, request.segments, &request.segment_count) || request.segment_count == 0) {
+    if (!split_api_path(path, request.segments, &request.segment_count) ||
+        request.segment_count == 0) {
         api_fail(&request, 404, API_ERROR_NOT_FOUND, "no such resource", NULL);
         return;
     }
@@ -351,6 +390,8 @@ void api_handle_request(void *context, const http_request *http, http_response *
         }
         return;
     }
+    if (!query_allowed(&request, chosen))
+        return;
 
     bool wants_body = strcmp(http->method, "POST") == 0 || strcmp(http->method, "PUT") == 0 ||
                       strcmp(http->method, "PATCH") == 0;

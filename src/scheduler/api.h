@@ -53,6 +53,10 @@ typedef struct {
     const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *pattern;
     api_handler handler;
+    /* The query parameters the handler reads, NULL-terminated; NULL (the
+     * default when the initialiser leaves it out) allows none. Any other
+     * parameter is refused with 400 naming it before the handler runs. */
+    const char *const *query;
 } api_route;
 
 /* Adds routes to the daemon's router (copies the table's pointers; the
@@ -104,16 +108,14 @@ bool api_body_bool(api_request *request, const char *field, bool *present, bool 
 bool api_body_integer(api_request *request, const char *field, int64_t minimum, int64_t maximum,
                       bool *present, bool *is_null, int64_t *out);
 
-/* --- time ------------------------------------------------------------- */
-
-/* Unix seconds -> "2026-11-25T09:00:00Z". `out` at least 32 bytes. */
-void api_format_time(int64_t unix_seconds, char *out, size_t size);
-
 /* --- wiring (used by main.c) ------------------------------------------ */
 
 cv_result api_router_create(scheduler *daemon);
 void api_router_free(scheduler *daemon);
-void api_handle_request(void *context, const http_request *request, http_response *response);
-bool api_authenticate(void *context, const char *user, const char *password);
+/* The HTTP server's callbacks for convened (named for the daemon: the
+ * bridge has its own router). */
+void scheduler_api_handle_request(void *context, const http_request *request,
+                                  http_response *response);
+bool scheduler_api_authenticate(void *context, const char *user, const char *password);
 
 #endif

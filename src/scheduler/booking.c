@@ -1,11 +1,11 @@
 /*
- * booking.c - the booking model: validation of client input, RFC 3339
- * times, SIP URIs, placement on a bridge and slot under strict capacity,
- * storage and the JSON form (see booking.h).
+ * booking.c - the booking model: its states and their one name table,
+ * validation of client input, SIP URIs, placement on a bridge and slot
+ * under strict capacity, and the JSON form (see booking.h).
  *
- * Owns: the rows of `bookings` and `participants` (schema.c) and what
- * they mean. Does not own: the HTTP handlers (booking_api.c), the capacity
- * SQL (slots.c), the meeting lifecycle (lifecycle.c).
+ * Owns: what the rows of `bookings` and `participants` mean. Does not
+ * own: their SQL (db_bookings.c), the HTTP handlers (booking_api.c), the
+ * capacity SQL (slots.c), the meeting lifecycle (lifecycle*.c).
  */
 #include "scheduler/booking.h"
 
@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "common/store.h"
 #include "common/text.h"
 #include "scheduler/slots.h"
@@ -26,7 +27,7 @@ void booking_init(booking *record)
 {
     memset(record, 0, sizeof *record);
     record->slot = -1;
-    strcpy(record->state, BOOKING_SCHEDULED);
+    record->state = BOOKING_SCHEDULED;
 }
 
 void booking_clear(booking *record)
@@ -39,89 +40,68 @@ void booking_clear(booking *record)
     booking_init(record);
 }
 
-bool booking_state_holds_capacity(const char *state)
+static const char *const booking_state_names[] = {
+    [BOOKING_SCHEDULED] = "scheduled", [BOOKING_STARTING] = "starting", [BOOKING_LIVE] = "live",
+    [BOOKING_ENDING] = "ending",       [BOOKING_ENDED] = "ended",       [BOOKING_FAILED] = "failed",
+};
+
+static const char *const participant_state_names[] = {
+    [PARTICIPANT_PENDING] = "pending",
+    [PARTICIPANT_DIALING] = "dialing",
+    [PARTICIPANT_RINGING] = "ringing",
+    [PARTICIPANT_CONNECTED] = "connected",
+    [PARTICIPANT_BUSY] = "busy",
+    [PARTICIPANT_NO_ANSWER] = "noAnswer",
+    [PARTICIPANT_FAILED] = "failed",
+    [PARTICIPANT_WAITING] = "waiting",
+    [PARTICIPANT_DISCONNECTED] = "disconnected",
+    [PARTICIPANT_LEFT] = "left",
+};
+
+#define NAME_COUNT(table) (sizeof table / sizeof table[0])
+
+/* The index of `name` in a name table; -1 when absent. */
+static int name_index(const char *const *names, size_t count, const char *name)
 {
-    return strcmp(state, BOOKING_SCHEDULED) == 0 || strcmp(state, BOOKING_STARTING) == 0 ||
-           strcmp(state, BOOKING_LIVE) == 0 || strcmp(state, BOOKING_ENDING) == 0;
+    for (size_t index = 0; name != NULL && index < count; index++)
+        if (names[index] != NULL && strcmp(names[index], name) == 0)
+            return (int)index;
+    return -1;
 }
 
-/* --- time ------------------------------------------------------------ */
-
-static bool all_digits(const char *text, size_t count)
+const char *booking_state_name(booking_state state)
 {
-    for (size_t index = 0; index < count; index++)
-        if (!isdigit((unsigned char)text[index]))
-            return false;
-    return true;
+    return (size_t)state < NAME_COUNT(booking_state_names) ? booking_state_names[state] : "?";
 }
 
-cv_result booking_parse_time(const char *text, int64_t *out)
+cv_result booking_state_parse(const char *name, booking_state *out)
 {
-    if (text == NULL || strlen(text) < 20 || strlen(text) > 40)
+    int index = name_index(booking_state_names, NAME_COUNT(booking_state_names), name);
+    if (index < 0)
         return CV_ERR_INVALID;
-    /* The fixed shape first: strptime alone accepts too much (spaces,
-     * single digits). YYYY-MM-DDTHH:MM:SS */
-    if (!all_digits(text, 4) || text[4] != '-' || !all_digits(text + 5, 2) || text[7] != '-' ||
-        !all_digits(text + 8, 2) || (text[10] != 'T' && text[10] != 't') ||
-        !all_digits(text + 11, 2) || text[13] != ':' || !all_digits(text + 14, 2) ||
-        text[16] != ':' || !all_digits(text + 17, 2))
-        return CV_ERR_INVALID;
-    char fixed[20];
-    memcpy(fixed, text, 19);
-    fixed[10] = 'T';
-    fixed[19] = '\0';
-    struct tm broken;
-    memset(&broken, 0, sizeof broken);
-    const char *parsed_end = strptime(fixed, "%Y-%m-%dT%H:%M:%S", &broken);
-    if (parsed_end == NULL || *parsed_end != '\0')
-        return CV_ERR_INVALID;
-    const char *rest = text + 19;
-    if (*rest == '.') {
-        rest++;
-        size_t digits = 0;
-        while (isdigit((unsigned char)rest[digits]))
-            digits++;
-        if (digits == 0 || digits > 9)
-            return CV_ERR_INVALID;
-        rest += digits; /* meetings are timed to the second */
-    }
-    int64_t offset_seconds = 0;
-    if ((rest[0] == 'Z' || rest[0] == 'z') && rest[1] == '\0') {
-        offset_seconds = 0;
-    } else if ((rest[0] == '+' || rest[0] == '-') && all_digits(rest + 1, 2) && rest[3] == ':' &&
-               all_digits(rest + 4, 2) && rest[6] == '\0') {
-        int hours = (rest[1] - '0') * 10 + (rest[2] - '0');
-        int minutes = (rest[4] - '0') * 10 + (rest[5] - '0');
-        if (hours > 23 || minutes > 59)
-            return CV_ERR_INVALID;
-        offset_seconds = (int64_t)(hours * 3600 + minutes * 60) * (rest[0] == '-' ? -1 : 1);
-    } else {
-        return CV_ERR_INVALID;
-    }
-    if (broken.tm_year + 1900 < 1970 || broken.tm_year + 1900 > 9999)
-        return CV_ERR_INVALID;
-    struct tm wanted = broken;
-    time_t seconds = timegm(&broken);
-    if (seconds == (time_t)-1)
-        return CV_ERR_INVALID;
-    /* timegm normalises 31 April into 1 May: reject what did not round-trip */
-    struct tm back;
-    if (gmtime_r(&seconds, &back) == NULL || back.tm_year != wanted.tm_year ||
-        back.tm_mon != wanted.tm_mon || back.tm_mday != wanted.tm_mday ||
-        back.tm_hour != wanted.tm_hour || back.tm_min != wanted.tm_min ||
-        back.tm_sec != wanted.tm_sec)
-        return CV_ERR_INVALID;
-    *out = (int64_t)seconds - offset_seconds;
+    *out = (booking_state)index;
     return CV_OK;
 }
 
-void booking_format_time(int64_t seconds, char *out, size_t size)
+const char *participant_state_name(participant_state state)
 {
-    time_t value = (time_t)seconds;
-    struct tm broken;
-    if (gmtime_r(&value, &broken) == NULL ||
-        strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &broken) == 0)
-        snprintf(out, size, "1970-01-01T00:00:00Z");
+    return (size_t)state < NAME_COUNT(participant_state_names) ? participant_state_names[state]
+                                                               : "?";
+}
+
+cv_result participant_state_parse(const char *name, participant_state *out)
+{
+    int index = name_index(participant_state_names, NAME_COUNT(participant_state_names), name);
+    if (index < 0)
+        return CV_ERR_INVALID;
+    *out = (participant_state)index;
+    return CV_OK;
+}
+
+bool booking_state_holds_capacity(booking_state state)
+{
+    return state == BOOKING_SCHEDULED || state == BOOKING_STARTING || state == BOOKING_LIVE ||
+           state == BOOKING_ENDING;
 }
 
 /* --- SIP URIs -------------------------------------------------------- */
@@ -242,7 +222,7 @@ static cv_result read_time(const json_t *value, const char *field, booking_chang
 {
     if (!json_is_string(value))
         return fail_field(changes, field, "must be an RFC 3339 date-time string");
-    if (booking_parse_time(json_string_value(value), out) != CV_OK)
+    if (rfc3339_parse(json_string_value(value), out) != CV_OK)
         return fail_field(changes, field,
                           "must be an RFC 3339 date-time with an offset, "
                           "e.g. 2026-11-25T09:00:00+01:00");
@@ -309,7 +289,7 @@ static cv_result read_participants(const json_t *value, booking *record, booking
             free(list);
             return fail_field(changes, field, "is required");
         }
-        strcpy(participant->state, PARTICIPANT_PENDING);
+        participant->state = PARTICIPANT_PENDING;
         /* one URI at most once per booking */
         char key[BOOKING_URI_MAX + 1], other[BOOKING_URI_MAX + 1];
         booking_uri_key(participant->uri, key, sizeof key);
@@ -592,330 +572,34 @@ cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge
     return CV_ERR_CONFLICT;
 }
 
-/* --- storage --------------------------------------------------------- */
-
-static void bind_optional_text(sqlite3_stmt *statement, int index, const char *text)
-{
-    if (text != NULL && text[0] != '\0')
-        sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(statement, index);
-}
-
-cv_result booking_store(sqlite3 *database, const booking *record)
-{
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
-        " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
-        " occupied_start, holds_capacity, bridge_chosen, cancelled, secret)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21)"
-        " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
-        " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
-        " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
-        " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
-        " cancelled = ?20, secret = ?21",
-        -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    bool holds = booking_state_holds_capacity(record->state);
-    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, record->title ? record->title : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 3, record->start);
-    sqlite3_bind_int64(statement, 4, record->end);
-    sqlite3_bind_int64(statement, 5, record->setup_buffer_minutes);
-    bind_optional_text(statement, 6, record->has_passcode ? record->passcode : NULL);
-    bind_optional_text(statement, 7, record->bridge_id);
-    if (record->slot >= 0)
-        sqlite3_bind_int64(statement, 8, record->slot);
-    else
-        sqlite3_bind_null(statement, 8);
-    sqlite3_bind_text(statement, 9, record->state, -1, SQLITE_STATIC);
-    bind_optional_text(statement, 10, record->failure);
-    bind_optional_text(statement, 11, record->slot_note);
-    bind_optional_text(statement, 12, record->cospace_id);
-    bind_optional_text(statement, 13, record->call_id);
-    bind_optional_text(statement, 14, record->started_via);
-    sqlite3_bind_int64(statement, 15, record->created);
-    sqlite3_bind_int64(statement, 16, record->updated);
-    sqlite3_bind_int64(statement, 17, booking_occupied_start(record));
-    sqlite3_bind_int(statement, 18, holds ? 1 : 0);
-    sqlite3_bind_int(statement, 19, record->bridge_chosen ? 1 : 0);
-    sqlite3_bind_int(statement, 20, record->cancelled ? 1 : 0);
-    bind_optional_text(statement, 21, record->secret);
-    code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE)
-        return store_result(code);
-
-    code = sqlite3_prepare_v2(database, "DELETE FROM participants WHERE booking_id = ?1", -1,
-                              &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE)
-        return store_result(code);
-    if (record->participant_count > 0) {
-        code = sqlite3_prepare_v2(
-            database,
-            "INSERT INTO participants (booking_id, position, uri, dial, state, call_leg_id,"
-            " attempts, uri_key, occupied_start, end_at, holds_capacity, state_since,"
-            " next_attempt)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            -1, &statement, NULL);
-        if (code != SQLITE_OK)
-            return store_result(code);
-        for (size_t index = 0; index < record->participant_count; index++) {
-            const booking_participant *participant = &record->participants[index];
-            char key[BOOKING_URI_MAX + 1];
-            booking_uri_key(participant->uri, key, sizeof key);
-            sqlite3_reset(statement);
-            sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(statement, 2, (int64_t)index);
-            sqlite3_bind_text(statement, 3, participant->uri, -1, SQLITE_STATIC);
-            sqlite3_bind_text(statement, 4, participant->dial_out ? "out" : "in", -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_text(statement, 5, participant->state, -1, SQLITE_STATIC);
-            bind_optional_text(statement, 6, participant->call_leg_id);
-            sqlite3_bind_int64(statement, 7, participant->attempts);
-            sqlite3_bind_text(statement, 8, key, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(statement, 9, booking_occupied_start(record));
-            sqlite3_bind_int64(statement, 10, record->end);
-            sqlite3_bind_int(statement, 11, holds ? 1 : 0);
-            sqlite3_bind_int64(statement, 12, participant->state_since);
-            sqlite3_bind_int64(statement, 13, participant->next_attempt);
-            code = sqlite3_step(statement);
-            if (code != SQLITE_DONE) {
-                sqlite3_finalize(statement);
-                return store_result(code);
-            }
-        }
-        sqlite3_finalize(statement);
-    }
-    return slots_note_span(database, record->end - booking_occupied_start(record));
-}
-
-static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)
-{
-    *out = NULL;
-    if (sqlite3_column_type(statement, column) == SQLITE_NULL)
-        return CV_OK;
-    *out = text_duplicate((const char *)sqlite3_column_text(statement, column));
-    return *out ? CV_OK : CV_ERR_NO_MEMORY;
-}
-
-static void copy_column_fixed(sqlite3_stmt *statement, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
-}
-
-cv_result booking_load(sqlite3 *database, const char *id, booking *out)
-{
-    booking_init(out);
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "SELECT id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state,"
-        " failure, slot_note, cospace_id, call_id, used_address, created, updated,"
-        " bridge_chosen, cancelled, secret FROM bookings WHERE id = ?1",
-        -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
-    if (code != SQLITE_ROW) {
-        sqlite3_finalize(statement);
-        return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
-    }
-    cv_result result = CV_OK;
-    copy_column_fixed(statement, 0, out->id, sizeof out->id);
-    if (copy_column(statement, 1, &out->title) != CV_OK)
-        result = CV_ERR_NO_MEMORY;
-    out->start = sqlite3_column_int64(statement, 2);
-    out->end = sqlite3_column_int64(statement, 3);
-    out->setup_buffer_minutes = sqlite3_column_int64(statement, 4);
-    out->has_passcode = sqlite3_column_type(statement, 5) != SQLITE_NULL;
-    copy_column_fixed(statement, 5, out->passcode, sizeof out->passcode);
-    copy_column_fixed(statement, 6, out->bridge_id, sizeof out->bridge_id);
-    out->slot =
-        sqlite3_column_type(statement, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 7);
-    copy_column_fixed(statement, 8, out->state, sizeof out->state);
-    if (copy_column(statement, 9, &out->failure) != CV_OK ||
-        copy_column(statement, 10, &out->slot_note) != CV_OK ||
-        copy_column(statement, 13, &out->started_via) != CV_OK)
-        result = CV_ERR_NO_MEMORY;
-    copy_column_fixed(statement, 11, out->cospace_id, sizeof out->cospace_id);
-    copy_column_fixed(statement, 12, out->call_id, sizeof out->call_id);
-    out->created = sqlite3_column_int64(statement, 14);
-    out->updated = sqlite3_column_int64(statement, 15);
-    out->bridge_chosen = sqlite3_column_int(statement, 16) != 0;
-    out->cancelled = sqlite3_column_int(statement, 17) != 0;
-    copy_column_fixed(statement, 18, out->secret, sizeof out->secret);
-    sqlite3_finalize(statement);
-    if (result != CV_OK) {
-        booking_clear(out);
-        return result;
-    }
-
-    code = sqlite3_prepare_v2(database,
-                              "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
-                              " next_attempt FROM participants"
-                              " WHERE booking_id = ?1 ORDER BY position",
-                              -1, &statement, NULL);
-    if (code != SQLITE_OK) {
-        booking_clear(out);
-        return store_result(code);
-    }
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    size_t capacity = 0;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        if (out->participant_count == capacity) {
-            size_t grown_capacity = capacity ? capacity * 2 : 4;
-            booking_participant *grown = realloc(out->participants, grown_capacity * sizeof *grown);
-            if (grown == NULL) {
-                sqlite3_finalize(statement);
-                booking_clear(out);
-                return CV_ERR_NO_MEMORY;
-            }
-            out->participants = grown;
-            capacity = grown_capacity;
-        }
-        booking_participant *participant = &out->participants[out->participant_count++];
-        memset(participant, 0, sizeof *participant);
-        copy_column_fixed(statement, 0, participant->uri, sizeof participant->uri);
-        const unsigned char *dial = sqlite3_column_text(statement, 1);
-        participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
-        copy_column_fixed(statement, 2, participant->state, sizeof participant->state);
-        if (participant->state[0] == '\0')
-            strcpy(participant->state, PARTICIPANT_PENDING);
-        copy_column_fixed(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
-        participant->attempts = sqlite3_column_int64(statement, 4);
-        participant->state_since = sqlite3_column_int64(statement, 5);
-        participant->next_attempt = sqlite3_column_int64(statement, 6);
-    }
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE) {
-        booking_clear(out);
-        return store_result(code);
-    }
-    return CV_OK;
-}
-
-cv_result booking_set_state(sqlite3 *database, const char *id, const char *state,
-                            const char *failure)
-{
-    int holds = booking_state_holds_capacity(state) ? 1 : 0;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "UPDATE bookings SET state = ?2, failure = ?3,"
-                                  " holds_capacity = ?4, updated = ?5 WHERE id = ?1",
-                                  -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, state, -1, SQLITE_STATIC);
-    bind_optional_text(statement, 3, failure);
-    sqlite3_bind_int(statement, 4, holds);
-    sqlite3_bind_int64(statement, 5, (int64_t)time(NULL));
-    code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE)
-        return store_result(code);
-    if (sqlite3_changes(database) == 0)
-        return CV_ERR_NOT_FOUND;
-    code = sqlite3_prepare_v2(database,
-                              "UPDATE participants SET holds_capacity = ?2 WHERE booking_id = ?1",
-                              -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(statement, 2, holds);
-    code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
-}
-
-cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, char ***ids_out,
-                                size_t *count_out)
-{
-    *ids_out = NULL;
-    *count_out = 0;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, "SELECT id FROM bookings WHERE state = ?1", -1,
-                                  &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    char **ids = NULL;
-    size_t count = 0, capacity = 0;
-    cv_result result = CV_OK;
-    for (size_t state = 0; states[state] != NULL && result == CV_OK; state++) {
-        sqlite3_reset(statement);
-        sqlite3_bind_text(statement, 1, states[state], -1, SQLITE_STATIC);
-        while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-            if (count == capacity) {
-                size_t grown_capacity = capacity ? capacity * 2 : 16;
-                char **grown = realloc(ids, grown_capacity * sizeof *grown);
-                if (grown == NULL) {
-                    result = CV_ERR_NO_MEMORY;
-                    break;
-                }
-                ids = grown;
-                capacity = grown_capacity;
-            }
-            ids[count] = text_duplicate((const char *)sqlite3_column_text(statement, 0));
-            if (ids[count] == NULL) {
-                result = CV_ERR_NO_MEMORY;
-                break;
-            }
-            count++;
-        }
-        if (result == CV_OK && code != SQLITE_DONE)
-            result = store_result(code);
-    }
-    sqlite3_finalize(statement);
-    if (result != CV_OK) {
-        for (size_t index = 0; index < count; index++)
-            free(ids[index]);
-        free(ids);
-        return result;
-    }
-    *ids_out = ids;
-    *count_out = count;
-    return CV_OK;
-}
-
 /* --- JSON ------------------------------------------------------------ */
 
 json_t *booking_to_json(const booking *record, const char *domain)
 {
     char start[32], end[32];
-    booking_format_time(record->start, start, sizeof start);
-    booking_format_time(record->end, end, sizeof end);
+    rfc3339_format_utc(record->start, start, sizeof start);
+    rfc3339_format_utc(record->end, end, sizeof end);
     json_t *participants = json_array();
     if (participants == NULL)
         return NULL;
     for (size_t index = 0; index < record->participant_count; index++) {
         const booking_participant *participant = &record->participants[index];
         char detail[96] = "";
-        bool unsuccessful = strcmp(participant->state, PARTICIPANT_BUSY) == 0 ||
-                            strcmp(participant->state, PARTICIPANT_NO_ANSWER) == 0 ||
-                            strcmp(participant->state, PARTICIPANT_FAILED) == 0;
+        bool unsuccessful = participant->state == PARTICIPANT_BUSY ||
+                            participant->state == PARTICIPANT_NO_ANSWER ||
+                            participant->state == PARTICIPANT_FAILED;
         if (unsuccessful && participant->next_attempt > 0) {
             char when[32];
-            booking_format_time(participant->next_attempt, when, sizeof when);
+            rfc3339_format_utc(participant->next_attempt, when, sizeof when);
             snprintf(detail, sizeof detail, "trying again at %s", when);
         } else if (unsuccessful) {
             snprintf(detail, sizeof detail, "no more attempts (%lld made)",
                      (long long)participant->attempts);
         }
         json_t *entry = json_pack("{s:s, s:s, s:s, s:I, s:o}", "uri", participant->uri, "dial",
-                                  participant->dial_out ? "out" : "in", "state", participant->state,
-                                  "attempts", (json_int_t)participant->attempts, "detail",
+                                  participant->dial_out ? "out" : "in", "state",
+                                  participant_state_name(participant->state), "attempts",
+                                  (json_int_t)participant->attempts, "detail",
                                   detail[0] ? json_string(detail) : json_null());
         if (entry == NULL || json_array_append_new(participants, entry) != 0) {
             json_decref(entry);
@@ -945,7 +629,7 @@ json_t *booking_to_json(const booking *record, const char *domain)
         record->has_passcode ? json_string(record->passcode) : json_null(), "participants",
         participants, "bridge", record->bridge_id[0] ? json_string(record->bridge_id) : json_null(),
         "slot", record->slot >= 0 ? json_integer(record->slot) : json_null(), "dialIn",
-        dial_in ? dial_in : json_null(), "state", record->state, "failure",
+        dial_in ? dial_in : json_null(), "state", booking_state_name(record->state), "failure",
         record->failure ? json_string(record->failure) : json_null(), "cancelled",
         record->cancelled, "slotNote",
         record->slot_note ? json_string(record->slot_note) : json_null());

@@ -33,33 +33,44 @@
 #define BOOKING_SETUP_BUFFER_MAX    120 /* minutes */
 #define BOOKING_DEFAULT_MAX_MINUTES 1440
 #define BOOKING_PAST_GRACE_SECONDS  60 /* a start this close to now counts as now */
-#define BOOKING_STATE_SIZE          16
 #define BOOKING_FIELD_SIZE          64
 
-/* Meeting states, as the API spells them. */
-#define BOOKING_SCHEDULED "scheduled"
-#define BOOKING_STARTING  "starting"
-#define BOOKING_LIVE      "live"
-#define BOOKING_ENDING    "ending"
-#define BOOKING_ENDED     "ended"
-#define BOOKING_FAILED    "failed"
+/* Meeting states (docs/lifecycle.md). Stored and shown by name: the one
+ * name table is in booking.c (booking_state_name / booking_state_parse). */
+typedef enum {
+    BOOKING_SCHEDULED,
+    BOOKING_STARTING,
+    BOOKING_LIVE,
+    BOOKING_ENDING,
+    BOOKING_ENDED,
+    BOOKING_FAILED,
+} booking_state;
 
-/* Participant states. */
-#define PARTICIPANT_PENDING      "pending" /* meeting not started yet */
-#define PARTICIPANT_DIALING      "dialing" /* dial-out leg created (initial) */
-#define PARTICIPANT_RINGING      "ringing"
-#define PARTICIPANT_CONNECTED    "connected"
-#define PARTICIPANT_BUSY         "busy"     /* the far end rejected the call */
-#define PARTICIPANT_NO_ANSWER    "noAnswer" /* rang out without an answer */
-#define PARTICIPANT_FAILED       "failed"   /* the bridge refused the dial-out */
-#define PARTICIPANT_WAITING      "waiting"  /* dial-in, not joined (yet) */
-#define PARTICIPANT_DISCONNECTED "disconnected"
-#define PARTICIPANT_LEFT         "left" /* the meeting ended */
+/* Participant states, as last seen (names in booking.c as well). */
+typedef enum {
+    PARTICIPANT_PENDING,      /* meeting not started yet */
+    PARTICIPANT_DIALING,      /* dial-out leg created (initial) */
+    PARTICIPANT_RINGING,      /* the far end rings */
+    PARTICIPANT_CONNECTED,    /* in the meeting */
+    PARTICIPANT_BUSY,         /* the far end rejected the call */
+    PARTICIPANT_NO_ANSWER,    /* rang out without an answer */
+    PARTICIPANT_FAILED,       /* the bridge refused the dial-out */
+    PARTICIPANT_WAITING,      /* dial-in, not joined (yet) */
+    PARTICIPANT_DISCONNECTED, /* was connected, is no longer */
+    PARTICIPANT_LEFT,         /* the meeting ended */
+} participant_state;
+
+/* "scheduled", "live", ... as the API and the database spell them. */
+const char *booking_state_name(booking_state state);
+/* CV_ERR_INVALID for a name that is no state. */
+cv_result booking_state_parse(const char *name, booking_state *out);
+const char *participant_state_name(participant_state state);
+cv_result participant_state_parse(const char *name, participant_state *out);
 
 typedef struct {
     char uri[BOOKING_URI_MAX + 1];
     bool dial_out;
-    char state[BOOKING_STATE_SIZE];
+    participant_state state;
     char call_leg_id[ID_TEXT_SIZE]; /* "" when none */
     int64_t attempts;               /* dial-out attempts made */
     int64_t state_since;            /* UTC seconds the state was entered */
@@ -79,7 +90,7 @@ typedef struct booking {
     char bridge_id[ID_TEXT_SIZE];
     bool bridge_chosen; /* the client named the bridge */
     int64_t slot;
-    char state[BOOKING_STATE_SIZE];
+    booking_state state;
     char *failure; /* NULL unless failed (or a note on why the slot moved) */
     bool cancelled;
     /* Facts the lifecycle records (empty strings when not yet known). */
@@ -100,15 +111,11 @@ static inline int64_t booking_occupied_start(const booking *record)
 {
     return record->start - record->setup_buffer_minutes * 60;
 }
-bool booking_state_holds_capacity(const char *state);
+bool booking_state_holds_capacity(booking_state state);
 
 /* --- parsing and validation (pure, unit tested) ---------------------- */
 
-/* RFC 3339 "2026-11-25T09:00:00+01:00" (or Z, optional fraction, which is
- * dropped) -> UTC seconds. CV_ERR_INVALID on anything else. */
-cv_result booking_parse_time(const char *text, int64_t *out);
-/* UTC seconds -> "2026-11-25T08:00:00Z"; `out` at least 32 bytes. */
-void booking_format_time(int64_t seconds, char *out, size_t size);
+/* Times are read and written with common/rfc3339.h. */
 /* A SIP address: [sip:|sips:]user@host[:port], host a DNS name, IPv4 or
  * [IPv6]; no spaces or control characters; at most BOOKING_URI_MAX. */
 bool booking_uri_is_valid(const char *uri);
@@ -171,12 +178,12 @@ cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge
 cv_result booking_store(sqlite3 *database, const booking *record);
 cv_result booking_load(sqlite3 *database, const char *id, booking *out);
 /* Changes the state (and failure; NULL clears it) and the capacity flag. */
-cv_result booking_set_state(sqlite3 *database, const char *id, const char *state,
+cv_result booking_set_state(sqlite3 *database, const char *id, booking_state state,
                             const char *failure);
-/* Ids of bookings in any of the given states (NULL-terminated). Caller
- * frees each and the array. */
-cv_result booking_ids_in_states(sqlite3 *database, const char *const *states, char ***ids_out,
-                                size_t *count_out);
+/* Ids of bookings in any of the `state_count` given states. Caller frees
+ * each and the array. */
+cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, size_t state_count,
+                                char ***ids_out, size_t *count_out);
 
 /* The API representation. `domain` is the bridge's SIP domain for dialIn
  * (may be NULL). NULL when out of memory. */
@@ -184,7 +191,7 @@ json_t *booking_to_json(const booking *record, const char *domain);
 
 /* --- the daemon module --------------------------------------------- */
 
-/* Registers the /bookings routes and the slots_in_use hook. */
+/* Registers the /bookings routes. */
 extern const scheduler_module booking_module;
 
 #endif

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -61,11 +62,11 @@ static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
+    int code = store_prepare(
         database,
         "SELECT id, name, domain, allow_booking, provisioning_state, provisioned_base,"
         " provisioned_quantity FROM bridges ORDER BY created, id",
-        -1, &statement, NULL);
+        &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     size_t capacity = 0;
@@ -103,7 +104,7 @@ static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
         view->placement.bookable =
             sqlite3_column_int(statement, 3) != 0 && provisioned && view->placement.slot_count > 0;
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (result == CV_OK && code != SQLITE_DONE)
         result = store_result(code);
     if (result == CV_OK && out->count > 0) {
@@ -334,7 +335,7 @@ static bool read_time_query(api_request *request, const char *name, int64_t *out
     const char *text = api_query(request, name);
     if (text == NULL)
         return true;
-    if (booking_parse_time(text, out) != CV_OK) {
+    if (rfc3339_parse(text, out) != CV_OK) {
         api_fail_field(request, name, "%s must be an RFC 3339 date-time with an offset", name);
         return false;
     }
@@ -361,11 +362,19 @@ static void handle_list(api_request *request)
         api_fail_result(request, result, "loading the bridges");
         return;
     }
+    /* ?bridge=<id or name>: only that bridge's bookings */
+    const char *bridge_text = api_query(request, "bridge");
+    char bridge_id[ID_TEXT_SIZE] = "";
+    if (bridge_text != NULL && !resolve_bridge(request, &views, bridge_text, bridge_id)) {
+        bridge_views_free(&views);
+        return;
+    }
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(request->database,
-                                  "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
-                                  " ORDER BY start_at, id LIMIT ?3",
-                                  -1, &statement, NULL);
+    int code = store_prepare(request->database,
+                             "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
+                             " AND (?4 IS NULL OR bridge_id = ?4)"
+                             " ORDER BY start_at, id LIMIT ?3",
+                             &statement);
     if (code != SQLITE_OK) {
         bridge_views_free(&views);
         api_fail_result(request, store_result(code), "listing bookings");
@@ -374,6 +383,8 @@ static void handle_list(api_request *request)
     sqlite3_bind_int64(statement, 1, from);
     sqlite3_bind_int64(statement, 2, to);
     sqlite3_bind_int64(statement, 3, limit);
+    if (bridge_id[0] != '\0')
+        sqlite3_bind_text(statement, 4, bridge_id, -1, SQLITE_STATIC);
     json_t *list = json_array();
     result = list ? CV_OK : CV_ERR_NO_MEMORY;
     while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -390,7 +401,7 @@ static void handle_list(api_request *request)
     }
     if (result == CV_OK && code != SQLITE_DONE)
         result = store_result(code);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);
@@ -415,9 +426,9 @@ static void handle_get(api_request *request)
 
 /* --- PATCH /bookings/<id> -------------------------------------------- */
 
-static bool is_state(const booking *record, const char *state)
+static bool is_state(const booking *record, booking_state state)
 {
-    return strcmp(record->state, state) == 0;
+    return record->state == state;
 }
 
 static void handle_patch(api_request *request)
@@ -439,7 +450,8 @@ static void handle_patch(api_request *request)
     if (!is_state(&record, BOOKING_SCHEDULED) && !running) {
         store_rollback(request->database);
         api_fail_conflict(request, "the meeting is over or ending and can no longer be changed",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
         goto done;
     }
     int64_t old_start = record.start;
@@ -464,7 +476,8 @@ static void handle_patch(api_request *request)
         store_rollback(request->database);
         api_fail_conflict(request,
                           "the meeting has started: only title, passcode and end can change",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
         goto done;
     }
     if (changes.has_bridge) {
@@ -535,10 +548,9 @@ static void handle_cancel(api_request *request)
         record.cancelled = true;
         record.updated = now_seconds();
         if (is_state(&record, BOOKING_SCHEDULED)) {
-            snprintf(record.state, sizeof record.state, "%s", BOOKING_ENDED);
+            record.state = BOOKING_ENDED;
             for (size_t index = 0; index < record.participant_count; index++)
-                snprintf(record.participants[index].state, BOOKING_STATE_SIZE, "%s",
-                         PARTICIPANT_LEFT);
+                record.participants[index].state = PARTICIPANT_LEFT;
         } else {
             end_it = !is_state(&record, BOOKING_ENDING);
         }
@@ -550,7 +562,7 @@ static void handle_cancel(api_request *request)
         store_rollback(request->database);
         api_fail_result(request, result, "cancelling the booking");
     } else {
-        log_info("booking %s cancelled (%s)", record.id, record.state);
+        log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
@@ -596,7 +608,8 @@ static void handle_extend(api_request *request)
     if (!running && !is_state(&record, BOOKING_SCHEDULED)) {
         store_rollback(request->database);
         api_fail_conflict(request, "the meeting is over or ending and cannot be extended",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
         goto done;
     }
     if (record.end + minutes * 60 - record.start > max_minutes * 60) {
@@ -653,10 +666,12 @@ static void handle_end(api_request *request)
                        booking_to_json(&record, bridge_domain(&views, record.bridge_id)));
     } else if (is_state(&record, BOOKING_SCHEDULED)) {
         api_fail_conflict(request, "the meeting has not started; cancel it with DELETE instead",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
     } else {
         api_fail_conflict(request, "the meeting is already over",
-                          json_pack("[{s:s, s:s}]", "booking", record.id, "state", record.state));
+                          json_pack("[{s:s, s:s}]", "booking", record.id, "state",
+                                    booking_state_name(record.state)));
     }
     bridge_views_free(&views);
     booking_clear(&record);
@@ -664,23 +679,21 @@ static void handle_end(api_request *request)
 
 /* --- module ---------------------------------------------------------- */
 
-static cv_result slots_in_use_hook(scheduler *daemon, sqlite3 *database, const char *bridge_id,
-                                   bool *any, int64_t *lowest, int64_t *highest)
-{
-    (void)daemon;
-    return slots_in_use_range(database, bridge_id, any, lowest, highest);
-}
+/* what GET /bookings reads (every other route takes no query) */
+static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
 static const api_route booking_routes[] = {
-    {"POST", "bookings", handle_create},     {"GET", "bookings", handle_list},
-    {"GET", "bookings/*", handle_get},       {"PATCH", "bookings/*", handle_patch},
-    {"DELETE", "bookings/*", handle_cancel}, {"POST", "bookings/*/extend", handle_extend},
-    {"POST", "bookings/*/end", handle_end},
+    {"POST", "bookings", handle_create, NULL},
+    {"GET", "bookings", handle_list, list_query},
+    {"GET", "bookings/*", handle_get, NULL},
+    {"PATCH", "bookings/*", handle_patch, NULL},
+    {"DELETE", "bookings/*", handle_cancel, NULL},
+    {"POST", "bookings/*/extend", handle_extend, NULL},
+    {"POST", "bookings/*/end", handle_end, NULL},
 };
 
 static cv_result booking_module_start(scheduler *daemon)
 {
-    daemon->hooks.slots_in_use = slots_in_use_hook;
     return api_register(daemon, booking_routes, sizeof booking_routes / sizeof booking_routes[0]);
 }
 

@@ -19,7 +19,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 
 /* One row of `bridges`, as loaded. Strings are owned (free with

@@ -157,12 +157,6 @@ cv_result discovery_store(sqlite3 *database, const char *bridge_id,
     return store_commit(database);
 }
 
-static char *copy_column(sqlite3_stmt *statement, int column)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    return strdup(text ? (const char *)text : "");
-}
-
 cv_result discovery_find_owner(sqlite3 *database, const char *address, const char *except_bridge_id,
                                char **owner_id, char **owner_name, char **member_name)
 {
@@ -192,9 +186,9 @@ cv_result discovery_find_owner(sqlite3 *database, const char *address, const cha
         const char *candidate = (const char *)sqlite3_column_text(statement, 2);
         if (!cms_address_same_endpoint(candidate, address))
             continue;
-        *owner_id = copy_column(statement, 0);
-        *owner_name = copy_column(statement, 1);
-        *member_name = copy_column(statement, 3);
+        *owner_id = store_column_copy(statement, 0, NULL);
+        *owner_name = store_column_copy(statement, 1, NULL);
+        *member_name = store_column_copy(statement, 3, NULL);
         result = *owner_id && *owner_name && *member_name ? CV_OK : CV_ERR_NO_MEMORY;
         break;
     }

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "common/result.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 typedef struct {
     char cms_id[128];

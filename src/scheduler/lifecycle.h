@@ -1,6 +1,6 @@
 /*
  * lifecycle.h - running meetings on the bridges, on time: start (the
- * seed's "Verify" order: survey, open the slot's space, create the call,
+ * order of TMS's recorded traffic ("Verify"): survey, open the slot's space, create the call,
  * confirm, dial out), live participant state, extension, end, failover to
  * other addresses of the bridge, and reconciliation after a restart.
  *

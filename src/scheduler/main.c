@@ -26,7 +26,7 @@
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/schema.h"
@@ -34,8 +34,8 @@
 
 #define ADMIN_PASSWORD_VARIABLE "CONVENED_ADMIN_PASSWORD"
 
-/* Started in this order, stopped in reverse. S2: add the booking and
- * lifecycle modules at the end. */
+/* Started in this order, stopped in reverse (bookings and the lifecycle
+ * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
     &tickets_module,
     &bridges_module,
@@ -58,16 +58,19 @@ static void set_defaults(scheduler_options *options)
     options->dial_out_retries = 2;
     options->dial_out_retry_seconds = 10;
     options->dial_out_answer_seconds = 30;
+    options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
+    options->max_connections_per_address = 64;
+    options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
 }
 
 static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
 {
     const option_spec specs[] = {
-        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0, 0},
+        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
+         0},
         {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
-         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0,
-         0},
+         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0, 0},
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
@@ -76,10 +79,15 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
         {"trace", OPTION_STRING, &o->trace, "FILE",
          "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
-        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0,
-         0},
+        {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0, 0},
         {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
          256},
+        {"max-connections", OPTION_INTEGER, &o->max_connections, "N",
+         "open API connections in total (default 1000)", 1, 100000},
+        {"max-connections-per-address", OPTION_INTEGER, &o->max_connections_per_address, "N",
+         "open API connections from one client address (default 64)", 1, 100000},
+        {"request-timeout", OPTION_INTEGER, &o->request_timeout_seconds, "SECONDS",
+         "time a client has to send one whole request, headers and body (default 30)", 1, 3600},
         {"cms-max-in-flight", OPTION_INTEGER, &o->cms_max_in_flight, "N",
          "CMS API requests in flight per bridge address (default 4)", 1, 64},
         {"cms-connect-timeout-ms", OPTION_INTEGER, &o->cms_connect_timeout_ms, "MS",
@@ -216,9 +224,12 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .unauthorized_content_type = "application/json",
             .max_body_size = 1024 * 1024,
             .thread_count = (unsigned)daemon->options.threads,
-            .max_connections = 1000,
-            .authenticate = api_authenticate,
-            .handle = api_handle_request,
+            .max_connections = (unsigned)daemon->options.max_connections,
+            .max_connections_per_address = (unsigned)daemon->options.max_connections_per_address,
+            .request_timeout_seconds = (unsigned)daemon->options.request_timeout_seconds,
+            .basic_without_space = false,
+            .authenticate = scheduler_api_authenticate,
+            .handle = scheduler_api_handle_request,
             .observe = NULL,
             .context = daemon,
         };
@@ -232,6 +243,7 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
 int main(int argc, char **argv)
 {
     log_set_program("convened");
+    umask(077); /* every file convened creates is 0600: database, WAL, trace, keys */
     static scheduler daemon; /* static: lives until exit; only main touches it before threads */
     set_defaults(&daemon.options);
     option_spec options[32];
@@ -261,11 +273,8 @@ int main(int argc, char **argv)
     }
     if (result == CV_OK)
         result = read_admin_user(&daemon, &error);
-    if (result == CV_OK && mkdir(daemon.options.data_dir, 0700) != 0 && errno != EEXIST) {
-        strbuf_printf(&error, "--data-dir: cannot create \"%s\": %s", daemon.options.data_dir,
-                      strerror(errno));
-        result = CV_ERR_IO;
-    }
+    if (result == CV_OK)
+        result = data_dir_prepare(daemon.options.data_dir, "--data-dir", &error);
     if (result != CV_OK) {
         fprintf(stderr, "convened: %s\n",
                 strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
@@ -288,7 +297,16 @@ int main(int argc, char **argv)
     http_server *server = NULL;
     size_t started_modules = 0;
     bool store_open_ok = false;
+    int lock = -1; /* held until exit: one convened per data directory */
+    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db",
+                                &error) != CV_OK ||
+        data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
+        fprintf(stderr, "convened: %s\n", strbuf_str(&error));
+        goto stop;
+    }
     result = open_database(&daemon);
+    if (result == CV_OK)
+        result = file_watch_start(&daemon.database_watch, daemon.database_path);
     if (result != CV_OK) {
         fprintf(stderr, "convened: cannot open the database in %s: %s\n", daemon.options.data_dir,
                 cv_result_name(result));
@@ -297,8 +315,8 @@ int main(int argc, char **argv)
     store_open_ok = true;
     char *trace_path = daemon.options.trace ? strdup(daemon.options.trace)
                                             : path_in(daemon.options.data_dir, "cms-trace.log");
-    result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace)
-                        : CV_ERR_NO_MEMORY;
+    result =
+        trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon.trace) : CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
         fprintf(stderr, "convened: --trace: cannot open \"%s\"\n", trace_path ? trace_path : "");
         free(trace_path);
@@ -337,9 +355,12 @@ int main(int argc, char **argv)
     log_info("listening on %s (%s), data in %s", daemon.options.listen,
              daemon.options.plain_http ? "plain HTTP" : "HTTPS", daemon.options.data_dir);
 
-    int received = 0;
-    while (sigwait(&stop_signals, &received) != 0) {
-    }
+    /* Wake every second to notice a database deleted under us even when
+     * no request comes (file_watch_check logs it once). */
+    const struct timespec watch_period = {.tv_sec = 1};
+    int received;
+    while ((received = sigtimedwait(&stop_signals, NULL, &watch_period)) < 0)
+        file_watch_check(&daemon.database_watch);
     log_info("stopping on signal %d", received);
     exit_code = 0;
 
@@ -356,6 +377,8 @@ stop:
     if (store_open_ok)
         store_pool_close(&daemon.store);
     free(daemon.database_path);
+    file_watch_free(&daemon.database_watch);
+    data_dir_unlock(lock);
     free(daemon.admin_name);
     if (daemon.admin_password) {
         explicit_bzero(daemon.admin_password, strlen(daemon.admin_password));

@@ -13,7 +13,7 @@
 
 #include "common/result.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 /* Polls the bridge's primary address, stores the outcome and opens or
  * clears the Unreachable and Authentication tickets. Returns the request's

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/sleep.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "common/strbuf.h"
+#include "scheduler/db_slot_spaces.h"
 #include "scheduler/poller.h"
 #include "scheduler/tickets.h"
 
@@ -43,13 +45,6 @@ char *provisioning_name_mapping(const char *prefix)
         return NULL;
     }
     return strbuf_detach(&mapping);
-}
-
-static void sleep_milliseconds(long milliseconds)
-{
-    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-    }
 }
 
 /* ---- reusing objects ----------------------------------------------------- */
@@ -276,6 +271,60 @@ static cv_result run_bulk_sync(scheduler *daemon, cms_client *client, const char
     }
 }
 
+/* ---- the space of each slot ------------------------------------------------ */
+
+typedef struct {
+    int64_t base, quantity;
+    db_slot_space *items;
+    size_t count, capacity;
+} slot_space_walk;
+
+static cv_result collect_slot_space(void *context, xmlNodePtr element)
+{
+    slot_space_walk *walk = context;
+    int64_t call_id = -1;
+    char id[ID_TEXT_SIZE];
+    if (cms_xml_child_int64(element, "callId", &call_id) != CV_OK || call_id < walk->base ||
+        call_id >= walk->base + walk->quantity || !cms_xml_id(element, id, sizeof id))
+        return CV_OK; /* not one of the slots */
+    if (walk->count == walk->capacity) {
+        size_t capacity = walk->capacity ? walk->capacity * 2 : 256;
+        db_slot_space *grown = realloc(walk->items, capacity * sizeof *grown);
+        if (grown == NULL)
+            return CV_ERR_NO_MEMORY;
+        walk->items = grown;
+        walk->capacity = capacity;
+    }
+    walk->items[walk->count].slot = call_id;
+    memcpy(walk->items[walk->count].cospace_id, id, sizeof id);
+    walk->count++;
+    return CV_OK;
+}
+
+/* Learns the coSpace ID of every slot just provisioned (db_slot_spaces.h),
+ * so starts and ends ask for exactly the slot's space. One walk of the
+ * bridge's coSpaces per provisioning, and only when some slot's space is
+ * not known yet. */
+static cv_result learn_slot_spaces(sqlite3 *database, const bridge_record *record,
+                                   cms_client *client, char *error, size_t error_size)
+{
+    int64_t known = 0;
+    cv_result result = db_slot_spaces_count(database, record->id, record->numeric_id_base,
+                                            record->numeric_id_quantity, &known);
+    if (result != CV_OK || known == record->numeric_id_quantity)
+        return result;
+    slot_space_walk walk = {record->numeric_id_base, record->numeric_id_quantity, NULL, 0, 0};
+    result =
+        cms_get_all(client, "/coSpaces", "coSpace", collect_slot_space, &walk, error, error_size);
+    if (result == CV_OK)
+        result = db_slot_spaces_replace(database, record->id, walk.items, walk.count);
+    if (result == CV_OK)
+        log_info("bridge %s: the spaces of %zu slots are known", bridge_display_name(record),
+                 walk.count);
+    free(walk.items);
+    return result;
+}
+
 /* ---- the row ---------------------------------------------------------------- */
 
 static cv_result store_state(sqlite3 *database, const char *bridge_id, const char *state)
@@ -408,6 +457,8 @@ cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_re
         result = store_objects(database, record->id, NULL, NULL, parameter_set);
     if (result == CV_OK)
         result = run_bulk_sync(daemon, client, parameter_set, error, sizeof error);
+    if (result == CV_OK)
+        result = learn_slot_spaces(database, record, client, error, sizeof error);
     if (result == CV_OK) {
         cms_system_status status;
         poller_check(database, record, client, &status, NULL, 0);

@@ -18,7 +18,7 @@
 
 #include "common/result.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 /* True when the dial-number settings are complete and the bridge's
  * provisioned range or objects differ from what the settings ask for. */

@@ -21,12 +21,13 @@
 #include <stdint.h>
 
 #include "common/config.h"
+#include "common/data_dir.h"
 #include "common/result.h"
 #include "common/store.h"
 #include "common/trace.h"
 
-#define SCHEDULER_REALM "convened"
-#define SCHEDULER_TRACE_NODE "convened"
+#define SCHEDULER_REALM               "convened"
+#define SCHEDULER_TRACE_NODE          "convened"
 #define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
 
 typedef struct {
@@ -41,6 +42,11 @@ typedef struct {
     char *log_level;       /* debug, info, warning, error */
     bool plain_http;       /* serve the JSON API without TLS */
     int64_t threads;       /* HTTP worker threads; 0 = one per core */
+    /* Hostile clients (http_server.h): connections in total and per client
+     * address, seconds to send one whole request. */
+    int64_t max_connections;
+    int64_t max_connections_per_address;
+    int64_t request_timeout_seconds;
 
     /* CMS API client (cms_client.h) */
     int64_t cms_max_in_flight;      /* requests in flight per bridge address (default 4) */
@@ -49,13 +55,13 @@ typedef struct {
     int64_t cms_busy_retries;       /* retries of a 503 answer, with backoff */
 
     /* Bridge management (poller.c, discovery.c, provisioning.c) */
-    int64_t poll_interval_seconds;      /* status polling of every bridge */
-    int64_t discovery_interval_seconds; /* cluster re-discovery */
+    int64_t poll_interval_seconds;        /* status polling of every bridge */
+    int64_t discovery_interval_seconds;   /* cluster re-discovery */
     int64_t provisioning_timeout_seconds; /* a bulk sync still running after this fails */
 
-    /* Bookings and lifecycle (booking.c, lifecycle.c: S2) */
-    int64_t max_meeting_minutes;  /* longest booking accepted */
-    int64_t dial_out_retries;     /* extra attempts for a busy/unanswered dial-out */
+    /* Bookings and lifecycle (booking.c, lifecycle*.c) */
+    int64_t max_meeting_minutes; /* longest booking accepted */
+    int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
 } scheduler_options;
@@ -71,12 +77,6 @@ typedef struct scheduler scheduler;
  * documented fallback. Set before threads start.
  */
 typedef struct {
-    /* The lowest and highest numeric-ID slot on `bridge_id` that holds a
-     * booked or live meeting (states scheduled, starting, live, ending);
-     * *any = false when none does. Implemented by booking.c (S2). Fallback
-     * (bridges.c, schema_slots_in_use): the same query on the bookings table. */
-    cv_result (*slots_in_use)(scheduler *daemon, sqlite3 *database, const char *bridge_id,
-                              bool *any, int64_t *lowest, int64_t *highest);
     /* Called (from a worker thread) when a bridge's settings, reachability
      * or provisioning changed, so bookings/lifecycle can react. Optional. */
     void (*bridge_changed)(scheduler *daemon, const char *bridge_id);
@@ -88,6 +88,9 @@ struct scheduler {
     char *admin_password; /* never logged */
     store_pool store;     /* threads borrow one connection per unit of work */
     char *database_path;
+    /* The database file as opened; a write must check it is still there
+     * (file_watch_check) so a deleted database never takes writes. */
+    file_watch database_watch;
     trace_log *trace;     /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
     struct api_router *router;
@@ -95,7 +98,7 @@ struct scheduler {
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
 
-    /* Module state owned by S2's modules; NULL until they start. */
+    /* State of the bookings and lifecycle modules; NULL until they start. */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
 };

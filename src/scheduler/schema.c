@@ -91,7 +91,7 @@ static const char *const migrations[] = {
     " PRIMARY KEY (booking_id, position)"
     ");"
     "CREATE INDEX participants_by_uri ON participants (uri);",
-    /* 2 (S2): capacity bookkeeping. occupied_start = start_at minus the
+    /* 2: capacity bookkeeping. occupied_start = start_at minus the
      * setup buffer; holds_capacity = state is scheduled/starting/live/ending
      * (kept in step by booking.c); partial indexes so capacity queries scan
      * only bookings that hold a slot; booking_span.longest bounds every
@@ -122,6 +122,14 @@ static const char *const migrations[] = {
     "CREATE TABLE booking_span (id INTEGER PRIMARY KEY CHECK (id = 1), longest INTEGER NOT NULL);"
     "INSERT INTO booking_span (id, longest)"
     " SELECT 1, coalesce(max(end_at - occupied_start), 0) FROM bookings;",
+    /* 3: the coSpace ID of each slot on its bridge (db_slot_spaces.c), so
+     * starts and ends ask for exactly the slot's space */
+    "CREATE TABLE slot_spaces ("
+    " bridge_id TEXT NOT NULL REFERENCES bridges(id) ON DELETE CASCADE,"
+    " slot INTEGER NOT NULL,"
+    " cospace_id TEXT NOT NULL,"
+    " PRIMARY KEY (bridge_id, slot)"
+    ");",
 };
 
 size_t schema_version_count(void)
@@ -132,28 +140,4 @@ size_t schema_version_count(void)
 cv_result schema_migrate(sqlite3 *database)
 {
     return store_migrate(database, migrations, schema_version_count());
-}
-
-cv_result schema_slots_in_use(sqlite3 *database, const char *bridge_id, bool *any,
-                              int64_t *lowest, int64_t *highest)
-{
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT MIN(slot), MAX(slot) FROM bookings"
-                                  " WHERE bridge_id = ?1 AND slot IS NOT NULL"
-                                  " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES,
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK) {
-        code = sqlite3_step(statement);
-        if (code == SQLITE_ROW) {
-            *any = sqlite3_column_type(statement, 0) != SQLITE_NULL;
-            *lowest = *any ? sqlite3_column_int64(statement, 0) : 0;
-            *highest = *any ? sqlite3_column_int64(statement, 1) : 0;
-            code = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(statement);
-    return store_result(code);
 }

@@ -5,8 +5,8 @@
  *
  * Owns: the list of migrations. Migration i takes the schema from version i
  * to i+1; never edit a migration that has shipped, append a new one.
- * S2 (bookings, lifecycle) appends its own migrations to the list in
- * schema.c after version 1.
+ * Version 1 holds the bridges; later versions add bookings and
+ * capacity (2) and the space of each slot (3).
  *
  * Times are Unix seconds (UTC) in INTEGER columns; the API formats them as
  * RFC 3339. IDs are lower-case UUID text. Booleans are INTEGER 0/1.
@@ -42,7 +42,7 @@
  *   kind TEXT (see tickets.h); message TEXT; opened INTEGER.
  *   UNIQUE (bridge_id, kind): at most one open ticket per cause.
  *
- * bookings - a meeting (S2 owns the logic)
+ * bookings - a meeting (booking.c owns the logic)
  *   id TEXT PK; title TEXT NOT NULL; start_at, end_at INTEGER NOT NULL
  *   (the meeting itself); setup_minutes INTEGER (0; connect early by this);
  *   passcode TEXT NULL (digits); bridge_id TEXT NULL -> bridges(id)
@@ -61,7 +61,7 @@
  *   'disconnected'); call_leg_id TEXT NULL; attempts INTEGER (0);
  *   detail TEXT NULL. PK (booking_id, position). Index (uri).
  *
- * Version 2 (S2, capacity; see slots.h):
+ * Version 2 (capacity; see slots.h):
  *   bookings + occupied_start INTEGER (start_at - 60 * setup_minutes),
  *     holds_capacity INTEGER (state scheduled/starting/live/ending),
  *     bridge_chosen INTEGER, cancelled INTEGER, secret TEXT NULL;
@@ -71,6 +71,10 @@
  *     next_attempt INTEGER (dial-out timing, UTC seconds); partial index
  *     (uri_key, occupied_start, end_at) WHERE holds_capacity.
  *   booking_span (id = 1, longest INTEGER): the longest occupied span stored.
+ *
+ * Version 3 (db_slot_spaces.h):
+ *   slot_spaces - the coSpace of each slot: bridge_id TEXT -> bridges(id)
+ *     ON DELETE CASCADE; slot INTEGER; cospace_id TEXT. PK (bridge_id, slot).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
@@ -89,10 +93,5 @@
 cv_result schema_migrate(sqlite3 *database);
 /* Number of migrations this build knows (the newest user_version). */
 size_t schema_version_count(void);
-
-/* The default for scheduler_hooks.slots_in_use: lowest and highest slot of
- * active bookings on a bridge. */
-cv_result schema_slots_in_use(sqlite3 *database, const char *bridge_id, bool *any, int64_t *lowest,
-                              int64_t *highest);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "common/log.h"
 #include "common/store.h"
 
@@ -22,30 +23,29 @@
 static cv_result longest_span(sqlite3 *database, int64_t *span)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, "SELECT longest FROM booking_span WHERE id = 1", -1,
-                                  &statement, NULL);
+    int code = store_prepare(database, "SELECT longest FROM booking_span WHERE id = 1", &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     *span = 0;
     code = sqlite3_step(statement);
     if (code == SQLITE_ROW)
         *span = sqlite3_column_int64(statement, 0);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
 cv_result slots_note_span(sqlite3 *database, int64_t span)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
-                                  "ON CONFLICT(id) DO UPDATE SET longest = max(longest, ?1)",
-                                  -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
+                             "ON CONFLICT(id) DO UPDATE SET longest = max(longest, ?1)",
+                             &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_int64(statement, 1, span);
     code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
@@ -59,13 +59,12 @@ static cv_result prepare_bridge_overlap(sqlite3 *database, const char *bridge_id
     if (result != CV_OK)
         return result;
     sqlite3_stmt *statement = NULL;
-    int code =
-        sqlite3_prepare_v2(database,
-                           "SELECT id, slot, title, start_at, end_at FROM bookings "
-                           "WHERE holds_capacity = 1 AND bridge_id = ?1 AND occupied_start > ?2 "
-                           "AND occupied_start < ?3 AND end_at > ?4 AND id IS NOT ?5 "
-                           "ORDER BY occupied_start",
-                           -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "SELECT id, slot, title, start_at, end_at FROM bookings "
+                             "WHERE holds_capacity = 1 AND bridge_id = ?1 AND occupied_start > ?2 "
+                             "AND occupied_start < ?3 AND end_at > ?4 AND id IS NOT ?5 "
+                             "ORDER BY occupied_start",
+                             &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
@@ -100,7 +99,7 @@ cv_result slots_find_free(sqlite3 *database, const char *bridge_id, int64_t base
         if (slot >= base && slot - base < quantity)
             taken[slot - base] = 1;
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (code != SQLITE_DONE) {
         free(taken);
         return store_result(code);
@@ -138,17 +137,8 @@ cv_result slots_is_free(sqlite3 *database, const char *bridge_id, int64_t slot,
             break;
         }
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
-}
-
-static void format_utc(int64_t seconds, char *out, size_t size)
-{
-    time_t value = (time_t)seconds;
-    struct tm broken;
-    if (gmtime_r(&value, &broken) == NULL ||
-        strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &broken) == 0)
-        snprintf(out, size, "%lld", (long long)seconds);
 }
 
 /* {"booking", "title", "start", "end"} from columns id, title, start, end
@@ -157,8 +147,8 @@ static json_t *conflict_entry(sqlite3_stmt *statement, int id_column, int title_
                               int start_column, int end_column)
 {
     char start[32], end[32];
-    format_utc(sqlite3_column_int64(statement, start_column), start, sizeof start);
-    format_utc(sqlite3_column_int64(statement, end_column), end, sizeof end);
+    rfc3339_format_utc(sqlite3_column_int64(statement, start_column), start, sizeof start);
+    rfc3339_format_utc(sqlite3_column_int64(statement, end_column), end, sizeof end);
     const char *id = (const char *)sqlite3_column_text(statement, id_column);
     const char *title = (const char *)sqlite3_column_text(statement, title_column);
     return json_pack("{s:s, s:s, s:s, s:s}", "booking", id ? id : "", "title", title ? title : "",
@@ -181,14 +171,14 @@ cv_result slots_list_bridge_bookings(sqlite3 *database, const char *bridge_id,
                 0 ||
             json_object_set_new(entry, "bridge", json_string(bridge_id)) != 0 ||
             json_array_append_new(conflicts, entry) != 0) {
-            sqlite3_finalize(statement);
+            store_statement_done(statement);
             return CV_ERR_NO_MEMORY;
         }
         listed++;
     }
     if (listed == limit)
         code = SQLITE_DONE;
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
@@ -203,13 +193,13 @@ cv_result slots_list_participant_conflicts(sqlite3 *database, const char *const 
     if (result != CV_OK)
         return result;
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(
-        database,
-        "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
-        "JOIN bookings b ON b.id = p.booking_id "
-        "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
-        "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS NOT ?5",
-        -1, &statement, NULL);
+    int code =
+        store_prepare(database,
+                      "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
+                      "JOIN bookings b ON b.id = p.booking_id "
+                      "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
+                      "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS NOT ?5",
+                      &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     for (size_t index = 0; index < count; index++) {
@@ -228,16 +218,16 @@ cv_result slots_list_participant_conflicts(sqlite3 *database, const char *const 
             if (entry == NULL ||
                 json_object_set_new(entry, "participant", json_string(uri ? uri : "")) != 0 ||
                 json_array_append_new(conflicts, entry) != 0) {
-                sqlite3_finalize(statement);
+                store_statement_done(statement);
                 return CV_ERR_NO_MEMORY;
             }
         }
         if (code != SQLITE_DONE) {
-            sqlite3_finalize(statement);
+            store_statement_done(statement);
             return store_result(code);
         }
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return CV_OK;
 }
 
@@ -245,21 +235,21 @@ cv_result slots_in_use_range(sqlite3 *database, const char *bridge_id, bool *any
                              int64_t *highest)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT min(slot), max(slot), count(*) FROM bookings "
-                                  "WHERE holds_capacity = 1 AND bridge_id = ?1",
-                                  -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "SELECT min(slot), max(slot), count(*) FROM bookings "
+                             "WHERE holds_capacity = 1 AND bridge_id = ?1",
+                             &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
     code = sqlite3_step(statement);
     if (code != SQLITE_ROW) {
-        sqlite3_finalize(statement);
+        store_statement_done(statement);
         return store_result(code);
     }
     *any = sqlite3_column_int64(statement, 2) > 0;
     *lowest = sqlite3_column_int64(statement, 0);
     *highest = sqlite3_column_int64(statement, 1);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return CV_OK;
 }

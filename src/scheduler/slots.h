@@ -65,7 +65,8 @@ cv_result slots_list_participant_conflicts(sqlite3 *database, const char *const 
 cv_result slots_note_span(sqlite3 *database, int64_t span);
 
 /* Lowest and highest slot held by any booking holding capacity on the
- * bridge (the scheduler_hooks.slots_in_use contract). */
+ * bridge: the one answer to "which slots are in use" (a range change must
+ * keep them; bridges.c asks inside the transaction that writes it). */
 cv_result slots_in_use_range(sqlite3 *database, const char *bridge_id, bool *any, int64_t *lowest,
                              int64_t *highest);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -23,12 +24,12 @@ cv_result tickets_set(sqlite3 *database, const char *bridge_id, const char *kind
     if (open) {
         char id[ID_TEXT_SIZE];
         id_generate(id);
-        code = sqlite3_prepare_v2(database,
-                                  "INSERT INTO tickets (id, bridge_id, kind, message, opened)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5)"
-                                  " ON CONFLICT (bridge_id, kind) DO UPDATE SET message = ?4"
-                                  " WHERE message <> ?4",
-                                  -1, &statement, NULL);
+        code = store_prepare(database,
+                             "INSERT INTO tickets (id, bridge_id, kind, message, opened)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5)"
+                             " ON CONFLICT (bridge_id, kind) DO UPDATE SET message = ?4"
+                             " WHERE message <> ?4",
+                             &statement);
         if (code == SQLITE_OK) {
             sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(statement, 2, bridge_id, -1, SQLITE_TRANSIENT);
@@ -37,9 +38,8 @@ cv_result tickets_set(sqlite3 *database, const char *bridge_id, const char *kind
             sqlite3_bind_int64(statement, 5, (sqlite3_int64)time(NULL));
         }
     } else {
-        code =
-            sqlite3_prepare_v2(database, "DELETE FROM tickets WHERE bridge_id = ?1 AND kind = ?2",
-                               -1, &statement, NULL);
+        code = store_prepare(database, "DELETE FROM tickets WHERE bridge_id = ?1 AND kind = ?2",
+                             &statement);
         if (code == SQLITE_OK) {
             sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(statement, 2, kind, -1, SQLITE_STATIC);
@@ -52,7 +52,7 @@ cv_result tickets_set(sqlite3 *database, const char *bridge_id, const char *kind
                   sqlite3_errmsg(database));
     else if (sqlite3_changes(database) > 0)
         log_info("bridge %s: ticket \"%s\" %s", bridge_id, kind, open ? "open" : "cleared");
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     return store_result(code);
 }
 
@@ -83,16 +83,16 @@ void tickets_judge_settings(const char *name, const char *domain, bool has_base,
 cv_result tickets_update_settings(sqlite3 *database, const char *bridge_id)
 {
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT name, domain, numeric_id_base IS NOT NULL,"
-                                  " numeric_id_quantity IS NOT NULL FROM bridges WHERE id = ?1",
-                                  -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "SELECT name, domain, numeric_id_base IS NOT NULL,"
+                             " numeric_id_quantity IS NOT NULL FROM bridges WHERE id = ?1",
+                             &statement);
     if (code == SQLITE_OK)
         code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
     if (code == SQLITE_OK)
         code = sqlite3_step(statement);
     if (code != SQLITE_ROW) {
-        sqlite3_finalize(statement);
+        store_statement_done(statement);
         return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
     }
     ticket_settings_verdict verdict;
@@ -100,7 +100,7 @@ cv_result tickets_update_settings(sqlite3 *database, const char *bridge_id)
                            (const char *)sqlite3_column_text(statement, 1),
                            sqlite3_column_int(statement, 2) != 0,
                            sqlite3_column_int(statement, 3) != 0, &verdict);
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     cv_result result = tickets_set(database, bridge_id, TICKET_BLANK_NAME, verdict.blank_name,
                                    "The bridge has no system name; set one in its settings");
     if (result == CV_OK)
@@ -112,7 +112,7 @@ cv_result tickets_update_settings(sqlite3 *database, const char *bridge_id)
 static json_t *ticket_json(sqlite3_stmt *statement, bool with_bridge)
 {
     char opened[32];
-    api_format_time(sqlite3_column_int64(statement, 4), opened, sizeof opened);
+    rfc3339_format_utc(sqlite3_column_int64(statement, 4), opened, sizeof opened);
     json_t *ticket = json_pack("{s:s, s:s, s:s, s:s}", "id", sqlite3_column_text(statement, 0),
                                "kind", sqlite3_column_text(statement, 2), "message",
                                sqlite3_column_text(statement, 3), "opened", opened);
@@ -130,10 +130,10 @@ static json_t *tickets_query(sqlite3 *database, const char *bridge_id)
 {
     sqlite3_stmt *statement = NULL;
     json_t *list = json_array();
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT id, bridge_id, kind, message, opened FROM tickets"
-                                  " WHERE ?1 IS NULL OR bridge_id = ?1 ORDER BY opened, kind",
-                                  -1, &statement, NULL);
+    int code = store_prepare(database,
+                             "SELECT id, bridge_id, kind, message, opened FROM tickets"
+                             " WHERE ?1 IS NULL OR bridge_id = ?1 ORDER BY opened, kind",
+                             &statement);
     if (code == SQLITE_OK)
         code = bridge_id ? sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT)
                          : sqlite3_bind_null(statement, 1);
@@ -145,7 +145,7 @@ static json_t *tickets_query(sqlite3 *database, const char *bridge_id)
         }
         code = SQLITE_OK;
     }
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
     if (code != SQLITE_DONE) {
         json_decref(list);
         return NULL;
@@ -177,10 +177,10 @@ static void get_ticket(api_request *request)
 {
     const char *id = api_segment(request, 1);
     sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(request->database,
-                                  "SELECT id, bridge_id, kind, message, opened FROM tickets"
-                                  " WHERE id = ?1",
-                                  -1, &statement, NULL);
+    int code = store_prepare(request->database,
+                             "SELECT id, bridge_id, kind, message, opened FROM tickets"
+                             " WHERE id = ?1",
+                             &statement);
     if (code == SQLITE_OK)
         code = sqlite3_bind_text(statement, 1, id, -1, SQLITE_TRANSIENT);
     if (code == SQLITE_OK)
@@ -191,12 +191,15 @@ static void get_ticket(api_request *request)
         api_fail_not_found(request, "ticket", id);
     else
         api_fail_result(request, store_result(code), "reading a ticket");
-    sqlite3_finalize(statement);
+    store_statement_done(statement);
 }
 
+/* what GET /tickets reads */
+static const char *const tickets_query_names[] = {"bridge", NULL};
+
 static const api_route ticket_routes[] = {
-    {"GET", "tickets", get_tickets},
-    {"GET", "tickets/*", get_ticket},
+    {"GET", "tickets", get_tickets, tickets_query_names},
+    {"GET", "tickets/*", get_ticket, NULL},
 };
 
 static cv_result tickets_start(scheduler *daemon)

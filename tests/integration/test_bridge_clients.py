@@ -4,6 +4,7 @@ bodies labelled as JSON, unlabelled or labelled "www-formurl-encoded",
 participants added and changed through /calls/<id>/participants. With
 --strict the bridge keeps refusing what it refused before."""
 
+import base64
 import urllib.parse
 
 import harness
@@ -20,6 +21,15 @@ def space_name(client, space_id):
 def post_raw(client, path, body, content_type):
     headers = {} if content_type is None else {"Content-Type": content_type}
     return client.request("POST", "/api/v1" + path, body=body, headers=headers)
+
+
+def status_without_space(client):
+    """A request whose Authorization has no space after "Basic", as one
+    public client sends it to real CMSs."""
+    token = base64.b64encode(("%s:%s" % harness.ADMIN).encode()).decode()
+    reply = client.request("GET", "/api/v1/system/status",
+                           headers={"Authorization": "Basic" + token}, credentials=None)
+    return reply.status
 
 
 def location_id(reply):
@@ -117,6 +127,15 @@ def test_strict_keeps_the_refusals():
             assert reply.status == 400, (content_type, reply)
         total = client.get("/coSpaces").xml().get("total")
         assert total == "1", total
+        assert status_without_space(client) == 401
+    finally:
+        bridge.cleanup()
+
+
+def test_basic_without_space_is_accepted_unless_strict():
+    bridge = Bridge().start()
+    try:
+        assert status_without_space(bridge.client) == 200
     finally:
         bridge.cleanup()
 

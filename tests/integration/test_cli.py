@@ -304,6 +304,11 @@ def test_bookings_table_and_window():
     assert World.booking_id not in out and out.strip() == "No bookings.", out
     document = run_json("bookings", "--from", rfc3339(-3600), "--to", rfc3339(3600))
     assert World.booking_id in [b["id"] for b in document["bookings"]]
+    # --bridge: only that bridge's meetings (GET /bookings?bridge=)
+    document = run_json("bookings", "--bridge", World.bridge_id)
+    assert World.booking_id in [b["id"] for b in document["bookings"]]
+    code, out, err = run("bookings", "--bridge", "no-such-bridge")
+    assert code != 0 and "bridge" in err and World.booking_id not in out, (code, out, err)
 
 
 def test_extend_then_end():

@@ -257,14 +257,18 @@ def test_capacity_and_participant_conflicts():
 
 # --- the meeting ------------------------------------------------------------
 
+# The seed's order of requests. Where the seed lists every coSpace, convened
+# asks for exactly the meeting's space (GET /coSpaces/<id>, and the calls
+# with ?coSpaceFilter=<id>): a start or end costs the same however many
+# spaces the bridge has (test_scheduler_large_bridge.py).
 SEED_START = [
     ("GET", "/api/v1/system/status"),
     ("GET", "/api/v1/participants"),
-    ("GET", "/api/v1/coSpaces"),
+    ("GET", "/api/v1/coSpaces/{space}"),
     ("PUT", "/api/v1/coSpaces/{space}"),
     ("POST", "/api/v1/calls"),
     ("GET", "/api/v1/system/status"),
-    ("GET", "/api/v1/coSpaces"),
+    ("GET", "/api/v1/coSpaces/{space}"),
     ("GET", "/api/v1/calls"),
     ("GET", "/api/v1/callLegs"),
     ("POST", "/api/v1/calls/{call}/callLegs"),
@@ -274,9 +278,9 @@ SEED_START = [
 
 SEED_END = [
     ("GET", "/api/v1/system/status"),
-    ("GET", "/api/v1/coSpaces"),
+    ("GET", "/api/v1/coSpaces/{space}"),
     ("GET", "/api/v1/calls"),
-    ("GET", "/api/v1/coSpaces"),
+    ("GET", "/api/v1/coSpaces/{space}"),
     ("PUT", "/api/v1/coSpaces/{space}"),
     ("DELETE", "/api/v1/calls/{call}"),
 ]
@@ -347,7 +351,8 @@ def test_meeting_starts_on_time_in_the_seed_order():
     put = trace_block(bridge.trace(), "PUT", "/api/v1/coSpaces/" + world["space"])
     assert "nonMemberAccess=true" in put and "passcode=*****" in put, put
     assert "name=Weekly sync" in put, put
-    assert [line for line in put if re.match(r"secret=[0-9a-f-]{36}$", line)], put
+    # convened sends the space's secret, which the trace masks (issue 8).
+    assert "secret=*****" in put and world["secret"] not in bridge.trace(), put
 
 
 def api_cospace(booking_id):
@@ -410,7 +415,7 @@ def test_extend_refused_when_the_slot_is_taken_then_accepted():
              what="the space to be PUT again")
     put = trace_block(world["a"].trace(), "PUT", path)
     assert "name=Weekly sync" in put and "nonMemberAccess=true" in put, put
-    assert "secret=" + world["secret"] in put, put
+    assert "secret=*****" in put and world["secret"] not in world["a"].trace(), put
 
 
 def test_end_closes_the_space():

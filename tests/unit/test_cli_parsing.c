@@ -13,25 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rfc3339.h"
 #include "cli/args.h"
-#include "cli/time_text.h"
 
 static void test_rfc3339_accepts_offsets_and_fractions(void **state)
 {
     (void)state;
     int64_t seconds;
-    assert_int_equal(time_parse_rfc3339("1970-01-01T00:00:00Z", &seconds), CV_OK);
+    assert_int_equal(rfc3339_parse("1970-01-01T00:00:00Z", &seconds), CV_OK);
     assert_int_equal(seconds, 0);
-    assert_int_equal(time_parse_rfc3339("2026-11-25T09:00:00Z", &seconds), CV_OK);
+    assert_int_equal(rfc3339_parse("2026-11-25T09:00:00Z", &seconds), CV_OK);
     assert_int_equal(seconds, 1795597200);
     int64_t with_offset;
-    assert_int_equal(time_parse_rfc3339("2026-11-25T10:30:00+01:30", &with_offset), CV_OK);
+    assert_int_equal(rfc3339_parse("2026-11-25T10:30:00+01:30", &with_offset), CV_OK);
     assert_int_equal(with_offset, seconds);
-    assert_int_equal(time_parse_rfc3339("2026-11-25T04:00:00-05:00", &with_offset), CV_OK);
+    assert_int_equal(rfc3339_parse("2026-11-25T04:00:00-05:00", &with_offset), CV_OK);
     assert_int_equal(with_offset, seconds);
-    assert_int_equal(time_parse_rfc3339("2026-11-25t09:00:00.123456z", &with_offset), CV_OK);
+    assert_int_equal(rfc3339_parse("2026-11-25t09:00:00.123456z", &with_offset), CV_OK);
     assert_int_equal(with_offset, seconds);
-    assert_int_equal(time_parse_rfc3339("2024-02-29T00:00:00Z", &seconds), CV_OK);
+    assert_int_equal(rfc3339_parse("2024-02-29T00:00:00Z", &seconds), CV_OK);
 }
 
 static void test_rfc3339_refuses_what_is_not_a_time(void **state)
@@ -55,7 +55,7 @@ static void test_rfc3339_refuses_what_is_not_a_time(void **state)
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         int64_t seconds = 42;
-        assert_int_equal(time_parse_rfc3339(refused[i], &seconds), CV_ERR_INVALID);
+        assert_int_equal(rfc3339_parse(refused[i], &seconds), CV_ERR_INVALID);
         assert_int_equal(seconds, 42);
     }
 }
@@ -64,10 +64,10 @@ static void test_rfc3339_round_trip(void **state)
 {
     (void)state;
     char text[40];
-    time_format_utc(1795597200 + 45 * 60, text, sizeof text);
+    rfc3339_format_utc(1795597200 + 45 * 60, text, sizeof text);
     assert_string_equal(text, "2026-11-25T09:45:00Z");
     int64_t back;
-    assert_int_equal(time_parse_rfc3339(text, &back), CV_OK);
+    assert_int_equal(rfc3339_parse(text, &back), CV_OK);
     assert_int_equal(back, 1795597200 + 45 * 60);
 }
 

@@ -160,6 +160,84 @@ static void test_results_and_transactions(void **state)
     store_close(database);
 }
 
+static cv_result insert_then(sqlite3 *database, void *context)
+{
+    cv_result wanted = *(const cv_result *)context;
+    cv_result result = store_exec(database, "INSERT INTO a (name) VALUES ('in work')");
+    return result == CV_OK ? wanted : result;
+}
+
+static void test_transaction_helper_commits_or_changes_nothing(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *database = NULL;
+    assert_int_equal(store_open(f->path, &database), CV_OK);
+    assert_int_equal(store_migrate(database, MIGRATIONS, 2), CV_OK);
+    cv_result refused = CV_ERR_CONFLICT;
+    assert_int_equal(store_transaction(database, insert_then, &refused), CV_ERR_CONFLICT);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 0);
+    assert_true(sqlite3_get_autocommit(database));
+    cv_result fine = CV_OK;
+    assert_int_equal(store_transaction(database, insert_then, &fine), CV_OK);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 1);
+    /* the same work again breaks the UNIQUE name: rolled back, reported */
+    assert_int_equal(store_transaction(database, insert_then, &fine), CV_ERR_CONFLICT);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 1);
+    store_close(database);
+}
+
+static void test_atomically_joins_or_opens_a_transaction(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *database = NULL;
+    assert_int_equal(store_open(f->path, &database), CV_OK);
+    assert_int_equal(store_migrate(database, MIGRATIONS, 2), CV_OK);
+    cv_result fine = CV_OK, refused = CV_ERR_CONFLICT;
+    /* alone: its own transaction, rolled back when the work fails */
+    assert_int_equal(store_atomically(database, insert_then, &refused), CV_ERR_CONFLICT);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 0);
+    assert_true(sqlite3_get_autocommit(database));
+    /* inside the caller's: the caller decides */
+    assert_int_equal(store_begin(database), CV_OK);
+    assert_int_equal(store_atomically(database, insert_then, &fine), CV_OK);
+    assert_false(sqlite3_get_autocommit(database));
+    store_rollback(database);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 0);
+    assert_int_equal(store_atomically(database, insert_then, &fine), CV_OK);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM a"), 1);
+    store_close(database);
+}
+
+static void test_statement_cache_compiles_once(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *database = NULL;
+    assert_int_equal(store_open(f->path, &database), CV_OK);
+    assert_int_equal(store_migrate(database, MIGRATIONS, 2), CV_OK);
+    static const char insert[] = "INSERT INTO a (name) VALUES (?1)";
+    sqlite3_stmt *first = store_statement(database, insert);
+    assert_non_null(first);
+    assert_int_equal(sqlite3_bind_text(first, 1, "one", -1, SQLITE_STATIC), SQLITE_OK);
+    assert_int_equal(store_statement_run(first), CV_OK);
+    /* handed back: the same statement, bindings cleared */
+    sqlite3_stmt *again = store_statement(database, insert);
+    assert_ptr_equal(again, first);
+    assert_int_equal(store_statement_run(again), CV_ERR_CONFLICT); /* NULL name */
+    assert_ptr_equal(store_statement(database, insert), first);
+
+    /* a statement still being read is never handed out twice */
+    static const char select[] = "SELECT name FROM a ORDER BY id";
+    sqlite3_stmt *reading = store_statement(database, select);
+    assert_int_equal(sqlite3_step(reading), SQLITE_ROW);
+    sqlite3_stmt *other = store_statement(database, select);
+    assert_non_null(other);
+    assert_ptr_not_equal(other, reading);
+    store_statement_done(other);
+    store_statement_done(reading);
+    assert_null(store_statement(database, "SELECT * FROM no_such_table"));
+    store_close(database);
+}
+
 typedef struct {
     store_pool *pool;
     atomic_int got_connection;
@@ -297,6 +375,9 @@ int main(void)
         TEST(test_migrations_run_once_in_order),
         TEST(test_failed_migration_changes_nothing),
         TEST(test_results_and_transactions),
+        TEST(test_transaction_helper_commits_or_changes_nothing),
+        TEST(test_atomically_joins_or_opens_a_transaction),
+        TEST(test_statement_cache_compiles_once),
         TEST(test_pool_lends_each_connection_once),
         TEST(test_pool_keeps_an_attachment_per_connection),
         TEST(test_pool_checkpoints_in_the_background),

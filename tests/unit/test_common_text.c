@@ -173,6 +173,12 @@ static void test_small_helpers(void **state)
     assert_non_null(copy);
     assert_string_equal(copy, "abc");
     free(copy);
+
+    char out[6];
+    text_copy_printable(out, sizeof out, "a\nb\x1b\xc3\xa9zzz");
+    assert_string_equal(out, "a?b??");
+    text_copy_printable(out, sizeof out, NULL);
+    assert_string_equal(out, "");
 }
 
 int main(void)

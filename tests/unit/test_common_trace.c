@@ -1,11 +1,11 @@
 /*
  * test_common_trace.c - the CMS-shaped API trace (src/common/trace.c):
- * request numbering, the line shape, masking (no passcode or password value
+ * request numbering, the line shape, masking (no passcode, password or secret value
  * ever reaches the file, "*****" does), content lines with '&' between
  * fields, the XML body split into one element per line with empty elements
  * such as <sipDomain></sipDomain> kept whole, audit lines, and that a block
- * is written in one piece and then emptied, and passcode elements in a
- * body masked too. Owns no production code.
+ * is written in one piece and then emptied, passcode elements in a
+ * body masked too, and control characters escaped. Owns no production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,6 +104,9 @@ static void test_secret_field_names(void **state)
     assert_true(trace_field_is_secret("coSpacePasscode"));
     assert_true(trace_field_is_secret("password"));
     assert_true(trace_field_is_secret("alternatePassword"));
+    assert_true(trace_field_is_secret("secret"));
+    assert_true(trace_field_is_secret("Secret"));
+    assert_false(trace_field_is_secret("regenerateSecret")); /* true or false, nothing to hide */
     assert_false(trace_field_is_secret("name"));
     assert_false(trace_field_is_secret("pass"));
     assert_false(trace_field_is_secret(""));
@@ -136,7 +139,7 @@ static void test_form_lines_mask_passcodes(void **state)
                                   "\"application/x-www-form-urlencoded\":\n"
                                   "name=Weekly sync&\n"
                                   "passcode=*****&\n"
-                                  "secret=s3&\n"
+                                  "secret=*****&\n"
                                   "Password=*****&\n"
                                   "coSpacePasscode=*****&\n"
                                   "uri=42\n");
@@ -239,7 +242,7 @@ static void test_body_masks_passcode_elements(void **state)
                       "<passcode>*****</passcode>\n"
                       "<Passcode>*****</Passcode>\n"
                       "<passcode></passcode>\n"
-                      "<secret>s3</secret>\n"
+                      "<secret>*****</secret>\n"
                       "</coSpace>\n");
     char *contents = file_contents(f);
     assert_null(strstr(contents, "48213957"));
@@ -281,6 +284,44 @@ static void test_audit_lines(void **state)
     free(contents);
 }
 
+static void test_control_characters_are_escaped(void **state)
+{
+    fixture *f = *state;
+    /* A path, a form value and a name a bridge returned, each trying to
+     * start a line that looks like an audit line. */
+    const char *forged = "x\r\nNov 30 10:00:00 local0.info cb1 host:server: INFO : "
+                         "10.0.0.9: API user \"admin\" deleted coSpace y\x1b[2J\xc2\x9b";
+    strbuf block = STRBUF_INIT;
+    trace_line(f->trace, &block, 21, "GET for \"/api/v1/%s\" (from 127.0.0.1)", forged);
+    trace_audit(f->trace, &block, "127.0.0.1", "API user \"admin\" created coSpace (%s)", forged);
+    strbuf body = STRBUF_INIT;
+    strbuf_printf(&body, "<status><softwareVersion>%s</softwareVersion></status>", forged);
+    trace_body(f->trace, &block, 21, body.data, body.length);
+    trace_emit(f->trace, &block);
+    strbuf_free(&block);
+    strbuf_free(&body);
+    char *contents = file_contents(f);
+    const char *escaped = "x\\r\\nNov 30 10:00:00 local0.info cb1 host:server: INFO : "
+                          "10.0.0.9: API user \"admin\" deleted coSpace y\\x1B[2J\\u009B";
+    char *payloads = trace_payloads(contents, 21);
+    strbuf expected = STRBUF_INIT;
+    strbuf_printf(&expected,
+                  "GET for \"/api/v1/%s\" (from 127.0.0.1)\n<status>\n"
+                  "<softwareVersion>%s</softwareVersion>\n</status>\n",
+                  escaped, escaped);
+    assert_string_equal(payloads, expected.data);
+    /* Five lines written, five newlines: nothing started a line of its own. */
+    size_t lines = 0;
+    for (const char *c = contents; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 5);
+    assert_null(strchr(contents, '\r'));
+    assert_null(strchr(contents, '\x1b'));
+    strbuf_free(&expected);
+    free(payloads);
+    free(contents);
+}
+
 static void test_empty_block_writes_nothing(void **state)
 {
     fixture *f = *state;
@@ -311,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_body_masks_passcode_elements, set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_body_is_bounded_by_length, set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_audit_lines, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_control_characters_are_escaped, set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_empty_block_writes_nothing, set_up, tear_down),
         cmocka_unit_test(test_open_failure),
     };

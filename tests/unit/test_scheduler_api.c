@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common/rfc3339.h"
 #include "scheduler/api.h"
 #include "scheduler/scheduler.h"
 
@@ -57,11 +58,11 @@ static void silent(api_request *request)
 }
 
 static const api_route routes[] = {
-    {"GET", "things/*", echo_id},
-    {"POST", "things", read_members},
-    {"POST", "things/*/conflict", conflict},
-    {"GET", "down", unreachable},
-    {"GET", "silent", silent},
+    {"GET", "things/*", echo_id, NULL},
+    {"POST", "things", read_members, NULL},
+    {"POST", "things/*/conflict", conflict, NULL},
+    {"GET", "down", unreachable, NULL},
+    {"GET", "silent", silent, NULL},
 };
 
 typedef struct {
@@ -98,19 +99,22 @@ static int tear_down(void **state)
     return 0;
 }
 
-/* Runs one request; returns the parsed answer (NULL for no body). */
-static json_t *call(fixture *f, const char *method, const char *path, const char *body, int *status)
+/* Runs one request with a body of `content_type`; returns the parsed
+ * answer (NULL for no body). */
+static json_t *call_typed(fixture *f, const char *method, const char *path, const char *body,
+                          const char *content_type, int *status)
 {
     http_request request = {.method = method,
                             .path = path,
                             .client_address = "127.0.0.1",
                             .user = "admin",
                             .body = body ? body : "",
-                            .body_length = body ? strlen(body) : 0};
+                            .body_length = body ? strlen(body) : 0,
+                            .content_type = content_type};
     http_response response = {.status = 200};
     strbuf_init(&response.body);
     strbuf_init(&response.annotations);
-    api_handle_request(&f->daemon, &request, &response);
+    scheduler_api_handle_request(&f->daemon, &request, &response);
     *status = response.status;
     json_t *document = NULL;
     if (response.body.length) {
@@ -121,6 +125,12 @@ static json_t *call(fixture *f, const char *method, const char *path, const char
     strbuf_free(&response.body);
     strbuf_free(&response.annotations);
     return document;
+}
+
+/* Runs one request, its body (if any) sent as application/json. */
+static json_t *call(fixture *f, const char *method, const char *path, const char *body, int *status)
+{
+    return call_typed(f, method, path, body, body ? "application/json" : NULL, status);
 }
 
 static const char *error_field(json_t *document, const char *member)
@@ -178,6 +188,15 @@ static void bodies(void **state)
     assert_string_equal(json_string_value(json_object_get(answer, "name")), "x");
     json_decref(answer);
 
+    /* JSON sent as anything but application/json: a cross-site form (CSRF). */
+    const char *not_json[] = {"text/plain", NULL, "application/x-www-form-urlencoded"};
+    for (size_t i = 0; i < sizeof not_json / sizeof not_json[0]; i++) {
+        answer = call_typed(f, "POST", "/api/v1/things", "{\"name\":\"x\"}", not_json[i], &status);
+        assert_int_equal(status, 415);
+        assert_string_equal(error_field(answer, "field"), "Content-Type");
+        json_decref(answer);
+    }
+
     static const struct {
         const char *body;
         const char *field;
@@ -225,20 +244,20 @@ static void error_shapes(void **state)
 static void authentication(void **state)
 {
     fixture *f = *state;
-    assert_true(api_authenticate(&f->daemon, "admin", "secret"));
-    assert_false(api_authenticate(&f->daemon, "admin", "secreT"));
-    assert_false(api_authenticate(&f->daemon, "admin", "secret2"));
-    assert_false(api_authenticate(&f->daemon, "admin", ""));
-    assert_false(api_authenticate(&f->daemon, "root", "secret"));
+    assert_true(scheduler_api_authenticate(&f->daemon, "admin", "secret"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secreT"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secret2"));
+    assert_false(scheduler_api_authenticate(&f->daemon, "admin", ""));
+    assert_false(scheduler_api_authenticate(&f->daemon, "root", "secret"));
 }
 
 static void time_format(void **state)
 {
     (void)state;
     char text[32];
-    api_format_time(0, text, sizeof text);
+    rfc3339_format_utc(0, text, sizeof text);
     assert_string_equal(text, "1970-01-01T00:00:00Z");
-    api_format_time(1795597200, text, sizeof text);
+    rfc3339_format_utc(1795597200, text, sizeof text);
     assert_string_equal(text, "2026-11-25T09:00:00Z");
 }
 

@@ -13,11 +13,13 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
+#include "common/store.h"
 #include "scheduler/bridges.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 #include "scheduler/discovery.h"
 #include "scheduler/provisioning.h"
 #include "scheduler/schema.h"
+#include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 
 static void address_forms(void **state)
@@ -314,19 +316,19 @@ static void schema_migrates(void **state)
                                   "INSERT INTO bridges (id, address, username, password, created)"
                                   " VALUES ('b', 'https://h', 'u', 'p', 0);"
                                   "INSERT INTO bookings (id, title, start_at, end_at, bridge_id,"
-                                  " slot, state, created, updated) VALUES"
-                                  " ('m1', 'a', 0, 60, 'b', 1003, 'scheduled', 0, 0),"
-                                  " ('m2', 'b', 0, 60, 'b', 1001, 'live', 0, 0),"
-                                  " ('m3', 'c', 0, 60, 'b', 1009, 'ended', 0, 0);",
+                                  " slot, state, holds_capacity, created, updated) VALUES"
+                                  " ('m1', 'a', 0, 60, 'b', 1003, 'scheduled', 1, 0, 0),"
+                                  " ('m2', 'b', 0, 60, 'b', 1001, 'live', 1, 0, 0),"
+                                  " ('m3', 'c', 0, 60, 'b', 1009, 'ended', 0, 0, 0);",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     bool any = false;
     int64_t lowest = 0, highest = 0;
-    assert_int_equal(schema_slots_in_use(database, "b", &any, &lowest, &highest), CV_OK);
+    assert_int_equal(slots_in_use_range(database, "b", &any, &lowest, &highest), CV_OK);
     assert_true(any);
     assert_int_equal(lowest, 1001);
     assert_int_equal(highest, 1003);
-    assert_int_equal(schema_slots_in_use(database, "none", &any, &lowest, &highest), CV_OK);
+    assert_int_equal(slots_in_use_range(database, "none", &any, &lowest, &highest), CV_OK);
     assert_false(any);
 
     assert_int_equal(tickets_update_settings(database, "b"), CV_OK);
@@ -350,7 +352,7 @@ static void schema_migrates(void **state)
     assert_int_equal(sqlite3_column_int(statement, 0), 0);
     sqlite3_finalize(statement);
     assert_int_equal(tickets_update_settings(database, "missing"), CV_ERR_NOT_FOUND);
-    sqlite3_close(database);
+    store_close(database); /* finalises the cached statements too */
 }
 
 int main(void)

@@ -25,7 +25,7 @@
 
 #include "common/http_server.h"
 #include "common/text.h"
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 typedef struct {
     pthread_mutex_t lock; /* guards the counters */

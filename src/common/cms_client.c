@@ -6,7 +6,7 @@
  * the pool's size is the in-flight limit: a request borrows a handle and
  * waits while all are borrowed. Does not own: the meaning of any answer.
  */
-#include "scheduler/cms_client.h"
+#include "common/cms_client.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/sleep.h"
 #include "common/form.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -28,92 +29,6 @@
 
 #define CMS_API_PREFIX "/api/v1"
 #define CMS_MAX_BODY   (32u * 1024u * 1024u)
-
-/* ---- addresses --------------------------------------------------------- */
-
-static bool host_character_ok(char character, bool bracketed)
-{
-    if ((character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
-        (character >= '0' && character <= '9') || character == '-' || character == '.')
-        return true;
-    if (!bracketed)
-        return character == '_';
-    return character == ':' || character == '%';
-}
-
-cv_result cms_address_parse(const char *text, cms_address *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!text || !*text || strlen(text) > 512)
-        return CV_ERR_INVALID;
-    const char *cursor = text;
-    out->https = true;
-    const char *scheme_end = strstr(text, "://");
-    if (scheme_end) {
-        size_t scheme_length = (size_t)(scheme_end - text);
-        if (scheme_length == 5 && strncasecmp(text, "https", 5) == 0)
-            out->https = true;
-        else if (scheme_length == 4 && strncasecmp(text, "http", 4) == 0)
-            out->https = false;
-        else
-            return CV_ERR_INVALID;
-        cursor = scheme_end + 3;
-    }
-    bool bracketed = *cursor == '[';
-    const char *host_start = bracketed ? cursor + 1 : cursor;
-    const char *host_end = host_start;
-    while (*host_end && host_character_ok(*host_end, bracketed))
-        host_end++;
-    size_t host_length = (size_t)(host_end - host_start);
-    if (host_length == 0 || host_length >= CMS_HOST_MAX)
-        return CV_ERR_INVALID;
-    cursor = host_end;
-    if (bracketed) {
-        if (*cursor != ']')
-            return CV_ERR_INVALID;
-        cursor++;
-    } else if (host_start[0] == '-' || host_start[0] == '.') {
-        return CV_ERR_INVALID;
-    }
-    memcpy(out->host, host_start, host_length);
-    out->host[host_length] = '\0';
-    out->port = out->https ? 443 : 80;
-    if (*cursor == ':') {
-        cursor++;
-        char digits[8];
-        size_t length = 0;
-        while (cursor[length] >= '0' && cursor[length] <= '9' && length < sizeof digits - 1) {
-            digits[length] = cursor[length];
-            length++;
-        }
-        digits[length] = '\0';
-        int64_t port = 0;
-        if (length == 0 || text_parse_int64(digits, 1, 65535, &port) != CV_OK)
-            return CV_ERR_INVALID;
-        out->port = (int)port;
-        cursor += length;
-    }
-    if (*cursor == '/')
-        cursor++;
-    if (*cursor != '\0')
-        return CV_ERR_INVALID;
-    bool default_port = out->port == (out->https ? 443 : 80);
-    char port_text[16] = "";
-    if (!default_port)
-        snprintf(port_text, sizeof port_text, ":%d", out->port);
-    snprintf(out->base_url, sizeof out->base_url, "%s://%s%s%s%s", out->https ? "https" : "http",
-             bracketed ? "[" : "", out->host, bracketed ? "]" : "", port_text);
-    return CV_OK;
-}
-
-bool cms_address_same_endpoint(const char *left, const char *right)
-{
-    cms_address a, b;
-    if (!left || !right || cms_address_parse(left, &a) != CV_OK ||
-        cms_address_parse(right, &b) != CV_OK)
-        return false;
-    return a.port == b.port && strcasecmp(a.host, b.host) == 0;
-}
 
 /* ---- registry ------------------------------------------------------------ */
 
@@ -160,14 +75,6 @@ cv_result cms_registry_create(const cms_client_settings *settings, cms_registry 
     return CV_OK;
 }
 
-static void wipe_free(char *secret)
-{
-    if (secret) {
-        explicit_bzero(secret, strlen(secret));
-        free(secret);
-    }
-}
-
 static void client_free(cms_client *client)
 {
     for (size_t i = 0; i < client->handle_count; i++)
@@ -177,7 +84,7 @@ static void client_free(cms_client *client)
     free(client->borrowed);
     free(client->base_url);
     free(client->username);
-    wipe_free(client->password);
+    text_wipe_free(client->password);
     free(client->ca_file);
     free(client->pinned_key);
     pthread_mutex_destroy(&client->lock);
@@ -240,7 +147,7 @@ static bool replace_string(char **field, const char *value, bool secret)
     if (value && !(copy = strdup(value)))
         return false;
     if (secret)
-        wipe_free(*field);
+        text_wipe_free(*field);
     else
         free(*field);
     *field = copy;
@@ -453,13 +360,6 @@ static int check_cancel(void *closure, curl_off_t download_total, curl_off_t dow
     return cancelled(closure) ? 1 : 0;
 }
 
-static void sleep_milliseconds(long milliseconds)
-{
-    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-    }
-}
-
 static CURL *borrow_handle(cms_client *client, size_t *slot)
 {
     pthread_mutex_lock(&client->lock);
@@ -521,7 +421,7 @@ static cv_result copy_settings(cms_client *client, exchange_settings *out)
 static void free_settings(exchange_settings *settings)
 {
     free(settings->username);
-    wipe_free(settings->password);
+    text_wipe_free(settings->password);
     free(settings->ca_file);
     free(settings->pinned_key);
 }
@@ -566,6 +466,147 @@ static void describe_failure(xmlDocPtr document, char *out, size_t size)
     }
 }
 
+/* Sets every option of one attempt on a borrowed handle (curl_easy_reset
+ * first: the connection cache stays). */
+static void configure_attempt(CURL *curl, const cms_client_settings *settings,
+                              const exchange_settings *credentials, const char *url,
+                              struct curl_slist *headers, const char *method,
+                              const strbuf *request_body, bool has_body, exchange_capture *capture,
+                              char *curl_error)
+{
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC); /* sent up front */
+    curl_easy_setopt(curl, CURLOPT_USERNAME, credentials->username);
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials->password);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)settings->connect_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)settings->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, capture_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, capture);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, capture_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, capture);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (settings->cancel) {
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_cancel);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)settings);
+    }
+    if (credentials->pinned_key) {
+        /* The pin is the trust anchor of a self-signed bridge. */
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+        curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, credentials->pinned_key);
+    } else {
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, credentials->tls_verify ? 1L : 0L);
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, credentials->tls_verify ? 2L : 0L);
+        if (credentials->ca_file)
+            curl_easy_setopt(curl, CURLOPT_CAINFO, credentials->ca_file);
+    }
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+        if (has_body) {
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, strbuf_str(request_body));
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)request_body->length);
+        }
+    }
+}
+
+/* What a transfer that got no answer means (see cms_client.h's results);
+ * the reason goes into response->error. */
+static cv_result transfer_failure(const cms_client *client, CURLcode code,
+                                  const exchange_capture *capture, const char *curl_error,
+                                  cms_response *response)
+{
+    const char *detail = curl_error[0] ? curl_error : curl_easy_strerror(code);
+    if (capture->too_large)
+        detail = "answer too large";
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        snprintf(response->error, sizeof response->error, "%s: cancelled (stopping)",
+                 client->base_url);
+        return CV_ERR_BUSY;
+    }
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+        snprintf(response->error, sizeof response->error, "%s: timed out (%s)", client->base_url,
+                 detail);
+        return CV_ERR_TIMEOUT;
+    }
+    if (is_tls_error(code)) {
+        snprintf(response->error, sizeof response->error, "%s: TLS failure (%s)", client->base_url,
+                 detail);
+        return CV_ERR_NETWORK;
+    }
+    snprintf(response->error, sizeof response->error, "%s: %s", client->base_url, detail);
+    return capture->too_large ? CV_ERR_PROTOCOL : CV_ERR_NETWORK;
+}
+
+/* The answer of the last attempt into `response`: body, Location id, XML
+ * document, and the result its status means. `result` is the transfer's
+ * (passed back when there was no answer at all). */
+static cv_result decode_answer(const cms_client *client, const char *method, const char *path,
+                               long status, exchange_capture *capture, cv_result result,
+                               cms_response *response)
+{
+    response->status = (int)status;
+    if (strbuf_status(&capture->body) != CV_OK) {
+        strbuf_free(&capture->body);
+        snprintf(response->error, sizeof response->error, "out of memory");
+        return CV_ERR_NO_MEMORY;
+    }
+    response->body_length = capture->body.length;
+    response->body = strbuf_detach(&capture->body);
+    if (!response->body) {
+        snprintf(response->error, sizeof response->error, "out of memory");
+        return CV_ERR_NO_MEMORY;
+    }
+    if (capture->location[0]) {
+        const char *last = strrchr(capture->location, '/');
+        const char *id = last ? last + 1 : capture->location;
+        size_t length = strlen(id);
+        if (length >= sizeof response->location_id)
+            length = sizeof response->location_id - 1;
+        memcpy(response->location_id, id, length);
+        response->location_id[length] = '\0';
+    }
+    if (status == 0)
+        return result;
+    const char *start = response->body;
+    while (*start == ' ' || *start == '\n' || *start == '\r' || *start == '\t')
+        start++;
+    if (*start == '<') {
+        response->document = xmlReadMemory(
+            response->body, (int)response->body_length, "cms.xml", NULL,
+            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    }
+    if (status >= 200 && status < 300) {
+        if (*start && !response->document) {
+            snprintf(response->error, sizeof response->error, "%s %s: the answer is not XML",
+                     method, path);
+            return CV_ERR_PROTOCOL;
+        }
+        return CV_OK;
+    }
+    snprintf(response->error, sizeof response->error, "%s %s: %s answered %ld", method, path,
+             client->base_url, status);
+    describe_failure(response->document, response->error, sizeof response->error);
+    if (status == 401)
+        return CV_ERR_AUTH;
+    if (status == 404)
+        return CV_ERR_NOT_FOUND;
+    if (status >= 500)
+        return CV_ERR_NETWORK;
+    return CV_ERR_PROTOCOL;
+}
+
+/* One request: build (body, URL, credentials, headers), perform with
+ * retries (a 401 challenge answered once more; a 503 retried with
+ * backoff), trace every attempt, decode the last answer. */
 static cv_result exchange(cms_client *client, const char *method, const char *path,
                           const cms_field *fields, size_t field_count, bool has_body,
                           cms_response *response)
@@ -575,40 +616,28 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
     strbuf request_body = STRBUF_INIT;
     strbuf url = STRBUF_INIT;
     exchange_settings credentials = {0};
-    cv_result result = CV_OK;
-    if (has_body)
-        result = encode_fields(fields, field_count, &request_body);
+    struct curl_slist *headers = NULL;
+    size_t slot = 0;
+    CURL *curl = NULL;
+    cv_result result = has_body ? encode_fields(fields, field_count, &request_body) : CV_OK;
     if (result == CV_OK)
         result = strbuf_printf(&url, "%s%s%s", client->base_url, CMS_API_PREFIX, path);
     if (result == CV_OK)
         result = copy_settings(client, &credentials);
+    if (result == CV_OK && (headers = curl_slist_append(NULL, "Expect:")) != NULL && has_body)
+        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    if (result == CV_OK && headers == NULL)
+        result = CV_ERR_NO_MEMORY;
+    if (result == CV_OK && (curl = borrow_handle(client, &slot)) == NULL)
+        result = CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
-        snprintf(response->error, sizeof response->error, "out of memory");
+        snprintf(response->error, sizeof response->error,
+                 headers && !curl ? "cannot create a curl handle" : "out of memory");
+        curl_slist_free_all(headers);
         strbuf_free(&request_body);
         strbuf_free(&url);
         free_settings(&credentials);
         return result;
-    }
-
-    size_t slot = 0;
-    CURL *curl = borrow_handle(client, &slot);
-    if (!curl) {
-        snprintf(response->error, sizeof response->error, "cannot create a curl handle");
-        strbuf_free(&request_body);
-        strbuf_free(&url);
-        free_settings(&credentials);
-        return CV_ERR_NO_MEMORY;
-    }
-    struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
-    if (headers && has_body)
-        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
-    if (!headers) {
-        return_handle(client, slot);
-        snprintf(response->error, sizeof response->error, "out of memory");
-        strbuf_free(&request_body);
-        strbuf_free(&url);
-        free_settings(&credentials);
-        return CV_ERR_NO_MEMORY;
     }
 
     long status = 0;
@@ -623,49 +652,8 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
         capture.location[0] = '\0';
         capture.retry_after_seconds = -1;
         curl_error[0] = '\0';
-        curl_easy_reset(curl); /* keeps the connection cache */
-        curl_easy_setopt(curl, CURLOPT_URL, strbuf_str(&url));
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC); /* sent up front */
-        curl_easy_setopt(curl, CURLOPT_USERNAME, credentials.username);
-        curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials.password);
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)settings->connect_timeout_ms);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)settings->timeout_ms);
-        curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, capture_body);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &capture);
-        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, capture_header);
-        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &capture);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        if (settings->cancel) {
-            curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-            curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_cancel);
-            curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)settings);
-        }
-        if (credentials.pinned_key) {
-            /* The pin is the trust anchor of a self-signed bridge. */
-            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-            curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, credentials.pinned_key);
-        } else {
-            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, credentials.tls_verify ? 1L : 0L);
-            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, credentials.tls_verify ? 2L : 0L);
-            if (credentials.ca_file)
-                curl_easy_setopt(curl, CURLOPT_CAINFO, credentials.ca_file);
-        }
-        if (strcmp(method, "GET") == 0) {
-            curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-        } else {
-            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-            if (has_body) {
-                curl_easy_setopt(curl, CURLOPT_POSTFIELDS, strbuf_str(&request_body));
-                curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)request_body.length);
-            }
-        }
-
+        configure_attempt(curl, settings, &credentials, strbuf_str(&url), headers, method,
+                          &request_body, has_body, &capture, curl_error);
         unsigned long number = settings->trace ? trace_next_number(settings->trace) : 0;
         strbuf block = STRBUF_INIT;
         if (settings->trace)
@@ -675,28 +663,8 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
         status = 0;
         if (code == CURLE_OK)
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        if (code != CURLE_OK) {
-            const char *detail = curl_error[0] ? curl_error : curl_easy_strerror(code);
-            if (capture.too_large)
-                detail = "answer too large";
-            if (code == CURLE_ABORTED_BY_CALLBACK) {
-                result = CV_ERR_BUSY;
-                snprintf(response->error, sizeof response->error, "%s: cancelled (stopping)",
-                         client->base_url);
-            } else if (code == CURLE_OPERATION_TIMEDOUT) {
-                result = CV_ERR_TIMEOUT;
-                snprintf(response->error, sizeof response->error, "%s: timed out (%s)",
-                         client->base_url, detail);
-            } else if (is_tls_error(code)) {
-                result = CV_ERR_NETWORK;
-                snprintf(response->error, sizeof response->error, "%s: TLS failure (%s)",
-                         client->base_url, detail);
-            } else {
-                result = capture.too_large ? CV_ERR_PROTOCOL : CV_ERR_NETWORK;
-                snprintf(response->error, sizeof response->error, "%s: %s", client->base_url,
-                         detail);
-            }
-        }
+        else
+            result = transfer_failure(client, code, &capture, curl_error, response);
         if (settings->trace) {
             trace_answer(settings->trace, &block, number, status, &capture, response->error);
             trace_emit(settings->trace, &block);
@@ -725,57 +693,7 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
     strbuf_free(&request_body);
     strbuf_free(&url);
     free_settings(&credentials);
-
-    response->status = (int)status;
-    if (strbuf_status(&capture.body) != CV_OK) {
-        strbuf_free(&capture.body);
-        snprintf(response->error, sizeof response->error, "out of memory");
-        return CV_ERR_NO_MEMORY;
-    }
-    response->body_length = capture.body.length;
-    response->body = strbuf_detach(&capture.body);
-    if (!response->body) {
-        snprintf(response->error, sizeof response->error, "out of memory");
-        return CV_ERR_NO_MEMORY;
-    }
-    if (capture.location[0]) {
-        const char *last = strrchr(capture.location, '/');
-        const char *id = last ? last + 1 : capture.location;
-        size_t length = strlen(id);
-        if (length >= sizeof response->location_id)
-            length = sizeof response->location_id - 1;
-        memcpy(response->location_id, id, length);
-        response->location_id[length] = '\0';
-    }
-    if (status == 0)
-        return result;
-
-    const char *start = response->body;
-    while (*start == ' ' || *start == '\n' || *start == '\r' || *start == '\t')
-        start++;
-    if (*start == '<') {
-        response->document = xmlReadMemory(
-            response->body, (int)response->body_length, "cms.xml", NULL,
-            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    }
-    if (status >= 200 && status < 300) {
-        if (*start && !response->document) {
-            snprintf(response->error, sizeof response->error, "%s %s: the answer is not XML",
-                     method, path);
-            return CV_ERR_PROTOCOL;
-        }
-        return CV_OK;
-    }
-    snprintf(response->error, sizeof response->error, "%s %s: %s answered %ld", method, path,
-             client->base_url, status);
-    describe_failure(response->document, response->error, sizeof response->error);
-    if (status == 401)
-        return CV_ERR_AUTH;
-    if (status == 404)
-        return CV_ERR_NOT_FOUND;
-    if (status >= 500)
-        return CV_ERR_NETWORK;
-    return CV_ERR_PROTOCOL;
+    return decode_answer(client, method, path, status, &capture, result, response);
 }
 
 cv_result cms_get(cms_client *client, const char *path, cms_response *response)
@@ -847,83 +765,4 @@ cv_result cms_get_all(cms_client *client, const char *collection_path, const cha
     if (error)
         snprintf(error, error_size, "GET %s: too many pages", collection_path);
     return CV_ERR_PROTOCOL;
-}
-
-/* ---- XML helpers ---------------------------------------------------------- */
-
-xmlNodePtr cms_xml_child(xmlNodePtr parent, const char *name)
-{
-    for (xmlNodePtr child = parent ? parent->children : NULL; child; child = child->next)
-        if (child->type == XML_ELEMENT_NODE && xmlStrcmp(child->name, BAD_CAST name) == 0)
-            return child;
-    return NULL;
-}
-
-char *cms_xml_child_text(xmlNodePtr parent, const char *name)
-{
-    xmlNodePtr child = cms_xml_child(parent, name);
-    if (!child)
-        return NULL;
-    xmlChar *content = xmlNodeGetContent(child);
-    char *copy = strdup(content ? (const char *)content : "");
-    xmlFree(content);
-    return copy;
-}
-
-cv_result cms_xml_child_int64(xmlNodePtr parent, const char *name, int64_t *out)
-{
-    char *text = cms_xml_child_text(parent, name);
-    if (!text)
-        return cms_xml_child(parent, name) ? CV_ERR_NO_MEMORY : CV_ERR_NOT_FOUND;
-    cv_result result = text_parse_int64(text, INT64_MIN, INT64_MAX, out);
-    free(text);
-    return result;
-}
-
-bool cms_xml_id(xmlNodePtr element, char *out, size_t size)
-{
-    xmlChar *id = element ? xmlGetProp(element, BAD_CAST "id") : NULL;
-    if (!id)
-        return false;
-    bool fits = strlen((const char *)id) < size;
-    if (fits)
-        snprintf(out, size, "%s", (const char *)id);
-    xmlFree(id);
-    return fits;
-}
-
-int64_t cms_xml_total(xmlDocPtr document)
-{
-    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
-    xmlChar *total = root ? xmlGetProp(root, BAD_CAST "total") : NULL;
-    if (!total)
-        return -1;
-    int64_t value = -1;
-    if (text_parse_int64((const char *)total, 0, INT64_MAX, &value) != CV_OK)
-        value = -1;
-    xmlFree(total);
-    return value;
-}
-
-cv_result cms_parse_system_status(xmlDocPtr document, cms_system_status *out)
-{
-    memset(out, 0, sizeof *out);
-    xmlNodePtr root = document ? xmlDocGetRootElement(document) : NULL;
-    if (!root || xmlStrcmp(root->name, BAD_CAST "status") != 0)
-        return CV_ERR_PROTOCOL;
-    char *version = cms_xml_child_text(root, "softwareVersion");
-    if (!version || !*version) {
-        free(version);
-        return CV_ERR_PROTOCOL;
-    }
-    snprintf(out->software_version, sizeof out->software_version, "%s", version);
-    free(version);
-    cms_xml_child_int64(root, "uptimeSeconds", &out->uptime_seconds);
-    cms_xml_child_int64(root, "callLegsActive", &out->call_legs_active);
-    cms_xml_child_int64(root, "callLegsMaxActive", &out->call_legs_max_active);
-    cms_xml_child_int64(root, "callLegsCompleted", &out->call_legs_completed);
-    char *cluster = cms_xml_child_text(root, "clusterEnabled");
-    out->cluster_enabled = cluster && strcmp(cluster, "true") == 0;
-    free(cluster);
-    return CV_OK;
 }

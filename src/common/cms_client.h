@@ -1,6 +1,7 @@
 /*
- * cms_client.h - convened's client of the Cisco Meeting Server API (and of
- * convene-bridge, which answers the same way).
+ * cms_client.h - the client library of the Cisco Meeting Server API (and
+ * of convene-bridge, which answers the same way), in src/common so any
+ * program can use it: convened does; cms_views.h reads its objects.
  *
  * Owns: talking HTTP(S) to one bridge address: libcurl handles reused per
  * address (keep-alive), at most `cms_max_in_flight` requests in flight per
@@ -10,8 +11,9 @@
  * certificate; explicit insecure switch), parsing XML answers with libxml2,
  * the Location id of a create, classification of failures, and writing
  * every request and answer to the daemon's trace with secrets masked.
- * Does not own: what any CMS object means (discovery.c, provisioning.c,
- * lifecycle.c do), or which address to try next (bridges_endpoints()).
+ * Does not own: what any CMS object means (cms_views.c reads spaces, calls
+ * and legs; convened's discovery.c, provisioning.c, lifecycle*.c decide),
+ * or which address to try next (convened's bridge_endpoints_load()).
  *
  * Results: CV_OK for a 2xx answer. Otherwise
  *   CV_ERR_NETWORK  no answer: connect error, TLS failure, or a 5xx (503
@@ -23,8 +25,8 @@
  *   CV_ERR_BUSY     cancelled because the daemon is stopping
  * `response.error` always says what happened in one line (no secrets).
  */
-#ifndef CONVENE_SCHEDULER_CMS_CLIENT_H
-#define CONVENE_SCHEDULER_CMS_CLIENT_H
+#ifndef CONVENE_CMS_CLIENT_H
+#define CONVENE_CMS_CLIENT_H
 
 #include <libxml/tree.h>
 #include <stdatomic.h>

@@ -1,0 +1,321 @@
+/*
+ * db_bookings.c - the bookings and participants rows: storing a booking
+ * with its participants, loading one, changing its state, listing the
+ * bookings in given states (declared in booking.h). Every statement comes
+ * from the connection's statement cache (store.h); callers hold the
+ * transaction.
+ *
+ * Owns: the SQL on `bookings` and `participants` for these four jobs.
+ * Does not own: validation and placement (booking.c), the capacity
+ * queries (slots.c), the lifecycle's own writes (lifecycle_state.c), the
+ * list of GET /bookings (booking_api.c).
+ */
+#include "scheduler/booking.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/store.h"
+#include "common/text.h"
+#include "scheduler/slots.h"
+
+cv_result booking_store(sqlite3 *database, const booking *record)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
+        " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
+        " occupied_start, holds_capacity, bridge_chosen, cancelled, secret)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21)"
+        " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
+        " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
+        " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
+        " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
+        " cancelled = ?20, secret = ?21",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    bool holds = booking_state_holds_capacity(record->state);
+    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, record->title ? record->title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 3, record->start);
+    sqlite3_bind_int64(statement, 4, record->end);
+    sqlite3_bind_int64(statement, 5, record->setup_buffer_minutes);
+    store_bind_text_or_null(statement, 6, record->has_passcode ? record->passcode : NULL);
+    store_bind_text_or_null(statement, 7, record->bridge_id);
+    if (record->slot >= 0)
+        sqlite3_bind_int64(statement, 8, record->slot);
+    else
+        sqlite3_bind_null(statement, 8);
+    sqlite3_bind_text(statement, 9, booking_state_name(record->state), -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 10, record->failure);
+    store_bind_text_or_null(statement, 11, record->slot_note);
+    store_bind_text_or_null(statement, 12, record->cospace_id);
+    store_bind_text_or_null(statement, 13, record->call_id);
+    store_bind_text_or_null(statement, 14, record->started_via);
+    sqlite3_bind_int64(statement, 15, record->created);
+    sqlite3_bind_int64(statement, 16, record->updated);
+    sqlite3_bind_int64(statement, 17, booking_occupied_start(record));
+    sqlite3_bind_int(statement, 18, holds ? 1 : 0);
+    sqlite3_bind_int(statement, 19, record->bridge_chosen ? 1 : 0);
+    sqlite3_bind_int(statement, 20, record->cancelled ? 1 : 0);
+    store_bind_text_or_null(statement, 21, record->secret);
+    code = sqlite3_step(statement);
+    store_statement_done(statement);
+    if (code != SQLITE_DONE)
+        return store_result(code);
+
+    code = store_prepare(database, "DELETE FROM participants WHERE booking_id = ?1", &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+    code = sqlite3_step(statement);
+    store_statement_done(statement);
+    if (code != SQLITE_DONE)
+        return store_result(code);
+    if (record->participant_count > 0) {
+        code = store_prepare(
+            database,
+            "INSERT INTO participants (booking_id, position, uri, dial, state, call_leg_id,"
+            " attempts, uri_key, occupied_start, end_at, holds_capacity, state_since,"
+            " next_attempt)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            &statement);
+        if (code != SQLITE_OK)
+            return store_result(code);
+        for (size_t index = 0; index < record->participant_count; index++) {
+            const booking_participant *participant = &record->participants[index];
+            char key[BOOKING_URI_MAX + 1];
+            booking_uri_key(participant->uri, key, sizeof key);
+            sqlite3_reset(statement);
+            sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(statement, 2, (int64_t)index);
+            sqlite3_bind_text(statement, 3, participant->uri, -1, SQLITE_STATIC);
+            sqlite3_bind_text(statement, 4, participant->dial_out ? "out" : "in", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(statement, 5, participant_state_name(participant->state), -1,
+                              SQLITE_STATIC);
+            store_bind_text_or_null(statement, 6, participant->call_leg_id);
+            sqlite3_bind_int64(statement, 7, participant->attempts);
+            sqlite3_bind_text(statement, 8, key, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(statement, 9, booking_occupied_start(record));
+            sqlite3_bind_int64(statement, 10, record->end);
+            sqlite3_bind_int(statement, 11, holds ? 1 : 0);
+            sqlite3_bind_int64(statement, 12, participant->state_since);
+            sqlite3_bind_int64(statement, 13, participant->next_attempt);
+            code = sqlite3_step(statement);
+            if (code != SQLITE_DONE) {
+                store_statement_done(statement);
+                return store_result(code);
+            }
+        }
+        store_statement_done(statement);
+    }
+    return slots_note_span(database, record->end - booking_occupied_start(record));
+}
+
+static cv_result copy_column(sqlite3_stmt *statement, int column, char **out)
+{
+    *out = NULL;
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL)
+        return CV_OK;
+    *out = text_duplicate((const char *)sqlite3_column_text(statement, column));
+    return *out ? CV_OK : CV_ERR_NO_MEMORY;
+}
+
+cv_result booking_load(sqlite3 *database, const char *id, booking *out)
+{
+    booking_init(out);
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(
+        database,
+        "SELECT id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state,"
+        " failure, slot_note, cospace_id, call_id, used_address, created, updated,"
+        " bridge_chosen, cancelled, secret FROM bookings WHERE id = ?1",
+        &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    code = sqlite3_step(statement);
+    if (code != SQLITE_ROW) {
+        store_statement_done(statement);
+        return code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
+    }
+    cv_result result = CV_OK;
+    store_column_into(statement, 0, out->id, sizeof out->id);
+    if (copy_column(statement, 1, &out->title) != CV_OK)
+        result = CV_ERR_NO_MEMORY;
+    out->start = sqlite3_column_int64(statement, 2);
+    out->end = sqlite3_column_int64(statement, 3);
+    out->setup_buffer_minutes = sqlite3_column_int64(statement, 4);
+    out->has_passcode = sqlite3_column_type(statement, 5) != SQLITE_NULL;
+    store_column_into(statement, 5, out->passcode, sizeof out->passcode);
+    store_column_into(statement, 6, out->bridge_id, sizeof out->bridge_id);
+    out->slot =
+        sqlite3_column_type(statement, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 7);
+    if (booking_state_parse((const char *)sqlite3_column_text(statement, 8), &out->state) != CV_OK)
+        out->state = BOOKING_FAILED; /* the CHECK constraint allows no other name */
+    if (copy_column(statement, 9, &out->failure) != CV_OK ||
+        copy_column(statement, 10, &out->slot_note) != CV_OK ||
+        copy_column(statement, 13, &out->started_via) != CV_OK)
+        result = CV_ERR_NO_MEMORY;
+    store_column_into(statement, 11, out->cospace_id, sizeof out->cospace_id);
+    store_column_into(statement, 12, out->call_id, sizeof out->call_id);
+    out->created = sqlite3_column_int64(statement, 14);
+    out->updated = sqlite3_column_int64(statement, 15);
+    out->bridge_chosen = sqlite3_column_int(statement, 16) != 0;
+    out->cancelled = sqlite3_column_int(statement, 17) != 0;
+    store_column_into(statement, 18, out->secret, sizeof out->secret);
+    store_statement_done(statement);
+    if (result != CV_OK) {
+        booking_clear(out);
+        return result;
+    }
+
+    code = store_prepare(database,
+                         "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
+                         " next_attempt FROM participants"
+                         " WHERE booking_id = ?1 ORDER BY position",
+                         &statement);
+    if (code != SQLITE_OK) {
+        booking_clear(out);
+        return store_result(code);
+    }
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    size_t capacity = 0;
+    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+        if (out->participant_count == capacity) {
+            size_t grown_capacity = capacity ? capacity * 2 : 4;
+            booking_participant *grown = realloc(out->participants, grown_capacity * sizeof *grown);
+            if (grown == NULL) {
+                store_statement_done(statement);
+                booking_clear(out);
+                return CV_ERR_NO_MEMORY;
+            }
+            out->participants = grown;
+            capacity = grown_capacity;
+        }
+        booking_participant *participant = &out->participants[out->participant_count++];
+        memset(participant, 0, sizeof *participant);
+        store_column_into(statement, 0, participant->uri, sizeof participant->uri);
+        const unsigned char *dial = sqlite3_column_text(statement, 1);
+        participant->dial_out = dial == NULL || strcmp((const char *)dial, "in") != 0;
+        /* NULL (never seen) or an unknown name reads as pending */
+        if (participant_state_parse((const char *)sqlite3_column_text(statement, 2),
+                                    &participant->state) != CV_OK)
+            participant->state = PARTICIPANT_PENDING;
+        store_column_into(statement, 3, participant->call_leg_id, sizeof participant->call_leg_id);
+        participant->attempts = sqlite3_column_int64(statement, 4);
+        participant->state_since = sqlite3_column_int64(statement, 5);
+        participant->next_attempt = sqlite3_column_int64(statement, 6);
+    }
+    store_statement_done(statement);
+    if (code != SQLITE_DONE) {
+        booking_clear(out);
+        return store_result(code);
+    }
+    return CV_OK;
+}
+
+typedef struct {
+    const char *id;
+    booking_state state;
+    const char *failure;
+} state_change;
+
+static cv_result write_state(sqlite3 *database, void *context)
+{
+    const state_change *change = context;
+    const char *id = change->id;
+    booking_state state = change->state;
+    const char *failure = change->failure;
+    int holds = booking_state_holds_capacity(state) ? 1 : 0;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database,
+                             "UPDATE bookings SET state = ?2, failure = ?3,"
+                             " holds_capacity = ?4, updated = ?5 WHERE id = ?1",
+                             &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, booking_state_name(state), -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 3, failure);
+    sqlite3_bind_int(statement, 4, holds);
+    sqlite3_bind_int64(statement, 5, (int64_t)time(NULL));
+    code = sqlite3_step(statement);
+    store_statement_done(statement);
+    if (code != SQLITE_DONE)
+        return store_result(code);
+    if (sqlite3_changes(database) == 0)
+        return CV_ERR_NOT_FOUND;
+    code = store_prepare(
+        database, "UPDATE participants SET holds_capacity = ?2 WHERE booking_id = ?1", &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, 2, holds);
+    code = sqlite3_step(statement);
+    store_statement_done(statement);
+    return code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+/* The booking's row and its participants' capacity flag change together:
+ * in the caller's transaction, or in one of their own. */
+cv_result booking_set_state(sqlite3 *database, const char *id, booking_state state,
+                            const char *failure)
+{
+    state_change change = {id, state, failure};
+    return store_atomically(database, write_state, &change);
+}
+
+cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, size_t state_count,
+                                char ***ids_out, size_t *count_out)
+{
+    *ids_out = NULL;
+    *count_out = 0;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database, "SELECT id FROM bookings WHERE state = ?1", &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    char **ids = NULL;
+    size_t count = 0, capacity = 0;
+    cv_result result = CV_OK;
+    for (size_t state = 0; state < state_count && result == CV_OK; state++) {
+        sqlite3_reset(statement);
+        sqlite3_bind_text(statement, 1, booking_state_name(states[state]), -1, SQLITE_STATIC);
+        while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+            if (count == capacity) {
+                size_t grown_capacity = capacity ? capacity * 2 : 16;
+                char **grown = realloc(ids, grown_capacity * sizeof *grown);
+                if (grown == NULL) {
+                    result = CV_ERR_NO_MEMORY;
+                    break;
+                }
+                ids = grown;
+                capacity = grown_capacity;
+            }
+            ids[count] = text_duplicate((const char *)sqlite3_column_text(statement, 0));
+            if (ids[count] == NULL) {
+                result = CV_ERR_NO_MEMORY;
+                break;
+            }
+            count++;
+        }
+        if (result == CV_OK && code != SQLITE_DONE)
+            result = store_result(code);
+    }
+    store_statement_done(statement);
+    if (result != CV_OK) {
+        for (size_t index = 0; index < count; index++)
+            free(ids[index]);
+        free(ids);
+        return result;
+    }
+    *ids_out = ids;
+    *count_out = count;
+    return CV_OK;
+}
