@@ -130,6 +130,27 @@ static const char *const migrations[] = {
     " cospace_id TEXT NOT NULL,"
     " PRIMARY KEY (bridge_id, slot)"
     ");",
+    /* 4: series of meetings (db_series.c): a booking made with a time zone,
+     * a recurrence or an organizer; each occurrence is an ordinary booking
+     * row that names its series and the start it was generated for */
+    "CREATE TABLE booking_series ("
+    " id TEXT PRIMARY KEY,"
+    " rrule TEXT,"
+    " time_zone TEXT NOT NULL,"
+    " first_start TEXT NOT NULL,"
+    " duration INTEGER NOT NULL,"
+    " exdates TEXT NOT NULL DEFAULT '[]',"
+    " organizer TEXT,"
+    " organizer_name TEXT,"
+    " sequence INTEGER NOT NULL DEFAULT 0,"
+    " booked_until INTEGER NOT NULL,"
+    " created INTEGER NOT NULL"
+    ");"
+    "ALTER TABLE bookings ADD COLUMN series_id TEXT REFERENCES booking_series(id)"
+    " ON DELETE SET NULL;"
+    "ALTER TABLE bookings ADD COLUMN recurrence_id INTEGER;"
+    "CREATE INDEX bookings_by_series ON bookings (series_id, start_at)"
+    " WHERE series_id IS NOT NULL;",
 };
 
 size_t schema_version_count(void)
