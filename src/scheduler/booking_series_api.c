@@ -292,7 +292,8 @@ static bool book_all(api_request *request, booking *record, const char *bridge_t
         return false;
     }
     record->bridge_chosen = bridge_text != NULL;
-    result = place_all(database, record, &views, list, row->time_zone, bridge, done);
+    const char *zone = series->has_time_zone ? series->time_zone : "UTC";
+    result = place_all(database, record, &views, list, zone, bridge, done);
     bridge_views_free(&views);
     bool refused = result == CV_OK && done->clash_count > 0 &&
                    (!series->skip_conflicts || done->booked_count == 0);

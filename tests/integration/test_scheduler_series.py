@@ -138,6 +138,8 @@ def test_conflicts_listed_and_skipped():
     assert [c["localStart"] for c in clashes] == [
         (first + datetime.timedelta(weeks=2)).isoformat() + "T09:00:00"], clashes
     assert "1 of 5 occurrences" in reply.json()["error"]["message"]
+    assert clashes[0]["timeZone"] == "Europe/Berlin"
+    assert clashes[0]["conflicts"][0]["title"] == "Blocker", clashes
     assert len(api("GET", "/bookings?limit=5000").json()["bookings"]) == before  # nothing saved
     reply = api("POST", "/bookings", series_body(first, 5, skipConflicts=True))
     assert reply.status == 201, reply
