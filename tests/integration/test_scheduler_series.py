@@ -16,7 +16,9 @@ is not Debian's own interpreter it is found in Debian's dist-packages.
 """
 
 import datetime
+import json
 import os
+import subprocess
 import sys
 import zoneinfo
 
@@ -170,6 +172,39 @@ def test_ics_of_a_series():
     assert str(event["LOCATION"]).startswith("sip:7000@vc.example.com")
     assert "Call ID: 7000" in str(event["DESCRIPTION"])
     assert api("GET", "/bookings/%s.ics" % ("0" * 8 + "-0000-4000-8000-" + "0" * 12)).status == 404
+
+
+def cli(*argv):
+    done = subprocess.run([harness.CLI_BINARY, "--server", world["scheduler"].url, "--user",
+                           "%s:%s" % harness.ADMIN] + list(argv),
+                          capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_cli_books_a_series_and_prints_occurrences_and_ics():
+    first = next_monday(60)
+    code, out, err = cli("book", "--title", "CLI sync", "--tz", "America/New_York",
+                         "--start", "%sT10:00:00" % first.isoformat(), "--duration", "30",
+                         "--rrule", "FREQ=WEEKLY;COUNT=3", "--organizer", "bo@example.com",
+                         "--json")
+    assert code == 0, (out, err)
+    created = json.loads(out)
+    assert created["localStart"] == "%sT10:00:00" % first.isoformat()
+    assert created["localEnd"] == "%sT10:30:00" % first.isoformat()
+    assert created["occurrencesBooked"] == 3 and created["timeZone"] == "America/New_York"
+    code, out, err = cli("occurrences", created["id"], "--limit", "2")
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].split()[:3] == ["ID", "START", "(UTC)"], lines
+    assert len(lines) == 4 and lines[-1].startswith("More from "), lines
+    code, out, err = cli("ics", created["id"])
+    assert code == 0, err
+    event = [c for c in icalendar.Calendar.from_ical(out).walk() if c.name == "VEVENT"][0]
+    assert str(event["ORGANIZER"]) == "mailto:bo@example.com"
+    assert event["DTSTART"].params["TZID"] == "America/New_York"
+    code, out, err = cli("book", "--title", "x", "--start", "2027-01-01T10:00:00",
+                         "--duration", "30")
+    assert code != 0 and "RFC 3339" in err, err
 
 
 def cleanup():
