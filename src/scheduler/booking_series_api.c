@@ -25,6 +25,7 @@
 #include "scheduler/calendar.h"
 #include "scheduler/db_series.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/mail_module.h"
 #include "scheduler/recurrence.h"
 #include "scheduler/series.h"
 
@@ -155,6 +156,8 @@ typedef struct {
     int64_t *booked; /* starts of the stored occurrences */
     char (*ids)[ID_TEXT_SIZE];
     size_t booked_count;
+    char first_bridge[ID_TEXT_SIZE]; /* where the first stored one is */
+    int64_t first_slot;
 } placement;
 
 static void placement_free(placement *done)
@@ -213,6 +216,10 @@ static cv_result place_all(sqlite3 *database, booking *record, const bridge_view
             result = booking_store(database, record);
         if (result != CV_OK)
             return result;
+        if (done->booked_count == 0) {
+            snprintf(done->first_bridge, sizeof done->first_bridge, "%s", record->bridge_id);
+            done->first_slot = record->slot;
+        }
         done->booked[done->booked_count] = list->items[i].start;
         snprintf(done->ids[done->booked_count++], ID_TEXT_SIZE, "%s", record->id);
     }
@@ -257,6 +264,42 @@ static cv_result store_series(sqlite3 *database, series_row *row, const series_r
     return result;
 }
 
+/* The invitation to the organizer (iMIP REQUEST), queued in the booking's
+ * transaction so it is sent exactly when the series exists. */
+static cv_result queue_invitation(api_request *request, const booking *record,
+                                  const series_row *row, const occurrence_list *list,
+                                  const placement *done, const bridge_views *views)
+{
+    if (!row->organizer[0] || !mail_enabled(request->daemon))
+        return CV_OK;
+    char uid[ID_TEXT_SIZE + 16], slot[24], uri[BOOKING_URI_MAX + 32];
+    snprintf(uid, sizeof uid, "%s@convene", row->id);
+    snprintf(slot, sizeof slot, "%lld", (long long)done->first_slot);
+    const char *domain = bridge_domain(views, done->first_bridge);
+    snprintf(uri, sizeof uri, "sip:%s@%s", slot, domain ? domain : "");
+    calendar_person organizer = {row->organizer, row->organizer_name};
+    calendar_event event;
+    memset(&event, 0, sizeof event);
+    event.uid = uid;
+    event.summary = record->title;
+    event.time_zone = row->time_zone;
+    event.start = list->items[0].start;
+    event.end = list->items[0].start + row->duration;
+    event.rrule = row->rrule;
+    event.exdates = row->exdates;
+    event.exdate_count = row->exdate_count;
+    event.organizer = &organizer;
+    event.dial_uri = domain ? uri : NULL;
+    event.call_id = slot;
+    event.passcode = record->has_passcode ? record->passcode : NULL;
+    char problem[INVITATION_PROBLEM_SIZE];
+    cv_result result =
+        mail_queue(request->daemon, request->database, MAIL_REQUEST, &event, done->ids[0], problem);
+    if (result != CV_OK)
+        log_error("series %s: cannot queue the invitation: %s", row->id, problem);
+    return result;
+}
+
 /* The answer to a series that clashes and may not skip: 409 listing only
  * the clashing occurrences. */
 static void fail_clashes(api_request *request, placement *done, size_t total)
@@ -294,11 +337,13 @@ static bool book_all(api_request *request, booking *record, const char *bridge_t
     record->bridge_chosen = bridge_text != NULL;
     const char *zone = series->has_time_zone ? series->time_zone : "UTC";
     result = place_all(database, record, &views, list, zone, bridge, done);
-    bridge_views_free(&views);
     bool refused = result == CV_OK && done->clash_count > 0 &&
                    (!series->skip_conflicts || done->booked_count == 0);
     if (result == CV_OK && !refused)
         result = store_series(database, row, series, list, done, record->created);
+    if (result == CV_OK && !refused)
+        result = queue_invitation(request, record, row, list, done, &views);
+    bridge_views_free(&views);
     if (result == CV_OK && !refused)
         result = store_commit(database);
     if (result != CV_OK || refused) {
@@ -369,6 +414,7 @@ void booking_series_create(api_request *request)
             record.end = done.booked[i] + row.duration;
             lifecycle_booking_changed(request->daemon, &record);
         }
+        mail_wake(request->daemon);
         reply_created(request, &done, &row);
     }
     placement_free(&done);

@@ -39,9 +39,9 @@ typedef struct {
     char *trace;           /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
     char *tls_certificate; /* PEM; default: self-signed in DIR */
     char *tls_key;
-    char *log_level;       /* debug, info, warning, error */
-    bool plain_http;       /* serve the JSON API without TLS */
-    int64_t threads;       /* HTTP worker threads; 0 = one per core */
+    char *log_level; /* debug, info, warning, error */
+    bool plain_http; /* serve the JSON API without TLS */
+    int64_t threads; /* HTTP worker threads; 0 = one per core */
     /* Hostile clients (http_server.h): connections in total and per client
      * address, seconds to send one whole request. */
     int64_t max_connections;
@@ -64,6 +64,12 @@ typedef struct {
     int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
+
+    /* Invitations by e-mail (mail_module.c); none sent without smtp */
+    char *smtp;                 /* smtp://host:port or smtps://host:port */
+    char *mail_from;            /* the sender's address */
+    char *smtp_password_file;   /* the password of the URL's user; never logged */
+    int64_t smtp_retry_seconds; /* first retry after a temporary failure */
 } scheduler_options;
 
 struct cms_registry;  /* cms_client.h */
@@ -91,7 +97,7 @@ struct scheduler {
     /* The database file as opened; a write must check it is still there
      * (file_watch_check) so a deleted database never takes writes. */
     file_watch database_watch;
-    trace_log *trace;     /* the CMS API trace: every request convened makes */
+    trace_log *trace; /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
     struct api_router *router;
     struct bridge_worker *bridge_worker;
@@ -101,6 +107,7 @@ struct scheduler {
     /* State of the bookings and lifecycle modules; NULL until they start. */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
+    void *mail_state;      /* mail_module.c; NULL when no --smtp */
 };
 
 /*

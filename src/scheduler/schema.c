@@ -151,6 +151,25 @@ static const char *const migrations[] = {
     "ALTER TABLE bookings ADD COLUMN recurrence_id INTEGER;"
     "CREATE INDEX bookings_by_series ON bookings (series_id, start_at)"
     " WHERE series_id IS NOT NULL;",
+    /* 5: the e-mail outbox (db_outbox.c): each row one finished message to
+     * one recipient, written in the transaction of the change that causes
+     * it, delivered by outbox.c */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " booking_id TEXT,"
+    " kind TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " recipient TEXT NOT NULL,"
+    " message_id TEXT NOT NULL UNIQUE,"
+    " body TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " created INTEGER NOT NULL,"
+    " sent_at INTEGER"
+    ");"
+    "CREATE INDEX outbox_due ON outbox (next_attempt) WHERE state = 'pending';",
 };
 
 size_t schema_version_count(void)

@@ -88,6 +88,14 @@
  *   bookings + series_id TEXT NULL -> booking_series(id) ON DELETE SET
  *     NULL, recurrence_id INTEGER NULL (the UTC start the rule gave the
  *     occurrence); partial index (series_id, start_at).
+ *
+ * Version 5 (db_outbox.h):
+ *   outbox - one e-mail to one recipient: id INTEGER PK AUTOINCREMENT;
+ *     booking_id TEXT NULL; kind TEXT (invitation.h's mail_kind names);
+ *     sender, recipient TEXT; message_id TEXT UNIQUE; body TEXT (the whole
+ *     message); state TEXT ('pending','sent','failed'); attempts INTEGER;
+ *     next_attempt INTEGER (UTC seconds); last_error TEXT NULL; created,
+ *     sent_at INTEGER. Partial index (next_attempt) WHERE pending.
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
