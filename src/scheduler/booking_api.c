@@ -8,8 +8,9 @@
  *   POST   /bookings/<id>/extend   {"minutes": N}
  *   POST   /bookings/<id>/end      end a live meeting now
  * and hands to booking_series_api.c the bodies with a time zone, a
- * recurrence or an organizer, GET /bookings/<id>.ics and
- * GET /bookings/<id>/occurrences.
+ * recurrence or an organizer, GET /bookings/<id>.ics,
+ * GET /bookings/<id>/occurrences and what a DELETE of an occurrence means
+ * for its series.
  *
  * Owns: the request handling: parsing through booking.c, one BEGIN
  * IMMEDIATE transaction per change (never a half-saved booking), the
@@ -33,6 +34,7 @@
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/mail_module.h"
 #include "scheduler/slots.h"
 
 #define LIST_DEFAULT_LIMIT 500
@@ -567,6 +569,8 @@ static void handle_cancel(api_request *request)
             end_it = !is_state(&record, BOOKING_ENDING);
         }
         result = booking_store(request->database, &record);
+        if (result == CV_OK)
+            result = booking_series_cancelled(request, &record, &views);
     }
     if (result == CV_OK)
         result = store_commit(request->database);
@@ -575,6 +579,7 @@ static void handle_cancel(api_request *request)
         api_fail_result(request, result, "cancelling the booking");
     } else {
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
+        mail_wake(request->daemon);
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);

@@ -45,4 +45,13 @@ booking_limits booking_api_limits(const api_request *request);
 void booking_api_fail_placement(api_request *request, cv_result result, json_t *conflicts,
                                 const char *reason);
 
+/* DELETE of booking `record` (already stored as cancelled, in the
+ * caller's transaction): when it is an occurrence of a series, the series
+ * leaves it out from now on (EXDATE, SEQUENCE raised) and, with mail on,
+ * its organizer is sent a CANCEL for that occurrence (RECURRENCE-ID),
+ * queued in the same transaction. Nothing for a booking without a
+ * series. (booking_series_api.c) */
+cv_result booking_series_cancelled(api_request *request, const booking *record,
+                                   const bridge_views *views);
+
 #endif

@@ -687,3 +687,64 @@ void booking_series_handle_ics(api_request *request, const char *id)
     series_row_clear(&row);
     booking_clear(&record);
 }
+
+/* The CANCEL of one occurrence, to the series' organizer. */
+static cv_result queue_cancel(api_request *request, const booking *record, const series_row *row,
+                              int64_t recurrence_id, const bridge_views *views)
+{
+    dial_in dial;
+    read_dial_in(record, views, &dial);
+    char uid[ID_TEXT_SIZE + 16];
+    snprintf(uid, sizeof uid, "%s@convene", row->id);
+    calendar_person organizer = {row->organizer, row->organizer_name};
+    calendar_event event;
+    memset(&event, 0, sizeof event);
+    event.uid = uid;
+    event.sequence = (int)row->sequence;
+    event.summary = record->title;
+    event.time_zone = row->time_zone;
+    event.start = record->start;
+    event.end = record->end;
+    event.has_recurrence_id = true;
+    event.recurrence_id = recurrence_id;
+    event.organizer = &organizer;
+    event.dial_uri = dial.uri[0] ? dial.uri : NULL;
+    event.call_id = dial.call_id[0] ? dial.call_id : NULL;
+    event.cancelled = true;
+    char problem[INVITATION_PROBLEM_SIZE];
+    cv_result result =
+        mail_queue(request->daemon, request->database, MAIL_CANCEL, &event, record->id, problem);
+    if (result != CV_OK)
+        log_error("booking %s: cannot queue the cancellation: %s", record->id, problem);
+    return result;
+}
+
+cv_result booking_series_cancelled(api_request *request, const booking *record,
+                                   const bridge_views *views)
+{
+    char series_id[ID_TEXT_SIZE];
+    int64_t recurrence_id = 0;
+    cv_result result = db_series_of_booking(request->database, record->id, series_id);
+    if (result == CV_ERR_NOT_FOUND)
+        return CV_OK;
+    if (result == CV_OK)
+        result = db_series_recurrence_id(request->database, record->id, &recurrence_id);
+    series_row row;
+    if (result == CV_OK)
+        result = db_series_load(request->database, series_id, &row);
+    if (result != CV_OK)
+        return result;
+    int64_t *grown = realloc(row.exdates, (row.exdate_count + 1) * sizeof *grown);
+    if (!grown) {
+        series_row_clear(&row);
+        return CV_ERR_NO_MEMORY;
+    }
+    row.exdates = grown;
+    row.exdates[row.exdate_count++] = recurrence_id;
+    row.sequence++;
+    result = db_series_update(request->database, &row);
+    if (result == CV_OK && row.organizer[0])
+        result = queue_cancel(request, record, &row, recurrence_id, views);
+    series_row_clear(&row);
+    return result;
+}

@@ -112,6 +112,43 @@ cv_result db_series_load(sqlite3 *database, const char *id, series_row *out)
     return result;
 }
 
+cv_result db_series_update(sqlite3 *database, const series_row *row)
+{
+    char *exdates = exdates_text(row);
+    if (!exdates)
+        return CV_ERR_NO_MEMORY;
+    sqlite3_stmt *statement = store_statement(
+        database, "UPDATE booking_series SET exdates = ?2, sequence = ?3 WHERE id = ?1");
+    cv_result result = CV_ERR_STORE;
+    if (statement) {
+        sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(statement, 2, exdates, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(statement, 3, row->sequence);
+        result = store_statement_run(statement);
+    }
+    free(exdates);
+    return result;
+}
+
+cv_result db_series_recurrence_id(sqlite3 *database, const char *booking_id, int64_t *recurrence_id)
+{
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT recurrence_id FROM bookings WHERE id = ?1");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
+    int code = sqlite3_step(statement);
+    cv_result result = CV_ERR_NOT_FOUND;
+    if (code == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+        *recurrence_id = sqlite3_column_int64(statement, 0);
+        result = CV_OK;
+    } else if (code != SQLITE_ROW && code != SQLITE_DONE) {
+        result = store_result(code);
+    }
+    store_statement_done(statement);
+    return result;
+}
+
 cv_result db_series_link(sqlite3 *database, const char *booking_id, const char *series_id,
                          int64_t recurrence_id)
 {

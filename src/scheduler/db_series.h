@@ -43,6 +43,11 @@ cv_result db_series_load(sqlite3 *database, const char *id, series_row *out);
  * gave the start `recurrence_id` (UTC seconds). */
 cv_result db_series_link(sqlite3 *database, const char *booking_id, const char *series_id,
                          int64_t recurrence_id);
+/* Writes a loaded row's exdates and sequence back (after a change). */
+cv_result db_series_update(sqlite3 *database, const series_row *row);
+/* The start the rule gave booking `booking_id` (its RECURRENCE-ID). */
+cv_result db_series_recurrence_id(sqlite3 *database, const char *booking_id,
+                                  int64_t *recurrence_id);
 /* The series of a booking; CV_ERR_NOT_FOUND when it has none. */
 cv_result db_series_of_booking(sqlite3 *database, const char *booking_id,
                                char series_id[ID_TEXT_SIZE]);

@@ -5,6 +5,8 @@ outbox.c) to a real SMTP server (python3-aiosmtpd) started by the test:
   transaction; the organizer receives it, and the message and its
   calendar part are parsed by Python's email package and python3-icalendar
   and checked field by field; GET /outbox shows it sent;
+- cancelling one occurrence sends the organizer an iMIP CANCEL for it
+  (RECURRENCE-ID, SEQUENCE raised) and the series' .ics leaves it out;
 - with the SMTP server stopped, a booking still succeeds at once, the
   invitation waits in the outbox (GET /outbox: pending, with the error),
   survives a restart of convened, and arrives exactly once when the
@@ -103,6 +105,7 @@ def messages_for(title):
 
 def test_invitation_sent_and_parsed():
     created, first = book("Planning", 2)
+    world["planning"] = created
     wait_for(lambda: messages_for("Planning"), timeout=20, what="the invitation")
     (mail, message), = messages_for("Planning")
     assert mail["from"] == "convene@example.com" and mail["to"] == ["ana@example.com"]
@@ -135,6 +138,41 @@ def test_invitation_sent_and_parsed():
     assert rows[0]["messageId"] == message["Message-ID"]
 
 
+def test_cancelling_an_occurrence_sends_a_cancel():
+    created = world["planning"]
+    page = api("GET", "/bookings/%s/occurrences" % created["id"]).json()["occurrences"]
+    second = page[1]
+    assert api("DELETE", "/bookings/" + second["id"]).status == 200
+
+    def cancels():
+        found = []
+        for mail in world["collector"].received:
+            message = email.message_from_bytes(mail["content"], policy=email.policy.default)
+            if message["Subject"] == "Cancelled: Planning":
+                found.append(message)
+        return found
+    message, = wait_for(cancels, timeout=20, what="the cancellation")
+    calendar_part = list(message.iter_parts())[1]
+    assert calendar_part.get_param("method") == "CANCEL"
+    calendar = icalendar.Calendar.from_ical(calendar_part.get_content())
+    event = [c for c in calendar.walk() if c.name == "VEVENT"][0]
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == created["series"]["id"] + "@convene"
+    assert int(event["SEQUENCE"]) == 1
+    assert event["RECURRENCE-ID"].params["TZID"] == "Europe/Berlin"
+    assert event["RECURRENCE-ID"].dt.astimezone(datetime.timezone.utc).isoformat().replace(
+        "+00:00", "Z") == second["start"]
+    # the series leaves it out from now on
+    ics = icalendar.Calendar.from_ical(api("GET", "/bookings/%s.ics" % created["id"]).body)
+    series_event = [c for c in ics.walk() if c.name == "VEVENT"][0]
+    assert int(series_event["SEQUENCE"]) == 1
+    exdates = [d.dt for d in series_event["EXDATE"].dts]
+    assert [d.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+            for d in exdates] == [second["start"]]
+    remaining = api("GET", "/bookings/%s/occurrences" % created["id"]).json()["occurrences"]
+    assert second["id"] not in [o["id"] for o in remaining] and len(remaining) == 3
+
+
 def test_server_down_delays_never_loses_or_duplicates():
     world["smtp"].stop()
     created, _ = book("Retro", 3)  # answered at once, the server being down
@@ -155,6 +193,7 @@ def test_server_down_delays_never_loses_or_duplicates():
     ids = [message["Message-ID"] for _, message in
            messages_for("Retro") + messages_for("Planning")]
     assert len(ids) == len(set(ids)) == 2, ids  # each invitation exactly once
+    assert len(world["collector"].received) == 3  # and the one cancellation
     assert api("GET", "/outbox?state=lost").status == 400
 
 
