@@ -10,7 +10,8 @@
  *
  * Owns: expanding the series into occurrences, placing each under the
  * same capacity rules as a single booking (409 listing only the clashing
- * occurrences; skipConflicts books the rest and lists the skipped), all
+ * occurrences; skipConflicts books the rest and lists the skipped; an
+ * endless rule --series-horizon-days ahead), all
  * in one BEGIN IMMEDIATE transaction with the series row. Does not own:
  * the other booking members (booking.c), the rows' SQL (db_series.c,
  * db_bookings.c), running the meetings (lifecycle.h).
@@ -24,8 +25,6 @@
 
 #include "scheduler/api.h"
 
-/* An endless series is booked this far ahead (seconds). */
-#define SERIES_HORIZON_SECONDS (366LL * 24 * 3600)
 /* Occurrences listed in a 409 (the rest are counted). */
 #define SERIES_CLASHES_LISTED 100
 

@@ -123,9 +123,11 @@ static bool expand(api_request *request, const series_request *series, const boo
                                first,           record->end - record->start,
                                series->exdates, series->exdate_count};
     bool endless = series->rrule && recurrence_rule_is_endless(series->rrule);
+    int64_t horizon = record->created + request->daemon->options.series_horizon_days * 86400;
+    if (horizon <= record->start)
+        horizon = record->start + 1; /* a series starting beyond it books its first */
     recurrence_window window = {record->start,
-                                endless ? record->created + SERIES_HORIZON_SECONDS
-                                        : (int64_t)RFC3339_YEAR_MAX * 366 * 86400,
+                                endless ? horizon : (int64_t)RFC3339_YEAR_MAX * 366 * 86400,
                                 RECURRENCE_LIMIT_MAX};
     char problem[RECURRENCE_PROBLEM_SIZE];
     const char *field = series->rrule ? "recurrence.rrule" : "start";

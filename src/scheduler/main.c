@@ -58,6 +58,7 @@ static void set_defaults(scheduler_options *options)
     options->dial_out_retry_seconds = 10;
     options->dial_out_answer_seconds = 30;
     options->smtp_retry_seconds = OUTBOX_RETRY_FIRST;
+    options->series_horizon_days = 365;
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
     options->max_connections_per_address = 64;
     options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
@@ -110,6 +111,8 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "pause between dial-out attempts (default 10)", 1, 3600},
         {"dial-out-answer-seconds", OPTION_INTEGER, &o->dial_out_answer_seconds, "SECONDS",
          "a dial-out ringing this long counts as unanswered (default 30)", 1, 3600},
+        {"series-horizon-days", OPTION_INTEGER, &o->series_horizon_days, "DAYS",
+         "a repeating booking without an end is booked this far ahead (default 365)", 1, 3660},
         {"smtp", OPTION_STRING, &o->smtp, "URL",
          "send invitations through this SMTP server (smtp://host:587, smtps://host:465; "
          "smtp://user@host to log in)",

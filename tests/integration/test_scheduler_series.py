@@ -174,6 +174,30 @@ def test_ics_of_a_series():
     assert api("GET", "/bookings/%s.ics" % ("0" * 8 + "-0000-4000-8000-" + "0" * 12)).status == 404
 
 
+def test_endless_series_is_booked_to_the_horizon():
+    first = next_monday(4)
+    body = series_body(first, 1)
+    body["start"], body["end"] = "%sT11:00:00" % first, "%sT11:30:00" % first  # a free hour
+    body["recurrence"] = {"rrule": "FREQ=WEEKLY"}  # no COUNT, no UNTIL
+    reply = api("POST", "/bookings", body)
+    assert reply.status == 201, reply
+    created = reply.json()
+    until = datetime.datetime.fromisoformat(
+        created["series"]["bookedUntil"].replace("Z", "+00:00"))
+    horizon = datetime.datetime.now(UTC) + datetime.timedelta(days=365)
+    assert abs((until - horizon).total_seconds()) < 120, until  # --series-horizon-days 365
+    start = datetime.datetime.fromisoformat(created["start"].replace("Z", "+00:00"))
+    weeks = (until - start).days // 7
+    assert created["occurrencesBooked"] in (weeks, weeks + 1), (created["occurrencesBooked"], weeks)
+    # one starting beyond the horizon books its first occurrence
+    later = next_monday(80)
+    body = series_body(later, 1)
+    body["start"], body["end"] = "%sT12:00:00" % later, "%sT12:30:00" % later
+    body["recurrence"] = {"rrule": "FREQ=WEEKLY"}
+    reply = api("POST", "/bookings", body)
+    assert reply.status == 201 and reply.json()["occurrencesBooked"] == 1, reply
+
+
 def cli(*argv):
     done = subprocess.run([harness.CLI_BINARY, "--server", world["scheduler"].url, "--user",
                            "%s:%s" % harness.ADMIN] + list(argv),
