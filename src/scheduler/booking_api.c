@@ -7,6 +7,10 @@
  *   DELETE /bookings/<id>          cancel (a live meeting is ended)
  *   POST   /bookings/<id>/extend   {"minutes": N}
  *   POST   /bookings/<id>/end      end a live meeting now
+ * and hands to booking_series_api.c the bodies with a time zone, a
+ * recurrence or an organizer, GET /bookings/<id>.ics,
+ * GET /bookings/<id>/occurrences and what a DELETE of an occurrence means
+ * for its series.
  *
  * Owns: the request handling: parsing through booking.c, one BEGIN
  * IMMEDIATE transaction per change (never a half-saved booking), the
@@ -27,7 +31,10 @@
 #include "common/text.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
+#include "scheduler/booking_api_internal.h"
+#include "scheduler/booking_series.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/mail_module.h"
 #include "scheduler/slots.h"
 
 #define LIST_DEFAULT_LIMIT 500
@@ -35,19 +42,7 @@
 
 /* --- bridges as placement sees them ---------------------------------- */
 
-typedef struct {
-    booking_bridge placement;
-    char *name;
-    char *domain;
-} bridge_view;
-
-typedef struct {
-    bridge_view *items;
-    size_t count;
-    booking_bridge *placements; /* parallel copy for booking_place */
-} bridge_views;
-
-static void bridge_views_free(bridge_views *views)
+void bridge_views_free(bridge_views *views)
 {
     for (size_t index = 0; index < views->count; index++) {
         free(views->items[index].name);
@@ -58,7 +53,7 @@ static void bridge_views_free(bridge_views *views)
     memset(views, 0, sizeof *views);
 }
 
-static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
+cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *statement = NULL;
@@ -131,7 +126,7 @@ static const bridge_view *bridge_view_find(const bridge_views *views, const char
     return NULL;
 }
 
-static const char *bridge_domain(const bridge_views *views, const char *id)
+const char *bridge_domain(const bridge_views *views, const char *id)
 {
     const bridge_view *view = bridge_view_find(views, id);
     return view ? view->domain : NULL;
@@ -139,8 +134,8 @@ static const char *bridge_domain(const bridge_views *views, const char *id)
 
 /* A bridge named by the client: its ID, or its name when unambiguous.
  * Replies 400 naming "bridge" and returns false when it names none. */
-static bool resolve_bridge(api_request *request, const bridge_views *views, const char *text,
-                           char out[ID_TEXT_SIZE])
+bool booking_api_resolve_bridge(api_request *request, const bridge_views *views, const char *text,
+                                char out[ID_TEXT_SIZE])
 {
     const bridge_view *found = bridge_view_find(views, text);
     if (found == NULL) {
@@ -171,7 +166,7 @@ static int64_t now_seconds(void)
     return (int64_t)time(NULL);
 }
 
-static booking_limits current_limits(const api_request *request)
+booking_limits booking_api_limits(const api_request *request)
 {
     booking_limits limits = {.now = now_seconds(),
                              .max_meeting_minutes = request->daemon->options.max_meeting_minutes};
@@ -182,6 +177,10 @@ static void reply_booking(api_request *request, int status, const booking *recor
                           const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
+    if (document && booking_series_decorate(request->database, record->id, document) != CV_OK) {
+        json_decref(document);
+        document = NULL; /* answered 500 */
+    }
     api_reply_json(request, status, document);
 }
 
@@ -214,8 +213,8 @@ static bool load_target(api_request *request, bridge_views *views, booking *reco
     return true;
 }
 
-static void fail_placement(api_request *request, cv_result result, json_t *conflicts,
-                           const char *reason)
+void booking_api_fail_placement(api_request *request, cv_result result, json_t *conflicts,
+                                const char *reason)
 {
     if (result == CV_ERR_CONFLICT) {
         api_fail_conflict(request, reason ? reason : "the booking conflicts", conflicts);
@@ -254,9 +253,13 @@ static void handle_create(api_request *request)
 {
     if (!api_require_body(request))
         return;
+    if (booking_series_requested(request->body)) {
+        booking_series_create(request);
+        return;
+    }
     booking record;
     booking_init(&record);
-    booking_limits limits = current_limits(request);
+    booking_limits limits = booking_api_limits(request);
     booking_changes changes;
     const char *bridge_text = NULL;
     cv_result result =
@@ -290,7 +293,7 @@ static void handle_create(api_request *request)
         return;
     }
     if (bridge_text != NULL) {
-        if (!resolve_bridge(request, &views, bridge_text, record.bridge_id)) {
+        if (!booking_api_resolve_bridge(request, &views, bridge_text, record.bridge_id)) {
             store_rollback(request->database);
             bridge_views_free(&views);
             booking_clear(&record);
@@ -306,7 +309,7 @@ static void handle_create(api_request *request)
         result = booking_store(request->database, &record);
     else {
         store_rollback(request->database);
-        fail_placement(request, result, conflicts, reason);
+        booking_api_fail_placement(request, result, conflicts, reason);
         bridge_views_free(&views);
         booking_clear(&record);
         return;
@@ -365,7 +368,8 @@ static void handle_list(api_request *request)
     /* ?bridge=<id or name>: only that bridge's bookings */
     const char *bridge_text = api_query(request, "bridge");
     char bridge_id[ID_TEXT_SIZE] = "";
-    if (bridge_text != NULL && !resolve_bridge(request, &views, bridge_text, bridge_id)) {
+    if (bridge_text != NULL &&
+        !booking_api_resolve_bridge(request, &views, bridge_text, bridge_id)) {
         bridge_views_free(&views);
         return;
     }
@@ -395,6 +399,8 @@ static void handle_list(api_request *request)
         if (result != CV_OK)
             break;
         json_t *entry = booking_to_json(&record, bridge_domain(&views, record.bridge_id));
+        if (entry && booking_series_decorate(request->database, id, entry) != CV_OK)
+            result = CV_ERR_STORE;
         booking_clear(&record);
         if (entry == NULL || json_array_append_new(list, entry) != 0)
             result = CV_ERR_NO_MEMORY;
@@ -415,6 +421,14 @@ static void handle_list(api_request *request)
 
 static void handle_get(api_request *request)
 {
+    const char *segment = api_segment(request, 1);
+    size_t length = segment ? strlen(segment) : 0;
+    if (length > 4 && strcmp(segment + length - 4, ".ics") == 0) {
+        char id[ID_TEXT_SIZE + 4];
+        snprintf(id, sizeof id, "%.*s", (int)(length - 4), segment);
+        booking_series_handle_ics(request, id);
+        return;
+    }
     bridge_views views;
     booking record;
     if (!load_target(request, &views, &record))
@@ -456,7 +470,7 @@ static void handle_patch(api_request *request)
     }
     int64_t old_start = record.start;
     int64_t old_buffer = record.setup_buffer_minutes;
-    booking_limits limits = current_limits(request);
+    booking_limits limits = booking_api_limits(request);
     booking_changes changes;
     const char *bridge_text = NULL;
     result = booking_apply_json(&record, request->body, &limits, false, &changes, &bridge_text);
@@ -485,7 +499,7 @@ static void handle_patch(api_request *request)
             record.bridge_chosen = false;
         } else {
             char chosen[ID_TEXT_SIZE];
-            if (!resolve_bridge(request, &views, bridge_text, chosen)) {
+            if (!booking_api_resolve_bridge(request, &views, bridge_text, chosen)) {
                 store_rollback(request->database);
                 goto done;
             }
@@ -507,7 +521,7 @@ static void handle_patch(api_request *request)
     }
     if (result != CV_OK) {
         store_rollback(request->database);
-        fail_placement(request, result, conflicts, reason);
+        booking_api_fail_placement(request, result, conflicts, reason);
         goto done;
     }
     record.updated = limits.now;
@@ -555,6 +569,8 @@ static void handle_cancel(api_request *request)
             end_it = !is_state(&record, BOOKING_ENDING);
         }
         result = booking_store(request->database, &record);
+        if (result == CV_OK)
+            result = booking_series_cancelled(request, &record, &views);
     }
     if (result == CV_OK)
         result = store_commit(request->database);
@@ -563,6 +579,7 @@ static void handle_cancel(api_request *request)
         api_fail_result(request, result, "cancelling the booking");
     } else {
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
+        mail_wake(request->daemon);
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
@@ -626,7 +643,7 @@ static void handle_extend(api_request *request)
     result = place_in_own_slot(request->database, &record, &conflicts, &reason);
     if (result != CV_OK) {
         store_rollback(request->database);
-        fail_placement(request, result, conflicts, reason);
+        booking_api_fail_placement(request, result, conflicts, reason);
         goto done;
     }
     record.updated = now_seconds();
@@ -682,10 +699,13 @@ static void handle_end(api_request *request)
 /* what GET /bookings reads (every other route takes no query) */
 static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
+static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
+
 static const api_route booking_routes[] = {
     {"POST", "bookings", handle_create, NULL},
     {"GET", "bookings", handle_list, list_query},
     {"GET", "bookings/*", handle_get, NULL},
+    {"GET", "bookings/*/occurrences", booking_series_handle_occurrences, occurrences_query},
     {"PATCH", "bookings/*", handle_patch, NULL},
     {"DELETE", "bookings/*", handle_cancel, NULL},
     {"POST", "bookings/*/extend", handle_extend, NULL},
