@@ -4,7 +4,8 @@
  *
  * Owns: these commands' options, the booking JSON they send (fields of the
  * API contract: title, start, end, passcode, participants [{uri, dial}],
- * bridge, setupBufferMinutes) and the booking's human output (details and
+ * bridge, setupBufferMinutes; the series members come from
+ * commands_series.c) and the booking's human output (details and
  * the live participant table). Does not own: validation beyond the command
  * line (convened checks everything and names the field it refuses).
  */
@@ -15,6 +16,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/commands_series.h"
 #include "cli/json_view.h"
 #include "cli/table.h"
 #include "common/rfc3339.h"
@@ -141,6 +143,7 @@ typedef struct {
     int64_t duration, setup_buffer;
     string_list dial_out, dial_in;
     bool json;
+    book_series_options series;
 } book_options;
 
 static cv_result add_participants(json_t *list, const string_list *uris, const char *dial)
@@ -173,13 +176,25 @@ int command_book(cli_context *context, int argc, char **argv)
          "book on this bridge, by ID or name (default: any with a free slot)", 0, 0},
         {"setup-buffer", OPTION_INTEGER, &options.setup_buffer, "MINUTES",
          "open the space and dial out this many minutes early", 0, 1440},
+        {"tz", OPTION_STRING, &options.series.time_zone, "ZONE",
+         "IANA time zone (Europe/Berlin); --start and --end may then be local times", 0, 0},
+        {"rrule", OPTION_STRING, &options.series.rrule, "RULE",
+         "repeat by this RFC 5545 rule (FREQ=WEEKLY;BYDAY=MO;COUNT=10)", 0, 0},
+        {"exdate", OPTION_LIST, &options.series.exdates, "TIME",
+         "leave out the occurrence starting at TIME (repeatable)", 0, 0},
+        {"organizer", OPTION_STRING, &options.series.organizer, "EMAIL",
+         "the organizer's e-mail address", 0, 0},
+        {"skip-conflicts", OPTION_FLAG, &options.series.skip_conflicts, NULL,
+         "book the occurrences that fit and list those that clash", 0, 0},
         {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
     const command_syntax syntax = {
         "book --title T --start TIME (--end TIME | --duration MIN) [--passcode N]\n"
         "                    [--dial-out URI ...] [--dial-in URI ...] [--bridge ID] "
-        "[--setup-buffer MIN]",
+        "[--setup-buffer MIN]\n"
+        "                    [--tz ZONE] [--rrule RULE] [--exdate TIME ...] "
+        "[--organizer EMAIL] [--skip-conflicts]",
         "Books a meeting. convened assigns the slot (numeric ID) at once, so the\n"
         "confirmation already carries the dial-in URI and call ID. At the start it opens\n"
         "the slot's space under the meeting's title, starts the call and dials out.",
@@ -190,7 +205,9 @@ int command_book(cli_context *context, int argc, char **argv)
         "Refused (exit 1) when the bridge has no free slot over the whole meeting or a\n"
         "participant is already in an overlapping meeting; the message lists the conflicts.\n"
         "Example: convene book --title Weekly --start 2026-11-25T09:00:00+01:00 --duration 30 \\\n"
-        "           --dial-out sip:room1@example.com --dial-out sip:room2@example.com"};
+        "           --dial-out sip:room1@example.com --dial-out sip:room2@example.com\n"
+        "Repeating, in a time zone: convene book --title Sync --tz Europe/Berlin \\\n"
+        "           --start 2027-03-22T09:00:00 --duration 30 --rrule 'FREQ=WEEKLY;COUNT=10'"};
     positional_arguments positional;
     strbuf error = STRBUF_INIT;
     json_t *body = NULL;
@@ -205,12 +222,16 @@ int command_book(cli_context *context, int argc, char **argv)
         goto out;
     }
     context->globals.json_output |= options.json;
-    int64_t start_seconds, end_seconds;
+    int64_t start_seconds = 0, end_seconds;
+    char computed_end[40];
     if (!options.title || !options.start) {
         status = cli_usage_error("book", "--title and --start are required");
         goto out;
     }
-    if (rfc3339_parse(options.start, &start_seconds) != CV_OK) {
+    /* with --tz, a start without an offset is local: convened reads it */
+    bool local_start = options.series.time_zone &&
+                       book_local_end(options.start, 0, computed_end, sizeof computed_end) == CV_OK;
+    if (!local_start && rfc3339_parse(options.start, &start_seconds) != CV_OK) {
         status = cli_usage_error("book",
                                  "--start: expected an RFC 3339 time such as "
                                  "2026-11-25T09:00:00Z, got \"%s\"",
@@ -221,16 +242,18 @@ int command_book(cli_context *context, int argc, char **argv)
         status = cli_usage_error("book", "give exactly one of --end and --duration");
         goto out;
     }
-    char computed_end[40];
     const char *end = options.end;
     if (options.end) {
-        if (rfc3339_parse(options.end, &end_seconds) != CV_OK) {
+        if (!local_start && rfc3339_parse(options.end, &end_seconds) != CV_OK) {
             status = cli_usage_error("book",
                                      "--end: expected an RFC 3339 time such as "
                                      "2026-11-25T10:00:00Z, got \"%s\"",
                                      options.end);
             goto out;
         }
+    } else if (local_start) {
+        book_local_end(options.start, options.duration, computed_end, sizeof computed_end);
+        end = computed_end;
     } else {
         rfc3339_format_utc(start_seconds + options.duration * 60, computed_end,
                            sizeof computed_end);
@@ -261,6 +284,12 @@ int command_book(cli_context *context, int argc, char **argv)
         failed |= json_object_set_new(body, "bridge", json_string(options.bridge));
     if (options.setup_buffer != UNSET_INTEGER)
         failed |= json_object_set_new(body, SETUP_BUFFER_FIELD, json_integer(options.setup_buffer));
+    if (options.series.exdates.count && !options.series.rrule) {
+        status = cli_usage_error("book", "--exdate needs --rrule");
+        goto out;
+    }
+    if (book_add_series(body, &options.series) != CV_OK)
+        failed = 1;
     if (failed) {
         cli_error("every value must be UTF-8 text");
         status = CLI_EXIT_USAGE;
@@ -272,6 +301,8 @@ int command_book(cli_context *context, int argc, char **argv)
         if (!context->globals.json_output)
             printf("Booked.\n");
         print_booking_answer(context, &answer);
+        if (!context->globals.json_output)
+            book_print_series(answer.document);
         client_answer_free(&answer);
     }
 out:

@@ -15,7 +15,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/json_view.h"
-#include "cli/secrets.h"
+#include "common/secrets.h"
 #include "cli/table.h"
 #include "common/text.h"
 

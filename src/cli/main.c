@@ -13,6 +13,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/commands_series.h"
 
 typedef struct {
     const char *name;
@@ -33,6 +34,9 @@ static const command_entry COMMANDS[] = {
     {"extend", "extend ID MINUTES", "move a booking's end later", command_extend},
     {"end", "end ID", "end a live meeting now", command_end},
     {"cancel", "cancel ID", "cancel a booking (ends it first when it is live)", command_cancel},
+    {"occurrences", "occurrences ID [--from TIME] [--to TIME] [--limit N]",
+     "list the occurrences of a repeating booking", command_occurrences},
+    {"ics", "ics ID", "print a booking's iCalendar (.ics)", command_ics},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };

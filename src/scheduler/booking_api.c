@@ -7,6 +7,10 @@
  *   DELETE /bookings/<id>          cancel (a live meeting is ended)
  *   POST   /bookings/<id>/extend   {"minutes": N}
  *   POST   /bookings/<id>/end      end a live meeting now
+ * and hands to booking_series_api.c the bodies with a time zone, a
+ * recurrence or an organizer, GET /bookings/<id>.ics,
+ * GET /bookings/<id>/occurrences and what a DELETE of an occurrence means
+ * for its series.
  *
  * Owns: the request handling: parsing through booking.c, one BEGIN
  * IMMEDIATE transaction per change (never a half-saved booking), the
@@ -27,9 +31,12 @@
 #include "common/text.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
+#include "scheduler/booking_api_internal.h"
+#include "scheduler/booking_series.h"
 #include "scheduler/db_bookings.h"
 #include "scheduler/db_bridges.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/mail_module.h"
 #include "scheduler/slots.h"
 
 #define LIST_DEFAULT_LIMIT 500
@@ -37,19 +44,7 @@
 
 /* --- bridges as placement sees them ---------------------------------- */
 
-typedef struct {
-    booking_bridge placement;
-    char *name;
-    char *domain;
-} bridge_view;
-
-typedef struct {
-    bridge_view *items;
-    size_t count;
-    booking_bridge *placements; /* parallel copy for booking_place */
-} bridge_views;
-
-static void bridge_views_free(bridge_views *views)
+void bridge_views_free(bridge_views *views)
 {
     for (size_t index = 0; index < views->count; index++) {
         free(views->items[index].name);
@@ -85,7 +80,7 @@ static cv_result add_bridge_view(const db_bridge_placement *row, void *context)
     return CV_OK;
 }
 
-static cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
+cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
 {
     memset(out, 0, sizeof *out);
     cv_result result = db_bridge_placements_each(database, add_bridge_view, out);
@@ -113,7 +108,7 @@ static const bridge_view *bridge_view_find(const bridge_views *views, const char
     return NULL;
 }
 
-static const char *bridge_domain(const bridge_views *views, const char *id)
+const char *bridge_domain(const bridge_views *views, const char *id)
 {
     const bridge_view *view = bridge_view_find(views, id);
     return view ? view->domain : NULL;
@@ -121,8 +116,8 @@ static const char *bridge_domain(const bridge_views *views, const char *id)
 
 /* A bridge named by the client: its ID, or its name when unambiguous.
  * Replies 400 naming "bridge" and returns false when it names none. */
-static bool resolve_bridge(scheduler_api_request *request, const bridge_views *views,
-                           const char *text, char out[ID_TEXT_SIZE])
+bool booking_api_resolve_bridge(scheduler_api_request *request, const bridge_views *views,
+                                const char *text, char out[ID_TEXT_SIZE])
 {
     const bridge_view *found = bridge_view_find(views, text);
     if (found == NULL) {
@@ -154,7 +149,7 @@ static int64_t now_seconds(void)
     return (int64_t)time(NULL);
 }
 
-static booking_limits current_limits(const scheduler_api_request *request)
+booking_limits booking_api_limits(const scheduler_api_request *request)
 {
     booking_limits limits = {.now = now_seconds(),
                              .max_meeting_minutes = request->daemon->options.max_meeting_minutes};
@@ -165,6 +160,10 @@ static void reply_booking(scheduler_api_request *request, int status, const book
                           const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
+    if (document && booking_series_decorate(request->database, record->id, document) != CV_OK) {
+        json_decref(document);
+        document = NULL; /* answered 500 */
+    }
     scheduler_api_reply_json(request, status, document);
 }
 
@@ -197,8 +196,8 @@ static bool load_target(scheduler_api_request *request, bridge_views *views, boo
     return true;
 }
 
-static void fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
-                           const char *reason)
+void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
+                                const char *reason)
 {
     if (result == CV_ERR_CONFLICT) {
         scheduler_api_fail_conflict(request, reason ? reason : "the booking conflicts", conflicts);
@@ -237,9 +236,13 @@ static void handle_create(scheduler_api_request *request)
 {
     if (!scheduler_api_require_body(request))
         return;
+    if (booking_series_requested(request->body)) {
+        booking_series_create(request);
+        return;
+    }
     booking record;
     booking_init(&record);
-    booking_limits limits = current_limits(request);
+    booking_limits limits = booking_api_limits(request);
     booking_changes changes;
     const char *bridge_text = NULL;
     cv_result result =
@@ -273,7 +276,7 @@ static void handle_create(scheduler_api_request *request)
         return;
     }
     if (bridge_text != NULL) {
-        if (!resolve_bridge(request, &views, bridge_text, record.bridge_id)) {
+        if (!booking_api_resolve_bridge(request, &views, bridge_text, record.bridge_id)) {
             store_rollback(request->database);
             bridge_views_free(&views);
             booking_clear(&record);
@@ -289,7 +292,7 @@ static void handle_create(scheduler_api_request *request)
         result = booking_store(request->database, &record);
     else {
         store_rollback(request->database);
-        fail_placement(request, result, conflicts, reason);
+        booking_api_fail_placement(request, result, conflicts, reason);
         bridge_views_free(&views);
         booking_clear(&record);
         return;
@@ -342,6 +345,10 @@ static cv_result append_booking(const char *id, void *context)
         return result;
     json_t *entry = booking_to_json(&record, bridge_domain(listed->views, record.bridge_id));
     booking_clear(&record);
+    if (entry && booking_series_decorate(listed->database, id, entry) != CV_OK) {
+        json_decref(entry);
+        return CV_ERR_STORE;
+    }
     if (entry == NULL || json_array_append_new(listed->list, entry) != 0)
         return CV_ERR_NO_MEMORY;
     return CV_OK;
@@ -371,7 +378,8 @@ static void handle_list(scheduler_api_request *request)
     /* ?bridge=<id or name>: only that bridge's bookings */
     const char *bridge_text = scheduler_api_query(request, "bridge");
     char bridge_id[ID_TEXT_SIZE] = "";
-    if (bridge_text != NULL && !resolve_bridge(request, &views, bridge_text, bridge_id)) {
+    if (bridge_text != NULL &&
+        !booking_api_resolve_bridge(request, &views, bridge_text, bridge_id)) {
         bridge_views_free(&views);
         return;
     }
@@ -394,6 +402,14 @@ static void handle_list(scheduler_api_request *request)
 
 static void handle_get(scheduler_api_request *request)
 {
+    const char *segment = scheduler_api_segment(request, 1);
+    size_t length = segment ? strlen(segment) : 0;
+    if (length > 4 && strcmp(segment + length - 4, ".ics") == 0) {
+        char id[ID_TEXT_SIZE + 4];
+        snprintf(id, sizeof id, "%.*s", (int)(length - 4), segment);
+        booking_series_handle_ics(request, id);
+        return;
+    }
     bridge_views views;
     booking record;
     if (!load_target(request, &views, &record))
@@ -443,7 +459,7 @@ static bool read_patch(scheduler_api_request *request, const bridge_views *views
             record->bridge_chosen = false;
         } else {
             char chosen[ID_TEXT_SIZE];
-            if (!resolve_bridge(request, views, bridge_text, chosen))
+            if (!booking_api_resolve_bridge(request, views, bridge_text, chosen))
                 return false;
             if (strcmp(chosen, record->bridge_id) != 0)
                 record->slot = -1;
@@ -478,7 +494,7 @@ static void handle_patch(scheduler_api_request *request)
                                               booking_state_name(record.state)));
         goto done;
     }
-    booking_limits limits = current_limits(request);
+    booking_limits limits = booking_api_limits(request);
     booking_changes changes;
     if (!read_patch(request, &views, &record, running, &limits, &changes)) {
         store_rollback(request->database);
@@ -496,7 +512,7 @@ static void handle_patch(scheduler_api_request *request)
     }
     if (result != CV_OK) {
         store_rollback(request->database);
-        fail_placement(request, result, conflicts, reason);
+        booking_api_fail_placement(request, result, conflicts, reason);
         goto done;
     }
     record.updated = limits.now;
@@ -544,6 +560,8 @@ static void handle_cancel(scheduler_api_request *request)
             end_it = !is_state(&record, BOOKING_ENDING);
         }
         result = booking_store(request->database, &record);
+        if (result == CV_OK)
+            result = booking_series_cancelled(request, &record, &views);
     }
     if (result == CV_OK)
         result = store_commit(request->database);
@@ -552,6 +570,7 @@ static void handle_cancel(scheduler_api_request *request)
         scheduler_api_fail_result(request, result, "cancelling the booking");
     } else {
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
+        mail_wake(request->daemon);
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
@@ -616,7 +635,7 @@ static void handle_extend(scheduler_api_request *request)
     result = place_in_own_slot(request->database, &record, &conflicts, &reason);
     if (result != CV_OK) {
         store_rollback(request->database);
-        fail_placement(request, result, conflicts, reason);
+        booking_api_fail_placement(request, result, conflicts, reason);
         goto done;
     }
     record.updated = now_seconds();
@@ -673,10 +692,13 @@ static void handle_end(scheduler_api_request *request)
 /* what GET /bookings reads (every other route takes no query) */
 static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
+static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
+
 static const scheduler_api_route booking_routes[] = {
     {"POST", "bookings", handle_create, NULL},
     {"GET", "bookings", handle_list, list_query},
     {"GET", "bookings/*", handle_get, NULL},
+    {"GET", "bookings/*/occurrences", booking_series_handle_occurrences, occurrences_query},
     {"PATCH", "bookings/*", handle_patch, NULL},
     {"DELETE", "bookings/*", handle_cancel, NULL},
     {"POST", "bookings/*/extend", handle_extend, NULL},

@@ -134,6 +134,46 @@ static const char *const migrations[] = {
     /* 4: the cluster members an operator allows convened to send a bridge's
      * credentials to (bridges.c, bridge_endpoints_load) */
     "ALTER TABLE bridges ADD COLUMN allowed_members TEXT;",
+    /* 5: series of meetings (db_series.c): a booking made with a time zone,
+     * a recurrence or an organizer; each occurrence is an ordinary booking
+     * row that names its series and the start it was generated for */
+    "CREATE TABLE booking_series ("
+    " id TEXT PRIMARY KEY,"
+    " rrule TEXT,"
+    " time_zone TEXT NOT NULL,"
+    " first_start TEXT NOT NULL,"
+    " duration INTEGER NOT NULL,"
+    " exdates TEXT NOT NULL DEFAULT '[]',"
+    " organizer TEXT,"
+    " organizer_name TEXT,"
+    " sequence INTEGER NOT NULL DEFAULT 0,"
+    " booked_until INTEGER NOT NULL,"
+    " created INTEGER NOT NULL"
+    ");"
+    "ALTER TABLE bookings ADD COLUMN series_id TEXT REFERENCES booking_series(id)"
+    " ON DELETE SET NULL;"
+    "ALTER TABLE bookings ADD COLUMN recurrence_id INTEGER;"
+    "CREATE INDEX bookings_by_series ON bookings (series_id, start_at)"
+    " WHERE series_id IS NOT NULL;",
+    /* 6: the e-mail outbox (db_outbox.c): each row one finished message to
+     * one recipient, written in the transaction of the change that causes
+     * it, delivered by outbox.c */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " booking_id TEXT,"
+    " kind TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " recipient TEXT NOT NULL,"
+    " message_id TEXT NOT NULL UNIQUE,"
+    " body TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " created INTEGER NOT NULL,"
+    " sent_at INTEGER"
+    ");"
+    "CREATE INDEX outbox_due ON outbox (next_attempt) WHERE state = 'pending';",
 };
 
 size_t schema_version_count(void)

@@ -30,6 +30,8 @@
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/mail_module.h"
+#include "scheduler/outbox.h"
 #include "scheduler/schema.h"
 #include "scheduler/tickets.h"
 
@@ -38,10 +40,7 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &tickets_module,
-    &bridges_module,
-    &lifecycle_module,
-    &booking_module,
+    &tickets_module, &bridges_module, &lifecycle_module, &booking_module, &mail_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -59,6 +58,8 @@ static void set_defaults(scheduler_options *options)
     options->dial_out_retries = 2;
     options->dial_out_retry_seconds = 10;
     options->dial_out_answer_seconds = 30;
+    options->smtp_retry_seconds = OUTBOX_RETRY_FIRST;
+    options->series_horizon_days = 365;
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
     options->max_connections_per_address = 64;
     options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
@@ -116,6 +117,18 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "pause between dial-out attempts (default 10)", 1, 3600},
         {"dial-out-answer-seconds", OPTION_INTEGER, &o->dial_out_answer_seconds, "SECONDS",
          "a dial-out ringing this long counts as unanswered (default 30)", 1, 3600},
+        {"series-horizon-days", OPTION_INTEGER, &o->series_horizon_days, "DAYS",
+         "a repeating booking without an end is booked this far ahead (default 365)", 1, 3660},
+        {"smtp", OPTION_STRING, &o->smtp, "URL",
+         "send invitations through this SMTP server (smtp://host:587, smtps://host:465; "
+         "smtp://user@host to log in)",
+         0, 0},
+        {"mail-from", OPTION_STRING, &o->mail_from, "ADDRESS",
+         "the sender of invitations (required with --smtp)", 0, 0},
+        {"smtp-password-file", OPTION_STRING, &o->smtp_password_file, "FILE",
+         "the password of the --smtp URL's user, on the file's first line", 0, 0},
+        {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
+         "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
     };
     size_t count = sizeof specs / sizeof specs[0];
     if (count > capacity)
@@ -380,8 +393,8 @@ int main(int argc, char **argv)
     umask(077);              /* every file convened creates is 0600: database, WAL, trace, keys */
     static scheduler daemon; /* static: lives until exit; only main touches it before threads */
     set_defaults(&daemon.options);
-    option_spec options[32];
-    size_t option_count = build_option_table(&daemon.options, options, 32);
+    option_spec options[40];
+    size_t option_count = build_option_table(&daemon.options, options, 40);
     int early_exit = read_command_line(&daemon, argc, argv, options, option_count);
     if (early_exit >= 0) {
         config_free(options, option_count);

@@ -68,6 +68,13 @@ typedef struct {
     int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
+    int64_t series_horizon_days;     /* an endless series is booked this far ahead */
+
+    /* Invitations by e-mail (mail_module.c); none sent without smtp */
+    char *smtp;                 /* smtp://host:port or smtps://host:port */
+    char *mail_from;            /* the sender's address */
+    char *smtp_password_file;   /* the password of the URL's user; never logged */
+    int64_t smtp_retry_seconds; /* first retry after a temporary failure */
 } scheduler_options;
 
 struct cms_registry;         /* cms_client.h */
@@ -106,6 +113,7 @@ struct scheduler {
     /* State of the bookings and lifecycle modules; NULL until they start. */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
+    void *mail_state;      /* mail_module.c; NULL when no --smtp */
 };
 
 /*

@@ -79,6 +79,27 @@
  * Version 3 (db_slot_spaces.h):
  *   slot_spaces - the coSpace of each slot: bridge_id TEXT -> bridges(id)
  *     ON DELETE CASCADE; slot INTEGER; cospace_id TEXT. PK (bridge_id, slot).
+ *
+ * Version 4 (db_series.h):
+ *   booking_series - a booking made with a time zone, a recurrence or an
+ *     organizer: id TEXT PK; rrule TEXT NULL (NULL: one meeting);
+ *     time_zone TEXT (IANA name); first_start TEXT (wall-clock
+ *     "YYYY-MM-DDTHH:MM:SS" in the zone); duration INTEGER (seconds);
+ *     exdates TEXT (JSON array of UTC seconds); organizer,
+ *     organizer_name TEXT NULL; sequence INTEGER (iCalendar SEQUENCE);
+ *     booked_until INTEGER (occurrences starting before this are rows);
+ *     created INTEGER.
+ *   bookings + series_id TEXT NULL -> booking_series(id) ON DELETE SET
+ *     NULL, recurrence_id INTEGER NULL (the UTC start the rule gave the
+ *     occurrence); partial index (series_id, start_at).
+ *
+ * Version 5 (db_outbox.h):
+ *   outbox - one e-mail to one recipient: id INTEGER PK AUTOINCREMENT;
+ *     booking_id TEXT NULL; kind TEXT (invitation.h's mail_kind names);
+ *     sender, recipient TEXT; message_id TEXT UNIQUE; body TEXT (the whole
+ *     message); state TEXT ('pending','sent','failed'); attempts INTEGER;
+ *     next_attempt INTEGER (UTC seconds); last_error TEXT NULL; created,
+ *     sent_at INTEGER. Partial index (next_attempt) WHERE pending.
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H

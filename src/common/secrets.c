@@ -1,6 +1,6 @@
 /* secrets.c - passwords and certificates from files; see secrets.h. */
 #include "common/text.h"
-#include "cli/secrets.h"
+#include "common/secrets.h"
 
 #include <errno.h>
 #include <stdio.h>

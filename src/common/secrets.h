@@ -1,12 +1,13 @@
 /*
  * secrets.h - reading a password from a file given on the command line
- * (--password-file), so it never has to appear in the process list.
+ * (the CLI's --password-file, convened's --smtp-password-file), so it never
+ * has to appear in the process list.
  *
  * Owns: reading the first line of the file into a buffer the caller wipes
  * and frees (secret_free). Does not own: where the password goes.
  */
-#ifndef CONVENE_CLI_SECRETS_H
-#define CONVENE_CLI_SECRETS_H
+#ifndef CONVENE_COMMON_SECRETS_H
+#define CONVENE_COMMON_SECRETS_H
 
 #include "common/result.h"
 #include "common/strbuf.h"

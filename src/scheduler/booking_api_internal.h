@@ -1,0 +1,57 @@
+/*
+ * booking_api_internal.h - what the /bookings handlers share between
+ * booking_api.c (single bookings) and booking_series_api.c (bookings with
+ * a time zone, a recurrence or an organizer).
+ *
+ * Owns: the bridges as placement sees them and the helpers both files use
+ * to answer. Does not own: the handlers themselves.
+ */
+#ifndef CONVENE_SCHEDULER_BOOKING_API_INTERNAL_H
+#define CONVENE_SCHEDULER_BOOKING_API_INTERNAL_H
+
+#include <jansson.h>
+#include "common/store_pool.h"
+#include <stdbool.h>
+
+#include "common/ids.h"
+#include "scheduler/api.h"
+#include "scheduler/booking.h"
+
+typedef struct {
+    booking_bridge placement;
+    char *name;
+    char *domain;
+} bridge_view;
+
+typedef struct {
+    bridge_view *items;
+    size_t count;
+    booking_bridge *placements; /* parallel copy for booking_place */
+} bridge_views;
+
+/* Every bridge, in the order placement tries them. */
+cv_result bridge_views_load(sqlite3 *database, bridge_views *out);
+void bridge_views_free(bridge_views *views);
+/* The SIP domain of bridge `id` (NULL when unknown or none). */
+const char *bridge_domain(const bridge_views *views, const char *id);
+/* A bridge named by the client: its ID, or its name when unambiguous.
+ * Replies 400 naming "bridge" and returns false when it names none. */
+bool booking_api_resolve_bridge(scheduler_api_request *request, const bridge_views *views,
+                                const char *text, char out[ID_TEXT_SIZE]);
+/* Now and the daemon's longest meeting. */
+booking_limits booking_api_limits(const scheduler_api_request *request);
+/* Answers a failed booking_place: 409 with `conflicts` (stolen), 400 for
+ * an unknown bridge, else the result. */
+void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
+                                const char *reason);
+
+/* DELETE of booking `record` (already stored as cancelled, in the
+ * caller's transaction): when it is an occurrence of a series, the series
+ * leaves it out from now on (EXDATE, SEQUENCE raised) and, with mail on,
+ * its organizer is sent a CANCEL for that occurrence (RECURRENCE-ID),
+ * queued in the same transaction. Nothing for a booking without a
+ * series. (booking_series_api.c) */
+cv_result booking_series_cancelled(scheduler_api_request *request, const booking *record,
+                                   const bridge_views *views);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * db_outbox.h - the `outbox` table (schema version 6): queuing finished
+ * e-mails in the transaction of the change that causes them, the store
+ * behind outbox.c's delivery thread, and the list GET /outbox shows.
+ *
+ * Owns: the SQL on `outbox`. Does not own: composing messages
+ * (invitation.h), delivering them (outbox.h).
+ */
+#ifndef CONVENE_SCHEDULER_DB_OUTBOX_H
+#define CONVENE_SCHEDULER_DB_OUTBOX_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common/result.h"
+#include "common/store_pool.h"
+#include "scheduler/invitation.h"
+#include "scheduler/outbox.h"
+
+/* Queues every message of `mails` (pending, due now). The caller holds the
+ * transaction of the change that caused them; `booking_id` may be NULL. */
+cv_result db_outbox_queue(sqlite3 *database, const char *booking_id, mail_kind kind,
+                          const char *sender, const composed_mails *mails, int64_t now);
+/* outbox.c's backend over a pool: each call borrows one connection. */
+outbox_backend db_outbox_backend(store_pool *pool);
+/* The newest `limit` rows (state "pending", "sent", "failed" or NULL for
+ * all) as {"messages": [...], "pending": n}. */
+cv_result db_outbox_list(sqlite3 *database, const char *state, int64_t limit, json_t **out);
+
+#endif

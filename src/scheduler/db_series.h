@@ -1,0 +1,59 @@
+/*
+ * db_series.h - the rows of booking series (schema version 5): storing
+ * and loading a series, linking an occurrence's booking row to it, and
+ * paging through its occurrences. Every statement comes from the
+ * connection's statement cache; callers hold the transaction for writes.
+ *
+ * Owns: the SQL on `booking_series` and on the series columns of
+ * `bookings`. Does not own: expanding a rule (recurrence.h), placing or
+ * storing the occurrences themselves (booking.h, db_bookings.c).
+ */
+#ifndef CONVENE_SCHEDULER_DB_SERIES_H
+#define CONVENE_SCHEDULER_DB_SERIES_H
+
+#include "common/store_pool.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ids.h"
+#include "common/result.h"
+#include "scheduler/recurrence.h"
+#include "scheduler/series.h"
+
+typedef struct {
+    char id[ID_TEXT_SIZE];
+    char *rrule; /* NULL: one meeting */
+    char time_zone[SERIES_ZONE_MAX + 1];
+    char first_start[WALL_TIME_TEXT_SIZE]; /* wall-clock, in time_zone */
+    int64_t duration;                      /* seconds */
+    int64_t *exdates;                      /* UTC starts left out or skipped */
+    size_t exdate_count;
+    char organizer[SERIES_ADDRESS_MAX + 1]; /* "" when none */
+    char organizer_name[SERIES_NAME_MAX + 1];
+    int64_t sequence;     /* iCalendar SEQUENCE */
+    int64_t booked_until; /* occurrences starting before this have rows */
+    int64_t created;
+} series_row;
+
+void series_row_clear(series_row *row);
+cv_result db_series_insert(sqlite3 *database, const series_row *row);
+/* CV_ERR_NOT_FOUND when there is no such series. */
+cv_result db_series_load(sqlite3 *database, const char *id, series_row *out);
+/* Marks booking `booking_id` as the occurrence of `series_id` the rule
+ * gave the start `recurrence_id` (UTC seconds). */
+cv_result db_series_link(sqlite3 *database, const char *booking_id, const char *series_id,
+                         int64_t recurrence_id);
+/* Writes a loaded row's exdates and sequence back (after a change). */
+cv_result db_series_update(sqlite3 *database, const series_row *row);
+/* The start the rule gave booking `booking_id` (its RECURRENCE-ID). */
+cv_result db_series_recurrence_id(sqlite3 *database, const char *booking_id,
+                                  int64_t *recurrence_id);
+/* The series of a booking; CV_ERR_NOT_FOUND when it has none. */
+cv_result db_series_of_booking(sqlite3 *database, const char *booking_id,
+                               char series_id[ID_TEXT_SIZE]);
+/* IDs of the series' occurrences starting in [from, to), by start, at
+ * most `limit`; the caller frees each and the array. */
+cv_result db_series_occurrences(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
+                                size_t limit, char ***ids, size_t *count);
+
+#endif
