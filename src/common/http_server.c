@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,20 @@
 #include "common/http_deadline.h"
 #include "common/http_slow_lane.h"
 #include "common/log.h"
+#include "common/sleep.h"
 #include "common/text.h"
+
+/* How long http_server_stop waits for the answers of slow requests the
+ * lane has finished or cancelled to go out before it closes everything. */
+#define SLOW_ANSWERS_WAIT_MS 2000
 
 struct http_server {
     struct MHD_Daemon *daemon;
     http_deadline *deadline;   /* closes connections too slow to send a request */
     http_slow_lane *slow_lane; /* runs the handlers config.is_slow picks; NULL without */
+    /* Slow requests handed to the lane whose connection has not completed
+     * yet (answer not sent): http_server_stop waits for them. */
+    atomic_uint slow_unfinished;
     http_server_config config;
     char *certificate_pem;
     char *key_pem;
@@ -37,6 +46,7 @@ typedef struct {
      * the moment it is handed to the lane until `slow_response` is filled;
      * then the connection is resumed and the next call sends it. */
     bool deferred;
+    bool slow; /* was deferred: counted in slow_unfinished until completed */
     http_response slow_response;
 } request_state;
 
@@ -345,6 +355,8 @@ static void defer_request(http_server *server, struct MHD_Connection *connection
 {
     slow_request *slow = calloc(1, sizeof *slow);
     state->deferred = true;
+    state->slow = true;
+    atomic_fetch_add(&server->slow_unfinished, 1);
     MHD_suspend_connection(connection);
     if (!slow || !(slow->url = strdup(url)) || !(slow->method = strdup(method))) {
         if (slow)
@@ -428,10 +440,12 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
 static void request_completed(void *closure, struct MHD_Connection *connection,
                               void **connection_state, enum MHD_RequestTerminationCode code)
 {
-    (void)closure;
     (void)code;
+    http_server *server = closure;
     http_deadline_restart(deadline_entry(connection));
     request_state *state = *connection_state;
+    if (state && state->slow)
+        atomic_fetch_sub(&server->slow_unfinished, 1);
     if (state) {
         free_response(&state->slow_response); /* filled but never sent */
         strbuf_free(&state->body);
@@ -572,6 +586,12 @@ void http_server_stop(http_server *server)
      * finish, so no connection is suspended when the daemon stops (its
      * workers are still there to send those answers). */
     http_slow_lane_stop(server->slow_lane);
+    /* Those answers are queued on resumed connections by the daemon's
+     * workers: let them go out before the daemon closes every connection
+     * (bounded, for a client that does not read). */
+    for (long waited = 0;
+         atomic_load(&server->slow_unfinished) > 0 && waited < SLOW_ANSWERS_WAIT_MS; waited += 10)
+        sleep_milliseconds(10);
     MHD_stop_daemon(server->daemon);
     /* After the daemon: every connection has been closed and forgotten. */
     http_deadline_stop(server->deadline);
