@@ -203,6 +203,10 @@ static bool read_parent(api_call *call, const object_type *type, char parent[ID_
 
 static bool read_own_id(api_call *call, const object_type *type, char id[ID_TEXT_SIZE])
 {
+    if (type->singleton_id) {
+        snprintf(id, ID_TEXT_SIZE, "%s", type->singleton_id);
+        return true;
+    }
     size_t segment = own_id_segment(type);
     const char *text = segment < call->segment_count ? call->segments[segment] : NULL;
     if (!object_canonical_id(text, id)) {
@@ -665,7 +669,10 @@ void object_get(api_call *call, const object_type *type)
         fail_store(call, store_result(code), "object query");
     } else {
         strbuf *out = api_reply_xml(call);
-        xml_open_with_attribute(out, type->element, "id", id);
+        if (type->singleton_id)
+            xml_open(out, type->element);
+        else
+            xml_open_with_attribute(out, type->element, "id", id);
         render_fields(out, type, true, statement, 1);
         result = type->render_more ? type->render_more(call, id, out) : CV_OK;
         xml_close(out, type->element);

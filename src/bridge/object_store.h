@@ -132,6 +132,11 @@ typedef struct object_type {
     bool list_attributes_cacheable;
     /* Runs after a DELETE committed (e.g. a space's live call ends). */
     void (*deleted)(api_call *call, const char *id);
+    /* A type with exactly one object at a path without an ID
+     * (/system/profiles): the ID of its one row, which the schema creates.
+     * GET shows it without an id attribute; only object_get and
+     * object_modify apply (PUT and POST both modify it). NULL otherwise. */
+    const char *singleton_id;
 } object_type;
 
 /* Route handlers shared by every type; the type comes from the table the
@@ -168,6 +173,7 @@ extern const object_type call_leg_profile_type; /* call_leg_profile.c */
 extern const object_type cospace_type;          /* cospace.c */
 extern const object_type dial_plan_rule_type;   /* dial_plan_rule.c */
 extern const object_type cdr_receiver_type;     /* cdr_receiver.c */
+extern const object_type system_profiles_type;  /* system_profiles.c */
 
 /* The layout names shared by spaces, call leg profiles and calls. */
 extern const char *const object_layout_values[];
