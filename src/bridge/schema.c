@@ -247,7 +247,7 @@ const char *const bridge_migrations[] = {
     "  WHERE object_table = 'cospace_bulk_syncs'; END;",
     /* 2: dial transforms (dial_transform.c), inbound dial plan rules
      * (inbound_dial_plan_rule.c), and which node hosts each space's active
-     * call (cospace_queries.c: one active call per space across the
+     * call (object_store.c: one active call per space across the
      * cluster) */
     "CREATE TABLE dial_transforms ("
     "  seq INTEGER PRIMARY KEY,"
