@@ -150,8 +150,8 @@ static cv_result claim_space(api_call *call, const char *cospace_id, const char 
 {
     const char *self = call->node->options.name;
     char holder[256];
-    cv_result result =
-        cospace_claim_call(call->database, cospace_id, self, call_id, NULL, holder, sizeof holder);
+    cv_result result = object_claim_space_call(call->database, cospace_id, self, call_id, NULL,
+                                               holder, sizeof holder);
     if (result != CV_ERR_CONFLICT || strcmp(holder, self) == 0 ||
         cluster_member_answers(call->node, holder))
         return result;
@@ -159,8 +159,8 @@ static cv_result claim_space(api_call *call, const char *cospace_id, const char 
              cospace_id, holder);
     char stale[256];
     snprintf(stale, sizeof stale, "%s", holder);
-    return cospace_claim_call(call->database, cospace_id, self, call_id, stale, holder,
-                              sizeof holder);
+    return object_claim_space_call(call->database, cospace_id, self, call_id, stale, holder,
+                                   sizeof holder);
 }
 
 static void create_call(api_call *call)
@@ -226,7 +226,7 @@ static void create_call(api_call *call)
     if (result == CV_OK) {
         result = runtime_create_call(call->node->runtime, &request, &settings, id);
         if (result != CV_OK && request.cospace)
-            cospace_release_call(call->database, id);
+            object_release_call_claim(call->database, id);
     }
     if (result == CV_OK) {
         api_audit(call, "created new call %s", id);
@@ -339,7 +339,7 @@ static void delete_call(api_call *call)
     cv_result result = runtime_delete_call(call->node->runtime, id);
     char key[ID_TEXT_SIZE];
     if (result == CV_OK && object_canonical_id(id, key) &&
-        cospace_release_call(call->database, key) != CV_OK)
+        object_release_call_claim(call->database, key) != CV_OK)
         log_error("call %s: cannot release its space's claim", key);
     live_reply_change(call, result, "callDoesNotExist", "deleted call", id);
 }

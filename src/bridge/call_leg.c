@@ -19,9 +19,9 @@
 #include "bridge/api.h"
 #include "bridge/call_leg.h"
 #include "bridge/live_parameters.h"
+#include "bridge/object_store.h"
 #include "bridge/routes.h"
 #include "bridge/runtime.h"
-#include "common/store.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
@@ -282,26 +282,14 @@ static bool check_profile_reference(api_call *call, const runtime_settings *conf
     const char *profile = runtime_settings_get(configuration, "callLegProfile");
     if (!profile || !*profile)
         return true;
-    char key[ID_TEXT_SIZE];
-    for (size_t i = 0; i < ID_TEXT_SIZE; i++)
-        key[i] =
-            (char)(profile[i] >= 'A' && profile[i] <= 'F' ? profile[i] - 'A' + 'a' : profile[i]);
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(call->database, "SELECT 1 FROM call_leg_profiles WHERE id = ?1",
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
-        code = sqlite3_step(statement);
-    }
-    sqlite3_finalize(statement);
-    if (code == SQLITE_ROW)
-        return true;
-    if (code == SQLITE_DONE) {
-        api_fail(call, 400, "callLegProfileDoesNotExist");
+    bool exists = false;
+    if (object_exists(call->database, &call_leg_profile_type, profile, &exists) != CV_OK) {
+        api_fail_internal(call, "call leg profile lookup");
         return false;
     }
-    api_fail_internal(call, "call leg profile lookup");
-    return false;
+    if (!exists)
+        api_fail(call, 400, "callLegProfileDoesNotExist");
+    return exists;
 }
 
 /* Splits the body into the leg's configuration and the participant-side

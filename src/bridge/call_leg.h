@@ -38,9 +38,36 @@ bool call_leg_read_body(api_call *call, const char *const *handled, runtime_sett
 cv_result call_leg_merge_configuration(const runtime_settings *const *levels, size_t count,
                                        runtime_settings *out);
 
+/* The levels a leg's call leg profile values come from, highest first
+ * (the reference's "scope" names: call_leg_scope_name). The bridge's legs
+ * are all dial-outs from a call, so the reference's tenant, accessMethod,
+ * coSpaceUser and callOut levels never apply to them. */
+typedef enum {
+    LEG_SCOPE_GLOBAL,   /* /system/profiles callLegProfile */
+    LEG_SCOPE_COSPACE,  /* the call's space's callLegProfile */
+    LEG_SCOPE_CALL_LEG, /* the leg's own callLegProfile, then its own values */
+    LEG_SCOPE_COUNT,
+} leg_profile_scope;
+
+/* "global", "coSpace", "callLeg". */
+const char *call_leg_scope_name(leg_profile_scope scope);
+
+/* What one level sets: the profile it names ("" when none) and the call
+ * leg profile parameters that level gives (only those; owned). */
+typedef struct {
+    char profile_id[ID_TEXT_SIZE];
+    runtime_settings values;
+} leg_profile_level;
+
+/* Reads every level of `leg` from the database now (call_leg_plan.c).
+ * On error every level is left empty. */
+cv_result call_leg_profile_levels(sqlite3 *database, const leg_info *leg,
+                                  leg_profile_level levels[LEG_SCOPE_COUNT]);
+void call_leg_profile_levels_clear(leg_profile_level levels[LEG_SCOPE_COUNT]);
+
 /* The effective configuration of a leg (call_leg_plan.c): the merge of
- * the space's call leg profile, the leg's own profile and the leg's own
- * overrides, read from the database now. */
+ * the levels of call_leg_profile_levels in order, then the leg's own
+ * settings, read from the database now. */
 cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
                                            runtime_settings *out);
 

@@ -4,8 +4,9 @@
  * leg's effective configuration, the call leg profiles of every level
  * merged (call_leg_effective_configuration).
  *
- * Owns: the order of the levels (built-in defaults, the space's call leg
- * profile, the leg's own profile, the leg's own overrides), the defaults
+ * Owns: the order of the levels (built-in defaults, the global call leg
+ * profile of /system/profiles, the space's call leg profile, the leg's own
+ * profile, the leg's own overrides; see call_leg.h), the defaults
  * themselves, and turning a chosen rule into the leg's local address and
  * encryption. Does not own: the rules' matching (dial_plan.c), the
  * parameters' validation (call_leg.c) or the leg's state (runtime.c).
@@ -58,12 +59,36 @@ static const runtime_setting LEG_DEFAULTS[] = {
     {(char *)"participantCounter", (char *)"auto"},
 };
 
+static const char *const SCOPE_NAMES[LEG_SCOPE_COUNT] = {
+    [LEG_SCOPE_GLOBAL] = "global",
+    [LEG_SCOPE_COSPACE] = "coSpace",
+    [LEG_SCOPE_CALL_LEG] = "callLeg",
+};
+
+const char *call_leg_scope_name(leg_profile_scope scope)
+{
+    return scope < LEG_SCOPE_COUNT ? SCOPE_NAMES[scope] : "unknown";
+}
+
 typedef struct {
     runtime_settings *settings;
-    const char *profile_id; /* out: the space's callLegProfile */
+    const object_type *type; /* the object whose profile is read */
     char profile[ID_TEXT_SIZE];
+    bool found; /* merge_profile saw the profile: it exists */
     cv_result result;
 } level_reader;
+
+/* True for the call leg profile parameters a level can set (not the
+ * profile's own name). */
+static bool is_profile_parameter(const char *name)
+{
+    if (strcmp(name, "name") == 0)
+        return false;
+    for (size_t i = 0; i < call_leg_profile_type.field_count; i++)
+        if (strcmp(call_leg_profile_type.fields[i].name, name) == 0)
+            return true;
+    return false;
+}
 
 /* object_read_all visitor: merges every set field of a call leg profile
  * (but its name, which is the profile's own) into the settings. */
@@ -71,6 +96,7 @@ static int merge_profile(void *context, const char *id, const char *const *value
 {
     (void)id;
     level_reader *reader = context;
+    reader->found = true;
     for (size_t i = 0; i < call_leg_profile_type.field_count && reader->result == CV_OK; i++) {
         const char *name = call_leg_profile_type.fields[i].name;
         if (values[i] && strcmp(name, "name") != 0)
@@ -79,26 +105,86 @@ static int merge_profile(void *context, const char *id, const char *const *value
     return reader->result == CV_OK ? 0 : 1;
 }
 
-/* object_read_all visitor: remembers the space's callLegProfile. */
-static int read_space_profile(void *context, const char *id, const char *const *values)
+/* object_read_all visitor: remembers the object's callLegProfile (a space
+ * or the global profiles). */
+static int read_profile_reference(void *context, const char *id, const char *const *values)
 {
     (void)id;
     level_reader *reader = context;
-    for (size_t i = 0; i < cospace_type.field_count; i++)
-        if (strcmp(cospace_type.fields[i].name, "callLegProfile") == 0 && values[i])
+    for (size_t i = 0; i < reader->type->field_count; i++)
+        if (strcmp(reader->type->fields[i].name, "callLegProfile") == 0 && values[i])
             snprintf(reader->profile, sizeof reader->profile, "%s", values[i]);
     return 0;
 }
 
-static cv_result merge_profile_level(sqlite3 *database, const char *profile_id,
-                                     runtime_settings *out)
+/* Fills `level` from the call leg profile named by `owner` (the object
+ * `owner_id` of type `owner_type`), when it names one. */
+static cv_result read_referenced_level(sqlite3 *database, const object_type *owner_type,
+                                       const char *owner_id, leg_profile_level *level)
 {
-    if (!profile_id || !*profile_id)
-        return CV_OK;
-    level_reader reader = {.settings = out, .result = CV_OK};
+    level_reader owner = {.settings = &level->values, .type = owner_type, .result = CV_OK};
     cv_result result =
-        object_read_all(database, &call_leg_profile_type, profile_id, merge_profile, &reader);
-    return result != CV_OK ? result : reader.result;
+        object_read_all(database, owner_type, owner_id, read_profile_reference, &owner);
+    if (result != CV_OK || !owner.profile[0])
+        return result;
+    level_reader profile = {.settings = &level->values, .result = CV_OK};
+    result =
+        object_read_all(database, &call_leg_profile_type, owner.profile, merge_profile, &profile);
+    if (result == CV_OK && profile.found)
+        snprintf(level->profile_id, sizeof level->profile_id, "%s", owner.profile);
+    return result != CV_OK ? result : profile.result;
+}
+
+/* The leg's level: its own profile, then the profile parameters it sets
+ * itself (an old "layout" standing for defaultLayout). */
+static cv_result read_leg_level(sqlite3 *database, const leg_info *leg, leg_profile_level *level)
+{
+    const char *profile_id = runtime_settings_get(&leg->configuration, "callLegProfile");
+    cv_result result = CV_OK;
+    if (profile_id && *profile_id) {
+        level_reader profile = {.settings = &level->values, .result = CV_OK};
+        result =
+            object_read_all(database, &call_leg_profile_type, profile_id, merge_profile, &profile);
+        if (result == CV_OK)
+            result = profile.result;
+        if (result == CV_OK && profile.found)
+            snprintf(level->profile_id, sizeof level->profile_id, "%s", profile_id);
+    }
+    const char *old_layout = runtime_settings_get(&leg->configuration, "layout");
+    if (result == CV_OK && old_layout &&
+        !runtime_settings_get(&leg->configuration, "defaultLayout"))
+        result = runtime_settings_set(&level->values, "defaultLayout", old_layout);
+    for (size_t i = 0; i < leg->configuration.count && result == CV_OK; i++) {
+        const runtime_setting *own = &leg->configuration.items[i];
+        if (is_profile_parameter(own->name))
+            result = runtime_settings_set(&level->values, own->name, own->value);
+    }
+    return result;
+}
+
+void call_leg_profile_levels_clear(leg_profile_level levels[LEG_SCOPE_COUNT])
+{
+    for (size_t i = 0; i < LEG_SCOPE_COUNT; i++) {
+        runtime_settings_clear(&levels[i].values);
+        levels[i].profile_id[0] = '\0';
+    }
+}
+
+cv_result call_leg_profile_levels(sqlite3 *database, const leg_info *leg,
+                                  leg_profile_level levels[LEG_SCOPE_COUNT])
+{
+    for (size_t i = 0; i < LEG_SCOPE_COUNT; i++)
+        levels[i] = (leg_profile_level){.profile_id = "", .values = {NULL, 0}};
+    cv_result result =
+        read_referenced_level(database, &system_profiles_type, NULL, &levels[LEG_SCOPE_GLOBAL]);
+    if (result == CV_OK && leg->cospace[0])
+        result = read_referenced_level(database, &cospace_type, leg->cospace,
+                                       &levels[LEG_SCOPE_COSPACE]);
+    if (result == CV_OK)
+        result = read_leg_level(database, leg, &levels[LEG_SCOPE_CALL_LEG]);
+    if (result != CV_OK)
+        call_leg_profile_levels_clear(levels);
+    return result;
 }
 
 cv_result call_leg_merge_configuration(const runtime_settings *const *levels, size_t count,
@@ -128,22 +214,18 @@ cv_result call_leg_merge_configuration(const runtime_settings *const *levels, si
 cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
                                            runtime_settings *out)
 {
-    runtime_settings space_profile = {NULL, 0}, leg_profile = {NULL, 0};
-    cv_result result = CV_OK;
-    if (leg->cospace[0]) {
-        level_reader space = {.settings = &space_profile, .result = CV_OK};
-        result = object_read_all(database, &cospace_type, leg->cospace, read_space_profile, &space);
-        if (result == CV_OK)
-            result = merge_profile_level(database, space.profile, &space_profile);
-    }
-    if (result == CV_OK)
-        result = merge_profile_level(
-            database, runtime_settings_get(&leg->configuration, "callLegProfile"), &leg_profile);
-    const runtime_settings *levels[] = {&space_profile, &leg_profile, &leg->configuration};
-    if (result == CV_OK)
-        result = call_leg_merge_configuration(levels, 3, out);
-    runtime_settings_clear(&space_profile);
-    runtime_settings_clear(&leg_profile);
+    leg_profile_level levels[LEG_SCOPE_COUNT];
+    cv_result result = call_leg_profile_levels(database, leg, levels);
+    if (result != CV_OK)
+        return result;
+    /* The leg's own settings come last again for what is not a profile
+     * parameter (ownerId, chosenLayout, ...); its profile parameters are
+     * already in its level with the same values. */
+    const runtime_settings *merged[] = {&levels[LEG_SCOPE_GLOBAL].values,
+                                        &levels[LEG_SCOPE_COSPACE].values,
+                                        &levels[LEG_SCOPE_CALL_LEG].values, &leg->configuration};
+    result = call_leg_merge_configuration(merged, sizeof merged / sizeof merged[0], out);
+    call_leg_profile_levels_clear(levels);
     return result;
 }
 

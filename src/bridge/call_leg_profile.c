@@ -97,7 +97,8 @@ const object_type call_leg_profile_type = {
     .usage_sql = "EXISTS(SELECT 1 FROM cospaces WHERE call_leg_profile = o.id)"
                  " OR EXISTS(SELECT 1 FROM access_methods WHERE call_leg_profile = o.id)"
                  " OR EXISTS(SELECT 1 FROM cospace_bulk_parameter_sets"
-                 " WHERE call_leg_profile = o.id)",
+                 " WHERE call_leg_profile = o.id)"
+                 " OR EXISTS(SELECT 1 FROM system_profiles WHERE call_leg_profile = o.id)",
 };
 
 static void list_call_leg_profiles(api_call *call)

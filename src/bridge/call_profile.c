@@ -57,7 +57,8 @@ const object_type call_profile_type = {
     .list_shows_all = true,
     .counted = true,
     .usage_sql = "EXISTS(SELECT 1 FROM cospaces WHERE call_profile = o.id)"
-                 " OR EXISTS(SELECT 1 FROM cospace_bulk_parameter_sets WHERE call_profile = o.id)",
+                 " OR EXISTS(SELECT 1 FROM cospace_bulk_parameter_sets WHERE call_profile = o.id)"
+                 " OR EXISTS(SELECT 1 FROM system_profiles WHERE call_profile = o.id)",
 };
 
 static void list_call_profiles(api_call *call)

@@ -9,7 +9,6 @@
 
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
-#include "common/store.h"
 
 #define CDR_RECEIVER_MAXIMUM 4
 
@@ -25,19 +24,10 @@ static cv_result prepare_cdr_receiver(object_write *write)
 {
     if (!write->creating)
         return CV_OK;
-    sqlite3_stmt *statement = NULL;
-    int code =
-        sqlite3_prepare_v2(write->call->database,
-                           "SELECT total FROM object_counts WHERE object_table = 'cdr_receivers'",
-                           -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    code = sqlite3_step(statement);
-    cv_result result =
-        code == SQLITE_ROW ? CV_OK : store_result(code == SQLITE_DONE ? SQLITE_ERROR : code);
-    if (code == SQLITE_ROW && sqlite3_column_int64(statement, 0) >= CDR_RECEIVER_MAXIMUM)
+    int64_t total = 0;
+    cv_result result = object_total(write->call->database, &cdr_receiver_type, &total);
+    if (result == CV_OK && total >= CDR_RECEIVER_MAXIMUM)
         object_write_refuse(write, 400, "tooManyCdrReceivers");
-    sqlite3_finalize(statement);
     return result;
 }
 

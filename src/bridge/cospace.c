@@ -18,7 +18,6 @@
 #include "bridge/routes.h"
 #include "bridge/runtime.h"
 #include "common/log.h"
-#include "common/store.h"
 #include "common/xml_writer.h"
 
 static const char *const self_pane_modes[] = {"skip", "self", "blank", NULL};
@@ -169,18 +168,10 @@ static cv_result prepare_cospace(object_write *write)
 
 static cv_result render_access_method_count(api_call *call, const char *id, strbuf *out)
 {
-    sqlite3_stmt *statement = NULL;
-    int code =
-        sqlite3_prepare_v2(call->database, "SELECT count(*) FROM access_methods WHERE cospace = ?1",
-                           -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
-    cv_result result = code == SQLITE_ROW ? CV_OK : store_result(code);
-    if (code == SQLITE_ROW && sqlite3_column_int64(statement, 0) > 0)
-        xml_int_element(out, "numAccessMethods", sqlite3_column_int64(statement, 0));
-    sqlite3_finalize(statement);
+    int64_t count = 0;
+    cv_result result = object_count_under(call->database, &access_method_type, id, &count);
+    if (result == CV_OK && count > 0)
+        xml_int_element(out, "numAccessMethods", count);
     return result;
 }
 
@@ -189,7 +180,7 @@ static cv_result render_access_method_count(api_call *call, const char *id, strb
 static void end_deleted_space_call(api_call *call, const char *id)
 {
     if (runtime_end_cospace_call(call->node->runtime, id) &&
-        cospace_release_space_call(call->database, id, call->node->options.name) != CV_OK)
+        object_release_space_claim(call->database, id, call->node->options.name) != CV_OK)
         log_error("space %s: cannot release its call's claim", id);
 }
 

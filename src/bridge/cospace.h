@@ -97,22 +97,4 @@ cv_result cospace_check_passcode_clash(sqlite3 *database, const char *cospace_id
 #define COSPACE_SECRET_SIZE 23
 cv_result cospace_generate_secret(char out[COSPACE_SECRET_SIZE]);
 
-/* One active call per space across the cluster (nodes sharing the data
- * directory): the space_calls table says which node hosts each space's
- * call. cospace_claim_call records the call in its own transaction, or
- * answers CV_ERR_CONFLICT when the space already has one on any node;
- * cospace_release_call forgets a call that ended; a node forgets all its
- * calls when it starts and when it stops (its calls die with it). A node
- * that dies and never comes back leaves its spaces claimed until a node of
- * that --name starts again. */
-/* `stale_holder` (may be NULL): a node whose claim may be replaced (it was
- * found dead). On CV_ERR_CONFLICT `holder` names the node holding it. */
-cv_result cospace_claim_call(sqlite3 *database, const char *cospace_id, const char *node,
-                             const char *call_id, const char *stale_holder, char *holder,
-                             size_t holder_size);
-cv_result cospace_release_call(sqlite3 *database, const char *call_id);
-/* The claim of this node's call of a space (when the space is deleted). */
-cv_result cospace_release_space_call(sqlite3 *database, const char *cospace_id, const char *node);
-cv_result cospace_release_node_calls(sqlite3 *database, const char *node);
-
 #endif

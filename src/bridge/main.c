@@ -16,7 +16,7 @@
 #include "bridge/bridge.h"
 #include "bridge/bulk_sync.h"
 #include "bridge/cdr.h"
-#include "bridge/cospace.h"
+#include "bridge/object_store.h"
 #include "bridge/runtime.h"
 #include "bridge/schema.h"
 #include "common/config.h"
@@ -203,7 +203,7 @@ static void release_space_claims(bridge *node)
     sqlite3 *database = node->store.connections ? store_pool_acquire(&node->store) : NULL;
     if (!database)
         return;
-    if (cospace_release_node_calls(database, node->options.name) != CV_OK)
+    if (object_release_node_claims(database, node->options.name) != CV_OK)
         log_error("cannot release the spaces this node's calls held");
     store_pool_release(&node->store, database);
 }

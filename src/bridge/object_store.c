@@ -203,6 +203,10 @@ static bool read_parent(api_call *call, const object_type *type, char parent[ID_
 
 static bool read_own_id(api_call *call, const object_type *type, char id[ID_TEXT_SIZE])
 {
+    if (type->singleton_id) {
+        snprintf(id, ID_TEXT_SIZE, "%s", type->singleton_id);
+        return true;
+    }
     size_t segment = own_id_segment(type);
     const char *text = segment < call->segment_count ? call->segments[segment] : NULL;
     if (!object_canonical_id(text, id)) {
@@ -665,7 +669,10 @@ void object_get(api_call *call, const object_type *type)
         fail_store(call, store_result(code), "object query");
     } else {
         strbuf *out = api_reply_xml(call);
-        xml_open_with_attribute(out, type->element, "id", id);
+        if (type->singleton_id)
+            xml_open(out, type->element);
+        else
+            xml_open_with_attribute(out, type->element, "id", id);
         render_fields(out, type, true, statement, 1);
         result = type->render_more ? type->render_more(call, id, out) : CV_OK;
         xml_close(out, type->element);
@@ -1379,4 +1386,120 @@ void object_delete(api_call *call, const object_type *type)
     api_audit(call, "deleted %s %s", type->audit_noun, id);
     if (type->deleted)
         type->deleted(call, id);
+}
+
+/* --- questions other modules ask about stored objects ------------------------- */
+
+/* Runs one statement with text parameters (NULL entries are left unbound);
+ * SQLITE_ROW sets *found (when given), SQLITE_ROW and SQLITE_DONE are
+ * success. `first_integer` (may be NULL) gets column 0 of the row. */
+static cv_result run_statement(sqlite3 *database, const char *sql, const char *const *texts,
+                               size_t count, bool *found, int64_t *first_integer)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, sql, -1, &statement, NULL);
+    for (size_t i = 0; code == SQLITE_OK && i < count; i++)
+        if (texts[i])
+            sqlite3_bind_text(statement, (int)i + 1, texts[i], -1, SQLITE_STATIC);
+    if (code == SQLITE_OK)
+        code = sqlite3_step(statement);
+    if (found)
+        *found = code == SQLITE_ROW;
+    if (first_integer)
+        *first_integer = code == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
+    sqlite3_finalize(statement);
+    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result object_exists(sqlite3 *database, const object_type *type, const char *id, bool *exists)
+{
+    char key[ID_TEXT_SIZE];
+    *exists = false;
+    if (!object_canonical_id(id, key))
+        return CV_OK;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ?1", type->table);
+    const char *texts[] = {key};
+    return run_statement(database, sql, texts, 1, exists, NULL);
+}
+
+cv_result object_count_under(sqlite3 *database, const object_type *child_type,
+                             const char *parent_id, int64_t *count)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s = ?1", child_type->table,
+             child_type->parent_column);
+    const char *texts[] = {parent_id};
+    return run_statement(database, sql, texts, 1, NULL, count);
+}
+
+cv_result object_total(sqlite3 *database, const object_type *type, int64_t *total)
+{
+    bool found = false;
+    const char *texts[] = {type->table};
+    cv_result result =
+        run_statement(database, "SELECT total FROM object_counts WHERE object_table = ?1", texts, 1,
+                      &found, total);
+    return result == CV_OK && !found ? CV_ERR_NOT_FOUND : result;
+}
+
+/* --- the space's active call across the cluster (space_calls) ---------------- */
+
+/* The node holding the space's claim into `holder` ("" when none). */
+static cv_result read_claim_holder(sqlite3 *database, const char *cospace_id, char *holder,
+                                   size_t size)
+{
+    sqlite3_stmt *statement = NULL;
+    int code = sqlite3_prepare_v2(database, "SELECT node FROM space_calls WHERE cospace = ?1", -1,
+                                  &statement, NULL);
+    if (code == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, cospace_id, -1, SQLITE_STATIC);
+        code = sqlite3_step(statement);
+    }
+    holder[0] = '\0';
+    if (code == SQLITE_ROW)
+        snprintf(holder, size, "%s", (const char *)sqlite3_column_text(statement, 0));
+    sqlite3_finalize(statement);
+    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+}
+
+cv_result object_claim_space_call(sqlite3 *database, const char *cospace_id, const char *node,
+                                  const char *call_id, const char *stale_holder, char *holder,
+                                  size_t holder_size)
+{
+    cv_result result = store_begin(database);
+    if (result != CV_OK)
+        return result;
+    result = read_claim_holder(database, cospace_id, holder, holder_size);
+    if (result == CV_OK && holder[0] && !(stale_holder && strcmp(holder, stale_holder) == 0))
+        result = CV_ERR_CONFLICT;
+    const char *texts[] = {cospace_id, node, call_id};
+    if (result == CV_OK)
+        result = run_statement(
+            database, "INSERT OR REPLACE INTO space_calls(cospace, node, call) VALUES (?1, ?2, ?3)",
+            texts, 3, NULL, NULL);
+    if (result == CV_OK)
+        result = store_commit(database);
+    else
+        store_rollback(database);
+    return result;
+}
+
+cv_result object_release_call_claim(sqlite3 *database, const char *call_id)
+{
+    const char *texts[] = {call_id};
+    return run_statement(database, "DELETE FROM space_calls WHERE call = ?1", texts, 1, NULL, NULL);
+}
+
+cv_result object_release_space_claim(sqlite3 *database, const char *cospace_id, const char *node)
+{
+    const char *texts[] = {cospace_id, node};
+    return run_statement(database, "DELETE FROM space_calls WHERE cospace = ?1 AND node = ?2",
+                         texts, 2, NULL, NULL);
+}
+
+cv_result object_release_node_claims(sqlite3 *database, const char *node)
+{
+    const char *texts[] = {node};
+    return run_statement(database, "DELETE FROM space_calls WHERE node = ?1", texts, 1, NULL, NULL);
 }

@@ -13,7 +13,9 @@
  * filters, the cache of rendered collection pages (valid only while the
  * database is unchanged; see object_store.c), rendering the XML in the
  * description's order, 404 for unknown
- * or malformed IDs, and the audit lines. Does not own: any type's
+ * or malformed IDs, the audit lines, and the SQL of the questions other
+ * modules ask about stored objects (existence, counts, the cluster-wide
+ * claims of spaces' active calls). Does not own: any type's
  * parameters (one file per type) or the schema (schema.c).
  */
 #ifndef CONVENE_BRIDGE_OBJECT_STORE_H
@@ -132,6 +134,11 @@ typedef struct object_type {
     bool list_attributes_cacheable;
     /* Runs after a DELETE committed (e.g. a space's live call ends). */
     void (*deleted)(api_call *call, const char *id);
+    /* A type with exactly one object at a path without an ID
+     * (/system/profiles): the ID of its one row, which the schema creates.
+     * GET shows it without an id attribute; only object_get and
+     * object_modify apply (PUT and POST both modify it). NULL otherwise. */
+    const char *singleton_id;
 } object_type;
 
 /* Route handlers shared by every type; the type comes from the table the
@@ -163,11 +170,41 @@ typedef int (*object_visitor)(void *context, const char *id, const char *const *
 cv_result object_read_all(sqlite3 *database, const object_type *type, const char *id,
                           object_visitor visit, void *context);
 
+/* Questions other modules ask about stored objects, so that the SQL stays
+ * here. Each runs in the caller's transaction, if any. */
+/* *exists: `id` (any case) names a row of `type`; false for a non-UUID. */
+cv_result object_exists(sqlite3 *database, const object_type *type, const char *id, bool *exists);
+/* *count: the objects of `child_type` (a type with a parent) under `parent_id`. */
+cv_result object_count_under(sqlite3 *database, const object_type *child_type,
+                             const char *parent_id, int64_t *count);
+/* *total: the objects of a `counted` type (object_counts, kept by triggers). */
+cv_result object_total(sqlite3 *database, const object_type *type, int64_t *total);
+
+/* One active call per space across the cluster (nodes sharing the data
+ * directory): the space_calls table says which node hosts each space's
+ * call. object_claim_space_call records the call in its own transaction,
+ * or answers CV_ERR_CONFLICT when the space already has one on any node;
+ * object_release_call_claim forgets a call that ended; a node forgets all
+ * its claims when it starts and when it stops (its calls die with it). A
+ * node that dies and never comes back leaves its spaces claimed until a
+ * node of that --name starts again. `stale_holder` (may be NULL): a node
+ * whose claim may be replaced (it was found dead). On CV_ERR_CONFLICT
+ * `holder` names the node holding it. */
+cv_result object_claim_space_call(sqlite3 *database, const char *cospace_id, const char *node,
+                                  const char *call_id, const char *stale_holder, char *holder,
+                                  size_t holder_size);
+cv_result object_release_call_claim(sqlite3 *database, const char *call_id);
+/* The claim of this node's call of a space (when the space is deleted). */
+cv_result object_release_space_claim(sqlite3 *database, const char *cospace_id, const char *node);
+cv_result object_release_node_claims(sqlite3 *database, const char *node);
+
 /* The types other modules read with object_read_all. */
 extern const object_type call_leg_profile_type; /* call_leg_profile.c */
 extern const object_type cospace_type;          /* cospace.c */
+extern const object_type access_method_type;    /* access_method.c */
 extern const object_type dial_plan_rule_type;   /* dial_plan_rule.c */
 extern const object_type cdr_receiver_type;     /* cdr_receiver.c */
+extern const object_type system_profiles_type;  /* system_profiles.c */
 
 /* The layout names shared by spaces, call leg profiles and calls. */
 extern const char *const object_layout_values[];

@@ -16,12 +16,14 @@ extern const api_route_table cospace_routes;                /* cospace.c */
 extern const api_route_table access_method_routes;          /* access_method.c */
 extern const api_route_table dial_plan_rule_routes;         /* dial_plan_rule.c */
 extern const api_route_table cdr_receiver_routes;           /* cdr_receiver.c */
+extern const api_route_table system_profiles_routes;        /* system_profiles.c */
 extern const api_route_table inbound_dial_plan_rule_routes; /* inbound_dial_plan_rule.c */
 extern const api_route_table dial_transform_routes;         /* dial_transform.c */
 extern const api_route_table bulk_parameter_set_routes;     /* bulk_parameter_set.c */
 extern const api_route_table bulk_sync_routes;              /* bulk_sync.c */
 extern const api_route_table call_routes;                   /* call.c */
 extern const api_route_table call_leg_routes;               /* call_leg.c */
+extern const api_route_table call_leg_trace_routes;         /* call_leg_trace.c */
 extern const api_route_table participant_routes;            /* participant.c */
 
 #endif

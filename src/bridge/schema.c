@@ -1,8 +1,9 @@
 /*
  * schema.c - the bridge's configuration tables. Everything a CMS keeps in
  * its clustered database lives here (profiles, spaces, access methods, bulk
- * parameter sets and syncs, dial plan rules, CDR receivers); calls, legs and
- * participants do not (runtime.c). Nodes on one data directory share it.
+ * parameter sets and syncs, dial plan rules, CDR receivers, the global
+ * profiles); calls, legs and participants do not (runtime.c). Nodes on
+ * one data directory share it.
  *
  * Conventions: every object table has `seq INTEGER PRIMARY KEY` (listing
  * order = creation order, stable across restarts) and `id TEXT UNIQUE` (the
@@ -246,7 +247,7 @@ const char *const bridge_migrations[] = {
     "  WHERE object_table = 'cospace_bulk_syncs'; END;",
     /* 2: dial transforms (dial_transform.c), inbound dial plan rules
      * (inbound_dial_plan_rule.c), and which node hosts each space's active
-     * call (cospace_queries.c: one active call per space across the
+     * call (object_store.c: one active call per space across the
      * cluster) */
     "CREATE TABLE dial_transforms ("
     "  seq INTEGER PRIMARY KEY,"
@@ -286,6 +287,21 @@ const char *const bridge_migrations[] = {
     "  node TEXT NOT NULL,"       /* the --name of the node hosting the call */
     "  call TEXT NOT NULL"
     ");",
+    /* 3: the global profiles (system_profiles.c): one row, created here,
+     * whose ID is SYSTEM_PROFILES_ROW_ID in system_profiles.c. A deleted
+     * profile stops being the global one, so a leg never inherits from a
+     * profile that no longer exists. */
+    "CREATE TABLE system_profiles ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  call_leg_profile TEXT,"
+    "  call_profile TEXT"
+    ");"
+    "INSERT INTO system_profiles(id) VALUES ('00000000-0000-0000-0000-000000000001');"
+    "CREATE TRIGGER system_call_leg_profile_deleted AFTER DELETE ON call_leg_profiles BEGIN"
+    "  UPDATE system_profiles SET call_leg_profile = NULL WHERE call_leg_profile = old.id; END;"
+    "CREATE TRIGGER system_call_profile_deleted AFTER DELETE ON call_profiles BEGIN"
+    "  UPDATE system_profiles SET call_profile = NULL WHERE call_profile = old.id; END;",
 };
 
 const size_t bridge_migration_count = sizeof bridge_migrations / sizeof bridge_migrations[0];
