@@ -10,10 +10,10 @@
 #define CONVENE_SCHEDULER_BOOKING_API_INTERNAL_H
 
 #include <jansson.h>
-#include "common/store_pool.h"
 #include <stdbool.h>
 
 #include "common/ids.h"
+#include "common/store_pool.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 

@@ -20,9 +20,9 @@
 #define CONVENE_SCHEDULER_BOOKING_SERIES_H
 
 #include <jansson.h>
-#include "common/store_pool.h"
 #include <stdbool.h>
 
+#include "common/store_pool.h"
 #include "scheduler/api.h"
 
 /* Occurrences listed in a 409 (the rest are counted). */

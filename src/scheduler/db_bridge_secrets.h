@@ -16,11 +16,11 @@
 #ifndef CONVENE_SCHEDULER_DB_BRIDGE_SECRETS_H
 #define CONVENE_SCHEDULER_DB_BRIDGE_SECRETS_H
 
-#include "common/store_pool.h"
 #include <stddef.h>
 
 #include "common/result.h"
 #include "common/secret_box.h"
+#include "common/store_pool.h"
 #include "common/strbuf.h"
 
 /* The bridge password columns, as named in the bound context. */

@@ -11,12 +11,12 @@
 #ifndef CONVENE_SCHEDULER_DB_SERIES_H
 #define CONVENE_SCHEDULER_DB_SERIES_H
 
-#include "common/store_pool.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/recurrence.h"
 #include "scheduler/series.h"
 

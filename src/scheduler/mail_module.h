@@ -11,10 +11,10 @@
 #ifndef CONVENE_SCHEDULER_MAIL_MODULE_H
 #define CONVENE_SCHEDULER_MAIL_MODULE_H
 
-#include "common/store_pool.h"
 #include <stdbool.h>
 
 #include "common/result.h"
+#include "common/store_pool.h"
 #include "scheduler/invitation.h"
 #include "scheduler/scheduler.h"
 
