@@ -1,8 +1,8 @@
 /*
  * call_leg.c - /calls/<id>/callLegs (dial out, list a call's legs),
  * /callLegs (every leg of this node) and /callLegs/<id> (read, modify,
- * disconnect). The seed's TMS spells the collection "callegs"; it is
- * accepted as the same object.
+ * disconnect). TMS (in the traffic recorded in Cisco's guide) spells the
+ * collection "callegs"; it is accepted as the same object.
  *
  * Owns: the call leg parameters (the blueprint's callLeg structure: the
  * POST-only remoteParty, bandwidth and confirmation, ownerId, chosenLayout,

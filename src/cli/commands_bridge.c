@@ -1,6 +1,6 @@
 /*
  * commands_bridge.c - `convene bridge add|list|show|set|remove` and
- * `convene tickets`: the bridges convened manages (the seed's "Add Device",
+ * `convene tickets`: the bridges convened manages (Cisco's TMS guide's "Add Device",
  * "Edit Settings", "Extended Settings", "Clustering" and "Tickets" pages).
  *
  * Owns: these commands' options, the JSON bodies they send (camelCase
@@ -101,7 +101,7 @@ static const char *label_for(const char *name)
     return name;
 }
 
-/* "4d, 22:09:44" as the seed's TMS page shows uptime. */
+/* "4d, 22:09:44" as the TMS page in Cisco's guide shows uptime. */
 static void format_uptime(json_int_t seconds, char *out, size_t size)
 {
     json_int_t days = seconds / 86400;

@@ -1,6 +1,6 @@
 /*
- * demo.c - `convene demo`: the seed's whole story (Cisco TMS managing a
- * Cisco Meeting Server, played by Convene) on this machine, on loopback,
+ * demo.c - `convene demo`: the whole story of Cisco's TMS guide (Cisco
+ * TMS managing a Cisco Meeting Server, played by Convene) on this machine, on loopback,
  * with throw-away daemons:
  *   a two-node convene-bridge cluster (CallBridge-Core1, CallBridge-Core2;
  *   shared data directory, each --peer of the other) and convened, then,
@@ -586,7 +586,7 @@ static bool step_extend_and_end(demo *story)
     return true;
 }
 
-/* Prints the trace blocks of the meeting's start and end in the seed's
+/* Prints the trace blocks of the meeting's start and end in the TMS guide's
  * shape: the PUT to the space, POST /calls, the dial-outs, the final PUT
  * and DELETE. */
 static bool step_trace(demo *story)
