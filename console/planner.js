@@ -1,0 +1,131 @@
+// planner.js - the planner: one bridge's day, a row per slot, each
+// booking placed on its row and every free hour a button that opens the
+// booking form for that hour. Times are the user's (the browser's zone).
+// Owns: the planner page. Does not own: booking (booking_form.js).
+import { api, query } from "./api.js";
+import { h, show, loading, localInputValue, formatTime, zone } from "./dom.js";
+import { navigate } from "./app.js";
+
+// The API answers at most this many bookings per request (docs/api.md).
+const PAGE = 5000;
+
+// Every booking of BRIDGE overlapping [from, to): pages by moving `from`
+// to the last start seen (bookings come by start), de-duplicated by id.
+async function bookingsBetween(bridge, from, to) {
+  const seen = new Map();
+  let cursor = from.toISOString();
+  for (;;) {
+    const answer = await api("GET", `/bookings${query({ bridge, from: cursor,
+      to: to.toISOString(), limit: PAGE })}`);
+    let added = 0;
+    for (const booking of answer.bookings)
+      if (!seen.has(booking.id)) {
+        seen.set(booking.id, booking);
+        added++;
+      }
+    if (answer.bookings.length < PAGE || added === 0) break;
+    cursor = answer.bookings[answer.bookings.length - 1].start;
+  }
+  return [...seen.values()];
+}
+
+function dayStart(text) {
+  const [year, month, day] = text.split("-").map(Number);
+  return new Date(year, month - 1, day);
+}
+
+// Percent of the day [start, start + 24 h) at which TIME falls (clamped).
+function percent(time, start) {
+  const value = ((time - start) / 864e5) * 100;
+  return Math.min(100, Math.max(0, value));
+}
+
+function slotRow(slot, bookings, start, bridgeId) {
+  const track = h("div", { class: "planner-track", role: "group",
+    "aria-label": `Slot ${slot}` });
+  const busyHours = new Set();
+  for (const booking of bookings) {
+    const from = new Date(booking.start), to = new Date(booking.end);
+    const left = percent(from, start), right = percent(to, start);
+    const link = h("a", { class: "planner-booking", href: `/meetings/${booking.id}`,
+      title: `${booking.title} ${formatTime(booking.start)}–${formatTime(booking.end)}` },
+      booking.title);
+    link.style.left = `${left}%`;
+    link.style.width = `${Math.max(right - left, 0.5)}%`;
+    track.append(link);
+    for (let hour = Math.floor((left / 100) * 24); hour < Math.ceil((right / 100) * 24); hour++)
+      busyHours.add(hour);
+  }
+  const free = [];
+  for (let hour = 0; hour < 24; hour++) {
+    if (busyHours.has(hour)) continue;
+    const at = new Date(start.getTime() + hour * 36e5);
+    const button = h("button", { type: "button", class: "planner-free",
+      "aria-label": `Book slot ${slot} at ${formatTime(at.toISOString())}`,
+      onclick: () => navigate(`/book${query({ start: localInputValue(at), bridge: bridgeId })}`),
+    }, "+");
+    button.style.left = `${(hour / 24) * 100}%`;
+    free.push(button);
+  }
+  track.prepend(...free);
+  return [h("div", { class: "planner-slot" }, String(slot)), track];
+}
+
+async function drawDay(target, bridge, dayText) {
+  target.replaceChildren(loading());
+  const start = dayStart(dayText);
+  const end = new Date(start.getFullYear(), start.getMonth(), start.getDate() + 1);
+  const bookings = await bookingsBetween(bridge.id, start, end);
+  const bySlot = new Map();
+  for (const booking of bookings) {
+    if (booking.cancelled || booking.state === "failed") continue;
+    if (!bySlot.has(booking.slot)) bySlot.set(booking.slot, []);
+    bySlot.get(booking.slot).push(booking);
+  }
+  const first = bridge.numericIdBase ?? 0, count = bridge.numericIdQuantity ?? 0;
+  const grid = h("div", { class: "planner-grid" });
+  grid.style.gridTemplateColumns = "5rem 1fr";
+  const hours = h("div", { class: "planner-head", "aria-hidden": "true" });
+  hours.textContent = "00 · 03 · 06 · 09 · 12 · 15 · 18 · 21";
+  grid.append(h("div", { class: "planner-head" }, "Slot"), hours);
+  const rows = [];
+  for (let slot = first; slot < first + count; slot++)
+    rows.push(...slotRow(slot, bySlot.get(slot) || [], start, bridge.id));
+  grid.append(...rows);
+  target.replaceChildren(
+    h("p", { class: "hint", role: "status" },
+      `${bookings.length} bookings on ${count} slots · times in ${zone}`),
+    h("div", { class: "planner" }, grid));
+}
+
+export async function plannerPage() {
+  const body = h("div", {}, loading());
+  show("Planner", body);
+  const bridges = await api("GET", "/bridges");
+  if (!bridges.length) {
+    body.replaceChildren(h("p", {}, "No bridges yet. "), h("a", { href: "/admin/bridges" },
+      "Add one"));
+    return;
+  }
+  const params = new URLSearchParams(location.search);
+  const picker = h("select", { id: "planner-bridge" },
+    ...bridges.map((bridge) => h("option", { value: bridge.id },
+      bridge.name || bridge.address)));
+  picker.value = params.get("bridge") || bridges[0].id;
+  const day = h("input", { id: "planner-day", type: "date",
+    value: params.get("day") || localInputValue(new Date()).slice(0, 10) });
+  const view = h("div", {});
+  const redraw = () => {
+    const bridge = bridges.find((b) => b.id === picker.value) || bridges[0];
+    history.replaceState(null, "", `/planner${query({ bridge: bridge.id, day: day.value })}`);
+    drawDay(view, bridge, day.value).catch((error) =>
+      view.replaceChildren(h("p", { class: "error", role: "alert" }, error.message)));
+  };
+  picker.addEventListener("change", redraw);
+  day.addEventListener("change", redraw);
+  body.replaceChildren(h("div", { class: "row" },
+    h("div", { class: "field" }, h("label", { for: "planner-bridge" }, "Bridge"), picker),
+    h("div", { class: "field" }, h("label", { for: "planner-day" }, "Day"), day),
+    h("a", { class: "button", href: "/book" }, "New booking")), view);
+  redraw();
+}

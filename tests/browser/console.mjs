@@ -1,0 +1,254 @@
+// console.mjs - drives convened's web console in headless Chromium
+// (playwright-core with Debian's chromium; no browser download) and checks
+// every page with axe-core. Started by test_console.py, which runs the
+// daemons and passes their addresses in the environment. Exits non-zero on
+// the first failed step, naming it.
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const env = process.env;
+const URL = env.CONSOLE_URL;
+const ZONE = "Europe/Berlin"; // the browser's zone; the console shows times in it
+const SHOTS = env.SCREENSHOTS;
+mkdirSync(SHOTS, { recursive: true });
+
+function check(condition, what) {
+  if (!condition) throw new Error(`check failed: ${what}`);
+  console.log(`ok   ${what}`);
+}
+
+// Polls CONDITION (async) until truthy; fails naming WHAT after TIMEOUT ms.
+async function waitFor(condition, what, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// "YYYY-MM-DDTHH:MM:SS" of DATE in the browser's zone (datetime-local).
+function local(date) {
+  return new Intl.DateTimeFormat("sv-SE", { timeZone: ZONE, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+    .format(date).replace(" ", "T");
+}
+
+async function bridgeGet(path) {
+  const auth = Buffer.from(`${env.BRIDGE_USER}:${env.BRIDGE_PASSWORD}`).toString("base64");
+  const response = await fetch(`${env.BRIDGE_URL}/api/v1${path}`, {
+    headers: { Authorization: `Basic ${auth}` } });
+  return response.text();
+}
+
+// axe-core on the current page: no serious or critical violation.
+async function accessible(page, name) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const found = await window.axe.run(document, { resultTypes: ["violations"] });
+    return found.violations.filter((v) => ["serious", "critical"].includes(v.impact))
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  check(result.length === 0, `axe: no serious violations on ${name} ${result.join("; ")}`);
+}
+
+async function capture(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
+}
+
+// The page of the last sign-in: on a failure its text is printed.
+let current = null;
+
+// A fresh browser context (its own cookies), signed in as USER.
+async function signIn(browser, user, password, viewport) {
+  const context = await browser.newContext({ timezoneId: ZONE, locale: "en-GB",
+    viewport: viewport || { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  // Refused API calls the test makes on purpose show as "Failed to load
+  // resource"; anything else logged as an error is a fault of the console.
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load")
+    && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.problems = problems;
+  current = page;
+  await page.goto(`${URL}/`);
+  await page.getByLabel("User name").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  return page;
+}
+
+async function signInPage(browser) {
+  const context = await browser.newContext({ timezoneId: ZONE, locale: "en-GB" });
+  const page = await context.newPage();
+  const response = await page.goto(`${URL}/`);
+  check(response.headers()["content-security-policy"].includes("default-src 'self'"),
+    "the console is served with a strict CSP");
+  await page.getByLabel("User name").waitFor();
+  await accessible(page, "sign-in");
+  await capture(page, "sign-in");
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill("wrong-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Wrong user name or password.").waitFor();
+  check(true, "a wrong password is refused on the page");
+  await context.close();
+}
+
+async function adminFlow(browser) {
+  const page = await signIn(browser, "admin", env.ADMIN_PASSWORD);
+  check(await page.getByRole("link", { name: "Users" }).isVisible(), "admin sees Users");
+  // Planner: the bridge's slots; a free hour opens the booking form there.
+  await page.getByRole("link", { name: "Planner" }).click();
+  await page.getByText(/bookings on 4 slots/).waitFor();
+  await accessible(page, "planner");
+  const hour = new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, hour: "2-digit",
+    minute: "2-digit" }).format(new Date(Math.floor(Date.now() / 36e5) * 36e5));
+  await page.getByRole("button", { name: `Book slot 8800 at ${hour}` }).click();
+  await page.getByLabel("Title").waitFor();
+  check(page.url().includes("/book?"), "a free hour in the planner opens the booking form");
+  check((await page.locator("select[name=bridge]").inputValue()) === env.BRIDGE_ID,
+    "the form is on the planner's bridge");
+  // A daily meeting, three times, starting in a few seconds, with two
+  // participants the bridge stand-in answers.
+  const start = new Date(Date.now() + 4000);
+  await page.getByLabel("Title").fill("Weekly sync");
+  await page.getByLabel(/^Start/).fill(local(start));
+  await page.getByLabel(/^End/).fill(local(new Date(start.getTime() + 10 * 60000)));
+  await page.getByLabel("Repeats").selectOption("daily");
+  await page.getByLabel("Times").fill("3");
+  await page.locator("#repeat-preview li").first().waitFor();
+  check((await page.locator("#repeat-preview li").count()) === 3,
+    "the preview lists the three dates");
+  await page.getByLabel(/^Participants/).fill("alice@video.example.com\nbob@video.example.com");
+  await page.getByLabel(/^Passcode/).fill("4321");
+  await accessible(page, "booking form");
+  await page.getByRole("button", { name: "Book", exact: true }).click();
+  await page.getByRole("heading", { name: "Booked" }).waitFor();
+  const details = await page.locator("pre.copy").textContent();
+  check(/Video address: 88\d\d@vc\.example\.com/.test(details) && details.includes("4321"),
+    "the dial-in details are ready to copy");
+  check(await page.getByText("3 occurrences booked.").isVisible(), "three occurrences booked");
+  const ics = await page.getByRole("link", { name: "Calendar file (.ics)" }).getAttribute("href");
+  const icsText = await page.evaluate(async (href) => (await fetch(href,
+    { headers: { "X-Requested-With": "test" } })).text(), ics);
+  check(icsText.includes("BEGIN:VCALENDAR") && icsText.includes("RRULE:FREQ=DAILY;COUNT=3"),
+    "the .ics link serves the series");
+  await capture(page, "booking-form");
+  // The meeting goes live on the bridge with its participants.
+  await page.getByRole("link", { name: "Open the meeting" }).click();
+  await waitFor(async () => (await bridgeGet("/coSpaces")).includes("<name>Weekly sync</name>"),
+    "the coSpace named after the meeting on the bridge");
+  check(true, "the meeting is on the bridge (GET /coSpaces)");
+  await page.locator(".state-live").first().waitFor({ timeout: 20000 });
+  await waitFor(async () => (await page.locator("td .state-connected").count()) === 2,
+    "both participants connected on the page");
+  check(true, "the meeting page shows it live with both participants connected");
+  await accessible(page, "meeting (live)");
+  await capture(page, "meeting-live");
+  const endBefore = await page.locator("main p").first().textContent();
+  await page.getByRole("button", { name: "Extend 15 min" }).click();
+  await waitFor(async () => (await page.locator("main p").first().textContent()) !== endBefore,
+    "the later end shown");
+  check(true, "extended by 15 minutes without a reload");
+  await page.getByRole("button", { name: "End now" }).click();
+  await page.locator(".state-ended").first().waitFor({ timeout: 20000 });
+  check(true, "ended from the page");
+  // Meetings list, bridges, users, tokens.
+  await page.getByRole("link", { name: "Meetings" }).click();
+  await page.getByText(/of \d+ meetings/).waitFor();
+  await accessible(page, "meetings");
+  await capture(page, "meetings");
+  await page.getByRole("link", { name: "Bridges" }).click();
+  await page.getByRole("heading", { name: "cms1" }).waitFor();
+  await accessible(page, "bridges");
+  await capture(page, "bridges");
+  await page.getByRole("button", { name: "Add bridge" }).click();
+  await waitFor(async () => (await page.locator(".field[data-field=address] .error")
+    .textContent()) !== "", "the error next to the address");
+  check(true, "a refused bridge shows the error next to its field");
+  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("cell", { name: "operator1", exact: true }).waitFor();
+  await accessible(page, "users");
+  await capture(page, "users");
+  await page.getByRole("link", { name: "Tokens" }).click();
+  await page.getByRole("heading", { name: "New API token" }).waitFor();
+  await accessible(page, "tokens");
+  await capture(page, "tokens");
+  await page.goto(`${URL}/planner`);
+  await page.getByText(/bookings on 4 slots/).waitFor();
+  await capture(page, "planner");
+  check(page.problems.length === 0, `no script errors ${page.problems.join("; ")}`);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("User name").waitFor();
+  check((await page.evaluate(async () => (await fetch("/api/v1/me",
+    { headers: { "X-Requested-With": "test" } })).status)) === 401,
+    "signed out: the session is gone");
+  await page.context().close();
+}
+
+async function ownershipFlow(browser) {
+  const password = env.USER_PASSWORD;
+  const booker = await signIn(browser, "booker1", password, { width: 390, height: 844 });
+  check(!(await booker.getByRole("link", { name: "Planner" }).isVisible()),
+    "a booker is not shown the planner (bridges are for operators)");
+  await booker.getByRole("link", { name: "Book", exact: true }).click();
+  const start = new Date(Date.now() + 2 * 864e5);
+  await booker.getByLabel("Title").fill("Booker one private");
+  await booker.getByLabel(/^Start/).fill(local(start));
+  await booker.getByLabel(/^End/).fill(local(new Date(start.getTime() + 36e5)));
+  await booker.getByLabel("Title").fill("");
+  await booker.getByRole("button", { name: "Book", exact: true }).click();
+  await waitFor(async () => (await booker.locator(".field[data-field=title] .error")
+    .textContent()) !== "", "the title error");
+  check(true, "a missing title is reported next to the title");
+  await booker.getByLabel("Title").fill("Booker one private");
+  await booker.getByRole("button", { name: "Book", exact: true }).click();
+  await booker.getByRole("heading", { name: "Booked" }).waitFor();
+  const link = await booker.getByRole("link", { name: "Open the meeting" }).getAttribute("href");
+  await capture(booker, "booking-phone");
+  await booker.context().close();
+
+  const other = await signIn(browser, "booker2", password);
+  await other.getByText(/of \d+ meetings/).waitFor();
+  check(!(await other.getByText("Booker one private").isVisible()),
+    "another booker does not see the meeting in the list");
+  await other.goto(`${URL}${link}`);
+  await other.getByText("No such meeting (or not yours).").waitFor();
+  check(true, "another booker cannot open the meeting");
+  await other.context().close();
+
+  const operator = await signIn(browser, "operator1", password);
+  await operator.getByRole("link", { name: "Meetings" }).click();
+  await operator.getByRole("link", { name: "Booker one private" }).waitFor();
+  check(true, "an operator sees every meeting");
+  check(!(await operator.getByRole("link", { name: "Users" }).isVisible()),
+    "an operator is not shown Users");
+  await operator.goto(`${URL}${link}`);
+  await operator.getByRole("heading", { name: "Booker one private" }).waitFor();
+  check(true, "an operator opens another's meeting");
+  await operator.context().close();
+}
+
+const browser = await chromium.launch({ executablePath: env.CHROMIUM,
+  args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+try {
+  await signInPage(browser);
+  await adminFlow(browser);
+  await ownershipFlow(browser);
+} catch (error) {
+  console.error(`FAIL ${error.stack || error}`);
+  if (current && !current.isClosed()) {
+    console.error(`page ${current.url()}:\n${await current.locator("body").innerText()}`);
+    console.error(`script errors: ${current.problems.join("; ")}`);
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
