@@ -85,8 +85,13 @@ async function drawDay(target, bridge, dayText) {
   const first = bridge.numericIdBase ?? 0, count = bridge.numericIdQuantity ?? 0;
   const grid = h("div", { class: "planner-grid" });
   grid.style.gridTemplateColumns = "5rem 1fr";
-  const hours = h("div", { class: "planner-head", "aria-hidden": "true" });
-  hours.textContent = "00 · 03 · 06 · 09 · 12 · 15 · 18 · 21";
+  // The hour scale over the tracks: a label every three hours.
+  const hours = h("div", { class: "planner-head planner-hours", "aria-hidden": "true" });
+  for (let hour = 0; hour < 24; hour += 3) {
+    const label = h("span", {}, `${String(hour).padStart(2, "0")}:00`);
+    label.style.left = `${(hour / 24) * 100}%`;
+    hours.append(label);
+  }
   grid.append(h("div", { class: "planner-head" }, "Slot"), hours);
   const rows = [];
   for (let slot = first; slot < first + count; slot++)
@@ -94,7 +99,8 @@ async function drawDay(target, bridge, dayText) {
   grid.append(...rows);
   target.replaceChildren(
     h("p", { class: "hint", role: "status" },
-      `${bookings.length} bookings on ${count} slots · times in ${zone}`),
+      `${bookings.length} booking${bookings.length === 1 ? "" : "s"} on ${count} slots` +
+        ` · times in ${zone}`),
     h("div", { class: "planner" }, grid));
 }
 

@@ -671,10 +671,16 @@ int command_demo(cli_context *context, int argc, char **argv)
          "the convened to run (default: found next to convene)", 0, 0},
         {"work-dir", OPTION_STRING, &story.options.work_dir, "DIR",
          "keep data, logs and API traces in DIR instead of a removed temporary directory", 0, 0},
+        {"keep-console", OPTION_FLAG, &story.options.keep_console, NULL,
+         "at the end, leave the daemons running with convened's web console open until Ctrl-C", 0,
+         0},
+        {"console-dir", OPTION_STRING, &story.options.console_dir, "DIR",
+         "the web console's files for convened (default: convened's own default)", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
     const command_syntax syntax = {
-        "demo [--bridge-binary FILE] [--scheduler-binary FILE] [--work-dir DIR]",
+        "demo [--bridge-binary FILE] [--scheduler-binary FILE] [--work-dir DIR] "
+        "[--keep-console [--console-dir DIR]]",
         "Plays the story of the Cisco guide \"Cisco Meeting Server (Acano) / TMS integration\"\n"
         "with Convene instead of TMS, on this machine: it starts a two-node convene-bridge\n"
         "cluster (CallBridge-Core1, CallBridge-Core2) and convened on 127.0.0.1 with\n"
@@ -743,6 +749,8 @@ int command_demo(cli_context *context, int argc, char **argv)
     ok = ok && step_add_bridge(&story) && step_settings(&story) && step_spaces(&story) &&
          step_book(&story) && step_start(&story) && step_extend_and_end(&story) &&
          step_trace(&story);
+    if (ok && story.options.keep_console)
+        demo_keep_console(&story);
 
     if (!ok) {
         if (demo_signal_received) {

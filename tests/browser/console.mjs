@@ -106,7 +106,7 @@ async function adminFlow(browser) {
   check(await page.getByRole("link", { name: "Users" }).isVisible(), "admin sees Users");
   // Planner: the bridge's slots; a free hour opens the booking form there.
   await page.getByRole("link", { name: "Planner" }).click();
-  await page.getByText(/bookings on 4 slots/).waitFor();
+  await page.getByText(/bookings? on 4 slots/).waitFor();
   await accessible(page, "planner");
   const hour = new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, hour: "2-digit",
     minute: "2-digit" }).format(new Date(Math.floor(Date.now() / 36e5) * 36e5));
@@ -182,7 +182,7 @@ async function adminFlow(browser) {
   await accessible(page, "tokens");
   await capture(page, "tokens");
   await page.goto(`${URL}/planner`);
-  await page.getByText(/bookings on 4 slots/).waitFor();
+  await page.getByText(/bookings? on 4 slots/).waitFor();
   await capture(page, "planner");
   check(page.problems.length === 0, `no script errors ${page.problems.join("; ")}`);
   await page.getByRole("button", { name: "Sign out" }).click();
