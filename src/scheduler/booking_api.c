@@ -30,6 +30,7 @@
 #include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
@@ -340,6 +341,8 @@ static void handle_create(scheduler_api_request *request)
     if (result == CV_OK)
         result = booking_api_set_owner(request, record.id, NULL);
     if (result == CV_OK)
+        result = audit_record(request, "booking.create", record.id, json_deep_copy(request->body));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -571,6 +574,8 @@ static void handle_patch(scheduler_api_request *request)
     record.updated = limits.now;
     result = booking_store(request->database, &record);
     if (result == CV_OK)
+        result = audit_record(request, "booking.change", record.id, json_deep_copy(request->body));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -616,6 +621,8 @@ static void handle_cancel(scheduler_api_request *request)
         if (result == CV_OK)
             result = booking_series_cancelled(request, &record, &views);
     }
+    if (result == CV_OK)
+        result = audit_record(request, "booking.cancel", record.id, NULL);
     if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
@@ -694,6 +701,9 @@ static void handle_extend(scheduler_api_request *request)
     record.updated = now_seconds();
     result = booking_store(request->database, &record);
     if (result == CV_OK)
+        result = audit_record(request, "booking.extend", record.id,
+                              json_pack("{s:I}", "minutes", (json_int_t)minutes));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -723,6 +733,7 @@ static void handle_end(scheduler_api_request *request)
         return;
     if (is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE) ||
         is_state(&record, BOOKING_ENDING)) {
+        audit_record(request, "booking.end", record.id, NULL); /* one row: atomic alone */
         lifecycle_request_end(request->daemon, record.id);
         scheduler_api_reply_json(request, 202,
                                  booking_to_json(&record, bridge_domain(&views, record.bridge_id)));

@@ -10,7 +10,10 @@ creator's, shown once, never listed, revoked -> 401, expired -> 401);
 browser sessions (cookie attributes, CSRF header missing or wrong -> 403,
 right -> accepted, sign-out); user administration (the last admin stays,
 a role or password change takes effect at once despite the credential
-cache); --admin-user on restart updates that admin.
+cache); failed sign-ins slowed per name and per address (429 with
+Retry-After, the password not even looked at); the audit trail of each
+change (who, from where, what, secrets masked) and its filters;
+--admin-user on restart updates that admin.
 """
 
 import datetime
@@ -131,6 +134,7 @@ EXPECTED = {
                                     (400, 400, 404, 401)),
     ("POST", "bookings/*/end"): ("/bookings/" + NOBODY + "/end", None, (404, 404, 404, 401)),
     ("GET", "outbox"): ("/outbox", None, (200, 200, 403, 401)),
+    ("GET", "audit"): ("/audit", None, (200, 403, 403, 401)),
 }
 
 
@@ -315,6 +319,72 @@ def test_change_own_password():
                                         "password": ALICE[1]}).status == 200
 
 
+# --- failed sign-ins ---------------------------------------------------------------
+
+def test_failed_sign_ins_of_a_name_are_slowed():
+    assert api("POST", "/users", {"name": "carol", "password": "carol-password",
+                                  "role": "booker"}).status == 201
+    carol = client(("carol", "carol-password"))
+    wrong = client(("carol", "not-her-password"))
+    for _ in range(5):  # --sign-in-failures defaults to 5
+        assert wrong.call("GET", "/me").status == 401
+    locked = carol.call("GET", "/me")  # the right password, not even looked at
+    assert locked.status == 429, locked
+    assert locked.json()["error"]["code"] == "tooManyFailures"
+    wait = int(locked.header("Retry-After"))
+    assert 1 <= wait <= 2, wait
+    session = api("POST", "/session", {"user": "carol", "password": "carol-password"}, None)
+    assert session.status == 429 and session.header("Retry-After"), session
+    assert api("GET", "/me", who=ALICE).status == 200  # other names are not held up
+    wait_for(lambda: carol.call("GET", "/me").status == 200, timeout=wait + 5,
+             what="the wait to pass")
+    failures = api("GET", "/audit?action=auth.signInFailed&actor=carol").json()["entries"]
+    assert len(failures) == 5 and failures[0]["address"] == "127.0.0.1", failures
+
+
+# --- the audit trail ------------------------------------------------------------------
+
+def test_audit_records_each_change():
+    made = api("POST", "/bookings", {"title": "audited", "start": utc(86400 * 3),
+                                     "end": utc(86400 * 3 + 600), "passcode": "1234"}, ALICE)
+    assert made.status == 201, made
+    booking_id = made.json()["id"]
+    assert api("PATCH", "/bookings/" + booking_id, {"title": "audited again"}, ALICE).status == 200
+    assert api("DELETE", "/bookings/" + booking_id, who=OPERATOR).status in (200, 204)
+    token = api("POST", "/tokens", {"name": "audited"}, ALICE).json()
+    assert api("DELETE", "/tokens/" + token["id"], who=ALICE).status == 204
+    assert api("POST", "/users", {"name": "dave", "password": "dave-password",
+                                  "role": "booker"}).status == 201
+    assert api("DELETE", "/users/dave").status == 204
+    entries = api("GET", "/audit?limit=50").json()["entries"]
+    by_action = {}
+    for entry in entries:
+        by_action.setdefault((entry["action"], entry["object"]), entry)
+    create = by_action[("booking.create", booking_id)]
+    assert create["actor"] == "alice" and create["address"] == "127.0.0.1", create
+    assert create["details"]["title"] == "audited" and create["details"]["passcode"] == "***"
+    assert by_action[("booking.change", booking_id)]["details"] == {"title": "audited again"}
+    assert by_action[("booking.cancel", booking_id)]["actor"] == "olga"
+    assert by_action[("token.create", token["id"])]["details"]["name"] == "audited"
+    assert by_action[("token.revoke", token["id"])]["actor"] == "alice"
+    user_create = by_action[("user.create", "dave")]
+    assert user_create["actor"] == "admin" and "dave-password" not in json.dumps(entries)
+    assert ("user.delete", "dave") in by_action
+    assert ("auth.signIn", "alice") in by_action or any(
+        e["action"] == "auth.signIn" for e in api("GET", "/audit?actor=alice&limit=1000")
+        .json()["entries"])
+    # filters
+    only = api("GET", "/audit?action=booking.&actor=alice").json()["entries"]
+    assert only and all(e["action"].startswith("booking.") and e["actor"] == "alice"
+                        for e in only), only
+    future = api("GET", "/audit?from=" + utc(3600).replace("+", "%2B")).json()["entries"]
+    assert future == [], future
+    bad = api("GET", "/audit?from=yesterday")
+    assert bad.status == 400 and bad.json()["error"]["details"]["field"] == "from"
+    assert api("GET", "/audit?who=me").status == 400
+    assert api("GET", "/audit", who=OPERATOR).status == 403
+
+
 def test_admin_user_option_updates_that_admin():
     scheduler = world["scheduler"]
     scheduler.stop()
@@ -327,6 +397,21 @@ def test_admin_user_option_updates_that_admin():
     wait_for(lambda: _answers(fresh), timeout=15, what="convened to restart")
     assert client(harness.ADMIN).call("GET", "/me").status == 401
     assert fresh.call("GET", "/users/alice").status == 200  # the others are kept
+
+
+def test_failed_sign_ins_from_an_address_are_slowed():
+    limited = harness.Scheduler(extra=["--sign-in-failures", "0",
+                                       "--sign-in-failures-per-address", "4"]).start()
+    try:
+        for name in ("x1", "x2", "x3", "x4"):
+            reply = limited.client.call("GET", "/me", credentials=(name, "guess-guess"))
+            assert reply.status == 401, reply
+        refused = limited.client.call("GET", "/me")  # the admin, from the same address
+        assert refused.status == 429 and refused.header("Retry-After"), refused
+        wait_for(lambda: limited.client.call("GET", "/me").status == 200, timeout=10,
+                 what="the address's wait to pass")
+    finally:
+        limited.cleanup()
 
 
 def _answers(json_client):
