@@ -167,6 +167,8 @@ static cv_result remember_directory_user(scheduler *daemon, db_user *user)
         user->id = stored.id;
         user->created = stored.created;
         result = db_users_update(database, user, NULL);
+        if (result == CV_OK && stored.role != user->role)
+            auth_changed(daemon); /* no cached credential keeps the old role */
     } else if (result == CV_ERR_NOT_FOUND) {
         user->created = user->updated;
         result = db_users_insert(database, user, NULL);
