@@ -13,14 +13,20 @@ a role or password change takes effect at once despite the credential
 cache); failed sign-ins slowed per name and per address (429 with
 Retry-After, the password not even looked at); the audit trail of each
 change (who, from where, what, secrets masked) and its filters;
---admin-user on restart updates that admin.
+--admin-user on restart updates that admin; the CLI's user, token,
+login (a token kept 0600 in the config directory and used without
+--user), logout and audit commands.
 """
 
 import datetime
 import http.client
 import json
 import os
+import shutil
+import stat
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -383,6 +389,67 @@ def test_audit_records_each_change():
     assert bad.status == 400 and bad.json()["error"]["details"]["field"] == "from"
     assert api("GET", "/audit?who=me").status == 400
     assert api("GET", "/audit", who=OPERATOR).status == 403
+
+
+# --- the command line --------------------------------------------------------------
+
+def convene(*argv, user=None, config=None):
+    command = [harness.CLI_BINARY, "--server", "http://127.0.0.1:%d" % world["scheduler"].port]
+    if user:
+        command += ["--user", "%s:%s" % user]
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("CONVENE_")}
+    environment["XDG_CONFIG_HOME"] = config or world["config"]
+    done = subprocess.run(command + list(argv), capture_output=True, text=True, timeout=60,
+                          env=environment)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_cli_users_tokens_login_and_audit():
+    world["config"] = tempfile.mkdtemp(prefix="convene-config-")
+    try:
+        password_file = os.path.join(world["config"], "pw")
+        with open(password_file, "w") as handle:
+            handle.write("ivan-password\n")
+        code, out, err = convene("user", "add", "ivan", "--role", "booker", "--password-file",
+                                 password_file, "--email", "ivan@example.com", user=harness.ADMIN)
+        assert code == 0 and "ivan (booker)" in out, (code, out, err)
+        code, out, err = convene("user", "list", user=harness.ADMIN)
+        assert code == 0 and "ivan" in out and "ivan@example.com" in out, out
+        code, out, err = convene("user", "set", "ivan", "--role", "king", user=harness.ADMIN)
+        assert code == 1 and "role" in err, (code, err)
+        code, out, err = convene("user", "list")  # no --user, no login yet
+        assert code == 2 and "convene login" in err, (code, err)
+        code, out, err = convene("login", user=("ivan", "ivan-password"))
+        assert code == 0 and "as ivan" in out, (code, out, err)
+        kept = os.path.join(world["config"], "convene", "login")
+        assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(kept)).st_mode) == 0o700
+        code, out, err = convene("bookings")  # the kept token, no --user
+        assert code == 0, (code, out, err)
+        code, out, err = convene("user", "list")
+        assert code == 1 and "admin role" in err, (code, err)  # ivan is a booker
+        code, out, err = convene("token", "create", "panel", "--role", "booker")
+        assert code == 0 and "not shown again" in out, (code, out, err)
+        secret = out.splitlines()[1]
+        assert call_with(bearer(secret), "GET", "/me").json()["name"] == "ivan"
+        code, out, err = convene("token", "list")
+        assert code == 0 and "panel" in out and secret not in out, out
+        panel_id = next(line.split()[0] for line in out.splitlines() if " panel " in line)
+        code, out, err = convene("token", "revoke", panel_id)
+        assert code == 0 and call_with(bearer(secret), "GET", "/me").status == 401
+        with open(kept) as handle:
+            login_token = json.load(handle)["token"]
+        code, out, err = convene("logout")
+        assert code == 0 and not os.path.exists(kept), (code, out, err)
+        assert call_with(bearer(login_token), "GET", "/me").status == 401  # revoked too
+        code, out, err = convene("audit", "--actor", "ivan", "--action", "token.", "--limit",
+                                 "10", user=harness.ADMIN)
+        assert code == 0 and "token.create" in out and "token.revoke" in out, out
+        code, out, err = convene("user", "delete", "ivan", user=harness.ADMIN)
+        assert code == 0 and "removed" in out, (code, out, err)
+    finally:
+        shutil.rmtree(world["config"], ignore_errors=True)
 
 
 def test_admin_user_option_updates_that_admin():
