@@ -1,4 +1,5 @@
-/* login_file.c - the kept API token; see login_file.h. */
+/* login_file.c - the kept API token; see login_file.h. Owns the file's
+ * format and modes; does not own the token's life (commands_users.c). */
 #include "cli/login_file.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /*
  * audit.c - recording changes, GET /api/v1/audit and the purge; see
- * audit.h.
+ * audit.h. Owns: masking, the row's JSON, the purge thread. Does not own:
+ * the SQL (db_audit.c), the transaction (the caller's).
  */
 #include "scheduler/audit.h"
 

@@ -1,5 +1,9 @@
 /*
  * auth.c - credentials against convened's accounts; see auth.h.
+ * Owns: the credential cache and its lock, the dummy hash, the order of
+ * checks of a password (wait, cache, users table, directory). Does not
+ * own: SQL (db_users.c), the directory protocol (ldap_auth.c), counting
+ * failures (sign_in_limits.c).
  */
 #include "scheduler/auth.h"
 

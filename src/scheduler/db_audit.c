@@ -1,4 +1,5 @@
-/* db_audit.c - the SQL of the audit trail; see db_audit.h. */
+/* db_audit.c - the SQL of the audit trail; see db_audit.h. Owns that SQL;
+ * does not own masking or what is recorded (audit.c). */
 #include "scheduler/db_audit.h"
 
 #include <string.h>

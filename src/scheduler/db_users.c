@@ -1,7 +1,8 @@
 /*
  * db_users.c - the SQL of accounts, API tokens, sessions and booking
  * ownership; see db_users.h. Statements come from the connection's cache
- * (store.h).
+ * (store.h). Owns: that SQL. Does not own: transactions (the callers
+ * begin and commit), hashing secrets (auth.c).
  */
 #include "scheduler/db_users.h"
 

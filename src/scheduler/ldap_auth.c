@@ -1,4 +1,6 @@
-/* ldap_auth.c - directory sign-in with libldap; see ldap_auth.h. */
+/* ldap_auth.c - directory sign-in with libldap; see ldap_auth.h. Owns one
+ * connection per sign-in (opened and closed there); does not own storing
+ * the user (auth.c). */
 #include "scheduler/ldap_auth.h"
 
 #include <ldap.h>

@@ -1,4 +1,5 @@
-/* sign_in_limits.c - counts of failed sign-ins; see sign_in_limits.h. */
+/* sign_in_limits.c - counts of failed sign-ins; see sign_in_limits.h.
+ * Owns the two tables and their lock; does not own verifying passwords. */
 #include "scheduler/sign_in_limits.h"
 
 #include <pthread.h>
