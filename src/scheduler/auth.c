@@ -181,6 +181,21 @@ static cv_result remember_directory_user(scheduler *daemon, db_user *user)
     return result;
 }
 
+/* The directory no longer gives `name` a role (or no longer has it): the
+ * tokens and sessions of its stored directory user go. */
+static void forget_directory_user(scheduler *daemon, const char *name)
+{
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    db_user stored;
+    if (db_users_find_by_name(database, name, &stored, NULL) == CV_OK && stored.directory &&
+        db_users_revoke_credentials(database, stored.id) == CV_OK) {
+        log_info("auth: the directory gives \"%s\" no role: its tokens and sessions are revoked",
+                 stored.name);
+        auth_changed(daemon);
+    }
+    store_pool_release(&daemon->store, database);
+}
+
 static int verify_with_directory(scheduler *daemon, const char *name, const char *password,
                                  db_user *user)
 {
@@ -192,7 +207,9 @@ static int verify_with_directory(scheduler *daemon, const char *name, const char
     else
         log_warning("auth: directory sign-in of a user refused: %s", strbuf_str(&problem));
     strbuf_free(&problem);
-    return result == CV_OK ? 0 : result == CV_ERR_NOT_FOUND ? 401 : 503;
+    if (result == CV_ERR_NOT_FOUND)
+        forget_directory_user(daemon, name);
+    return result == CV_OK ? 0 : result == CV_ERR_NOT_FOUND || result == CV_ERR_AUTH ? 401 : 503;
 }
 
 /* Checks name and password against the users table, else the directory:

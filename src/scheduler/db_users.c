@@ -335,6 +335,24 @@ cv_result db_sessions_delete(sqlite3 *database, const unsigned char hash[DB_SECR
     return store_statement_run(statement);
 }
 
+cv_result db_users_revoke_credentials(sqlite3 *database, int64_t user_id)
+{
+    cv_result result;
+    sqlite3_stmt *statement =
+        prepare(database, "DELETE FROM api_tokens WHERE user_id = ?1", &result);
+    if (!statement)
+        return result;
+    sqlite3_bind_int64(statement, 1, user_id);
+    result = store_statement_run(statement);
+    statement = result == CV_OK
+                    ? prepare(database, "DELETE FROM sessions WHERE user_id = ?1", &result)
+                    : NULL;
+    if (!statement)
+        return result;
+    sqlite3_bind_int64(statement, 1, user_id);
+    return store_statement_run(statement);
+}
+
 cv_result db_sessions_purge(sqlite3 *database, int64_t now)
 {
     cv_result result;

@@ -81,6 +81,8 @@ cv_result db_sessions_find(sqlite3 *database, const unsigned char hash[DB_SECRET
                            int64_t now, int64_t *user_id,
                            unsigned char csrf_hash[DB_SECRET_HASH_SIZE]);
 cv_result db_sessions_delete(sqlite3 *database, const unsigned char hash[DB_SECRET_HASH_SIZE]);
+/* Revokes every token and ends every session of `user_id`. */
+cv_result db_users_revoke_credentials(sqlite3 *database, int64_t user_id);
 /* Forgets sessions and tokens that expired before `now`. */
 cv_result db_sessions_purge(sqlite3 *database, int64_t now);
 

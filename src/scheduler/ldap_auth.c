@@ -300,6 +300,10 @@ static cv_result bind_as_user(LDAP *ld, const char *dn, const char *password, st
 {
     struct berval secret = {strlen(password), (char *)password};
     int code = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &secret, NULL, NULL, NULL);
+    if (code == LDAP_INVALID_CREDENTIALS) {
+        strbuf_printf(problem, "a wrong password");
+        return CV_ERR_AUTH;
+    }
     return code == LDAP_SUCCESS ? CV_OK : fail(problem, "the user's bind", code);
 }
 
@@ -310,7 +314,7 @@ cv_result ldap_directory_sign_in(ldap_directory *directory, const char *name, co
     /* An empty password would be an unauthenticated bind, which succeeds. */
     if (!*password || !*name) {
         strbuf_printf(problem, "an empty name or password");
-        return CV_ERR_NOT_FOUND;
+        return CV_ERR_AUTH;
     }
     LDAP *ld = NULL;
     LDAPMessage *answer = NULL, *entry = NULL;

@@ -36,8 +36,9 @@ cv_result ldap_directory_create(const scheduler_options *options, ldap_directory
 void ldap_directory_free(ldap_directory *directory);
 
 /* Signs `name` in with `password`. CV_OK: *user has name, full_name,
- * email and role (directory = true; id 0). CV_ERR_NOT_FOUND: no such
- * user, a wrong password, or no --ldap-group-role group (-> 401).
+ * email and role (directory = true; id 0). CV_ERR_AUTH: a wrong or empty
+ * password (-> 401). CV_ERR_NOT_FOUND: no such user, or in no
+ * --ldap-group-role group (-> 401; the user has no role any more).
  * CV_ERR_NETWORK: the directory cannot be reached or did not answer in
  * time (-> 503). `problem` says why, for the log (never the password). */
 cv_result ldap_directory_sign_in(ldap_directory *directory, const char *name, const char *password,

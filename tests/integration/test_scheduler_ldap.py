@@ -7,8 +7,9 @@ Covers: sign-in (Basic and session) with the name and e-mail taken from
 the directory and the role from the groups; a wrong password, an unknown
 name, a user in no mapped group and filter metacharacters in the name are
 refused; a user removed from a group loses its role at the next sign-in;
-the directory stopped gives a clear 503 for its users while the local
-admin still works; a directory certificate the CA file does not vouch for
+a user in no mapped group any more loses its tokens and sessions; the
+directory stopped gives a clear 503 for its users while the local admin
+still works; a directory certificate the CA file does not vouch for
 is refused; nothing of the directory but name, e-mail and role is stored.
 """
 
@@ -251,6 +252,21 @@ def test_user_removed_from_a_group_loses_the_role_at_the_next_sign_in():
     world["slapd"].modify("dn: %s\nchangetype: modify\nadd: member\n"
                           "member: uid=erin,ou=people,%s\n" % (OPERATORS, BASE))
     assert sign_in(ERIN).json()["role"] == "operator"
+
+
+def test_user_in_no_group_any_more_loses_tokens_and_sessions():
+    made = as_user(FRANK, "POST", "/tokens", {"name": "frank's script"})
+    assert made.status == 201, made
+    token = {"Authorization": "Bearer " + made.json()["token"]}
+    client = world["scheduler"].client
+    assert client.request("GET", "/api/v1/me", headers=token, credentials=None).status == 200
+    world["slapd"].modify("dn: %s\nchangetype: modify\ndelete: member\n"
+                          "member: uid=frank,ou=people,%s\n" % (STAFF, BASE))
+    assert sign_in(FRANK).status == 401  # the directory gives him no role now
+    assert client.request("GET", "/api/v1/me", headers=token, credentials=None).status == 401
+    world["slapd"].modify("dn: %s\nchangetype: modify\nadd: member\n"
+                          "member: uid=frank,ou=people,%s\n" % (STAFF, BASE))
+    assert sign_in(FRANK).status == 201
 
 
 def test_nothing_but_name_email_and_role_is_stored():
