@@ -378,21 +378,12 @@ typedef struct {
     sqlite3 *database;
     const bridge_views *views;
     json_t *list;
-    /* A booker's list holds only their own; NULL for a role that sees all. */
-    const http_principal *only_of;
 } listing;
 
 /* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
 static cv_result append_booking(const char *id, void *context)
 {
     listing *listed = context;
-    if (listed->only_of) {
-        bool owned = false;
-        cv_result checked = db_users_booking_owned(listed->database, id, listed->only_of->user_id,
-                                                   listed->only_of->email, &owned);
-        if (checked != CV_OK || !owned)
-            return checked;
-    }
     booking record;
     cv_result result = booking_load(listed->database, id, &record);
     if (result != CV_OK)
@@ -438,13 +429,19 @@ static void handle_list(scheduler_api_request *request)
         return;
     }
     json_t *list = json_array();
-    listing listed = {request->database, &views, list,
-                      scheduler_api_sees_everything(request) ? NULL
-                                                             : scheduler_api_principal(request)};
-    result =
-        list ? db_bookings_each_in_window(request->database, from, to, limit,
-                                          bridge_id[0] ? bridge_id : NULL, append_booking, &listed)
-             : CV_ERR_NO_MEMORY;
+    listing listed = {request->database, &views, list};
+    const char *only_bridge = bridge_id[0] ? bridge_id : NULL;
+    const http_principal *booker =
+        scheduler_api_sees_everything(request) ? NULL : scheduler_api_principal(request);
+    if (!list)
+        result = CV_ERR_NO_MEMORY;
+    else if (booker) /* a booker lists only their own */
+        result =
+            db_users_each_owned_in_window(request->database, booker->user_id, booker->email, from,
+                                          to, limit, only_bridge, append_booking, &listed);
+    else
+        result = db_bookings_each_in_window(request->database, from, to, limit, only_bridge,
+                                            append_booking, &listed);
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);

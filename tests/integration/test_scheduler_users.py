@@ -195,6 +195,9 @@ def test_booker_sees_and_changes_only_their_own():
     alice_sees = {b["id"] for b in api("GET", query, who=ALICE).json()["bookings"]}
     operator_sees = {b["id"] for b in api("GET", query, who=OPERATOR).json()["bookings"]}
     assert bob_sees == {bobs}, bob_sees
+    # the limit counts his own: alice's earlier booking does not use it up
+    first = api("GET", query + "&limit=1", who=BOB).json()["bookings"]
+    assert [b["id"] for b in first] == [bobs], first
     assert mine in alice_sees and bobs not in alice_sees, alice_sees
     assert {mine, bobs} <= operator_sees, operator_sees
     # an operator changes anyone's booking; the owner cancels their own
