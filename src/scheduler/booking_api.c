@@ -274,6 +274,18 @@ static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **
 
 /* --- POST /bookings -------------------------------------------------- */
 
+/* Stores a placed new booking with its owner and its audit row, and
+ * commits the transaction the caller began. */
+static cv_result store_new_booking(scheduler_api_request *request, const booking *record)
+{
+    cv_result result = booking_store(request->database, record);
+    if (result == CV_OK)
+        result = booking_api_set_owner(request, record->id, NULL);
+    if (result == CV_OK)
+        result = audit_record(request, "booking.create", record->id, json_deep_copy(request->body));
+    return result == CV_OK ? store_commit(request->database) : result;
+}
+
 static void handle_create(scheduler_api_request *request)
 {
     if (!scheduler_api_require_body(request))
@@ -337,13 +349,7 @@ static void handle_create(scheduler_api_request *request)
         booking_clear(&record);
         return;
     }
-    result = booking_store(request->database, &record);
-    if (result == CV_OK)
-        result = booking_api_set_owner(request, record.id, NULL);
-    if (result == CV_OK)
-        result = audit_record(request, "booking.create", record.id, json_deep_copy(request->body));
-    if (result == CV_OK)
-        result = store_commit(request->database);
+    result = store_new_booking(request, &record);
     if (result != CV_OK) {
         store_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the booking");
