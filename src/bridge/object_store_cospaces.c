@@ -1,6 +1,8 @@
 /*
- * cospace_queries.c - the space questions other modules ask (cospace.h):
- * look a space up, check URI and call ID uniqueness, make a secret.
+ * object_store_cospaces.c - the space questions other modules ask
+ * (cospace.h): look a space up, check URI and call ID uniqueness, make a
+ * secret. In the object_store family because it is SQL on the spaces and
+ * access methods tables (the file was cospace_queries.c).
  *
  * Owns: those three queries and nothing else. Does not own: the /coSpaces
  * API (cospace.c) or transactions (callers run these inside their own).
