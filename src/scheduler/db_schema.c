@@ -174,6 +174,10 @@ static const char *const migrations[] = {
     " sent_at INTEGER"
     ");"
     "CREATE INDEX outbox_due ON outbox (next_attempt) WHERE state = 'pending';",
+    /* 7: no query reads participants by their URI as written (the clash
+     * check reads participants_capacity, by uri_key), so this index only
+     * cost two page writes per booking (docs/benchmarks.md) */
+    "DROP INDEX participants_by_uri;",
 };
 
 size_t schema_version_count(void)
