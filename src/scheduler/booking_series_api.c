@@ -353,6 +353,8 @@ static cv_result place_and_store_all(sqlite3 *database, void *context)
         result = store_series(database, work->row, work->series, work->list, work->done,
                               work->record->created);
     if (result == CV_OK && !work->refused)
+        result = booking_api_set_owner(work->request, NULL, work->row->id);
+    if (result == CV_OK && !work->refused)
         result = queue_invitation(work->request, work->record, work->row, work->list, work->done,
                                   &views);
     bridge_views_free(&views);
