@@ -21,6 +21,7 @@
 #include "bridge/cospace.h"
 #include "bridge/object_store.h"
 #include "common/log.h"
+#include "bridge/object_store_internal.h"
 #include "common/store.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
@@ -97,18 +98,6 @@ static const char LOAD_SQL[] =
     " cospace_call_id_mapping, tenant, call_profile, call_leg_profile, call_branding_profile,"
     " non_member_access FROM cospace_bulk_parameter_sets WHERE id = ?1";
 
-/* A text column as an owned string (NULL stays NULL); false when out of memory. */
-static bool copy_text(sqlite3_stmt *statement, int column, char **out)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    if (!text) {
-        *out = NULL;
-        return sqlite3_column_type(statement, column) == SQLITE_NULL;
-    }
-    *out = strdup((const char *)text);
-    return *out != NULL;
-}
-
 void bulk_parameter_set_free(bulk_parameter_set *set)
 {
     if (!set)
@@ -142,13 +131,13 @@ cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parame
         out->start_index = sqlite3_column_int64(statement, 0);
         out->end_index = sqlite3_column_int64(statement, 1);
         out->non_member_access = sqlite3_column_int(statement, 9) != 0;
-        bool copied = copy_text(statement, 2, &out->uri_mapping) &&
-                      copy_text(statement, 3, &out->name_mapping) &&
-                      copy_text(statement, 4, &out->call_id_mapping) &&
-                      copy_text(statement, 5, &out->tenant) &&
-                      copy_text(statement, 6, &out->call_profile) &&
-                      copy_text(statement, 7, &out->call_leg_profile) &&
-                      copy_text(statement, 8, &out->call_branding_profile);
+        bool copied = object_store_copy_text(statement, 2, &out->uri_mapping) &&
+                      object_store_copy_text(statement, 3, &out->name_mapping) &&
+                      object_store_copy_text(statement, 4, &out->call_id_mapping) &&
+                      object_store_copy_text(statement, 5, &out->tenant) &&
+                      object_store_copy_text(statement, 6, &out->call_profile) &&
+                      object_store_copy_text(statement, 7, &out->call_leg_profile) &&
+                      object_store_copy_text(statement, 8, &out->call_branding_profile);
         result = copied ? CV_OK : CV_ERR_NO_MEMORY;
         if (result != CV_OK)
             bulk_parameter_set_free(out);
