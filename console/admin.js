@@ -1,8 +1,8 @@
 // admin.js - administration: bridges (add with the extended settings, the
-// cluster members, slots, tickets with what to do about each), users, and
-// API tokens. Owns: those pages. Does not own: any check (the API's 400
+// cluster members, slots, tickets with what to do about each), users, API
+// tokens and the audit log. Owns: those pages. Does not own: any check (the API's 400
 // names the field; it is shown next to that field).
-import { api } from "./api.js";
+import { api, query } from "./api.js";
 import { h, field, showError, show, loading, formatDateTime, toast } from "./dom.js";
 import { currentUser } from "./app.js";
 
@@ -173,4 +173,45 @@ export async function tokensPage() {
     ...["Name", "User", "Role", "Expires", ""].map((t) => h("th", { scope: "col" }, t)))),
   body));
   await reload();
+}
+
+// Shows an audit row's details (the request's members, secrets already
+// masked by the API) as one line of text.
+function detailsText(details) {
+  if (!details || typeof details !== "object") return "";
+  return Object.entries(details).map(([name, value]) =>
+    `${name}: ${typeof value === "object" ? JSON.stringify(value) : value}`).join(", ");
+}
+
+export async function auditPage() {
+  const body = h("tbody", {});
+  const status = h("p", { class: "hint", role: "status" }, "Loading…");
+  const form = h("form", { class: "card", novalidate: true, "aria-label": "Filter the audit log" },
+    h("div", { class: "row" },
+      field("User", "actor", { autocomplete: "off" }),
+      field("Action (e.g. booking. or auth.signIn)", "action", { autocomplete: "off" }),
+      field("At most", "limit", { type: "number", min: 1, max: 10000, value: 100 })),
+    h("div", { class: "error form-error", role: "alert" }),
+    h("button", { type: "submit" }, "Show"));
+  const load = async () => {
+    const e = form.elements;
+    status.textContent = "Loading…";
+    const { entries } = await api("GET", `/audit${query({ actor: e.actor.value.trim(),
+      action: e.action.value.trim(), limit: e.limit.value })}`);
+    body.replaceChildren(...entries.map((row) => h("tr", {},
+      h("td", {}, formatDateTime(row.at)), h("td", {}, row.actor || ""),
+      h("td", {}, row.address || ""), h("td", {}, row.action), h("td", {}, row.object || ""),
+      h("td", {}, detailsText(row.details)))));
+    const count = entries.length;
+    status.textContent = `${count} ${count === 1 ? "entry" : "entries"}, newest first`;
+    showError(form, { message: "" });
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    load().catch((error) => showError(form, error));
+  });
+  show("Audit log", form, status, h("div", { class: "planner" }, h("table", {},
+    h("thead", {}, h("tr", {}, ...["When", "User", "Address", "Action", "Object", "Details"]
+      .map((t) => h("th", { scope: "col" }, t)))), body)));
+  await load();
 }

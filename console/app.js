@@ -8,7 +8,7 @@ import { h, field, showError, show } from "./dom.js";
 import { plannerPage } from "./planner.js";
 import { bookingFormPage } from "./booking_form.js";
 import { meetingsPage, meetingPage } from "./meetings.js";
-import { bridgesPage, usersPage, tokensPage } from "./admin.js";
+import { bridgesPage, usersPage, tokensPage, auditPage } from "./admin.js";
 
 // Role ranks: what the API allows a role, the console shows (the API
 // still enforces it).
@@ -24,6 +24,7 @@ const ROUTES = [
   [/^\/meetings\/([^/]+)$/, null, "booker", meetingPage],
   [/^\/admin\/bridges$/, "Bridges", "operator", bridgesPage],
   [/^\/admin\/users$/, "Users", "admin", usersPage],
+  [/^\/admin\/audit$/, "Audit", "admin", auditPage],
   [/^\/tokens$/, "Tokens", "booker", tokensPage],
 ];
 

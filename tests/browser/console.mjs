@@ -177,6 +177,18 @@ async function adminFlow(browser) {
   await page.getByRole("cell", { name: "operator1", exact: true }).waitFor();
   await accessible(page, "users");
   await capture(page, "users");
+  await page.getByRole("link", { name: "Audit" }).click();
+  await page.getByRole("cell", { name: "booking.create" }).first().waitFor();
+  check(await page.getByRole("cell", { name: "user.create" }).first().isVisible(),
+    "the audit log lists the bookings and users made");
+  await page.getByLabel(/^Action/).fill("bridge.");
+  await page.getByRole("button", { name: "Show" }).click();
+  await waitFor(async () => (await page.getByRole("cell", { name: "booking.create" }).count())
+    === 0 && (await page.getByRole("cell", { name: "bridge.create" }).count()) > 0,
+  "the audit log filtered to bridge.*");
+  check(true, "the audit log filters by action prefix");
+  await accessible(page, "audit");
+  await capture(page, "audit");
   await page.getByRole("link", { name: "Tokens" }).click();
   await page.getByRole("heading", { name: "New API token" }).waitFor();
   await accessible(page, "tokens");
@@ -228,8 +240,9 @@ async function ownershipFlow(browser) {
   await operator.getByRole("link", { name: "Meetings" }).click();
   await operator.getByRole("link", { name: "Booker one private" }).waitFor();
   check(true, "an operator sees every meeting");
-  check(!(await operator.getByRole("link", { name: "Users" }).isVisible()),
-    "an operator is not shown Users");
+  check(!(await operator.getByRole("link", { name: "Users" }).isVisible()) &&
+    !(await operator.getByRole("link", { name: "Audit" }).isVisible()),
+    "an operator is not shown Users or Audit");
   await operator.goto(`${URL}${link}`);
   await operator.getByRole("heading", { name: "Booker one private" }).waitFor();
   check(true, "an operator opens another's meeting");
