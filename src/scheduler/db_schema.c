@@ -174,6 +174,17 @@ static const char *const migrations[] = {
     " sent_at INTEGER"
     ");"
     "CREATE INDEX outbox_due ON outbox (next_attempt) WHERE state = 'pending';",
+    /* 7: editing series (booking_series_edit.c): the series' own title
+     * (its master VEVENT), its attendees (JSON [{"email","name"}]), and
+     * whether the whole series was cancelled (the rolling horizon then
+     * books no more of it) */
+    "ALTER TABLE booking_series ADD COLUMN title TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE booking_series ADD COLUMN attendees TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE booking_series ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE booking_series SET title = coalesce((SELECT b.title FROM bookings b"
+    " WHERE b.series_id = booking_series.id ORDER BY b.recurrence_id LIMIT 1), '');"
+    "CREATE INDEX bookings_by_recurrence ON bookings (series_id, recurrence_id)"
+    " WHERE series_id IS NOT NULL;",
 };
 
 size_t schema_version_count(void)

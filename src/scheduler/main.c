@@ -26,6 +26,7 @@
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "scheduler/calendar_api.h"
 #include "scheduler/db_bridge_secrets.h"
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
@@ -40,7 +41,8 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &tickets_module, &bridges_module, &lifecycle_module, &booking_module, &mail_module,
+    &tickets_module, &bridges_module, &lifecycle_module,
+    &booking_module, &mail_module,    &calendar_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 

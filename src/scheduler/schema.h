@@ -100,6 +100,12 @@
  *     message); state TEXT ('pending','sent','failed'); attempts INTEGER;
  *     next_attempt INTEGER (UTC seconds); last_error TEXT NULL; created,
  *     sent_at INTEGER. Partial index (next_attempt) WHERE pending.
+ *
+ * Version 6 (db_series.h, editing series):
+ *   booking_series + title TEXT (the master VEVENT's), attendees TEXT
+ *     (JSON [{"email","name"}]), cancelled INTEGER (0/1: the whole series
+ *     was cancelled; the rolling horizon skips it).
+ *   bookings: partial index (series_id, recurrence_id).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
