@@ -184,7 +184,11 @@ static const char *const migrations[] = {
     "UPDATE booking_series SET title = coalesce((SELECT b.title FROM bookings b"
     " WHERE b.series_id = booking_series.id ORDER BY b.recurrence_id LIMIT 1), '');"
     "CREATE INDEX bookings_by_recurrence ON bookings (series_id, recurrence_id)"
-    " WHERE series_id IS NOT NULL;",
+    " WHERE series_id IS NOT NULL;"
+    /* ... and the key under which a notice to an organizer is queued once */
+    "ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
+    "CREATE UNIQUE INDEX outbox_notice_key ON outbox (notice_key)"
+    " WHERE notice_key IS NOT NULL;",
 };
 
 size_t schema_version_count(void)

@@ -106,6 +106,8 @@
  *     (JSON [{"email","name"}]), cancelled INTEGER (0/1: the whole series
  *     was cancelled; the rolling horizon skips it).
  *   bookings: partial index (series_id, recurrence_id).
+ *   outbox + notice_key TEXT NULL, unique when set (a notice is queued
+ *     once per key).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
