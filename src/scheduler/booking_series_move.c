@@ -515,13 +515,19 @@ static cv_result new_row(scheduler_api_request *request, series_edit_target *tar
     cv_result result = prepare_row(request, move, target->anchor.id, record);
     if (result != CV_OK)
         return result;
+    series_occurrence_reset(record, item, record->updated);
+    return CV_OK;
+}
+
+void series_occurrence_reset(booking *record, const occurrence *item, int64_t now)
+{
     id_generate(record->id);
     record->start = item->start;
     record->end = item->end;
     record->state = BOOKING_SCHEDULED;
     record->cancelled = false;
     record->slot = -1;
-    record->created = record->updated;
+    record->created = record->updated = now;
     free(record->failure);
     free(record->started_via);
     free(record->slot_note);
@@ -533,7 +539,6 @@ static cv_result new_row(scheduler_api_request *request, series_edit_target *tar
         participant->call_leg_id[0] = '\0';
         participant->attempts = participant->state_since = participant->next_attempt = 0;
     }
-    return CV_OK;
 }
 
 /* Brings one occurrence of the new expansion about: `stored` (an

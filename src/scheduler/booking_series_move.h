@@ -58,6 +58,10 @@ cv_result series_edit_cancel_rows(scheduler *daemon, sqlite3 *database, char **i
 
 /* The UTC start of the series' first occurrence (DTSTART). */
 int64_t series_first_start(const series_row *row);
+/* Makes `record` (a copy of an occurrence) a new, never started
+ * occurrence at `item`'s times: a new ID, scheduled, no slot yet, no
+ * facts of a past meeting, participants pending. */
+void series_occurrence_reset(booking *record, const occurrence *item, int64_t now);
 /* Adds `start` to the series' left-out occurrences. */
 cv_result series_row_exdate(series_row *row, int64_t start);
 /* Ends the series' rule before `pivot` (UNTIL one second earlier) and

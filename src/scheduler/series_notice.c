@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/store.h"
+#include "common/rfc3339.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/db_series.h"
 #include "scheduler/mail_module.h"
@@ -28,38 +30,47 @@ void series_notice_attach(scheduler *daemon)
     atomic_store(&attached, daemon);
 }
 
-/* Queues notice `kind` about `record` under `key`; logs what fails. */
-static void notify(sqlite3 *database, const booking *record, mail_kind kind, const char *detail,
-                   const char *key)
+/* Queues notice `kind` about occurrence `record` of series `series_id`
+ * under `key`; logs what fails. */
+static void notify_series(sqlite3 *database, const char *series_id, const booking *record,
+                          mail_kind kind, const char *detail, const char *key)
 {
     scheduler *daemon = atomic_load(&attached);
-    char series_id[ID_TEXT_SIZE];
-    if (!daemon || !mail_enabled(daemon) ||
-        db_series_of_booking(database, record->id, series_id) != CV_OK)
+    if (!daemon || !mail_enabled(daemon))
         return;
     series_row row;
     int64_t recurrence_id = record->start;
     bridge_views views;
     if (db_series_load(database, series_id, &row) != CV_OK)
         return;
-    db_series_recurrence_id(database, record->id, &recurrence_id);
+    if (db_series_recurrence_id(database, record->id, &recurrence_id) != CV_OK)
+        recurrence_id = record->start; /* not stored: the rule's own start */
     if (row.organizer[0] && bridge_views_load(database, &views) == CV_OK) {
         series_event item;
         char problem[INVITATION_PROBLEM_SIZE] = "";
         cv_result result = series_event_occurrence(&row, record, recurrence_id, &views,
                                                    (int64_t)time(NULL), &item);
         if (result == CV_OK)
-            result = mail_queue_notice(daemon, database, kind, &item.event, record->id, detail, key,
-                                       problem);
+            result = mail_queue_notice(daemon, database, kind, &item.event,
+                                       record->id[0] ? record->id : NULL, detail, key, problem);
         if (result != CV_OK)
             log_error("booking %s: cannot queue the %s notice: %s", record->id,
                       mail_kind_name(kind), problem[0] ? problem : cv_result_name(result));
-        else
-            mail_wake(daemon);
+        else if (sqlite3_get_autocommit(database))
+            mail_wake(daemon); /* in a transaction, its owner wakes after the commit */
         series_event_free(&item);
         bridge_views_free(&views);
     }
     series_row_clear(&row);
+}
+
+/* Queues notice `kind` about stored occurrence `record`, if it has a series. */
+static void notify(sqlite3 *database, const booking *record, mail_kind kind, const char *detail,
+                   const char *key)
+{
+    char series_id[ID_TEXT_SIZE];
+    if (db_series_of_booking(database, record->id, series_id) == CV_OK)
+        notify_series(database, series_id, record, kind, detail, key);
 }
 
 void series_notice_start_failed(sqlite3 *database, const booking *record, const char *why)
@@ -97,4 +108,18 @@ void series_notice_failover(sqlite3 *database, const booking *record, const char
              "The meeting runs through %s: the bridge's first address did not answer (%s).",
              address, why ? why : "no answer");
     notify(database, record, MAIL_FAILOVER, detail, key);
+}
+
+void series_notice_skipped(sqlite3 *database, const char *series_id, const booking *record,
+                           const char *reason)
+{
+    char key[NOTICE_KEY_SIZE], detail[NOTICE_DETAIL_SIZE], start[RFC3339_TEXT_SIZE];
+    rfc3339_format_utc(record->start, start, sizeof start);
+    snprintf(key, sizeof key, "skipped:%s:%lld", series_id, (long long)record->start);
+    snprintf(detail, sizeof detail,
+             "The occurrence at %s could not be booked (%s); it is left out of the series.", start,
+             reason ? reason : "it clashes with other bookings");
+    booking unstored = *record;
+    unstored.id[0] = '\0'; /* never stored: the outbox row names no booking */
+    notify_series(database, series_id, &unstored, MAIL_SKIPPED, detail, key);
 }

@@ -2,7 +2,8 @@
  * series_notice.h - the notices the lifecycle sends a meeting's
  * organizer by e-mail: the meeting did not start, a participant was not
  * reached after every retry, the meeting runs through another node of its
- * bridge (a failover). Each is queued in the outbox once (a restart or a
+ * bridge (a failover), an occurrence of an endless series could not be
+ * booked when the series was extended. Each is queued in the outbox once (a restart or a
  * second look at the same failure sends no second one) and only for an
  * occurrence of a series with an organizer, when convened sends mail.
  *
@@ -32,5 +33,10 @@ void series_notice_participant(sqlite3 *database, const booking *record, size_t 
  * because the first ones did not answer (`why`). */
 void series_notice_failover(sqlite3 *database, const booking *record, const char *address,
                             const char *why);
+
+/* Occurrence `record` (not stored) of series `series_id` could not be
+ * booked as the series was extended (`reason`). */
+void series_notice_skipped(sqlite3 *database, const char *series_id, const booking *record,
+                           const char *reason);
 
 #endif
