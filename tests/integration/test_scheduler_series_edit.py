@@ -24,8 +24,10 @@ email package and checked field by field:
 import datetime
 import email
 import email.policy
+import json
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import zoneinfo
@@ -353,6 +355,43 @@ def test_feeds():
     far = api("GET", "/organizers/%s/calendar.ics?from=2020-01-01T00:00:00Z"
               "&to=2030-01-01T00:00:00Z" % PEOPLE[0])
     assert far.status == 400 and far.json()["error"]["details"]["field"] == "to"
+
+
+def cli(*argv):
+    done = subprocess.run([harness.CLI_BINARY, "--server", world["scheduler"].url, "--user",
+                           "%s:%s" % harness.ADMIN] + list(argv),
+                          capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_cli_update_cancel_and_calendar():
+    first = monday(40)
+    code, out, err = cli("book", "--title", "CLI review", "--tz", "Europe/Berlin",
+                         "--start", "%sT09:00:00" % first.isoformat(), "--duration", "30",
+                         "--rrule", "FREQ=WEEKLY;COUNT=4", "--organizer", "dee@example.com",
+                         "--attendee", "eve@example.com", "--json")
+    assert code == 0, (out, err)
+    created = json.loads(out)
+    assert [a["email"] for a in created["series"]["attendees"]] == ["eve@example.com"]
+    listed = occurrences(created["id"])
+    day = datetime.date.fromisoformat(listed[1]["localStart"][:10])
+    code, out, err = cli("update", listed[1]["id"], "--scope", "following", "--tz",
+                         "Europe/Berlin", "--start", "%sT15:00:00" % day.isoformat(),
+                         "--end", "%sT15:30:00" % day.isoformat(), "--title", "CLI review 2")
+    assert code == 0, (out, err)
+    assert "3 moved" in out and "split into a new series" in out, out
+    assert [o["localStart"][11:] for o in occurrences(listed[1]["id"])] == ["15:00:00"] * 3
+    code, out, err = cli("update", listed[1]["id"], "--scope", "sometimes", "--title", "x")
+    assert code == 2 and "--scope" in err, (code, err)
+    code, out, err = cli("calendar", "--organizer", "dee@example.com")
+    assert code == 0, err
+    feed = icalendar.Calendar.from_ical(out)
+    assert sorted(str(e["SUMMARY"]) for e in events(feed)) == ["CLI review", "CLI review 2"]
+    code, out, err = cli("cancel", listed[2]["id"], "--scope", "series")
+    assert code == 0 and out.startswith("Cancelled 3 occurrences of series"), (out, err)
+    assert occurrences(listed[1]["id"]) == []
+    code, out, err = cli("calendar", "--bridge", world["bridge_id"], "--organizer", "x@y.z")
+    assert code == 2, (code, err)
 
 
 def cleanup():
