@@ -715,6 +715,8 @@ bool series_move_apply(scheduler_api_request *request, series_edit_target *targe
 {
     /* a new series row exists before its occurrences point at it */
     cv_result result = move->split ? db_series_insert(request->database, &move->next) : CV_OK;
+    if (result == CV_OK && move->split)
+        result = db_series_copy_owner(request->database, target->row.id, move->next.id);
     if (result == CV_OK)
         result = apply_rows(request, target, move, touched);
     if (result == CV_OK && move->clash_count > 0 && !move->wanted.skip_conflicts) {

@@ -5,7 +5,9 @@
  *   GET /organizers/<email>/calendar.ics?from=&to=  every series someone organizes
  * The feeds are one VCALENDAR each (one VTIMEZONE per zone) that calendar
  * clients can subscribe to; from/to default to 30 days back and 366 days
- * ahead and may span at most CALENDAR_FEED_SPAN_DAYS.
+ * ahead and may span at most CALENDAR_FEED_SPAN_DAYS. A bridge's feed is
+ * for operators and admins; an organizer's also for the booker whose
+ * account has that e-mail address.
  *
  * Owns: these handlers and the feeds' windows. Does not own: the events
  * (series_calendar.c), the text (calendar.c), the SQL.
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "common/rfc3339.h"
+#include "common/text.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/db_bookings.h"
 #include "scheduler/series_calendar.h"
@@ -202,11 +205,20 @@ static void handle_organizer_feed(scheduler_api_request *request)
     series_event_list_free(&list);
 }
 
+/* API_ALLOW_OWNER of an organizer's feed: a booker gets only their own
+ * (the e-mail address of their account). */
+static bool organizer_is_me(scheduler_api_request *request, const char *email)
+{
+    const http_principal *principal = scheduler_api_principal(request);
+    return principal && principal->email[0] && text_equals_ignore_case(principal->email, email);
+}
+
 static const char *const window_query[] = {"from", "to", NULL};
 
 static const scheduler_api_route calendar_routes[] = {
-    {"GET", "bridges/*/calendar.ics", handle_bridge_feed, window_query},
-    {"GET", "organizers/*/calendar.ics", handle_organizer_feed, window_query},
+    {"GET", "bridges/*/calendar.ics", handle_bridge_feed, window_query, API_ALLOW_OPERATOR, NULL},
+    {"GET", "organizers/*/calendar.ics", handle_organizer_feed, window_query, API_ALLOW_OWNER,
+     organizer_is_me},
 };
 
 static cv_result calendar_module_start(scheduler *daemon)

@@ -174,7 +174,53 @@ static const char *const migrations[] = {
     " sent_at INTEGER"
     ");"
     "CREATE INDEX outbox_due ON outbox (next_attempt) WHERE state = 'pending';",
-    /* 7: editing series (booking_series_edit.c): the series' own title
+    /* 7: accounts and who may do what (db_users.c): users, their API
+     * tokens and browser sessions (secrets stored only as hashes), the
+     * owner of each booking and series, and the audit trail (audit.c) */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " full_name TEXT,"
+    " email TEXT,"
+    " role TEXT NOT NULL CHECK (role IN ('admin','operator','booker')),"
+    " password_hash TEXT,"
+    " source TEXT NOT NULL DEFAULT 'local' CHECK (source IN ('local','ldap')),"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE api_tokens ("
+    " id TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('admin','operator','booker')),"
+    " secret_hash BLOB NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX api_tokens_by_user ON api_tokens (user_id);"
+    "CREATE TABLE sessions ("
+    " secret_hash BLOB PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " csrf_hash BLOB NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX sessions_by_user ON sessions (user_id);"
+    "ALTER TABLE bookings ADD COLUMN owner INTEGER REFERENCES users(id) ON DELETE SET NULL;"
+    "CREATE INDEX bookings_by_owner ON bookings (owner) WHERE owner IS NOT NULL;"
+    "ALTER TABLE booking_series ADD COLUMN owner INTEGER REFERENCES users(id)"
+    " ON DELETE SET NULL;"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " address TEXT,"
+    " action TEXT NOT NULL,"
+    " object TEXT,"
+    " details TEXT"
+    ");"
+    "CREATE INDEX audit_by_time ON audit (at);",
+    /* 8: editing series (booking_series_edit.c): the series' own title
      * (its master VEVENT), its attendees (JSON [{"email","name"}]), and
      * whether the whole series was cancelled (the rolling horizon then
      * books no more of it) */

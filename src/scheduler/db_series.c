@@ -368,3 +368,15 @@ cv_result db_series_by_organizer(sqlite3 *database, const char *email, size_t li
     sqlite3_bind_text(statement, 1, email, -1, SQLITE_STATIC);
     return collect_ids(statement, limit, ids, count);
 }
+
+cv_result db_series_copy_owner(sqlite3 *database, const char *from_id, const char *to_id)
+{
+    sqlite3_stmt *statement = store_statement(
+        database, "UPDATE booking_series SET owner ="
+                  " (SELECT owner FROM booking_series WHERE id = ?1) WHERE id = ?2");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, from_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, to_id, -1, SQLITE_STATIC);
+    return store_statement_run(statement);
+}

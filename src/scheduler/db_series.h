@@ -77,6 +77,9 @@ cv_result db_series_to_extend(sqlite3 *database, int64_t until, char ***ids, siz
  * at most `limit`, newest first. */
 cv_result db_series_by_organizer(sqlite3 *database, const char *email, size_t limit, char ***ids,
                                  size_t *count);
+/* Series `to_id` (split off `from_id`) gets the same owner (db_users.h);
+ * its occurrences inherit it through the series. */
+cv_result db_series_copy_owner(sqlite3 *database, const char *from_id, const char *to_id);
 void db_series_ids_free(char **ids, size_t count);
 
 #endif

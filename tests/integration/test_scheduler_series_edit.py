@@ -394,6 +394,39 @@ def test_cli_update_cancel_and_calendar():
     assert code == 2, (code, err)
 
 
+def test_bookers_edit_only_their_own_series():
+    users = {}
+    for name, email in (("dora", "dora@example.com"), ("fred", "fred@example.com")):
+        reply = api("POST", "/users", {"name": name, "password": name + "-password",
+                                       "role": "booker", "email": email})
+        assert reply.status == 201, reply
+        users[name] = harness.JsonClient(world["scheduler"].port,
+                                         credentials=(name, name + "-password"))
+    first = monday(50)
+    reply = users["dora"].call("POST", "/bookings", {
+        "title": "Dora's", "timeZone": "Europe/Berlin",
+        "start": "%sT08:00:00" % first.isoformat(), "end": "%sT08:30:00" % first.isoformat(),
+        "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=3"}})
+    assert reply.status == 201, reply
+    listed = occurrences(reply.json()["id"])
+    for method, scope, body in (("PATCH", "following", {"title": "mine now"}),
+                                ("PATCH", "series", {"title": "mine now"}),
+                                ("DELETE", "series", None)):
+        answer = users["fred"].call(method, "/bookings/%s?scope=%s" % (listed[1]["id"], scope),
+                                    body)
+        assert answer.status == 404, (method, scope, answer)
+    answer = users["dora"].call("PATCH", "/bookings/%s?scope=following" % listed[1]["id"],
+                                {"title": "Dora's later"})
+    assert answer.status == 200 and answer.json()["change"]["split"] is True, answer
+    # the split-off series is still hers, and still not fred's
+    assert users["dora"].call("GET", "/bookings/" + listed[2]["id"]).status == 200
+    assert users["fred"].call("GET", "/bookings/" + listed[2]["id"]).status == 404
+    assert users["dora"].call("DELETE", "/bookings/%s?scope=series" % listed[2]["id"]).status \
+        == 200
+    feed = users["fred"].call("GET", "/organizers/dora@example.com/calendar.ics")
+    assert feed.status == 404, feed
+
+
 def cleanup():
     if world.get("smtp"):
         world["smtp"].stop()
