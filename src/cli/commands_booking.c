@@ -438,6 +438,65 @@ out:
 
 typedef enum { ACTION_SHOW, ACTION_EXTEND, ACTION_END, ACTION_CANCEL } booking_action;
 
+/* What an action's answer says, as a line (or the booking for show).
+ * `minutes` is extend's second argument. */
+static void print_action_answer(cli_context *context, booking_action action,
+                                const client_answer *answer, const char *id, const char *minutes)
+{
+    const json_t *booking = answer->document;
+    const char *state = json_member_string(booking, "state");
+    const char *end = json_member_string(booking, "end");
+    const json_t *cancelled = json_object_get(booking, "occurrencesCancelled");
+    if (context->globals.json_output)
+        cli_print_answer_json(answer);
+    else if (action == ACTION_SHOW)
+        print_booking_answer(context, answer);
+    else if (action == ACTION_EXTEND)
+        printf("Extended %s by %s minutes%s%s\n", id, minutes, end ? "; it now ends at " : "",
+               end ? end : "");
+    else if (action == ACTION_END && state && strcmp(state, "ended") != 0)
+        printf("Ending %s: the bridge is being told (state %s); 'convene show %s' follows it\n", id,
+               state, id);
+    else if (action == ACTION_END)
+        printf("Ended %s\n", id);
+    else if (json_is_integer(cancelled)) /* --scope following or series */
+        printf("Cancelled %lld occurrences of series %s\n",
+               (long long)json_integer_value(cancelled), json_member_string(booking, "series"));
+    else
+        printf("Cancelled %s%s%s\n", id, state ? "; state " : "", state ? state : "");
+}
+
+/* The method, path suffix and body of `action` (extend's MINUTES read
+ * from positional item 1); --scope checked. A usage error status, or
+ * CLI_EXIT_OK. */
+static int action_request(booking_action action, const positional_arguments *positional,
+                          const char *scope, const char **method, const char **suffix,
+                          json_t **body)
+{
+    if (action == ACTION_EXTEND) {
+        int64_t minutes;
+        if (text_parse_int64(positional->items[1], 1, 1440 * 366, &minutes) != CV_OK)
+            return cli_usage_error("extend",
+                                   "MINUTES: expected a positive whole number, got \"%s\"",
+                                   positional->items[1]);
+        if (!(*body = json_pack("{s:I}", "minutes", (json_int_t)minutes))) {
+            cli_error("out of memory");
+            return CLI_EXIT_USAGE;
+        }
+        *method = "POST";
+        *suffix = "extend";
+    } else if (action == ACTION_END) {
+        *method = "POST";
+        *suffix = "end";
+    } else if (action == ACTION_CANCEL) {
+        *method = "DELETE";
+    }
+    if (scope && strcmp(scope, "occurrence") != 0 && strcmp(scope, "following") != 0 &&
+        strcmp(scope, "series") != 0)
+        return cli_usage_error("cancel", "--scope: occurrence, following or series");
+    return CLI_EXIT_OK;
+}
+
 static int booking_command(cli_context *context, int argc, char **argv, booking_action action)
 {
     bool json = false;
@@ -489,32 +548,9 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     const char *id = positional.items[0];
     const char *method = "GET";
     const char *suffix = NULL;
-    if (action == ACTION_EXTEND) {
-        int64_t minutes;
-        if (text_parse_int64(positional.items[1], 1, 1440 * 366, &minutes) != CV_OK) {
-            status =
-                cli_usage_error("extend", "MINUTES: expected a positive whole number, got \"%s\"",
-                                positional.items[1]);
-            goto out;
-        }
-        if (!(body = json_pack("{s:I}", "minutes", (json_int_t)minutes))) {
-            cli_error("out of memory");
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-        method = "POST";
-        suffix = "extend";
-    } else if (action == ACTION_END) {
-        method = "POST";
-        suffix = "end";
-    } else if (action == ACTION_CANCEL) {
-        method = "DELETE";
-    }
-    if (scope && strcmp(scope, "occurrence") != 0 && strcmp(scope, "following") != 0 &&
-        strcmp(scope, "series") != 0) {
-        status = cli_usage_error("cancel", "--scope: occurrence, following or series");
+    if ((status = action_request(action, &positional, scope, &method, &suffix, &body)) !=
+        CLI_EXIT_OK)
         goto out;
-    }
     if (booking_path(&path, id, suffix) != CV_OK ||
         (scope && strbuf_printf(&path, "?scope=%s", scope) != CV_OK)) {
         cli_error("out of memory");
@@ -524,29 +560,7 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     client_answer answer;
     if ((status = cli_request(context, method, strbuf_str(&path), body, &answer)) != CLI_EXIT_OK)
         goto out;
-    if (context->globals.json_output) {
-        cli_print_answer_json(&answer);
-    } else if (action == ACTION_SHOW) {
-        print_booking_answer(context, &answer);
-    } else {
-        const json_t *booking = answer.document;
-        const char *state = json_member_string(booking, "state");
-        const char *end = json_member_string(booking, "end");
-        if (action == ACTION_EXTEND)
-            printf("Extended %s by %s minutes%s%s\n", id, positional.items[1],
-                   end ? "; it now ends at " : "", end ? end : "");
-        else if (action == ACTION_END && state && strcmp(state, "ended") != 0)
-            printf("Ending %s: the bridge is being told (state %s); 'convene show %s' follows it\n",
-                   id, state, id);
-        else if (action == ACTION_END)
-            printf("Ended %s\n", id);
-        else if (json_is_integer(json_object_get(booking, "occurrencesCancelled")))
-            printf("Cancelled %lld occurrences of series %s\n",
-                   (long long)json_integer_value(json_object_get(booking, "occurrencesCancelled")),
-                   json_member_string(booking, "series"));
-        else
-            printf("Cancelled %s%s%s\n", id, state ? "; state " : "", state ? state : "");
-    }
+    print_action_answer(context, action, &answer, id, positional.items[1]);
     client_answer_free(&answer);
 out:
     json_decref(body);
