@@ -42,7 +42,7 @@ bool booking_series_requested(const json_t *body)
         if (series_owns_member(name))
             return true;
     }
-    return false;
+    return series_participant_has_email(body);
 }
 
 json_t *booking_series_plain_body(scheduler_api_request *request, const char *zone)
@@ -59,6 +59,13 @@ json_t *booking_series_plain_body(scheduler_api_request *request, const char *zo
     {
         if (series_owns_member(name))
             json_object_del(copy, name);
+    }
+    json_t *participant;
+    size_t index;
+    json_array_foreach(json_object_get(copy, "participants"), index, participant)
+    {
+        if (json_is_object(participant))
+            json_object_del(participant, "email"); /* series.c made it an attendee */
     }
     static const char *const times[] = {"start", "end"};
     for (size_t i = 0; i < 2 && zone; i++) {

@@ -188,6 +188,58 @@ static cv_result read_attendees(const json_t *list, series_request *request, ser
     return CV_OK;
 }
 
+/* Adds `email` (from `field`) to the attendees unless it is there. */
+static cv_result add_attendee(series_request *request, const char *email, const char *field,
+                              series_error *error)
+{
+    if (calendar_address_check(email) != CV_OK)
+        return refuse(error, field, "must be an e-mail address such as ana@example.com");
+    for (size_t i = 0; i < request->attendee_count; i++)
+        if (text_equals_ignore_case(request->attendees[i].email, email))
+            return CV_OK;
+    if (request->attendee_count >= SERIES_ATTENDEES_MAX)
+        return refuse(error, field, "makes more than 100 attendees");
+    series_attendee *grown =
+        realloc(request->attendees, (request->attendee_count + 1) * sizeof *grown);
+    if (!grown)
+        return CV_ERR_NO_MEMORY;
+    request->attendees = grown;
+    memset(&grown[request->attendee_count], 0, sizeof *grown);
+    snprintf(grown[request->attendee_count++].email, SERIES_ADDRESS_MAX + 1, "%s", email);
+    request->has_attendees = true;
+    return CV_OK;
+}
+
+/* "participants[i].email": a participant's e-mail makes it an attendee
+ * too (the SIP address is for the bridge, the e-mail for the calendar). */
+static cv_result read_participant_emails(const json_t *document, series_request *request,
+                                         series_error *error)
+{
+    const json_t *list = json_object_get(document, "participants");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *email = json_object_get(json_array_get(list, i), "email");
+        if (!email || json_is_null(email))
+            continue;
+        char field[SERIES_FIELD_SIZE];
+        snprintf(field, sizeof field, "participants[%zu].email", i);
+        if (!json_is_string(email))
+            return refuse(error, field, "must be an e-mail address such as ana@example.com");
+        cv_result result = add_attendee(request, json_string_value(email), field, error);
+        if (result != CV_OK)
+            return result;
+    }
+    return CV_OK;
+}
+
+bool series_participant_has_email(const json_t *document)
+{
+    const json_t *list = json_object_get(document, "participants");
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (json_object_get(json_array_get(list, i), "email"))
+            return true;
+    return false;
+}
+
 static cv_result read_members(const json_t *document, series_instant_parser parse,
                               series_request *request, series_error *error)
 {
@@ -213,10 +265,11 @@ static cv_result read_members(const json_t *document, series_instant_parser pars
     if (value && !json_is_null(value) && (result = read_organizer(value, request, error)) != CV_OK)
         return result;
     value = json_object_get(document, "attendees");
-    if (value && !json_is_null(value))
-        return read_attendees(value, request, error);
-    request->has_attendees = value != NULL; /* null: nobody */
-    return CV_OK;
+    if (value && !json_is_null(value) && (result = read_attendees(value, request, error)) != CV_OK)
+        return result;
+    if (value && json_is_null(value))
+        request->has_attendees = true; /* null: nobody */
+    return read_participant_emails(document, request, error);
 }
 
 cv_result series_request_from_json(const json_t *document, series_instant_parser parse_instant,

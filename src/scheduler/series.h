@@ -2,8 +2,8 @@
  * series.h - what a booking request says about its time zone, how it
  * repeats and who organizes it: the JSON members "timeZone",
  * "recurrence" {"rrule", "exdates"}, "exdates", "skipConflicts",
- * "organizer" and "attendees" [{"email", "name"}], read strictly (400
- * naming the member).
+ * "organizer" and "attendees" [{"email", "name"}] (participants' "email"
+ * makes them attendees too), read strictly (400 naming the member).
  *
  * Owns: reading and checking those members, and reading a time that may
  * be local to the booking's zone ("2026-03-23T09:00:00") or carry its own
@@ -64,6 +64,9 @@ void series_request_clear(series_request *request);
 
 /* True for the members this unit reads (booking.c skips them). */
 bool series_owns_member(const char *name);
+/* True when a participant of the body carries an "email" (read here into
+ * the attendees; the copy booking.c reads must not have it). */
+bool series_participant_has_email(const json_t *document);
 
 /* Reads the members above from `document` (an object) into `request`
  * (initialised). Exdates may be local times in timeZone or carry an

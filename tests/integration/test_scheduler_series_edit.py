@@ -206,6 +206,30 @@ def test_attendees_and_a_second_slot():
         assert str(event["RRULE"].to_ical().decode()).startswith("FREQ=WEEKLY")
 
 
+def test_participants_emails_are_attendees():
+    first = monday(45)
+    body = {"title": "Dial and mail", "start": utc_text(first, 9), "end": utc_text(first, 10),
+            "organizer": PEOPLE[0],
+            "participants": [{"uri": "sip:gina@ep.example.com", "dial": "out",
+                              "email": "gina@example.com"},
+                             {"uri": "sip:room@ep.example.com", "dial": "in"}]}
+    reply = api("POST", "/bookings", body)
+    assert reply.status == 201, reply
+    created = reply.json()
+    assert [a["email"] for a in created["series"]["attendees"]] == ["gina@example.com"]
+    assert [p["uri"] for p in created["participants"]] == ["sip:gina@ep.example.com",
+                                                           "sip:room@ep.example.com"]
+    event, = events(ics(created["id"]))
+    assert people_of(event) == ("mailto:" + PEOPLE[0], ["mailto:gina@example.com"])
+    wait_mails("Invitation: Dial and mail", 2)
+    received = mails("Invitation: Dial and mail")
+    assert sorted(to[0] for to, _ in received) == [PEOPLE[0], "gina@example.com"]
+    body["participants"][0]["email"] = "not an address"
+    reply = api("POST", "/bookings", body)
+    assert reply.status == 400, reply
+    assert reply.json()["error"]["details"]["field"] == "participants[0].email"
+
+
 def test_one_occurrence_changed_and_one_cancelled():
     created = world["standup"]
     listed = occurrences(created["id"])
