@@ -338,6 +338,39 @@ def test_whole_series_changes_and_clashes():
     assert int(master["SEQUENCE"]) == 2
 
 
+def test_whole_series_gets_a_new_rule():
+    first = monday(55)
+    created = book_series("Rule", first, 4)
+    listed = occurrences(created["id"])
+    tuesday = first + datetime.timedelta(days=1)
+    reply = api("PATCH", "/bookings/%s?scope=series" % listed[0]["id"], {
+        "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=2"}, "timeZone": "Europe/Berlin",
+        "start": "%sT09:00:00" % tuesday.isoformat(), "end": "%sT10:00:00" % tuesday.isoformat()})
+    assert reply.status == 200, reply
+    change = reply.json()["change"]
+    assert (change["moved"], change["cancelled"], change["added"]) == (2, 2, 0), change
+    after = occurrences(created["id"])
+    assert [o["localStart"] for o in after] == [
+        "%sT09:00:00" % (tuesday + datetime.timedelta(weeks=n)).isoformat() for n in (0, 1)]
+    assert [o["id"] for o in after] == [o["id"] for o in listed[:2]]  # the rows were moved
+    master, = events(ics(created["id"]))
+    assert master["RRULE"]["BYDAY"] == ["TU"] and master["RRULE"]["COUNT"] == [2]
+    assert master["DTSTART"].dt.replace(tzinfo=None) == datetime.datetime.combine(
+        tuesday, datetime.time(9))
+    # a time change named on a later occurrence moves the whole series as much
+    reply = api("PATCH", "/bookings/%s?scope=series" % after[1]["id"], {
+        "start": utc_text(tuesday + datetime.timedelta(weeks=1), 9, 30),
+        "end": utc_text(tuesday + datetime.timedelta(weeks=1), 10, 30)})
+    assert reply.status == 200, reply
+    assert [o["localStart"][11:] for o in occurrences(created["id"])] == ["09:30:00"] * 2
+    # a rule that gives nothing is refused, naming it, and changes nothing
+    reply = api("PATCH", "/bookings/%s?scope=series" % after[0]["id"], {
+        "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO;UNTIL=20000101T000000Z"}})
+    assert reply.status == 400, reply
+    assert reply.json()["error"]["details"]["field"].startswith("recurrence"), reply
+    assert len(occurrences(created["id"])) == 2
+
+
 def test_delete_following_and_series():
     created = book_series("Retro", monday(30), 5)
     listed = occurrences(created["id"])
