@@ -19,6 +19,7 @@
 #include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/booking_series.h"
+#include "scheduler/db_users.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/series_calendar.h"
 
@@ -759,6 +760,10 @@ void series_move_reply(scheduler_api_request *request, series_edit_target *targe
         return;
     }
     json_t *document = booking_to_json(&record, bridge_domain(&target->views, record.bridge_id));
+    char owner[DB_USER_NAME_SIZE] = "";
+    if (document && db_users_booking_owner(request->database, record.id, owner, sizeof owner) ==
+                        CV_OK) /* as every booking answer has it */
+        json_object_set_new(document, "owner", owner[0] ? json_string(owner) : json_null());
     if (document && booking_series_decorate(request->database, record.id, document) != CV_OK) {
         json_decref(document);
         document = NULL;

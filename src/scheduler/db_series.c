@@ -380,3 +380,28 @@ cv_result db_series_copy_owner(sqlite3 *database, const char *from_id, const cha
     sqlite3_bind_text(statement, 2, to_id, -1, SQLITE_STATIC);
     return store_statement_run(statement);
 }
+
+cv_result db_series_exceptions(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
+                               const char *bridge_id, int64_t slot, const char *passcode,
+                               char ***ids, size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *statement = store_statement(
+        database,
+        "SELECT b.id FROM bookings b JOIN booking_series s ON s.id = b.series_id"
+        " WHERE b.series_id = ?1 AND b.cancelled = 0 AND b.start_at >= ?2 AND b.start_at < ?3"
+        " AND (b.start_at <> b.recurrence_id OR b.end_at - b.start_at <> s.duration"
+        " OR b.title <> s.title OR coalesce(b.bridge_id, '') <> ?4"
+        " OR coalesce(b.slot, -1) <> ?5 OR coalesce(b.passcode, '') <> ?6)"
+        " ORDER BY b.start_at, b.id");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, series_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, from);
+    sqlite3_bind_int64(statement, 3, to);
+    sqlite3_bind_text(statement, 4, bridge_id ? bridge_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 5, slot);
+    sqlite3_bind_text(statement, 6, passcode ? passcode : "", -1, SQLITE_STATIC);
+    return collect_ids(statement, RECURRENCE_LIMIT_MAX, ids, count);
+}

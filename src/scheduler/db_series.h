@@ -80,6 +80,13 @@ cv_result db_series_by_organizer(sqlite3 *database, const char *email, size_t li
 /* Series `to_id` (split off `from_id`) gets the same owner (db_users.h);
  * its occurrences inherit it through the series. */
 cv_result db_series_copy_owner(sqlite3 *database, const char *from_id, const char *to_id);
+/* IDs of the series' occurrences starting in [from, to), not cancelled,
+ * that differ from its master event: moved, another length or title, or
+ * another bridge, slot (`slot` -1 for none) or passcode than given (those
+ * of its first occurrence). By start. */
+cv_result db_series_exceptions(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
+                               const char *bridge_id, int64_t slot, const char *passcode,
+                               char ***ids, size_t *count);
 void db_series_ids_free(char **ids, size_t count);
 
 #endif

@@ -222,21 +222,21 @@ cv_result series_events_collect(sqlite3 *database, const char *series_id, const 
     cv_result result = db_series_load(database, series_id, &row);
     if (result != CV_OK)
         return result;
-    char **ids = NULL;
-    size_t count = 0;
-    result =
-        db_series_occurrences(database, series_id, from, to, RECURRENCE_LIMIT_MAX, &ids, &count);
+    char **ids = NULL, **all = NULL;
+    size_t count = 0, all_count = 0;
     booking first;
     booking_init(&first);
     bool have_first = false;
-    char **all = NULL;
-    size_t all_count = 0;
     /* the master's dial-in is its first occurrence's, wherever it is */
-    if (result == CV_OK &&
-        db_series_rows(database, series_id, INT64_MIN, false, &all, &all_count) == CV_OK &&
+    if (db_series_rows(database, series_id, INT64_MIN, false, &all, &all_count) == CV_OK &&
         all_count > 0)
         have_first = booking_load(database, all[0], &first) == CV_OK;
     db_series_ids_free(all, all_count);
+    /* only the occurrences that differ are loaded (a series may have thousands) */
+    result =
+        db_series_exceptions(database, series_id, from, to, have_first ? first.bridge_id : "",
+                             have_first ? first.slot : -1,
+                             have_first && first.has_passcode ? first.passcode : "", &ids, &count);
     size_t master_index = list->count;
     series_event *master = result == CV_OK ? list_grow(list) : NULL;
     if (result == CV_OK && !master)
