@@ -3,7 +3,8 @@
  * series; see booking_series_edit.h.
  *
  * Owns: the one-occurrence bookkeeping (EXDATE, SEQUENCE, the REQUEST or
- * CANCEL with RECURRENCE-ID) and the scopes "following" and "series".
+ * CANCEL with RECURRENCE-ID), the scopes "following" and "series", and
+ * the list of bookings an edit touched (booking_series_move.h).
  * Does not own: re-expanding and placing the changed part
  * (booking_series_move.c), the events (series_calendar.c).
  */
@@ -112,6 +113,49 @@ cv_result booking_series_occurrence_changed(scheduler_api_request *request, cons
                                             const bridge_views *views)
 {
     return occurrence_event(request, record, views, MAIL_REQUEST);
+}
+
+/* --- bookings touched ------------------------------------------------- */
+
+cv_result series_touched_add(series_touched *touched, const booking *record)
+{
+    struct series_touched_item *grown =
+        realloc(touched->items, (touched->count + 1) * sizeof *grown);
+    if (!grown)
+        return CV_ERR_NO_MEMORY;
+    touched->items = grown;
+    struct series_touched_item *item = &grown[touched->count++];
+    snprintf(item->id, sizeof item->id, "%s", record->id);
+    item->start = record->start;
+    item->end = record->end;
+    item->setup_buffer_minutes = record->setup_buffer_minutes;
+    item->state = record->state;
+    item->cancelled = record->cancelled;
+    return CV_OK;
+}
+
+void series_touched_notify(scheduler_api_request *request, const series_touched *touched)
+{
+    for (size_t i = 0; i < touched->count; i++) {
+        booking record;
+        booking_init(&record);
+        const struct series_touched_item *item = &touched->items[i];
+        snprintf(record.id, sizeof record.id, "%s", item->id);
+        record.start = item->start;
+        record.end = item->end;
+        record.setup_buffer_minutes = item->setup_buffer_minutes;
+        record.state = item->state;
+        record.cancelled = item->cancelled;
+        lifecycle_booking_changed(request->daemon, &record);
+        booking_clear(&record);
+    }
+}
+
+void series_touched_free(series_touched *touched)
+{
+    free(touched->items);
+    touched->items = NULL;
+    touched->count = 0;
 }
 
 /* --- DELETE ?scope=following|series ------------------------------------ */

@@ -87,49 +87,6 @@ bool series_edit_begin(scheduler_api_request *request, edit_scope scope, series_
     return ready;
 }
 
-/* --- bookings touched ------------------------------------------------- */
-
-cv_result series_touched_add(series_touched *touched, const booking *record)
-{
-    struct series_touched_item *grown =
-        realloc(touched->items, (touched->count + 1) * sizeof *grown);
-    if (!grown)
-        return CV_ERR_NO_MEMORY;
-    touched->items = grown;
-    struct series_touched_item *item = &grown[touched->count++];
-    snprintf(item->id, sizeof item->id, "%s", record->id);
-    item->start = record->start;
-    item->end = record->end;
-    item->setup_buffer_minutes = record->setup_buffer_minutes;
-    item->state = record->state;
-    item->cancelled = record->cancelled;
-    return CV_OK;
-}
-
-void series_touched_notify(scheduler_api_request *request, const series_touched *touched)
-{
-    for (size_t i = 0; i < touched->count; i++) {
-        booking record;
-        booking_init(&record);
-        const struct series_touched_item *item = &touched->items[i];
-        snprintf(record.id, sizeof record.id, "%s", item->id);
-        record.start = item->start;
-        record.end = item->end;
-        record.setup_buffer_minutes = item->setup_buffer_minutes;
-        record.state = item->state;
-        record.cancelled = item->cancelled;
-        lifecycle_booking_changed(request->daemon, &record);
-        booking_clear(&record);
-    }
-}
-
-void series_touched_free(series_touched *touched)
-{
-    free(touched->items);
-    touched->items = NULL;
-    touched->count = 0;
-}
-
 /* --- series rows -------------------------------------------------------- */
 
 int64_t series_first_start(const series_row *row)
@@ -335,6 +292,19 @@ static cv_result make_next(scheduler_api_request *request, series_edit_target *t
     return result == CV_OK && !next->title ? CV_ERR_NO_MEMORY : result;
 }
 
+/* The recurrence ID of the series' first occurrence still scheduled;
+ * CV_ERR_NOT_FOUND when there is none. */
+static cv_result first_scheduled(sqlite3 *database, const char *series_id, int64_t *out)
+{
+    char **ids = NULL;
+    size_t count = 0;
+    cv_result result = db_series_rows(database, series_id, INT64_MIN, true, &ids, &count);
+    if (result == CV_OK)
+        result = count ? db_series_recurrence_id(database, ids[0], out) : CV_ERR_NOT_FOUND;
+    db_series_ids_free(ids, count);
+    return result;
+}
+
 /* The changed part's occurrences when its time, rule or zone changes:
  * from the anchor's new start (following, or a new rule), else from the
  * series' first start moved as much as the anchor moved. */
@@ -362,8 +332,14 @@ static bool expand_next(scheduler_api_request *request, series_edit_target *targ
     bool endless = next->rrule && recurrence_rule_is_endless(next->rrule);
     int64_t now = booking_api_limits(request).now;
     int64_t horizon = now + request->daemon->options.series_horizon_days * 86400;
-    recurrence_window window = {first,
-                                endless ? (horizon > first ? horizon : first + 1)
+    /* the same rule moved: from where the first occurrence still to come
+     * moves to, so none that has begun is booked again */
+    int64_t from = first, earliest = 0;
+    if (!move->split && !move->wanted.rrule &&
+        first_scheduled(request->database, target->row.id, &earliest) == CV_OK)
+        from = earliest + (move->changed.start - target->anchor.start);
+    recurrence_window window = {from,
+                                endless ? (horizon > from ? horizon : from + 1)
                                         : (int64_t)RFC3339_YEAR_MAX * 366 * 86400,
                                 RECURRENCE_LIMIT_MAX};
     char problem[RECURRENCE_PROBLEM_SIZE] = "";
@@ -574,13 +550,17 @@ static cv_result apply_one(scheduler_api_request *request, series_edit_target *t
     return result;
 }
 
-/* Index of the stored occurrence with exactly `item`'s times, or -1. */
+#define PAIR_NONE (-1) /* a new occurrence: booked new */
+#define PAIR_PAST (-2) /* in the past: left alone */
+
+/* Index of the stored occurrence with exactly `item`'s times, or
+ * PAIR_NONE. */
 static long find_same(booking *rows, const bool *used, size_t count, const occurrence *item)
 {
     for (size_t j = 0; j < count; j++)
         if (!used[j] && rows[j].start == item->start && rows[j].end == item->end)
             return (long)j;
-    return -1;
+    return PAIR_NONE;
 }
 
 /* The time changes: pairs the stored occurrences in scope with the new
@@ -597,14 +577,18 @@ static cv_result apply_moves(scheduler_api_request *request, series_edit_target 
                            ? db_series_latest_begun(request->database, target->row.id, &begun)
                            : CV_ERR_NO_MEMORY;
     for (size_t i = 0; result == CV_OK && i < move->list.count; i++) {
-        pair[i] = find_same(rows, used, count, &move->list.items[i]);
+        const occurrence *item = &move->list.items[i];
+        /* the new rule's past (before now, or before an occurrence that
+         * has begun) is neither booked nor given a stored occurrence */
+        pair[i] = item->start <= begun || item->start <= now ? PAIR_PAST
+                                                             : find_same(rows, used, count, item);
         if (pair[i] >= 0)
             used[pair[i]] = true;
     }
     for (size_t i = 0, j = 0; result == CV_OK && i < move->list.count; i++) {
-        while (pair[i] < 0 && j < count && used[j])
+        while (pair[i] == PAIR_NONE && j < count && used[j])
             j++;
-        if (pair[i] < 0 && j < count && used[j] == false) {
+        if (pair[i] == PAIR_NONE && j < count && used[j] == false) {
             pair[i] = (long)j;
             used[j] = true;
         }
@@ -616,11 +600,10 @@ static cv_result apply_moves(scheduler_api_request *request, series_edit_target 
             move->removed++;
     }
     for (size_t i = 0; result == CV_OK && i < move->list.count; i++) {
-        const occurrence *item = &move->list.items[i];
-        if (pair[i] < 0 && (item->start <= begun || item->start < now))
-            continue; /* the new rule's past: nothing to book */
-        result =
-            apply_one(request, target, move, pair[i] >= 0 ? &rows[pair[i]] : NULL, item, touched);
+        if (pair[i] == PAIR_PAST)
+            continue;
+        result = apply_one(request, target, move, pair[i] >= 0 ? &rows[pair[i]] : NULL,
+                           &move->list.items[i], touched);
     }
     free(used);
     free(pair);

@@ -7,9 +7,10 @@
  * new rule no longer has is cancelled, one it adds is booked and checked.
  *
  * Owns: the target of an edit (the anchor occurrence, its series, the
- * bridges) inside the edit's transaction, the change itself, and the list
- * of bookings touched (told to the lifecycle after the commit). Does not
- * own: the scopes' entry points and DELETE (booking_series_edit.c).
+ * bridges) inside the edit's transaction and the change itself. Declares
+ * for both edit files the list of bookings touched (told to the lifecycle
+ * after the commit; kept in booking_series_edit.c). Does not own: the
+ * scopes' entry points and DELETE (booking_series_edit.c).
  */
 #ifndef CONVENE_SCHEDULER_BOOKING_SERIES_MOVE_H
 #define CONVENE_SCHEDULER_BOOKING_SERIES_MOVE_H

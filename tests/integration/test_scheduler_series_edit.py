@@ -371,6 +371,39 @@ def test_whole_series_gets_a_new_rule():
     assert len(occurrences(created["id"])) == 2
 
 
+def test_occurrences_that_have_begun_stay_as_they_are():
+    start = (datetime.datetime.now(UTC).replace(microsecond=0) + datetime.timedelta(seconds=3))
+    reply = api("POST", "/bookings", {
+        "title": "Begun", "start": start.isoformat(),
+        "end": (start + datetime.timedelta(minutes=10)).isoformat(),
+        "recurrence": {"rrule": "FREQ=DAILY;COUNT=3"}})
+    assert reply.status == 201, reply
+    first = reply.json()
+    wait_for(lambda: api("GET", "/bookings/" + first["id"]).json()["state"] == "live",
+             timeout=30, what="the first occurrence to be live")
+    listed = occurrences(first["id"])
+    second = parse_utc(listed[1]["start"])
+    reply = api("PATCH", "/bookings/%s?scope=series" % listed[1]["id"], {
+        "start": (second + datetime.timedelta(hours=1)).isoformat(),
+        "end": (second + datetime.timedelta(hours=1, minutes=10)).isoformat()})
+    assert reply.status == 200, reply
+    change = reply.json()["change"]
+    assert (change["moved"], change["added"], change["cancelled"]) == (2, 0, 0), change
+    after = occurrences(first["id"])
+    assert [o["id"] for o in after] == [o["id"] for o in listed]
+    assert after[0]["start"] == listed[0]["start"] and after[0]["state"] == "live"
+    assert [parse_utc(o["start"]) - parse_utc(b["start"]) for o, b in
+            zip(after[1:], listed[1:])] == [datetime.timedelta(hours=1)] * 2
+    # following from a meeting that has begun is refused
+    reply = api("PATCH", "/bookings/%s?scope=following" % first["id"], {"title": "x"})
+    assert reply.status == 409, reply
+    assert api("POST", "/bookings/%s/end" % first["id"]).status == 202
+
+
+def parse_utc(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def test_delete_following_and_series():
     created = book_series("Retro", monday(30), 5)
     listed = occurrences(created["id"])
