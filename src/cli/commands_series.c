@@ -105,6 +105,21 @@ void book_print_series(const json_t *booking)
 
 /* ---- occurrences ------------------------------------------------------- */
 
+/* Appends "?from=…&to=…" (each only when given) to `path`; returns the
+ * separator for a further argument ("?" or "&"). */
+static const char *append_window(strbuf *path, const char *from, const char *to)
+{
+    const char *separator = "?", *names[] = {"from", "to"}, *values[] = {from, to};
+    for (size_t i = 0; i < 2; i++) {
+        if (!values[i])
+            continue;
+        strbuf_printf(path, "%s%s=", separator, names[i]);
+        cli_append_segment(path, values[i]);
+        separator = "&";
+    }
+    return separator;
+}
+
 static int print_occurrences(const client_answer *answer)
 {
     const json_t *list = json_object_get(answer->document, "occurrences");
@@ -164,15 +179,7 @@ int command_occurrences(cli_context *context, int argc, char **argv)
         strbuf_append_str(&path, "/bookings/");
         cli_append_segment(&path, positional.items[0]);
         strbuf_append_str(&path, "/occurrences");
-        const char *separator = "?";
-        const char *names[] = {"from", "to"}, *values[] = {from, to};
-        for (size_t i = 0; i < 2; i++) {
-            if (!values[i])
-                continue;
-            strbuf_printf(&path, "%s%s=", separator, names[i]);
-            cli_append_segment(&path, values[i]);
-            separator = "&";
-        }
+        const char *separator = append_window(&path, from, to);
         if (limit != INT64_MIN)
             strbuf_printf(&path, "%slimit=%lld", separator, (long long)limit);
         client_answer answer;
@@ -393,14 +400,7 @@ int command_calendar(cli_context *context, int argc, char **argv)
         strbuf_append_str(&path, bridge ? "/bridges/" : "/organizers/");
         cli_append_segment(&path, bridge ? bridge : organizer);
         strbuf_append_str(&path, "/calendar.ics");
-        const char *separator = "?", *names[] = {"from", "to"}, *values[] = {from, to};
-        for (size_t i = 0; i < 2; i++) {
-            if (!values[i])
-                continue;
-            strbuf_printf(&path, "%s%s=", separator, names[i]);
-            cli_append_segment(&path, values[i]);
-            separator = "&";
-        }
+        append_window(&path, from, to);
         client_answer answer;
         if ((status = cli_request(context, "GET", strbuf_str(&path), NULL, &answer)) ==
             CLI_EXIT_OK) {

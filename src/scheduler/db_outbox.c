@@ -38,7 +38,8 @@ static cv_result key_used(sqlite3 *database, const char *key, bool *used)
     return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
-/* store_work of db_outbox_queue: every message or none. */
+/* store_work of db_outbox_queue: every message or none (none when its
+ * key was used before). */
 static cv_result write_queue(sqlite3 *database, void *context)
 {
     const outbox_queuing *queuing = context;
@@ -73,15 +74,8 @@ static cv_result write_queue(sqlite3 *database, void *context)
 }
 
 cv_result db_outbox_queue(sqlite3 *database, const char *booking_id, mail_kind kind,
-                          const char *sender, const composed_mails *mails, int64_t now)
-{
-    outbox_queuing queuing = {booking_id, kind, sender, mails, now, NULL};
-    return store_atomically(database, write_queue, &queuing);
-}
-
-cv_result db_outbox_queue_once(sqlite3 *database, const char *booking_id, mail_kind kind,
-                               const char *sender, const composed_mails *mails, int64_t now,
-                               const char *key)
+                          const char *sender, const composed_mails *mails, int64_t now,
+                          const char *key)
 {
     outbox_queuing queuing = {booking_id, kind, sender, mails, now, key};
     return store_atomically(database, write_queue, &queuing);

@@ -48,18 +48,8 @@ void mail_wake(scheduler *daemon)
 cv_result mail_queue(scheduler *daemon, sqlite3 *database, mail_kind kind,
                      const calendar_event *event, const char *booking_id, char *problem)
 {
-    problem[0] = '\0';
-    if (!mail_enabled(daemon))
-        return CV_OK;
-    int64_t now = (int64_t)time(NULL);
-    mail_request request = {kind, event, NULL, daemon->options.mail_from, now};
-    composed_mails mails;
-    cv_result result = mail_compose(&request, &mails, problem);
-    if (result == CV_OK)
-        result =
-            db_outbox_queue(database, booking_id, kind, daemon->options.mail_from, &mails, now);
-    composed_mails_free(&mails);
-    return result;
+    /* no detail line, and no key: every change is mail of its own */
+    return mail_queue_notice(daemon, database, kind, event, booking_id, NULL, NULL, problem);
 }
 
 cv_result mail_queue_notice(scheduler *daemon, sqlite3 *database, mail_kind kind,
@@ -74,8 +64,8 @@ cv_result mail_queue_notice(scheduler *daemon, sqlite3 *database, mail_kind kind
     composed_mails mails;
     cv_result result = mail_compose(&request, &mails, problem);
     if (result == CV_OK)
-        result = db_outbox_queue_once(database, booking_id, kind, daemon->options.mail_from, &mails,
-                                      now, key);
+        result = db_outbox_queue(database, booking_id, kind, daemon->options.mail_from, &mails, now,
+                                 key);
     composed_mails_free(&mails);
     return result;
 }
