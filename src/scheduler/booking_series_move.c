@@ -146,8 +146,10 @@ static cv_result row_copy(const series_row *source, series_row *out)
     out->attendees = calloc(source->attendee_count + 1, sizeof *out->attendees);
     if ((source->rrule && !out->rrule) || !out->title || !out->exdates || !out->attendees)
         return CV_ERR_NO_MEMORY;
-    memcpy(out->exdates, source->exdates, source->exdate_count * sizeof *out->exdates);
-    memcpy(out->attendees, source->attendees, source->attendee_count * sizeof *out->attendees);
+    if (source->exdate_count) /* the source arrays are NULL when empty */
+        memcpy(out->exdates, source->exdates, source->exdate_count * sizeof *out->exdates);
+    if (source->attendee_count)
+        memcpy(out->attendees, source->attendees, source->attendee_count * sizeof *out->attendees);
     return CV_OK;
 }
 
@@ -285,8 +287,9 @@ static cv_result make_next(scheduler_api_request *request, series_edit_target *t
         next->attendees = calloc(move->wanted.attendee_count + 1, sizeof *next->attendees);
         if (!next->attendees)
             return CV_ERR_NO_MEMORY;
-        memcpy(next->attendees, move->wanted.attendees,
-               move->wanted.attendee_count * sizeof *next->attendees);
+        if (move->wanted.attendee_count) /* "attendees": [] or null: nobody */
+            memcpy(next->attendees, move->wanted.attendees,
+                   move->wanted.attendee_count * sizeof *next->attendees);
         next->attendee_count = move->wanted.attendee_count;
     }
     return result == CV_OK && !next->title ? CV_ERR_NO_MEMORY : result;
