@@ -229,8 +229,6 @@ static const char *const migrations[] = {
     "ALTER TABLE booking_series ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
     "UPDATE booking_series SET title = coalesce((SELECT b.title FROM bookings b"
     " WHERE b.series_id = booking_series.id ORDER BY b.recurrence_id LIMIT 1), '');"
-    "CREATE INDEX bookings_by_recurrence ON bookings (series_id, recurrence_id)"
-    " WHERE series_id IS NOT NULL;"
     /* ... and the key under which a notice to an organizer is queued once */
     "ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
     "CREATE UNIQUE INDEX outbox_notice_key ON outbox (notice_key)"

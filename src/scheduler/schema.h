@@ -124,7 +124,6 @@
  *   booking_series + title TEXT (the master VEVENT's), attendees TEXT
  *     (JSON [{"email","name"}]), cancelled INTEGER (0/1: the whole series
  *     was cancelled; the rolling horizon skips it).
- *   bookings: partial index (series_id, recurrence_id).
  *   outbox + notice_key TEXT NULL, unique when set (a notice is queued
  *     once per key).
  */
