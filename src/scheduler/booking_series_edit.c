@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/rfc3339.h"
 #include "common/store_pool.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/booking_series_move.h"
 #include "scheduler/db_series.h"
@@ -232,6 +233,9 @@ static cv_result delete_scope(scheduler_api_request *request, series_edit_target
         result = series_row_end_before(row, pivot);
     if (result == CV_OK)
         result = db_series_update(request->database, row);
+    if (result == CV_OK)
+        result = audit_record(request, whole ? "series.cancel" : "series.cancelFollowing",
+                              target->anchor.id, NULL);
     if (result == CV_OK)
         result = mail_removed(request, row, &target->anchor, target->recurrence_id, whole,
                               &target->views);

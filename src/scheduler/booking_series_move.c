@@ -18,6 +18,7 @@
 #include "common/rfc3339.h"
 #include "common/store_pool.h"
 #include "common/text.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/db_users.h"
 #include "scheduler/lifecycle.h"
@@ -717,6 +718,10 @@ bool series_move_apply(scheduler_api_request *request, series_edit_target *targe
         move->clashes = NULL;
         return false;
     }
+    if (result == CV_OK)
+        result = audit_record(
+            request, move->scope == EDIT_SCOPE_SERIES ? "series.change" : "series.changeFollowing",
+            target->anchor.id, json_deep_copy(request->body));
     if (result == CV_OK)
         result = write_series(request, target, move);
     if (result != CV_OK)

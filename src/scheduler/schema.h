@@ -120,7 +120,7 @@
  *     client's); action TEXT (e.g. "booking.create"); object TEXT NULL (the
  *     ID); details TEXT NULL (JSON, secrets masked). Index (at).
  *
- * Version 8 (db_series.h, editing series):
+ * Version 9 (db_series.h, editing series):
  *   booking_series + title TEXT (the master VEVENT's), attendees TEXT
  *     (JSON [{"email","name"}]), cancelled INTEGER (0/1: the whole series
  *     was cancelled; the rolling horizon skips it).
