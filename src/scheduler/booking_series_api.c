@@ -20,6 +20,7 @@
 #include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/calendar.h"
@@ -354,6 +355,9 @@ static cv_result place_and_store_all(sqlite3 *database, void *context)
                               work->record->created);
     if (result == CV_OK && !work->refused)
         result = booking_api_set_owner(work->request, NULL, work->row->id);
+    if (result == CV_OK && !work->refused)
+        result = audit_record(work->request, "booking.create", work->row->id,
+                              json_deep_copy(work->request->body));
     if (result == CV_OK && !work->refused)
         result = queue_invitation(work->request, work->record, work->row, work->list, work->done,
                                   &views);
