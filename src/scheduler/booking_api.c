@@ -156,8 +156,8 @@ booking_limits booking_api_limits(const scheduler_api_request *request)
     return limits;
 }
 
-static void reply_booking(scheduler_api_request *request, int status, const booking *record,
-                          const bridge_views *views)
+void booking_api_reply(scheduler_api_request *request, int status, const booking *record,
+                       const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
     if (document && booking_series_decorate(request->database, record->id, document) != CV_OK) {
@@ -212,8 +212,8 @@ void booking_api_fail_placement(scheduler_api_request *request, cv_result result
 
 /* Checks that a booking can keep its bridge and slot over its (changed)
  * time, and that its participants are free: a running meeting cannot move. */
-static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
-                                   const char **reason)
+cv_result booking_api_place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
+                                        const char **reason)
 {
     booking_bridge only;
     memset(&only, 0, sizeof only);
@@ -309,7 +309,7 @@ static void handle_create(scheduler_api_request *request)
     log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title, record.bridge_id,
              (long long)record.slot);
     lifecycle_booking_changed(request->daemon, &record);
-    reply_booking(request, 201, &record, &views);
+    booking_api_reply(request, 201, &record, &views);
     bridge_views_free(&views);
     booking_clear(&record);
 }
@@ -414,7 +414,7 @@ static void handle_get(scheduler_api_request *request)
     booking record;
     if (!load_target(request, &views, &record))
         return;
-    reply_booking(request, 200, &record, &views);
+    booking_api_reply(request, 200, &record, &views);
     bridge_views_free(&views);
     booking_clear(&record);
 }
@@ -505,7 +505,7 @@ static void handle_patch(scheduler_api_request *request)
     if (running) {
         /* the slot is in use on the bridge: it must stay free for the new
          * end, and so must every participant */
-        result = place_in_own_slot(request->database, &record, &conflicts, &reason);
+        result = booking_api_place_in_own_slot(request->database, &record, &conflicts, &reason);
     } else {
         result = booking_place(request->database, &record, views.placements, views.count,
                                &conflicts, &reason);
@@ -527,7 +527,7 @@ static void handle_patch(scheduler_api_request *request)
     lifecycle_booking_changed(request->daemon, &record);
     if (running && (changes.has_title || changes.has_passcode || changes.has_end))
         lifecycle_request_refresh(request->daemon, record.id);
-    reply_booking(request, 200, &record, &views);
+    booking_api_reply(request, 200, &record, &views);
 done:
     bridge_views_free(&views);
     booking_clear(&record);
@@ -574,7 +574,7 @@ static void handle_cancel(scheduler_api_request *request)
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
-        reply_booking(request, 200, &record, &views);
+        booking_api_reply(request, 200, &record, &views);
     }
     bridge_views_free(&views);
     booking_clear(&record);
@@ -632,7 +632,7 @@ static void handle_extend(scheduler_api_request *request)
     /* the same slot and every participant must be free for the extra time */
     json_t *conflicts = NULL;
     const char *reason = NULL;
-    result = place_in_own_slot(request->database, &record, &conflicts, &reason);
+    result = booking_api_place_in_own_slot(request->database, &record, &conflicts, &reason);
     if (result != CV_OK) {
         store_rollback(request->database);
         booking_api_fail_placement(request, result, conflicts, reason);
@@ -651,7 +651,7 @@ static void handle_extend(scheduler_api_request *request)
     lifecycle_booking_changed(request->daemon, &record);
     if (running)
         lifecycle_request_refresh(request->daemon, record.id);
-    reply_booking(request, 200, &record, &views);
+    booking_api_reply(request, 200, &record, &views);
 done:
     bridge_views_free(&views);
     booking_clear(&record);

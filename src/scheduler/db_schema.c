@@ -174,6 +174,14 @@ static const char *const migrations[] = {
     " sent_at INTEGER"
     ");"
     "CREATE INDEX outbox_due ON outbox (next_attempt) WHERE state = 'pending';",
+    /* 7: live control of a running meeting (live_control.c), as last set
+     * through the API: each participant's mutes and own layout, the
+     * call's lock and everyone's layout */
+    "ALTER TABLE participants ADD COLUMN audio_muted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN video_muted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN layout TEXT;"
+    "ALTER TABLE bookings ADD COLUMN live_locked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN live_layout TEXT;",
 };
 
 size_t schema_version_count(void)

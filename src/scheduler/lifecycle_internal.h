@@ -18,6 +18,7 @@
 #include "common/store_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "scheduler/lifecycle.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
 #include "scheduler/scheduler.h"
@@ -47,7 +48,9 @@
 
 #define UNREACHABLE_POLLS_BEFORE_FAILOVER 3
 
-typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME } job_kind;
+/* JOB_HOLD is no work: live control (lifecycle_hold) queues it to mark a
+ * booking busy while it talks to the bridge itself; workers never take it. */
+typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME, JOB_HOLD } job_kind;
 
 /* A job a worker took from the queue (malloc'd; the worker frees it). */
 typedef struct job {
@@ -74,6 +77,7 @@ typedef struct {
      * `unreachable`; `work` signals a new job or a booking set free. */
     pthread_mutex_t lock;
     pthread_cond_t work;
+    pthread_cond_t released; /* a booking was set free (lifecycle_hold waits on it) */
     keyed_queue queue;
     bool stopping;
     bool gathering; /* a worker is collecting due starts into one batch */
@@ -151,7 +155,6 @@ bool lifecycle_copy_object_id(char destination[ID_TEXT_SIZE], const char *source
 /* The same writes for callers that can only report a failure. */
 void lifecycle_note_failure(sqlite3 *database, const char *booking_id, const char *failure);
 void lifecycle_forget_call(sqlite3 *database, const booking *record);
-void lifecycle_set_participant_state(booking_participant *participant, participant_state state);
 /* Every participant to `state` (meeting over, or not started). */
 void lifecycle_persist_all_participants(sqlite3 *database, booking *record,
                                         participant_state state);

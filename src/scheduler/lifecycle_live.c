@@ -61,6 +61,12 @@ cv_result lifecycle_dial_request(const scheduler_options *options, cms_client *c
     return result;
 }
 
+cv_result lifecycle_dial_participant(scheduler *daemon, cms_client *client, booking *record,
+                                     size_t index)
+{
+    return lifecycle_dial_request(&daemon->options, client, record, index);
+}
+
 /* How soon to look at a live meeting again. */
 int64_t lifecycle_next_poll_ms(const booking *record)
 {
@@ -107,6 +113,12 @@ const cms_leg *lifecycle_leg_for_party(const cms_leg_list *legs, const char *cal
 static cms_client *client_for_meeting(lifecycle *machine, sqlite3 *database, const booking *record,
                                       bridge_record *bridge)
 {
+    return lifecycle_meeting_client(machine->daemon, database, record, bridge);
+}
+
+cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database, const booking *record,
+                                     bridge_record *bridge)
+{
     memset(bridge, 0, sizeof *bridge);
     if (record->bridge_id[0] == '\0' || bridge_load(database, record->bridge_id, bridge) != CV_OK)
         return NULL;
@@ -117,7 +129,7 @@ static cms_client *client_for_meeting(lifecycle *machine, sqlite3 *database, con
     lifecycle_order_endpoints(&endpoints, record->started_via);
     cms_client *client = NULL;
     if (endpoints.count > 0 &&
-        cms_registry_client(machine->daemon->cms, &endpoints.items[0], &client) != CV_OK)
+        cms_registry_client(daemon->cms, &endpoints.items[0], &client) != CV_OK)
         client = NULL;
     bridge_endpoints_free(&endpoints);
     return client;

@@ -168,6 +168,8 @@ static void dial_step(start_phase *phase, start_item *item)
                 lifecycle_set_participant_state(participant, PARTICIPANT_WAITING);
             continue;
         }
+        if (participant->state == PARTICIPANT_DROPPED)
+            continue; /* an operator dropped them: never dialled again */
         /* already dialled before a restart: keep that leg, found by the
          * call leg ID stored when it was made, else (a crash before that
          * store) by its remote party, which the bridge may have rewritten */

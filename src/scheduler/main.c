@@ -30,6 +30,7 @@
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/live_control.h"
 #include "scheduler/mail_module.h"
 #include "scheduler/outbox.h"
 #include "scheduler/schema.h"
@@ -40,7 +41,8 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &tickets_module, &bridges_module, &lifecycle_module, &booking_module, &mail_module,
+    &tickets_module, &bridges_module, &lifecycle_module,
+    &booking_module, &mail_module,    &live_control_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
