@@ -166,6 +166,15 @@ static void client_address_text(struct MHD_Connection *connection, char *out, si
                   (socklen_t)size);
 }
 
+/* MHD's accept policy: the config's `admit` decides by the peer's address. */
+static enum MHD_Result admit_connection(void *context, const struct sockaddr *address,
+                                        socklen_t length)
+{
+    (void)length;
+    http_server *server = context;
+    return server->config.admit(server->config.context, address) ? MHD_YES : MHD_NO;
+}
+
 /* Checks the one Basic credential strictly; fills *user (freed by the
  * caller) when it is accepted. */
 static bool authenticate(http_server *server, struct MHD_Connection *connection, char **user)
@@ -226,7 +235,8 @@ static int check_headers(http_server *server, struct MHD_Connection *connection,
     if (census.content_lengths > 1 || census.transfer_encodings > 1 ||
         (census.content_lengths && census.transfer_encodings) || census.bad_value)
         return 400; /* a framing two parsers could read differently: smuggling */
-    if (census.authorizations != 1 || !authenticate(server, connection, &state->user))
+    if (server->config.authenticate != NULL &&
+        (census.authorizations != 1 || !authenticate(server, connection, &state->user)))
         return 401;
     const char *declared =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -552,9 +562,10 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
         {MHD_OPTION_END, 0, NULL},
     };
     server->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, &address,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_address,
+        flags, 0, config->admit ? admit_connection : NULL, server, access_handler, server,
+        MHD_OPTION_SOCK_ADDR, &address, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        config->max_connections_per_address,
         /* libmicrohttpd's idle timer (restarted by every byte) still bounds
          * a client that stops reading an answer; never below 60 s, so a
          * handler that takes long (a slow bridge) cannot outlast it. */

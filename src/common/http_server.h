@@ -34,6 +34,7 @@
 #include "common/strbuf.h"
 
 struct MHD_Connection;
+struct sockaddr;
 
 typedef struct {
     const char *method;         /* "GET", "POST", ... */
@@ -83,7 +84,13 @@ typedef struct {
     /* Also accept "Authorization: Basic<base64>" (no space after the
      * scheme), as Cisco Meeting Server does; the bridge sets it. */
     bool basic_without_space;
+    /* NULL: no credentials are asked at all. Only for a listener that
+     * admits clients by address instead (`admit`). */
     http_authenticator authenticate;
+    /* Optional: whether a client address may connect, asked as each
+     * connection is accepted, before anything is read from it (a refused
+     * one is closed at once). NULL admits every address. */
+    bool (*admit)(void *context, const struct sockaddr *address);
     http_handler handle;
     /* Optional: true for a request whose handler may wait on another
      * server. Its handler then runs on a thread of the slow lane

@@ -30,6 +30,7 @@
 #include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/attendance.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
@@ -414,7 +415,15 @@ static void handle_get(scheduler_api_request *request)
     booking record;
     if (!load_target(request, &views, &record))
         return;
-    booking_api_reply(request, 200, &record, &views);
+    json_t *document = booking_to_json(&record, bridge_domain(&views, record.bridge_id));
+    json_t *attendance = NULL;
+    if (document && (booking_series_decorate(request->database, record.id, document) != CV_OK ||
+                     attendance_json(request->database, &record, &attendance) != CV_OK ||
+                     json_object_set_new(document, "attendance", attendance) != 0)) {
+        json_decref(document);
+        document = NULL; /* answered 500 */
+    }
+    scheduler_api_reply_json(request, 200, document);
     bridge_views_free(&views);
     booking_clear(&record);
 }

@@ -30,6 +30,8 @@
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/attendance.h"
+#include "scheduler/cdr_receiver.h"
 #include "scheduler/live_control.h"
 #include "scheduler/mail_module.h"
 #include "scheduler/outbox.h"
@@ -41,8 +43,8 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &tickets_module, &bridges_module, &lifecycle_module,
-    &booking_module, &mail_module,    &live_control_module,
+    &tickets_module, &bridges_module,      &lifecycle_module,    &booking_module,
+    &mail_module,    &live_control_module, &cdr_receiver_module, &attendance_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -129,6 +131,14 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "the sender of invitations (required with --smtp)", 0, 0},
         {"smtp-password-file", OPTION_STRING, &o->smtp_password_file, "FILE",
          "the password of the --smtp URL's user, on the file's first line", 0, 0},
+        {"cdr-listen", OPTION_STRING, &o->cdr_listen, "ADDR:PORT",
+         "receive the bridges' CDRs on this address (its own listener; off without it)", 0, 0},
+        {"cdr-allow", OPTION_LIST, &o->cdr_allow, "CIDR",
+         "a network whose clients may post CDRs (repeatable; default this host only)", 0, 0},
+        {"cdr-url", OPTION_STRING, &o->cdr_url, "URL",
+         "the receiver URL bridges are told to post to (default http(s)://<cdr-listen>/cdr; "
+         "the bridge's ID is added)",
+         0, 0},
         {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
          "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
     };

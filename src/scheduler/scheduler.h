@@ -75,6 +75,11 @@ typedef struct {
     char *mail_from;            /* the sender's address */
     char *smtp_password_file;   /* the password of the URL's user; never logged */
     int64_t smtp_retry_seconds; /* first retry after a temporary failure */
+
+    /* The CDR receiver (cdr_receiver.c); off without cdr_listen */
+    char *cdr_listen;      /* ADDR:PORT of its own listener */
+    string_list cdr_allow; /* client networks admitted; default this host */
+    char *cdr_url;         /* what bridges are told (+ "/<bridge id>"); default from cdr_listen */
 } scheduler_options;
 
 struct cms_registry;         /* cms_client.h */
@@ -114,6 +119,7 @@ struct scheduler {
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */
+    void *cdr_state;       /* cdr_receiver.c; NULL when no --cdr-listen */
 };
 
 /*
