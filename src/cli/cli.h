@@ -84,5 +84,7 @@ int command_extend(cli_context *context, int argc, char **argv);
 int command_end(cli_context *context, int argc, char **argv);
 int command_cancel(cli_context *context, int argc, char **argv);
 int command_demo(cli_context *context, int argc, char **argv);
+/* commands_report.c */
+int command_report(cli_context *context, int argc, char **argv);
 
 #endif

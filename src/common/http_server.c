@@ -611,6 +611,13 @@ void http_server_stop(http_server *server)
     free(server);
 }
 
+const char *http_request_header(const http_request *request, const char *name)
+{
+    if (!request->connection)
+        return NULL;
+    return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
+}
+
 const char *http_request_query(const http_request *request, const char *name)
 {
     /* A request built without a live connection (unit tests, fuzzers) has

@@ -111,6 +111,8 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
 /* Stops accepting, finishes requests in progress, frees the server. */
 void http_server_stop(http_server *server);
 
+/* A request header (the first of that name) or NULL. */
+const char *http_request_header(const http_request *request, const char *name);
 /* A query-string argument (decoded) or NULL. */
 const char *http_request_query(const http_request *request, const char *name);
 /* Calls `visit` for every query argument; stops at the first non-zero

@@ -34,6 +34,7 @@
 #include "scheduler/cdr_receiver.h"
 #include "scheduler/live_control.h"
 #include "scheduler/mail_module.h"
+#include "scheduler/reports.h"
 #include "scheduler/outbox.h"
 #include "scheduler/schema.h"
 #include "scheduler/tickets.h"
@@ -43,8 +44,8 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &tickets_module, &bridges_module,      &lifecycle_module,    &booking_module,
-    &mail_module,    &live_control_module, &cdr_receiver_module, &attendance_module,
+    &tickets_module,      &bridges_module,      &lifecycle_module,  &booking_module, &mail_module,
+    &live_control_module, &cdr_receiver_module, &attendance_module, &reports_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 

@@ -12,6 +12,7 @@ a client outside --cdr-allow cannot connect.
 import datetime
 import http.client
 import os
+import subprocess
 import sys
 import urllib.parse
 import uuid
@@ -236,6 +237,71 @@ def test_bad_batches_are_refused_and_change_nothing():
     connection.request("GET", "/cdr")
     assert connection.getresponse().status == 405
     connection.close()
+
+
+def report(kind, query="", headers=None):
+    path = "/reports/%s?bridge=alpha&from=%s&to=%s%s" % (
+        kind, rfc3339(utc_now() - datetime.timedelta(days=1)),
+        rfc3339(utc_now() + datetime.timedelta(days=1)), query)
+    return world["scheduler"].client.request("GET", "/api/v1" + path, headers=headers or {})
+
+
+def test_utilization_report_json_and_csv():
+    reply = report("utilization", "&period=day")
+    assert reply.status == 200, reply
+    rows = reply.json()["rows"]
+    assert reply.json()["period"] == "day"
+    totals = [row for row in rows if row["slot"] is None]
+    assert len(totals) in (2, 3), rows  # yesterday, today (and tomorrow) in UTC days
+    booked = sum(row["bookedHours"] for row in totals)
+    used = sum(row["usedHours"] for row in totals)
+    assert abs(booked - 1.0) < 0.01, totals  # the one meeting was booked for an hour
+    assert 0 < used < 0.1, totals            # and ran for seconds
+    assert max(row["peakParticipants"] for row in totals) == 2, totals  # good + flaky
+    slots = [row for row in rows if row["slot"] is not None]
+    slot = str(booking(world["meeting"])["slot"])
+    assert [str(row["slot"]) for row in slots] == [slot], slots
+    assert max(row["peakParticipants"] for row in slots) >= 2, slots
+    # CSV by Accept and by format=csv: the same rows
+    for reply in (report("utilization", "", {"Accept": "text/csv"}),
+                  report("utilization", "&format=csv")):
+        assert reply.status == 200 and reply.header("Content-Type").startswith("text/csv"), reply
+        lines = reply.body.splitlines()
+        assert lines[0] == ("bridge,bridgeName,slot,start,end,bookedHours,usedHours,"
+                            "peakParticipants"), lines
+        assert len(lines) == 1 + len(rows), lines
+    # bad queries name the parameter
+    for query, field in [("&period=year", "period"), ("&format=pdf", "format"),
+                         ("&colour=red", "colour")]:
+        reply = report("utilization", query)
+        assert reply.status == 400 and reply.json()["error"]["details"]["field"] == field, reply
+
+
+def cli_environment():
+    environment = dict(os.environ)
+    environment.update(CONVENE_SERVER=world["scheduler"].url, CONVENE_USER=harness.ADMIN[0],
+                       CONVENE_PASSWORD=harness.ADMIN[1])
+    return environment
+
+
+def test_no_show_and_failed_start_reports_and_the_cli():
+    reply = report("no-shows")
+    assert reply.status == 200, reply
+    rows = reply.json()["rows"]
+    assert [(row["uri"], row["nobodyJoined"]) for row in rows] == \
+        [("silent@ep.example.com", False)], rows
+    reply = report("failed-starts", "&format=csv")
+    assert reply.status == 200, reply
+    assert reply.body.splitlines() == ["booking,title,start,bridge,failure"], reply
+    done = subprocess.run(
+        [harness.CLI_BINARY, "report", "no-shows", "--bridge", "alpha", "--csv"],
+        capture_output=True, text=True, timeout=30, env=cli_environment())
+    assert done.returncode == 0, done
+    assert done.stdout.splitlines()[1].split(",")[4] == "silent@ep.example.com", done.stdout
+    done = subprocess.run(
+        [harness.CLI_BINARY, "report", "utilization", "--period", "week"],
+        capture_output=True, text=True, timeout=30, env=cli_environment())
+    assert done.returncode == 0 and "peakParticipants" in done.stdout, done
 
 
 def test_a_client_outside_the_allow_list_cannot_connect():
