@@ -18,6 +18,7 @@
 #include "common/rfc3339.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/booking_api_internal.h"
 #include "scheduler/db_cdrs.h"
 
 /* how long before its start a meeting's call may begin (setup, a start
@@ -214,7 +215,8 @@ static void handle_attendance(scheduler_api_request *request)
 }
 
 static const scheduler_api_route attendance_routes[] = {
-    {"GET", "bookings/*/attendance", handle_attendance, NULL},
+    /* whoever may read the booking */
+    {"GET", "bookings/*/attendance", handle_attendance, NULL, API_ALLOW_OWNER, booking_api_owned},
 };
 
 static cv_result attendance_start(scheduler *daemon)

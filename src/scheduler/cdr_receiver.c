@@ -1,14 +1,16 @@
 /*
  * cdr_receiver.c - the CDR receiver; see cdr_receiver.h.
  *
- * Owns: the listener and its allow-list, the answer to each POST, the
- * registration on bridges, and the one place received CDRs are counted
+ * Owns: the listener and its allow-list, the answer to each POST (once
+ * its batch is stored: batches that arrive together share one commit),
+ * the registration on bridges, and the one place received CDRs are counted
  * (cdrs_received). Does not own: parsing (cdr_ingest.c) or storing
  * (db_cdrs.c).
  */
 #include "scheduler/cdr_receiver.h"
 
 #include <libxml/tree.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,30 @@
 
 #define CDR_MAX_BODY (8 * 1024 * 1024)
 
+#define CDR_THREADS 8 /* batches stored together in one commit, at most */
+
+/* One POSTed batch waiting to be stored. */
+typedef struct pending_batch {
+    const cdr_batch *batch;
+    const char *bridge_id;
+    cv_result result;
+    size_t stored;
+    bool done;
+    struct pending_batch *next;
+} pending_batch;
+
 typedef struct {
     scheduler *daemon;
     net_allow_list allowed;
     http_server *server;
+    /* Group commit: batches that arrive together are stored in one
+     * transaction (one fsync) by whichever handler finds nobody writing;
+     * the others wait for `finished`. `lock` guards the queue and
+     * `writing`. */
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+    pending_batch *queue_head, *queue_tail;
+    bool writing;
 } cdr_receiver;
 
 /* http_server admit: the peer is in one of the --cdr-allow networks. */
@@ -34,6 +56,21 @@ static bool admit(void *context, const struct sockaddr *address)
 {
     const cdr_receiver *receiver = context;
     return net_allow_matches(&receiver->allowed, address);
+}
+
+/* http_server is_public: the receiver asks no credentials of anyone. */
+static bool every_request(void *context, const char *method, const char *path)
+{
+    (void)context, (void)method, (void)path;
+    return true;
+}
+
+/* http_server authenticate: never asked (every request is public); no
+ * name and password would be accepted. */
+static bool refuse_credentials(void *context, const char *user, const char *password)
+{
+    (void)context, (void)user, (void)password;
+    return false;
 }
 
 /* The one place where received CDRs are counted (metrics hook: the
@@ -52,6 +89,56 @@ static void bridge_of_path(const char *path, char out[ID_TEXT_SIZE])
     out[0] = '\0';
     if (id_is_valid(last))
         snprintf(out, ID_TEXT_SIZE, "%s", last);
+}
+
+/* Stores every batch of the list `group` in one transaction; each gets
+ * the outcome. */
+static void store_group(cdr_receiver *receiver, pending_batch *group)
+{
+    sqlite3 *database = store_pool_acquire(&receiver->daemon->store);
+    cv_result result = database ? store_begin(database) : CV_ERR_STORE;
+    for (pending_batch *item = group; result == CV_OK && item; item = item->next)
+        result = db_cdrs_store_batch(database, item->batch, item->bridge_id, &item->stored);
+    if (result == CV_OK)
+        result = store_commit(database);
+    if (result != CV_OK && database)
+        store_rollback(database);
+    if (database)
+        store_pool_release(&receiver->daemon->store, database);
+    for (pending_batch *item = group; item; item = item->next)
+        item->result = result;
+}
+
+/* Stores `item` (with whatever else is waiting); returns once it is. */
+static void store_batch(cdr_receiver *receiver, pending_batch *item)
+{
+    pthread_mutex_lock(&receiver->lock);
+    if (receiver->queue_tail)
+        receiver->queue_tail->next = item;
+    else
+        receiver->queue_head = item;
+    receiver->queue_tail = item;
+    while (!item->done) {
+        if (receiver->writing) {
+            pthread_cond_wait(&receiver->finished, &receiver->lock);
+            continue;
+        }
+        /* nobody writes: this handler stores everything queued */
+        pending_batch *group = receiver->queue_head;
+        receiver->queue_head = receiver->queue_tail = NULL;
+        receiver->writing = true;
+        pthread_mutex_unlock(&receiver->lock);
+        store_group(receiver, group);
+        pthread_mutex_lock(&receiver->lock);
+        for (pending_batch *done = group; done;) {
+            pending_batch *next = done->next; /* `done` may be gone once marked */
+            done->done = true;
+            done = next;
+        }
+        receiver->writing = false;
+        pthread_cond_broadcast(&receiver->finished);
+    }
+    pthread_mutex_unlock(&receiver->lock);
 }
 
 static void answer(http_response *response, int status, const char *text)
@@ -90,11 +177,10 @@ static void handle(void *context, const http_request *request, http_response *re
     }
     char bridge_id[ID_TEXT_SIZE];
     bridge_of_path(request->path, bridge_id);
-    size_t stored = 0;
-    sqlite3 *database = store_pool_acquire(&receiver->daemon->store);
-    result = database ? db_cdrs_store_batch(database, &batch, bridge_id, &stored) : CV_ERR_STORE;
-    if (database)
-        store_pool_release(&receiver->daemon->store, database);
+    pending_batch item = {.batch = &batch, .bridge_id = bridge_id};
+    store_batch(receiver, &item);
+    size_t stored = item.stored;
+    result = item.result;
     if (result != CV_OK) {
         /* not accepted: the bridge sends the batch again */
         log_error("CDR receiver: cannot store a batch: %s", cv_result_name(result));
@@ -205,11 +291,15 @@ static cv_result start_listener(cdr_receiver *receiver, strbuf *error)
         .tls_key_file = options->plain_http ? NULL : key,
         .realm = SCHEDULER_REALM,
         .max_body_size = CDR_MAX_BODY,
-        .thread_count = 2,
+        .thread_count = CDR_THREADS,
         .max_connections = (unsigned)options->max_connections,
         .max_connections_per_address = (unsigned)options->max_connections_per_address,
         .request_timeout_seconds = (unsigned)options->request_timeout_seconds,
-        .authenticate = NULL, /* a CMS sends no credentials: the allow-list admits */
+        /* a CMS sends no credentials: every request is public, and the
+         * allow-list admits the clients */
+        .authenticate = refuse_credentials,
+        .is_public = every_request,
+        .public_max_body_size = CDR_MAX_BODY,
         .admit = admit,
         .handle = handle,
         .context = receiver,
@@ -226,6 +316,8 @@ static cv_result cdr_receiver_start(scheduler *daemon)
     if (receiver == NULL)
         return CV_ERR_NO_MEMORY;
     receiver->daemon = daemon;
+    pthread_mutex_init(&receiver->lock, NULL);
+    pthread_cond_init(&receiver->finished, NULL);
     cv_result result = CV_OK;
     for (size_t index = 0; result == CV_OK && index < options->cdr_allow.count; index++) {
         result = net_allow_add(&receiver->allowed, options->cdr_allow.items[index]);
@@ -245,6 +337,8 @@ static cv_result cdr_receiver_start(scheduler *daemon)
                   strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
         strbuf_free(&error);
         net_allow_free(&receiver->allowed);
+        pthread_mutex_destroy(&receiver->lock);
+        pthread_cond_destroy(&receiver->finished);
         free(receiver);
         return result;
     }
@@ -262,6 +356,8 @@ static void cdr_receiver_stop(scheduler *daemon)
         return;
     http_server_stop(receiver->server);
     net_allow_free(&receiver->allowed);
+    pthread_mutex_destroy(&receiver->lock);
+    pthread_cond_destroy(&receiver->finished);
     free(receiver);
     daemon->cdr_state = NULL;
 }

@@ -626,10 +626,12 @@ done:
 /* --- module ------------------------------------------------------------- */
 
 static const scheduler_api_route live_routes[] = {
-    {"POST", "bookings/*/participants", handle_add, NULL},
-    {"DELETE", "bookings/*/participants/*", handle_drop, NULL},
-    {"PATCH", "bookings/*/participants/*", handle_control, NULL},
-    {"PATCH", "bookings/*/live", handle_live, NULL},
+    /* operators and admins, and a booker for their own meeting */
+    {"POST", "bookings/*/participants", handle_add, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"DELETE", "bookings/*/participants/*", handle_drop, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"PATCH", "bookings/*/participants/*", handle_control, NULL, API_ALLOW_OWNER,
+     booking_api_owned},
+    {"PATCH", "bookings/*/live", handle_live, NULL, API_ALLOW_OWNER, booking_api_owned},
 };
 
 static cv_result live_control_start(scheduler *daemon)

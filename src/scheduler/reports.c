@@ -414,8 +414,8 @@ static int append_totals(json_t *rows, const report_query *query, const char *br
                             slot >= 0 ? json_integer(slot) : json_null(), "start", time_text(from),
                             "end", time_text(to), "bookedHours",
                             (double)(totals->booked_seconds * 10000 / 3600) / 10000.0, "usedHours",
-                            (double)(totals->used_seconds * 10000 / 3600) / 10000.0, "peakParticipants",
-                            (json_int_t)totals->peak);
+                            (double)(totals->used_seconds * 10000 / 3600) / 10000.0,
+                            "peakParticipants", (json_int_t)totals->peak);
     return json_array_append_new(rows, row);
 }
 
@@ -579,9 +579,10 @@ static const char *const utilization_query[] = {"bridge", "from", "to", "period"
 static const char *const list_query[] = {"bridge", "from", "to", "format", NULL};
 
 static const scheduler_api_route report_routes[] = {
-    {"GET", "reports/utilization", handle_utilization, utilization_query},
-    {"GET", "reports/no-shows", handle_no_shows, list_query},
-    {"GET", "reports/failed-starts", handle_failed_starts, list_query},
+    /* operators and admins */
+    {"GET", "reports/utilization", handle_utilization, utilization_query, API_ALLOW_OPERATOR, NULL},
+    {"GET", "reports/no-shows", handle_no_shows, list_query, API_ALLOW_OPERATOR, NULL},
+    {"GET", "reports/failed-starts", handle_failed_starts, list_query, API_ALLOW_OPERATOR, NULL},
 };
 
 static cv_result reports_start(scheduler *daemon)
