@@ -249,7 +249,7 @@ static const char *const migrations[] = {
     " max_active INTEGER"
     ") WITHOUT ROWID;"
     "CREATE INDEX cdr_calls_by_space ON cdr_calls (cospace_id, started);"
-    "CREATE INDEX cdr_calls_by_bridge ON cdr_calls (bridge_id, started);"
+    "CREATE INDEX cdr_calls_by_bridge ON cdr_calls (bridge_id, started, ended);"
     "CREATE TABLE cdr_legs ("
     " leg_id TEXT PRIMARY KEY,"
     " call_id TEXT,"
@@ -261,7 +261,7 @@ static const char *const migrations[] = {
     " reason TEXT,"
     " remote_teardown INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
-    "CREATE INDEX cdr_legs_by_call ON cdr_legs (call_id);",
+    "CREATE INDEX cdr_legs_by_call ON cdr_legs (call_id, connected, ended);",
 };
 
 size_t schema_version_count(void)
