@@ -92,6 +92,9 @@ static void *worker(void *argument)
         case JOB_POLL:
             lifecycle_run_poll(machine, database, item->booking_id);
             break;
+        case JOB_WARN:
+            lifecycle_run_warning(machine, database, item->booking_id);
+            break;
         default:
             break;
         }
@@ -106,12 +109,15 @@ static void arm_for(lifecycle *machine, const booking *record)
 {
     timer_cancel(machine->timers, record->id, TAG_START);
     timer_cancel(machine->timers, record->id, TAG_END);
+    timer_cancel(machine->timers, record->id, TAG_WARN);
     if (record->cancelled && record->state == BOOKING_SCHEDULED)
         return;
-    if (record->state == BOOKING_SCHEDULED)
+    if (record->state == BOOKING_SCHEDULED) {
         lifecycle_arm(machine, record->id, TAG_START, booking_occupied_start(record) * 1000);
-    else if (record->state == BOOKING_STARTING || record->state == BOOKING_LIVE)
+    } else if (record->state == BOOKING_STARTING || record->state == BOOKING_LIVE) {
         lifecycle_arm(machine, record->id, TAG_END, record->end * 1000);
+        lifecycle_arm_warning(machine, record, false); /* after an extension: again */
+    }
 }
 
 void lifecycle_booking_changed(scheduler *daemon, const booking *record)

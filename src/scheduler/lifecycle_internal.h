@@ -30,6 +30,8 @@
 
 #define TAG_POLL 3
 
+#define TAG_WARN 4 /* the end-of-meeting warning (--end-warning-minutes) */
+
 #define WORKER_COUNT 8
 
 /* participant polls: while a dial-out is in progress or due again, and
@@ -50,7 +52,7 @@
 
 /* JOB_HOLD is no work: live control (lifecycle_hold) queues it to mark a
  * booking busy while it talks to the bridge itself; workers never take it. */
-typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME, JOB_HOLD } job_kind;
+typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME, JOB_HOLD, JOB_WARN } job_kind;
 
 /* A job a worker took from the queue (malloc'd; the worker frees it). */
 typedef struct job {
@@ -197,6 +199,13 @@ const cms_leg *lifecycle_leg_for_party(const cms_leg_list *legs, const char *cal
                                        const char *uri);
 void lifecycle_run_refresh(lifecycle *machine, sqlite3 *database, const char *booking_id);
 void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booking_id);
+/* Arms the end-of-meeting warning of a starting or live meeting at
+ * --end-warning-minutes before its end; `even_late`: also when that
+ * instant has passed (the meeting just went live: warned at once). */
+void lifecycle_arm_warning(lifecycle *machine, const booking *record, bool even_late);
+/* Shows the warning on a live meeting's call (PUT /calls/<id> messageText,
+ * messageDuration), with the minutes really left. */
+void lifecycle_run_warning(lifecycle *machine, sqlite3 *database, const char *booking_id);
 
 /* --- lifecycle_start.c */
 

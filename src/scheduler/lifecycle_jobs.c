@@ -106,7 +106,10 @@ job *lifecycle_take_job_locked(lifecycle *machine, job_kind *only_kind)
 static void timer_fired(void *context, const char *key, int tag)
 {
     lifecycle *machine = context;
-    job_kind kind = tag == TAG_START ? JOB_START : tag == TAG_END ? JOB_END : JOB_POLL;
+    job_kind kind = tag == TAG_START  ? JOB_START
+                    : tag == TAG_END  ? JOB_END
+                    : tag == TAG_WARN ? JOB_WARN
+                                      : JOB_POLL;
     lifecycle_enqueue(machine, kind, key, false);
 }
 

@@ -366,6 +366,7 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
         if (!item->opened || item->record.state != BOOKING_LIVE)
             continue;
         lifecycle_rearm(machine, item->record.id, TAG_END, item->record.end * 1000);
+        lifecycle_arm_warning(machine, &item->record, true);
         lifecycle_rearm(machine, item->record.id, TAG_POLL, lifecycle_next_poll_ms(&item->record));
     }
 }

@@ -65,6 +65,7 @@ static void set_defaults(scheduler_options *options)
     options->dial_out_retries = 2;
     options->dial_out_retry_seconds = 10;
     options->dial_out_answer_seconds = 30;
+    options->end_warning_minutes = 0;
     options->smtp_retry_seconds = OUTBOX_RETRY_FIRST;
     options->series_horizon_days = 365;
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
@@ -124,6 +125,10 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "extra attempts for a busy or unanswered dial-out (default 2)", 0, 100},
         {"dial-out-retry-seconds", OPTION_INTEGER, &o->dial_out_retry_seconds, "SECONDS",
          "pause between dial-out attempts (default 10)", 1, 3600},
+        {"end-warning-minutes", OPTION_INTEGER, &o->end_warning_minutes, "MINUTES",
+         "show \"This meeting ends in N minutes\" on every screen this long before the end "
+         "(default 0: never)",
+         0, 120},
         {"dial-out-answer-seconds", OPTION_INTEGER, &o->dial_out_answer_seconds, "SECONDS",
          "a dial-out ringing this long counts as unanswered (default 30)", 1, 3600},
         {"series-horizon-days", OPTION_INTEGER, &o->series_horizon_days, "DAYS",

@@ -68,6 +68,7 @@ typedef struct {
     int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
+    int64_t end_warning_minutes;     /* warn on the call this long before the end; 0 never */
     int64_t series_horizon_days;     /* an endless series is booked this far ahead */
 
     /* Invitations by e-mail (mail_module.c); none sent without smtp */

@@ -5,7 +5,8 @@ at once, kept in the booking), one muted and given a layout (PUT
 /calls/<id>/participants/*), the call locked and a message shown (PUT
 /calls/<id>), a participant dropped (the leg deleted and never dialled
 again by the polls), a participant added and dropped before the start,
-and bad requests refused naming the field without changing anything.
+the end-of-meeting warning shown on the call (--end-warning-minutes), and
+bad requests refused naming the field without changing anything.
 """
 
 import datetime
@@ -21,7 +22,7 @@ from harness import wait_for  # noqa: E402
 
 SLOTS = 2
 SCHEDULER_EXTRA = ["--log-level", "debug", "--poll-interval", "3600",
-                   "--discovery-interval", "3600"]
+                   "--discovery-interval", "3600", "--end-warning-minutes", "1"]
 
 world = {}
 
@@ -241,6 +242,35 @@ def test_drop_hangs_up_and_is_not_redialled():
     assert participant(booking(meeting), "room@ep.example.com")["state"] == "dropped"
     assert dial_outs_to("room@ep.example.com") == dialled
     assert "room@ep.example.com" not in legs_by_party()
+
+
+def test_end_of_meeting_warning_on_the_call():
+    # a meeting of 70 s: warned 60 s before its end (10 s after its start)
+    start = utc_now().replace(microsecond=0) + datetime.timedelta(seconds=2)
+    end = start + datetime.timedelta(seconds=70)
+    reply = api("POST", "/bookings", {"title": "Short", "start": rfc3339(start),
+                                      "end": rfc3339(end)})
+    assert reply.status == 201, reply
+    short = reply.json()["id"]
+    slot = None
+
+    def live():
+        document = booking(short)
+        return document if document["state"] == "live" else None
+    slot = str(wait_for(live, timeout=15, what="the short meeting to be live")["slot"])
+    space = [s.get("id") for s in bridge_get("/coSpaces").findall("coSpace")
+             if s.findtext("callId") == slot][0]
+    call = bridge_get("/calls?coSpaceFilter=" + space).find("call").get("id")
+    assert bridge_get("/calls/" + call).findtext("messageText") in (None, ""), "warned too early"
+
+    def warned():
+        root = bridge_get("/calls/" + call)
+        return root if root.findtext("messageText") else None
+    root = wait_for(warned, timeout=20, what="the end-of-meeting warning")
+    assert root.findtext("messageText") == "This meeting ends in 1 minute", root
+    assert root.findtext("messageDuration") == "60"
+    assert utc_now() >= end - datetime.timedelta(seconds=61), "warned too early"
+    assert api("POST", "/bookings/%s/end" % short).status == 202
 
 
 def test_add_and_remove_before_the_start():
