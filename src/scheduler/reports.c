@@ -200,7 +200,8 @@ static int compare_events(const void *left, const void *right)
 /* The bridge's peak per period: the legs swept in time order. */
 static void sweep_peaks(bridge_usage *usage)
 {
-    qsort(usage->events, usage->event_count, sizeof *usage->events, compare_events);
+    if (usage->event_count > 0) /* qsort must not be given NULL */
+        qsort(usage->events, usage->event_count, sizeof *usage->events, compare_events);
     int64_t connected = 0;
     size_t period = 0;
     for (size_t index = 0; index < usage->event_count; index++) {
@@ -431,7 +432,8 @@ static cv_result bridge_rows(sqlite3 *database, const report_query *query, const
 {
     bridge_usage usage = {.bounds = bounds, .period_count = period_count};
     cv_result result = measure_bridge(database, bridge_id, &usage);
-    qsort(usage.slots, usage.slot_count, sizeof *usage.slots, compare_slots);
+    if (usage.slot_count > 0)
+        qsort(usage.slots, usage.slot_count, sizeof *usage.slots, compare_slots);
     for (size_t period = 0; result == CV_OK && period < period_count; period++) {
         if (append_totals(rows, query, bridge_id, -1, bounds[period], bounds[period + 1],
                           &usage.bridge[period]) != 0)

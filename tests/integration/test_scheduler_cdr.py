@@ -270,6 +270,11 @@ def test_utilization_report_json_and_csv():
         assert lines[0] == ("bridge,bridgeName,slot,start,end,bookedHours,usedHours,"
                             "peakParticipants"), lines
         assert len(lines) == 1 + len(rows), lines
+    # a range with nothing in it: every period zero
+    reply = api("GET", "/reports/utilization?from=2020-01-01T00:00:00Z&to=2020-01-03T00:00:00Z")
+    assert reply.status == 200, reply
+    assert [(row["bookedHours"], row["usedHours"], row["peakParticipants"])
+            for row in reply.json()["rows"]] == [(0, 0, 0), (0, 0, 0)], reply
     # bad queries name the parameter
     for query, field in [("&period=year", "period"), ("&format=pdf", "format"),
                          ("&colour=red", "colour")]:
