@@ -1,19 +1,20 @@
 // meetings.js - the meetings list (filters, search; a booker sees their
 // own, an operator everyone's, as the API answers) and one meeting's page:
 // details, dial-in, participants and their states kept current, extend,
-// end, cancel, and the live controls when the API offers them.
-// Owns: those two pages. Does not own: the booking form (booking_form.js).
+// end, cancel; the live controls and attendance come from live.js.
+// Owns: those two pages. Does not own: the booking form (booking_form.js),
+// the live controls and the attendance table (live.js).
 import { api, query } from "./api.js";
-import { h, show, loading, formatDateTime, toast, localInputValue } from "./dom.js";
+import { h, show, loading, formatDateTime, localInputValue } from "./dom.js";
 import { currentUser } from "./app.js";
 import { bookedCard } from "./booking_form.js";
+import { act, stateCell, participantsTable, everyoneControls, addParticipantForm,
+  attendanceSection } from "./live.js";
 
-// How often an open meeting page asks for the participants' states.
+// How often an open meeting page asks for the participants' states, and,
+// once the meeting is over, for its attendance (call records come later).
 const REFRESH_MS = 2000;
-
-function stateCell(state) {
-  return h("span", { class: `state state-${state}` }, state);
-}
+const ATTENDANCE_REFRESH_MS = 5000;
 
 function meetingRows(bookings, filters) {
   const text = filters.search.toLowerCase();
@@ -71,38 +72,6 @@ export async function meetingsPage() {
   await load();
 }
 
-// Runs ACTION (a promise-returning function) from BUTTON, then REFRESH.
-async function act(button, action, refresh, done) {
-  button.disabled = true;
-  try {
-    await action();
-    toast(done);
-    await refresh();
-  } catch (error) {
-    toast(error.message);
-  } finally {
-    button.disabled = false;
-  }
-}
-
-function participantRow(booking, participant, refresh) {
-  const live = booking.live && booking.state === "live";
-  const uri = encodeURIComponent(participant.uri);
-  const button = (label, action, done) => {
-    const b = h("button", { type: "button", class: "secondary",
-      "aria-label": `${label} ${participant.uri}` }, label);
-    b.addEventListener("click", () => act(b, action, refresh, done));
-    return b;
-  };
-  return h("tr", {}, h("td", {}, participant.uri), h("td", {}, participant.dial || ""),
-    h("td", {}, stateCell(participant.state || "")),
-    h("td", {}, live ? [
-      button("Mute", () => api("PATCH", `/bookings/${booking.id}/participants/${uri}`,
-        { audioMuted: true }), "Muted"),
-      button("Drop", () => api("DELETE", `/bookings/${booking.id}/participants/${uri}`),
-        "Dropped")] : ""));
-}
-
 function controls(booking, refresh) {
   const over = ["ended", "failed", "ending"].includes(booking.state) || booking.cancelled;
   if (over) return null;
@@ -117,20 +86,28 @@ function controls(booking, refresh) {
       { minutes: 15 }), "Extended"),
     running ? button("End now", () => api("POST", `/bookings/${booking.id}/end`), "Ending",
       "danger") : null,
-    booking.live ? button(booking.live.locked ? "Unlock" : "Lock",
-      () => api("PATCH", `/bookings/${booking.id}/live`, { locked: !booking.live.locked }),
-      "Done") : null,
     running ? null : button("Cancel meeting", async () => {
       if (!confirm("Cancel this meeting?")) throw new Error("Not cancelled");
       await api("DELETE", `/bookings/${booking.id}`);
     }, "Cancelled", "danger"));
 }
 
+// True while the user is using a control inside NODE (a refresh then leaves
+// NODE alone, so an open <select> or a typed address is not wiped).
+function busyInside(node) {
+  const focused = document.activeElement;
+  return node.contains(focused) && ["SELECT", "INPUT"].includes(focused.tagName);
+}
+
 export async function meetingPage(id) {
-  const body = h("div", {}, loading());
-  show("Meeting", body);
+  const summary = h("div", {}, loading());
+  const live = h("div", {});
+  const adding = h("div", {});
+  const after = h("div", {});
+  show("Meeting", summary, live, adding, after);
   const path = location.pathname;
   let timer = null;
+  let form = null;
   const refresh = async () => {
     clearTimeout(timer);
     if (location.pathname !== path) return;
@@ -138,27 +115,33 @@ export async function meetingPage(id) {
     try {
       booking = await api("GET", `/bookings/${encodeURIComponent(id)}`);
     } catch (error) {
-      body.replaceChildren(h("p", { class: "error", role: "alert" },
+      summary.replaceChildren(h("p", { class: "error", role: "alert" },
         error.status === 404 ? "No such meeting (or not yours)." : error.message));
       return;
     }
+    const over = ["ended", "failed"].includes(booking.state) || booking.cancelled;
     document.querySelector("main h1").textContent = booking.title;
-    body.replaceChildren(
+    summary.replaceChildren(
       h("p", {}, `${formatDateTime(booking.start)} – ${formatDateTime(booking.end)} · `,
         stateCell(booking.cancelled ? "cancelled" : booking.state),
         booking.failure ? ` · ${booking.failure}` : ""),
-      controls(booking, refresh) || "",
-      bookedCard(booking),
-      h("h2", {}, "Participants"),
-      h("table", {},
-        h("thead", {}, h("tr", {}, ...["Address", "Dial", "State", "Actions"]
-          .map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, ...(booking.participants || []).map((p) =>
-          participantRow(booking, p, refresh)))));
-    body.querySelector("#booked-title").textContent = "Dial-in";
-    if (!["ended", "failed"].includes(booking.state))
-      timer = setTimeout(refresh, REFRESH_MS);
+      controls(booking, refresh) || "", bookedCard(booking));
+    summary.querySelector("#booked-title").textContent = "Dial-in";
+    if (!busyInside(live))
+      live.replaceChildren(h("h2", {}, "Participants"), everyoneControls(booking, refresh) || "",
+        participantsTable(booking, refresh));
+    if (!over && form === null) adding.append(form = addParticipantForm(booking.id, refresh));
+    if (over) adding.replaceChildren();
+    if (["ended", "failed"].includes(booking.state)) {
+      // Call records arrive after the end: asked again until the page closes.
+      try {
+        after.replaceChildren(attendanceSection(await api("GET",
+          `/bookings/${encodeURIComponent(id)}/attendance`)));
+      } catch (error) {
+        after.replaceChildren(h("p", { class: "error" }, error.message));
+      }
+    }
+    timer = setTimeout(refresh, over ? ATTENDANCE_REFRESH_MS : REFRESH_MS);
   };
   await refresh();
 }
-

@@ -45,6 +45,17 @@ async function bridgeGet(path) {
   return response.text();
 }
 
+// The bridge's call legs as {id, party} (GET /callLegs, its own API).
+async function bridgeLegs() {
+  const xml = await bridgeGet("/callLegs");
+  return [...xml.matchAll(/<callLeg id="([^"]+)">[\s\S]*?<remoteParty>([^<]*)<\/remoteParty>/g)]
+    .map((m) => ({ id: m[1], party: m[2] }));
+}
+
+async function legOf(party) {
+  return (await bridgeLegs()).find((leg) => leg.party.includes(party));
+}
+
 // axe-core on the current page: no serious or critical violation.
 async function accessible(page, name) {
   await page.evaluate(AXE_SOURCE);
@@ -151,6 +162,7 @@ async function adminFlow(browser) {
     "both participants connected on the page");
   check(true, "the meeting page shows it live with both participants connected");
   await accessible(page, "meeting (live)");
+  await liveControls(page);
   await capture(page, "meeting-live");
   const endBefore = await page.locator("main p").first().textContent();
   await page.getByRole("button", { name: "Extend 15 min" }).click();
@@ -160,6 +172,7 @@ async function adminFlow(browser) {
   await page.getByRole("button", { name: "End now" }).click();
   await page.locator(".state-ended").first().waitFor({ timeout: 20000 });
   check(true, "ended from the page");
+  await attendance(page);
   // Meetings list, bridges, users, tokens.
   await page.getByRole("link", { name: "Meetings" }).click();
   await page.getByText(/of \d+ meetings/).waitFor();
@@ -203,6 +216,47 @@ async function adminFlow(browser) {
     { headers: { "X-Requested-With": "test" } })).status)) === 401,
     "signed out: the session is gone");
   await page.context().close();
+}
+
+// Mute one participant and drop another from the meeting page, checked on
+// the bridge's own API; add a third; lock the call.
+async function liveControls(page) {
+  const alice = await waitFor(() => legOf("alice@video.example.com"), "alice's leg");
+  await page.getByRole("button", { name: "Mute audio of alice@video.example.com" }).click();
+  await waitFor(async () => (await bridgeGet(`/callLegs/${alice.id}`))
+    .includes("<rxAudioMute>true</rxAudioMute>"), "alice muted on the bridge");
+  check(true, "mute: the bridge takes no audio from alice (rxAudioMute)");
+  await page.getByRole("button", { name: "Unmute audio of alice@video.example.com" }).waitFor();
+  await page.getByRole("button", { name: "Drop bob@video.example.com" }).click();
+  await waitFor(async () => !(await legOf("bob@video.example.com")), "bob's leg gone");
+  check(true, "drop: bob's call leg is gone from the bridge");
+  await page.locator('tr[data-uri="bob@video.example.com"] .state-dropped').waitFor();
+  await page.getByLabel("Address to add").fill("carol@video.example.com");
+  await page.getByRole("button", { name: "Add participant" }).click();
+  await waitFor(() => legOf("carol@video.example.com"), "carol's leg on the bridge");
+  check(true, "add: the bridge dials carol");
+  await page.getByLabel("Address to add").fill("not an address");
+  await page.getByRole("button", { name: "Add participant" }).click();
+  await waitFor(async () => (await page.locator("#add-error").textContent()) !== "",
+    "the error next to the address to add");
+  check(true, "a refused address to add is said under its field");
+  await page.getByLabel("Address to add").fill("");
+  await page.getByRole("button", { name: "Lock", exact: true }).click();
+  await page.getByRole("button", { name: "Unlock", exact: true }).waitFor();
+  check(true, "lock: the page shows the call locked");
+}
+
+// After the end the bridge's call records give the attendance on the page.
+async function attendance(page) {
+  await page.locator("#attendance").waitFor({ timeout: 30000 });
+  await waitFor(async () => {
+    const text = await page.locator("#attendance").textContent();
+    return text.includes("alice@video.example.com") && text.includes("bob@video.example.com")
+      && text.includes("ended by the bridge");
+  }, "alice's and bob's attendance with why they left", 30000);
+  check(true, "attendance afterwards: who joined, when, how long, why they left");
+  await accessible(page, "meeting (attendance)");
+  await capture(page, "meeting-attendance");
 }
 
 async function ownershipFlow(browser) {

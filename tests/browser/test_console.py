@@ -27,7 +27,11 @@ world = {}
 
 def setup():
     bridge = harness.Bridge(name="cms1", extra=["--ring-ms", "200"]).start()
+    # --cdr-listen: the bridge posts its call records to convened (it is
+    # registered as the bridge's CDR receiver when the slots are provisioned),
+    # which gives the meeting's attendance.
     scheduler = harness.Scheduler(extra=[
+        "--cdr-listen", "127.0.0.1:%d" % harness.free_port(),
         "--console-dir", os.path.join(harness.SOURCE_DIR, "console"),
         "--poll-interval", "3600", "--discovery-interval", "3600"]).start()
     world.update(bridge=bridge, scheduler=scheduler)
