@@ -79,7 +79,8 @@ export function participantsTable(booking, refresh) {
     h("td", {}, p.uri), h("td", {}, p.dial || ""),
     h("td", {}, stateCell(p.state || ""), p.detail ? h("div", { class: "hint" }, p.detail) : ""),
     h("td", {}, p.audioMuted ? "muted" : "on", " · ", p.videoMuted ? "video off" : "video on"),
-    h("td", { class: "actions" }, live ? participantActions(booking, p, refresh) : "")));
+    h("td", {}, live ? h("div", { class: "actions" }, participantActions(booking, p, refresh))
+      : "")));
   return h("table", {}, h("caption", { class: "hint" }, "Booked participants"),
     h("thead", {}, h("tr", {}, ...["Address", "Dial", "State", "Audio · video", "Actions"]
       .map((t) => h("th", { scope: "col" }, t)))),

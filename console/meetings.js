@@ -86,10 +86,59 @@ function controls(booking, refresh) {
       { minutes: 15 }), "Extended"),
     running ? button("End now", () => api("POST", `/bookings/${booking.id}/end`), "Ending",
       "danger") : null,
-    running ? null : button("Cancel meeting", async () => {
-      if (!confirm("Cancel this meeting?")) throw new Error("Not cancelled");
-      await api("DELETE", `/bookings/${booking.id}`);
-    }, "Cancelled", "danger"));
+    running ? null : cancelButton(booking, refresh));
+}
+
+// What each cancel scope does, said in the confirmation (docs/api.md,
+// "Changing and cancelling occurrences of a series").
+const SCOPES = [
+  ["occurrence", "Only this meeting", (when) => `Only the meeting of ${when} is cancelled; ` +
+    "the other meetings of the series stay."],
+  ["following", "This meeting and every later one", (when) => `The meeting of ${when} and ` +
+    "every later meeting of the series are cancelled; earlier ones stay."],
+  ["series", "The whole series", () => "Every meeting of the series still to come is " +
+    "cancelled (meetings already held or running stay)."],
+];
+
+// "Cancel meeting…": a dialog that asks which meetings (for an occurrence of
+// a series) and says plainly what will be cancelled before anything is.
+function cancelButton(booking, refresh) {
+  const when = formatDateTime(booking.start);
+  const series = Boolean(booking.series);
+  const explain = h("p", { id: "cancel-explain" });
+  const choices = SCOPES.map(([value, label]) => h("label", { class: "choice" },
+    h("input", { type: "radio", name: "cancel-scope", value,
+      checked: value === "occurrence" }), ` ${label}`));
+  const say = () => {
+    const scope = choices.map((c) => c.firstChild).find((r) => r.checked).value;
+    explain.textContent = series ? SCOPES.find(([v]) => v === scope)[2](when)
+      : `The meeting of ${when} is cancelled.`;
+    return scope;
+  };
+  const yes = h("button", { type: "button", class: "danger" }, "Yes, cancel");
+  const no = h("button", { type: "button", class: "secondary" }, "No, keep it");
+  const dialog = h("dialog", { "aria-labelledby": "cancel-title",
+    "aria-describedby": "cancel-explain" },
+    h("h2", { id: "cancel-title" }, "Cancel meeting"),
+    series ? h("fieldset", {}, h("legend", {}, "Which meetings"), ...choices) : null,
+    explain, h("div", { class: "row" }, yes, no));
+  for (const c of choices) c.firstChild.addEventListener("change", say);
+  no.addEventListener("click", () => dialog.close());
+  yes.addEventListener("click", () => act(yes, async () => {
+    const scope = say();
+    await api("DELETE", `/bookings/${booking.id}${series
+      ? query({ scope }) : ""}`);
+    dialog.close();
+  }, refresh, "Cancelled"));
+  dialog.addEventListener("close", () => dialog.remove());
+  const open = h("button", { type: "button", class: "danger", "aria-haspopup": "dialog" },
+    "Cancel meeting…");
+  open.addEventListener("click", () => {
+    if (!dialog.isConnected) document.body.append(dialog);
+    say();
+    dialog.showModal();
+  });
+  return open;
 }
 
 // True while the user is using a control inside NODE (a refresh then leaves

@@ -173,6 +173,7 @@ async function adminFlow(browser) {
   await page.locator(".state-ended").first().waitFor({ timeout: 20000 });
   check(true, "ended from the page");
   await attendance(page);
+  await cancelFollowing(page);
   // Meetings list, bridges, users, tokens.
   await page.getByRole("link", { name: "Meetings" }).click();
   await page.getByText(/of \d+ meetings/).waitFor();
@@ -257,6 +258,35 @@ async function attendance(page) {
   check(true, "attendance afterwards: who joined, when, how long, why they left");
   await accessible(page, "meeting (attendance)");
   await capture(page, "meeting-attendance");
+}
+
+// The series' second meeting, cancelled with "this and every later one"
+// after a confirmation that says so: the second and third are cancelled,
+// the first (held) stays.
+async function cancelFollowing(page) {
+  await page.getByRole("link", { name: "Meetings" }).click();
+  await page.getByText(/of \d+ meetings/).waitFor();
+  await page.getByRole("link", { name: "Weekly sync" }).nth(1).click();
+  await page.getByRole("button", { name: "Cancel meeting…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Cancel meeting" });
+  await dialog.waitFor();
+  check((await dialog.textContent()).includes("Only the meeting of"),
+    "the confirmation says only this meeting goes by default");
+  await dialog.getByLabel("This meeting and every later one").check();
+  check((await dialog.locator("#cancel-explain").textContent()).includes("every later meeting"),
+    "the confirmation says this and every later meeting go");
+  await accessible(page, "cancel confirmation");
+  await capture(page, "meeting-cancel");
+  await dialog.getByRole("button", { name: "Yes, cancel" }).click();
+  await page.locator("main .state-cancelled").first().waitFor();
+  const series = await page.evaluate(async () => (await (await fetch(
+    `/api/v1/bookings?from=${new Date(Date.now() - 36e5).toISOString()}`,
+    { headers: { "X-Requested-With": "test" } })).json()).bookings
+    .filter((b) => b.title === "Weekly sync"));
+  check(series.length === 3 && !series[0].cancelled && series[1].cancelled &&
+    series[2].cancelled,
+    `scope=following: the later meetings cancelled, the held one kept ${JSON.stringify(
+      series.map((b) => [b.state, b.cancelled]))}`);
 }
 
 async function ownershipFlow(browser) {
