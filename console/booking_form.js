@@ -4,7 +4,7 @@
 // after saving, the dial-in details ready to copy and the .ics link.
 // Owns: the form and the "booked" card. Does not own: the API's checks
 // (the 400 names the field, shown next to it; a 409 lists the clashes).
-import { api } from "./api.js";
+import { api, query } from "./api.js";
 import { h, field, showError, show, localInputValue, formatDateTime, zone } from "./dom.js";
 import { currentUser } from "./app.js";
 
@@ -99,6 +99,28 @@ export function bookedCard(booking) {
       : null);
 }
 
+// The bookings the planner also draws, and how many slots BRIDGE has free
+// in [start, end): shown next to the bridge field before saving. Only an
+// operator sees every booking, so only they get it; the API's 409 on
+// saving stays the authority (setup buffers, participants, later
+// occurrences of a series are checked there).
+async function slotCheck(bridge, start, end) {
+  const answer = await api("GET", `/bookings${query({ bridge: bridge.id,
+    from: start.toISOString(), to: end.toISOString(), limit: 5000,
+    fields: "id,title,slot,state,cancelled" })}`);
+  const taken = answer.bookings.filter((b) => !b.cancelled &&
+    !["ended", "failed"].includes(b.state) && b.slot != null);
+  const slots = new Set(taken.map((b) => b.slot)).size;
+  const total = bridge.numericIdQuantity ?? 0;
+  const name = bridge.name || bridge.address;
+  if (total > 0 && slots >= total)
+    return { full: true, text: `No free slot on ${name} at this time: all ${total} are ` +
+      `booked (${taken.slice(0, 3).map((b) => b.title).join(", ")}${taken.length > 3
+        ? ", …" : ""}). Choose another time or bridge.` };
+  return { full: false, text: `${total - slots} of ${total} slots on ${name} free at this ` +
+    "time (checked again when you book)." };
+}
+
 export async function bookingFormPage() {
   const params = new URLSearchParams(location.search);
   const start = params.get("start") ? new Date(params.get("start"))
@@ -139,6 +161,23 @@ export async function bookingFormPage() {
     h("button", { type: "submit" }, "Book"));
   const result = h("div", {});
   if (params.get("bridge") && form.elements.bridge) form.elements.bridge.value = params.get("bridge");
+  const slotNote = h("div", { class: "hint", id: "slot-check", "aria-live": "polite" });
+  if (form.elements.bridge) form.elements.bridge.closest(".field").append(slotNote);
+  let checkTimer = null;
+  const checkSlots = () => {
+    clearTimeout(checkTimer);
+    const e = form.elements;
+    const bridge = e.bridge && bridges.find((b) => b.id === e.bridge.value);
+    const from = new Date(e.start.value), to = new Date(e.end.value);
+    if (!bridge || !(to > from)) return slotNote.replaceChildren();
+    checkTimer = setTimeout(() => slotCheck(bridge, from, to).then((check) => {
+      slotNote.className = check.full ? "error" : "hint";
+      slotNote.textContent = check.text;
+    }).catch(() => slotNote.replaceChildren()), 300);
+  };
+  form.addEventListener("input", checkSlots);
+  form.addEventListener("change", checkSlots);
+  checkSlots();
   const updatePreview = () => {
     const e = form.elements;
     const custom = e.repeat.value === "custom";
