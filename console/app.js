@@ -2,13 +2,14 @@
 // sees, and the client-side routes (History API; convened answers
 // index.html for any path that does not look like a file).
 // Owns: routing and the sign-in page. Does not own: the other pages
-// (planner.js, booking_form.js, meetings.js, admin.js).
+// (planner.js, booking_form.js, meetings.js, admin.js, reports.js).
 import { api, signIn, signOut, csrfToken } from "./api.js";
 import { h, field, showError, show } from "./dom.js";
 import { plannerPage } from "./planner.js";
 import { bookingFormPage } from "./booking_form.js";
 import { meetingsPage, meetingPage } from "./meetings.js";
 import { bridgesPage, usersPage, tokensPage, auditPage } from "./admin.js";
+import { reportsPage } from "./reports.js";
 
 // Role ranks: what the API allows a role, the console shows (the API
 // still enforces it).
@@ -23,6 +24,7 @@ const ROUTES = [
   [/^\/meetings$/, "Meetings", "booker", meetingsPage],
   [/^\/meetings\/([^/]+)$/, null, "booker", meetingPage],
   [/^\/admin\/bridges$/, "Bridges", "operator", bridgesPage],
+  [/^\/reports$/, "Reports", "operator", reportsPage],
   [/^\/admin\/users$/, "Users", "admin", usersPage],
   [/^\/admin\/audit$/, "Audit", "admin", auditPage],
   [/^\/tokens$/, "Tokens", "booker", tokensPage],

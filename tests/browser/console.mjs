@@ -208,6 +208,16 @@ async function adminFlow(browser) {
   await accessible(page, "tokens");
   await capture(page, "tokens");
   await fullSlots(page);
+  // Reports: the meeting held today is a bar of booked and of used hours
+  // (the used hours come from the bridge's call records).
+  await page.getByRole("link", { name: "Reports" }).click();
+  const chart = page.getByRole("img", { name: "cms1: hours booked and used per day" });
+  await chart.waitFor();
+  check(await chart.locator("rect.booked[height]:not([height='0'])").count() >= 1 &&
+    await chart.locator("rect.used[height]:not([height='0'])").count() >= 1,
+  "reports: today's hours booked and used drawn for cms1");
+  await accessible(page, "reports");
+  await capture(page, "reports");
   await page.goto(`${URL}/planner`);
   await page.getByText(/bookings? on 4 slots/).waitFor();
   await capture(page, "planner");
