@@ -37,6 +37,8 @@ static const command_entry COMMANDS[] = {
     {"occurrences", "occurrences ID [--from TIME] [--to TIME] [--limit N]",
      "list the occurrences of a repeating booking", command_occurrences},
     {"ics", "ics ID", "print a booking's iCalendar (.ics)", command_ics},
+    {"events", "events [--last-event-id ID] [--count N] [--json]",
+     "follow what happens in convened, one line per event (reconnects by itself)", command_events},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };

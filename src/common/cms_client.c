@@ -666,6 +666,12 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
             trace_emit(settings->trace, &block);
         }
         strbuf_free(&block);
+        if (settings->observe_attempt) {
+            double seconds = 0;
+            curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
+            settings->observe_attempt(settings->observe_context, client->base_url, seconds,
+                                      code == CURLE_OK);
+        }
         if (code != CURLE_OK)
             break;
         if (status == 401 && !challenge_answered) {

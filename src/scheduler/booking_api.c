@@ -156,6 +156,15 @@ booking_limits booking_api_limits(const scheduler_api_request *request)
     return limits;
 }
 
+void booking_api_publish(scheduler_api_request *request, scheduler_event_kind kind,
+                         const booking *record, const bridge_views *views)
+{
+    const char *domain = views ? bridge_domain(views, record->bridge_id) : NULL;
+    json_t *document = booking_to_json(record, domain);
+    scheduler_events_publish(request->daemon, kind, record->id,
+                             document ? json_pack("{s:o}", "booking", document) : NULL);
+}
+
 static void reply_booking(scheduler_api_request *request, int status, const booking *record,
                           const bridge_views *views)
 {
@@ -309,6 +318,7 @@ static void handle_create(scheduler_api_request *request)
     log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title, record.bridge_id,
              (long long)record.slot);
     lifecycle_booking_changed(request->daemon, &record);
+    booking_api_publish(request, EVENT_BOOKING_CREATED, &record, &views);
     reply_booking(request, 201, &record, &views);
     bridge_views_free(&views);
     booking_clear(&record);
@@ -525,6 +535,7 @@ static void handle_patch(scheduler_api_request *request)
         goto done;
     }
     lifecycle_booking_changed(request->daemon, &record);
+    booking_api_publish(request, EVENT_BOOKING_CHANGED, &record, &views);
     if (running && (changes.has_title || changes.has_passcode || changes.has_end))
         lifecycle_request_refresh(request->daemon, record.id);
     reply_booking(request, 200, &record, &views);
@@ -572,6 +583,7 @@ static void handle_cancel(scheduler_api_request *request)
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
         mail_wake(request->daemon);
         lifecycle_booking_changed(request->daemon, &record);
+        booking_api_publish(request, EVENT_BOOKING_CANCELLED, &record, &views);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
         reply_booking(request, 200, &record, &views);
@@ -649,6 +661,7 @@ static void handle_extend(scheduler_api_request *request)
     }
     log_info("booking %s extended by %lld minutes", record.id, (long long)minutes);
     lifecycle_booking_changed(request->daemon, &record);
+    booking_api_publish(request, EVENT_BOOKING_CHANGED, &record, &views);
     if (running)
         lifecycle_request_refresh(request->daemon, record.id);
     reply_booking(request, 200, &record, &views);

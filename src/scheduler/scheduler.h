@@ -75,6 +75,12 @@ typedef struct {
     char *mail_from;            /* the sender's address */
     char *smtp_password_file;   /* the password of the URL's user; never logged */
     int64_t smtp_retry_seconds; /* first retry after a temporary failure */
+
+    /* Events (scheduler_events.c): the window of recent events a client
+     * can resume within, the streams open at once, the heartbeat period. */
+    int64_t events_buffer;
+    int64_t max_event_streams;
+    int64_t events_heartbeat_seconds;
 } scheduler_options;
 
 struct cms_registry;         /* cms_client.h */
@@ -114,6 +120,8 @@ struct scheduler {
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */
+    void *events_state;    /* scheduler_events.c */
+    void *metrics_state;   /* scheduler_metrics.c */
 };
 
 /*

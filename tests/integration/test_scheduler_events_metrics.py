@@ -1,0 +1,441 @@
+"""Server-Sent Events (GET /api/v1/events) and Prometheus metrics
+(GET /metrics) of convened, against a real convene-bridge.
+
+Covers: the events of a whole meeting (created, started, participant
+changes, ended) in id order; a client that disconnects and reconnects with
+Last-Event-ID (header, and ?lastEventId=) receives exactly what a client
+that stayed connected received; an id older than the window (or from
+another run) gets `event: reset`; a bad id is 400 naming the field; a
+quiet stream gets heartbeat comments; --max-event-streams answers 503
+beyond the limit; /metrics needs credentials, passes `promtool check
+metrics` (Debian's prometheus package) and its values move with a real
+meeting (starts and lateness, dial-outs by outcome, bookings by state,
+bridge reachability, CMS latency); the Grafana dashboard in etc/ parses
+and queries only metric names /metrics exposes; a stream open at shutdown
+ends and does not hold convened up.
+"""
+
+import base64
+import datetime
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from harness import wait_for  # noqa: E402
+
+SLOTS = 2
+BUFFER = 8  # --events-buffer: small, so the window can be overrun on purpose
+MAX_STREAMS = 4
+BRIDGE_EXTRA = ["--busy-party", "busy*", "--ring-ms", "100"]
+SCHEDULER_EXTRA = ["--events-buffer", str(BUFFER), "--max-event-streams", str(MAX_STREAMS),
+                   "--events-heartbeat-seconds", "1", "--dial-out-retries", "0",
+                   "--dial-out-answer-seconds", "5", "--poll-interval", "3600",
+                   "--discovery-interval", "3600"]
+DASHBOARD = os.path.join(harness.SOURCE_DIR, "etc", "grafana", "convene-dashboard.json")
+
+world = {}
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def rfc3339(moment):
+    return moment.isoformat(timespec="seconds")
+
+
+def api(method, path, document=None):
+    return world["scheduler"].client.call(method, path, document)
+
+
+class EventStream:
+    """A client of GET /api/v1/events: a thread reads the stream and puts
+    each dispatched event (dict with id, event, data) or comment on a queue."""
+
+    def __init__(self, last_event_id=None, query=""):
+        self.connection = http.client.HTTPConnection("127.0.0.1", world["scheduler"].port,
+                                                     timeout=30)
+        token = base64.b64encode(("%s:%s" % harness.ADMIN).encode()).decode()
+        headers = {"Authorization": "Basic " + token, "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.connection.request("GET", "/api/v1/events" + query, headers=headers)
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+        self.items = queue.Queue()
+        self.events = []
+        self.comments = []
+        self.ended = threading.Event()
+        if self.status == 200:
+            threading.Thread(target=self._read, daemon=True).start()
+        else:
+            self.body = self.response.read()
+
+    def _read(self):
+        fields = {}
+        try:
+            while True:
+                line = self.response.readline()
+                if not line:
+                    break
+                line = line.decode("utf-8").rstrip("\n")
+                if line == "":
+                    if "event" in fields or "data" in fields:
+                        self.items.put(dict(fields))
+                    fields = {}
+                elif line.startswith(":"):
+                    self.items.put({"comment": line[1:].strip()})
+                else:
+                    name, _, value = line.partition(":")
+                    fields[name] = value[1:] if value.startswith(" ") else value
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass
+        self.ended.set()
+
+    def drain(self):
+        while True:
+            try:
+                item = self.items.get_nowait()
+            except queue.Empty:
+                return
+            if "comment" in item:
+                self.comments.append(item["comment"])
+            else:
+                if "data" in item:
+                    item["json"] = json.loads(item["data"])
+                self.events.append(item)
+
+    def wait_event(self, predicate, what, timeout=20):
+        def found():
+            self.drain()
+            for event in self.events:
+                if predicate(event):
+                    return event
+            return None
+        return wait_for(found, timeout=timeout, what=what)
+
+    def close(self):
+        try:
+            self.response.close()
+            self.connection.sock.close() if self.connection.sock else None
+        except OSError:
+            pass
+        self.connection.close()
+
+
+def metrics_text(credentials="default"):
+    client = harness.HttpClient(world["scheduler"].port)
+    try:
+        reply = client.request("GET", "/metrics", credentials=credentials)
+    finally:
+        client.close()
+    return reply
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
+
+
+def samples(text):
+    """{(name, labels text): value} of an exposition."""
+    found = {}
+    for line in text.splitlines():
+        match = SAMPLE.match(line)
+        if match:
+            found[(match.group(1), match.group(2) or "")] = float(match.group(3))
+    return found
+
+
+def value(found, name, labels=""):
+    return found.get((name, labels), 0.0)
+
+
+def streams_open():
+    return value(samples(metrics_text().body), "convene_event_streams")
+
+
+def setup():
+    bridge = harness.Bridge(extra=BRIDGE_EXTRA).start()
+    scheduler = harness.Scheduler(extra=SCHEDULER_EXTRA).start()
+    world.update(bridge=bridge, scheduler=scheduler)
+    reply = api("POST", "/bridges", {
+        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
+        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
+        "numericIdQuantity": SLOTS})
+    assert reply.status in (200, 201), reply
+    world["bridge_id"] = reply.json()["id"]
+
+    def provisioned():
+        document = api("GET", "/bridges/" + world["bridge_id"]).json()
+        return document.get("slots", {}).get("provisioned") == SLOTS
+    wait_for(provisioned, timeout=30, what="slots to be provisioned")
+
+
+def cleanup():
+    for key in ("scheduler", "bridge"):
+        process = world.get(key)
+        if process is not None:
+            process.cleanup()
+
+
+def future_booking(title, days=3):
+    start = utc_now().replace(microsecond=0) + datetime.timedelta(days=days)
+    reply = api("POST", "/bookings", {"title": title, "start": rfc3339(start),
+                                      "end": rfc3339(start + datetime.timedelta(minutes=30))})
+    assert reply.status == 201, reply
+    return reply.json()["id"]
+
+
+# --- metrics before anything happened ----------------------------------------
+
+
+def test_metrics_need_credentials_and_pass_promtool():
+    assert metrics_text(credentials=None).status == 401
+    assert metrics_text(credentials=("admin", "wrong")).status == 401
+    reply = metrics_text()
+    assert reply.status == 200, reply
+    assert reply.header("Content-Type").startswith("text/plain; version=0.0.4"), reply.headers
+    world["metrics_before"] = samples(reply.body)
+    check_promtool(reply.body.encode())
+
+
+def check_promtool(body):
+    if shutil.which("promtool") is None:
+        print("SKIP promtool check: promtool is not installed (Debian package prometheus, "
+              "scripts/install-deps installs it)")
+        return
+    checked = subprocess.run(["promtool", "check", "metrics"], input=body,
+                             capture_output=True, timeout=60)
+    assert checked.returncode == 0, (checked.stdout, checked.stderr, body.decode())
+
+
+# --- events -------------------------------------------------------------------
+
+
+def test_a_meeting_told_as_events_and_counted_in_metrics():
+    stream = EventStream()
+    assert stream.status == 200
+    assert stream.response.getheader("Content-Type") == "text/event-stream"
+    start = utc_now().replace(microsecond=0) + datetime.timedelta(seconds=2)
+    reply = api("POST", "/bookings", {
+        "title": "Events", "start": rfc3339(start),
+        "end": rfc3339(start + datetime.timedelta(minutes=10)),
+        "participants": [{"uri": "room@example.com", "dial": "out"},
+                         {"uri": "busy-room@example.com", "dial": "out"}]})
+    assert reply.status == 201, reply
+    booking_id = reply.json()["id"]
+
+    def of_booking(kind):
+        return lambda event: (event.get("event") == kind and
+                              event["json"].get("bookingId") == booking_id)
+    created = stream.wait_event(of_booking("booking.created"), "booking.created")
+    assert created["json"]["booking"]["title"] == "Events", created
+    stream.wait_event(of_booking("booking.started"), "booking.started")
+    connected = stream.wait_event(
+        lambda event: of_booking("participant.changed")(event) and
+        event["json"]["uri"] == "room@example.com" and event["json"]["state"] == "connected",
+        "the dial-out to be connected")
+    assert connected["json"]["dialOut"] is True
+    stream.wait_event(
+        lambda event: of_booking("participant.changed")(event) and
+        event["json"]["uri"] == "busy-room@example.com" and event["json"]["state"] == "busy",
+        "the busy dial-out")
+
+    # metrics moved with the meeting
+    reply = metrics_text()
+    after = samples(reply.body)
+    before = world["metrics_before"]
+    assert value(after, "convene_meeting_start_lateness_seconds_count") == \
+        value(before, "convene_meeting_start_lateness_seconds_count") + 1
+    assert value(after, "convene_meeting_start_lateness_seconds_bucket", '{le="+Inf"}') == \
+        value(after, "convene_meeting_start_lateness_seconds_count")
+    assert value(after, "convene_dial_outs_total", '{outcome="connected"}') >= 1, after
+    assert value(after, "convene_dial_outs_total", '{outcome="busy"}') >= 1, after
+    assert value(after, "convene_dial_outs_total", '{outcome="dialing"}') >= 2, after
+    assert value(after, "convene_bookings", '{state="live"}') == 1, after
+    labels = '{bridge="%s",name="alpha"}' % world["bridge_id"]
+    assert value(after, "convene_bridge_reachable", labels) == 1, after
+    address = '{address="%s"}' % world["bridge"].url
+    assert value(after, "convene_cms_request_duration_seconds_count", address) > \
+        value(before, "convene_cms_request_duration_seconds_count", address), after
+    check_promtool(reply.body.encode())
+
+    assert api("POST", "/bookings/%s/end" % booking_id).status == 202
+    stream.wait_event(of_booking("booking.ended"), "booking.ended")
+    stream.drain()
+    ids = [int(event["id"]) for event in stream.events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
+    assert value(samples(metrics_text().body), "convene_bookings",
+                 '{state="ended"}') == 1
+    stream.close()
+
+
+def test_reconnect_with_last_event_id_misses_nothing():
+    control = EventStream()  # stays connected throughout
+    client = EventStream()
+    first = future_booking("before the break")
+    seen = client.wait_event(lambda event: event["json"].get("bookingId") == first, "first")
+    client.close()
+    during = [future_booking("during the break %d" % n, days=4 + n) for n in range(3)]
+    # the header
+    again = EventStream(last_event_id=seen["id"])
+    assert again.status == 200
+    later = future_booking("after the break", days=9)
+    again.wait_event(lambda event: event["json"].get("bookingId") == later, "after")
+    control.wait_event(lambda event: event["json"].get("bookingId") == later, "control")
+    control.drain()
+    again.drain()
+    expected = [event["id"] for event in control.events if int(event["id"]) > int(seen["id"])]
+    received = [event["id"] for event in again.events]
+    assert received == expected, (received, expected)
+    told = {event["json"].get("bookingId") for event in again.events}
+    assert set(during) <= told, (during, told)
+    assert not any(event.get("event") == "reset" for event in again.events)
+    again.close()
+    # the query parameter, for clients that cannot set headers
+    by_query = EventStream(query="?lastEventId=%s" % seen["id"])
+    by_query.wait_event(lambda event: event["json"].get("bookingId") == later, "query resume")
+    by_query.drain()
+    assert [event["id"] for event in by_query.events] == expected
+    by_query.close()
+    control.close()
+
+
+def test_an_id_outside_the_window_gets_reset():
+    stream = EventStream()
+    marker = future_booking("marker", days=20)
+    old = stream.wait_event(lambda event: event["json"].get("bookingId") == marker, "marker")
+    stream.close()
+    for n in range(BUFFER + 1):  # overruns the window
+        future_booking("overrun %d" % n, days=21 + n)
+    late = EventStream(last_event_id=old["id"])
+    reset = late.wait_event(lambda event: event.get("event") == "reset", "reset")
+    assert int(reset["id"]) > int(old["id"])
+    late.close()
+    # an id of an earlier run of convened (ids start at the start time * 1e6)
+    stale = EventStream(last_event_id=12345)
+    stale.wait_event(lambda event: event.get("event") == "reset", "reset for an old run")
+    stale.close()
+    bad = EventStream(last_event_id="12x")
+    assert bad.status == 400, bad.status
+    assert json.loads(bad.body)["error"]["details"]["field"] == "Last-Event-ID"
+    bad.close()
+    bad = EventStream(query="?lastEventId=-1")
+    assert bad.status == 400 and json.loads(bad.body)["error"]["details"]["field"] == \
+        "lastEventId"
+    bad.close()
+
+
+def test_quiet_streams_get_heartbeats():
+    stream = EventStream()
+    wait_for(lambda: stream.drain() or "heartbeat" in stream.comments, timeout=5,
+             what="a heartbeat comment")
+    stream.close()
+
+
+def test_stream_limit_and_release():
+    wait_for(lambda: streams_open() == 0, timeout=10, what="earlier streams to be released")
+    streams = [EventStream() for _ in range(MAX_STREAMS)]
+    assert all(stream.status == 200 for stream in streams)
+    refused = EventStream()
+    assert refused.status == 503, refused.status
+    assert json.loads(refused.body)["error"]["code"] == "tooManyStreams"
+    refused.close()
+    assert streams_open() == MAX_STREAMS
+    for stream in streams:
+        stream.close()
+    # a client that left is noticed at the next heartbeat at the latest
+    wait_for(lambda: streams_open() == 0, timeout=10, what="closed streams to be released")
+    again = EventStream()
+    assert again.status == 200
+    again.close()
+
+
+def test_dashboard_queries_only_exposed_metrics():
+    with open(DASHBOARD) as handle:
+        dashboard = json.load(handle)
+    exprs = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "expr" and isinstance(item, str):
+                    exprs.append(item)
+                else:
+                    walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(dashboard)
+    assert exprs, "the dashboard has no queries"
+    text = metrics_text().body
+    families = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+    for expr in exprs:
+        for name in re.findall(r"\bconvene_[a-z_]+", expr):
+            family = re.sub(r"_(bucket|sum|count)$", "", name)
+            assert family in families or name in families, (name, expr, sorted(families))
+
+
+def test_prometheus_scrape_config_is_valid():
+    if shutil.which("promtool") is None:
+        print("SKIP promtool check config: promtool is not installed")
+        return
+    path = os.path.join(harness.SOURCE_DIR, "etc", "prometheus", "prometheus.yml")
+    checked = subprocess.run(["promtool", "check", "config", "--syntax-only", path],
+                             capture_output=True, timeout=60)
+    assert checked.returncode == 0, (checked.stdout, checked.stderr)
+
+
+def test_cli_follows_and_reconnects_after_a_restart():
+    scheduler = world["scheduler"]
+    cli = subprocess.Popen([harness.CLI_BINARY, "--server", scheduler.url, "--user",
+                            "%s:%s" % harness.ADMIN, "events", "--count", "2"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: streams_open() >= 1, timeout=10, what="the CLI to connect")
+        first = future_booking("seen by the CLI", days=40)
+        first_line = cli.stdout.readline()
+        assert "booking.created" in first_line and first in first_line, first_line
+        assert '"seen by the CLI" scheduled' in first_line, first_line
+        scheduler.stop()
+        scheduler.start()
+        # the CLI reconnects by itself, with the id of a previous run: reset
+        wait_for(lambda: streams_open() >= 1, timeout=15, what="the CLI to reconnect")
+        second = future_booking("after the restart", days=41)
+        second_line = cli.stdout.readline()
+        assert "booking.created" in second_line and second in second_line, second_line
+        assert cli.wait(timeout=15) == 0
+        errors = cli.stderr.read()
+        assert "reconnecting after event" in errors, errors
+        assert "events were missed" in errors, errors
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+
+
+def test_shutdown_ends_open_streams_promptly():
+    stream = EventStream()
+    assert stream.status == 200
+    began = time.monotonic()
+    world["scheduler"].stop()
+    assert stream.ended.wait(10), "the stream did not end"
+    assert time.monotonic() - began < 10
+    stream.close()
+
+
+if __name__ == "__main__":
+    try:
+        setup()
+        harness.run_tests(dict(globals()))
+    finally:
+        cleanup()
