@@ -140,7 +140,9 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"max-event-streams", OPTION_INTEGER, &o->max_event_streams, "N",
          "GET /api/v1/events streams open at once (default 200)", 1, 100000},
         {"events-heartbeat-seconds", OPTION_INTEGER, &o->events_heartbeat_seconds, "SECONDS",
-         "a quiet event stream gets a comment this often (default 15)", 1, 3600},
+         "a quiet event stream gets a comment this often (default 15; at most 50, below the "
+         "idle timeout of 60 s)",
+         1, 50},
     };
     size_t count = sizeof specs / sizeof specs[0];
     if (count > capacity)

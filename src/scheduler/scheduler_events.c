@@ -99,29 +99,31 @@ bool scheduler_events_visible(const char *principal, const scheduler_event_view 
     return true;
 }
 
-/* The frame of one event: its JSON from `data` (consumed). NULL when out
- * of memory. */
-static char *render_frame(uint64_t id, scheduler_event_kind kind, const char *booking_id,
-                          json_t *data, size_t *length)
+/* The event's JSON without its id, from `data` (consumed): rendered
+ * before the ring's lock is taken. NULL when out of memory. */
+static char *render_body(scheduler_event_kind kind, const char *booking_id, json_t *data)
 {
     char now[32];
     rfc3339_format_utc((int64_t)time(NULL), now, sizeof now);
-    json_t *event =
-        json_pack("{s:I, s:s, s:s, s:s?}", "id", (json_int_t)id, "type",
-                  scheduler_event_kind_name(kind), "time", now, "bookingId", booking_id);
+    json_t *event = json_pack("{s:s, s:s, s:s?}", "type", scheduler_event_kind_name(kind), "time",
+                              now, "bookingId", booking_id);
     if (event && json_is_object(data))
         json_object_update_missing(event, data);
     json_decref(data);
     /* Compact JSON has no line breaks (they are escaped in strings), so it
-     * is one `data:` line. */
+     * is one `data:` line; "type" is always there, so it is never "{}". */
     char *text = event ? json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(event);
-    if (!text)
-        return NULL;
+    return text;
+}
+
+/* The SSE frame of event `id` whose JSON body is `body` ("{...}"): the id
+ * goes in front of the body's members. NULL when out of memory. */
+static char *render_frame(uint64_t id, scheduler_event_kind kind, const char *body, size_t *length)
+{
     strbuf frame = STRBUF_INIT;
-    strbuf_printf(&frame, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)id,
-                  scheduler_event_kind_name(kind), text);
-    free(text);
+    strbuf_printf(&frame, "id: %llu\nevent: %s\ndata: {\"id\":%llu,%s\n\n", (unsigned long long)id,
+                  scheduler_event_kind_name(kind), (unsigned long long)id, body + 1);
     *length = frame.length;
     if (strbuf_status(&frame) != CV_OK) {
         strbuf_free(&frame);
@@ -138,10 +140,12 @@ void scheduler_events_publish(scheduler *daemon, scheduler_event_kind kind, cons
         json_decref(data);
         return;
     }
+    char *body = render_body(kind, booking_id, data);
     pthread_mutex_lock(&hub->lock);
     uint64_t id = hub->next_id;
     size_t length = 0;
-    char *frame = render_frame(id, kind, booking_id, data, &length);
+    char *frame = body ? render_frame(id, kind, body, &length) : NULL;
+    free(body);
     if (!frame) {
         pthread_mutex_unlock(&hub->lock);
         log_error("events: out of memory: a %s event is lost", scheduler_event_kind_name(kind));

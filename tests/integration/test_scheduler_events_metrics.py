@@ -397,21 +397,32 @@ def test_prometheus_scrape_config_is_valid():
 
 def test_cli_follows_and_reconnects_after_a_restart():
     scheduler = world["scheduler"]
+    # no stream of an earlier test may pass for the CLI's
+    wait_for(lambda: streams_open() == 0, timeout=10, what="earlier streams to be released")
     cli = subprocess.Popen([harness.CLI_BINARY, "--server", scheduler.url, "--user",
                             "%s:%s" % harness.ADMIN, "events", "--count", "2"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in cli.stdout],
+                     daemon=True).start()
+
+    def next_line(what):
+        try:
+            return lines.get(timeout=20)
+        except queue.Empty:
+            raise AssertionError("the CLI printed no line for " + what) from None
     try:
-        wait_for(lambda: streams_open() >= 1, timeout=10, what="the CLI to connect")
+        wait_for(lambda: streams_open() == 1, timeout=10, what="the CLI to connect")
         first = future_booking("seen by the CLI", days=40)
-        first_line = cli.stdout.readline()
+        first_line = next_line("the first booking")
         assert "booking.created" in first_line and first in first_line, first_line
         assert '"seen by the CLI" scheduled' in first_line, first_line
         scheduler.stop()
         scheduler.start()
         # the CLI reconnects by itself, with the id of a previous run: reset
-        wait_for(lambda: streams_open() >= 1, timeout=15, what="the CLI to reconnect")
+        wait_for(lambda: streams_open() == 1, timeout=15, what="the CLI to reconnect")
         second = future_booking("after the restart", days=41)
-        second_line = cli.stdout.readline()
+        second_line = next_line("the booking after the restart")
         assert "booking.created" in second_line and second in second_line, second_line
         assert cli.wait(timeout=15) == 0
         errors = cli.stderr.read()
