@@ -53,9 +53,13 @@ typedef struct {
     uint64_t next_id;    /* the id the next event gets */
     uint64_t oldest_id;  /* the oldest id still in the ring (== next_id when empty) */
     uint64_t heartbeats; /* counts heartbeat periods; a stream that saw an older count sends one */
-    http_server *server; /* woken on publish; NULL before attach and after detach */
+    bool wake_pending;   /* an event came since the waker last woke the streams */
     bool stopping;
-    pthread_cond_t tick; /* the heartbeat thread's sleep, cut short at stop */
+    pthread_cond_t tick; /* the waker's sleep, cut short by a publish or the stop */
+    /* Guards `server` and is held while the streams are woken, so that
+     * after a detach no wake touches the server. Never taken with `lock`. */
+    pthread_mutex_t wake_lock;
+    http_server *server; /* NULL before attach and after detach */
     pthread_t heartbeat_thread;
     bool heartbeat_started;
     atomic_uint streams; /* open streams, against max_event_streams */
@@ -161,9 +165,10 @@ void scheduler_events_publish(scheduler *daemon, scheduler_event_kind kind, cons
     hub->next_id = id + 1;
     if (hub->next_id - hub->oldest_id > hub->capacity)
         hub->oldest_id = hub->next_id - hub->capacity;
-    /* Waking only resumes suspended connections (no client I/O here);
-     * under the lock so a detach never races it. */
-    http_server_wake_streams(hub->server);
+    /* The waker thread resumes the streams: the publisher (a request or
+     * the lifecycle) only signals, and a burst of events is one wake. */
+    hub->wake_pending = true;
+    pthread_cond_signal(&hub->tick);
     pthread_mutex_unlock(&hub->lock);
 }
 
@@ -172,9 +177,9 @@ void scheduler_events_attach_server(scheduler *daemon, http_server *server)
     events_hub *hub = daemon->events_state;
     if (!hub)
         return;
-    pthread_mutex_lock(&hub->lock);
+    pthread_mutex_lock(&hub->wake_lock);
     hub->server = server;
-    pthread_mutex_unlock(&hub->lock);
+    pthread_mutex_unlock(&hub->wake_lock);
 }
 
 unsigned scheduler_events_stream_count(scheduler *daemon)
@@ -310,23 +315,34 @@ static void get_events(scheduler_api_request *request)
 
 /* ---- the module ------------------------------------------------------------ */
 
-/* Every heartbeat period: streams with nothing to say send a comment, so
- * proxies keep them open and a client that left is noticed. */
+/* The waker: resumes the streams when events came, and every heartbeat
+ * period (then streams with nothing to say send a comment, so proxies keep
+ * them open and a client that left is noticed). */
 static void *heartbeat_main(void *argument)
 {
     events_hub *hub = argument;
     int64_t period = hub->daemon->options.events_heartbeat_seconds;
+    struct timespec next_heartbeat;
+    clock_gettime(CLOCK_REALTIME, &next_heartbeat);
+    next_heartbeat.tv_sec += period;
     pthread_mutex_lock(&hub->lock);
     while (!hub->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += period;
-        while (!hub->stopping && pthread_cond_timedwait(&hub->tick, &hub->lock, &until) == 0) {
-        }
+        bool due = false;
+        while (!hub->stopping && !hub->wake_pending && !due)
+            due = pthread_cond_timedwait(&hub->tick, &hub->lock, &next_heartbeat) != 0;
         if (hub->stopping)
             break;
-        hub->heartbeats++;
+        if (due) {
+            hub->heartbeats++;
+            clock_gettime(CLOCK_REALTIME, &next_heartbeat);
+            next_heartbeat.tv_sec += period;
+        }
+        hub->wake_pending = false;
+        pthread_mutex_unlock(&hub->lock);
+        pthread_mutex_lock(&hub->wake_lock);
         http_server_wake_streams(hub->server);
+        pthread_mutex_unlock(&hub->wake_lock);
+        pthread_mutex_lock(&hub->lock);
     }
     pthread_mutex_unlock(&hub->lock);
     return NULL;
@@ -338,6 +354,7 @@ static void free_hub(events_hub *hub)
         free(hub->ring[i].frame);
     free(hub->ring);
     pthread_cond_destroy(&hub->tick);
+    pthread_mutex_destroy(&hub->wake_lock);
     pthread_mutex_destroy(&hub->lock);
     free(hub);
 }
@@ -358,6 +375,7 @@ static cv_result events_start(scheduler *daemon)
     hub->next_id = (uint64_t)time(NULL) * 1000000u;
     hub->oldest_id = hub->next_id;
     pthread_mutex_init(&hub->lock, NULL);
+    pthread_mutex_init(&hub->wake_lock, NULL);
     pthread_cond_init(&hub->tick, NULL);
     if (!hub->ring) {
         free_hub(hub);
@@ -380,7 +398,6 @@ static void events_stop(scheduler *daemon)
         return;
     pthread_mutex_lock(&hub->lock);
     hub->stopping = true;
-    hub->server = NULL;
     pthread_cond_broadcast(&hub->tick);
     pthread_mutex_unlock(&hub->lock);
     pthread_join(hub->heartbeat_thread, NULL);

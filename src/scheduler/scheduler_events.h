@@ -16,7 +16,9 @@
  * resuming with it is told to reload: `event: reset`).
  *
  * Threads: publish from any thread, holding any lock: it takes the ring's
- * mutex for a copy into memory and never waits on a client.
+ * mutex for a copy into memory, signals the module's waker thread (which
+ * resumes the streams, one wake for a burst of events) and never waits on
+ * a client.
  */
 #ifndef CONVENE_SCHEDULER_EVENTS_H
 #define CONVENE_SCHEDULER_EVENTS_H
