@@ -11,7 +11,7 @@
  * checking that referenced objects exist, one BEGIN IMMEDIATE transaction
  * per write, prepared statements for every query, collection paging and
  * filters, the cache of rendered collection pages (valid only while the
- * database is unchanged; see object_store.c), rendering the XML in the
+ * database is unchanged; see object_store_read.c), rendering the XML in the
  * description's order, 404 for unknown
  * or malformed IDs, the audit lines, and the SQL of the questions other
  * modules ask about stored objects (existence, counts, the cluster-wide

@@ -83,6 +83,26 @@ cv_result http_basic_parse(const char *header, bool allow_no_space, char **user,
     return result;
 }
 
+/* RFC 6750's token68: letters, digits, "-._~+/", then any '=' padding. */
+#define TOKEN68_ALPHABET  BASE64_ALPHABET "-._~"
+#define MAX_BEARER_LENGTH 512
+
+cv_result http_bearer_parse(const char *header, const char **token)
+{
+    *token = NULL;
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return CV_ERR_INVALID;
+    const char *start = header + 7;
+    while (*start == ' ')
+        start++;
+    size_t letters = strspn(start, TOKEN68_ALPHABET);
+    size_t length = letters + strspn(start + letters, "=");
+    if (letters == 0 || start[length] != '\0' || length > MAX_BEARER_LENGTH)
+        return CV_ERR_INVALID;
+    *token = start;
+    return CV_OK;
+}
+
 void http_basic_free(char *user, char *password)
 {
     if (password)

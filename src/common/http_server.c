@@ -40,9 +40,11 @@ struct http_server {
 /* Per-request state, kept by MHD between calls of the access handler. */
 typedef struct {
     strbuf body;
-    char *user;    /* the authenticated name, from the first call */
-    int refusal;   /* 401 kept for the last call of a request without body; else 0 */
-    bool answered; /* a response is queued: nothing more is read */
+    http_principal principal; /* who sent it, from the first call */
+    bool identified;          /* `principal` is filled (false on a public route) */
+    bool public_route;        /* config.is_public: no credentials, small body */
+    int refusal;              /* 401 kept for the last call of a request without body; else 0 */
+    bool answered;            /* a response is queued: nothing more is read */
     /* A slow request (http_slow_lane.h): its connection is suspended from
      * the moment it is handed to the lane until `slow_response` is filled;
      * then the connection is resumed and the next call sends it. */
@@ -187,22 +189,77 @@ static void client_address_text(struct MHD_Connection *connection, char *out, si
                   (socklen_t)size);
 }
 
-/* Checks the one Basic credential strictly; fills *user (freed by the
- * caller) when it is accepted. */
-static bool authenticate(http_server *server, struct MHD_Connection *connection, char **user)
+/* The value of the one header `name`, or NULL (also when it is there twice:
+ * counted by the census, refused there). */
+static const char *header_value(struct MHD_Connection *connection, const char *name)
 {
-    const char *header =
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    char *password = NULL;
-    if (http_basic_parse(header, server->config.basic_without_space, user, &password) != CV_OK)
-        return false;
-    bool accepted = server->config.authenticate(server->config.context, *user, password);
-    http_basic_free(NULL, password);
-    if (!accepted) {
-        free(*user);
-        *user = NULL;
+    return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+}
+
+/* Checks the Basic credential strictly with the plain `authenticate`. */
+static int authenticate_basic(http_server *server, const char *header, request_state *state)
+{
+    char *user = NULL, *password = NULL;
+    if (http_basic_parse(header, server->config.basic_without_space, &user, &password) != CV_OK)
+        return 401;
+    bool accepted = server->config.authenticate(server->config.context, user, password);
+    if (accepted)
+        snprintf(state->principal.name, sizeof state->principal.name, "%s", user);
+    http_basic_free(user, password);
+    return accepted ? 0 : 401;
+}
+
+/* Hands the request's one credential to `identify`: the Authorization
+ * header (Basic or Bearer) when there is one, else the session cookie. */
+static int identify(http_server *server, struct MHD_Connection *connection, const char *method,
+                    const char *header, request_state *state)
+{
+    char client[INET6_ADDRSTRLEN + 1];
+    client_address_text(connection, client, sizeof client);
+    http_credential credential = {.method = method, .client_address = client};
+    char *user = NULL, *password = NULL;
+    if (header && http_bearer_parse(header, &credential.token) == CV_OK) {
+        credential.kind = HTTP_CREDENTIAL_BEARER;
+    } else if (header) {
+        if (http_basic_parse(header, server->config.basic_without_space, &user, &password) != CV_OK)
+            return 401;
+        credential.kind = HTTP_CREDENTIAL_BASIC;
+        credential.user = user;
+        credential.password = password;
+    } else {
+        credential.kind = HTTP_CREDENTIAL_COOKIE;
+        credential.token = server->config.session_cookie
+                               ? MHD_lookup_connection_value(connection, MHD_COOKIE_KIND,
+                                                             server->config.session_cookie)
+                               : NULL;
+        credential.csrf = header_value(connection, "X-CSRF-Token");
+        if (!credential.token)
+            return 401;
     }
-    return accepted;
+    int status = server->config.identify(server->config.context, &credential, &state->principal);
+    http_basic_free(user, password);
+    if (status == 0)
+        state->principal.kind = credential.kind;
+    return status;
+}
+
+/* 0 when the request's credential is accepted (state->principal filled),
+ * else the status of the refusal. `authorizations`: how many
+ * Authorization headers came (more than one is refused). */
+static int check_credentials(http_server *server, struct MHD_Connection *connection,
+                             const char *method, unsigned authorizations, request_state *state)
+{
+    if (authorizations > 1)
+        return 401;
+    const char *header =
+        authorizations ? header_value(connection, MHD_HTTP_HEADER_AUTHORIZATION) : NULL;
+    int status = 401;
+    if (server->config.identify)
+        status = identify(server, connection, method, header, state);
+    else if (header)
+        status = authenticate_basic(server, header, state);
+    state->identified = status == 0;
+    return status;
 }
 
 /* What the framing and credential checks need to know about the headers,
@@ -236,10 +293,18 @@ static enum MHD_Result count_header(void *closure, enum MHD_ValueKind kind, cons
     return MHD_YES;
 }
 
+/* The most a request may send: a public route (no credentials) less. */
+static size_t body_limit(const http_server *server, const request_state *state)
+{
+    if (!state->public_route)
+        return server->config.max_body_size;
+    return server->config.public_max_body_size ? server->config.public_max_body_size : 4096;
+}
+
 /* The checks made as soon as the headers are in, before any body is read:
  * the status of an early refusal, or 0 to go on. Sets *announces_body. */
-static int check_headers(http_server *server, struct MHD_Connection *connection,
-                         request_state *state, bool *announces_body)
+static int check_headers(http_server *server, struct MHD_Connection *connection, const char *url,
+                         const char *method, request_state *state, bool *announces_body)
 {
     header_census census = {0};
     MHD_get_connection_values(connection, MHD_HEADER_KIND, count_header, &census);
@@ -247,11 +312,15 @@ static int check_headers(http_server *server, struct MHD_Connection *connection,
     if (census.content_lengths > 1 || census.transfer_encodings > 1 ||
         (census.content_lengths && census.transfer_encodings) || census.bad_value)
         return 400; /* a framing two parsers could read differently: smuggling */
-    if (census.authorizations != 1 || !authenticate(server, connection, &state->user))
-        return 401;
-    const char *declared =
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (declared && strtoull(declared, NULL, 10) > server->config.max_body_size)
+    state->public_route =
+        server->config.is_public && server->config.is_public(server->config.context, method, url);
+    if (!state->public_route) {
+        int refusal = check_credentials(server, connection, method, census.authorizations, state);
+        if (refusal)
+            return refusal;
+    }
+    const char *declared = header_value(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (declared && strtoull(declared, NULL, 10) > body_limit(server, state))
         return 413;
     return 0;
 }
@@ -273,7 +342,8 @@ static http_request describe_request(struct MHD_Connection *connection, const ch
         .method = method,
         .path = url,
         .client_address = client,
-        .user = state->user,
+        .user = state->identified ? state->principal.name : NULL,
+        .principal = state->identified ? &state->principal : NULL,
         .body = strbuf_str(&state->body),
         .body_length = state->body.length,
         .content_type =
@@ -300,6 +370,9 @@ static void fill_response(http_server *server, const http_request *request, int 
             strbuf_append_str(&response->body, server->config.unauthorized_body);
             response->content_type = server->config.unauthorized_content_type;
         }
+    } else if (refusal == 429 || refusal == 403 || refusal == 503) {
+        if (server->config.describe_refusal)
+            server->config.describe_refusal(server->config.context, refusal, response);
     } else if (refusal == 0) {
         server->config.handle(server->config.context, request, response);
     }
@@ -333,6 +406,11 @@ static enum MHD_Result answer(http_server *server, struct MHD_Connection *connec
     http_request request = describe_request(connection, url, method, state, client);
     http_response response;
     fill_response(server, &request, refusal, &response);
+    if (refusal == 429 && state->principal.retry_after) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%u", state->principal.retry_after);
+        http_response_add_header(&response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
     return deliver(server, connection, &request, &response, close);
 }
 
@@ -415,12 +493,12 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
             return MHD_NO;
         *connection_state = state;
         bool announces_body = false;
-        int refusal = check_headers(server, connection, state, &announces_body);
+        int refusal = check_headers(server, connection, url, method, state, &announces_body);
         /* Without a body there is nothing to keep from being read, and an
          * answer queued in this first call makes libmicrohttpd close the
-         * connection: a 401 then waits for the next call, keeping the
-         * connection for the retry with credentials. */
-        if (refusal == 0 || (refusal == 401 && !announces_body)) {
+         * connection: a 401 (403, 429, 503) then waits for the next call,
+         * keeping the connection for the retry with credentials. */
+        if (refusal == 0 || (refusal != 400 && refusal != 413 && !announces_body)) {
             state->refusal = refusal;
             return MHD_YES;
         }
@@ -434,8 +512,7 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
     if (*upload_data_size) {
         /* Only a body without Content-Length (chunked) can grow past the
          * limit here; it is not read further: the connection is closed. */
-        if (state->refusal ||
-            state->body.length + *upload_data_size > server->config.max_body_size ||
+        if (state->refusal || state->body.length + *upload_data_size > body_limit(server, state) ||
             strbuf_append(&state->body, upload_data, *upload_data_size) != CV_OK)
             return MHD_NO;
         *upload_data_size = 0;
@@ -470,7 +547,7 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
     if (state) {
         free_response(&state->slow_response); /* filled but never sent */
         strbuf_free(&state->body);
-        free(state->user);
+        explicit_bzero(&state->principal, sizeof state->principal);
         free(state);
         *connection_state = NULL;
     }
@@ -502,6 +579,88 @@ static void log_from_library(void *closure, const char *format, va_list argument
     log_debug("http: %s", line);
 }
 
+/* Frees what http_server_start set up so far (each part may be missing). */
+static void discard_server(http_server *server)
+{
+    http_deadline_stop(server->deadline);
+    http_slow_lane_stop(server->slow_lane);
+    http_streams_free(server->streams);
+    free(server->certificate_pem);
+    free(server->key_pem);
+    free(server);
+}
+
+/* The slow lane, when the daemon names slow requests; adds the flag
+ * suspending connections needs to *flags. */
+static cv_result start_slow_lane(http_server *server, unsigned *flags, strbuf *error)
+{
+    if (!server->config.is_slow)
+        return CV_OK;
+    *flags |= MHD_ALLOW_SUSPEND_RESUME;
+    if (!server->config.slow_thread_count)
+        server->config.slow_thread_count = 4;
+    if (!server->config.slow_queue_max)
+        server->config.slow_queue_max = 64;
+    if (http_slow_lane_start(server->config.slow_thread_count, server->config.slow_queue_max,
+                             &server->slow_lane) != CV_OK) {
+        strbuf_printf(error, "cannot start the threads for slow requests");
+        return CV_ERR_IO;
+    }
+    return CV_OK;
+}
+
+/* Reads the certificate and key files when TLS is asked for. */
+static cv_result load_tls(http_server *server, unsigned *flags, strbuf *error)
+{
+    if (!server->config.tls_certificate_file)
+        return CV_OK;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        strbuf_printf(error, "this libmicrohttpd was built without TLS");
+        return CV_ERR_INVALID;
+    }
+    server->certificate_pem = read_file(server->config.tls_certificate_file, error);
+    server->key_pem =
+        server->certificate_pem ? read_file(server->config.tls_key_file, error) : NULL;
+    if (!server->key_pem)
+        return CV_ERR_IO;
+    *flags |= MHD_USE_TLS;
+    return CV_OK;
+}
+
+/* Starts libmicrohttpd listening on `address` with the limits of the
+ * configuration; `request_timeout` in seconds. */
+static struct MHD_Daemon *start_daemon(http_server *server, unsigned flags,
+                                       const struct sockaddr_storage *address,
+                                       unsigned request_timeout)
+{
+    const http_server_config *config = &server->config;
+    unsigned threads = config->thread_count;
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 2;
+    }
+    unsigned max_connections =
+        config->max_connections ? config->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+    struct MHD_OptionItem tls_options[] = {
+        {server->certificate_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+         server->certificate_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, server->key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, address,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_address,
+        /* libmicrohttpd's idle timer (restarted by every byte) still bounds
+         * a client that stops reading an answer; never below 60 s, so a
+         * handler that takes long (a slow bridge) cannot outlast it. */
+        MHD_OPTION_CONNECTION_TIMEOUT, request_timeout > 60 ? request_timeout : 60u,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+        connection_changed, server, MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
+}
+
 cv_result http_server_start(const http_server_config *config, http_server **out, strbuf *error)
 {
     *out = NULL;
@@ -521,88 +680,30 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
     /* Suspend/resume: slow requests and sleeping streams (http_stream.h). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
-    if (config->is_slow) {
-        if (!server->config.slow_thread_count)
-            server->config.slow_thread_count = 4;
-        if (!server->config.slow_queue_max)
-            server->config.slow_queue_max = 64;
-        if (http_slow_lane_start(server->config.slow_thread_count, server->config.slow_queue_max,
-                                 &server->slow_lane) != CV_OK) {
-            strbuf_printf(error, "cannot start the threads for slow requests");
-            http_streams_free(server->streams);
-            free(server);
-            return CV_ERR_IO;
-        }
-    }
     if (address.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    if (config->tls_certificate_file) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-            strbuf_printf(error, "this libmicrohttpd was built without TLS");
-            http_slow_lane_stop(server->slow_lane);
-            http_streams_free(server->streams);
-            free(server);
-            return CV_ERR_INVALID;
-        }
-        server->certificate_pem = read_file(config->tls_certificate_file, error);
-        server->key_pem = server->certificate_pem ? read_file(config->tls_key_file, error) : NULL;
-        if (!server->key_pem) {
-            free(server->certificate_pem);
-            http_slow_lane_stop(server->slow_lane);
-            http_streams_free(server->streams);
-            free(server);
-            return CV_ERR_IO;
-        }
-        flags |= MHD_USE_TLS;
-    }
-    unsigned threads = config->thread_count;
-    if (threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (unsigned)cores : 2;
-    }
-    unsigned max_connections =
-        config->max_connections ? config->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+    result = start_slow_lane(server, &flags, error);
+    if (result == CV_OK)
+        result = load_tls(server, &flags, error);
     unsigned request_timeout = config->request_timeout_seconds
                                    ? config->request_timeout_seconds
                                    : HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
-    if (http_deadline_start(request_timeout * 1000u, &server->deadline) != CV_OK) {
+    if (result == CV_OK &&
+        http_deadline_start(request_timeout * 1000u, &server->deadline) != CV_OK) {
         strbuf_printf(error, "cannot start the request time watcher");
-        http_slow_lane_stop(server->slow_lane);
-        free(server->certificate_pem);
-        free(server->key_pem);
-        http_streams_free(server->streams);
-        free(server);
-        return CV_ERR_IO;
+        result = CV_ERR_IO;
     }
-    struct MHD_OptionItem tls_options[] = {
-        {server->certificate_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
-         server->certificate_pem},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, server->key_pem},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    server->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, &address,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_address,
-        /* libmicrohttpd's idle timer (restarted by every byte) still bounds
-         * a client that stops reading an answer; never below 60 s, so a
-         * handler that takes long (a slow bridge) cannot outlast it. */
-        MHD_OPTION_CONNECTION_TIMEOUT, request_timeout > 60 ? request_timeout : 60u,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
-        connection_changed, server, MHD_OPTION_EXTERNAL_LOGGER, log_from_library, server,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY, tls_options,
-        MHD_OPTION_END);
-    (void)address_length;
-    if (!server->daemon) {
-        strbuf_printf(error, "cannot listen on %s (address in use or not permitted)",
-                      config->listen);
-        http_deadline_stop(server->deadline);
-        http_slow_lane_stop(server->slow_lane);
-        free(server->certificate_pem);
-        free(server->key_pem);
-        http_streams_free(server->streams);
-        free(server);
-        return CV_ERR_IO;
+    if (result == CV_OK) {
+        server->daemon = start_daemon(server, flags, &address, request_timeout);
+        if (!server->daemon) {
+            strbuf_printf(error, "cannot listen on %s (address in use or not permitted)",
+                          config->listen);
+            result = CV_ERR_IO;
+        }
+    }
+    if (result != CV_OK) {
+        discard_server(server);
+        return result;
     }
     *out = server;
     return CV_OK;
@@ -645,6 +746,13 @@ const char *http_request_header(const http_request *request, const char *name)
     if (!request->connection)
         return NULL;
     return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_cookie(const http_request *request, const char *name)
+{
+    if (!request->connection)
+        return NULL;
+    return MHD_lookup_connection_value(request->connection, MHD_COOKIE_KIND, name);
 }
 
 const char *http_request_query(const http_request *request, const char *name)

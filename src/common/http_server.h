@@ -4,7 +4,10 @@
  * Owns: listening (ADDR:PORT, IPv4 or [IPv6]), TLS from PEM files, a pool of
  * worker threads, collecting request bodies up to a limit (413 beyond it),
  * HTTP Basic authentication on every request (401 with the configured
- * realm), keep-alive, and an `observe` hook that sees every finished
+ * realm) or, for a daemon with accounts of its own, handing every kind
+ * of credential (Basic, `Authorization: Bearer`, a session cookie and its
+ * CSRF header) to the daemon's `identify` callback, which names the
+ * principal; keep-alive, and an `observe` hook that sees every finished
  * exchange (the API trace uses it). Does not own: routing or body formats;
  * the `handle` callback does that.
  *
@@ -15,7 +18,8 @@
  * "100 Continue": conflicting framing headers (two Content-Length, or
  * Content-Length with Transfer-Encoding, or a Transfer-Encoding other than
  * "chunked") get 400, credentials that are missing, wrong or not strictly
- * one Basic credential (http_auth.h) get 401, a declared body over the
+ * one credential (http_auth.h) get 401 (or what `identify` refuses them
+ * with: 403, 429, 503), a declared body over the
  * limit gets 413; each of these answers closes the connection when a body
  * was announced. A chunked body that grows past the limit closes the
  * connection without an answer.
@@ -41,12 +45,52 @@
 
 struct MHD_Connection;
 
+/* The kinds of credential a request can carry (`identify` receives one). */
+typedef enum {
+    HTTP_CREDENTIAL_BASIC,  /* Authorization: Basic name:password */
+    HTTP_CREDENTIAL_BEARER, /* Authorization: Bearer <token> (an API token) */
+    HTTP_CREDENTIAL_COOKIE, /* the session cookie (config.session_cookie) */
+} http_credential_kind;
+
+/* One request's credential, as `identify` sees it; every pointer is lent
+ * for the call only. */
+typedef struct {
+    http_credential_kind kind;
+    const char *user;     /* BASIC: the name */
+    const char *password; /* BASIC: the password (never log it) */
+    const char *token;    /* BEARER: the token; COOKIE: the cookie's value */
+    /* COOKIE: the X-CSRF-Token header (NULL when absent); a request that
+     * changes something must carry the session's CSRF token there. */
+    const char *csrf;
+    const char *method;         /* "GET", "POST", ... */
+    const char *client_address; /* numeric address of the peer */
+} http_credential;
+
+#define HTTP_PRINCIPAL_NAME_SIZE  128
+#define HTTP_PRINCIPAL_EMAIL_SIZE 256
+
+/* Who a request was authenticated as: filled by `identify` (or, with the
+ * plain `authenticate`, just the name). */
+typedef struct {
+    long long user_id; /* the daemon's account ID; 0 when it has none */
+    /* The daemon's role (convened: user_role in users.h) the request acts
+     * with: for a token, the token's own role. 0 is the weakest role. */
+    int role;
+    http_credential_kind kind;
+    char name[HTTP_PRINCIPAL_NAME_SIZE];
+    char email[HTTP_PRINCIPAL_EMAIL_SIZE]; /* "" when unknown */
+    /* For a refusal with 429: seconds the client should wait (Retry-After). */
+    unsigned retry_after;
+} http_principal;
+
 typedef struct {
     const char *method;         /* "GET", "POST", ... */
     const char *path;           /* the URL path, percent-decoded, no query */
     const char *client_address; /* numeric address of the peer */
-    const char *user;           /* authenticated user name */
-    const char *body;           /* NUL-terminated; "" when there is none */
+    const char *user;           /* authenticated user name; NULL on a public route */
+    /* Who sent it; NULL on a public route (config.is_public). */
+    const http_principal *principal;
+    const char *body; /* NUL-terminated; "" when there is none */
     size_t body_length;
     const char *content_type;          /* NULL when absent */
     struct MHD_Connection *connection; /* NULL in tests and fuzzers: no query */
@@ -74,6 +118,13 @@ typedef struct {
 
 typedef void (*http_handler)(void *context, const http_request *request, http_response *response);
 typedef bool (*http_authenticator)(void *context, const char *user, const char *password);
+/* Checks any credential and fills *principal. Returns 0 to accept, else the
+ * status of the refusal: 401 (unknown or wrong), 403 (a cookie request that
+ * changes something without the right CSRF header), 429 (too many failures:
+ * principal->retry_after says how long), 503 (the account directory is
+ * down). Runs on a worker thread before the body is read: must be bounded. */
+typedef int (*http_identifier)(void *context, const http_credential *credential,
+                               http_principal *principal);
 typedef void (*http_observer)(void *context, const http_request *request,
                               const http_response *response);
 
@@ -93,7 +144,20 @@ typedef struct {
     /* Also accept "Authorization: Basic<base64>" (no space after the
      * scheme), as Cisco Meeting Server does; the bridge sets it. */
     bool basic_without_space;
+    /* Exactly one of these two: `authenticate` for Basic name + password
+     * only (the bridge), `identify` for every kind of credential. */
     http_authenticator authenticate;
+    http_identifier identify;
+    /* With `identify`: the name of the session cookie (NULL: cookies are
+     * not credentials). */
+    const char *session_cookie;
+    /* Optional: true for a route anyone may call without credentials (a
+     * sign-in). Its body is limited to `public_max_body_size` (0: 4096). */
+    bool (*is_public)(void *context, const char *method, const char *path);
+    size_t public_max_body_size;
+    /* Optional: writes the body of a 403, 429 or 503 refusal `identify`
+     * made (a 401 uses unauthorized_body). */
+    void (*describe_refusal)(void *context, int status, http_response *response);
     http_handler handle;
     /* Optional: true for a request whose handler may wait on another
      * server. Its handler then runs on a thread of the slow lane
@@ -120,6 +184,8 @@ void http_server_wake_streams(http_server *server);
 
 /* A request header (the first of that name, case-insensitive) or NULL. */
 const char *http_request_header(const http_request *request, const char *name);
+/* The value of the request's cookie `name`, or NULL. */
+const char *http_request_cookie(const http_request *request, const char *name);
 /* A query-string argument (decoded) or NULL. */
 const char *http_request_query(const http_request *request, const char *name);
 /* Calls `visit` for every query argument; stops at the first non-zero

@@ -11,9 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 #include "common/log.h"
+#include "common/rfc3339.h"
 #include "common/text.h"
 
 #define API_MAX_PATH 1024
@@ -26,6 +25,9 @@ typedef struct {
     scheduler_api_handler handler;
     bool slow;                /* runs on the slow lane (scheduler_api_register_slow) */
     const char *const *query; /* allowed query parameters (scheduler_api_route) */
+    const char *pattern;      /* as registered, for GET /routes */
+    scheduler_api_permission permission;
+    bool (*owned)(scheduler_api_request *request, const char *id);
 } compiled_route;
 
 struct scheduler_api_router {
@@ -86,6 +88,9 @@ static cv_result register_routes(scheduler *daemon, const scheduler_api_route *r
         route->handler = routes[i].handler;
         route->slow = slow;
         route->query = routes[i].query;
+        route->pattern = routes[i].pattern;
+        route->permission = routes[i].permission;
+        route->owned = routes[i].owned;
         router->count++;
     }
     return CV_OK;
@@ -122,6 +127,13 @@ void scheduler_api_reply_json(scheduler_api_request *request, int status, json_t
     strbuf_append_str(&response->body, text);
     strbuf_append_char(&response->body, '\n');
     free(text);
+}
+
+json_t *scheduler_api_time_json(int64_t unix_seconds)
+{
+    char text[40];
+    rfc3339_format_utc(unix_seconds, text, sizeof text);
+    return json_string(text);
 }
 
 void scheduler_api_reply_empty(scheduler_api_request *request)
@@ -307,13 +319,105 @@ bool scheduler_api_body_integer(scheduler_api_request *request, const char *fiel
 
 /* ---- routing -------------------------------------------------------------- */
 
-bool scheduler_api_authenticate(void *context, const char *user, const char *password)
+static const char *const permission_names[API_ALLOW_COUNT] = {
+    [API_ALLOW_ADMIN] = "admin",   [API_ALLOW_OPERATOR] = "operator",
+    [API_ALLOW_OWNER] = "owner",   [API_ALLOW_SIGNED_IN] = "signedIn",
+    [API_ALLOW_PUBLIC] = "public",
+};
+
+const char *scheduler_api_permission_name(scheduler_api_permission permission)
 {
-    scheduler *daemon = context;
-    size_t length = strlen(daemon->admin_password);
-    /* Constant time over the password once the lengths agree. */
-    return strcmp(user, daemon->admin_name) == 0 && strlen(password) == length &&
-           CRYPTO_memcmp(password, daemon->admin_password, length) == 0;
+    return (unsigned)permission < API_ALLOW_COUNT ? permission_names[permission] : "";
+}
+
+const http_principal *scheduler_api_principal(const scheduler_api_request *request)
+{
+    return request->http ? request->http->principal : NULL;
+}
+
+user_role scheduler_api_role(const scheduler_api_request *request)
+{
+    const http_principal *principal = scheduler_api_principal(request);
+    if (!principal || principal->role < 0 || principal->role >= USER_ROLE_COUNT)
+        return USER_ROLE_BOOKER;
+    return (user_role)principal->role;
+}
+
+bool scheduler_api_sees_everything(const scheduler_api_request *request)
+{
+    return scheduler_api_principal(request) && scheduler_api_role(request) >= USER_ROLE_OPERATOR;
+}
+
+const char *scheduler_api_client_address(const scheduler_api_request *request)
+{
+    return request->http && request->http->client_address ? request->http->client_address : "";
+}
+
+void scheduler_api_each_route(const scheduler *daemon,
+                              void (*visit)(void *context, const char *method, const char *pattern,
+                                            scheduler_api_permission permission),
+                              void *context)
+{
+    for (size_t i = 0; i < daemon->router->count; i++) {
+        const compiled_route *route = &daemon->router->routes[i];
+        visit(context, route->method, route->pattern, route->permission);
+    }
+}
+
+void scheduler_api_describe_refusal(void *context, int status, http_response *response)
+{
+    (void)context;
+    scheduler_api_request request = {.response = response};
+    if (status == 403)
+        scheduler_api_fail(&request, 403, API_ERROR_FORBIDDEN,
+                           "a request signed in by a session cookie must carry its CSRF token "
+                           "in the X-CSRF-Token header",
+                           NULL);
+    else if (status == 429)
+        scheduler_api_fail(&request, 429, "tooManyFailures",
+                           "too many failed sign-ins; wait as Retry-After says", NULL);
+    else
+        scheduler_api_fail(&request, status, "directoryUnavailable",
+                           "the accounts cannot be checked now; try again later", NULL);
+}
+
+/* Whether the principal's role may call `route`; replies 401 or 403 when
+ * not. (A booker on an API_ALLOW_OWNER route is checked again by
+ * owner_permitted: 404 for another's object, never a hint it exists.) */
+static bool permitted(scheduler_api_request *request, const compiled_route *route)
+{
+    if (route->permission == API_ALLOW_PUBLIC)
+        return true;
+    if (!scheduler_api_principal(request)) {
+        scheduler_api_fail(request, 401, API_ERROR_UNAUTHORIZED, "valid credentials are required",
+                           NULL);
+        return false;
+    }
+    user_role role = scheduler_api_role(request);
+    user_role needed = route->permission == API_ALLOW_ADMIN      ? USER_ROLE_ADMIN
+                       : route->permission == API_ALLOW_OPERATOR ? USER_ROLE_OPERATOR
+                                                                 : USER_ROLE_BOOKER;
+    if (role < needed || (unsigned)route->permission >= API_ALLOW_COUNT) {
+        char message[160];
+        snprintf(message, sizeof message, "this needs the %s role; you are %s",
+                 user_role_name(needed), user_role_name(role));
+        scheduler_api_fail(request, 403, API_ERROR_FORBIDDEN, message, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* For a booker on an API_ALLOW_OWNER route: whether the object is theirs
+ * (replies 404 when not). Needs request->database. */
+static bool owner_permitted(scheduler_api_request *request, const compiled_route *route)
+{
+    if (route->permission != API_ALLOW_OWNER || scheduler_api_role(request) >= USER_ROLE_OPERATOR)
+        return true;
+    const char *id = scheduler_api_segment(request, 1);
+    if (id && route->owned && route->owned(request, id))
+        return true;
+    scheduler_api_fail_not_found(request, route->segments[0], id ? id : "");
+    return false;
 }
 
 /* http_request_each_query visitor: stops (returns 1) at the first
@@ -382,24 +486,35 @@ static const compiled_route *choose_route(scheduler *daemon, scheduler_api_reque
     return chosen;
 }
 
-bool scheduler_api_is_slow(void *context, const char *method, const char *path)
+/* The route of METHOD PATH (a full URL path), or NULL. */
+static const compiled_route *find_route(scheduler *daemon, const char *method, const char *path)
 {
-    scheduler *daemon = context;
     char copy[API_MAX_PATH];
     size_t prefix_length = strlen(API_PREFIX) - 1; /* "/api/v1" */
     scheduler_api_request request = {.daemon = daemon};
     if (strncmp(path, API_PREFIX, prefix_length) != 0 || strlen(path) >= sizeof copy)
-        return false;
+        return NULL;
     snprintf(copy, sizeof copy, "%s", path + prefix_length);
     if (!split_api_path(copy, request.segments, &request.segment_count))
-        return false;
+        return NULL;
     for (size_t i = 0; i < daemon->router->count; i++) {
         const compiled_route *route = &daemon->router->routes[i];
-        if (route->slow && strcmp(route->method, method) == 0 &&
-            route_matches_path(route, &request))
-            return true;
+        if (strcmp(route->method, method) == 0 && route_matches_path(route, &request))
+            return route;
     }
-    return false;
+    return NULL;
+}
+
+bool scheduler_api_is_slow(void *context, const char *method, const char *path)
+{
+    const compiled_route *route = find_route(context, method, path);
+    return route && route->slow;
+}
+
+bool scheduler_api_is_public(void *context, const char *method, const char *path)
+{
+    const compiled_route *route = find_route(context, method, path);
+    return route && route->permission == API_ALLOW_PUBLIC;
 }
 
 void scheduler_api_handle_request(void *context, const http_request *http, http_response *response)
@@ -443,7 +558,7 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
     const compiled_route *chosen = choose_route(daemon, &request);
     if (!chosen)
         return;
-    if (!query_allowed(&request, chosen))
+    if (!permitted(&request, chosen) || !query_allowed(&request, chosen))
         return;
 
     bool wants_body = strcmp(http->method, "POST") == 0 || strcmp(http->method, "PUT") == 0 ||
@@ -464,7 +579,8 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
     }
     request.database = store_pool_acquire(&daemon->store);
     response->status = 0;
-    chosen->handler(&request);
+    if (owner_permitted(&request, chosen))
+        chosen->handler(&request);
     store_pool_release(&daemon->store, request.database);
     json_decref(request.body);
     if (response->status == 0)

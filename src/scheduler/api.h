@@ -7,8 +7,9 @@
  * segments), JSON answers and the one error shape:
  *   {"error": {"code": "...", "message": "...", "details": ...}}
  * with 400 naming the field, 401, 404, 405, 409 listing what conflicts and
- * 503 naming the unreachable bridge. HTTP Basic authentication itself is
- * done by common/http_server against --admin-user.
+ * 503 naming the unreachable bridge; and who may call each route (see
+ * scheduler_api_permission). Checking the credential itself is done
+ * before the body is read, by common/http_server with auth.c.
  * Does not own: any resource's logic (bridges.c, tickets.c, booking.c ...).
  */
 #ifndef CONVENE_SCHEDULER_API_H
@@ -21,6 +22,7 @@
 #include "common/http_server.h"
 #include "common/store_pool.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/users.h"
 
 #define API_PREFIX       "/api/v1/"
 #define API_MAX_SEGMENTS 8
@@ -28,6 +30,7 @@
 /* Error codes (the "code" member). */
 #define API_ERROR_INVALID      "invalid"           /* 400; details {"field": NAME} */
 #define API_ERROR_UNAUTHORIZED "unauthorized"      /* 401 */
+#define API_ERROR_FORBIDDEN    "forbidden"         /* 403: the role may not do this */
 #define API_ERROR_NOT_FOUND    "notFound"          /* 404 */
 #define API_ERROR_METHOD       "methodNotAllowed"  /* 405 */
 #define API_ERROR_CONFLICT     "conflict"          /* 409; details lists the conflicts */
@@ -46,6 +49,29 @@ typedef struct scheduler_api_request {
 
 typedef void (*scheduler_api_handler)(scheduler_api_request *request);
 
+/*
+ * Who may call a route (users.h has the roles). The zero value is
+ * admin-only, so a route whose table entry says nothing is safe. The
+ * router answers 403 to a role below the route's before the handler runs.
+ */
+typedef enum {
+    API_ALLOW_ADMIN = 0, /* admins only (bridges, users, settings) */
+    API_ALLOW_OPERATOR,  /* operators and admins (live control, tickets) */
+    /* Every role, but a booker only for an object that is theirs: the
+     * router asks the route's `owned` with path segment 1 (the ID) and
+     * answers 404 for another's, exactly as for one that does not exist. */
+    API_ALLOW_OWNER,
+    /* Every signed-in role; the handler itself limits what a booker sees
+     * (lists filtered to their own, creating in their name). */
+    API_ALLOW_SIGNED_IN,
+    /* No credentials at all (signing in); its body is limited to 4 KiB. */
+    API_ALLOW_PUBLIC,
+    API_ALLOW_COUNT
+} scheduler_api_permission;
+
+/* "admin", "operator", "owner", "signedIn", "public". */
+const char *scheduler_api_permission_name(scheduler_api_permission permission);
+
 /* One route. `pattern` is the path after /api/v1/ with '/' separators;
  * a "*" segment matches any one segment (an ID), e.g. "bookings/ * /extend"
  * written without the spaces. Literal segments match exactly. */
@@ -57,6 +83,10 @@ typedef struct {
      * default when the initialiser leaves it out) allows none. Any other
      * parameter is refused with 400 naming it before the handler runs. */
     const char *const *query;
+    scheduler_api_permission permission; /* left out: admin-only */
+    /* API_ALLOW_OWNER: true when the object `id` (path segment 1) is the
+     * requesting booker's. Left out with API_ALLOW_OWNER: bookers get 404. */
+    bool (*owned)(scheduler_api_request *request, const char *id);
 } scheduler_api_route;
 
 /* Adds routes to the daemon's router (copies the table's pointers; the
@@ -75,6 +105,8 @@ cv_result scheduler_api_register_slow(scheduler *daemon, const scheduler_api_rou
 
 /* `document` is stolen (json_decref'd), NULL-safe (then 500). */
 void scheduler_api_reply_json(scheduler_api_request *request, int status, json_t *document);
+/* An RFC 3339 UTC time as a JSON string ("2026-11-25T09:00:00Z"). */
+json_t *scheduler_api_time_json(int64_t unix_seconds);
 /* 204 No Content. */
 void scheduler_api_reply_empty(scheduler_api_request *request);
 /* The error shape; `details` stolen, may be NULL. */
@@ -96,6 +128,15 @@ void scheduler_api_fail_unreachable(scheduler_api_request *request, const char *
 void scheduler_api_fail_result(scheduler_api_request *request, cv_result result, const char *what);
 
 /* --- requests --------------------------------------------------------- */
+
+/* Who sent the request (NULL only on an API_ALLOW_PUBLIC route). */
+const http_principal *scheduler_api_principal(const scheduler_api_request *request);
+/* The principal's role (a booker when there is none). */
+user_role scheduler_api_role(const scheduler_api_request *request);
+/* True for operators and admins: they see every booking. */
+bool scheduler_api_sees_everything(const scheduler_api_request *request);
+/* The address the request came from (for the audit trail). */
+const char *scheduler_api_client_address(const scheduler_api_request *request);
 
 /* Replies 400 naming the first member of the body not in `allowed`
  * (NULL-terminated) and returns false. True when there is no body. */
@@ -126,7 +167,17 @@ void scheduler_api_router_free(scheduler *daemon);
  * bridge has its own router). */
 void scheduler_api_handle_request(void *context, const http_request *request,
                                   http_response *response);
-bool scheduler_api_authenticate(void *context, const char *user, const char *password);
+/* http_server_config.is_public: true when the route of METHOD PATH is
+ * declared API_ALLOW_PUBLIC. */
+bool scheduler_api_is_public(void *context, const char *method, const char *path);
+/* http_server_config.describe_refusal: the error shape for 403, 429, 503. */
+void scheduler_api_describe_refusal(void *context, int status, http_response *response);
+/* Calls `visit` for every registered route (GET /routes; the permission
+ * test walks them all). */
+void scheduler_api_each_route(const scheduler *daemon,
+                              void (*visit)(void *context, const char *method, const char *pattern,
+                                            scheduler_api_permission permission),
+                              void *context);
 /* http_server_config.is_slow: true when the route of METHOD PATH was
  * registered with scheduler_api_register_slow. */
 bool scheduler_api_is_slow(void *context, const char *method, const char *path);

@@ -388,8 +388,8 @@ static cv_result read_bridge(const json_t *value, booking_changes *changes,
  * that a client may send back what it got; anything else is an error. */
 static cv_result check_other_member(const char *name, booking_changes *changes)
 {
-    static const char *const read_only[] = {"id",      "slot",      "dialIn",   "state",
-                                            "failure", "cancelled", "slotNote", NULL};
+    static const char *const read_only[] = {"id",        "slot",     "dialIn", "state", "failure",
+                                            "cancelled", "slotNote", "owner",  NULL};
     for (size_t index = 0; read_only[index] != NULL; index++)
         if (strcmp(name, read_only[index]) == 0)
             return CV_OK;

@@ -35,6 +35,7 @@
 #include "scheduler/booking_series.h"
 #include "scheduler/db_bookings.h"
 #include "scheduler/db_bridges.h"
+#include "scheduler/db_users.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/mail_module.h"
 #include "scheduler/slots.h"
@@ -156,6 +157,46 @@ booking_limits booking_api_limits(const scheduler_api_request *request)
     return limits;
 }
 
+/* --- who a booking belongs to ------------------------------------------ */
+
+bool booking_api_owned(scheduler_api_request *request, const char *id)
+{
+    const http_principal *principal = scheduler_api_principal(request);
+    char plain[ID_TEXT_SIZE];
+    size_t length = strlen(id);
+    /* GET /bookings/<id>.ics names the same booking */
+    if (length == ID_TEXT_SIZE - 1 + 4 && strcmp(id + length - 4, ".ics") == 0)
+        length -= 4;
+    if (!principal || length != ID_TEXT_SIZE - 1)
+        return false;
+    snprintf(plain, sizeof plain, "%.*s", (int)length, id);
+    bool owned = false;
+    cv_result result = db_users_booking_owned(request->database, plain, principal->user_id,
+                                              principal->email, &owned);
+    return result == CV_OK && owned;
+}
+
+cv_result booking_api_set_owner(scheduler_api_request *request, const char *booking_id,
+                                const char *series_id)
+{
+    const http_principal *principal = scheduler_api_principal(request);
+    if (!principal || principal->user_id == 0)
+        return CV_OK;
+    return series_id
+               ? db_users_set_series_owner(request->database, series_id, principal->user_id)
+               : db_users_set_booking_owner(request->database, booking_id, principal->user_id);
+}
+
+/* Adds "owner" (the user who booked it, or null) and the series fields. */
+static cv_result decorate(sqlite3 *database, const char *id, json_t *document)
+{
+    char owner[DB_USER_NAME_SIZE];
+    cv_result result = db_users_booking_owner(database, id, owner, sizeof owner);
+    if (result == CV_OK)
+        json_object_set_new(document, "owner", owner[0] ? json_string(owner) : json_null());
+    return result == CV_OK ? booking_series_decorate(database, id, document) : result;
+}
+
 void booking_api_publish(scheduler_api_request *request, scheduler_event_kind kind,
                          const booking *record, const bridge_views *views)
 {
@@ -169,7 +210,7 @@ static void reply_booking(scheduler_api_request *request, int status, const book
                           const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
-    if (document && booking_series_decorate(request->database, record->id, document) != CV_OK) {
+    if (document && decorate(request->database, record->id, document) != CV_OK) {
         json_decref(document);
         document = NULL; /* answered 500 */
     }
@@ -297,15 +338,16 @@ static void handle_create(scheduler_api_request *request)
     const char *reason = NULL;
     result = booking_place(request->database, &record, views.placements, views.count, &conflicts,
                            &reason);
-    if (result == CV_OK)
-        result = booking_store(request->database, &record);
-    else {
+    if (result != CV_OK) {
         store_rollback(request->database);
         booking_api_fail_placement(request, result, conflicts, reason);
         bridge_views_free(&views);
         booking_clear(&record);
         return;
     }
+    result = booking_store(request->database, &record);
+    if (result == CV_OK)
+        result = booking_api_set_owner(request, record.id, NULL);
     if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
@@ -343,19 +385,28 @@ typedef struct {
     sqlite3 *database;
     const bridge_views *views;
     json_t *list;
+    /* A booker's list holds only their own; NULL for a role that sees all. */
+    const http_principal *only_of;
 } listing;
 
 /* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
 static cv_result append_booking(const char *id, void *context)
 {
     listing *listed = context;
+    if (listed->only_of) {
+        bool owned = false;
+        cv_result checked = db_users_booking_owned(listed->database, id, listed->only_of->user_id,
+                                                   listed->only_of->email, &owned);
+        if (checked != CV_OK || !owned)
+            return checked;
+    }
     booking record;
     cv_result result = booking_load(listed->database, id, &record);
     if (result != CV_OK)
         return result;
     json_t *entry = booking_to_json(&record, bridge_domain(listed->views, record.bridge_id));
     booking_clear(&record);
-    if (entry && booking_series_decorate(listed->database, id, entry) != CV_OK) {
+    if (entry && decorate(listed->database, id, entry) != CV_OK) {
         json_decref(entry);
         return CV_ERR_STORE;
     }
@@ -394,7 +445,9 @@ static void handle_list(scheduler_api_request *request)
         return;
     }
     json_t *list = json_array();
-    listing listed = {request->database, &views, list};
+    listing listed = {request->database, &views, list,
+                      scheduler_api_sees_everything(request) ? NULL
+                                                             : scheduler_api_principal(request)};
     result =
         list ? db_bookings_each_in_window(request->database, from, to, limit,
                                           bridge_id[0] ? bridge_id : NULL, append_booking, &listed)
@@ -708,14 +761,15 @@ static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
 
 static const scheduler_api_route booking_routes[] = {
-    {"POST", "bookings", handle_create, NULL},
-    {"GET", "bookings", handle_list, list_query},
-    {"GET", "bookings/*", handle_get, NULL},
-    {"GET", "bookings/*/occurrences", booking_series_handle_occurrences, occurrences_query},
-    {"PATCH", "bookings/*", handle_patch, NULL},
-    {"DELETE", "bookings/*", handle_cancel, NULL},
-    {"POST", "bookings/*/extend", handle_extend, NULL},
-    {"POST", "bookings/*/end", handle_end, NULL},
+    {"POST", "bookings", handle_create, NULL, API_ALLOW_SIGNED_IN, NULL},
+    {"GET", "bookings", handle_list, list_query, API_ALLOW_SIGNED_IN, NULL},
+    {"GET", "bookings/*", handle_get, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"GET", "bookings/*/occurrences", booking_series_handle_occurrences, occurrences_query,
+     API_ALLOW_OWNER, booking_api_owned},
+    {"PATCH", "bookings/*", handle_patch, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"DELETE", "bookings/*", handle_cancel, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"POST", "bookings/*/extend", handle_extend, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"POST", "bookings/*/end", handle_end, NULL, API_ALLOW_OWNER, booking_api_owned},
 };
 
 static cv_result booking_module_start(scheduler *daemon)

@@ -60,4 +60,14 @@ void booking_api_fail_placement(scheduler_api_request *request, cv_result result
 cv_result booking_series_cancelled(scheduler_api_request *request, const booking *record,
                                    const bridge_views *views);
 
+/* API_ALLOW_OWNER's check for bookings: true when booking `id` (or
+ * "<id>.ics") is the requesting user's (they booked it or its series, or
+ * organize it). */
+bool booking_api_owned(scheduler_api_request *request, const char *id);
+/* Records the requesting user as the owner of a new booking, or (with
+ * `series_id`) of a new series and its occurrences; in the caller's
+ * transaction. */
+cv_result booking_api_set_owner(scheduler_api_request *request, const char *booking_id,
+                                const char *series_id);
+
 #endif

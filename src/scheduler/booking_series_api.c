@@ -344,6 +344,8 @@ static bool book_all(scheduler_api_request *request, booking *record, const char
     if (result == CV_OK && !refused)
         result = store_series(database, row, series, list, done, record->created);
     if (result == CV_OK && !refused)
+        result = booking_api_set_owner(request, NULL, row->id);
+    if (result == CV_OK && !refused)
         result = queue_invitation(request, record, row, list, done, &views);
     bridge_views_free(&views);
     if (result == CV_OK && !refused)

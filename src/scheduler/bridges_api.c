@@ -623,16 +623,16 @@ static void refresh_bridge_now(scheduler_api_request *request)
 }
 
 static const scheduler_api_route bridge_routes[] = {
-    {"GET", "bridges", get_bridges, NULL},
-    {"GET", "bridges/*", get_bridge, NULL},
-    {"DELETE", "bridges/*", delete_bridge, NULL},
-    {"POST", "bridges/*/refresh", refresh_bridge_now, NULL},
+    {"GET", "bridges", get_bridges, NULL, API_ALLOW_OPERATOR, NULL},
+    {"GET", "bridges/*", get_bridge, NULL, API_ALLOW_OPERATOR, NULL},
+    {"DELETE", "bridges/*", delete_bridge, NULL, API_ALLOW_ADMIN, NULL},
+    {"POST", "bridges/*/refresh", refresh_bridge_now, NULL, API_ALLOW_ADMIN, NULL},
 };
 
 /* Adding a bridge and changing how it is reached probe it before answering. */
 static const scheduler_api_route probing_routes[] = {
-    {"POST", "bridges", post_bridge, NULL},
-    {"PATCH", "bridges/*", patch_bridge, NULL},
+    {"POST", "bridges", post_bridge, NULL, API_ALLOW_ADMIN, NULL},
+    {"PATCH", "bridges/*", patch_bridge, NULL, API_ALLOW_ADMIN, NULL},
 };
 
 static cv_result bridges_start(scheduler *daemon)

@@ -88,7 +88,7 @@ static void handle_list(scheduler_api_request *request)
 
 static const char *const list_query[] = {"state", "limit", NULL};
 static const scheduler_api_route mail_routes[] = {
-    {"GET", "outbox", handle_list, list_query},
+    {"GET", "outbox", handle_list, list_query, API_ALLOW_OPERATOR, NULL},
 };
 
 /* Checks the options and reads the password; logs why not. */

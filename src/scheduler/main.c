@@ -24,6 +24,7 @@
 #include "common/tls_certificate.h"
 #include "common/trace.h"
 #include "scheduler/api.h"
+#include "scheduler/auth.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "scheduler/db_bridge_secrets.h"
@@ -36,14 +37,15 @@
 #include "scheduler/outbox.h"
 #include "scheduler/schema.h"
 #include "scheduler/tickets.h"
+#include "scheduler/users_api.h"
 
 #define ADMIN_PASSWORD_VARIABLE "CONVENED_ADMIN_PASSWORD"
 
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &events_module,    &metrics_module, &tickets_module, &bridges_module,
-    &lifecycle_module, &booking_module, &mail_module,
+    &events_module,  &metrics_module,   &users_module,   &tickets_module,
+    &bridges_module, &lifecycle_module, &booking_module, &mail_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -78,7 +80,9 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          0},
         {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
-         "API user; without :PASSWORD it comes from $" ADMIN_PASSWORD_VARIABLE " (required)", 0, 0},
+         "admin account created or reset at start; without :PASSWORD it comes from "
+         "$" ADMIN_PASSWORD_VARIABLE " (required)",
+         0, 0},
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
@@ -272,7 +276,10 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .max_connections_per_address = (unsigned)daemon->options.max_connections_per_address,
             .request_timeout_seconds = (unsigned)daemon->options.request_timeout_seconds,
             .basic_without_space = false,
-            .authenticate = scheduler_api_authenticate,
+            .identify = auth_identify,
+            .session_cookie = AUTH_SESSION_COOKIE,
+            .is_public = scheduler_api_is_public,
+            .describe_refusal = scheduler_api_describe_refusal,
             .handle = scheduler_metrics_handle_request, /* /metrics, else the API */
             .is_slow = scheduler_api_is_slow,
             .observe = NULL,

@@ -101,7 +101,9 @@ typedef struct {
 
 struct scheduler {
     scheduler_options options;
-    char *admin_name;     /* from --admin-user */
+    /* From --admin-user: the admin account auth.c creates or resets at
+     * start (then only the users table counts). */
+    char *admin_name;
     char *admin_password; /* never logged */
     store_pool store;     /* threads borrow one connection per unit of work */
     char *database_path;
@@ -117,6 +119,7 @@ struct scheduler {
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
 
     /* State of the bookings and lifecycle modules; NULL until they start. */
+    void *auth_state;      /* auth.c: the credential cache */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */

@@ -18,9 +18,13 @@
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/db_users.h"
+#include "scheduler/users.h"
 
 /* A stream hands the server at most about this much per refill. */
 #define STREAM_BATCH_BYTES (64 * 1024)
+/* Events a booker's stream takes per refill before filtering them. */
+#define STREAM_BATCH_EVENTS 256
 /* Sent first: the client's wait before it reconnects (milliseconds). */
 #define STREAM_GREETING "retry: 2000\n: connected\n\n"
 
@@ -65,10 +69,22 @@ typedef struct {
     atomic_uint streams; /* open streams, against max_event_streams */
 } events_hub;
 
+/* An event a booker's stream copied out of the ring, to filter without
+ * the ring's lock (the filter asks the database). */
+typedef struct {
+    scheduler_event_kind kind;
+    char booking_id[ID_TEXT_SIZE]; /* "" when none */
+    size_t offset, length;         /* its frame in event_stream.candidates */
+} candidate_event;
+
 /* One client's stream (the http_stream_source context). */
 typedef struct {
     events_hub *hub;
-    char *principal;          /* the signed-in user it is filtered for */
+    http_principal principal; /* the signed-in user it is filtered for (a copy) */
+    bool sees_everything;     /* an operator or admin: no filter to apply */
+    candidate_event batch[STREAM_BATCH_EVENTS];
+    size_t batch_count;
+    strbuf candidates;        /* the frames of `batch` */
     uint64_t next_id;         /* the next event to look at */
     bool reset;               /* tell the client its resume point is gone first */
     uint64_t heartbeats_seen; /* hub->heartbeats when it last sent anything */
@@ -95,12 +111,20 @@ scheduler_event_kind scheduler_event_for_state(booking_state state)
     }
 }
 
-bool scheduler_events_visible(const char *principal, const scheduler_event_view *event)
+bool scheduler_events_visible(scheduler *daemon, const http_principal *principal,
+                              const scheduler_event_view *event)
 {
-    /* One administrator until users and roles exist: it sees everything. */
-    (void)principal;
-    (void)event;
-    return true;
+    if (principal->role >= USER_ROLE_OPERATOR)
+        return true;
+    if (!event->booking_id)
+        return false; /* tickets: operators and admins */
+    /* A booker: the bookings they may read, as GET /bookings/<id> decides. */
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    bool owned = false;
+    cv_result result = db_users_booking_owned(database, event->booking_id, principal->user_id,
+                                              principal->email, &owned);
+    store_pool_release(&daemon->store, database);
+    return result == CV_OK && owned;
 }
 
 /* The event's JSON without its id, from `data` (consumed): rendered
@@ -190,7 +214,9 @@ unsigned scheduler_events_stream_count(scheduler *daemon)
 
 /* ---- one stream ------------------------------------------------------------ */
 
-/* Fills stream->pending with what is new for it. Hub lock held. */
+/* Takes what is new for the stream out of the ring: into `pending` for a
+ * stream that sees everything, else into `batch` to be filtered after the
+ * lock is released. Hub lock held. */
 static void refill_locked(event_stream *stream)
 {
     events_hub *hub = stream->hub;
@@ -206,16 +232,40 @@ static void refill_locked(event_stream *stream)
                       "id are no longer kept: reload, then follow from here\"}\n\n",
                       (unsigned long long)(hub->next_id - 1));
     }
-    for (; stream->next_id < hub->next_id && stream->pending.length < STREAM_BATCH_BYTES;
+    for (; stream->next_id < hub->next_id && stream->pending.length < STREAM_BATCH_BYTES &&
+           stream->candidates.length < STREAM_BATCH_BYTES &&
+           stream->batch_count < STREAM_BATCH_EVENTS;
          stream->next_id++) {
         const stored_event *event = &hub->ring[stream->next_id % hub->capacity];
-        scheduler_event_view view = {event->kind, event->booking_id[0] ? event->booking_id : NULL};
-        if (scheduler_events_visible(stream->principal, &view))
+        if (stream->sees_everything) {
             strbuf_append(&stream->pending, event->frame, event->frame_length);
+            continue;
+        }
+        candidate_event *taken = &stream->batch[stream->batch_count++];
+        taken->kind = event->kind;
+        memcpy(taken->booking_id, event->booking_id, sizeof taken->booking_id);
+        taken->offset = stream->candidates.length;
+        taken->length = event->frame_length;
+        strbuf_append(&stream->candidates, event->frame, event->frame_length);
     }
-    if (stream->pending.length == 0 && stream->heartbeats_seen != hub->heartbeats)
+    if (stream->pending.length == 0 && stream->batch_count == 0 &&
+        stream->heartbeats_seen != hub->heartbeats)
         strbuf_append_str(&stream->pending, ": heartbeat\n\n");
     stream->heartbeats_seen = hub->heartbeats;
+}
+
+/* The batch a booker's stream took, filtered into `pending`. */
+static void filter_batch(event_stream *stream)
+{
+    for (size_t i = 0; i < stream->batch_count; i++) {
+        const candidate_event *taken = &stream->batch[i];
+        scheduler_event_view view = {taken->kind, taken->booking_id[0] ? taken->booking_id : NULL};
+        if (scheduler_events_visible(stream->hub->daemon, &stream->principal, &view))
+            strbuf_append(&stream->pending, strbuf_str(&stream->candidates) + taken->offset,
+                          taken->length);
+    }
+    stream->batch_count = 0;
+    strbuf_reset(&stream->candidates);
 }
 
 /* http_stream_source.read */
@@ -230,7 +280,9 @@ static ssize_t read_events(void *context, char *buffer, size_t max)
         if (!stopping)
             refill_locked(stream);
         pthread_mutex_unlock(&stream->hub->lock);
-        if (stopping || strbuf_status(&stream->pending) != CV_OK)
+        filter_batch(stream);
+        if (stopping || strbuf_status(&stream->pending) != CV_OK ||
+            strbuf_status(&stream->candidates) != CV_OK)
             return -1;
     }
     size_t count = stream->pending.length - stream->sent;
@@ -247,7 +299,7 @@ static void release_events(void *context)
     event_stream *stream = context;
     atomic_fetch_sub(&stream->hub->streams, 1);
     strbuf_free(&stream->pending);
-    free(stream->principal);
+    strbuf_free(&stream->candidates);
     free(stream);
 }
 
@@ -288,16 +340,16 @@ static void get_events(scheduler_api_request *request)
         return;
     }
     event_stream *stream = calloc(1, sizeof *stream);
-    char *principal = text_duplicate(request->http->user ? request->http->user : "");
-    if (!stream || !principal) {
+    const http_principal *principal = scheduler_api_principal(request);
+    if (!stream || !principal) { /* a principal is there: the route is signed-in only */
         free(stream);
-        free(principal);
         atomic_fetch_sub(&hub->streams, 1);
         scheduler_api_fail_result(request, CV_ERR_NO_MEMORY, "events");
         return;
     }
     stream->hub = hub;
-    stream->principal = principal;
+    stream->principal = *principal;
+    stream->sees_everything = scheduler_api_sees_everything(request);
     pthread_mutex_lock(&hub->lock);
     stream->next_id = given ? after + 1 : hub->next_id;
     stream->heartbeats_seen = hub->heartbeats;
@@ -361,7 +413,7 @@ static void free_hub(events_hub *hub)
 
 static const char *const events_query[] = {"lastEventId", NULL};
 static const scheduler_api_route events_routes[] = {
-    {"GET", "events", get_events, events_query},
+    {"GET", "events", get_events, events_query, API_ALLOW_SIGNED_IN, NULL},
 };
 
 static cv_result events_start(scheduler *daemon)

@@ -66,9 +66,13 @@ typedef struct {
     const char *booking_id; /* NULL: not about one booking */
 } scheduler_event_view;
 
-/* Whether the signed-in `principal` (the request's user) may see `event`.
- * The one place this is decided. */
-bool scheduler_events_visible(const char *principal, const scheduler_event_view *event);
+/* Whether the signed-in `principal` (a stream's, copied from its request)
+ * may see `event`: operators and admins everything; a booker the events
+ * of bookings they may read (theirs, as GET /bookings/<id> decides: one
+ * query on a connection of `daemon`'s pool) and no ticket events. The one
+ * place this is decided. Called without the ring's lock. */
+bool scheduler_events_visible(scheduler *daemon, const http_principal *principal,
+                              const scheduler_event_view *event);
 
 /* main.c: the HTTP server whose streams publish wakes; NULL before it is
  * stopped (after this returns no publish touches it). */

@@ -16,6 +16,7 @@
 #include "scheduler/api.h"
 #include "scheduler/db_metrics.h"
 #include "scheduler/scheduler_events.h"
+#include "scheduler/users.h"
 
 /* Distinct CMS addresses measured; beyond this, new ones are not counted
  * (a warning says so once). */
@@ -226,6 +227,12 @@ static void answer_metrics(scheduler *daemon, const http_request *request, http_
     if (strcmp(request->method, "GET") != 0 || !metrics) {
         response->status = 405;
         strbuf_append_str(&response->body, "only GET is supported here\n");
+        return;
+    }
+    /* Operators and admins (or a token with such a role), as docs/api.md says. */
+    if (!request->principal || request->principal->role < USER_ROLE_OPERATOR) {
+        response->status = 403;
+        strbuf_append_str(&response->body, "metrics are for operators and admins\n");
         return;
     }
     strbuf *out = &response->body;

@@ -100,6 +100,25 @@
  *     message); state TEXT ('pending','sent','failed'); attempts INTEGER;
  *     next_attempt INTEGER (UTC seconds); last_error TEXT NULL; created,
  *     sent_at INTEGER. Partial index (next_attempt) WHERE pending.
+ *
+ * Version 7 (db_users.h, audit.h):
+ *   users - an account: id INTEGER PK; name TEXT UNIQUE (the sign-in
+ *     name); full_name, email TEXT NULL; role TEXT ('admin','operator',
+ *     'booker'); password_hash TEXT NULL (argon2id string from
+ *     crypto_pwhash_str; NULL for a directory user); source TEXT ('local',
+ *     'ldap'); created, updated INTEGER.
+ *   api_tokens - id TEXT PK (UUID); user_id -> users(id) ON DELETE CASCADE;
+ *     name TEXT; role TEXT (no higher than the user's); secret_hash BLOB
+ *     UNIQUE (BLAKE2b-256 of the token); created, expires INTEGER.
+ *   sessions - secret_hash BLOB PK (BLAKE2b-256 of the cookie);
+ *     user_id -> users(id) ON DELETE CASCADE; csrf_hash BLOB; created,
+ *     expires INTEGER.
+ *   bookings + owner INTEGER NULL -> users(id) ON DELETE SET NULL (who
+ *     booked it; partial index); booking_series + owner, the same.
+ *   audit - one change: id INTEGER PK AUTOINCREMENT; at INTEGER; actor TEXT
+ *     (user name, or "" for the daemon itself); address TEXT NULL (the
+ *     client's); action TEXT (e.g. "booking.create"); object TEXT NULL (the
+ *     ID); details TEXT NULL (JSON, secrets masked). Index (at).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H

@@ -194,8 +194,8 @@ static void get_ticket(scheduler_api_request *request)
 static const char *const tickets_query_names[] = {"bridge", NULL};
 
 static const scheduler_api_route ticket_routes[] = {
-    {"GET", "tickets", get_tickets, tickets_query_names},
-    {"GET", "tickets/*", get_ticket, NULL},
+    {"GET", "tickets", get_tickets, tickets_query_names, API_ALLOW_OPERATOR, NULL},
+    {"GET", "tickets/*", get_ticket, NULL, API_ALLOW_OPERATOR, NULL},
 };
 
 static cv_result tickets_start(scheduler *daemon)

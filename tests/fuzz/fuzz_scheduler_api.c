@@ -41,13 +41,14 @@
 #include "scheduler/scheduler.h"
 #include "scheduler/schema.h"
 #include "scheduler/tickets.h"
+#include "scheduler/users_api.h"
 
 #define BRIDGE_ID "0f6c3a52-2f8e-4b7a-9f7d-5f0e4c1d2a3b"
 
 static scheduler convened; /* the daemon under test; fuzzer thread and its modules */
 static char data_dir[64];
 static char last_id[ID_TEXT_SIZE]; /* from the last 201; fuzzer thread only */
-static const scheduler_module *const modules[] = {&tickets_module, &bridges_module,
+static const scheduler_module *const modules[] = {&users_module, &tickets_module, &bridges_module,
                                                   &lifecycle_module, &booking_module};
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -237,10 +238,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strbuf path = STRBUF_INIT;
     strbuf_printf(&path, "/api/v1/%s", tail ? tail : "");
     if (tail && body && strbuf_status(&path) == CV_OK) {
+        /* user 1 is the --admin-user account; bits 4-5 pick the role it
+         * acts with, so the permission checks are fuzzed too */
+        http_principal principal = {.user_id = 1, .role = (data[0] >> 4) & 3, .name = "admin"};
+        if (principal.role >= USER_ROLE_COUNT)
+            principal.role = USER_ROLE_ADMIN;
         http_request request = {.method = method,
                                 .path = strbuf_str(&path),
                                 .client_address = "127.0.0.1",
                                 .user = "admin",
+                                .principal = &principal,
                                 .body = body,
                                 .body_length = body_length,
                                 .content_type = body_length ? content_type : NULL};

@@ -12,7 +12,9 @@ metrics` (Debian's prometheus package) and its values move with a real
 meeting (starts and lateness, dial-outs by outcome, bookings by state,
 bridge reachability, CMS latency); the Grafana dashboard in etc/ parses
 and queries only metric names /metrics exposes; a stream open at shutdown
-ends and does not hold convened up.
+ends and does not hold convened up; a booker's stream tells only their
+own bookings (no tickets) while an operator's tells everything, and
+/metrics answers operators but not bookers.
 """
 
 import base64
@@ -62,10 +64,10 @@ class EventStream:
     """A client of GET /api/v1/events: a thread reads the stream and puts
     each dispatched event (dict with id, event, data) or comment on a queue."""
 
-    def __init__(self, last_event_id=None, query=""):
+    def __init__(self, last_event_id=None, query="", credentials=harness.ADMIN):
         self.connection = http.client.HTTPConnection("127.0.0.1", world["scheduler"].port,
                                                      timeout=30)
-        token = base64.b64encode(("%s:%s" % harness.ADMIN).encode()).decode()
+        token = base64.b64encode(("%s:%s" % credentials).encode()).decode()
         headers = {"Authorization": "Basic " + token, "Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
@@ -358,6 +360,50 @@ def test_stream_limit_and_release():
     again = EventStream()
     assert again.status == 200
     again.close()
+
+
+def test_a_booker_sees_only_their_bookings_and_metrics_need_an_operator():
+    alice, olga = ("alice", "alice-password"), ("olga", "operator-password")
+    for (name, password), role in ((alice, "booker"), (olga, "operator")):
+        reply = api("POST", "/users", {"name": name, "password": password, "role": role,
+                                       "email": name + "@example.com"})
+        assert reply.status == 201, reply
+    wait_for(lambda: streams_open() == 0, timeout=10, what="earlier streams to be released")
+    mine = EventStream(credentials=alice)
+    everything = EventStream(credentials=olga)
+    assert mine.status == 200 and everything.status == 200
+    others = future_booking("the admin's", days=60)
+    start = utc_now().replace(microsecond=0) + datetime.timedelta(days=61)
+    reply = harness.JsonClient(world["scheduler"].port, credentials=alice).call(
+        "POST", "/bookings", {"title": "alice's", "start": rfc3339(start),
+                              "end": rfc3339(start + datetime.timedelta(minutes=30))})
+    assert reply.status == 201, reply
+    hers = reply.json()["id"]
+    # a ticket (no booking): the bridge's name removed opens "Blank System Name"
+    assert api("PATCH", "/bridges/" + world["bridge_id"], {"name": ""}).status == 200
+    everything.wait_event(lambda event: event.get("event") == "ticket.opened", "the ticket")
+    assert api("PATCH", "/bridges/" + world["bridge_id"], {"name": "alpha"}).status == 200
+    everything.wait_event(lambda event: event.get("event") == "ticket.closed", "the clearing")
+    everything.wait_event(lambda event: event["json"].get("bookingId") == hers, "hers (olga)")
+    mine.wait_event(lambda event: event["json"].get("bookingId") == hers, "hers (alice)")
+    assert any(event["json"].get("bookingId") == others for event in everything.events)
+    mine.drain()
+    told = [(event.get("event"), event["json"].get("bookingId")) for event in mine.events]
+    assert told == [("booking.created", hers)], told
+    mine.close()
+    everything.close()
+    assert metrics_text(credentials=alice).status == 403
+    assert metrics_text(credentials=olga).status == 200
+    # what etc/prometheus/prometheus.yml sends: a bearer token with the operator role
+    reply = api("POST", "/tokens", {"name": "prometheus", "role": "operator"})
+    assert reply.status == 201, reply
+    scraper = harness.HttpClient(world["scheduler"].port, credentials=None)
+    try:
+        scrape = scraper.request("GET", "/metrics",
+                                 headers={"Authorization": "Bearer " + reply.json()["token"]})
+    finally:
+        scraper.close()
+    assert scrape.status == 200 and "convene_bookings" in scrape.body, scrape
 
 
 def test_dashboard_queries_only_exposed_metrics():

@@ -117,12 +117,35 @@ static void test_refuses_junk(void **state)
     expect_refused("Basic YWRtaW46c2VjcmV0\r\n");
 }
 
+/* Bearer: one token68 after "Bearer" and spaces, nothing else. */
+static void test_bearer(void **state)
+{
+    (void)state;
+    const char *token = NULL;
+    assert_int_equal(http_bearer_parse("Bearer abc-DEF_1.2~3+/==", &token), CV_OK);
+    assert_string_equal(token, "abc-DEF_1.2~3+/==");
+    assert_int_equal(http_bearer_parse("bearer  xyz", &token), CV_OK);
+    assert_string_equal(token, "xyz");
+    const char *refused[] = {"Bearer", "Bearer ", "Bearer a b", "Bearer a=b", "Bearer a\tb",
+                             "Basic abc", "Bearerabc", "Bearer a\x01", NULL};
+    for (size_t i = 0; refused[i]; i++) {
+        assert_int_equal(http_bearer_parse(refused[i], &token), CV_ERR_INVALID);
+        assert_null(token);
+    }
+    char long_token[600] = "Bearer ";
+    memset(long_token + 7, 'a', 513);
+    long_token[520] = '\0';
+    assert_int_equal(http_bearer_parse(long_token, &token), CV_ERR_INVALID);
+    assert_int_equal(http_bearer_parse(NULL, &token), CV_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts_one_well_formed_credential),
         cmocka_unit_test(test_no_space_only_when_allowed),
         cmocka_unit_test(test_refuses_junk),
+        cmocka_unit_test(test_bearer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * test_scheduler_api.c - convened's JSON API plumbing without sockets:
  * routing (literal and "*" segments, 404 versus 405), body parsing, typed
- * member reads naming the field, the error shape, and authentication.
+ * member reads naming the field, the error shape, and who may call what.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,13 +58,28 @@ static void silent(scheduler_api_request *request)
     (void)request;
 }
 
+/* API_ALLOW_OWNER's check: "mine" is the booker's, anything else not. */
+static bool owned_by_caller(scheduler_api_request *request, const char *id)
+{
+    (void)request;
+    return strcmp(id, "mine") == 0;
+}
+
 static const scheduler_api_route routes[] = {
-    {"GET", "things/*", echo_id, NULL},
-    {"POST", "things", read_members, NULL},
-    {"POST", "things/*/conflict", conflict, NULL},
-    {"GET", "down", unreachable, NULL},
-    {"GET", "silent", silent, NULL},
+    {"GET", "things/*", echo_id, NULL, API_ALLOW_ADMIN, NULL},
+    {"POST", "things", read_members, NULL, API_ALLOW_ADMIN, NULL},
+    {"POST", "things/*/conflict", conflict, NULL, API_ALLOW_ADMIN, NULL},
+    {"GET", "down", unreachable, NULL, API_ALLOW_ADMIN, NULL},
+    {"GET", "silent", silent, NULL, API_ALLOW_ADMIN, NULL},
+    {"GET", "live", silent, NULL, API_ALLOW_OPERATOR, NULL},
+    {"GET", "owned/*", echo_id, NULL, API_ALLOW_OWNER, owned_by_caller},
+    {"GET", "anyone", silent, NULL, API_ALLOW_SIGNED_IN, NULL},
+    {"POST", "open", silent, NULL, API_ALLOW_PUBLIC, NULL},
 };
+
+/* Who the next request comes from; NULL for no credentials at all. */
+static const http_principal *caller;
+static const http_principal admin = {.user_id = 1, .role = USER_ROLE_ADMIN, .name = "admin"};
 
 typedef struct {
     scheduler daemon;
@@ -80,8 +95,7 @@ static int set_up(void **state)
     assert_int_equal(scheduler_api_router_create(&f->daemon), CV_OK);
     assert_int_equal(scheduler_api_register(&f->daemon, routes, sizeof routes / sizeof routes[0]),
                      CV_OK);
-    f->daemon.admin_name = "admin";
-    f->daemon.admin_password = "secret";
+    caller = &admin;
     *state = f;
     return 0;
 }
@@ -109,7 +123,8 @@ static json_t *call_typed(fixture *f, const char *method, const char *path, cons
     http_request request = {.method = method,
                             .path = path,
                             .client_address = "127.0.0.1",
-                            .user = "admin",
+                            .user = caller ? caller->name : NULL,
+                            .principal = caller,
                             .body = body ? body : "",
                             .body_length = body ? strlen(body) : 0,
                             .content_type = content_type};
@@ -243,14 +258,48 @@ static void error_shapes(void **state)
     json_decref(answer);
 }
 
-static void authentication(void **state)
+/* Each role against each kind of route: 403 below the route's role, 404
+ * for a booker's look at another's object, 401 without a principal. */
+static void permissions(void **state)
 {
     fixture *f = *state;
-    assert_true(scheduler_api_authenticate(&f->daemon, "admin", "secret"));
-    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secreT"));
-    assert_false(scheduler_api_authenticate(&f->daemon, "admin", "secret2"));
-    assert_false(scheduler_api_authenticate(&f->daemon, "admin", ""));
-    assert_false(scheduler_api_authenticate(&f->daemon, "root", "secret"));
+    static const http_principal operator= {.user_id = 2, .role = USER_ROLE_OPERATOR};
+    static const http_principal booker = {.user_id = 3, .role = USER_ROLE_BOOKER};
+    const struct {
+        const http_principal *who;
+        const char *method, *path;
+        int status;
+    } cases[] = {
+        {&admin, "GET", "/api/v1/silent", 500},
+        {&operator, "GET", "/api/v1/silent", 403},
+        {&booker, "GET", "/api/v1/silent", 403},
+        {NULL, "GET", "/api/v1/silent", 401},
+        {&admin, "GET", "/api/v1/live", 500},
+        {&operator, "GET", "/api/v1/live", 500},
+        {&booker, "GET", "/api/v1/live", 403},
+        {&booker, "GET", "/api/v1/owned/mine", 200},
+        {&booker, "GET", "/api/v1/owned/other", 404},
+        {&operator, "GET", "/api/v1/owned/other", 200},
+        {&booker, "GET", "/api/v1/anyone", 500},
+        {NULL, "GET", "/api/v1/anyone", 401},
+        {NULL, "POST", "/api/v1/open", 500},
+        {&booker, "POST", "/api/v1/open", 500},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        caller = cases[i].who;
+        int status = 0;
+        json_t *answer = call_typed(f, cases[i].method, cases[i].path, NULL, NULL, &status);
+        if (status != cases[i].status)
+            fail_msg("case %zu: %s %s answered %d, expected %d", i, cases[i].method, cases[i].path,
+                     status, cases[i].status);
+        if (status == 403)
+            assert_string_equal(error_field(answer, "code"), API_ERROR_FORBIDDEN);
+        json_decref(answer);
+    }
+    caller = &admin;
+    assert_string_equal(scheduler_api_permission_name(API_ALLOW_ADMIN), "admin");
+    assert_true(scheduler_api_is_public(&f->daemon, "POST", "/api/v1/open"));
+    assert_false(scheduler_api_is_public(&f->daemon, "GET", "/api/v1/anyone"));
 }
 
 static void time_format(void **state)
@@ -269,7 +318,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(routing, set_up, tear_down),
         cmocka_unit_test_setup_teardown(bodies, set_up, tear_down),
         cmocka_unit_test_setup_teardown(error_shapes, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(authentication, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(permissions, set_up, tear_down),
         cmocka_unit_test(time_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

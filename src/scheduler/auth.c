@@ -1,0 +1,316 @@
+/*
+ * auth.c - credentials against convened's accounts; see auth.h.
+ */
+#include "scheduler/auth.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/store.h"
+
+/* argon2id at OWASP's recommended minimum (19 MiB, 2 passes): tens of ms. */
+#define ARGON2_OPSLIMIT 2
+#define ARGON2_MEMLIMIT (19u * 1024u * 1024u)
+#define CACHE_SLOTS     256 /* direct-mapped by the first byte of the key */
+
+typedef struct {
+    unsigned char key[crypto_generichash_BYTES]; /* keyed hash of name NUL password */
+    http_principal principal;
+    int64_t expires;
+    uint64_t generation; /* auth_state.generation when it was verified */
+    bool used;
+} cache_entry;
+
+typedef struct {
+    pthread_mutex_t lock;                                /* guards entries */
+    unsigned char hash_key[crypto_generichash_KEYBYTES]; /* random per process */
+    cache_entry entries[CACHE_SLOTS];
+    atomic_uint_fast64_t generation; /* bumped by auth_changed: older entries are stale */
+    /* Verified when a name is unknown, so the answer takes as long as for
+     * a wrong password (the timing does not tell which names exist). */
+    char dummy_hash[crypto_pwhash_STRBYTES];
+} auth_state;
+
+static int64_t now_seconds(void)
+{
+    return (int64_t)time(NULL);
+}
+
+cv_result auth_hash_password(const char *password, char **out)
+{
+    *out = malloc(crypto_pwhash_STRBYTES);
+    if (!*out)
+        return CV_ERR_NO_MEMORY;
+    if (crypto_pwhash_str_alg(*out, password, strlen(password), ARGON2_OPSLIMIT, ARGON2_MEMLIMIT,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        free(*out);
+        *out = NULL;
+        return CV_ERR_NO_MEMORY; /* libsodium fails only when it cannot get the memory */
+    }
+    return CV_OK;
+}
+
+bool auth_password_matches(const char *hash, const char *password)
+{
+    return hash && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+void auth_secret_hash(const char *text, unsigned char hash[DB_SECRET_HASH_SIZE])
+{
+    crypto_generichash(hash, DB_SECRET_HASH_SIZE, (const unsigned char *)text, strlen(text), NULL,
+                       0);
+}
+
+void auth_new_secret(char text[AUTH_SECRET_TEXT_SIZE], unsigned char hash[DB_SECRET_HASH_SIZE])
+{
+    unsigned char random[32];
+    randombytes_buf(random, sizeof random);
+    sodium_bin2base64(text, AUTH_SECRET_TEXT_SIZE, random, sizeof random,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(random, sizeof random);
+    auth_secret_hash(text, hash);
+}
+
+void auth_principal_of(const db_user *user, user_role role, http_principal *principal)
+{
+    memset(principal, 0, sizeof *principal);
+    principal->user_id = user->id;
+    principal->role = (int)(role < user->role ? role : user->role);
+    snprintf(principal->name, sizeof principal->name, "%s", user->name);
+    snprintf(principal->email, sizeof principal->email, "%s", user->email);
+}
+
+void auth_changed(scheduler *daemon)
+{
+    auth_state *state = daemon->auth_state;
+    if (state)
+        atomic_fetch_add(&state->generation, 1);
+}
+
+/* ---- the cache of verified passwords ------------------------------------------- */
+
+static void cache_key(const auth_state *state, const char *name, const char *password,
+                      unsigned char key[crypto_generichash_BYTES])
+{
+    crypto_generichash_state hashing;
+    crypto_generichash_init(&hashing, state->hash_key, sizeof state->hash_key,
+                            crypto_generichash_BYTES);
+    crypto_generichash_update(&hashing, (const unsigned char *)name, strlen(name) + 1);
+    crypto_generichash_update(&hashing, (const unsigned char *)password, strlen(password));
+    crypto_generichash_final(&hashing, key, crypto_generichash_BYTES);
+}
+
+static bool cache_find(auth_state *state, const unsigned char *key, http_principal *principal)
+{
+    bool found = false;
+    uint64_t generation = atomic_load(&state->generation);
+    pthread_mutex_lock(&state->lock);
+    const cache_entry *entry = &state->entries[key[0] % CACHE_SLOTS];
+    if (entry->used && entry->generation == generation && entry->expires > now_seconds() &&
+        sodium_memcmp(entry->key, key, crypto_generichash_BYTES) == 0) {
+        *principal = entry->principal;
+        found = true;
+    }
+    pthread_mutex_unlock(&state->lock);
+    return found;
+}
+
+/* `generation`: read before the user was loaded, so a change made
+ * meanwhile leaves the entry stale at once. */
+static void cache_store(auth_state *state, const unsigned char *key,
+                        const http_principal *principal, uint64_t generation)
+{
+    pthread_mutex_lock(&state->lock);
+    cache_entry *entry = &state->entries[key[0] % CACHE_SLOTS];
+    memcpy(entry->key, key, crypto_generichash_BYTES);
+    entry->principal = *principal;
+    entry->expires = now_seconds() + AUTH_CACHE_SECONDS;
+    entry->generation = generation;
+    entry->used = true;
+    pthread_mutex_unlock(&state->lock);
+}
+
+/* ---- each kind of credential ---------------------------------------------------- */
+
+int auth_check_password(scheduler *daemon, const char *name, const char *password,
+                        const char *client_address, http_principal *principal)
+{
+    (void)client_address; /* the per-address slowing of failures uses it */
+    auth_state *state = daemon->auth_state;
+    unsigned char key[crypto_generichash_BYTES];
+    cache_key(state, name, password, key);
+    if (cache_find(state, key, principal))
+        return 0;
+    uint64_t generation = atomic_load(&state->generation);
+    db_user user;
+    char *hash = NULL;
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    cv_result result = db_users_find_by_name(database, name, &user, &hash);
+    store_pool_release(&daemon->store, database);
+    if (result != CV_OK && result != CV_ERR_NOT_FOUND) {
+        log_error("auth: cannot read the users: %s", cv_result_name(result));
+        return 503;
+    }
+    /* The same work for an unknown name as for a wrong password. */
+    bool matches = auth_password_matches(hash ? hash : state->dummy_hash, password);
+    matches = matches && result == CV_OK && hash != NULL;
+    if (hash) {
+        sodium_memzero(hash, strlen(hash));
+        free(hash);
+    }
+    if (!matches)
+        return 401;
+    auth_principal_of(&user, user.role, principal);
+    principal->kind = HTTP_CREDENTIAL_BASIC;
+    cache_store(state, key, principal, generation);
+    return 0;
+}
+
+static int check_token(scheduler *daemon, const char *token, http_principal *principal)
+{
+    unsigned char hash[DB_SECRET_HASH_SIZE];
+    auth_secret_hash(token, hash);
+    db_token row;
+    db_user user;
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    cv_result result = db_tokens_find(database, hash, now_seconds(), &row);
+    if (result == CV_OK)
+        result = db_users_find_by_id(database, row.user_id, &user);
+    store_pool_release(&daemon->store, database);
+    if (result == CV_ERR_NOT_FOUND)
+        return 401; /* unknown, revoked or expired */
+    if (result != CV_OK)
+        return 503;
+    /* Never more than the user has now, whatever the token was made with. */
+    auth_principal_of(&user, row.role, principal);
+    return 0;
+}
+
+static bool changes_something(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static int check_session(scheduler *daemon, const http_credential *credential,
+                         http_principal *principal)
+{
+    unsigned char hash[DB_SECRET_HASH_SIZE], csrf_hash[DB_SECRET_HASH_SIZE];
+    auth_secret_hash(credential->token, hash);
+    int64_t user_id = 0;
+    db_user user;
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    cv_result result = db_sessions_find(database, hash, now_seconds(), &user_id, csrf_hash);
+    if (result == CV_OK)
+        result = db_users_find_by_id(database, user_id, &user);
+    store_pool_release(&daemon->store, database);
+    if (result == CV_ERR_NOT_FOUND)
+        return 401;
+    if (result != CV_OK)
+        return 503;
+    if (changes_something(credential->method)) {
+        /* A page of another site can make the browser send the cookie, but
+         * cannot read the CSRF token convened gave only to its own page. */
+        unsigned char sent[DB_SECRET_HASH_SIZE];
+        if (!credential->csrf)
+            return 403;
+        auth_secret_hash(credential->csrf, sent);
+        if (sodium_memcmp(sent, csrf_hash, sizeof sent) != 0)
+            return 403;
+    }
+    auth_principal_of(&user, user.role, principal);
+    return 0;
+}
+
+int auth_identify(void *context, const http_credential *credential, http_principal *principal)
+{
+    scheduler *daemon = context;
+    switch (credential->kind) {
+    case HTTP_CREDENTIAL_BASIC:
+        return auth_check_password(daemon, credential->user, credential->password,
+                                   credential->client_address, principal);
+    case HTTP_CREDENTIAL_BEARER:
+        return check_token(daemon, credential->token, principal);
+    case HTTP_CREDENTIAL_COOKIE:
+        return check_session(daemon, credential, principal);
+    }
+    return 401;
+}
+
+/* ---- start and stop ------------------------------------------------------------- */
+
+/* Creates the --admin-user account, or makes it an admin with that
+ * password again. */
+static cv_result bootstrap_admin(scheduler *daemon)
+{
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    db_user user;
+    char *stored = NULL, *hash = NULL;
+    cv_result result = db_users_find_by_name(database, daemon->admin_name, &user, &stored);
+    bool exists = result == CV_OK;
+    bool same = exists && user.role == USER_ROLE_ADMIN &&
+                auth_password_matches(stored, daemon->admin_password);
+    if (result == CV_ERR_NOT_FOUND || (exists && !same))
+        result = auth_hash_password(daemon->admin_password, &hash);
+    if (result == CV_OK && !same) {
+        if (!exists) {
+            memset(&user, 0, sizeof user);
+            snprintf(user.name, sizeof user.name, "%s", daemon->admin_name);
+            user.created = now_seconds();
+        }
+        user.role = USER_ROLE_ADMIN;
+        user.directory = false;
+        user.updated = now_seconds();
+        result = exists ? db_users_update(database, &user, hash)
+                        : db_users_insert(database, &user, hash);
+        if (result == CV_OK)
+            log_info("auth: %s the administrator \"%s\" from --admin-user",
+                     exists ? "updated" : "created", user.name);
+    }
+    store_pool_release(&daemon->store, database);
+    if (stored)
+        sodium_memzero(stored, strlen(stored));
+    free(stored);
+    free(hash);
+    return result;
+}
+
+cv_result auth_start(scheduler *daemon)
+{
+    if (sodium_init() < 0)
+        return CV_ERR_IO;
+    auth_state *state = calloc(1, sizeof *state);
+    if (!state)
+        return CV_ERR_NO_MEMORY;
+    pthread_mutex_init(&state->lock, NULL);
+    randombytes_buf(state->hash_key, sizeof state->hash_key);
+    char dummy[AUTH_SECRET_TEXT_SIZE];
+    unsigned char ignored[DB_SECRET_HASH_SIZE];
+    auth_new_secret(dummy, ignored);
+    char *hash = NULL;
+    cv_result result = auth_hash_password(dummy, &hash);
+    if (result == CV_OK) {
+        snprintf(state->dummy_hash, sizeof state->dummy_hash, "%s", hash);
+        free(hash);
+    }
+    daemon->auth_state = state;
+    if (result == CV_OK && daemon->admin_name)
+        result = bootstrap_admin(daemon);
+    return result;
+}
+
+void auth_stop(scheduler *daemon)
+{
+    auth_state *state = daemon->auth_state;
+    if (!state)
+        return;
+    pthread_mutex_destroy(&state->lock);
+    sodium_memzero(state, sizeof *state);
+    free(state);
+    daemon->auth_state = NULL;
+}
