@@ -341,6 +341,14 @@ cv_result object_store_run(sqlite3 *database, const char *sql, const char *const
     return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
 }
 
+bool object_store_copy_text(sqlite3_stmt *statement, int column, char **out)
+{
+    bool failed = false;
+    *out = store_column_copy(statement, column, &failed);
+    /* A NULL text for a value that is not NULL: SQLite ran out of memory. */
+    return !failed && (*out != NULL || sqlite3_column_type(statement, column) == SQLITE_NULL);
+}
+
 cv_result object_exists(sqlite3 *database, const object_type *type, const char *id, bool *exists)
 {
     char key[ID_TEXT_SIZE];

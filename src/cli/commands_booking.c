@@ -314,6 +314,58 @@ out:
 
 /* ---- bookings --------------------------------------------------------- */
 
+/* GET /bookings with the filters given (each NULL when not). */
+static cv_result bookings_path(strbuf *path, const char *from, const char *to, const char *bridge)
+{
+    strbuf_printf(path, "/bookings");
+    if (from) {
+        strbuf_printf(path, "?from=");
+        cli_append_segment(path, from);
+    }
+    if (to) {
+        strbuf_printf(path, "%sto=", from ? "&" : "?");
+        cli_append_segment(path, to);
+    }
+    if (bridge) {
+        strbuf_printf(path, "%sbridge=", from || to ? "&" : "?");
+        cli_append_segment(path, bridge);
+    }
+    return strbuf_status(path);
+}
+
+/* The human listing: one row per booking, or "No bookings.". */
+static void print_bookings_table(const json_t *bookings)
+{
+    if (json_array_size(bookings) == 0) {
+        printf("No bookings.\n");
+        return;
+    }
+    static const char *const headers[] = {"ID",   "START",   "END",  "STATE",
+                                          "SLOT", "DIAL-IN", "TITLE"};
+    table *rows = table_create(7, headers);
+    size_t index;
+    const json_t *booking;
+    json_array_foreach(bookings, index, booking)
+    {
+        char id[32], state[32], slot[32], dial_in[32];
+        const char *cells[] = {
+            json_member_text(booking, "id", id, sizeof id),
+            json_member_string(booking, "start"),
+            json_member_string(booking, "end"),
+            json_member_text(booking, "state", state, sizeof state),
+            json_member_text(booking, "slot", slot, sizeof slot),
+            json_member_text(json_object_get(booking, "dialIn"), "uri", dial_in, sizeof dial_in),
+            json_member_string(booking, "title")};
+        if (!rows || table_add_row(rows, cells) != CV_OK) {
+            cli_error("out of memory");
+            break;
+        }
+    }
+    if (rows)
+        table_print(rows, stdout);
+    table_free(rows);
+}
+
 int command_bookings(cli_context *context, int argc, char **argv)
 {
     char *from = NULL, *to = NULL, *bridge = NULL;
@@ -357,20 +409,7 @@ int command_bookings(cli_context *context, int argc, char **argv)
                             from && rfc3339_parse(from, &ignored) != CV_OK ? "--from" : "--to");
         goto out;
     }
-    strbuf_printf(&path, "/bookings");
-    if (from) {
-        strbuf_printf(&path, "?from=");
-        cli_append_segment(&path, from);
-    }
-    if (to) {
-        strbuf_printf(&path, "%sto=", from ? "&" : "?");
-        cli_append_segment(&path, to);
-    }
-    if (bridge) {
-        strbuf_printf(&path, "%sbridge=", from || to ? "&" : "?");
-        cli_append_segment(&path, bridge);
-    }
-    if (strbuf_status(&path) != CV_OK) {
+    if (bookings_path(&path, from, to, bridge) != CV_OK) {
         cli_error("out of memory");
         status = CLI_EXIT_USAGE;
         goto out;
@@ -378,39 +417,10 @@ int command_bookings(cli_context *context, int argc, char **argv)
     client_answer answer;
     if ((status = cli_request(context, "GET", strbuf_str(&path), NULL, &answer)) != CLI_EXIT_OK)
         goto out;
-    if (context->globals.json_output) {
+    if (context->globals.json_output)
         cli_print_answer_json(&answer);
-    } else {
-        const json_t *bookings = json_collection(answer.document, "bookings");
-        if (json_array_size(bookings) == 0) {
-            printf("No bookings.\n");
-        } else {
-            static const char *const headers[] = {"ID",   "START",   "END",  "STATE",
-                                                  "SLOT", "DIAL-IN", "TITLE"};
-            table *rows = table_create(7, headers);
-            size_t index;
-            const json_t *booking;
-            json_array_foreach(bookings, index, booking)
-            {
-                char id[32], state[32], slot[32], dial_in[32];
-                const char *cells[] = {json_member_text(booking, "id", id, sizeof id),
-                                       json_member_string(booking, "start"),
-                                       json_member_string(booking, "end"),
-                                       json_member_text(booking, "state", state, sizeof state),
-                                       json_member_text(booking, "slot", slot, sizeof slot),
-                                       json_member_text(json_object_get(booking, "dialIn"), "uri",
-                                                        dial_in, sizeof dial_in),
-                                       json_member_string(booking, "title")};
-                if (!rows || table_add_row(rows, cells) != CV_OK) {
-                    cli_error("out of memory");
-                    break;
-                }
-            }
-            if (rows)
-                table_print(rows, stdout);
-            table_free(rows);
-        }
-    }
+    else
+        print_bookings_table(json_collection(answer.document, "bookings"));
     client_answer_free(&answer);
 out:
     config_free(specs, spec_count);
@@ -422,6 +432,39 @@ out:
 /* ---- show / extend / end / cancel -------------------------------------- */
 
 typedef enum { ACTION_SHOW, ACTION_EXTEND, ACTION_END, ACTION_CANCEL } booking_action;
+
+/* The one line saying what extend, end or cancel did to booking `id`;
+ * `minutes` is extend's argument, `booking` the answer. */
+static void print_action_done(booking_action action, const char *id, const char *minutes,
+                              const json_t *booking)
+{
+    const char *state = json_member_string(booking, "state");
+    const char *end = json_member_string(booking, "end");
+    if (action == ACTION_EXTEND)
+        printf("Extended %s by %s minutes%s%s\n", id, minutes, end ? "; it now ends at " : "",
+               end ? end : "");
+    else if (action == ACTION_END && state && strcmp(state, "ended") != 0)
+        printf("Ending %s: the bridge is being told (state %s); 'convene show %s' follows it\n", id,
+               state, id);
+    else if (action == ACTION_END)
+        printf("Ended %s\n", id);
+    else
+        printf("Cancelled %s%s%s\n", id, state ? "; state " : "", state ? state : "");
+}
+
+/* extend's body {"minutes": MINUTES} into *body; returns the exit status. */
+static int extend_body(const char *minutes_text, json_t **body)
+{
+    int64_t minutes;
+    if (text_parse_int64(minutes_text, 1, 1440 * 366, &minutes) != CV_OK)
+        return cli_usage_error("extend", "MINUTES: expected a positive whole number, got \"%s\"",
+                               minutes_text);
+    if (!(*body = json_pack("{s:I}", "minutes", (json_int_t)minutes))) {
+        cli_error("out of memory");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
 
 static int booking_command(cli_context *context, int argc, char **argv, booking_action action)
 {
@@ -469,18 +512,8 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     const char *method = "GET";
     const char *suffix = NULL;
     if (action == ACTION_EXTEND) {
-        int64_t minutes;
-        if (text_parse_int64(positional.items[1], 1, 1440 * 366, &minutes) != CV_OK) {
-            status =
-                cli_usage_error("extend", "MINUTES: expected a positive whole number, got \"%s\"",
-                                positional.items[1]);
+        if ((status = extend_body(positional.items[1], &body)) != CLI_EXIT_OK)
             goto out;
-        }
-        if (!(body = json_pack("{s:I}", "minutes", (json_int_t)minutes))) {
-            cli_error("out of memory");
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
         method = "POST";
         suffix = "extend";
     } else if (action == ACTION_END) {
@@ -497,25 +530,13 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     client_answer answer;
     if ((status = cli_request(context, method, strbuf_str(&path), body, &answer)) != CLI_EXIT_OK)
         goto out;
-    if (context->globals.json_output) {
+    if (context->globals.json_output)
         cli_print_answer_json(&answer);
-    } else if (action == ACTION_SHOW) {
+    else if (action == ACTION_SHOW)
         print_booking_answer(context, &answer);
-    } else {
-        const json_t *booking = answer.document;
-        const char *state = json_member_string(booking, "state");
-        const char *end = json_member_string(booking, "end");
-        if (action == ACTION_EXTEND)
-            printf("Extended %s by %s minutes%s%s\n", id, positional.items[1],
-                   end ? "; it now ends at " : "", end ? end : "");
-        else if (action == ACTION_END && state && strcmp(state, "ended") != 0)
-            printf("Ending %s: the bridge is being told (state %s); 'convene show %s' follows it\n",
-                   id, state, id);
-        else if (action == ACTION_END)
-            printf("Ended %s\n", id);
-        else
-            printf("Cancelled %s%s%s\n", id, state ? "; state " : "", state ? state : "");
-    }
+    else
+        print_action_done(action, id, action == ACTION_EXTEND ? positional.items[1] : NULL,
+                          answer.document);
     client_answer_free(&answer);
 out:
     json_decref(body);

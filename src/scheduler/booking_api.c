@@ -30,6 +30,7 @@
 #include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
@@ -282,6 +283,76 @@ static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **
 
 /* --- POST /bookings -------------------------------------------------- */
 
+/* POST /bookings' one transaction (store_work): the check (placement) and
+ * the write it allows commit together or not at all. */
+typedef struct {
+    scheduler_api_request *request;
+    booking *record;
+    const char *bridge_text; /* the body's "bridge", or NULL: convened chooses */
+    bridge_views views;      /* loaded inside; the caller frees it when views_loaded */
+    bool views_loaded;
+    bool answered;    /* a refusal was already replied to */
+    const char *step; /* what failed, for a 500 */
+} create_work;
+
+static cv_result place_and_store(sqlite3 *database, void *context)
+{
+    create_work *work = context;
+    work->step = "loading the bridges";
+    cv_result result = bridge_views_load(database, &work->views);
+    if (result != CV_OK)
+        return result;
+    work->views_loaded = true;
+    if (work->bridge_text != NULL) {
+        if (!booking_api_resolve_bridge(work->request, &work->views, work->bridge_text,
+                                        work->record->bridge_id)) {
+            work->answered = true;
+            return CV_ERR_INVALID;
+        }
+        work->record->bridge_chosen = true;
+    }
+    json_t *conflicts = NULL;
+    const char *reason = NULL;
+    result = booking_place(database, work->record, work->views.placements, work->views.count,
+                           &conflicts, &reason);
+    if (result != CV_OK) {
+        booking_api_fail_placement(work->request, result, conflicts, reason);
+        work->answered = true;
+        return result;
+    }
+    work->step = "storing the booking";
+    result = booking_store(database, work->record);
+    if (result == CV_OK)
+        result = booking_api_set_owner(work->request, work->record->id, NULL);
+    if (result == CV_OK)
+        result = audit_record(work->request, "booking.create", work->record->id,
+                              json_deep_copy(work->request->body));
+    return result;
+}
+
+/* The body as a new booking (not yet placed); replies and returns false
+ * when it is not one. */
+static bool read_new_booking(scheduler_api_request *request, booking *record,
+                             const char **bridge_text)
+{
+    booking_limits limits = booking_api_limits(request);
+    booking_changes changes;
+    cv_result result =
+        booking_apply_json(record, request->body, &limits, true, &changes, bridge_text);
+    if (result == CV_ERR_INVALID) {
+        scheduler_api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
+                                 changes.error.message);
+        return false;
+    }
+    if (result != CV_OK) {
+        scheduler_api_fail_result(request, result, "reading the booking");
+        return false;
+    }
+    id_generate(record->id);
+    record->created = record->updated = limits.now;
+    return true;
+}
+
 static void handle_create(scheduler_api_request *request)
 {
     if (!scheduler_api_require_body(request))
@@ -292,77 +363,23 @@ static void handle_create(scheduler_api_request *request)
     }
     booking record;
     booking_init(&record);
-    booking_limits limits = booking_api_limits(request);
-    booking_changes changes;
-    const char *bridge_text = NULL;
-    cv_result result =
-        booking_apply_json(&record, request->body, &limits, true, &changes, &bridge_text);
-    if (result == CV_ERR_INVALID) {
-        scheduler_api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
-                                 changes.error.message);
+    create_work work = {.request = request, .record = &record, .step = "starting a transaction"};
+    if (!read_new_booking(request, &record, &work.bridge_text)) {
         booking_clear(&record);
         return;
     }
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "reading the booking");
-        booking_clear(&record);
-        return;
+    cv_result result = store_transaction(request->database, place_and_store, &work);
+    if (result != CV_OK && !work.answered)
+        scheduler_api_fail_result(request, result, work.step);
+    if (result == CV_OK) {
+        log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title,
+                 record.bridge_id, (long long)record.slot);
+        lifecycle_booking_changed(request->daemon, &record);
+        booking_api_publish(request, EVENT_BOOKING_CREATED, &record, &work.views);
+        reply_booking(request, 201, &record, &work.views);
     }
-    id_generate(record.id);
-    record.created = record.updated = limits.now;
-
-    bridge_views views;
-    result = store_begin(request->database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting a transaction");
-        booking_clear(&record);
-        return;
-    }
-    result = bridge_views_load(request->database, &views);
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        scheduler_api_fail_result(request, result, "loading the bridges");
-        booking_clear(&record);
-        return;
-    }
-    if (bridge_text != NULL) {
-        if (!booking_api_resolve_bridge(request, &views, bridge_text, record.bridge_id)) {
-            store_rollback(request->database);
-            bridge_views_free(&views);
-            booking_clear(&record);
-            return;
-        }
-        record.bridge_chosen = true;
-    }
-    json_t *conflicts = NULL;
-    const char *reason = NULL;
-    result = booking_place(request->database, &record, views.placements, views.count, &conflicts,
-                           &reason);
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        booking_api_fail_placement(request, result, conflicts, reason);
-        bridge_views_free(&views);
-        booking_clear(&record);
-        return;
-    }
-    result = booking_store(request->database, &record);
-    if (result == CV_OK)
-        result = booking_api_set_owner(request, record.id, NULL);
-    if (result == CV_OK)
-        result = store_commit(request->database);
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        scheduler_api_fail_result(request, result, "storing the booking");
-        bridge_views_free(&views);
-        booking_clear(&record);
-        return;
-    }
-    log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title, record.bridge_id,
-             (long long)record.slot);
-    lifecycle_booking_changed(request->daemon, &record);
-    booking_api_publish(request, EVENT_BOOKING_CREATED, &record, &views);
-    reply_booking(request, 201, &record, &views);
-    bridge_views_free(&views);
+    if (work.views_loaded)
+        bridge_views_free(&work.views);
     booking_clear(&record);
 }
 
@@ -385,21 +402,12 @@ typedef struct {
     sqlite3 *database;
     const bridge_views *views;
     json_t *list;
-    /* A booker's list holds only their own; NULL for a role that sees all. */
-    const http_principal *only_of;
 } listing;
 
 /* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
 static cv_result append_booking(const char *id, void *context)
 {
     listing *listed = context;
-    if (listed->only_of) {
-        bool owned = false;
-        cv_result checked = db_users_booking_owned(listed->database, id, listed->only_of->user_id,
-                                                   listed->only_of->email, &owned);
-        if (checked != CV_OK || !owned)
-            return checked;
-    }
     booking record;
     cv_result result = booking_load(listed->database, id, &record);
     if (result != CV_OK)
@@ -445,13 +453,19 @@ static void handle_list(scheduler_api_request *request)
         return;
     }
     json_t *list = json_array();
-    listing listed = {request->database, &views, list,
-                      scheduler_api_sees_everything(request) ? NULL
-                                                             : scheduler_api_principal(request)};
-    result =
-        list ? db_bookings_each_in_window(request->database, from, to, limit,
-                                          bridge_id[0] ? bridge_id : NULL, append_booking, &listed)
-             : CV_ERR_NO_MEMORY;
+    listing listed = {request->database, &views, list};
+    const char *only_bridge = bridge_id[0] ? bridge_id : NULL;
+    const http_principal *booker =
+        scheduler_api_sees_everything(request) ? NULL : scheduler_api_principal(request);
+    if (!list)
+        result = CV_ERR_NO_MEMORY;
+    else if (booker) /* a booker lists only their own */
+        result =
+            db_users_each_owned_in_window(request->database, booker->user_id, booker->email, from,
+                                          to, limit, only_bridge, append_booking, &listed);
+    else
+        result = db_bookings_each_in_window(request->database, from, to, limit, only_bridge,
+                                            append_booking, &listed);
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);
@@ -581,6 +595,8 @@ static void handle_patch(scheduler_api_request *request)
     record.updated = limits.now;
     result = booking_store(request->database, &record);
     if (result == CV_OK)
+        result = audit_record(request, "booking.change", record.id, json_deep_copy(request->body));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -627,6 +643,8 @@ static void handle_cancel(scheduler_api_request *request)
         if (result == CV_OK)
             result = booking_series_cancelled(request, &record, &views);
     }
+    if (result == CV_OK)
+        result = audit_record(request, "booking.cancel", record.id, NULL);
     if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
@@ -706,6 +724,9 @@ static void handle_extend(scheduler_api_request *request)
     record.updated = now_seconds();
     result = booking_store(request->database, &record);
     if (result == CV_OK)
+        result = audit_record(request, "booking.extend", record.id,
+                              json_pack("{s:I}", "minutes", (json_int_t)minutes));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -736,6 +757,7 @@ static void handle_end(scheduler_api_request *request)
         return;
     if (is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE) ||
         is_state(&record, BOOKING_ENDING)) {
+        audit_record(request, "booking.end", record.id, NULL); /* one row: atomic alone */
         lifecycle_request_end(request->daemon, record.id);
         scheduler_api_reply_json(request, 202,
                                  booking_to_json(&record, bridge_domain(&views, record.bridge_id)));

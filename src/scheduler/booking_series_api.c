@@ -20,6 +20,7 @@
 #include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/calendar.h"
@@ -316,51 +317,76 @@ static void fail_clashes(scheduler_api_request *request, placement *done, size_t
     done->clashes = NULL;
 }
 
+/* book_all's transaction (store_work): places every occurrence, stores
+ * the series and queues the invitation; a refusal rolls it all back. */
+typedef struct {
+    scheduler_api_request *request;
+    booking *record;
+    const char *bridge_text;
+    const series_request *series;
+    const occurrence_list *list;
+    series_row *row;
+    placement *done;
+    bool answered; /* the bridge was refused and replied to */
+    bool refused;  /* occurrences clash; fail_clashes replies */
+} book_all_work;
+
+static cv_result place_and_store_all(sqlite3 *database, void *context)
+{
+    book_all_work *work = context;
+    bridge_views views;
+    char bridge[ID_TEXT_SIZE] = "";
+    cv_result result = bridge_views_load(database, &views);
+    if (result != CV_OK)
+        return result;
+    if (work->bridge_text &&
+        !booking_api_resolve_bridge(work->request, &views, work->bridge_text, bridge)) {
+        bridge_views_free(&views);
+        work->answered = true;
+        return CV_ERR_INVALID;
+    }
+    work->record->bridge_chosen = work->bridge_text != NULL;
+    const char *zone = work->series->has_time_zone ? work->series->time_zone : "UTC";
+    result = place_all(database, work->record, &views, work->list, zone, bridge, work->done);
+    work->refused = result == CV_OK && work->done->clash_count > 0 &&
+                    (!work->series->skip_conflicts || work->done->booked_count == 0);
+    if (result == CV_OK && !work->refused)
+        result = store_series(database, work->row, work->series, work->list, work->done,
+                              work->record->created);
+    if (result == CV_OK && !work->refused)
+        result = booking_api_set_owner(work->request, NULL, work->row->id);
+    if (result == CV_OK && !work->refused)
+        result = audit_record(work->request, "booking.create", work->row->id,
+                              json_deep_copy(work->request->body));
+    if (result == CV_OK && !work->refused)
+        result = queue_invitation(work->request, work->record, work->row, work->list, work->done,
+                                  &views);
+    bridge_views_free(&views);
+    return result == CV_OK && work->refused ? CV_ERR_CONFLICT : result;
+}
+
 /* Places and stores everything in one transaction; replies on failure. */
 static bool book_all(scheduler_api_request *request, booking *record, const char *bridge_text,
                      const series_request *series, const occurrence_list *list, series_row *row,
                      placement *done)
 {
-    sqlite3 *database = request->database;
-    bridge_views views;
-    char bridge[ID_TEXT_SIZE] = "";
-    cv_result result = store_begin(database);
-    if (result == CV_OK && (result = bridge_views_load(database, &views)) != CV_OK)
-        store_rollback(database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting the booking");
-        return false;
-    }
-    if (bridge_text && !booking_api_resolve_bridge(request, &views, bridge_text, bridge)) {
-        store_rollback(database);
-        bridge_views_free(&views);
-        return false;
-    }
-    record->bridge_chosen = bridge_text != NULL;
-    const char *zone = series->has_time_zone ? series->time_zone : "UTC";
-    result = place_all(database, record, &views, list, zone, bridge, done);
-    bool refused = result == CV_OK && done->clash_count > 0 &&
-                   (!series->skip_conflicts || done->booked_count == 0);
-    if (result == CV_OK && !refused)
-        result = store_series(database, row, series, list, done, record->created);
-    if (result == CV_OK && !refused)
-        result = booking_api_set_owner(request, NULL, row->id);
-    if (result == CV_OK && !refused)
-        result = queue_invitation(request, record, row, list, done, &views);
-    bridge_views_free(&views);
-    if (result == CV_OK && !refused)
-        result = store_commit(database);
-    if (result != CV_OK || refused) {
-        store_rollback(database);
-        if (refused)
-            fail_clashes(request, done, list->count);
-        else if (result == CV_ERR_NOT_FOUND)
-            scheduler_api_fail_field(request, "bridge", "bridge the bridge does not exist");
-        else
-            scheduler_api_fail_result(request, result, "storing the series");
-        return false;
-    }
-    return true;
+    book_all_work work = {.request = request,
+                          .record = record,
+                          .bridge_text = bridge_text,
+                          .series = series,
+                          .list = list,
+                          .row = row,
+                          .done = done};
+    cv_result result = store_transaction(request->database, place_and_store_all, &work);
+    if (result == CV_OK || work.answered)
+        return result == CV_OK;
+    if (work.refused)
+        fail_clashes(request, done, list->count);
+    else if (result == CV_ERR_NOT_FOUND)
+        scheduler_api_fail_field(request, "bridge", "bridge the bridge does not exist");
+    else
+        scheduler_api_fail_result(request, result, "storing the series");
+    return false;
 }
 
 /* 201 with the first booked occurrence, the series and what was skipped. */
