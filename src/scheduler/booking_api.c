@@ -5,6 +5,8 @@
  *   GET    /bookings/<id>          one, with live participant state
  *   PATCH  /bookings/<id>          change (capacity checked again)
  *   DELETE /bookings/<id>          cancel (a live meeting is ended)
+ *          ?scope=occurrence|following|series: how much of a series
+ *          (booking_series_edit.c does following and series)
  *   POST   /bookings/<id>/extend   {"minutes": N}
  *   POST   /bookings/<id>/end      end a live meeting now
  * and hands to booking_series_api.c the bodies with a time zone, a
@@ -34,6 +36,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
+#include "scheduler/booking_series_edit.h"
 #include "scheduler/db_bookings.h"
 #include "scheduler/db_bridges.h"
 #include "scheduler/db_users.h"
@@ -385,7 +388,7 @@ static void handle_create(scheduler_api_request *request)
 
 /* --- GET /bookings --------------------------------------------------- */
 
-static bool read_time_query(scheduler_api_request *request, const char *name, int64_t *out)
+bool booking_api_read_time(scheduler_api_request *request, const char *name, int64_t *out)
 {
     const char *text = scheduler_api_query(request, name);
     if (text == NULL)
@@ -426,7 +429,8 @@ static cv_result append_booking(const char *id, void *context)
 static void handle_list(scheduler_api_request *request)
 {
     int64_t from = now_seconds(), to = INT64_MAX, limit = LIST_DEFAULT_LIMIT;
-    if (!read_time_query(request, "from", &from) || !read_time_query(request, "to", &to))
+    if (!booking_api_read_time(request, "from", &from) ||
+        !booking_api_read_time(request, "to", &to))
         return;
     const char *limit_text = scheduler_api_query(request, "limit");
     if (limit_text && text_parse_int64(limit_text, 1, LIST_MAX_LIMIT, &limit) != CV_OK) {
@@ -549,6 +553,13 @@ static bool read_patch(scheduler_api_request *request, const bridge_views *views
 
 static void handle_patch(scheduler_api_request *request)
 {
+    edit_scope scope;
+    if (!booking_edit_read_scope(request, &scope))
+        return;
+    if (scope != EDIT_SCOPE_OCCURRENCE) {
+        booking_series_patch(request, scope);
+        return;
+    }
     if (!scheduler_api_require_body(request))
         return;
     cv_result result = store_begin(request->database);
@@ -597,12 +608,15 @@ static void handle_patch(scheduler_api_request *request)
     if (result == CV_OK)
         result = audit_record(request, "booking.change", record.id, json_deep_copy(request->body));
     if (result == CV_OK)
+        result = booking_series_occurrence_changed(request, &record, &views);
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the change");
         goto done;
     }
+    mail_wake(request->daemon);
     lifecycle_booking_changed(request->daemon, &record);
     booking_api_publish(request, EVENT_BOOKING_CHANGED, &record, &views);
     if (running && (changes.has_title || changes.has_passcode || changes.has_end))
@@ -617,6 +631,13 @@ done:
 
 static void handle_cancel(scheduler_api_request *request)
 {
+    edit_scope scope;
+    if (!booking_edit_read_scope(request, &scope))
+        return;
+    if (scope != EDIT_SCOPE_OCCURRENCE) {
+        booking_series_delete(request, scope);
+        return;
+    }
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
@@ -782,14 +803,17 @@ static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
 static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
 
+/* PATCH and DELETE of an occurrence: how much of its series */
+static const char *const scope_query[] = {"scope", NULL};
+
 static const scheduler_api_route booking_routes[] = {
     {"POST", "bookings", handle_create, NULL, API_ALLOW_SIGNED_IN, NULL},
     {"GET", "bookings", handle_list, list_query, API_ALLOW_SIGNED_IN, NULL},
     {"GET", "bookings/*", handle_get, NULL, API_ALLOW_OWNER, booking_api_owned},
     {"GET", "bookings/*/occurrences", booking_series_handle_occurrences, occurrences_query,
      API_ALLOW_OWNER, booking_api_owned},
-    {"PATCH", "bookings/*", handle_patch, NULL, API_ALLOW_OWNER, booking_api_owned},
-    {"DELETE", "bookings/*", handle_cancel, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"PATCH", "bookings/*", handle_patch, scope_query, API_ALLOW_OWNER, booking_api_owned},
+    {"DELETE", "bookings/*", handle_cancel, scope_query, API_ALLOW_OWNER, booking_api_owned},
     {"POST", "bookings/*/extend", handle_extend, NULL, API_ALLOW_OWNER, booking_api_owned},
     {"POST", "bookings/*/end", handle_end, NULL, API_ALLOW_OWNER, booking_api_owned},
 };

@@ -29,6 +29,7 @@
 #include "common/cms_views.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
+#include "scheduler/series_notice.h"
 #include "scheduler/slots.h"
 #include "scheduler/scheduler_events.h"
 #include "scheduler/scheduler_metrics.h"
@@ -156,6 +157,8 @@ void lifecycle_set_state(scheduler *daemon, sqlite3 *database, booking *record, 
     scheduler_events_publish(
         daemon, scheduler_event_for_state(state), record->id,
         json_pack("{s:s, s:s?}", "state", booking_state_name(state), "failure", failure));
+    if (state == BOOKING_FAILED)
+        series_notice_start_failed(database, record, failure);
 }
 
 void lifecycle_store_participant(scheduler *daemon, sqlite3 *database, const booking *record,
@@ -166,5 +169,6 @@ void lifecycle_store_participant(scheduler *daemon, sqlite3 *database, const boo
                     record->participants[index].uri);
         return;
     }
+    series_notice_participant(database, record, index);
     publish_participant(daemon, record, index);
 }
