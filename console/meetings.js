@@ -8,13 +8,19 @@ import { api, query } from "./api.js";
 import { h, show, loading, formatDateTime, localInputValue } from "./dom.js";
 import { currentUser } from "./app.js";
 import { bookedCard } from "./booking_form.js";
+import { listen, streaming } from "./events.js";
 import { act, stateCell, participantsTable, everyoneControls, addParticipantForm,
   attendanceSection } from "./live.js";
 
-// How often an open meeting page asks for the participants' states, and,
-// once the meeting is over, for its attendance (call records come later).
+// How often an open meeting page asks for the participants' states when the
+// events stream is not available (with it: as each event comes), and, once
+// the meeting is over, for its attendance (call records bring no event).
 const REFRESH_MS = 2000;
 const ATTENDANCE_REFRESH_MS = 5000;
+// How often the meetings list reloads when the events stream failed.
+const LIST_REFRESH_MS = 15000;
+// Events that come close together cause one reload after this long.
+const SETTLE_MS = 150;
 
 function meetingRows(bookings, filters) {
   const text = filters.search.toLowerCase();
@@ -53,8 +59,22 @@ export async function meetingsPage() {
       limit: 500 })}`);
     bookings = answer.bookings;
     draw();
+    if (!streaming()) reload(LIST_REFRESH_MS);
   };
   for (const control of [search, stateFilter, mine]) control.addEventListener("input", draw);
+  // Reloaded when a booking changes (the events stream), else every 15 s.
+  const path = location.pathname;
+  let again = null;
+  const reload = (delay) => {
+    clearTimeout(again);
+    again = setTimeout(() => location.pathname === path &&
+      load().catch((e) => (status.textContent = e.message)), delay);
+  };
+  const stop = listen((event) => {
+    if (location.pathname !== path) return stop();
+    if (event.type === "stream.failed") reload(LIST_REFRESH_MS);
+    else if (event.type === "reset" || event.type.startsWith("booking.")) reload(SETTLE_MS);
+  });
   from.addEventListener("change", () => load().catch((e) => (status.textContent = e.message)));
   const operator = currentUser().role !== "booker";
   show(operator ? "All meetings" : "My meetings",
@@ -157,9 +177,19 @@ export async function meetingPage(id) {
   const path = location.pathname;
   let timer = null;
   let form = null;
+  const updates = h("p", { class: "hint", id: "updates" });
+  // The meeting's events (and a reset) refresh the page; when the stream
+  // fails the page polls every 2 s instead.
+  const stop = listen((event) => {
+    if (location.pathname !== path) return stop();
+    if (event.type === "stream.failed" || event.type === "reset" || event.bookingId === id) {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, SETTLE_MS);
+    }
+  });
   const refresh = async () => {
     clearTimeout(timer);
-    if (location.pathname !== path) return;
+    if (location.pathname !== path) return stop();
     let booking;
     try {
       booking = await api("GET", `/bookings/${encodeURIComponent(id)}`);
@@ -174,7 +204,7 @@ export async function meetingPage(id) {
       h("p", {}, `${formatDateTime(booking.start)} – ${formatDateTime(booking.end)} · `,
         stateCell(booking.cancelled ? "cancelled" : booking.state),
         booking.failure ? ` · ${booking.failure}` : ""),
-      controls(booking, refresh) || "", bookedCard(booking));
+      controls(booking, refresh) || "", updates, bookedCard(booking));
     summary.querySelector("#booked-title").textContent = "Dial-in";
     if (!busyInside(live))
       live.replaceChildren(h("h2", {}, "Participants"), everyoneControls(booking, refresh) || "",
@@ -190,7 +220,10 @@ export async function meetingPage(id) {
         after.replaceChildren(h("p", { class: "error" }, error.message));
       }
     }
-    timer = setTimeout(refresh, over ? ATTENDANCE_REFRESH_MS : REFRESH_MS);
+    updates.textContent = streaming() ? "Changes show as they happen."
+      : "Changes show within 2 s.";
+    if (over) timer = setTimeout(refresh, ATTENDANCE_REFRESH_MS);
+    else if (!streaming()) timer = setTimeout(refresh, REFRESH_MS);
   };
   await refresh();
 }

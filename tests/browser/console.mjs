@@ -31,11 +31,13 @@ async function waitFor(condition, what, timeout = 20000) {
   }
 }
 
-// "YYYY-MM-DDTHH:MM:SS" of DATE in the browser's zone (datetime-local).
+// "YYYY-MM-DDTHH:MM:SS" of DATE in the browser's zone (datetime-local),
+// without ":00" seconds: Chromium drops them, which Playwright's fill
+// refuses as a malformed value.
 function local(date) {
   return new Intl.DateTimeFormat("sv-SE", { timeZone: ZONE, year: "numeric", month: "2-digit",
     day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
-    .format(date).replace(" ", "T");
+    .format(date).replace(" ", "T").replace(/T(\d\d:\d\d):00$/, "T$1");
 }
 
 async function bridgeGet(path) {
@@ -161,6 +163,10 @@ async function adminFlow(browser) {
   await waitFor(async () => (await page.locator("td .state-connected").count()) === 2,
     "both participants connected on the page");
   check(true, "the meeting page shows it live with both participants connected");
+  // With the events stream the page does not poll: the participants' states
+  // above came by events (GET /api/v1/events).
+  await page.getByText("Changes show as they happen.").waitFor();
+  check(true, "the meeting page follows the events stream");
   await accessible(page, "meeting (live)");
   await liveControls(page);
   await capture(page, "meeting-live");
@@ -318,9 +324,8 @@ async function fullSlots(page) {
   await page.goto(`${URL}/book?bridge=${env.BRIDGE_ID}`);
   await page.getByText(/of 4 slots on cms1 free/).waitFor();
   check(true, "the form says how many slots are free at the chosen time");
-  // whole minutes: Chromium drops ":00" seconds, which Playwright refuses
-  await page.getByLabel(/^Start/).fill(local(start).slice(0, 16));
-  await page.getByLabel(/^End/).fill(local(end).slice(0, 16));
+  await page.getByLabel(/^Start/).fill(local(start));
+  await page.getByLabel(/^End/).fill(local(end));
   await page.getByText(/No free slot on cms1 at this time: all 4 are booked/).waitFor();
   check(true, "a full bridge is said next to the bridge field before saving");
 }
