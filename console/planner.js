@@ -3,7 +3,7 @@
 // booking form for that hour. Times are the user's (the browser's zone).
 // Owns: the planner page. Does not own: booking (booking_form.js).
 import { api, query } from "./api.js";
-import { h, show, loading, localInputValue, formatTime, zone } from "./dom.js";
+import { h, show, loading, localInputValue, formatTime, formatDateTime, zone } from "./dom.js";
 import { navigate } from "./app.js";
 
 // The API answers at most this many bookings per request (docs/api.md).
@@ -61,19 +61,25 @@ function dayStart(text) {
   return new Date(year, month - 1, day);
 }
 
-// Percent of the day [start, start + 24 h) at which TIME falls (clamped).
-function percent(time, start) {
-  const value = ((time - start) / 864e5) * 100;
+// A view: how many days it shows and how many hours one free-time button
+// covers (a week of one-hour buttons on hundreds of slots would be tens of
+// thousands of buttons).
+const VIEWS = { day: { days: 1, step: 1 }, week: { days: 7, step: 4 } };
+
+// Percent of [start, start + DAYS days) at which TIME falls (clamped).
+function percent(time, start, days) {
+  const value = ((time - start) / (days * 864e5)) * 100;
   return Math.min(100, Math.max(0, value));
 }
 
-function slotRow(slot, bookings, start, bridgeId) {
+function slotRow(slot, bookings, start, bridgeId, view) {
+  const hours = view.days * 24;
   const track = h("div", { class: "planner-track", role: "group",
     "aria-label": `Slot ${slot}` });
   const busyHours = new Set();
   for (const booking of bookings) {
     const from = new Date(booking.start), to = new Date(booking.end);
-    const left = percent(from, start), right = percent(to, start);
+    const left = percent(from, start, view.days), right = percent(to, start, view.days);
     // Plain text only: formatting two times for each of thousands of
     // bookings costs more than drawing them (the meeting page has them).
     const link = h("a", { class: "planner-booking", href: `/meetings/${booking.id}` },
@@ -81,28 +87,31 @@ function slotRow(slot, bookings, start, bridgeId) {
     link.style.left = `${left}%`;
     link.style.width = `${Math.max(right - left, 0.5)}%`;
     track.append(link);
-    for (let hour = Math.floor((left / 100) * 24); hour < Math.ceil((right / 100) * 24); hour++)
-      busyHours.add(hour);
+    for (let hour = Math.floor((left / 100) * hours); hour < Math.ceil((right / 100) * hours);
+      hour++)
+      busyHours.add(hour - (hour % view.step));
   }
   const free = [];
-  for (let hour = 0; hour < 24; hour++) {
+  for (let hour = 0; hour < hours; hour += view.step) {
     if (busyHours.has(hour)) continue;
     const at = new Date(start.getTime() + hour * 36e5);
     const button = h("button", { type: "button", class: "planner-free",
-      "aria-label": `Book slot ${slot} at ${formatTime(at.toISOString())}`,
+      "aria-label": `Book slot ${slot} at ${view.days > 1 ? formatDateTime(at.toISOString())
+        : formatTime(at.toISOString())}`,
       onclick: () => navigate(`/book${query({ start: localInputValue(at), bridge: bridgeId })}`),
     }, "+");
-    button.style.left = `${(hour / 24) * 100}%`;
+    button.style.left = `${(hour / hours) * 100}%`;
+    button.style.width = `${(view.step / hours) * 100}%`;
     free.push(button);
   }
   track.prepend(...free);
   return [h("div", { class: "planner-slot" }, String(slot)), track];
 }
 
-async function drawDay(target, bridge, dayText) {
+async function drawDays(target, bridge, dayText, view) {
   target.replaceChildren(loading());
   const start = dayStart(dayText);
-  const end = new Date(start.getFullYear(), start.getMonth(), start.getDate() + 1);
+  const end = new Date(start.getFullYear(), start.getMonth(), start.getDate() + view.days);
   const bookings = await bookingsBetween(bridge.id, start, end);
   performance.mark("convene:planner-data"); // the API's share ends here
   const bySlot = new Map();
@@ -112,19 +121,22 @@ async function drawDay(target, bridge, dayText) {
     bySlot.get(booking.slot).push(booking);
   }
   const first = bridge.numericIdBase ?? 0, count = bridge.numericIdQuantity ?? 0;
-  const grid = h("div", { class: "planner-grid" });
+  const grid = h("div", { class: view.days > 1 ? "planner-grid planner-week" : "planner-grid" });
   grid.style.gridTemplateColumns = "5rem 1fr";
-  // The hour scale over the tracks: a label every three hours.
+  // The scale over the tracks: a label every three hours, or each day.
   const hours = h("div", { class: "planner-head planner-hours", "aria-hidden": "true" });
-  for (let hour = 0; hour < 24; hour += 3) {
-    const label = h("span", {}, `${String(hour).padStart(2, "0")}:00`);
-    label.style.left = `${(hour / 24) * 100}%`;
+  const weekday = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric" });
+  for (let unit = 0; unit < (view.days > 1 ? view.days : 8); unit++) {
+    const label = h("span", {}, view.days > 1
+      ? weekday.format(new Date(start.getFullYear(), start.getMonth(), start.getDate() + unit))
+      : `${String(unit * 3).padStart(2, "0")}:00`);
+    label.style.left = `${(unit / (view.days > 1 ? view.days : 8)) * 100}%`;
     hours.append(label);
   }
   grid.append(h("div", { class: "planner-head" }, "Slot"), hours);
   const rows = [];
   for (let slot = first; slot < first + count; slot++)
-    rows.push(...slotRow(slot, bySlot.get(slot) || [], start, bridge.id));
+    rows.push(...slotRow(slot, bySlot.get(slot) || [], start, bridge.id, view));
   grid.append(...rows);
   markDrawn();
   target.replaceChildren(
@@ -150,18 +162,22 @@ export async function plannerPage() {
   picker.value = params.get("bridge") || bridges[0].id;
   const day = h("input", { id: "planner-day", type: "date",
     value: params.get("day") || localInputValue(new Date()).slice(0, 10) });
+  const span = h("select", { id: "planner-view" }, h("option", { value: "day" }, "Day"),
+    h("option", { value: "week" }, "Week (7 days from the day)"));
+  span.value = VIEWS[params.get("view")] ? params.get("view") : "day";
   const view = h("div", {});
   const redraw = () => {
     const bridge = bridges.find((b) => b.id === picker.value) || bridges[0];
-    history.replaceState(null, "", `/planner${query({ bridge: bridge.id, day: day.value })}`);
-    drawDay(view, bridge, day.value).catch((error) =>
+    history.replaceState(null, "", `/planner${query({ bridge: bridge.id, day: day.value,
+      view: span.value === "day" ? "" : span.value })}`);
+    drawDays(view, bridge, day.value, VIEWS[span.value]).catch((error) =>
       view.replaceChildren(h("p", { class: "error", role: "alert" }, error.message)));
   };
-  picker.addEventListener("change", redraw);
-  day.addEventListener("change", redraw);
+  for (const control of [picker, day, span]) control.addEventListener("change", redraw);
   body.replaceChildren(h("div", { class: "row" },
     h("div", { class: "field" }, h("label", { for: "planner-bridge" }, "Bridge"), picker),
     h("div", { class: "field" }, h("label", { for: "planner-day" }, "Day"), day),
+    h("div", { class: "field" }, h("label", { for: "planner-view" }, "Show"), span),
     h("a", { class: "button", href: "/book" }, "New booking")), view);
   redraw();
 }

@@ -227,6 +227,15 @@ async function adminFlow(browser) {
   await page.goto(`${URL}/planner`);
   await page.getByText(/bookings? on 4 slots/).waitFor();
   await capture(page, "planner");
+  // The week view shows the four bookings three days ahead, one per slot.
+  check(await page.locator("a.planner-booking", { hasText: /^Full \d$/ }).count() === 0,
+    "the day view does not show the meetings three days ahead");
+  await page.getByLabel("Show").selectOption("week");
+  await waitFor(async () => (await page.locator("a.planner-booking",
+    { hasText: /^Full \d$/ }).count()) === 4, "the week's four bookings drawn");
+  check(page.url().includes("view=week"), "the week view: its four bookings on the 4 slots");
+  await accessible(page, "planner (week)");
+  await capture(page, "planner-week");
   check(page.problems.length === 0, `no script errors ${page.problems.join("; ")}`);
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByLabel("User name").waitFor();
