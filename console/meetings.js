@@ -168,6 +168,21 @@ function busyInside(node) {
   return node.contains(focused) && ["SELECT", "INPUT"].includes(focused.tagName);
 }
 
+// Where the focus is among NODE's buttons (its index), so that a refresh
+// that rebuilds them puts it back on the same place (a keyboard user who
+// pressed "Mute audio" stays on what is now "Unmute audio").
+function focusPlace(node) {
+  const controls = [...node.querySelectorAll("button, select")];
+  return controls.indexOf(document.activeElement);
+}
+
+function restoreFocus(node, place) {
+  if (place < 0) return;
+  const controls = [...node.querySelectorAll("button, select")];
+  const target = controls[Math.min(place, controls.length - 1)];
+  if (target) target.focus();
+}
+
 export async function meetingPage(id) {
   const summary = h("div", {}, loading());
   const live = h("div", {});
@@ -206,9 +221,12 @@ export async function meetingPage(id) {
         booking.failure ? ` · ${booking.failure}` : ""),
       controls(booking, refresh) || "", updates, bookedCard(booking));
     summary.querySelector("#booked-title").textContent = "Dial-in";
-    if (!busyInside(live))
+    if (!busyInside(live)) {
+      const place = focusPlace(live);
       live.replaceChildren(h("h2", {}, "Participants"), everyoneControls(booking, refresh) || "",
         participantsTable(booking, refresh));
+      restoreFocus(live, place);
+    }
     if (!over && form === null) adding.append(form = addParticipantForm(booking.id, refresh));
     if (over) adding.replaceChildren();
     if (["ended", "failed"].includes(booking.state)) {
