@@ -81,7 +81,7 @@ export function participantsTable(booking, refresh) {
     h("td", {}, p.audioMuted ? "muted" : "on", " · ", p.videoMuted ? "video off" : "video on"),
     h("td", {}, live ? h("div", { class: "actions" }, participantActions(booking, p, refresh))
       : "")));
-  return h("table", {}, h("caption", { class: "hint" }, "Booked participants"),
+  return h("table", { class: "wide" }, h("caption", { class: "hint" }, "Booked participants"),
     h("thead", {}, h("tr", {}, ...["Address", "Dial", "State", "Audio · video", "Actions"]
       .map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, ...rows));
@@ -173,7 +173,7 @@ export function attendanceSection(attendance) {
   return h("section", { "aria-labelledby": "attendance-title" },
     h("h2", { id: "attendance-title" }, "Attendance"),
     people.length === 0 ? h("p", { class: "hint" }, "No call records yet.") :
-      h("table", { id: "attendance" },
+      h("table", { id: "attendance", class: "wide" },
         h("caption", { class: "hint" }, "From the bridge's call detail records"),
         h("thead", {}, h("tr", {}, ...["Who", "Joined", "Left", "Connected", "In the call",
           "Why they left"].map((t) => h("th", { scope: "col" }, t)))),

@@ -359,6 +359,13 @@ async function ownershipFlow(browser) {
   await booker.getByRole("heading", { name: "Booked" }).waitFor();
   const link = await booker.getByRole("link", { name: "Open the meeting" }).getAttribute("href");
   await capture(booker, "booking-phone");
+  // On a phone the meeting page keeps its participants' Actions column
+  // (other lists drop their later columns) and the add form.
+  await booker.getByRole("link", { name: "Open the meeting" }).click();
+  await booker.getByRole("button", { name: "Add participant" }).waitFor();
+  check(await booker.getByRole("columnheader", { name: "Actions" }).isVisible(),
+    "on a phone the meeting page keeps the live controls' column");
+  await accessible(booker, "meeting (phone)");
   await booker.context().close();
 
   const other = await signIn(browser, "booker2", password);
