@@ -125,7 +125,8 @@ export async function bookingFormPage() {
   const params = new URLSearchParams(location.search);
   const start = params.get("start") ? new Date(params.get("start"))
     : new Date(Math.ceil(Date.now() / 9e5) * 9e5 + 9e5);
-  const end = new Date(start.getTime() + 36e5);
+  const end = params.get("end") ? new Date(params.get("end"))
+    : new Date(start.getTime() + 36e5);
   const operator = currentUser().role !== "booker";
   const bridges = operator ? await api("GET", "/bridges").catch(() => [])
     : [];

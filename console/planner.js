@@ -3,7 +3,8 @@
 // booking form for that hour. Times are the user's (the browser's zone).
 // Owns: the planner page. Does not own: booking (booking_form.js).
 import { api, query } from "./api.js";
-import { h, show, loading, localInputValue, formatTime, formatDateTime, zone } from "./dom.js";
+import { h, show, loading, localInputValue, formatTime, formatDateTime, zone, toast }
+  from "./dom.js";
 import { navigate } from "./app.js";
 
 // The API answers at most this many bookings per request (docs/api.md).
@@ -100,12 +101,36 @@ function slotRow(slot, bookings, start, bridgeId, view) {
         : formatTime(at.toISOString())}`,
       onclick: () => navigate(`/book${query({ start: localInputValue(at), bridge: bridgeId })}`),
     }, "+");
+    button.dataset.hour = hour; // for dragging across free time (drawDays)
     button.style.left = `${(hour / hours) * 100}%`;
     button.style.width = `${(view.step / hours) * 100}%`;
     free.push(button);
   }
   track.prepend(...free);
   return [h("div", { class: "planner-slot" }, String(slot)), track];
+}
+
+// Pressing on one free-time button of a slot and letting go on another of
+// the same slot opens the form for the whole stretch (when all of it is
+// free); a plain click books that hour (the buttons' own handler). One
+// listener pair on the grid, not one per button.
+function dragToBook(grid, start, bridgeId, view) {
+  let from = null;
+  grid.addEventListener("pointerdown", (event) => {
+    from = event.target.closest(".planner-free");
+  });
+  grid.addEventListener("pointerup", (event) => {
+    const to = event.target.closest(".planner-free"), first = from;
+    from = null;
+    if (!first || !to || first === to || first.parentNode !== to.parentNode) return;
+    const low = Math.min(+first.dataset.hour, +to.dataset.hour);
+    const high = Math.max(+first.dataset.hour, +to.dataset.hour) + view.step;
+    for (let hour = low; hour < high; hour += view.step)
+      if (!to.parentNode.querySelector(`[data-hour="${hour}"]`))
+        return toast("Part of that time is booked on this slot.");
+    const at = (hour) => localInputValue(new Date(start.getTime() + hour * 36e5));
+    navigate(`/book${query({ start: at(low), end: at(high), bridge: bridgeId })}`);
+  });
 }
 
 async function drawDays(target, bridge, dayText, view) {
@@ -138,6 +163,7 @@ async function drawDays(target, bridge, dayText, view) {
   for (let slot = first; slot < first + count; slot++)
     rows.push(...slotRow(slot, bySlot.get(slot) || [], start, bridge.id, view));
   grid.append(...rows);
+  dragToBook(grid, start, bridge.id, view);
   markDrawn();
   target.replaceChildren(
     h("p", { class: "hint", role: "status" },

@@ -227,6 +227,15 @@ async function adminFlow(browser) {
   await page.goto(`${URL}/planner`);
   await page.getByText(/bookings? on 4 slots/).waitFor();
   await capture(page, "planner");
+  // Dragging from 10:00 to 12:00 on a free slot opens the form for 10-13.
+  await page.getByRole("button", { name: "Book slot 8801 at 10:00" }).dragTo(
+    page.getByRole("button", { name: "Book slot 8801 at 12:00" }));
+  await page.getByLabel("Title").waitFor();
+  check((await page.getByLabel(/^Start/).inputValue()).endsWith("T10:00") &&
+    (await page.getByLabel(/^End/).inputValue()).endsWith("T13:00"),
+  "dragging across free hours opens the form for that stretch");
+  await page.goto(`${URL}/planner`);
+  await page.getByText(/bookings? on 4 slots/).waitFor();
   // The week view shows the four bookings three days ahead, one per slot.
   check(await page.locator("a.planner-booking", { hasText: /^Full \d$/ }).count() === 0,
     "the day view does not show the meetings three days ahead");
