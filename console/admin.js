@@ -5,6 +5,7 @@
 import { api, query } from "./api.js";
 import { h, field, showError, show, loading, formatDateTime, toast } from "./dom.js";
 import { currentUser } from "./app.js";
+import { reloadOnEvents } from "./events.js";
 
 // What to do about each kind of ticket (docs/api.md, "Tickets").
 const TICKET_ADVICE = {
@@ -103,6 +104,8 @@ export async function bridgesPage() {
   };
   show("Bridges", currentUser().role === "admin" ? bridgeForm(reload) : "", list);
   await reload();
+  // Tickets opened or closed show without a reload (else every 30 s).
+  reloadOnEvents(location.pathname, ["ticket."], () => reload().catch(() => {}), 500, 30000);
 }
 
 export async function usersPage() {

@@ -40,7 +40,8 @@ function open() {
     }
   };
   for (const type of ["booking.created", "booking.changed", "booking.cancelled",
-    "booking.started", "booking.ended", "booking.failed", "participant.changed"])
+    "booking.started", "booking.ended", "booking.failed", "participant.changed",
+    "ticket.opened", "ticket.closed"])
     source.addEventListener(type, forward);
   // The server lost track of what was told: every listener reloads.
   source.addEventListener("reset", () => tell({ type: "reset" }));
@@ -64,4 +65,30 @@ export function listen(listener) {
 // True while events arrive as they happen (no need to poll).
 export function streaming() {
   return status === "open";
+}
+
+// While the address is still PATH: calls RELOAD after SETTLE ms without a
+// further event, when an event whose type starts with one of PREFIXES (or
+// a reset) comes; every POLL ms instead while the stream does not work.
+export function reloadOnEvents(path, prefixes, reload, settle, poll) {
+  let timer = null;
+  // POLLING: a poll's turn, skipped once the stream works (an event's is not).
+  const later = (delay, polling) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (location.pathname !== path || (polling && streaming())) return;
+      reload();
+      if (!streaming()) later(poll, true);
+    }, delay);
+  };
+  const stop = listen((event) => {
+    if (location.pathname !== path) {
+      clearTimeout(timer);
+      return stop();
+    }
+    if (event.type === "stream.failed") later(poll, true);
+    else if (event.type === "reset" || prefixes.some((p) => event.type.startsWith(p)))
+      later(settle, false);
+  });
+  if (!streaming()) later(poll, true); // still connecting: polled until it is open
 }

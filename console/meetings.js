@@ -8,7 +8,7 @@ import { api, query } from "./api.js";
 import { h, show, loading, formatDateTime, localInputValue } from "./dom.js";
 import { currentUser } from "./app.js";
 import { bookedCard } from "./booking_form.js";
-import { listen, streaming } from "./events.js";
+import { listen, streaming, reloadOnEvents } from "./events.js";
 import { act, stateCell, participantsTable, everyoneControls, addParticipantForm,
   attendanceSection } from "./live.js";
 
@@ -59,22 +59,11 @@ export async function meetingsPage() {
       limit: 500 })}`);
     bookings = answer.bookings;
     draw();
-    if (!streaming()) reload(LIST_REFRESH_MS);
   };
   for (const control of [search, stateFilter, mine]) control.addEventListener("input", draw);
   // Reloaded when a booking changes (the events stream), else every 15 s.
-  const path = location.pathname;
-  let again = null;
-  const reload = (delay) => {
-    clearTimeout(again);
-    again = setTimeout(() => location.pathname === path &&
-      load().catch((e) => (status.textContent = e.message)), delay);
-  };
-  const stop = listen((event) => {
-    if (location.pathname !== path) return stop();
-    if (event.type === "stream.failed") reload(LIST_REFRESH_MS);
-    else if (event.type === "reset" || event.type.startsWith("booking.")) reload(SETTLE_MS);
-  });
+  reloadOnEvents(location.pathname, ["booking."],
+    () => load().catch((e) => (status.textContent = e.message)), SETTLE_MS, LIST_REFRESH_MS);
   from.addEventListener("change", () => load().catch((e) => (status.textContent = e.message)));
   const operator = currentUser().role !== "booker";
   show(operator ? "All meetings" : "My meetings",

@@ -6,6 +6,7 @@ import { api, query } from "./api.js";
 import { h, show, loading, localInputValue, formatTime, formatDateTime, zone, toast }
   from "./dom.js";
 import { navigate } from "./app.js";
+import { reloadOnEvents } from "./events.js";
 
 // The API answers at most this many bookings per request (docs/api.md).
 const PAGE = 5000;
@@ -61,6 +62,11 @@ function dayStart(text) {
   const [year, month, day] = text.split("-").map(Number);
   return new Date(year, month - 1, day);
 }
+
+// Redrawn this long after the last booking event, or this often when the
+// events stream does not work.
+const PLANNER_SETTLE_MS = 1000;
+const PLANNER_POLL_MS = 30000;
 
 // A view: how many days it shows and how many hours one free-time button
 // covers (a week of one-hour buttons on hundreds of slots would be tens of
@@ -133,8 +139,9 @@ function dragToBook(grid, start, bridgeId, view) {
   });
 }
 
-async function drawDays(target, bridge, dayText, view) {
-  target.replaceChildren(loading());
+// QUIET: redrawn for an event, without "Loading…" in between.
+async function drawDays(target, bridge, dayText, view, quiet = false) {
+  if (!quiet) target.replaceChildren(loading());
   const start = dayStart(dayText);
   const end = new Date(start.getFullYear(), start.getMonth(), start.getDate() + view.days);
   const bookings = await bookingsBetween(bridge.id, start, end);
@@ -192,14 +199,19 @@ export async function plannerPage() {
     h("option", { value: "week" }, "Week (7 days from the day)"));
   span.value = VIEWS[params.get("view")] ? params.get("view") : "day";
   const view = h("div", {});
-  const redraw = () => {
+  const redraw = (quiet = false) => {
     const bridge = bridges.find((b) => b.id === picker.value) || bridges[0];
     history.replaceState(null, "", `/planner${query({ bridge: bridge.id, day: day.value,
       view: span.value === "day" ? "" : span.value })}`);
-    drawDays(view, bridge, day.value, VIEWS[span.value]).catch((error) =>
+    drawDays(view, bridge, day.value, VIEWS[span.value], quiet).catch((error) =>
       view.replaceChildren(h("p", { class: "error", role: "alert" }, error.message)));
   };
-  for (const control of [picker, day, span]) control.addEventListener("change", redraw);
+  for (const control of [picker, day, span])
+    control.addEventListener("change", () => redraw());
+  // A booking made, changed or cancelled anywhere shows without a reload
+  // (after a second without another: a burst of bookings is one redraw).
+  reloadOnEvents(location.pathname, ["booking."], () => redraw(true), PLANNER_SETTLE_MS,
+    PLANNER_POLL_MS);
   body.replaceChildren(h("div", { class: "row" },
     h("div", { class: "field" }, h("label", { for: "planner-bridge" }, "Bridge"), picker),
     h("div", { class: "field" }, h("label", { for: "planner-day" }, "Day"), day),

@@ -243,6 +243,18 @@ async function adminFlow(browser) {
   await waitFor(async () => (await page.locator("a.planner-booking",
     { hasText: /^Full \d$/ }).count()) === 4, "the week's four bookings drawn");
   check(page.url().includes("view=week"), "the week view: its four bookings on the 4 slots");
+  // A booking made elsewhere (here: the API from the page's script) shows
+  // by the events stream: the planner polls only every 30 s, this waits 15.
+  const later = new Date(Math.ceil(Date.now() / 36e5) * 36e5 + 4 * 864e5);
+  const status = await page.evaluate(async ([from, to]) => (await fetch("/api/v1/bookings", {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Requested-With": "test",
+      "X-CSRF-Token": sessionStorage.getItem("convene.csrf") },
+    body: JSON.stringify({ title: "Late addition", start: from, end: to }) })).status,
+  [later.toISOString(), new Date(later.getTime() + 36e5).toISOString()]);
+  check(status === 201, "a booking made while the planner is open");
+  await page.locator("a.planner-booking", { hasText: "Late addition" }).waitFor({
+    timeout: 15000 });
+  check(true, "the planner shows it without a reload (the events stream)");
   await accessible(page, "planner (week)");
   await capture(page, "planner-week");
   check(page.problems.length === 0, `no script errors ${page.problems.join("; ")}`);
