@@ -36,6 +36,7 @@
 #include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
+#include "scheduler/booking_fields.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/booking_series_edit.h"
 #include "scheduler/db_bookings.h"
@@ -406,6 +407,7 @@ typedef struct {
     sqlite3 *database;
     const bridge_views *views;
     json_t *list;
+    unsigned fields; /* ?fields= mask; 0: every member */
 } listing;
 
 /* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
@@ -418,10 +420,14 @@ static cv_result append_booking(const char *id, void *context)
         return result;
     json_t *entry = booking_to_json(&record, bridge_domain(listed->views, record.bridge_id));
     booking_clear(&record);
-    if (entry && decorate(listed->database, id, entry) != CV_OK) {
+    /* A compact listing skips the owner and series look-ups unless asked. */
+    bool full = listed->fields == 0 || (listed->fields & BOOKING_FIELD_OWNER);
+    if (entry && full && decorate(listed->database, id, entry) != CV_OK) {
         json_decref(entry);
         return CV_ERR_STORE;
     }
+    if (entry && listed->fields != 0)
+        booking_fields_keep(entry, listed->fields);
     if (entry == NULL || json_array_append_new(listed->list, entry) != 0)
         return CV_ERR_NO_MEMORY;
     return CV_OK;
@@ -443,6 +449,9 @@ static void handle_list(scheduler_api_request *request)
         scheduler_api_fail_field(request, "to", "to must be after from");
         return;
     }
+    unsigned fields;
+    if (!booking_fields_read(request, &fields))
+        return;
     bridge_views views;
     cv_result result = bridge_views_load(request->database, &views);
     if (result != CV_OK) {
@@ -458,7 +467,7 @@ static void handle_list(scheduler_api_request *request)
         return;
     }
     json_t *list = json_array();
-    listing listed = {request->database, &views, list};
+    listing listed = {request->database, &views, list, fields};
     const char *only_bridge = bridge_id[0] ? bridge_id : NULL;
     const http_principal *booker =
         scheduler_api_sees_everything(request) ? NULL : scheduler_api_principal(request);
@@ -808,7 +817,7 @@ static void handle_end(scheduler_api_request *request)
 /* --- module ---------------------------------------------------------- */
 
 /* what GET /bookings reads (every other route takes no query) */
-static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
+static const char *const list_query[] = {"from", "to", "limit", "bridge", "fields", NULL};
 
 static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
 

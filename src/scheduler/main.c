@@ -30,6 +30,7 @@
 #include "scheduler/bridges.h"
 #include "scheduler/calendar_api.h"
 #include "scheduler/series_horizon.h"
+#include "scheduler/console.h"
 #include "scheduler/db_bridge_secrets.h"
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
@@ -100,6 +101,10 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
+        {"console-dir", OPTION_STRING, &o->console_dir, "DIR",
+         "the web console's files, served at / (default " CONVENE_CONSOLE_DIR ")", 0, 0},
+        {"no-console", OPTION_FLAG, &o->no_console, NULL,
+         "do not serve the web console (/ then answers 404)", 0, 0},
         {"tls-cert", OPTION_STRING, &o->tls_certificate, "FILE",
          "PEM certificate (default: self-signed in DIR)", 0, 0},
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
