@@ -14,8 +14,12 @@ single booking and stored as a booking row, all in one transaction.
 Also timed: the first page of GET /bookings/<id>/occurrences (100) and
 GET /bookings/<id>.ics. Reports each run, the median and the maximum.
 
+--perf PREFIX records convened with perf during the timed requests
+(PREFIX-series.data; the figures are then not the official ones).
+
 Usage: python3 bench/series.py [--build-dir build] [--bookings 100000]
        [--bridges 10] [--slots 200] [--loaders 4] [--series 5] [--scratch DIR]
+       [--perf PREFIX]
 """
 import argparse
 import importlib.util
@@ -88,8 +92,11 @@ def main():
     parser.add_argument("--loaders", type=int, default=4)
     parser.add_argument("--series", type=int, default=5)
     parser.add_argument("--scratch", default=None)
+    parser.add_argument("--perf", metavar="PREFIX",
+                        help="perf record convened during the timed requests (PREFIX-series.data)")
     options = parser.parse_args()
     options.keep = False
+    options.strace = None
     os.environ["CONVENE_BUILD_DIR"] = os.path.abspath(options.build_dir)
     sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
     import harness  # noqa: E402 - needs CONVENE_BUILD_DIR first
@@ -104,6 +111,7 @@ def main():
         time.sleep(2)  # the loaders' last writes settle
         client = scheduler.client
         posts, pages, calendars = [], [], []
+        tracer = bench.profile("series", [scheduler.process.pid])
         for number in range(options.series):
             elapsed, booking_id = time_series(client, base, number)
             posts.append(elapsed)
@@ -111,6 +119,7 @@ def main():
             calendars.append(timed_get(client, f"/bookings/{booking_id}.ics"))
             print(f"bench: series {number}: POST {elapsed:.1f} ms, first page "
                   f"{pages[-1]:.1f} ms, .ics {calendars[-1]:.1f} ms", flush=True)
+        bench.profile_stop(tracer)
         print(f"bench: POST daily x3650 with {options.bookings} stored: median "
               f"{statistics.median(posts):.1f} ms, max {max(posts):.1f} ms "
               f"(target < 200 ms: {'met' if max(posts) < 200 else 'MISSED'})")

@@ -193,7 +193,8 @@ static void note_clash(placement *done, const occurrence *item, const char *zone
                                     conflicts ? conflicts : json_array()));
 }
 
-/* Places and stores each occurrence; clashing ones are noted, not stored.
+/* Places and stores each occurrence, each inserted with record->series_id
+ * (its series row exists already); clashing ones are noted, not stored.
  * `bridge` is the bridge the client chose ("" for any). Caller holds the
  * transaction. */
 static cv_result place_all(sqlite3 *database, booking *record, const bridge_views *views,
@@ -206,9 +207,10 @@ static cv_result place_all(sqlite3 *database, booking *record, const bridge_view
     if (!done->clashes || !done->booked || !done->ids)
         return CV_ERR_NO_MEMORY;
     for (size_t i = 0; i < list->count; i++) {
-        id_generate(record->id);
+        id_generate_ordered(record->id);
         record->start = list->items[i].start;
         record->end = list->items[i].end;
+        record->recurrence_id = list->items[i].start; /* inserted with series_id */
         snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge);
         record->slot = -1;
         json_t *conflicts = NULL;
@@ -234,10 +236,10 @@ static cv_result place_all(sqlite3 *database, booking *record, const bridge_view
     return CV_OK;
 }
 
-/* The series row: the request's members, and as exdates the occurrences
- * left out by the client and those skipped for clashes. */
+/* The series row before its occurrences are placed: the request's members,
+ * the exdates the client left out, and room for those skipped later. */
 static cv_result fill_row(series_row *row, const series_request *series, const booking *record,
-                          const occurrence_list *list, const placement *done, int64_t now)
+                          const occurrence_list *list, int64_t now)
 {
     row->title = text_duplicate(record->title ? record->title : "");
     if (!row->title)
@@ -245,18 +247,11 @@ static cv_result fill_row(series_row *row, const series_request *series, const b
     snprintf(row->time_zone, sizeof row->time_zone, "%s",
              series->has_time_zone ? series->time_zone : "UTC");
     row->rrule = series->rrule ? text_duplicate(series->rrule) : NULL;
-    size_t skipped = list->count - done->booked_count;
-    row->exdates = calloc(series->exdate_count + skipped + 1, sizeof(int64_t));
+    row->exdates = calloc(series->exdate_count + list->count + 1, sizeof(int64_t));
     if (!row->exdates || (series->rrule && !row->rrule))
         return CV_ERR_NO_MEMORY;
     for (size_t i = 0; i < series->exdate_count; i++)
         row->exdates[row->exdate_count++] = series->exdates[i];
-    for (size_t i = 0, b = 0; i < list->count; i++) {
-        if (b < done->booked_count && done->booked[b] == list->items[i].start)
-            b++;
-        else
-            row->exdates[row->exdate_count++] = list->items[i].start;
-    }
     if (series->attendee_count) {
         row->attendees = calloc(series->attendee_count, sizeof *row->attendees);
         if (!row->attendees)
@@ -271,17 +266,20 @@ static cv_result fill_row(series_row *row, const series_request *series, const b
     return CV_OK;
 }
 
-/* The series row, then each stored occurrence linked to it. */
-static cv_result store_series(sqlite3 *database, series_row *row, const series_request *series,
-                              const booking *record, const occurrence_list *list,
-                              const placement *done, int64_t now)
+/* The occurrences skipped for clashes become exdates too (fill_row made
+ * room for every occurrence); rewrites the row when there are any. */
+static cv_result note_skipped(sqlite3 *database, series_row *row, const occurrence_list *list,
+                              const placement *done)
 {
-    cv_result result = fill_row(row, series, record, list, done, now);
-    if (result == CV_OK)
-        result = db_series_insert(database, row);
-    for (size_t i = 0; result == CV_OK && i < done->booked_count; i++)
-        result = db_series_link(database, done->ids[i], row->id, done->booked[i]);
-    return result;
+    if (done->booked_count == list->count)
+        return CV_OK;
+    for (size_t i = 0, b = 0; i < list->count; i++) {
+        if (b < done->booked_count && done->booked[b] == list->items[i].start)
+            b++;
+        else
+            row->exdates[row->exdate_count++] = list->items[i].start;
+    }
+    return db_series_update(database, row);
 }
 
 /* The invitation (iMIP REQUEST) to the organizer and the attendees,
@@ -350,14 +348,19 @@ static cv_result place_and_store_all(sqlite3 *database, void *context)
     }
     work->record->bridge_chosen = work->bridge_text != NULL;
     const char *zone = work->series->has_time_zone ? work->series->time_zone : "UTC";
-    result = place_all(database, work->record, &views, work->list, zone, bridge, work->done);
+    /* The series row first: each occurrence names it as it is inserted. */
+    result = fill_row(work->row, work->series, work->record, work->list, work->record->created);
+    if (result == CV_OK)
+        result = db_series_insert(database, work->row);
+    snprintf(work->record->series_id, sizeof work->record->series_id, "%s", work->row->id);
+    if (result == CV_OK)
+        result = place_all(database, work->record, &views, work->list, zone, bridge, work->done);
     work->refused = result == CV_OK && work->done->clash_count > 0 &&
                     (!work->series->skip_conflicts || work->done->booked_count == 0);
     if (result == CV_OK && !work->refused)
-        result = store_series(database, work->row, work->series, work->record, work->list,
-                              work->done, work->record->created);
+        result = note_skipped(database, work->row, work->list, work->done);
     if (result == CV_OK && !work->refused)
-        result = booking_api_set_owner(work->request, NULL, work->row->id);
+        result = booking_api_set_series_owner(work->request, work->row->id);
     if (result == CV_OK && !work->refused)
         result = audit_record(work->request, "booking.create", work->row->id,
                               json_deep_copy(work->request->body));

@@ -23,7 +23,8 @@
 #include "scheduler/schema.h"
 #include "scheduler/slots.h"
 
-/* The bookings row of `record`, inserted or replaced. */
+/* The bookings row of `record`, inserted or replaced (a replaced row keeps
+ * its owner and series). */
 static cv_result store_booking_row(sqlite3 *database, const booking *record)
 {
     sqlite3_stmt *statement = NULL;
@@ -32,9 +33,9 @@ static cv_result store_booking_row(sqlite3 *database, const booking *record)
         "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
         " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
         " occupied_start, holds_capacity, bridge_chosen, cancelled, secret, live_locked,"
-        " live_layout)"
+        " live_layout, owner, series_id, recurrence_id)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22, ?23)"
+        " ?18, ?19, ?20, ?21, ?22, ?23, nullif(?24, 0), ?25, ?26)"
         " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
         " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
         " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
@@ -70,6 +71,13 @@ static cv_result store_booking_row(sqlite3 *database, const booking *record)
     store_bind_text_or_null(statement, 21, record->secret);
     sqlite3_bind_int(statement, 22, record->live_locked ? 1 : 0);
     store_bind_text_or_null(statement, 23, record->live_layout);
+    /* 24..26 are written by an insert only: not in the UPDATE */
+    sqlite3_bind_int64(statement, 24, record->owner);
+    store_bind_text_or_null(statement, 25, record->series_id);
+    if (record->series_id[0])
+        sqlite3_bind_int64(statement, 26, record->recurrence_id);
+    else
+        sqlite3_bind_null(statement, 26);
     code = sqlite3_step(statement);
     store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
@@ -330,7 +338,15 @@ cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, 
     *ids_out = NULL;
     *count_out = 0;
     sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database, "SELECT id FROM bookings WHERE state = ?1", &statement);
+    for (size_t state = 0; state < state_count; state++)
+        if (states[state] != BOOKING_STARTING && states[state] != BOOKING_LIVE &&
+            states[state] != BOOKING_ENDING)
+            return CV_ERR_INVALID; /* only these are indexed (schema.h) */
+    int code =
+        store_prepare(database,
+                      "SELECT id FROM bookings WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES
+                      " AND state = ?1",
+                      &statement);
     if (code != SQLITE_OK)
         return store_result(code);
     char **ids = NULL;
@@ -544,8 +560,8 @@ cv_result db_bookings_outside_range_each(sqlite3 *database, const char *bridge_i
     sqlite3_stmt *statement = NULL;
     int code = store_prepare(
         database,
-        "SELECT id, title, slot FROM bookings WHERE bridge_id = ?1 AND slot IS NOT NULL"
-        " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES
+        "SELECT id, title, slot FROM bookings WHERE holds_capacity = 1 AND bridge_id = ?1"
+        " AND slot IS NOT NULL AND state IN " SCHEMA_ACTIVE_BOOKING_STATES
         " AND (?2 = 0 OR slot < ?3 OR slot > ?3 + ?4 - 1) ORDER BY start_at LIMIT 100",
         &statement);
     if (code != SQLITE_OK)
