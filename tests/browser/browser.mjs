@@ -6,6 +6,7 @@
 // directory.mjs, tickets.mjs) nor the daemons (the test_*.py starting them).
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
@@ -56,6 +57,21 @@ export async function accessible(page, name) {
 // (or under $SCREENSHOTS when the test runner moves them).
 export async function capture(page, name) {
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
+}
+
+// The test's answers on standard input (browser_run.py), one line each.
+let answers = null;
+
+// Asks the test's Python side to do ACTION to the daemons (stop a bridge…)
+// and waits until it is done; fails when it could not be.
+export async function ask(action) {
+  if (!answers) {
+    answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+    process.stdin.unref(); // the script ends when its steps do, not at the end of input
+  }
+  console.log(`@@ ${action}`);
+  const { value } = await answers.next();
+  check(value === "done", `the test did "${action}" ${value === "done" ? "" : value}`);
 }
 
 // The page of the last sign-in: on a failure its text is printed.
