@@ -305,17 +305,10 @@ int command_book(cli_context *context, int argc, char **argv)
         "Repeating, in a time zone: convene book --title Sync --tz Europe/Berlin \\\n"
         "           --start 2027-03-22T09:00:00 --duration 30 --rrule 'FREQ=WEEKLY;COUNT=10'"};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     char computed_end[40];
     const char *end = NULL;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("book", "%s", strbuf_str(&error));
-    } else {
-        context->globals.json_output |= options.json;
+    if (cli_parse_arguments(context, "book", &syntax, argc, argv, &positional, &status)) {
         status = book_times(&options, computed_end, &end);
         json_t *body = status == CLI_EXIT_OK ? book_body(&options, end) : NULL;
         if (status == CLI_EXIT_OK)
@@ -323,7 +316,6 @@ int command_book(cli_context *context, int argc, char **argv)
         json_decref(body);
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     return status;
 }
 
@@ -401,20 +393,11 @@ int command_bookings(cli_context *context, int argc, char **argv)
                                    0,
                                    NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
     int64_t ignored;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
+    if (!cli_parse_arguments(context, "bookings", &syntax, argc, argv, &positional, &status))
         goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("bookings", "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= json;
     if ((from && rfc3339_parse(from, &ignored) != CV_OK) ||
         (to && rfc3339_parse(to, &ignored) != CV_OK)) {
         status =
@@ -439,7 +422,6 @@ int command_bookings(cli_context *context, int argc, char **argv)
     client_answer_free(&answer);
 out:
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }
@@ -537,20 +519,11 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     syntax.options = specs;
     syntax.option_count = action == ACTION_CANCEL ? 2 : 1; /* --scope only for cancel */
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     strbuf path = STRBUF_INIT;
     json_t *body = NULL;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
+    if (!cli_parse_arguments(context, names[action], &syntax, argc, argv, &positional, &status))
         goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error(names[action], "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= json;
     const char *id = positional.items[0];
     const char *method = "GET";
     const char *suffix = NULL;
@@ -581,7 +554,6 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
 out:
     json_decref(body);
     config_free(specs, sizeof specs / sizeof specs[0]);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }

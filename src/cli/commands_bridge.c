@@ -261,9 +261,8 @@ static int bridge_list(cli_context *context, int argc, char **argv)
         NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("bridge list", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "bridge list", &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     client_answer answer;
     if ((status = cli_request(context, "GET", "/bridges", NULL, &answer)) != CLI_EXIT_OK)
         return status;
@@ -334,9 +333,8 @@ static int bridge_by_id(cli_context *context, int argc, char **argv, const char 
     const char *name = removing ? "bridge remove" : "bridge show";
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments(name, &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, name, &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     strbuf path = STRBUF_INIT;
     strbuf_printf(&path, "/bridges/");
     if (cli_append_segment(&path, positional.items[0]) != CV_OK) {
@@ -423,9 +421,8 @@ int command_tickets(cli_context *context, int argc, char **argv)
         NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("tickets", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "tickets", &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     client_answer answer;
     if ((status = cli_request(context, "GET", "/tickets", NULL, &answer)) != CLI_EXIT_OK)
         return status;

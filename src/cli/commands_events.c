@@ -192,17 +192,13 @@ int command_events(cli_context *context, int argc, char **argv)
         0,
         NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("events", "%s", strbuf_str(&error));
+    if (!cli_parse_arguments(context, "events", &syntax, argc, argv, &positional, &status)) {
+        /* its help or its usage error is printed; status says which */
     } else if (last_event_id && !text_is_digits(last_event_id)) {
         status = cli_usage_error("events", "--last-event-id: expected an event id (digits)");
     } else if ((status = cli_connect(context)) == CLI_EXIT_OK) {
-        event_reader reader = {.json = json || context->globals.json_output,
+        event_reader reader = {.json = context->globals.json_output,
                                .remaining = count,
                                .line = STRBUF_INIT,
                                .data = STRBUF_INIT};
@@ -212,7 +208,6 @@ int command_events(cli_context *context, int argc, char **argv)
         strbuf_free(&reader.line);
         strbuf_free(&reader.data);
     }
-    strbuf_free(&error);
     free(last_event_id);
     return status;
 }

@@ -47,8 +47,8 @@ static void print_rows(const json_t *rows)
             if (json_is_real(member))
                 snprintf(buffers[column], sizeof buffers[column], "%.2f", json_real_value(member));
             else
-                cells[column] = json_member_text(row, headers[column], buffers[column],
-                                                 sizeof buffers[column]);
+                cells[column] =
+                    json_member_text(row, headers[column], buffers[column], sizeof buffers[column]);
         }
         if (!out || table_add_row(out, cells) != CV_OK) {
             cli_error("out of memory");
@@ -96,15 +96,13 @@ int command_report(cli_context *context, int argc, char **argv)
         1,
         NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
     int64_t ignored;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    const char *kind = outcome == ARGS_OK ? positional.items[0] : NULL;
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("report", "%s", strbuf_str(&error));
+    bool go_on = cli_parse_arguments(context, "report", &syntax, argc, argv, &positional, &status);
+    const char *kind = go_on ? positional.items[0] : NULL;
+    if (!go_on) {
+        /* its help or its usage error is printed; status says which */
     } else if (strcmp(kind, "utilization") != 0 && strcmp(kind, "no-shows") != 0 &&
                strcmp(kind, "failed-starts") != 0) {
         status = cli_usage_error("report",
@@ -125,7 +123,6 @@ int command_report(cli_context *context, int argc, char **argv)
         add_query(&path, "period", period);
         add_query(&path, "format", csv ? "csv" : NULL);
         client_answer answer;
-        context->globals.json_output |= json;
         if ((status = cli_request(context, "GET", strbuf_str(&path), NULL, &answer)) ==
             CLI_EXIT_OK) {
             if (csv)
@@ -138,7 +135,6 @@ int command_report(cli_context *context, int argc, char **argv)
         }
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }

@@ -167,15 +167,9 @@ int command_occurrences(cli_context *context, int argc, char **argv)
         1,
         NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("occurrences", "%s", strbuf_str(&error));
-    } else {
-        context->globals.json_output |= json;
+    if (cli_parse_arguments(context, "occurrences", &syntax, argc, argv, &positional, &status)) {
         strbuf_append_str(&path, "/bookings/");
         cli_append_segment(&path, positional.items[0]);
         strbuf_append_str(&path, "/occurrences");
@@ -193,7 +187,6 @@ int command_occurrences(cli_context *context, int argc, char **argv)
         }
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }
@@ -212,14 +205,9 @@ int command_ics(cli_context *context, int argc, char **argv)
         1,
         NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("ics", "%s", strbuf_str(&error));
-    } else {
+    if (cli_parse_arguments(context, "ics", &syntax, argc, argv, &positional, &status)) {
         strbuf_append_str(&path, "/bookings");
         strbuf_printf(&path, "/%s.ics", positional.items[0]);
         client_answer answer;
@@ -231,7 +219,6 @@ int command_ics(cli_context *context, int argc, char **argv)
             client_answer_free(&answer);
         }
     }
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }
@@ -341,25 +328,19 @@ int command_update(cli_context *context, int argc, char **argv)
         "Example: convene update ID --scope series --tz Europe/Berlin \\\n"
         "           --start 2027-03-01T10:00:00 --end 2027-03-01T11:00:00 --skip-conflicts"};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("update", "%s", strbuf_str(&error));
+    if (!cli_parse_arguments(context, "update", &syntax, argc, argv, &positional, &status)) {
+        /* its help or its usage error is printed; status says which */
     } else if (options.scope && strcmp(options.scope, "occurrence") != 0 &&
                strcmp(options.scope, "following") != 0 && strcmp(options.scope, "series") != 0) {
         status = cli_usage_error("update", "--scope: occurrence, following or series");
     } else {
-        context->globals.json_output |= options.json;
         json_t *body = update_body(&options);
         status = body ? update_send(context, positional.items[0], options.scope, body)
                       : cli_usage_error("update", "give at least one thing to change");
         json_decref(body);
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     return status;
 }
 
@@ -387,13 +368,10 @@ int command_calendar(cli_context *context, int argc, char **argv)
         0,
         NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("calendar", "%s", strbuf_str(&error));
+    if (!cli_parse_arguments(context, "calendar", &syntax, argc, argv, &positional, &status)) {
+        /* its help or its usage error is printed; status says which */
     } else if ((bridge != NULL) == (organizer != NULL)) {
         status = cli_usage_error("calendar", "give exactly one of --bridge and --organizer");
     } else {
@@ -409,7 +387,6 @@ int command_calendar(cli_context *context, int argc, char **argv)
         }
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }

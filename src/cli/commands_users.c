@@ -90,11 +90,14 @@ static json_t *user_body(const user_options *options, const char *name)
         json_decref(body);
         body = NULL;
     }
-    const char *names[] = {"name", "role", "email", "fullName", "password"};
-    const char *values[] = {name, options->role, options->email, options->full_name, password};
-    for (size_t i = 0; body && i < 5; i++)
-        if (values[i])
-            json_object_set_new(body, names[i], json_string(values[i]));
+    const char *const names[] = {"name", "role", "email", "fullName", "password"};
+    const char *const values[] = {name, options->role, options->email, options->full_name,
+                                  password};
+    if (body && !cli_set_texts(body, names, values, sizeof names / sizeof names[0])) {
+        cli_error("every value must be UTF-8 text");
+        json_decref(body);
+        body = NULL;
+    }
     text_wipe_free(password);
     strbuf_free(&error);
     return body;
@@ -125,9 +128,8 @@ static int user_change(cli_context *context, const char *sub, int argc, char **a
         NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments(adding ? "user add" : "user set", &syntax, argc, argv, &positional,
-                            &status)) {
-        context->globals.json_output |= o.json;
+    if (cli_parse_arguments(context, adding ? "user add" : "user set", &syntax, argc, argv,
+                            &positional, &status)) {
         json_t *body = user_body(&o, adding ? positional.items[0] : o.new_name);
         strbuf path = STRBUF_INIT;
         strbuf_append_str(&path, "/users");
@@ -158,9 +160,8 @@ static int simple(cli_context *context, const char *name, const char *usage, con
     const command_syntax syntax = {usage, "", specs, 1, one ? 1 : 0, one ? 1 : 0, NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments(name, &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, name, &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     strbuf path = STRBUF_INIT;
     strbuf_printf(&path, "/%s", collection);
     if (one) {
@@ -245,7 +246,7 @@ static int token_create(cli_context *context, int argc, char **argv)
                                    NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments("token create", &syntax, argc, argv, &positional, &status)) {
+    if (cli_parse_arguments(context, "token create", &syntax, argc, argv, &positional, &status)) {
         client_answer answer;
         status = make_token(context, positional.items[0], role, expires, &answer);
         if (status == CLI_EXIT_OK) {
@@ -327,7 +328,7 @@ int command_login(cli_context *context, int argc, char **argv)
         NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments("login", &syntax, argc, argv, &positional, &status)) {
+    if (cli_parse_arguments(context, "login", &syntax, argc, argv, &positional, &status)) {
         char host[256] = "", name[300];
         gethostname(host, sizeof host - 1);
         snprintf(name, sizeof name, "convene login on %s", host[0] ? host : "this machine");
@@ -348,7 +349,7 @@ int command_logout(cli_context *context, int argc, char **argv)
         "logout", "Revokes the kept token and forgets it.", NULL, 0, 0, 0, NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("logout", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "logout", &syntax, argc, argv, &positional, &status))
         return status;
     login_record record;
     strbuf error = STRBUF_INIT, path = STRBUF_INIT;
@@ -403,8 +404,7 @@ int command_audit(cli_context *context, int argc, char **argv)
                                    NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments("audit", &syntax, argc, argv, &positional, &status)) {
-        context->globals.json_output |= json;
+    if (cli_parse_arguments(context, "audit", &syntax, argc, argv, &positional, &status)) {
         static const char *const names[] = {"actor", "action", "from", "to"};
         strbuf path = STRBUF_INIT;
         strbuf_append_str(&path, "/audit");
