@@ -12,6 +12,7 @@
 
 #include "cli/json_view.h"
 #include "cli/login_file.h"
+#include "common/rfc3339.h"
 #include "common/secrets.h"
 
 void cli_error(const char *format, ...)
@@ -84,6 +85,16 @@ int cli_secret_option(const char *command, const char *option, const char *value
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
+}
+
+int cli_check_time(const char *command, const char *option, const char *value)
+{
+    int64_t ignored;
+    if (!value || rfc3339_parse(value, &ignored) == CV_OK)
+        return CLI_EXIT_OK;
+    return cli_usage_error(command,
+                           "%s: expected an RFC 3339 time such as 2026-11-25T09:00:00Z, got \"%s\"",
+                           option, value);
 }
 
 bool cli_set_texts(json_t *object, const char *const names[], const char *const values[],

@@ -87,6 +87,11 @@ void cli_print_answer_json(const client_answer *answer);
 int cli_secret_option(const char *command, const char *option, const char *value, const char *file,
                       char **secret);
 
+/* CLI_EXIT_OK when VALUE, the value of OPTION (e.g. "--from"), is NULL
+ * (not given) or an RFC 3339 time; else the usage error of COMMAND naming
+ * the option and the value. */
+int cli_check_time(const char *command, const char *option, const char *value);
+
 /* Sets member NAMES[i] of OBJECT to the text VALUES[i] for each of the
  * COUNT values that is not NULL (a request body of the options given).
  * False when OBJECT is NULL or a value cannot be set (not UTF-8, memory). */

@@ -219,13 +219,12 @@ static void print_bridge(const json_t *bridge)
             const char *cells[] = {json_member_string(member, "name"),
                                    json_member_string(member, "address"),
                                    json_is_true(added) ? "yes (primary)" : "no"};
-            if (!rows || table_add_row(rows, cells) != CV_OK) {
+            if (table_add_row(rows, cells) != CV_OK) {
                 cli_error("out of memory");
                 break;
             }
         }
-        if (rows)
-            table_print(rows, stdout);
+        table_print(rows, stdout);
         table_free(rows);
     }
     const json_t *tickets = json_object_get(bridge, "tickets");
@@ -250,15 +249,17 @@ int bridge_show_answer(cli_context *context, const client_answer *answer)
 
 /* ---- bridge list / show / remove ------------------------------------- */
 
+/* `bridge list --help`: the synopsis, what it does. */
+static const char BRIDGE_LIST_USAGE[] = "bridge list";
+static const char BRIDGE_LIST_ABOUT[] = "Lists the bridges convened manages, with their state.";
+
 static int bridge_list(cli_context *context, int argc, char **argv)
 {
     bool json = false;
     const option_spec specs[] = {
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {
-        "bridge list", "Lists the bridges convened manages, with their state.", specs, 1, 0, 0,
-        NULL};
+    const command_syntax syntax = {BRIDGE_LIST_USAGE, BRIDGE_LIST_ABOUT, specs, 1, 0, 0, NULL};
     positional_arguments positional;
     int status;
     if (!cli_parse_arguments(context, "bridge list", &syntax, argc, argv, &positional, &status))
@@ -302,13 +303,12 @@ static int bridge_list(cli_context *context, int argc, char **argv)
                                                           : "-",
                                slots,
                                tickets};
-        if (!rows || table_add_row(rows, cells) != CV_OK) {
+        if (table_add_row(rows, cells) != CV_OK) {
             cli_error("out of memory");
             break;
         }
     }
-    if (rows)
-        table_print(rows, stdout);
+    table_print(rows, stdout);
     table_free(rows);
     client_answer_free(&answer);
     return CLI_EXIT_OK;
@@ -403,22 +403,20 @@ int command_bridge(cli_context *context, int argc, char **argv)
 
 /* ---- tickets --------------------------------------------------------- */
 
+/* `tickets --help`: the synopsis, what it does. */
+static const char TICKETS_USAGE[] = "tickets";
+static const char TICKETS_ABOUT[] =
+    "Lists the open tickets: what convened found wrong with a bridge (Blank System\n"
+    "Name, Dial Number Configuration Error, Unreachable, Authentication failed, Slot\n"
+    "provisioning failed). Tickets close by themselves when the cause goes away.";
+
 int command_tickets(cli_context *context, int argc, char **argv)
 {
     bool json = false;
     const option_spec specs[] = {
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {
-        "tickets",
-        "Lists the open tickets: what convened found wrong with a bridge (Blank System\n"
-        "Name, Dial Number Configuration Error, Unreachable, Authentication failed, Slot\n"
-        "provisioning failed). Tickets close by themselves when the cause goes away.",
-        specs,
-        1,
-        0,
-        0,
-        NULL};
+    const command_syntax syntax = {TICKETS_USAGE, TICKETS_ABOUT, specs, 1, 0, 0, NULL};
     positional_arguments positional;
     int status;
     if (!cli_parse_arguments(context, "tickets", &syntax, argc, argv, &positional, &status))

@@ -168,6 +168,14 @@ static int follow(cli_context *context, event_reader *reader)
     }
 }
 
+/* `events --help`: the synopsis, what it does. */
+static const char EVENTS_USAGE[] = "events [--last-event-id ID] [--count N] [--json]";
+static const char EVENTS_ABOUT[] =
+    "Follows what happens in convened (bookings, meetings, participants, tickets),\n"
+    "one line per event, until interrupted. When the connection drops it\n"
+    "reconnects after 2 s with the last event's id, so nothing convened still\n"
+    "keeps is missed; a gap too old to fill is reported on stderr.";
+
 int command_events(cli_context *context, int argc, char **argv)
 {
     char *last_event_id = NULL;
@@ -181,16 +189,7 @@ int command_events(cli_context *context, int argc, char **argv)
         {"json", OPTION_FLAG, &json, NULL, "print each event's JSON instead of a line", 0, 0},
     };
     const command_syntax syntax = {
-        "events [--last-event-id ID] [--count N] [--json]",
-        "Follows what happens in convened (bookings, meetings, participants, tickets),\n"
-        "one line per event, until interrupted. When the connection drops it\n"
-        "reconnects after 2 s with the last event's id, so nothing convened still\n"
-        "keeps is missed; a gap too old to fill is reported on stderr.",
-        specs,
-        sizeof specs / sizeof specs[0],
-        0,
-        0,
-        NULL};
+        EVENTS_USAGE, EVENTS_ABOUT, specs, sizeof specs / sizeof specs[0], 0, 0, NULL};
     positional_arguments positional;
     int status = CLI_EXIT_OK;
     if (!cli_parse_arguments(context, "events", &syntax, argc, argv, &positional, &status)) {

@@ -228,6 +228,11 @@ static int make_token(cli_context *context, const char *name, const char *role, 
     return status;
 }
 
+/* `token create --help`: the synopsis, what it does. */
+static const char TOKEN_CREATE_USAGE[] = "token create NAME [--role ROLE] [--expires TIME]";
+static const char TOKEN_CREATE_ABOUT[] =
+    "Makes an API token for an integration and prints it once.";
+
 static int token_create(cli_context *context, int argc, char **argv)
 {
     char *role = NULL, *expires = NULL;
@@ -237,13 +242,7 @@ static int token_create(cli_context *context, int argc, char **argv)
         {"expires", OPTION_STRING, &expires, "TIME", "RFC 3339 (default: in 90 days)", 0, 0},
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {"token create NAME [--role ROLE] [--expires TIME]",
-                                   "Makes an API token for an integration and prints it once.",
-                                   specs,
-                                   3,
-                                   1,
-                                   1,
-                                   NULL};
+    const command_syntax syntax = {TOKEN_CREATE_USAGE, TOKEN_CREATE_ABOUT, specs, 3, 1, 1, NULL};
     positional_arguments positional;
     int status;
     if (cli_parse_arguments(context, "token create", &syntax, argc, argv, &positional, &status)) {
@@ -310,22 +309,20 @@ static int keep_login(cli_context *context, const client_answer *answer)
     return status;
 }
 
+/* `login --help`: the synopsis, what it does. */
+static const char LOGIN_USAGE[] = "login [--expires TIME]";
+static const char LOGIN_ABOUT[] =
+    "Makes an API token with the --user credentials and keeps it (file mode 0600) in\n"
+    "$XDG_CONFIG_HOME/convene/login or ~/.config/convene/login; later commands\n"
+    "without --user use it.";
+
 int command_login(cli_context *context, int argc, char **argv)
 {
     char *expires = NULL;
     const option_spec specs[] = {
         {"expires", OPTION_STRING, &expires, "TIME", "RFC 3339 (default: in 90 days)", 0, 0},
     };
-    const command_syntax syntax = {
-        "login [--expires TIME]",
-        "Makes an API token with the --user credentials and keeps it (file mode 0600) in\n"
-        "$XDG_CONFIG_HOME/convene/login or ~/.config/convene/login; later commands\n"
-        "without --user use it.",
-        specs,
-        1,
-        0,
-        0,
-        NULL};
+    const command_syntax syntax = {LOGIN_USAGE, LOGIN_ABOUT, specs, 1, 0, 0, NULL};
     positional_arguments positional;
     int status;
     if (cli_parse_arguments(context, "login", &syntax, argc, argv, &positional, &status)) {
@@ -343,10 +340,13 @@ int command_login(cli_context *context, int argc, char **argv)
     return status;
 }
 
+/* `logout --help`: the synopsis, what it does. */
+static const char LOGOUT_USAGE[] = "logout";
+static const char LOGOUT_ABOUT[] = "Revokes the kept token and forgets it.";
+
 int command_logout(cli_context *context, int argc, char **argv)
 {
-    const command_syntax syntax = {
-        "logout", "Revokes the kept token and forgets it.", NULL, 0, 0, 0, NULL};
+    const command_syntax syntax = {LOGOUT_USAGE, LOGOUT_ABOUT, NULL, 0, 0, 0, NULL};
     positional_arguments positional;
     int status;
     if (!cli_parse_arguments(context, "logout", &syntax, argc, argv, &positional, &status))
@@ -381,6 +381,10 @@ static void print_audit(const json_t *document)
     print_rows(json_collection((json_t *)document, "entries"), headers, members, 5);
 }
 
+/* `audit --help`: the synopsis, what it does. */
+static const char AUDIT_USAGE[] = "audit [--actor NAME] [--action A] [--from T] [--to T]";
+static const char AUDIT_ABOUT[] = "Shows the audit trail, newest first (admins only).";
+
 int command_audit(cli_context *context, int argc, char **argv)
 {
     char *values[4] = {NULL};
@@ -395,13 +399,7 @@ int command_audit(cli_context *context, int argc, char **argv)
         {"limit", OPTION_INTEGER, &limit, "N", "at most N entries (default 100)", 1, 10000},
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {"audit [--actor NAME] [--action A] [--from T] [--to T]",
-                                   "Shows the audit trail, newest first (admins only).",
-                                   specs,
-                                   6,
-                                   0,
-                                   0,
-                                   NULL};
+    const command_syntax syntax = {AUDIT_USAGE, AUDIT_ABOUT, specs, 6, 0, 0, NULL};
     positional_arguments positional;
     int status;
     if (cli_parse_arguments(context, "audit", &syntax, argc, argv, &positional, &status)) {

@@ -262,7 +262,7 @@ static bool step_spaces(demo *story)
     int found = 0;
     for (size_t i = 0; i < count; i++) {
         const char *cells[] = {spaces[i].name, spaces[i].uri, spaces[i].call_id};
-        if (!rows || table_add_row(rows, cells) != CV_OK) {
+        if (table_add_row(rows, cells) != CV_OK) {
             table_free(rows);
             demo_spaces_free(spaces, count);
             return demo_fail(story, "out of memory");
@@ -277,8 +277,7 @@ static bool step_spaces(demo *story)
         }
     }
     step_line(story, "The bridge now holds the reserved spaces (its own GET /api/v1/coSpaces):");
-    if (rows)
-        table_print_indented(rows, stdout, 3);
+    table_print_indented(rows, stdout, 3);
     table_free(rows);
     demo_spaces_free(spaces, count);
     if (found != DEMO_SLOT_COUNT)
@@ -473,8 +472,7 @@ static size_t print_participant_legs(const json_t *booking, const demo_call_leg 
             rows = NULL;
         }
     }
-    if (rows)
-        table_print_indented(rows, stdout, 3);
+    table_print_indented(rows, stdout, 3);
     table_free(rows);
     return legs_matched;
 }
