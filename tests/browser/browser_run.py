@@ -20,10 +20,35 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
+from harness import wait_for  # noqa: E402
 
 CHROMIUM = os.environ.get("CONVENE_CHROMIUM", "/usr/bin/chromium")
 # The longest a script may run (the ctest TIMEOUT is 300 s).
 SCRIPT_SECONDS = 240
+
+
+def console_options():
+    """convened's options for a browser test: the console from the source
+    tree."""
+    return ["--console-dir", os.path.join(harness.SOURCE_DIR, "console")]
+
+
+def add_bridge(scheduler, bridge, slots):
+    """Adds BRIDGE to SCHEDULER as "cms1" (domain vc.example.com, SLOTS
+    slots from 8800) and waits until its slots are provisioned. Returns
+    the bridge's ID in convened."""
+    reply = scheduler.client.call("POST", "/bridges", {
+        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
+        "name": "cms1", "domain": "vc.example.com", "numericIdBase": 8800,
+        "numericIdQuantity": slots})
+    assert reply.status == 201, reply
+    bridge_id = reply.json()["id"]
+
+    def provisioned():
+        document = scheduler.client.call("GET", "/bridges/" + bridge_id).json()
+        return document.get("slots", {}).get("provisioned") == slots
+    wait_for(provisioned, timeout=30, what="slots to be provisioned")
+    return bridge_id
 
 
 def run_script(script, env, actions=None):

@@ -316,6 +316,7 @@ async function touchPlanner(browser) {
   const page = await signIn(browser, "operator1", env.USER_PASSWORD, {
     viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   await page.getByText(/bookings? on 4 slots/).waitFor();
+  await accessible(page, "planner (phone, touch)");
   const tap = await centre(page, "Book slot 8803 at 10:00");
   await page.touchscreen.tap(tap.x, tap.y);
   await page.getByLabel("Title").waitFor();

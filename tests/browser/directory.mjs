@@ -26,15 +26,19 @@ async function signsInAs(browser, user, password, role) {
 }
 
 // A refused sign-in: the error under the password field, which is marked
-// invalid and focused; nothing signed in.
+// invalid and focused; nothing signed in. (Waits for this sign-in's own
+// answer: the error of an earlier one may still be on the page.)
 async function refused(page, user, password) {
+  const answered = page.waitForResponse((r) => r.url().endsWith("/api/v1/session"));
   await submitSignIn(page, user, password);
-  const error = page.locator(".field[data-field=password] .error");
-  await waitFor(async () => (await error.textContent()) === "Wrong user name or password.",
-    `the error next to the password for ${user}`);
-  check(await page.getByLabel("Password").getAttribute("aria-invalid") === "true" &&
-    await page.getByLabel("Password").evaluate((input) => input === document.activeElement),
-  `${user}: the password field is marked invalid and has the focus`);
+  check((await answered).status() === 401, `${user}: the API refuses the sign-in (401)`);
+  const passwordField = page.getByLabel("Password");
+  await waitFor(async () => (await page.locator(".field[data-field=password] .error")
+    .textContent()) === "Wrong user name or password." &&
+    (await passwordField.getAttribute("aria-invalid")) === "true" &&
+    (await passwordField.evaluate((input) => input === document.activeElement)),
+  `${user}: the error next to the password, the field marked invalid and focused`);
+  check(true, `${user}: the error is next to the password, which is marked invalid and focused`);
   check(!(await page.getByRole("button", { name: "Sign out" }).isVisible()),
     `${user} is not signed in`);
 }

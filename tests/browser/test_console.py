@@ -15,8 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
-from browser_run import run_script  # noqa: E402
+from browser_run import add_bridge, console_options, run_script  # noqa: E402
 
 SLOTS = 4
 USERS = [("booker1", "booker"), ("booker2", "booker"), ("operator1", "operator")]
@@ -32,21 +31,9 @@ def setup():
     # which gives the meeting's attendance.
     scheduler = harness.Scheduler(extra=[
         "--cdr-listen", "127.0.0.1:%d" % harness.free_port(),
-        "--console-dir", os.path.join(harness.SOURCE_DIR, "console"),
-        "--poll-interval", "3600", "--discovery-interval", "3600"]).start()
+        "--poll-interval", "3600", "--discovery-interval", "3600"] + console_options()).start()
     world.update(bridge=bridge, scheduler=scheduler)
-    reply = scheduler.client.call("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "cms1", "domain": "vc.example.com", "numericIdBase": 8800,
-        "numericIdQuantity": SLOTS})
-    assert reply.status == 201, reply
-    bridge_id = reply.json()["id"]
-    world["bridge_id"] = bridge_id
-
-    def provisioned():
-        document = scheduler.client.call("GET", "/bridges/" + bridge_id).json()
-        return document.get("slots", {}).get("provisioned") == SLOTS
-    wait_for(provisioned, timeout=30, what="slots to be provisioned")
+    world["bridge_id"] = add_bridge(scheduler, bridge, SLOTS)
     for name, role in USERS:
         reply = scheduler.client.call("POST", "/users", {
             "name": name, "role": role, "password": PASSWORD, "email": name + "@example.com"})

@@ -16,7 +16,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
-from browser_run import run_script  # noqa: E402
+from browser_run import console_options, run_script  # noqa: E402
 from ldap_directory import ERIN, FRANK, GINA, Slapd, ldap_options  # noqa: E402
 
 world = {}
@@ -26,8 +26,7 @@ def setup():
     slapd = Slapd().start()
     world["slapd"] = slapd
     world["scheduler"] = harness.Scheduler(extra=ldap_options(
-        slapd, os.path.join(slapd.dir, "cert.pem")) + [
-        "--console-dir", os.path.join(harness.SOURCE_DIR, "console")]).start()
+        slapd, os.path.join(slapd.dir, "cert.pem")) + console_options()).start()
 
 
 def teardown():

@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
-from browser_run import run_script  # noqa: E402
+from browser_run import add_bridge, console_options, run_script  # noqa: E402
 
 world = {}
 
@@ -20,15 +20,10 @@ world = {}
 def setup():
     bridge = harness.Bridge(name="cms1").start()
     scheduler = harness.Scheduler(extra=[
-        "--console-dir", os.path.join(harness.SOURCE_DIR, "console"),
-        "--poll-interval", "1", "--discovery-interval", "3600"]).start()
+        "--poll-interval", "1", "--discovery-interval", "3600"] + console_options()).start()
     world.update(bridge=bridge, scheduler=scheduler)
-    reply = scheduler.client.call("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "cms1", "domain": "vc.example.com", "numericIdBase": 8800,
-        "numericIdQuantity": 2})
-    assert reply.status == 201, reply
-    # Provisioned, no ticket: what the page first shows.
+    add_bridge(scheduler, bridge, 2)
+    # No ticket: what the page first shows.
     wait_for(lambda: scheduler.client.call("GET", "/tickets").json() == [], timeout=30,
              what="no tickets once the slots are provisioned")
 
