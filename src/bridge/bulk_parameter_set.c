@@ -18,7 +18,7 @@
 #include "bridge/bulk_mapping.h"
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
@@ -157,37 +157,39 @@ static void list_parameter_sets(api_call *call)
         !read_range_argument(call, "startIndex", 0, &lowest) ||
         !read_range_argument(call, "endIndex", INT64_MAX, &highest))
         return;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(call->database, RANGE_LIST_SQL, -1, &statement, NULL);
-    if (code != SQLITE_OK) {
+    store_stmt *statement = store_db_statement(call->database, RANGE_LIST_SQL);
+    if (!statement) {
         api_fail_internal(call, "bulk parameter set query");
         return;
     }
-    sqlite3_bind_int64(statement, 1, lowest);
-    sqlite3_bind_int64(statement, 2, highest);
-    sqlite3_bind_int64(statement, 3, page.limit);
-    sqlite3_bind_int64(statement, 4, page.offset);
+    store_bind_int64(statement, 1, lowest);
+    store_bind_int64(statement, 2, highest);
+    store_bind_int64(statement, 3, page.limit);
+    store_bind_int64(statement, 4, page.offset);
     strbuf rows = STRBUF_INIT;
     int64_t total = 0;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        total = sqlite3_column_int64(statement, 0);
+    store_step_state state;
+    while ((state = store_step(statement)) == STORE_ROW) {
+        total = store_column_int64(statement, 0);
         xml_open_with_attribute(&rows, "cospaceBulkParameterSet", "id",
-                                (const char *)sqlite3_column_text(statement, 1));
-        xml_int_element(&rows, "startIndex", sqlite3_column_int64(statement, 2));
-        xml_int_element(&rows, "endIndex", sqlite3_column_int64(statement, 3));
+                                store_column_text(statement, 1));
+        xml_int_element(&rows, "startIndex", store_column_int64(statement, 2));
+        xml_int_element(&rows, "endIndex", store_column_int64(statement, 3));
         xml_close(&rows, "cospaceBulkParameterSet");
     }
-    sqlite3_reset(statement);
-    if (code == SQLITE_DONE && rows.length == 0 && page.offset > 0) {
+    store_stmt_reset(statement);
+    if (state == STORE_DONE && rows.length == 0 && page.offset > 0) {
         /* An empty page past the end: the total still counts every match. */
-        sqlite3_bind_int64(statement, 3, 1);
-        sqlite3_bind_int64(statement, 4, 0);
-        if ((code = sqlite3_step(statement)) == SQLITE_ROW)
-            total = sqlite3_column_int64(statement, 0);
-        code = code == SQLITE_ROW ? SQLITE_DONE : code;
+        store_bind_int64(statement, 1, lowest);
+        store_bind_int64(statement, 2, highest);
+        store_bind_int64(statement, 3, 1);
+        store_bind_int64(statement, 4, 0);
+        if ((state = store_step(statement)) == STORE_ROW)
+            total = store_column_int64(statement, 0);
+        state = state == STORE_ROW ? STORE_DONE : state;
     }
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE || strbuf_status(&rows) != CV_OK) {
+    store_stmt_done(statement);
+    if (state != STORE_DONE || strbuf_status(&rows) != CV_OK) {
         api_fail_internal(call, "bulk parameter set query");
     } else {
         strbuf *out = api_reply_xml(call);
@@ -234,14 +236,14 @@ static const char LOAD_SQL[] =
     " non_member_access FROM cospace_bulk_parameter_sets WHERE id = ?1";
 
 /* A text column as an owned string (NULL stays NULL); false when out of memory. */
-static bool copy_text(sqlite3_stmt *statement, int column, char **out)
+static bool copy_text(store_stmt *statement, int column, char **out)
 {
-    const unsigned char *text = sqlite3_column_text(statement, column);
+    const char *text = store_column_text(statement, column);
     if (!text) {
         *out = NULL;
-        return sqlite3_column_type(statement, column) == SQLITE_NULL;
+        return store_column_type(statement, column) == STORE_NULL;
     }
-    *out = strdup((const char *)text);
+    *out = strdup(text);
     return *out != NULL;
 }
 
@@ -258,26 +260,25 @@ void bulk_parameter_set_free(bulk_parameter_set *set)
     }
 }
 
-cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parameter_set *out)
+cv_result bulk_parameter_set_load(store_db *database, const char *id, bulk_parameter_set *out)
 {
     memset(out, 0, sizeof *out);
     if (!object_canonical_id(id, out->id))
         return CV_ERR_NOT_FOUND;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, LOAD_SQL, -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, out->id, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
+    store_stmt *statement = store_db_statement(database, LOAD_SQL);
+    if (!statement)
+        return store_db_error(database);
+    store_bind_text(statement, 1, out->id);
+    store_step_state state = store_step(statement);
     cv_result result;
-    if (code == SQLITE_DONE) {
+    if (state == STORE_DONE) {
         result = CV_ERR_NOT_FOUND;
-    } else if (code != SQLITE_ROW) {
-        result = store_result(code);
+    } else if (state != STORE_ROW) {
+        result = store_stmt_error(statement);
     } else {
-        out->start_index = sqlite3_column_int64(statement, 0);
-        out->end_index = sqlite3_column_int64(statement, 1);
-        out->non_member_access = sqlite3_column_int(statement, 9) != 0;
+        out->start_index = store_column_int64(statement, 0);
+        out->end_index = store_column_int64(statement, 1);
+        out->non_member_access = store_column_int(statement, 9) != 0;
         bool copied = copy_text(statement, 2, &out->uri_mapping) &&
                       copy_text(statement, 3, &out->name_mapping) &&
                       copy_text(statement, 4, &out->call_id_mapping) &&
@@ -289,6 +290,6 @@ cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parame
         if (result != CV_OK)
             bulk_parameter_set_free(out);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }

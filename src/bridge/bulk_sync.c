@@ -6,8 +6,9 @@
  * object engine), the worker thread, claiming, and the sync itself. Does
  * not own: the sets, the mapping grammar, or the /coSpaces API.
  *
- * How a sync runs (bulk_sync_execute), all inside one BEGIN IMMEDIATE
- * transaction so that readers see either the old spaces or the new ones:
+ * How a sync runs (bulk_sync_execute), all inside one write transaction
+ * (store_db_begin: the database's single writer, on SQLite or PostgreSQL)
+ * so that readers see either the old spaces or the new ones:
  *   1. read the sync and its set; a missing set, a reversed or too large
  *      range, or a profile that has gone away ends it with a failure
  *      status and no change;
@@ -23,8 +24,8 @@
  *      set made before for the same index is updated in place and keeps
  *      its ID and secret; a new index gets a new ID and a random secret.
  *
- * Claiming (across every node on the data directory): in a BEGIN
- * IMMEDIATE transaction, the oldest pending sync whose set has no sync
+ * Claiming (across every node sharing the database): in a write
+ * transaction, the oldest pending sync whose set has no sync
  * running moves to running with claimed_by = this node's name. The
  * transaction makes the claim exclusive, so each sync runs exactly once.
  */
@@ -43,7 +44,7 @@
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 
 #define STATUS_PENDING          "pending"
 #define STATUS_RUNNING          "running"
@@ -63,8 +64,10 @@
 /* How many spaces a sync writes between looks at the stop flag. */
 #define STOP_CHECK_INTERVAL 1024
 
-/* Unix time in milliseconds as SQLite computes it (the queue's clock). */
-#define SQL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+/* Unix time in milliseconds by the database's clock (the queue's clock,
+ * one for every node). julianday('now') is SQLite's; the PostgreSQL
+ * schema defines the same function (schema_postgresql.c). */
+#define SQL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS BIGINT)"
 
 /* --- routes -------------------------------------------------------------- */
 
@@ -151,7 +154,7 @@ const api_route_table bulk_sync_routes = {routes, sizeof routes / sizeof routes[
 
 static const char READ_SYNC_SQL[] =
     "SELECT cospace_bulk_parameter_set, remove_all FROM cospace_bulk_syncs"
-    " WHERE id = ?1 AND status = '" STATUS_RUNNING "' AND claimed_by IS ?2";
+    " WHERE id = ?1 AND status = '" STATUS_RUNNING "' AND claimed_by IS NOT DISTINCT FROM ?2";
 static const char PROFILE_EXISTS_SQL[] = "SELECT EXISTS(SELECT 1 FROM call_profiles WHERE id = ?1),"
                                          " EXISTS(SELECT 1 FROM call_leg_profiles WHERE id = ?2)";
 static const char DELETE_ALL_SQL[] = "DELETE FROM cospaces WHERE bulk_parameter_set = ?1";
@@ -159,38 +162,42 @@ static const char DELETE_OUTSIDE_SQL[] =
     "DELETE FROM cospaces WHERE bulk_parameter_set = ?1"
     " AND (bulk_index IS NULL OR bulk_index < ?2 OR bulk_index > ?3)";
 static const char COUNT_KEPT_SQL[] = "SELECT count(*) FROM cospaces WHERE bulk_parameter_set = ?1";
+/* A temporary table (the connection's own, on both databases); named
+ * without a schema, which finds the temporary one first on both. */
 static const char CREATE_VALUES_SQL[] = "CREATE TEMP TABLE IF NOT EXISTS bulk_sync_values("
-                                        " bulk_index INTEGER PRIMARY KEY, uri TEXT, call_id TEXT);"
-                                        "DELETE FROM temp.bulk_sync_values;";
-static const char DROP_VALUES_SQL[] = "DROP TABLE IF EXISTS temp.bulk_sync_values";
+                                        " bulk_index BIGINT PRIMARY KEY, uri TEXT, call_id TEXT);"
+                                        "DELETE FROM bulk_sync_values;";
+static const char DROP_VALUES_SQL[] = "DROP TABLE IF EXISTS bulk_sync_values";
 static const char INSERT_VALUE_SQL[] =
-    "INSERT INTO temp.bulk_sync_values(bulk_index, uri, call_id) VALUES (?1, ?2, ?3)";
+    "INSERT INTO bulk_sync_values(bulk_index, uri, call_id) VALUES (?1, ?2, ?3)";
 /* ?1 is the set. A URI is taken when another space (not made by this set)
  * has it as URI, any space but the one for the same index has it as
  * secondary URI, or an access method of any other space has it. */
 static const char URI_CLASH_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM temp.bulk_sync_values n WHERE n.uri IS NOT NULL AND ("
-    " EXISTS(SELECT 1 FROM cospaces c WHERE c.uri = n.uri AND c.bulk_parameter_set IS NOT ?1)"
+    "SELECT EXISTS(SELECT 1 FROM bulk_sync_values n WHERE n.uri IS NOT NULL AND ("
+    " EXISTS(SELECT 1 FROM cospaces c WHERE c.uri = n.uri"
+    "    AND c.bulk_parameter_set IS DISTINCT FROM ?1)"
     " OR EXISTS(SELECT 1 FROM cospaces c WHERE c.secondary_uri = n.uri"
-    "    AND NOT (c.bulk_parameter_set IS ?1 AND c.bulk_index IS n.bulk_index))"
-    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.uri = n.uri AND a.cospace IS NOT"
+    "    AND NOT (c.bulk_parameter_set IS NOT DISTINCT FROM ?1"
+    "    AND c.bulk_index IS NOT DISTINCT FROM n.bulk_index))"
+    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.uri = n.uri AND a.cospace IS DISTINCT FROM"
     "    (SELECT c.id FROM cospaces c WHERE c.bulk_parameter_set = ?1"
     "     AND c.bulk_index = n.bulk_index))))";
 static const char CALL_ID_CLASH_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM temp.bulk_sync_values n WHERE n.call_id IS NOT NULL AND ("
+    "SELECT EXISTS(SELECT 1 FROM bulk_sync_values n WHERE n.call_id IS NOT NULL AND ("
     " EXISTS(SELECT 1 FROM cospaces c WHERE c.call_id = n.call_id"
-    "    AND c.bulk_parameter_set IS NOT ?1)"
-    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.call_id = n.call_id AND a.cospace IS NOT"
-    "    (SELECT c.id FROM cospaces c WHERE c.bulk_parameter_set = ?1"
-    "     AND c.bulk_index = n.bulk_index))))";
+    "    AND c.bulk_parameter_set IS DISTINCT FROM ?1)"
+    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.call_id = n.call_id"
+    "    AND a.cospace IS DISTINCT FROM (SELECT c.id FROM cospaces c"
+    "     WHERE c.bulk_parameter_set = ?1 AND c.bulk_index = n.bulk_index))))";
 /* True when one of the set's own spaces holds a value another index is
  * about to take (the mappings changed): those must be cleared first or
  * the unique indexes would refuse the in-place updates half-way. */
 static const char OWN_VALUES_MOVE_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM temp.bulk_sync_values n JOIN cospaces c ON c.uri = n.uri"
-    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS NOT n.bulk_index)"
-    " OR EXISTS(SELECT 1 FROM temp.bulk_sync_values n JOIN cospaces c ON c.call_id = n.call_id"
-    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS NOT n.bulk_index)";
+    "SELECT EXISTS(SELECT 1 FROM bulk_sync_values n JOIN cospaces c ON c.uri = n.uri"
+    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS DISTINCT FROM n.bulk_index)"
+    " OR EXISTS(SELECT 1 FROM bulk_sync_values n JOIN cospaces c ON c.call_id = n.call_id"
+    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS DISTINCT FROM n.bulk_index)";
 static const char CLEAR_OWN_VALUES_SQL[] =
     "UPDATE cospaces SET uri = NULL, call_id = NULL WHERE bulk_parameter_set = ?1";
 static const char WRITE_SPACE_SQL[] =
@@ -209,7 +216,7 @@ static const char FINISH_SQL[] =
 
 /* Everything one sync works with; released by sync_work_release. */
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     const atomic_bool *stop;
     bulk_parameter_set set;
     bool set_loaded;
@@ -233,37 +240,41 @@ static void sync_work_release(sync_work *work)
     strbuf_free(&work->call_id);
 }
 
-static cv_result prepare(sqlite3 *database, const char *sql, sqlite3_stmt **statement)
+/* A statement from the connection's cache; hand it back with
+ * store_stmt_done. */
+static cv_result prepare(store_db *database, const char *sql, store_stmt **statement)
 {
-    int code = sqlite3_prepare_v2(database, sql, -1, statement, NULL);
-    if (code != SQLITE_OK)
-        log_error("bulk sync: %s", sqlite3_errmsg(database));
-    return store_result(code);
+    *statement = store_db_statement(database, sql);
+    if (*statement)
+        return CV_OK;
+    log_error("bulk sync: %s", store_db_message(database));
+    return store_db_error(database);
 }
 
 /* Runs a statement that returns nothing or one integer (*value, may be
  * NULL) with ?1 bound to `text` and ?2, ?3 to `first`, `second`. */
-static cv_result run_simple(sqlite3 *database, const char *sql, const char *text, int64_t first,
+static cv_result run_simple(store_db *database, const char *sql, const char *text, int64_t first,
                             int64_t second, int64_t *value)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(database, sql, &statement);
     if (result != CV_OK)
         return result;
-    int parameters = sqlite3_bind_parameter_count(statement);
+    int parameters = store_bind_count(statement);
     if (parameters >= 1)
-        sqlite3_bind_text(statement, 1, text, -1, SQLITE_STATIC);
+        store_bind_text(statement, 1, text);
     if (parameters >= 2)
-        sqlite3_bind_int64(statement, 2, first);
+        store_bind_int64(statement, 2, first);
     if (parameters >= 3)
-        sqlite3_bind_int64(statement, 3, second);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_ROW && value)
-        *value = sqlite3_column_int64(statement, 0);
-    if (code != SQLITE_ROW && code != SQLITE_DONE)
-        log_error("bulk sync: %s", sqlite3_errmsg(database));
-    sqlite3_finalize(statement);
-    return store_result(code);
+        store_bind_int64(statement, 3, second);
+    store_step_state state = store_step(statement);
+    if (state == STORE_ROW && value)
+        *value = store_column_int64(statement, 0);
+    result = state == STORE_FAILED ? store_stmt_error(statement) : CV_OK;
+    if (result != CV_OK)
+        log_error("bulk sync: %s", store_db_message(database));
+    store_stmt_done(statement);
+    return result;
 }
 
 static bool mapping_given(const char *text)
@@ -331,24 +342,27 @@ static cv_result check_set(sync_work *work, const char **status)
     }
     /* Profiles checked when the set was written may have been deleted. */
     if (set->call_profile || set->call_leg_profile) {
-        sqlite3_stmt *statement = NULL;
+        store_stmt *statement = NULL;
         result = prepare(work->database, PROFILE_EXISTS_SQL, &statement);
         if (result != CV_OK)
             return result;
-        sqlite3_bind_text(statement, 1, set->call_profile, -1, SQLITE_STATIC);
-        sqlite3_bind_text(statement, 2, set->call_leg_profile, -1, SQLITE_STATIC);
-        int code = sqlite3_step(statement);
-        if (code == SQLITE_ROW) {
-            bool call_profile_missing = set->call_profile && !sqlite3_column_int(statement, 0);
-            bool leg_profile_missing = set->call_leg_profile && !sqlite3_column_int(statement, 1);
+        store_bind_text(statement, 1, set->call_profile);
+        store_bind_text(statement, 2, set->call_leg_profile);
+        store_step_state state = store_step(statement);
+        if (state == STORE_ROW) {
+            bool call_profile_missing = set->call_profile && !store_column_int(statement, 0);
+            bool leg_profile_missing = set->call_leg_profile && !store_column_int(statement, 1);
             if (call_profile_missing || leg_profile_missing) {
                 log_warning("bulk sync: set %s refers to a profile that no longer exists", set->id);
                 *status = STATUS_FAILED;
             }
         }
-        sqlite3_finalize(statement);
-        if (code != SQLITE_ROW)
-            return store_result(code);
+        result = state == STORE_ROW    ? CV_OK
+                 : state == STORE_DONE ? CV_ERR_STORE
+                                       : store_stmt_error(statement);
+        store_stmt_done(statement);
+        if (result != CV_OK)
+            return result;
     }
     work->uses_values = mapping_given(set->uri_mapping) || mapping_given(set->call_id_mapping);
     return CV_OK;
@@ -366,12 +380,12 @@ static cv_result expand_all(sync_work *work, int64_t index)
 }
 
 /* Binds `text` (NULL when empty: an unset value). */
-static void bind_optional(sqlite3_stmt *statement, int parameter, const strbuf *text)
+static void bind_optional(store_stmt *statement, int parameter, const strbuf *text)
 {
     if (text->length > 0)
-        sqlite3_bind_text(statement, parameter, text->data, (int)text->length, SQLITE_STATIC);
+        store_bind_text_length(statement, parameter, text->data, text->length);
     else
-        sqlite3_bind_null(statement, parameter);
+        store_bind_null(statement, parameter);
 }
 
 static bool stop_requested(const sync_work *work)
@@ -382,10 +396,10 @@ static bool stop_requested(const sync_work *work)
 /* Fills the temporary table with every index's URI and call ID. */
 static cv_result collect_values(sync_work *work)
 {
-    cv_result result = store_exec(work->database, CREATE_VALUES_SQL);
+    cv_result result = store_db_exec(work->database, CREATE_VALUES_SQL);
     if (result != CV_OK)
         return result;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     result = prepare(work->database, INSERT_VALUE_SQL, &statement);
     for (int64_t index = work->set.start_index; result == CV_OK && index <= work->set.end_index;
          index++) {
@@ -398,14 +412,13 @@ static cv_result collect_values(sync_work *work)
             result = bulk_mapping_expand(&work->call_id_mapping, index, &work->call_id);
         if (result != CV_OK)
             break;
-        sqlite3_bind_int64(statement, 1, index);
+        store_bind_int64(statement, 1, index);
         bind_optional(statement, 2, &work->uri);
         bind_optional(statement, 3, &work->call_id);
-        int code = sqlite3_step(statement);
-        sqlite3_reset(statement);
-        result = store_result(code);
+        result = store_step(statement) == STORE_DONE ? CV_OK : store_stmt_error(statement);
+        store_stmt_reset(statement);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }
 
@@ -429,17 +442,10 @@ static cv_result find_clashes(sync_work *work, const char **status)
 static cv_result write_spaces(sync_work *work)
 {
     const bulk_parameter_set *set = &work->set;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(work->database, WRITE_SPACE_SQL, &statement);
     if (result != CV_OK)
         return result;
-    /* What every space of the set shares, bound once. */
-    sqlite3_bind_text(statement, 5, set->tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 6, set->call_profile, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 7, set->call_leg_profile, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 8, set->call_branding_profile, -1, SQLITE_STATIC);
-    sqlite3_bind_int(statement, 9, set->non_member_access ? 1 : 0);
-    sqlite3_bind_text(statement, 11, set->id, -1, SQLITE_STATIC);
     char id[ID_TEXT_SIZE];
     char secret[COSPACE_SECRET_SIZE];
     for (int64_t index = set->start_index; result == CV_OK && index <= set->end_index; index++) {
@@ -453,20 +459,26 @@ static cv_result write_spaces(sync_work *work)
         if (result != CV_OK)
             break;
         id_generate(id);
-        sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+        store_bind_text(statement, 1, id);
         bind_optional(statement, 2, &work->name);
         bind_optional(statement, 3, &work->uri);
         bind_optional(statement, 4, &work->call_id);
-        sqlite3_bind_text(statement, 10, secret, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(statement, 12, index);
-        int code = sqlite3_step(statement);
-        if (code != SQLITE_DONE)
+        /* What every space of the set shares (bound again after each reset). */
+        store_bind_text(statement, 5, set->tenant);
+        store_bind_text(statement, 6, set->call_profile);
+        store_bind_text(statement, 7, set->call_leg_profile);
+        store_bind_text(statement, 8, set->call_branding_profile);
+        store_bind_int(statement, 9, set->non_member_access ? 1 : 0);
+        store_bind_text(statement, 10, secret);
+        store_bind_text(statement, 11, set->id);
+        store_bind_int64(statement, 12, index);
+        result = store_step(statement) == STORE_DONE ? CV_OK : store_stmt_error(statement);
+        if (result != CV_OK)
             log_error("bulk sync: writing index %lld: %s", (long long)index,
-                      sqlite3_errmsg(work->database));
-        sqlite3_reset(statement);
-        result = store_result(code);
+                      store_db_message(work->database));
+        store_stmt_reset(statement);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }
 
@@ -477,7 +489,7 @@ static cv_result apply_changes(sync_work *work, bool remove_all, const char **st
     const bulk_parameter_set *set = &work->set;
     if (remove_all) {
         cv_result result = run_simple(work->database, DELETE_ALL_SQL, set->id, 0, 0, NULL);
-        outcome->spaces_deleted = sqlite3_changes(work->database);
+        outcome->spaces_deleted = store_db_changes(work->database);
         return result;
     }
     cv_result result = check_set(work, status);
@@ -487,7 +499,7 @@ static cv_result apply_changes(sync_work *work, bool remove_all, const char **st
                         set->end_index, NULL);
     if (result != CV_OK)
         return result;
-    outcome->spaces_deleted = sqlite3_changes(work->database);
+    outcome->spaces_deleted = store_db_changes(work->database);
     int64_t kept = 0;
     result = run_simple(work->database, COUNT_KEPT_SQL, set->id, 0, 0, &kept);
     if (result != CV_OK)
@@ -514,48 +526,46 @@ static cv_result apply_changes(sync_work *work, bool remove_all, const char **st
     return result;
 }
 
-static cv_result record_finish(sqlite3 *database, const char *sync_id,
+static cv_result record_finish(store_db *database, const char *sync_id,
                                const bulk_sync_outcome *outcome)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(database, FINISH_SQL, &statement);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, sync_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, outcome->status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 3, outcome->spaces_created);
-    sqlite3_bind_int64(statement, 4, outcome->spaces_updated);
-    sqlite3_bind_int64(statement, 5, outcome->spaces_deleted);
-    int code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    return store_result(code);
+    store_bind_text(statement, 1, sync_id);
+    store_bind_text(statement, 2, outcome->status);
+    store_bind_int64(statement, 3, outcome->spaces_created);
+    store_bind_int64(statement, 4, outcome->spaces_updated);
+    store_bind_int64(statement, 5, outcome->spaces_deleted);
+    return store_stmt_run(statement);
 }
 
 /* Reads the sync row: its set and removeAll. CV_ERR_NOT_FOUND when the
  * sync is not (or no longer) running under this node's claim. */
-static cv_result read_sync(sqlite3 *database, const char *sync_id, const char *node_name,
+static cv_result read_sync(store_db *database, const char *sync_id, const char *node_name,
                            char set_id[ID_TEXT_SIZE], bool *remove_all)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(database, READ_SYNC_SQL, &statement);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, sync_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, node_name, -1, SQLITE_STATIC);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_ROW) {
-        const unsigned char *text = sqlite3_column_text(statement, 0);
-        snprintf(set_id, ID_TEXT_SIZE, "%s", text ? (const char *)text : "");
-        *remove_all = sqlite3_column_int(statement, 1) != 0;
+    store_bind_text(statement, 1, sync_id);
+    store_bind_text(statement, 2, node_name);
+    store_step_state state = store_step(statement);
+    if (state == STORE_ROW) {
+        const char *text = store_column_text(statement, 0);
+        snprintf(set_id, ID_TEXT_SIZE, "%s", text ? text : "");
+        *remove_all = store_column_int(statement, 1) != 0;
         result = CV_OK;
     } else {
-        result = code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
+        result = state == STORE_DONE ? CV_ERR_NOT_FOUND : store_stmt_error(statement);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }
 
-cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *node_name,
+cv_result bulk_sync_execute(store_db *database, const char *sync_id, const char *node_name,
                             const atomic_bool *stop, bulk_sync_outcome *outcome)
 {
     memset(outcome, 0, sizeof *outcome);
@@ -563,7 +573,7 @@ cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *
     strbuf_init(&work.name);
     strbuf_init(&work.uri);
     strbuf_init(&work.call_id);
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     if (result != CV_OK)
         return result;
     char set_id[ID_TEXT_SIZE];
@@ -578,7 +588,7 @@ cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *
             result = CV_OK;
             if (remove_all) {
                 result = run_simple(database, DELETE_ALL_SQL, set_id, 0, 0, NULL);
-                outcome->spaces_deleted = sqlite3_changes(database);
+                outcome->spaces_deleted = store_db_changes(database);
             }
             if (result == CV_OK)
                 outcome->status =
@@ -586,27 +596,27 @@ cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *
         }
     }
     if (result == CV_OK && !outcome->status)
-        result = store_exec(database, "SAVEPOINT bulk_sync_changes");
+        result = store_db_exec(database, "SAVEPOINT bulk_sync_changes");
     if (result == CV_OK && !outcome->status) {
         result = apply_changes(&work, remove_all, &outcome->status, outcome);
         if (result == CV_OK && outcome->status) {
             /* A failure status: nothing of this sync may remain. */
-            result = store_exec(database, "ROLLBACK TO bulk_sync_changes");
+            result = store_db_exec(database, "ROLLBACK TO bulk_sync_changes");
             outcome->spaces_created = outcome->spaces_updated = outcome->spaces_deleted = 0;
         }
         if (result == CV_OK)
-            result = store_exec(database, "RELEASE bulk_sync_changes");
+            result = store_db_exec(database, "RELEASE bulk_sync_changes");
         if (result == CV_OK && !outcome->status)
             outcome->status = STATUS_COMPLETE;
     }
     if (result == CV_OK)
-        result = store_exec(database, DROP_VALUES_SQL);
+        result = store_db_exec(database, DROP_VALUES_SQL);
     if (result == CV_OK)
         result = record_finish(database, sync_id, outcome);
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK)
-        store_rollback(database);
+        store_db_rollback(database);
     sync_work_release(&work);
     return result;
 }
@@ -648,7 +658,7 @@ static const char MARK_FAILED_SQL[] =
 
 /* Claims the next runnable sync for `node_name`; *claimed tells whether
  * there was one (its ID in sync_id). */
-static cv_result claim_next(sqlite3 *database, const char *node_name, int64_t hold_milliseconds,
+static cv_result claim_next(store_db *database, const char *node_name, int64_t hold_milliseconds,
                             char sync_id[ID_TEXT_SIZE], bool *claimed)
 {
     *claimed = false;
@@ -657,46 +667,44 @@ static cv_result claim_next(sqlite3 *database, const char *node_name, int64_t ho
     cv_result result = run_simple(database, ANY_WORK_SQL, NULL, 0, 0, &any_work);
     if (result != CV_OK || !any_work)
         return result;
-    result = store_begin(database);
+    result = store_db_begin(database);
     if (result != CV_OK)
         return result;
     result = run_simple(database, REQUEUE_EXPIRED_SQL, NULL, 0, 0, NULL);
-    if (result == CV_OK && sqlite3_changes(database) > 0)
-        log_warning("bulk sync: requeued %d sync(s) whose node stopped without finishing",
-                    sqlite3_changes(database));
-    sqlite3_stmt *statement = NULL;
+    if (result == CV_OK && store_db_changes(database) > 0)
+        log_warning("bulk sync: requeued %lld sync(s) whose node stopped without finishing",
+                    (long long)store_db_changes(database));
+    store_stmt *statement = NULL;
     if (result == CV_OK)
         result = prepare(database, NEXT_PENDING_SQL, &statement);
     bool found = false;
     if (result == CV_OK) {
-        sqlite3_bind_int64(statement, 1, hold_milliseconds);
-        int code = sqlite3_step(statement);
-        if (code == SQLITE_ROW) {
-            const unsigned char *text = sqlite3_column_text(statement, 0);
+        store_bind_int64(statement, 1, hold_milliseconds);
+        store_step_state state = store_step(statement);
+        if (state == STORE_ROW) {
+            const char *text = store_column_text(statement, 0);
             found = text != NULL;
-            snprintf(sync_id, ID_TEXT_SIZE, "%s", text ? (const char *)text : "");
-        } else {
-            result = store_result(code);
+            snprintf(sync_id, ID_TEXT_SIZE, "%s", text ? text : "");
+        } else if (state == STORE_FAILED) {
+            result = store_stmt_error(statement);
         }
-        sqlite3_finalize(statement);
+        store_stmt_done(statement);
     }
     if (result == CV_OK && found) {
         statement = NULL;
         result = prepare(database, CLAIM_SQL, &statement);
         if (result == CV_OK) {
-            sqlite3_bind_text(statement, 1, sync_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(statement, 2, node_name, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(statement, 3, hold_milliseconds + CLAIM_LEASE_MILLISECONDS);
-            int code = sqlite3_step(statement);
-            result = store_result(code);
-            *claimed = result == CV_OK && sqlite3_changes(database) == 1;
-            sqlite3_finalize(statement);
+            store_bind_text(statement, 1, sync_id);
+            store_bind_text(statement, 2, node_name);
+            store_bind_int64(statement, 3, hold_milliseconds + CLAIM_LEASE_MILLISECONDS);
+            result = store_stmt_run(statement);
+            *claimed = result == CV_OK && store_db_changes(database) == 1;
         }
     }
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK) {
-        store_rollback(database);
+        store_db_rollback(database);
         *claimed = false;
     }
     return result;
@@ -704,25 +712,24 @@ static cv_result claim_next(sqlite3 *database, const char *node_name, int64_t ho
 
 /* Runs one statement in its own transaction with ?1 bound to `first` and
  * ?2, when the statement has it, to `second`. */
-static cv_result update_one(sqlite3 *database, const char *sql, const char *first,
+static cv_result update_one(store_db *database, const char *sql, const char *first,
                             const char *second)
 {
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     if (result != CV_OK)
         return result;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     result = prepare(database, sql, &statement);
     if (result == CV_OK) {
-        sqlite3_bind_text(statement, 1, first, -1, SQLITE_STATIC);
-        if (sqlite3_bind_parameter_count(statement) >= 2)
-            sqlite3_bind_text(statement, 2, second, -1, SQLITE_STATIC);
-        result = store_result(sqlite3_step(statement));
-        sqlite3_finalize(statement);
+        store_bind_text(statement, 1, first);
+        if (store_bind_count(statement) >= 2)
+            store_bind_text(statement, 2, second);
+        result = store_stmt_run(statement);
     }
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK)
-        store_rollback(database);
+        store_db_rollback(database);
     return result;
 }
 
@@ -780,14 +787,14 @@ static void run_claimed(bulk_sync_worker *worker, const char *sync_id, int64_t r
     bulk_sync_outcome outcome;
     cv_result result;
     for (;;) {
-        sqlite3 *database = store_pool_acquire(&node->store);
+        store_db *database = store_db_pool_acquire(&node->store);
         result = bulk_sync_execute(database, sync_id, bridge_self(node)->name, &worker->stopping,
                                    &outcome);
-        store_pool_release(&node->store, database);
+        store_db_pool_release(&node->store, database);
         if (result != CV_ERR_BUSY || !worker_wait(worker, retry_milliseconds, false))
             break;
     }
-    sqlite3 *database = store_pool_acquire(&node->store);
+    store_db *database = store_db_pool_acquire(&node->store);
     if (result == CV_ERR_BUSY) {
         if (update_one(database, UNCLAIM_SQL, sync_id, bridge_self(node)->name) != CV_OK)
             log_warning("bulk sync %s: left running; the next start requeues it", sync_id);
@@ -805,7 +812,7 @@ static void run_claimed(bulk_sync_worker *worker, const char *sync_id, int64_t r
                  outcome.status, (long long)outcome.spaces_created,
                  (long long)outcome.spaces_updated, (long long)outcome.spaces_deleted, elapsed);
     }
-    store_pool_release(&node->store, database);
+    store_db_pool_release(&node->store, database);
 }
 
 static void *worker_main(void *argument)
@@ -818,17 +825,17 @@ static void *worker_main(void *argument)
     if (hold > 0 && hold / 4 < poll)
         poll = hold / 4 > 10 ? hold / 4 : 10;
 
-    sqlite3 *database = store_pool_acquire(&node->store);
+    store_db *database = store_db_pool_acquire(&node->store);
     if (update_one(database, RECOVER_SQL, node_name, NULL) != CV_OK)
         log_warning("bulk sync: cannot requeue syncs interrupted by the last stop");
-    store_pool_release(&node->store, database);
+    store_db_pool_release(&node->store, database);
 
     while (!atomic_load(&worker->stopping)) {
         char sync_id[ID_TEXT_SIZE];
         bool claimed = false;
-        database = store_pool_acquire(&node->store);
+        database = store_db_pool_acquire(&node->store);
         cv_result result = claim_next(database, node_name, hold, sync_id, &claimed);
-        store_pool_release(&node->store, database);
+        store_db_pool_release(&node->store, database);
         if (result != CV_OK && result != CV_ERR_BUSY)
             log_warning("bulk sync: cannot read the queue: %s", cv_result_name(result));
         if (!claimed) {
@@ -836,9 +843,9 @@ static void *worker_main(void *argument)
             continue;
         }
         if (hold > 0 && !worker_wait(worker, hold, false)) {
-            database = store_pool_acquire(&node->store);
+            database = store_db_pool_acquire(&node->store);
             update_one(database, UNCLAIM_SQL, sync_id, node_name);
-            store_pool_release(&node->store, database);
+            store_db_pool_release(&node->store, database);
             break;
         }
         run_claimed(worker, sync_id, POLL_MILLISECONDS);

@@ -16,13 +16,13 @@
 #ifndef CONVENE_BRIDGE_BULK_SYNC_H
 #define CONVENE_BRIDGE_BULK_SYNC_H
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "bridge/bridge.h"
 #include "common/result.h"
+#include "common/store_sql.h"
 
 /* The largest number of spaces one sync may make (endIndex - startIndex +
  * 1); beyond it the sync ends failedIndexRangeTooGreat. */
@@ -61,7 +61,7 @@ typedef struct {
  * running; the caller puts it back to pending); CV_ERR_BUSY also means the
  * database stayed locked. Other non-OK results are store failures; the
  * caller records "failed". */
-cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *node_name,
+cv_result bulk_sync_execute(store_db *database, const char *sync_id, const char *node_name,
                             const atomic_bool *stop, bulk_sync_outcome *outcome);
 
 #endif

@@ -106,6 +106,11 @@ store_kind store_db_kind(const store_db *db)
     return db->backend->kind;
 }
 
+sqlite3 *store_db_sqlite(store_db *db)
+{
+    return db->backend->kind == STORE_SQLITE ? db->handle : NULL;
+}
+
 cv_result store_db_error(const store_db *db)
 {
     return db->error;
@@ -154,6 +159,24 @@ store_stmt *store_db_statement(store_db *db, const char *sql)
     st->next = db->statements;
     db->statements = st;
     return st;
+}
+
+void store_stmt_reset(store_stmt *st)
+{
+    st->db->backend->reset(st);
+}
+
+bool store_stmt_take(store_stmt *st)
+{
+    if (st->busy)
+        return false;
+    st->busy = true;
+    return true;
+}
+
+cv_result store_stmt_error(const store_stmt *st)
+{
+    return st->db->error;
 }
 
 void store_stmt_done(store_stmt *st)

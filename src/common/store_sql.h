@@ -69,6 +69,9 @@ cv_result store_db_open(const char *location, const char *password_file, store_d
 cv_result store_db_adopt_sqlite(sqlite3 *connection, store_db **out);
 void store_db_close(store_db *db);
 store_kind store_db_kind(const store_db *db);
+/* The SQLite connection under `db`, for what only SQLite has (commit
+ * hooks, PRAGMA data_version); NULL on PostgreSQL. */
+sqlite3 *store_db_sqlite(store_db *db);
 
 /* The result and message of the last failure on this connection (CV_OK and
  * "" when the last call succeeded). The message is the database's own. */
@@ -91,6 +94,16 @@ cv_result store_db_exec(store_db *db, const char *sql);
 store_stmt *store_db_statement(store_db *db, const char *sql);
 /* Ends the statement's use: rows dropped, bindings cleared. NULL is fine. */
 void store_stmt_done(store_stmt *st);
+/* Drops the rows and bindings but keeps the statement the caller's (a
+ * statement run many times in a row, e.g. a uniqueness check per row). */
+void store_stmt_reset(store_stmt *st);
+/* For a caller that keeps its own index of statements it got from
+ * store_db_statement (the bridge's reply cache): marks `st` in use as
+ * store_db_statement would; false when it already is. */
+bool store_stmt_take(store_stmt *st);
+/* The failure of the statement's last store_step (its connection's last
+ * failure): store_db_error of its connection. */
+cv_result store_stmt_error(const store_stmt *st);
 
 /* Parameters are numbered from 1. Text and blobs are copied. A NULL text
  * binds SQL NULL. CV_ERR_INVALID for an index the SQL has no `?` for. */

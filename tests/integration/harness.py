@@ -34,6 +34,34 @@ CLI_BINARY = os.path.join(BUILD_DIR, "src", "cli", "convene")
 
 ADMIN = ("admin", "secret-password")
 
+# Which database the bridges under test keep their configuration in:
+# "sqlite" (the default: bridge.sqlite in the data directory) or
+# "postgresql" (CMake registers the bridge's tests a second time as
+# "<name>@postgresql" with CONVENE_TEST_DATABASE=postgresql). With
+# PostgreSQL, one server is started for the test file (pg_harness.py) and
+# every data directory gets its own database, so nodes given one data
+# directory share one database as they would share one SQLite file.
+DATABASE = os.environ.get("CONVENE_TEST_DATABASE", "sqlite")
+_postgres = {"server": None, "databases": {}}
+
+
+def bridge_database_arguments(data_dir):
+    """The --database options of a bridge on `data_dir` (none on SQLite)."""
+    if DATABASE != "postgresql":
+        return []
+    import pg_harness  # here: the SQLite runs need no PostgreSQL at all
+    if _postgres["server"] is None:
+        _postgres["server"] = pg_harness.PostgresServer().start()
+        print("bridges keep their configuration in PostgreSQL on port %d"
+              % _postgres["server"].port, flush=True)
+    server = _postgres["server"]
+    key = os.path.realpath(data_dir)
+    if key not in _postgres["databases"]:
+        name = "bridge_%d" % (len(_postgres["databases"]) + 1)
+        _postgres["databases"][key] = server.create_database(name)
+    return ["--database", _postgres["databases"][key],
+            "--database-password-file", server.password_file]
+
 
 def free_port():
     """A TCP port that was free a moment ago on 127.0.0.1."""
@@ -260,6 +288,7 @@ class Bridge(Process):
             argv += ["--plain-http"]
         if self.trace_path:
             argv += ["--trace", self.trace_path]
+        argv += bridge_database_arguments(self.data_dir)
         argv += list(extra)
         super().__init__(argv, name="bridge")
         self.client = CmsClient(self.port, tls=tls)
