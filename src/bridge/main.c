@@ -173,15 +173,17 @@ static cv_result prepare_data_dir(bridge *node, strbuf *error)
         result = bridge_schema_migrate(database);
         store_db_close(database);
     }
+    char shown[4096]; /* the location without any password a URL holds */
+    store_location_masked(location, shown, sizeof shown);
     if (result != CV_OK) {
-        strbuf_printf(error, "cannot open the database %s: %s", location, cv_result_name(result));
+        strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
         return result;
     }
     unsigned threads = options->threads > 0 ? (unsigned)options->threads : 4;
     result = store_db_pool_open(&node->store, location, options->database_password_file,
                                 threads + 4);
     if (result != CV_OK)
-        strbuf_printf(error, "cannot open the database %s: %s", location, cv_result_name(result));
+        strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
     return result;
 }
 

@@ -117,10 +117,11 @@ void object_store_bind_texts(store_stmt *statement, const binding_list *bindings
         store_bind_text(statement, (int)i + 1, bindings->texts[i]);
 }
 
-/* Replies for a store failure: 503 when the database is locked too long. */
+/* Replies for a store failure: 503 when the database is locked too long
+ * or cannot be reached (a PostgreSQL restart): both are worth a retry. */
 void object_store_fail(api_call *call, cv_result result, const char *what)
 {
-    if (result == CV_ERR_BUSY)
+    if (result == CV_ERR_BUSY || result == CV_ERR_NETWORK)
         api_fail(call, 503, "databaseNotReady");
     else if (result == CV_ERR_NO_MEMORY)
         api_fail(call, 503, "outOfMemory");

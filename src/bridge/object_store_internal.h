@@ -41,8 +41,8 @@ void object_store_release(store_stmt *statement);
 
 void object_store_bind_texts(store_stmt *statement, const binding_list *bindings);
 
-/* Replies for a store failure: 503 when the database is locked too long
- * or memory is short, else 500 naming `what` in the log. */
+/* Replies for a store failure: 503 when the database is locked too long,
+ * cannot be reached or memory is short, else 500 naming `what` in the log. */
 void object_store_fail(api_call *call, cv_result result, const char *what);
 
 /* Does a row with this ID exist in `table` (under `parent_id` in

@@ -33,6 +33,28 @@ bool store_location_is_postgresql(const char *location)
                         strncmp(location, "postgres://", 11) == 0);
 }
 
+void store_location_masked(const char *location, char *out, size_t size)
+{
+    strbuf masked = STRBUF_INIT;
+    const char *scheme = store_location_is_postgresql(location) ? strstr(location, "://") : NULL;
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    const char *rest = location;
+    if (colon) { /* postgresql://user:PASSWORD@host */
+        strbuf_append(&masked, location, (size_t)(colon - location) + 1);
+        strbuf_append_str(&masked, "*****");
+        rest = at;
+    }
+    for (const char *found; scheme && (found = strstr(rest, "password=")) != NULL;) {
+        strbuf_append(&masked, rest, (size_t)(found - rest) + 9);
+        strbuf_append_str(&masked, "*****");
+        rest = found + 9 + strcspn(found + 9, "&");
+    }
+    strbuf_append_str(&masked, rest);
+    snprintf(out, size, "%s", strbuf_status(&masked) == CV_OK ? strbuf_str(&masked) : "");
+    strbuf_free(&masked);
+}
+
 cv_result store_db_fail(store_db *db, cv_result result, const char *format, ...)
 {
     va_list arguments;

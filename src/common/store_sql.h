@@ -55,6 +55,10 @@ const char *store_kind_name(store_kind kind);
  * postgres://); anything else is an SQLite file path. */
 bool store_location_is_postgresql(const char *location);
 
+/* `location` fit for a log line or an error: a password written into a
+ * PostgreSQL URL (user:PASSWORD@ or password=…) shown as *****. */
+void store_location_masked(const char *location, char *out, size_t size);
+
 /* Opens `location`: an SQLite file (created when missing, with store.c's
  * settings: WAL, full sync, busy timeout, foreign keys) or a PostgreSQL URL
  * (libpq's URI form: TLS as its `sslmode` says, e.g. sslmode=verify-full).

@@ -42,7 +42,10 @@ def server_bin_dir():
 class PostgresServer:
     """Start with start(); the URL and the password file are then ready."""
 
-    def __init__(self):
+    def __init__(self, durable=False):
+        """`durable`: fsync as in production (benchmarks); the tests run
+        without it (fsync=off: only an OS crash could lose their data)."""
+        self.durable = durable
         self.bin_dir = server_bin_dir()
         if self.bin_dir is None:
             raise RuntimeError("PostgreSQL is not installed (scripts/install-deps)")
@@ -80,11 +83,7 @@ class PostgresServer:
                    "--auth-local=trust", "--auth-host=scram-sha-256",
                    "-E", "UTF8", "--no-sync", "--no-instructions"])
         self.port = free_port()
-        options = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c max_connections=200" % (self.port, self.directory))
-        self._run([self._program("pg_ctl"), "-D", data, "-l",
-                   os.path.join(self.directory, "server.log"), "-o", options,
-                   "-w", "-t", "60", "start"])
+        self._start_server()
         self.running = True
         self.sql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (ROLE, self.password))
         self.create_database("convene")
@@ -123,9 +122,14 @@ class PostgresServer:
         on the same port."""
         data = os.path.join(self.directory, "data")
         self._run([self._program("pg_ctl"), "-D", data, "-m", mode, "-w", "stop"])
-        options = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c max_connections=200" % (self.port, self.directory))
-        self._run([self._program("pg_ctl"), "-D", data, "-l",
+        self._start_server()
+
+    def _start_server(self):
+        options = "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200" % (
+            self.port, self.directory)
+        if not self.durable:
+            options += " -c fsync=off"
+        self._run([self._program("pg_ctl"), "-D", os.path.join(self.directory, "data"), "-l",
                    os.path.join(self.directory, "server.log"), "-o", options,
                    "-w", "-t", "60", "start"])
 

@@ -86,6 +86,22 @@ static void sqlstates_map_to_results(void **state)
     assert_true(store_location_is_postgresql("postgres://h/db"));
 }
 
+static void locations_are_masked_for_logs(void **state)
+{
+    (void)state;
+    char out[160];
+    store_location_masked("postgresql://convene:s3cret@db.example.com:5432/convene", out,
+                          sizeof out);
+    assert_string_equal(out, "postgresql://convene:*****@db.example.com:5432/convene");
+    store_location_masked("postgres://db/x?sslmode=require&password=s3cret&connect_timeout=5", out,
+                          sizeof out);
+    assert_string_equal(out, "postgres://db/x?sslmode=require&password=*****&connect_timeout=5");
+    store_location_masked("postgresql://convene@db/x", out, sizeof out);
+    assert_string_equal(out, "postgresql://convene@db/x");
+    store_location_masked("/var/lib/convene-bridge/bridge.sqlite", out, sizeof out);
+    assert_string_equal(out, "/var/lib/convene-bridge/bridge.sqlite");
+}
+
 /* ---- behaviour on either backend ---- */
 
 typedef struct {
@@ -532,6 +548,7 @@ int main(void)
         cmocka_unit_test(translation_numbers_parameters_outside_quotes),
         cmocka_unit_test(translation_refuses_out_of_range_numbers),
         cmocka_unit_test(sqlstates_map_to_results),
+        cmocka_unit_test(locations_are_masked_for_logs),
         BOTH(rows_round_trip_with_every_kind_of_value),
         BOTH(blobs_round_trip),
         BOTH(unique_violation_is_a_conflict_and_nothing_half_saved),
