@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/json_view.h"
+#include "cli/login_file.h"
 
 void cli_error(const char *format, ...)
 {
@@ -36,6 +37,20 @@ int cli_usage_error(const char *command, const char *format, ...)
     return CLI_EXIT_USAGE;
 }
 
+bool cli_parse_arguments(const char *name, const command_syntax *syntax, int argc, char **argv,
+                         positional_arguments *positional, int *status)
+{
+    strbuf error = STRBUF_INIT;
+    args_outcome outcome = args_parse(syntax, argc, argv, positional, &error);
+    *status = CLI_EXIT_OK;
+    if (outcome == ARGS_HELP)
+        args_print_help(syntax, stdout);
+    else if (outcome == ARGS_ERROR)
+        *status = cli_usage_error(name, "%s", strbuf_str(&error));
+    strbuf_free(&error);
+    return outcome == ARGS_OK;
+}
+
 cv_result cli_append_segment(strbuf *path, const char *text)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -51,6 +66,53 @@ cv_result cli_append_segment(strbuf *path, const char *text)
     return strbuf_status(path);
 }
 
+/* The kept login (convene login) when no --user or $CONVENE_USER names
+ * an account and it is for `server` (NULL: any, then *server becomes
+ * its). True when *record holds it. */
+static bool kept_login(const cli_globals *globals, const char **server, login_record *record)
+{
+    const char *user = globals->user ? globals->user : getenv(CLI_ENV_USER);
+    strbuf error = STRBUF_INIT;
+    bool found = (!user || !*user) && login_file_load(record, &error) == CV_OK;
+    if (strbuf_str(&error)[0])
+        cli_error("%s", strbuf_str(&error));
+    strbuf_free(&error);
+    if (found && *server && strcmp(*server, record->server) != 0) {
+        login_file_clear(record);
+        found = false;
+    }
+    if (found && !*server)
+        *server = record->server;
+    return found;
+}
+
+/* Splits --user NAME[:PASSWORD] (password else from $CONVENE_PASSWORD)
+ * into `settings`; *user_name is the caller's to free. Returns an exit
+ * code. */
+static int read_user(const cli_globals *globals, client_settings *settings, char **user_name)
+{
+    const char *user = globals->user ? globals->user : getenv(CLI_ENV_USER);
+    if (!user || !*user)
+        user = CLI_DEFAULT_USER;
+    const char *colon = strchr(user, ':');
+    *user_name = colon ? strndup(user, (size_t)(colon - user)) : strdup(user);
+    const char *password = colon ? colon + 1 : getenv(CLI_ENV_PASSWORD);
+    if (!*user_name) {
+        cli_error("out of memory");
+        return CLI_EXIT_CONNECTION;
+    }
+    if (!**user_name)
+        return cli_usage_error(NULL, "--user: the user name is empty");
+    if (!password || !*password)
+        return cli_usage_error(NULL,
+                               "no password for user \"%s\": give --user NAME:PASSWORD, set "
+                               "$" CLI_ENV_PASSWORD " or run '" CLI_PROGRAM " login' first",
+                               *user_name);
+    settings->user_name = *user_name;
+    settings->password = password;
+    return CLI_EXIT_OK;
+}
+
 /* Opens the connection on first use. Returns an exit code. */
 static int connect_once(cli_context *context)
 {
@@ -58,59 +120,35 @@ static int connect_once(cli_context *context)
         return CLI_EXIT_OK;
     const cli_globals *globals = &context->globals;
     const char *server = globals->server ? globals->server : getenv(CLI_ENV_SERVER);
-    if (!server || !*server)
-        server = CLI_DEFAULT_SERVER;
-    const char *user = globals->user ? globals->user : getenv(CLI_ENV_USER);
-    if (!user || !*user)
-        user = CLI_DEFAULT_USER;
+    if (server && !*server)
+        server = NULL;
     const char *ca_file = globals->ca_file ? globals->ca_file : getenv(CLI_ENV_CA_FILE);
-    if (ca_file && !*ca_file)
-        ca_file = NULL;
-
-    const char *colon = strchr(user, ':');
-    char *user_name = colon ? strndup(user, (size_t)(colon - user)) : strdup(user);
-    const char *password = colon ? colon + 1 : getenv(CLI_ENV_PASSWORD);
+    client_settings settings = {.insecure = globals->insecure,
+                                .ca_file = ca_file && *ca_file ? ca_file : NULL,
+                                .timeout_seconds = 60};
+    login_record login;
+    char *user_name = NULL;
     strbuf url = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    if (!user_name) {
-        cli_error("out of memory");
-        status = CLI_EXIT_CONNECTION;
-        goto done;
-    }
-    if (!*user_name) {
-        status = cli_usage_error(NULL, "--user: the user name is empty");
-        goto done;
-    }
-    if (!password || !*password) {
-        status = cli_usage_error(
-            NULL,
-            "no password for user \"%s\": give --user NAME:PASSWORD or set $" CLI_ENV_PASSWORD,
-            user_name);
-        goto done;
-    }
-    if (strstr(server, "://"))
-        strbuf_printf(&url, "%s", server);
+    if (kept_login(globals, &server, &login))
+        settings.bearer_token = login.token;
     else
-        strbuf_printf(&url, "https://%s", server);
-    if (strncmp(strbuf_str(&url), "http://", 7) != 0 &&
-        strncmp(strbuf_str(&url), "https://", 8) != 0) {
+        status = read_user(globals, &settings, &user_name);
+    if (!server)
+        server = CLI_DEFAULT_SERVER;
+    strbuf_printf(&url, strstr(server, "://") ? "%s" : "https://%s", server);
+    if (status == CLI_EXIT_OK && strncmp(strbuf_str(&url), "http://", 7) != 0 &&
+        strncmp(strbuf_str(&url), "https://", 8) != 0)
         status = cli_usage_error(NULL, "--server: expected an http:// or https:// URL, got \"%s\"",
                                  server);
-        goto done;
-    }
-    client_settings settings = {
-        .base_url = strbuf_str(&url),
-        .user_name = user_name,
-        .password = password,
-        .insecure = globals->insecure,
-        .ca_file = ca_file,
-        .timeout_seconds = 60,
-    };
-    if (strbuf_status(&url) != CV_OK || client_create(&settings, &context->connection) != CV_OK) {
+    settings.base_url = strbuf_str(&url);
+    if (status == CLI_EXIT_OK &&
+        (strbuf_status(&url) != CV_OK || client_create(&settings, &context->connection) != CV_OK)) {
         cli_error("out of memory");
         status = CLI_EXIT_CONNECTION;
     }
-done:
+    if (settings.bearer_token)
+        login_file_clear(&login);
     free(user_name);
     strbuf_free(&url);
     return status;

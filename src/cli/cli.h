@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "cli/args.h"
 #include "cli/client.h"
 #include "common/strbuf.h"
 
@@ -53,6 +54,11 @@ typedef int (*cli_command_handler)(cli_context *context, int argc, char **argv);
 /* Prints "convene: <message>" and a pointer to --help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+/* args_parse for command `name`: prints its help (*status CLI_EXIT_OK) or
+ * the usage error (*status CLI_EXIT_USAGE); true only when the command
+ * should go on. */
+bool cli_parse_arguments(const char *name, const command_syntax *syntax, int argc, char **argv,
+                         positional_arguments *positional, int *status);
 /* Prints "convene: <message>" on stderr. */
 void cli_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
@@ -84,5 +90,11 @@ int command_extend(cli_context *context, int argc, char **argv);
 int command_end(cli_context *context, int argc, char **argv);
 int command_cancel(cli_context *context, int argc, char **argv);
 int command_demo(cli_context *context, int argc, char **argv);
+/* commands_users.c */
+int command_user(cli_context *context, int argc, char **argv);
+int command_token(cli_context *context, int argc, char **argv);
+int command_login(cli_context *context, int argc, char **argv);
+int command_logout(cli_context *context, int argc, char **argv);
+int command_audit(cli_context *context, int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include "cli/client.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@ struct client {
     char *base_url;
     char *user_name;
     char *password;
+    char *bearer_token;
     char *ca_file;
     bool insecure;
     long timeout_seconds;
@@ -30,6 +32,7 @@ void client_free(client *connection)
     free(connection->base_url);
     free(connection->user_name);
     text_wipe_free(connection->password);
+    text_wipe_free(connection->bearer_token);
     free(connection->ca_file);
     free(connection);
 }
@@ -55,6 +58,7 @@ cv_result client_create(const client_settings *settings, client **out)
     if (!copy_optional(settings->base_url, &connection->base_url) || !connection->base_url ||
         !copy_optional(settings->user_name, &connection->user_name) ||
         !copy_optional(settings->password, &connection->password) ||
+        !copy_optional(settings->bearer_token, &connection->bearer_token) ||
         !copy_optional(settings->ca_file, &connection->ca_file)) {
         client_free(connection);
         return CV_ERR_NO_MEMORY;
@@ -124,58 +128,32 @@ static bool body_looks_like_json(const client_answer *answer)
     return *text == '{' || *text == '[';
 }
 
-cv_result client_send(client *connection, const char *method, const char *path,
-                      const char *content_type, const char *body, size_t body_length,
-                      client_answer *answer, strbuf *error)
+/* The request headers: the body's type and no "Expect: 100-continue".
+ * NULL when out of memory. */
+static struct curl_slist *request_headers(const char *content_type)
 {
-    memset(answer, 0, sizeof *answer);
-    strbuf url = STRBUF_INIT;
-    strbuf received = STRBUF_INIT;
     struct curl_slist *headers = NULL;
-    char content_header[128];
-    cv_result result = CV_OK;
-
-    strbuf_printf(&url, "%s%s", connection->base_url, path);
-    if (strbuf_status(&url) != CV_OK) {
-        result = CV_ERR_NO_MEMORY;
-        goto done;
-    }
-    if (body && content_type) {
+    if (content_type) {
+        char content_header[128];
         snprintf(content_header, sizeof content_header, "Content-Type: %s", content_type);
-        struct curl_slist *grown = curl_slist_append(headers, content_header);
-        if (!grown) {
-            result = CV_ERR_NO_MEMORY;
-            goto done;
-        }
-        headers = grown;
+        headers = curl_slist_append(NULL, content_header);
+        if (!headers)
+            return NULL;
     }
     struct curl_slist *grown = curl_slist_append(headers, "Expect:");
-    if (!grown) {
-        result = CV_ERR_NO_MEMORY;
-        goto done;
-    }
-    headers = grown;
+    if (!grown)
+        curl_slist_free_all(headers);
+    return grown;
+}
 
+/* Credentials and TLS checking of the connection, on its reset handle. */
+static void set_credentials(const client *connection)
+{
     CURL *handle = connection->handle;
-    curl_easy_reset(handle);
-    curl_easy_setopt(handle, CURLOPT_URL, strbuf_str(&url));
-    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT, connection->timeout_seconds);
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, collect_body);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &received);
-    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, collect_header);
-    curl_easy_setopt(handle, CURLOPT_HEADERDATA, answer);
-    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
-    if (body) {
-        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
-    }
-    if (connection->user_name) {
+    if (connection->bearer_token) {
+        curl_easy_setopt(handle, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(handle, CURLOPT_XOAUTH2_BEARER, connection->bearer_token);
+    } else if (connection->user_name) {
         curl_easy_setopt(handle, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(handle, CURLOPT_USERNAME, connection->user_name);
         curl_easy_setopt(handle, CURLOPT_PASSWORD,
@@ -187,26 +165,71 @@ cv_result client_send(client *connection, const char *method, const char *path,
     } else if (connection->ca_file) {
         curl_easy_setopt(handle, CURLOPT_CAINFO, connection->ca_file);
     }
+}
 
-    CURLcode code = curl_easy_perform(handle);
+/* Sets up the handle for one request; `received` collects the body. */
+static void prepare_handle(client *connection, const char *url, const char *method,
+                           struct curl_slist *headers, const char *body, size_t body_length,
+                           strbuf *received, client_answer *answer)
+{
+    CURL *handle = connection->handle;
+    curl_easy_reset(handle);
+    curl_easy_setopt(handle, CURLOPT_URL, url);
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT, connection->timeout_seconds);
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, received);
+    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, collect_header);
+    curl_easy_setopt(handle, CURLOPT_HEADERDATA, answer);
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
+    if (body) {
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+    }
+    set_credentials(connection);
+}
+
+/* Runs the prepared request and fills `answer` from it. */
+static cv_result perform(client *connection, strbuf *received, client_answer *answer, strbuf *error)
+{
+    CURLcode code = curl_easy_perform(connection->handle);
     if (code != CURLE_OK) {
-        result = code == CURLE_OPERATION_TIMEDOUT ? CV_ERR_TIMEOUT : CV_ERR_NETWORK;
-        if (code == CURLE_WRITE_ERROR && strbuf_status(&received) != CV_OK)
-            result = CV_ERR_NO_MEMORY;
         strbuf_printf(error, "%s", curl_easy_strerror(code));
-        goto done;
+        if (code == CURLE_WRITE_ERROR && strbuf_status(received) != CV_OK)
+            return CV_ERR_NO_MEMORY;
+        return code == CURLE_OPERATION_TIMEDOUT ? CV_ERR_TIMEOUT : CV_ERR_NETWORK;
     }
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &answer->status);
-    answer->body_length = received.length;
-    answer->body = strbuf_detach(&received);
-    if (!answer->body) {
-        result = CV_ERR_NO_MEMORY;
-        goto done;
-    }
+    curl_easy_getinfo(connection->handle, CURLINFO_RESPONSE_CODE, &answer->status);
+    answer->body_length = received->length;
+    answer->body = strbuf_detach(received);
+    if (!answer->body)
+        return CV_ERR_NO_MEMORY;
     if (answer->body_length > 0 && body_looks_like_json(answer))
         answer->document = json_loadb(answer->body, answer->body_length, 0, NULL);
-done:
-    if (result != CV_OK && !answer->body)
+    return CV_OK;
+}
+
+cv_result client_send(client *connection, const char *method, const char *path,
+                      const char *content_type, const char *body, size_t body_length,
+                      client_answer *answer, strbuf *error)
+{
+    memset(answer, 0, sizeof *answer);
+    strbuf url = STRBUF_INIT;
+    strbuf received = STRBUF_INIT;
+    struct curl_slist *headers = request_headers(body ? content_type : NULL);
+    strbuf_printf(&url, "%s%s", connection->base_url, path);
+    cv_result result = headers && strbuf_status(&url) == CV_OK ? CV_OK : CV_ERR_NO_MEMORY;
+    if (result == CV_OK) {
+        prepare_handle(connection, strbuf_str(&url), method, headers, body, body_length, &received,
+                       answer);
+        result = perform(connection, &received, answer, error);
+    }
+    if (!answer->body)
         answer->body = strdup("");
     curl_slist_free_all(headers);
     strbuf_free(&url);

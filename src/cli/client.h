@@ -1,6 +1,7 @@
 /*
  * client.h - the command-line client's HTTP(S) transport: one libcurl easy
- * handle (kept alive between requests) per server, HTTP Basic credentials,
+ * handle (kept alive between requests) per server, HTTP Basic credentials
+ * or an API token (Authorization: Bearer),
  * TLS verification (on by default, an optional CA file, an explicit
  * insecure switch), and JSON bodies through jansson.
  *
@@ -23,11 +24,12 @@
 
 typedef struct {
     const char *base_url;  /* "https://host:port", no trailing slash */
-    const char *user_name; /* may be NULL: no credentials sent */
+    const char *user_name; /* may be NULL: no Basic credentials sent */
     const char *password;
-    bool insecure;        /* skip certificate and host name checks */
-    const char *ca_file;  /* PEM bundle to verify the server against; may be NULL */
-    long timeout_seconds; /* whole request; 0 means 30 */
+    const char *bearer_token; /* an API token, sent instead of user_name/password; may be NULL */
+    bool insecure;            /* skip certificate and host name checks */
+    const char *ca_file;      /* PEM bundle to verify the server against; may be NULL */
+    long timeout_seconds;     /* whole request; 0 means 30 */
 } client_settings;
 
 typedef struct client client;

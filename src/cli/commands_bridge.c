@@ -398,22 +398,6 @@ out:
 
 /* ---- bridge list / show / remove ------------------------------------- */
 
-/* Parses a command line without string options. False when the command
- * is done (help printed, or a usage error with *status set). */
-static bool parse_or_finish(const char *name, const command_syntax *syntax, int argc, char **argv,
-                            positional_arguments *positional, int *status)
-{
-    strbuf error = STRBUF_INIT;
-    args_outcome outcome = args_parse(syntax, argc, argv, positional, &error);
-    *status = CLI_EXIT_OK;
-    if (outcome == ARGS_HELP)
-        args_print_help(syntax, stdout);
-    else if (outcome == ARGS_ERROR)
-        *status = cli_usage_error(name, "%s", strbuf_str(&error));
-    strbuf_free(&error);
-    return outcome == ARGS_OK;
-}
-
 static int bridge_list(cli_context *context, int argc, char **argv)
 {
     bool json = false;
@@ -425,7 +409,7 @@ static int bridge_list(cli_context *context, int argc, char **argv)
         NULL};
     positional_arguments positional;
     int status;
-    if (!parse_or_finish("bridge list", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments("bridge list", &syntax, argc, argv, &positional, &status))
         return status;
     context->globals.json_output |= json;
     client_answer answer;
@@ -498,7 +482,7 @@ static int bridge_by_id(cli_context *context, int argc, char **argv, const char 
     const char *name = removing ? "bridge remove" : "bridge show";
     positional_arguments positional;
     int status;
-    if (!parse_or_finish(name, &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(name, &syntax, argc, argv, &positional, &status))
         return status;
     context->globals.json_output |= json;
     strbuf path = STRBUF_INIT;
@@ -756,7 +740,7 @@ int command_tickets(cli_context *context, int argc, char **argv)
         NULL};
     positional_arguments positional;
     int status;
-    if (!parse_or_finish("tickets", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments("tickets", &syntax, argc, argv, &positional, &status))
         return status;
     context->globals.json_output |= json;
     client_answer answer;

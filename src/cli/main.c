@@ -37,6 +37,13 @@ static const command_entry COMMANDS[] = {
     {"occurrences", "occurrences ID [--from TIME] [--to TIME] [--limit N]",
      "list the occurrences of a repeating booking", command_occurrences},
     {"ics", "ics ID", "print a booking's iCalendar (.ics)", command_ics},
+    {"user", "user list|add|set|delete ...", "manage accounts and their roles (admins)",
+     command_user},
+    {"token", "token create|list|revoke ...", "API tokens for integrations", command_token},
+    {"login", "login [--expires TIME]", "keep an API token for the next commands", command_login},
+    {"logout", "logout", "revoke and forget the kept token", command_logout},
+    {"audit", "audit [--actor N] [--action A] [--from T] [--to T]",
+     "who changed what, when and from where (admins)", command_audit},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };
@@ -48,7 +55,8 @@ static void describe_globals(cli_globals *globals, option_spec *specs, size_t *c
         {"server", OPTION_STRING, &globals->server, "URL",
          "convened's address (default $" CLI_ENV_SERVER ", else " CLI_DEFAULT_SERVER ")", 0, 0},
         {"user", OPTION_STRING, &globals->user, "NAME[:PASSWORD]",
-         "API account (default $" CLI_ENV_USER ", else " CLI_DEFAULT_USER
+         "API account (default $" CLI_ENV_USER
+         ", else the token of 'convene login', else " CLI_DEFAULT_USER
          "); password from $" CLI_ENV_PASSWORD " when left out",
          0, 0},
         {"json", OPTION_FLAG, &globals->json_output, NULL,

@@ -1,5 +1,9 @@
 /*
  * auth.c - credentials against convened's accounts; see auth.h.
+ * Owns: the credential cache and its lock, the dummy hash, the order of
+ * checks of a password (wait, cache, users table, directory). Does not
+ * own: SQL (db_users.c), the directory protocol (ldap_auth.c), counting
+ * failures (sign_in_limits.c).
  */
 #include "scheduler/auth.h"
 
@@ -13,6 +17,9 @@
 
 #include "common/log.h"
 #include "common/store.h"
+#include "scheduler/audit.h"
+#include "scheduler/ldap_auth.h"
+#include "scheduler/sign_in_limits.h"
 
 /* argon2id at OWASP's recommended minimum (19 MiB, 2 passes): tens of ms. */
 #define ARGON2_OPSLIMIT 2
@@ -35,6 +42,8 @@ typedef struct {
     /* Verified when a name is unknown, so the answer takes as long as for
      * a wrong password (the timing does not tell which names exist). */
     char dummy_hash[crypto_pwhash_STRBYTES];
+    sign_in_limits *limits;    /* failed sign-ins per name and address */
+    ldap_directory *directory; /* --ldap; NULL without */
 } auth_state;
 
 static int64_t now_seconds(void)
@@ -138,34 +147,123 @@ static void cache_store(auth_state *state, const unsigned char *key,
 
 /* ---- each kind of credential ---------------------------------------------------- */
 
-int auth_check_password(scheduler *daemon, const char *name, const char *password,
-                        const char *client_address, http_principal *principal)
+/* Records a sign-in or a failed one in the audit trail (its own write:
+ * there is no change to share a transaction with). */
+static void record_sign_in(scheduler *daemon, const char *name, const char *address,
+                           const char *action, bool directory)
 {
-    (void)client_address; /* the per-address slowing of failures uses it */
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    audit_write(database, name, address, action, name,
+                json_pack("{s:s}", "source", directory ? "ldap" : "local"));
+    store_pool_release(&daemon->store, database);
+}
+
+/* Keeps a directory user's name, e-mail and role as the directory said
+ * at this sign-in (nothing else of the directory is stored); sets
+ * user->id. */
+static cv_result remember_directory_user(scheduler *daemon, db_user *user)
+{
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    db_user stored;
+    user->updated = now_seconds();
+    cv_result result = db_users_find_by_name(database, user->name, &stored, NULL);
+    if (result == CV_OK) {
+        user->id = stored.id;
+        user->created = stored.created;
+        result = db_users_update(database, user, NULL);
+        if (result == CV_OK && stored.role != user->role)
+            auth_changed(daemon); /* no cached credential keeps the old role */
+    } else if (result == CV_ERR_NOT_FOUND) {
+        user->created = user->updated;
+        result = db_users_insert(database, user, NULL);
+    }
+    store_pool_release(&daemon->store, database);
+    return result;
+}
+
+/* The directory no longer gives `name` a role (or no longer has it): the
+ * tokens and sessions of its stored directory user go. */
+static void forget_directory_user(scheduler *daemon, const char *name)
+{
+    sqlite3 *database = store_pool_acquire(&daemon->store);
+    db_user stored;
+    if (db_users_find_by_name(database, name, &stored, NULL) == CV_OK && stored.directory &&
+        db_users_revoke_credentials(database, stored.id) == CV_OK) {
+        log_info("auth: the directory gives \"%s\" no role: its tokens and sessions are revoked",
+                 stored.name);
+        auth_changed(daemon);
+    }
+    store_pool_release(&daemon->store, database);
+}
+
+static int verify_with_directory(scheduler *daemon, const char *name, const char *password,
+                                 db_user *user)
+{
     auth_state *state = daemon->auth_state;
-    unsigned char key[crypto_generichash_BYTES];
-    cache_key(state, name, password, key);
-    if (cache_find(state, key, principal))
-        return 0;
-    uint64_t generation = atomic_load(&state->generation);
-    db_user user;
+    strbuf problem = STRBUF_INIT;
+    cv_result result = ldap_directory_sign_in(state->directory, name, password, user, &problem);
+    if (result == CV_OK)
+        result = remember_directory_user(daemon, user);
+    else
+        log_warning("auth: directory sign-in of a user refused: %s", strbuf_str(&problem));
+    strbuf_free(&problem);
+    if (result == CV_ERR_NOT_FOUND)
+        forget_directory_user(daemon, name);
+    return result == CV_OK ? 0 : result == CV_ERR_NOT_FOUND || result == CV_ERR_AUTH ? 401 : 503;
+}
+
+/* Checks name and password against the users table, else the directory:
+ * 0 (user filled), 401, or 503 (the database or the directory failed). */
+static int verify_password(scheduler *daemon, const char *name, const char *password, db_user *user)
+{
+    auth_state *state = daemon->auth_state;
     char *hash = NULL;
     sqlite3 *database = store_pool_acquire(&daemon->store);
-    cv_result result = db_users_find_by_name(database, name, &user, &hash);
+    cv_result result = db_users_find_by_name(database, name, user, &hash);
     store_pool_release(&daemon->store, database);
     if (result != CV_OK && result != CV_ERR_NOT_FOUND) {
         log_error("auth: cannot read the users: %s", cv_result_name(result));
         return 503;
     }
+    bool local = result == CV_OK && hash != NULL;
+    if (!local && state->directory) {
+        free(hash);
+        return verify_with_directory(daemon, name, password, user);
+    }
     /* The same work for an unknown name as for a wrong password. */
-    bool matches = auth_password_matches(hash ? hash : state->dummy_hash, password);
-    matches = matches && result == CV_OK && hash != NULL;
+    bool matches = auth_password_matches(local ? hash : state->dummy_hash, password) && local;
     if (hash) {
         sodium_memzero(hash, strlen(hash));
         free(hash);
     }
-    if (!matches)
-        return 401;
+    return matches ? 0 : 401;
+}
+
+int auth_check_password(scheduler *daemon, const char *name, const char *password,
+                        const char *client_address, bool fresh, http_principal *principal)
+{
+    auth_state *state = daemon->auth_state;
+    memset(principal, 0, sizeof *principal);
+    unsigned wait = sign_in_limits_wait(state->limits, name, client_address, now_seconds());
+    if (wait > 0) { /* not even looked at: guessing costs the guesser time */
+        principal->retry_after = wait;
+        return 429;
+    }
+    unsigned char key[crypto_generichash_BYTES];
+    cache_key(state, name, password, key);
+    if (!fresh && cache_find(state, key, principal))
+        return 0;
+    uint64_t generation = atomic_load(&state->generation);
+    db_user user;
+    int status = verify_password(daemon, name, password, &user);
+    if (status == 401) {
+        sign_in_limits_failed(state->limits, name, client_address, now_seconds());
+        record_sign_in(daemon, name, client_address, "auth.signInFailed", false);
+    }
+    if (status != 0)
+        return status;
+    sign_in_limits_succeeded(state->limits, name);
+    record_sign_in(daemon, user.name, client_address, "auth.signIn", user.directory);
     auth_principal_of(&user, user.role, principal);
     principal->kind = HTTP_CREDENTIAL_BASIC;
     cache_store(state, key, principal, generation);
@@ -233,7 +331,7 @@ int auth_identify(void *context, const http_credential *credential, http_princip
     switch (credential->kind) {
     case HTTP_CREDENTIAL_BASIC:
         return auth_check_password(daemon, credential->user, credential->password,
-                                   credential->client_address, principal);
+                                   credential->client_address, false, principal);
     case HTTP_CREDENTIAL_BEARER:
         return check_token(daemon, credential->token, principal);
     case HTTP_CREDENTIAL_COOKIE:
@@ -299,6 +397,15 @@ cv_result auth_start(scheduler *daemon)
         free(hash);
     }
     daemon->auth_state = state;
+    if (result == CV_OK)
+        result = sign_in_limits_create((unsigned)daemon->options.sign_in_failures,
+                                       (unsigned)daemon->options.sign_in_failures_per_address,
+                                       &state->limits);
+    strbuf error = STRBUF_INIT;
+    if (result == CV_OK &&
+        (result = ldap_directory_create(&daemon->options, &state->directory, &error)) != CV_OK)
+        log_error("%s", strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
+    strbuf_free(&error);
     if (result == CV_OK && daemon->admin_name)
         result = bootstrap_admin(daemon);
     return result;
@@ -310,6 +417,8 @@ void auth_stop(scheduler *daemon)
     if (!state)
         return;
     pthread_mutex_destroy(&state->lock);
+    sign_in_limits_free(state->limits);
+    ldap_directory_free(state->directory);
     sodium_memzero(state, sizeof *state);
     free(state);
     daemon->auth_state = NULL;

@@ -7,7 +7,8 @@
  * passwords (argon2id, libsodium) and making and hashing the random
  * secrets of tokens and sessions (BLAKE2b), and the --admin-user
  * bootstrap. Does not own: the rows (db_users.h), the API resources
- * (users_api.c), which role a route needs (api.h).
+ * (users_api.c), which role a route needs (api.h), the directory
+ * (ldap_auth.h), counting failures (sign_in_limits.h).
  *
  * The cache: argon2id takes tens of milliseconds on purpose, far more than
  * a booking may take. A Basic credential that verified is remembered for
@@ -43,10 +44,14 @@ void auth_stop(scheduler *daemon);
 
 /* The http_identifier (context: the scheduler). */
 int auth_identify(void *context, const http_credential *credential, http_principal *principal);
-/* Checks a name and password (the sign-in of POST /session) and fills
- * *principal: 0, or the refusal status as auth_identify. */
+/* Checks a name and password against the users table, else the
+ * directory (--ldap), and fills *principal: 0, or the refusal status as
+ * auth_identify (429 with principal->retry_after while the name or the
+ * address must wait after failures: the password is then not looked at).
+ * `fresh`: skip the cache (a sign-in for a session always asks the
+ * directory again). Sign-ins and failures go to the audit trail. */
 int auth_check_password(scheduler *daemon, const char *name, const char *password,
-                        const char *client_address, http_principal *principal);
+                        const char *client_address, bool fresh, http_principal *principal);
 /* Forgets every cached credential: call after any change of a user. */
 void auth_changed(scheduler *daemon);
 

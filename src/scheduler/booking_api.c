@@ -30,6 +30,7 @@
 #include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
@@ -273,6 +274,18 @@ static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **
 
 /* --- POST /bookings -------------------------------------------------- */
 
+/* Stores a placed new booking with its owner and its audit row, and
+ * commits the transaction the caller began. */
+static cv_result store_new_booking(scheduler_api_request *request, const booking *record)
+{
+    cv_result result = booking_store(request->database, record);
+    if (result == CV_OK)
+        result = booking_api_set_owner(request, record->id, NULL);
+    if (result == CV_OK)
+        result = audit_record(request, "booking.create", record->id, json_deep_copy(request->body));
+    return result == CV_OK ? store_commit(request->database) : result;
+}
+
 static void handle_create(scheduler_api_request *request)
 {
     if (!scheduler_api_require_body(request))
@@ -336,11 +349,7 @@ static void handle_create(scheduler_api_request *request)
         booking_clear(&record);
         return;
     }
-    result = booking_store(request->database, &record);
-    if (result == CV_OK)
-        result = booking_api_set_owner(request, record.id, NULL);
-    if (result == CV_OK)
-        result = store_commit(request->database);
+    result = store_new_booking(request, &record);
     if (result != CV_OK) {
         store_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the booking");
@@ -375,21 +384,12 @@ typedef struct {
     sqlite3 *database;
     const bridge_views *views;
     json_t *list;
-    /* A booker's list holds only their own; NULL for a role that sees all. */
-    const http_principal *only_of;
 } listing;
 
 /* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
 static cv_result append_booking(const char *id, void *context)
 {
     listing *listed = context;
-    if (listed->only_of) {
-        bool owned = false;
-        cv_result checked = db_users_booking_owned(listed->database, id, listed->only_of->user_id,
-                                                   listed->only_of->email, &owned);
-        if (checked != CV_OK || !owned)
-            return checked;
-    }
     booking record;
     cv_result result = booking_load(listed->database, id, &record);
     if (result != CV_OK)
@@ -435,13 +435,19 @@ static void handle_list(scheduler_api_request *request)
         return;
     }
     json_t *list = json_array();
-    listing listed = {request->database, &views, list,
-                      scheduler_api_sees_everything(request) ? NULL
-                                                             : scheduler_api_principal(request)};
-    result =
-        list ? db_bookings_each_in_window(request->database, from, to, limit,
-                                          bridge_id[0] ? bridge_id : NULL, append_booking, &listed)
-             : CV_ERR_NO_MEMORY;
+    listing listed = {request->database, &views, list};
+    const char *only_bridge = bridge_id[0] ? bridge_id : NULL;
+    const http_principal *booker =
+        scheduler_api_sees_everything(request) ? NULL : scheduler_api_principal(request);
+    if (!list)
+        result = CV_ERR_NO_MEMORY;
+    else if (booker) /* a booker lists only their own */
+        result =
+            db_users_each_owned_in_window(request->database, booker->user_id, booker->email, from,
+                                          to, limit, only_bridge, append_booking, &listed);
+    else
+        result = db_bookings_each_in_window(request->database, from, to, limit, only_bridge,
+                                            append_booking, &listed);
     bridge_views_free(&views);
     if (result != CV_OK) {
         json_decref(list);
@@ -571,6 +577,8 @@ static void handle_patch(scheduler_api_request *request)
     record.updated = limits.now;
     result = booking_store(request->database, &record);
     if (result == CV_OK)
+        result = audit_record(request, "booking.change", record.id, json_deep_copy(request->body));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -616,6 +624,8 @@ static void handle_cancel(scheduler_api_request *request)
         if (result == CV_OK)
             result = booking_series_cancelled(request, &record, &views);
     }
+    if (result == CV_OK)
+        result = audit_record(request, "booking.cancel", record.id, NULL);
     if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
@@ -694,6 +704,9 @@ static void handle_extend(scheduler_api_request *request)
     record.updated = now_seconds();
     result = booking_store(request->database, &record);
     if (result == CV_OK)
+        result = audit_record(request, "booking.extend", record.id,
+                              json_pack("{s:I}", "minutes", (json_int_t)minutes));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -723,6 +736,7 @@ static void handle_end(scheduler_api_request *request)
         return;
     if (is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE) ||
         is_state(&record, BOOKING_ENDING)) {
+        audit_record(request, "booking.end", record.id, NULL); /* one row: atomic alone */
         lifecycle_request_end(request->daemon, record.id);
         scheduler_api_reply_json(request, 202,
                                  booking_to_json(&record, bridge_domain(&views, record.bridge_id)));

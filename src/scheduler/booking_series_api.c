@@ -20,6 +20,7 @@
 #include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/calendar.h"
@@ -345,6 +346,8 @@ static bool book_all(scheduler_api_request *request, booking *record, const char
         result = store_series(database, row, series, list, done, record->created);
     if (result == CV_OK && !refused)
         result = booking_api_set_owner(request, NULL, row->id);
+    if (result == CV_OK && !refused)
+        result = audit_record(request, "booking.create", row->id, json_deep_copy(request->body));
     if (result == CV_OK && !refused)
         result = queue_invitation(request, record, row, list, done, &views);
     bridge_views_free(&views);

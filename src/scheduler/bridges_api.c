@@ -14,6 +14,7 @@
  * record (bridges.c), its JSON form (bridges_json.c), the worker
  * (bridges_worker.c).
  */
+#include "scheduler/audit.h"
 #include "scheduler/bridges_internal.h"
 #include "scheduler/bridges_settings.h"
 
@@ -292,6 +293,8 @@ static cv_result store_new_bridge(scheduler_api_request *request, const char *id
     if (result == CV_OK)
         result = tickets_update_settings(database, id);
     if (result == CV_OK)
+        result = audit_record(request, "bridge.create", id, json_deep_copy(request->body));
+    if (result == CV_OK)
         result = store_commit(database);
     else
         store_rollback(database);
@@ -541,6 +544,8 @@ static void patch_bridge(scheduler_api_request *request)
     result = write_settings(request->database, &record, &s, &after);
     bridge_record_free(&record);
     if (result == CV_OK)
+        result = audit_record(request, "bridge.change", id, json_deep_copy(request->body));
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
@@ -588,6 +593,8 @@ static void delete_bridge(scheduler_api_request *request)
     json_decref(conflicts);
     bool removed = false;
     result = remove_bridge_row(request->database, id, &removed);
+    if (result == CV_OK && removed)
+        result = audit_record(request, "bridge.delete", id, NULL);
     if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {

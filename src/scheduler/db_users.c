@@ -1,7 +1,8 @@
 /*
  * db_users.c - the SQL of accounts, API tokens, sessions and booking
  * ownership; see db_users.h. Statements come from the connection's cache
- * (store.h).
+ * (store.h). Owns: that SQL. Does not own: transactions (the callers
+ * begin and commit), hashing secrets (auth.c).
  */
 #include "scheduler/db_users.h"
 
@@ -334,6 +335,24 @@ cv_result db_sessions_delete(sqlite3 *database, const unsigned char hash[DB_SECR
     return store_statement_run(statement);
 }
 
+cv_result db_users_revoke_credentials(sqlite3 *database, int64_t user_id)
+{
+    cv_result result;
+    sqlite3_stmt *statement =
+        prepare(database, "DELETE FROM api_tokens WHERE user_id = ?1", &result);
+    if (!statement)
+        return result;
+    sqlite3_bind_int64(statement, 1, user_id);
+    result = store_statement_run(statement);
+    statement = result == CV_OK
+                    ? prepare(database, "DELETE FROM sessions WHERE user_id = ?1", &result)
+                    : NULL;
+    if (!statement)
+        return result;
+    sqlite3_bind_int64(statement, 1, user_id);
+    return store_statement_run(statement);
+}
+
 cv_result db_sessions_purge(sqlite3 *database, int64_t now)
 {
     cv_result result;
@@ -372,6 +391,39 @@ cv_result db_users_booking_owned(sqlite3 *database, const char *booking_id, int6
     int64_t found = 0;
     result = query_integer(statement, &found);
     *owned = result == CV_OK && found == 1;
+    return result;
+}
+
+cv_result db_users_each_owned_in_window(sqlite3 *database, int64_t user_id, const char *email,
+                                        int64_t from, int64_t to, int64_t limit,
+                                        const char *bridge_id, db_booking_id_visit visit,
+                                        void *context)
+{
+    cv_result result;
+    sqlite3_stmt *statement = prepare(
+        database,
+        "SELECT b.id FROM bookings b LEFT JOIN booking_series s ON s.id = b.series_id"
+        " WHERE b.start_at < ?2 AND b.end_at > ?1 AND (?4 IS NULL OR b.bridge_id = ?4)"
+        " AND (b.owner = ?5 OR s.owner = ?5 OR (?6 <> '' AND lower(s.organizer) = lower(?6)))"
+        " ORDER BY b.start_at, b.id LIMIT ?3",
+        &result);
+    if (!statement)
+        return result;
+    sqlite3_bind_int64(statement, 1, from);
+    sqlite3_bind_int64(statement, 2, to);
+    sqlite3_bind_int64(statement, 3, limit);
+    store_bind_text_or_null(statement, 4, bridge_id);
+    sqlite3_bind_int64(statement, 5, user_id);
+    sqlite3_bind_text(statement, 6, email ? email : "", -1, SQLITE_TRANSIENT);
+    int step;
+    while (result == CV_OK && (step = sqlite3_step(statement)) == SQLITE_ROW) {
+        char id[ID_TEXT_SIZE]; /* a copy: the visit may use the connection */
+        store_column_into(statement, 0, id, sizeof id);
+        result = visit(id, context);
+    }
+    if (result == CV_OK && step != SQLITE_DONE)
+        result = store_result(step);
+    store_statement_done(statement);
     return result;
 }
 

@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "common/store_pool.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/users.h"
 
 #define DB_USER_NAME_SIZE   128 /* the sign-in name, at most 127 bytes */
@@ -81,6 +82,8 @@ cv_result db_sessions_find(sqlite3 *database, const unsigned char hash[DB_SECRET
                            int64_t now, int64_t *user_id,
                            unsigned char csrf_hash[DB_SECRET_HASH_SIZE]);
 cv_result db_sessions_delete(sqlite3 *database, const unsigned char hash[DB_SECRET_HASH_SIZE]);
+/* Revokes every token and ends every session of `user_id`. */
+cv_result db_users_revoke_credentials(sqlite3 *database, int64_t user_id);
 /* Forgets sessions and tokens that expired before `now`. */
 cv_result db_sessions_purge(sqlite3 *database, int64_t now);
 
@@ -89,6 +92,13 @@ cv_result db_sessions_purge(sqlite3 *database, int64_t now);
  * matches). *owned false also when the booking does not exist. */
 cv_result db_users_booking_owned(sqlite3 *database, const char *booking_id, int64_t user_id,
                                  const char *email, bool *owned);
+/* db_bookings_each_in_window (db_bookings.h) for one booker: only the
+ * bookings db_users_booking_owned says are theirs, so `limit` counts
+ * theirs alone. */
+cv_result db_users_each_owned_in_window(sqlite3 *database, int64_t user_id, const char *email,
+                                        int64_t from, int64_t to, int64_t limit,
+                                        const char *bridge_id, db_booking_id_visit visit,
+                                        void *context);
 /* Records who booked: the booking, or the series and its occurrences. */
 cv_result db_users_set_booking_owner(sqlite3 *database, const char *booking_id, int64_t user_id);
 cv_result db_users_set_series_owner(sqlite3 *database, const char *series_id, int64_t user_id);

@@ -24,6 +24,7 @@
 #include "common/tls_certificate.h"
 #include "common/trace.h"
 #include "scheduler/api.h"
+#include "scheduler/audit.h"
 #include "scheduler/auth.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
@@ -42,7 +43,7 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &users_module,     &tickets_module, &bridges_module,
+    &users_module,     &audit_module,   &tickets_module, &bridges_module,
     &lifecycle_module, &booking_module, &mail_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
@@ -66,6 +67,9 @@ static void set_defaults(scheduler_options *options)
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
     options->max_connections_per_address = 64;
     options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    options->sign_in_failures = 5;
+    options->sign_in_failures_per_address = 50;
+    options->audit_retention_days = 365;
 }
 
 static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
@@ -132,6 +136,32 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "the sender of invitations (required with --smtp)", 0, 0},
         {"smtp-password-file", OPTION_STRING, &o->smtp_password_file, "FILE",
          "the password of the --smtp URL's user, on the file's first line", 0, 0},
+        {"sign-in-failures", OPTION_INTEGER, &o->sign_in_failures, "N",
+         "failed sign-ins of one name before it must wait 2, 4, 8 ... s (default 5; 0 never)", 0,
+         1000000},
+        {"sign-in-failures-per-address", OPTION_INTEGER, &o->sign_in_failures_per_address, "N",
+         "the same per client address (default 50; 0 never)", 0, 1000000},
+        {"audit-retention-days", OPTION_INTEGER, &o->audit_retention_days, "DAYS",
+         "keep the audit trail this long (default 365)", 1, 36600},
+        {"ldap", OPTION_STRING, &o->ldap_url, "URL",
+         "sign in directory users: ldap://host[:port] (StartTLS) or ldaps://host[:port]", 0, 0},
+        {"ldap-bind-dn", OPTION_STRING, &o->ldap_bind_dn, "DN",
+         "the service account that searches users and groups", 0, 0},
+        {"ldap-bind-password-file", OPTION_STRING, &o->ldap_bind_password_file, "FILE",
+         "its password, on the file's first line", 0, 0},
+        {"ldap-user-base", OPTION_STRING, &o->ldap_user_base, "DN", "where users are searched", 0,
+         0},
+        {"ldap-user-filter", OPTION_STRING, &o->ldap_user_filter, "FILTER",
+         "finds the user; %s is the sign-in name (default (uid=%s); AD: (sAMAccountName=%s))", 0,
+         0},
+        {"ldap-ca-file", OPTION_STRING, &o->ldap_ca_file, "FILE",
+         "PEM CA certificates the directory's certificate is checked against (default: the "
+         "system's)",
+         0, 0},
+        {"ldap-group-role", OPTION_LIST, &o->ldap_group_roles, "GROUP_DN=ROLE",
+         "members of the group get the role admin, operator or booker (repeatable; the highest "
+         "wins)",
+         0, 0},
         {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
          "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
     };
@@ -401,8 +431,8 @@ int main(int argc, char **argv)
     umask(077);              /* every file convened creates is 0600: database, WAL, trace, keys */
     static scheduler daemon; /* static: lives until exit; only main touches it before threads */
     set_defaults(&daemon.options);
-    option_spec options[40];
-    size_t option_count = build_option_table(&daemon.options, options, 40);
+    option_spec options[56];
+    size_t option_count = build_option_table(&daemon.options, options, 56);
     int early_exit = read_command_line(&daemon, argc, argv, options, option_count);
     if (early_exit >= 0) {
         config_free(options, option_count);

@@ -52,6 +52,18 @@ typedef struct {
     int64_t max_connections_per_address;
     int64_t request_timeout_seconds;
 
+    /* Accounts (auth.c, sign_in_limits.h, ldap_auth.h, audit.h) */
+    int64_t sign_in_failures;             /* per name before the first wait (0: none) */
+    int64_t sign_in_failures_per_address; /* per client address, the same */
+    int64_t audit_retention_days;         /* audit rows older than this are purged */
+    char *ldap_url;                       /* ldap://host (StartTLS) or ldaps://host */
+    char *ldap_bind_dn;                   /* the service account that searches */
+    char *ldap_bind_password_file;        /* its password, first line; never logged */
+    char *ldap_user_base;                 /* where users are searched */
+    char *ldap_user_filter;               /* "(uid=%s)"; %s is the escaped name */
+    char *ldap_ca_file;                   /* PEM CAs the server's certificate is checked against */
+    string_list ldap_group_roles;         /* GROUP_DN=ROLE, repeatable */
+
     /* CMS API client (cms_client.h) */
     int64_t cms_max_in_flight;      /* requests in flight per bridge address (default 4) */
     int64_t cms_connect_timeout_ms; /* TCP + TLS connect */
@@ -114,6 +126,7 @@ struct scheduler {
 
     /* State of the bookings and lifecycle modules; NULL until they start. */
     void *auth_state;      /* auth.c: the credential cache */
+    void *audit_state;     /* audit.c: the purge thread */
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/rfc3339.h"
 #include "common/store.h"
+#include "scheduler/audit.h"
 #include "scheduler/auth.h"
 #include "scheduler/db_users.h"
 #include "scheduler/users_api.h"
@@ -90,8 +91,18 @@ static void create_token(scheduler_api_request *request)
     char secret[AUTH_SECRET_TEXT_SIZE];
     unsigned char hash[DB_SECRET_HASH_SIZE];
     auth_new_secret(secret, hash);
-    cv_result result = db_tokens_insert(request->database, &token, hash);
+    cv_result result = store_begin(request->database);
+    if (result == CV_OK)
+        result = db_tokens_insert(request->database, &token, hash);
+    if (result == CV_OK)
+        result = audit_record(request, "token.create", token.id,
+                              json_pack("{s:s, s:s, s:I}", "name", token.name, "role",
+                                        user_role_name(token.role), "expires",
+                                        (json_int_t)token.expires));
+    if (result == CV_OK)
+        result = store_commit(request->database);
     if (result != CV_OK) {
+        store_rollback(request->database);
         sodium_memzero(secret, sizeof secret);
         scheduler_api_fail_result(request, result, "storing the token");
         return;
@@ -146,7 +157,15 @@ static void list_tokens(scheduler_api_request *request)
 static void revoke_token(scheduler_api_request *request)
 {
     const char *id = scheduler_api_segment(request, 1);
-    cv_result result = db_tokens_delete(request->database, id, whose_tokens(request));
+    cv_result result = store_begin(request->database);
+    if (result == CV_OK)
+        result = db_tokens_delete(request->database, id, whose_tokens(request));
+    if (result == CV_OK)
+        result = audit_record(request, "token.revoke", id, NULL);
+    if (result == CV_OK)
+        result = store_commit(request->database);
+    if (result != CV_OK)
+        store_rollback(request->database);
     if (result == CV_ERR_NOT_FOUND) {
         scheduler_api_fail_not_found(request, "token", id);
         return;
@@ -187,14 +206,19 @@ static void sign_in(scheduler_api_request *request)
     }
     http_principal principal;
     int refusal = auth_check_password(request->daemon, name, password,
-                                      scheduler_api_client_address(request), &principal);
-    if (refusal) {
-        scheduler_api_fail(request, refusal, refusal == 401 ? API_ERROR_UNAUTHORIZED : "refused",
-                           refusal == 401 ? "wrong user name or password"
-                                          : "signing in is not possible now",
-                           NULL);
-        return;
+                                      scheduler_api_client_address(request), true, &principal);
+    if (refusal == 429) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%u", principal.retry_after);
+        http_response_add_header(request->response, "Retry-After", seconds);
     }
+    if (refusal == 401)
+        scheduler_api_fail(request, 401, API_ERROR_UNAUTHORIZED, "wrong user name or password",
+                           NULL);
+    else if (refusal)
+        scheduler_api_describe_refusal(NULL, refusal, request->response);
+    if (refusal)
+        return;
     char cookie[AUTH_SECRET_TEXT_SIZE], csrf[AUTH_SECRET_TEXT_SIZE];
     unsigned char cookie_hash[DB_SECRET_HASH_SIZE], csrf_hash[DB_SECRET_HASH_SIZE];
     auth_new_secret(cookie, cookie_hash);
@@ -224,6 +248,9 @@ static void sign_out(scheduler_api_request *request)
         unsigned char hash[DB_SECRET_HASH_SIZE];
         auth_secret_hash(cookie, hash);
         cv_result result = db_sessions_delete(request->database, hash);
+        if (result == CV_OK)
+            result =
+                audit_record(request, "auth.signOut", scheduler_api_principal(request)->name, NULL);
         if (result != CV_OK) {
             scheduler_api_fail_result(request, result, "ending the session");
             return;

@@ -1,4 +1,5 @@
-/* users.c - the role name table; see users.h. */
+/* users.c - the role name table; see users.h. Owns the names only; does
+ * not own who may do what (api.h). */
 #include "scheduler/users.h"
 
 #include <stddef.h>

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/store.h"
 #include "common/text.h"
+#include "scheduler/audit.h"
 #include "scheduler/auth.h"
 #include "scheduler/db_users.h"
 
@@ -131,10 +132,24 @@ static void list_users(scheduler_api_request *request)
     scheduler_api_reply_json(request, 200, json_pack("{s:o}", "users", list));
 }
 
-/* Commits and answers with the user (`status`), or rolls back and fails. */
-static void finish_change(scheduler_api_request *request, cv_result result, const db_user *user,
-                          int status, const char *what)
+/* What an audit row says of a change of `user`: its fields and whether
+ * the password was set (never the password). */
+static json_t *change_details(const db_user *user, bool password_set)
 {
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", user->name, "fullName", user->full_name,
+                     "email", user->email, "role", user_role_name(user->role), "passwordChanged",
+                     password_set);
+}
+
+/* Records `action` in the audit trail, commits and answers with the user
+ * (`status`), or rolls back and fails. `details` is stolen. */
+static void finish_change(scheduler_api_request *request, cv_result result, const db_user *user,
+                          int status, const char *what, const char *action, json_t *details)
+{
+    if (result == CV_OK)
+        result = audit_record(request, action, user->name, details);
+    else
+        json_decref(details);
     if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
@@ -169,7 +184,8 @@ static void create_user(scheduler_api_request *request)
     if (result == CV_OK)
         result = db_users_insert(request->database, &user, hash);
     free(hash);
-    finish_change(request, result, &user, 201, "created user");
+    finish_change(request, result, &user, 201, "created user", "user.create",
+                  change_details(&user, true));
 }
 
 /* Loads the user named by path segment 1, replying 404 when there is none. */
@@ -238,7 +254,8 @@ static void patch_user(scheduler_api_request *request)
     if (result == CV_OK)
         result = db_users_update(request->database, &user, hash);
     free(hash);
-    finish_change(request, result, &user, 200, "changed user");
+    finish_change(request, result, &user, 200, "changed user", "user.change",
+                  change_details(&user, password != NULL));
 }
 
 static void delete_user(scheduler_api_request *request)
@@ -260,7 +277,7 @@ static void delete_user(scheduler_api_request *request)
     }
     if (result == CV_OK)
         result = db_users_delete(request->database, user.id);
-    finish_change(request, result, &user, 204, "deleted user");
+    finish_change(request, result, &user, 204, "deleted user", "user.delete", NULL);
 }
 
 /* ---- /me -------------------------------------------------------------------------- */
@@ -327,7 +344,8 @@ static void patch_me(scheduler_api_request *request)
     if (result == CV_OK)
         result = db_users_update(request->database, &user, hash);
     free(hash);
-    finish_change(request, result, &user, 200, "changed the password of");
+    finish_change(request, result, &user, 200, "changed the password of", "user.changePassword",
+                  NULL);
 }
 
 /* ---- /routes ---------------------------------------------------------------------- */

@@ -10,14 +10,23 @@ creator's, shown once, never listed, revoked -> 401, expired -> 401);
 browser sessions (cookie attributes, CSRF header missing or wrong -> 403,
 right -> accepted, sign-out); user administration (the last admin stays,
 a role or password change takes effect at once despite the credential
-cache); --admin-user on restart updates that admin.
+cache); failed sign-ins slowed per name and per address (429 with
+Retry-After, the password not even looked at); the audit trail of each
+change (who, from where, what, secrets masked) and its filters;
+--admin-user on restart updates that admin; the CLI's user, token,
+login (a token kept 0600 in the config directory and used without
+--user), logout and audit commands.
 """
 
 import datetime
 import http.client
 import json
 import os
+import shutil
+import stat
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -131,6 +140,7 @@ EXPECTED = {
                                     (400, 400, 404, 401)),
     ("POST", "bookings/*/end"): ("/bookings/" + NOBODY + "/end", None, (404, 404, 404, 401)),
     ("GET", "outbox"): ("/outbox", None, (200, 200, 403, 401)),
+    ("GET", "audit"): ("/audit", None, (200, 403, 403, 401)),
 }
 
 
@@ -185,6 +195,9 @@ def test_booker_sees_and_changes_only_their_own():
     alice_sees = {b["id"] for b in api("GET", query, who=ALICE).json()["bookings"]}
     operator_sees = {b["id"] for b in api("GET", query, who=OPERATOR).json()["bookings"]}
     assert bob_sees == {bobs}, bob_sees
+    # the limit counts his own: alice's earlier booking does not use it up
+    first = api("GET", query + "&limit=1", who=BOB).json()["bookings"]
+    assert [b["id"] for b in first] == [bobs], first
     assert mine in alice_sees and bobs not in alice_sees, alice_sees
     assert {mine, bobs} <= operator_sees, operator_sees
     # an operator changes anyone's booking; the owner cancels their own
@@ -315,6 +328,133 @@ def test_change_own_password():
                                         "password": ALICE[1]}).status == 200
 
 
+# --- failed sign-ins ---------------------------------------------------------------
+
+def test_failed_sign_ins_of_a_name_are_slowed():
+    assert api("POST", "/users", {"name": "carol", "password": "carol-password",
+                                  "role": "booker"}).status == 201
+    carol = client(("carol", "carol-password"))
+    wrong = client(("carol", "not-her-password"))
+    for _ in range(5):  # --sign-in-failures defaults to 5
+        assert wrong.call("GET", "/me").status == 401
+    locked = carol.call("GET", "/me")  # the right password, not even looked at
+    assert locked.status == 429, locked
+    assert locked.json()["error"]["code"] == "tooManyFailures"
+    wait = int(locked.header("Retry-After"))
+    assert 1 <= wait <= 2, wait
+    session = api("POST", "/session", {"user": "carol", "password": "carol-password"}, None)
+    assert session.status == 429 and session.header("Retry-After"), session
+    assert api("GET", "/me", who=ALICE).status == 200  # other names are not held up
+    wait_for(lambda: carol.call("GET", "/me").status == 200, timeout=wait + 5,
+             what="the wait to pass")
+    failures = api("GET", "/audit?action=auth.signInFailed&actor=carol").json()["entries"]
+    assert len(failures) == 5 and failures[0]["address"] == "127.0.0.1", failures
+
+
+# --- the audit trail ------------------------------------------------------------------
+
+def test_audit_records_each_change():
+    made = api("POST", "/bookings", {"title": "audited", "start": utc(86400 * 3),
+                                     "end": utc(86400 * 3 + 600), "passcode": "1234"}, ALICE)
+    assert made.status == 201, made
+    booking_id = made.json()["id"]
+    assert api("PATCH", "/bookings/" + booking_id, {"title": "audited again"}, ALICE).status == 200
+    assert api("DELETE", "/bookings/" + booking_id, who=OPERATOR).status in (200, 204)
+    token = api("POST", "/tokens", {"name": "audited"}, ALICE).json()
+    assert api("DELETE", "/tokens/" + token["id"], who=ALICE).status == 204
+    assert api("POST", "/users", {"name": "dave", "password": "dave-password",
+                                  "role": "booker"}).status == 201
+    assert api("DELETE", "/users/dave").status == 204
+    entries = api("GET", "/audit?limit=50").json()["entries"]
+    by_action = {}
+    for entry in entries:
+        by_action.setdefault((entry["action"], entry["object"]), entry)
+    create = by_action[("booking.create", booking_id)]
+    assert create["actor"] == "alice" and create["address"] == "127.0.0.1", create
+    assert create["details"]["title"] == "audited" and create["details"]["passcode"] == "***"
+    assert by_action[("booking.change", booking_id)]["details"] == {"title": "audited again"}
+    assert by_action[("booking.cancel", booking_id)]["actor"] == "olga"
+    assert by_action[("token.create", token["id"])]["details"]["name"] == "audited"
+    assert by_action[("token.revoke", token["id"])]["actor"] == "alice"
+    user_create = by_action[("user.create", "dave")]
+    assert user_create["actor"] == "admin" and "dave-password" not in json.dumps(entries)
+    assert ("user.delete", "dave") in by_action
+    assert ("auth.signIn", "alice") in by_action or any(
+        e["action"] == "auth.signIn" for e in api("GET", "/audit?actor=alice&limit=1000")
+        .json()["entries"])
+    # filters
+    only = api("GET", "/audit?action=booking.&actor=alice").json()["entries"]
+    assert only and all(e["action"].startswith("booking.") and e["actor"] == "alice"
+                        for e in only), only
+    future = api("GET", "/audit?from=" + utc(3600).replace("+", "%2B")).json()["entries"]
+    assert future == [], future
+    bad = api("GET", "/audit?from=yesterday")
+    assert bad.status == 400 and bad.json()["error"]["details"]["field"] == "from"
+    assert api("GET", "/audit?who=me").status == 400
+    assert api("GET", "/audit", who=OPERATOR).status == 403
+
+
+# --- the command line --------------------------------------------------------------
+
+def convene(*argv, user=None, config=None):
+    command = [harness.CLI_BINARY, "--server", "http://127.0.0.1:%d" % world["scheduler"].port]
+    if user:
+        command += ["--user", "%s:%s" % user]
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("CONVENE_")}
+    environment["XDG_CONFIG_HOME"] = config or world["config"]
+    done = subprocess.run(command + list(argv), capture_output=True, text=True, timeout=60,
+                          env=environment)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_cli_users_tokens_login_and_audit():
+    world["config"] = tempfile.mkdtemp(prefix="convene-config-")
+    try:
+        password_file = os.path.join(world["config"], "pw")
+        with open(password_file, "w") as handle:
+            handle.write("ivan-password\n")
+        code, out, err = convene("user", "add", "ivan", "--role", "booker", "--password-file",
+                                 password_file, "--email", "ivan@example.com", user=harness.ADMIN)
+        assert code == 0 and "ivan (booker)" in out, (code, out, err)
+        code, out, err = convene("user", "list", user=harness.ADMIN)
+        assert code == 0 and "ivan" in out and "ivan@example.com" in out, out
+        code, out, err = convene("user", "set", "ivan", "--role", "king", user=harness.ADMIN)
+        assert code == 1 and "role" in err, (code, err)
+        code, out, err = convene("user", "list")  # no --user, no login yet
+        assert code == 2 and "convene login" in err, (code, err)
+        code, out, err = convene("login", user=("ivan", "ivan-password"))
+        assert code == 0 and "as ivan" in out, (code, out, err)
+        kept = os.path.join(world["config"], "convene", "login")
+        assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(kept)).st_mode) == 0o700
+        code, out, err = convene("bookings")  # the kept token, no --user
+        assert code == 0, (code, out, err)
+        code, out, err = convene("user", "list")
+        assert code == 1 and "admin role" in err, (code, err)  # ivan is a booker
+        code, out, err = convene("token", "create", "panel", "--role", "booker")
+        assert code == 0 and "not shown again" in out, (code, out, err)
+        secret = out.splitlines()[1]
+        assert call_with(bearer(secret), "GET", "/me").json()["name"] == "ivan"
+        code, out, err = convene("token", "list")
+        assert code == 0 and "panel" in out and secret not in out, out
+        panel_id = next(line.split()[0] for line in out.splitlines() if " panel " in line)
+        code, out, err = convene("token", "revoke", panel_id)
+        assert code == 0 and call_with(bearer(secret), "GET", "/me").status == 401
+        with open(kept) as handle:
+            login_token = json.load(handle)["token"]
+        code, out, err = convene("logout")
+        assert code == 0 and not os.path.exists(kept), (code, out, err)
+        assert call_with(bearer(login_token), "GET", "/me").status == 401  # revoked too
+        code, out, err = convene("audit", "--actor", "ivan", "--action", "token.", "--limit",
+                                 "10", user=harness.ADMIN)
+        assert code == 0 and "token.create" in out and "token.revoke" in out, out
+        code, out, err = convene("user", "delete", "ivan", user=harness.ADMIN)
+        assert code == 0 and "removed" in out, (code, out, err)
+    finally:
+        shutil.rmtree(world["config"], ignore_errors=True)
+
+
 def test_admin_user_option_updates_that_admin():
     scheduler = world["scheduler"]
     scheduler.stop()
@@ -327,6 +467,21 @@ def test_admin_user_option_updates_that_admin():
     wait_for(lambda: _answers(fresh), timeout=15, what="convened to restart")
     assert client(harness.ADMIN).call("GET", "/me").status == 401
     assert fresh.call("GET", "/users/alice").status == 200  # the others are kept
+
+
+def test_failed_sign_ins_from_an_address_are_slowed():
+    limited = harness.Scheduler(extra=["--sign-in-failures", "0",
+                                       "--sign-in-failures-per-address", "4"]).start()
+    try:
+        for name in ("x1", "x2", "x3", "x4"):
+            reply = limited.client.call("GET", "/me", credentials=(name, "guess-guess"))
+            assert reply.status == 401, reply
+        refused = limited.client.call("GET", "/me")  # the admin, from the same address
+        assert refused.status == 429 and refused.header("Retry-After"), refused
+        wait_for(lambda: limited.client.call("GET", "/me").status == 200, timeout=10,
+                 what="the address's wait to pass")
+    finally:
+        limited.cleanup()
 
 
 def _answers(json_client):
