@@ -38,7 +38,9 @@ Also measured: fsync after a 4 KiB append in the data directory (what each
 commit waits for), the client's own share (an unauthenticated 401), the
 CPU convened and the bridge used while the meetings started. --scratch DIR
 puts the daemons' data elsewhere (e.g. /dev/shm: no fsync cost); --perf
-PREFIX records perf profiles (then the figures are not the official ones).
+PREFIX records perf profiles, --strace PREFIX convened's disk writes and
+syncs (then the figures are not the official ones). --json keeps every
+timed POST's duration and send time, to line the slow ones up with a trace.
 
 Does not own: building (the Makefile's `bench-scheduler` target builds
 first) or the daemons' behaviour. A benchmark, never a test: it reports
@@ -49,7 +51,7 @@ Usage: python3 bench/scheduler.py [--build-dir build] [--only latency|starts]
        [--bookings 100000] [--bridges 10] [--slots 200] [--samples 2000]
        [--loaders 4] [--meetings 1000] [--spaces 100000] [--lead 30] [--no-dial-out]
        [--poll-ms 0] [--timeout 60] [--scratch DIR] [--perf PREFIX]
-       [--json FILE] [--keep]
+       [--strace PREFIX] [--json FILE] [--keep]
 """
 import argparse
 import datetime
@@ -289,7 +291,7 @@ class Bench:
         time.sleep(2)  # let the loaders' last writes settle before timing
 
         client = scheduler.client
-        create, read, made_ids = [], [], []
+        create, read, made_ids, sent_at = [], [], [], []
         disk = fsync_ms(self.work_dir)
         profiler = self.profile("latency", [scheduler.process.pid])
         for number in range(options.samples):
@@ -301,6 +303,7 @@ class Bench:
                                           "dial": "out"},
                                          {"uri": f"room{number}@rooms.example.com",
                                           "dial": "in"}]}
+            sent_at.append(time.time())
             sent = time.perf_counter()
             reply = client.call("POST", "/bookings", document)
             create.append((time.perf_counter() - sent) * 1000)
@@ -335,6 +338,7 @@ class Bench:
             "get_ms": {"samples": len(read), "p50": percentile(read, 0.50),
                        "p99": percentile(read, 0.99), "max": max(read)},
             "post_ms_all": [round(value, 3) for value in create],
+            "post_sent_at": [round(value, 6) for value in sent_at],
             "unauthenticated_401_ms": {"p50": percentile(floor, 0.50),
                                        "p99": percentile(floor, 0.99)},
             "convened_peak_rss_mb": peak_rss_mb(scheduler.process.pid),
@@ -492,16 +496,24 @@ class Bench:
         return result
 
     def profile(self, name, pids):
-        """perf record of these processes (--perf PREFIX) until profile_stop."""
-        if not self.options.perf:
+        """perf record (--perf PREFIX) or strace of the disk writes and
+        syncs (--strace PREFIX) of these processes until profile_stop."""
+        if self.options.perf:
+            path = f"{self.options.perf}-{name}.data"
+            command = ["perf", "record", "-F", "997", "--call-graph", "dwarf,16384", "-o", path,
+                       "-p", ",".join(str(pid) for pid in pids)]
+        elif self.options.strace:
+            path = f"{self.options.strace}-{name}.strace"
+            command = ["strace", "-f", "-ttt", "-T", "-y", "-o", path,
+                       "-e", "trace=fsync,fdatasync,pwrite64,ftruncate,fallocate"]
+            for pid in pids:
+                command += ["-p", str(pid)]
+        else:
             return None
-        path = f"{self.options.perf}-{name}.data"
-        process = subprocess.Popen(
-            ["perf", "record", "-F", "997", "--call-graph", "dwarf,16384", "-o", path,
-             "-p", ",".join(str(pid) for pid in pids)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)  # perf attaches
-        print(f"bench: perf record into {path}", flush=True)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # the tracer attaches
+        print(f"bench: tracing into {path}", flush=True)
         return process
 
     def profile_stop(self, process):
@@ -553,6 +565,9 @@ def main():
                         help="perf record convened during the timed bookings (PREFIX-latency.data)"
                              " and convened and the bridge while the meetings start"
                              " (PREFIX-starts.data)")
+    parser.add_argument("--strace", metavar="PREFIX",
+                        help="strace convened's writes and syncs during the timed bookings "
+                             "(PREFIX-latency.strace; the figures are then not the official ones)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     options = parser.parse_args()

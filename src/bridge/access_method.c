@@ -4,7 +4,7 @@
  * combinations that reach a space, each optionally with its own call leg
  * profile. Owns the parameter table and the rules special to access
  * methods: URIs and call IDs unique across every other space and its access
- * methods (cospace_queries.c), a URI or call ID shared within the space
+ * methods (object_store_cospaces.c), a URI or call ID shared within the space
  * only with a different passcode, a secret generated when the method has a
  * call ID, regenerateSecret. Does not own: the generic engine
  * (object_store.c) or the space itself (cospace.c); deleting a space

@@ -15,8 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bridge/api.h"
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_sql.h"
 #include "common/store_sql.h"
 
 /* One stored set. Strings are owned and NULL when unset. */
@@ -39,5 +41,11 @@ typedef struct {
  * success free `out` with bulk_parameter_set_free. */
 cv_result bulk_parameter_set_load(store_db *database, const char *id, bulk_parameter_set *out);
 void bulk_parameter_set_free(bulk_parameter_set *set);
+
+/* GET /cospaceBulkParameterSets?startIndex=&endIndex=: replies with the
+ * page of sets whose whole range lies in [lowest, highest] (the total
+ * counts every one). */
+void bulk_parameter_set_list_range(api_call *call, int64_t lowest, int64_t highest,
+                                   const api_page *page);
 
 #endif

@@ -23,10 +23,22 @@
 #include "bridge/bridge.h"
 #include "common/result.h"
 #include "common/store_sql.h"
+#include "common/store_sql.h"
 
 /* The largest number of spaces one sync may make (endIndex - startIndex +
  * 1); beyond it the sync ends failedIndexRangeTooGreat. */
 #define BULK_SYNC_MAX_SPACES 1000000
+
+/* A sync's status values (the API's). */
+#define STATUS_PENDING          "pending"
+#define STATUS_RUNNING          "running"
+#define STATUS_COMPLETE         "complete"
+#define STATUS_URI_CONFLICT     "failedCoSpaceUriConflict"
+#define STATUS_CALL_ID_CONFLICT "failedCallIdConflict"
+#define STATUS_RANGE_INVALID    "failedIndexRangeInvalid"
+#define STATUS_RANGE_TOO_GREAT  "failedIndexRangeTooGreat"
+#define STATUS_NO_SUCH_SET      "failedNoSuchParameterSet"
+#define STATUS_FAILED           "failed"
 
 /* --- the background worker (one per node) ------------------------------ */
 
@@ -63,5 +75,20 @@ typedef struct {
  * caller records "failed". */
 cv_result bulk_sync_execute(store_db *database, const char *sync_id, const char *node_name,
                             const atomic_bool *stop, bulk_sync_outcome *outcome);
+
+/* --- the queue, for the worker (object_store_bulk.c) --------------- */
+
+/* Claims the oldest runnable sync that has waited at least
+ * `hold_milliseconds` for `node_name`, in one write transaction
+ * (store_db_begin; first requeueing syncs whose claim expired); *claimed tells whether
+ * there was one, its ID in sync_id. */
+cv_result bulk_sync_claim_next(store_db *database, const char *node_name, int64_t hold_milliseconds,
+                               char sync_id[ID_TEXT_SIZE], bool *claimed);
+/* Gives a sync this node claimed back to the queue (pending again). */
+cv_result bulk_sync_unclaim(store_db *database, const char *sync_id, const char *node_name);
+/* Ends a sync this node claimed with status "failed". */
+cv_result bulk_sync_mark_failed(store_db *database, const char *sync_id, const char *node_name);
+/* Puts back in the queue every sync `node_name` was running when it stopped. */
+cv_result bulk_sync_recover(store_db *database, const char *node_name);
 
 #endif

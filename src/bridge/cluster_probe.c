@@ -6,7 +6,7 @@
  *
  * Owns: the probe (one TCP connection attempt through libcurl, with TLS
  * when the address is https; a TLS or HTTP problem still means something
- * answers). Does not own: the claims (cospace_queries.c).
+ * answers). Does not own: the claims (object_store_claims.c).
  */
 #include <curl/curl.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * coSpaces), their parameter table and what is special about them: a
  * secret that is always there (given, generated, or regenerated on
  * request), requireCallId generating a free call ID, URIs and call IDs
- * unique across spaces and access methods (cospace_queries.c), profile
+ * unique across spaces and access methods (object_store_cospaces.c), profile
  * references that must exist, and numAccessMethods in the detail view.
  *
  * Owns: the /coSpaces API. Does not own: the generic validation, storage

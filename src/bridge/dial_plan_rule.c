@@ -2,13 +2,15 @@
  * dial_plan_rule.c - /outboundDialPlanRules and /outboundDialPlanRules/<id>:
  * which domain goes out through which proxy, trunk type and encryption,
  * and in what priority order. Owns the parameter table (with the defaults a
- * CMS shows for a new rule) and the check that a `callBridge` names a
+ * CMS shows for a new rule), the listing filters both rule types use
+ * (dial_plan_rule.h) and the check that a `callBridge` names a
  * member of this cluster. Does not own: the generic engine
  * (object_store.c) or using the rules for dial-outs (a later issue; the
  * simulated dial-out ignores them).
  */
 #include <string.h>
 
+#include "bridge/dial_plan_rule.h"
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
 
@@ -19,18 +21,7 @@ static const char *const rule_scopes[] = {"global", "callBridge", "callBridgeGro
 static const char *const call_routings[] = {"default", "traversal", NULL};
 
 static const field_descriptor dial_plan_rule_fields[] = {
-    {.name = "domain",
-     .column = "domain",
-     .type = FIELD_STRING,
-     .flags = FIELD_IN_LIST | FIELD_REQUIRED,
-     .max_length = 254},
-    {.name = "priority",
-     .column = "priority",
-     .type = FIELD_INT,
-     .flags = FIELD_IN_LIST,
-     .default_value = "0",
-     .minimum = INT32_MIN,
-     .maximum = INT32_MAX},
+    DIAL_PLAN_RULE_LEADING_FIELDS,
     {.name = "localContactDomain",
      .column = "local_contact_domain",
      .type = FIELD_STRING,
@@ -70,9 +61,9 @@ static const field_descriptor dial_plan_rule_fields[] = {
      .default_value = "default"},
 };
 
-static const char *const dial_plan_rule_filter_columns[] = {"domain", NULL};
+const char *const dial_plan_rule_filter_columns[] = {"domain", NULL};
 
-static const equality_filter dial_plan_rule_equality_filters[] = {
+const equality_filter dial_plan_rule_equality_filters[] = {
     {"tenantFilter", "tenant"},
     {NULL, NULL},
 };

@@ -14,22 +14,12 @@
 #include <strings.h>
 
 #include "bridge/dial_plan.h"
+#include "bridge/dial_plan_rule.h"
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
 
 static const field_descriptor inbound_rule_fields[] = {
-    {.name = "domain",
-     .column = "domain",
-     .type = FIELD_STRING,
-     .flags = FIELD_IN_LIST | FIELD_REQUIRED,
-     .max_length = 254},
-    {.name = "priority",
-     .column = "priority",
-     .type = FIELD_INT,
-     .flags = FIELD_IN_LIST,
-     .default_value = "0",
-     .minimum = INT32_MIN,
-     .maximum = INT32_MAX},
+    DIAL_PLAN_RULE_LEADING_FIELDS,
     {.name = "resolveToUsers",
      .column = "resolve_to_users",
      .type = FIELD_BOOL,
@@ -53,13 +43,6 @@ static const field_descriptor inbound_rule_fields[] = {
     {.name = "tenant", .column = "tenant", .type = FIELD_ID, .flags = FIELD_IN_LIST},
 };
 
-static const char *const inbound_rule_filter_columns[] = {"domain", NULL};
-
-static const equality_filter inbound_rule_equality_filters[] = {
-    {"tenantFilter", "tenant"},
-    {NULL, NULL},
-};
-
 const object_type inbound_dial_plan_rule_type = {
     .collection = "inboundDialPlanRules",
     .table = "inbound_dial_plan_rules",
@@ -70,8 +53,8 @@ const object_type inbound_dial_plan_rule_type = {
     .fields = inbound_rule_fields,
     .field_count = sizeof inbound_rule_fields / sizeof inbound_rule_fields[0],
     .counted = true,
-    .filter_columns = inbound_rule_filter_columns,
-    .equality_filters = inbound_rule_equality_filters,
+    .filter_columns = dial_plan_rule_filter_columns,
+    .equality_filters = dial_plan_rule_equality_filters,
 };
 
 typedef struct {

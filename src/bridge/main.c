@@ -37,36 +37,77 @@ static const char SYNOPSIS[] =
 static void describe_options(bridge_options *options, option_spec *specs, size_t *count)
 {
     option_spec table[] = {
-        {"listen", OPTION_STRING, &options->listen, "ADDR:PORT", "address and port to serve the API on", 0, 0},
-        {"data-dir", OPTION_STRING, &options->data_dir, "DIR", "configuration database (unless --database), TLS certificate", 0, 0},
-        {"database", OPTION_STRING, &options->database, "URL", "keep the configuration in PostgreSQL (postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]; no password in it) instead of DIR/bridge.sqlite", 0, 0},
-        {"database-password-file", OPTION_STRING, &options->database_password_file, "FILE", "the PostgreSQL password (default: $PGPASSWORD or ~/.pgpass)", 0, 0},
-        {"api-user", OPTION_LIST, &options->api_users, "NAME:PASSWORD", "an API account (repeatable)", 0, 0},
-        {"name", OPTION_STRING, &options->name, "NAME", "this node's call bridge name (default CallBridge)", 0, 0},
-        {"peer", OPTION_LIST, &options->peers, "NAME=URL", "another call bridge of the cluster (repeatable)", 0, 0},
-        {"address", OPTION_STRING, &options->address, "URL", "URL this node is reached at (default from --listen)", 0, 0},
-        {"sip-domain", OPTION_STRING, &options->sip_domain, "DOMAIN", "SIP domain shown in /callBridges", 0, 0},
-        {"plain-http", OPTION_FLAG, &options->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0, 0},
-        {"tls-cert", OPTION_STRING, &options->tls_certificate, "FILE", "PEM certificate (default: self-signed in DIR)", 0, 0},
-        {"tls-key", OPTION_STRING, &options->tls_key, "FILE", "PEM private key for --tls-cert", 0, 0},
-        {"trace", OPTION_STRING, &options->trace, "FILE|-", "write the API trace to FILE or stdout", 0, 0},
-        {"config", OPTION_STRING, &options->config, "FILE", "read options from this INI file", 0, 0},
-        {"page-limit", OPTION_INTEGER, &options->page_limit, "N", "most objects one collection GET returns (default 10)", 1, 100000},
-        {"max-body", OPTION_INTEGER, &options->max_body_bytes, "BYTES", "largest request body; larger gets 413 (default 65536)", 1024, 64 << 20},
-        {"ring-ms", OPTION_INTEGER, &options->ring_milliseconds, "MS", "how long a simulated dial-out rings before it connects (default 200)", 0, 600000},
-        {"busy-party", OPTION_LIST, &options->busy_parties, "PATTERN", "dial-outs to matching parties are rejected busy (repeatable, glob)", 0, 0},
-        {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN", "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
-        {"strict", OPTION_FLAG, &options->strict, NULL, "refuse unknown or mis-cased parameters and bodies not labelled as forms (a real CMS accepts them)", 0, 0},
-        {"packet-loss-party", OPTION_LIST, &options->packet_loss_parties, "PATTERN", "connected legs to matching parties show the packetLoss alarm (repeatable, glob)", 0, 0},
-        {"threads", OPTION_INTEGER, &options->threads, "N", "HTTP worker threads (default: one per core)", 0, 256},
-        {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N", "requests served at once before answering 503 (default 512)", 1, 100000},
-        {"cdr-ca-file", OPTION_STRING, &options->cdr_ca_file, "FILE", "PEM certificates that https CDR receivers are verified against (default: the system's)", 0, 0},
-        {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N", "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)", 1, 10000000},
-        {"require-dial-rules", OPTION_FLAG, &options->require_dial_rules, NULL, "with no outbound dial plan rule at all, dial-outs fail as on a real CMS (default: an empty dial plan dials anything)", 0, 0},
-        {"max-connections", OPTION_INTEGER, &options->max_connections, "N", "open connections in total (default 1000)", 1, 100000},
-        {"max-connections-per-address", OPTION_INTEGER, &options->max_connections_per_address, "N", "open connections from one client address (default 128)", 1, 100000},
-        {"request-timeout", OPTION_INTEGER, &options->request_timeout_seconds, "SECONDS", "time to send one whole request, headers and body (default 30)", 1, 3600},
-        {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS", "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and demos)", 0, 600000},
+        {"listen", OPTION_STRING, &options->listen, "ADDR:PORT",
+         "address and port to serve the API on", 0, 0},
+        {"data-dir", OPTION_STRING, &options->data_dir, "DIR",
+         "configuration database (unless --database), TLS certificate", 0, 0},
+        {"database", OPTION_STRING, &options->database, "URL",
+         "keep the configuration in PostgreSQL "
+         "(postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]; no password in it) instead of "
+         "DIR/bridge.sqlite",
+         0, 0},
+        {"database-password-file", OPTION_STRING, &options->database_password_file, "FILE",
+         "the PostgreSQL password (default: $PGPASSWORD or ~/.pgpass)", 0, 0},
+        {"api-user", OPTION_LIST, &options->api_users, "NAME:PASSWORD",
+         "an API account (repeatable)", 0, 0},
+        {"name", OPTION_STRING, &options->name, "NAME",
+         "this node's call bridge name (default CallBridge)", 0, 0},
+        {"peer", OPTION_LIST, &options->peers, "NAME=URL",
+         "another call bridge of the cluster (repeatable)", 0, 0},
+        {"address", OPTION_STRING, &options->address, "URL",
+         "URL this node is reached at (default from --listen)", 0, 0},
+        {"sip-domain", OPTION_STRING, &options->sip_domain, "DOMAIN",
+         "SIP domain shown in /callBridges", 0, 0},
+        {"plain-http", OPTION_FLAG, &options->plain_http, NULL, "serve plain HTTP instead of HTTPS",
+         0, 0},
+        {"tls-cert", OPTION_STRING, &options->tls_certificate, "FILE",
+         "PEM certificate (default: self-signed in DIR)", 0, 0},
+        {"tls-key", OPTION_STRING, &options->tls_key, "FILE", "PEM private key for --tls-cert", 0,
+         0},
+        {"trace", OPTION_STRING, &options->trace, "FILE|-", "write the API trace to FILE or stdout",
+         0, 0},
+        {"config", OPTION_STRING, &options->config, "FILE", "read options from this INI file", 0,
+         0},
+        {"page-limit", OPTION_INTEGER, &options->page_limit, "N",
+         "most objects one collection GET returns (default 10)", 1, 100000},
+        {"max-body", OPTION_INTEGER, &options->max_body_bytes, "BYTES",
+         "largest request body; larger gets 413 (default 65536)", 1024, 64 << 20},
+        {"ring-ms", OPTION_INTEGER, &options->ring_milliseconds, "MS",
+         "how long a simulated dial-out rings before it connects (default 200)", 0, 600000},
+        {"busy-party", OPTION_LIST, &options->busy_parties, "PATTERN",
+         "dial-outs to matching parties are rejected busy (repeatable, glob)", 0, 0},
+        {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN",
+         "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
+        {"strict", OPTION_FLAG, &options->strict, NULL,
+         "refuse unknown or mis-cased parameters and bodies not labelled as forms (a real CMS "
+         "accepts them)",
+         0, 0},
+        {"packet-loss-party", OPTION_LIST, &options->packet_loss_parties, "PATTERN",
+         "connected legs to matching parties show the packetLoss alarm (repeatable, glob)", 0, 0},
+        {"threads", OPTION_INTEGER, &options->threads, "N",
+         "HTTP worker threads (default: one per core)", 0, 256},
+        {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N",
+         "requests served at once before answering 503 (default 512)", 1, 100000},
+        {"cdr-ca-file", OPTION_STRING, &options->cdr_ca_file, "FILE",
+         "PEM certificates that https CDR receivers are verified against (default: the system's)",
+         0, 0},
+        {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N",
+         "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)",
+         1, 10000000},
+        {"require-dial-rules", OPTION_FLAG, &options->require_dial_rules, NULL,
+         "with no outbound dial plan rule at all, dial-outs fail as on a real CMS (default: an "
+         "empty dial plan dials anything)",
+         0, 0},
+        {"max-connections", OPTION_INTEGER, &options->max_connections, "N",
+         "open connections in total (default 1000)", 1, 100000},
+        {"max-connections-per-address", OPTION_INTEGER, &options->max_connections_per_address, "N",
+         "open connections from one client address (default 128)", 1, 100000},
+        {"request-timeout", OPTION_INTEGER, &options->request_timeout_seconds, "SECONDS",
+         "time to send one whole request, headers and body (default 30)", 1, 3600},
+        {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS",
+         "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and "
+         "demos)",
+         0, 600000},
     };
     memcpy(specs, table, sizeof table);
     *count = sizeof table / sizeof table[0];
@@ -180,8 +221,8 @@ static cv_result prepare_data_dir(bridge *node, strbuf *error)
         return result;
     }
     unsigned threads = options->threads > 0 ? (unsigned)options->threads : 4;
-    result = store_db_pool_open(&node->store, location, options->database_password_file,
-                                threads + 4);
+    result =
+        store_db_pool_open(&node->store, location, options->database_password_file, threads + 4);
     if (result != CV_OK)
         strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
     return result;
@@ -243,12 +284,10 @@ static void release(bridge *node, option_spec *specs, size_t spec_count)
     config_free(specs, spec_count);
 }
 
-int main(int argc, char **argv)
+/* The defaults of the options that have one; the option table
+ * (describe_options) shows them in --help. */
+static void set_defaults(bridge_options *options)
 {
-    log_set_program("convene-bridge");
-    umask(077); /* every file the bridge creates is 0600: database, WAL, trace, TLS key */
-    static bridge node; /* one per process; lives until exit */
-    bridge_options *options = &node.options;
     options->page_limit = 10;
     options->max_body_bytes = 65536;
     options->ring_milliseconds = 200;
@@ -257,53 +296,48 @@ int main(int argc, char **argv)
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
     options->max_connections_per_address = 128;
     options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
-    option_spec specs[48];
-    size_t spec_count;
-    describe_options(options, specs, &spec_count);
+}
 
-    strbuf error = STRBUF_INIT;
-    int status = 1;
-    cv_result result = config_parse(argc, argv, specs, spec_count, &error);
-    if (result == CV_ERR_NOT_FOUND) {
-        config_print_help("convene-bridge", SYNOPSIS, specs, spec_count);
-        status = 0;
-        goto out;
-    }
-    if (result != CV_OK) {
-        status = fail_usage(strbuf_str(&error));
-        goto out;
-    }
-    if (!options->listen || !options->data_dir || options->api_users.count == 0) {
-        status = fail_usage("--listen, --data-dir and at least one --api-user are required (see --help)");
-        goto out;
-    }
-    if (!options->name && !(options->name = strdup("CallBridge"))) {
-        status = fail_usage("out of memory");
-        goto out;
-    }
-    if (options->plain_http && (options->tls_certificate || options->tls_key)) {
-        status = fail_usage("--plain-http cannot be combined with --tls-cert/--tls-key");
-        goto out;
-    }
-    if ((result = load_users(&node, &error)) != CV_OK ||
-        (result = load_cluster(&node, &error)) != CV_OK ||
-        (result = prepare_data_dir(&node, &error)) != CV_OK ||
-        (result = prepare_tls(options, &error)) != CV_OK) {
-        status = fail_usage(strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
-        goto out;
-    }
-    if (options->trace && trace_open(options->trace, options->name, &node.trace) != CV_OK) {
-        status = fail_usage("--trace: cannot open the trace file");
-        goto out;
-    }
-    release_space_claims(&node); /* calls this node held before a crash are gone */
-    id_from_name(options->name, node.host_id);
-    clock_gettime(CLOCK_MONOTONIC, &node.started);
-    if (runtime_create(&node, &node.runtime) != CV_OK) {
-        status = fail_usage("out of memory");
-        goto out;
-    }
+/* Checks the options that depend on each other; returns the usage error,
+ * or NULL when they are complete. */
+static const char *options_error(bridge_options *options)
+{
+    if (!options->listen || !options->data_dir || options->api_users.count == 0)
+        return "--listen, --data-dir and at least one --api-user are required (see --help)";
+    if (!options->name && !(options->name = strdup("CallBridge")))
+        return "out of memory";
+    if (options->plain_http && (options->tls_certificate || options->tls_key))
+        return "--plain-http cannot be combined with --tls-cert/--tls-key";
+    return NULL;
+}
 
+/* Everything before serving: users, cluster, data directory, TLS, trace,
+ * the live records and the background threads. Returns the exit status of
+ * a failure, or -1 when the node is ready. */
+static int prepare_node(bridge *node, strbuf *error)
+{
+    bridge_options *options = &node->options;
+    cv_result result;
+    if ((result = load_users(node, error)) != CV_OK ||
+        (result = load_cluster(node, error)) != CV_OK ||
+        (result = prepare_data_dir(node, error)) != CV_OK ||
+        (result = prepare_tls(options, error)) != CV_OK)
+        return fail_usage(strbuf_str(error)[0] ? strbuf_str(error) : cv_result_name(result));
+    if (options->trace && trace_open(options->trace, options->name, &node->trace) != CV_OK)
+        return fail_usage("--trace: cannot open the trace file");
+    release_space_claims(node); /* calls this node held before a crash are gone */
+    id_from_name(options->name, node->host_id);
+    clock_gettime(CLOCK_MONOTONIC, &node->started);
+    if (runtime_create(node, &node->runtime) != CV_OK)
+        return fail_usage("out of memory");
+    return -1;
+}
+
+/* Starts the threads (CDR sender, bulk sync worker) and the HTTP server,
+ * then serves until SIGTERM or SIGINT. Returns the exit status. */
+static int serve(bridge *node, strbuf *error)
+{
+    bridge_options *options = &node->options;
     /* Block the shutdown signals before threads start so only sigwait sees them. */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -312,14 +346,10 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        cdr_sender_start(&node, (size_t)options->cdr_buffer, &node.cdr) != CV_OK) {
-        status = fail_usage("cannot start the CDR sender");
-        goto out;
-    }
-    if (bulk_sync_worker_start(&node, &node.bulk_sync) != CV_OK) {
-        status = fail_usage("cannot start the bulk sync worker");
-        goto out;
-    }
+        cdr_sender_start(node, (size_t)options->cdr_buffer, &node->cdr) != CV_OK)
+        return fail_usage("cannot start the CDR sender");
+    if (bulk_sync_worker_start(node, &node->bulk_sync) != CV_OK)
+        return fail_usage("cannot start the bulk sync worker");
 
     http_server_config server_config = {
         .listen = options->listen,
@@ -335,21 +365,44 @@ int main(int argc, char **argv)
         .authenticate = api_authenticate,
         .handle = api_handle_request,
         .observe = api_trace_exchange,
-        .context = &node,
+        .context = node,
     };
     http_server *server;
-    if (http_server_start(&server_config, &server, &error) != CV_OK) {
-        status = fail_usage(strbuf_str(&error));
-        goto out;
-    }
+    if (http_server_start(&server_config, &server, error) != CV_OK)
+        return fail_usage(strbuf_str(error));
     log_info("call bridge \"%s\" serving the CMS API on %s://%s", options->name,
              options->plain_http ? "http" : "https", options->listen);
     int received = 0;
     sigwait(&stop_signals, &received);
     log_info("signal %d: shutting down", received);
     http_server_stop(server);
-    status = 0;
-out:
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    log_set_program("convene-bridge");
+    umask(077);         /* every file the bridge creates is 0600: database, WAL, trace, TLS key */
+    static bridge node; /* one per process; lives until exit */
+    set_defaults(&node.options);
+    option_spec specs[48];
+    size_t spec_count;
+    describe_options(&node.options, specs, &spec_count);
+
+    strbuf error = STRBUF_INIT;
+    int status;
+    const char *usage_error;
+    cv_result result = config_parse(argc, argv, specs, spec_count, &error);
+    if (result == CV_ERR_NOT_FOUND) {
+        config_print_help("convene-bridge", SYNOPSIS, specs, spec_count);
+        status = 0;
+    } else if (result != CV_OK) {
+        status = fail_usage(strbuf_str(&error));
+    } else if ((usage_error = options_error(&node.options)) != NULL) {
+        status = fail_usage(usage_error);
+    } else if ((status = prepare_node(&node, &error)) < 0) {
+        status = serve(&node, &error);
+    }
     release(&node, specs, spec_count);
     strbuf_free(&error);
     return status;

@@ -322,6 +322,19 @@ cv_result object_store_run(store_db *database, const char *sql, const char *cons
     return result;
 }
 
+bool object_store_copy_text(store_stmt *statement, int column, char **out)
+{
+    const char *text = store_column_text(statement, column);
+    if (!text) {
+        *out = NULL;
+        /* A NULL text for a value that is not NULL: the database ran out
+         * of memory. */
+        return store_column_type(statement, column) == STORE_NULL;
+    }
+    *out = strdup(text);
+    return *out != NULL;
+}
+
 cv_result object_exists(store_db *database, const object_type *type, const char *id, bool *exists)
 {
     char key[ID_TEXT_SIZE];

@@ -5,8 +5,7 @@
  * an object_type, and the one-statement runner of the questions.
  *
  * Owns: these declarations. Does not own: the engine's public interface
- * (object_store.h). Only object_store.c, object_store_read.c,
- * object_store_write.c and object_store_claims.c include it, so the
+ * (object_store.h). Only the object_store_*.c files include it, so the
  * bridge's SQL stays in that family.
  */
 #ifndef CONVENE_BRIDGE_OBJECT_STORE_INTERNAL_H
@@ -69,9 +68,13 @@ void object_store_append_shown_columns(strbuf *sql, const object_type *type, boo
 void object_store_render_fields(strbuf *out, const object_type *type, bool all, store_stmt *row,
                                 int first);
 
+/* Column `column` of the current row as an owned string into *out (NULL
+ * for SQL NULL); false when memory ran out (*out is then NULL). */
+bool object_store_copy_text(store_stmt *statement, int column, char **out);
+
 /* Runs one statement with text parameters (NULL entries are left
  * unbound); a row sets *found (when given) and *first_integer (when given)
- * to its column 0. SQLITE_ROW and SQLITE_DONE are success. */
+ * to its column 0. A row or none is success. */
 cv_result object_store_run(store_db *database, const char *sql, const char *const *texts,
                            size_t count, bool *found, int64_t *first_integer);
 

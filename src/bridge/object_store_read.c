@@ -500,7 +500,9 @@ static cv_result count_rows(api_call *call, const object_type *type,
     return result;
 }
 
-void object_list(api_call *call, const object_type *type)
+/* Replies 400 and returns false when the query has a parameter other than
+ * paging, filter, the type's equality filters and its usageFilter. */
+static bool check_list_query(api_call *call, const object_type *type)
 {
     const char *allowed[MAX_BINDINGS + 2];
     size_t allowed_count = 0;
@@ -511,72 +513,86 @@ void object_list(api_call *call, const object_type *type)
     if (type->usage_sql)
         allowed[allowed_count++] = "usageFilter";
     allowed[allowed_count] = NULL;
-    if (!api_check_query(call, allowed))
-        return;
-    api_page page;
-    if (!api_read_page(call, &page))
-        return;
+    return api_check_query(call, allowed);
+}
 
-    /* The reply cache (see above): a page rendered from the same data for
-     * the same query is sent again as it was. */
-    reply_cache *cache = NULL;
-    char *key = NULL;
-    int64_t version = 0;
-    uint64_t generation = 0;
-    if ((!type->list_attributes || type->list_attributes_cacheable) &&
-        (cache = connection_cache(call)) != NULL && !store_db_in_transaction(call->database) &&
-        (key = list_cache_key(call, type, &page)) != NULL) {
-        generation = cache->generation;
-        if (!read_data_version(cache, &version)) {
-            free(key); /* answered from the database alone */
-            key = NULL;
-        } else {
-            cached_reply *entry = find_entry(cache, type, key);
-            if (entry && entry->data_version == version && entry->generation == generation) {
-                entry->last_used = ++cache->clock;
-                strbuf *out = api_reply_xml(call);
-                strbuf_append(out, entry->body, entry->body_length);
-                free(key);
-                return;
-            }
-        }
+/* A listing's use of the reply cache: what the page must be remembered
+ * with once rendered. key NULL: not to be remembered. */
+typedef struct {
+    reply_cache *cache;
+    char *key; /* owned until remember_page takes it */
+    int64_t version;
+    uint64_t generation;
+} list_cache_use;
+
+/* The reply cache (see above): a page rendered from the same data for the
+ * same query is sent again as it was. Returns true when it was. */
+static bool reply_from_cache(api_call *call, const object_type *type, const api_page *page,
+                             list_cache_use *use)
+{
+    if ((type->list_attributes && !type->list_attributes_cacheable) ||
+        (use->cache = connection_cache(call)) == NULL || store_db_in_transaction(call->database) ||
+        (use->key = list_cache_key(call, type, page)) == NULL)
+        return false;
+    use->generation = use->cache->generation;
+    if (!read_data_version(use->cache, &use->version)) {
+        free(use->key); /* answered from the database alone */
+        use->key = NULL;
+        return false;
     }
+    cached_reply *entry = find_entry(use->cache, type, use->key);
+    if (!entry || entry->data_version != use->version || entry->generation != use->generation)
+        return false;
+    entry->last_used = ++use->cache->clock;
+    strbuf *out = api_reply_xml(call);
+    strbuf_append(out, entry->body, entry->body_length);
+    return true;
+}
 
-    list_conditions conditions = {.where = STRBUF_INIT};
-    if (type->parent_prefix && !object_store_read_parent(call, type, conditions.parent))
-        goto done;
-    if (!build_conditions(call, type, &conditions))
-        goto done;
+/* The statement giving the total and the page from one snapshot, kept or
+ * prepared. The WHERE text decides the rest of the SQL (the count
+ * expression only differs by whether anything filters, which adds
+ * conditions). LIMIT and OFFSET are parameters limit_index and after. */
+static cv_result list_statement(api_call *call, const object_type *type,
+                                const list_conditions *conditions, int limit_index,
+                                store_stmt **statement)
+{
+    cv_result result = strbuf_status(&conditions->where);
+    if (result != CV_OK)
+        return result;
+    const char *where = strbuf_str(&conditions->where);
+    *statement = find_kept(connection_cache(call), type, KEPT_LIST, where);
+    if (*statement)
+        return CV_OK;
+    strbuf sql = STRBUF_INIT;
+    strbuf_append_str(&sql, "SELECT ");
+    append_count_expression(&sql, type, conditions);
+    strbuf_append_str(&sql, ", o.id");
+    object_store_append_shown_columns(&sql, type, type->list_shows_all);
+    strbuf_printf(&sql, " FROM %s AS o WHERE TRUE%s ORDER BY o.seq LIMIT ?%d OFFSET ?%d",
+                  type->table, where, limit_index, limit_index + 1);
+    result = object_store_prepare(call, &sql, statement);
+    strbuf_free(&sql);
+    if (result == CV_OK)
+        keep_statement(connection_cache(call), type, KEPT_LIST, where, *statement);
+    return result;
+}
 
-    /* One statement gives the total and the page from one snapshot. The
-     * WHERE text decides the rest of the SQL (the count expression only
-     * differs by whether anything filters, which adds conditions). */
-    int limit_index = (int)conditions.bindings.count + 1;
-    cv_result result = strbuf_status(&conditions.where);
-    store_stmt *statement = result == CV_OK ? find_kept(connection_cache(call), type, KEPT_LIST,
-                                                        strbuf_str(&conditions.where))
-                                            : NULL;
-    if (!statement && result == CV_OK) {
-        strbuf sql = STRBUF_INIT;
-        strbuf_append_str(&sql, "SELECT ");
-        append_count_expression(&sql, type, &conditions);
-        strbuf_append_str(&sql, ", o.id");
-        object_store_append_shown_columns(&sql, type, type->list_shows_all);
-        strbuf_printf(&sql, " FROM %s AS o WHERE TRUE%s ORDER BY o.seq LIMIT ?%d OFFSET ?%d",
-                      type->table, strbuf_str(&conditions.where), limit_index, limit_index + 1);
-        result = object_store_prepare(call, &sql, &statement);
-        strbuf_free(&sql);
-        if (result == CV_OK)
-            keep_statement(connection_cache(call), type, KEPT_LIST, strbuf_str(&conditions.where),
-                           statement);
-    }
+/* Runs the listing and replies with the page, remembering it in the cache
+ * when `use` says so. */
+static void reply_page(api_call *call, const object_type *type, const api_page *page,
+                       list_conditions *conditions, list_cache_use *use)
+{
+    int limit_index = (int)conditions->bindings.count + 1;
+    store_stmt *statement = NULL;
+    cv_result result = list_statement(call, type, conditions, limit_index, &statement);
     if (result != CV_OK) {
         object_store_fail(call, result, "collection query");
-        goto done;
+        return;
     }
-    object_store_bind_texts(statement, &conditions.bindings);
-    store_bind_int64(statement, limit_index, page.limit);
-    store_bind_int64(statement, limit_index + 1, page.offset);
+    object_store_bind_texts(statement, &conditions->bindings);
+    store_bind_int64(statement, limit_index, page->limit);
+    store_bind_int64(statement, limit_index + 1, page->offset);
 
     strbuf rows = STRBUF_INIT;
     int64_t total = -1;
@@ -591,7 +607,7 @@ void object_list(api_call *call, const object_type *type)
         result = store_stmt_error(statement);
     object_store_release(statement);
     if (state == STORE_DONE && total < 0) /* an empty page carries no total */
-        result = count_rows(call, type, &conditions, &total);
+        result = count_rows(call, type, conditions, &total);
     if (result == CV_OK && strbuf_status(&rows) != CV_OK)
         result = CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
@@ -605,15 +621,32 @@ void object_list(api_call *call, const object_type *type)
         strbuf_append_char(out, '>');
         strbuf_append(out, strbuf_str(&rows), rows.length);
         xml_close(out, type->list_element);
-        if (key && strbuf_status(out) == CV_OK) {
-            remember_page(cache, type, key, out->data + start, out->length - start, version,
-                          generation);
-            key = NULL; /* taken */
+        if (use->key && strbuf_status(out) == CV_OK) {
+            remember_page(use->cache, type, use->key, out->data + start, out->length - start,
+                          use->version, use->generation);
+            use->key = NULL; /* taken */
         }
     }
     strbuf_free(&rows);
-done:
-    free(key);
+}
+
+void object_list(api_call *call, const object_type *type)
+{
+    if (!check_list_query(call, type))
+        return;
+    api_page page;
+    if (!api_read_page(call, &page))
+        return;
+    list_cache_use use = {0};
+    if (reply_from_cache(call, type, &page, &use)) {
+        free(use.key);
+        return;
+    }
+    list_conditions conditions = {.where = STRBUF_INIT};
+    if ((!type->parent_prefix || object_store_read_parent(call, type, conditions.parent)) &&
+        build_conditions(call, type, &conditions))
+        reply_page(call, type, &page, &conditions, &use);
+    free(use.key);
     strbuf_free(&conditions.where);
     free(conditions.pattern);
 }

@@ -34,6 +34,43 @@ static void hide_passwords(int option_argc, char **option_argv)
     }
 }
 
+/* argv[*i], an option: -h/--help, or one of the syntax's long options
+ * (--name, --name=value, or --name value, which takes argv[*i + 1] too),
+ * copied to option_argv for config_parse. ARGS_OK when taken. */
+static args_outcome take_option(const command_syntax *syntax, int argc, char **argv, int *i,
+                                char **option_argv, int *option_argc, strbuf *error)
+{
+    const char *argument = argv[*i];
+    if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0)
+        return ARGS_HELP;
+    if (argument[1] != '-') {
+        strbuf_printf(error, "unknown option \"%s\"", argument);
+        return ARGS_ERROR;
+    }
+    const char *name = argument + 2;
+    const char *equals = strchr(name, '=');
+    size_t name_length = equals ? (size_t)(equals - name) : strlen(name);
+    const option_spec *option =
+        find_exact(syntax->options, syntax->option_count, name, name_length);
+    if (!option) {
+        strbuf_printf(error, "unknown option \"--%.*s\"", (int)name_length, name);
+        return ARGS_ERROR;
+    }
+    if (option->kind == OPTION_FLAG && equals) {
+        strbuf_printf(error, "option \"--%s\" takes no value", option->name);
+        return ARGS_ERROR;
+    }
+    option_argv[(*option_argc)++] = argv[*i];
+    if (option->kind != OPTION_FLAG && !equals) {
+        if (*i + 1 >= argc) {
+            strbuf_printf(error, "option \"--%s\" needs a value", option->name);
+            return ARGS_ERROR;
+        }
+        option_argv[(*option_argc)++] = argv[++*i];
+    }
+    return ARGS_OK;
+}
+
 args_outcome args_parse(const command_syntax *syntax, int argc, char **argv,
                         positional_arguments *positional, strbuf *error)
 {
@@ -64,39 +101,9 @@ args_outcome args_parse(const command_syntax *syntax, int argc, char **argv,
             positional->items[positional->count++] = argument;
             continue;
         }
-        if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
-            outcome = ARGS_HELP;
+        outcome = take_option(syntax, argc, argv, &i, option_argv, &option_argc, error);
+        if (outcome != ARGS_OK)
             goto done;
-        }
-        if (argument[1] != '-') {
-            strbuf_printf(error, "unknown option \"%s\"", argument);
-            outcome = ARGS_ERROR;
-            goto done;
-        }
-        const char *name = argument + 2;
-        const char *equals = strchr(name, '=');
-        size_t name_length = equals ? (size_t)(equals - name) : strlen(name);
-        const option_spec *option =
-            find_exact(syntax->options, syntax->option_count, name, name_length);
-        if (!option) {
-            strbuf_printf(error, "unknown option \"--%.*s\"", (int)name_length, name);
-            outcome = ARGS_ERROR;
-            goto done;
-        }
-        if (option->kind == OPTION_FLAG && equals) {
-            strbuf_printf(error, "option \"--%s\" takes no value", option->name);
-            outcome = ARGS_ERROR;
-            goto done;
-        }
-        option_argv[option_argc++] = argv[i];
-        if (option->kind != OPTION_FLAG && !equals) {
-            if (i + 1 >= argc) {
-                strbuf_printf(error, "option \"--%s\" needs a value", option->name);
-                outcome = ARGS_ERROR;
-                goto done;
-            }
-            option_argv[option_argc++] = argv[++i];
-        }
     }
     if (positional->count < syntax->minimum_positional) {
         /* The usage's first line only: the error stays one line. */

@@ -156,45 +156,141 @@ static cv_result add_participants(json_t *list, const string_list *uris, const c
     return CV_OK;
 }
 
+/* The options of `book` (pointing into `options`) into out[BOOK_SPECS]. */
+#define BOOK_SPECS 16
+static size_t book_specs(book_options *options, option_spec *out)
+{
+    const option_spec specs[BOOK_SPECS] = {
+        {"title", OPTION_STRING, &options->title, "TITLE",
+         "the meeting's name (shown as the space name)", 0, 0},
+        {"start", OPTION_STRING, &options->start, "TIME", "start, RFC 3339 with an offset", 0, 0},
+        {"end", OPTION_STRING, &options->end, "TIME", "end, RFC 3339 with an offset", 0, 0},
+        {"duration", OPTION_INTEGER, &options->duration, "MINUTES", "length instead of --end", 1,
+         525600},
+        {"passcode", OPTION_STRING, &options->passcode, "DIGITS",
+         "numeric passcode participants must enter", 0, 0},
+        {"dial-out", OPTION_LIST, &options->dial_out, "URI",
+         "a participant the bridge calls at the start (repeatable)", 0, 0},
+        {"dial-in", OPTION_LIST, &options->dial_in, "URI",
+         "a participant who calls in (repeatable; reserved against double booking)", 0, 0},
+        {"bridge", OPTION_STRING, &options->bridge, "ID",
+         "book on this bridge, by ID or name (default: any with a free slot)", 0, 0},
+        {"setup-buffer", OPTION_INTEGER, &options->setup_buffer, "MINUTES",
+         "open the space and dial out this many minutes early", 0, 1440},
+        {"tz", OPTION_STRING, &options->series.time_zone, "ZONE",
+         "IANA time zone (Europe/Berlin); --start and --end may then be local times", 0, 0},
+        {"rrule", OPTION_STRING, &options->series.rrule, "RULE",
+         "repeat by this RFC 5545 rule (FREQ=WEEKLY;BYDAY=MO;COUNT=10)", 0, 0},
+        {"exdate", OPTION_LIST, &options->series.exdates, "TIME",
+         "leave out the occurrence starting at TIME (repeatable)", 0, 0},
+        {"organizer", OPTION_STRING, &options->series.organizer, "EMAIL",
+         "the organizer's e-mail address", 0, 0},
+        {"attendee", OPTION_LIST, &options->series.attendees, "EMAIL",
+         "invite this e-mail address (repeatable; gets every invitation)", 0, 0},
+        {"skip-conflicts", OPTION_FLAG, &options->series.skip_conflicts, NULL,
+         "book the occurrences that fit and list those that clash", 0, 0},
+        {"json", OPTION_FLAG, &options->json, NULL, "print the server's JSON answer", 0, 0},
+    };
+    memcpy(out, specs, sizeof specs);
+    return BOOK_SPECS;
+}
+
+/* Checks --title, --start, --end/--duration and --passcode; the end to
+ * send into *end (computed_end[40] when from --duration). A usage error
+ * status, or CLI_EXIT_OK. */
+static int book_times(const book_options *options, char *computed_end, const char **end)
+{
+    int64_t start_seconds = 0, end_seconds;
+    if (!options->title || !options->start)
+        return cli_usage_error("book", "--title and --start are required");
+    /* with --tz, a start without an offset is local: convened reads it */
+    bool local_start =
+        options->series.time_zone && book_local_end(options->start, 0, computed_end, 40) == CV_OK;
+    if (!local_start && rfc3339_parse(options->start, &start_seconds) != CV_OK)
+        return cli_usage_error("book",
+                               "--start: expected an RFC 3339 time such as "
+                               "2026-11-25T09:00:00Z, got \"%s\"",
+                               options->start);
+    if ((options->end != NULL) == (options->duration != UNSET_INTEGER))
+        return cli_usage_error("book", "give exactly one of --end and --duration");
+    *end = options->end;
+    if (options->end && !local_start && rfc3339_parse(options->end, &end_seconds) != CV_OK)
+        return cli_usage_error("book",
+                               "--end: expected an RFC 3339 time such as "
+                               "2026-11-25T10:00:00Z, got \"%s\"",
+                               options->end);
+    if (!options->end && local_start) {
+        book_local_end(options->start, options->duration, computed_end, 40);
+        *end = computed_end;
+    } else if (!options->end) {
+        rfc3339_format_utc(start_seconds + options->duration * 60, computed_end, 40);
+        *end = computed_end;
+    }
+    if (options->passcode && !text_is_digits(options->passcode))
+        return cli_usage_error("book", "--passcode: digits only");
+    if (options->series.exdates.count && !options->series.rrule)
+        return cli_usage_error("book", "--exdate needs --rrule");
+    return CLI_EXIT_OK;
+}
+
+/* The POST /bookings body; NULL (after saying why) when a value is not
+ * UTF-8 or memory runs out. */
+static json_t *book_body(const book_options *options, const char *end)
+{
+    json_t *participants = json_array();
+    json_t *body = json_object();
+    int failed = !body || !participants;
+    failed |= json_object_set_new(body, "title", json_string(options->title));
+    failed |= json_object_set_new(body, "start", json_string(options->start));
+    failed |= json_object_set_new(body, "end", json_string(end));
+    if (add_participants(participants, &options->dial_out, "out") != CV_OK ||
+        add_participants(participants, &options->dial_in, "in") != CV_OK)
+        failed = 1;
+    failed |= json_object_set_new(body, "participants", participants);
+    if (options->passcode)
+        failed |= json_object_set_new(body, "passcode", json_string(options->passcode));
+    if (options->bridge)
+        failed |= json_object_set_new(body, "bridge", json_string(options->bridge));
+    if (options->setup_buffer != UNSET_INTEGER)
+        failed |=
+            json_object_set_new(body, SETUP_BUFFER_FIELD, json_integer(options->setup_buffer));
+    if (!failed && book_add_series(body, &options->series) != CV_OK)
+        failed = 1;
+    if (failed) {
+        cli_error("every value must be UTF-8 text");
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+/* Sends the booking and prints the confirmation. */
+static int book_send(cli_context *context, json_t *body)
+{
+    client_answer answer;
+    int status = cli_request(context, "POST", "/bookings", body, &answer);
+    if (status == CLI_EXIT_OK) {
+        if (!context->globals.json_output)
+            printf("Booked.\n");
+        print_booking_answer(context, &answer);
+        if (!context->globals.json_output)
+            book_print_series(answer.document);
+        client_answer_free(&answer);
+    }
+    return status;
+}
+
 int command_book(cli_context *context, int argc, char **argv)
 {
     book_options options = {.duration = UNSET_INTEGER, .setup_buffer = UNSET_INTEGER};
-    const option_spec specs[] = {
-        {"title", OPTION_STRING, &options.title, "TITLE",
-         "the meeting's name (shown as the space name)", 0, 0},
-        {"start", OPTION_STRING, &options.start, "TIME", "start, RFC 3339 with an offset", 0, 0},
-        {"end", OPTION_STRING, &options.end, "TIME", "end, RFC 3339 with an offset", 0, 0},
-        {"duration", OPTION_INTEGER, &options.duration, "MINUTES", "length instead of --end", 1,
-         525600},
-        {"passcode", OPTION_STRING, &options.passcode, "DIGITS",
-         "numeric passcode participants must enter", 0, 0},
-        {"dial-out", OPTION_LIST, &options.dial_out, "URI",
-         "a participant the bridge calls at the start (repeatable)", 0, 0},
-        {"dial-in", OPTION_LIST, &options.dial_in, "URI",
-         "a participant who calls in (repeatable; reserved against double booking)", 0, 0},
-        {"bridge", OPTION_STRING, &options.bridge, "ID",
-         "book on this bridge, by ID or name (default: any with a free slot)", 0, 0},
-        {"setup-buffer", OPTION_INTEGER, &options.setup_buffer, "MINUTES",
-         "open the space and dial out this many minutes early", 0, 1440},
-        {"tz", OPTION_STRING, &options.series.time_zone, "ZONE",
-         "IANA time zone (Europe/Berlin); --start and --end may then be local times", 0, 0},
-        {"rrule", OPTION_STRING, &options.series.rrule, "RULE",
-         "repeat by this RFC 5545 rule (FREQ=WEEKLY;BYDAY=MO;COUNT=10)", 0, 0},
-        {"exdate", OPTION_LIST, &options.series.exdates, "TIME",
-         "leave out the occurrence starting at TIME (repeatable)", 0, 0},
-        {"organizer", OPTION_STRING, &options.series.organizer, "EMAIL",
-         "the organizer's e-mail address", 0, 0},
-        {"skip-conflicts", OPTION_FLAG, &options.series.skip_conflicts, NULL,
-         "book the occurrences that fit and list those that clash", 0, 0},
-        {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
-    };
-    const size_t spec_count = sizeof specs / sizeof specs[0];
+    option_spec specs[BOOK_SPECS];
+    const size_t spec_count = book_specs(&options, specs);
     const command_syntax syntax = {
         "book --title T --start TIME (--end TIME | --duration MIN) [--passcode N]\n"
         "                    [--dial-out URI ...] [--dial-in URI ...] [--bridge ID] "
         "[--setup-buffer MIN]\n"
         "                    [--tz ZONE] [--rrule RULE] [--exdate TIME ...] "
-        "[--organizer EMAIL] [--skip-conflicts]",
+        "[--organizer EMAIL] [--attendee EMAIL ...] [--skip-conflicts]",
         "Books a meeting. convened assigns the slot (numeric ID) at once, so the\n"
         "confirmation already carries the dial-in URI and call ID. At the start it opens\n"
         "the slot's space under the meeting's title, starts the call and dials out.",
@@ -210,109 +306,80 @@ int command_book(cli_context *context, int argc, char **argv)
         "           --start 2027-03-22T09:00:00 --duration 30 --rrule 'FREQ=WEEKLY;COUNT=10'"};
     positional_arguments positional;
     strbuf error = STRBUF_INIT;
-    json_t *body = NULL;
+    char computed_end[40];
+    const char *end = NULL;
     int status = CLI_EXIT_OK;
     args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
     if (outcome == ARGS_HELP) {
         args_print_help(&syntax, stdout);
-        goto out;
-    }
-    if (outcome == ARGS_ERROR) {
+    } else if (outcome == ARGS_ERROR) {
         status = cli_usage_error("book", "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= options.json;
-    int64_t start_seconds = 0, end_seconds;
-    char computed_end[40];
-    if (!options.title || !options.start) {
-        status = cli_usage_error("book", "--title and --start are required");
-        goto out;
-    }
-    /* with --tz, a start without an offset is local: convened reads it */
-    bool local_start = options.series.time_zone &&
-                       book_local_end(options.start, 0, computed_end, sizeof computed_end) == CV_OK;
-    if (!local_start && rfc3339_parse(options.start, &start_seconds) != CV_OK) {
-        status = cli_usage_error("book",
-                                 "--start: expected an RFC 3339 time such as "
-                                 "2026-11-25T09:00:00Z, got \"%s\"",
-                                 options.start);
-        goto out;
-    }
-    if ((options.end != NULL) == (options.duration != UNSET_INTEGER)) {
-        status = cli_usage_error("book", "give exactly one of --end and --duration");
-        goto out;
-    }
-    const char *end = options.end;
-    if (options.end) {
-        if (!local_start && rfc3339_parse(options.end, &end_seconds) != CV_OK) {
-            status = cli_usage_error("book",
-                                     "--end: expected an RFC 3339 time such as "
-                                     "2026-11-25T10:00:00Z, got \"%s\"",
-                                     options.end);
-            goto out;
-        }
-    } else if (local_start) {
-        book_local_end(options.start, options.duration, computed_end, sizeof computed_end);
-        end = computed_end;
     } else {
-        rfc3339_format_utc(start_seconds + options.duration * 60, computed_end,
-                           sizeof computed_end);
-        end = computed_end;
+        context->globals.json_output |= options.json;
+        status = book_times(&options, computed_end, &end);
+        json_t *body = status == CLI_EXIT_OK ? book_body(&options, end) : NULL;
+        if (status == CLI_EXIT_OK)
+            status = body ? book_send(context, body) : CLI_EXIT_USAGE;
+        json_decref(body);
     }
-    if (options.passcode && !text_is_digits(options.passcode)) {
-        status = cli_usage_error("book", "--passcode: digits only");
-        goto out;
-    }
-    json_t *participants = json_array();
-    body = json_object();
-    if (!body || !participants) {
-        json_decref(participants);
-        cli_error("out of memory");
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    int failed = json_object_set_new(body, "title", json_string(options.title));
-    failed |= json_object_set_new(body, "start", json_string(options.start));
-    failed |= json_object_set_new(body, "end", json_string(end));
-    if (add_participants(participants, &options.dial_out, "out") != CV_OK ||
-        add_participants(participants, &options.dial_in, "in") != CV_OK)
-        failed = 1;
-    failed |= json_object_set_new(body, "participants", participants);
-    if (options.passcode)
-        failed |= json_object_set_new(body, "passcode", json_string(options.passcode));
-    if (options.bridge)
-        failed |= json_object_set_new(body, "bridge", json_string(options.bridge));
-    if (options.setup_buffer != UNSET_INTEGER)
-        failed |= json_object_set_new(body, SETUP_BUFFER_FIELD, json_integer(options.setup_buffer));
-    if (options.series.exdates.count && !options.series.rrule) {
-        status = cli_usage_error("book", "--exdate needs --rrule");
-        goto out;
-    }
-    if (book_add_series(body, &options.series) != CV_OK)
-        failed = 1;
-    if (failed) {
-        cli_error("every value must be UTF-8 text");
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    client_answer answer;
-    status = cli_request(context, "POST", "/bookings", body, &answer);
-    if (status == CLI_EXIT_OK) {
-        if (!context->globals.json_output)
-            printf("Booked.\n");
-        print_booking_answer(context, &answer);
-        if (!context->globals.json_output)
-            book_print_series(answer.document);
-        client_answer_free(&answer);
-    }
-out:
-    json_decref(body);
     config_free(specs, spec_count);
     strbuf_free(&error);
     return status;
 }
 
 /* ---- bookings --------------------------------------------------------- */
+
+/* GET /bookings with the filters given (each NULL when not). */
+static cv_result bookings_path(strbuf *path, const char *from, const char *to, const char *bridge)
+{
+    strbuf_printf(path, "/bookings");
+    if (from) {
+        strbuf_printf(path, "?from=");
+        cli_append_segment(path, from);
+    }
+    if (to) {
+        strbuf_printf(path, "%sto=", from ? "&" : "?");
+        cli_append_segment(path, to);
+    }
+    if (bridge) {
+        strbuf_printf(path, "%sbridge=", from || to ? "&" : "?");
+        cli_append_segment(path, bridge);
+    }
+    return strbuf_status(path);
+}
+
+/* The human listing: one row per booking, or "No bookings.". */
+static void print_bookings_table(const json_t *bookings)
+{
+    if (json_array_size(bookings) == 0) {
+        printf("No bookings.\n");
+        return;
+    }
+    static const char *const headers[] = {"ID",   "START",   "END",  "STATE",
+                                          "SLOT", "DIAL-IN", "TITLE"};
+    table *rows = table_create(7, headers);
+    size_t index;
+    const json_t *booking;
+    json_array_foreach(bookings, index, booking)
+    {
+        char id[32], state[32], slot[32], dial_in[32];
+        const char *cells[] = {
+            json_member_text(booking, "id", id, sizeof id),
+            json_member_string(booking, "start"),
+            json_member_string(booking, "end"),
+            json_member_text(booking, "state", state, sizeof state),
+            json_member_text(booking, "slot", slot, sizeof slot),
+            json_member_text(json_object_get(booking, "dialIn"), "uri", dial_in, sizeof dial_in),
+            json_member_string(booking, "title")};
+        if (!rows || table_add_row(rows, cells) != CV_OK) {
+            cli_error("out of memory");
+            break;
+        }
+    }
+    if (rows)
+        table_print(rows, stdout);
+    table_free(rows);
+}
 
 int command_bookings(cli_context *context, int argc, char **argv)
 {
@@ -357,20 +424,7 @@ int command_bookings(cli_context *context, int argc, char **argv)
                             from && rfc3339_parse(from, &ignored) != CV_OK ? "--from" : "--to");
         goto out;
     }
-    strbuf_printf(&path, "/bookings");
-    if (from) {
-        strbuf_printf(&path, "?from=");
-        cli_append_segment(&path, from);
-    }
-    if (to) {
-        strbuf_printf(&path, "%sto=", from ? "&" : "?");
-        cli_append_segment(&path, to);
-    }
-    if (bridge) {
-        strbuf_printf(&path, "%sbridge=", from || to ? "&" : "?");
-        cli_append_segment(&path, bridge);
-    }
-    if (strbuf_status(&path) != CV_OK) {
+    if (bookings_path(&path, from, to, bridge) != CV_OK) {
         cli_error("out of memory");
         status = CLI_EXIT_USAGE;
         goto out;
@@ -378,39 +432,10 @@ int command_bookings(cli_context *context, int argc, char **argv)
     client_answer answer;
     if ((status = cli_request(context, "GET", strbuf_str(&path), NULL, &answer)) != CLI_EXIT_OK)
         goto out;
-    if (context->globals.json_output) {
+    if (context->globals.json_output)
         cli_print_answer_json(&answer);
-    } else {
-        const json_t *bookings = json_collection(answer.document, "bookings");
-        if (json_array_size(bookings) == 0) {
-            printf("No bookings.\n");
-        } else {
-            static const char *const headers[] = {"ID",   "START",   "END",  "STATE",
-                                                  "SLOT", "DIAL-IN", "TITLE"};
-            table *rows = table_create(7, headers);
-            size_t index;
-            const json_t *booking;
-            json_array_foreach(bookings, index, booking)
-            {
-                char id[32], state[32], slot[32], dial_in[32];
-                const char *cells[] = {json_member_text(booking, "id", id, sizeof id),
-                                       json_member_string(booking, "start"),
-                                       json_member_string(booking, "end"),
-                                       json_member_text(booking, "state", state, sizeof state),
-                                       json_member_text(booking, "slot", slot, sizeof slot),
-                                       json_member_text(json_object_get(booking, "dialIn"), "uri",
-                                                        dial_in, sizeof dial_in),
-                                       json_member_string(booking, "title")};
-                if (!rows || table_add_row(rows, cells) != CV_OK) {
-                    cli_error("out of memory");
-                    break;
-                }
-            }
-            if (rows)
-                table_print(rows, stdout);
-            table_free(rows);
-        }
-    }
+    else
+        print_bookings_table(json_collection(answer.document, "bookings"));
     client_answer_free(&answer);
 out:
     config_free(specs, spec_count);
@@ -423,11 +448,66 @@ out:
 
 typedef enum { ACTION_SHOW, ACTION_EXTEND, ACTION_END, ACTION_CANCEL } booking_action;
 
+/* The one line saying what extend, end or cancel did to booking `id`;
+ * `minutes` is extend's argument, `booking` the answer. */
+static void print_action_done(booking_action action, const char *id, const char *minutes,
+                              const json_t *booking)
+{
+    const char *state = json_member_string(booking, "state");
+    const char *end = json_member_string(booking, "end");
+    if (action == ACTION_EXTEND)
+        printf("Extended %s by %s minutes%s%s\n", id, minutes, end ? "; it now ends at " : "",
+               end ? end : "");
+    else if (action == ACTION_END && state && strcmp(state, "ended") != 0)
+        printf("Ending %s: the bridge is being told (state %s); 'convene show %s' follows it\n", id,
+               state, id);
+    else if (action == ACTION_END)
+        printf("Ended %s\n", id);
+    else if (json_is_integer(json_object_get(booking, "occurrencesCancelled")))
+        printf("Cancelled %lld occurrences of series %s\n", /* --scope following or series */
+               (long long)json_integer_value(json_object_get(booking, "occurrencesCancelled")),
+               json_member_string(booking, "series"));
+    else
+        printf("Cancelled %s%s%s\n", id, state ? "; state " : "", state ? state : "");
+}
+
+/* The path of `action` on booking `id` into `path`, with cancel's
+ * "?scope=" (checked); returns the exit status. */
+static int action_path(strbuf *path, const char *id, const char *suffix, const char *scope)
+{
+    if (scope && strcmp(scope, "occurrence") != 0 && strcmp(scope, "following") != 0 &&
+        strcmp(scope, "series") != 0)
+        return cli_usage_error("cancel", "--scope: occurrence, following or series");
+    if (booking_path(path, id, suffix) != CV_OK ||
+        (scope && strbuf_printf(path, "?scope=%s", scope) != CV_OK)) {
+        cli_error("out of memory");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* extend's body {"minutes": MINUTES} into *body; returns the exit status. */
+static int extend_body(const char *minutes_text, json_t **body)
+{
+    int64_t minutes;
+    if (text_parse_int64(minutes_text, 1, 1440 * 366, &minutes) != CV_OK)
+        return cli_usage_error("extend", "MINUTES: expected a positive whole number, got \"%s\"",
+                               minutes_text);
+    if (!(*body = json_pack("{s:I}", "minutes", (json_int_t)minutes))) {
+        cli_error("out of memory");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int booking_command(cli_context *context, int argc, char **argv, booking_action action)
 {
     bool json = false;
+    char *scope = NULL;
     const option_spec specs[] = {
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
+        {"scope", OPTION_STRING, &scope, "SCOPE",
+         "of a repeating booking: occurrence (default), following or series", 0, 0},
     };
     static const command_syntax syntaxes[] = {
         {"show ID",
@@ -443,13 +523,16 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
          "Ends a live meeting now: the space gets its placeholder name back, is\n"
          "locked, its secret is regenerated and the call is removed.",
          NULL, 0, 1, 1, NULL},
-        {"cancel ID", "Cancels a booking and frees its slot; a live meeting is ended first.", NULL,
-         0, 1, 1, NULL},
+        {"cancel ID [--scope occurrence|following|series]",
+         "Cancels a booking and frees its slot; a live meeting is ended first. For an\n"
+         "occurrence of a repeating booking, --scope following cancels it and every later\n"
+         "one, --scope series every one that has not begun.",
+         NULL, 0, 1, 1, NULL},
     };
     static const char *const names[] = {"show", "extend", "end", "cancel"};
     command_syntax syntax = syntaxes[action];
     syntax.options = specs;
-    syntax.option_count = 1;
+    syntax.option_count = action == ACTION_CANCEL ? 2 : 1; /* --scope only for cancel */
     positional_arguments positional;
     strbuf error = STRBUF_INIT;
     strbuf path = STRBUF_INIT;
@@ -469,18 +552,8 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     const char *method = "GET";
     const char *suffix = NULL;
     if (action == ACTION_EXTEND) {
-        int64_t minutes;
-        if (text_parse_int64(positional.items[1], 1, 1440 * 366, &minutes) != CV_OK) {
-            status =
-                cli_usage_error("extend", "MINUTES: expected a positive whole number, got \"%s\"",
-                                positional.items[1]);
+        if ((status = extend_body(positional.items[1], &body)) != CLI_EXIT_OK)
             goto out;
-        }
-        if (!(body = json_pack("{s:I}", "minutes", (json_int_t)minutes))) {
-            cli_error("out of memory");
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
         method = "POST";
         suffix = "extend";
     } else if (action == ACTION_END) {
@@ -489,36 +562,22 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     } else if (action == ACTION_CANCEL) {
         method = "DELETE";
     }
-    if (booking_path(&path, id, suffix) != CV_OK) {
-        cli_error("out of memory");
-        status = CLI_EXIT_USAGE;
+    if ((status = action_path(&path, id, suffix, scope)) != CLI_EXIT_OK)
         goto out;
-    }
     client_answer answer;
     if ((status = cli_request(context, method, strbuf_str(&path), body, &answer)) != CLI_EXIT_OK)
         goto out;
-    if (context->globals.json_output) {
+    if (context->globals.json_output)
         cli_print_answer_json(&answer);
-    } else if (action == ACTION_SHOW) {
+    else if (action == ACTION_SHOW)
         print_booking_answer(context, &answer);
-    } else {
-        const json_t *booking = answer.document;
-        const char *state = json_member_string(booking, "state");
-        const char *end = json_member_string(booking, "end");
-        if (action == ACTION_EXTEND)
-            printf("Extended %s by %s minutes%s%s\n", id, positional.items[1],
-                   end ? "; it now ends at " : "", end ? end : "");
-        else if (action == ACTION_END && state && strcmp(state, "ended") != 0)
-            printf("Ending %s: the bridge is being told (state %s); 'convene show %s' follows it\n",
-                   id, state, id);
-        else if (action == ACTION_END)
-            printf("Ended %s\n", id);
-        else
-            printf("Cancelled %s%s%s\n", id, state ? "; state " : "", state ? state : "");
-    }
+    else
+        print_action_done(action, id, action == ACTION_EXTEND ? positional.items[1] : NULL,
+                          answer.document);
     client_answer_free(&answer);
 out:
     json_decref(body);
+    config_free(specs, sizeof specs / sizeof specs[0]);
     strbuf_free(&error);
     strbuf_free(&path);
     return status;

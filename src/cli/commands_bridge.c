@@ -1,26 +1,25 @@
 /*
- * commands_bridge.c - `convene bridge add|list|show|set|remove` and
- * `convene tickets`: the bridges convened manages (Cisco's TMS guide's "Add Device",
- * "Edit Settings", "Extended Settings", "Clustering" and "Tickets" pages).
+ * commands_bridge.c - `convene bridge list|show|remove`, the dispatch of
+ * every `convene bridge` subcommand, and `convene tickets`: the bridges
+ * convened manages (Cisco's TMS guide's "Clustering" and "Tickets" pages).
  *
- * Owns: these commands' options, the JSON bodies they send (camelCase
- * fields of the API contract in docs/api.md) and their human output. Does
- * not own: the transport or error reporting (cli.h).
+ * Owns: these commands' options and their human output, including the
+ * bridge view that `bridge add` and `bridge set` print too. Does not own:
+ * `bridge add` and `bridge set` (commands_bridge_edit.c), the transport or
+ * error reporting (cli.h).
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/commands_bridge.h"
 #include "cli/json_view.h"
-#include "common/secrets.h"
 #include "cli/table.h"
 #include "common/text.h"
 
-#define UNSET_INTEGER INT64_MIN
-#define LABEL_WIDTH   20
+#define LABEL_WIDTH 20
 
 /* ---- shared output -------------------------------------------------- */
 
@@ -240,160 +239,13 @@ static void print_bridge(const json_t *bridge)
     }
 }
 
-static int show_bridge_answer(cli_context *context, const client_answer *answer)
+int bridge_show_answer(cli_context *context, const client_answer *answer)
 {
     if (context->globals.json_output)
         cli_print_answer_json(answer);
     else if (json_is_object(answer->document))
         print_bridge(answer->document);
     return CLI_EXIT_OK;
-}
-
-static json_t *new_object_or_complain(void)
-{
-    json_t *object = json_object();
-    if (!object)
-        cli_error("out of memory");
-    return object;
-}
-
-/* ---- bridge add ------------------------------------------------------ */
-
-typedef struct {
-    char *username;
-    char *password;
-    char *password_file;
-    char *ca_file;
-    char *pin_certificate;
-    bool insecure;
-    bool json;
-} add_options;
-
-static int bridge_add(cli_context *context, int argc, char **argv)
-{
-    add_options options = {0};
-    const option_spec specs[] = {
-        {"username", OPTION_STRING, &options.username, "USER", "the bridge's API user (required)",
-         0, 0},
-        {"password", OPTION_STRING, &options.password, "PASSWORD",
-         "its password (or --password-file, or $CONVENE_BRIDGE_PASSWORD)", 0, 0},
-        {"password-file", OPTION_STRING, &options.password_file, "FILE",
-         "read the password from the first line of FILE", 0, 0},
-        {"insecure", OPTION_FLAG, &options.insecure, NULL,
-         "do not verify the bridge's TLS certificate (labs only)", 0, 0},
-        {"ca-file", OPTION_STRING, &options.ca_file, "FILE",
-         "verify the bridge's certificate against this PEM file\n"
-         "                               (a path convened can read)",
-         0, 0},
-        {"pin-certificate", OPTION_STRING, &options.pin_certificate, "FILE",
-         "accept exactly this PEM certificate file, or\n"
-         "                               sha256//BASE64 of its public key (self-signed bridges)",
-         0, 0},
-        {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
-    };
-    const command_syntax syntax = {
-        "bridge add ADDRESS --username USER (--password P | --password-file F) [TLS option]",
-        "Adds a Cisco Meeting Server (or convene-bridge) by the address of its API:\n"
-        "host, host:port (e.g. 10.0.0.5:445 for a non-standard webadmin port) or a URL.\n"
-        "convened reads /system/status to recognise it, discovers its cluster and opens\n"
-        "tickets for what still needs setting (name, domain, numeric ID range).",
-        specs,
-        sizeof specs / sizeof specs[0],
-        1,
-        1,
-        "The certificate is verified by default. Adding a call bridge that is already a\n"
-        "member of a managed cluster is refused with the name of the bridge it belongs to."};
-    positional_arguments positional;
-    strbuf error = STRBUF_INIT;
-    json_t *body = NULL;
-    char *password = NULL;
-    char *certificate = NULL;
-    int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-        goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("bridge add", "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= options.json;
-    if (!options.username) {
-        status = cli_usage_error("bridge add", "--username is required");
-        goto out;
-    }
-    if ((options.insecure ? 1 : 0) + (options.ca_file ? 1 : 0) + (options.pin_certificate ? 1 : 0) >
-        1) {
-        status = cli_usage_error("bridge add",
-                                 "choose one of --insecure, --ca-file and --pin-certificate");
-        goto out;
-    }
-    if (options.password && options.password_file) {
-        status = cli_usage_error("bridge add", "give --password or --password-file, not both");
-        goto out;
-    }
-    if (options.password_file) {
-        if (secret_read_file(options.password_file, &password, &error) != CV_OK) {
-            status = cli_usage_error("bridge add", "--password-file: %s", strbuf_str(&error));
-            goto out;
-        }
-    } else {
-        const char *given = options.password ? options.password : getenv("CONVENE_BRIDGE_PASSWORD");
-        if (!given || !*given) {
-            status = cli_usage_error(
-                "bridge add",
-                "--password, --password-file or $CONVENE_BRIDGE_PASSWORD is required");
-            goto out;
-        }
-        if (!(password = strdup(given))) {
-            cli_error("out of memory");
-            status = CLI_EXIT_USAGE;
-            goto out;
-        }
-    }
-    /* convened opens the file itself: send an absolute path when the file
-     * is on this machine (convened usually is too), else the text as given. */
-    const char *certificate_file = options.ca_file ? options.ca_file : options.pin_certificate;
-    if (certificate_file && strncmp(certificate_file, "sha256//", 8) != 0)
-        certificate = realpath(certificate_file, NULL);
-    if (!(body = new_object_or_complain())) {
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    int failed = json_object_set_new(body, "address", json_string(positional.items[0]));
-    failed |= json_object_set_new(body, "username", json_string(options.username));
-    failed |= json_object_set_new(body, "password", json_string(password));
-    failed |= json_object_set_new(body, "tlsVerify", json_boolean(!options.insecure));
-    if (options.ca_file)
-        failed |= json_object_set_new(body, "caFile",
-                                      json_string(certificate ? certificate : options.ca_file));
-    if (options.pin_certificate)
-        failed |=
-            json_object_set_new(body, "pinnedCertificate",
-                                json_string(certificate ? certificate : options.pin_certificate));
-    if (failed) {
-        cli_error("the address, user name and password must be UTF-8 text");
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    client_answer answer;
-    status = cli_request(context, "POST", "/bridges", body, &answer);
-    if (status == CLI_EXIT_OK) {
-        if (!context->globals.json_output)
-            printf("Added bridge %s\n\n", json_member_string(answer.document, "id")
-                                              ? json_member_string(answer.document, "id")
-                                              : "");
-        status = show_bridge_answer(context, &answer);
-        client_answer_free(&answer);
-    }
-out:
-    json_decref(body);
-    secret_free(password);
-    free(certificate);
-    config_free(specs, sizeof specs / sizeof specs[0]);
-    strbuf_free(&error);
-    return status;
 }
 
 /* ---- bridge list / show / remove ------------------------------------- */
@@ -503,179 +355,10 @@ static int bridge_by_id(cli_context *context, int argc, char **argv, const char 
         else
             printf("Removed bridge %s\n", positional.items[0]);
     } else {
-        show_bridge_answer(context, &answer);
+        bridge_show_answer(context, &answer);
     }
     client_answer_free(&answer);
     return CLI_EXIT_OK;
-}
-
-/* ---- bridge set ------------------------------------------------------ */
-
-typedef struct {
-    char *name, *domain, *alternate_address, *alternate_username, *alternate_password,
-        *alternate_password_file, *allow_booking, *slot_name_prefix, *allowed_members;
-    int64_t numeric_id_base, numeric_id_quantity;
-    bool json, any_member;
-} set_options;
-
-/* --allowed-members A,B,... as a JSON array ("" gives []); NULL when out of
- * memory. */
-static json_t *allowed_members_array(const char *list)
-{
-    json_t *array = json_array();
-    while (array && *list) {
-        size_t length = strcspn(list, ",");
-        if (length > 0 && json_array_append_new(array, json_stringn(list, length)) != 0) {
-            json_decref(array);
-            return NULL;
-        }
-        list += length;
-        list += strspn(list, ",");
-    }
-    return array;
-}
-
-static int bridge_set(cli_context *context, int argc, char **argv)
-{
-    set_options options = {.numeric_id_base = UNSET_INTEGER, .numeric_id_quantity = UNSET_INTEGER};
-    const option_spec specs[] = {
-        {"name", OPTION_STRING, &options.name, "NAME",
-         "the system name (clears \"Blank System Name\")", 0, 0},
-        {"domain", OPTION_STRING, &options.domain, "DOMAIN",
-         "SIP domain of the meeting URIs: <numeric ID>@DOMAIN", 0, 0},
-        {"numeric-id-base", OPTION_INTEGER, &options.numeric_id_base, "N",
-         "first numeric ID (slot) convened may book", 0, 999999999},
-        {"numeric-id-quantity", OPTION_INTEGER, &options.numeric_id_quantity, "N",
-         "how many slots from the base (one space each)", 0, 100000},
-        {"alternate-address", OPTION_STRING, &options.alternate_address, "ADDRESS",
-         "where meetings start when this bridge is unreachable", 0, 0},
-        {"alternate-username", OPTION_STRING, &options.alternate_username, "USER",
-         "API user on the alternate", 0, 0},
-        {"alternate-password", OPTION_STRING, &options.alternate_password, "PASSWORD",
-         "its password (or --alternate-password-file)", 0, 0},
-        {"alternate-password-file", OPTION_STRING, &options.alternate_password_file, "FILE",
-         "read the alternate's password from FILE", 0, 0},
-        {"allow-booking", OPTION_STRING, &options.allow_booking, "true|false",
-         "whether new meetings may be booked on this bridge", 0, 0},
-        {"slot-name-prefix", OPTION_STRING, &options.slot_name_prefix, "PREFIX",
-         "placeholder space names (default TMS_Scheduled_Meeting_)", 0, 0},
-        {"allowed-members", OPTION_STRING, &options.allowed_members, "A,B,...",
-         "the only cluster members convened may use (\"\": none but the address and alternate)", 0,
-         0},
-        {"any-member", OPTION_FLAG, &options.any_member, NULL,
-         "let convened use every cluster member the bridge reports (the default)", 0, 0},
-        {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
-    };
-    const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {
-        "bridge set ID [--name N] [--domain D] [--numeric-id-base N] [--numeric-id-quantity N]\n"
-        "                          [--alternate-address A --alternate-username U "
-        "--alternate-password P]\n"
-        "                          [--allow-booking true|false] [--slot-name-prefix P]\n"
-        "                          [--allowed-members A,B,... | --any-member]",
-        "Changes a bridge's settings (TMS's Edit Settings and Extended Settings).\n"
-        "Once name, domain, numeric ID base and quantity are set the tickets clear and\n"
-        "convened provisions one space per numeric ID (TMS_Scheduled_Meeting_<n>).",
-        specs,
-        spec_count,
-        1,
-        1,
-        "Only the options given are changed. Changing the range never removes a slot that\n"
-        "holds a booked or live meeting."};
-    positional_arguments positional;
-    strbuf error = STRBUF_INIT;
-    strbuf path = STRBUF_INIT;
-    json_t *body = NULL;
-    char *alternate_password = NULL;
-    int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-        goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("bridge set", "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= options.json;
-    bool allow_booking = false;
-    if (options.allow_booking && text_parse_bool(options.allow_booking, &allow_booking) != CV_OK) {
-        status =
-            cli_usage_error("bridge set", "--allow-booking: expected true or false, got \"%s\"",
-                            options.allow_booking);
-        goto out;
-    }
-    if (options.alternate_password && options.alternate_password_file) {
-        status = cli_usage_error(
-            "bridge set", "give --alternate-password or --alternate-password-file, not both");
-        goto out;
-    }
-    if (options.alternate_password_file &&
-        secret_read_file(options.alternate_password_file, &alternate_password, &error) != CV_OK) {
-        status = cli_usage_error("bridge set", "--alternate-password-file: %s", strbuf_str(&error));
-        goto out;
-    }
-    if (!(body = new_object_or_complain())) {
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    int failed = 0;
-    if (options.name)
-        failed |= json_object_set_new(body, "name", json_string(options.name));
-    if (options.domain)
-        failed |= json_object_set_new(body, "domain", json_string(options.domain));
-    if (options.numeric_id_base != UNSET_INTEGER)
-        failed |= json_object_set_new(body, "numericIdBase", json_integer(options.numeric_id_base));
-    if (options.numeric_id_quantity != UNSET_INTEGER)
-        failed |= json_object_set_new(body, "numericIdQuantity",
-                                      json_integer(options.numeric_id_quantity));
-    if (options.alternate_address)
-        failed |=
-            json_object_set_new(body, "alternateAddress", json_string(options.alternate_address));
-    if (options.alternate_username)
-        failed |=
-            json_object_set_new(body, "alternateUsername", json_string(options.alternate_username));
-    const char *secret = alternate_password ? alternate_password : options.alternate_password;
-    if (secret)
-        failed |= json_object_set_new(body, "alternatePassword", json_string(secret));
-    if (options.allow_booking)
-        failed |= json_object_set_new(body, "allowBooking", json_boolean(allow_booking));
-    if (options.slot_name_prefix)
-        failed |=
-            json_object_set_new(body, "slotNamePrefix", json_string(options.slot_name_prefix));
-    if (options.allowed_members)
-        failed |= json_object_set_new(body, "allowedMembers",
-                                      allowed_members_array(options.allowed_members));
-    else if (options.any_member)
-        failed |= json_object_set_new(body, "allowedMembers", json_null());
-    if (failed) {
-        cli_error("every value must be UTF-8 text");
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    if (json_object_size(body) == 0) {
-        status = cli_usage_error("bridge set", "nothing to change: give at least one setting");
-        goto out;
-    }
-    strbuf_printf(&path, "/bridges/");
-    if (cli_append_segment(&path, positional.items[0]) != CV_OK) {
-        cli_error("out of memory");
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    client_answer answer;
-    status = cli_request(context, "PATCH", strbuf_str(&path), body, &answer);
-    if (status == CLI_EXIT_OK) {
-        show_bridge_answer(context, &answer);
-        client_answer_free(&answer);
-    }
-out:
-    json_decref(body);
-    secret_free(alternate_password);
-    config_free(specs, spec_count);
-    strbuf_free(&error);
-    strbuf_free(&path);
-    return status;
 }
 
 /* ---- dispatch -------------------------------------------------------- */
@@ -708,13 +391,13 @@ int command_bridge(cli_context *context, int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(subcommand, "add") == 0)
-        return bridge_add(context, argc - 1, argv + 1);
+        return bridge_add_command(context, argc - 1, argv + 1);
     if (strcmp(subcommand, "list") == 0)
         return bridge_list(context, argc - 1, argv + 1);
     if (strcmp(subcommand, "show") == 0)
         return bridge_by_id(context, argc - 1, argv + 1, "GET");
     if (strcmp(subcommand, "set") == 0)
-        return bridge_set(context, argc - 1, argv + 1);
+        return bridge_set_command(context, argc - 1, argv + 1);
     if (strcmp(subcommand, "remove") == 0)
         return bridge_by_id(context, argc - 1, argv + 1, "DELETE");
     return cli_usage_error("bridge", "unknown subcommand \"%s\"", subcommand);

@@ -407,36 +407,20 @@ static bool booking_has_ended(const json_t *booking)
     return state && strcmp(state, "ended") == 0;
 }
 
-static bool step_start(demo *story)
+/* Checks on the bridge itself that the slot's space is renamed and open
+ * and that a call runs on it; fills story's space and call and the call's
+ * legs (*legs: free with demo_call_legs_free). Fails the story otherwise. */
+static bool check_space_and_call(demo *story, demo_call_leg **legs, size_t *leg_count)
 {
-    /* Lateness is measured when this poll (every 0.1 s) first sees "live":
-     * an early start shows as negative, and fails like a late one. */
-    json_t *booking =
-        wait_for_booking(story, booking_is_live, DEMO_LEAD_SECONDS + 15.0, "the meeting to start");
-    if (!booking)
-        return false;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    double lateness = (double)(now.tv_sec - story->booking_start) + (double)now.tv_nsec / 1e9;
-    json_decref(booking);
-    booking = wait_for_booking(story, booking_is_live_and_connected, 15.0,
-                               "both participants to connect");
-    if (!booking)
-        return false;
-
-    /* Check on the bridge itself: the slot's space is renamed and open,
-     * and a call runs on it with both participants. */
     demo_space space;
     strbuf error = STRBUF_INIT;
-    char name[64];
-    snprintf(name, sizeof name, DEMO_SLOT_PREFIX "%lld", (long long)story->slot);
-    snprintf(story->space_name, sizeof story->space_name, "%s", name);
+    snprintf(story->space_name, sizeof story->space_name, DEMO_SLOT_PREFIX "%lld",
+             (long long)story->slot);
     char call_id_text[32];
     snprintf(call_id_text, sizeof call_id_text, "%lld", (long long)story->slot);
     cv_result result =
         demo_bridge_find_space_by_call_id(story->bridge_cms, call_id_text, &space, &error);
     if (result != CV_OK) {
-        json_decref(booking);
         demo_fail(story, "cannot find the space with call ID %s on the bridge: %s", call_id_text,
                   strbuf_str(&error));
         strbuf_free(&error);
@@ -447,36 +431,28 @@ static bool step_start(demo *story)
     bool renamed = strcmp(space.name, DEMO_TITLE) == 0;
     bool open = space.non_member_access;
     demo_space_clear(&space);
-    demo_call_leg *legs = NULL;
-    size_t leg_count = 0;
     result = demo_bridge_find_call(story->bridge_cms, story->space_id, story->call_id,
-                                   sizeof story->call_id, &legs, &leg_count, &error);
+                                   sizeof story->call_id, legs, leg_count, &error);
     if (result != CV_OK || !story->call_id[0]) {
-        json_decref(booking);
-        demo_call_legs_free(legs, leg_count);
         demo_fail(story, "no call on the meeting's space on the bridge%s%s",
                   strbuf_str(&error)[0] ? ": " : "", strbuf_str(&error));
         strbuf_free(&error);
         return false;
     }
     strbuf_free(&error);
-    if (!renamed || !open) {
-        json_decref(booking);
-        demo_call_legs_free(legs, leg_count);
+    if (!renamed || !open)
         return demo_fail(story, "the bridge's space %s is %s%s", story->space_id,
                          renamed ? "" : "not renamed to the meeting's title",
                          open ? ""
                               : (renamed ? "still locked (nonMemberAccess false)" : " and locked"));
-    }
-    char timing[64];
-    if (lateness <= 1.0)
-        snprintf(timing, sizeof timing, "on time (+%.1f s)", lateness);
-    else
-        snprintf(timing, sizeof timing, "%.1f s late", lateness);
-    step_line(story,
-              "Started %s: space %s renamed and opened, call created, participants connected:",
-              timing, name);
-    printf("   call %s on space %s \"%s\"\n", story->call_id, story->space_id, DEMO_TITLE);
+    return true;
+}
+
+/* Prints each participant with its state in convened and its call leg on
+ * the bridge (matched by URI, without "sip:"); returns how many matched. */
+static size_t print_participant_legs(const json_t *booking, const demo_call_leg *legs,
+                                     size_t leg_count)
+{
     static const char *const headers[] = {"PARTICIPANT", "STATE (convened)", "CALL LEG (bridge)"};
     table *rows = table_create(3, headers);
     size_t index;
@@ -501,11 +477,47 @@ static bool step_start(demo *story)
             rows = NULL;
         }
     }
-    demo_call_legs_free(legs, leg_count);
-    json_decref(booking);
     if (rows)
         table_print_indented(rows, stdout, 3);
     table_free(rows);
+    return legs_matched;
+}
+
+static bool step_start(demo *story)
+{
+    /* Lateness is measured when this poll (every 0.1 s) first sees "live":
+     * an early start shows as negative, and fails like a late one. */
+    json_t *booking =
+        wait_for_booking(story, booking_is_live, DEMO_LEAD_SECONDS + 15.0, "the meeting to start");
+    if (!booking)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    double lateness = (double)(now.tv_sec - story->booking_start) + (double)now.tv_nsec / 1e9;
+    json_decref(booking);
+    booking = wait_for_booking(story, booking_is_live_and_connected, 15.0,
+                               "both participants to connect");
+    if (!booking)
+        return false;
+    demo_call_leg *legs = NULL;
+    size_t leg_count = 0;
+    if (!check_space_and_call(story, &legs, &leg_count)) {
+        json_decref(booking);
+        demo_call_legs_free(legs, leg_count);
+        return false;
+    }
+    char timing[64];
+    if (lateness <= 1.0)
+        snprintf(timing, sizeof timing, "on time (+%.1f s)", lateness);
+    else
+        snprintf(timing, sizeof timing, "%.1f s late", lateness);
+    step_line(story,
+              "Started %s: space %s renamed and opened, call created, participants connected:",
+              timing, story->space_name);
+    printf("   call %s on space %s \"%s\"\n", story->call_id, story->space_id, DEMO_TITLE);
+    size_t legs_matched = print_participant_legs(booking, legs, leg_count);
+    demo_call_legs_free(legs, leg_count);
+    json_decref(booking);
     if (legs_matched < 2)
         return demo_fail(story, "the bridge shows %zu of the 2 participants' call legs",
                          legs_matched);
@@ -658,6 +670,80 @@ static void restore_signal_handlers(const struct sigaction *saved)
         sigaction(signals[i], &saved[i], NULL);
 }
 
+/* `demo --help`: the synopsis, what it does, and the notes after the options. */
+static const char DEMO_USAGE[] =
+    "demo [--bridge-binary FILE] [--scheduler-binary FILE] [--work-dir DIR]";
+static const char DEMO_ABOUT[] =
+    "Plays the story of the Cisco guide \"Cisco Meeting Server (Acano) / TMS integration\"\n"
+    "with Convene instead of TMS, on this machine: it starts a two-node convene-bridge\n"
+    "cluster (CallBridge-Core1, CallBridge-Core2) and convened on 127.0.0.1 with\n"
+    "temporary data directories, then through convened's API adds the bridge, fixes\n"
+    "its tickets, shows the reserved spaces, books a meeting a few seconds ahead with\n"
+    "two dial-out participants, follows its start, extends and ends it, and prints the\n"
+    "bridge's API trace. Every step is checked on the bridge itself.";
+static const char DEMO_NOTES[] =
+    "The daemons are looked for next to this program (same directory, ../sbin, or the\n"
+    "build tree's src/bridge and src/scheduler), then on $PATH. Takes under a minute;\n"
+    "exits 0 on success, 1 when a step fails (with the reason and the daemon's log),\n"
+    "130 when interrupted. The daemons are always stopped and the temporary directory\n"
+    "removed.";
+
+/* Finds both daemons (--bridge-binary, --scheduler-binary, or the usual
+ * places); complains naming the missing one and returns false otherwise. */
+static bool find_daemons(demo *story)
+{
+    if (demo_find_binary(story->options.bridge_binary, "convene-bridge", "../bridge",
+                         story->bridge_binary, sizeof story->bridge_binary) &&
+        demo_find_binary(story->options.scheduler_binary, "convened", "../scheduler",
+                         story->scheduler_binary, sizeof story->scheduler_binary))
+        return true;
+    bool bridge_missing = !story->bridge_binary[0];
+    const char *given =
+        bridge_missing ? story->options.bridge_binary : story->options.scheduler_binary;
+    cli_error("demo: cannot find %s%s%s; give --%s FILE",
+              bridge_missing ? "convene-bridge" : "convened", given ? " at " : "",
+              given ? given : "", bridge_missing ? "bridge-binary" : "scheduler-binary");
+    return false;
+}
+
+/* Starts the daemons and plays every step; false at the first that fails
+ * (story->failure says why). */
+static bool play(demo *story)
+{
+    bool ok = demo_make_paths(story);
+    if (ok) {
+        printf("Convene demo: Convene in the place of Cisco TMS, managing a Cisco Meeting Server "
+               "cluster (convene-bridge)\n");
+        ok = demo_start_daemons(story);
+    }
+    if (ok) {
+        printf("   Started %s (%s), %s (%s) and convened (%s) in %s\n", DEMO_CORE1,
+               story->core1_url, DEMO_CORE2, story->core2_url, story->scheduler_url,
+               story->work_dir);
+        printf("   Programs: %s, %s\n", story->bridge_binary, story->scheduler_binary);
+    }
+    return ok && step_add_bridge(story) && step_settings(story) && step_spaces(story) &&
+           step_book(story) && step_start(story) && step_extend_and_end(story) && step_trace(story);
+}
+
+/* The exit status of a failed or interrupted demo, after saying why and
+ * showing the daemons' logs. */
+static int report_failure(demo *story)
+{
+    if (demo_signal_received) {
+        cli_error("demo: interrupted; stopping the daemons");
+        return 128 + (int)demo_signal_received;
+    }
+    cli_error("demo: step %d failed: %s", story->step + 1,
+              story->failure.length ? strbuf_str(&story->failure) : "unknown reason");
+    demo_process_print_log_tail(&story->scheduler, 15, stderr);
+    demo_process *bridges[] = {&story->core1, &story->core2};
+    for (size_t i = 0; i < 2; i++)
+        if (bridges[i]->exited)
+            demo_process_print_log_tail(bridges[i], 15, stderr);
+    return CLI_EXIT_REFUSED;
+}
+
 int command_demo(cli_context *context, int argc, char **argv)
 {
     (void)context;
@@ -673,24 +759,7 @@ int command_demo(cli_context *context, int argc, char **argv)
          "keep data, logs and API traces in DIR instead of a removed temporary directory", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {
-        "demo [--bridge-binary FILE] [--scheduler-binary FILE] [--work-dir DIR]",
-        "Plays the story of the Cisco guide \"Cisco Meeting Server (Acano) / TMS integration\"\n"
-        "with Convene instead of TMS, on this machine: it starts a two-node convene-bridge\n"
-        "cluster (CallBridge-Core1, CallBridge-Core2) and convened on 127.0.0.1 with\n"
-        "temporary data directories, then through convened's API adds the bridge, fixes\n"
-        "its tickets, shows the reserved spaces, books a meeting a few seconds ahead with\n"
-        "two dial-out participants, follows its start, extends and ends it, and prints the\n"
-        "bridge's API trace. Every step is checked on the bridge itself.",
-        specs,
-        spec_count,
-        0,
-        0,
-        "The daemons are looked for next to this program (same directory, ../sbin, or the\n"
-        "build tree's src/bridge and src/scheduler), then on $PATH. Takes under a minute;\n"
-        "exits 0 on success, 1 when a step fails (with the reason and the daemon's log),\n"
-        "130 when interrupted. The daemons are always stopped and the temporary directory\n"
-        "removed."};
+    const command_syntax syntax = {DEMO_USAGE, DEMO_ABOUT, specs, spec_count, 0, 0, DEMO_NOTES};
     positional_arguments positional;
     strbuf error = STRBUF_INIT;
     args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
@@ -705,20 +774,7 @@ int command_demo(cli_context *context, int argc, char **argv)
         return status;
     }
     strbuf_free(&error);
-    if (!demo_find_binary(story.options.bridge_binary, "convene-bridge", "../bridge",
-                          story.bridge_binary, sizeof story.bridge_binary) ||
-        !demo_find_binary(story.options.scheduler_binary, "convened", "../scheduler",
-                          story.scheduler_binary, sizeof story.scheduler_binary)) {
-        bool bridge_missing = !story.bridge_binary[0];
-        cli_error(
-            "demo: cannot find %s%s%s; give --%s FILE",
-            bridge_missing ? "convene-bridge" : "convened",
-            (bridge_missing ? story.options.bridge_binary : story.options.scheduler_binary) ? " at "
-                                                                                            : "",
-            (bridge_missing ? story.options.bridge_binary : story.options.scheduler_binary)
-                ? (bridge_missing ? story.options.bridge_binary : story.options.scheduler_binary)
-                : "",
-            bridge_missing ? "bridge-binary" : "scheduler-binary");
+    if (!find_daemons(&story)) {
         config_free(specs, spec_count);
         return CLI_EXIT_USAGE;
     }
@@ -728,37 +784,9 @@ int command_demo(cli_context *context, int argc, char **argv)
     install_signal_handlers(saved);
     clock_gettime(CLOCK_MONOTONIC, &story.started);
     setvbuf(stdout, NULL, _IOLBF, 0);
-
-    bool ok = demo_make_paths(&story);
-    if (ok) {
-        printf("Convene demo: Convene in the place of Cisco TMS, managing a Cisco Meeting Server "
-               "cluster (convene-bridge)\n");
-        ok = demo_start_daemons(&story);
-    }
-    if (ok) {
-        printf("   Started %s (%s), %s (%s) and convened (%s) in %s\n", DEMO_CORE1, story.core1_url,
-               DEMO_CORE2, story.core2_url, story.scheduler_url, story.work_dir);
-        printf("   Programs: %s, %s\n", story.bridge_binary, story.scheduler_binary);
-    }
-    ok = ok && step_add_bridge(&story) && step_settings(&story) && step_spaces(&story) &&
-         step_book(&story) && step_start(&story) && step_extend_and_end(&story) &&
-         step_trace(&story);
-
-    if (!ok) {
-        if (demo_signal_received) {
-            cli_error("demo: interrupted; stopping the daemons");
-            status = 128 + (int)demo_signal_received;
-        } else {
-            cli_error("demo: step %d failed: %s", story.step + 1,
-                      story.failure.length ? strbuf_str(&story.failure) : "unknown reason");
-            demo_process_print_log_tail(&story.scheduler, 15, stderr);
-            demo_process *bridges[] = {&story.core1, &story.core2};
-            for (size_t i = 0; i < 2; i++)
-                if (bridges[i]->exited)
-                    demo_process_print_log_tail(bridges[i], 15, stderr);
-            status = CLI_EXIT_REFUSED;
-        }
-    }
+    bool ok = play(&story);
+    if (!ok)
+        status = report_failure(&story);
     demo_release(&story);
     if (ok)
         printf("Done in %.1f s: the daemons are stopped%s.\n", demo_seconds_since(&story.started),

@@ -271,7 +271,9 @@ static bool wait_until_answering(demo *story, demo_process *process, client *con
     return demo_fail(story, "%s did not answer within 20 seconds", process->name);
 }
 
-bool demo_start_daemons(demo *story)
+/* Ports, URLs, the password and the API clients of the story (the
+ * bridge's, convened's and the CMS client of Core1). */
+static bool prepare_clients(demo *story, client_settings *bridge_settings)
 {
     int ports[3];
     if (!free_loopback_ports(ports, 3))
@@ -286,17 +288,17 @@ bool demo_start_daemons(demo *story)
     if (!random_password(story->password, sizeof story->password))
         return demo_fail(story, "cannot read /dev/urandom");
 
-    client_settings bridge_settings = {.base_url = story->core1_url,
-                                       .user_name = DEMO_USER,
-                                       .password = story->password,
-                                       .ca_file = story->bridge_ca,
-                                       .timeout_seconds = 15};
+    *bridge_settings = (client_settings){.base_url = story->core1_url,
+                                         .user_name = DEMO_USER,
+                                         .password = story->password,
+                                         .ca_file = story->bridge_ca,
+                                         .timeout_seconds = 15};
     client_settings scheduler_settings = {.base_url = story->scheduler_url,
                                           .user_name = DEMO_USER,
                                           .password = story->password,
                                           .ca_file = story->scheduler_ca,
                                           .timeout_seconds = 30};
-    if (client_create(&bridge_settings, &story->bridge_api) != CV_OK ||
+    if (client_create(bridge_settings, &story->bridge_api) != CV_OK ||
         client_create(&scheduler_settings, &story->convened) != CV_OK)
         return demo_fail(story, "out of memory");
     cms_client_settings cms_settings = {.max_in_flight = 1, .timeout_ms = 15000};
@@ -305,7 +307,12 @@ bool demo_start_daemons(demo *story)
     if (cms_registry_create(&cms_settings, &story->cms) != CV_OK ||
         cms_registry_client(story->cms, &bridge_endpoint, &story->bridge_cms) != CV_OK)
         return demo_fail(story, "cannot set up the CMS client for %s", story->core1_url);
+    return true;
+}
 
+/* Starts Core1, then Core2, each answering before the next. */
+static bool start_bridges(demo *story, const client_settings *bridge_settings)
+{
     /* Core1 first: it creates the cluster's certificate, which Core2 then
      * shares through the common data directory. */
     if (!start_bridge(story, &story->core1, DEMO_CORE1, story->core1_port, DEMO_CORE2,
@@ -316,7 +323,7 @@ bool demo_start_daemons(demo *story)
     char core2_trace[PATH_MAX + 32];
     snprintf(core2_trace, sizeof core2_trace, "%s/core2-api-trace.log", story->work_dir);
     client *core2_api = NULL;
-    client_settings core2_settings = bridge_settings;
+    client_settings core2_settings = *bridge_settings;
     core2_settings.base_url = story->core2_url;
     if (client_create(&core2_settings, &core2_api) != CV_OK)
         return demo_fail(story, "out of memory");
@@ -325,9 +332,12 @@ bool demo_start_daemons(demo *story)
                        wait_until_answering(story, &story->core2, core2_api,
                                             "/api/v1/system/status", story->bridge_ca);
     client_free(core2_api);
-    if (!core2_ready)
-        return false;
+    return core2_ready;
+}
 
+/* Starts convened and waits until it answers. */
+static bool start_scheduler(demo *story)
+{
     char listen[64], log_path[PATH_MAX + 32], environment_entry[96], cms_trace[PATH_MAX + 32];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", story->scheduler_port);
     snprintf(log_path, sizeof log_path, "%s/convened.log", story->work_dir);
@@ -359,6 +369,13 @@ bool demo_start_daemons(demo *story)
     strbuf_free(&error);
     return wait_until_answering(story, &story->scheduler, story->convened, "/api/v1/bridges",
                                 story->scheduler_ca);
+}
+
+bool demo_start_daemons(demo *story)
+{
+    client_settings bridge_settings;
+    return prepare_clients(story, &bridge_settings) && start_bridges(story, &bridge_settings) &&
+           start_scheduler(story);
 }
 
 void demo_stop_daemons(demo *story)

@@ -33,10 +33,15 @@ static const command_entry COMMANDS[] = {
     {"show", "show ID", "show one booking with its live state", command_show},
     {"extend", "extend ID MINUTES", "move a booking's end later", command_extend},
     {"end", "end ID", "end a live meeting now", command_end},
-    {"cancel", "cancel ID", "cancel a booking (ends it first when it is live)", command_cancel},
+    {"cancel", "cancel ID [--scope occurrence|following|series]",
+     "cancel a booking (ends it first when it is live)", command_cancel},
+    {"update", "update ID [--scope occurrence|following|series] [--title T] ...",
+     "change a booking, or this and later occurrences, or its whole series", command_update},
     {"occurrences", "occurrences ID [--from TIME] [--to TIME] [--limit N]",
      "list the occurrences of a repeating booking", command_occurrences},
     {"ics", "ics ID", "print a booking's iCalendar (.ics)", command_ics},
+    {"calendar", "calendar (--bridge ID | --organizer EMAIL)",
+     "print a calendar feed (.ics) of a bridge or an organizer", command_calendar},
     {"user", "user list|add|set|delete ...", "manage accounts and their roles (admins)",
      command_user},
     {"token", "token create|list|revoke ...", "API tokens for integrations", command_token},
@@ -128,21 +133,17 @@ static const command_entry *find_command(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* The index of the command: the first argument that is neither a global
+ * option nor an option's value (argc when there is none). Sets
+ * *wants_help for -h/--help among the global options. */
+static int find_command_index(int argc, char **argv, const option_spec *specs, size_t spec_count,
+                              bool *wants_help)
 {
-    cli_context context = {0};
-    option_spec specs[8];
-    size_t spec_count;
-    describe_globals(&context.globals, specs, &spec_count);
-
-    /* The command is the first argument that is neither an option nor an
-     * option's value. */
     int command_index = 1;
-    bool wants_help = false;
     while (command_index < argc && argv[command_index][0] == '-') {
         const char *argument = argv[command_index];
         if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
-            wants_help = true;
+            *wants_help = true;
             command_index++;
             continue;
         }
@@ -154,8 +155,34 @@ int main(int argc, char **argv)
                 command_index++; /* skip the value */
         command_index++;
     }
-    if (command_index > argc)
-        command_index = argc;
+    return command_index > argc ? argc : command_index;
+}
+
+/* `convene help [COMMAND]`: the program's help, or COMMAND's (`topic`
+ * NULL: the program's). Returns the exit status. */
+static int run_help(cli_context *context, char *topic, const option_spec *specs, size_t spec_count)
+{
+    if (!topic) {
+        print_program_help(specs, spec_count);
+        return CLI_EXIT_OK;
+    }
+    const command_entry *command = find_command(topic);
+    if (!command)
+        return cli_usage_error(NULL, "unknown command \"%s\"", topic);
+    char help_flag[] = "--help";
+    char *help_argv[] = {topic, help_flag, NULL};
+    return command->handler(context, 2, help_argv);
+}
+
+int main(int argc, char **argv)
+{
+    cli_context context = {0};
+    option_spec specs[8];
+    size_t spec_count;
+    describe_globals(&context.globals, specs, &spec_count);
+
+    bool wants_help = false;
+    int command_index = find_command_index(argc, argv, specs, spec_count, &wants_help);
 
     strbuf error = STRBUF_INIT;
     int status = CLI_EXIT_OK;
@@ -183,18 +210,8 @@ int main(int argc, char **argv)
     }
     const char *name = argv[command_index];
     if (strcmp(name, "help") == 0) {
-        if (command_index + 1 >= argc) {
-            print_program_help(specs, spec_count);
-            goto out;
-        }
-        const command_entry *command = find_command(argv[command_index + 1]);
-        if (!command) {
-            status = cli_usage_error(NULL, "unknown command \"%s\"", argv[command_index + 1]);
-            goto out;
-        }
-        char help_flag[] = "--help";
-        char *help_argv[] = {argv[command_index + 1], help_flag, NULL};
-        status = command->handler(&context, 2, help_argv);
+        status = run_help(&context, command_index + 1 < argc ? argv[command_index + 1] : NULL,
+                          specs, spec_count);
         goto out;
     }
     const command_entry *command = find_command(name);

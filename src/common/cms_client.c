@@ -600,6 +600,81 @@ static cv_result decode_answer(const cms_client *client, const char *method, con
     return CV_ERR_PROTOCOL;
 }
 
+/* What every attempt of one exchange sends. */
+typedef struct {
+    const char *method;
+    const char *path; /* under CMS_API_PREFIX */
+    bool has_body;
+    strbuf body; /* the encoded fields, when has_body */
+    strbuf url;
+    exchange_settings credentials;
+    struct curl_slist *headers;
+} exchange_request;
+
+static void free_request(exchange_request *request)
+{
+    curl_slist_free_all(request->headers);
+    strbuf_free(&request->body);
+    strbuf_free(&request->url);
+    free_settings(&request->credentials);
+}
+
+/* Builds the body, URL, credentials and headers into *request (free it
+ * with free_request, also on failure). */
+static cv_result build_request(cms_client *client, const cms_field *fields, size_t field_count,
+                               exchange_request *request)
+{
+    cv_result result =
+        request->has_body ? encode_fields(fields, field_count, &request->body) : CV_OK;
+    if (result == CV_OK)
+        result =
+            strbuf_printf(&request->url, "%s%s%s", client->base_url, CMS_API_PREFIX, request->path);
+    if (result == CV_OK)
+        result = copy_settings(client, &request->credentials);
+    if (result == CV_OK && (request->headers = curl_slist_append(NULL, "Expect:")) != NULL &&
+        request->has_body)
+        request->headers =
+            curl_slist_append(request->headers, "Content-Type: application/x-www-form-urlencoded");
+    if (result == CV_OK && request->headers == NULL)
+        result = CV_ERR_NO_MEMORY;
+    return result;
+}
+
+/* One attempt: configured, performed and traced into `capture`. Returns
+ * the HTTP status, or 0 when the transfer failed (*result and
+ * response->error then say why). */
+static long perform_attempt(cms_client *client, CURL *curl, const exchange_request *request,
+                            exchange_capture *capture, cv_result *result, cms_response *response)
+{
+    const cms_client_settings *settings = client->settings;
+    char curl_error[CURL_ERROR_SIZE];
+    strbuf_reset(&capture->body);
+    capture->too_large = false;
+    capture->location[0] = '\0';
+    capture->retry_after_seconds = -1;
+    curl_error[0] = '\0';
+    configure_attempt(curl, settings, &request->credentials, strbuf_str(&request->url),
+                      request->headers, request->method, &request->body, request->has_body, capture,
+                      curl_error);
+    unsigned long number = settings->trace ? trace_next_number(settings->trace) : 0;
+    strbuf block = STRBUF_INIT;
+    if (settings->trace)
+        trace_request(settings->trace, &block, number, request->method, client->base_url,
+                      request->path, &request->body, request->has_body);
+    CURLcode code = curl_easy_perform(curl);
+    long status = 0;
+    if (code == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    else
+        *result = transfer_failure(client, code, capture, curl_error, response);
+    if (settings->trace) {
+        trace_answer(settings->trace, &block, number, status, capture, response->error);
+        trace_emit(settings->trace, &block);
+    }
+    strbuf_free(&block);
+    return status;
+}
+
 /* One request: build (body, URL, credentials, headers), perform with
  * retries (a 401 challenge answered once more; a 503 retried with
  * backoff), trace every attempt, decode the last answer. */
@@ -609,30 +684,20 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
 {
     memset(response, 0, sizeof *response);
     const cms_client_settings *settings = client->settings;
-    strbuf request_body = STRBUF_INIT;
-    strbuf url = STRBUF_INIT;
-    exchange_settings credentials = {0};
-    struct curl_slist *headers = NULL;
+    exchange_request request = {.method = method,
+                                .path = path,
+                                .has_body = has_body,
+                                .body = STRBUF_INIT,
+                                .url = STRBUF_INIT};
     size_t slot = 0;
     CURL *curl = NULL;
-    cv_result result = has_body ? encode_fields(fields, field_count, &request_body) : CV_OK;
-    if (result == CV_OK)
-        result = strbuf_printf(&url, "%s%s%s", client->base_url, CMS_API_PREFIX, path);
-    if (result == CV_OK)
-        result = copy_settings(client, &credentials);
-    if (result == CV_OK && (headers = curl_slist_append(NULL, "Expect:")) != NULL && has_body)
-        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
-    if (result == CV_OK && headers == NULL)
-        result = CV_ERR_NO_MEMORY;
+    cv_result result = build_request(client, fields, field_count, &request);
     if (result == CV_OK && (curl = borrow_handle(client, &slot)) == NULL)
         result = CV_ERR_NO_MEMORY;
     if (result != CV_OK) {
         snprintf(response->error, sizeof response->error,
-                 headers && !curl ? "cannot create a curl handle" : "out of memory");
-        curl_slist_free_all(headers);
-        strbuf_free(&request_body);
-        strbuf_free(&url);
-        free_settings(&credentials);
+                 request.headers && !curl ? "cannot create a curl handle" : "out of memory");
+        free_request(&request);
         return result;
     }
 
@@ -641,33 +706,10 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
     bool challenge_answered = false;
     long busy_attempts = 0;
     long backoff = (long)settings->busy_backoff_ms;
-    char curl_error[CURL_ERROR_SIZE];
     for (;;) {
-        strbuf_reset(&capture.body);
-        capture.too_large = false;
-        capture.location[0] = '\0';
-        capture.retry_after_seconds = -1;
-        curl_error[0] = '\0';
-        configure_attempt(curl, settings, &credentials, strbuf_str(&url), headers, method,
-                          &request_body, has_body, &capture, curl_error);
-        unsigned long number = settings->trace ? trace_next_number(settings->trace) : 0;
-        strbuf block = STRBUF_INIT;
-        if (settings->trace)
-            trace_request(settings->trace, &block, number, method, client->base_url, path,
-                          &request_body, has_body);
-        CURLcode code = curl_easy_perform(curl);
-        status = 0;
-        if (code == CURLE_OK)
-            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        else
-            result = transfer_failure(client, code, &capture, curl_error, response);
-        if (settings->trace) {
-            trace_answer(settings->trace, &block, number, status, &capture, response->error);
-            trace_emit(settings->trace, &block);
-        }
-        strbuf_free(&block);
-        if (code != CURLE_OK)
-            break;
+        status = perform_attempt(client, curl, &request, &capture, &result, response);
+        if (status == 0)
+            break; /* the transfer failed */
         if (status == 401 && !challenge_answered) {
             challenge_answered = true; /* answer the challenge once more */
             continue;
@@ -685,10 +727,7 @@ static cv_result exchange(cms_client *client, const char *method, const char *pa
         break;
     }
     return_handle(client, slot);
-    curl_slist_free_all(headers);
-    strbuf_free(&request_body);
-    strbuf_free(&url);
-    free_settings(&credentials);
+    free_request(&request);
     return decode_answer(client, method, path, status, &capture, result, response);
 }
 

@@ -71,11 +71,13 @@ typedef struct store_attachment {
  * request pays for copying the WAL into the database: SQLite's automatic
  * checkpoint would run inside whichever commit crosses its threshold (the
  * booking-latency tail in docs/benchmarks.md). Every commit is still
- * fsynced; only the copy moves. Started and stopped by the pool. */
+ * fsynced; only the copy moves: right after each commit, while its answer
+ * goes out (store.c says why). Started and stopped by the pool. */
 typedef struct store_checkpointer store_checkpointer;
 
-#define STORE_CHECKPOINT_PAGES            1000 /* WAL size that wakes the checkpointer */
-#define STORE_CHECKPOINT_FALLBACK_SECONDS 5    /* and a pass at least this often */
+#define STORE_CHECKPOINT_PAGES            1     /* new WAL frames that wake a pass: every commit */
+#define STORE_CHECKPOINT_RESTART_PAGES    16000 /* WAL frames that make the pass start it over */
+#define STORE_CHECKPOINT_FALLBACK_SECONDS 5     /* and a pass at least this often */
 
 /* A fixed set of connections to one file; threads borrow one per request.
  * The mutex and condition guard `available`; `connections` never changes
@@ -108,5 +110,8 @@ void store_pool_release(store_pool *pool, sqlite3 *connection);
 store_attachment **store_pool_attachment(store_pool *pool, sqlite3 *connection);
 /* Checkpoints the pool's checkpointer has run so far (0 without one). */
 unsigned long store_pool_checkpoints(store_pool *pool);
+/* Changes STORE_CHECKPOINT_PAGES and STORE_CHECKPOINT_RESTART_PAGES for
+ * this pool (tests make them small); from the next commit on. */
+void store_pool_tune_checkpoints(store_pool *pool, int pages, int restart_pages);
 
 #endif

@@ -5,6 +5,8 @@
  *   GET    /bookings/<id>          one, with live participant state
  *   PATCH  /bookings/<id>          change (capacity checked again)
  *   DELETE /bookings/<id>          cancel (a live meeting is ended)
+ *          ?scope=occurrence|following|series: how much of a series
+ *          (booking_series_edit.c does following and series)
  *   POST   /bookings/<id>/extend   {"minutes": N}
  *   POST   /bookings/<id>/end      end a live meeting now
  * and hands to booking_series_api.c the bodies with a time zone, a
@@ -34,6 +36,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series.h"
+#include "scheduler/booking_series_edit.h"
 #include "scheduler/db_bookings.h"
 #include "scheduler/db_bridges.h"
 #include "scheduler/db_users.h"
@@ -274,16 +277,74 @@ static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **
 
 /* --- POST /bookings -------------------------------------------------- */
 
-/* Stores a placed new booking with its owner and its audit row, and
- * commits the transaction the caller began. */
-static cv_result store_new_booking(scheduler_api_request *request, const booking *record)
+/* POST /bookings' one transaction (store_work): the check (placement) and
+ * the write it allows commit together or not at all. */
+typedef struct {
+    scheduler_api_request *request;
+    booking *record;
+    const char *bridge_text; /* the body's "bridge", or NULL: convened chooses */
+    bridge_views views;      /* loaded inside; the caller frees it when views_loaded */
+    bool views_loaded;
+    bool answered;    /* a refusal was already replied to */
+    const char *step; /* what failed, for a 500 */
+} create_work;
+
+static cv_result place_and_store(sqlite3 *database, void *context)
 {
-    cv_result result = booking_store(request->database, record);
+    create_work *work = context;
+    work->step = "loading the bridges";
+    cv_result result = bridge_views_load(database, &work->views);
+    if (result != CV_OK)
+        return result;
+    work->views_loaded = true;
+    if (work->bridge_text != NULL) {
+        if (!booking_api_resolve_bridge(work->request, &work->views, work->bridge_text,
+                                        work->record->bridge_id)) {
+            work->answered = true;
+            return CV_ERR_INVALID;
+        }
+        work->record->bridge_chosen = true;
+    }
+    json_t *conflicts = NULL;
+    const char *reason = NULL;
+    result = booking_place(database, work->record, work->views.placements, work->views.count,
+                           &conflicts, &reason);
+    if (result != CV_OK) {
+        booking_api_fail_placement(work->request, result, conflicts, reason);
+        work->answered = true;
+        return result;
+    }
+    work->step = "storing the booking";
+    result = booking_store(database, work->record);
     if (result == CV_OK)
-        result = booking_api_set_owner(request, record->id, NULL);
+        result = booking_api_set_owner(work->request, work->record->id, NULL);
     if (result == CV_OK)
-        result = audit_record(request, "booking.create", record->id, json_deep_copy(request->body));
-    return result == CV_OK ? store_commit(request->database) : result;
+        result = audit_record(work->request, "booking.create", work->record->id,
+                              json_deep_copy(work->request->body));
+    return result;
+}
+
+/* The body as a new booking (not yet placed); replies and returns false
+ * when it is not one. */
+static bool read_new_booking(scheduler_api_request *request, booking *record,
+                             const char **bridge_text)
+{
+    booking_limits limits = booking_api_limits(request);
+    booking_changes changes;
+    cv_result result =
+        booking_apply_json(record, request->body, &limits, true, &changes, bridge_text);
+    if (result == CV_ERR_INVALID) {
+        scheduler_api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
+                                 changes.error.message);
+        return false;
+    }
+    if (result != CV_OK) {
+        scheduler_api_fail_result(request, result, "reading the booking");
+        return false;
+    }
+    id_generate(record->id);
+    record->created = record->updated = limits.now;
+    return true;
 }
 
 static void handle_create(scheduler_api_request *request)
@@ -296,78 +357,28 @@ static void handle_create(scheduler_api_request *request)
     }
     booking record;
     booking_init(&record);
-    booking_limits limits = booking_api_limits(request);
-    booking_changes changes;
-    const char *bridge_text = NULL;
-    cv_result result =
-        booking_apply_json(&record, request->body, &limits, true, &changes, &bridge_text);
-    if (result == CV_ERR_INVALID) {
-        scheduler_api_fail_field(request, changes.error.field, "%s %s", changes.error.field,
-                                 changes.error.message);
+    create_work work = {.request = request, .record = &record, .step = "starting a transaction"};
+    if (!read_new_booking(request, &record, &work.bridge_text)) {
         booking_clear(&record);
         return;
     }
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "reading the booking");
-        booking_clear(&record);
-        return;
+    cv_result result = store_transaction(request->database, place_and_store, &work);
+    if (result != CV_OK && !work.answered)
+        scheduler_api_fail_result(request, result, work.step);
+    if (result == CV_OK) {
+        log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title,
+                 record.bridge_id, (long long)record.slot);
+        lifecycle_booking_changed(request->daemon, &record);
+        reply_booking(request, 201, &record, &work.views);
     }
-    id_generate(record.id);
-    record.created = record.updated = limits.now;
-
-    bridge_views views;
-    result = store_begin(request->database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting a transaction");
-        booking_clear(&record);
-        return;
-    }
-    result = bridge_views_load(request->database, &views);
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        scheduler_api_fail_result(request, result, "loading the bridges");
-        booking_clear(&record);
-        return;
-    }
-    if (bridge_text != NULL) {
-        if (!booking_api_resolve_bridge(request, &views, bridge_text, record.bridge_id)) {
-            store_rollback(request->database);
-            bridge_views_free(&views);
-            booking_clear(&record);
-            return;
-        }
-        record.bridge_chosen = true;
-    }
-    json_t *conflicts = NULL;
-    const char *reason = NULL;
-    result = booking_place(request->database, &record, views.placements, views.count, &conflicts,
-                           &reason);
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        booking_api_fail_placement(request, result, conflicts, reason);
-        bridge_views_free(&views);
-        booking_clear(&record);
-        return;
-    }
-    result = store_new_booking(request, &record);
-    if (result != CV_OK) {
-        store_rollback(request->database);
-        scheduler_api_fail_result(request, result, "storing the booking");
-        bridge_views_free(&views);
-        booking_clear(&record);
-        return;
-    }
-    log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title, record.bridge_id,
-             (long long)record.slot);
-    lifecycle_booking_changed(request->daemon, &record);
-    reply_booking(request, 201, &record, &views);
-    bridge_views_free(&views);
+    if (work.views_loaded)
+        bridge_views_free(&work.views);
     booking_clear(&record);
 }
 
 /* --- GET /bookings --------------------------------------------------- */
 
-static bool read_time_query(scheduler_api_request *request, const char *name, int64_t *out)
+bool booking_api_read_time(scheduler_api_request *request, const char *name, int64_t *out)
 {
     const char *text = scheduler_api_query(request, name);
     if (text == NULL)
@@ -408,7 +419,8 @@ static cv_result append_booking(const char *id, void *context)
 static void handle_list(scheduler_api_request *request)
 {
     int64_t from = now_seconds(), to = INT64_MAX, limit = LIST_DEFAULT_LIMIT;
-    if (!read_time_query(request, "from", &from) || !read_time_query(request, "to", &to))
+    if (!booking_api_read_time(request, "from", &from) ||
+        !booking_api_read_time(request, "to", &to))
         return;
     const char *limit_text = scheduler_api_query(request, "limit");
     if (limit_text && text_parse_int64(limit_text, 1, LIST_MAX_LIMIT, &limit) != CV_OK) {
@@ -531,6 +543,13 @@ static bool read_patch(scheduler_api_request *request, const bridge_views *views
 
 static void handle_patch(scheduler_api_request *request)
 {
+    edit_scope scope;
+    if (!booking_edit_read_scope(request, &scope))
+        return;
+    if (scope != EDIT_SCOPE_OCCURRENCE) {
+        booking_series_patch(request, scope);
+        return;
+    }
     if (!scheduler_api_require_body(request))
         return;
     cv_result result = store_begin(request->database);
@@ -579,12 +598,15 @@ static void handle_patch(scheduler_api_request *request)
     if (result == CV_OK)
         result = audit_record(request, "booking.change", record.id, json_deep_copy(request->body));
     if (result == CV_OK)
+        result = booking_series_occurrence_changed(request, &record, &views);
+    if (result == CV_OK)
         result = store_commit(request->database);
     if (result != CV_OK) {
         store_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the change");
         goto done;
     }
+    mail_wake(request->daemon);
     lifecycle_booking_changed(request->daemon, &record);
     if (running && (changes.has_title || changes.has_passcode || changes.has_end))
         lifecycle_request_refresh(request->daemon, record.id);
@@ -598,6 +620,13 @@ done:
 
 static void handle_cancel(scheduler_api_request *request)
 {
+    edit_scope scope;
+    if (!booking_edit_read_scope(request, &scope))
+        return;
+    if (scope != EDIT_SCOPE_OCCURRENCE) {
+        booking_series_delete(request, scope);
+        return;
+    }
     cv_result result = store_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
@@ -761,14 +790,17 @@ static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
 
 static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
 
+/* PATCH and DELETE of an occurrence: how much of its series */
+static const char *const scope_query[] = {"scope", NULL};
+
 static const scheduler_api_route booking_routes[] = {
     {"POST", "bookings", handle_create, NULL, API_ALLOW_SIGNED_IN, NULL},
     {"GET", "bookings", handle_list, list_query, API_ALLOW_SIGNED_IN, NULL},
     {"GET", "bookings/*", handle_get, NULL, API_ALLOW_OWNER, booking_api_owned},
     {"GET", "bookings/*/occurrences", booking_series_handle_occurrences, occurrences_query,
      API_ALLOW_OWNER, booking_api_owned},
-    {"PATCH", "bookings/*", handle_patch, NULL, API_ALLOW_OWNER, booking_api_owned},
-    {"DELETE", "bookings/*", handle_cancel, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"PATCH", "bookings/*", handle_patch, scope_query, API_ALLOW_OWNER, booking_api_owned},
+    {"DELETE", "bookings/*", handle_cancel, scope_query, API_ALLOW_OWNER, booking_api_owned},
     {"POST", "bookings/*/extend", handle_extend, NULL, API_ALLOW_OWNER, booking_api_owned},
     {"POST", "bookings/*/end", handle_end, NULL, API_ALLOW_OWNER, booking_api_owned},
 };

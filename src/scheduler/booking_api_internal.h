@@ -38,6 +38,9 @@ const char *bridge_domain(const bridge_views *views, const char *id);
  * Replies 400 naming "bridge" and returns false when it names none. */
 bool booking_api_resolve_bridge(scheduler_api_request *request, const bridge_views *views,
                                 const char *text, char out[ID_TEXT_SIZE]);
+/* Query argument `name` as an RFC 3339 time into *out (left as it is when
+ * absent); replies 400 naming it and returns false when it is bad. */
+bool booking_api_read_time(scheduler_api_request *request, const char *name, int64_t *out);
 /* Now and the daemon's longest meeting. */
 booking_limits booking_api_limits(const scheduler_api_request *request);
 /* Answers a failed booking_place: 409 with `conflicts` (stolen), 400 for
@@ -45,14 +48,11 @@ booking_limits booking_api_limits(const scheduler_api_request *request);
 void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
                                 const char *reason);
 
-/* DELETE of booking `record` (already stored as cancelled, in the
- * caller's transaction): when it is an occurrence of a series, the series
- * leaves it out from now on (EXDATE, SEQUENCE raised) and, with mail on,
- * its organizer is sent a CANCEL for that occurrence (RECURRENCE-ID),
- * queued in the same transaction. Nothing for a booking without a
- * series. (booking_series_api.c) */
-cv_result booking_series_cancelled(scheduler_api_request *request, const booking *record,
-                                   const bridge_views *views);
+/* A copy of the request's body for booking_apply_json: no series members
+ * (series.h), and start and end in UTC when they are local times in
+ * `zone` (NULL: no zone, times must carry an offset). Replies 400 naming
+ * the member and returns NULL on a bad time. (booking_series_api.c) */
+json_t *booking_series_plain_body(scheduler_api_request *request, const char *zone);
 
 /* API_ALLOW_OWNER's check for bookings: true when booking `id` (or
  * "<id>.ics") is the requesting user's (they booked it or its series, or

@@ -29,6 +29,7 @@
 #include "scheduler/mail_module.h"
 #include "scheduler/recurrence.h"
 #include "scheduler/series.h"
+#include "scheduler/series_calendar.h"
 
 #define OCCURRENCES_DEFAULT_LIMIT 100
 #define OCCURRENCES_MAX_LIMIT     1000
@@ -42,13 +43,10 @@ bool booking_series_requested(const json_t *body)
         if (series_owns_member(name))
             return true;
     }
-    return false;
+    return series_participant_has_email(body);
 }
 
-/* A copy of the body for booking_apply_json: no series members, and start
- * and end in UTC when they were local to the series' zone. Replies 400
- * and returns NULL on a bad time. */
-static json_t *plain_body(scheduler_api_request *request, const series_request *series)
+json_t *booking_series_plain_body(scheduler_api_request *request, const char *zone)
 {
     json_t *copy = json_deep_copy(request->body);
     if (!copy) {
@@ -63,14 +61,21 @@ static json_t *plain_body(scheduler_api_request *request, const series_request *
         if (series_owns_member(name))
             json_object_del(copy, name);
     }
+    json_t *participant;
+    size_t index;
+    json_array_foreach(json_object_get(copy, "participants"), index, participant)
+    {
+        if (json_is_object(participant))
+            json_object_del(participant, "email"); /* series.c made it an attendee */
+    }
     static const char *const times[] = {"start", "end"};
-    for (size_t i = 0; i < 2 && series->has_time_zone; i++) {
+    for (size_t i = 0; i < 2 && zone; i++) {
         const char *text = json_string_value(json_object_get(copy, times[i]));
         if (!text)
             continue; /* booking_apply_json names it */
         int64_t utc = 0;
         char message[SERIES_MESSAGE_SIZE];
-        if (series_read_time(text, series->time_zone, rfc3339_parse, &utc, message) != CV_OK) {
+        if (series_read_time(text, zone, rfc3339_parse, &utc, message) != CV_OK) {
             scheduler_api_fail_field(request, times[i], "%s %s", times[i], message);
             json_decref(copy);
             return NULL;
@@ -96,7 +101,7 @@ static bool read_request(scheduler_api_request *request, series_request *series,
             scheduler_api_fail_result(request, result, "reading the booking");
         return false;
     }
-    *plain = plain_body(request, series);
+    *plain = booking_series_plain_body(request, series->has_time_zone ? series->time_zone : NULL);
     if (!*plain)
         return false;
     booking_limits limits = booking_api_limits(request);
@@ -231,9 +236,12 @@ static cv_result place_all(sqlite3 *database, booking *record, const bridge_view
 
 /* The series row: the request's members, and as exdates the occurrences
  * left out by the client and those skipped for clashes. */
-static cv_result fill_row(series_row *row, const series_request *series,
+static cv_result fill_row(series_row *row, const series_request *series, const booking *record,
                           const occurrence_list *list, const placement *done, int64_t now)
 {
+    row->title = text_duplicate(record->title ? record->title : "");
+    if (!row->title)
+        return CV_ERR_NO_MEMORY;
     snprintf(row->time_zone, sizeof row->time_zone, "%s",
              series->has_time_zone ? series->time_zone : "UTC");
     row->rrule = series->rrule ? text_duplicate(series->rrule) : NULL;
@@ -249,6 +257,14 @@ static cv_result fill_row(series_row *row, const series_request *series,
         else
             row->exdates[row->exdate_count++] = list->items[i].start;
     }
+    if (series->attendee_count) {
+        row->attendees = calloc(series->attendee_count, sizeof *row->attendees);
+        if (!row->attendees)
+            return CV_ERR_NO_MEMORY;
+        memcpy(row->attendees, series->attendees,
+               series->attendee_count * sizeof *series->attendees);
+        row->attendee_count = series->attendee_count;
+    }
     snprintf(row->organizer, sizeof row->organizer, "%s", series->organizer);
     snprintf(row->organizer_name, sizeof row->organizer_name, "%s", series->organizer_name);
     row->created = now;
@@ -257,9 +273,10 @@ static cv_result fill_row(series_row *row, const series_request *series,
 
 /* The series row, then each stored occurrence linked to it. */
 static cv_result store_series(sqlite3 *database, series_row *row, const series_request *series,
-                              const occurrence_list *list, const placement *done, int64_t now)
+                              const booking *record, const occurrence_list *list,
+                              const placement *done, int64_t now)
 {
-    cv_result result = fill_row(row, series, list, done, now);
+    cv_result result = fill_row(row, series, record, list, done, now);
     if (result == CV_OK)
         result = db_series_insert(database, row);
     for (size_t i = 0; result == CV_OK && i < done->booked_count; i++)
@@ -267,39 +284,25 @@ static cv_result store_series(sqlite3 *database, series_row *row, const series_r
     return result;
 }
 
-/* The invitation to the organizer (iMIP REQUEST), queued in the booking's
- * transaction so it is sent exactly when the series exists. */
-static cv_result queue_invitation(scheduler_api_request *request, const booking *record,
-                                  const series_row *row, const occurrence_list *list,
+/* The invitation (iMIP REQUEST) to the organizer and the attendees,
+ * queued in the booking's transaction so it is sent exactly when the
+ * series exists. */
+static cv_result queue_invitation(scheduler_api_request *request, const series_row *row,
                                   const placement *done, const bridge_views *views)
 {
-    if (!row->organizer[0] || !mail_enabled(request->daemon))
+    if (!mail_enabled(request->daemon) || (!row->organizer[0] && !row->attendee_count))
         return CV_OK;
-    char uid[ID_TEXT_SIZE + 16], slot[24], uri[BOOKING_URI_MAX + 32];
-    snprintf(uid, sizeof uid, "%s@convene", row->id);
-    snprintf(slot, sizeof slot, "%lld", (long long)done->first_slot);
-    const char *domain = bridge_domain(views, done->first_bridge);
-    snprintf(uri, sizeof uri, "sip:%s@%s", slot, domain ? domain : "");
-    calendar_person organizer = {row->organizer, row->organizer_name};
-    calendar_event event;
-    memset(&event, 0, sizeof event);
-    event.uid = uid;
-    event.summary = record->title;
-    event.time_zone = row->time_zone;
-    event.start = list->items[0].start;
-    event.end = list->items[0].start + row->duration;
-    event.rrule = row->rrule;
-    event.exdates = row->exdates;
-    event.exdate_count = row->exdate_count;
-    event.organizer = &organizer;
-    event.dial_uri = domain ? uri : NULL;
-    event.call_id = slot;
-    event.passcode = record->has_passcode ? record->passcode : NULL;
-    char problem[INVITATION_PROBLEM_SIZE];
-    cv_result result =
-        mail_queue(request->daemon, request->database, MAIL_REQUEST, &event, done->ids[0], problem);
+    booking first;
+    cv_result result = booking_load(request->database, done->ids[0], &first);
     if (result != CV_OK)
-        log_error("series %s: cannot queue the invitation: %s", row->id, problem);
+        return result;
+    series_event item;
+    result = series_event_master(row, &first, views, first.created, &item);
+    if (result == CV_OK)
+        result = series_event_mail(request->daemon, request->database, MAIL_REQUEST, &item,
+                                   done->ids[0]);
+    series_event_free(&item);
+    booking_clear(&first);
     return result;
 }
 
@@ -317,53 +320,75 @@ static void fail_clashes(scheduler_api_request *request, placement *done, size_t
     done->clashes = NULL;
 }
 
+/* book_all's transaction (store_work): places every occurrence, stores
+ * the series and queues the invitation; a refusal rolls it all back. */
+typedef struct {
+    scheduler_api_request *request;
+    booking *record;
+    const char *bridge_text;
+    const series_request *series;
+    const occurrence_list *list;
+    series_row *row;
+    placement *done;
+    bool answered; /* the bridge was refused and replied to */
+    bool refused;  /* occurrences clash; fail_clashes replies */
+} book_all_work;
+
+static cv_result place_and_store_all(sqlite3 *database, void *context)
+{
+    book_all_work *work = context;
+    bridge_views views;
+    char bridge[ID_TEXT_SIZE] = "";
+    cv_result result = bridge_views_load(database, &views);
+    if (result != CV_OK)
+        return result;
+    if (work->bridge_text &&
+        !booking_api_resolve_bridge(work->request, &views, work->bridge_text, bridge)) {
+        bridge_views_free(&views);
+        work->answered = true;
+        return CV_ERR_INVALID;
+    }
+    work->record->bridge_chosen = work->bridge_text != NULL;
+    const char *zone = work->series->has_time_zone ? work->series->time_zone : "UTC";
+    result = place_all(database, work->record, &views, work->list, zone, bridge, work->done);
+    work->refused = result == CV_OK && work->done->clash_count > 0 &&
+                    (!work->series->skip_conflicts || work->done->booked_count == 0);
+    if (result == CV_OK && !work->refused)
+        result = store_series(database, work->row, work->series, work->record, work->list,
+                              work->done, work->record->created);
+    if (result == CV_OK && !work->refused)
+        result = booking_api_set_owner(work->request, NULL, work->row->id);
+    if (result == CV_OK && !work->refused)
+        result = audit_record(work->request, "booking.create", work->row->id,
+                              json_deep_copy(work->request->body));
+    if (result == CV_OK && !work->refused)
+        result = queue_invitation(work->request, work->row, work->done, &views);
+    bridge_views_free(&views);
+    return result == CV_OK && work->refused ? CV_ERR_CONFLICT : result;
+}
+
 /* Places and stores everything in one transaction; replies on failure. */
 static bool book_all(scheduler_api_request *request, booking *record, const char *bridge_text,
                      const series_request *series, const occurrence_list *list, series_row *row,
                      placement *done)
 {
-    sqlite3 *database = request->database;
-    bridge_views views;
-    char bridge[ID_TEXT_SIZE] = "";
-    cv_result result = store_begin(database);
-    if (result == CV_OK && (result = bridge_views_load(database, &views)) != CV_OK)
-        store_rollback(database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting the booking");
-        return false;
-    }
-    if (bridge_text && !booking_api_resolve_bridge(request, &views, bridge_text, bridge)) {
-        store_rollback(database);
-        bridge_views_free(&views);
-        return false;
-    }
-    record->bridge_chosen = bridge_text != NULL;
-    const char *zone = series->has_time_zone ? series->time_zone : "UTC";
-    result = place_all(database, record, &views, list, zone, bridge, done);
-    bool refused = result == CV_OK && done->clash_count > 0 &&
-                   (!series->skip_conflicts || done->booked_count == 0);
-    if (result == CV_OK && !refused)
-        result = store_series(database, row, series, list, done, record->created);
-    if (result == CV_OK && !refused)
-        result = booking_api_set_owner(request, NULL, row->id);
-    if (result == CV_OK && !refused)
-        result = audit_record(request, "booking.create", row->id, json_deep_copy(request->body));
-    if (result == CV_OK && !refused)
-        result = queue_invitation(request, record, row, list, done, &views);
-    bridge_views_free(&views);
-    if (result == CV_OK && !refused)
-        result = store_commit(database);
-    if (result != CV_OK || refused) {
-        store_rollback(database);
-        if (refused)
-            fail_clashes(request, done, list->count);
-        else if (result == CV_ERR_NOT_FOUND)
-            scheduler_api_fail_field(request, "bridge", "bridge the bridge does not exist");
-        else
-            scheduler_api_fail_result(request, result, "storing the series");
-        return false;
-    }
-    return true;
+    book_all_work work = {.request = request,
+                          .record = record,
+                          .bridge_text = bridge_text,
+                          .series = series,
+                          .list = list,
+                          .row = row,
+                          .done = done};
+    cv_result result = store_transaction(request->database, place_and_store_all, &work);
+    if (result == CV_OK || work.answered)
+        return result == CV_OK;
+    if (work.refused)
+        fail_clashes(request, done, list->count);
+    else if (result == CV_ERR_NOT_FOUND)
+        scheduler_api_fail_field(request, "bridge", "bridge the bridge does not exist");
+    else
+        scheduler_api_fail_result(request, result, "storing the series");
+    return false;
 }
 
 /* 201 with the first booked occurrence, the series and what was skipped. */
@@ -451,6 +476,13 @@ static json_t *series_json(const series_row *row)
     json_object_set_new(document, "exdates", exdates);
     json_object_set_new(document, "organizer",
                         row->organizer[0] ? json_string(row->organizer) : json_null());
+    json_t *attendees = json_array();
+    for (size_t i = 0; i < row->attendee_count; i++)
+        json_array_append_new(attendees, json_pack("{s:s, s:s}", "email", row->attendees[i].email,
+                                                   "name", row->attendees[i].name));
+    json_object_set_new(document, "attendees", attendees);
+    json_object_set_new(document, "title", json_string(row->title ? row->title : ""));
+    json_object_set_new(document, "cancelled", json_boolean(row->cancelled));
     char until[RFC3339_TEXT_SIZE];
     rfc3339_format_utc(row->booked_until, until, sizeof until);
     json_object_set_new(document, "bookedUntil", json_string(until));
@@ -495,16 +527,8 @@ cv_result booking_series_decorate(sqlite3 *database, const char *booking_id, jso
 
 static bool read_page(scheduler_api_request *request, int64_t *from, int64_t *to, int64_t *limit)
 {
-    static const char *const names[] = {"from", "to"};
-    int64_t *values[] = {from, to};
-    for (size_t i = 0; i < 2; i++) {
-        const char *text = scheduler_api_query(request, names[i]);
-        if (text && rfc3339_parse(text, values[i]) != CV_OK) {
-            scheduler_api_fail_field(request, names[i],
-                                     "%s must be an RFC 3339 date-time with an offset", names[i]);
-            return false;
-        }
-    }
+    if (!booking_api_read_time(request, "from", from) || !booking_api_read_time(request, "to", to))
+        return false;
     const char *text = scheduler_api_query(request, "limit");
     if (text && text_parse_int64(text, 1, OCCURRENCES_MAX_LIMIT, limit) != CV_OK) {
         scheduler_api_fail_field(request, "limit", "limit must be an integer from 1 to %d",
@@ -582,178 +606,4 @@ void booking_series_handle_occurrences(scheduler_api_request *request)
         return;
     }
     scheduler_api_reply_json(request, 200, page);
-}
-
-/* The dial-in of the booking's JSON form: "sip:" URI, call ID, passcode. */
-typedef struct {
-    char uri[BOOKING_URI_MAX + 8];
-    char call_id[32];
-    char passcode[BOOKING_PASSCODE_MAX + 1];
-} dial_in;
-
-static void read_dial_in(const booking *record, const bridge_views *views, dial_in *out)
-{
-    memset(out, 0, sizeof *out);
-    json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
-    json_t *dial = json_object_get(document, "dialIn");
-    const char *uri = json_string_value(json_object_get(dial, "uri"));
-    const char *call_id = json_string_value(json_object_get(dial, "callId"));
-    if (uri)
-        snprintf(out->uri, sizeof out->uri, "sip:%s", uri);
-    if (call_id)
-        snprintf(out->call_id, sizeof out->call_id, "%s", call_id);
-    if (record->has_passcode)
-        snprintf(out->passcode, sizeof out->passcode, "%s", record->passcode);
-    json_decref(document);
-}
-
-/* The VEVENT of a booking: its series' rule and zone when it has one. */
-static cv_result event_of(sqlite3 *database, const booking *record, series_row *row,
-                          calendar_event *event, char uid[ID_TEXT_SIZE + 16])
-{
-    char series_id[ID_TEXT_SIZE];
-    cv_result result = db_series_of_booking(database, record->id, series_id);
-    event->summary = record->title;
-    event->start = record->start;
-    event->end = record->end;
-    event->stamp = (int64_t)time(NULL);
-    snprintf(uid, ID_TEXT_SIZE + 16, "%s@convene", record->id);
-    if (result == CV_ERR_NOT_FOUND)
-        return CV_OK;
-    if (result == CV_OK)
-        result = db_series_load(database, series_id, row);
-    if (result != CV_OK)
-        return result;
-    wall_time first;
-    wall_time_kind kind = WALL_TIME_EXISTS;
-    if (wall_time_parse(row->first_start, &first) == CV_OK &&
-        wall_time_to_utc(row->time_zone, &first, &event->start, &kind) == CV_OK &&
-        kind == WALL_TIME_EXISTS)
-        event->end = event->start + row->duration;
-    snprintf(uid, ID_TEXT_SIZE + 16, "%s@convene", row->id);
-    event->time_zone = row->time_zone;
-    event->rrule = row->rrule;
-    event->exdates = row->exdates;
-    event->exdate_count = row->exdate_count;
-    event->sequence = (int)row->sequence;
-    return CV_OK;
-}
-
-static void reply_calendar(scheduler_api_request *request, const char *text)
-{
-    http_response *response = request->response;
-    strbuf_reset(&response->body);
-    response->status = 200;
-    response->content_type = "text/calendar; charset=utf-8";
-    strbuf_append_str(&response->body, text);
-}
-
-void booking_series_handle_ics(scheduler_api_request *request, const char *id)
-{
-    booking record;
-    cv_result result =
-        id_is_valid(id) ? booking_load(request->database, id, &record) : CV_ERR_NOT_FOUND;
-    if (result != CV_OK) {
-        if (result == CV_ERR_NOT_FOUND)
-            scheduler_api_fail_not_found(request, "booking", id);
-        else
-            scheduler_api_fail_result(request, result, "loading the booking");
-        return;
-    }
-    bridge_views views;
-    series_row row;
-    memset(&row, 0, sizeof row);
-    calendar_event event;
-    memset(&event, 0, sizeof event);
-    char uid[ID_TEXT_SIZE + 16];
-    dial_in dial;
-    calendar_person organizer = {NULL, NULL};
-    result = bridge_views_load(request->database, &views);
-    if (result == CV_OK) {
-        read_dial_in(&record, &views, &dial);
-        bridge_views_free(&views);
-        result = event_of(request->database, &record, &row, &event, uid);
-    }
-    char *text = NULL, problem[CALENDAR_PROBLEM_SIZE] = "";
-    if (result == CV_OK) {
-        event.uid = uid;
-        event.dial_uri = dial.uri[0] ? dial.uri : NULL;
-        event.call_id = dial.call_id[0] ? dial.call_id : NULL;
-        event.passcode = dial.passcode[0] ? dial.passcode : NULL;
-        if (row.organizer[0]) {
-            organizer = (calendar_person){row.organizer, row.organizer_name};
-            event.organizer = &organizer;
-        }
-        calendar_document document = {CALENDAR_METHOD_NONE, NULL, &event, 1};
-        result = calendar_write(&document, &text, problem);
-    }
-    if (result == CV_OK)
-        reply_calendar(request, text);
-    else
-        scheduler_api_fail_result(request, result, problem[0] ? problem : "writing the calendar");
-    free(text);
-    series_row_clear(&row);
-    booking_clear(&record);
-}
-
-/* The CANCEL of one occurrence, to the series' organizer. */
-static cv_result queue_cancel(scheduler_api_request *request, const booking *record,
-                              const series_row *row, int64_t recurrence_id,
-                              const bridge_views *views)
-{
-    dial_in dial;
-    read_dial_in(record, views, &dial);
-    char uid[ID_TEXT_SIZE + 16];
-    snprintf(uid, sizeof uid, "%s@convene", row->id);
-    calendar_person organizer = {row->organizer, row->organizer_name};
-    calendar_event event;
-    memset(&event, 0, sizeof event);
-    event.uid = uid;
-    event.sequence = (int)row->sequence;
-    event.summary = record->title;
-    event.time_zone = row->time_zone;
-    event.start = record->start;
-    event.end = record->end;
-    event.has_recurrence_id = true;
-    event.recurrence_id = recurrence_id;
-    event.organizer = &organizer;
-    event.dial_uri = dial.uri[0] ? dial.uri : NULL;
-    event.call_id = dial.call_id[0] ? dial.call_id : NULL;
-    event.cancelled = true;
-    char problem[INVITATION_PROBLEM_SIZE];
-    cv_result result =
-        mail_queue(request->daemon, request->database, MAIL_CANCEL, &event, record->id, problem);
-    if (result != CV_OK)
-        log_error("booking %s: cannot queue the cancellation: %s", record->id, problem);
-    return result;
-}
-
-cv_result booking_series_cancelled(scheduler_api_request *request, const booking *record,
-                                   const bridge_views *views)
-{
-    char series_id[ID_TEXT_SIZE];
-    int64_t recurrence_id = 0;
-    cv_result result = db_series_of_booking(request->database, record->id, series_id);
-    if (result == CV_ERR_NOT_FOUND)
-        return CV_OK;
-    if (result == CV_OK)
-        result = db_series_recurrence_id(request->database, record->id, &recurrence_id);
-    series_row row;
-    if (result == CV_OK)
-        result = db_series_load(request->database, series_id, &row);
-    if (result != CV_OK)
-        return result;
-    int64_t *grown = realloc(row.exdates, (row.exdate_count + 1) * sizeof *grown);
-    if (!grown) {
-        series_row_clear(&row);
-        return CV_ERR_NO_MEMORY;
-    }
-    row.exdates = grown;
-    row.exdates[row.exdate_count++] = recurrence_id;
-    row.sequence++;
-    result = db_series_update(request->database, &row);
-    if (result == CV_OK && row.organizer[0])
-        result = queue_cancel(request, record, &row, recurrence_id, views);
-    series_row_clear(&row);
-    return result;
 }

@@ -231,6 +231,10 @@ static cv_result add_schedule(icalcomponent *vevent, const calendar_event *event
         result = add_time(vevent, icalproperty_new_exdate, zone, event->exdates[i]);
     if (result == CV_OK && event->has_recurrence_id)
         result = add_time(vevent, icalproperty_new_recurrenceid, zone, event->recurrence_id);
+    if (result == CV_OK && event->has_recurrence_id && event->this_and_future) {
+        icalproperty *id = icalcomponent_get_first_property(vevent, ICAL_RECURRENCEID_PROPERTY);
+        icalproperty_add_parameter(id, icalparameter_new_range(ICAL_RANGE_THISANDFUTURE));
+    }
     return result;
 }
 

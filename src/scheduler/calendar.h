@@ -58,6 +58,7 @@ typedef struct {
     size_t exdate_count;
     bool has_recurrence_id;           /* this VEVENT replaces one occurrence ... */
     int64_t recurrence_id;            /* ... the one that was to start then (UTC) */
+    bool this_and_future;             /* ... and every later one (RANGE=THISANDFUTURE) */
     const calendar_person *organizer; /* or NULL */
     const calendar_person *attendees;
     size_t attendee_count;

@@ -220,6 +220,23 @@ static const char *const migrations[] = {
     " details TEXT"
     ");"
     "CREATE INDEX audit_by_time ON audit (at);",
+    /* 8: no query reads participants by their URI as written (the clash
+     * check reads participants_capacity, by uri_key), so this index only
+     * cost two page writes per booking (docs/benchmarks.md) */
+    "DROP INDEX participants_by_uri;",
+    /* 9: editing series (booking_series_edit.c): the series' own title
+     * (its master VEVENT), its attendees (JSON [{"email","name"}]), and
+     * whether the whole series was cancelled (the rolling horizon then
+     * books no more of it) */
+    "ALTER TABLE booking_series ADD COLUMN title TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE booking_series ADD COLUMN attendees TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE booking_series ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE booking_series SET title = coalesce((SELECT b.title FROM bookings b"
+    " WHERE b.series_id = booking_series.id ORDER BY b.recurrence_id LIMIT 1), '');"
+    /* ... and the key under which a notice to an organizer is queued once */
+    "ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
+    "CREATE UNIQUE INDEX outbox_notice_key ON outbox (notice_key)"
+    " WHERE notice_key IS NOT NULL;",
 };
 
 size_t schema_version_count(void)

@@ -13,231 +13,395 @@
 
 #include "common/store.h"
 
-void series_row_clear(series_row *row) {
-  free(row->rrule);
-  free(row->exdates);
-  memset(row, 0, sizeof *row);
+void series_row_clear(series_row *row)
+{
+    free(row->rrule);
+    free(row->exdates);
+    free(row->title);
+    free(row->attendees);
+    memset(row, 0, sizeof *row);
 }
 
-static char *exdates_text(const series_row *row) {
-  json_t *list = json_array();
-  for (size_t i = 0; list && i < row->exdate_count; i++)
-    json_array_append_new(list, json_integer((json_int_t)row->exdates[i]));
-  char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
-  json_decref(list);
-  return text;
+static char *exdates_text(const series_row *row)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < row->exdate_count; i++)
+        json_array_append_new(list, json_integer((json_int_t)row->exdates[i]));
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
+}
+
+static char *attendees_text(const series_row *row)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < row->attendee_count; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "email", row->attendees[i].email,
+                                              "name", row->attendees[i].name));
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
+}
+
+static cv_result read_attendees(const char *text, series_row *out)
+{
+    json_t *list = json_loads(text ? text : "[]", 0, NULL);
+    size_t count = json_array_size(list);
+    if (count) {
+        out->attendees = calloc(count, sizeof *out->attendees);
+        if (!out->attendees) {
+            json_decref(list);
+            return CV_ERR_NO_MEMORY;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_t *person = json_array_get(list, i);
+        const char *email = json_string_value(json_object_get(person, "email"));
+        const char *name = json_string_value(json_object_get(person, "name"));
+        series_attendee *into = &out->attendees[out->attendee_count++];
+        snprintf(into->email, sizeof into->email, "%s", email ? email : "");
+        snprintf(into->name, sizeof into->name, "%s", name ? name : "");
+    }
+    json_decref(list);
+    return CV_OK;
+}
+
+/* Binds the members both INSERT and UPDATE write, ?2 to ?14; the two
+ * JSON texts are the caller's until the statement is done. */
+static void bind_members(sqlite3_stmt *statement, const series_row *row, const char *exdates,
+                         const char *attendees)
+{
+    store_bind_text_or_null(statement, 2, row->rrule);
+    sqlite3_bind_text(statement, 3, row->time_zone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 4, row->first_start, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 5, row->duration);
+    sqlite3_bind_text(statement, 6, exdates, -1, SQLITE_STATIC);
+    store_bind_text_or_null(statement, 7, row->organizer);
+    store_bind_text_or_null(statement, 8, row->organizer_name);
+    sqlite3_bind_int64(statement, 9, row->sequence);
+    sqlite3_bind_int64(statement, 10, row->booked_until);
+    sqlite3_bind_int64(statement, 11, row->created);
+    sqlite3_bind_text(statement, 12, row->title ? row->title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 13, attendees, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, 14, row->cancelled ? 1 : 0);
+}
+
+/* Runs `sql` (a statement with ?1 the ID and bind_members' ?2..?14) for
+ * `row`. */
+static cv_result write_row(sqlite3 *database, const series_row *row, const char *sql)
+{
+    char *exdates = exdates_text(row);
+    char *attendees = attendees_text(row);
+    cv_result result = CV_ERR_NO_MEMORY;
+    sqlite3_stmt *statement = exdates && attendees ? store_statement(database, sql) : NULL;
+    if (exdates && attendees)
+        result = CV_ERR_STORE;
+    if (statement) {
+        sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_STATIC);
+        bind_members(statement, row, exdates, attendees);
+        result = store_statement_run(statement);
+    }
+    free(exdates);
+    free(attendees);
+    return result;
 }
 
 /* store_work of db_series_insert: `context` is the series_row. */
-static cv_result write_insert(sqlite3 *database, void *context) {
-  const series_row *row = context;
-  char *exdates = exdates_text(row);
-  if (!exdates)
-    return CV_ERR_NO_MEMORY;
-  sqlite3_stmt *statement = store_statement(
-      database,
-      "INSERT INTO booking_series (id, rrule, time_zone, first_start, duration,"
-      " exdates, organizer, organizer_name, sequence, booked_until, created)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  if (!statement) {
-    free(exdates);
-    return CV_ERR_STORE;
-  }
-  sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_STATIC);
-  store_bind_text_or_null(statement, 2, row->rrule);
-  sqlite3_bind_text(statement, 3, row->time_zone, -1, SQLITE_STATIC);
-  sqlite3_bind_text(statement, 4, row->first_start, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(statement, 5, row->duration);
-  sqlite3_bind_text(statement, 6, exdates, -1, SQLITE_STATIC);
-  store_bind_text_or_null(statement, 7, row->organizer);
-  store_bind_text_or_null(statement, 8, row->organizer_name);
-  sqlite3_bind_int64(statement, 9, row->sequence);
-  sqlite3_bind_int64(statement, 10, row->booked_until);
-  sqlite3_bind_int64(statement, 11, row->created);
-  cv_result result = store_statement_run(statement);
-  free(exdates);
-  return result;
+static cv_result write_insert(sqlite3 *database, void *context)
+{
+    return write_row(database, context,
+                     "INSERT INTO booking_series (id, rrule, time_zone, first_start, duration,"
+                     " exdates, organizer, organizer_name, sequence, booked_until, created,"
+                     " title, attendees, cancelled)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
 }
 
-cv_result db_series_insert(sqlite3 *database, const series_row *row) {
-  return store_atomically(database, write_insert, (void *)row);
+cv_result db_series_insert(sqlite3 *database, const series_row *row)
+{
+    return store_atomically(database, write_insert, (void *)row);
 }
 
-static cv_result read_exdates(const char *text, series_row *out) {
-  json_t *list = json_loads(text ? text : "[]", 0, NULL);
-  size_t count = json_array_size(list);
-  if (count) {
-    out->exdates = calloc(count, sizeof(int64_t));
-    if (!out->exdates) {
-      json_decref(list);
-      return CV_ERR_NO_MEMORY;
+static cv_result read_exdates(const char *text, series_row *out)
+{
+    json_t *list = json_loads(text ? text : "[]", 0, NULL);
+    size_t count = json_array_size(list);
+    if (count) {
+        out->exdates = calloc(count, sizeof(int64_t));
+        if (!out->exdates) {
+            json_decref(list);
+            return CV_ERR_NO_MEMORY;
+        }
     }
-  }
-  for (size_t i = 0; i < count; i++)
-    out->exdates[out->exdate_count++] =
-        json_integer_value(json_array_get(list, i));
-  json_decref(list);
-  return CV_OK;
+    for (size_t i = 0; i < count; i++)
+        out->exdates[out->exdate_count++] = json_integer_value(json_array_get(list, i));
+    json_decref(list);
+    return CV_OK;
 }
 
-cv_result db_series_load(sqlite3 *database, const char *id, series_row *out) {
-  memset(out, 0, sizeof *out);
-  sqlite3_stmt *statement = store_statement(
-      database,
-      "SELECT rrule, time_zone, first_start, duration, exdates, organizer,"
-      " organizer_name, sequence, booked_until, created FROM booking_series"
-      " WHERE id = ?1");
-  if (!statement)
-    return CV_ERR_STORE;
-  sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-  int code = sqlite3_step(statement);
-  cv_result result = code == SQLITE_ROW    ? CV_OK
-                     : code == SQLITE_DONE ? CV_ERR_NOT_FOUND
-                                           : store_result(code);
-  bool failed = false;
-  if (result == CV_OK) {
-    snprintf(out->id, sizeof out->id, "%s", id);
-    out->rrule = store_column_copy(statement, 0, &failed);
-    store_column_into(statement, 1, out->time_zone, sizeof out->time_zone);
-    store_column_into(statement, 2, out->first_start, sizeof out->first_start);
-    out->duration = sqlite3_column_int64(statement, 3);
-    result = read_exdates((const char *)sqlite3_column_text(statement, 4), out);
-    store_column_into(statement, 5, out->organizer, sizeof out->organizer);
-    store_column_into(statement, 6, out->organizer_name,
-                      sizeof out->organizer_name);
-    out->sequence = sqlite3_column_int64(statement, 7);
-    out->booked_until = sqlite3_column_int64(statement, 8);
-    out->created = sqlite3_column_int64(statement, 9);
-  }
-  store_statement_done(statement);
-  if (result == CV_OK && failed)
-    result = CV_ERR_NO_MEMORY;
-  if (result != CV_OK)
-    series_row_clear(out);
-  return result;
+cv_result db_series_load(sqlite3 *database, const char *id, series_row *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *statement = store_statement(
+        database, "SELECT rrule, time_zone, first_start, duration, exdates, organizer,"
+                  " organizer_name, sequence, booked_until, created, title, attendees,"
+                  " cancelled FROM booking_series WHERE id = ?1");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    int code = sqlite3_step(statement);
+    cv_result result = code == SQLITE_ROW    ? CV_OK
+                       : code == SQLITE_DONE ? CV_ERR_NOT_FOUND
+                                             : store_result(code);
+    bool failed = false;
+    if (result == CV_OK) {
+        snprintf(out->id, sizeof out->id, "%s", id);
+        out->rrule = store_column_copy(statement, 0, &failed);
+        store_column_into(statement, 1, out->time_zone, sizeof out->time_zone);
+        store_column_into(statement, 2, out->first_start, sizeof out->first_start);
+        out->duration = sqlite3_column_int64(statement, 3);
+        result = read_exdates((const char *)sqlite3_column_text(statement, 4), out);
+        store_column_into(statement, 5, out->organizer, sizeof out->organizer);
+        store_column_into(statement, 6, out->organizer_name, sizeof out->organizer_name);
+        out->sequence = sqlite3_column_int64(statement, 7);
+        out->booked_until = sqlite3_column_int64(statement, 8);
+        out->created = sqlite3_column_int64(statement, 9);
+        out->title = store_column_copy(statement, 10, &failed);
+        if (result == CV_OK)
+            result = read_attendees((const char *)sqlite3_column_text(statement, 11), out);
+        out->cancelled = sqlite3_column_int(statement, 12) != 0;
+    }
+    store_statement_done(statement);
+    if (result == CV_OK && failed)
+        result = CV_ERR_NO_MEMORY;
+    if (result != CV_OK)
+        series_row_clear(out);
+    return result;
 }
 
 /* store_work of db_series_update: `context` is the series_row. */
-static cv_result write_update(sqlite3 *database, void *context) {
-  const series_row *row = context;
-  char *exdates = exdates_text(row);
-  if (!exdates)
-    return CV_ERR_NO_MEMORY;
-  sqlite3_stmt *statement = store_statement(
-      database,
-      "UPDATE booking_series SET exdates = ?2, sequence = ?3 WHERE id = ?1");
-  cv_result result = CV_ERR_STORE;
-  if (statement) {
-    sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, exdates, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 3, row->sequence);
-    result = store_statement_run(statement);
-  }
-  free(exdates);
-  return result;
+static cv_result write_update(sqlite3 *database, void *context)
+{
+    return write_row(database, context,
+                     "UPDATE booking_series SET rrule = ?2, time_zone = ?3, first_start = ?4,"
+                     " duration = ?5, exdates = ?6, organizer = ?7, organizer_name = ?8,"
+                     " sequence = ?9, booked_until = ?10, created = ?11, title = ?12,"
+                     " attendees = ?13, cancelled = ?14 WHERE id = ?1");
 }
 
-cv_result db_series_update(sqlite3 *database, const series_row *row) {
-  return store_atomically(database, write_update, (void *)row);
+cv_result db_series_update(sqlite3 *database, const series_row *row)
+{
+    return store_atomically(database, write_update, (void *)row);
 }
 
-cv_result db_series_recurrence_id(sqlite3 *database, const char *booking_id,
-                                  int64_t *recurrence_id) {
-  sqlite3_stmt *statement = store_statement(
-      database, "SELECT recurrence_id FROM bookings WHERE id = ?1");
-  if (!statement)
-    return CV_ERR_STORE;
-  sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-  int code = sqlite3_step(statement);
-  cv_result result = CV_ERR_NOT_FOUND;
-  if (code == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
-    *recurrence_id = sqlite3_column_int64(statement, 0);
-    result = CV_OK;
-  } else if (code != SQLITE_ROW && code != SQLITE_DONE) {
-    result = store_result(code);
-  }
-  store_statement_done(statement);
-  return result;
+cv_result db_series_recurrence_id(sqlite3 *database, const char *booking_id, int64_t *recurrence_id)
+{
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT recurrence_id FROM bookings WHERE id = ?1");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
+    int code = sqlite3_step(statement);
+    cv_result result = CV_ERR_NOT_FOUND;
+    if (code == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+        *recurrence_id = sqlite3_column_int64(statement, 0);
+        result = CV_OK;
+    } else if (code != SQLITE_ROW && code != SQLITE_DONE) {
+        result = store_result(code);
+    }
+    store_statement_done(statement);
+    return result;
 }
 
 typedef struct {
-  const char *booking_id, *series_id;
-  int64_t recurrence_id;
+    const char *booking_id, *series_id;
+    int64_t recurrence_id;
 } series_link;
 
 /* store_work of db_series_link: `context` is the series_link. */
-static cv_result write_link(sqlite3 *database, void *context) {
-  const series_link *link = context;
-  sqlite3_stmt *statement = store_statement(
-      database,
-      "UPDATE bookings SET series_id = ?2, recurrence_id = ?3 WHERE id = ?1");
-  if (!statement)
-    return CV_ERR_STORE;
-  sqlite3_bind_text(statement, 1, link->booking_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(statement, 2, link->series_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(statement, 3, link->recurrence_id);
-  return store_statement_run(statement);
+static cv_result write_link(sqlite3 *database, void *context)
+{
+    const series_link *link = context;
+    sqlite3_stmt *statement = store_statement(
+        database, "UPDATE bookings SET series_id = ?2, recurrence_id = ?3 WHERE id = ?1");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, link->booking_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, link->series_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 3, link->recurrence_id);
+    return store_statement_run(statement);
 }
 
-cv_result db_series_link(sqlite3 *database, const char *booking_id,
-                         const char *series_id, int64_t recurrence_id) {
-  series_link link = {booking_id, series_id, recurrence_id};
-  return store_atomically(database, write_link, &link);
+cv_result db_series_link(sqlite3 *database, const char *booking_id, const char *series_id,
+                         int64_t recurrence_id)
+{
+    series_link link = {booking_id, series_id, recurrence_id};
+    return store_atomically(database, write_link, &link);
 }
 
 cv_result db_series_of_booking(sqlite3 *database, const char *booking_id,
-                               char series_id[ID_TEXT_SIZE]) {
-  sqlite3_stmt *statement =
-      store_statement(database, "SELECT series_id FROM bookings WHERE id = ?1");
-  if (!statement)
-    return CV_ERR_STORE;
-  sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
-  int code = sqlite3_step(statement);
-  cv_result result = CV_ERR_NOT_FOUND;
-  if (code == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
-    store_column_into(statement, 0, series_id, ID_TEXT_SIZE);
-    result = CV_OK;
-  } else if (code != SQLITE_ROW && code != SQLITE_DONE) {
-    result = store_result(code);
-  }
-  store_statement_done(statement);
-  return result;
+                               char series_id[ID_TEXT_SIZE])
+{
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT series_id FROM bookings WHERE id = ?1");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, booking_id, -1, SQLITE_STATIC);
+    int code = sqlite3_step(statement);
+    cv_result result = CV_ERR_NOT_FOUND;
+    if (code == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+        store_column_into(statement, 0, series_id, ID_TEXT_SIZE);
+        result = CV_OK;
+    } else if (code != SQLITE_ROW && code != SQLITE_DONE) {
+        result = store_result(code);
+    }
+    store_statement_done(statement);
+    return result;
 }
 
-cv_result db_series_occurrences(sqlite3 *database, const char *series_id,
-                                int64_t from, int64_t to, size_t limit,
-                                char ***ids, size_t *count) {
-  *ids = NULL;
-  *count = 0;
-  sqlite3_stmt *statement = store_statement(
-      database,
-      "SELECT id FROM bookings WHERE series_id = ?1 AND start_at >= ?2"
-      " AND start_at < ?3 AND cancelled = 0 ORDER BY start_at, id LIMIT ?4");
-  if (!statement)
-    return CV_ERR_STORE;
-  sqlite3_bind_text(statement, 1, series_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(statement, 2, from);
-  sqlite3_bind_int64(statement, 3, to);
-  sqlite3_bind_int64(statement, 4, (sqlite3_int64)limit);
-  *ids = calloc(limit ? limit : 1, sizeof **ids);
-  cv_result result = *ids ? CV_OK : CV_ERR_NO_MEMORY;
-  int code = SQLITE_DONE;
-  while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-    char *id = strdup((const char *)sqlite3_column_text(statement, 0));
-    if (!id)
-      result = CV_ERR_NO_MEMORY;
-    else
-      (*ids)[(*count)++] = id;
-  }
-  if (result == CV_OK && code != SQLITE_DONE)
-    result = store_result(code);
-  store_statement_done(statement);
-  if (result != CV_OK) {
-    for (size_t i = 0; i < *count; i++)
-      free((*ids)[i]);
-    free(*ids);
+void db_series_ids_free(char **ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(ids[i]);
+    free(ids);
+}
+
+/* Steps a prepared statement whose first column is an ID, collecting at
+ * most `limit` of them; hands the statement back. */
+static cv_result collect_ids(sqlite3_stmt *statement, size_t limit, char ***ids, size_t *count)
+{
+    *ids = calloc(limit ? limit : 1, sizeof **ids);
+    cv_result result = *ids ? CV_OK : CV_ERR_NO_MEMORY;
+    int code = SQLITE_DONE;
+    while (result == CV_OK && *count < limit && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+        char *id = strdup((const char *)sqlite3_column_text(statement, 0));
+        if (!id)
+            result = CV_ERR_NO_MEMORY;
+        else
+            (*ids)[(*count)++] = id;
+    }
+    if (result == CV_OK && code != SQLITE_DONE && code != SQLITE_ROW)
+        result = store_result(code);
+    store_statement_done(statement);
+    if (result != CV_OK) {
+        db_series_ids_free(*ids, *count);
+        *ids = NULL;
+        *count = 0;
+    }
+    return result;
+}
+
+cv_result db_series_occurrences(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
+                                size_t limit, char ***ids, size_t *count)
+{
     *ids = NULL;
     *count = 0;
-  }
-  return result;
+    sqlite3_stmt *statement = store_statement(
+        database, "SELECT id FROM bookings WHERE series_id = ?1 AND start_at >= ?2"
+                  " AND start_at < ?3 AND cancelled = 0 ORDER BY start_at, id LIMIT ?4");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, series_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, from);
+    sqlite3_bind_int64(statement, 3, to);
+    sqlite3_bind_int64(statement, 4, (sqlite3_int64)limit);
+    return collect_ids(statement, limit, ids, count);
+}
+
+cv_result db_series_rows(sqlite3 *database, const char *series_id, int64_t from_recurrence,
+                         bool scheduled_only, char ***ids, size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *statement = store_statement(
+        database, "SELECT id FROM bookings WHERE series_id = ?1 AND recurrence_id >= ?2"
+                  " AND cancelled = 0 AND (?3 = 0 OR state = 'scheduled')"
+                  " ORDER BY recurrence_id, id");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, series_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, from_recurrence);
+    sqlite3_bind_int(statement, 3, scheduled_only ? 1 : 0);
+    return collect_ids(statement, RECURRENCE_LIMIT_MAX, ids, count);
+}
+
+cv_result db_series_latest_begun(sqlite3 *database, const char *series_id, int64_t *start)
+{
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT max(start_at) FROM bookings WHERE series_id = ?1"
+                                  " AND cancelled = 0 AND state <> 'scheduled'");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, series_id, -1, SQLITE_STATIC);
+    int code = sqlite3_step(statement);
+    cv_result result = code == SQLITE_ROW ? CV_OK : store_result(code);
+    *start = INT64_MIN;
+    if (code == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL)
+        *start = sqlite3_column_int64(statement, 0);
+    store_statement_done(statement);
+    return result;
+}
+
+cv_result db_series_to_extend(sqlite3 *database, int64_t until, char ***ids, size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *statement = store_statement(
+        database, "SELECT id FROM booking_series WHERE cancelled = 0 AND rrule IS NOT NULL"
+                  " AND booked_until < ?1 AND instr(upper(rrule), 'COUNT=') = 0"
+                  " AND instr(upper(rrule), 'UNTIL=') = 0 ORDER BY booked_until");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_int64(statement, 1, until);
+    return collect_ids(statement, 1000, ids, count);
+}
+
+cv_result db_series_by_organizer(sqlite3 *database, const char *email, size_t limit, char ***ids,
+                                 size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *statement =
+        store_statement(database, "SELECT id FROM booking_series WHERE cancelled = 0"
+                                  " AND lower(organizer) = lower(?1) ORDER BY created DESC, id");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, email, -1, SQLITE_STATIC);
+    return collect_ids(statement, limit, ids, count);
+}
+
+cv_result db_series_copy_owner(sqlite3 *database, const char *from_id, const char *to_id)
+{
+    sqlite3_stmt *statement = store_statement(
+        database, "UPDATE booking_series SET owner ="
+                  " (SELECT owner FROM booking_series WHERE id = ?1) WHERE id = ?2");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, from_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, to_id, -1, SQLITE_STATIC);
+    return store_statement_run(statement);
+}
+
+cv_result db_series_exceptions(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
+                               const char *bridge_id, int64_t slot, const char *passcode,
+                               char ***ids, size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *statement = store_statement(
+        database,
+        "SELECT b.id FROM bookings b JOIN booking_series s ON s.id = b.series_id"
+        " WHERE b.series_id = ?1 AND b.cancelled = 0 AND b.start_at >= ?2 AND b.start_at < ?3"
+        " AND (b.start_at <> b.recurrence_id OR b.end_at - b.start_at <> s.duration"
+        " OR b.title <> s.title OR coalesce(b.bridge_id, '') <> ?4"
+        " OR coalesce(b.slot, -1) <> ?5 OR coalesce(b.passcode, '') <> ?6)"
+        " ORDER BY b.start_at, b.id");
+    if (!statement)
+        return CV_ERR_STORE;
+    sqlite3_bind_text(statement, 1, series_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 2, from);
+    sqlite3_bind_int64(statement, 3, to);
+    sqlite3_bind_text(statement, 4, bridge_id ? bridge_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 5, slot);
+    sqlite3_bind_text(statement, 6, passcode ? passcode : "", -1, SQLITE_STATIC);
+    return collect_ids(statement, RECURRENCE_LIMIT_MAX, ids, count);
 }

@@ -1,5 +1,5 @@
 /*
- * db_series.h - the rows of booking series (schema version 5): storing
+ * db_series.h - the rows of booking series (schema versions 5 and 7): storing
  * and loading a series, linking an occurrence's booking row to it, and
  * paging through its occurrences. Every statement comes from the
  * connection's statement cache; callers hold the transaction for writes.
@@ -11,6 +11,7 @@
 #ifndef CONVENE_SCHEDULER_DB_SERIES_H
 #define CONVENE_SCHEDULER_DB_SERIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,10 @@ typedef struct {
     int64_t sequence;     /* iCalendar SEQUENCE */
     int64_t booked_until; /* occurrences starting before this have rows */
     int64_t created;
+    char *title;                /* the series' own title (the master VEVENT's) */
+    series_attendee *attendees; /* invited by e-mail; NULL when none */
+    size_t attendee_count;
+    bool cancelled; /* the whole series was cancelled: nothing more is booked */
 } series_row;
 
 void series_row_clear(series_row *row);
@@ -43,7 +48,7 @@ cv_result db_series_load(sqlite3 *database, const char *id, series_row *out);
  * gave the start `recurrence_id` (UTC seconds). */
 cv_result db_series_link(sqlite3 *database, const char *booking_id, const char *series_id,
                          int64_t recurrence_id);
-/* Writes a loaded row's exdates and sequence back (after a change). */
+/* Writes every member of a loaded row back (after a change). */
 cv_result db_series_update(sqlite3 *database, const series_row *row);
 /* The start the rule gave booking `booking_id` (its RECURRENCE-ID). */
 cv_result db_series_recurrence_id(sqlite3 *database, const char *booking_id,
@@ -55,5 +60,33 @@ cv_result db_series_of_booking(sqlite3 *database, const char *booking_id,
  * most `limit`; the caller frees each and the array. */
 cv_result db_series_occurrences(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
                                 size_t limit, char ***ids, size_t *count);
+
+/* IDs of the series' occurrences that are not cancelled and whose
+ * recurrence ID is >= from_recurrence, by recurrence ID; only those still
+ * scheduled (not starting, running or ended) when `scheduled_only`. */
+cv_result db_series_rows(sqlite3 *database, const char *series_id, int64_t from_recurrence,
+                         bool scheduled_only, char ***ids, size_t *count);
+/* The latest start of an occurrence of the series that is no longer
+ * scheduled (starting, live, ending or ended, not cancelled); INT64_MIN
+ * when there is none. */
+cv_result db_series_latest_begun(sqlite3 *database, const char *series_id, int64_t *start);
+/* Every series that is not cancelled, has a rule and is booked only up to
+ * before `until`: the rolling horizon's work; caller frees as above. */
+cv_result db_series_to_extend(sqlite3 *database, int64_t until, char ***ids, size_t *count);
+/* The series organized by `email` (case ignored) that are not cancelled,
+ * at most `limit`, newest first. */
+cv_result db_series_by_organizer(sqlite3 *database, const char *email, size_t limit, char ***ids,
+                                 size_t *count);
+/* Series `to_id` (split off `from_id`) gets the same owner (db_users.h);
+ * its occurrences inherit it through the series. */
+cv_result db_series_copy_owner(sqlite3 *database, const char *from_id, const char *to_id);
+/* IDs of the series' occurrences starting in [from, to), not cancelled,
+ * that differ from its master event: moved, another length or title, or
+ * another bridge, slot (`slot` -1 for none) or passcode than given (those
+ * of its first occurrence). By start. */
+cv_result db_series_exceptions(sqlite3 *database, const char *series_id, int64_t from, int64_t to,
+                               const char *bridge_id, int64_t slot, const char *passcode,
+                               char ***ids, size_t *count);
+void db_series_ids_free(char **ids, size_t count);
 
 #endif

@@ -26,6 +26,7 @@ static const struct {
     [MAIL_START_FAILED] = {"start-failed", "Did not start: "},
     [MAIL_UNREACHABLE] = {"unreachable", "Participant not reached: "},
     [MAIL_FAILOVER] = {"failover", "Moved to another bridge node: "},
+    [MAIL_SKIPPED] = {"skipped", "Not booked: "},
 };
 
 const char *mail_kind_name(mail_kind kind)

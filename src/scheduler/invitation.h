@@ -28,9 +28,10 @@ typedef enum {
     MAIL_START_FAILED, /* to the organizer: the meeting did not start */
     MAIL_UNREACHABLE,  /* to the organizer: a participant was not reached */
     MAIL_FAILOVER,     /* to the organizer: the meeting moved to another bridge node */
+    MAIL_SKIPPED,      /* to the organizer: an occurrence could not be booked (a clash) */
 } mail_kind;
 
-/* "request", "cancel", "start-failed", "unreachable", "failover" */
+/* "request", "cancel", "start-failed", "unreachable", "failover", "skipped" */
 const char *mail_kind_name(mail_kind kind);
 
 typedef struct {

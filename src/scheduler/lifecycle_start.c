@@ -33,6 +33,7 @@
 #include "common/cms_views.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
+#include "scheduler/series_notice.h"
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
@@ -578,6 +579,10 @@ static void start_group(lifecycle *machine, sqlite3 *database, const char *bridg
     if (used < endpoints.count && used > 0) {
         open_failover_ticket(database, &bridge, endpoints.items[used].address,
                              strbuf_str(&unreachable));
+        for (size_t index = 0; index < count; index++)
+            if (items[index].done)
+                series_notice_failover(database, &items[index].record,
+                                       endpoints.items[used].address, strbuf_str(&unreachable));
     } else if (used == 0) {
         if (tickets_set(database, bridge.id, TICKET_FAILOVER, false, NULL) != CV_OK)
             log_warning("bridge %s: could not clear the failover ticket", bridge.id);

@@ -29,6 +29,7 @@
 #include "common/cms_views.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
+#include "scheduler/series_notice.h"
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
@@ -123,6 +124,8 @@ void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state
     record->state = state;
     log_info("booking %s: %s%s%s", record->id, booking_state_name(state), failure ? ": " : "",
              failure ? failure : "");
+    if (state == BOOKING_FAILED)
+        series_notice_start_failed(database, record, failure);
 }
 
 void lifecycle_store_participant(sqlite3 *database, const booking *record, size_t index)
@@ -130,4 +133,6 @@ void lifecycle_store_participant(sqlite3 *database, const booking *record, size_
     if (persist_participant(database, record->id, index, &record->participants[index]) != CV_OK)
         log_warning("booking %s: could not store the state of %s", record->id,
                     record->participants[index].uri);
+    else
+        series_notice_participant(database, record, index);
 }

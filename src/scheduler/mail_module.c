@@ -6,6 +6,7 @@
  * GET /outbox.
  */
 #include "scheduler/mail_module.h"
+#include "scheduler/series_notice.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,16 +48,24 @@ void mail_wake(scheduler *daemon)
 cv_result mail_queue(scheduler *daemon, sqlite3 *database, mail_kind kind,
                      const calendar_event *event, const char *booking_id, char *problem)
 {
+    /* no detail line, and no key: every change is mail of its own */
+    return mail_queue_notice(daemon, database, kind, event, booking_id, NULL, NULL, problem);
+}
+
+cv_result mail_queue_notice(scheduler *daemon, sqlite3 *database, mail_kind kind,
+                            const calendar_event *event, const char *booking_id, const char *detail,
+                            const char *key, char *problem)
+{
     problem[0] = '\0';
     if (!mail_enabled(daemon))
         return CV_OK;
     int64_t now = (int64_t)time(NULL);
-    mail_request request = {kind, event, NULL, daemon->options.mail_from, now};
+    mail_request request = {kind, event, detail, daemon->options.mail_from, now};
     composed_mails mails;
     cv_result result = mail_compose(&request, &mails, problem);
     if (result == CV_OK)
-        result =
-            db_outbox_queue(database, booking_id, kind, daemon->options.mail_from, &mails, now);
+        result = db_outbox_queue(database, booking_id, kind, daemon->options.mail_from, &mails, now,
+                                 key);
     composed_mails_free(&mails);
     return result;
 }
@@ -142,6 +151,7 @@ static cv_result mail_start(scheduler *daemon)
         return result;
     }
     daemon->mail_state = state;
+    series_notice_attach(daemon);
     log_info("mail: invitations go through %s from %s", daemon->options.smtp,
              daemon->options.mail_from);
     return CV_OK;
@@ -152,6 +162,7 @@ static void mail_stop(scheduler *daemon)
     mail_state *state = daemon->mail_state;
     if (!state)
         return;
+    series_notice_attach(NULL);
     outbox_stop(state->sender);
     secret_free(state->password);
     free(state);

@@ -28,6 +28,8 @@
 #include "scheduler/auth.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "scheduler/calendar_api.h"
+#include "scheduler/series_horizon.h"
 #include "scheduler/db_bridge_secrets.h"
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
@@ -43,8 +45,8 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &users_module,     &audit_module,   &tickets_module, &bridges_module,
-    &lifecycle_module, &booking_module, &mail_module,
+    &users_module,   &audit_module, &tickets_module,  &bridges_module,        &lifecycle_module,
+    &booking_module, &mail_module,  &calendar_module, &series_horizon_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -64,6 +66,7 @@ static void set_defaults(scheduler_options *options)
     options->dial_out_answer_seconds = 30;
     options->smtp_retry_seconds = OUTBOX_RETRY_FIRST;
     options->series_horizon_days = 365;
+    options->series_extend_seconds = 3600;
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
     options->max_connections_per_address = 64;
     options->request_timeout_seconds = HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS;
@@ -128,6 +131,8 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "a dial-out ringing this long counts as unanswered (default 30)", 1, 3600},
         {"series-horizon-days", OPTION_INTEGER, &o->series_horizon_days, "DAYS",
          "a repeating booking without an end is booked this far ahead (default 365)", 1, 3660},
+        {"series-extend-seconds", OPTION_INTEGER, &o->series_extend_seconds, "SECONDS",
+         "how often such bookings are booked further as time passes (default 3600)", 1, 86400},
         {"smtp", OPTION_STRING, &o->smtp, "URL",
          "send invitations through this SMTP server (smtp://host:587, smtps://host:465; "
          "smtp://user@host to log in)",

@@ -377,6 +377,28 @@ cv_result recurrence_rule_check(const char *rrule, char *problem)
     return result;
 }
 
+cv_result recurrence_rule_limit(const char *rrule, int count, int64_t until, char **out)
+{
+    char problem[RECURRENCE_PROBLEM_SIZE];
+    struct icalrecurrencetype rule;
+    *out = NULL;
+    pthread_mutex_lock(&zone_lock);
+    cv_result result = rule_parse(rrule, &rule, problem);
+    if (result == CV_OK) {
+        rule.count = count > 0 ? count : 0;
+        rule.until = count > 0 ? icaltime_null_time()
+                               : icaltime_from_timet_with_zone((time_t)until, 0,
+                                                               icaltimezone_get_utc_timezone());
+        char *text = icalrecurrencetype_as_string_r(&rule);
+        *out = text ? strdup(text) : NULL;
+        icalmemory_free_buffer(text);
+        result = *out ? CV_OK : CV_ERR_NO_MEMORY;
+        rule_release(&rule);
+    }
+    pthread_mutex_unlock(&zone_lock);
+    return result;
+}
+
 bool recurrence_rule_is_endless(const char *rrule)
 {
     char problem[RECURRENCE_PROBLEM_SIZE];

@@ -94,6 +94,10 @@ cv_result utc_to_wall_time(const char *zone, int64_t utc, wall_time *out, int *o
 cv_result recurrence_rule_check(const char *rrule, char *problem);
 /* True when the rule has neither COUNT nor UNTIL (it must be checked). */
 bool recurrence_rule_is_endless(const char *rrule);
+/* `rrule` ended after `count` occurrences (count > 0), else at `until`
+ * (UTC seconds, the last start it allows); any COUNT or UNTIL it had is
+ * replaced. A new string into *out (caller frees). */
+cv_result recurrence_rule_limit(const char *rrule, int count, int64_t until, char **out);
 
 /* A meeting and how it repeats. */
 typedef struct {

@@ -81,6 +81,7 @@ typedef struct {
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
     int64_t series_horizon_days;     /* an endless series is booked this far ahead */
+    int64_t series_extend_seconds;   /* how often endless series are booked further */
 
     /* Invitations by e-mail (mail_module.c); none sent without smtp */
     char *smtp;                 /* smtp://host:port or smtps://host:port */
@@ -130,6 +131,7 @@ struct scheduler {
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */
+    void *horizon_state;   /* series_horizon.c: the thread that books endless series further */
 };
 
 /*

@@ -119,6 +119,13 @@
  *     (user name, or "" for the daemon itself); address TEXT NULL (the
  *     client's); action TEXT (e.g. "booking.create"); object TEXT NULL (the
  *     ID); details TEXT NULL (JSON, secrets masked). Index (at).
+ *
+ * Version 9 (db_series.h, editing series):
+ *   booking_series + title TEXT (the master VEVENT's), attendees TEXT
+ *     (JSON [{"email","name"}]), cancelled INTEGER (0/1: the whole series
+ *     was cancelled; the rolling horizon skips it).
+ *   outbox + notice_key TEXT NULL, unique when set (a notice is queued
+ *     once per key).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H

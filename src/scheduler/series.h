@@ -1,8 +1,9 @@
 /*
  * series.h - what a booking request says about its time zone, how it
  * repeats and who organizes it: the JSON members "timeZone",
- * "recurrence" {"rrule", "exdates"}, "exdates", "skipConflicts" and
- * "organizer", read strictly (400 naming the member).
+ * "recurrence" {"rrule", "exdates"}, "exdates", "skipConflicts",
+ * "organizer" and "attendees" [{"email", "name"}] (participants' "email"
+ * makes them attendees too), read strictly (400 naming the member).
  *
  * Owns: reading and checking those members, and reading a time that may
  * be local to the booking's zone ("2026-03-23T09:00:00") or carry its own
@@ -19,12 +20,19 @@
 
 #include "common/result.h"
 
-#define SERIES_ZONE_MAX     64
-#define SERIES_EXDATES_MAX  1000
-#define SERIES_ADDRESS_MAX  254
-#define SERIES_NAME_MAX     200
-#define SERIES_FIELD_SIZE   64
-#define SERIES_MESSAGE_SIZE 256
+#define SERIES_ZONE_MAX      64
+#define SERIES_EXDATES_MAX   1000
+#define SERIES_ADDRESS_MAX   254
+#define SERIES_NAME_MAX      200
+#define SERIES_FIELD_SIZE    64
+#define SERIES_MESSAGE_SIZE  256
+#define SERIES_ATTENDEES_MAX 100
+
+/* Someone invited by e-mail (an ATTENDEE of the iCalendar event). */
+typedef struct {
+    char email[SERIES_ADDRESS_MAX + 1];
+    char name[SERIES_NAME_MAX + 1]; /* "" when not given */
+} series_attendee;
 
 /* Reads an RFC 3339 time with an offset into UTC seconds; the booking
  * code passes its own so both read offsets the same way. */
@@ -40,6 +48,9 @@ typedef struct {
     bool has_organizer;
     char organizer[SERIES_ADDRESS_MAX + 1];   /* checked e-mail address */
     char organizer_name[SERIES_NAME_MAX + 1]; /* "" when not given */
+    bool has_attendees;
+    series_attendee *attendees; /* checked addresses, no duplicates */
+    size_t attendee_count;
 } series_request;
 
 /* Where reading failed: the member ("recurrence.exdates[2]") and why. */
@@ -53,6 +64,9 @@ void series_request_clear(series_request *request);
 
 /* True for the members this unit reads (booking.c skips them). */
 bool series_owns_member(const char *name);
+/* True when a participant of the body carries an "email" (read here into
+ * the attendees; the copy booking.c reads must not have it). */
+bool series_participant_has_email(const json_t *document);
 
 /* Reads the members above from `document` (an object) into `request`
  * (initialised). Exdates may be local times in timeZone or carry an

@@ -140,6 +140,10 @@ EXPECTED = {
                                     (400, 400, 404, 401)),
     ("POST", "bookings/*/end"): ("/bookings/" + NOBODY + "/end", None, (404, 404, 404, 401)),
     ("GET", "outbox"): ("/outbox", None, (200, 200, 403, 401)),
+    ("GET", "bridges/*/calendar.ics"): ("/bridges/{bridge_id}/calendar.ics", None,
+                                        (200, 200, 403, 401)),
+    ("GET", "organizers/*/calendar.ics"): ("/organizers/alice@example.com/calendar.ics", None,
+                                           (200, 200, 404, 401)),
     ("GET", "audit"): ("/audit", None, (200, 403, 403, 401)),
 }
 

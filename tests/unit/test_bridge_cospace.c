@@ -1,6 +1,6 @@
 /*
  * test_bridge_cospace.c - the space queries other modules rely on
- * (cospace.h, cospace_queries.c) against a real SQLite database with the
+ * (cospace.h, object_store_cospaces.c) against a real SQLite database with the
  * bridge's schema: lookup (found, absent, not a UUID, upper-case ID), URI
  * and call ID uniqueness across spaces, secondary URIs and access methods,
  * the exception for a space's own rows, the passcode rule within a space,

@@ -6,7 +6,9 @@
  * CV_ERR_CONFLICT, transactions, the connection pool handing each
  * connection to one borrower at a time (a second thread waits), and the
  * attachment kept with each pooled connection (released, once, while its
- * connection is still open). Owns no production code.
+ * connection is still open), the background checkpoints (one follows a
+ * single small commit; the WAL file stays bounded under writers that never
+ * pause). Owns no production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -337,8 +340,8 @@ static void test_pool_keeps_an_attachment_per_connection(void **state)
     assert_int_equal(released, 1);
 }
 
-/* Commits that grow the WAL past the threshold wake the pool's checkpoint
- * thread; no commit runs the checkpoint itself (automatic checkpoints are
+/* Commits wake the pool's checkpoint thread; no commit runs the
+ * checkpoint itself (automatic checkpoints are
  * off on pool connections), and everything is there after reopening. */
 static void test_pool_checkpoints_in_the_background(void **state)
 {
@@ -352,7 +355,7 @@ static void test_pool_checkpoints_in_the_background(void **state)
     for (int commit = 0; commit < 60; commit++)
         assert_int_equal(store_exec(database, "INSERT INTO blobs VALUES (zeroblob(100000))"),
                          CV_OK);
-    /* 60 commits of 100 kB pass the 1,000-page threshold many times over. */
+    /* Each commit wakes a pass; the last of them certainly runs one. */
     for (int wait = 0; wait < 1000 && store_pool_checkpoints(&pool) == before; wait++)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     assert_true(store_pool_checkpoints(&pool) > before);
@@ -363,6 +366,91 @@ static void test_pool_checkpoints_in_the_background(void **state)
     assert_int_equal(store_open(f->path, &reopened), CV_OK);
     assert_int_equal(query_int(reopened, "SELECT count(*) FROM blobs"), 60);
     store_close(reopened);
+}
+
+/* One small commit is copied into the database by the pool's thread soon
+ * after, long before the fallback pass (STORE_CHECKPOINT_FALLBACK_SECONDS):
+ * copies follow commits, not a large WAL (store.c says why). */
+static void test_pool_checkpoint_follows_a_small_commit(void **state)
+{
+    fixture *f = *state;
+    store_pool pool;
+    assert_int_equal(store_pool_open(&pool, f->path, 1), CV_OK);
+    sqlite3 *database = store_pool_acquire(&pool);
+    assert_int_equal(store_exec(database, "CREATE TABLE notes (text TEXT)"), CV_OK);
+    /* Let the pass of the CREATE TABLE go by first. */
+    unsigned long before = store_pool_checkpoints(&pool);
+    for (int wait = 0; wait < 200 && store_pool_checkpoints(&pool) == before; wait++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    before = store_pool_checkpoints(&pool);
+    assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('one row')"), CV_OK);
+    int waited = 0;
+    for (; waited < 200 && store_pool_checkpoints(&pool) == before; waited++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    /* 2 s at most: half the fallback period, so only the commit's own
+     * wake-up can have started this pass. */
+    assert_true(store_pool_checkpoints(&pool) > before);
+    assert_true(waited * 10 < STORE_CHECKPOINT_FALLBACK_SECONDS * 1000 / 2);
+    store_pool_release(&pool, database);
+    store_pool_close(&pool);
+}
+
+#define BOUNDED_WRITERS        4
+#define BOUNDED_COMMITS        1500 /* per writer */
+#define BOUNDED_RESTART_PAGES  100
+#define BOUNDED_WAL_MAX_FRAMES 3000 /* the bound asserted, with room for the passes' lag */
+
+typedef struct {
+    store_pool *pool;
+    int failures;
+} bounded_writer;
+
+/* Commits a 3 kB row after another, never pausing between them. */
+static void *write_without_pause(void *argument)
+{
+    bounded_writer *writer = argument;
+    sqlite3 *database = store_pool_acquire(writer->pool);
+    for (int commit = 0; commit < BOUNDED_COMMITS; commit++)
+        if (store_exec(database, "INSERT INTO rows VALUES (randomblob(3000))") != CV_OK)
+            writer->failures++;
+    store_pool_release(writer->pool, database);
+    return NULL;
+}
+
+/* Writers that never pause leave no moment when every WAL frame is copied
+ * and a write begins, which is when SQLite starts the WAL over; without
+ * the checkpointer's RESTART pass the file grew with every commit. */
+static void test_pool_wal_stays_bounded_under_steady_writers(void **state)
+{
+    fixture *f = *state;
+    store_pool pool;
+    assert_int_equal(store_pool_open(&pool, f->path, BOUNDED_WRITERS), CV_OK);
+    store_pool_tune_checkpoints(&pool, 1, BOUNDED_RESTART_PAGES);
+    sqlite3 *database = store_pool_acquire(&pool);
+    assert_int_equal(store_exec(database, "CREATE TABLE rows (data BLOB)"), CV_OK);
+    store_pool_release(&pool, database);
+    pthread_t threads[BOUNDED_WRITERS];
+    bounded_writer writers[BOUNDED_WRITERS];
+    for (int i = 0; i < BOUNDED_WRITERS; i++) {
+        writers[i] = (bounded_writer){&pool, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, write_without_pause, &writers[i]), 0);
+    }
+    for (int i = 0; i < BOUNDED_WRITERS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(writers[i].failures, 0);
+    }
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    struct stat status;
+    assert_int_equal(stat(wal, &status), 0);
+    /* Every commit wrote at least one 4 kB page: unbounded, the WAL would
+     * hold BOUNDED_WRITERS * BOUNDED_COMMITS frames or more. */
+    assert_true(status.st_size <= (off_t)BOUNDED_WAL_MAX_FRAMES * (4096 + 24) + 32);
+    database = store_pool_acquire(&pool);
+    assert_int_equal(query_int(database, "SELECT count(*) FROM rows"),
+                     BOUNDED_WRITERS * BOUNDED_COMMITS);
+    store_pool_release(&pool, database);
+    store_pool_close(&pool);
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)
@@ -381,6 +469,8 @@ int main(void)
         TEST(test_pool_lends_each_connection_once),
         TEST(test_pool_keeps_an_attachment_per_connection),
         TEST(test_pool_checkpoints_in_the_background),
+        TEST(test_pool_checkpoint_follows_a_small_commit),
+        TEST(test_pool_wal_stays_bounded_under_steady_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -412,6 +412,23 @@ static void zones_become_vtimezones_named_as_iana_does(void **state)
     assert_null(text);
 }
 
+static void rules_are_ended_by_count_or_until(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    assert_int_equal(recurrence_rule_limit("FREQ=WEEKLY;BYDAY=MO;COUNT=10", 0,
+                                           utc("2027-03-22T06:59:59"), &text),
+                     CV_OK);
+    assert_string_equal(text, "FREQ=WEEKLY;UNTIL=20270322T065959Z;BYDAY=MO");
+    free(text);
+    assert_int_equal(recurrence_rule_limit("FREQ=DAILY;UNTIL=20300101T000000Z", 4, 0, &text),
+                     CV_OK);
+    assert_string_equal(text, "FREQ=DAILY;COUNT=4");
+    free(text);
+    assert_int_equal(recurrence_rule_limit("FREQ=SOMETIMES", 4, 0, &text), CV_ERR_INVALID);
+    assert_null(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +446,7 @@ int main(void)
         cmocka_unit_test(bad_rules_are_refused),
         cmocka_unit_test(series_that_cannot_be_booked_are_refused),
         cmocka_unit_test(zones_become_vtimezones_named_as_iana_does),
+        cmocka_unit_test(rules_are_ended_by_count_or_until),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * test_scheduler_series.c - the timeZone, recurrence, exdates,
- * skipConflicts and organizer members of a booking request (series.c):
+ * skipConflicts, organizer and attendees members of a booking request
+ * (series.c), participants' e-mails among the attendees:
  * what they become, and the 400s that name the member.
  */
 #include <setjmp.h>
@@ -119,6 +120,13 @@ static void bad_members_are_named(void **state)
         {"{\"organizer\": \"ana@example.com\\r\\nBcc: eve@example.com\"}", "organizer", "e-mail"},
         {"{\"organizer\": {\"email\": \"ana@example.com\", \"role\": \"chair\"}}", "organizer",
          "only"},
+        {"{\"attendees\": \"bo@example.com\"}", "attendees", "list"},
+        {"{\"attendees\": [\"bo@example.com\", {\"email\": \"x\"}]}", "attendees[1]", "e-mail"},
+        {"{\"attendees\": [\"bo@example.com\", \"BO@example.com\"]}", "attendees[1]",
+         "same address"},
+        {"{\"attendees\": [{\"email\": \"bo@example.com\", \"name\": 7}]}", "attendees[0]", "only"},
+        {"{\"participants\": [{\"uri\": \"sip:a@b.c\", \"email\": \"a\\r\\nBcc: e@x.y\"}]}",
+         "participants[0].email", "e-mail"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         series_request request;
@@ -129,7 +137,35 @@ static void bad_members_are_named(void **state)
             fail_msg("%s: %s \"%s\"", cases[i].json, error.field, error.message);
         assert_null(request.rrule);
         assert_null(request.exdates);
+        assert_null(request.attendees);
     }
+}
+
+static void attendees_and_participants_emails_are_read(void **state)
+{
+    (void)state;
+    series_request request;
+    series_error error;
+    assert_int_equal(
+        read("{\"attendees\": [\"bo@example.com\","
+             " {\"email\": \"cy@example.com\", \"name\": \"Cy\"}],"
+             " \"participants\": [{\"uri\": \"sip:d@b.c\", \"email\": \"di@example.com\"},"
+             "  {\"uri\": \"sip:e@b.c\", \"email\": \"BO@example.com\"},"
+             "  {\"uri\": \"sip:f@b.c\"}]}",
+             &request, &error),
+        CV_OK);
+    assert_true(request.has_attendees);
+    assert_int_equal(request.attendee_count, 3); /* bo once: addresses ignore case */
+    assert_string_equal(request.attendees[0].email, "bo@example.com");
+    assert_string_equal(request.attendees[1].name, "Cy");
+    assert_string_equal(request.attendees[2].email, "di@example.com");
+    series_request_clear(&request);
+    json_t *body = json_pack("{s:[{s:s}]}", "participants", "uri", "sip:f@b.c");
+    assert_false(series_participant_has_email(body));
+    json_object_set_new(json_array_get(json_object_get(body, "participants"), 0), "email",
+                        json_string("f@example.com"));
+    assert_true(series_participant_has_email(body));
+    json_decref(body);
 }
 
 static void times_local_to_the_zone_or_with_an_offset(void **state)
@@ -160,6 +196,7 @@ int main(void)
         cmocka_unit_test(a_full_series_is_read),
         cmocka_unit_test(bad_members_are_named),
         cmocka_unit_test(times_local_to_the_zone_or_with_an_offset),
+        cmocka_unit_test(attendees_and_participants_emails_are_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

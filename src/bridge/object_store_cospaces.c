@@ -1,6 +1,8 @@
 /*
- * cospace_queries.c - the space questions other modules ask (cospace.h):
- * look a space up, check URI and call ID uniqueness, make a secret.
+ * object_store_cospaces.c - the space questions other modules ask
+ * (cospace.h): look a space up, check URI and call ID uniqueness, make a
+ * secret. In the object_store family because it is SQL on the spaces and
+ * access methods tables (the file was cospace_queries.c).
  *
  * Owns: those three queries and nothing else. Does not own: the /coSpaces
  * API (cospace.c) or transactions (callers run these inside their own).
@@ -16,24 +18,13 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "bridge/object_store_internal.h"
 #include "common/store_sql.h"
 
 static const char LOOKUP_SQL[] =
     "SELECT id, name, uri, secondary_uri, call_id, secret, passcode, non_member_access,"
     " call_profile, call_leg_profile, call_branding_profile, default_layout, tenant, cdr_tag,"
     " owner_jid, meeting_scheduler, stream_url, auto_generated FROM cospaces WHERE id = ?1";
-
-/* A column as an owned string: NULL stays NULL; false only when out of memory. */
-static bool copy_column(store_stmt *statement, int column, char **out)
-{
-    const char *text = store_column_text(statement, column);
-    if (!text) {
-        *out = NULL;
-        return store_column_type(statement, column) == STORE_NULL;
-    }
-    *out = strdup(text);
-    return *out != NULL;
-}
 
 /* Lower-cases a UUID into `out`; false when `id` is not a UUID. */
 static bool canonical_id(const char *id, char out[ID_TEXT_SIZE])
@@ -88,19 +79,21 @@ cv_result cospace_lookup(store_db *database, const char *id, cospace_summary *ou
         result = store_stmt_error(statement);
     } else {
         memcpy(out->id, key, ID_TEXT_SIZE);
-        bool copied =
-            copy_column(statement, 1, &out->name) && copy_column(statement, 2, &out->uri) &&
-            copy_column(statement, 3, &out->secondary_uri) &&
-            copy_column(statement, 4, &out->call_id) && copy_column(statement, 5, &out->secret) &&
-            copy_column(statement, 6, &out->passcode) &&
-            copy_column(statement, 8, &out->call_profile) &&
-            copy_column(statement, 9, &out->call_leg_profile) &&
-            copy_column(statement, 10, &out->call_branding_profile) &&
-            copy_column(statement, 11, &out->default_layout) &&
-            copy_column(statement, 12, &out->tenant) && copy_column(statement, 13, &out->cdr_tag) &&
-            copy_column(statement, 14, &out->owner_jid) &&
-            copy_column(statement, 15, &out->meeting_scheduler) &&
-            copy_column(statement, 16, &out->stream_url);
+        bool copied = object_store_copy_text(statement, 1, &out->name) &&
+                      object_store_copy_text(statement, 2, &out->uri) &&
+                      object_store_copy_text(statement, 3, &out->secondary_uri) &&
+                      object_store_copy_text(statement, 4, &out->call_id) &&
+                      object_store_copy_text(statement, 5, &out->secret) &&
+                      object_store_copy_text(statement, 6, &out->passcode) &&
+                      object_store_copy_text(statement, 8, &out->call_profile) &&
+                      object_store_copy_text(statement, 9, &out->call_leg_profile) &&
+                      object_store_copy_text(statement, 10, &out->call_branding_profile) &&
+                      object_store_copy_text(statement, 11, &out->default_layout) &&
+                      object_store_copy_text(statement, 12, &out->tenant) &&
+                      object_store_copy_text(statement, 13, &out->cdr_tag) &&
+                      object_store_copy_text(statement, 14, &out->owner_jid) &&
+                      object_store_copy_text(statement, 15, &out->meeting_scheduler) &&
+                      object_store_copy_text(statement, 16, &out->stream_url);
         out->non_member_access = store_column_int(statement, 7) != 0;
         out->auto_generated = store_column_int(statement, 17) != 0;
         result = copied ? CV_OK : CV_ERR_NO_MEMORY;

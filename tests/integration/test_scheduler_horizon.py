@@ -1,0 +1,164 @@
+"""The rolling horizon of endless series (series_horizon.c), with a real
+convene-bridge and a real SMTP server (python3-aiosmtpd):
+
+- a daily series without an end, booked with --series-horizon-days 2,
+  has only the occurrences of the next two days;
+- convened restarted with --series-horizon-days 5 and
+  --series-extend-seconds 1 books the ones that are now within the
+  horizon, by itself (the test waits for them, it does not sleep);
+- the one that clashes with a meeting on the only slot is left out: an
+  EXDATE of the series (SEQUENCE raised) and a notice "Not booked: …" to
+  the organizer.
+"""
+
+import datetime
+import email
+import email.policy
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import zoneinfo
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from harness import wait_for  # noqa: E402
+
+try:
+    from aiosmtpd.controller import Controller
+except ImportError:  # python3 from elsewhere: use Debian's packages
+    sys.path.append("/usr/lib/python3/dist-packages")
+    from aiosmtpd.controller import Controller
+
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+UTC = datetime.timezone.utc
+world = {}
+
+
+class Collector:
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append({"to": list(envelope.rcpt_tos), "content": envelope.content})
+        return "250 Message accepted for delivery"
+
+
+def api(method, path, document=None):
+    return world["scheduler"].client.call(method, path, document)
+
+
+def start_scheduler(horizon_days, extra=()):
+    world["scheduler"] = harness.Scheduler(
+        data_dir=world["dir"],
+        extra=["--poll-interval", "3600", "--discovery-interval", "3600",
+               "--series-horizon-days", str(horizon_days),
+               "--smtp", "smtp://127.0.0.1:%d" % world["smtp_port"],
+               "--mail-from", "convene@example.com", "--smtp-retry-seconds", "1"]
+        + list(extra)).start()
+
+
+def setup():
+    world["collector"] = Collector()
+    world["smtp_port"] = harness.free_port()
+    world["smtp"] = Controller(world["collector"], hostname="127.0.0.1", port=world["smtp_port"])
+    world["smtp"].start()
+    world["dir"] = tempfile.mkdtemp(prefix="convened-horizon-")
+    world["bridge"] = harness.Bridge().start()
+    start_scheduler(2)
+    reply = api("POST", "/bridges", {
+        "address": world["bridge"].url, "username": harness.ADMIN[0],
+        "password": harness.ADMIN[1], "name": "alpha", "domain": "vc.example.com",
+        "numericIdBase": 4000, "numericIdQuantity": 1})
+    assert reply.status in (200, 201), reply
+    bridge_id = reply.json()["id"]
+    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
+             .get("provisioned") == 1, timeout=30, what="the slot to be provisioned")
+
+
+def parse(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def daily_starts(first_day, before):
+    """UTC starts of a daily 09:00 Berlin rule from first_day, before `before`."""
+    starts, day = [], first_day
+    while True:
+        moment = datetime.datetime.combine(day, datetime.time(9), BERLIN).astimezone(UTC)
+        if moment >= before:
+            return starts
+        starts.append(moment)
+        day += datetime.timedelta(days=1)
+
+
+def occurrence_starts(booking_id):
+    reply = api("GET", "/bookings/%s/occurrences?limit=1000" % booking_id)
+    assert reply.status == 200, reply
+    return [parse(o["start"]) for o in reply.json()["occurrences"]]
+
+
+def test_endless_series_is_booked_further_as_time_passes():
+    first = datetime.date.today() + datetime.timedelta(days=1)
+    reply = api("POST", "/bookings", {
+        "title": "Daily", "timeZone": "Europe/Berlin",
+        "start": "%sT09:00:00" % first.isoformat(), "end": "%sT09:15:00" % first.isoformat(),
+        "recurrence": {"rrule": "FREQ=DAILY"}, "organizer": "ana@example.com"})
+    assert reply.status == 201, reply
+    created = reply.json()
+    booked_until = parse(created["series"]["bookedUntil"])
+    assert booked_until - datetime.datetime.now(UTC) < datetime.timedelta(days=2, minutes=1)
+    before = occurrence_starts(created["id"])
+    assert before == daily_starts(first, booked_until), before
+    # the only slot is taken on the fourth day: that occurrence cannot be booked
+    blocked_day = first + datetime.timedelta(days=3)
+    blocked = datetime.datetime.combine(blocked_day, datetime.time(9), BERLIN)
+    reply = api("POST", "/bookings", {"title": "Board", "start": blocked.isoformat(),
+                                      "end": (blocked + datetime.timedelta(hours=1)).isoformat()})
+    assert reply.status == 201, reply
+    world["scheduler"].stop()
+    start_scheduler(5, ["--series-extend-seconds", "1"])
+
+    def extended():
+        document = api("GET", "/bookings/" + created["id"]).json()
+        until = parse(document["series"]["bookedUntil"])
+        return document if until - booked_until > datetime.timedelta(days=2) else None
+    document = wait_for(extended, timeout=30, what="the series to be booked further")
+    until = parse(document["series"]["bookedUntil"])
+    expected = [s for s in daily_starts(first, until) if s != blocked.astimezone(UTC)]
+    assert occurrence_starts(created["id"]) == expected
+    series = document["series"]
+    assert [parse(d) for d in series["exdates"]] == [blocked.astimezone(UTC)]
+    assert series["sequence"] == 1
+
+    def notice():
+        for mail in world["collector"].received:
+            message = email.message_from_bytes(mail["content"], policy=email.policy.default)
+            if message["Subject"] == "Not booked: Daily":
+                return mail["to"], message
+        return None
+    to, message = wait_for(notice, timeout=20, what="the notice of the skipped occurrence")
+    assert to == ["ana@example.com"] and message.get_content_type() == "text/plain"
+    assert blocked.astimezone(UTC).isoformat().replace("+00:00", "Z") in message.get_content()
+    # further passes change nothing more
+    outbox = api("GET", "/outbox?limit=1000").json()["messages"]
+    assert len([m for m in outbox if m["kind"] == "skipped"]) == 1
+
+
+def cleanup():
+    if world.get("smtp"):
+        world["smtp"].stop()
+    for key in ("scheduler", "bridge"):
+        if world.get(key) is not None and world[key].alive():
+            world[key].stop()
+    if world.get("dir"):
+        shutil.rmtree(world["dir"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        setup()
+        harness.run_tests(globals())
+    finally:
+        cleanup()

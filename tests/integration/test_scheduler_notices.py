@@ -1,0 +1,175 @@
+"""Notices to a meeting's organizer (series_notice.c), sent by convened
+through its outbox to a real SMTP server (python3-aiosmtpd) when the
+lifecycle meets trouble, against a cluster of two convene-bridges (the
+second the first's alternate address):
+
+- a participant that is busy on every attempt: "Participant not reached";
+- the first address does not answer, the meeting starts through the
+  alternate: "Moved to another bridge node";
+- no address answers and the meeting's time runs out: "Did not start".
+
+Each notice goes to the organizer alone, once, as plain text (no
+calendar part) naming the meeting and what happened.
+"""
+
+import datetime
+import email
+import email.policy
+import logging
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from harness import wait_for  # noqa: E402
+try:
+    from aiosmtpd.controller import Controller
+except ImportError:  # python3 from elsewhere: use Debian's packages
+    sys.path.append("/usr/lib/python3/dist-packages")
+    from aiosmtpd.controller import Controller
+
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+BRIDGE_EXTRA = ["--busy-party", "busy*", "--ring-ms", "200"]
+ORGANIZER = "ana@example.com"
+world = {}
+
+
+class Collector:
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append({"to": list(envelope.rcpt_tos), "content": envelope.content})
+        return "250 Message accepted for delivery"
+
+
+def api(method, path, document=None):
+    return world["scheduler"].client.call(method, path, document)
+
+
+def setup():
+    world["collector"] = Collector()
+    smtp_port = harness.free_port()
+    world["smtp"] = Controller(world["collector"], hostname="127.0.0.1", port=smtp_port)
+    world["smtp"].start()
+    data_dir = tempfile.mkdtemp(prefix="convene-notices-")
+    port_a, port_b = harness.free_port(), harness.free_port()
+    url_a, url_b = "http://127.0.0.1:%d" % port_a, "http://127.0.0.1:%d" % port_b
+    world["a"] = harness.Bridge(data_dir=data_dir, name="nb1", port=port_a, peers=["nb2=" + url_b],
+                                extra=BRIDGE_EXTRA + ["--address", url_a]).start()
+    world["b"] = harness.Bridge(data_dir=data_dir, name="nb2", port=port_b, peers=["nb1=" + url_a],
+                                extra=BRIDGE_EXTRA + ["--address", url_b]).start()
+    world["data_dir"] = data_dir
+    world["scheduler"] = harness.Scheduler(
+        data_dir=tempfile.mkdtemp(prefix="convened-notices-"),
+        extra=["--dial-out-retries", "1", "--dial-out-retry-seconds", "1",
+               "--poll-interval", "3600", "--discovery-interval", "3600",
+               "--smtp", "smtp://127.0.0.1:%d" % smtp_port, "--mail-from", "convene@example.com",
+               "--smtp-retry-seconds", "1"]).start()
+    reply = api("POST", "/bridges", {
+        "address": url_a, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
+        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1, "numericIdQuantity": 2,
+        "alternateAddress": url_b, "alternateUsername": harness.ADMIN[0],
+        "alternatePassword": harness.ADMIN[1]})
+    assert reply.status in (200, 201), reply
+    bridge_id = reply.json()["id"]
+    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
+             .get("provisioned") == 2, timeout=30, what="slots to be provisioned")
+
+
+def book(title, seconds_ahead, minutes, participants=()):
+    start = (datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+             + datetime.timedelta(seconds=seconds_ahead + 1))
+    end = start + datetime.timedelta(minutes=minutes)
+    reply = api("POST", "/bookings", {
+        "title": title, "start": start.isoformat(), "end": end.isoformat(),
+        "participants": list(participants), "organizer": {"email": ORGANIZER, "name": "Ana"},
+        "attendees": ["bob@example.com"]})
+    assert reply.status == 201, reply
+    return reply.json()
+
+
+def notices(subject):
+    found = []
+    for mail in world["collector"].received:
+        message = email.message_from_bytes(mail["content"], policy=email.policy.default)
+        if message["Subject"] == subject:
+            found.append((mail["to"], message))
+    return found
+
+
+def check_notice(subject, *phrases):
+    (to, message), = wait_for(lambda: notices(subject), timeout=40, what=subject)
+    assert to == [ORGANIZER] and message["To"] == ORGANIZER
+    assert message.get_content_type() == "text/plain", message.get_content_type()
+    body = message.get_content()
+    for phrase in phrases:
+        assert phrase in body, body
+    return body
+
+
+def test_participant_not_reached():
+    created = book("Busy line", 1, 10, [{"uri": "busy@ep.example.com", "dial": "out"}])
+    body = check_notice("Participant not reached: Busy line",
+                        "busy@ep.example.com was not reached (busy after 2 attempts)")
+    assert "Busy line" in body
+    assert api("POST", "/bookings/%s/end" % created["id"]).status == 202
+    wait_for(lambda: api("GET", "/bookings/" + created["id"]).json()["state"] == "ended",
+             timeout=30, what="the meeting to end")
+    # the attendee is not told, and nothing is sent twice
+    assert len(notices("Participant not reached: Busy line")) == 1
+
+
+def test_failover_notice():
+    world["a"].stop()
+    try:
+        created = book("Through the alternate", 1, 10)
+        check_notice("Moved to another bridge node: Through the alternate",
+                     "The meeting runs through %s" % world["b"].url)
+        wait_for(lambda: api("GET", "/bookings/" + created["id"]).json()["state"] == "live",
+                 timeout=30, what="the meeting to be live")
+        assert api("POST", "/bookings/%s/end" % created["id"]).status == 202
+        wait_for(lambda: api("GET", "/bookings/" + created["id"]).json()["state"] == "ended",
+                 timeout=30, what="the meeting to end")
+    finally:
+        world["a"].start()
+
+
+def test_start_failed_notice():
+    world["a"].stop()
+    world["b"].stop()
+    try:
+        # shorter than the wait before another try: it fails at once
+        start = (datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+                 + datetime.timedelta(seconds=2))
+        reply = api("POST", "/bookings", {
+            "title": "Nobody home", "start": start.isoformat(),
+            "end": (start + datetime.timedelta(seconds=4)).isoformat(),
+            "organizer": ORGANIZER})
+        assert reply.status == 201, reply
+        check_notice("Did not start: Nobody home", "The meeting could not be started")
+        assert api("GET", "/bookings/" + reply.json()["id"]).json()["state"] == "failed"
+    finally:
+        world["a"].start()
+        world["b"].start()
+
+
+def cleanup():
+    if world.get("smtp"):
+        world["smtp"].stop()
+    for key in ("scheduler", "a", "b"):
+        process = world.get(key)
+        if process is not None and process.alive():
+            process.stop()
+    if world.get("data_dir"):
+        shutil.rmtree(world["data_dir"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        setup()
+        harness.run_tests(globals())
+    finally:
+        cleanup()
