@@ -7,7 +7,7 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-normal test-sanitize demo install bench bench-scheduler format clean
+.PHONY: all deps build test test-normal test-sanitize demo install bench bench-scheduler bench-cdr format clean
 
 all: build
 
@@ -42,6 +42,11 @@ bench: deps $(BUILD_DIR)/CMakeCache.txt
 bench-scheduler: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target convened convene-bridge
 	python3 bench/scheduler.py --build-dir $(BUILD_DIR)
+
+# convened's CDR receiver and utilisation report (bench/cdr.py); Python only.
+bench-cdr: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target convened convene-bridge
+	python3 bench/cdr.py --build-dir $(BUILD_DIR)
 
 # The whole story of the seed on throw-away daemons (convene demo --help).
 demo: build

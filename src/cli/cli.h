@@ -96,5 +96,7 @@ int command_token(cli_context *context, int argc, char **argv);
 int command_login(cli_context *context, int argc, char **argv);
 int command_logout(cli_context *context, int argc, char **argv);
 int command_audit(cli_context *context, int argc, char **argv);
+/* commands_report.c */
+int command_report(cli_context *context, int argc, char **argv);
 
 #endif

@@ -49,6 +49,8 @@ static const command_entry COMMANDS[] = {
     {"logout", "logout", "revoke and forget the kept token", command_logout},
     {"audit", "audit [--actor N] [--action A] [--from T] [--to T]",
      "who changed what, when and from where (admins)", command_audit},
+    {"report", "report utilization|no-shows|failed-starts [--from TIME] [--to TIME] ...",
+     "utilisation, no-show and failed-start reports (table, --json or --csv)", command_report},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };

@@ -237,3 +237,17 @@ cv_result cms_legs_read_page(xmlDocPtr page, cms_leg_list *out)
 {
     return cms_xml_each(page, "callLeg", visit_leg, out, NULL);
 }
+
+bool cms_layout_is_known(const char *name)
+{
+    static const char *const layouts[] = {
+        "allEqual",         "speakerOnly",    "telepresence",       "stacked",
+        "allEqualQuarters", "allEqualNinths", "allEqualSixteenths", "allEqualTwentyFifths",
+        "onePlusFive",      "onePlusSeven",   "onePlusNine",        "automatic",
+        "onePlusN",
+    };
+    for (size_t index = 0; name != NULL && index < sizeof layouts / sizeof layouts[0]; index++)
+        if (strcmp(layouts[index], name) == 0)
+            return true;
+    return false;
+}

@@ -101,4 +101,8 @@ void cms_leg_state_read(xmlDocPtr document, char *state, size_t size);
  * CV_ERR_NOT_FOUND when the leg is gone. */
 cv_result cms_leg_state(cms_client *client, const char *leg_id, char *state, size_t size);
 
+/* True when `name` is one of the video layouts of API 2.9 (`chosenLayout`,
+ * `defaultLayout`: allEqual, speakerOnly, ... onePlusN). */
+bool cms_layout_is_known(const char *name);
+
 #endif

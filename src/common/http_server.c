@@ -175,6 +175,15 @@ static const char *header_value(struct MHD_Connection *connection, const char *n
     return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
 }
 
+/* MHD's accept policy: the config's `admit` decides by the peer's address. */
+static enum MHD_Result admit_connection(void *context, const struct sockaddr *address,
+                                        socklen_t length)
+{
+    (void)length;
+    http_server *server = context;
+    return server->config.admit(server->config.context, address) ? MHD_YES : MHD_NO;
+}
+
 /* Checks the Basic credential strictly with the plain `authenticate`. */
 static int authenticate_basic(http_server *server, const char *header, request_state *state)
 {
@@ -626,9 +635,10 @@ static struct MHD_Daemon *start_daemon(http_server *server, unsigned flags,
         {MHD_OPTION_END, 0, NULL},
     };
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, access_handler, server, MHD_OPTION_SOCK_ADDR, address,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_address,
+        flags, 0, config->admit ? admit_connection : NULL, server, access_handler, server,
+        MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        config->max_connections_per_address,
         /* libmicrohttpd's idle timer (restarted by every byte) still bounds
          * a client that stops reading an answer; never below 60 s, so a
          * handler that takes long (a slow bridge) cannot outlast it. */
@@ -702,6 +712,13 @@ void http_server_stop(http_server *server)
     free(server->certificate_pem);
     free(server->key_pem);
     free(server);
+}
+
+const char *http_request_header(const http_request *request, const char *name)
+{
+    if (!request->connection)
+        return NULL;
+    return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
 }
 
 const char *http_request_cookie(const http_request *request, const char *name)

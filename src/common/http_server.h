@@ -38,6 +38,7 @@
 #include "common/strbuf.h"
 
 struct MHD_Connection;
+struct sockaddr;
 
 /* The kinds of credential a request can carry (`identify` receives one). */
 typedef enum {
@@ -138,6 +139,10 @@ typedef struct {
      * only (the bridge), `identify` for every kind of credential. */
     http_authenticator authenticate;
     http_identifier identify;
+    /* Optional: whether a client address may connect, asked as each
+     * connection is accepted, before anything is read from it (a refused
+     * one is closed at once). NULL admits every address. */
+    bool (*admit)(void *context, const struct sockaddr *address);
     /* With `identify`: the name of the session cookie (NULL: cookies are
      * not credentials). */
     const char *session_cookie;
@@ -168,6 +173,8 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
 /* Stops accepting, finishes requests in progress, frees the server. */
 void http_server_stop(http_server *server);
 
+/* A request header (the first of that name) or NULL. */
+const char *http_request_header(const http_request *request, const char *name);
 /* The value of the request's cookie `name`, or NULL. */
 const char *http_request_cookie(const http_request *request, const char *name);
 /* A query-string argument (decoded) or NULL. */

@@ -71,6 +71,18 @@ bool keyed_queue_take(keyed_queue *queue, bool (*accept)(void *context, const ke
     return false;
 }
 
+void keyed_queue_drop(keyed_queue *queue, int kind, const char *key)
+{
+    for (size_t index = 0; index < queue->count; index++) {
+        if (queue->jobs[index].kind == kind && strcmp(queue->jobs[index].key, key) == 0) {
+            memmove(&queue->jobs[index], &queue->jobs[index + 1],
+                    (queue->count - index - 1) * sizeof *queue->jobs);
+            queue->count--;
+            return; /* equal jobs merge: there is at most one */
+        }
+    }
+}
+
 void keyed_queue_release(keyed_queue *queue, const char *key)
 {
     for (size_t index = 0; index < queue->busy_count; index++) {

@@ -46,6 +46,8 @@ bool keyed_queue_push(keyed_queue *queue, int kind, const char *key, bool flag);
  * when there is none (or out of memory marking it busy). */
 bool keyed_queue_take(keyed_queue *queue, bool (*accept)(void *context, const keyed_job *job),
                       void *context, keyed_job *out);
+/* Removes the queued job of `kind` for `key`, if there is one. */
+void keyed_queue_drop(keyed_queue *queue, int kind, const char *key);
 /* The worker is done with `key`: jobs for it may be taken again. */
 void keyed_queue_release(keyed_queue *queue, const char *key);
 /* Frees every queued job and the busy set. */

@@ -28,14 +28,16 @@
 #define API_MAX_SEGMENTS 8
 
 /* Error codes (the "code" member). */
-#define API_ERROR_INVALID      "invalid"           /* 400; details {"field": NAME} */
-#define API_ERROR_UNAUTHORIZED "unauthorized"      /* 401 */
-#define API_ERROR_FORBIDDEN    "forbidden"         /* 403: the role may not do this */
-#define API_ERROR_NOT_FOUND    "notFound"          /* 404 */
-#define API_ERROR_METHOD       "methodNotAllowed"  /* 405 */
-#define API_ERROR_CONFLICT     "conflict"          /* 409; details lists the conflicts */
-#define API_ERROR_UNREACHABLE  "bridgeUnreachable" /* 503; details {"bridge": ID, ...} */
-#define API_ERROR_INTERNAL     "internal"          /* 500 */
+#define API_ERROR_INVALID        "invalid"           /* 400; details {"field": NAME} */
+#define API_ERROR_UNAUTHORIZED   "unauthorized"      /* 401 */
+#define API_ERROR_FORBIDDEN      "forbidden"         /* 403: the role may not do this */
+#define API_ERROR_NOT_FOUND      "notFound"          /* 404 */
+#define API_ERROR_METHOD         "methodNotAllowed"  /* 405 */
+#define API_ERROR_CONFLICT       "conflict"          /* 409; details lists the conflicts */
+#define API_ERROR_UNREACHABLE    "bridgeUnreachable" /* 503; details {"bridge": ID, ...} */
+#define API_ERROR_INTERNAL       "internal"          /* 500 */
+#define API_ERROR_BUSY           "busy"              /* 503: the meeting is busy; try again */
+#define API_ERROR_BRIDGE_REFUSED "bridgeRefused"     /* 502; the bridge refused the request */
 
 typedef struct scheduler_api_request {
     scheduler *daemon;

@@ -56,6 +56,7 @@ static const char *const participant_state_names[] = {
     [PARTICIPANT_WAITING] = "waiting",
     [PARTICIPANT_DISCONNECTED] = "disconnected",
     [PARTICIPANT_LEFT] = "left",
+    [PARTICIPANT_DROPPED] = "dropped",
 };
 
 #define NAME_COUNT(table) (sizeof table / sizeof table[0])
@@ -251,7 +252,8 @@ static cv_result read_participant_member(const char *name, const json_t *member,
         else
             return fail_field(changes, field, "must be \"out\" or \"in\"");
     } else if (strcmp(name, "state") == 0 || strcmp(name, "attempts") == 0 ||
-               strcmp(name, "detail") == 0) {
+               strcmp(name, "detail") == 0 || strcmp(name, "audioMuted") == 0 ||
+               strcmp(name, "videoMuted") == 0 || strcmp(name, "layout") == 0) {
         /* read-only, echoed back by clients that PATCH what they GET */
     } else {
         snprintf(field, BOOKING_FIELD_SIZE, "participants[%zu].%.30s", index, name);
@@ -388,8 +390,9 @@ static cv_result read_bridge(const json_t *value, booking_changes *changes,
  * that a client may send back what it got; anything else is an error. */
 static cv_result check_other_member(const char *name, booking_changes *changes)
 {
-    static const char *const read_only[] = {"id",        "slot",     "dialIn", "state", "failure",
-                                            "cancelled", "slotNote", "owner",  NULL};
+    static const char *const read_only[] = {"id",      "slot",       "dialIn",   "state",
+                                            "failure", "cancelled",  "slotNote", "owner",
+                                            "live",    "attendance", NULL};
     for (size_t index = 0; read_only[index] != NULL; index++)
         if (strcmp(name, read_only[index]) == 0)
             return CV_OK;
@@ -671,11 +674,14 @@ json_t *booking_to_json(const booking *record, const char *domain)
             snprintf(detail, sizeof detail, "no more attempts (%lld made)",
                      (long long)participant->attempts);
         }
-        json_t *entry = json_pack("{s:s, s:s, s:s, s:I, s:o}", "uri", participant->uri, "dial",
-                                  participant->dial_out ? "out" : "in", "state",
-                                  participant_state_name(participant->state), "attempts",
-                                  (json_int_t)participant->attempts, "detail",
-                                  detail[0] ? json_string(detail) : json_null());
+        json_t *entry =
+            json_pack("{s:s, s:s, s:s, s:I, s:o, s:b, s:b, s:o}", "uri", participant->uri, "dial",
+                      participant->dial_out ? "out" : "in", "state",
+                      participant_state_name(participant->state), "attempts",
+                      (json_int_t)participant->attempts, "detail",
+                      detail[0] ? json_string(detail) : json_null(), "audioMuted",
+                      participant->audio_muted, "videoMuted", participant->video_muted, "layout",
+                      participant->layout[0] ? json_string(participant->layout) : json_null());
         if (entry == NULL || json_array_append_new(participants, entry) != 0) {
             json_decref(entry);
             json_decref(participants);
@@ -708,5 +714,13 @@ json_t *booking_to_json(const booking *record, const char *domain)
         record->failure ? json_string(record->failure) : json_null(), "cancelled",
         record->cancelled, "slotNote",
         record->slot_note ? json_string(record->slot_note) : json_null());
+    if (document != NULL &&
+        json_object_set_new(document, "live",
+                            json_pack("{s:b, s:o}", "locked", record->live_locked, "layout",
+                                      record->live_layout[0] ? json_string(record->live_layout)
+                                                             : json_null())) != 0) {
+        json_decref(document);
+        return NULL;
+    }
     return document;
 }

@@ -34,6 +34,7 @@
 #define BOOKING_DEFAULT_MAX_MINUTES 1440
 #define BOOKING_PAST_GRACE_SECONDS  60 /* a start this close to now counts as now */
 #define BOOKING_FIELD_SIZE          64
+#define BOOKING_LAYOUT_SIZE         24 /* the longest CMS layout name, "allEqualTwentyFifths", fits */
 
 /* Meeting states (docs/lifecycle.md). Stored and shown by name: the one
  * name table is in booking.c (booking_state_name / booking_state_parse). */
@@ -58,6 +59,7 @@ typedef enum {
     PARTICIPANT_WAITING,      /* dial-in, not joined (yet) */
     PARTICIPANT_DISCONNECTED, /* was connected, is no longer */
     PARTICIPANT_LEFT,         /* the meeting ended */
+    PARTICIPANT_DROPPED,      /* an operator dropped them (live control): not dialled again */
 } participant_state;
 
 /* "scheduled", "live", ... as the API and the database spell them. */
@@ -67,7 +69,7 @@ cv_result booking_state_parse(const char *name, booking_state *out);
 const char *participant_state_name(participant_state state);
 cv_result participant_state_parse(const char *name, participant_state *out);
 
-typedef struct {
+typedef struct booking_participant {
     char uri[BOOKING_URI_MAX + 1];
     bool dial_out;
     participant_state state;
@@ -75,6 +77,10 @@ typedef struct {
     int64_t attempts;               /* dial-out attempts made */
     int64_t state_since;            /* UTC seconds the state was entered */
     int64_t next_attempt;           /* UTC seconds of the next dial-out retry; 0 none */
+    /* Live control (live_control.c), as last set through the API: */
+    bool audio_muted;                 /* the bridge hears nothing from them (rxAudioMute) */
+    bool video_muted;                 /* the bridge takes no video from them (rxVideoMute) */
+    char layout[BOOKING_LAYOUT_SIZE]; /* their own layout (chosenLayout); "" the meeting's */
 } booking_participant;
 
 typedef struct booking {
@@ -99,6 +105,9 @@ typedef struct booking {
     char secret[ID_TEXT_SIZE];
     char *started_via; /* the address the meeting was started through */
     char *slot_note;   /* why the meeting runs on another slot than booked */
+    /* Live control of the call (live_control.c), as last set: */
+    bool live_locked;                      /* the call is locked: no more dial-ins */
+    char live_layout[BOOKING_LAYOUT_SIZE]; /* everyone's default layout; "" the bridge's */
     int64_t created;
     int64_t updated;
 } booking;

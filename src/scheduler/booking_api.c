@@ -32,6 +32,7 @@
 #include "common/store_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/attendance.h"
 #include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
@@ -201,8 +202,8 @@ static cv_result decorate(sqlite3 *database, const char *id, json_t *document)
     return result == CV_OK ? booking_series_decorate(database, id, document) : result;
 }
 
-static void reply_booking(scheduler_api_request *request, int status, const booking *record,
-                          const bridge_views *views)
+void booking_api_reply(scheduler_api_request *request, int status, const booking *record,
+                       const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
     if (document && decorate(request->database, record->id, document) != CV_OK) {
@@ -257,8 +258,8 @@ void booking_api_fail_placement(scheduler_api_request *request, cv_result result
 
 /* Checks that a booking can keep its bridge and slot over its (changed)
  * time, and that its participants are free: a running meeting cannot move. */
-static cv_result place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
-                                   const char **reason)
+cv_result booking_api_place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
+                                        const char **reason)
 {
     booking_bridge only;
     memset(&only, 0, sizeof only);
@@ -369,7 +370,7 @@ static void handle_create(scheduler_api_request *request)
         log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title,
                  record.bridge_id, (long long)record.slot);
         lifecycle_booking_changed(request->daemon, &record);
-        reply_booking(request, 201, &record, &work.views);
+        booking_api_reply(request, 201, &record, &work.views);
     }
     if (work.views_loaded)
         bridge_views_free(&work.views);
@@ -485,7 +486,15 @@ static void handle_get(scheduler_api_request *request)
     booking record;
     if (!load_target(request, &views, &record))
         return;
-    reply_booking(request, 200, &record, &views);
+    json_t *document = booking_to_json(&record, bridge_domain(&views, record.bridge_id));
+    json_t *attendance = NULL;
+    if (document && (decorate(request->database, record.id, document) != CV_OK ||
+                     attendance_json(request->database, &record, &attendance) != CV_OK ||
+                     json_object_set_new(document, "attendance", attendance) != 0)) {
+        json_decref(document);
+        document = NULL; /* answered 500 */
+    }
+    scheduler_api_reply_json(request, 200, document);
     bridge_views_free(&views);
     booking_clear(&record);
 }
@@ -583,7 +592,7 @@ static void handle_patch(scheduler_api_request *request)
     if (running) {
         /* the slot is in use on the bridge: it must stay free for the new
          * end, and so must every participant */
-        result = place_in_own_slot(request->database, &record, &conflicts, &reason);
+        result = booking_api_place_in_own_slot(request->database, &record, &conflicts, &reason);
     } else {
         result = booking_place(request->database, &record, views.placements, views.count,
                                &conflicts, &reason);
@@ -610,7 +619,7 @@ static void handle_patch(scheduler_api_request *request)
     lifecycle_booking_changed(request->daemon, &record);
     if (running && (changes.has_title || changes.has_passcode || changes.has_end))
         lifecycle_request_refresh(request->daemon, record.id);
-    reply_booking(request, 200, &record, &views);
+    booking_api_reply(request, 200, &record, &views);
 done:
     bridge_views_free(&views);
     booking_clear(&record);
@@ -666,7 +675,7 @@ static void handle_cancel(scheduler_api_request *request)
         lifecycle_booking_changed(request->daemon, &record);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
-        reply_booking(request, 200, &record, &views);
+        booking_api_reply(request, 200, &record, &views);
     }
     bridge_views_free(&views);
     booking_clear(&record);
@@ -724,7 +733,7 @@ static void handle_extend(scheduler_api_request *request)
     /* the same slot and every participant must be free for the extra time */
     json_t *conflicts = NULL;
     const char *reason = NULL;
-    result = place_in_own_slot(request->database, &record, &conflicts, &reason);
+    result = booking_api_place_in_own_slot(request->database, &record, &conflicts, &reason);
     if (result != CV_OK) {
         store_rollback(request->database);
         booking_api_fail_placement(request, result, conflicts, reason);
@@ -746,7 +755,7 @@ static void handle_extend(scheduler_api_request *request)
     lifecycle_booking_changed(request->daemon, &record);
     if (running)
         lifecycle_request_refresh(request->daemon, record.id);
-    reply_booking(request, 200, &record, &views);
+    booking_api_reply(request, 200, &record, &views);
 done:
     bridge_views_free(&views);
     booking_clear(&record);

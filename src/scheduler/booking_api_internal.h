@@ -47,6 +47,14 @@ booking_limits booking_api_limits(const scheduler_api_request *request);
  * an unknown bridge, else the result. */
 void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
                                 const char *reason);
+/* Checks that a booking can keep its bridge and slot over its (changed)
+ * time, and that its participants are free: a running meeting cannot move.
+ * As booking_place. */
+cv_result booking_api_place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
+                                        const char **reason);
+/* Answers with the booking (its series' members added). */
+void booking_api_reply(scheduler_api_request *request, int status, const booking *record,
+                       const bridge_views *views);
 
 /* A copy of the request's body for booking_apply_json: no series members
  * (series.h), and start and end in UTC when they are local times in

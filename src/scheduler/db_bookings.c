@@ -31,14 +31,15 @@ static cv_result store_booking_row(sqlite3 *database, const booking *record)
         database,
         "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
         " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
-        " occupied_start, holds_capacity, bridge_chosen, cancelled, secret)"
+        " occupied_start, holds_capacity, bridge_chosen, cancelled, secret, live_locked,"
+        " live_layout)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21)"
+        " ?18, ?19, ?20, ?21, ?22, ?23)"
         " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
         " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
         " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
         " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
-        " cancelled = ?20, secret = ?21",
+        " cancelled = ?20, secret = ?21, live_locked = ?22, live_layout = ?23",
         &statement);
     if (code != SQLITE_OK)
         return store_result(code);
@@ -67,6 +68,8 @@ static cv_result store_booking_row(sqlite3 *database, const booking *record)
     sqlite3_bind_int(statement, 19, record->bridge_chosen ? 1 : 0);
     sqlite3_bind_int(statement, 20, record->cancelled ? 1 : 0);
     store_bind_text_or_null(statement, 21, record->secret);
+    sqlite3_bind_int(statement, 22, record->live_locked ? 1 : 0);
+    store_bind_text_or_null(statement, 23, record->live_layout);
     code = sqlite3_step(statement);
     store_statement_done(statement);
     return code == SQLITE_DONE ? CV_OK : store_result(code);
@@ -91,8 +94,8 @@ static cv_result store_participants(sqlite3 *database, const booking *record)
             database,
             "INSERT INTO participants (booking_id, position, uri, dial, state, call_leg_id,"
             " attempts, uri_key, occupied_start, end_at, holds_capacity, state_since,"
-            " next_attempt)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            " next_attempt, audio_muted, video_muted, layout)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             &statement);
         if (code != SQLITE_OK)
             return store_result(code);
@@ -116,6 +119,9 @@ static cv_result store_participants(sqlite3 *database, const booking *record)
             sqlite3_bind_int(statement, 11, holds ? 1 : 0);
             sqlite3_bind_int64(statement, 12, participant->state_since);
             sqlite3_bind_int64(statement, 13, participant->next_attempt);
+            sqlite3_bind_int(statement, 14, participant->audio_muted ? 1 : 0);
+            sqlite3_bind_int(statement, 15, participant->video_muted ? 1 : 0);
+            store_bind_text_or_null(statement, 16, participant->layout);
             code = sqlite3_step(statement);
             if (code != SQLITE_DONE) {
                 store_statement_done(statement);
@@ -164,7 +170,8 @@ static cv_result load_booking_row(sqlite3 *database, const char *id, booking *ou
         database,
         "SELECT id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state,"
         " failure, slot_note, cospace_id, call_id, used_address, created, updated,"
-        " bridge_chosen, cancelled, secret FROM bookings WHERE id = ?1",
+        " bridge_chosen, cancelled, secret, live_locked, live_layout FROM bookings"
+        " WHERE id = ?1",
         &statement);
     if (code != SQLITE_OK)
         return store_result(code);
@@ -199,6 +206,8 @@ static cv_result load_booking_row(sqlite3 *database, const char *id, booking *ou
     out->bridge_chosen = sqlite3_column_int(statement, 16) != 0;
     out->cancelled = sqlite3_column_int(statement, 17) != 0;
     store_column_into(statement, 18, out->secret, sizeof out->secret);
+    out->live_locked = sqlite3_column_int(statement, 19) != 0;
+    store_column_into(statement, 20, out->live_layout, sizeof out->live_layout);
     store_statement_done(statement);
     return result;
 }
@@ -218,6 +227,9 @@ static void read_participant_row(sqlite3_stmt *statement, booking_participant *p
     participant->attempts = sqlite3_column_int64(statement, 4);
     participant->state_since = sqlite3_column_int64(statement, 5);
     participant->next_attempt = sqlite3_column_int64(statement, 6);
+    participant->audio_muted = sqlite3_column_int(statement, 7) != 0;
+    participant->video_muted = sqlite3_column_int(statement, 8) != 0;
+    store_column_into(statement, 9, participant->layout, sizeof participant->layout);
 }
 
 /* The participants of booking `id`, in order, into out->participants. */
@@ -226,7 +238,7 @@ static cv_result load_participants(sqlite3 *database, const char *id, booking *o
     sqlite3_stmt *statement = NULL;
     int code = store_prepare(database,
                              "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
-                             " next_attempt FROM participants"
+                             " next_attempt, audio_muted, video_muted, layout FROM participants"
                              " WHERE booking_id = ?1 ORDER BY position",
                              &statement);
     if (code != SQLITE_OK)
@@ -553,4 +565,42 @@ cv_result db_bookings_outside_range_each(sqlite3 *database, const char *bridge_i
         result = store_result(code);
     store_statement_done(statement);
     return result;
+}
+
+/* store_work: the live control settings of the booking `context`. */
+static cv_result write_live_controls(sqlite3 *database, void *context)
+{
+    const booking *record = context;
+    sqlite3_stmt *statement = NULL;
+    int code = store_prepare(database,
+                             "UPDATE bookings SET live_locked = ?2, live_layout = ?3 WHERE id = ?1",
+                             &statement);
+    if (code != SQLITE_OK)
+        return store_result(code);
+    sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, 2, record->live_locked ? 1 : 0);
+    store_bind_text_or_null(statement, 3, record->live_layout);
+    cv_result result = store_statement_run(statement);
+    for (size_t index = 0; result == CV_OK && index < record->participant_count; index++) {
+        const booking_participant *participant = &record->participants[index];
+        code = store_prepare(database,
+                             "UPDATE participants SET audio_muted = ?3, video_muted = ?4,"
+                             " layout = ?5 WHERE booking_id = ?1 AND position = ?2 AND uri = ?6",
+                             &statement);
+        if (code != SQLITE_OK)
+            return store_result(code);
+        sqlite3_bind_text(statement, 1, record->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(statement, 2, (int64_t)index);
+        sqlite3_bind_int(statement, 3, participant->audio_muted ? 1 : 0);
+        sqlite3_bind_int(statement, 4, participant->video_muted ? 1 : 0);
+        store_bind_text_or_null(statement, 5, participant->layout);
+        sqlite3_bind_text(statement, 6, participant->uri, -1, SQLITE_STATIC);
+        result = store_statement_run(statement);
+    }
+    return result;
+}
+
+cv_result db_booking_store_live_controls(sqlite3 *database, const booking *record)
+{
+    return store_atomically(database, write_live_controls, (void *)record);
 }

@@ -66,4 +66,10 @@ cv_result db_bookings_outside_range_each(sqlite3 *database, const char *bridge_i
                                          int64_t base, int64_t quantity,
                                          db_booking_on_slot_visit visit, void *context);
 
+/* The live control settings of `record` as they are now (live_control.c):
+ * the call's lock and layout on the booking row, and each participant's
+ * mutes and own layout (found by position and URI: a row replaced
+ * meanwhile is left alone). One transaction (the caller's if open). */
+cv_result db_booking_store_live_controls(sqlite3 *database, const booking *record);
+
 #endif

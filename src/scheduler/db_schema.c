@@ -237,6 +237,48 @@ static const char *const migrations[] = {
     "ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
     "CREATE UNIQUE INDEX outbox_notice_key ON outbox (notice_key)"
     " WHERE notice_key IS NOT NULL;",
+    /* 10 (issue 12): live control of a running meeting (live_control.c), as
+     * last set through the API: each participant's mutes and own layout,
+     * the call's lock and everyone's layout ... */
+    "ALTER TABLE participants ADD COLUMN audio_muted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN video_muted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE participants ADD COLUMN layout TEXT;"
+    "ALTER TABLE bookings ADD COLUMN live_locked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE bookings ADD COLUMN live_layout TEXT;"
+    /* ... and the CDRs bridges post to the CDR receiver (db_cdrs.c): each
+     * record once by (session, recordIndex), folded into its call and its
+     * call leg; a meeting's calls are found by call ID or by its space and
+     * start time */
+    "CREATE TABLE cdr_records ("
+    " session TEXT NOT NULL,"
+    " record_index INTEGER NOT NULL,"
+    " type TEXT NOT NULL,"
+    " time INTEGER NOT NULL,"
+    " PRIMARY KEY (session, record_index)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE cdr_calls ("
+    " call_id TEXT PRIMARY KEY,"
+    " bridge_id TEXT,"
+    " cospace_id TEXT,"
+    " name TEXT,"
+    " started INTEGER,"
+    " ended INTEGER,"
+    " max_active INTEGER"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX cdr_calls_by_space ON cdr_calls (cospace_id, started);"
+    "CREATE INDEX cdr_calls_by_bridge ON cdr_calls (bridge_id, started, ended);"
+    "CREATE TABLE cdr_legs ("
+    " leg_id TEXT PRIMARY KEY,"
+    " call_id TEXT,"
+    " remote_party TEXT,"
+    " direction TEXT,"
+    " started INTEGER,"
+    " connected INTEGER,"
+    " ended INTEGER,"
+    " reason TEXT,"
+    " remote_teardown INTEGER NOT NULL DEFAULT 0"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX cdr_legs_by_call ON cdr_legs (call_id, connected, ended);",
 };
 
 size_t schema_version_count(void)

@@ -92,6 +92,9 @@ static void *worker(void *argument)
         case JOB_POLL:
             lifecycle_run_poll(machine, database, item->booking_id);
             break;
+        case JOB_WARN:
+            lifecycle_run_warning(machine, database, item->booking_id);
+            break;
         default:
             break;
         }
@@ -106,12 +109,15 @@ static void arm_for(lifecycle *machine, const booking *record)
 {
     timer_cancel(machine->timers, record->id, TAG_START);
     timer_cancel(machine->timers, record->id, TAG_END);
+    timer_cancel(machine->timers, record->id, TAG_WARN);
     if (record->cancelled && record->state == BOOKING_SCHEDULED)
         return;
-    if (record->state == BOOKING_SCHEDULED)
+    if (record->state == BOOKING_SCHEDULED) {
         lifecycle_arm(machine, record->id, TAG_START, booking_occupied_start(record) * 1000);
-    else if (record->state == BOOKING_STARTING || record->state == BOOKING_LIVE)
+    } else if (record->state == BOOKING_STARTING || record->state == BOOKING_LIVE) {
         lifecycle_arm(machine, record->id, TAG_END, record->end * 1000);
+        lifecycle_arm_warning(machine, record, false); /* after an extension: again */
+    }
 }
 
 void lifecycle_booking_changed(scheduler *daemon, const booking *record)
@@ -133,6 +139,59 @@ void lifecycle_request_refresh(scheduler *daemon, const char *booking_id)
     lifecycle *machine = daemon->lifecycle_state;
     if (machine != NULL)
         lifecycle_enqueue(machine, JOB_REFRESH, booking_id, false);
+}
+
+/* keyed_queue_take filter: the hold job of one booking (`context`). */
+static bool is_hold_of(void *context, const keyed_job *candidate)
+{
+    return candidate->kind == JOB_HOLD && strcmp(candidate->key, context) == 0;
+}
+
+cv_result lifecycle_hold(scheduler *daemon, const char *booking_id, int64_t timeout_ms)
+{
+    lifecycle *machine = daemon->lifecycle_state;
+    if (machine == NULL)
+        return CV_ERR_BUSY;
+    int64_t deadline = timer_realtime_now_ms() + timeout_ms;
+    cv_result result = CV_ERR_BUSY;
+    pthread_mutex_lock(&machine->lock);
+    while (!machine->stopping) {
+        /* (re)queued each round: an equal hold of another request merges
+         * with it, and whoever takes it first holds the booking */
+        keyed_job taken;
+        if (!keyed_queue_push(&machine->queue, JOB_HOLD, booking_id, false)) {
+            result = CV_ERR_NO_MEMORY;
+            break;
+        }
+        if (keyed_queue_take(&machine->queue, is_hold_of, (void *)booking_id, &taken)) {
+            result = CV_OK;
+            break;
+        }
+        int64_t now = timer_realtime_now_ms();
+        if (now >= deadline) {
+            keyed_queue_drop(&machine->queue, JOB_HOLD, booking_id);
+            break;
+        }
+        int64_t until = now + (deadline - now < 50 ? deadline - now : 50);
+        struct timespec wake = {.tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000};
+        pthread_cond_timedwait(&machine->released, &machine->lock, &wake);
+    }
+    pthread_mutex_unlock(&machine->lock);
+    return result;
+}
+
+void lifecycle_release(scheduler *daemon, const char *booking_id)
+{
+    lifecycle *machine = daemon->lifecycle_state;
+    if (machine != NULL)
+        lifecycle_release_busy(machine, booking_id);
+}
+
+void lifecycle_request_poll(scheduler *daemon, const char *booking_id)
+{
+    lifecycle *machine = daemon->lifecycle_state;
+    if (machine != NULL)
+        lifecycle_enqueue(machine, JOB_POLL, booking_id, false);
 }
 
 typedef struct {
@@ -195,10 +254,12 @@ static cv_result lifecycle_start(scheduler *daemon)
     machine->daemon = daemon;
     pthread_mutex_init(&machine->lock, NULL);
     pthread_cond_init(&machine->work, NULL);
+    pthread_cond_init(&machine->released, NULL);
     cv_result result = timer_service_start(NULL, &machine->timers);
     if (result != CV_OK) {
         pthread_mutex_destroy(&machine->lock);
         pthread_cond_destroy(&machine->work);
+        pthread_cond_destroy(&machine->released);
         free(machine);
         return result;
     }
@@ -237,6 +298,7 @@ static void lifecycle_stop(scheduler *daemon)
     free(machine->unreachable);
     pthread_mutex_destroy(&machine->lock);
     pthread_cond_destroy(&machine->work);
+    pthread_cond_destroy(&machine->released);
     free(machine);
 }
 

@@ -13,10 +13,12 @@
 #ifndef CONVENE_SCHEDULER_LIFECYCLE_H
 #define CONVENE_SCHEDULER_LIFECYCLE_H
 
+#include "common/cms_client.h"
 #include "common/result.h"
+#include "common/store_pool.h"
+#include "scheduler/booking.h"
+#include "scheduler/bridges.h"
 #include "scheduler/scheduler.h"
-
-struct booking;
 
 /* After a booking was created, changed or cancelled (and committed):
  * re-arms its timers from `record` as stored. Never blocks on the network
@@ -27,6 +29,31 @@ void lifecycle_request_end(scheduler *daemon, const char *booking_id);
 /* Tells the bridge again what a live meeting is (PUT /coSpaces/<id> with
  * the same fields: after an extension or a change of title or passcode). */
 void lifecycle_request_refresh(scheduler *daemon, const char *booking_id);
+
+/* Looks at a live meeting's participants now rather than at the next
+ * poll (after live control dialled someone). */
+void lifecycle_request_poll(scheduler *daemon, const char *booking_id);
+/* Live control (live_control.c) talks to the bridge about a running
+ * meeting itself, with no lifecycle worker on the same booking meanwhile:
+ * lifecycle_hold waits up to `timeout_ms` for the booking's worker (if
+ * any) to finish and marks the booking busy, so its polls, ends and
+ * resumes wait until lifecycle_release. CV_ERR_BUSY when it stayed busy
+ * or the daemon is stopping. */
+cv_result lifecycle_hold(scheduler *daemon, const char *booking_id, int64_t timeout_ms);
+void lifecycle_release(scheduler *daemon, const char *booking_id);
+/* The client for the address a running meeting was started through (else
+ * the bridge's first); NULL when the bridge or its addresses are gone.
+ * `bridge` is filled (free it with bridge_record_free either way). */
+cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database,
+                                     const struct booking *record, bridge_record *bridge);
+/* The one place a participant's state changes (lifecycle*.c and live
+ * control): the state and the time it was entered, when it differs. */
+void lifecycle_set_participant_state(booking_participant *participant, participant_state state);
+/* Dials participant `index` of live meeting `record` out now (POST
+ * /calls/<call>/callLegs); the outcome goes into the participant, not
+ * stored. Returns the request's result. */
+cv_result lifecycle_dial_participant(scheduler *daemon, cms_client *client, struct booking *record,
+                                     size_t index);
 
 /* The module: starts the timers and workers, then reconciles every
  * booking that is not over with what the bridges really have. */

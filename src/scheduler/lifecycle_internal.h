@@ -18,6 +18,7 @@
 #include "common/store_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "scheduler/lifecycle.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
 #include "scheduler/scheduler.h"
@@ -28,6 +29,8 @@
 #define TAG_END 2
 
 #define TAG_POLL 3
+
+#define TAG_WARN 4 /* the end-of-meeting warning (--end-warning-minutes) */
 
 #define WORKER_COUNT 8
 
@@ -47,7 +50,9 @@
 
 #define UNREACHABLE_POLLS_BEFORE_FAILOVER 3
 
-typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME } job_kind;
+/* JOB_HOLD is no work: live control (lifecycle_hold) queues it to mark a
+ * booking busy while it talks to the bridge itself; workers never take it. */
+typedef enum { JOB_START, JOB_END, JOB_REFRESH, JOB_POLL, JOB_RESUME, JOB_HOLD, JOB_WARN } job_kind;
 
 /* A job a worker took from the queue (malloc'd; the worker frees it). */
 typedef struct job {
@@ -74,6 +79,7 @@ typedef struct {
      * `unreachable`; `work` signals a new job or a booking set free. */
     pthread_mutex_t lock;
     pthread_cond_t work;
+    pthread_cond_t released; /* a booking was set free (lifecycle_hold waits on it) */
     keyed_queue queue;
     bool stopping;
     bool gathering; /* a worker is collecting due starts into one batch */
@@ -151,7 +157,6 @@ bool lifecycle_copy_object_id(char destination[ID_TEXT_SIZE], const char *source
 /* The same writes for callers that can only report a failure. */
 void lifecycle_note_failure(sqlite3 *database, const char *booking_id, const char *failure);
 void lifecycle_forget_call(sqlite3 *database, const booking *record);
-void lifecycle_set_participant_state(booking_participant *participant, participant_state state);
 /* Every participant to `state` (meeting over, or not started). */
 void lifecycle_persist_all_participants(sqlite3 *database, booking *record,
                                         participant_state state);
@@ -194,6 +199,13 @@ const cms_leg *lifecycle_leg_for_party(const cms_leg_list *legs, const char *cal
                                        const char *uri);
 void lifecycle_run_refresh(lifecycle *machine, sqlite3 *database, const char *booking_id);
 void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booking_id);
+/* Arms the end-of-meeting warning of a starting or live meeting at
+ * --end-warning-minutes before its end; `even_late`: also when that
+ * instant has passed (the meeting just went live: warned at once). */
+void lifecycle_arm_warning(lifecycle *machine, const booking *record, bool even_late);
+/* Shows the warning on a live meeting's call (PUT /calls/<id> messageText,
+ * messageDuration), with the minutes really left. */
+void lifecycle_run_warning(lifecycle *machine, sqlite3 *database, const char *booking_id);
 
 /* --- lifecycle_start.c */
 

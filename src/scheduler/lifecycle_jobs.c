@@ -51,6 +51,7 @@ void lifecycle_release_busy(lifecycle *machine, const char *booking_id)
     pthread_mutex_lock(&machine->lock);
     keyed_queue_release(&machine->queue, booking_id);
     pthread_cond_broadcast(&machine->work);
+    pthread_cond_broadcast(&machine->released);
     pthread_mutex_unlock(&machine->lock);
 }
 
@@ -75,6 +76,8 @@ typedef struct {
 static bool job_wanted(void *context, const keyed_job *candidate)
 {
     const job_filter *filter = context;
+    if (candidate->kind == JOB_HOLD)
+        return false; /* taken by lifecycle_hold itself */
     if (filter->only_kind != NULL)
         return candidate->kind == (int)*filter->only_kind;
     return !(candidate->kind == JOB_START && filter->machine->gathering);
@@ -103,7 +106,10 @@ job *lifecycle_take_job_locked(lifecycle *machine, job_kind *only_kind)
 static void timer_fired(void *context, const char *key, int tag)
 {
     lifecycle *machine = context;
-    job_kind kind = tag == TAG_START ? JOB_START : tag == TAG_END ? JOB_END : JOB_POLL;
+    job_kind kind = tag == TAG_START  ? JOB_START
+                    : tag == TAG_END  ? JOB_END
+                    : tag == TAG_WARN ? JOB_WARN
+                                      : JOB_POLL;
     lifecycle_enqueue(machine, kind, key, false);
 }
 

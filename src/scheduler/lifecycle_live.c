@@ -5,7 +5,8 @@
  * leg found by its stored call leg ID, a dial-in participant by remote
  * party), hanging up unanswered dial-outs and dialling again, noticing a
  * call gone or a bridge unreachable (then the meeting is resumed), and
- * telling the bridge again of a changed meeting (refresh).
+ * telling the bridge again of a changed meeting (refresh), and the
+ * end-of-meeting warning (--end-warning-minutes).
  * Does not own: the start or the end (lifecycle_start.c, lifecycle_end.c).
  */
 #include <pthread.h>
@@ -31,6 +32,9 @@
 #include "scheduler/slots.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
+
+/* how long the end-of-meeting warning stays on the screens (seconds) */
+#define END_WARNING_SECONDS_TEXT "60"
 
 /* POST /calls/<call>/callLegs for one participant; the outcome goes into
  * the participant (not stored). Returns the request's result. */
@@ -59,6 +63,12 @@ cv_result lifecycle_dial_request(const scheduler_options *options, cms_client *c
     }
     cms_response_free(&response);
     return result;
+}
+
+cv_result lifecycle_dial_participant(scheduler *daemon, cms_client *client, booking *record,
+                                     size_t index)
+{
+    return lifecycle_dial_request(&daemon->options, client, record, index);
 }
 
 /* How soon to look at a live meeting again. */
@@ -107,6 +117,12 @@ const cms_leg *lifecycle_leg_for_party(const cms_leg_list *legs, const char *cal
 static cms_client *client_for_meeting(lifecycle *machine, sqlite3 *database, const booking *record,
                                       bridge_record *bridge)
 {
+    return lifecycle_meeting_client(machine->daemon, database, record, bridge);
+}
+
+cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database, const booking *record,
+                                     bridge_record *bridge)
+{
     memset(bridge, 0, sizeof *bridge);
     if (record->bridge_id[0] == '\0' || bridge_load(database, record->bridge_id, bridge) != CV_OK)
         return NULL;
@@ -117,7 +133,7 @@ static cms_client *client_for_meeting(lifecycle *machine, sqlite3 *database, con
     lifecycle_order_endpoints(&endpoints, record->started_via);
     cms_client *client = NULL;
     if (endpoints.count > 0 &&
-        cms_registry_client(machine->daemon->cms, &endpoints.items[0], &client) != CV_OK)
+        cms_registry_client(daemon->cms, &endpoints.items[0], &client) != CV_OK)
         client = NULL;
     bridge_endpoints_free(&endpoints);
     return client;
@@ -283,5 +299,45 @@ void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booki
     }
     cms_leg_list_free(&legs);
     bridge_record_free(&bridge);
+    booking_clear(&record);
+}
+
+void lifecycle_arm_warning(lifecycle *machine, const booking *record, bool even_late)
+{
+    int64_t minutes = machine->daemon->options.end_warning_minutes;
+    if (minutes <= 0)
+        return;
+    int64_t when = record->end - minutes * 60, now = lifecycle_now_seconds();
+    if (when < now && !even_late)
+        return; /* passed: shown already, or the meeting went live within it */
+    lifecycle_rearm(machine, record->id, TAG_WARN, (when < now ? now : when) * 1000);
+}
+
+void lifecycle_run_warning(lifecycle *machine, sqlite3 *database, const char *booking_id)
+{
+    booking record;
+    if (booking_load(database, booking_id, &record) != CV_OK)
+        return;
+    int64_t left = record.end - lifecycle_now_seconds();
+    if (record.state == BOOKING_LIVE && record.call_id[0] != '\0' && left > 0) {
+        char text[96], path[128];
+        int64_t minutes = (left + 59) / 60;
+        snprintf(text, sizeof text, "This meeting ends in %lld minute%s", (long long)minutes,
+                 minutes == 1 ? "" : "s");
+        snprintf(path, sizeof path, "/calls/%s", record.call_id);
+        const cms_field fields[] = {{"messageText", text},
+                                    {"messageDuration", END_WARNING_SECONDS_TEXT}};
+        bridge_record bridge;
+        cms_client *client = client_for_meeting(machine, database, &record, &bridge);
+        cms_response response = {0};
+        if (client != NULL && cms_put(client, path, fields, 2, &response) == CV_OK)
+            log_info("booking %s: end-of-meeting warning shown (%lld min left)", record.id,
+                     (long long)minutes);
+        else
+            log_warning("booking %s: could not show the end-of-meeting warning: %s", record.id,
+                        client ? response.error : "no bridge address");
+        cms_response_free(&response);
+        bridge_record_free(&bridge);
+    }
     booking_clear(&record);
 }

@@ -169,6 +169,8 @@ static void dial_step(start_phase *phase, start_item *item)
                 lifecycle_set_participant_state(participant, PARTICIPANT_WAITING);
             continue;
         }
+        if (participant->state == PARTICIPANT_DROPPED)
+            continue; /* an operator dropped them: never dialled again */
         /* already dialled before a restart: keep that leg, found by the
          * call leg ID stored when it was made, else (a crash before that
          * store) by its remote party, which the bridge may have rewritten */
@@ -365,6 +367,7 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
         if (!item->opened || item->record.state != BOOKING_LIVE)
             continue;
         lifecycle_rearm(machine, item->record.id, TAG_END, item->record.end * 1000);
+        lifecycle_arm_warning(machine, &item->record, true);
         lifecycle_rearm(machine, item->record.id, TAG_POLL, lifecycle_next_poll_ms(&item->record));
     }
 }

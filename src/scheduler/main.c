@@ -34,7 +34,11 @@
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/lifecycle.h"
+#include "scheduler/attendance.h"
+#include "scheduler/cdr_receiver.h"
+#include "scheduler/live_control.h"
 #include "scheduler/mail_module.h"
+#include "scheduler/reports.h"
 #include "scheduler/outbox.h"
 #include "scheduler/schema.h"
 #include "scheduler/tickets.h"
@@ -45,8 +49,10 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &users_module,   &audit_module, &tickets_module,  &bridges_module,        &lifecycle_module,
-    &booking_module, &mail_module,  &calendar_module, &series_horizon_module,
+    &users_module,          &audit_module,        &tickets_module,      &bridges_module,
+    &lifecycle_module,      &booking_module,      &mail_module,         &calendar_module,
+    &series_horizon_module, &live_control_module, &cdr_receiver_module, &attendance_module,
+    &reports_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -64,6 +70,7 @@ static void set_defaults(scheduler_options *options)
     options->dial_out_retries = 2;
     options->dial_out_retry_seconds = 10;
     options->dial_out_answer_seconds = 30;
+    options->end_warning_minutes = 0;
     options->smtp_retry_seconds = OUTBOX_RETRY_FIRST;
     options->series_horizon_days = 365;
     options->series_extend_seconds = 3600;
@@ -127,6 +134,10 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "extra attempts for a busy or unanswered dial-out (default 2)", 0, 100},
         {"dial-out-retry-seconds", OPTION_INTEGER, &o->dial_out_retry_seconds, "SECONDS",
          "pause between dial-out attempts (default 10)", 1, 3600},
+        {"end-warning-minutes", OPTION_INTEGER, &o->end_warning_minutes, "MINUTES",
+         "show \"This meeting ends in N minutes\" on every screen this long before the end "
+         "(default 0: never)",
+         0, 120},
         {"dial-out-answer-seconds", OPTION_INTEGER, &o->dial_out_answer_seconds, "SECONDS",
          "a dial-out ringing this long counts as unanswered (default 30)", 1, 3600},
         {"series-horizon-days", OPTION_INTEGER, &o->series_horizon_days, "DAYS",
@@ -166,6 +177,14 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"ldap-group-role", OPTION_LIST, &o->ldap_group_roles, "GROUP_DN=ROLE",
          "members of the group get the role admin, operator or booker (repeatable; the highest "
          "wins)",
+         0, 0},
+        {"cdr-listen", OPTION_STRING, &o->cdr_listen, "ADDR:PORT",
+         "receive the bridges' CDRs on this address (its own listener; off without it)", 0, 0},
+        {"cdr-allow", OPTION_LIST, &o->cdr_allow, "CIDR",
+         "a network whose clients may post CDRs (repeatable; default this host only)", 0, 0},
+        {"cdr-url", OPTION_STRING, &o->cdr_url, "URL",
+         "the receiver URL bridges are told to post to (default http(s)://<cdr-listen>/cdr; "
+         "the bridge's ID is added)",
          0, 0},
         {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
          "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},

@@ -14,6 +14,7 @@
 #include "common/sleep.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "scheduler/cdr_receiver.h"
 #include "scheduler/db_bridges.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/poller.h"
@@ -466,6 +467,9 @@ cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_re
         record_failure(database, record, result, error);
         return result;
     }
+    /* CDRs to convened's receiver (when it has one); a failure is logged
+     * and leaves the slots provisioned */
+    cdr_receiver_register(daemon, record, client);
     cms_system_status status;
     poller_check(database, record, client, &status, NULL, 0);
     result = store_complete(database, record);

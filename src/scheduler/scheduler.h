@@ -80,6 +80,7 @@ typedef struct {
     int64_t dial_out_retries;    /* extra attempts for a busy/unanswered dial-out */
     int64_t dial_out_retry_seconds;
     int64_t dial_out_answer_seconds; /* a dial-out ringing this long is "noAnswer" */
+    int64_t end_warning_minutes;     /* warn on the call this long before the end; 0 never */
     int64_t series_horizon_days;     /* an endless series is booked this far ahead */
     int64_t series_extend_seconds;   /* how often endless series are booked further */
 
@@ -88,6 +89,11 @@ typedef struct {
     char *mail_from;            /* the sender's address */
     char *smtp_password_file;   /* the password of the URL's user; never logged */
     int64_t smtp_retry_seconds; /* first retry after a temporary failure */
+
+    /* The CDR receiver (cdr_receiver.c); off without cdr_listen */
+    char *cdr_listen;      /* ADDR:PORT of its own listener */
+    string_list cdr_allow; /* client networks admitted; default this host */
+    char *cdr_url;         /* what bridges are told (+ "/<bridge id>"); default from cdr_listen */
 } scheduler_options;
 
 struct cms_registry;         /* cms_client.h */
@@ -132,6 +138,7 @@ struct scheduler {
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */
     void *horizon_state;   /* series_horizon.c: the thread that books endless series further */
+    void *cdr_state;       /* cdr_receiver.c; NULL when no --cdr-listen */
 };
 
 /*

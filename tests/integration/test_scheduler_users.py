@@ -145,6 +145,23 @@ EXPECTED = {
     ("GET", "organizers/*/calendar.ics"): ("/organizers/alice@example.com/calendar.ics", None,
                                            (200, 200, 404, 401)),
     ("GET", "audit"): ("/audit", None, (200, 403, 403, 401)),
+    # issue 12: live control and attendance as the booking; reports operators and up.
+    # alice's booking is scheduled: live control answers 409 past the check
+    ("POST", "bookings/*/participants"): ("/bookings/" + ALICE_BOOKING + "/participants",
+                                          {"uri": 5}, (400, 400, 404, 401)),
+    ("DELETE", "bookings/*/participants/*"): (
+        "/bookings/" + ALICE_BOOKING + "/participants/nobody%40example.com", None,
+        (404, 404, 404, 401)),
+    ("PATCH", "bookings/*/participants/*"): (
+        "/bookings/" + ALICE_BOOKING + "/participants/nobody%40example.com",
+        {"audioMuted": 1}, (400, 400, 404, 401)),
+    ("PATCH", "bookings/*/live"): ("/bookings/" + ALICE_BOOKING + "/live", {"locked": True},
+                                   (409, 409, 404, 401)),
+    ("GET", "bookings/*/attendance"): ("/bookings/" + ALICE_BOOKING + "/attendance", None,
+                                       (200, 200, 404, 401)),
+    ("GET", "reports/utilization"): ("/reports/utilization", None, (200, 200, 403, 401)),
+    ("GET", "reports/no-shows"): ("/reports/no-shows", None, (200, 200, 403, 401)),
+    ("GET", "reports/failed-starts"): ("/reports/failed-starts", None, (200, 200, 403, 401)),
 }
 
 

@@ -57,11 +57,31 @@ static void test_accept_filters_and_release_of_unknown_keys(void **state)
     keyed_queue_free(&queue); /* twice is fine */
 }
 
+static void test_drop_removes_only_that_job(void **state)
+{
+    (void)state;
+    keyed_queue queue = KEYED_QUEUE_INIT;
+    assert_true(keyed_queue_push(&queue, 1, "x", false));
+    assert_true(keyed_queue_push(&queue, 2, "x", false));
+    assert_true(keyed_queue_push(&queue, 1, "y", false));
+    keyed_queue_drop(&queue, 1, "x");
+    keyed_queue_drop(&queue, 3, "x"); /* none: harmless */
+    assert_int_equal(queue.count, 2);
+    keyed_job job;
+    assert_true(keyed_queue_take(&queue, NULL, NULL, &job));
+    assert_string_equal(job.key, "x");
+    assert_int_equal(job.kind, 2);
+    assert_true(keyed_queue_take(&queue, NULL, NULL, &job));
+    assert_string_equal(job.key, "y");
+    keyed_queue_free(&queue);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_in_first_out_and_merge),
         cmocka_unit_test(test_accept_filters_and_release_of_unknown_keys),
+        cmocka_unit_test(test_drop_removes_only_that_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
