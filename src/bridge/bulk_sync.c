@@ -20,15 +20,17 @@
  *      spaces, secondary URIs, access methods) with one query per
  *      namespace; a clash rolls the savepoint back and ends the sync
  *      failedCoSpaceUriConflict / failedCallIdConflict;
- *   4. write one space per index with a reused INSERT .. ON CONFLICT
- *      statement keyed on (bulk_parameter_set, bulk_index): a space the
- *      set made before for the same index is updated in place and keeps
- *      its ID and secret; a new index gets a new ID and a random secret.
+ *   4. write one space per index with multi-row INSERT .. ON CONFLICT
+ *      statements (256 rows each, then 16 and 1 for the rest: one round
+ *      trip per batch on PostgreSQL) keyed on (bulk_parameter_set,
+ *      bulk_index): a space the set made before for the same index is
+ *      updated in place and keeps its ID and secret; a new index gets a
+ *      new ID and a random secret.
  *
- * Claiming (across every node on the data directory): in a BEGIN
- * IMMEDIATE transaction, the oldest pending sync whose set has no sync
- * running moves to running with claimed_by = this node's name. The
- * transaction makes the claim exclusive, so each sync runs exactly once.
+ * Claiming (across every node on the database): in one write transaction,
+ * the oldest pending sync whose set has no sync running moves to running
+ * with claimed_by = this node's name. The transaction makes the claim
+ * exclusive, so each sync runs exactly once.
  */
 #include "bridge/bulk_sync.h"
 

@@ -29,8 +29,6 @@
 /* How long a claim outlives the hold before other nodes may take the sync
  * over (its node must have died: see REQUEUE_EXPIRED_SQL). */
 #define CLAIM_LEASE_MILLISECONDS 10000
-/* How many spaces a sync writes between looks at the stop flag. */
-#define STOP_CHECK_INTERVAL 1024
 
 /* Unix time in milliseconds by the database's clock (the queue's clock,
  * one for every node). julianday('now') is SQLite's; the PostgreSQL
@@ -167,8 +165,10 @@ static const char CREATE_VALUES_SQL[] = "CREATE TEMP TABLE IF NOT EXISTS bulk_sy
                                         " bulk_index BIGINT PRIMARY KEY, uri TEXT, call_id TEXT);"
                                         "DELETE FROM bulk_sync_values;";
 static const char DROP_VALUES_SQL[] = "DROP TABLE IF EXISTS bulk_sync_values";
-static const char INSERT_VALUE_SQL[] =
-    "INSERT INTO bulk_sync_values(bulk_index, uri, call_id) VALUES (?1, ?2, ?3)";
+/* The temporary table's rows go in several at a time (store_sql_append_values):
+ * ?1, ?2, ?3 are the first row's index, URI and call ID, ?4… the next. */
+static const char INSERT_VALUES_HEAD[] = "INSERT INTO bulk_sync_values(bulk_index, uri, call_id)";
+static const char INSERT_VALUES_ROW[] = "rrr";
 /* ?1 is the set. A URI is taken when another space (not made by this set)
  * has it as URI, any space but the one for the same index has it as
  * secondary URI, or an access method of any other space has it. */
@@ -199,10 +199,17 @@ static const char OWN_VALUES_MOVE_SQL[] =
     "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS DISTINCT FROM n.bulk_index)";
 static const char CLEAR_OWN_VALUES_SQL[] =
     "UPDATE cospaces SET uri = NULL, call_id = NULL WHERE bulk_parameter_set = ?1";
-static const char WRITE_SPACE_SQL[] =
+/* The spaces go in several at a time (store_sql_append_values). ?1 to ?6 are what
+ * every space of the set shares: tenant, call profile, call leg profile,
+ * branding profile, non-member access, the set; then six per row: ID,
+ * name, URI, call ID, secret, index. */
+static const char WRITE_SPACES_HEAD[] =
     "INSERT INTO cospaces(id, name, uri, call_id, tenant, call_profile, call_leg_profile,"
-    " call_branding_profile, non_member_access, secret, bulk_parameter_set, bulk_index)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    " call_branding_profile, non_member_access, secret, bulk_parameter_set, bulk_index)";
+static const char WRITE_SPACES_ROW[] = "rrrr12345r6r";
+#define WRITE_SPACES_SHARED  6 /* parameters before the rows' */
+#define WRITE_SPACES_PER_ROW 6
+static const char WRITE_SPACES_TAIL[] =
     " ON CONFLICT(bulk_parameter_set, bulk_index) WHERE bulk_parameter_set IS NOT NULL"
     " DO UPDATE SET name = excluded.name, uri = excluded.uri, call_id = excluded.call_id,"
     " tenant = excluded.tenant, call_profile = excluded.call_profile,"
@@ -223,6 +230,7 @@ typedef struct {
     bool mappings_parsed;
     bool uses_values; /* a URI or call ID mapping is set */
     strbuf name, uri, call_id;
+    strbuf sql; /* the text of the batch statement being written */
 } sync_work;
 
 static void sync_work_release(sync_work *work)
@@ -237,6 +245,7 @@ static void sync_work_release(sync_work *work)
     strbuf_free(&work->name);
     strbuf_free(&work->uri);
     strbuf_free(&work->call_id);
+    strbuf_free(&work->sql);
 }
 
 /* A statement from the connection's cache; hand it back with
@@ -392,33 +401,67 @@ static bool stop_requested(const sync_work *work)
     return work->stop && atomic_load(work->stop);
 }
 
-/* Fills the temporary table with every index's URI and call ID. */
-static cv_result collect_values(sync_work *work)
+/* How many rows the next batch statement carries, of `remaining`: 256,
+ * then 16 and 1 for the rest, so that a connection only ever prepares
+ * three texts of each. A batch is one round trip on PostgreSQL (one row
+ * per statement was 20,000 of them for 10,000 spaces). */
+static int batch_rows(int64_t remaining)
 {
-    cv_result result = store_db_exec(work->database, CREATE_VALUES_SQL);
-    if (result != CV_OK)
-        return result;
+    return remaining >= 256 ? 256 : remaining >= 16 ? 16 : 1;
+}
+
+/* Writes the rows of indexes first_index .. first_index + rows - 1. */
+typedef cv_result (*batch_writer)(sync_work *work, int64_t first_index, int rows);
+
+/* Runs `write` over the set's whole range, batch by batch, looking at the
+ * stop flag before each (CV_ERR_BUSY when set). */
+static cv_result in_batches(sync_work *work, batch_writer write)
+{
+    const bulk_parameter_set *set = &work->set;
+    cv_result result = CV_OK;
+    for (int64_t index = set->start_index; result == CV_OK && index <= set->end_index;) {
+        if (stop_requested(work))
+            return CV_ERR_BUSY;
+        int rows = batch_rows(set->end_index - index + 1);
+        result = write(work, index, rows);
+        index += rows;
+    }
+    return result;
+}
+
+/* Adds the URIs and call IDs of `rows` indexes from `first_index` to the
+ * temporary table in one statement. */
+static cv_result collect_batch(sync_work *work, int64_t first_index, int rows)
+{
     store_stmt *statement = NULL;
-    result = prepare(work->database, INSERT_VALUE_SQL, &statement);
-    for (int64_t index = work->set.start_index; result == CV_OK && index <= work->set.end_index;
-         index++) {
-        if ((index - work->set.start_index) % STOP_CHECK_INTERVAL == 0 && stop_requested(work)) {
-            result = CV_ERR_BUSY;
-            break;
-        }
+    strbuf_reset(&work->sql);
+    strbuf_append_str(&work->sql, INSERT_VALUES_HEAD);
+    cv_result result = store_sql_append_values(&work->sql, INSERT_VALUES_ROW, 0, rows);
+    if (result == CV_OK)
+        result = prepare(work->database, strbuf_str(&work->sql), &statement);
+    for (int row = 0; result == CV_OK && row < rows; row++) {
+        int64_t index = first_index + row;
         result = bulk_mapping_expand(&work->uri_mapping, index, &work->uri);
         if (result == CV_OK)
             result = bulk_mapping_expand(&work->call_id_mapping, index, &work->call_id);
         if (result != CV_OK)
             break;
-        store_bind_int64(statement, 1, index);
-        bind_optional(statement, 2, &work->uri);
-        bind_optional(statement, 3, &work->call_id);
-        result = store_step(statement) == STORE_DONE ? CV_OK : store_stmt_error(statement);
-        store_stmt_reset(statement);
+        store_bind_int64(statement, row * 3 + 1, index);
+        bind_optional(statement, row * 3 + 2, &work->uri);
+        bind_optional(statement, row * 3 + 3, &work->call_id);
     }
-    store_stmt_done(statement);
-    return result;
+    if (result != CV_OK) {
+        store_stmt_done(statement);
+        return result;
+    }
+    return store_stmt_run(statement);
+}
+
+/* Fills the temporary table with every index's URI and call ID. */
+static cv_result collect_values(sync_work *work)
+{
+    cv_result result = store_db_exec(work->database, CREATE_VALUES_SQL);
+    return result == CV_OK ? in_batches(work, collect_batch) : result;
 }
 
 /* Looks for URI and call ID clashes; sets *status when there is one. */
@@ -437,48 +480,60 @@ static cv_result find_clashes(sync_work *work, const char **status)
     return result;
 }
 
-/* Writes one space per index (step 4 of the file comment). */
-static cv_result write_spaces(sync_work *work)
+/* Writes the spaces of `rows` indexes from `first_index` in one
+ * statement. */
+static cv_result write_batch(sync_work *work, int64_t first_index, int rows)
 {
     const bulk_parameter_set *set = &work->set;
     store_stmt *statement = NULL;
-    cv_result result = prepare(work->database, WRITE_SPACE_SQL, &statement);
+    strbuf_reset(&work->sql);
+    strbuf_append_str(&work->sql, WRITE_SPACES_HEAD);
+    store_sql_append_values(&work->sql, WRITE_SPACES_ROW, WRITE_SPACES_SHARED, rows);
+    strbuf_append_str(&work->sql, WRITE_SPACES_TAIL);
+    cv_result result = strbuf_status(&work->sql);
+    if (result == CV_OK)
+        result = prepare(work->database, strbuf_str(&work->sql), &statement);
     if (result != CV_OK)
         return result;
+    store_bind_text(statement, 1, set->tenant);
+    store_bind_text(statement, 2, set->call_profile);
+    store_bind_text(statement, 3, set->call_leg_profile);
+    store_bind_text(statement, 4, set->call_branding_profile);
+    store_bind_int(statement, 5, set->non_member_access ? 1 : 0);
+    store_bind_text(statement, 6, set->id);
     char id[ID_TEXT_SIZE];
     char secret[COSPACE_SECRET_SIZE];
-    for (int64_t index = set->start_index; result == CV_OK && index <= set->end_index; index++) {
-        if ((index - set->start_index) % STOP_CHECK_INTERVAL == 0 && stop_requested(work)) {
-            result = CV_ERR_BUSY;
-            break;
-        }
+    for (int row = 0; result == CV_OK && row < rows; row++) {
+        int64_t index = first_index + row;
         result = expand_all(work, index);
         if (result == CV_OK)
             result = cospace_generate_secret(secret);
         if (result != CV_OK)
             break;
         id_generate(id);
-        store_bind_text(statement, 1, id);
-        bind_optional(statement, 2, &work->name);
-        bind_optional(statement, 3, &work->uri);
-        bind_optional(statement, 4, &work->call_id);
-        /* What every space of the set shares (bound again after each reset). */
-        store_bind_text(statement, 5, set->tenant);
-        store_bind_text(statement, 6, set->call_profile);
-        store_bind_text(statement, 7, set->call_leg_profile);
-        store_bind_text(statement, 8, set->call_branding_profile);
-        store_bind_int(statement, 9, set->non_member_access ? 1 : 0);
-        store_bind_text(statement, 10, secret);
-        store_bind_text(statement, 11, set->id);
-        store_bind_int64(statement, 12, index);
-        result = store_step(statement) == STORE_DONE ? CV_OK : store_stmt_error(statement);
-        if (result != CV_OK)
-            log_error("bulk sync: writing index %lld: %s", (long long)index,
-                      store_db_message(work->database));
-        store_stmt_reset(statement);
+        int first = WRITE_SPACES_SHARED + row * WRITE_SPACES_PER_ROW + 1;
+        store_bind_text(statement, first, id);
+        bind_optional(statement, first + 1, &work->name);
+        bind_optional(statement, first + 2, &work->uri);
+        bind_optional(statement, first + 3, &work->call_id);
+        store_bind_text(statement, first + 4, secret);
+        store_bind_int64(statement, first + 5, index);
     }
-    store_stmt_done(statement);
+    if (result != CV_OK) {
+        store_stmt_done(statement);
+        return result;
+    }
+    result = store_stmt_run(statement);
+    if (result != CV_OK)
+        log_error("bulk sync: writing indexes %lld to %lld: %s", (long long)first_index,
+                  (long long)(first_index + rows - 1), store_db_message(work->database));
     return result;
+}
+
+/* Writes one space per index (step 4 of the file comment). */
+static cv_result write_spaces(sync_work *work)
+{
+    return in_batches(work, write_batch);
 }
 
 /* Steps 2-4 inside the savepoint; *status is set on a failure status. */

@@ -389,6 +389,20 @@ static size_t skip_quoted(const char *sql, size_t i, strbuf *out)
 
 #define STORE_MAX_PARAMETERS 32766 /* SQLite's default limit; PostgreSQL allows 65535 */
 
+cv_result store_sql_append_values(strbuf *sql, const char *row, int shared, int rows)
+{
+    int next = shared + 1; /* the next row's own parameter */
+    strbuf_append_str(sql, " VALUES ");
+    for (int i = 0; i < rows; i++) {
+        strbuf_append_str(sql, i > 0 ? ", (" : "(");
+        for (const char *value = row; *value; value++)
+            strbuf_printf(sql, "%s?%d", value > row ? ", " : "",
+                          *value == 'r' ? next++ : *value - '0');
+        strbuf_append_char(sql, ')');
+    }
+    return strbuf_status(sql);
+}
+
 char *store_sql_to_postgresql(const char *sql, int *count, cv_result *error)
 {
     strbuf out;

@@ -15,7 +15,8 @@
  * cached by their text per connection, binding, stepping and reading rows,
  * transactions with one writer at a time on both backends, versioned
  * migrations on both, mapping either backend's errors to cv_result, the
- * translation of `?` placeholders to PostgreSQL's `$n`.
+ * translation of `?` placeholders to PostgreSQL's `$n`, the text of
+ * multi-row VALUES.
  * Does not own: any schema or SQL text (the daemons bring theirs), the
  * SQLite file settings and pool (store.c, store_pool.h).
  */
@@ -27,6 +28,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
+#include "common/strbuf.h"
 
 typedef struct store_db store_db;
 typedef struct store_stmt store_stmt;
@@ -166,6 +168,14 @@ cv_result store_db_transaction(store_db *db, store_db_work work, void *context);
  * the file's PRAGMA user_version (one file per component). */
 cv_result store_db_migrate(store_db *db, const char *component, const char *const *migrations,
                            size_t count);
+
+/* Multi-row INSERTs, one statement (one round trip on PostgreSQL) for many
+ * rows: appends " VALUES " and `rows` tuples to `sql`. `row` shapes a
+ * tuple, one character per value: 'r' is the row's next own parameter
+ * (numbered after the `shared` ones and the earlier rows'), a digit 1-9
+ * the shared parameter of that number, the same in every row. E.g. row
+ * "r1r", shared 1, rows 2: " VALUES (?2, ?1, ?3), (?4, ?1, ?5)". */
+cv_result store_sql_append_values(strbuf *sql, const char *row, int shared, int rows);
 
 /* --- Pure helpers, exposed for the unit tests -------------------------- */
 

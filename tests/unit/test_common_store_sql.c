@@ -2,11 +2,10 @@
  * test_common_store_sql.c - the backend-neutral statement API
  * (src/common/store_sql*.c, store_sqlite.c, store_postgresql.c).
  *
- * Pure parts always: `?` -> `$n` translation (quotes, comments, ?NNN) and
- * the SQLSTATE -> cv_result table. The same behaviour cases on SQLite (a
- * temporary file) always, and on PostgreSQL when CONVENE_TEST_POSTGRESQL_URL
- * names a database (tests/integration/test_store_postgresql.py starts a
- * real server and sets it, with PGPASSWORD and
+ * Pure parts always: `?` -> `$n` translation (quotes, comments, ?NNN),
+ * the multi-row VALUES text and the SQLSTATE -> cv_result table. The same behaviour cases on SQLite
+ * (a temporary file) always, and on PostgreSQL when CONVENE_TEST_POSTGRESQL_URL names a database
+ * (tests/integration/test_store_postgresql.py starts a real server and sets it, with PGPASSWORD and
  * CONVENE_TEST_POSTGRESQL_PASSWORD_FILE); without it those are skipped,
  * and that integration test fails if they are. Owns no production code.
  */
@@ -65,6 +64,20 @@ static void translation_refuses_out_of_range_numbers(void **state)
     assert_int_equal(error, CV_ERR_INVALID);
     assert_null(store_sql_to_postgresql("SELECT ?99999999999", &count, &error));
     assert_int_equal(error, CV_ERR_INVALID);
+}
+
+static void values_number_each_row_after_the_shared_ones(void **state)
+{
+    (void)state;
+    strbuf sql = STRBUF_INIT;
+    strbuf_append_str(&sql, "INSERT INTO t(a, b, c)");
+    assert_int_equal(store_sql_append_values(&sql, "r1r", 1, 2), CV_OK);
+    assert_string_equal(strbuf_str(&sql),
+                        "INSERT INTO t(a, b, c) VALUES (?2, ?1, ?3), (?4, ?1, ?5)");
+    strbuf_reset(&sql);
+    assert_int_equal(store_sql_append_values(&sql, "rr", 0, 1), CV_OK);
+    assert_string_equal(strbuf_str(&sql), " VALUES (?1, ?2)");
+    strbuf_free(&sql);
 }
 
 static void sqlstates_map_to_results(void **state)
@@ -533,6 +546,48 @@ static void postgresql_commit_after_a_failure_is_refused(void **state)
     store_db_close(db);
 }
 
+/* A multi-row INSERT with a parameter every row shares: one statement,
+ * every row written, the shared value's type taken from its column on
+ * PostgreSQL too (the bridge's bulk sync writes its spaces this way). */
+static void multi_row_insert_shares_parameters(void **state)
+{
+    fixture *f = given(state);
+    store_db *db = open_db(f);
+    assert_int_equal(store_db_exec(db, "CREATE TABLE items (name text PRIMARY KEY, n bigint,"
+                                       " note text, flag boolean)"),
+                     CV_OK);
+    strbuf sql = STRBUF_INIT;
+    strbuf_append_str(&sql, "INSERT INTO items (name, n, note, flag)");
+    assert_int_equal(store_sql_append_values(&sql, "rr12", 2, 3), CV_OK);
+    store_stmt *st = store_db_statement(db, strbuf_str(&sql));
+    assert_non_null(st);
+    assert_int_equal(store_bind_count(st), 8);
+    store_bind_text(st, 1, "shared");
+    store_bind_int(st, 2, 1);
+    for (int row = 0; row < 3; row++) {
+        char name[16];
+        snprintf(name, sizeof name, "row%d", row);
+        store_bind_text(st, 3 + 2 * row, name);
+        store_bind_int64(st, 4 + 2 * row, row * 10);
+    }
+    assert_int_equal(store_stmt_run(st), CV_OK);
+    assert_int_equal(store_db_changes(db), 3);
+    strbuf_free(&sql);
+    st = store_db_statement(db, "SELECT name, n, note, flag FROM items ORDER BY name");
+    for (int row = 0; row < 3; row++) {
+        char name[16];
+        snprintf(name, sizeof name, "row%d", row);
+        assert_int_equal(store_step(st), STORE_ROW);
+        assert_string_equal(store_column_text(st, 0), name);
+        assert_int_equal(store_column_int64(st, 1), row * 10);
+        assert_string_equal(store_column_text(st, 2), "shared");
+        assert_int_equal(store_column_int64(st, 3), 1);
+    }
+    assert_int_equal(store_step(st), STORE_DONE);
+    store_stmt_done(st);
+    store_db_close(db);
+}
+
 /* Each case is named for its backend ("postgresql/…"), so the output
  * says which ran and which were skipped. */
 #define ON(backend, test, set_up)                                                                  \
@@ -547,6 +602,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(translation_numbers_parameters_outside_quotes),
         cmocka_unit_test(translation_refuses_out_of_range_numbers),
+        cmocka_unit_test(values_number_each_row_after_the_shared_ones),
         cmocka_unit_test(sqlstates_map_to_results),
         cmocka_unit_test(locations_are_masked_for_logs),
         BOTH(rows_round_trip_with_every_kind_of_value),
@@ -554,6 +610,7 @@ int main(void)
         BOTH(unique_violation_is_a_conflict_and_nothing_half_saved),
         BOTH(migrations_apply_once_and_fail_whole),
         BOTH(transactions_serialise_writers),
+        BOTH(multi_row_insert_shares_parameters),
         POSTGRESQL(postgresql_refuses_a_password_in_the_url),
         POSTGRESQL(postgresql_unreachable_is_a_network_error),
         POSTGRESQL(postgresql_reads_the_password_file),
