@@ -264,6 +264,11 @@ void cli_describe_error(const client_answer *answer, strbuf *line)
     }
 }
 
+int cli_connect(cli_context *context)
+{
+    return connect_once(context);
+}
+
 int cli_request(cli_context *context, const char *method, const char *path, const json_t *body,
                 client_answer *answer)
 {

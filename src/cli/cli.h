@@ -68,6 +68,11 @@ void cli_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 int cli_request(cli_context *context, const char *method, const char *path, const json_t *body,
                 client_answer *answer);
 
+/* Opens the connection to convened now (else the first cli_request
+ * does); for commands that use client.h directly. Returns an exit code
+ * (a line was printed when it is not CLI_EXIT_OK). */
+int cli_connect(cli_context *context);
+
 /* --json output: the server's body as it came, ending in a newline. */
 void cli_print_answer_json(const client_answer *answer);
 
@@ -98,5 +103,8 @@ int command_logout(cli_context *context, int argc, char **argv);
 int command_audit(cli_context *context, int argc, char **argv);
 /* commands_report.c */
 int command_report(cli_context *context, int argc, char **argv);
+
+/* commands_events.c */
+int command_events(cli_context *context, int argc, char **argv);
 
 #endif

@@ -255,3 +255,70 @@ cv_result client_send_json(client *connection, const char *method, const char *p
     free(text);
     return result;
 }
+
+/* The write callback of a stream: a 2xx answer's bytes go to the caller,
+ * any other answer's are kept for its error message. */
+typedef struct {
+    CURL *handle;
+    client_stream_reader read;
+    void *context;
+    strbuf refusal; /* the body of an answer that is not 2xx */
+} stream_call;
+
+static size_t pass_stream(char *data, size_t size, size_t count, void *user)
+{
+    stream_call *call = user;
+    size_t length = size * count;
+    long status = 0;
+    curl_easy_getinfo(call->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299)
+        return strbuf_append(&call->refusal, data, length) == CV_OK ? length : 0;
+    return call->read(call->context, data, length) ? length : 0; /* 0 stops the transfer */
+}
+
+cv_result client_stream(client *connection, const char *path, const char *last_event_id,
+                        client_stream_reader read, void *context, client_answer *answer,
+                        strbuf *error)
+{
+    memset(answer, 0, sizeof *answer);
+    strbuf url = STRBUF_INIT;
+    strbuf header = STRBUF_INIT;
+    strbuf_printf(&url, "%s%s", connection->base_url, path);
+    if (last_event_id)
+        strbuf_printf(&header, "Last-Event-ID: %s", last_event_id);
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: text/event-stream");
+    if (headers && last_event_id)
+        headers = curl_slist_append(headers, strbuf_str(&header));
+    stream_call call = {connection->handle, read, context, STRBUF_INIT};
+    cv_result result = headers && strbuf_status(&url) == CV_OK && strbuf_status(&header) == CV_OK
+                           ? CV_OK
+                           : CV_ERR_NO_MEMORY;
+    if (result == CV_OK) {
+        prepare_handle(connection, strbuf_str(&url), "GET", headers, NULL, 0, &call.refusal,
+                       answer);
+        /* No time limit on the whole stream; a server silent for longer
+         * than several heartbeats is taken for gone. */
+        curl_easy_setopt(connection->handle, CURLOPT_TIMEOUT, 0L);
+        curl_easy_setopt(connection->handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(connection->handle, CURLOPT_LOW_SPEED_TIME, 75L);
+        curl_easy_setopt(connection->handle, CURLOPT_WRITEFUNCTION, pass_stream);
+        curl_easy_setopt(connection->handle, CURLOPT_WRITEDATA, &call);
+        CURLcode code = curl_easy_perform(connection->handle);
+        curl_easy_getinfo(connection->handle, CURLINFO_RESPONSE_CODE, &answer->status);
+        bool stopped = code == CURLE_WRITE_ERROR && answer->status >= 200 && answer->status < 300;
+        if (code != CURLE_OK && !stopped) {
+            result = code == CURLE_OPERATION_TIMEDOUT ? CV_ERR_TIMEOUT : CV_ERR_NETWORK;
+            strbuf_printf(error, "%s", curl_easy_strerror(code));
+        }
+    }
+    answer->body_length = call.refusal.length;
+    answer->body = strbuf_detach(&call.refusal);
+    if (!answer->body)
+        answer->body = strdup("");
+    if (answer->body && answer->body_length > 0 && body_looks_like_json(answer))
+        answer->document = json_loadb(answer->body, answer->body_length, 0, NULL);
+    curl_slist_free_all(headers);
+    strbuf_free(&url);
+    strbuf_free(&header);
+    return result;
+}

@@ -60,4 +60,17 @@ cv_result client_send_json(client *connection, const char *method, const char *p
                            const json_t *document, client_answer *answer, strbuf *error);
 void client_answer_free(client_answer *answer);
 
+/* Gets the bytes of a streaming answer as they arrive; false stops it. */
+typedef bool (*client_stream_reader)(void *context, const char *data, size_t length);
+/* GET base_url+path as a stream (Server-Sent Events), sending
+ * `last_event_id` (may be NULL) as Last-Event-ID, without a time limit as
+ * long as bytes keep coming. A 2xx answer's body goes to `read` and the
+ * answer holds only the status; another answer's body is kept in `answer`
+ * as client_send does. CV_OK when the stream ended (server closed it, or
+ * `read` stopped it); CV_ERR_NETWORK / CV_ERR_TIMEOUT with one line in
+ * `error` when the connection failed or went silent. */
+cv_result client_stream(client *connection, const char *path, const char *last_event_id,
+                        client_stream_reader read, void *context, client_answer *answer,
+                        strbuf *error);
+
 #endif

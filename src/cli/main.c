@@ -51,6 +51,8 @@ static const command_entry COMMANDS[] = {
      "who changed what, when and from where (admins)", command_audit},
     {"report", "report utilization|no-shows|failed-starts [--from TIME] [--to TIME] ...",
      "utilisation, no-show and failed-start reports (table, --json or --csv)", command_report},
+    {"events", "events [--last-event-id ID] [--count N] [--json]",
+     "follow what happens in convened, one line per event (reconnects by itself)", command_events},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };

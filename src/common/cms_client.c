@@ -672,6 +672,12 @@ static long perform_attempt(cms_client *client, CURL *curl, const exchange_reque
         trace_emit(settings->trace, &block);
     }
     strbuf_free(&block);
+    if (settings->observe_attempt) {
+        double seconds = 0;
+        curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
+        settings->observe_attempt(settings->observe_context, client->base_url, seconds,
+                                  code == CURLE_OK);
+    }
     return status;
 }
 

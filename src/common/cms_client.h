@@ -78,6 +78,12 @@ typedef struct {
     /* Optional: when it becomes true, transfers in progress are aborted
      * (result CV_ERR_BUSY) and no 503 retry waits; set on shutdown. */
     const atomic_bool *cancel;
+    /* Optional: told of every attempt that reached the network, on the
+     * requesting thread (must be quick): the client's base URL (e.g.
+     * "https://10.0.0.5:443"), the seconds it took, and whether an HTTP
+     * answer came. convened counts them for /metrics; nothing here knows. */
+    void (*observe_attempt)(void *context, const char *base_url, double seconds, bool answered);
+    void *observe_context;
 } cms_client_settings;
 
 typedef struct cms_registry cms_registry;

@@ -28,6 +28,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     http_deadline *deadline;   /* closes connections too slow to send a request */
     http_slow_lane *slow_lane; /* runs the handlers config.is_slow picks; NULL without */
+    http_streams *streams;     /* the streaming answers in progress */
     /* Slow requests handed to the lane whose connection has not completed
      * yet (answer not sent): http_server_stop waits for them. */
     atomic_uint slow_unfinished;
@@ -119,6 +120,9 @@ static void free_response(http_response *response)
     for (size_t i = 0; i < response->header_count; i++)
         free(response->header_values[i]);
     response->header_count = 0;
+    if (response->stream.read && response->stream.release) /* never sent */
+        response->stream.release(response->stream.context);
+    response->stream = (http_stream_source){0};
 }
 
 cv_result http_response_add_header(http_response *response, const char *name, const char *value)
@@ -134,17 +138,34 @@ cv_result http_response_add_header(http_response *response, const char *name, co
     return CV_OK;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
+/* The libmicrohttpd response of a streaming answer; the source is the
+ * stream's from now on (released on every path). */
+static struct MHD_Response *stream_reply(http_server *server, struct MHD_Connection *connection,
+                                         http_response *response)
 {
+    http_stream_source source = response->stream;
+    response->stream = (http_stream_source){0};
+    return http_streams_response(server->streams, connection, &source);
+}
+
+static enum MHD_Result send_response(http_server *server, struct MHD_Connection *connection,
+                                     http_response *response)
+{
+    bool streaming = response->stream.read != NULL;
     size_t length = response->body.length;
     char *data = strbuf_detach(&response->body);
     struct MHD_Response *reply =
-        data ? MHD_create_response_from_buffer(length, data, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (!reply) {
+        streaming ? stream_reply(server, connection, response)
+        : data    ? MHD_create_response_from_buffer(length, data, MHD_RESPMEM_MUST_FREE)
+                  : NULL;
+    if (streaming)
         free(data);
+    if (!reply) {
+        if (!streaming)
+            free(data);
         return MHD_NO;
     }
-    if (response->content_type && length > 0)
+    if (response->content_type && (length > 0 || streaming))
         MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE, response->content_type);
     for (size_t i = 0; i < response->header_count; i++)
         MHD_add_response_header(reply, response->header_names[i], response->header_values[i]);
@@ -379,7 +400,7 @@ static enum MHD_Result deliver(http_server *server, struct MHD_Connection *conne
     }
     if (server->config.observe)
         server->config.observe(server->config.context, request, response);
-    enum MHD_Result queued = send_response(connection, response);
+    enum MHD_Result queued = send_response(server, connection, response);
     free_response(response);
     return queued;
 }
@@ -572,6 +593,7 @@ static void discard_server(http_server *server)
 {
     http_deadline_stop(server->deadline);
     http_slow_lane_stop(server->slow_lane);
+    http_streams_free(server->streams);
     free(server->certificate_pem);
     free(server->key_pem);
     free(server);
@@ -661,8 +683,13 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
     if (!server)
         return CV_ERR_NO_MEMORY;
     server->config = *config;
+    if (http_streams_create(&server->streams) != CV_OK) {
+        free(server);
+        return CV_ERR_NO_MEMORY;
+    }
+    /* Suspend/resume: slow requests and sleeping streams (http_stream.h). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
-                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+                     MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     if (address.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     result = start_slow_lane(server, &flags, error);
@@ -696,7 +723,10 @@ void http_server_stop(http_server *server)
 {
     if (!server)
         return;
-    /* First: slow requests still waiting are answered 503 and running ones
+    /* Streams end at their next read, and sleeping ones are woken for it:
+     * none stays suspended and none delays the stop. */
+    http_streams_end_all(server->streams);
+    /* Then: slow requests still waiting are answered 503 and running ones
      * finish, so no connection is suspended when the daemon stops (its
      * workers are still there to send those answers). */
     http_slow_lane_stop(server->slow_lane);
@@ -709,9 +739,16 @@ void http_server_stop(http_server *server)
     MHD_stop_daemon(server->daemon);
     /* After the daemon: every connection has been closed and forgotten. */
     http_deadline_stop(server->deadline);
+    http_streams_free(server->streams);
     free(server->certificate_pem);
     free(server->key_pem);
     free(server);
+}
+
+void http_server_wake_streams(http_server *server)
+{
+    if (server)
+        http_streams_wake(server->streams);
 }
 
 const char *http_request_header(const http_request *request, const char *name)

@@ -24,6 +24,11 @@
  * was announced. A chunked body that grows past the limit closes the
  * connection without an answer.
  *
+ * Streaming answers (http_stream.h): the request time limit bounds only
+ * receiving the request; a stream lasts as long as its producer and
+ * client want, counts against the connection limits like any connection,
+ * and ends (without delaying the stop) when the server stops.
+ *
  * Slow handlers: a daemon may name requests whose handler waits on
  * another server (`is_slow`); they run on threads of their own, so the
  * worker threads keep answering every other request meanwhile.
@@ -34,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/http_stream.h"
 #include "common/result.h"
 #include "common/strbuf.h"
 
@@ -105,6 +111,10 @@ typedef struct {
     /* Free-form lines the handler leaves for the observer (the bridge puts
      * its audit lines here so the trace can place them); freed by the server. */
     strbuf annotations;
+    /* Optional: an answer sent a piece at a time for as long as the source
+     * likes (http_stream.h), instead of `body`; chunked, no length. The
+     * server owns the source once the handler returns. */
+    http_stream_source stream;
 } http_response;
 
 typedef void (*http_handler)(void *context, const http_request *request, http_response *response);
@@ -173,7 +183,11 @@ cv_result http_server_start(const http_server_config *config, http_server **out,
 /* Stops accepting, finishes requests in progress, frees the server. */
 void http_server_stop(http_server *server);
 
-/* A request header (the first of that name) or NULL. */
+/* Every sleeping streaming answer reads again (its producer has
+ * something new). Any thread; NULL-safe. */
+void http_server_wake_streams(http_server *server);
+
+/* A request header (the first of that name, case-insensitive) or NULL. */
 const char *http_request_header(const http_request *request, const char *name);
 /* The value of the request's cookie `name`, or NULL. */
 const char *http_request_cookie(const http_request *request, const char *name);

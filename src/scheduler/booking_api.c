@@ -202,6 +202,15 @@ static cv_result decorate(sqlite3 *database, const char *id, json_t *document)
     return result == CV_OK ? booking_series_decorate(database, id, document) : result;
 }
 
+void booking_api_publish(scheduler_api_request *request, scheduler_event_kind kind,
+                         const booking *record, const bridge_views *views)
+{
+    const char *domain = views ? bridge_domain(views, record->bridge_id) : NULL;
+    json_t *document = booking_to_json(record, domain);
+    scheduler_events_publish(request->daemon, kind, record->id,
+                             document ? json_pack("{s:o}", "booking", document) : NULL);
+}
+
 void booking_api_reply(scheduler_api_request *request, int status, const booking *record,
                        const bridge_views *views)
 {
@@ -370,6 +379,7 @@ static void handle_create(scheduler_api_request *request)
         log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title,
                  record.bridge_id, (long long)record.slot);
         lifecycle_booking_changed(request->daemon, &record);
+        booking_api_publish(request, EVENT_BOOKING_CREATED, &record, &work.views);
         booking_api_reply(request, 201, &record, &work.views);
     }
     if (work.views_loaded)
@@ -617,6 +627,7 @@ static void handle_patch(scheduler_api_request *request)
     }
     mail_wake(request->daemon);
     lifecycle_booking_changed(request->daemon, &record);
+    booking_api_publish(request, EVENT_BOOKING_CHANGED, &record, &views);
     if (running && (changes.has_title || changes.has_passcode || changes.has_end))
         lifecycle_request_refresh(request->daemon, record.id);
     booking_api_reply(request, 200, &record, &views);
@@ -673,6 +684,7 @@ static void handle_cancel(scheduler_api_request *request)
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
         mail_wake(request->daemon);
         lifecycle_booking_changed(request->daemon, &record);
+        booking_api_publish(request, EVENT_BOOKING_CANCELLED, &record, &views);
         if (end_it)
             lifecycle_request_end(request->daemon, record.id);
         booking_api_reply(request, 200, &record, &views);
@@ -753,6 +765,7 @@ static void handle_extend(scheduler_api_request *request)
     }
     log_info("booking %s extended by %lld minutes", record.id, (long long)minutes);
     lifecycle_booking_changed(request->daemon, &record);
+    booking_api_publish(request, EVENT_BOOKING_CHANGED, &record, &views);
     if (running)
         lifecycle_request_refresh(request->daemon, record.id);
     booking_api_reply(request, 200, &record, &views);

@@ -16,6 +16,7 @@
 #include "common/store_pool.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
+#include "scheduler/scheduler_events.h"
 
 typedef struct {
     booking_bridge placement;
@@ -34,6 +35,11 @@ cv_result bridge_views_load(sqlite3 *database, bridge_views *out);
 void bridge_views_free(bridge_views *views);
 /* The SIP domain of bridge `id` (NULL when unknown or none). */
 const char *bridge_domain(const bridge_views *views, const char *id);
+/* Tells `record` as an event of `kind` (its JSON under "booking"); the
+ * bridges' domains from `views` when given (NULL: the dial-in URI is
+ * left out). */
+void booking_api_publish(scheduler_api_request *request, scheduler_event_kind kind,
+                         const booking *record, const bridge_views *views);
 /* A bridge named by the client: its ID, or its name when unambiguous.
  * Replies 400 naming "bridge" and returns false when it names none. */
 bool booking_api_resolve_bridge(scheduler_api_request *request, const bridge_views *views,

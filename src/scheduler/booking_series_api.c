@@ -446,6 +446,7 @@ void booking_series_create(scheduler_api_request *request)
             record.start = done.booked[i];
             record.end = done.booked[i] + row.duration;
             lifecycle_booking_changed(request->daemon, &record);
+            booking_api_publish(request, EVENT_BOOKING_CREATED, &record, NULL);
         }
         mail_wake(request->daemon);
         reply_created(request, &done, &row);

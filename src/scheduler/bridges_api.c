@@ -289,9 +289,9 @@ static cv_result store_new_bridge(scheduler_api_request *request, const char *id
     if (result == CV_OK)
         result = bridge_load(database, id, &record);
     if (result == CV_OK)
-        result = poller_record(database, &record, CV_OK, status, NULL);
+        result = poller_record(request->daemon, database, &record, CV_OK, status, NULL);
     if (result == CV_OK)
-        result = tickets_update_settings(database, id);
+        result = tickets_update_settings(request->daemon, database, id);
     if (result == CV_OK)
         result = audit_record(request, "bridge.create", id, json_deep_copy(request->body));
     if (result == CV_OK)
@@ -422,7 +422,7 @@ static bool slots_change(const bridge_record *record, const bridge_settings *s,
 
 /* The UPDATE of PATCH /bridges/<id>. `record` is the row as read inside
  * the caller's transaction, `after` the values it will have. */
-static cv_result write_settings(sqlite3 *database, const bridge_record *record,
+static cv_result write_settings(scheduler *daemon, sqlite3 *database, const bridge_record *record,
                                 const bridge_settings *s, const effective_settings *after)
 {
     bool range_changed = slots_change(record, s, after);
@@ -460,7 +460,7 @@ static cv_result write_settings(sqlite3 *database, const bridge_record *record,
     cv_result result = failed ? CV_ERR_NO_MEMORY : db_bridge_update(database, &row, &scope);
     free(allowed);
     if (result == CV_OK)
-        result = tickets_update_settings(database, record->id);
+        result = tickets_update_settings(daemon, database, record->id);
     return result;
 }
 
@@ -541,7 +541,7 @@ static void patch_bridge(scheduler_api_request *request)
         bridge_record_free(&record);
         return;
     }
-    result = write_settings(request->database, &record, &s, &after);
+    result = write_settings(request->daemon, request->database, &record, &s, &after);
     bridge_record_free(&record);
     if (result == CV_OK)
         result = audit_record(request, "bridge.change", id, json_deep_copy(request->body));

@@ -149,7 +149,7 @@ static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
     result = bridge_primary_client(daemon, &record, &client);
     char error[512] = "";
     if (result == CV_OK)
-        result = poller_check(database, &record, client, NULL, error, sizeof error);
+        result = poller_check(daemon, database, &record, client, NULL, error, sizeof error);
     else
         log_warning("bridge %s: no client for %s: %s", record.id, record.address,
                     cv_result_name(result));
@@ -177,7 +177,7 @@ static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
             provisioning_run(daemon, database, &record, client);
         else if (result == CV_OK && !bridge_dial_numbers_complete(&record))
             /* Nothing to provision: an old failure no longer applies. */
-            tickets_set(database, record.id, TICKET_PROVISIONING, false, NULL);
+            tickets_set(daemon, database, record.id, TICKET_PROVISIONING, false, NULL);
     }
     if (result != CV_ERR_NOT_FOUND)
         bridge_record_free(&record);

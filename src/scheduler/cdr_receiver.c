@@ -22,6 +22,7 @@
 #include "common/tls_certificate.h"
 #include "scheduler/cdr_ingest.h"
 #include "scheduler/db_cdrs.h"
+#include "scheduler/scheduler_metrics.h"
 
 #define CDR_MAX_BODY (8 * 1024 * 1024)
 
@@ -77,7 +78,7 @@ static bool refuse_credentials(void *context, const char *user, const char *pass
  * records in a batch and how many were new). */
 static void cdrs_received(scheduler *daemon, size_t received, size_t stored)
 {
-    (void)daemon;
+    scheduler_metrics_count_cdrs(daemon, received);
     log_debug("CDR receiver: %zu records, %zu new", received, stored);
 }
 

@@ -132,12 +132,12 @@ void lifecycle_run_end(lifecycle *machine, sqlite3 *database, const char *bookin
     timer_cancel(machine->timers, record.id, TAG_POLL);
     timer_cancel(machine->timers, record.id, TAG_END);
     if (record.state != BOOKING_ENDING)
-        lifecycle_set_state(database, &record, BOOKING_ENDING, record.failure);
+        lifecycle_set_state(machine->daemon, database, &record, BOOKING_ENDING, record.failure);
     bridge_record bridge;
     memset(&bridge, 0, sizeof bridge);
     if (record.bridge_id[0] == '\0' || bridge_load(database, record.bridge_id, &bridge) != CV_OK) {
-        lifecycle_persist_all_participants(database, &record, PARTICIPANT_LEFT);
-        lifecycle_set_state(database, &record, BOOKING_ENDED,
+        lifecycle_persist_all_participants(machine->daemon, database, &record, PARTICIPANT_LEFT);
+        lifecycle_set_state(machine->daemon, database, &record, BOOKING_ENDED,
                             "the bridge was removed during the meeting");
         booking_clear(&record);
         return;
@@ -167,8 +167,8 @@ void lifecycle_run_end(lifecycle *machine, sqlite3 *database, const char *bookin
         }
     }
     if (ended) {
-        lifecycle_persist_all_participants(database, &record, PARTICIPANT_LEFT);
-        lifecycle_set_state(database, &record, BOOKING_ENDED, NULL);
+        lifecycle_persist_all_participants(machine->daemon, database, &record, PARTICIPANT_LEFT);
+        lifecycle_set_state(machine->daemon, database, &record, BOOKING_ENDED, NULL);
     } else if (lifecycle_shutting_down(machine)) {
         log_info("booking %s: ending interrupted by shutdown; it ends after the restart",
                  record.id);

@@ -114,6 +114,7 @@ typedef struct {
 
 /* What choosing a space needs besides the item. */
 typedef struct {
+    scheduler *daemon; /* told of the failures it stores */
     sqlite3 *database;
     const bridge_record *bridge;
     cms_client *client;
@@ -157,12 +158,14 @@ bool lifecycle_copy_object_id(char destination[ID_TEXT_SIZE], const char *source
 /* The same writes for callers that can only report a failure. */
 void lifecycle_note_failure(sqlite3 *database, const char *booking_id, const char *failure);
 void lifecycle_forget_call(sqlite3 *database, const booking *record);
-/* Every participant to `state` (meeting over, or not started). */
-void lifecycle_persist_all_participants(sqlite3 *database, booking *record,
+/* Every participant to `state` (meeting over, or not started). The
+ * daemon of these three is told of what changed (events, metrics). */
+void lifecycle_persist_all_participants(scheduler *daemon, sqlite3 *database, booking *record,
                                         participant_state state);
-void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state,
+void lifecycle_set_state(scheduler *daemon, sqlite3 *database, booking *record, booking_state state,
                          const char *failure);
-void lifecycle_store_participant(sqlite3 *database, const booking *record, size_t index);
+void lifecycle_store_participant(scheduler *daemon, sqlite3 *database, const booking *record,
+                                 size_t index);
 
 /* --- lifecycle_spaces.c: a meeting's space */
 

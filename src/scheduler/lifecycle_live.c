@@ -30,6 +30,7 @@
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
+#include "scheduler/scheduler_metrics.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
 
@@ -235,11 +236,14 @@ static void follow_participants(lifecycle *machine, sqlite3 *database, cms_clien
             follow_dial_out(options, client, participant, listed, now);
         } else if (participant->next_attempt != 0 && participant->next_attempt <= now) {
             lifecycle_dial_request(options, client, record, index);
-            lifecycle_store_participant(database, record, index);
+            scheduler_metrics_count_dial_out(machine->daemon, true, before, participant->state);
+            lifecycle_store_participant(machine->daemon, database, record, index);
             continue;
         }
+        scheduler_metrics_count_dial_out(machine->daemon, participant->dial_out, before,
+                                         participant->state);
         if (before != participant->state || participant->state_since == now)
-            lifecycle_store_participant(database, record, index);
+            lifecycle_store_participant(machine->daemon, database, record, index);
     }
     lifecycle_rearm(machine, record->id, TAG_POLL, lifecycle_next_poll_ms(record));
 }
@@ -260,7 +264,7 @@ static void poll_unanswered(lifecycle *machine, sqlite3 *database, booking *reco
     for (size_t index = 0; index < record->participant_count; index++) {
         lifecycle_set_participant_state(&record->participants[index], PARTICIPANT_DISCONNECTED);
         record->participants[index].call_leg_id[0] = '\0';
-        lifecycle_store_participant(database, record, index);
+        lifecycle_store_participant(machine->daemon, database, record, index);
     }
     lifecycle_forget_call(database, record);
     lifecycle_enqueue(machine, JOB_RESUME, record->id, false);

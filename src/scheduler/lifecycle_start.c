@@ -35,6 +35,7 @@
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/series_notice.h"
 #include "scheduler/slots.h"
+#include "scheduler/scheduler_metrics.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
 
@@ -43,6 +44,7 @@
  * bridge and write into their own item; the database is written by the
  * caller afterwards, in one transaction. */
 typedef struct start_phase {
+    scheduler *daemon; /* counts the dial-outs (metrics) */
     const scheduler_options *options;
     cms_client *client;
     const cms_leg_list *legs; /* every leg on the bridge (dial phase) */
@@ -189,7 +191,9 @@ static void dial_step(start_phase *phase, start_item *item)
             participant->attempts = 0; /* a new call: its old leg went with the old call */
             participant->call_leg_id[0] = '\0';
         }
+        participant_state before = participant->state;
         cv_result result = lifecycle_dial_request(phase->options, phase->client, record, index);
+        scheduler_metrics_count_dial_out(phase->daemon, true, before, participant->state);
         if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_BUSY)) {
             phase_unreachable(phase, result, "POST /calls/<call>/callLegs: no answer");
             return;
@@ -198,7 +202,8 @@ static void dial_step(start_phase *phase, start_item *item)
 }
 
 /* Stores the outcome of phase 1 for every item in one transaction. */
-static void store_opened(sqlite3 *database, start_item *items, size_t count, const char *address)
+static void store_opened(scheduler *daemon, sqlite3 *database, start_item *items, size_t count,
+                         const char *address)
 {
     /* Without a transaction nothing is written: a half-saved phase is worse
      * than none. Items left not done are retried by the caller. */
@@ -211,7 +216,7 @@ static void store_opened(sqlite3 *database, start_item *items, size_t count, con
         if (item->done)
             continue;
         if (item->refusal != NULL) {
-            lifecycle_set_state(database, &item->record, BOOKING_FAILED, item->refusal);
+            lifecycle_set_state(daemon, database, &item->record, BOOKING_FAILED, item->refusal);
             item->done = true;
         } else if (item->opened && lifecycle_persist_call(database, item->record.id,
                                                           item->record.call_id, address) != CV_OK) {
@@ -306,8 +311,9 @@ static cv_result store_choices(const space_choice *choice, const char *address, 
             char why[256] = "";
             cv_result chosen = lifecycle_choose_space(choice, item, why, sizeof why);
             if (chosen == CV_ERR_CONFLICT) {
-                lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
-                lifecycle_set_state(database, record, BOOKING_FAILED, why);
+                lifecycle_persist_all_participants(choice->daemon, database, record,
+                                                   PARTICIPANT_LEFT);
+                lifecycle_set_state(choice->daemon, database, record, BOOKING_FAILED, why);
                 item->done = true;
                 continue;
             }
@@ -354,8 +360,8 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
         if (item->done || !item->opened)
             continue;
         for (size_t p = 0; p < record->participant_count; p++)
-            lifecycle_store_participant(database, record, p);
-        lifecycle_set_state(database, record, BOOKING_LIVE, NULL);
+            lifecycle_store_participant(machine->daemon, database, record, p);
+        lifecycle_set_state(machine->daemon, database, record, BOOKING_LIVE, NULL);
         item->done = true;
     }
     if (transaction && store_commit(database) != CV_OK) {
@@ -416,7 +422,8 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     prepare_items(database, bridge, items, count);
     /* which spaces have calls: only asked when some call may exist (the
      * order TMS uses otherwise) */
-    start_phase phase = {.options = &machine->daemon->options,
+    start_phase phase = {.daemon = machine->daemon,
+                         .options = &machine->daemon->options,
                          .client = client,
                          .want_calls = participants_total != 0,
                          .items = items,
@@ -425,7 +432,8 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     result = run_phase(&phase, error, error_size);
     if (result != CV_OK)
         return result;
-    space_choice choice = {database, bridge, client, items, count, participants_total != 0};
+    space_choice choice = {machine->daemon,        database, bridge, client, items, count,
+                           participants_total != 0};
     result = store_choices(&choice, address, error, error_size);
     if (result != CV_OK)
         return result;
@@ -433,7 +441,7 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     int64_t surveyed_ms = timer_monotonic_now_ms();
     phase.step = open_step; /* open the spaces and make the calls */
     result = run_phase(&phase, error, error_size);
-    store_opened(database, items, count, address);
+    store_opened(machine->daemon, database, items, count, address);
     if (result != CV_OK)
         return result;
 
@@ -476,14 +484,14 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     return CV_OK;
 }
 
-static void open_failover_ticket(sqlite3 *database, const bridge_record *bridge, const char *used,
-                                 const char *why)
+static void open_failover_ticket(scheduler *daemon, sqlite3 *database, const bridge_record *bridge,
+                                 const char *used, const char *why)
 {
     char message[512];
     snprintf(message, sizeof message,
              "%s could not be reached (%s); meetings were started through %s", bridge->address, why,
              used);
-    if (tickets_set(database, bridge->id, TICKET_FAILOVER, true, message) != CV_OK)
+    if (tickets_set(daemon, database, bridge->id, TICKET_FAILOVER, true, message) != CV_OK)
         log_warning("bridge %s: could not open the failover ticket", bridge->id);
 }
 
@@ -510,8 +518,8 @@ static void retry_unstarted(lifecycle *machine, sqlite3 *database, start_item *i
             lifecycle_note_failure(database, record->id, failure);
             lifecycle_enqueue(machine, JOB_END, record->id, true);
         } else {
-            lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
-            lifecycle_set_state(database, record, BOOKING_FAILED, failure);
+            lifecycle_persist_all_participants(machine->daemon, database, record, PARTICIPANT_LEFT);
+            lifecycle_set_state(machine->daemon, database, record, BOOKING_FAILED, failure);
         }
     }
 }
@@ -525,7 +533,7 @@ static void start_group(lifecycle *machine, sqlite3 *database, const char *bridg
     cv_result result = bridge_load(database, bridge_id, &bridge);
     if (result != CV_OK) {
         for (size_t index = 0; index < count; index++)
-            lifecycle_set_state(database, &items[index].record, BOOKING_FAILED,
+            lifecycle_set_state(machine->daemon, database, &items[index].record, BOOKING_FAILED,
                                 "the booking's bridge no longer exists");
         return;
     }
@@ -580,14 +588,15 @@ static void start_group(lifecycle *machine, sqlite3 *database, const char *bridg
         return;
     }
     if (used < endpoints.count && used > 0) {
-        open_failover_ticket(database, &bridge, endpoints.items[used].address,
+        open_failover_ticket(machine->daemon, database, &bridge, endpoints.items[used].address,
                              strbuf_str(&unreachable));
         for (size_t index = 0; index < count; index++)
             if (items[index].done)
                 series_notice_failover(database, &items[index].record,
                                        endpoints.items[used].address, strbuf_str(&unreachable));
     } else if (used == 0) {
-        if (tickets_set(database, bridge.id, TICKET_FAILOVER, false, NULL) != CV_OK)
+        if (tickets_set(machine->daemon, database, bridge.id, TICKET_FAILOVER, false, NULL) !=
+            CV_OK)
             log_warning("bridge %s: could not clear the failover ticket", bridge.id);
     }
     retry_unstarted(machine, database, items, count,
@@ -736,13 +745,14 @@ static bool admit_start(lifecycle *machine, sqlite3 *database, start_item *item,
         if (running && record->cospace_id[0]) {
             lifecycle_enqueue(machine, JOB_END, record->id, true);
         } else {
-            lifecycle_persist_all_participants(database, record, PARTICIPANT_LEFT);
-            lifecycle_set_state(database, record, BOOKING_FAILED,
+            lifecycle_persist_all_participants(machine->daemon, database, record, PARTICIPANT_LEFT);
+            lifecycle_set_state(machine->daemon, database, record, BOOKING_FAILED,
                                 "the meeting was over before it could be started (was the "
                                 "scheduler stopped?)");
         }
     } else if (record->bridge_id[0] == '\0') {
-        lifecycle_set_state(database, record, BOOKING_FAILED, "the booking's bridge was removed");
+        lifecycle_set_state(machine->daemon, database, record, BOOKING_FAILED,
+                            "the booking's bridge was removed");
     } else {
         item->resumed = record->cospace_id[0] != '\0';
         if (scheduled)

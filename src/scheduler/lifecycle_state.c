@@ -31,6 +31,8 @@
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/series_notice.h"
 #include "scheduler/slots.h"
+#include "scheduler/scheduler_events.h"
+#include "scheduler/scheduler_metrics.h"
 #include "scheduler/tickets.h"
 #include "scheduler/timers.h"
 
@@ -101,18 +103,43 @@ static cv_result write_all_participants(sqlite3 *database, void *context)
 
 /* Every participant to `state` (meeting over, or not started), written
  * together: in the caller's transaction, or in one of their own. */
-void lifecycle_persist_all_participants(sqlite3 *database, booking *record, participant_state state)
+/* The event of a participant's stored state. */
+static void publish_participant(scheduler *daemon, const booking *record, size_t index)
+{
+    const booking_participant *participant = &record->participants[index];
+    scheduler_events_publish(daemon, EVENT_PARTICIPANT_CHANGED, record->id,
+                             json_pack("{s:s, s:s, s:b}", "uri", participant->uri, "state",
+                                       participant_state_name(participant->state), "dialOut",
+                                       participant->dial_out));
+}
+
+void lifecycle_persist_all_participants(scheduler *daemon, sqlite3 *database, booking *record,
+                                        participant_state state)
 {
     for (size_t index = 0; index < record->participant_count; index++) {
         lifecycle_set_participant_state(&record->participants[index], state);
         record->participants[index].call_leg_id[0] = '\0';
         record->participants[index].next_attempt = 0;
     }
-    if (store_atomically(database, write_all_participants, record) != CV_OK)
+    if (store_atomically(database, write_all_participants, record) != CV_OK) {
         log_warning("booking %s: could not store the participants' state", record->id);
+        return;
+    }
+    for (size_t index = 0; index < record->participant_count; index++)
+        publish_participant(daemon, record, index);
 }
 
-void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state,
+/* Metrics of a new state: a start and its lateness, or a failure. */
+static void count_state(scheduler *daemon, const booking *record, booking_state state)
+{
+    if (state == BOOKING_LIVE)
+        scheduler_metrics_count_start(daemon, (double)timer_realtime_now_ms() / 1000.0 -
+                                                  (double)booking_occupied_start(record));
+    else if (state == BOOKING_FAILED)
+        scheduler_metrics_count_failed_start(daemon);
+}
+
+void lifecycle_set_state(scheduler *daemon, sqlite3 *database, booking *record, booking_state state,
                          const char *failure)
 {
     cv_result result = booking_set_state(database, record->id, state, failure);
@@ -121,18 +148,27 @@ void lifecycle_set_state(sqlite3 *database, booking *record, booking_state state
                   cv_result_name(result));
         return;
     }
+    bool changed = record->state != state;
     record->state = state;
     log_info("booking %s: %s%s%s", record->id, booking_state_name(state), failure ? ": " : "",
              failure ? failure : "");
+    if (changed)
+        count_state(daemon, record, state);
+    scheduler_events_publish(
+        daemon, scheduler_event_for_state(state), record->id,
+        json_pack("{s:s, s:s?}", "state", booking_state_name(state), "failure", failure));
     if (state == BOOKING_FAILED)
         series_notice_start_failed(database, record, failure);
 }
 
-void lifecycle_store_participant(sqlite3 *database, const booking *record, size_t index)
+void lifecycle_store_participant(scheduler *daemon, sqlite3 *database, const booking *record,
+                                 size_t index)
 {
-    if (persist_participant(database, record->id, index, &record->participants[index]) != CV_OK)
+    if (persist_participant(database, record->id, index, &record->participants[index]) != CV_OK) {
         log_warning("booking %s: could not store the state of %s", record->id,
                     record->participants[index].uri);
-    else
-        series_notice_participant(database, record, index);
+        return;
+    }
+    series_notice_participant(database, record, index);
+    publish_participant(daemon, record, index);
 }

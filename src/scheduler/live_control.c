@@ -199,6 +199,15 @@ static bool put_to_bridge(scheduler_api_request *request, live_target *target, c
     return result == CV_OK;
 }
 
+/* Answers a live-control change with the booking, and tells the events
+ * stream (GET /api/v1/events) that the booking changed. */
+static void reply_changed(scheduler_api_request *request, int status, const booking *record,
+                          const bridge_views *views)
+{
+    booking_api_publish(request, EVENT_BOOKING_CHANGED, record, views);
+    booking_api_reply(request, status, record, views);
+}
+
 /* --- POST /bookings/<id>/participants ---------------------------------- */
 
 /* Reads {"uri", "dial"} into `out`; false after replying 400. */
@@ -336,7 +345,7 @@ static void handle_add(scheduler_api_request *request)
         db_participant_store(request->database, record->id, index, &record->participants[index]);
         lifecycle_request_poll(request->daemon, record->id); /* follows it after the release */
     }
-    booking_api_reply(request, 201, record, &target.views);
+    reply_changed(request, 201, record, &target.views);
 done:
     close_target(request, &target);
 }
@@ -380,7 +389,7 @@ static void remove_participant(scheduler_api_request *request, live_target *targ
         scheduler_api_fail_result(request, result, "removing the participant");
         return;
     }
-    booking_api_reply(request, 200, record, &target->views);
+    reply_changed(request, 200, record, &target->views);
 }
 
 /* A live meeting: the leg is hung up and the participant marked dropped,
@@ -411,7 +420,7 @@ static void drop_participant(scheduler_api_request *request, live_target *target
         return;
     }
     log_info("booking %s: participant %s dropped", target->record.id, participant->uri);
-    booking_api_reply(request, 200, &target->record, &target->views);
+    reply_changed(request, 200, &target->record, &target->views);
 }
 
 static void handle_drop(scheduler_api_request *request)
@@ -531,7 +540,7 @@ static void handle_control(scheduler_api_request *request)
     if (result != CV_OK)
         scheduler_api_fail_result(request, result, "storing the change");
     else
-        booking_api_reply(request, 200, &target.record, &target.views);
+        reply_changed(request, 200, &target.record, &target.views);
 done:
     close_target(request, &target);
 }
@@ -618,7 +627,7 @@ static void handle_live(scheduler_api_request *request)
         goto done;
     }
     log_info("booking %s: live control changed", record->id);
-    booking_api_reply(request, 200, record, &target.views);
+    reply_changed(request, 200, record, &target.views);
 done:
     close_target(request, &target);
 }

@@ -39,6 +39,8 @@
 #include "scheduler/live_control.h"
 #include "scheduler/mail_module.h"
 #include "scheduler/reports.h"
+#include "scheduler/scheduler_events.h"
+#include "scheduler/scheduler_metrics.h"
 #include "scheduler/outbox.h"
 #include "scheduler/schema.h"
 #include "scheduler/tickets.h"
@@ -49,10 +51,10 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &users_module,          &audit_module,        &tickets_module,      &bridges_module,
-    &lifecycle_module,      &booking_module,      &mail_module,         &calendar_module,
-    &series_horizon_module, &live_control_module, &cdr_receiver_module, &attendance_module,
-    &reports_module,
+    &events_module,       &metrics_module,    &users_module,          &audit_module,
+    &tickets_module,      &bridges_module,    &lifecycle_module,      &booking_module,
+    &mail_module,         &calendar_module,   &series_horizon_module, &live_control_module,
+    &cdr_receiver_module, &attendance_module, &reports_module,
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -73,6 +75,9 @@ static void set_defaults(scheduler_options *options)
     options->end_warning_minutes = 0;
     options->smtp_retry_seconds = OUTBOX_RETRY_FIRST;
     options->series_horizon_days = 365;
+    options->events_buffer = EVENTS_DEFAULT_BUFFER;
+    options->max_event_streams = EVENTS_DEFAULT_MAX_STREAMS;
+    options->events_heartbeat_seconds = EVENTS_DEFAULT_HEARTBEAT_SECONDS;
     options->series_extend_seconds = 3600;
     options->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
     options->max_connections_per_address = 64;
@@ -188,6 +193,14 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          0, 0},
         {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
          "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
+        {"events-buffer", OPTION_INTEGER, &o->events_buffer, "N",
+         "recent events kept for clients resuming GET /api/v1/events (default 10000)", 1, 10000000},
+        {"max-event-streams", OPTION_INTEGER, &o->max_event_streams, "N",
+         "GET /api/v1/events streams open at once (default 200)", 1, 100000},
+        {"events-heartbeat-seconds", OPTION_INTEGER, &o->events_heartbeat_seconds, "SECONDS",
+         "a quiet event stream gets a comment this often (default 15; at most 50, below the "
+         "idle timeout of 60 s)",
+         1, 50},
     };
     size_t count = sizeof specs / sizeof specs[0];
     if (count > capacity)
@@ -321,7 +334,7 @@ static cv_result start_server(scheduler *daemon, http_server **server, strbuf *e
             .session_cookie = AUTH_SESSION_COOKIE,
             .is_public = scheduler_api_is_public,
             .describe_refusal = scheduler_api_describe_refusal,
-            .handle = scheduler_api_handle_request,
+            .handle = scheduler_metrics_handle_request, /* /metrics, else the API */
             .is_slow = scheduler_api_is_slow,
             .observe = NULL,
             .context = daemon,
@@ -400,6 +413,8 @@ static cv_result start_services(scheduler *daemon, size_t *started_modules, http
         .busy_backoff_ms = 200,
         .trace = daemon->trace,
         .cancel = &daemon->stopping,
+        .observe_attempt = scheduler_metrics_observe_cms, /* no-op until metrics start */
+        .observe_context = daemon,
     };
     cv_result result = cms_registry_create(&client_settings, &daemon->cms);
     if (result == CV_OK)
@@ -428,6 +443,7 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
                      bool store_open, int lock)
 {
     atomic_store(&daemon->stopping, true);
+    scheduler_events_attach_server(daemon, NULL); /* no publish wakes a stopped server */
     http_server_stop(server);
     while (started_modules > 0) {
         started_modules--;
@@ -500,6 +516,7 @@ int main(int argc, char **argv)
     if (open_trace(&daemon) != CV_OK ||
         start_services(&daemon, &started_modules, &server, &error) != CV_OK)
         goto stop;
+    scheduler_events_attach_server(&daemon, server);
     log_info("listening on %s (%s), data in %s", daemon.options.listen,
              daemon.options.plain_http ? "plain HTTP" : "HTTPS", daemon.options.data_dir);
 

@@ -14,8 +14,8 @@
 #include "scheduler/db_bridges.h"
 #include "scheduler/tickets.h"
 
-cv_result poller_record(sqlite3 *database, const bridge_record *record, cv_result result,
-                        const cms_system_status *status, const char *error)
+cv_result poller_record(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                        cv_result result, const cms_system_status *status, const char *error)
 {
     bool answered = result == CV_OK || result == CV_ERR_AUTH;
     cv_result written = db_bridge_record_status(
@@ -28,25 +28,27 @@ cv_result poller_record(sqlite3 *database, const bridge_record *record, cv_resul
     char message[768];
     cv_result stored = CV_OK;
     if (result == CV_OK) {
-        stored = tickets_set(database, record->id, TICKET_UNREACHABLE, false, NULL);
+        stored = tickets_set(daemon, database, record->id, TICKET_UNREACHABLE, false, NULL);
         if (stored == CV_OK)
-            stored = tickets_set(database, record->id, TICKET_AUTHENTICATION, false, NULL);
+            stored = tickets_set(daemon, database, record->id, TICKET_AUTHENTICATION, false, NULL);
     } else if (result == CV_ERR_AUTH) {
         snprintf(message, sizeof message, "%s refused the API username and password (user \"%s\")",
                  record->address, record->username);
-        stored = tickets_set(database, record->id, TICKET_UNREACHABLE, false, NULL);
+        stored = tickets_set(daemon, database, record->id, TICKET_UNREACHABLE, false, NULL);
         if (stored == CV_OK)
-            stored = tickets_set(database, record->id, TICKET_AUTHENTICATION, true, message);
+            stored =
+                tickets_set(daemon, database, record->id, TICKET_AUTHENTICATION, true, message);
     } else {
         snprintf(message, sizeof message, "Cannot reach %s: %s", record->address,
                  error && *error ? error : cv_result_name(result));
-        stored = tickets_set(database, record->id, TICKET_UNREACHABLE, true, message);
+        stored = tickets_set(daemon, database, record->id, TICKET_UNREACHABLE, true, message);
     }
     return stored;
 }
 
-cv_result poller_check(sqlite3 *database, const bridge_record *record, cms_client *client,
-                       cms_system_status *status, char *error, size_t error_size)
+cv_result poller_check(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                       cms_client *client, cms_system_status *status, char *error,
+                       size_t error_size)
 {
     cms_system_status found;
     memset(&found, 0, sizeof found);
@@ -66,7 +68,7 @@ cv_result poller_check(sqlite3 *database, const bridge_record *record, cms_clien
         *status = found;
     if (result == CV_ERR_BUSY) /* cancelled on shutdown: nothing was learnt */
         return result;
-    cv_result stored = poller_record(database, record, result, &found, detail);
+    cv_result stored = poller_record(daemon, database, record, result, &found, detail);
     if (stored != CV_OK)
         log_warning("bridge %s: status not stored: %s", record->id, cv_result_name(stored));
     return result;

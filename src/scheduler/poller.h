@@ -18,12 +18,13 @@
  * clears the Unreachable and Authentication tickets. Returns the request's
  * result (CV_OK when the bridge answered a CMS status). `status` may be
  * NULL. */
-cv_result poller_check(sqlite3 *database, const bridge_record *record, cms_client *client,
-                       cms_system_status *status, char *error, size_t error_size);
+cv_result poller_check(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                       cms_client *client, cms_system_status *status, char *error,
+                       size_t error_size);
 
 /* Records an outcome without asking (used by bridges.c when an add already
  * fetched the status). */
-cv_result poller_record(sqlite3 *database, const bridge_record *record, cv_result result,
-                        const cms_system_status *status, const char *error);
+cv_result poller_record(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                        cv_result result, const cms_system_status *status, const char *error);
 
 #endif

@@ -416,8 +416,8 @@ static cv_result ensure_slot_set(sqlite3 *database, const bridge_record *record,
 }
 
 /* After a failed run: the state, and the ticket that says why. */
-static void record_failure(sqlite3 *database, const bridge_record *record, cv_result result,
-                           const char *error)
+static void record_failure(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+                           cv_result result, const char *error)
 {
     if (result == CV_ERR_BUSY) { /* stopping: provision again at the next start */
         store_state(database, record->id, "none");
@@ -426,14 +426,14 @@ static void record_failure(sqlite3 *database, const bridge_record *record, cv_re
     store_state(database, record->id, "failed");
     if (cms_result_is_unreachable(result) || result == CV_ERR_AUTH) {
         /* The Unreachable / Authentication ticket says why. */
-        poller_record(database, record, result, NULL, error);
+        poller_record(daemon, database, record, result, NULL, error);
     } else {
         char message[768];
         snprintf(message, sizeof message, "Slots %lld..%lld could not be provisioned: %s",
                  (long long)record->numeric_id_base,
                  (long long)(record->numeric_id_base + record->numeric_id_quantity - 1),
                  error[0] ? error : cv_result_name(result));
-        tickets_set(database, record->id, TICKET_PROVISIONING, true, message);
+        tickets_set(daemon, database, record->id, TICKET_PROVISIONING, true, message);
     }
     log_warning("bridge %s: provisioning failed: %s", bridge_display_name(record),
                 error[0] ? error : cv_result_name(result));
@@ -464,17 +464,17 @@ cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_re
     if (result == CV_OK)
         result = learn_slot_spaces(database, record, client, error, sizeof error);
     if (result != CV_OK) {
-        record_failure(database, record, result, error);
+        record_failure(daemon, database, record, result, error);
         return result;
     }
     /* CDRs to convened's receiver (when it has one); a failure is logged
      * and leaves the slots provisioned */
     cdr_receiver_register(daemon, record, client);
     cms_system_status status;
-    poller_check(database, record, client, &status, NULL, 0);
+    poller_check(daemon, database, record, client, &status, NULL, 0);
     result = store_complete(database, record);
     if (result == CV_OK)
-        result = tickets_set(database, record->id, TICKET_PROVISIONING, false, NULL);
+        result = tickets_set(daemon, database, record->id, TICKET_PROVISIONING, false, NULL);
     log_info("bridge %s: %lld slots provisioned", bridge_display_name(record),
              (long long)record->numeric_id_quantity);
     return result;

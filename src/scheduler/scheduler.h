@@ -94,6 +94,11 @@ typedef struct {
     char *cdr_listen;      /* ADDR:PORT of its own listener */
     string_list cdr_allow; /* client networks admitted; default this host */
     char *cdr_url;         /* what bridges are told (+ "/<bridge id>"); default from cdr_listen */
+    /* Events (scheduler_events.c): the window of recent events a client
+     * can resume within, the streams open at once, the heartbeat period. */
+    int64_t events_buffer;
+    int64_t max_event_streams;
+    int64_t events_heartbeat_seconds;
 } scheduler_options;
 
 struct cms_registry;         /* cms_client.h */
@@ -137,6 +142,8 @@ struct scheduler {
     void *bookings_state;  /* booking.c */
     void *lifecycle_state; /* lifecycle.c / timers.c */
     void *mail_state;      /* mail_module.c; NULL when no --smtp */
+    void *events_state;    /* scheduler_events.c */
+    void *metrics_state;   /* scheduler_metrics.c */
     void *horizon_state;   /* series_horizon.c: the thread that books endless series further */
     void *cdr_state;       /* cdr_receiver.c; NULL when no --cdr-listen */
 };

@@ -16,9 +16,10 @@
 #include "scheduler/api.h"
 #include "scheduler/db_bridges.h"
 #include "scheduler/db_tickets.h"
+#include "scheduler/scheduler_events.h"
 
-cv_result tickets_set(sqlite3 *database, const char *bridge_id, const char *kind, bool open,
-                      const char *message)
+cv_result tickets_set(scheduler *daemon, sqlite3 *database, const char *bridge_id, const char *kind,
+                      bool open, const char *message)
 {
     bool changed = false;
     cv_result result;
@@ -35,6 +36,10 @@ cv_result tickets_set(sqlite3 *database, const char *bridge_id, const char *kind
                   cv_result_name(result));
     else if (changed)
         log_info("bridge %s: ticket \"%s\" %s", bridge_id, kind, open ? "open" : "cleared");
+    if (result == CV_OK && changed)
+        scheduler_events_publish(daemon, open ? EVENT_TICKET_OPENED : EVENT_TICKET_CLOSED, NULL,
+                                 json_pack("{s:s, s:s, s:s?}", "bridgeId", bridge_id, "kind", kind,
+                                           "message", open ? message : NULL));
     return result;
 }
 
@@ -62,7 +67,7 @@ void tickets_judge_settings(const char *name, const char *domain, bool has_base,
              "Dial number settings are incomplete: %s not set", missing);
 }
 
-cv_result tickets_update_settings(sqlite3 *database, const char *bridge_id)
+cv_result tickets_update_settings(scheduler *daemon, sqlite3 *database, const char *bridge_id)
 {
     db_bridge_settings settings;
     cv_result result = db_bridge_settings_read(database, bridge_id, &settings);
@@ -72,10 +77,10 @@ cv_result tickets_update_settings(sqlite3 *database, const char *bridge_id)
     tickets_judge_settings(settings.name, settings.domain, settings.has_base, settings.has_quantity,
                            &verdict);
     db_bridge_settings_free(&settings);
-    result = tickets_set(database, bridge_id, TICKET_BLANK_NAME, verdict.blank_name,
+    result = tickets_set(daemon, database, bridge_id, TICKET_BLANK_NAME, verdict.blank_name,
                          "The bridge has no system name; set one in its settings");
     if (result == CV_OK)
-        result = tickets_set(database, bridge_id, TICKET_DIAL_NUMBER, verdict.dial_number,
+        result = tickets_set(daemon, database, bridge_id, TICKET_DIAL_NUMBER, verdict.dial_number,
                              verdict.dial_number_message);
     return result;
 }

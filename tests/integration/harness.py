@@ -12,6 +12,7 @@ import base64
 import http.client
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -412,3 +414,78 @@ def run_tests(namespace):
             traceback.print_exc()
     print("%d failed of %d" % (failed, len(tests)))
     sys.exit(1 if failed else 0)
+
+
+class EventStream:
+    """A client of convened's GET /api/v1/events on `port`: a thread reads the stream and puts
+    each dispatched event (dict with id, event, data) or comment on a queue."""
+
+    def __init__(self, port, last_event_id=None, query="", credentials=ADMIN):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port,
+                                                     timeout=30)
+        token = base64.b64encode(("%s:%s" % credentials).encode()).decode()
+        headers = {"Authorization": "Basic " + token, "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.connection.request("GET", "/api/v1/events" + query, headers=headers)
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+        self.items = queue.Queue()
+        self.events = []
+        self.comments = []
+        self.ended = threading.Event()
+        if self.status == 200:
+            threading.Thread(target=self._read, daemon=True).start()
+        else:
+            self.body = self.response.read()
+
+    def _read(self):
+        fields = {}
+        try:
+            while True:
+                line = self.response.readline()
+                if not line:
+                    break
+                line = line.decode("utf-8").rstrip("\n")
+                if line == "":
+                    if "event" in fields or "data" in fields:
+                        self.items.put(dict(fields))
+                    fields = {}
+                elif line.startswith(":"):
+                    self.items.put({"comment": line[1:].strip()})
+                else:
+                    name, _, value = line.partition(":")
+                    fields[name] = value[1:] if value.startswith(" ") else value
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass
+        self.ended.set()
+
+    def drain(self):
+        while True:
+            try:
+                item = self.items.get_nowait()
+            except queue.Empty:
+                return
+            if "comment" in item:
+                self.comments.append(item["comment"])
+            else:
+                if "data" in item:
+                    item["json"] = json.loads(item["data"])
+                self.events.append(item)
+
+    def wait_event(self, predicate, what, timeout=20):
+        def found():
+            self.drain()
+            for event in self.events:
+                if predicate(event):
+                    return event
+            return None
+        return wait_for(found, timeout=timeout, what=what)
+
+    def close(self):
+        try:
+            self.response.close()
+            self.connection.sock.close() if self.connection.sock else None
+        except OSError:
+            pass
+        self.connection.close()

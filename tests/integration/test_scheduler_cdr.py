@@ -60,6 +60,20 @@ def post_cdr(body, path="/cdr", content_type="text/xml"):
         connection.close()
 
 
+def cdrs_received_metric():
+    """convene_cdrs_received_total from GET /metrics (every record posted, duplicates too)."""
+    client = harness.HttpClient(world["scheduler"].port)
+    try:
+        reply = client.request("GET", "/metrics", credentials="default")
+    finally:
+        client.close()
+    assert reply.status == 200, reply
+    for line in reply.body.splitlines():
+        if line.startswith("convene_cdrs_received_total "):
+            return float(line.split()[1])
+    raise AssertionError("no convene_cdrs_received_total in /metrics")
+
+
 def person(attendance, uri, group="participants"):
     for entry in attendance[group]:
         if entry["uri"] == uri:
@@ -193,6 +207,7 @@ def test_dial_in_records_out_of_order_and_twice_count_once():
                '<remoteTeardown>true</remoteTeardown><durationSeconds>17</durationSeconds>'
                '</callLeg>' % leg))
     path = "/cdr/" + world["bridge_id"]
+    counted_before = cdrs_received_metric()
     # the end first, then the start and the update, then everything again
     assert post_cdr(batch(session, [end]), path) == (200, "")
     assert post_cdr(batch(session, [update, start]), path) == (200, "")
@@ -210,6 +225,8 @@ def test_dial_in_records_out_of_order_and_twice_count_once():
     assert post_cdr(batch(session, [late_end]), path) == (200, "")
     again = person(api("GET", "/bookings/%s/attendance" % meeting).json(), "in@ep.example.com")
     assert again == dial_in, again
+    # /metrics counts every record received, the repeated ones too (1 + 2 + 3 + 1)
+    assert cdrs_received_metric() == counted_before + 7
 
 
 def test_bad_batches_are_refused_and_change_nothing():

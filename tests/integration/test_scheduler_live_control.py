@@ -165,9 +165,21 @@ def test_add_participant_dials_out_now_and_keeps_them():
 
 def test_mute_and_layout_of_one_participant():
     meeting = world["meeting"]
-    reply = api("PATCH", participant_path(meeting, "sip:GOOD@ep.example.com"),
-                {"audioMuted": True, "layout": "speakerOnly"})
-    assert reply.status == 200, reply
+    stream = harness.EventStream(world["scheduler"].port)
+    try:
+        assert stream.status == 200, stream.status
+        reply = api("PATCH", participant_path(meeting, "sip:GOOD@ep.example.com"),
+                    {"audioMuted": True, "layout": "speakerOnly"})
+        assert reply.status == 200, reply
+        # the change reaches GET /api/v1/events as the booking changed
+        def muted_event(event):
+            body = event.get("json", {})
+            people = body.get("booking", {}).get("participants", [])
+            return (event.get("event") == "booking.changed" and body.get("bookingId") == meeting
+                    and any(p.get("audioMuted") for p in people))
+        stream.wait_event(muted_event, "a booking.changed event with the participant muted")
+    finally:
+        stream.close()
     entry = participant(reply.json(), "good@ep.example.com")
     assert entry["audioMuted"] is True and entry["videoMuted"] is False, entry
     assert entry["layout"] == "speakerOnly", entry

@@ -331,7 +331,7 @@ static void schema_migrates(void **state)
     assert_int_equal(slots_in_use_range(database, "none", &any, &lowest, &highest), CV_OK);
     assert_false(any);
 
-    assert_int_equal(tickets_update_settings(database, "b"), CV_OK);
+    assert_int_equal(tickets_update_settings(NULL, database, "b"), CV_OK);
     sqlite3_stmt *statement = NULL;
     assert_int_equal(
         sqlite3_prepare_v2(database, "SELECT count(*) FROM tickets", -1, &statement, NULL),
@@ -344,14 +344,14 @@ static void schema_migrates(void **state)
                                   " numeric_id_base = 1000, numeric_id_quantity = 10",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
-    assert_int_equal(tickets_update_settings(database, "b"), CV_OK);
+    assert_int_equal(tickets_update_settings(NULL, database, "b"), CV_OK);
     assert_int_equal(
         sqlite3_prepare_v2(database, "SELECT count(*) FROM tickets", -1, &statement, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(statement, 0), 0);
     sqlite3_finalize(statement);
-    assert_int_equal(tickets_update_settings(database, "missing"), CV_ERR_NOT_FOUND);
+    assert_int_equal(tickets_update_settings(NULL, database, "missing"), CV_ERR_NOT_FOUND);
     store_close(database); /* finalises the cached statements too */
 }
 
