@@ -49,8 +49,9 @@ bench-cdr: deps $(BUILD_DIR)/CMakeCache.txt
 	python3 bench/cdr.py --build-dir $(BUILD_DIR)
 
 # The whole story of the seed on throw-away daemons (convene demo --help).
+# KEEP_CONSOLE=1 leaves them running with the web console open (Ctrl-C ends).
 demo: build
-	$(BUILD_DIR)/src/cli/convene demo
+	$(BUILD_DIR)/src/cli/convene demo $(if $(KEEP_CONSOLE),--keep-console --console-dir $(CURDIR)/console)
 
 # PREFIX and DESTDIR honoured: the build is configured for PREFIX (the
 # systemd units name the installed paths), then staged under DESTDIR.

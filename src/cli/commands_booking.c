@@ -500,6 +500,29 @@ static int extend_body(const char *minutes_text, json_t **body)
     return CLI_EXIT_OK;
 }
 
+/* The syntax of each booking_action, in its order (options are added by
+ * booking_command). */
+static const command_syntax booking_action_syntaxes[] = {
+    {"show ID",
+     "Shows one booking: times, state, slot, dial-in details and, while it is\n"
+     "live, each participant's state as the bridge reports it.",
+     NULL, 0, 1, 1, NULL},
+    {"extend ID MINUTES",
+     "Moves the booking's end MINUTES later. Refused when its slot or a\n"
+     "participant is taken for the extra time. A live meeting's space\n"
+     "is updated on the bridge as TMS does.",
+     NULL, 0, 2, 2, NULL},
+    {"end ID",
+     "Ends a live meeting now: the space gets its placeholder name back, is\n"
+     "locked, its secret is regenerated and the call is removed.",
+     NULL, 0, 1, 1, NULL},
+    {"cancel ID [--scope occurrence|following|series]",
+     "Cancels a booking and frees its slot; a live meeting is ended first. For an\n"
+     "occurrence of a repeating booking, --scope following cancels it and every later\n"
+     "one, --scope series every one that has not begun.",
+     NULL, 0, 1, 1, NULL},
+};
+
 static int booking_command(cli_context *context, int argc, char **argv, booking_action action)
 {
     bool json = false;
@@ -509,28 +532,8 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
         {"scope", OPTION_STRING, &scope, "SCOPE",
          "of a repeating booking: occurrence (default), following or series", 0, 0},
     };
-    static const command_syntax syntaxes[] = {
-        {"show ID",
-         "Shows one booking: times, state, slot, dial-in details and, while it is\n"
-         "live, each participant's state as the bridge reports it.",
-         NULL, 0, 1, 1, NULL},
-        {"extend ID MINUTES",
-         "Moves the booking's end MINUTES later. Refused when its slot or a\n"
-         "participant is taken for the extra time. A live meeting's space\n"
-         "is updated on the bridge as TMS does.",
-         NULL, 0, 2, 2, NULL},
-        {"end ID",
-         "Ends a live meeting now: the space gets its placeholder name back, is\n"
-         "locked, its secret is regenerated and the call is removed.",
-         NULL, 0, 1, 1, NULL},
-        {"cancel ID [--scope occurrence|following|series]",
-         "Cancels a booking and frees its slot; a live meeting is ended first. For an\n"
-         "occurrence of a repeating booking, --scope following cancels it and every later\n"
-         "one, --scope series every one that has not begun.",
-         NULL, 0, 1, 1, NULL},
-    };
     static const char *const names[] = {"show", "extend", "end", "cancel"};
-    command_syntax syntax = syntaxes[action];
+    command_syntax syntax = booking_action_syntaxes[action];
     syntax.options = specs;
     syntax.option_count = action == ACTION_CANCEL ? 2 : 1; /* --scope only for cancel */
     positional_arguments positional;

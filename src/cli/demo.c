@@ -672,7 +672,8 @@ static void restore_signal_handlers(const struct sigaction *saved)
 
 /* `demo --help`: the synopsis, what it does, and the notes after the options. */
 static const char DEMO_USAGE[] =
-    "demo [--bridge-binary FILE] [--scheduler-binary FILE] [--work-dir DIR]";
+    "demo [--bridge-binary FILE] [--scheduler-binary FILE] [--work-dir DIR] "
+    "[--keep-console [--console-dir DIR]]";
 static const char DEMO_ABOUT[] =
     "Plays the story of the Cisco guide \"Cisco Meeting Server (Acano) / TMS integration\"\n"
     "with Convene instead of TMS, on this machine: it starts a two-node convene-bridge\n"
@@ -757,6 +758,11 @@ int command_demo(cli_context *context, int argc, char **argv)
          "the convened to run (default: found next to convene)", 0, 0},
         {"work-dir", OPTION_STRING, &story.options.work_dir, "DIR",
          "keep data, logs and API traces in DIR instead of a removed temporary directory", 0, 0},
+        {"keep-console", OPTION_FLAG, &story.options.keep_console, NULL,
+         "at the end, leave the daemons running with convened's web console open until Ctrl-C", 0,
+         0},
+        {"console-dir", OPTION_STRING, &story.options.console_dir, "DIR",
+         "the web console's files for convened (default: convened's own default)", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
     const command_syntax syntax = {DEMO_USAGE, DEMO_ABOUT, specs, spec_count, 0, 0, DEMO_NOTES};
@@ -785,6 +791,8 @@ int command_demo(cli_context *context, int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &story.started);
     setvbuf(stdout, NULL, _IOLBF, 0);
     bool ok = play(&story);
+    if (ok && story.options.keep_console)
+        demo_keep_console(&story);
     if (!ok)
         status = report_failure(&story);
     demo_release(&story);

@@ -39,6 +39,10 @@ typedef struct {
     char *bridge_binary;
     char *scheduler_binary;
     char *work_dir;
+    /* --keep-console: after the story, leave the daemons running with
+     * convened's web console open until Ctrl-C; --console-dir: its files. */
+    bool keep_console;
+    char *console_dir;
 } demo_options;
 
 typedef struct {
@@ -103,6 +107,9 @@ bool demo_make_paths(demo *story);
 /* CallBridge-Core1, CallBridge-Core2 and convened, each answering. */
 bool demo_start_daemons(demo *story);
 void demo_stop_daemons(demo *story);
+/* --keep-console: prints the console's address and sign-in, then waits
+ * until a signal (Ctrl-C) or a daemon exits. */
+void demo_keep_console(demo *story);
 /* Stops the daemons, closes the clients, removes a temporary work
  * directory. Safe to call at any point. */
 void demo_release(demo *story);

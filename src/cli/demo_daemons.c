@@ -344,17 +344,10 @@ static bool start_scheduler(demo *story)
     snprintf(cms_trace, sizeof cms_trace, "%s/convened-cms-trace.log", story->work_dir);
     snprintf(environment_entry, sizeof environment_entry, "CONVENED_ADMIN_PASSWORD=%s",
              story->password);
-    char *argv[] = {story->scheduler_binary,
-                    "--listen",
-                    listen,
-                    "--data-dir",
-                    story->scheduler_dir,
-                    "--admin-user",
-                    DEMO_USER,
-                    "--trace",
-                    cms_trace,
-                    "--poll-interval",
-                    "2",
+    char *argv[] = {story->scheduler_binary, "--listen", listen, "--data-dir", story->scheduler_dir,
+                    "--admin-user", DEMO_USER, "--trace", cms_trace, "--poll-interval", "2",
+                    /* --console-dir DIR when given (else convened's default) */
+                    story->options.console_dir ? "--console-dir" : NULL, story->options.console_dir,
                     NULL};
     const char *environment[] = {environment_entry, NULL};
     strbuf error = STRBUF_INIT;
@@ -376,6 +369,17 @@ bool demo_start_daemons(demo *story)
     client_settings bridge_settings;
     return prepare_clients(story, &bridge_settings) && start_bridges(story, &bridge_settings) &&
            start_scheduler(story);
+}
+
+void demo_keep_console(demo *story)
+{
+    printf("The web console stays open: %s/ (a self-signed certificate: accept it in the "
+           "browser)\n   Sign in as %s with the password %s\n   Press Ctrl-C to stop the "
+           "daemons.\n",
+           story->scheduler_url, DEMO_USER, story->password);
+    fflush(stdout);
+    while (!demo_signal_received && demo_daemons_alive(story))
+        demo_pause_ms(500);
 }
 
 void demo_stop_daemons(demo *story)

@@ -372,9 +372,16 @@ static void fill_response(http_server *server, const http_request *request, int 
     strbuf_init(&response->body);
     strbuf_init(&response->annotations);
     if (refusal == 401) {
+        /* A page's script (the web console) says so with X-Requested-With:
+         * its 401 carries no Basic challenge, which would make the browser
+         * open its own password dialog instead of the page's sign-in. */
+        bool from_script =
+            request->connection &&
+            MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, "X-Requested-With");
         char challenge[160];
         snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", server->config.realm);
-        http_response_add_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+        if (!from_script)
+            http_response_add_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
         if (server->config.unauthorized_body) {
             strbuf_append_str(&response->body, server->config.unauthorized_body);
             response->content_type = server->config.unauthorized_content_type;

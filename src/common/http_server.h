@@ -97,7 +97,7 @@ typedef struct {
     struct MHD_Connection *connection; /* NULL in tests and fuzzers: no query */
 } http_request;
 
-#define HTTP_MAX_HEADERS                     4
+#define HTTP_MAX_HEADERS                     8
 #define HTTP_DEFAULT_MAX_CONNECTIONS         1000
 #define HTTP_DEFAULT_REQUEST_TIMEOUT_SECONDS 30
 

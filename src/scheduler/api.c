@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/rfc3339.h"
 #include "common/text.h"
+#include "scheduler/console.h"
 
 #define API_MAX_PATH 1024
 
@@ -513,6 +514,8 @@ bool scheduler_api_is_slow(void *context, const char *method, const char *path)
 
 bool scheduler_api_is_public(void *context, const char *method, const char *path)
 {
+    if (console_claims(context, method, path))
+        return true; /* the console's files hold no data */
     const compiled_route *route = find_route(context, method, path);
     return route && route->permission == API_ALLOW_PUBLIC;
 }
@@ -521,6 +524,10 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
 {
     scheduler *daemon = context;
     scheduler_api_request request = {.daemon = daemon, .http = http, .response = response};
+    if (console_claims(daemon, http->method, http->path)) {
+        console_serve(daemon, http, response);
+        return;
+    }
     /* Issue 8: no change once the database is gone (a new empty one would
      * take it), and JSON only as JSON: a browser page may send text/plain
      * across sites with the user's cached credentials (CSRF). */

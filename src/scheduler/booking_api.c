@@ -36,6 +36,7 @@
 #include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
+#include "scheduler/booking_fields.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/booking_series_edit.h"
 #include "scheduler/db_bookings.h"
@@ -47,106 +48,6 @@
 
 #define LIST_DEFAULT_LIMIT 500
 #define LIST_MAX_LIMIT     5000
-
-/* --- bridges as placement sees them ---------------------------------- */
-
-void bridge_views_free(bridge_views *views)
-{
-    for (size_t index = 0; index < views->count; index++) {
-        free(views->items[index].name);
-        free(views->items[index].domain);
-    }
-    free(views->items);
-    free(views->placements);
-    memset(views, 0, sizeof *views);
-}
-
-/* db_bridge_placement_visit: one bridge joins the views `context`. */
-static cv_result add_bridge_view(const db_bridge_placement *row, void *context)
-{
-    bridge_views *out = context;
-    bridge_view *grown = realloc(out->items, (out->count + 1) * sizeof *grown);
-    if (grown == NULL)
-        return CV_ERR_NO_MEMORY;
-    out->items = grown;
-    bridge_view *view = &out->items[out->count];
-    memset(view, 0, sizeof *view);
-    out->count++;
-    snprintf(view->placement.id, sizeof view->placement.id, "%s", row->id ? row->id : "");
-    view->name = row->name ? text_duplicate(row->name) : NULL;
-    view->domain = row->domain ? text_duplicate(row->domain) : NULL;
-    if ((row->name && !view->name) || (row->domain && !view->domain))
-        return CV_ERR_NO_MEMORY;
-    bool provisioned = row->provisioning_state &&
-                       strcmp(row->provisioning_state, "complete") == 0 &&
-                       row->has_provisioned_range;
-    view->placement.slot_base = row->provisioned_base;
-    view->placement.slot_count = row->provisioned_quantity;
-    view->placement.bookable = row->allow_booking && provisioned && view->placement.slot_count > 0;
-    return CV_OK;
-}
-
-cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
-{
-    memset(out, 0, sizeof *out);
-    cv_result result = db_bridge_placements_each(database, add_bridge_view, out);
-    if (result == CV_OK && out->count > 0) {
-        out->placements = calloc(out->count, sizeof *out->placements);
-        if (out->placements == NULL)
-            result = CV_ERR_NO_MEMORY;
-    }
-    if (result != CV_OK) {
-        bridge_views_free(out);
-        return result;
-    }
-    for (size_t index = 0; index < out->count; index++) {
-        out->items[index].placement.name = out->items[index].name;
-        out->placements[index] = out->items[index].placement;
-    }
-    return CV_OK;
-}
-
-static const bridge_view *bridge_view_find(const bridge_views *views, const char *id)
-{
-    for (size_t index = 0; index < views->count; index++)
-        if (strcmp(views->items[index].placement.id, id) == 0)
-            return &views->items[index];
-    return NULL;
-}
-
-const char *bridge_domain(const bridge_views *views, const char *id)
-{
-    const bridge_view *view = bridge_view_find(views, id);
-    return view ? view->domain : NULL;
-}
-
-/* A bridge named by the client: its ID, or its name when unambiguous.
- * Replies 400 naming "bridge" and returns false when it names none. */
-bool booking_api_resolve_bridge(scheduler_api_request *request, const bridge_views *views,
-                                const char *text, char out[ID_TEXT_SIZE])
-{
-    const bridge_view *found = bridge_view_find(views, text);
-    if (found == NULL) {
-        for (size_t index = 0; index < views->count; index++) {
-            const bridge_view *view = &views->items[index];
-            if (view->name && text_equals_ignore_case(view->name, text)) {
-                if (found != NULL) {
-                    scheduler_api_fail_field(request, "bridge",
-                                             "more than one bridge is called \"%s\"; use its id",
-                                             text);
-                    return false;
-                }
-                found = view;
-            }
-        }
-    }
-    if (found == NULL) {
-        scheduler_api_fail_field(request, "bridge", "no bridge has the id or name \"%s\"", text);
-        return false;
-    }
-    snprintf(out, ID_TEXT_SIZE, "%s", found->placement.id);
-    return true;
-}
 
 /* --- helpers --------------------------------------------------------- */
 
@@ -406,6 +307,7 @@ typedef struct {
     sqlite3 *database;
     const bridge_views *views;
     json_t *list;
+    unsigned fields; /* ?fields= mask; 0: every member */
 } listing;
 
 /* db_booking_id_visit: the booking `id` joins the JSON list `context`. */
@@ -418,10 +320,14 @@ static cv_result append_booking(const char *id, void *context)
         return result;
     json_t *entry = booking_to_json(&record, bridge_domain(listed->views, record.bridge_id));
     booking_clear(&record);
-    if (entry && decorate(listed->database, id, entry) != CV_OK) {
+    /* A compact listing skips the owner and series look-ups unless asked. */
+    bool full = listed->fields == 0 || (listed->fields & BOOKING_FIELD_OWNER);
+    if (entry && full && decorate(listed->database, id, entry) != CV_OK) {
         json_decref(entry);
         return CV_ERR_STORE;
     }
+    if (entry && listed->fields != 0)
+        booking_fields_keep(entry, listed->fields);
     if (entry == NULL || json_array_append_new(listed->list, entry) != 0)
         return CV_ERR_NO_MEMORY;
     return CV_OK;
@@ -443,6 +349,9 @@ static void handle_list(scheduler_api_request *request)
         scheduler_api_fail_field(request, "to", "to must be after from");
         return;
     }
+    unsigned fields;
+    if (!booking_fields_read(request, &fields))
+        return;
     bridge_views views;
     cv_result result = bridge_views_load(request->database, &views);
     if (result != CV_OK) {
@@ -458,7 +367,7 @@ static void handle_list(scheduler_api_request *request)
         return;
     }
     json_t *list = json_array();
-    listing listed = {request->database, &views, list};
+    listing listed = {request->database, &views, list, fields};
     const char *only_bridge = bridge_id[0] ? bridge_id : NULL;
     const http_principal *booker =
         scheduler_api_sees_everything(request) ? NULL : scheduler_api_principal(request);
@@ -808,7 +717,7 @@ static void handle_end(scheduler_api_request *request)
 /* --- module ---------------------------------------------------------- */
 
 /* what GET /bookings reads (every other route takes no query) */
-static const char *const list_query[] = {"from", "to", "limit", "bridge", NULL};
+static const char *const list_query[] = {"from", "to", "limit", "bridge", "fields", NULL};
 
 static const char *const occurrences_query[] = {"from", "to", "limit", NULL};
 

@@ -446,6 +446,14 @@ void booking_series_create(scheduler_api_request *request)
             record.start = done.booked[i];
             record.end = done.booked[i] + row.duration;
             lifecycle_booking_changed(request->daemon, &record);
+        }
+        if (done.booked_count > 0) {
+            /* One event for the series, of its first occurrence: one per
+             * occurrence would fill the events window with a long series
+             * and cost its booking the rendering (docs/api.md, "Events"). */
+            snprintf(record.id, sizeof record.id, "%s", done.ids[0]);
+            record.start = done.booked[0];
+            record.end = done.booked[0] + row.duration;
             booking_api_publish(request, EVENT_BOOKING_CREATED, &record, NULL);
         }
         mail_wake(request->daemon);

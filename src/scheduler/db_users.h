@@ -99,7 +99,8 @@ cv_result db_users_each_owned_in_window(sqlite3 *database, int64_t user_id, cons
                                         int64_t from, int64_t to, int64_t limit,
                                         const char *bridge_id, db_booking_id_visit visit,
                                         void *context);
-/* Records who booked: the booking, or the series and its occurrences. */
+/* Records who booked: the booking, or the series (its occurrences are
+ * owned through it: each reads coalesce(b.owner, s.owner)). */
 cv_result db_users_set_booking_owner(sqlite3 *database, const char *booking_id, int64_t user_id);
 cv_result db_users_set_series_owner(sqlite3 *database, const char *series_id, int64_t user_id);
 /* The name of the owner of a booking ("" when none). */

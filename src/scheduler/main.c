@@ -30,6 +30,7 @@
 #include "scheduler/bridges.h"
 #include "scheduler/calendar_api.h"
 #include "scheduler/series_horizon.h"
+#include "scheduler/console.h"
 #include "scheduler/db_bridge_secrets.h"
 #include "common/cms_client.h"
 #include "scheduler/scheduler.h"
@@ -87,7 +88,20 @@ static void set_defaults(scheduler_options *options)
     options->audit_retention_days = 365;
 }
 
-static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
+/* Appends `group` (n options) to table[*count..]; false when the table
+ * (capacity entries) is full, so no option is ever silently dropped. */
+static bool append_options(option_spec *table, size_t capacity, size_t *count,
+                           const option_spec *group, size_t n)
+{
+    if (*count + n > capacity)
+        return false;
+    memcpy(table + *count, group, n * sizeof *group);
+    *count += n;
+    return true;
+}
+
+/* Options of the API listener, TLS, files and logs. */
+static bool server_options(scheduler_options *o, option_spec *table, size_t capacity, size_t *count)
 {
     const option_spec specs[] = {
         {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
@@ -100,6 +114,10 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
         {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
         {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
          0},
+        {"console-dir", OPTION_STRING, &o->console_dir, "DIR",
+         "the web console's files, served at / (default " CONVENE_CONSOLE_DIR ")", 0, 0},
+        {"no-console", OPTION_FLAG, &o->no_console, NULL,
+         "do not serve the web console (/ then answers 404)", 0, 0},
         {"tls-cert", OPTION_STRING, &o->tls_certificate, "FILE",
          "PEM certificate (default: self-signed in DIR)", 0, 0},
         {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
@@ -119,6 +137,14 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "open API connections from one client address (default 64)", 1, 100000},
         {"request-timeout", OPTION_INTEGER, &o->request_timeout_seconds, "SECONDS",
          "time a client has to send one whole request, headers and body (default 30)", 1, 3600},
+    };
+    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+}
+
+/* Options of talking to the bridges. */
+static bool bridge_options(scheduler_options *o, option_spec *table, size_t capacity, size_t *count)
+{
+    const option_spec specs[] = {
         {"cms-max-in-flight", OPTION_INTEGER, &o->cms_max_in_flight, "N",
          "CMS API requests in flight per bridge address (default 4)", 1, 64},
         {"cms-connect-timeout-ms", OPTION_INTEGER, &o->cms_connect_timeout_ms, "MS",
@@ -133,6 +159,15 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "cluster re-discovery interval (default 300)", 1, 604800},
         {"provisioning-timeout", OPTION_INTEGER, &o->provisioning_timeout_seconds, "SECONDS",
          "give up on a slot bulk sync after this (default 300)", 1, 86400},
+    };
+    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+}
+
+/* Options of bookings and meetings. */
+static bool meeting_options(scheduler_options *o, option_spec *table, size_t capacity,
+                            size_t *count)
+{
+    const option_spec specs[] = {
         {"max-meeting-minutes", OPTION_INTEGER, &o->max_meeting_minutes, "MINUTES",
          "longest meeting that can be booked (default 1440)", 1, 525600},
         {"dial-out-retries", OPTION_INTEGER, &o->dial_out_retries, "N",
@@ -149,6 +184,14 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "a repeating booking without an end is booked this far ahead (default 365)", 1, 3660},
         {"series-extend-seconds", OPTION_INTEGER, &o->series_extend_seconds, "SECONDS",
          "how often such bookings are booked further as time passes (default 3600)", 1, 86400},
+    };
+    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+}
+
+/* Options of invitations by e-mail. */
+static bool mail_options(scheduler_options *o, option_spec *table, size_t capacity, size_t *count)
+{
+    const option_spec specs[] = {
         {"smtp", OPTION_STRING, &o->smtp, "URL",
          "send invitations through this SMTP server (smtp://host:587, smtps://host:465; "
          "smtp://user@host to log in)",
@@ -157,6 +200,17 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "the sender of invitations (required with --smtp)", 0, 0},
         {"smtp-password-file", OPTION_STRING, &o->smtp_password_file, "FILE",
          "the password of the --smtp URL's user, on the file's first line", 0, 0},
+        {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
+         "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
+    };
+    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+}
+
+/* Options of accounts, sign-in and the audit trail. */
+static bool account_options(scheduler_options *o, option_spec *table, size_t capacity,
+                            size_t *count)
+{
+    const option_spec specs[] = {
         {"sign-in-failures", OPTION_INTEGER, &o->sign_in_failures, "N",
          "failed sign-ins of one name before it must wait 2, 4, 8 ... s (default 5; 0 never)", 0,
          1000000},
@@ -183,6 +237,14 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "members of the group get the role admin, operator or booker (repeatable; the highest "
          "wins)",
          0, 0},
+    };
+    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+}
+
+/* Options of CDRs, events and metrics. */
+static bool report_options(scheduler_options *o, option_spec *table, size_t capacity, size_t *count)
+{
+    const option_spec specs[] = {
         {"cdr-listen", OPTION_STRING, &o->cdr_listen, "ADDR:PORT",
          "receive the bridges' CDRs on this address (its own listener; off without it)", 0, 0},
         {"cdr-allow", OPTION_LIST, &o->cdr_allow, "CIDR",
@@ -191,8 +253,6 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "the receiver URL bridges are told to post to (default http(s)://<cdr-listen>/cdr; "
          "the bridge's ID is added)",
          0, 0},
-        {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
-         "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
         {"events-buffer", OPTION_INTEGER, &o->events_buffer, "N",
          "recent events kept for clients resuming GET /api/v1/events (default 10000)", 1, 10000000},
         {"max-event-streams", OPTION_INTEGER, &o->max_event_streams, "N",
@@ -202,11 +262,19 @@ static size_t build_option_table(scheduler_options *o, option_spec *table, size_
          "idle timeout of 60 s)",
          1, 50},
     };
-    size_t count = sizeof specs / sizeof specs[0];
-    if (count > capacity)
-        count = capacity;
-    memcpy(table, specs, count * sizeof *table);
-    return count;
+    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+}
+
+/* Fills table[capacity] with every option of convened; the number, or 0
+ * when the table is too small (a programming error main reports). */
+static size_t build_option_table(scheduler_options *o, option_spec *table, size_t capacity)
+{
+    size_t count = 0;
+    bool fits =
+        server_options(o, table, capacity, &count) && bridge_options(o, table, capacity, &count) &&
+        meeting_options(o, table, capacity, &count) && mail_options(o, table, capacity, &count) &&
+        account_options(o, table, capacity, &count) && report_options(o, table, capacity, &count);
+    return fits ? count : 0;
 }
 
 static cv_result read_admin_user(scheduler *daemon, strbuf *error)
@@ -471,8 +539,13 @@ int main(int argc, char **argv)
     umask(077);              /* every file convened creates is 0600: database, WAL, trace, keys */
     static scheduler daemon; /* static: lives until exit; only main touches it before threads */
     set_defaults(&daemon.options);
-    option_spec options[56];
-    size_t option_count = build_option_table(&daemon.options, options, 56);
+    option_spec options[64];
+    size_t option_count =
+        build_option_table(&daemon.options, options, sizeof options / sizeof options[0]);
+    if (option_count == 0) {
+        fprintf(stderr, "convened: the option table is too small for every option\n");
+        return 70; /* EX_SOFTWARE */
+    }
     int early_exit = read_command_line(&daemon, argc, argv, options, option_count);
     if (early_exit >= 0) {
         config_free(options, option_count);

@@ -45,6 +45,10 @@ typedef struct {
     char *tls_key;
     char *log_level; /* debug, info, warning, error */
     bool plain_http; /* serve the JSON API without TLS */
+    /* The web console (console.h): its directory (default: the installed
+     * one) and whether to serve it at all. */
+    char *console_dir;
+    bool no_console;
     int64_t threads; /* HTTP worker threads; 0 = one per core */
     /* Hostile clients (http_server.h): connections in total and per client
      * address, seconds to send one whole request. */

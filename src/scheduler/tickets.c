@@ -31,7 +31,9 @@ cv_result tickets_set(scheduler *daemon, sqlite3 *database, const char *bridge_i
     } else {
         result = db_ticket_clear(database, bridge_id, kind, &changed);
     }
-    if (result != CV_OK)
+    /* A lost database refuses every write; its one error line (from
+     * file_watch_check) says so, and each refused ticket must not add one. */
+    if (result != CV_OK && file_watch_check(&daemon->database_watch))
         log_error("tickets: cannot %s \"%s\" on %s: %s", open ? "open" : "clear", kind, bridge_id,
                   cv_result_name(result));
     else if (changed)

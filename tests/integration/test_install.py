@@ -1,5 +1,5 @@
 """`make install DESTDIR=...`: the staged tree holds the three programs,
-the example configuration of both daemons (documenting every option the
+the web console's files, the example configuration of both daemons (documenting every option the
 daemons accept), and systemd units that name the installed paths; the
 installed daemons start from the installed example configuration (with
 the data directory and listen address overridden), the installed
@@ -69,6 +69,10 @@ def test_make_install_stages_the_tree():
     for name in ("convened.conf", "convene-bridge.conf", "convened.conf.example",
                  "convene-bridge.conf.example"):
         assert os.path.isfile(os.path.join(config_dir(), name)), name
+    # The web console's files, where convened looks for them by default.
+    console = staged("share", "convene", "console")
+    for name in ("index.html", "app.js", "api.js", "style.css"):
+        assert os.path.isfile(os.path.join(console, name)), name
     units = staged("lib", "systemd", "system")
     for unit, program in (("convened.service", "sbin/convened"),
                           ("convene-bridge.service", "bin/convene-bridge")):

@@ -223,6 +223,17 @@ def test_booker_sees_and_changes_only_their_own():
     assert [b["id"] for b in first] == [bobs], first
     assert mine in alice_sees and bobs not in alice_sees, alice_sees
     assert {mine, bobs} <= operator_sees, operator_sees
+    # the compact listing (?fields=, the console's planner): only the members
+    # named, the booker still filtered to his own
+    compact = api("GET", query + "&fields=id,title,slot,start,end", who=BOB).json()["bookings"]
+    assert [sorted(b) for b in compact] == [["end", "id", "slot", "start", "title"]], compact
+    assert [b["id"] for b in compact] == [bobs], compact
+    owners = api("GET", query + "&fields=id,owner", who=OPERATOR).json()["bookings"]
+    assert {b["id"]: b["owner"] for b in owners}[mine] == "alice", owners
+    for bad in ("id,secret", "", "id,,title"):
+        reply = api("GET", query + "&fields=" + bad, who=OPERATOR)
+        assert reply.status == 400, (bad, reply)
+        assert reply.json()["error"]["details"]["field"] == "fields", reply
     # an operator changes anyone's booking; the owner cancels their own
     assert api("PATCH", "/bookings/" + bobs, {"title": "moved"}, OPERATOR).status == 200
     assert api("DELETE", "/bookings/" + bobs, who=BOB).status in (200, 204)

@@ -92,6 +92,9 @@ static int set_up(void **state)
     assert_non_null(f);
     snprintf(f->path, sizeof f->path, "/tmp/convened-api-test-%d.db", (int)getpid());
     assert_int_equal(store_pool_open(&f->daemon.store, f->path, 2), CV_OK);
+    /* The API's routing alone: paths outside /api/ are not the web
+     * console's here (tests/integration/test_console_static.py has it). */
+    f->daemon.options.no_console = true;
     assert_int_equal(scheduler_api_router_create(&f->daemon), CV_OK);
     assert_int_equal(scheduler_api_register(&f->daemon, routes, sizeof routes / sizeof routes[0]),
                      CV_OK);
