@@ -105,6 +105,9 @@ cv_result bridge_primary_client(scheduler *daemon, const bridge_record *record, 
 /* Asks the background worker to refresh `bridge_id` soon (status,
  * discovery, tickets, provisioning). Never blocks on the network. */
 void bridges_request_refresh(scheduler *daemon, const char *bridge_id);
+/* Polls every bridge now rather than at the next --poll-interval (this
+ * node has just become the leader, cluster.c). */
+void bridges_poll_all(scheduler *daemon);
 
 /* The module (routes /bridges, the worker thread). */
 extern const scheduler_module bridges_module;

@@ -25,6 +25,7 @@
 #include "common/store_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/cluster.h"
 #include "scheduler/discovery.h"
 #include "scheduler/poller.h"
 #include "scheduler/provisioning.h"
@@ -82,6 +83,16 @@ void bridges_request_refresh(scheduler *daemon, const char *bridge_id)
         return;
     pthread_mutex_lock(&worker->lock);
     enqueue_locked(worker, bridge_id, true);
+    pthread_mutex_unlock(&worker->lock);
+}
+
+void bridges_poll_all(scheduler *daemon)
+{
+    struct bridge_worker *worker = daemon->bridge_worker;
+    if (!worker)
+        return;
+    pthread_mutex_lock(&worker->lock);
+    pthread_cond_broadcast(&worker->tick);
     pthread_mutex_unlock(&worker->lock);
 }
 
@@ -217,11 +228,17 @@ static void *ticker_main(void *argument)
     pthread_mutex_lock(&worker->lock);
     while (!worker->stopping) {
         pthread_mutex_unlock(&worker->lock);
-        sqlite3 *database = store_pool_acquire(&daemon->store);
         char **ids = NULL;
         size_t count = 0;
-        cv_result result = bridge_list_ids(database, &ids, &count);
-        store_pool_release(&daemon->store, database);
+        cv_result result = CV_OK;
+        /* only the leader polls on its own (the polls write tickets);
+         * a bridge added or changed through any node's API is still
+         * refreshed by that node (bridges_request_refresh) */
+        if (cluster_is_leader(daemon)) {
+            sqlite3 *database = store_pool_acquire(&daemon->store);
+            result = bridge_list_ids(database, &ids, &count);
+            store_pool_release(&daemon->store, database);
+        }
         pthread_mutex_lock(&worker->lock);
         if (result == CV_OK)
             for (size_t i = 0; i < count; i++)

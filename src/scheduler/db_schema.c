@@ -279,6 +279,28 @@ static const char *const migrations[] = {
     " remote_teardown INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
     "CREATE INDEX cdr_legs_by_call ON cdr_legs (call_id, connected, ended);",
+    /* 11 (issue 14): several convened on one database (db_cluster.c): the
+     * one lease row whose holder drives meetings (epoch: the fencing token,
+     * +1 on every change of holder; expires_at: milliseconds on the
+     * database's clock), the nodes that ever ran, and the lifecycle
+     * requests a node that is not the leader leaves for the leader. The
+     * text is the same on SQLite and PostgreSQL. */
+    "CREATE TABLE scheduler_lease ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " holder TEXT,"
+    " epoch BIGINT NOT NULL DEFAULT 0,"
+    " expires_at BIGINT NOT NULL DEFAULT 0);"
+    "INSERT INTO scheduler_lease (id) VALUES (1);"
+    "CREATE TABLE scheduler_nodes ("
+    " id TEXT PRIMARY KEY,"
+    " address TEXT NOT NULL,"
+    " version TEXT NOT NULL,"
+    " started_at BIGINT NOT NULL,"
+    " last_seen BIGINT NOT NULL);"
+    "CREATE TABLE lifecycle_requests ("
+    " booking_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " PRIMARY KEY (booking_id, kind));",
 };
 
 size_t schema_version_count(void)

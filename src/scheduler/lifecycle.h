@@ -18,6 +18,7 @@
 #include "common/store_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "common/store_sql.h"
 #include "scheduler/scheduler.h"
 
 /* After a booking was created, changed or cancelled (and committed):
@@ -57,6 +58,15 @@ cv_result lifecycle_dial_participant(scheduler *daemon, cms_client *client, stru
 
 /* The module: starts the timers and workers, then reconciles every
  * booking that is not over with what the bridges really have. */
+/* This node has just become the leader (cluster.c): reconciles exactly
+ * as after a restart (start timers, resumes of running meetings through
+ * their bridge, ends of ending ones). */
+void lifecycle_take_over(scheduler *daemon);
+/* The leader's share of each lease round (cluster.c, on `db`): the
+ * requests other nodes left, and the starts that fell due in
+ * (from - 1, to - 1] (Unix seconds) with no timer here. */
+void lifecycle_lead(scheduler *daemon, store_db *db, int64_t from, int64_t to);
+
 extern const scheduler_module lifecycle_module;
 
 #endif

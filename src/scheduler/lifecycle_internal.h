@@ -130,6 +130,10 @@ int64_t lifecycle_now_seconds(void);
  * answer CV_ERR_BUSY) and nothing may be concluded from their failure;
  * the restart reconciles. */
 bool lifecycle_shutting_down(const lifecycle *machine);
+/* Every thread that acts for the lifecycle calls it first: no request of
+ * this thread reaches a bridge once the node no longer leads (checked
+ * right before each one, cms_client_guard_thread). */
+void lifecycle_guard_thread(scheduler *daemon);
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id);
 void lifecycle_enqueue(lifecycle *machine, job_kind kind, const char *booking_id, bool forced);
 /* Takes the first job whose booking nobody works on (a copy the caller

@@ -31,6 +31,7 @@
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/series_notice.h"
@@ -80,6 +81,7 @@ static bool phase_failed(start_phase *phase)
 static void *phase_thread(void *argument)
 {
     start_phase *phase = argument;
+    lifecycle_guard_thread(phase->daemon);
     for (;;) {
         size_t index = atomic_fetch_add(&phase->next, 1);
         if (index >= phase->count || phase_failed(phase))
@@ -123,6 +125,10 @@ static cv_result run_phase(start_phase *phase, char *error, size_t error_size)
 static void open_step(start_phase *phase, start_item *item)
 {
     booking *record = &item->record;
+    if (!cluster_is_leader(phase->daemon)) {
+        phase_unreachable(phase, CV_ERR_BUSY, "this node no longer leads");
+        return;
+    }
     cv_result result = lifecycle_put_space_open(phase->client, record);
     if (result != CV_OK) {
         if (cms_result_is_unreachable(result) || result == CV_ERR_BUSY)
@@ -191,6 +197,10 @@ static void dial_step(start_phase *phase, start_item *item)
             participant->attempts = 0; /* a new call: its old leg went with the old call */
             participant->call_leg_id[0] = '\0';
         }
+        if (!cluster_is_leader(phase->daemon)) { /* right before the dial-out */
+            phase_unreachable(phase, CV_ERR_BUSY, "this node no longer leads");
+            return;
+        }
         participant_state before = participant->state;
         cv_result result = lifecycle_dial_request(phase->options, phase->client, record, index);
         scheduler_metrics_count_dial_out(phase->daemon, true, before, participant->state);
@@ -209,6 +219,10 @@ static void store_opened(scheduler *daemon, sqlite3 *database, start_item *items
      * than none. Items left not done are retried by the caller. */
     if (store_begin(database) != CV_OK) {
         log_error("lifecycle: cannot begin storing the calls just made");
+        return;
+    }
+    if (cluster_fence(daemon, database) != CV_OK) {
+        store_rollback(database); /* the new leader resumes and adopts the calls */
         return;
     }
     for (size_t index = 0; index < count; index++) {
@@ -291,6 +305,12 @@ static cv_result store_choices(const space_choice *choice, const char *address, 
         snprintf(error, error_size, "the database cannot begin a transaction");
         return CV_ERR_STORE;
     }
+    /* the claim of these starts: only under this node's lease and epoch */
+    if (cluster_fence(choice->daemon, database) != CV_OK) {
+        store_rollback(database);
+        snprintf(error, error_size, "this node no longer leads");
+        return CV_ERR_BUSY;
+    }
     for (size_t index = 0; index < choice->count; index++) {
         start_item *item = &choice->items[index];
         booking *record = &item->record;
@@ -354,6 +374,10 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
     bool transaction = store_begin(database) == CV_OK;
     if (!transaction)
         log_error("lifecycle: cannot begin storing the meetings just started");
+    if (transaction && cluster_fence(machine->daemon, database) != CV_OK) {
+        store_rollback(database); /* the new leader resumes them */
+        transaction = false;
+    }
     for (size_t index = 0; index < count && transaction; index++) {
         start_item *item = &items[index];
         booking *record = &item->record;
@@ -625,6 +649,7 @@ static void run_group(group_run *run, sqlite3 *database)
 static void *group_thread(void *argument)
 {
     group_run *run = argument;
+    lifecycle_guard_thread(run->machine->daemon);
     /* a connection first, then (inside start_group) the bridge's lock:
      * the order every start takes them in */
     sqlite3 *database = store_pool_acquire(&run->machine->daemon->store);

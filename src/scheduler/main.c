@@ -29,6 +29,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "scheduler/calendar_api.h"
+#include "scheduler/cluster.h"
 #include "scheduler/series_horizon.h"
 #include "scheduler/console.h"
 #include "scheduler/db_bridge_secrets.h"
@@ -52,10 +53,12 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &events_module,       &metrics_module,    &users_module,          &audit_module,
-    &tickets_module,      &bridges_module,    &lifecycle_module,      &booking_module,
-    &mail_module,         &calendar_module,   &series_horizon_module, &live_control_module,
-    &cdr_receiver_module, &attendance_module, &reports_module,
+    &events_module,       &metrics_module,        &users_module,
+    &audit_module,        &tickets_module,        &bridges_module,
+    &lifecycle_module,    &booking_module,        &mail_module,
+    &calendar_module,     &series_horizon_module, &live_control_module,
+    &cdr_receiver_module, &attendance_module,     &reports_module,
+    &cluster_module, /* last: it tells the others when this node leads */
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -86,6 +89,7 @@ static void set_defaults(scheduler_options *options)
     options->sign_in_failures = 5;
     options->sign_in_failures_per_address = 50;
     options->audit_retention_days = 365;
+    options->lease_seconds = CLUSTER_DEFAULT_LEASE_SECONDS;
 }
 
 /* Appends `group` (n options) to table[*count..]; false when the table
@@ -137,6 +141,16 @@ static bool server_options(scheduler_options *o, option_spec *table, size_t capa
          "open API connections from one client address (default 64)", 1, 100000},
         {"request-timeout", OPTION_INTEGER, &o->request_timeout_seconds, "SECONDS",
          "time a client has to send one whole request, headers and body (default 30)", 1, 3600},
+        {"node-id", OPTION_STRING, &o->node_id, "ID",
+         "this node's name among several convened on one database (default HOST:DATA-DIR; "
+         "required for a second node on one SQLite --data-dir)",
+         0, 0},
+        {"node-address", OPTION_STRING, &o->node_address, "URL",
+         "the API address GET /api/v1/cluster shows for this node (default from --listen)", 0, 0},
+        {"lease-seconds", OPTION_INTEGER, &o->lease_seconds, "SECONDS",
+         "how long the leader's lease lasts; renewed every third of it, so another node takes "
+         "over within about 1.3 times it (default 3)",
+         2, 60},
     };
     return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
@@ -447,6 +461,8 @@ static int read_command_line(scheduler *daemon, int argc, char **argv, option_sp
         result = read_admin_user(daemon, &error);
     if (result == CV_OK)
         result = data_dir_prepare(daemon->options.data_dir, "--data-dir", &error);
+    if (result == CV_OK)
+        result = cluster_resolve_node_id(daemon, &error);
     if (result != CV_OK)
         fprintf(stderr, "convened: %s\n",
                 strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
@@ -526,6 +542,7 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
     db_bridge_secrets_stop(daemon->secrets_key);
     file_watch_free(&daemon->database_watch);
     data_dir_unlock(lock);
+    free(daemon->node_id);
     free(daemon->admin_name);
     if (daemon->admin_password) {
         explicit_bzero(daemon->admin_password, strlen(daemon->admin_password));
@@ -568,10 +585,14 @@ int main(int argc, char **argv)
     http_server *server = NULL;
     size_t started_modules = 0;
     bool store_open_ok = false;
-    int lock = -1; /* held until exit: one convened per data directory */
-    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db", &error) !=
+    /* held until exit: one convened per data directory, or per node ID
+     * when several share one SQLite directory (cluster.h) */
+    int lock = -1;
+    char lock_name[96];
+    cluster_lock_name(&daemon, lock_name, sizeof lock_name);
+    if (data_dir_check_not_lost(daemon.options.data_dir, lock_name, "convened.db", &error) !=
             CV_OK ||
-        data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
+        data_dir_lock(daemon.options.data_dir, lock_name, &lock, &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
     }

@@ -103,7 +103,23 @@ typedef struct {
     int64_t events_buffer;
     int64_t max_event_streams;
     int64_t events_heartbeat_seconds;
+
+    /* Several convened on one database (cluster.h): this node's ID
+     * (default: host name and data directory), the API address other
+     * nodes and operators see (default from --listen), and how long the
+     * leader's lease lasts (renewed every third of it). */
+    char *node_id;
+    char *node_address;
+    int64_t lease_seconds;
 } scheduler_options;
+
+/* Whether this node may drive meetings now (cluster.c writes it; every
+ * thread that acts on its own reads it through cluster_is_leader). */
+typedef struct {
+    atomic_bool leader;        /* holds the lease */
+    atomic_llong epoch;        /* the lease's fencing token while held */
+    atomic_llong act_until_ms; /* monotonic: no action after this without a renewal */
+} scheduler_leadership;
 
 struct cms_registry;         /* cms_client.h */
 struct scheduler_api_router; /* api.h */
@@ -139,6 +155,8 @@ struct scheduler {
     secret_box *secrets_key; /* seals bridge passwords (db_bridge_secrets.h) */
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
+    scheduler_leadership leadership;
+    char *node_id; /* options.node_id or the default (cluster.c), fixed before threads */
 
     /* State of the bookings and lifecycle modules; NULL until they start. */
     void *auth_state;      /* auth.c: the credential cache */
@@ -150,6 +168,7 @@ struct scheduler {
     void *metrics_state;   /* scheduler_metrics.c */
     void *horizon_state;   /* series_horizon.c: the thread that books endless series further */
     void *cdr_state;       /* cdr_receiver.c; NULL when no --cdr-listen */
+    void *cluster_state;   /* cluster.c: the lease thread */
 };
 
 /*

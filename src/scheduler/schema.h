@@ -126,6 +126,18 @@
  *     was cancelled; the rolling horizon skips it).
  *   outbox + notice_key TEXT NULL, unique when set (a notice is queued
  *     once per key).
+ *
+ * Version 11 (db_cluster.h, several convened on one database):
+ *   scheduler_lease - exactly one row (id 1): holder TEXT NULL (the node
+ *     ID driving meetings), epoch BIGINT (the fencing token: +1 whenever
+ *     the holder changes or a node takes the lease afresh), expires_at
+ *     BIGINT (milliseconds since 1970 on the database's clock).
+ *   scheduler_nodes - id TEXT PK (--node-id); address TEXT (its API);
+ *     version TEXT; started_at, last_seen BIGINT (milliseconds, the
+ *     database's clock).
+ *   lifecycle_requests - booking_id TEXT, kind TEXT ('changed', 'end',
+ *     'refresh', 'poll'); PK (booking_id, kind): what a node that is not
+ *     the leader asks the leader's lifecycle to do.
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H

@@ -18,6 +18,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series_move.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_series.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/mail_module.h"
@@ -177,7 +178,19 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t changed; /* CLOCK_REALTIME */
     bool stopping;
+    bool woken; /* series_horizon_wake: a pass now */
 } horizon_state;
+
+void series_horizon_wake(scheduler *daemon)
+{
+    horizon_state *state = daemon->horizon_state;
+    if (!state)
+        return;
+    pthread_mutex_lock(&state->lock);
+    state->woken = true;
+    pthread_cond_signal(&state->changed);
+    pthread_mutex_unlock(&state->lock);
+}
 
 static void *horizon_thread(void *argument)
 {
@@ -185,7 +198,11 @@ static void *horizon_thread(void *argument)
     pthread_mutex_lock(&state->lock);
     while (!state->stopping) {
         pthread_mutex_unlock(&state->lock);
-        sqlite3 *database = store_pool_acquire(&state->daemon->store);
+        /* several nodes: the leader books further (cluster.h); a node
+         * that takes over books at its next round, the horizon being far
+         * ahead */
+        sqlite3 *database =
+            cluster_is_leader(state->daemon) ? store_pool_acquire(&state->daemon->store) : NULL;
         if (database) {
             series_horizon_extend(state->daemon, database, (int64_t)time(NULL), NULL, NULL);
             store_pool_release(&state->daemon->store, database);
@@ -194,9 +211,10 @@ static void *horizon_thread(void *argument)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += state->daemon->options.series_extend_seconds;
-        while (!state->stopping &&
+        while (!state->stopping && !state->woken &&
                pthread_cond_timedwait(&state->changed, &state->lock, &until) != ETIMEDOUT)
             ;
+        state->woken = false;
     }
     pthread_mutex_unlock(&state->lock);
     return NULL;

@@ -115,7 +115,7 @@ static void an_unreachable_server_delays_and_keeps_the_message(void **state)
     /* port 1 on loopback: nothing listens */
     smtp_settings settings = {"smtp://127.0.0.1:1", NULL, NULL, SMTP_STARTTLS_IF_OFFERED, 5};
     outbox_backend backend = {fake_due, fake_sent, fake_retry, fake_failed, fake_next_due, &store};
-    outbox_pacing pacing = {3600, 1};
+    outbox_pacing pacing = {.poll_seconds = 3600, .retry_first = 1};
     outbox *sender = NULL;
     int64_t started = (int64_t)time(NULL);
     assert_int_equal(outbox_start(&settings, &backend, &pacing, &sender), CV_OK);
