@@ -155,8 +155,14 @@ static cv_result check_url(const char *url)
 }
 
 /* Session settings every connection gets: writers wait for the write lock
- * at most as long as SQLite's busy timeout (then CV_ERR_BUSY). */
-static const char SESSION_SQL[] = "SET lock_timeout = '10s'; SET client_min_messages = warning";
+ * at most as long as SQLite's busy timeout (then CV_ERR_BUSY); a
+ * transaction left idle for 5 s (its process frozen or cut off while it
+ * holds the write lock) is ended by the server, so the lock, and with it
+ * every other node's writes and a takeover of convened's lease, is not
+ * held hostage (no transaction here waits on the network while open). */
+static const char SESSION_SQL[] = "SET lock_timeout = '10s';"
+                                  " SET idle_in_transaction_session_timeout = '5s';"
+                                  " SET client_min_messages = warning";
 
 cv_result store_postgresql_connect(store_db *db, const char *url, const char *password_file)
 {

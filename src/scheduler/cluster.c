@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/store_db_pool.h"
 #include "common/store_sql.h"
 #include "scheduler/api.h"
 #include "scheduler/bridges.h"
@@ -92,20 +93,16 @@ bool cluster_is_leader(scheduler *daemon)
            timer_monotonic_now_ms() < atomic_load(&daemon->leadership.act_until_ms);
 }
 
-/* Runs `work` on a store_db over one pooled connection. */
-static cv_result with_database(scheduler *daemon, sqlite3 *connection,
+/* Runs `work` on `database`, or on a pooled connection when NULL. */
+static cv_result with_database(scheduler *daemon, store_db *database,
                                cv_result (*work)(store_db *db, void *context), void *context)
 {
-    sqlite3 *borrowed = connection ? connection : store_pool_acquire(&daemon->store);
-    if (borrowed == NULL)
+    store_db *db = database ? database : store_db_pool_acquire(&daemon->store);
+    if (db == NULL)
         return CV_ERR_STORE;
-    store_db *db = NULL;
-    cv_result result = store_db_adopt_sqlite(borrowed, &db);
-    if (result == CV_OK)
-        result = work(db, context);
-    store_db_close(db);
-    if (connection == NULL)
-        store_pool_release(&daemon->store, borrowed);
+    cv_result result = work(db, context);
+    if (database == NULL)
+        store_db_pool_release(&daemon->store, db);
     return result;
 }
 
@@ -115,7 +112,7 @@ static cv_result fence_work(store_db *db, void *context)
     return db_cluster_fence(db, daemon->node_id, atomic_load(&daemon->leadership.epoch));
 }
 
-cv_result cluster_fence(scheduler *daemon, sqlite3 *database)
+cv_result cluster_fence(scheduler *daemon, store_db *database)
 {
     if (!cluster_is_leader(daemon))
         return CV_ERR_CONFLICT;

@@ -40,7 +40,7 @@
 #include <stdbool.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_sql.h"
 #include "common/strbuf.h"
 #include "scheduler/scheduler.h"
 
@@ -65,7 +65,7 @@ bool cluster_is_leader(scheduler *daemon);
 /* Inside the caller's write transaction on `database`: CV_OK when this
  * node still holds the lease with the epoch it acts under, else
  * CV_ERR_CONFLICT (roll back: another node leads). */
-cv_result cluster_fence(scheduler *daemon, sqlite3 *database);
+cv_result cluster_fence(scheduler *daemon, store_db *database);
 
 /* On a node that is not the leader: leaves `kind` ("changed", "end",
  * "refresh", "poll") for booking `booking_id` to the leader's lifecycle. */

@@ -5,7 +5,7 @@
  */
 #include "scheduler/schema.h"
 
-#include "common/store.h"
+#include "common/store_sql.h"
 
 static const char *const migrations[] = {
     /* 1: bridges, cluster members, tickets, bookings, participants */
@@ -308,7 +308,7 @@ size_t schema_version_count(void)
     return sizeof migrations / sizeof migrations[0];
 }
 
-cv_result schema_migrate(sqlite3 *database)
+cv_result schema_migrate(store_db *database)
 {
-    return store_migrate(database, migrations, schema_version_count());
+    return store_db_migrate(database, "scheduler", migrations, schema_version_count());
 }

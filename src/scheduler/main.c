@@ -19,7 +19,7 @@
 #include "common/config.h"
 #include "common/http_server.h"
 #include "common/log.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/tls_certificate.h"
 #include "common/trace.h"
@@ -359,21 +359,21 @@ static cv_result open_database(scheduler *daemon, strbuf *error)
         free(key_path);
         return CV_ERR_NO_MEMORY;
     }
-    sqlite3 *database = NULL;
-    cv_result result = store_open(daemon->database_path, &database);
+    store_db *database = NULL;
+    cv_result result = store_db_open(daemon->database_path, NULL, &database);
     if (result == CV_OK) {
         result = schema_migrate(database);
         if (result == CV_OK)
             result =
                 db_bridge_secrets_start(database, key_path, daemon->options.secrets_key_previous,
                                         &daemon->secrets_key, error);
-        store_close(database);
+        store_db_close(database);
     }
     free(key_path);
     if (result != CV_OK)
         return result;
     unsigned threads = daemon->options.threads > 0 ? (unsigned)daemon->options.threads : 8;
-    return store_pool_open(&daemon->store, daemon->database_path, threads + 8);
+    return store_db_pool_open(&daemon->store, daemon->database_path, NULL, threads + 8);
 }
 
 static cv_result start_server(scheduler *daemon, http_server **server, strbuf *error)
@@ -537,7 +537,7 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
     cms_registry_free(daemon->cms);
     trace_close(daemon->trace);
     if (store_open)
-        store_pool_close(&daemon->store);
+        store_db_pool_close(&daemon->store);
     free(daemon->database_path);
     db_bridge_secrets_stop(daemon->secrets_key);
     file_watch_free(&daemon->database_watch);
@@ -606,7 +606,7 @@ int main(int argc, char **argv)
     }
     store_open_ok = true;
     /* From the moment the file is lost, no module can write to it. */
-    store_pool_watch(&daemon.store, &daemon.database_watch);
+    store_pool_watch(store_db_pool_sqlite(&daemon.store), &daemon.database_watch);
     if (open_trace(&daemon) != CV_OK ||
         start_services(&daemon, &started_modules, &server, &error) != CV_OK)
         goto stop;

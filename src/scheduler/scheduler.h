@@ -3,7 +3,7 @@
  *
  * Owns: the options the daemon runs with (one field per command-line / INI
  * option, filled by main.c through common/config.h), the handles every
- * module borrows (SQLite connection pool, the CMS API trace, the per-bridge
+ * module borrows (the database connection pool, the CMS API trace, the per-bridge
  * CMS client registry, the JSON API router), the stop flag, and the hooks
  * one module offers another. Does not own: any module's logic; each module
  * keeps its own state behind the pointer reserved for it below.
@@ -23,7 +23,7 @@
 #include "common/data_dir.h"
 #include "common/result.h"
 #include "common/secret_box.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/trace.h"
 
 #define SCHEDULER_REALM               "convened"
@@ -143,7 +143,7 @@ struct scheduler {
      * start (then only the users table counts). */
     char *admin_name;
     char *admin_password; /* never logged */
-    store_pool store;     /* threads borrow one connection per unit of work */
+    store_db_pool store;  /* threads borrow one connection per unit of work */
     char *database_path;
     /* The database file as opened; a write must check it is still there
      * (file_watch_check) so a deleted database never takes writes. */

@@ -9,10 +9,13 @@ which is what these tests are.
 """
 
 import datetime
+import http.client
+import http.server
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 
 import harness
@@ -24,18 +27,81 @@ NODE_EXTRA = ["--lease-seconds", str(LEASE_SECONDS), "--poll-interval", "3600",
 SLOTS = 24  # every batch fits, with spares
 
 
-class Cluster:
-    """A bridge and `count` convened nodes on one data directory."""
+class HoldingProxy(http.server.ThreadingHTTPServer):
+    """Between the nodes and the bridge: forwards every request, except
+    that once `hold_next_call()` is armed, the next POST /calls waits
+    (`held` is set) until `release()`: a request on the wire while the
+    test does something to the node that sent it."""
+    daemon_threads = True
 
-    def __init__(self, count, ring_ms=0):
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.armed = False
+        self.held = threading.Event()
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.server_address[1]
+
+    def hold_next_call(self):
+        self.armed = True
+
+    def release(self):
+        self.released.set()
+
+
+class ProxyHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if self.command == "POST" and self.path.split("?")[0] == "/api/v1/calls":
+            with self.server.lock:
+                hold, self.server.armed = self.server.armed, False
+            if hold:
+                self.server.held.set()
+                self.server.released.wait(30)
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.target_port, timeout=30)
+        headers = {name: value for name, value in self.headers.items()
+                   if name.lower() in ("authorization", "content-type")}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        reply = upstream.getresponse()
+        data = reply.read()
+        upstream.close()
+        self.send_response(reply.status)
+        for name, value in reply.getheaders():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = forward
+
+
+class Cluster:
+    """A bridge and `count` convened nodes on one data directory; with
+    `proxy`, the nodes reach the bridge through a HoldingProxy."""
+
+    def __init__(self, count, ring_ms=0, proxy=False):
         extra = ["--page-limit", "1000"] + (["--ring-ms", str(ring_ms)] if ring_ms else [])
         self.bridge = harness.Bridge(extra=extra).start()
+        self.proxy = HoldingProxy(self.bridge.port) if proxy else None
         self.data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
         self.nodes = {}
         for index in range(count):
             self.start_node("node-%d" % (index + 1))
         reply = self.any_client().call("POST", "/bridges", {
-            "address": self.bridge.url, "username": ADMIN[0], "password": ADMIN[1],
+            "address": self.proxy.url if proxy else self.bridge.url,
+            "username": ADMIN[0], "password": ADMIN[1],
             "name": "shared", "domain": "vc.example.com", "numericIdBase": 1,
             "numericIdQuantity": SLOTS})
         assert reply.status == 201, reply
@@ -82,6 +148,9 @@ class Cluster:
                 node.process.send_signal(harness.signal.SIGCONT)
             if node.alive():
                 node.kill()
+        if self.proxy is not None:
+            self.proxy.release()
+            self.proxy.shutdown()
         self.bridge.cleanup()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 

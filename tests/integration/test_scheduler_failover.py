@@ -10,6 +10,7 @@ bench/failover.py measures it properly (docs/benchmarks.md).
 
 import datetime
 import os
+import re
 import sys
 import time
 
@@ -120,8 +121,11 @@ def test_kill_leader_just_after_a_batch():
         # the new leader resumed them (a survey of the bridge) and changed nothing
         wait_for(lambda: "lifecycle: 0 scheduled, %d to resume" % BATCH
                  in cluster.nodes[successor].log(), timeout=10, what="the resume pass")
-        wait_for(lambda: "meeting(s) through" in cluster.nodes[successor].log(), timeout=15,
-                 what="the resumed meetings to be surveyed")
+        def resumed():
+            counts = re.findall(r"lifecycle: (\d+) meeting\(s\) through",
+                                cluster.nodes[successor].log())
+            return sum(int(count) for count in counts) >= BATCH
+        wait_for(resumed, timeout=20, what="every meeting to be resumed")
         cluster.wait_states(ids, "live", timeout=20)
         cluster.assert_exactly_once(ids)
         cluster.assert_all_closed(ids)

@@ -63,14 +63,20 @@ def test_paused_leader_wakes_after_the_batch_and_does_nothing():
 
 
 def test_leader_paused_in_the_middle_of_a_batch_does_nothing_on_waking():
-    cluster = Cluster(2)
+    # the pause comes while the leader's first POST /calls of the batch is
+    # on the wire (held by the proxy): between two requests of a batch,
+    # outside any transaction (a node frozen inside a write transaction
+    # stops every node on SQLite until it wakes or dies: docs/operations.md)
+    cluster = Cluster(2, proxy=True)
     try:
         old = cluster.leader()
         start = utc_in(3)
         ids = cluster.book_batch(BATCH, start)
-        wait_for(lambda: cluster.call_posts() >= 1, timeout=20, interval=0.002,
-                 what="the batch to reach the bridge")
+        cluster.proxy.hold_next_call()
+        assert cluster.proxy.held.wait(20), "the batch never reached the bridge"
         pause(cluster, old)
+        cluster.proxy.release()  # the request on the wire goes on: a call is made
+        wait_for(lambda: cluster.call_posts() >= 1, timeout=10, what="the held call")
         made_before = cluster.call_posts()
         successor = cluster.leader(but=old, timeout=10)
         cluster.wait_states(ids, "live", timeout=30)
