@@ -11,6 +11,7 @@ bench/failover.py measures it properly (docs/benchmarks.md).
 import datetime
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -38,6 +39,17 @@ def test_one_leader_every_node_serves_the_api():
             health = node.client.call("GET", "/health", credentials=None)
             assert health.status == 200, health
             assert health.json() == {"status": "ok", "leader": name == leader}, health
+        # `convene cluster` shows the same, from any node
+        follower_name = [name for name in cluster.nodes if name != leader][0]
+        environment = dict(os.environ, CONVENE_SERVER=cluster.nodes[follower_name].url,
+                           CONVENE_USER=harness.ADMIN[0], CONVENE_PASSWORD=harness.ADMIN[1])
+        done = subprocess.run([harness.CLI_BINARY, "cluster"], capture_output=True, text=True,
+                              env=environment, timeout=60)
+        assert done.returncode == 0, done
+        assert done.stdout.startswith("leader: %s (epoch " % leader), done.stdout
+        rows = [line.split() for line in done.stdout.splitlines()[2:]]
+        assert sorted((row[0], row[3], row[4]) for row in rows) == sorted(
+            (name, "true", "true" if name == leader else "false") for name in cluster.nodes), rows
         # a booking made on the follower is started by the leader, on time
         follower = [node for name, node in cluster.nodes.items() if name != leader][0]
         start = utc_in(2)
