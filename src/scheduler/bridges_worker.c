@@ -50,8 +50,9 @@ struct bridge_worker {
     scheduler *daemon;
     pthread_mutex_t lock; /* guards everything below */
     pthread_cond_t wake;  /* new job, or stopping */
-    pthread_cond_t tick;  /* the ticker's sleep; signalled when stopping */
+    pthread_cond_t tick;  /* the ticker's sleep; signalled when stopping or polling now */
     bool stopping;
+    bool poll_now;     /* bridges_poll_all: the ticker's next round is now */
     keyed_queue queue; /* bridges to refresh; one worker per bridge at a time */
     discovery_time *discoveries;
     size_t discovery_count;
@@ -92,6 +93,7 @@ void bridges_poll_all(scheduler *daemon)
     if (!worker)
         return;
     pthread_mutex_lock(&worker->lock);
+    worker->poll_now = true;
     pthread_cond_broadcast(&worker->tick);
     pthread_mutex_unlock(&worker->lock);
 }
@@ -227,6 +229,7 @@ static void *ticker_main(void *argument)
     scheduler *daemon = worker->daemon;
     pthread_mutex_lock(&worker->lock);
     while (!worker->stopping) {
+        worker->poll_now = false; /* this round is the one asked for */
         pthread_mutex_unlock(&worker->lock);
         char **ids = NULL;
         size_t count = 0;
@@ -249,6 +252,8 @@ static void *ticker_main(void *argument)
         monotonic_now(&deadline);
         deadline.tv_sec += daemon->options.poll_interval_seconds;
         while (!worker->stopping) {
+            if (worker->poll_now)
+                break;
             int waited = pthread_cond_timedwait(&worker->tick, &worker->lock, &deadline);
             if (waited == ETIMEDOUT)
                 break;

@@ -75,6 +75,19 @@ def test_a_second_node_with_the_same_id_is_refused():
         cluster.cleanup()
 
 
+def test_a_new_leader_polls_the_bridges_at_once():
+    # --poll-interval is an hour: only taking over makes the survivor poll
+    cluster = Cluster(2)
+    try:
+        leader = cluster.leader()
+        mark = len(cluster.bridge.trace())
+        killed_leader_takes_over(cluster, leader)
+        wait_for(lambda: 'GET for "/api/v1/system/status"' in cluster.bridge.trace()[mark:],
+                 timeout=10, what="the new leader's status poll")
+    finally:
+        cluster.cleanup()
+
+
 def killed_leader_takes_over(cluster, leader):
     """SIGKILL of `leader`; returns (new leader, seconds until it led)."""
     killed_at = time.monotonic()
