@@ -12,11 +12,15 @@ leader will be killed, SIGKILL the leader, and time from the kill
     trace, polled every 10 ms);
 then restart the killed node (it joins as a follower) for the next run.
 It also times, once, a clean stop (SIGTERM) of the leader, which hands the
-lease on at once. It is a benchmark, never a test: it prints a table (and
+lease on at once. With --batch N (e.g. 1000), last, in a cluster of its
+own: N meetings (one dial-out each) due at the same second, the leader
+killed 0.5 s before it; from the kill to another node leading and to all
+N live (the survivor's log lines "booking <id>: live"), then the bridge
+must have exactly N calls and have received exactly N POST /calls. It is a benchmark, never a test: it prints a table (and
 --json) and exits 0 unless something could not be measured.
 
 Usage: python3 bench/failover.py [--build-dir build] [--runs 10]
-       [--lease-seconds 3] [--json FILE]
+       [--lease-seconds 3] [--batch 0] [--json FILE]
 """
 import argparse
 import datetime
@@ -36,6 +40,8 @@ def parse_arguments():
     parser.add_argument("--build-dir", default=os.path.join(os.path.dirname(HERE), "build"))
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--lease-seconds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=0,
+                        help="also: this many meetings due when the leader dies")
     parser.add_argument("--json", help="also write the figures here")
     return parser.parse_args()
 
@@ -98,6 +104,37 @@ def clean_stop(cluster):
     return took
 
 
+def batch_takeover(failover, count):
+    """`count` meetings due 0.5 s after the leader's SIGKILL; seconds from
+    the kill to another node leading and to all of them live."""
+    cluster = failover.Cluster(2, slots=count)
+    try:
+        leader = cluster.leader()
+        survivor = [name for name in cluster.alive_nodes() if name != leader][0]
+        client = cluster.nodes[survivor].client
+        due = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + \
+            datetime.timedelta(seconds=max(10, count // 50))
+        ids = cluster.book_batch(count, due, client=client)
+        left = (due - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        assert left > 1, "booking %d meetings took too long (%.1f s left)" % (count, left)
+        while datetime.datetime.now(datetime.timezone.utc) < \
+                due - datetime.timedelta(milliseconds=500):
+            time.sleep(0.002)
+        killed = time.monotonic()
+        cluster.kill(leader)
+        poll(lambda: client.call("GET", "/cluster").json()["leader"] == survivor)
+        led = time.monotonic() - killed
+        pattern = re.compile(r"booking ([0-9a-f-]+): live")
+        wanted = set(ids)
+        poll(lambda: wanted <= set(pattern.findall(cluster.nodes[survivor].log())), timeout=120)
+        live = time.monotonic() - killed
+        calls = cluster.bridge.client.get("/calls?limit=1").xml().get("total")
+        return {"meetings": count, "kill_to_new_leader_s": led, "kill_to_all_live_s": live,
+                "calls_on_bridge": int(calls), "call_posts": call_posts(cluster)}
+    finally:
+        cluster.cleanup()
+
+
 def describe(values):
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
@@ -114,6 +151,7 @@ def main():
         stop = clean_stop(cluster)
     finally:
         cluster.cleanup()
+    batch = batch_takeover(failover, arguments.batch) if arguments.batch else None
     figures = {
         "lease_seconds": arguments.lease_seconds,
         "runs": arguments.runs,
@@ -121,6 +159,7 @@ def main():
         "kill_to_first_due_start_s": describe([run[1] for run in runs]),
         "due_to_start_s": describe([run[2] for run in runs]),
         "sigterm_to_new_leader_s": stop,
+        "batch": batch,
     }
     print("leader takeover, 2 nodes on one SQLite directory, --lease-seconds %d, %d runs"
           % (arguments.lease_seconds, arguments.runs))
@@ -131,6 +170,11 @@ def main():
         row = figures[key]
         print("%-34s %7.2fs %7.2fs %7.2fs" % (label, row["min"], row["median"], row["max"]))
     print("%-34s %7.2fs" % ("SIGTERM -> another node leads", stop))
+    if batch:
+        print("%d meetings due 0.5 s after the SIGKILL: another node leads after %.2f s, all "
+              "live after %.2f s; %d calls on the bridge, %d POST /calls"
+              % (batch["meetings"], batch["kill_to_new_leader_s"], batch["kill_to_all_live_s"],
+                 batch["calls_on_bridge"], batch["call_posts"]))
     if arguments.json:
         with open(arguments.json, "w") as handle:
             json.dump(figures, handle, indent=2)

@@ -91,7 +91,7 @@ class Cluster:
     """A bridge and `count` convened nodes on one data directory; with
     `proxy`, the nodes reach the bridge through a HoldingProxy."""
 
-    def __init__(self, count, ring_ms=0, proxy=False):
+    def __init__(self, count, ring_ms=0, proxy=False, slots=SLOTS):
         extra = ["--page-limit", "1000"] + (["--ring-ms", str(ring_ms)] if ring_ms else [])
         self.bridge = harness.Bridge(extra=extra).start()
         self.proxy = HoldingProxy(self.bridge.port) if proxy else None
@@ -103,7 +103,7 @@ class Cluster:
             "address": self.proxy.url if proxy else self.bridge.url,
             "username": ADMIN[0], "password": ADMIN[1],
             "name": "shared", "domain": "vc.example.com", "numericIdBase": 1,
-            "numericIdQuantity": SLOTS})
+            "numericIdQuantity": slots})
         assert reply.status == 201, reply
         self.bridge_id = reply.json()["id"]
         wait_for(lambda: self.any_client().call("GET", "/bridges/" + self.bridge_id).json()
