@@ -27,8 +27,8 @@ cv_result db_audit_each(store_db *database, const db_audit_filter *filter,
 {
     store_stmt *statement = store_db_statement(
         database, "SELECT id, at, actor, address, action, object, details FROM audit"
-                  " WHERE (?1 IS NULL OR actor = ?1)"
-                  " AND (?2 IS NULL OR action = ?2 OR (substr(?2, -1) = '.'"
+                  " WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1)"
+                  " AND (CAST(?2 AS TEXT) IS NULL OR action = ?2 OR (substr(?2, length(?2)) = '.'"
                   "  AND substr(action, 1, length(?2)) = ?2))"
                   " AND at >= ?3 AND (?4 = 0 OR at < ?4)"
                   " ORDER BY id DESC LIMIT ?5");

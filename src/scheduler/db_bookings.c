@@ -13,12 +13,14 @@
 #include "scheduler/booking.h"
 #include "scheduler/db_bookings.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/store_sql.h"
+#include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/schema.h"
 #include "scheduler/slots.h"
@@ -76,61 +78,86 @@ static cv_result store_booking_row(store_db *database, const booking *record)
     return step == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
-/* The participants rows of `record`: the old ones go, its list goes in. */
-static cv_result store_participants(store_db *database, const booking *record)
+/* The INSERTs of participants, several rows each so a booking's list is
+ * one statement (one round trip on PostgreSQL): participant_inserts[k]
+ * inserts 2^k rows. Parameters ?1..?4 are the booking's (id,
+ * occupied_start, end_at, holds_capacity), then 12 per row. Built once;
+ * read-only afterwards. */
+#define PARTICIPANT_INSERT_SIZES 8 /* 1, 2, 4 ... 128 rows */
+#define PARTICIPANT_ROW          "1rrrrrrr234rrrrr"
+#define PARTICIPANT_ROW_OWN      12 /* the 'r's of PARTICIPANT_ROW */
+static char *participant_inserts[PARTICIPANT_INSERT_SIZES];
+static pthread_once_t participant_inserts_built = PTHREAD_ONCE_INIT;
+
+static void build_participant_inserts(void)
 {
-    bool holds = booking_state_holds_capacity(record->state);
+    for (int k = 0; k < PARTICIPANT_INSERT_SIZES; k++) {
+        strbuf sql = STRBUF_INIT;
+        strbuf_append_str(&sql, "INSERT INTO participants (booking_id, position, uri, dial, state,"
+                                " call_leg_id, attempts, uri_key, occupied_start, end_at,"
+                                " holds_capacity, state_since, next_attempt, audio_muted,"
+                                " video_muted, layout)");
+        if (store_sql_append_values(&sql, PARTICIPANT_ROW, 4, 1 << k) == CV_OK)
+            participant_inserts[k] = strbuf_detach(&sql);
+        strbuf_free(&sql);
+    }
+}
+
+/* Inserts `count` participants of `record` from `first` on, in one
+ * statement; `count` is a power of two up to 2^(PARTICIPANT_INSERT_SIZES-1). */
+static cv_result insert_participants(store_db *database, const booking *record, size_t first,
+                                     int size_index)
+{
+    const char *sql = participant_inserts[size_index];
+    if (!sql)
+        return CV_ERR_NO_MEMORY;
     store_stmt *statement = NULL;
-    cv_result code =
-        store_db_prepare(database, "DELETE FROM participants WHERE booking_id = ?1", &statement);
-    store_step_state step = STORE_FAILED;
-    if (code != CV_OK)
+    if (store_db_prepare(database, sql, &statement) != CV_OK)
         return store_db_error(database);
     store_bind_text(statement, 1, record->id);
-    step = store_step(statement);
-    store_stmt_done(statement);
-    if (step != STORE_DONE)
-        return store_db_error(database);
-    if (record->participant_count > 0) {
-        code = store_db_prepare(
-            database,
-            "INSERT INTO participants (booking_id, position, uri, dial, state, call_leg_id,"
-            " attempts, uri_key, occupied_start, end_at, holds_capacity, state_since,"
-            " next_attempt, audio_muted, video_muted, layout)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            &statement);
-        if (code != CV_OK)
-            return store_db_error(database);
-        for (size_t index = 0; index < record->participant_count; index++) {
-            const booking_participant *participant = &record->participants[index];
-            char key[BOOKING_URI_MAX + 1];
-            booking_uri_key(participant->uri, key, sizeof key);
-            store_stmt_reset(statement);
-            store_bind_text(statement, 1, record->id);
-            store_bind_int64(statement, 2, (int64_t)index);
-            store_bind_text(statement, 3, participant->uri);
-            store_bind_text(statement, 4, participant->dial_out ? "out" : "in");
-            store_bind_text(statement, 5, participant_state_name(participant->state));
-            store_bind_text_or_null(statement, 6, participant->call_leg_id);
-            store_bind_int64(statement, 7, participant->attempts);
-            store_bind_text(statement, 8, key);
-            store_bind_int64(statement, 9, booking_occupied_start(record));
-            store_bind_int64(statement, 10, record->end);
-            store_bind_int(statement, 11, holds ? 1 : 0);
-            store_bind_int64(statement, 12, participant->state_since);
-            store_bind_int64(statement, 13, participant->next_attempt);
-            store_bind_int(statement, 14, participant->audio_muted ? 1 : 0);
-            store_bind_int(statement, 15, participant->video_muted ? 1 : 0);
-            store_bind_text_or_null(statement, 16, participant->layout);
-            step = store_step(statement);
-            if (step != STORE_DONE) {
-                store_stmt_done(statement);
-                return store_db_error(database);
-            }
-        }
-        store_stmt_done(statement);
+    store_bind_int64(statement, 2, booking_occupied_start(record));
+    store_bind_int64(statement, 3, record->end);
+    store_bind_int(statement, 4, booking_state_holds_capacity(record->state) ? 1 : 0);
+    for (size_t row = 0; row < (size_t)1 << size_index; row++) {
+        const booking_participant *participant = &record->participants[first + row];
+        char key[BOOKING_URI_MAX + 1];
+        booking_uri_key(participant->uri, key, sizeof key);
+        int at = 5 + (int)row * PARTICIPANT_ROW_OWN; /* this row's first parameter */
+        store_bind_int64(statement, at, (int64_t)(first + row));
+        store_bind_text(statement, at + 1, participant->uri);
+        store_bind_text(statement, at + 2, participant->dial_out ? "out" : "in");
+        store_bind_text(statement, at + 3, participant_state_name(participant->state));
+        store_bind_text_or_null(statement, at + 4, participant->call_leg_id);
+        store_bind_int64(statement, at + 5, participant->attempts);
+        store_bind_text(statement, at + 6, key);
+        store_bind_int64(statement, at + 7, participant->state_since);
+        store_bind_int64(statement, at + 8, participant->next_attempt);
+        store_bind_int(statement, at + 9, participant->audio_muted ? 1 : 0);
+        store_bind_int(statement, at + 10, participant->video_muted ? 1 : 0);
+        store_bind_text_or_null(statement, at + 11, participant->layout);
     }
-    return CV_OK;
+    return store_stmt_run(statement);
+}
+
+/* The participants rows of `record`: the old ones go, its list goes in
+ * (in statements of 128, 64 ... 1 rows: at most eight for the longest). */
+static cv_result store_participants(store_db *database, const booking *record)
+{
+    store_stmt *statement = NULL;
+    if (store_db_prepare(database, "DELETE FROM participants WHERE booking_id = ?1", &statement) !=
+        CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, record->id);
+    cv_result result = store_stmt_run(statement);
+    pthread_once(&participant_inserts_built, build_participant_inserts);
+    size_t done = 0;
+    for (int k = PARTICIPANT_INSERT_SIZES - 1; k >= 0 && result == CV_OK; k--) {
+        while (result == CV_OK && record->participant_count - done >= (size_t)1 << k) {
+            result = insert_participants(database, record, done, k);
+            done += (size_t)1 << k;
+        }
+    }
+    return result;
 }
 
 /* store_db_work: the booking `context` with its participants and span. */
@@ -521,7 +548,7 @@ cv_result db_bookings_each_in_window(store_db *database, int64_t from, int64_t t
     store_stmt *statement = NULL;
     cv_result code = store_db_prepare(database,
                                       "SELECT id FROM bookings WHERE start_at < ?2 AND end_at > ?1"
-                                      " AND (?4 IS NULL OR bridge_id = ?4)"
+                                      " AND (CAST(?4 AS TEXT) IS NULL OR bridge_id = ?4)"
                                       " ORDER BY start_at, id LIMIT ?3",
                                       &statement);
     store_step_state step = STORE_FAILED;

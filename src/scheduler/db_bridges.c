@@ -151,12 +151,12 @@ static cv_result write_provisioned(store_db *database, void *context)
 {
     const provisioning_write *write = context;
     store_stmt *statement = store_db_statement(
-        database,
-        "UPDATE bridges SET provisioned_base = ?2, provisioned_quantity = ?3,"
-        " provisioning_state = CASE WHEN numeric_id_base IS ?2 AND numeric_id_quantity IS ?3"
-        "  AND slot_name_prefix = ?4 AND provisioning_state = 'running'"
-        "  THEN 'complete' ELSE 'none' END"
-        " WHERE id = ?1");
+        database, "UPDATE bridges SET provisioned_base = ?2, provisioned_quantity = ?3,"
+                  " provisioning_state = CASE WHEN numeric_id_base IS NOT DISTINCT FROM ?2"
+                  "  AND numeric_id_quantity IS NOT DISTINCT FROM ?3"
+                  "  AND slot_name_prefix = ?4 AND provisioning_state = 'running'"
+                  "  THEN 'complete' ELSE 'none' END"
+                  " WHERE id = ?1");
     if (statement == NULL)
         return store_db_error(database);
     store_bind_text(statement, 1, write->bridge_id);
@@ -190,9 +190,12 @@ static cv_result write_members(store_db *database, void *context)
     for (size_t i = 0; result == CV_OK && i < write->cluster->count; i++) {
         const discovery_member *member = &write->cluster->members[i];
         store_stmt *insert =
-            store_db_statement(database, "INSERT OR REPLACE INTO cluster_members"
+            store_db_statement(database, "INSERT INTO cluster_members"
                                          " (bridge_id, cms_id, name, address, added, position)"
-                                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                                         " ON CONFLICT (bridge_id, cms_id) DO UPDATE SET"
+                                         " name = excluded.name, address = excluded.address,"
+                                         " added = excluded.added, position = excluded.position");
         if (insert == NULL)
             return store_db_error(database);
         store_bind_text(insert, 1, write->bridge_id);
@@ -221,14 +224,14 @@ cv_result db_bridge_addresses_each(store_db *database, const char *except_bridge
         database,
         "SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), b.address,"
         "  COALESCE(NULLIF(b.name, ''), b.address) FROM bridges b"
-        " WHERE ?1 IS NULL OR b.id <> ?1"
+        " WHERE CAST(?1 AS TEXT) IS NULL OR b.id <> ?1"
         " UNION ALL SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), b.alternate_address,"
         "  'the alternate of ' || COALESCE(NULLIF(b.name, ''), b.address) FROM bridges b"
-        " WHERE (?1 IS NULL OR b.id <> ?1) AND b.alternate_address IS NOT NULL"
+        " WHERE (CAST(?1 AS TEXT) IS NULL OR b.id <> ?1) AND b.alternate_address IS NOT NULL"
         " UNION ALL SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), m.address,"
         "  COALESCE(NULLIF(m.name, ''), m.cms_id) FROM bridges b"
         " JOIN cluster_members m ON m.bridge_id = b.id"
-        " WHERE (?1 IS NULL OR b.id <> ?1) AND m.address <> ''");
+        " WHERE (CAST(?1 AS TEXT) IS NULL OR b.id <> ?1) AND m.address <> ''");
     if (statement == NULL)
         return store_db_error(database);
     if (except_bridge_id)

@@ -41,13 +41,13 @@ static const char *upsert_sql(cdr_kind kind, const char *state)
     case CDR_KIND_CALL_START:
         return "INSERT INTO cdr_calls (call_id, bridge_id, cospace_id, name, started)"
                " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(call_id) DO UPDATE SET"
-               " bridge_id = coalesce(bridge_id, excluded.bridge_id),"
+               " bridge_id = coalesce(cdr_calls.bridge_id, excluded.bridge_id),"
                " cospace_id = excluded.cospace_id, name = excluded.name,"
                " started = excluded.started";
     case CDR_KIND_CALL_END:
         return "INSERT INTO cdr_calls (call_id, bridge_id, ended, max_active)"
                " VALUES (?1, ?2, ?5, ?6) ON CONFLICT(call_id) DO UPDATE SET"
-               " bridge_id = coalesce(bridge_id, excluded.bridge_id),"
+               " bridge_id = coalesce(cdr_calls.bridge_id, excluded.bridge_id),"
                " ended = excluded.ended, max_active = excluded.max_active";
     case CDR_KIND_LEG_START:
         return "INSERT INTO cdr_legs (leg_id, call_id, remote_party, direction, started)"
@@ -58,12 +58,13 @@ static const char *upsert_sql(cdr_kind kind, const char *state)
         if (strcmp(state, "connected") != 0)
             return "INSERT INTO cdr_legs (leg_id, call_id) VALUES (?1, nullif(?7, ''))"
                    " ON CONFLICT(leg_id) DO UPDATE SET"
-                   " call_id = coalesce(call_id, excluded.call_id)";
+                   " call_id = coalesce(cdr_legs.call_id, excluded.call_id)";
         return "INSERT INTO cdr_legs (leg_id, call_id, connected)"
                " VALUES (?1, nullif(?7, ''), ?5) ON CONFLICT(leg_id) DO UPDATE SET"
-               " call_id = coalesce(call_id, excluded.call_id),"
-               " connected = CASE WHEN connected IS NULL OR excluded.connected < connected"
-               " THEN excluded.connected ELSE connected END";
+               " call_id = coalesce(cdr_legs.call_id, excluded.call_id),"
+               " connected = CASE WHEN cdr_legs.connected IS NULL"
+               "  OR excluded.connected < cdr_legs.connected"
+               " THEN excluded.connected ELSE cdr_legs.connected END";
     case CDR_KIND_LEG_END:
         return "INSERT INTO cdr_legs (leg_id, ended, reason, remote_teardown)"
                " VALUES (?1, ?5, ?10, ?11) ON CONFLICT(leg_id) DO UPDATE SET"

@@ -232,7 +232,7 @@ cv_result db_outbox_list(store_db *database, const char *state, int64_t limit, j
     store_stmt *statement = store_db_statement(
         database, "SELECT id, booking_id, kind, recipient, message_id, state, attempts,"
                   " next_attempt, last_error, created, sent_at FROM outbox"
-                  " WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2");
+                  " WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2");
     if (!statement)
         return CV_ERR_STORE;
     store_bind_text_or_null(statement, 1, state);

@@ -112,10 +112,12 @@ cv_result db_report_meetings_each(store_db *database, const char *bridge_id, int
     cv_result code = store_db_prepare(
         database,
         failed_only ? "SELECT id, title, bridge_id, start_at, end_at, state, failure FROM bookings"
-                      " WHERE start_at >= ?2 AND start_at < ?3 AND (?1 IS NULL OR bridge_id = ?1)"
+                      " WHERE start_at >= ?2 AND start_at < ?3 AND (CAST(?1 AS TEXT) IS NULL OR "
+                      "bridge_id = ?1)"
                       " AND state = 'failed' ORDER BY start_at, id"
                     : "SELECT id, title, bridge_id, start_at, end_at, state, failure FROM bookings"
-                      " WHERE start_at >= ?2 AND start_at < ?3 AND (?1 IS NULL OR bridge_id = ?1)"
+                      " WHERE start_at >= ?2 AND start_at < ?3 AND (CAST(?1 AS TEXT) IS NULL OR "
+                      "bridge_id = ?1)"
                       " AND state = 'ended' AND NOT (cancelled = 1 AND cospace_id IS NULL"
                       " AND call_id IS NULL) ORDER BY start_at, id",
         &statement);

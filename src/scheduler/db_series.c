@@ -348,8 +348,8 @@ cv_result db_series_to_extend(store_db *database, int64_t until, char ***ids, si
     *count = 0;
     store_stmt *statement = store_db_statement(
         database, "SELECT id FROM booking_series WHERE cancelled = 0 AND rrule IS NOT NULL"
-                  " AND booked_until < ?1 AND instr(upper(rrule), 'COUNT=') = 0"
-                  " AND instr(upper(rrule), 'UNTIL=') = 0 ORDER BY booked_until");
+                  " AND booked_until < ?1 AND upper(rrule) NOT LIKE '%COUNT=%'"
+                  " AND upper(rrule) NOT LIKE '%UNTIL=%' ORDER BY booked_until");
     if (!statement)
         return CV_ERR_STORE;
     store_bind_int64(statement, 1, until);

@@ -40,10 +40,12 @@ static cv_result longest_span(store_db *database, int64_t *span)
 cv_result slots_note_span(store_db *database, int64_t span)
 {
     store_stmt *statement = NULL;
-    cv_result code = store_db_prepare(database,
-                                      "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
-                                      "ON CONFLICT(id) DO UPDATE SET longest = max(longest, ?1)",
-                                      &statement);
+    cv_result code = store_db_prepare(
+        database,
+        "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
+        "ON CONFLICT(id) DO UPDATE SET longest = CASE WHEN booking_span.longest > ?1 "
+        "THEN booking_span.longest ELSE ?1 END",
+        &statement);
     store_step_state step = STORE_FAILED;
     if (code != CV_OK)
         return store_db_error(database);
@@ -67,7 +69,7 @@ static cv_result prepare_bridge_overlap(store_db *database, const char *bridge_i
         store_db_prepare(database,
                          "SELECT id, slot, title, start_at, end_at FROM bookings "
                          "WHERE holds_capacity = 1 AND bridge_id = ?1 AND occupied_start > ?2 "
-                         "AND occupied_start < ?3 AND end_at > ?4 AND id IS NOT ?5 "
+                         "AND occupied_start < ?3 AND end_at > ?4 AND id IS DISTINCT FROM ?5 "
                          "ORDER BY occupied_start",
                          &statement);
     if (code != CV_OK)
@@ -198,13 +200,13 @@ cv_result slots_list_participant_conflicts(store_db *database, const char *const
     if (result != CV_OK)
         return result;
     store_stmt *statement = NULL;
-    cv_result code =
-        store_db_prepare(database,
-                         "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
-                         "JOIN bookings b ON b.id = p.booking_id "
-                         "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
-                         "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS NOT ?5",
-                         &statement);
+    cv_result code = store_db_prepare(
+        database,
+        "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
+        "JOIN bookings b ON b.id = p.booking_id "
+        "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
+        "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS DISTINCT FROM ?5",
+        &statement);
     store_step_state step = STORE_FAILED;
     if (code != CV_OK)
         return store_db_error(database);

@@ -31,7 +31,7 @@ static cv_result open_row(store_db *database, void *context)
         store_db_statement(database, "INSERT INTO tickets (id, bridge_id, kind, message, opened)"
                                      " VALUES (?1, ?2, ?3, ?4, ?5)"
                                      " ON CONFLICT (bridge_id, kind) DO UPDATE SET message = ?4"
-                                     " WHERE message <> ?4");
+                                     " WHERE tickets.message <> ?4");
     if (statement == NULL)
         return store_db_error(database);
     store_bind_text(statement, 1, write->id);
@@ -90,9 +90,9 @@ static cv_result visit_rows(store_stmt *statement, db_ticket_visit visit, void *
 cv_result db_tickets_each(store_db *database, const char *bridge_id, db_ticket_visit visit,
                           void *context)
 {
-    store_stmt *statement =
-        store_db_statement(database, "SELECT id, bridge_id, kind, message, opened FROM tickets"
-                                     " WHERE ?1 IS NULL OR bridge_id = ?1 ORDER BY opened, kind");
+    store_stmt *statement = store_db_statement(
+        database, "SELECT id, bridge_id, kind, message, opened FROM tickets"
+                  " WHERE CAST(?1 AS TEXT) IS NULL OR bridge_id = ?1 ORDER BY opened, kind");
     if (statement == NULL)
         return store_db_error(database);
     if (bridge_id)

@@ -403,7 +403,8 @@ cv_result db_users_each_owned_in_window(store_db *database, int64_t user_id, con
     store_stmt *statement = prepare(
         database,
         "SELECT b.id FROM bookings b LEFT JOIN booking_series s ON s.id = b.series_id"
-        " WHERE b.start_at < ?2 AND b.end_at > ?1 AND (?4 IS NULL OR b.bridge_id = ?4)"
+        " WHERE b.start_at < ?2 AND b.end_at > ?1 AND (CAST(?4 AS TEXT) IS NULL OR b.bridge_id = "
+        "?4)"
         " AND (b.owner = ?5 OR s.owner = ?5 OR (?6 <> '' AND lower(s.organizer) = lower(?6)))"
         " ORDER BY b.start_at, b.id LIMIT ?3",
         &result);

@@ -152,9 +152,15 @@
 /* Booking states that hold a slot. */
 #define SCHEMA_ACTIVE_BOOKING_STATES "('scheduled','starting','live','ending')"
 
-/* Brings the database at `database` to the newest version. */
+/* Brings the database at `database` to the newest version, with the
+ * migrations of its kind (SQLite: db_schema.c; PostgreSQL:
+ * db_schema_postgresql.c, an array of the same length). */
 cv_result schema_migrate(store_db *database);
-/* Number of migrations this build knows (the newest user_version). */
+/* Number of migrations this build knows (the newest version). */
 size_t schema_version_count(void);
+
+/* db_schema_postgresql.c: the same schema in PostgreSQL's dialect. */
+extern const char *const schema_postgresql_migrations[];
+extern const size_t schema_postgresql_migration_count;
 
 #endif

@@ -3,9 +3,12 @@ several convened nodes on one database driving one convene-bridge, and
 the counts every test ends with (meetings started, calls and legs on the
 bridge, spaces left open).
 
-The nodes share one SQLite data directory (each with its own --node-id,
-so each holds its own lock file); SQLite clustering is for one machine,
-which is what these tests are.
+The nodes share one data directory (each with its own --node-id, so each
+holds its own lock file) and so one database: the SQLite file in it, or,
+run as `<test>@postgresql` (CONVENE_TEST_DATABASE=postgresql), the one
+PostgreSQL database harness.py gives that directory, with the one key
+file in it. SQLite clustering is for one machine, which is what these
+tests are.
 """
 
 import datetime
