@@ -116,10 +116,14 @@ void booking_api_reply(scheduler_api_request *request, int status, const booking
                        const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
-    if (document && decorate(request->database, record->id, document) != CV_OK) {
-        json_decref(document);
-        document = NULL; /* answered 500 */
-    }
+    cv_result decorated = document ? decorate(request->database, record->id, document) : CV_OK;
+    if (decorated != CV_OK)
+        /* the change is committed: say so with what is known (the owner
+         * and series members missing) rather than a 500 the client would
+         * take for a failure and repeat (e.g. the database went away
+         * right after the commit) */
+        log_warning("booking %s: stored, but reading its owner and series back failed: %s",
+                    record->id, cv_result_name(decorated));
     scheduler_api_reply_json(request, status, document);
 }
 

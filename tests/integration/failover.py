@@ -173,9 +173,14 @@ class Cluster:
         return ids
 
     def states(self, ids, client=None):
+        """Each booking's state; None while it cannot be read (a 503 from a
+        node whose database connection is coming back)."""
         client = client or self.any_client()
-        return {booking_id: client.call("GET", "/bookings/" + booking_id).json()["state"]
-                for booking_id in ids}
+        states = {}
+        for booking_id in ids:
+            reply = client.call("GET", "/bookings/" + booking_id)
+            states[booking_id] = reply.json()["state"] if reply.status == 200 else None
+        return states
 
     def wait_states(self, ids, state, timeout=30):
         def reached():
