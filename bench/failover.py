@@ -3,7 +3,8 @@
 to replace a leader that dies (issue 14).
 
 Owns: starting one convene-bridge and two convened nodes on one data
-directory (tests/integration/failover.py's Cluster), then, --runs times:
+directory and so one database, SQLite or PostgreSQL (--database;
+tests/integration/failover.py's Cluster), then, --runs times:
 book one meeting (one dial-out) due half a second after the moment the
 leader will be killed, SIGKILL the leader, and time from the kill
   * to another node holding the lease (GET /api/v1/cluster on it, polled
@@ -20,7 +21,7 @@ must have exactly N calls and have received exactly N POST /calls. It is a bench
 --json) and exits 0 unless something could not be measured.
 
 Usage: python3 bench/failover.py [--build-dir build] [--runs 10]
-       [--lease-seconds 3] [--batch 0] [--json FILE]
+       [--lease-seconds 3] [--database sqlite|postgresql] [--batch 0] [--json FILE]
 """
 import argparse
 import datetime
@@ -40,6 +41,9 @@ def parse_arguments():
     parser.add_argument("--build-dir", default=os.path.join(os.path.dirname(HERE), "build"))
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--lease-seconds", type=int, default=3)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the nodes' one database: an SQLite directory, or a PostgreSQL "
+                        "server started for the run (tests/integration/pg_harness.py)")
     parser.add_argument("--batch", type=int, default=0,
                         help="also: this many meetings due when the leader dies")
     parser.add_argument("--json", help="also write the figures here")
@@ -142,6 +146,7 @@ def describe(values):
 def main():
     arguments = parse_arguments()
     os.environ["CONVENE_BUILD_DIR"] = os.path.abspath(arguments.build_dir)
+    os.environ["CONVENE_TEST_DATABASE"] = arguments.database
     import failover  # after CONVENE_BUILD_DIR: harness reads it at import
     failover.NODE_EXTRA[failover.NODE_EXTRA.index("--lease-seconds") + 1] = \
         str(arguments.lease_seconds)
@@ -161,8 +166,9 @@ def main():
         "sigterm_to_new_leader_s": stop,
         "batch": batch,
     }
-    print("leader takeover, 2 nodes on one SQLite directory, --lease-seconds %d, %d runs"
-          % (arguments.lease_seconds, arguments.runs))
+    figures["database"] = arguments.database
+    print("leader takeover, 2 nodes on one %s database, --lease-seconds %d, %d runs"
+          % (arguments.database, arguments.lease_seconds, arguments.runs))
     print("%-34s %8s %8s %8s" % ("", "min", "median", "max"))
     for key, label in (("kill_to_new_leader_s", "SIGKILL -> another node leads"),
                        ("kill_to_first_due_start_s", "SIGKILL -> due meeting's call"),
