@@ -40,7 +40,14 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"listen", OPTION_STRING, &options->listen, "ADDR:PORT",
          "address and port to serve the API on", 0, 0},
         {"data-dir", OPTION_STRING, &options->data_dir, "DIR",
-         "configuration database, TLS certificate", 0, 0},
+         "configuration database (unless --database), TLS certificate", 0, 0},
+        {"database", OPTION_STRING, &options->database, "URL",
+         "keep the configuration in PostgreSQL "
+         "(postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]; no password in it) instead of "
+         "DIR/bridge.sqlite",
+         0, 0},
+        {"database-password-file", OPTION_STRING, &options->database_password_file, "FILE",
+         "the PostgreSQL password (default: $PGPASSWORD or ~/.pgpass)", 0, 0},
         {"api-user", OPTION_LIST, &options->api_users, "NAME:PASSWORD",
          "an API account (repeatable)", 0, 0},
         {"name", OPTION_STRING, &options->name, "NAME",
@@ -194,20 +201,30 @@ static cv_result prepare_data_dir(bridge *node, strbuf *error)
         return prepared;
     char path[4096];
     snprintf(path, sizeof path, "%s/bridge.sqlite", options->data_dir);
-    sqlite3 *database;
-    cv_result result = store_open(path, &database);
-    if (result == CV_OK) {
-        result = store_migrate(database, bridge_migrations, bridge_migration_count);
-        store_close(database);
+    /* The configuration database: PostgreSQL when given (its URL holds no
+     * password, so it may be shown), else the SQLite file. */
+    const char *location = options->database ? options->database : path;
+    if (options->database && !store_location_is_postgresql(options->database)) {
+        strbuf_printf(error, "--database: a postgresql:// URL");
+        return CV_ERR_INVALID;
     }
+    store_db *database = NULL;
+    cv_result result = store_db_open(location, options->database_password_file, &database);
+    if (result == CV_OK) {
+        result = bridge_schema_migrate(database);
+        store_db_close(database);
+    }
+    char shown[4096]; /* the location without any password a URL holds */
+    store_location_masked(location, shown, sizeof shown);
     if (result != CV_OK) {
-        strbuf_printf(error, "cannot open the database %s: %s", path, cv_result_name(result));
+        strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
         return result;
     }
     unsigned threads = options->threads > 0 ? (unsigned)options->threads : 4;
-    result = store_pool_open(&node->store, path, threads + 4);
+    result =
+        store_db_pool_open(&node->store, location, options->database_password_file, threads + 4);
     if (result != CV_OK)
-        strbuf_printf(error, "cannot open the database %s: %s", path, cv_result_name(result));
+        strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
     return result;
 }
 
@@ -236,12 +253,12 @@ static cv_result prepare_tls(bridge_options *options, strbuf *error)
  * their spaces (one active call per space across the cluster). */
 static void release_space_claims(bridge *node)
 {
-    sqlite3 *database = node->store.connections ? store_pool_acquire(&node->store) : NULL;
+    store_db *database = node->store.connections ? store_db_pool_acquire(&node->store) : NULL;
     if (!database)
         return;
     if (object_release_node_claims(database, node->options.name) != CV_OK)
         log_error("cannot release the spaces this node's calls held");
-    store_pool_release(&node->store, database);
+    store_db_pool_release(&node->store, database);
 }
 
 static void release(bridge *node, option_spec *specs, size_t spec_count)
@@ -252,7 +269,7 @@ static void release(bridge *node, option_spec *specs, size_t spec_count)
     cdr_sender_stop(node->cdr); /* after the runtime: it sends records until then */
     trace_close(node->trace);
     if (node->store.connections)
-        store_pool_close(&node->store);
+        store_db_pool_close(&node->store);
     for (size_t i = 0; i < node->member_count; i++) {
         free(node->members[i].name);
         free(node->members[i].address);

@@ -128,5 +128,7 @@ int command_report(cli_context *context, int argc, char **argv);
 
 /* commands_events.c */
 int command_events(cli_context *context, int argc, char **argv);
+/* commands_cluster.c */
+int command_cluster(cli_context *context, int argc, char **argv);
 
 #endif

@@ -53,6 +53,8 @@ static const command_entry COMMANDS[] = {
      "utilisation, no-show and failed-start reports (table, --json or --csv)", command_report},
     {"events", "events [--last-event-id ID] [--count N] [--json]",
      "follow what happens in convened, one line per event (reconnects by itself)", command_events},
+    {"cluster", "cluster [--json]",
+     "the convened nodes on one database, the leader and its lease (operators)", command_cluster},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };

@@ -20,13 +20,14 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
@@ -43,7 +44,19 @@ int64_t lifecycle_now_seconds(void)
  * the restart reconciles. */
 bool lifecycle_shutting_down(const lifecycle *machine)
 {
-    return atomic_load(&machine->daemon->stopping);
+    /* a node that stopped leading stops as a stopping daemon does: the
+     * new leader reconciles, as a restart would */
+    return atomic_load(&machine->daemon->stopping) || !cluster_is_leader(machine->daemon);
+}
+
+static bool may_act(void *daemon)
+{
+    return cluster_is_leader(daemon);
+}
+
+void lifecycle_guard_thread(scheduler *daemon)
+{
+    cms_client_guard_thread(may_act, daemon);
 }
 
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id)
