@@ -47,8 +47,8 @@ static void print_rows(const json_t *rows)
             if (json_is_real(member))
                 snprintf(buffers[column], sizeof buffers[column], "%.2f", json_real_value(member));
             else
-                cells[column] =
-                    json_member_text(row, headers[column], buffers[column], sizeof buffers[column]);
+                cells[column] = json_member_text(row, headers[column], buffers[column],
+                                                 sizeof buffers[column]);
         }
         if (!out || table_add_row(out, cells) != CV_OK) {
             cli_error("out of memory");
