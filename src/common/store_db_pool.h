@@ -6,9 +6,8 @@
  * them, which keeps its checkpointer, file watch and attachment slots),
  * lending them out one borrower at a time.
  * Does not own: the statements and transactions (store_sql.h), the SQLite
- * settings and checkpointer (store.c). convened still uses store_pool
- * directly; once its data layer speaks store_sql.h it moves here too and
- * store_pool's own lending goes.
+ * settings and checkpointer (store.c). Both daemons lend their
+ * connections through it.
  */
 #ifndef CONVENE_STORE_DB_POOL_H
 #define CONVENE_STORE_DB_POOL_H

@@ -53,6 +53,12 @@ typedef struct {
     char **values;       /* [parameters]: NULL is SQL NULL */
     int *lengths;
     int *formats; /* 1 for a blob (binary), else 0 (text) */
+    /* [parameters]: 0 (PostgreSQL infers it) for a parameter the text
+     * uses, text for one it does not: SQLite lets `?NNN` skip numbers (one
+     * binding function for several statements), PostgreSQL refuses to
+     * prepare a $n it cannot give a type. */
+    Oid *types;
+    int type_count;
     PGresult *result;
     int row;             /* the current row of `result`, -1 before the first */
     int rows;            /* 0 for a command */
@@ -250,12 +256,28 @@ static cv_result prepare_on_connection(store_db *db, pg_statement *statement)
     if (statement->generation == pg->generation)
         return CV_OK;
     snprintf(statement->name, sizeof statement->name, "cv%u", pg->next_name++);
-    PGresult *answer = PQprepare(pg->connection, statement->name, statement->text, 0, NULL);
+    PGresult *answer = PQprepare(pg->connection, statement->name, statement->text,
+                                 statement->type_count, statement->types);
     cv_result result = PQresultStatus(answer) == PGRES_COMMAND_OK ? CV_OK : fail_with(db, answer);
     PQclear(answer);
     if (result == CV_OK)
         statement->generation = pg->generation;
     return result;
+}
+
+/* Fills statement->types from its text (see pg_statement). */
+static void type_unused_parameters(pg_statement *statement, int parameters)
+{
+    enum { TEXT_OID = 25 };
+    for (int i = 0; i < parameters; i++)
+        statement->types[i] = TEXT_OID;
+    for (const char *at = strchr(statement->text, '$'); at; at = strchr(at + 1, '$')) {
+        char *end = NULL;
+        long number = strtol(at + 1, &end, 10);
+        if (end != at + 1 && number >= 1 && number <= parameters)
+            statement->types[number - 1] = 0;
+    }
+    statement->type_count = parameters;
 }
 
 static void free_statement(pg_statement *statement, int parameters)
@@ -267,6 +289,7 @@ static void free_statement(pg_statement *statement, int parameters)
     free(statement->values);
     free(statement->lengths);
     free(statement->formats);
+    free(statement->types);
     free(statement->text);
     PQclear(statement->result);
     PQfreemem(statement->blob);
@@ -287,9 +310,12 @@ static cv_result pg_prepare(store_stmt *st)
     statement->values = calloc(slots, sizeof *statement->values);
     statement->lengths = calloc(slots, sizeof *statement->lengths);
     statement->formats = calloc(slots, sizeof *statement->formats);
-    if (result == CV_OK &&
-        (!statement->text || !statement->values || !statement->lengths || !statement->formats))
+    statement->types = calloc(slots, sizeof *statement->types);
+    if (result == CV_OK && (!statement->text || !statement->values || !statement->lengths ||
+                            !statement->formats || !statement->types))
         result = CV_ERR_NO_MEMORY;
+    if (result == CV_OK)
+        type_unused_parameters(statement, st->parameters);
     if (result != CV_OK)
         store_db_fail(st->db, result, "cannot translate the parameters");
     else

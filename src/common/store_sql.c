@@ -158,6 +158,7 @@ store_stmt *store_db_statement(store_db *db, const char *sql)
     for (store_stmt *st = db->statements; st; st = st->next) {
         if (!st->busy && strcmp(st->sql, sql) == 0) {
             st->busy = true;
+            store_db_succeed(db); /* the last call succeeded: store_db_error is CV_OK */
             return st;
         }
     }
@@ -178,9 +179,18 @@ store_stmt *store_db_statement(store_db *db, const char *sql)
         return NULL;
     }
     st->busy = true;
+    store_db_succeed(db);
     st->next = db->statements;
     db->statements = st;
     return st;
+}
+
+cv_result store_db_prepare(store_db *db, const char *sql, store_stmt **out)
+{
+    *out = store_db_statement(db, sql);
+    if (*out)
+        return CV_OK;
+    return db->error != CV_OK ? db->error : CV_ERR_STORE;
 }
 
 void store_stmt_reset(store_stmt *st)
@@ -251,6 +261,11 @@ cv_result store_bind_blob(store_stmt *st, int index, const void *data, size_t si
     return bind(st, index, &value);
 }
 
+cv_result store_bind_text_or_null(store_stmt *st, int index, const char *text)
+{
+    return text && text[0] ? store_bind_text(st, index, text) : store_bind_null(st, index);
+}
+
 int store_bind_count(const store_stmt *st)
 {
     return st->parameters;
@@ -289,6 +304,23 @@ int store_column_int(store_stmt *st, int column)
 store_value_type store_column_type(store_stmt *st, int column)
 {
     return st->db->backend->column_type(st, column);
+}
+
+char *store_column_copy(store_stmt *st, int column, bool *failed)
+{
+    const char *text = store_column_text(st, column);
+    if (!text)
+        return NULL;
+    char *copy = strdup(text);
+    if (!copy && failed)
+        *failed = true;
+    return copy;
+}
+
+void store_column_into(store_stmt *st, int column, char *out, size_t size)
+{
+    const char *text = store_column_text(st, column);
+    snprintf(out, size, "%s", text ? text : "");
 }
 
 const void *store_column_blob(store_stmt *st, int column)

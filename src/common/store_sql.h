@@ -98,6 +98,9 @@ cv_result store_db_exec(store_db *db, const char *sql);
  * Hand it back with store_stmt_done before the text's next use; one in use
  * is never handed out twice (a second one is prepared instead). */
 store_stmt *store_db_statement(store_db *db, const char *sql);
+/* store_db_statement with a result: CV_OK and the statement in *out, or
+ * the failure (store_db_error) and *out NULL. */
+cv_result store_db_prepare(store_db *db, const char *sql, store_stmt **out);
 /* Ends the statement's use: rows dropped, bindings cleared. NULL is fine. */
 void store_stmt_done(store_stmt *st);
 /* Drops the rows and bindings but keeps the statement the caller's (a
@@ -120,6 +123,8 @@ cv_result store_bind_int64(store_stmt *st, int index, int64_t value);
 cv_result store_bind_int(store_stmt *st, int index, int value);
 cv_result store_bind_null(store_stmt *st, int index);
 cv_result store_bind_blob(store_stmt *st, int index, const void *data, size_t size);
+/* Binds `text`, or NULL when it is NULL or "". */
+cv_result store_bind_text_or_null(store_stmt *st, int index, const char *text);
 /* How many parameters the SQL has (the largest number). */
 int store_bind_count(const store_stmt *st);
 
@@ -138,6 +143,11 @@ const char *store_column_text(store_stmt *st, int column);
 int64_t store_column_int64(store_stmt *st, int column);
 int store_column_int(store_stmt *st, int column);
 store_value_type store_column_type(store_stmt *st, int column);
+/* A malloc'd copy of a text column; NULL for SQL NULL (*failed set when out
+ * of memory; `failed` may be NULL). */
+char *store_column_copy(store_stmt *st, int column, bool *failed);
+/* The column's text (or "" for NULL) into out[size], cut to fit. */
+void store_column_into(store_stmt *st, int column, char *out, size_t size);
 const void *store_column_blob(store_stmt *st, int column);
 size_t store_column_bytes(store_stmt *st, int column);
 

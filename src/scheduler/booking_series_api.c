@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/audit.h"
@@ -196,7 +196,7 @@ static void note_clash(placement *done, const occurrence *item, const char *zone
 /* Places and stores each occurrence; clashing ones are noted, not stored.
  * `bridge` is the bridge the client chose ("" for any). Caller holds the
  * transaction. */
-static cv_result place_all(sqlite3 *database, booking *record, const bridge_views *views,
+static cv_result place_all(store_db *database, booking *record, const bridge_views *views,
                            const occurrence_list *list, const char *zone, const char *bridge,
                            placement *done)
 {
@@ -272,7 +272,7 @@ static cv_result fill_row(series_row *row, const series_request *series, const b
 }
 
 /* The series row, then each stored occurrence linked to it. */
-static cv_result store_series(sqlite3 *database, series_row *row, const series_request *series,
+static cv_result store_series(store_db *database, series_row *row, const series_request *series,
                               const booking *record, const occurrence_list *list,
                               const placement *done, int64_t now)
 {
@@ -320,7 +320,7 @@ static void fail_clashes(scheduler_api_request *request, placement *done, size_t
     done->clashes = NULL;
 }
 
-/* book_all's transaction (store_work): places every occurrence, stores
+/* book_all's transaction (store_db_work): places every occurrence, stores
  * the series and queues the invitation; a refusal rolls it all back. */
 typedef struct {
     scheduler_api_request *request;
@@ -334,7 +334,7 @@ typedef struct {
     bool refused;  /* occurrences clash; fail_clashes replies */
 } book_all_work;
 
-static cv_result place_and_store_all(sqlite3 *database, void *context)
+static cv_result place_and_store_all(store_db *database, void *context)
 {
     book_all_work *work = context;
     bridge_views views;
@@ -379,7 +379,7 @@ static bool book_all(scheduler_api_request *request, booking *record, const char
                           .list = list,
                           .row = row,
                           .done = done};
-    cv_result result = store_transaction(request->database, place_and_store_all, &work);
+    cv_result result = store_db_transaction(request->database, place_and_store_all, &work);
     if (result == CV_OK || work.answered)
         return result == CV_OK;
     if (work.refused)
@@ -512,7 +512,7 @@ static void add_local(json_t *document, const char *member, const char *local_me
     json_object_set_new(document, local_member, json_string(local));
 }
 
-cv_result booking_series_decorate(sqlite3 *database, const char *booking_id, json_t *document)
+cv_result booking_series_decorate(store_db *database, const char *booking_id, json_t *document)
 {
     char series_id[ID_TEXT_SIZE];
     cv_result result = db_series_of_booking(database, booking_id, series_id);
@@ -553,7 +553,7 @@ static bool read_page(scheduler_api_request *request, int64_t *from, int64_t *to
 
 /* The page as JSON: each occurrence's booking form, and where the next
  * page starts (null at the end). `ids` has up to limit + 1 entries. */
-static json_t *page_json(sqlite3 *database, char **ids, size_t count, size_t limit)
+static json_t *page_json(store_db *database, char **ids, size_t count, size_t limit)
 {
     bridge_views views;
     if (bridge_views_load(database, &views) != CV_OK)

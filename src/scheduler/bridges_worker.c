@@ -22,7 +22,7 @@
 #include "common/keyed_queue.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/discovery.h"
@@ -136,13 +136,13 @@ static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
      * refresh learns: skip it rather than fail each write. */
     if (!file_watch_check(&daemon->database_watch))
         return;
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     bridge_record record;
     cv_result result = bridge_load(database, job->key, &record);
     if (result != CV_OK) {
         if (result != CV_ERR_NOT_FOUND)
             log_warning("bridge %s: cannot load: %s", job->key, cv_result_name(result));
-        store_pool_release(&daemon->store, database);
+        store_db_pool_release(&daemon->store, database);
         return;
     }
     cms_client *client = NULL;
@@ -181,7 +181,7 @@ static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
     }
     if (result != CV_ERR_NOT_FOUND)
         bridge_record_free(&record);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (daemon->hooks.bridge_changed)
         daemon->hooks.bridge_changed(daemon, job->key);
 }
@@ -217,11 +217,11 @@ static void *ticker_main(void *argument)
     pthread_mutex_lock(&worker->lock);
     while (!worker->stopping) {
         pthread_mutex_unlock(&worker->lock);
-        sqlite3 *database = store_pool_acquire(&daemon->store);
+        store_db *database = store_db_pool_acquire(&daemon->store);
         char **ids = NULL;
         size_t count = 0;
         cv_result result = bridge_list_ids(database, &ids, &count);
-        store_pool_release(&daemon->store, database);
+        store_db_pool_release(&daemon->store, database);
         pthread_mutex_lock(&worker->lock);
         if (result == CV_OK)
             for (size_t i = 0; i < count; i++)

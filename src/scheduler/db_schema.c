@@ -5,7 +5,8 @@
  */
 #include "scheduler/schema.h"
 
-#include "common/store.h"
+#include "common/log.h"
+#include "common/store_sql.h"
 
 static const char *const migrations[] = {
     /* 1: bridges, cluster members, tickets, bookings, participants */
@@ -286,7 +287,16 @@ size_t schema_version_count(void)
     return sizeof migrations / sizeof migrations[0];
 }
 
-cv_result schema_migrate(sqlite3 *database)
+cv_result schema_migrate(store_db *database)
 {
-    return store_migrate(database, migrations, schema_version_count());
+    if (store_db_kind(database) != STORE_POSTGRESQL)
+        return store_db_migrate(database, "scheduler", migrations, schema_version_count());
+    if (schema_postgresql_migration_count != schema_version_count()) {
+        /* The rule of db_schema_postgresql.c: version N is the same schema on both. */
+        log_error("convened's PostgreSQL migrations (%zu) do not match its SQLite ones (%zu)",
+                  schema_postgresql_migration_count, schema_version_count());
+        return CV_ERR_STORE;
+    }
+    return store_db_migrate(database, "scheduler", schema_postgresql_migrations,
+                            schema_postgresql_migration_count);
 }

@@ -43,7 +43,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
@@ -76,10 +76,10 @@ static void *worker(void *argument)
             free(item);
             continue;
         }
-        sqlite3 *database = store_pool_acquire(&machine->daemon->store);
+        store_db *database = store_db_pool_acquire(&machine->daemon->store);
         if (item->kind == JOB_START || item->kind == JOB_RESUME) {
             lifecycle_run_starts(machine, database, item); /* frees and releases */
-            store_pool_release(&machine->daemon->store, database);
+            store_db_pool_release(&machine->daemon->store, database);
             continue;
         }
         switch (item->kind) {
@@ -98,7 +98,7 @@ static void *worker(void *argument)
         default:
             break;
         }
-        store_pool_release(&machine->daemon->store, database);
+        store_db_pool_release(&machine->daemon->store, database);
         lifecycle_release_busy(machine, item->booking_id);
         free(item);
     }
@@ -212,7 +212,7 @@ static void arm_scheduled(const char *id, int64_t occupied_start, void *context)
  * ending ones are ended. */
 static cv_result reconcile(lifecycle *machine)
 {
-    sqlite3 *database = store_pool_acquire(&machine->daemon->store);
+    store_db *database = store_db_pool_acquire(&machine->daemon->store);
     static const booking_state running[] = {BOOKING_STARTING, BOOKING_LIVE};
     static const booking_state ending[] = {BOOKING_ENDING};
     char **ids = NULL;
@@ -238,7 +238,7 @@ static cv_result reconcile(lifecycle *machine)
     for (size_t index = 0; index < count; index++)
         free(ids[index]);
     free(ids);
-    store_pool_release(&machine->daemon->store, database);
+    store_db_pool_release(&machine->daemon->store, database);
     if (result == CV_OK)
         log_info("lifecycle: %zu scheduled, %zu to resume, %zu to end", scheduled, resumed, count);
     return result;

@@ -15,7 +15,7 @@
 
 #include "common/cms_client.h"
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "scheduler/scheduler.h"
@@ -44,7 +44,7 @@ void lifecycle_release(scheduler *daemon, const char *booking_id);
 /* The client for the address a running meeting was started through (else
  * the bridge's first); NULL when the bridge or its addresses are gone.
  * `bridge` is filled (free it with bridge_record_free either way). */
-cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database,
+cms_client *lifecycle_meeting_client(scheduler *daemon, store_db *database,
                                      const struct booking *record, bridge_record *bridge);
 /* The one place a participant's state changes (lifecycle*.c and live
  * control): the state and the time it was entered, when it differs. */

@@ -45,14 +45,14 @@ void mail_wake(scheduler *daemon)
         outbox_wake(state->sender);
 }
 
-cv_result mail_queue(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result mail_queue(scheduler *daemon, store_db *database, mail_kind kind,
                      const calendar_event *event, const char *booking_id, char *problem)
 {
     /* no detail line, and no key: every change is mail of its own */
     return mail_queue_notice(daemon, database, kind, event, booking_id, NULL, NULL, problem);
 }
 
-cv_result mail_queue_notice(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result mail_queue_notice(scheduler *daemon, store_db *database, mail_kind kind,
                             const calendar_event *event, const char *booking_id, const char *detail,
                             const char *key, char *problem)
 {

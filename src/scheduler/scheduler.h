@@ -3,7 +3,7 @@
  *
  * Owns: the options the daemon runs with (one field per command-line / INI
  * option, filled by main.c through common/config.h), the handles every
- * module borrows (SQLite connection pool, the CMS API trace, the per-bridge
+ * module borrows (the database connection pool, the CMS API trace, the per-bridge
  * CMS client registry, the JSON API router), the stop flag, and the hooks
  * one module offers another. Does not own: any module's logic; each module
  * keeps its own state behind the pointer reserved for it below.
@@ -23,7 +23,7 @@
 #include "common/data_dir.h"
 #include "common/result.h"
 #include "common/secret_box.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/trace.h"
 
 #define SCHEDULER_REALM               "convened"
@@ -31,12 +31,18 @@
 #define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
 
 typedef struct {
-    char *listen;     /* ADDR:PORT */
-    char *data_dir;   /* state.db, TLS certificate, trace */
-    char *admin_user; /* NAME:PASSWORD, or NAME with the password in
-                         CONVENED_ADMIN_PASSWORD */
-    char *config;     /* INI file */
-    char *trace;      /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
+    char *listen;   /* ADDR:PORT */
+    char *data_dir; /* convened.db (without --database), TLS certificate, keys, trace */
+    /* PostgreSQL instead of DIR/convened.db: a libpq URL without a password
+     * (store_db_open refuses one: `ps` shows it); the password from
+     * database_password_file's first line, else PGPASSWORD or ~/.pgpass. */
+    char *database;
+    char *database_password_file;
+    bool migrate_only; /* apply the migrations and exit */
+    char *admin_user;  /* NAME:PASSWORD, or NAME with the password in
+                          CONVENED_ADMIN_PASSWORD */
+    char *config;      /* INI file */
+    char *trace;       /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
     /* The key file that seals bridge passwords (default DIR/secrets.key)
      * and, while rotating, the one they were sealed with until now. */
     char *secrets_key;
@@ -127,10 +133,12 @@ struct scheduler {
      * start (then only the users table counts). */
     char *admin_name;
     char *admin_password; /* never logged */
-    store_pool store;     /* threads borrow one connection per unit of work */
+    store_db_pool store;  /* threads borrow one connection per unit of work */
+    /* Where the data is: DIR/convened.db, or --database's URL. */
     char *database_path;
     /* The database file as opened; a write must check it is still there
-     * (file_watch_check) so a deleted database never takes writes. */
+     * (file_watch_check) so a deleted database never takes writes. Not
+     * started on PostgreSQL (the check then always passes). */
     file_watch database_watch;
     trace_log *trace; /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;

@@ -1,7 +1,7 @@
 /*
- * schema.h - convened's SQLite schema: versioned migrations applied with
- * store_migrate (PRAGMA user_version), plus the few queries more than one
- * module needs.
+ * schema.h - convened's schema: versioned migrations applied with
+ * store_db_migrate (on SQLite the file's PRAGMA user_version), plus the
+ * few queries more than one module needs.
  *
  * Owns: the list of migrations. Migration i takes the schema from version i
  * to i+1; never edit a migration that has shipped, append a new one.
@@ -135,14 +135,20 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 /* Booking states that hold a slot. */
 #define SCHEMA_ACTIVE_BOOKING_STATES "('scheduled','starting','live','ending')"
 
-/* Brings the database at `database` to the newest version. */
-cv_result schema_migrate(sqlite3 *database);
-/* Number of migrations this build knows (the newest user_version). */
+/* Brings the database at `database` to the newest version, with the
+ * migrations of its kind (SQLite: db_schema.c; PostgreSQL:
+ * db_schema_postgresql.c, an array of the same length). */
+cv_result schema_migrate(store_db *database);
+/* Number of migrations this build knows (the newest version). */
 size_t schema_version_count(void);
+
+/* db_schema_postgresql.c: the same schema in PostgreSQL's dialect. */
+extern const char *const schema_postgresql_migrations[];
+extern const size_t schema_postgresql_migration_count;
 
 #endif

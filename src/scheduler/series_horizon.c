@@ -48,7 +48,7 @@ static cv_result expand_more(const series_row *row, int64_t until, occurrence_li
 
 /* Books occurrence `item` like `model` (its latest occurrence); a clash
  * becomes an EXDATE of `row` and a notice. */
-static cv_result book_one(sqlite3 *database, series_row *row, const booking *model,
+static cv_result book_one(store_db *database, series_row *row, const booking *model,
                           const bridge_views *views, const occurrence *item, int64_t now,
                           extension *done)
 {
@@ -80,7 +80,7 @@ static cv_result book_one(sqlite3 *database, series_row *row, const booking *mod
 
 /* Books what has come within the horizon of series `id`, in the open
  * transaction. */
-static cv_result extend_series(sqlite3 *database, const char *id, int64_t now, int64_t until,
+static cv_result extend_series(store_db *database, const char *id, int64_t now, int64_t until,
                                extension *done)
 {
     series_row row;
@@ -116,18 +116,18 @@ static cv_result extend_series(sqlite3 *database, const char *id, int64_t now, i
 }
 
 /* One series in one transaction; the lifecycle is told after it. */
-static cv_result extend_one(scheduler *daemon, sqlite3 *database, const char *id, int64_t now,
+static cv_result extend_one(scheduler *daemon, store_db *database, const char *id, int64_t now,
                             size_t *booked, size_t *skipped)
 {
     extension done = {{NULL, 0}, 0};
     int64_t until = now + daemon->options.series_horizon_days * 86400;
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     if (result == CV_OK)
         result = extend_series(database, id, now, until, &done);
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK) {
-        store_rollback(database);
+        store_db_rollback(database);
         log_error("series %s: cannot book it further: %s", id, cv_result_name(result));
     } else if (done.touched.count || done.skipped) {
         log_info("series %s: booked %zu more occurrences, %zu skipped", id, done.touched.count,
@@ -151,7 +151,7 @@ static cv_result extend_one(scheduler *daemon, sqlite3 *database, const char *id
     return result;
 }
 
-cv_result series_horizon_extend(scheduler *daemon, sqlite3 *database, int64_t now, size_t *booked,
+cv_result series_horizon_extend(scheduler *daemon, store_db *database, int64_t now, size_t *booked,
                                 size_t *skipped)
 {
     size_t booked_count = 0, skipped_count = 0;
@@ -185,10 +185,10 @@ static void *horizon_thread(void *argument)
     pthread_mutex_lock(&state->lock);
     while (!state->stopping) {
         pthread_mutex_unlock(&state->lock);
-        sqlite3 *database = store_pool_acquire(&state->daemon->store);
+        store_db *database = store_db_pool_acquire(&state->daemon->store);
         if (database) {
             series_horizon_extend(state->daemon, database, (int64_t)time(NULL), NULL, NULL);
-            store_pool_release(&state->daemon->store, database);
+            store_db_pool_release(&state->daemon->store, database);
         }
         pthread_mutex_lock(&state->lock);
         struct timespec until;

@@ -60,11 +60,17 @@ class PostgresServer:
     def _program(self, name):
         return os.path.join(self.bin_dir, name)
 
+    def _user_options(self):
+        """subprocess options that run a program as the unprivileged user
+        when we are root."""
+        if self._run_as is None:
+            return {}
+        return {"user": self._run_as.pw_uid, "group": self._run_as.pw_gid}
+
     def _run(self, arguments, **options):
         """Runs a server program as the unprivileged user when we are root."""
-        if self._run_as is not None:
-            options.setdefault("user", self._run_as.pw_uid)
-            options.setdefault("group", self._run_as.pw_gid)
+        for key, value in self._user_options().items():
+            options.setdefault(key, value)
         return subprocess.run(arguments, check=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, **options)
 
@@ -99,6 +105,21 @@ class PostgresServer:
                             str(self.port), "-U", "postgres_admin", "-d", database,
                             "-v", "ON_ERROR_STOP=1", "-qAt", "-c", statement])
         return result.stdout.strip()
+
+    def rows(self, statement, database):
+        """Runs one statement as the superuser; returns its rows as tuples
+        of text, None for SQL NULL."""
+        unit, null = "\x1f", "\x1e"
+        result = subprocess.run([self._program("psql"), "-h", self.directory, "-p",
+                            str(self.port), "-U", "postgres_admin", "-d", database,
+                            "-v", "ON_ERROR_STOP=1", "-qAt", "-F", unit, "-P", "null=" + null,
+                            "-c", statement], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                **self._user_options())
+        if result.returncode != 0:
+            raise RuntimeError("psql: %s: %s" % (statement, result.stderr.strip()))
+        return [tuple(None if value == null else value for value in line.split(unit))
+                for line in result.stdout.split("\n") if line]
 
     def create_database(self, name):
         """A new empty database owned by the test role; returns its URL."""

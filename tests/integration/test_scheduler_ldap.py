@@ -16,7 +16,6 @@ is refused; nothing of the directory but name, e-mail and role is stored.
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -270,10 +269,9 @@ def test_user_in_no_group_any_more_loses_tokens_and_sessions():
 
 
 def test_nothing_but_name_email_and_role_is_stored():
-    path = os.path.join(world["scheduler"].data_dir, "convened.db")
-    with sqlite3.connect(path) as database:
-        row = database.execute("SELECT name, full_name, email, role, password_hash, source"
-                               " FROM users WHERE name = 'erin'").fetchone()
+    row = harness.scheduler_sql(world["scheduler"].data_dir,
+                                "SELECT name, full_name, email, role, password_hash, source"
+                                " FROM users WHERE name = 'erin'")[0]
     assert row == ("erin", "Erin E. Example", "erin@example.com", "operator", None, "ldap"), row
 
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "common/ids.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/booking.h"
 #include "scheduler/schema.h"
 #include "scheduler/slots.h"
@@ -275,7 +275,7 @@ static void test_patch_applies_only_what_is_sent(void **state)
 /* --- capacity -------------------------------------------------------- */
 
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     char path[64];
     booking_bridge bridges[3];
 } fixture;
@@ -285,7 +285,7 @@ static int fixture_setup(void **state)
     fixture *world = calloc(1, sizeof *world);
     snprintf(world->path, sizeof world->path, "/tmp/test-booking-%d.db", (int)getpid());
     remove(world->path);
-    if (store_open(world->path, &world->database) != CV_OK ||
+    if (store_db_open(world->path, NULL, &world->database) != CV_OK ||
         schema_migrate(world->database) != CV_OK)
         return -1;
     const char *names[] = {"alpha", "beta", "gamma"};
@@ -301,7 +301,7 @@ static int fixture_setup(void **state)
                  "INSERT INTO bridges (id, address, username, password, created) "
                  "VALUES ('%s', 'https://h%d:443', 'u', 'p', 0)",
                  bridge->id, index);
-        if (store_exec(world->database, sql) != CV_OK)
+        if (store_db_exec(world->database, sql) != CV_OK)
             return -1;
     }
     *state = world;
@@ -311,7 +311,7 @@ static int fixture_setup(void **state)
 static int fixture_teardown(void **state)
 {
     fixture *world = *state;
-    store_close(world->database);
+    store_db_close(world->database);
     remove(world->path);
     char wal[80];
     snprintf(wal, sizeof wal, "%s-wal", world->path);
@@ -352,14 +352,14 @@ static cv_result book(fixture *world, const char *bridge, double start_hours, do
     }
     json_t *conflicts = NULL;
     const char *reason = NULL;
-    assert_int_equal(store_begin(world->database), CV_OK);
+    assert_int_equal(store_db_begin(world->database), CV_OK);
     cv_result result =
         booking_place(world->database, &record, world->bridges, 3, &conflicts, &reason);
     if (result == CV_OK) {
         assert_int_equal(booking_store(world->database, &record), CV_OK);
-        assert_int_equal(store_commit(world->database), CV_OK);
+        assert_int_equal(store_db_commit(world->database), CV_OK);
     } else {
-        store_rollback(world->database);
+        store_db_rollback(world->database);
         if (result == CV_ERR_CONFLICT)
             assert_non_null(reason);
     }

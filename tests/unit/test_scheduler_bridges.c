@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "scheduler/discovery.h"
@@ -308,20 +308,19 @@ static void unreachable_client(void **state)
 static void schema_migrates(void **state)
 {
     (void)state;
-    sqlite3 *database = NULL;
-    assert_int_equal(sqlite3_open(":memory:", &database), SQLITE_OK);
+    store_db *database = NULL;
+    assert_int_equal(store_db_open(":memory:", NULL, &database), CV_OK);
     assert_int_equal(schema_migrate(database), CV_OK);
     assert_int_equal(schema_migrate(database), CV_OK); /* idempotent */
-    assert_int_equal(sqlite3_exec(database,
-                                  "INSERT INTO bridges (id, address, username, password, created)"
-                                  " VALUES ('b', 'https://h', 'u', 'p', 0);"
-                                  "INSERT INTO bookings (id, title, start_at, end_at, bridge_id,"
-                                  " slot, state, holds_capacity, created, updated) VALUES"
-                                  " ('m1', 'a', 0, 60, 'b', 1003, 'scheduled', 1, 0, 0),"
-                                  " ('m2', 'b', 0, 60, 'b', 1001, 'live', 1, 0, 0),"
-                                  " ('m3', 'c', 0, 60, 'b', 1009, 'ended', 0, 0, 0);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(store_db_exec(database,
+                                   "INSERT INTO bridges (id, address, username, password, created)"
+                                   " VALUES ('b', 'https://h', 'u', 'p', 0);"
+                                   "INSERT INTO bookings (id, title, start_at, end_at, bridge_id,"
+                                   " slot, state, holds_capacity, created, updated) VALUES"
+                                   " ('m1', 'a', 0, 60, 'b', 1003, 'scheduled', 1, 0, 0),"
+                                   " ('m2', 'b', 0, 60, 'b', 1001, 'live', 1, 0, 0),"
+                                   " ('m3', 'c', 0, 60, 'b', 1009, 'ended', 0, 0, 0);"),
+                     CV_OK);
     bool any = false;
     int64_t lowest = 0, highest = 0;
     assert_int_equal(slots_in_use_range(database, "b", &any, &lowest, &highest), CV_OK);
@@ -332,27 +331,22 @@ static void schema_migrates(void **state)
     assert_false(any);
 
     assert_int_equal(tickets_update_settings(NULL, database, "b"), CV_OK);
-    sqlite3_stmt *statement = NULL;
-    assert_int_equal(
-        sqlite3_prepare_v2(database, "SELECT count(*) FROM tickets", -1, &statement, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(statement, 0), 2);
-    sqlite3_finalize(statement);
-    assert_int_equal(sqlite3_exec(database,
-                                  "UPDATE bridges SET name = 'Core1', domain = 'example.com',"
-                                  " numeric_id_base = 1000, numeric_id_quantity = 10",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    store_stmt *statement = NULL;
+    assert_int_equal(store_db_prepare(database, "SELECT count(*) FROM tickets", &statement), CV_OK);
+    assert_int_equal(store_step(statement), STORE_ROW);
+    assert_int_equal(store_column_int(statement, 0), 2);
+    store_stmt_done(statement);
+    assert_int_equal(store_db_exec(database,
+                                   "UPDATE bridges SET name = 'Core1', domain = 'example.com',"
+                                   " numeric_id_base = 1000, numeric_id_quantity = 10"),
+                     CV_OK);
     assert_int_equal(tickets_update_settings(NULL, database, "b"), CV_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(database, "SELECT count(*) FROM tickets", -1, &statement, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(statement, 0), 0);
-    sqlite3_finalize(statement);
+    assert_int_equal(store_db_prepare(database, "SELECT count(*) FROM tickets", &statement), CV_OK);
+    assert_int_equal(store_step(statement), STORE_ROW);
+    assert_int_equal(store_column_int(statement, 0), 0);
+    store_stmt_done(statement);
     assert_int_equal(tickets_update_settings(NULL, database, "missing"), CV_ERR_NOT_FOUND);
-    store_close(database); /* finalises the cached statements too */
+    store_db_close(database); /* finalises the cached statements too */
 }
 
 int main(void)
