@@ -7,10 +7,14 @@ a migrate while a bridge runs on the directory is refused before anything
 is written, and a bridge does not start while a migrate holds the
 directory.
 
-convened's database (convened.db) is moved by the same code; its part of
-this test comes once convened runs on PostgreSQL (`convened --database`).
+convened's part: bookings (single and a daily series), a user with a
+password, the bridge with its sealed password and provisioned slots, and
+the audit trail move into PostgreSQL and read back the same through the
+API of a convened started there, which still reaches its bridge, signs the
+user in and books on past the copied ids.
 """
 
+import datetime
 import fcntl
 import os
 import subprocess
@@ -19,7 +23,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import pg_harness  # noqa: E402
-from harness import Bridge, run_tests, wait_for  # noqa: E402
+from harness import ADMIN, Bridge, JsonClient, Scheduler, run_tests, wait_for  # noqa: E402
 
 SPACES = 520  # more than one INSERT batch (500 rows) of the copy
 
@@ -138,6 +142,105 @@ def test_a_bridge_installation_moves_with_nothing_lost():
                       database="moved") == "after.move"
     finally:
         source.cleanup()
+
+
+def utc(days, hours=0):
+    moment = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    moment += datetime.timedelta(days=days, hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def populate_scheduler(scheduler, bridge):
+    """A bridge with provisioned slots, a user, bookings and a series."""
+    client = scheduler.client
+    reply = client.call("POST", "/bridges", {
+        "address": bridge.url, "username": ADMIN[0], "password": ADMIN[1], "name": "moved",
+        "domain": "moved.example.com", "numericIdBase": 1, "numericIdQuantity": 12})
+    assert reply.status == 201, reply
+    bridge_id = reply.json()["id"]
+    wait_for(lambda: client.call("GET", "/bridges/" + bridge_id).json()
+             .get("slots", {}).get("provisioned") == 12, timeout=30, what="provisioning")
+    reply = client.call("POST", "/users", {"name": "dora", "password": "dora-password-1",
+                                           "role": "booker", "email": "dora@example.com"})
+    assert reply.status == 201, reply
+    bookings = []
+    for number in range(6):
+        reply = client.call("POST", "/bookings", {
+            "title": "Moved %d" % number, "start": utc(2, number), "end": utc(2, number + 1),
+            "participants": [{"uri": "room%d@example.com" % number, "dial": "out"}]})
+        assert reply.status == 201, reply
+        bookings.append(reply.json()["id"])
+    reply = client.call("POST", "/bookings", {
+        "title": "Daily moved", "start": utc(3), "end": utc(3, 1),
+        "recurrence": {"rrule": "FREQ=DAILY;COUNT=5"}, "organizer": "dora@example.com"})
+    assert reply.status == 201, reply
+    return bridge_id, bookings + [reply.json()["id"]]
+
+
+def scheduler_snapshot(scheduler, bridge_id, bookings):
+    """What convened's API shows of the data populate_scheduler made."""
+    client = scheduler.client
+    shown = {"users": client.call("GET", "/users").json(),
+             "list": client.call("GET", "/bookings?from=%s&to=%s" % (utc(1), utc(10))).json(),
+             "occurrences": client.call("GET", "/bookings/%s/occurrences" % bookings[-1]).json()}
+    for booking in bookings:
+        shown[booking] = client.call("GET", "/bookings/" + booking).json()
+    bridge = client.call("GET", "/bridges/" + bridge_id).json()
+    shown["bridge"] = {key: bridge.get(key) for key in ("id", "name", "address", "domain",
+                                                         "username", "slots")}
+    return shown
+
+
+def test_a_convened_installation_moves_with_nothing_lost():
+    pg = server()
+    url = pg.create_database("moved_convened")
+    bridge = Bridge().start()
+    source = Scheduler().start()
+    try:
+        bridge_id, bookings = populate_scheduler(source, bridge)
+        before = scheduler_snapshot(source, bridge_id, bookings)
+        audit = source.client.call("GET", "/audit?limit=1000").json()["entries"]
+        assert len(audit) >= 8, audit
+        code, out, err = migrate(source.data_dir, url)  # convened holds its lock
+        assert code == 1 and "in use" in err, (code, out, err)
+        source.stop()
+
+        code, out, err = migrate(source.data_dir, url)
+        assert code == 0, (code, out, err)
+        assert "convened.db (convened)" in out and "bookings" in out, out
+
+        started = datetime.datetime.now(datetime.timezone.utc)
+        moved = Scheduler(extra=["--database", url, "--database-password-file",
+                                 pg.password_file, "--secrets-key",
+                                 os.path.join(source.data_dir, "secrets.key"),
+                                 "--poll-interval", "1"]).start()
+        try:
+            after = scheduler_snapshot(moved, bridge_id, bookings)
+            for key in before:
+                assert after[key] == before[key], (key, before[key], after[key])
+            entries = moved.client.call("GET", "/audit?limit=1000").json()["entries"]
+            assert all(entry in entries for entry in audit), "audit rows lost"
+            # The user signs in with her password; bookings go on past the ids.
+            dora = JsonClient(moved.port, credentials=("dora", "dora-password-1"))
+            reply = dora.call("POST", "/bookings", {"title": "After", "start": utc(5),
+                                                    "end": utc(5, 1)})
+            dora.close()
+            assert reply.status == 201, reply
+            # The bridge password, sealed in SQLite, still opens: the bridge
+            # is polled (signed in) from the new convened.
+            def polled_since_the_move():
+                bridge = moved.client.call("GET", "/bridges/" + bridge_id).json()
+                contact = bridge.get("lastContact")
+                return bridge.get("reachable") is True and contact and \
+                    datetime.datetime.fromisoformat(contact.replace("Z", "+00:00")) >= started
+            wait_for(polled_since_the_move, timeout=30, what="the bridge to be polled")
+        finally:
+            moved.cleanup()
+        code, out, err = migrate(source.data_dir, url)
+        assert code == 1 and "already holds" in err, (code, out, err)
+    finally:
+        source.cleanup()
+        bridge.cleanup()
 
 
 def test_a_bridge_does_not_start_while_the_directory_is_being_moved():
