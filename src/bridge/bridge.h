@@ -42,6 +42,7 @@ typedef struct {
     string_list no_answer_parties; /* remote parties that never answer (glob patterns) */
     string_list packet_loss_parties; /* connected legs to these report the packetLoss alarm */
     bool plain_http;
+    bool migrate_only; /* bring the database's schema up to date, then exit */
     /* Refuse what a real CMS lets through (unknown or mis-cased query and
      * body parameters, bodies not labelled as forms): for testing clients. */
     bool strict;

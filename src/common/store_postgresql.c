@@ -6,7 +6,9 @@
  * results come back as text, all rows of one execution buffered in its
  * PGresult and handed out one per store_step. A lost connection fails the
  * call in hand with CV_ERR_NETWORK ("database unreachable"); the next call
- * outside a transaction reconnects and prepares again what it needs, while
+ * outside a transaction reconnects and prepares again what it needs (an
+ * idle connection the server closed, e.g. on a restart, is noticed and
+ * replaced before anything is sent into it), while
  * a transaction that lost its connection stays failed until rolled back
  * (nothing after it may run outside the transaction it belonged to).
  *
@@ -90,21 +92,66 @@ static cv_result fail_with(store_db *db, const PGresult *result)
     return store_db_fail(db, store_postgresql_result(state), "%s", message);
 }
 
+/* Session settings every connection gets, again after a reconnection:
+ * writers wait for the write lock at most as long as SQLite's busy timeout
+ * (then CV_ERR_BUSY); a transaction left idle for 5 s (its process frozen
+ * or cut off while it holds the write lock) is ended by the server, so the
+ * lock, and with it every other node's writes and a takeover of convened's
+ * lease, is not held hostage (no transaction here waits on the network
+ * while open). */
+static const char SESSION_SQL[] = "SET lock_timeout = '10s';"
+                                  " SET idle_in_transaction_session_timeout = '5s';"
+                                  " SET client_min_messages = warning";
+
+static cv_result apply_session(store_db *db)
+{
+    PGresult *answer = PQexec(connection_of(db)->connection, SESSION_SQL);
+    cv_result result = PQresultStatus(answer) == PGRES_COMMAND_OK ? CV_OK : fail_with(db, answer);
+    PQclear(answer);
+    return result;
+}
+
+/* The server's notices (e.g. the warning of a server shutting down) go to
+ * the log, escaped as every log line, instead of libpq's raw stderr. */
+static void log_notice(void *unused, const char *message)
+{
+    (void)unused;
+    log_warning("database: %s", message);
+}
+
+/* True when an idle connection is still open. A server that stopped or
+ * restarted closed its idle connections with a goodbye (a warning, then
+ * the end of the stream) that libpq only reads when asked: reading what
+ * is waiting finds it, so the connection is replaced before a statement is
+ * sent into it, instead of the statement failing with "server closed the
+ * connection". Two reads: the first may stop after the warning. */
+static bool idle_connection_open(PGconn *connection)
+{
+    for (int read = 0; read < 2; read++)
+        if (!PQconsumeInput(connection) || PQstatus(connection) != CONNECTION_OK)
+            return false;
+    return true;
+}
+
 /* Before running anything: reconnects a lost connection, unless a
- * transaction was open on it (that one stays failed until rolled back). */
+ * transaction was open on it (that one stays failed until rolled back:
+ * nothing of it may be sent again on a new connection). */
 static cv_result ensure_connected(store_db *db)
 {
     pg_connection *pg = connection_of(db);
-    if (PQstatus(pg->connection) == CONNECTION_OK)
-        return CV_OK;
     if (pg->transaction)
-        return store_db_fail(db, CV_ERR_NETWORK, "database unreachable: the transaction is lost");
+        return PQstatus(pg->connection) == CONNECTION_OK
+                   ? CV_OK
+                   : store_db_fail(db, CV_ERR_NETWORK,
+                                   "database unreachable: the transaction is lost");
+    if (PQstatus(pg->connection) == CONNECTION_OK && idle_connection_open(pg->connection))
+        return CV_OK;
     PQreset(pg->connection);
     if (PQstatus(pg->connection) != CONNECTION_OK)
         return fail_with(db, NULL);
-    pg->generation++;
+    pg->generation++; /* the server forgot the prepared statements */
     log_info("database: reconnected");
-    return CV_OK;
+    return apply_session(db); /* the new session has none of the old one's settings */
 }
 
 /* Runs one parameterless command; CV_OK when it succeeded. `tag`, when not
@@ -160,16 +207,6 @@ static cv_result check_url(const char *url)
     return result;
 }
 
-/* Session settings every connection gets: writers wait for the write lock
- * at most as long as SQLite's busy timeout (then CV_ERR_BUSY); a
- * transaction left idle for 5 s (its process frozen or cut off while it
- * holds the write lock) is ended by the server, so the lock, and with it
- * every other node's writes and a takeover of convened's lease, is not
- * held hostage (no transaction here waits on the network while open). */
-static const char SESSION_SQL[] = "SET lock_timeout = '10s';"
-                                  " SET idle_in_transaction_session_timeout = '5s';"
-                                  " SET client_min_messages = warning";
-
 cv_result store_postgresql_connect(store_db *db, const char *url, const char *password_file)
 {
     cv_result result = check_url(url);
@@ -200,7 +237,8 @@ cv_result store_postgresql_connect(store_db *db, const char *url, const char *pa
         db->handle = NULL;
         return CV_ERR_NETWORK;
     }
-    result = run_command(db, SESSION_SQL, NULL);
+    PQsetNoticeProcessor(pg->connection, log_notice, NULL); /* kept by PQreset */
+    result = apply_session(db);
     if (result != CV_OK) {
         PQfinish(pg->connection);
         free(pg);
@@ -502,7 +540,9 @@ static cv_result pg_commit(store_db *db)
         result = store_db_fail(db, CV_ERR_NETWORK, "database unreachable: the transaction is lost");
     else if (PQtransactionStatus(pg->connection) == PQTRANS_INERROR)
         result = store_db_fail(db, CV_ERR_STORE, "the transaction failed earlier: rolled back");
-    else
+    else /* Only the server's own "COMMIT" is a success: a connection lost
+          * while waiting for it leaves the outcome unknown, which the
+          * caller must answer as a failure (a 503), never as done. */
         result = run_command(db, "COMMIT", "COMMIT");
     if (result != CV_OK)
         store_db_rollback(db);
