@@ -58,9 +58,8 @@ int command_cluster(cli_context *context, int argc, char **argv)
         NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("cluster", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "cluster", &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     client_answer answer;
     if ((status = cli_request(context, "GET", "/cluster", NULL, &answer)) != CLI_EXIT_OK)
         return status;

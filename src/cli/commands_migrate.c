@@ -252,7 +252,8 @@ static int check_source(migration *run)
 
 int command_migrate(cli_context *context, int argc, char **argv)
 {
-    (void)context; /* no request to convened: the daemons are stopped */
+    /* no request to convened (the daemons are stopped): `context` is for
+     * the argument parsing only */
     migration run = {.error = STRBUF_INIT};
     for (size_t i = 0; i < DATABASE_COUNT; i++)
         run.locks[i] = -1;
@@ -282,7 +283,7 @@ int command_migrate(cli_context *context, int argc, char **argv)
         "2 wrong command line."};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("migrate", &syntax, argc, argv, &positional, &status)) {
+    if (!cli_parse_arguments(context, "migrate", &syntax, argc, argv, &positional, &status)) {
         config_free(specs, sizeof specs / sizeof specs[0]);
         return status;
     }

@@ -604,7 +604,7 @@ static cv_result start_services(scheduler *daemon, size_t *started_modules, http
 /* Everything main set up, in reverse; each part copes with never having
  * been set up. */
 static void stop_all(scheduler *daemon, http_server *server, size_t started_modules,
-                     bool store_open, int lock)
+                     bool store_open, const int locks[2])
 {
     atomic_store(&daemon->stopping, true);
     scheduler_events_attach_server(daemon, NULL); /* no publish wakes a stopped server */
@@ -621,7 +621,8 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
     free(daemon->database_path);
     db_bridge_secrets_stop(daemon->secrets_key);
     file_watch_free(&daemon->database_watch);
-    data_dir_unlock(lock);
+    data_dir_unlock(locks[0]);
+    data_dir_unlock(locks[1]);
     free(daemon->node_id);
     free(daemon->admin_name);
     if (daemon->admin_password) {
@@ -665,16 +666,21 @@ int main(int argc, char **argv)
     http_server *server = NULL;
     size_t started_modules = 0;
     bool store_open_ok = false;
-    /* held until exit: one convened per data directory, or per node ID
-     * when several share one SQLite directory (cluster.h) */
-    int lock = -1;
+    /* Held until exit: one convened per data directory, or per node ID
+     * when several share one SQLite directory (cluster.h). A node with an
+     * ID also holds convened.lock shared, so `convene migrate` (which takes
+     * it alone) and a convened without an ID still see the directory in
+     * use. */
+    int locks[2] = {-1, -1};
     char lock_name[96];
     cluster_lock_name(&daemon, lock_name, sizeof lock_name);
     /* The lost-file check is the SQLite file's; PostgreSQL keeps its own. */
     bool on_file = !daemon.options.database;
     if ((on_file && data_dir_check_not_lost(daemon.options.data_dir, lock_name, "convened.db",
                                             &error) != CV_OK) ||
-        data_dir_lock(daemon.options.data_dir, lock_name, &lock, &error) != CV_OK) {
+        (daemon.options.node_id && data_dir_lock_shared(daemon.options.data_dir, "convened.lock",
+                                                        &locks[1], &error) != CV_OK) ||
+        data_dir_lock(daemon.options.data_dir, lock_name, &locks[0], &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
     }
@@ -710,7 +716,7 @@ int main(int argc, char **argv)
     exit_code = 0;
 
 stop:
-    stop_all(&daemon, server, started_modules, store_open_ok, lock);
+    stop_all(&daemon, server, started_modules, store_open_ok, locks);
     strbuf_free(&error);
     config_free(options, option_count);
     xmlCleanupParser();
