@@ -84,16 +84,25 @@ typedef struct {
     const job_kind *only_kind;
 } job_filter;
 
+/* Starts and resumes are one kind of work (lifecycle_run_starts serves
+ * both): a restart or a take-over resumes many meetings in one batch. */
+static bool is_start(int kind)
+{
+    return kind == JOB_START || kind == JOB_RESUME;
+}
+
 /* While a worker gathers starts into a batch, other workers leave start
- * jobs to it; the gatherer takes only starts. */
+ * jobs to it; the gatherer takes only starts (only_kind JOB_START: starts
+ * and resumes). */
 static bool job_wanted(void *context, const keyed_job *candidate)
 {
     const job_filter *filter = context;
     if (candidate->kind == JOB_HOLD)
         return false; /* taken by lifecycle_hold itself */
     if (filter->only_kind != NULL)
-        return candidate->kind == (int)*filter->only_kind;
-    return !(candidate->kind == JOB_START && filter->machine->gathering);
+        return *filter->only_kind == JOB_START ? is_start(candidate->kind)
+                                               : candidate->kind == (int)*filter->only_kind;
+    return !(is_start(candidate->kind) && filter->machine->gathering);
 }
 
 /* Takes the first job whose booking nobody works on (see job_wanted); the

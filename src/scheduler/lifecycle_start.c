@@ -724,7 +724,7 @@ static size_t gather_starts(lifecycle *machine, job *first, job **taken)
     size_t taken_count = 0;
     taken[taken_count++] = first;
     pthread_mutex_lock(&machine->lock);
-    bool gatherer = first->kind == JOB_START && !machine->gathering;
+    bool gatherer = (first->kind == JOB_START || first->kind == JOB_RESUME) && !machine->gathering;
     if (gatherer)
         machine->gathering = true;
     pthread_mutex_unlock(&machine->lock);

@@ -192,7 +192,7 @@ class Cluster:
         for booking_id in ids:
             reply = client.call("POST", "/bookings/%s/end" % booking_id)
             assert reply.status == 202, reply
-        self.wait_states(ids, "ended")
+        self.wait_states(ids, "ended", timeout=90)
 
     # --- what the bridge has --------------------------------------------
 
@@ -224,7 +224,7 @@ class Cluster:
         assert all(state == "live" for state in states.values()), states
         assert len(self.calls()) == len(ids), self.calls()
         assert self.call_posts() == len(ids), self.call_posts()
-        wait_for(lambda: len(self.legs()) == len(ids), timeout=10,
+        wait_for(lambda: len(self.legs()) == len(ids), timeout=30,
                  what="one leg per meeting")
         assert self.dial_posts() == len(ids), self.dial_posts()
         assert len(self.open_spaces()) == len(ids)

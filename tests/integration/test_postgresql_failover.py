@@ -85,7 +85,7 @@ def test_a_database_restart_under_load_loses_nothing_acknowledged():
         stepped = any("stops leading" in node.log() for node in cluster.nodes.values())
         print("leader before %s, after %s (stepped down meanwhile: %s); %d acknowledged, "
               "%d refused" % (leader, again, stepped, len(acknowledged), len(refused)), flush=True)
-        cluster.wait_states(ids, "live", timeout=40)
+        cluster.wait_states(ids, "live", timeout=90)
         cluster.assert_exactly_once(ids)
         cluster.assert_all_closed(ids)
     finally:

@@ -54,7 +54,7 @@ def test_one_leader_every_node_serves_the_api():
         follower = [node for name, node in cluster.nodes.items() if name != leader][0]
         start = utc_in(2)
         ids = cluster.book_batch(1, start, client=follower.client)
-        cluster.wait_states(ids, "live", timeout=15)
+        cluster.wait_states(ids, "live", timeout=90)
         cluster.assert_exactly_once(ids)
         # and ended through the follower: the leader ends it
         cluster.assert_all_closed(ids)
@@ -106,7 +106,7 @@ def test_kill_leader_just_before_a_batch():
         successor, took = killed_leader_takes_over(cluster, leader)
         print("takeover before the batch: %.2f s" % took, flush=True)
         assert took < 5, took
-        cluster.wait_states(ids, "live", timeout=20)
+        cluster.wait_states(ids, "live", timeout=90)
         cluster.assert_exactly_once(ids)
         cluster.assert_all_closed(ids)
     finally:
@@ -125,7 +125,7 @@ def test_kill_leader_during_a_batch():
         successor, took = killed_leader_takes_over(cluster, leader)
         print("takeover during the batch: %.2f s (%d calls made before)"
               % (took, cluster.call_posts()), flush=True)
-        cluster.wait_states(ids, "live", timeout=30)
+        cluster.wait_states(ids, "live", timeout=90)
         # the calls the dead leader made were adopted, not made again
         cluster.assert_exactly_once(ids)
         cluster.assert_all_closed(ids)
@@ -139,19 +139,19 @@ def test_kill_leader_just_after_a_batch():
         leader = cluster.leader()
         start = utc_in(3)
         ids = cluster.book_batch(BATCH, start)
-        cluster.wait_states(ids, "live", timeout=20)
-        wait_for(lambda: len(cluster.legs()) == BATCH, timeout=10, what="every dial-out")
+        cluster.wait_states(ids, "live", timeout=90)
+        wait_for(lambda: len(cluster.legs()) == BATCH, timeout=30, what="every dial-out")
         successor, took = killed_leader_takes_over(cluster, leader)
         print("takeover after the batch: %.2f s" % took, flush=True)
         # the new leader resumed them (a survey of the bridge) and changed nothing
         wait_for(lambda: "lifecycle: 0 scheduled, %d to resume" % BATCH
-                 in cluster.nodes[successor].log(), timeout=10, what="the resume pass")
+                 in cluster.nodes[successor].log(), timeout=20, what="the resume pass")
         def resumed():
             counts = re.findall(r"lifecycle: (\d+) meeting\(s\) through",
                                 cluster.nodes[successor].log())
             return sum(int(count) for count in counts) >= BATCH
-        wait_for(resumed, timeout=20, what="every meeting to be resumed")
-        cluster.wait_states(ids, "live", timeout=20)
+        wait_for(resumed, timeout=90, what="every meeting to be resumed")
+        cluster.wait_states(ids, "live", timeout=90)
         cluster.assert_exactly_once(ids)
         cluster.assert_all_closed(ids)
     finally:
@@ -169,7 +169,7 @@ def test_three_nodes_survive_two_deaths():
         third, took = killed_leader_takes_over(cluster, second)
         assert took < 5, took
         assert len({first, second, third}) == 3
-        cluster.wait_states(ids, "live", timeout=20)
+        cluster.wait_states(ids, "live", timeout=90)
         cluster.assert_exactly_once(ids)
         view = cluster.view()
         alive = {node["id"]: node["alive"] for node in view["nodes"]}
