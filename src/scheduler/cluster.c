@@ -36,6 +36,7 @@ typedef struct {
     /* lease thread only (and start/stop, when it does not run): */
     int64_t epoch;       /* the epoch held or last held; 0 none */
     bool fresh;          /* never held by this process: may replace its own node ID */
+    bool failing;        /* the last round failed (its failure is logged once) */
     int64_t due_checked; /* Unix seconds the leader's due scan reached */
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -178,11 +179,15 @@ static cv_result round_work(store_db *db, void *context)
     int64_t epoch = state->epoch;
     bool holding = false;
     cv_result result = db_cluster_lease_round(db, state->daemon->node_id, state->lease_ms,
-                                              state->fresh, &epoch, &holding);
+                                              state->fresh, !state->failing, &epoch, &holding);
     if (result != CV_OK) {
+        state->failing = true;
         stop_leading(state, "the lease could not be renewed");
         return result;
     }
+    if (state->failing)
+        log_info("cluster: node %s reaches the lease again", state->daemon->node_id);
+    state->failing = false;
     state->epoch = epoch;
     if (!holding) {
         stop_leading(state, "another node holds the lease");
@@ -216,7 +221,13 @@ static void *lease_thread(void *argument)
         if (state->stopping)
             break;
         pthread_mutex_unlock(&state->lock);
-        with_database(state->daemon, NULL, round_work, state);
+        /* A lost database (logged once by the watch) can hold no lease:
+         * stop driving, as every other writer does, without a round that
+         * could only fail. */
+        if (file_watch_check(&state->daemon->database_watch))
+            with_database(state->daemon, NULL, round_work, state);
+        else
+            stop_leading(state, "the database is lost");
         pthread_mutex_lock(&state->lock);
     }
     pthread_mutex_unlock(&state->lock);

@@ -54,10 +54,12 @@ cv_result db_cluster_register(store_db *db, const char *id, const char *address,
  *     held it, e.g. a restart) is held by this same node ID; the epoch then
  *     grows by one and becomes *epoch.
  * *holding says whether the node holds the lease now; when it does not,
- * *epoch is 0. `lease_ms`: how long the lease lasts from now.
+ * *epoch is 0. `lease_ms`: how long the lease lasts from now. `report`:
+ * log a failure (false while the caller's previous round failed too, so a
+ * database that stays unreachable or lost is logged once, not every round).
  */
 cv_result db_cluster_lease_round(store_db *db, const char *id, int64_t lease_ms, bool fresh,
-                                 int64_t *epoch, bool *holding);
+                                 bool report, int64_t *epoch, bool *holding);
 
 /* Inside the caller's write transaction: CV_OK when node `id` still holds
  * the lease with `epoch` (the fencing check of a lifecycle write), else
