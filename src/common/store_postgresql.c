@@ -91,10 +91,21 @@ static cv_result fail_with(store_db *db, const PGresult *result)
 }
 
 /* Before running anything: reconnects a lost connection, unless a
- * transaction was open on it (that one stays failed until rolled back). */
+ * transaction was open on it (that one stays failed until rolled back).
+ * Outside a transaction it first reads what the server may have sent
+ * while the connection sat idle in a pool: after a server restart that is
+ * "terminating connection" and the close, which PQconsumeInput turns into
+ * CONNECTION_BAD, so the statement in hand runs on a new connection
+ * instead of failing (a pooled connection would otherwise fail once each,
+ * and the lifecycle job that drew it would be lost). */
 static cv_result ensure_connected(store_db *db)
 {
     pg_connection *pg = connection_of(db);
+    /* non-blocking; twice: libpq returns after reading the server's last
+     * message, and only the next read meets the close */
+    for (int read = 0; read < 2 && !pg->transaction && PQstatus(pg->connection) == CONNECTION_OK;
+         read++)
+        PQconsumeInput(pg->connection);
     if (PQstatus(pg->connection) == CONNECTION_OK)
         return CV_OK;
     if (pg->transaction)

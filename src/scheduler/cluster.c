@@ -37,6 +37,7 @@ typedef struct {
     int64_t epoch;       /* the epoch held or last held; 0 none */
     bool fresh;          /* never held by this process: may replace its own node ID */
     int64_t due_checked; /* Unix seconds the leader's due scan reached */
+    bool failing;        /* the last round failed (logged once until one succeeds) */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
@@ -174,15 +175,27 @@ static void stop_leading(cluster *state, const char *why)
 static cv_result round_work(store_db *db, void *context)
 {
     cluster *state = context;
+    if (!file_watch_check(&state->daemon->database_watch)) {
+        /* the SQLite file is gone (logged once by the watch): no lease */
+        stop_leading(state, "the database file is lost");
+        return CV_ERR_STORE;
+    }
     int64_t began = timer_monotonic_now_ms();
     int64_t epoch = state->epoch;
     bool holding = false;
     cv_result result = db_cluster_lease_round(db, state->daemon->node_id, state->lease_ms,
                                               state->fresh, &epoch, &holding);
     if (result != CV_OK) {
+        if (!state->failing)
+            log_error("cluster: node %s cannot renew or take the lease: %s", state->daemon->node_id,
+                      store_db_message(db));
+        state->failing = true;
         stop_leading(state, "the lease could not be renewed");
         return result;
     }
+    if (state->failing)
+        log_info("cluster: node %s reaches the lease again", state->daemon->node_id);
+    state->failing = false;
     state->epoch = epoch;
     if (!holding) {
         stop_leading(state, "another node holds the lease");

@@ -155,7 +155,7 @@ cv_result db_cluster_lease_round(store_db *db, const char *id, int64_t lease_ms,
     cv_result result = store_db_transaction(db, lease_round_work, &round);
     if (result != CV_OK) {
         *holding = false; /* unknown: act as if not (the caller keeps *epoch to renew) */
-        return failed(db, "renewing the lease");
+        return result == CV_OK ? CV_ERR_STORE : result; /* logged by the caller, once */
     }
     *epoch = round.epoch;
     *holding = round.epoch > 0;

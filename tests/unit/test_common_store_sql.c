@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sleep.h"
 #include "common/store_sql.h"
 
 /* ---- pure helpers ---- */
@@ -471,6 +472,19 @@ static void cut_off(const fixture *f, store_db *db)
     assert_int_equal(store_step(st), STORE_ROW);
     assert_int_equal(store_column_int(st, 0), 1);
     store_stmt_done(st);
+    /* the backend ends a moment later: wait for it (the condition, up to
+     * 10 s), so the close has been sent when the test goes on */
+    int64_t left = 1;
+    for (int round = 0; round < 10000 && left != 0; round++) {
+        st = store_db_statement(other, "SELECT count(*) FROM pg_stat_activity WHERE pid = ?");
+        store_bind_int64(st, 1, pid);
+        assert_int_equal(store_step(st), STORE_ROW);
+        left = store_column_int64(st, 0);
+        store_stmt_done(st);
+        if (left != 0)
+            sleep_milliseconds(1);
+    }
+    assert_int_equal(left, 0);
     store_db_close(other);
 }
 
@@ -483,18 +497,24 @@ static void postgresql_lost_connection_fails_cleanly_then_reconnects(void **stat
     store_stmt *st = store_db_statement(db, insert);
     store_bind_text(st, 1, "a");
     assert_int_equal(store_stmt_run(st), CV_OK);
-    /* Outside a transaction: the call in hand fails, the next reconnects
-     * and prepares its statement again. */
+    /* Outside a transaction: a connection the server closed while it sat
+     * idle is noticed before the next call when the close has arrived
+     * (the call reconnects, prepares its statement again and succeeds: a
+     * pooled connection after a server restart); when it arrives during
+     * the call, that call fails cleanly and the next one reconnects. */
     cut_off(f, db);
     st = store_db_statement(db, insert);
     assert_non_null(st);
     store_bind_text(st, 1, "b");
-    assert_int_equal(store_stmt_run(st), CV_ERR_NETWORK);
-    assert_non_null(strstr(store_db_message(db), "database unreachable"));
-    st = store_db_statement(db, insert);
-    assert_non_null(st);
-    store_bind_text(st, 1, "b");
-    assert_int_equal(store_stmt_run(st), CV_OK);
+    cv_result first = store_stmt_run(st);
+    if (first != CV_OK) {
+        assert_int_equal(first, CV_ERR_NETWORK);
+        assert_non_null(strstr(store_db_message(db), "database unreachable"));
+        st = store_db_statement(db, insert);
+        assert_non_null(st);
+        store_bind_text(st, 1, "b");
+        assert_int_equal(store_stmt_run(st), CV_OK);
+    }
     /* Inside one: everything fails until the rollback; nothing of it is
      * written, and the commit does not claim success. */
     assert_int_equal(store_db_begin(db), CV_OK);
