@@ -36,8 +36,8 @@ typedef struct {
     /* lease thread only (and start/stop, when it does not run): */
     int64_t epoch;       /* the epoch held or last held; 0 none */
     bool fresh;          /* never held by this process: may replace its own node ID */
-    bool failing;        /* the last round failed (its failure is logged once) */
     int64_t due_checked; /* Unix seconds the leader's due scan reached */
+    bool failing;        /* the last round failed (logged once until one succeeds) */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
@@ -175,12 +175,20 @@ static void stop_leading(cluster *state, const char *why)
 static cv_result round_work(store_db *db, void *context)
 {
     cluster *state = context;
+    if (!file_watch_check(&state->daemon->database_watch)) {
+        /* the SQLite file is gone (logged once by the watch): no lease */
+        stop_leading(state, "the database file is lost");
+        return CV_ERR_STORE;
+    }
     int64_t began = timer_monotonic_now_ms();
     int64_t epoch = state->epoch;
     bool holding = false;
     cv_result result = db_cluster_lease_round(db, state->daemon->node_id, state->lease_ms,
-                                              state->fresh, !state->failing, &epoch, &holding);
+                                              state->fresh, &epoch, &holding);
     if (result != CV_OK) {
+        if (!state->failing)
+            log_error("cluster: node %s cannot renew or take the lease: %s", state->daemon->node_id,
+                      store_db_message(db));
         state->failing = true;
         stop_leading(state, "the lease could not be renewed");
         return result;
@@ -221,13 +229,7 @@ static void *lease_thread(void *argument)
         if (state->stopping)
             break;
         pthread_mutex_unlock(&state->lock);
-        /* A lost database (logged once by the watch) can hold no lease:
-         * stop driving, as every other writer does, without a round that
-         * could only fail. */
-        if (file_watch_check(&state->daemon->database_watch))
-            with_database(state->daemon, NULL, round_work, state);
-        else
-            stop_leading(state, "the database is lost");
+        with_database(state->daemon, NULL, round_work, state);
         pthread_mutex_lock(&state->lock);
     }
     pthread_mutex_unlock(&state->lock);

@@ -149,17 +149,13 @@ static cv_result lease_round_work(store_db *db, void *context)
 }
 
 cv_result db_cluster_lease_round(store_db *db, const char *id, int64_t lease_ms, bool fresh,
-                                 bool report, int64_t *epoch, bool *holding)
+                                 int64_t *epoch, bool *holding)
 {
     lease_round round = {id, lease_ms, fresh, *epoch};
     cv_result result = store_db_transaction(db, lease_round_work, &round);
     if (result != CV_OK) {
         *holding = false; /* unknown: act as if not (the caller keeps *epoch to renew) */
-        if (!report) {
-            cv_result quiet = store_db_error(db);
-            return quiet == CV_OK ? CV_ERR_STORE : quiet;
-        }
-        return failed(db, "renewing the lease");
+        return result == CV_OK ? CV_ERR_STORE : result; /* logged by the caller, once */
     }
     *epoch = round.epoch;
     *holding = round.epoch > 0;

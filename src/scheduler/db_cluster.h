@@ -54,12 +54,12 @@ cv_result db_cluster_register(store_db *db, const char *id, const char *address,
  *     held it, e.g. a restart) is held by this same node ID; the epoch then
  *     grows by one and becomes *epoch.
  * *holding says whether the node holds the lease now; when it does not,
- * *epoch is 0. `lease_ms`: how long the lease lasts from now. `report`:
- * log a failure (false while the caller's previous round failed too, so a
- * database that stays unreachable or lost is logged once, not every round).
+ * *epoch is 0. `lease_ms`: how long the lease lasts from now. A failure
+ * is not logged here (the caller logs the first of a series, not one a
+ * second while the database is away; store_db_message says why).
  */
 cv_result db_cluster_lease_round(store_db *db, const char *id, int64_t lease_ms, bool fresh,
-                                 bool report, int64_t *epoch, bool *holding);
+                                 int64_t *epoch, bool *holding);
 
 /* Inside the caller's write transaction: CV_OK when node `id` still holds
  * the lease with `epoch` (the fencing check of a lifecycle write), else

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sleep.h"
 #include "common/store_sql.h"
 
 /* ---- pure helpers ---- */
@@ -473,6 +474,19 @@ static void cut_off(const fixture *f, store_db *db)
     assert_int_equal(store_step(st), STORE_ROW);
     assert_int_equal(store_column_int(st, 0), 1);
     store_stmt_done(st);
+    /* the backend ends a moment later: wait for it (the condition, up to
+     * 10 s), so the close has been sent when the test goes on */
+    int64_t left = 1;
+    for (int round = 0; round < 10000 && left != 0; round++) {
+        st = store_db_statement(other, "SELECT count(*) FROM pg_stat_activity WHERE pid = ?");
+        store_bind_int64(st, 1, pid);
+        assert_int_equal(store_step(st), STORE_ROW);
+        left = store_column_int64(st, 0);
+        store_stmt_done(st);
+        if (left != 0)
+            sleep_milliseconds(1);
+    }
+    assert_int_equal(left, 0);
     store_db_close(other);
 }
 
