@@ -41,7 +41,7 @@ static int teardown(void **state)
 static bool round_of(store_db *db, const char *id, bool fresh, int64_t *epoch)
 {
     bool holding = true;
-    assert_int_equal(db_cluster_lease_round(db, id, LEASE_MS, fresh, true, epoch, &holding), CV_OK);
+    assert_int_equal(db_cluster_lease_round(db, id, LEASE_MS, fresh, epoch, &holding), CV_OK);
     return holding;
 }
 
