@@ -180,8 +180,11 @@ class Bench:
         data_dir = os.path.join(self.work_dir, "convened-" + name)
         os.makedirs(data_dir)
         extra = ["--log-level", "info"]
-        if self.options.database:  # PostgreSQL: the URL and its password file, the shared key
-            extra += ["--database", self.options.database,
+        # PostgreSQL: the URL and its password file, the shared key (the other
+        # benches that reuse this class have no such options)
+        database = getattr(self.options, "database", None)
+        if database:
+            extra += ["--database", database,
                       "--secrets-key", os.path.join(data_dir, "secrets.key")]
             if self.options.database_password_file:
                 extra += ["--database-password-file", self.options.database_password_file]

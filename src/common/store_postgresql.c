@@ -64,6 +64,7 @@ typedef struct {
     int rows;            /* 0 for a command */
     unsigned char *blob; /* the current row's unescaped bytea, if asked */
     size_t blob_size;
+    int blob_row, blob_column; /* whose bytes `blob` holds */
 } pg_statement;
 
 static pg_connection *connection_of(const store_db *db)
@@ -496,9 +497,19 @@ static const void *pg_column_blob(store_stmt *st, int column, size_t *size)
         *size = (size_t)PQgetlength(statement->result, statement->row, column);
         return text;
     }
-    /* bytea arrives as text ("\x…"); one column's bytes are kept per row. */
+    /* bytea arrives as text ("\x…"); one column's bytes are kept per row,
+     * and asked again (store_column_bytes after store_column_blob, as on
+     * SQLite) they are the same bytes, not a second copy that frees the
+     * first under the caller. */
+    if (statement->blob && statement->blob_row == statement->row &&
+        statement->blob_column == column) {
+        *size = statement->blob_size;
+        return statement->blob;
+    }
     PQfreemem(statement->blob);
     statement->blob = PQunescapeBytea((const unsigned char *)text, &statement->blob_size);
+    statement->blob_row = statement->row;
+    statement->blob_column = column;
     *size = statement->blob ? statement->blob_size : 0;
     return statement->blob;
 }

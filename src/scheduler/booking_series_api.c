@@ -24,6 +24,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/calendar.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/db_series.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/mail_module.h"
@@ -193,6 +194,62 @@ static void note_clash(placement *done, const occurrence *item, const char *zone
                                     conflicts ? conflicts : json_array()));
 }
 
+/* Occurrences placed but not yet stored: written together, up to
+ * PENDING_MAX at a time (db_bookings_insert_new), so a long series takes a
+ * few statements per batch instead of several per occurrence. Placement
+ * reads the stored bookings only, so the batch is written before placing
+ * an occurrence that overlaps one of it (occupied times; a series' own
+ * occurrences rarely do). The copies share the record's title and
+ * participants, which stay put while the batch lives. */
+#define PENDING_MAX 64
+typedef struct {
+    booking rows[PENDING_MAX];
+    size_t count;
+    int64_t latest_end; /* the latest end among rows */
+} pending_occurrences;
+
+static cv_result write_pending(store_db *database, pending_occurrences *pending)
+{
+    cv_result result = db_bookings_insert_new(database, pending->rows, pending->count);
+    pending->count = 0;
+    pending->latest_end = 0;
+    return result;
+}
+
+/* Places one occurrence `item` of `record` (its ID, times and bridge set
+ * here); a clash is noted, a placed one joins `pending`. */
+static cv_result place_one(store_db *database, booking *record, const bridge_views *views,
+                           const occurrence *item, const char *zone, const char *bridge,
+                           placement *done, pending_occurrences *pending)
+{
+    id_generate(record->id);
+    record->start = item->start;
+    record->end = item->end;
+    snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge);
+    record->slot = -1;
+    json_t *conflicts = NULL;
+    const char *reason = NULL;
+    cv_result result =
+        booking_place(database, record, views->placements, views->count, &conflicts, &reason);
+    if (result == CV_ERR_CONFLICT) {
+        note_clash(done, item, zone, reason, conflicts);
+        return CV_OK;
+    }
+    json_decref(conflicts);
+    if (result != CV_OK)
+        return result;
+    if (done->booked_count == 0) {
+        snprintf(done->first_bridge, sizeof done->first_bridge, "%s", record->bridge_id);
+        done->first_slot = record->slot;
+    }
+    done->booked[done->booked_count] = item->start;
+    snprintf(done->ids[done->booked_count++], ID_TEXT_SIZE, "%s", record->id);
+    pending->rows[pending->count++] = *record;
+    if (record->end > pending->latest_end)
+        pending->latest_end = record->end;
+    return CV_OK;
+}
+
 /* Places and stores each occurrence; clashing ones are noted, not stored.
  * `bridge` is the bridge the client chose ("" for any). Caller holds the
  * transaction. */
@@ -203,35 +260,23 @@ static cv_result place_all(store_db *database, booking *record, const bridge_vie
     done->clashes = json_array();
     done->booked = calloc(list->count, sizeof *done->booked);
     done->ids = calloc(list->count, sizeof *done->ids);
-    if (!done->clashes || !done->booked || !done->ids)
-        return CV_ERR_NO_MEMORY;
-    for (size_t i = 0; i < list->count; i++) {
-        id_generate(record->id);
-        record->start = list->items[i].start;
-        record->end = list->items[i].end;
-        snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge);
-        record->slot = -1;
-        json_t *conflicts = NULL;
-        const char *reason = NULL;
-        cv_result result =
-            booking_place(database, record, views->placements, views->count, &conflicts, &reason);
-        if (result == CV_ERR_CONFLICT) {
-            note_clash(done, &list->items[i], zone, reason, conflicts);
-            continue;
-        }
-        json_decref(conflicts);
+    pending_occurrences *pending = calloc(1, sizeof *pending);
+    cv_result result =
+        done->clashes && done->booked && done->ids && pending ? CV_OK : CV_ERR_NO_MEMORY;
+    for (size_t i = 0; result == CV_OK && i < list->count; i++) {
+        if (pending->count &&
+            list->items[i].start - record->setup_buffer_minutes * 60 < pending->latest_end)
+            result = write_pending(database, pending);
         if (result == CV_OK)
-            result = booking_store(database, record);
-        if (result != CV_OK)
-            return result;
-        if (done->booked_count == 0) {
-            snprintf(done->first_bridge, sizeof done->first_bridge, "%s", record->bridge_id);
-            done->first_slot = record->slot;
-        }
-        done->booked[done->booked_count] = list->items[i].start;
-        snprintf(done->ids[done->booked_count++], ID_TEXT_SIZE, "%s", record->id);
+            result =
+                place_one(database, record, views, &list->items[i], zone, bridge, done, pending);
+        if (result == CV_OK && pending->count == PENDING_MAX)
+            result = write_pending(database, pending);
     }
-    return CV_OK;
+    if (result == CV_OK && pending && pending->count)
+        result = write_pending(database, pending);
+    free(pending);
+    return result;
 }
 
 /* The series row: the request's members, and as exdates the occurrences
@@ -279,8 +324,9 @@ static cv_result store_series(store_db *database, series_row *row, const series_
     cv_result result = fill_row(row, series, record, list, done, now);
     if (result == CV_OK)
         result = db_series_insert(database, row);
-    for (size_t i = 0; result == CV_OK && i < done->booked_count; i++)
-        result = db_series_link(database, done->ids[i], row->id, done->booked[i]);
+    if (result == CV_OK)
+        result = db_series_link_new(database, row->id, (const char(*)[ID_TEXT_SIZE])done->ids,
+                                    done->booked_count);
     return result;
 }
 

@@ -25,122 +25,161 @@
 #include "scheduler/schema.h"
 #include "scheduler/slots.h"
 
+/* The bookings columns every insert writes, in the order bind_booking
+ * binds them. */
+#define BOOKING_COLUMNS                                                                            \
+    "id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state, failure,"       \
+    " slot_note, cospace_id, call_id, used_address, created, updated, occupied_start,"             \
+    " holds_capacity, bridge_chosen, cancelled, secret, live_locked, live_layout"
+#define BOOKING_VALUES 23 /* the columns of BOOKING_COLUMNS */
+
+/* Binds `record` as the BOOKING_COLUMNS values from parameter `at` on. */
+static void bind_booking(store_stmt *statement, int at, const booking *record)
+{
+    store_bind_text(statement, at, record->id);
+    store_bind_text(statement, at + 1, record->title ? record->title : "");
+    store_bind_int64(statement, at + 2, record->start);
+    store_bind_int64(statement, at + 3, record->end);
+    store_bind_int64(statement, at + 4, record->setup_buffer_minutes);
+    store_bind_text_or_null(statement, at + 5, record->has_passcode ? record->passcode : NULL);
+    store_bind_text_or_null(statement, at + 6, record->bridge_id);
+    if (record->slot >= 0)
+        store_bind_int64(statement, at + 7, record->slot);
+    else
+        store_bind_null(statement, at + 7);
+    store_bind_text(statement, at + 8, booking_state_name(record->state));
+    store_bind_text_or_null(statement, at + 9, record->failure);
+    store_bind_text_or_null(statement, at + 10, record->slot_note);
+    store_bind_text_or_null(statement, at + 11, record->cospace_id);
+    store_bind_text_or_null(statement, at + 12, record->call_id);
+    store_bind_text_or_null(statement, at + 13, record->started_via);
+    store_bind_int64(statement, at + 14, record->created);
+    store_bind_int64(statement, at + 15, record->updated);
+    store_bind_int64(statement, at + 16, booking_occupied_start(record));
+    store_bind_int(statement, at + 17, booking_state_holds_capacity(record->state) ? 1 : 0);
+    store_bind_int(statement, at + 18, record->bridge_chosen ? 1 : 0);
+    store_bind_int(statement, at + 19, record->cancelled ? 1 : 0);
+    store_bind_text_or_null(statement, at + 20, record->secret);
+    store_bind_int(statement, at + 21, record->live_locked ? 1 : 0);
+    store_bind_text_or_null(statement, at + 22, record->live_layout);
+}
+
 /* The bookings row of `record`, inserted or replaced. */
 static cv_result store_booking_row(store_db *database, const booking *record)
 {
     store_stmt *statement = NULL;
-    cv_result code = store_db_prepare(
-        database,
-        "INSERT INTO bookings (id, title, start_at, end_at, setup_minutes, passcode, bridge_id,"
-        " slot, state, failure, slot_note, cospace_id, call_id, used_address, created, updated,"
-        " occupied_start, holds_capacity, bridge_chosen, cancelled, secret, live_locked,"
-        " live_layout)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22, ?23)"
-        " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
-        " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
-        " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
-        " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
-        " cancelled = ?20, secret = ?21, live_locked = ?22, live_layout = ?23",
-        &statement);
-    store_step_state step = STORE_FAILED;
-    if (code != CV_OK)
+    if (store_db_prepare(
+            database,
+            "INSERT INTO bookings (" BOOKING_COLUMNS ")"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+            " ?18, ?19, ?20, ?21, ?22, ?23)"
+            " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
+            " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
+            " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
+            " updated = ?16, occupied_start = ?17, holds_capacity = ?18, bridge_chosen = ?19,"
+            " cancelled = ?20, secret = ?21, live_locked = ?22, live_layout = ?23",
+            &statement) != CV_OK)
         return store_db_error(database);
-    bool holds = booking_state_holds_capacity(record->state);
-    store_bind_text(statement, 1, record->id);
-    store_bind_text(statement, 2, record->title ? record->title : "");
-    store_bind_int64(statement, 3, record->start);
-    store_bind_int64(statement, 4, record->end);
-    store_bind_int64(statement, 5, record->setup_buffer_minutes);
-    store_bind_text_or_null(statement, 6, record->has_passcode ? record->passcode : NULL);
-    store_bind_text_or_null(statement, 7, record->bridge_id);
-    if (record->slot >= 0)
-        store_bind_int64(statement, 8, record->slot);
-    else
-        store_bind_null(statement, 8);
-    store_bind_text(statement, 9, booking_state_name(record->state));
-    store_bind_text_or_null(statement, 10, record->failure);
-    store_bind_text_or_null(statement, 11, record->slot_note);
-    store_bind_text_or_null(statement, 12, record->cospace_id);
-    store_bind_text_or_null(statement, 13, record->call_id);
-    store_bind_text_or_null(statement, 14, record->started_via);
-    store_bind_int64(statement, 15, record->created);
-    store_bind_int64(statement, 16, record->updated);
-    store_bind_int64(statement, 17, booking_occupied_start(record));
-    store_bind_int(statement, 18, holds ? 1 : 0);
-    store_bind_int(statement, 19, record->bridge_chosen ? 1 : 0);
-    store_bind_int(statement, 20, record->cancelled ? 1 : 0);
-    store_bind_text_or_null(statement, 21, record->secret);
-    store_bind_int(statement, 22, record->live_locked ? 1 : 0);
-    store_bind_text_or_null(statement, 23, record->live_layout);
-    step = store_step(statement);
-    store_stmt_done(statement);
-    return step == STORE_DONE ? CV_OK : store_db_error(database);
-}
-
-/* The INSERTs of participants, several rows each so a booking's list is
- * one statement (one round trip on PostgreSQL): participant_inserts[k]
- * inserts 2^k rows. Parameters ?1..?4 are the booking's (id,
- * occupied_start, end_at, holds_capacity), then 12 per row. Built once;
- * read-only afterwards. */
-#define PARTICIPANT_INSERT_SIZES 8 /* 1, 2, 4 ... 128 rows */
-#define PARTICIPANT_ROW          "1rrrrrrr234rrrrr"
-#define PARTICIPANT_ROW_OWN      12 /* the 'r's of PARTICIPANT_ROW */
-static char *participant_inserts[PARTICIPANT_INSERT_SIZES];
-static pthread_once_t participant_inserts_built = PTHREAD_ONCE_INIT;
-
-static void build_participant_inserts(void)
-{
-    for (int k = 0; k < PARTICIPANT_INSERT_SIZES; k++) {
-        strbuf sql = STRBUF_INIT;
-        strbuf_append_str(&sql, "INSERT INTO participants (booking_id, position, uri, dial, state,"
-                                " call_leg_id, attempts, uri_key, occupied_start, end_at,"
-                                " holds_capacity, state_since, next_attempt, audio_muted,"
-                                " video_muted, layout)");
-        if (store_sql_append_values(&sql, PARTICIPANT_ROW, 4, 1 << k) == CV_OK)
-            participant_inserts[k] = strbuf_detach(&sql);
-        strbuf_free(&sql);
-    }
-}
-
-/* Inserts `count` participants of `record` from `first` on, in one
- * statement; `count` is a power of two up to 2^(PARTICIPANT_INSERT_SIZES-1). */
-static cv_result insert_participants(store_db *database, const booking *record, size_t first,
-                                     int size_index)
-{
-    const char *sql = participant_inserts[size_index];
-    if (!sql)
-        return CV_ERR_NO_MEMORY;
-    store_stmt *statement = NULL;
-    if (store_db_prepare(database, sql, &statement) != CV_OK)
-        return store_db_error(database);
-    store_bind_text(statement, 1, record->id);
-    store_bind_int64(statement, 2, booking_occupied_start(record));
-    store_bind_int64(statement, 3, record->end);
-    store_bind_int(statement, 4, booking_state_holds_capacity(record->state) ? 1 : 0);
-    for (size_t row = 0; row < (size_t)1 << size_index; row++) {
-        const booking_participant *participant = &record->participants[first + row];
-        char key[BOOKING_URI_MAX + 1];
-        booking_uri_key(participant->uri, key, sizeof key);
-        int at = 5 + (int)row * PARTICIPANT_ROW_OWN; /* this row's first parameter */
-        store_bind_int64(statement, at, (int64_t)(first + row));
-        store_bind_text(statement, at + 1, participant->uri);
-        store_bind_text(statement, at + 2, participant->dial_out ? "out" : "in");
-        store_bind_text(statement, at + 3, participant_state_name(participant->state));
-        store_bind_text_or_null(statement, at + 4, participant->call_leg_id);
-        store_bind_int64(statement, at + 5, participant->attempts);
-        store_bind_text(statement, at + 6, key);
-        store_bind_int64(statement, at + 7, participant->state_since);
-        store_bind_int64(statement, at + 8, participant->next_attempt);
-        store_bind_int(statement, at + 9, participant->audio_muted ? 1 : 0);
-        store_bind_int(statement, at + 10, participant->video_muted ? 1 : 0);
-        store_bind_text_or_null(statement, at + 11, participant->layout);
-    }
+    bind_booking(statement, 1, record);
     return store_stmt_run(statement);
 }
 
-/* The participants rows of `record`: the old ones go, its list goes in
- * (in statements of 128, 64 ... 1 rows: at most eight for the longest). */
+/* Multi-row INSERTs, so a booking's participants, or a series' occurrences
+ * and theirs, take a few statements (round trips on PostgreSQL), not one
+ * per row: inserts[k] inserts 2^k rows. Built once; read-only afterwards. */
+#define INSERT_SIZES       7 /* 1, 2, 4 ... 64 rows per statement */
+#define PARTICIPANT_VALUES 16
+#define PARTICIPANT_COLUMNS                                                                        \
+    "booking_id, position, uri, dial, state, call_leg_id, attempts, uri_key, occupied_start,"      \
+    " end_at, holds_capacity, state_since, next_attempt, audio_muted, video_muted, layout"
+static char *participant_inserts[INSERT_SIZES];
+static char *booking_inserts[INSERT_SIZES];
+static pthread_once_t inserts_built = PTHREAD_ONCE_INIT;
+
+/* "INSERT INTO table (columns) VALUES (?1, ... ?values), ..." for `rows`;
+ * NULL when out of memory. */
+static char *insert_text(const char *table, const char *columns, int values, int rows)
+{
+    char shape[32];
+    memset(shape, 'r', (size_t)values);
+    shape[values] = '\0';
+    strbuf sql = STRBUF_INIT;
+    strbuf_printf(&sql, "INSERT INTO %s (%s)", table, columns);
+    char *text =
+        store_sql_append_values(&sql, shape, 0, rows) == CV_OK ? strbuf_detach(&sql) : NULL;
+    strbuf_free(&sql);
+    return text;
+}
+
+static void build_inserts(void)
+{
+    for (int k = 0; k < INSERT_SIZES; k++) {
+        participant_inserts[k] =
+            insert_text("participants", PARTICIPANT_COLUMNS, PARTICIPANT_VALUES, 1 << k);
+        booking_inserts[k] = insert_text("bookings", BOOKING_COLUMNS, BOOKING_VALUES, 1 << k);
+    }
+}
+
+/* The largest k with 2^k rows <= `remaining` (> 0). */
+static int insert_size(size_t remaining)
+{
+    int k = INSERT_SIZES - 1;
+    while ((size_t)1 << k > remaining)
+        k--;
+    return k;
+}
+
+/* One participant row: participants[index] of `record`. */
+typedef struct {
+    const booking *record;
+    size_t index;
+} participant_ref;
+
+static void bind_participant(store_stmt *statement, int at, const participant_ref *ref)
+{
+    const booking *record = ref->record;
+    const booking_participant *participant = &record->participants[ref->index];
+    char key[BOOKING_URI_MAX + 1];
+    booking_uri_key(participant->uri, key, sizeof key);
+    store_bind_text(statement, at, record->id);
+    store_bind_int64(statement, at + 1, (int64_t)ref->index);
+    store_bind_text(statement, at + 2, participant->uri);
+    store_bind_text(statement, at + 3, participant->dial_out ? "out" : "in");
+    store_bind_text(statement, at + 4, participant_state_name(participant->state));
+    store_bind_text_or_null(statement, at + 5, participant->call_leg_id);
+    store_bind_int64(statement, at + 6, participant->attempts);
+    store_bind_text(statement, at + 7, key);
+    store_bind_int64(statement, at + 8, booking_occupied_start(record));
+    store_bind_int64(statement, at + 9, record->end);
+    store_bind_int(statement, at + 10, booking_state_holds_capacity(record->state) ? 1 : 0);
+    store_bind_int64(statement, at + 11, participant->state_since);
+    store_bind_int64(statement, at + 12, participant->next_attempt);
+    store_bind_int(statement, at + 13, participant->audio_muted ? 1 : 0);
+    store_bind_int(statement, at + 14, participant->video_muted ? 1 : 0);
+    store_bind_text_or_null(statement, at + 15, participant->layout);
+}
+
+/* Inserts the participant rows `refs[count]`, up to 64 per statement. */
+static cv_result insert_participants(store_db *database, const participant_ref *refs, size_t count)
+{
+    pthread_once(&inserts_built, build_inserts);
+    cv_result result = CV_OK;
+    for (size_t done = 0; result == CV_OK && done < count;) {
+        int k = insert_size(count - done);
+        store_stmt *statement = NULL;
+        if (!participant_inserts[k])
+            return CV_ERR_NO_MEMORY;
+        if (store_db_prepare(database, participant_inserts[k], &statement) != CV_OK)
+            return store_db_error(database);
+        for (size_t row = 0; row < (size_t)1 << k; row++)
+            bind_participant(statement, 1 + (int)row * PARTICIPANT_VALUES, &refs[done + row]);
+        result = store_stmt_run(statement);
+        done += (size_t)1 << k;
+    }
+    return result;
+}
+
+/* The participants rows of `record`: the old ones go, its list goes in. */
 static cv_result store_participants(store_db *database, const booking *record)
 {
     store_stmt *statement = NULL;
@@ -149,15 +188,13 @@ static cv_result store_participants(store_db *database, const booking *record)
         return store_db_error(database);
     store_bind_text(statement, 1, record->id);
     cv_result result = store_stmt_run(statement);
-    pthread_once(&participant_inserts_built, build_participant_inserts);
-    size_t done = 0;
-    for (int k = PARTICIPANT_INSERT_SIZES - 1; k >= 0 && result == CV_OK; k--) {
-        while (result == CV_OK && record->participant_count - done >= (size_t)1 << k) {
-            result = insert_participants(database, record, done, k);
-            done += (size_t)1 << k;
-        }
-    }
-    return result;
+    participant_ref refs[BOOKING_PARTICIPANTS_MAX];
+    if (record->participant_count > BOOKING_PARTICIPANTS_MAX)
+        return CV_ERR_INVALID; /* validation allows no more */
+    for (size_t index = 0; index < record->participant_count; index++)
+        refs[index] = (participant_ref){record, index};
+    return result == CV_OK ? insert_participants(database, refs, record->participant_count)
+                           : result;
 }
 
 /* store_db_work: the booking `context` with its participants and span. */
@@ -177,6 +214,57 @@ static cv_result write_booking(store_db *database, void *context)
 cv_result booking_store(store_db *database, const booking *record)
 {
     return store_db_transaction(database, write_booking, (void *)record);
+}
+
+typedef struct {
+    const booking *records;
+    size_t count;
+} new_bookings;
+
+/* store_db_work of db_bookings_insert_new: `context` is the new_bookings. */
+static cv_result write_new_bookings(store_db *database, void *context)
+{
+    const new_bookings *batch = context;
+    pthread_once(&inserts_built, build_inserts);
+    cv_result result = CV_OK;
+    size_t participants = 0;
+    int64_t longest = 0;
+    for (size_t done = 0; result == CV_OK && done < batch->count;) {
+        int k = insert_size(batch->count - done);
+        store_stmt *statement = NULL;
+        if (!booking_inserts[k])
+            return CV_ERR_NO_MEMORY;
+        if (store_db_prepare(database, booking_inserts[k], &statement) != CV_OK)
+            return store_db_error(database);
+        for (size_t row = 0; row < (size_t)1 << k; row++) {
+            const booking *record = &batch->records[done + row];
+            bind_booking(statement, 1 + (int)row * BOOKING_VALUES, record);
+            participants += record->participant_count;
+            int64_t span = record->end - booking_occupied_start(record);
+            longest = span > longest ? span : longest;
+        }
+        result = store_stmt_run(statement);
+        done += (size_t)1 << k;
+    }
+    participant_ref *refs = participants ? calloc(participants, sizeof *refs) : NULL;
+    if (result == CV_OK && participants && !refs)
+        result = CV_ERR_NO_MEMORY;
+    size_t at = 0;
+    for (size_t i = 0; result == CV_OK && i < batch->count; i++)
+        for (size_t index = 0; index < batch->records[i].participant_count; index++)
+            refs[at++] = (participant_ref){&batch->records[i], index};
+    if (result == CV_OK && participants)
+        result = insert_participants(database, refs, participants);
+    free(refs);
+    if (result == CV_OK && batch->count)
+        result = slots_note_span(database, longest);
+    return result;
+}
+
+cv_result db_bookings_insert_new(store_db *database, const booking *records, size_t count)
+{
+    new_bookings batch = {records, count};
+    return store_db_transaction(database, write_new_bookings, &batch);
 }
 
 static cv_result copy_column(store_stmt *statement, int column, char **out)

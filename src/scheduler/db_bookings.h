@@ -21,6 +21,12 @@
 #include "common/result.h"
 #include "scheduler/booking.h"
 
+/* Stores `count` new bookings (IDs never stored; placed and checked by the
+ * caller in its transaction, none overlapping another of them) with their
+ * participants and span, up to 64 rows per statement: booking_store of
+ * each, in a few round trips (a series' occurrences). */
+cv_result db_bookings_insert_new(store_db *database, const booking *records, size_t count);
+
 /* The space, slot, secret and address a start is about to use; the state
  * becomes starting (holding capacity) and any failure note goes. `now`:
  * the `updated` time, seconds since the epoch. */

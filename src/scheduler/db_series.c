@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/store_sql.h"
+#include "common/strbuf.h"
 
 void series_row_clear(series_row *row)
 {
@@ -230,6 +231,51 @@ static cv_result write_link(store_db *database, void *context)
     store_bind_text(statement, 2, link->series_id);
     store_bind_int64(statement, 3, link->recurrence_id);
     return store_stmt_run(statement);
+}
+
+typedef struct {
+    const char *series_id;
+    const char (*ids)[ID_TEXT_SIZE];
+    size_t count;
+} series_links;
+
+#define LINKS_PER_STATEMENT 64
+
+/* store_db_work of db_series_link_new: `context` is the series_links. */
+static cv_result write_new_links(store_db *database, void *context)
+{
+    const series_links *links = context;
+    cv_result result = CV_OK;
+    for (size_t done = 0; result == CV_OK && done < links->count;) {
+        /* 64, 32 ... 1 rows per statement: seven texts are ever prepared */
+        size_t rows = LINKS_PER_STATEMENT;
+        while (rows > links->count - done)
+            rows /= 2;
+        strbuf sql = STRBUF_INIT;
+        strbuf_append_str(&sql, "UPDATE bookings SET series_id = ?1, recurrence_id = start_at"
+                                " WHERE id IN (?2");
+        for (size_t row = 1; row < rows; row++)
+            strbuf_printf(&sql, ", ?%zu", row + 2);
+        strbuf_append_char(&sql, ')');
+        store_stmt *statement =
+            strbuf_status(&sql) == CV_OK ? store_db_statement(database, strbuf_str(&sql)) : NULL;
+        strbuf_free(&sql);
+        if (!statement)
+            return store_db_error(database) != CV_OK ? store_db_error(database) : CV_ERR_NO_MEMORY;
+        store_bind_text(statement, 1, links->series_id);
+        for (size_t row = 0; row < rows; row++)
+            store_bind_text(statement, (int)row + 2, links->ids[done + row]);
+        result = store_stmt_run(statement);
+        done += rows;
+    }
+    return result;
+}
+
+cv_result db_series_link_new(store_db *database, const char *series_id,
+                             const char (*ids)[ID_TEXT_SIZE], size_t count)
+{
+    series_links links = {series_id, ids, count};
+    return store_db_transaction(database, write_new_links, &links);
 }
 
 cv_result db_series_link(store_db *database, const char *booking_id, const char *series_id,

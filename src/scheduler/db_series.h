@@ -48,6 +48,11 @@ cv_result db_series_load(store_db *database, const char *id, series_row *out);
  * gave the start `recurrence_id` (UTC seconds). */
 cv_result db_series_link(store_db *database, const char *booking_id, const char *series_id,
                          int64_t recurrence_id);
+/* db_series_link of `count` bookings just made from the rule, each with
+ * its own start as recurrence ID, up to 64 per statement (a new series'
+ * occurrences in a few round trips). `ids[i]` are ID_TEXT_SIZE texts. */
+cv_result db_series_link_new(store_db *database, const char *series_id,
+                             const char (*ids)[ID_TEXT_SIZE], size_t count);
 /* Writes every member of a loaded row back (after a change). */
 cv_result db_series_update(store_db *database, const series_row *row);
 /* The start the rule gave booking `booking_id` (its RECURRENCE-ID). */

@@ -329,10 +329,12 @@ class Process:
 
 
 class Bridge(Process):
-    """A convene-bridge node. Plain HTTP unless tls=True."""
+    """A convene-bridge node. Plain HTTP unless tls=True. `sqlite`: keep its
+    configuration in SQLite even in a PostgreSQL run (a test about convened
+    whose bridge would only slow it down)."""
 
     def __init__(self, data_dir=None, name=None, peers=(), tls=False, extra=(),
-                 trace=True, port=None, users=(ADMIN,)):
+                 trace=True, port=None, users=(ADMIN,), sqlite=False):
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="convene-bridge-")
         self.port = port or free_port()
@@ -350,7 +352,8 @@ class Bridge(Process):
             argv += ["--plain-http"]
         if self.trace_path:
             argv += ["--trace", self.trace_path]
-        argv += bridge_database_arguments(self.data_dir)
+        if not sqlite:
+            argv += bridge_database_arguments(self.data_dir)
         argv += list(extra)
         super().__init__(argv, name="bridge")
         self.client = CmsClient(self.port, tls=tls)

@@ -305,11 +305,16 @@ static void unreachable_client(void **state)
     cms_registry_free(registry);
 }
 
+/* `state` is the database's location: SQLite in memory, or the
+ * PostgreSQL database of CONVENE_TEST_POSTGRESQL_URL (emptied first). */
 static void schema_migrates(void **state)
 {
-    (void)state;
     store_db *database = NULL;
-    assert_int_equal(store_db_open(":memory:", NULL, &database), CV_OK);
+    assert_int_equal(
+        store_db_open(*state, getenv("CONVENE_TEST_POSTGRESQL_PASSWORD_FILE"), &database), CV_OK);
+    if (store_db_kind(database) == STORE_POSTGRESQL)
+        assert_int_equal(
+            store_db_exec(database, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"), CV_OK);
     assert_int_equal(schema_migrate(database), CV_OK);
     assert_int_equal(schema_migrate(database), CV_OK); /* idempotent */
     assert_int_equal(store_db_exec(database,
@@ -364,7 +369,16 @@ int main(void)
         cmocka_unit_test(xml_helpers),
         cmocka_unit_test(failover_classification),
         cmocka_unit_test(unreachable_client),
-        cmocka_unit_test(schema_migrates),
+        cmocka_unit_test_prestate(schema_migrates, ":memory:"),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+    /* The database part again on PostgreSQL when test_store_postgresql.py
+     * names one (tests/integration: it starts the server). */
+    const char *url = getenv("CONVENE_TEST_POSTGRESQL_URL");
+    if (url && url[0]) {
+        const struct CMUnitTest postgresql[] = {
+            cmocka_unit_test_prestate(schema_migrates, (void *)url)};
+        failed += cmocka_run_group_tests_name("postgresql", postgresql, NULL, NULL);
+    }
+    return failed;
 }
