@@ -55,6 +55,10 @@ Usage: python3 bench/scheduler.py [--build-dir build] [--only latency|starts]
        [--loaders 4] [--meetings 1000] [--spaces 100000] [--lead 30] [--no-dial-out]
        [--poll-ms 0] [--timeout 60] [--scratch DIR] [--perf PREFIX]
        [--strace PREFIX] [--json FILE] [--keep]
+       [--database postgresql://… [--database-password-file FILE]]
+--database keeps convened's data in that (empty) PostgreSQL database
+instead of SQLite; bench/scheduler_databases.py runs the latency part on
+both in one go.
 """
 import argparse
 import datetime
@@ -192,8 +196,16 @@ class Bench:
     def start_scheduler(self, name):
         data_dir = os.path.join(self.work_dir, "convened-" + name)
         os.makedirs(data_dir)
-        scheduler = self.harness.Scheduler(data_dir=data_dir,
-                                           extra=["--log-level", "info"])
+        extra = ["--log-level", "info"]
+        # PostgreSQL: the URL and its password file, the shared key (the other
+        # benches that reuse this class have no such options)
+        database = getattr(self.options, "database", None)
+        if database:
+            extra += ["--database", database,
+                      "--secrets-key", os.path.join(data_dir, "secrets.key")]
+            if self.options.database_password_file:
+                extra += ["--database-password-file", self.options.database_password_file]
+        scheduler = self.harness.Scheduler(data_dir=data_dir, extra=extra)
         self.processes.append(scheduler)
         return scheduler.start()
 
@@ -596,6 +608,11 @@ def main():
                              "(PREFIX-latency.strace; the figures are then not the official ones)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--database", metavar="URL",
+                        help="convened's data in this PostgreSQL database (postgresql://…, empty;"
+                             " default: SQLite in its data directory)")
+    parser.add_argument("--database-password-file", metavar="FILE",
+                        help="the password of --database's user")
     options = parser.parse_args()
 
     build_dir = os.path.abspath(options.build_dir)

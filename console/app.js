@@ -88,8 +88,11 @@ function signInPage() {
       state.me = await api("GET", "/me");
       navigate(home());
     } catch (error) {
+      // A refused name or password is said under the password (the API
+      // does not tell which was wrong, for local and directory accounts
+      // alike); anything else (the directory down: 503) under the form.
       showError(form, error.status === 401
-        ? { message: "Wrong user name or password." } : error);
+        ? { field: "password", message: "Wrong user name or password." } : error);
     } finally {
       button.disabled = false;
     }

@@ -116,17 +116,47 @@ function slotRow(slot, bookings, start, bridgeId, view) {
   return [h("div", { class: "planner-slot" }, String(slot)), track];
 }
 
+// The free-time button under the pointer of EVENT. Not event.target: a
+// touch pointer stays captured by the button it went down on, so its
+// pointerup names that first button wherever the finger is lifted.
+function freeButtonAt(event) {
+  const under = document.elementFromPoint(event.clientX, event.clientY);
+  return under ? under.closest(".planner-free") : null;
+}
+
 // Pressing on one free-time button of a slot and letting go on another of
 // the same slot opens the form for the whole stretch (when all of it is
-// free); a plain click books that hour (the buttons' own handler). One
-// listener pair on the grid, not one per button.
+// free), with a mouse, a pen or a finger (style.css gives the buttons
+// `touch-action: pan-y`: a sideways finger drags, an upward one still
+// scrolls the page); the stretch is marked while the pointer moves. A
+// plain click or tap books that hour (the buttons' own handler). One
+// listener set on the grid, not one per button.
 function dragToBook(grid, start, bridgeId, view) {
   let from = null;
+  const mark = (to) => {
+    for (const button of grid.querySelectorAll(".planner-picked"))
+      button.classList.remove("planner-picked");
+    if (!from || !to || to.parentNode !== from.parentNode) return;
+    const low = Math.min(+from.dataset.hour, +to.dataset.hour);
+    const high = Math.max(+from.dataset.hour, +to.dataset.hour);
+    for (const button of from.parentNode.querySelectorAll(".planner-free"))
+      if (+button.dataset.hour >= low && +button.dataset.hour <= high)
+        button.classList.add("planner-picked");
+  };
   grid.addEventListener("pointerdown", (event) => {
     from = event.target.closest(".planner-free");
   });
+  grid.addEventListener("pointermove", (event) => {
+    if (from) mark(freeButtonAt(event));
+  });
+  // The browser took the gesture (a scroll, a second finger): no booking.
+  grid.addEventListener("pointercancel", () => {
+    mark(null);
+    from = null;
+  });
   grid.addEventListener("pointerup", (event) => {
-    const to = event.target.closest(".planner-free"), first = from;
+    const to = freeButtonAt(event), first = from;
+    mark(null);
     from = null;
     if (!first || !to || first === to || first.parentNode !== to.parentNode) return;
     const low = Math.min(+first.dataset.hour, +to.dataset.hour);

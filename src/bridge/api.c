@@ -72,7 +72,7 @@ void api_fail_not_found(api_call *call, const char *reason)
 void api_fail_internal(api_call *call, const char *what)
 {
     log_error("%s %s: %s failed: %s", call->request->method, call->request->path, what,
-              call->database ? sqlite3_errmsg(call->database) : "no database");
+              call->database ? store_db_message(call->database) : "no database");
     call->response->status = 500;
     call->response->content_type = NULL;
     strbuf_reset(&call->response->body);

@@ -10,7 +10,6 @@
 #ifndef CONVENE_BRIDGE_API_H
 #define CONVENE_BRIDGE_API_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,7 +24,7 @@ typedef struct api_call {
     bridge *node;
     const http_request *request;
     http_response *response;
-    sqlite3 *database;                      /* borrowed from the pool for this request */
+    store_db *database;                     /* borrowed from the pool for this request */
     form fields;                            /* decoded body of POST and PUT */
     const char *segments[API_MAX_SEGMENTS]; /* path after /api/v1/, split on '/' */
     size_t segment_count;

@@ -2,9 +2,11 @@
  * bridge.h - the convene-bridge daemon's shared context.
  *
  * Owns: the options a node runs with, its identity in the cluster, the
- * handles every API module borrows (the SQLite connection pool shared with
- * other nodes on the same data directory, the trace, the runtime call
- * state). Does not own: any object's API logic (one file per object type).
+ * handles every API module borrows (the pool of connections to the
+ * configuration database, shared with the other nodes of the cluster: an
+ * SQLite file on a shared data directory or one PostgreSQL database; the
+ * trace, the runtime call state). Does not own: any object's API logic
+ * (one file per object type).
  */
 #ifndef CONVENE_BRIDGE_H
 #define CONVENE_BRIDGE_H
@@ -15,7 +17,7 @@
 
 #include "common/config.h"
 #include "common/ids.h"
-#include "common/store.h"
+#include "common/store_db_pool.h"
 #include "common/trace.h"
 
 #define BRIDGE_SOFTWARE_VERSION "2.9(convene)"
@@ -24,6 +26,8 @@
 typedef struct {
     char *listen;
     char *data_dir;
+    char *database;               /* postgresql://…; NULL: SQLite in data_dir */
+    char *database_password_file; /* the PostgreSQL password; NULL: PGPASSWORD or ~/.pgpass */
     char *name;
     char *trace;
     char *config;
@@ -38,6 +42,7 @@ typedef struct {
     string_list no_answer_parties; /* remote parties that never answer (glob patterns) */
     string_list packet_loss_parties; /* connected legs to these report the packetLoss alarm */
     bool plain_http;
+    bool migrate_only; /* bring the database's schema up to date, then exit */
     /* Refuse what a real CMS lets through (unknown or mis-cased query and
      * body parameters, bodies not labelled as forms): for testing clients. */
     bool strict;
@@ -73,8 +78,8 @@ struct cdr_sender;       /* posts CDRs to the configured receivers: cdr.h */
 
 typedef struct bridge {
     bridge_options options;
-    store_pool store;
-    trace_log *trace; /* NULL when tracing is off */
+    store_db_pool store; /* the configuration database: SQLite or PostgreSQL */
+    trace_log *trace;    /* NULL when tracing is off */
     char host_id[ID_TEXT_SIZE];
     struct timespec started; /* CLOCK_MONOTONIC */
     cluster_member *members; /* this node first, then its peers */

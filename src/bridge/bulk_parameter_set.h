@@ -12,13 +12,14 @@
 #ifndef CONVENE_BRIDGE_BULK_PARAMETER_SET_H
 #define CONVENE_BRIDGE_BULK_PARAMETER_SET_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "bridge/api.h"
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_sql.h"
+#include "common/store_sql.h"
 
 /* One stored set. Strings are owned and NULL when unset. */
 typedef struct {
@@ -38,7 +39,7 @@ typedef struct {
 /* Reads the set `id` (lower-case UUID text) on `database`, inside the
  * caller's transaction if any. CV_ERR_NOT_FOUND when there is none. On
  * success free `out` with bulk_parameter_set_free. */
-cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parameter_set *out);
+cv_result bulk_parameter_set_load(store_db *database, const char *id, bulk_parameter_set *out);
 void bulk_parameter_set_free(bulk_parameter_set *set);
 
 /* GET /cospaceBulkParameterSets?startIndex=&endIndex=: replies with the

@@ -7,8 +7,9 @@
  * mapping grammar, the /coSpaces API, or the SQL of running and claiming
  * a sync (object_store_bulk.c, where what follows is done).
  *
- * How a sync runs (bulk_sync_execute), all inside one BEGIN IMMEDIATE
- * transaction so that readers see either the old spaces or the new ones:
+ * How a sync runs (bulk_sync_execute), all inside one write transaction
+ * (store_db_begin: the database's single writer, on SQLite or PostgreSQL)
+ * so that readers see either the old spaces or the new ones:
  *   1. read the sync and its set; a missing set, a reversed or too large
  *      range, or a profile that has gone away ends it with a failure
  *      status and no change;
@@ -19,15 +20,17 @@
  *      spaces, secondary URIs, access methods) with one query per
  *      namespace; a clash rolls the savepoint back and ends the sync
  *      failedCoSpaceUriConflict / failedCallIdConflict;
- *   4. write one space per index with a reused INSERT .. ON CONFLICT
- *      statement keyed on (bulk_parameter_set, bulk_index): a space the
- *      set made before for the same index is updated in place and keeps
- *      its ID and secret; a new index gets a new ID and a random secret.
+ *   4. write one space per index with multi-row INSERT .. ON CONFLICT
+ *      statements (256 rows each, then 16 and 1 for the rest: one round
+ *      trip per batch on PostgreSQL) keyed on (bulk_parameter_set,
+ *      bulk_index): a space the set made before for the same index is
+ *      updated in place and keeps its ID and secret; a new index gets a
+ *      new ID and a random secret.
  *
- * Claiming (across every node on the data directory): in a BEGIN
- * IMMEDIATE transaction, the oldest pending sync whose set has no sync
- * running moves to running with claimed_by = this node's name. The
- * transaction makes the claim exclusive, so each sync runs exactly once.
+ * Claiming (across every node on the database): in one write transaction,
+ * the oldest pending sync whose set has no sync running moves to running
+ * with claimed_by = this node's name. The transaction makes the claim
+ * exclusive, so each sync runs exactly once.
  */
 #include "bridge/bulk_sync.h"
 
@@ -41,7 +44,7 @@
 #include "bridge/object_store.h"
 #include "bridge/routes.h"
 #include "common/log.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 /* How often a worker looks for syncs queued through other nodes. */
 #define POLL_MILLISECONDS 500
@@ -181,14 +184,14 @@ static void run_claimed(bulk_sync_worker *worker, const char *sync_id, int64_t r
     bulk_sync_outcome outcome;
     cv_result result;
     for (;;) {
-        sqlite3 *database = store_pool_acquire(&node->store);
+        store_db *database = store_db_pool_acquire(&node->store);
         result = bulk_sync_execute(database, sync_id, bridge_self(node)->name, &worker->stopping,
                                    &outcome);
-        store_pool_release(&node->store, database);
+        store_db_pool_release(&node->store, database);
         if (result != CV_ERR_BUSY || !worker_wait(worker, retry_milliseconds, false))
             break;
     }
-    sqlite3 *database = store_pool_acquire(&node->store);
+    store_db *database = store_db_pool_acquire(&node->store);
     if (result == CV_ERR_BUSY) {
         if (bulk_sync_unclaim(database, sync_id, bridge_self(node)->name) != CV_OK)
             log_warning("bulk sync %s: left running; the next start requeues it", sync_id);
@@ -206,7 +209,7 @@ static void run_claimed(bulk_sync_worker *worker, const char *sync_id, int64_t r
                  outcome.status, (long long)outcome.spaces_created,
                  (long long)outcome.spaces_updated, (long long)outcome.spaces_deleted, elapsed);
     }
-    store_pool_release(&node->store, database);
+    store_db_pool_release(&node->store, database);
 }
 
 static void *worker_main(void *argument)
@@ -219,17 +222,17 @@ static void *worker_main(void *argument)
     if (hold > 0 && hold / 4 < poll)
         poll = hold / 4 > 10 ? hold / 4 : 10;
 
-    sqlite3 *database = store_pool_acquire(&node->store);
+    store_db *database = store_db_pool_acquire(&node->store);
     if (bulk_sync_recover(database, node_name) != CV_OK)
         log_warning("bulk sync: cannot requeue syncs interrupted by the last stop");
-    store_pool_release(&node->store, database);
+    store_db_pool_release(&node->store, database);
 
     while (!atomic_load(&worker->stopping)) {
         char sync_id[ID_TEXT_SIZE];
         bool claimed = false;
-        database = store_pool_acquire(&node->store);
+        database = store_db_pool_acquire(&node->store);
         cv_result result = bulk_sync_claim_next(database, node_name, hold, sync_id, &claimed);
-        store_pool_release(&node->store, database);
+        store_db_pool_release(&node->store, database);
         if (result != CV_OK && result != CV_ERR_BUSY)
             log_warning("bulk sync: cannot read the queue: %s", cv_result_name(result));
         if (!claimed) {
@@ -237,9 +240,9 @@ static void *worker_main(void *argument)
             continue;
         }
         if (hold > 0 && !worker_wait(worker, hold, false)) {
-            database = store_pool_acquire(&node->store);
+            database = store_db_pool_acquire(&node->store);
             bulk_sync_unclaim(database, sync_id, node_name);
-            store_pool_release(&node->store, database);
+            store_db_pool_release(&node->store, database);
             break;
         }
         run_claimed(worker, sync_id, POLL_MILLISECONDS);

@@ -16,13 +16,14 @@
 #ifndef CONVENE_BRIDGE_BULK_SYNC_H
 #define CONVENE_BRIDGE_BULK_SYNC_H
 
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "bridge/bridge.h"
 #include "common/result.h"
+#include "common/store_sql.h"
+#include "common/store_sql.h"
 
 /* The largest number of spaces one sync may make (endIndex - startIndex +
  * 1); beyond it the sync ends failedIndexRangeTooGreat. */
@@ -72,22 +73,22 @@ typedef struct {
  * running; the caller puts it back to pending); CV_ERR_BUSY also means the
  * database stayed locked. Other non-OK results are store failures; the
  * caller records "failed". */
-cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *node_name,
+cv_result bulk_sync_execute(store_db *database, const char *sync_id, const char *node_name,
                             const atomic_bool *stop, bulk_sync_outcome *outcome);
 
 /* --- the queue, for the worker (object_store_bulk.c) --------------- */
 
 /* Claims the oldest runnable sync that has waited at least
- * `hold_milliseconds` for `node_name`, in one BEGIN IMMEDIATE transaction
- * (first requeueing syncs whose claim expired); *claimed tells whether
+ * `hold_milliseconds` for `node_name`, in one write transaction
+ * (store_db_begin; first requeueing syncs whose claim expired); *claimed tells whether
  * there was one, its ID in sync_id. */
-cv_result bulk_sync_claim_next(sqlite3 *database, const char *node_name, int64_t hold_milliseconds,
+cv_result bulk_sync_claim_next(store_db *database, const char *node_name, int64_t hold_milliseconds,
                                char sync_id[ID_TEXT_SIZE], bool *claimed);
 /* Gives a sync this node claimed back to the queue (pending again). */
-cv_result bulk_sync_unclaim(sqlite3 *database, const char *sync_id, const char *node_name);
+cv_result bulk_sync_unclaim(store_db *database, const char *sync_id, const char *node_name);
 /* Ends a sync this node claimed with status "failed". */
-cv_result bulk_sync_mark_failed(sqlite3 *database, const char *sync_id, const char *node_name);
+cv_result bulk_sync_mark_failed(store_db *database, const char *sync_id, const char *node_name);
 /* Puts back in the queue every sync `node_name` was running when it stopped. */
-cv_result bulk_sync_recover(sqlite3 *database, const char *node_name);
+cv_result bulk_sync_recover(store_db *database, const char *node_name);
 
 #endif

@@ -61,14 +61,14 @@ typedef struct {
 
 /* Reads every level of `leg` from the database now (call_leg_plan.c).
  * On error every level is left empty. */
-cv_result call_leg_profile_levels(sqlite3 *database, const leg_info *leg,
+cv_result call_leg_profile_levels(store_db *database, const leg_info *leg,
                                   leg_profile_level levels[LEG_SCOPE_COUNT]);
 void call_leg_profile_levels_clear(leg_profile_level levels[LEG_SCOPE_COUNT]);
 
 /* The effective configuration of a leg (call_leg_plan.c): the merge of
  * the levels of call_leg_profile_levels in order, then the leg's own
  * settings, read from the database now. */
-cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
+cv_result call_leg_effective_configuration(store_db *database, const leg_info *leg,
                                            runtime_settings *out);
 
 /* Dials out from a call through the dial transforms and the outbound dial

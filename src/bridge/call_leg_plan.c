@@ -119,7 +119,7 @@ static int read_profile_reference(void *context, const char *id, const char *con
 
 /* Fills `level` from the call leg profile named by `owner` (the object
  * `owner_id` of type `owner_type`), when it names one. */
-static cv_result read_referenced_level(sqlite3 *database, const object_type *owner_type,
+static cv_result read_referenced_level(store_db *database, const object_type *owner_type,
                                        const char *owner_id, leg_profile_level *level)
 {
     level_reader owner = {.settings = &level->values, .type = owner_type, .result = CV_OK};
@@ -137,7 +137,7 @@ static cv_result read_referenced_level(sqlite3 *database, const object_type *own
 
 /* The leg's level: its own profile, then the profile parameters it sets
  * itself (an old "layout" standing for defaultLayout). */
-static cv_result read_leg_level(sqlite3 *database, const leg_info *leg, leg_profile_level *level)
+static cv_result read_leg_level(store_db *database, const leg_info *leg, leg_profile_level *level)
 {
     const char *profile_id = runtime_settings_get(&leg->configuration, "callLegProfile");
     cv_result result = CV_OK;
@@ -170,7 +170,7 @@ void call_leg_profile_levels_clear(leg_profile_level levels[LEG_SCOPE_COUNT])
     }
 }
 
-cv_result call_leg_profile_levels(sqlite3 *database, const leg_info *leg,
+cv_result call_leg_profile_levels(store_db *database, const leg_info *leg,
                                   leg_profile_level levels[LEG_SCOPE_COUNT])
 {
     for (size_t i = 0; i < LEG_SCOPE_COUNT; i++)
@@ -211,7 +211,7 @@ cv_result call_leg_merge_configuration(const runtime_settings *const *levels, si
     return result;
 }
 
-cv_result call_leg_effective_configuration(sqlite3 *database, const leg_info *leg,
+cv_result call_leg_effective_configuration(store_db *database, const leg_info *leg,
                                            runtime_settings *out)
 {
     leg_profile_level levels[LEG_SCOPE_COUNT];

@@ -174,12 +174,12 @@ static void refresh_receivers(cdr_sender *sender)
 {
     for (size_t i = 0; i < sender->receiver_count; i++)
         sender->receivers[i].present = false;
-    sqlite3 *database = store_pool_acquire(&sender->node->store);
+    store_db *database = store_db_pool_acquire(&sender->node->store);
     cv_result result =
         database ? object_read_all(database, &cdr_receiver_type, NULL, visit_receiver, sender)
                  : CV_ERR_IO;
     if (database)
-        store_pool_release(&sender->node->store, database);
+        store_db_pool_release(&sender->node->store, database);
     if (result != CV_OK) {
         for (size_t i = 0; i < sender->receiver_count; i++)
             sender->receivers[i].present = true;

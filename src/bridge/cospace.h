@@ -14,12 +14,12 @@
 #ifndef CONVENE_BRIDGE_COSPACE_H
 #define CONVENE_BRIDGE_COSPACE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_sql.h"
 
 /* Failure reasons the uniqueness checks report (CMS spells them so). */
 #define COSPACE_DUPLICATE_URI     "duplicateCoSpaceUri"
@@ -53,7 +53,7 @@ typedef struct {
  * CV_ERR_NO_MEMORY / CV_ERR_STORE / CV_ERR_BUSY otherwise. On success the
  * caller frees `out` with cospace_summary_free; on failure `out` holds
  * nothing to free. */
-cv_result cospace_lookup(sqlite3 *database, const char *id, cospace_summary *out);
+cv_result cospace_lookup(store_db *database, const char *id, cospace_summary *out);
 void cospace_summary_free(cospace_summary *space);
 
 /* Checks that `uri`, `secondary_uri` (URI namespace) and `call_id` (call
@@ -64,7 +64,7 @@ void cospace_summary_free(cospace_summary *space);
  * COSPACE_DUPLICATE_URI or COSPACE_DUPLICATE_CALL_ID when one is taken;
  * another code when the store fails. Run it inside the transaction that
  * then writes, so nothing can slip in between. */
-cv_result cospace_check_unique(sqlite3 *database, const char *uri, const char *secondary_uri,
+cv_result cospace_check_unique(store_db *database, const char *uri, const char *secondary_uri,
                                const char *call_id, const char *except_cospace_id,
                                const char **conflict_reason);
 
@@ -72,7 +72,7 @@ cv_result cospace_check_unique(sqlite3 *database, const char *uri, const char *s
  * many values in a row (bulk sync): open, check any number of times, close.
  * A checker belongs to one connection and one thread. */
 typedef struct cospace_unique_checker cospace_unique_checker;
-cv_result cospace_unique_checker_open(sqlite3 *database, cospace_unique_checker **out);
+cv_result cospace_unique_checker_open(store_db *database, cospace_unique_checker **out);
 cv_result cospace_unique_checker_check(cospace_unique_checker *checker, const char *uri,
                                        const char *secondary_uri, const char *call_id,
                                        const char *except_cospace_id, const char **conflict_reason);
@@ -87,7 +87,7 @@ void cospace_unique_checker_close(cospace_unique_checker *checker);
  * "duplicateCoSpaceIdPasscode" on a clash. */
 #define COSPACE_DUPLICATE_URI_PASSCODE     "duplicateCoSpaceUriPasscode"
 #define COSPACE_DUPLICATE_CALL_ID_PASSCODE "duplicateCoSpaceIdPasscode"
-cv_result cospace_check_passcode_clash(sqlite3 *database, const char *cospace_id,
+cv_result cospace_check_passcode_clash(store_db *database, const char *cospace_id,
                                        bool include_space_row, const char *except_access_method_id,
                                        const char *uri, const char *call_id, const char *passcode,
                                        const char **conflict_reason);

@@ -74,7 +74,7 @@ static int add_rule(void *context, const char *id, const char *const *values)
     return ok ? 0 : 1;
 }
 
-cv_result dial_plan_load(sqlite3 *database, dial_plan *out)
+cv_result dial_plan_load(store_db *database, dial_plan *out)
 {
     out->rules = NULL;
     out->count = 0;

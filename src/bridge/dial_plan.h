@@ -12,13 +12,13 @@
 #ifndef CONVENE_BRIDGE_DIAL_PLAN_H
 #define CONVENE_BRIDGE_DIAL_PLAN_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/store_sql.h"
 
 typedef struct {
     char id[ID_TEXT_SIZE];
@@ -37,7 +37,7 @@ typedef struct {
 } dial_plan;
 
 /* Reads every outbound dial plan rule. */
-cv_result dial_plan_load(sqlite3 *database, dial_plan *out);
+cv_result dial_plan_load(store_db *database, dial_plan *out);
 void dial_plan_free(dial_plan *plan);
 
 /* The domain part of a remote party: after '@' (without a "sip:" or
@@ -59,6 +59,6 @@ const dial_rule *dial_plan_choose(const dial_plan *plan, const char *domain, con
 /* The domain a space's URI is advertised at (inbound_dial_plan_rule.c):
  * the highest-priority inbound dial plan rule that resolves to spaces and
  * applies to `tenant` (NULL: none); "" when no rule does. */
-cv_result inbound_space_domain(sqlite3 *database, const char *tenant, char *out, size_t size);
+cv_result inbound_space_domain(store_db *database, const char *tenant, char *out, size_t size);
 
 #endif

@@ -446,7 +446,7 @@ static int try_transform(void *context, const char *id, const char *const *value
     return 0;
 }
 
-cv_result dial_transform_apply(sqlite3 *database, const char *remote_party, char **out,
+cv_result dial_transform_apply(store_db *database, const char *remote_party, char **out,
                                bool *denied)
 {
     *out = NULL;

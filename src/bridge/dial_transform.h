@@ -20,10 +20,10 @@
 #ifndef CONVENE_BRIDGE_DIAL_TRANSFORM_H
 #define CONVENE_BRIDGE_DIAL_TRANSFORM_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 
 #include "common/result.h"
+#include "common/store_sql.h"
 
 /* Syntax of the `match` and `transform` parameters (regexes compile). */
 bool dial_transform_match_is_valid(const char *match);
@@ -38,7 +38,7 @@ cv_result dial_transform_run(const char *type, const char *match, const char *tr
 /* Applies the stored transforms to a dial-out's remote party: *out
  * (malloc'd) is the new party, NULL when no transform matched; *denied is
  * true when the deciding transform says deny. */
-cv_result dial_transform_apply(sqlite3 *database, const char *remote_party, char **out,
+cv_result dial_transform_apply(store_db *database, const char *remote_party, char **out,
                                bool *denied);
 
 #endif

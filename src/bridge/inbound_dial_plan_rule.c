@@ -80,7 +80,7 @@ static int consider_rule(void *context, const char *id, const char *const *value
     return 0;
 }
 
-cv_result inbound_space_domain(sqlite3 *database, const char *tenant, char *out, size_t size)
+cv_result inbound_space_domain(store_db *database, const char *tenant, char *out, size_t size)
 {
     domain_choice choice = {.tenant = tenant && *tenant ? tenant : NULL};
     cv_result result =

@@ -40,7 +40,18 @@ static void describe_options(bridge_options *options, option_spec *specs, size_t
         {"listen", OPTION_STRING, &options->listen, "ADDR:PORT",
          "address and port to serve the API on", 0, 0},
         {"data-dir", OPTION_STRING, &options->data_dir, "DIR",
-         "configuration database, TLS certificate", 0, 0},
+         "configuration database (unless --database), TLS certificate", 0, 0},
+        {"database", OPTION_STRING, &options->database, "URL",
+         "keep the configuration in PostgreSQL "
+         "(postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]; no password in it) instead of "
+         "DIR/bridge.sqlite",
+         0, 0},
+        {"database-password-file", OPTION_STRING, &options->database_password_file, "FILE",
+         "the PostgreSQL password (default: $PGPASSWORD or ~/.pgpass)", 0, 0},
+        {"migrate-only", OPTION_FLAG, &options->migrate_only, NULL,
+         "create or update the database's tables (--database, else DIR/bridge.sqlite) and exit; "
+         "needs no other option (convene migrate runs it)",
+         0, 0},
         {"api-user", OPTION_LIST, &options->api_users, "NAME:PASSWORD",
          "an API account (repeatable)", 0, 0},
         {"name", OPTION_STRING, &options->name, "NAME",
@@ -185,29 +196,58 @@ static cv_result load_cluster(bridge *node, strbuf *error)
     return result;
 }
 
+/* The lock file of a data directory the bridge keeps its SQLite database
+ * in: held shared by every node on the directory (they share it on
+ * purpose), exclusively by `convene migrate` while it copies the file. */
+#define BRIDGE_LOCK_FILE "bridge.lock"
+
+/* Opens the configuration database at `location` (PostgreSQL URL or SQLite
+ * file) and brings its schema up to date; `shown` receives the location
+ * fit for messages (no password). */
+static cv_result migrate_database(const bridge_options *options, const char *location, char *shown,
+                                  size_t shown_size, strbuf *error)
+{
+    store_location_masked(location, shown, shown_size);
+    if (options->database && !store_location_is_postgresql(options->database)) {
+        strbuf_printf(error, "--database: a postgresql:// URL");
+        return CV_ERR_INVALID;
+    }
+    store_db *database = NULL;
+    cv_result result = store_db_open(location, options->database_password_file, &database);
+    if (result == CV_OK) {
+        result = bridge_schema_migrate(database);
+        store_db_close(database);
+    }
+    if (result != CV_OK)
+        strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
+    return result;
+}
+
 static cv_result prepare_data_dir(bridge *node, strbuf *error)
 {
     const bridge_options *options = &node->options;
-    /* 0700, but no lock: the nodes of one cluster share a directory. */
     cv_result prepared = data_dir_prepare(options->data_dir, "--data-dir", error);
     if (prepared != CV_OK)
         return prepared;
+    /* Shared: the nodes of one cluster share a directory; kept until exit. */
+    int lock = -1;
+    if (!options->database && (prepared = data_dir_lock_shared(options->data_dir, BRIDGE_LOCK_FILE,
+                                                               &lock, error)) != CV_OK)
+        return prepared;
     char path[4096];
     snprintf(path, sizeof path, "%s/bridge.sqlite", options->data_dir);
-    sqlite3 *database;
-    cv_result result = store_open(path, &database);
-    if (result == CV_OK) {
-        result = store_migrate(database, bridge_migrations, bridge_migration_count);
-        store_close(database);
-    }
-    if (result != CV_OK) {
-        strbuf_printf(error, "cannot open the database %s: %s", path, cv_result_name(result));
-        return result;
-    }
-    unsigned threads = options->threads > 0 ? (unsigned)options->threads : 4;
-    result = store_pool_open(&node->store, path, threads + 4);
+    /* The configuration database: PostgreSQL when given (its URL holds no
+     * password, so it may be shown), else the SQLite file. */
+    const char *location = options->database ? options->database : path;
+    char shown[4096];
+    cv_result result = migrate_database(options, location, shown, sizeof shown, error);
     if (result != CV_OK)
-        strbuf_printf(error, "cannot open the database %s: %s", path, cv_result_name(result));
+        return result;
+    unsigned threads = options->threads > 0 ? (unsigned)options->threads : 4;
+    result =
+        store_db_pool_open(&node->store, location, options->database_password_file, threads + 4);
+    if (result != CV_OK)
+        strbuf_printf(error, "cannot open the database %s: %s", shown, cv_result_name(result));
     return result;
 }
 
@@ -236,12 +276,12 @@ static cv_result prepare_tls(bridge_options *options, strbuf *error)
  * their spaces (one active call per space across the cluster). */
 static void release_space_claims(bridge *node)
 {
-    sqlite3 *database = node->store.connections ? store_pool_acquire(&node->store) : NULL;
+    store_db *database = node->store.connections ? store_db_pool_acquire(&node->store) : NULL;
     if (!database)
         return;
     if (object_release_node_claims(database, node->options.name) != CV_OK)
         log_error("cannot release the spaces this node's calls held");
-    store_pool_release(&node->store, database);
+    store_db_pool_release(&node->store, database);
 }
 
 static void release(bridge *node, option_spec *specs, size_t spec_count)
@@ -252,7 +292,7 @@ static void release(bridge *node, option_spec *specs, size_t spec_count)
     cdr_sender_stop(node->cdr); /* after the runtime: it sends records until then */
     trace_close(node->trace);
     if (node->store.connections)
-        store_pool_close(&node->store);
+        store_db_pool_close(&node->store);
     for (size_t i = 0; i < node->member_count; i++) {
         free(node->members[i].name);
         free(node->members[i].address);
@@ -285,6 +325,10 @@ static void set_defaults(bridge_options *options)
  * or NULL when they are complete. */
 static const char *options_error(bridge_options *options)
 {
+    if (options->migrate_only)
+        return options->database || options->data_dir
+                   ? NULL
+                   : "--migrate-only needs --database or --data-dir";
     if (!options->listen || !options->data_dir || options->api_users.count == 0)
         return "--listen, --data-dir and at least one --api-user are required (see --help)";
     if (!options->name && !(options->name = strdup("CallBridge")))
@@ -362,6 +406,22 @@ static int serve(bridge *node, strbuf *error)
     return 0;
 }
 
+/* --migrate-only: the schema of --database (else DIR/bridge.sqlite) brought
+ * up to date, nothing served. Returns the exit status. */
+static int migrate_only(const bridge_options *options, strbuf *error)
+{
+    char path[4096], shown[4096];
+    if (!options->database)
+        snprintf(path, sizeof path, "%s/bridge.sqlite", options->data_dir);
+    const char *location = options->database ? options->database : path;
+    cv_result result = migrate_database(options, location, shown, sizeof shown, error);
+    if (result != CV_OK)
+        return fail_usage(strbuf_str(error));
+    log_info("the schema of %s is up to date (version %zu)", shown,
+             options->database ? bridge_postgresql_migration_count : bridge_migration_count);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     log_set_program("convene-bridge");
@@ -383,6 +443,8 @@ int main(int argc, char **argv)
         status = fail_usage(strbuf_str(&error));
     } else if ((usage_error = options_error(&node.options)) != NULL) {
         status = fail_usage(usage_error);
+    } else if (node.options.migrate_only) {
+        status = migrate_only(&node.options, &error);
     } else if ((status = prepare_node(&node, &error)) < 0) {
         status = serve(&node, &error);
     }

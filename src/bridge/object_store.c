@@ -9,12 +9,13 @@
  *
  * Every query is built from the type's description with the type's own
  * table and column names only (never from request text) and run through
- * prepared statements with bound values. Each write is one BEGIN IMMEDIATE
- * transaction, so a request never sees another's half-applied change and
- * the 200 is sent only after the commit (synchronous=FULL) returned.
- * Compiled statements are kept, inside SQLite, with their pooled
- * connection (see object_store_prepare()). Rendered collection pages are
- * kept too (object_store_read.c, "the reply cache").
+ * prepared statements with bound values, on SQLite or PostgreSQL alike
+ * (common/store_sql.h). Each write is one transaction with the database's
+ * single writer lock (store_db_begin), so a request never sees another's
+ * half-applied change and the 200 is sent only after the commit returned.
+ * Prepared statements are kept with their pooled connection (see
+ * object_store_prepare()). Rendered collection pages are kept too, on
+ * SQLite (object_store_read.c, "the reply cache").
  */
 #include "bridge/object_store.h"
 
@@ -25,7 +26,7 @@
 
 #include "bridge/object_store_internal.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
@@ -83,16 +84,14 @@ int object_store_add_binding(binding_list *bindings, const char *text)
 }
 
 /* Statements are kept with their connection and found again by their SQL
- * text (sqlite3_next_stmt walks the connection's own list), so the hot
- * queries are compiled once per pooled connection and no cache lives
- * outside SQLite. The marker keeps our texts apart from other modules'.
- * Every statement is released (reset, not finalized) before another with
- * the same text is prepared; store_close finalizes them all. */
+ * text (the connection's statement cache, store_db_statement), so the hot
+ * queries are prepared once per pooled connection. The marker keeps our
+ * texts apart from other modules'. Every statement is released before
+ * another with the same text is asked for; they all go with the
+ * connection. */
 #define STATEMENT_MARKER "/* object_store */ "
 
-static cv_result prepare_marked(api_call *call, const char *text, sqlite3_stmt **out);
-
-cv_result object_store_prepare(api_call *call, const strbuf *sql, sqlite3_stmt **out)
+cv_result object_store_prepare(api_call *call, const strbuf *sql, store_stmt **out)
 {
     strbuf marked = STRBUF_INIT;
     strbuf_append_str(&marked, STATEMENT_MARKER);
@@ -101,46 +100,28 @@ cv_result object_store_prepare(api_call *call, const strbuf *sql, sqlite3_stmt *
         strbuf_free(&marked);
         return CV_ERR_NO_MEMORY;
     }
-    cv_result result = prepare_marked(call, strbuf_str(&marked), out);
+    *out = store_db_statement(call->database, strbuf_str(&marked));
     strbuf_free(&marked);
-    return result;
-}
-
-static cv_result prepare_marked(api_call *call, const char *text, sqlite3_stmt **out)
-{
-    for (sqlite3_stmt *kept = sqlite3_next_stmt(call->database, NULL); kept;
-         kept = sqlite3_next_stmt(call->database, kept)) {
-        const char *kept_text = sqlite3_sql(kept);
-        if (kept_text && !sqlite3_stmt_busy(kept) && strcmp(kept_text, text) == 0) {
-            *out = kept;
-            return CV_OK;
-        }
-    }
-    int code = sqlite3_prepare_v3(call->database, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-    if (code != SQLITE_OK)
-        log_error("prepare failed: %s: %s", sqlite3_errmsg(call->database), text);
-    return store_result(code);
+    return *out ? CV_OK : store_db_error(call->database);
 }
 
 /* Gives a statement back for the next request on this connection. */
-void object_store_release(sqlite3_stmt *statement)
+void object_store_release(store_stmt *statement)
 {
-    if (!statement)
-        return;
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
+    store_stmt_done(statement);
 }
 
-void object_store_bind_texts(sqlite3_stmt *statement, const binding_list *bindings)
+void object_store_bind_texts(store_stmt *statement, const binding_list *bindings)
 {
     for (size_t i = 0; i < bindings->count; i++)
-        sqlite3_bind_text(statement, (int)i + 1, bindings->texts[i], -1, SQLITE_STATIC);
+        store_bind_text(statement, (int)i + 1, bindings->texts[i]);
 }
 
-/* Replies for a store failure: 503 when the database is locked too long. */
+/* Replies for a store failure: 503 when the database is locked too long
+ * or cannot be reached (a PostgreSQL restart): both are worth a retry. */
 void object_store_fail(api_call *call, cv_result result, const char *what)
 {
-    if (result == CV_ERR_BUSY)
+    if (result == CV_ERR_BUSY || result == CV_ERR_NETWORK)
         api_fail(call, 503, "databaseNotReady");
     else if (result == CV_ERR_NO_MEMORY)
         api_fail(call, 503, "outOfMemory");
@@ -156,17 +137,17 @@ cv_result object_store_row_exists(api_call *call, const char *table, const char 
     strbuf_printf(&sql, "SELECT 1 FROM %s WHERE id = ?1", table);
     if (parent_column)
         strbuf_printf(&sql, " AND %s = ?2", parent_column);
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = object_store_prepare(call, &sql, &statement);
     strbuf_free(&sql);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    store_bind_text(statement, 1, id);
     if (parent_column)
-        sqlite3_bind_text(statement, 2, parent_id, -1, SQLITE_STATIC);
-    int code = sqlite3_step(statement);
-    *exists = code == SQLITE_ROW;
-    result = code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+        store_bind_text(statement, 2, parent_id);
+    store_step_state state = store_step(statement);
+    *exists = state == STORE_ROW;
+    result = state == STORE_FAILED ? store_stmt_error(statement) : CV_OK;
     object_store_release(statement);
     return result;
 }
@@ -230,7 +211,7 @@ void object_store_append_shown_columns(strbuf *sql, const object_type *type, boo
 
 /* Renders one row (columns from `first`, in the order append_shown_columns
  * wrote them) as the type's fields. */
-void object_store_render_fields(strbuf *out, const object_type *type, bool all, sqlite3_stmt *row,
+void object_store_render_fields(strbuf *out, const object_type *type, bool all, store_stmt *row,
                                 int first)
 {
     int column = first;
@@ -239,17 +220,17 @@ void object_store_render_fields(strbuf *out, const object_type *type, bool all, 
         if (!object_store_field_is_stored(field) || (!all && !(field->flags & FIELD_IN_LIST)))
             continue;
         int index = column++;
-        if (sqlite3_column_type(row, index) == SQLITE_NULL) {
+        if (store_column_type(row, index) == STORE_NULL) {
             if (field->flags & FIELD_ALWAYS_SHOWN)
                 xml_text_element(out, field->name, "");
             continue;
         }
         if (field->type == FIELD_BOOL)
-            xml_bool_element(out, field->name, sqlite3_column_int64(row, index) != 0);
+            xml_bool_element(out, field->name, store_column_int64(row, index) != 0);
         else if (field->type == FIELD_INT)
-            xml_int_element(out, field->name, sqlite3_column_int64(row, index));
+            xml_int_element(out, field->name, store_column_int64(row, index));
         else
-            xml_text_element(out, field->name, (const char *)sqlite3_column_text(row, index));
+            xml_text_element(out, field->name, store_column_text(row, index));
     }
 }
 
@@ -258,7 +239,7 @@ void object_store_render_fields(strbuf *out, const object_type *type, bool all, 
 #define MAX_READ_FIELDS 64
 
 /* One row as object_read_all's values; `texts` holds the converted numbers. */
-static void row_values(const object_type *type, sqlite3_stmt *row, const char **values,
+static void row_values(const object_type *type, store_stmt *row, const char **values,
                        char texts[][24])
 {
     int column = 1;
@@ -268,88 +249,93 @@ static void row_values(const object_type *type, sqlite3_stmt *row, const char **
         if (!object_store_field_is_stored(field))
             continue;
         int index = column++;
-        if (sqlite3_column_type(row, index) == SQLITE_NULL)
+        if (store_column_type(row, index) == STORE_NULL)
             continue;
         if (field->type == FIELD_BOOL) {
-            values[i] = sqlite3_column_int64(row, index) ? "true" : "false";
+            values[i] = store_column_int64(row, index) ? "true" : "false";
         } else if (field->type == FIELD_INT) {
-            snprintf(texts[i], sizeof texts[i], "%lld",
-                     (long long)sqlite3_column_int64(row, index));
+            snprintf(texts[i], sizeof texts[i], "%lld", (long long)store_column_int64(row, index));
             values[i] = texts[i];
         } else {
-            values[i] = (const char *)sqlite3_column_text(row, index);
+            values[i] = store_column_text(row, index);
         }
     }
 }
 
-cv_result object_read_all(sqlite3 *database, const object_type *type, const char *id,
+cv_result object_read_all(store_db *database, const object_type *type, const char *id,
                           object_visitor visit, void *context)
 {
     if (type->field_count > MAX_READ_FIELDS)
         return CV_ERR_INVALID;
+    char key[ID_TEXT_SIZE];
+    if (id && !object_canonical_id(id, key))
+        return CV_OK; /* no such object can exist */
     strbuf sql = STRBUF_INIT;
     strbuf_append_str(&sql, "SELECT o.id");
     object_store_append_shown_columns(&sql, type, true);
     strbuf_printf(&sql, " FROM %s AS o%s ORDER BY o.seq", type->table,
                   id ? " WHERE o.id = ?1" : "");
-    sqlite3_stmt *statement = NULL;
-    int code = strbuf_status(&sql) != CV_OK
-                   ? SQLITE_NOMEM
-                   : sqlite3_prepare_v2(database, strbuf_str(&sql), -1, &statement, NULL);
+    store_stmt *statement =
+        strbuf_status(&sql) == CV_OK ? store_db_statement(database, strbuf_str(&sql)) : NULL;
+    cv_result result = strbuf_status(&sql) != CV_OK ? CV_ERR_NO_MEMORY
+                       : statement                  ? CV_OK
+                                                    : store_db_error(database);
     strbuf_free(&sql);
-    char key[ID_TEXT_SIZE];
-    if (code == SQLITE_OK && id) {
-        if (!object_canonical_id(id, key)) {
-            sqlite3_finalize(statement);
-            return CV_OK; /* no such object can exist */
-        }
-        sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
-    }
+    if (result != CV_OK)
+        return result;
+    if (id)
+        store_bind_text(statement, 1, key);
     const char *values[MAX_READ_FIELDS];
     char texts[MAX_READ_FIELDS][24];
-    while (code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+    store_step_state state;
+    while ((state = store_step(statement)) == STORE_ROW) {
         row_values(type, statement, values, texts);
-        if (visit(context, (const char *)sqlite3_column_text(statement, 0), values) != 0)
+        if (visit(context, store_column_text(statement, 0), values) != 0)
             break;
-        code = SQLITE_OK;
     }
-    sqlite3_finalize(statement);
-    return code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK
-                                                                          : store_result(code);
+    result = state == STORE_FAILED ? store_stmt_error(statement) : CV_OK;
+    store_stmt_done(statement);
+    return result;
 }
 
 /* --- questions other modules ask about stored objects ------------------------- */
 
 /* Runs one statement with text parameters (NULL entries are left unbound);
- * SQLITE_ROW sets *found (when given), SQLITE_ROW and SQLITE_DONE are
- * success. `first_integer` (may be NULL) gets column 0 of the row. */
-cv_result object_store_run(sqlite3 *database, const char *sql, const char *const *texts,
+ * a row sets *found (when given); a row or none is success.
+ * `first_integer` (may be NULL) gets column 0 of the row. */
+cv_result object_store_run(store_db *database, const char *sql, const char *const *texts,
                            size_t count, bool *found, int64_t *first_integer)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, sql, -1, &statement, NULL);
-    for (size_t i = 0; code == SQLITE_OK && i < count; i++)
+    store_stmt *statement = store_db_statement(database, sql);
+    if (!statement)
+        return store_db_error(database);
+    for (size_t i = 0; i < count; i++)
         if (texts[i])
-            sqlite3_bind_text(statement, (int)i + 1, texts[i], -1, SQLITE_STATIC);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
+            store_bind_text(statement, (int)i + 1, texts[i]);
+    store_step_state state = store_step(statement);
     if (found)
-        *found = code == SQLITE_ROW;
+        *found = state == STORE_ROW;
     if (first_integer)
-        *first_integer = code == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
-    sqlite3_finalize(statement);
-    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+        *first_integer = state == STORE_ROW ? store_column_int64(statement, 0) : 0;
+    cv_result result = state == STORE_FAILED ? store_stmt_error(statement) : CV_OK;
+    store_stmt_done(statement);
+    return result;
 }
 
-bool object_store_copy_text(sqlite3_stmt *statement, int column, char **out)
+bool object_store_copy_text(store_stmt *statement, int column, char **out)
 {
-    bool failed = false;
-    *out = store_column_copy(statement, column, &failed);
-    /* A NULL text for a value that is not NULL: SQLite ran out of memory. */
-    return !failed && (*out != NULL || sqlite3_column_type(statement, column) == SQLITE_NULL);
+    const char *text = store_column_text(statement, column);
+    if (!text) {
+        *out = NULL;
+        /* A NULL text for a value that is not NULL: the database ran out
+         * of memory. */
+        return store_column_type(statement, column) == STORE_NULL;
+    }
+    *out = strdup(text);
+    return *out != NULL;
 }
 
-cv_result object_exists(sqlite3 *database, const object_type *type, const char *id, bool *exists)
+cv_result object_exists(store_db *database, const object_type *type, const char *id, bool *exists)
 {
     char key[ID_TEXT_SIZE];
     *exists = false;
@@ -361,7 +347,7 @@ cv_result object_exists(sqlite3 *database, const object_type *type, const char *
     return object_store_run(database, sql, texts, 1, exists, NULL);
 }
 
-cv_result object_count_under(sqlite3 *database, const object_type *child_type,
+cv_result object_count_under(store_db *database, const object_type *child_type,
                              const char *parent_id, int64_t *count)
 {
     char sql[160];
@@ -371,7 +357,7 @@ cv_result object_count_under(sqlite3 *database, const object_type *child_type,
     return object_store_run(database, sql, texts, 1, NULL, count);
 }
 
-cv_result object_total(sqlite3 *database, const object_type *type, int64_t *total)
+cv_result object_total(store_db *database, const object_type *type, int64_t *total)
 {
     bool found = false;
     const char *texts[] = {type->table};

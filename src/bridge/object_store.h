@@ -167,18 +167,18 @@ bool object_canonical_id(const char *text, char out[ID_TEXT_SIZE]);
  * or not stored. A non-zero return from `visit` stops the walk. Runs in
  * the caller's transaction, if any. */
 typedef int (*object_visitor)(void *context, const char *id, const char *const *values);
-cv_result object_read_all(sqlite3 *database, const object_type *type, const char *id,
+cv_result object_read_all(store_db *database, const object_type *type, const char *id,
                           object_visitor visit, void *context);
 
 /* Questions other modules ask about stored objects, so that the SQL stays
  * here. Each runs in the caller's transaction, if any. */
 /* *exists: `id` (any case) names a row of `type`; false for a non-UUID. */
-cv_result object_exists(sqlite3 *database, const object_type *type, const char *id, bool *exists);
+cv_result object_exists(store_db *database, const object_type *type, const char *id, bool *exists);
 /* *count: the objects of `child_type` (a type with a parent) under `parent_id`. */
-cv_result object_count_under(sqlite3 *database, const object_type *child_type,
+cv_result object_count_under(store_db *database, const object_type *child_type,
                              const char *parent_id, int64_t *count);
 /* *total: the objects of a `counted` type (object_counts, kept by triggers). */
-cv_result object_total(sqlite3 *database, const object_type *type, int64_t *total);
+cv_result object_total(store_db *database, const object_type *type, int64_t *total);
 
 /* One active call per space across the cluster (nodes sharing the data
  * directory): the space_calls table says which node hosts each space's
@@ -190,13 +190,13 @@ cv_result object_total(sqlite3 *database, const object_type *type, int64_t *tota
  * node of that --name starts again. `stale_holder` (may be NULL): a node
  * whose claim may be replaced (it was found dead). On CV_ERR_CONFLICT
  * `holder` names the node holding it. */
-cv_result object_claim_space_call(sqlite3 *database, const char *cospace_id, const char *node,
+cv_result object_claim_space_call(store_db *database, const char *cospace_id, const char *node,
                                   const char *call_id, const char *stale_holder, char *holder,
                                   size_t holder_size);
-cv_result object_release_call_claim(sqlite3 *database, const char *call_id);
+cv_result object_release_call_claim(store_db *database, const char *call_id);
 /* The claim of this node's call of a space (when the space is deleted). */
-cv_result object_release_space_claim(sqlite3 *database, const char *cospace_id, const char *node);
-cv_result object_release_node_claims(sqlite3 *database, const char *node);
+cv_result object_release_space_claim(store_db *database, const char *cospace_id, const char *node);
+cv_result object_release_node_claims(store_db *database, const char *node);
 
 /* The types other modules read with object_read_all. */
 extern const object_type call_leg_profile_type; /* call_leg_profile.c */

@@ -22,18 +22,18 @@
 #include "bridge/object_store.h"
 #include "common/log.h"
 #include "bridge/object_store_internal.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
 /* How long a claim outlives the hold before other nodes may take the sync
  * over (its node must have died: see REQUEUE_EXPIRED_SQL). */
 #define CLAIM_LEASE_MILLISECONDS 10000
-/* How many spaces a sync writes between looks at the stop flag. */
-#define STOP_CHECK_INTERVAL 1024
 
-/* Unix time in milliseconds as SQLite computes it (the queue's clock). */
-#define SQL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+/* Unix time in milliseconds by the database's clock (the queue's clock,
+ * one for every node). julianday('now') is SQLite's; the PostgreSQL
+ * schema defines the same function (schema_postgresql.c). */
+#define SQL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS BIGINT)"
 
 /* --- the sets ------------------------------------------------------------ */
 
@@ -50,37 +50,39 @@ static const char RANGE_LIST_SQL[] =
 void bulk_parameter_set_list_range(api_call *call, int64_t lowest, int64_t highest,
                                    const api_page *page)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(call->database, RANGE_LIST_SQL, -1, &statement, NULL);
-    if (code != SQLITE_OK) {
+    store_stmt *statement = store_db_statement(call->database, RANGE_LIST_SQL);
+    if (!statement) {
         api_fail_internal(call, "bulk parameter set query");
         return;
     }
-    sqlite3_bind_int64(statement, 1, lowest);
-    sqlite3_bind_int64(statement, 2, highest);
-    sqlite3_bind_int64(statement, 3, page->limit);
-    sqlite3_bind_int64(statement, 4, page->offset);
+    store_bind_int64(statement, 1, lowest);
+    store_bind_int64(statement, 2, highest);
+    store_bind_int64(statement, 3, page->limit);
+    store_bind_int64(statement, 4, page->offset);
     strbuf rows = STRBUF_INIT;
     int64_t total = 0;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        total = sqlite3_column_int64(statement, 0);
+    store_step_state state;
+    while ((state = store_step(statement)) == STORE_ROW) {
+        total = store_column_int64(statement, 0);
         xml_open_with_attribute(&rows, "cospaceBulkParameterSet", "id",
-                                (const char *)sqlite3_column_text(statement, 1));
-        xml_int_element(&rows, "startIndex", sqlite3_column_int64(statement, 2));
-        xml_int_element(&rows, "endIndex", sqlite3_column_int64(statement, 3));
+                                store_column_text(statement, 1));
+        xml_int_element(&rows, "startIndex", store_column_int64(statement, 2));
+        xml_int_element(&rows, "endIndex", store_column_int64(statement, 3));
         xml_close(&rows, "cospaceBulkParameterSet");
     }
-    sqlite3_reset(statement);
-    if (code == SQLITE_DONE && rows.length == 0 && page->offset > 0) {
+    store_stmt_reset(statement); /* clears the bindings too */
+    if (state == STORE_DONE && rows.length == 0 && page->offset > 0) {
         /* An empty page past the end: the total still counts every match. */
-        sqlite3_bind_int64(statement, 3, 1);
-        sqlite3_bind_int64(statement, 4, 0);
-        if ((code = sqlite3_step(statement)) == SQLITE_ROW)
-            total = sqlite3_column_int64(statement, 0);
-        code = code == SQLITE_ROW ? SQLITE_DONE : code;
+        store_bind_int64(statement, 1, lowest);
+        store_bind_int64(statement, 2, highest);
+        store_bind_int64(statement, 3, 1);
+        store_bind_int64(statement, 4, 0);
+        if ((state = store_step(statement)) == STORE_ROW)
+            total = store_column_int64(statement, 0);
+        state = state == STORE_ROW ? STORE_DONE : state;
     }
-    sqlite3_finalize(statement);
-    if (code != SQLITE_DONE || strbuf_status(&rows) != CV_OK) {
+    store_stmt_done(statement);
+    if (state != STORE_DONE || strbuf_status(&rows) != CV_OK) {
         api_fail_internal(call, "bulk parameter set query");
     } else {
         strbuf *out = api_reply_xml(call);
@@ -111,26 +113,25 @@ void bulk_parameter_set_free(bulk_parameter_set *set)
     }
 }
 
-cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parameter_set *out)
+cv_result bulk_parameter_set_load(store_db *database, const char *id, bulk_parameter_set *out)
 {
     memset(out, 0, sizeof *out);
     if (!object_canonical_id(id, out->id))
         return CV_ERR_NOT_FOUND;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, LOAD_SQL, -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, out->id, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
+    store_stmt *statement = store_db_statement(database, LOAD_SQL);
+    if (!statement)
+        return store_db_error(database);
+    store_bind_text(statement, 1, out->id);
+    store_step_state state = store_step(statement);
     cv_result result;
-    if (code == SQLITE_DONE) {
+    if (state == STORE_DONE) {
         result = CV_ERR_NOT_FOUND;
-    } else if (code != SQLITE_ROW) {
-        result = store_result(code);
+    } else if (state != STORE_ROW) {
+        result = store_stmt_error(statement);
     } else {
-        out->start_index = sqlite3_column_int64(statement, 0);
-        out->end_index = sqlite3_column_int64(statement, 1);
-        out->non_member_access = sqlite3_column_int(statement, 9) != 0;
+        out->start_index = store_column_int64(statement, 0);
+        out->end_index = store_column_int64(statement, 1);
+        out->non_member_access = store_column_int(statement, 9) != 0;
         bool copied = object_store_copy_text(statement, 2, &out->uri_mapping) &&
                       object_store_copy_text(statement, 3, &out->name_mapping) &&
                       object_store_copy_text(statement, 4, &out->call_id_mapping) &&
@@ -142,7 +143,7 @@ cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parame
         if (result != CV_OK)
             bulk_parameter_set_free(out);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }
 
@@ -150,7 +151,7 @@ cv_result bulk_parameter_set_load(sqlite3 *database, const char *id, bulk_parame
 
 static const char READ_SYNC_SQL[] =
     "SELECT cospace_bulk_parameter_set, remove_all FROM cospace_bulk_syncs"
-    " WHERE id = ?1 AND status = '" STATUS_RUNNING "' AND claimed_by IS ?2";
+    " WHERE id = ?1 AND status = '" STATUS_RUNNING "' AND claimed_by IS NOT DISTINCT FROM ?2";
 static const char PROFILE_EXISTS_SQL[] = "SELECT EXISTS(SELECT 1 FROM call_profiles WHERE id = ?1),"
                                          " EXISTS(SELECT 1 FROM call_leg_profiles WHERE id = ?2)";
 static const char DELETE_ALL_SQL[] = "DELETE FROM cospaces WHERE bulk_parameter_set = ?1";
@@ -158,44 +159,57 @@ static const char DELETE_OUTSIDE_SQL[] =
     "DELETE FROM cospaces WHERE bulk_parameter_set = ?1"
     " AND (bulk_index IS NULL OR bulk_index < ?2 OR bulk_index > ?3)";
 static const char COUNT_KEPT_SQL[] = "SELECT count(*) FROM cospaces WHERE bulk_parameter_set = ?1";
+/* A temporary table (the connection's own, on both databases); named
+ * without a schema, which finds the temporary one first on both. */
 static const char CREATE_VALUES_SQL[] = "CREATE TEMP TABLE IF NOT EXISTS bulk_sync_values("
-                                        " bulk_index INTEGER PRIMARY KEY, uri TEXT, call_id TEXT);"
-                                        "DELETE FROM temp.bulk_sync_values;";
-static const char DROP_VALUES_SQL[] = "DROP TABLE IF EXISTS temp.bulk_sync_values";
-static const char INSERT_VALUE_SQL[] =
-    "INSERT INTO temp.bulk_sync_values(bulk_index, uri, call_id) VALUES (?1, ?2, ?3)";
+                                        " bulk_index BIGINT PRIMARY KEY, uri TEXT, call_id TEXT);"
+                                        "DELETE FROM bulk_sync_values;";
+static const char DROP_VALUES_SQL[] = "DROP TABLE IF EXISTS bulk_sync_values";
+/* The temporary table's rows go in several at a time (store_sql_append_values):
+ * ?1, ?2, ?3 are the first row's index, URI and call ID, ?4… the next. */
+static const char INSERT_VALUES_HEAD[] = "INSERT INTO bulk_sync_values(bulk_index, uri, call_id)";
+static const char INSERT_VALUES_ROW[] = "rrr";
 /* ?1 is the set. A URI is taken when another space (not made by this set)
  * has it as URI, any space but the one for the same index has it as
  * secondary URI, or an access method of any other space has it. */
 static const char URI_CLASH_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM temp.bulk_sync_values n WHERE n.uri IS NOT NULL AND ("
-    " EXISTS(SELECT 1 FROM cospaces c WHERE c.uri = n.uri AND c.bulk_parameter_set IS NOT ?1)"
+    "SELECT EXISTS(SELECT 1 FROM bulk_sync_values n WHERE n.uri IS NOT NULL AND ("
+    " EXISTS(SELECT 1 FROM cospaces c WHERE c.uri = n.uri"
+    "    AND c.bulk_parameter_set IS DISTINCT FROM ?1)"
     " OR EXISTS(SELECT 1 FROM cospaces c WHERE c.secondary_uri = n.uri"
-    "    AND NOT (c.bulk_parameter_set IS ?1 AND c.bulk_index IS n.bulk_index))"
-    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.uri = n.uri AND a.cospace IS NOT"
+    "    AND NOT (c.bulk_parameter_set IS NOT DISTINCT FROM ?1"
+    "    AND c.bulk_index IS NOT DISTINCT FROM n.bulk_index))"
+    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.uri = n.uri AND a.cospace IS DISTINCT FROM"
     "    (SELECT c.id FROM cospaces c WHERE c.bulk_parameter_set = ?1"
     "     AND c.bulk_index = n.bulk_index))))";
 static const char CALL_ID_CLASH_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM temp.bulk_sync_values n WHERE n.call_id IS NOT NULL AND ("
+    "SELECT EXISTS(SELECT 1 FROM bulk_sync_values n WHERE n.call_id IS NOT NULL AND ("
     " EXISTS(SELECT 1 FROM cospaces c WHERE c.call_id = n.call_id"
-    "    AND c.bulk_parameter_set IS NOT ?1)"
-    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.call_id = n.call_id AND a.cospace IS NOT"
-    "    (SELECT c.id FROM cospaces c WHERE c.bulk_parameter_set = ?1"
-    "     AND c.bulk_index = n.bulk_index))))";
+    "    AND c.bulk_parameter_set IS DISTINCT FROM ?1)"
+    " OR EXISTS(SELECT 1 FROM access_methods a WHERE a.call_id = n.call_id"
+    "    AND a.cospace IS DISTINCT FROM (SELECT c.id FROM cospaces c"
+    "     WHERE c.bulk_parameter_set = ?1 AND c.bulk_index = n.bulk_index))))";
 /* True when one of the set's own spaces holds a value another index is
  * about to take (the mappings changed): those must be cleared first or
  * the unique indexes would refuse the in-place updates half-way. */
 static const char OWN_VALUES_MOVE_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM temp.bulk_sync_values n JOIN cospaces c ON c.uri = n.uri"
-    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS NOT n.bulk_index)"
-    " OR EXISTS(SELECT 1 FROM temp.bulk_sync_values n JOIN cospaces c ON c.call_id = n.call_id"
-    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS NOT n.bulk_index)";
+    "SELECT EXISTS(SELECT 1 FROM bulk_sync_values n JOIN cospaces c ON c.uri = n.uri"
+    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS DISTINCT FROM n.bulk_index)"
+    " OR EXISTS(SELECT 1 FROM bulk_sync_values n JOIN cospaces c ON c.call_id = n.call_id"
+    "    WHERE c.bulk_parameter_set = ?1 AND c.bulk_index IS DISTINCT FROM n.bulk_index)";
 static const char CLEAR_OWN_VALUES_SQL[] =
     "UPDATE cospaces SET uri = NULL, call_id = NULL WHERE bulk_parameter_set = ?1";
-static const char WRITE_SPACE_SQL[] =
+/* The spaces go in several at a time (store_sql_append_values). ?1 to ?6 are what
+ * every space of the set shares: tenant, call profile, call leg profile,
+ * branding profile, non-member access, the set; then six per row: ID,
+ * name, URI, call ID, secret, index. */
+static const char WRITE_SPACES_HEAD[] =
     "INSERT INTO cospaces(id, name, uri, call_id, tenant, call_profile, call_leg_profile,"
-    " call_branding_profile, non_member_access, secret, bulk_parameter_set, bulk_index)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    " call_branding_profile, non_member_access, secret, bulk_parameter_set, bulk_index)";
+static const char WRITE_SPACES_ROW[] = "rrrr12345r6r";
+#define WRITE_SPACES_SHARED  6 /* parameters before the rows' */
+#define WRITE_SPACES_PER_ROW 6
+static const char WRITE_SPACES_TAIL[] =
     " ON CONFLICT(bulk_parameter_set, bulk_index) WHERE bulk_parameter_set IS NOT NULL"
     " DO UPDATE SET name = excluded.name, uri = excluded.uri, call_id = excluded.call_id,"
     " tenant = excluded.tenant, call_profile = excluded.call_profile,"
@@ -208,7 +222,7 @@ static const char FINISH_SQL[] =
 
 /* Everything one sync works with; released by sync_work_release. */
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     const atomic_bool *stop;
     bulk_parameter_set set;
     bool set_loaded;
@@ -216,6 +230,7 @@ typedef struct {
     bool mappings_parsed;
     bool uses_values; /* a URI or call ID mapping is set */
     strbuf name, uri, call_id;
+    strbuf sql; /* the text of the batch statement being written */
 } sync_work;
 
 static void sync_work_release(sync_work *work)
@@ -230,39 +245,44 @@ static void sync_work_release(sync_work *work)
     strbuf_free(&work->name);
     strbuf_free(&work->uri);
     strbuf_free(&work->call_id);
+    strbuf_free(&work->sql);
 }
 
-static cv_result prepare(sqlite3 *database, const char *sql, sqlite3_stmt **statement)
+/* A statement from the connection's cache; hand it back with
+ * store_stmt_done. */
+static cv_result prepare(store_db *database, const char *sql, store_stmt **statement)
 {
-    int code = sqlite3_prepare_v2(database, sql, -1, statement, NULL);
-    if (code != SQLITE_OK)
-        log_error("bulk sync: %s", sqlite3_errmsg(database));
-    return store_result(code);
+    *statement = store_db_statement(database, sql);
+    if (*statement)
+        return CV_OK;
+    log_error("bulk sync: %s", store_db_message(database));
+    return store_db_error(database);
 }
 
 /* Runs a statement that returns nothing or one integer (*value, may be
  * NULL) with ?1 bound to `text` and ?2, ?3 to `first`, `second`. */
-static cv_result run_simple(sqlite3 *database, const char *sql, const char *text, int64_t first,
+static cv_result run_simple(store_db *database, const char *sql, const char *text, int64_t first,
                             int64_t second, int64_t *value)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(database, sql, &statement);
     if (result != CV_OK)
         return result;
-    int parameters = sqlite3_bind_parameter_count(statement);
+    int parameters = store_bind_count(statement);
     if (parameters >= 1)
-        sqlite3_bind_text(statement, 1, text, -1, SQLITE_STATIC);
+        store_bind_text(statement, 1, text);
     if (parameters >= 2)
-        sqlite3_bind_int64(statement, 2, first);
+        store_bind_int64(statement, 2, first);
     if (parameters >= 3)
-        sqlite3_bind_int64(statement, 3, second);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_ROW && value)
-        *value = sqlite3_column_int64(statement, 0);
-    if (code != SQLITE_ROW && code != SQLITE_DONE)
-        log_error("bulk sync: %s", sqlite3_errmsg(database));
-    sqlite3_finalize(statement);
-    return store_result(code);
+        store_bind_int64(statement, 3, second);
+    store_step_state state = store_step(statement);
+    if (state == STORE_ROW && value)
+        *value = store_column_int64(statement, 0);
+    result = state == STORE_FAILED ? store_stmt_error(statement) : CV_OK;
+    if (result != CV_OK)
+        log_error("bulk sync: %s", store_db_message(database));
+    store_stmt_done(statement);
+    return result;
 }
 
 static bool mapping_given(const char *text)
@@ -330,24 +350,27 @@ static cv_result check_set(sync_work *work, const char **status)
     }
     /* Profiles checked when the set was written may have been deleted. */
     if (set->call_profile || set->call_leg_profile) {
-        sqlite3_stmt *statement = NULL;
+        store_stmt *statement = NULL;
         result = prepare(work->database, PROFILE_EXISTS_SQL, &statement);
         if (result != CV_OK)
             return result;
-        sqlite3_bind_text(statement, 1, set->call_profile, -1, SQLITE_STATIC);
-        sqlite3_bind_text(statement, 2, set->call_leg_profile, -1, SQLITE_STATIC);
-        int code = sqlite3_step(statement);
-        if (code == SQLITE_ROW) {
-            bool call_profile_missing = set->call_profile && !sqlite3_column_int(statement, 0);
-            bool leg_profile_missing = set->call_leg_profile && !sqlite3_column_int(statement, 1);
+        store_bind_text(statement, 1, set->call_profile);
+        store_bind_text(statement, 2, set->call_leg_profile);
+        store_step_state state = store_step(statement);
+        if (state == STORE_ROW) {
+            bool call_profile_missing = set->call_profile && !store_column_int(statement, 0);
+            bool leg_profile_missing = set->call_leg_profile && !store_column_int(statement, 1);
             if (call_profile_missing || leg_profile_missing) {
                 log_warning("bulk sync: set %s refers to a profile that no longer exists", set->id);
                 *status = STATUS_FAILED;
             }
         }
-        sqlite3_finalize(statement);
-        if (code != SQLITE_ROW)
-            return store_result(code);
+        result = state == STORE_ROW    ? CV_OK
+                 : state == STORE_DONE ? CV_ERR_STORE
+                                       : store_stmt_error(statement);
+        store_stmt_done(statement);
+        if (result != CV_OK)
+            return result;
     }
     work->uses_values = mapping_given(set->uri_mapping) || mapping_given(set->call_id_mapping);
     return CV_OK;
@@ -365,12 +388,12 @@ static cv_result expand_all(sync_work *work, int64_t index)
 }
 
 /* Binds `text` (NULL when empty: an unset value). */
-static void bind_optional(sqlite3_stmt *statement, int parameter, const strbuf *text)
+static void bind_optional(store_stmt *statement, int parameter, const strbuf *text)
 {
     if (text->length > 0)
-        sqlite3_bind_text(statement, parameter, text->data, (int)text->length, SQLITE_STATIC);
+        store_bind_text_length(statement, parameter, text->data, text->length);
     else
-        sqlite3_bind_null(statement, parameter);
+        store_bind_null(statement, parameter);
 }
 
 static bool stop_requested(const sync_work *work)
@@ -378,34 +401,67 @@ static bool stop_requested(const sync_work *work)
     return work->stop && atomic_load(work->stop);
 }
 
-/* Fills the temporary table with every index's URI and call ID. */
-static cv_result collect_values(sync_work *work)
+/* How many rows the next batch statement carries, of `remaining`: 256,
+ * then 16 and 1 for the rest, so that a connection only ever prepares
+ * three texts of each. A batch is one round trip on PostgreSQL (one row
+ * per statement was 20,000 of them for 10,000 spaces). */
+static int batch_rows(int64_t remaining)
 {
-    cv_result result = store_exec(work->database, CREATE_VALUES_SQL);
-    if (result != CV_OK)
-        return result;
-    sqlite3_stmt *statement = NULL;
-    result = prepare(work->database, INSERT_VALUE_SQL, &statement);
-    for (int64_t index = work->set.start_index; result == CV_OK && index <= work->set.end_index;
-         index++) {
-        if ((index - work->set.start_index) % STOP_CHECK_INTERVAL == 0 && stop_requested(work)) {
-            result = CV_ERR_BUSY;
-            break;
-        }
+    return remaining >= 256 ? 256 : remaining >= 16 ? 16 : 1;
+}
+
+/* Writes the rows of indexes first_index .. first_index + rows - 1. */
+typedef cv_result (*batch_writer)(sync_work *work, int64_t first_index, int rows);
+
+/* Runs `write` over the set's whole range, batch by batch, looking at the
+ * stop flag before each (CV_ERR_BUSY when set). */
+static cv_result in_batches(sync_work *work, batch_writer write)
+{
+    const bulk_parameter_set *set = &work->set;
+    cv_result result = CV_OK;
+    for (int64_t index = set->start_index; result == CV_OK && index <= set->end_index;) {
+        if (stop_requested(work))
+            return CV_ERR_BUSY;
+        int rows = batch_rows(set->end_index - index + 1);
+        result = write(work, index, rows);
+        index += rows;
+    }
+    return result;
+}
+
+/* Adds the URIs and call IDs of `rows` indexes from `first_index` to the
+ * temporary table in one statement. */
+static cv_result collect_batch(sync_work *work, int64_t first_index, int rows)
+{
+    store_stmt *statement = NULL;
+    strbuf_reset(&work->sql);
+    strbuf_append_str(&work->sql, INSERT_VALUES_HEAD);
+    cv_result result = store_sql_append_values(&work->sql, INSERT_VALUES_ROW, 0, rows);
+    if (result == CV_OK)
+        result = prepare(work->database, strbuf_str(&work->sql), &statement);
+    for (int row = 0; result == CV_OK && row < rows; row++) {
+        int64_t index = first_index + row;
         result = bulk_mapping_expand(&work->uri_mapping, index, &work->uri);
         if (result == CV_OK)
             result = bulk_mapping_expand(&work->call_id_mapping, index, &work->call_id);
         if (result != CV_OK)
             break;
-        sqlite3_bind_int64(statement, 1, index);
-        bind_optional(statement, 2, &work->uri);
-        bind_optional(statement, 3, &work->call_id);
-        int code = sqlite3_step(statement);
-        sqlite3_reset(statement);
-        result = store_result(code);
+        store_bind_int64(statement, row * 3 + 1, index);
+        bind_optional(statement, row * 3 + 2, &work->uri);
+        bind_optional(statement, row * 3 + 3, &work->call_id);
     }
-    sqlite3_finalize(statement);
-    return result;
+    if (result != CV_OK) {
+        store_stmt_done(statement);
+        return result;
+    }
+    return store_stmt_run(statement);
+}
+
+/* Fills the temporary table with every index's URI and call ID. */
+static cv_result collect_values(sync_work *work)
+{
+    cv_result result = store_db_exec(work->database, CREATE_VALUES_SQL);
+    return result == CV_OK ? in_batches(work, collect_batch) : result;
 }
 
 /* Looks for URI and call ID clashes; sets *status when there is one. */
@@ -424,49 +480,60 @@ static cv_result find_clashes(sync_work *work, const char **status)
     return result;
 }
 
-/* Writes one space per index (step 4 of the file comment). */
-static cv_result write_spaces(sync_work *work)
+/* Writes the spaces of `rows` indexes from `first_index` in one
+ * statement. */
+static cv_result write_batch(sync_work *work, int64_t first_index, int rows)
 {
     const bulk_parameter_set *set = &work->set;
-    sqlite3_stmt *statement = NULL;
-    cv_result result = prepare(work->database, WRITE_SPACE_SQL, &statement);
+    store_stmt *statement = NULL;
+    strbuf_reset(&work->sql);
+    strbuf_append_str(&work->sql, WRITE_SPACES_HEAD);
+    store_sql_append_values(&work->sql, WRITE_SPACES_ROW, WRITE_SPACES_SHARED, rows);
+    strbuf_append_str(&work->sql, WRITE_SPACES_TAIL);
+    cv_result result = strbuf_status(&work->sql);
+    if (result == CV_OK)
+        result = prepare(work->database, strbuf_str(&work->sql), &statement);
     if (result != CV_OK)
         return result;
-    /* What every space of the set shares, bound once. */
-    sqlite3_bind_text(statement, 5, set->tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 6, set->call_profile, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 7, set->call_leg_profile, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 8, set->call_branding_profile, -1, SQLITE_STATIC);
-    sqlite3_bind_int(statement, 9, set->non_member_access ? 1 : 0);
-    sqlite3_bind_text(statement, 11, set->id, -1, SQLITE_STATIC);
+    store_bind_text(statement, 1, set->tenant);
+    store_bind_text(statement, 2, set->call_profile);
+    store_bind_text(statement, 3, set->call_leg_profile);
+    store_bind_text(statement, 4, set->call_branding_profile);
+    store_bind_int(statement, 5, set->non_member_access ? 1 : 0);
+    store_bind_text(statement, 6, set->id);
     char id[ID_TEXT_SIZE];
     char secret[COSPACE_SECRET_SIZE];
-    for (int64_t index = set->start_index; result == CV_OK && index <= set->end_index; index++) {
-        if ((index - set->start_index) % STOP_CHECK_INTERVAL == 0 && stop_requested(work)) {
-            result = CV_ERR_BUSY;
-            break;
-        }
+    for (int row = 0; result == CV_OK && row < rows; row++) {
+        int64_t index = first_index + row;
         result = expand_all(work, index);
         if (result == CV_OK)
             result = cospace_generate_secret(secret);
         if (result != CV_OK)
             break;
         id_generate(id);
-        sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-        bind_optional(statement, 2, &work->name);
-        bind_optional(statement, 3, &work->uri);
-        bind_optional(statement, 4, &work->call_id);
-        sqlite3_bind_text(statement, 10, secret, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(statement, 12, index);
-        int code = sqlite3_step(statement);
-        if (code != SQLITE_DONE)
-            log_error("bulk sync: writing index %lld: %s", (long long)index,
-                      sqlite3_errmsg(work->database));
-        sqlite3_reset(statement);
-        result = store_result(code);
+        int first = WRITE_SPACES_SHARED + row * WRITE_SPACES_PER_ROW + 1;
+        store_bind_text(statement, first, id);
+        bind_optional(statement, first + 1, &work->name);
+        bind_optional(statement, first + 2, &work->uri);
+        bind_optional(statement, first + 3, &work->call_id);
+        store_bind_text(statement, first + 4, secret);
+        store_bind_int64(statement, first + 5, index);
     }
-    sqlite3_finalize(statement);
+    if (result != CV_OK) {
+        store_stmt_done(statement);
+        return result;
+    }
+    result = store_stmt_run(statement);
+    if (result != CV_OK)
+        log_error("bulk sync: writing indexes %lld to %lld: %s", (long long)first_index,
+                  (long long)(first_index + rows - 1), store_db_message(work->database));
     return result;
+}
+
+/* Writes one space per index (step 4 of the file comment). */
+static cv_result write_spaces(sync_work *work)
+{
+    return in_batches(work, write_batch);
 }
 
 /* Steps 2-4 inside the savepoint; *status is set on a failure status. */
@@ -476,7 +543,7 @@ static cv_result apply_changes(sync_work *work, bool remove_all, const char **st
     const bulk_parameter_set *set = &work->set;
     if (remove_all) {
         cv_result result = run_simple(work->database, DELETE_ALL_SQL, set->id, 0, 0, NULL);
-        outcome->spaces_deleted = sqlite3_changes(work->database);
+        outcome->spaces_deleted = store_db_changes(work->database);
         return result;
     }
     cv_result result = check_set(work, status);
@@ -486,7 +553,7 @@ static cv_result apply_changes(sync_work *work, bool remove_all, const char **st
                         set->end_index, NULL);
     if (result != CV_OK)
         return result;
-    outcome->spaces_deleted = sqlite3_changes(work->database);
+    outcome->spaces_deleted = store_db_changes(work->database);
     int64_t kept = 0;
     result = run_simple(work->database, COUNT_KEPT_SQL, set->id, 0, 0, &kept);
     if (result != CV_OK)
@@ -513,48 +580,46 @@ static cv_result apply_changes(sync_work *work, bool remove_all, const char **st
     return result;
 }
 
-static cv_result record_finish(sqlite3 *database, const char *sync_id,
+static cv_result record_finish(store_db *database, const char *sync_id,
                                const bulk_sync_outcome *outcome)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(database, FINISH_SQL, &statement);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, sync_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, outcome->status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 3, outcome->spaces_created);
-    sqlite3_bind_int64(statement, 4, outcome->spaces_updated);
-    sqlite3_bind_int64(statement, 5, outcome->spaces_deleted);
-    int code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    return store_result(code);
+    store_bind_text(statement, 1, sync_id);
+    store_bind_text(statement, 2, outcome->status);
+    store_bind_int64(statement, 3, outcome->spaces_created);
+    store_bind_int64(statement, 4, outcome->spaces_updated);
+    store_bind_int64(statement, 5, outcome->spaces_deleted);
+    return store_stmt_run(statement);
 }
 
 /* Reads the sync row: its set and removeAll. CV_ERR_NOT_FOUND when the
  * sync is not (or no longer) running under this node's claim. */
-static cv_result read_sync(sqlite3 *database, const char *sync_id, const char *node_name,
+static cv_result read_sync(store_db *database, const char *sync_id, const char *node_name,
                            char set_id[ID_TEXT_SIZE], bool *remove_all)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare(database, READ_SYNC_SQL, &statement);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, sync_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, node_name, -1, SQLITE_STATIC);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_ROW) {
-        const unsigned char *text = sqlite3_column_text(statement, 0);
-        snprintf(set_id, ID_TEXT_SIZE, "%s", text ? (const char *)text : "");
-        *remove_all = sqlite3_column_int(statement, 1) != 0;
+    store_bind_text(statement, 1, sync_id);
+    store_bind_text(statement, 2, node_name);
+    store_step_state state = store_step(statement);
+    if (state == STORE_ROW) {
+        const char *text = store_column_text(statement, 0);
+        snprintf(set_id, ID_TEXT_SIZE, "%s", text ? text : "");
+        *remove_all = store_column_int(statement, 1) != 0;
         result = CV_OK;
     } else {
-        result = code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
+        result = state == STORE_DONE ? CV_ERR_NOT_FOUND : store_stmt_error(statement);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }
 
-cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *node_name,
+cv_result bulk_sync_execute(store_db *database, const char *sync_id, const char *node_name,
                             const atomic_bool *stop, bulk_sync_outcome *outcome)
 {
     memset(outcome, 0, sizeof *outcome);
@@ -562,7 +627,7 @@ cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *
     strbuf_init(&work.name);
     strbuf_init(&work.uri);
     strbuf_init(&work.call_id);
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     if (result != CV_OK)
         return result;
     char set_id[ID_TEXT_SIZE];
@@ -577,7 +642,7 @@ cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *
             result = CV_OK;
             if (remove_all) {
                 result = run_simple(database, DELETE_ALL_SQL, set_id, 0, 0, NULL);
-                outcome->spaces_deleted = sqlite3_changes(database);
+                outcome->spaces_deleted = store_db_changes(database);
             }
             if (result == CV_OK)
                 outcome->status =
@@ -585,27 +650,27 @@ cv_result bulk_sync_execute(sqlite3 *database, const char *sync_id, const char *
         }
     }
     if (result == CV_OK && !outcome->status)
-        result = store_exec(database, "SAVEPOINT bulk_sync_changes");
+        result = store_db_exec(database, "SAVEPOINT bulk_sync_changes");
     if (result == CV_OK && !outcome->status) {
         result = apply_changes(&work, remove_all, &outcome->status, outcome);
         if (result == CV_OK && outcome->status) {
             /* A failure status: nothing of this sync may remain. */
-            result = store_exec(database, "ROLLBACK TO bulk_sync_changes");
+            result = store_db_exec(database, "ROLLBACK TO bulk_sync_changes");
             outcome->spaces_created = outcome->spaces_updated = outcome->spaces_deleted = 0;
         }
         if (result == CV_OK)
-            result = store_exec(database, "RELEASE bulk_sync_changes");
+            result = store_db_exec(database, "RELEASE bulk_sync_changes");
         if (result == CV_OK && !outcome->status)
             outcome->status = STATUS_COMPLETE;
     }
     if (result == CV_OK)
-        result = store_exec(database, DROP_VALUES_SQL);
+        result = store_db_exec(database, DROP_VALUES_SQL);
     if (result == CV_OK)
         result = record_finish(database, sync_id, outcome);
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK)
-        store_rollback(database);
+        store_db_rollback(database);
     sync_work_release(&work);
     return result;
 }
@@ -647,7 +712,7 @@ static const char MARK_FAILED_SQL[] =
 
 /* Claims the next runnable sync for `node_name`; *claimed tells whether
  * there was one (its ID in sync_id). */
-cv_result bulk_sync_claim_next(sqlite3 *database, const char *node_name, int64_t hold_milliseconds,
+cv_result bulk_sync_claim_next(store_db *database, const char *node_name, int64_t hold_milliseconds,
                                char sync_id[ID_TEXT_SIZE], bool *claimed)
 {
     *claimed = false;
@@ -656,46 +721,44 @@ cv_result bulk_sync_claim_next(sqlite3 *database, const char *node_name, int64_t
     cv_result result = run_simple(database, ANY_WORK_SQL, NULL, 0, 0, &any_work);
     if (result != CV_OK || !any_work)
         return result;
-    result = store_begin(database);
+    result = store_db_begin(database);
     if (result != CV_OK)
         return result;
     result = run_simple(database, REQUEUE_EXPIRED_SQL, NULL, 0, 0, NULL);
-    if (result == CV_OK && sqlite3_changes(database) > 0)
-        log_warning("bulk sync: requeued %d sync(s) whose node stopped without finishing",
-                    sqlite3_changes(database));
-    sqlite3_stmt *statement = NULL;
+    if (result == CV_OK && store_db_changes(database) > 0)
+        log_warning("bulk sync: requeued %lld sync(s) whose node stopped without finishing",
+                    (long long)store_db_changes(database));
+    store_stmt *statement = NULL;
     if (result == CV_OK)
         result = prepare(database, NEXT_PENDING_SQL, &statement);
     bool found = false;
     if (result == CV_OK) {
-        sqlite3_bind_int64(statement, 1, hold_milliseconds);
-        int code = sqlite3_step(statement);
-        if (code == SQLITE_ROW) {
-            const unsigned char *text = sqlite3_column_text(statement, 0);
+        store_bind_int64(statement, 1, hold_milliseconds);
+        store_step_state state = store_step(statement);
+        if (state == STORE_ROW) {
+            const char *text = store_column_text(statement, 0);
             found = text != NULL;
-            snprintf(sync_id, ID_TEXT_SIZE, "%s", text ? (const char *)text : "");
-        } else {
-            result = store_result(code);
+            snprintf(sync_id, ID_TEXT_SIZE, "%s", text ? text : "");
+        } else if (state == STORE_FAILED) {
+            result = store_stmt_error(statement);
         }
-        sqlite3_finalize(statement);
+        store_stmt_done(statement);
     }
     if (result == CV_OK && found) {
         statement = NULL;
         result = prepare(database, CLAIM_SQL, &statement);
         if (result == CV_OK) {
-            sqlite3_bind_text(statement, 1, sync_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(statement, 2, node_name, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(statement, 3, hold_milliseconds + CLAIM_LEASE_MILLISECONDS);
-            int code = sqlite3_step(statement);
-            result = store_result(code);
-            *claimed = result == CV_OK && sqlite3_changes(database) == 1;
-            sqlite3_finalize(statement);
+            store_bind_text(statement, 1, sync_id);
+            store_bind_text(statement, 2, node_name);
+            store_bind_int64(statement, 3, hold_milliseconds + CLAIM_LEASE_MILLISECONDS);
+            result = store_stmt_run(statement);
+            *claimed = result == CV_OK && store_db_changes(database) == 1;
         }
     }
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK) {
-        store_rollback(database);
+        store_db_rollback(database);
         *claimed = false;
     }
     return result;
@@ -703,39 +766,38 @@ cv_result bulk_sync_claim_next(sqlite3 *database, const char *node_name, int64_t
 
 /* Runs one statement in its own transaction with ?1 bound to `first` and
  * ?2, when the statement has it, to `second`. */
-static cv_result update_one(sqlite3 *database, const char *sql, const char *first,
+static cv_result update_one(store_db *database, const char *sql, const char *first,
                             const char *second)
 {
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     if (result != CV_OK)
         return result;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     result = prepare(database, sql, &statement);
     if (result == CV_OK) {
-        sqlite3_bind_text(statement, 1, first, -1, SQLITE_STATIC);
-        if (sqlite3_bind_parameter_count(statement) >= 2)
-            sqlite3_bind_text(statement, 2, second, -1, SQLITE_STATIC);
-        result = store_result(sqlite3_step(statement));
-        sqlite3_finalize(statement);
+        store_bind_text(statement, 1, first);
+        if (store_bind_count(statement) >= 2)
+            store_bind_text(statement, 2, second);
+        result = store_stmt_run(statement);
     }
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK)
-        store_rollback(database);
+        store_db_rollback(database);
     return result;
 }
 
-cv_result bulk_sync_unclaim(sqlite3 *database, const char *sync_id, const char *node_name)
+cv_result bulk_sync_unclaim(store_db *database, const char *sync_id, const char *node_name)
 {
     return update_one(database, UNCLAIM_SQL, sync_id, node_name);
 }
 
-cv_result bulk_sync_mark_failed(sqlite3 *database, const char *sync_id, const char *node_name)
+cv_result bulk_sync_mark_failed(store_db *database, const char *sync_id, const char *node_name)
 {
     return update_one(database, MARK_FAILED_SQL, sync_id, node_name);
 }
 
-cv_result bulk_sync_recover(sqlite3 *database, const char *node_name)
+cv_result bulk_sync_recover(store_db *database, const char *node_name)
 {
     return update_one(database, RECOVER_SQL, node_name, NULL);
 }

@@ -19,7 +19,7 @@
 #include <sys/random.h>
 
 #include "bridge/object_store_internal.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 
 static const char LOOKUP_SQL[] =
     "SELECT id, name, uri, secondary_uri, call_id, secret, passcode, non_member_access,"
@@ -61,23 +61,22 @@ void cospace_summary_free(cospace_summary *space)
     }
 }
 
-cv_result cospace_lookup(sqlite3 *database, const char *id, cospace_summary *out)
+cv_result cospace_lookup(store_db *database, const char *id, cospace_summary *out)
 {
     memset(out, 0, sizeof *out);
     char key[ID_TEXT_SIZE];
     if (!canonical_id(id, key))
         return CV_ERR_NOT_FOUND;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, LOOKUP_SQL, -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
+    store_stmt *statement = store_db_statement(database, LOOKUP_SQL);
+    if (!statement)
+        return store_db_error(database);
+    store_bind_text(statement, 1, key);
+    store_step_state state = store_step(statement);
     cv_result result;
-    if (code == SQLITE_DONE) {
+    if (state == STORE_DONE) {
         result = CV_ERR_NOT_FOUND;
-    } else if (code != SQLITE_ROW) {
-        result = store_result(code);
+    } else if (state != STORE_ROW) {
+        result = store_stmt_error(statement);
     } else {
         memcpy(out->id, key, ID_TEXT_SIZE);
         bool copied = object_store_copy_text(statement, 1, &out->name) &&
@@ -95,13 +94,13 @@ cv_result cospace_lookup(sqlite3 *database, const char *id, cospace_summary *out
                       object_store_copy_text(statement, 14, &out->owner_jid) &&
                       object_store_copy_text(statement, 15, &out->meeting_scheduler) &&
                       object_store_copy_text(statement, 16, &out->stream_url);
-        out->non_member_access = sqlite3_column_int(statement, 7) != 0;
-        out->auto_generated = sqlite3_column_int(statement, 17) != 0;
+        out->non_member_access = store_column_int(statement, 7) != 0;
+        out->auto_generated = store_column_int(statement, 17) != 0;
         result = copied ? CV_OK : CV_ERR_NO_MEMORY;
         if (result != CV_OK)
             cospace_summary_free(out);
     }
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     return result;
 }
 
@@ -109,31 +108,32 @@ cv_result cospace_lookup(sqlite3 *database, const char *id, cospace_summary *out
 
 /* ?1 is the value, ?2 the space whose own rows do not count (NULL: none). */
 static const char URI_TAKEN_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE uri = ?1 AND id IS NOT ?2)"
-    " OR EXISTS(SELECT 1 FROM cospaces WHERE secondary_uri = ?1 AND id IS NOT ?2)"
-    " OR EXISTS(SELECT 1 FROM access_methods WHERE uri = ?1 AND cospace IS NOT ?2)";
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE uri = ?1 AND id IS DISTINCT FROM ?2)"
+    " OR EXISTS(SELECT 1 FROM cospaces WHERE secondary_uri = ?1 AND id IS DISTINCT FROM ?2)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE uri = ?1 AND cospace IS DISTINCT FROM ?2)";
 static const char CALL_ID_TAKEN_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE call_id = ?1 AND id IS NOT ?2)"
-    " OR EXISTS(SELECT 1 FROM access_methods WHERE call_id = ?1 AND cospace IS NOT ?2)";
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE call_id = ?1 AND id IS DISTINCT FROM ?2)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE call_id = ?1"
+    "  AND cospace IS DISTINCT FROM ?2)";
 
+/* Both statements are the checker's from open to close (taken from the
+ * connection's cache, handed back by close). */
 struct cospace_unique_checker {
-    sqlite3_stmt *uri_taken;
-    sqlite3_stmt *call_id_taken;
+    store_stmt *uri_taken;
+    store_stmt *call_id_taken;
 };
 
-cv_result cospace_unique_checker_open(sqlite3 *database, cospace_unique_checker **out)
+cv_result cospace_unique_checker_open(store_db *database, cospace_unique_checker **out)
 {
     cospace_unique_checker *checker = calloc(1, sizeof *checker);
     if (!checker)
         return CV_ERR_NO_MEMORY;
-    int code = sqlite3_prepare_v3(database, URI_TAKEN_SQL, -1, SQLITE_PREPARE_PERSISTENT,
-                                  &checker->uri_taken, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_prepare_v3(database, CALL_ID_TAKEN_SQL, -1, SQLITE_PREPARE_PERSISTENT,
-                                  &checker->call_id_taken, NULL);
-    if (code != SQLITE_OK) {
+    checker->uri_taken = store_db_statement(database, URI_TAKEN_SQL);
+    if (checker->uri_taken)
+        checker->call_id_taken = store_db_statement(database, CALL_ID_TAKEN_SQL);
+    if (!checker->call_id_taken) {
         cospace_unique_checker_close(checker);
-        return store_result(code);
+        return store_db_error(database);
     }
     *out = checker;
     return CV_OK;
@@ -143,27 +143,24 @@ void cospace_unique_checker_close(cospace_unique_checker *checker)
 {
     if (!checker)
         return;
-    sqlite3_finalize(checker->uri_taken);
-    sqlite3_finalize(checker->call_id_taken);
+    store_stmt_done(checker->uri_taken);
+    store_stmt_done(checker->call_id_taken);
     free(checker);
 }
 
 /* Runs one "is it taken" statement; *taken is the answer. */
-static cv_result value_taken(sqlite3_stmt *statement, const char *value, const char *except,
+static cv_result value_taken(store_stmt *statement, const char *value, const char *except,
                              bool *taken)
 {
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-    sqlite3_bind_text(statement, 1, value, -1, SQLITE_STATIC);
-    if (except)
-        sqlite3_bind_text(statement, 2, except, -1, SQLITE_STATIC);
-    int code = sqlite3_step(statement);
+    store_bind_text(statement, 1, value);
+    store_bind_text(statement, 2, except);
+    store_step_state state = store_step(statement);
     cv_result result = CV_OK;
-    if (code == SQLITE_ROW)
-        *taken = sqlite3_column_int(statement, 0) != 0;
+    if (state == STORE_ROW)
+        *taken = store_column_int(statement, 0) != 0;
     else
-        result = store_result(code == SQLITE_DONE ? SQLITE_ERROR : code);
-    sqlite3_reset(statement);
+        result = state == STORE_DONE ? CV_ERR_STORE : store_stmt_error(statement);
+    store_stmt_reset(statement);
     return result;
 }
 
@@ -202,7 +199,7 @@ cv_result cospace_unique_checker_check(cospace_unique_checker *checker, const ch
     return CV_OK;
 }
 
-cv_result cospace_check_unique(sqlite3 *database, const char *uri, const char *secondary_uri,
+cv_result cospace_check_unique(store_db *database, const char *uri, const char *secondary_uri,
                                const char *call_id, const char *except_cospace_id,
                                const char **conflict_reason)
 {
@@ -217,42 +214,41 @@ cv_result cospace_check_unique(sqlite3 *database, const char *uri, const char *s
     return result;
 }
 
+/* ?5 is 1 when the space's own row counts, else 0. */
 static const char URI_PASSCODE_CLASH_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE ?5 AND id = ?1 AND (uri = ?2 OR secondary_uri = ?2)"
-    "  AND coalesce(passcode, '') = ?3)"
-    " OR EXISTS(SELECT 1 FROM access_methods WHERE cospace = ?1 AND id IS NOT ?4 AND uri = ?2"
-    "  AND coalesce(passcode, '') = ?3)";
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE ?5 = 1 AND id = ?1"
+    "  AND (uri = ?2 OR secondary_uri = ?2) AND coalesce(passcode, '') = ?3)"
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE cospace = ?1 AND id IS DISTINCT FROM ?4"
+    "  AND uri = ?2 AND coalesce(passcode, '') = ?3)";
 static const char CALL_ID_PASSCODE_CLASH_SQL[] =
-    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE ?5 AND id = ?1 AND call_id = ?2"
+    "SELECT EXISTS(SELECT 1 FROM cospaces WHERE ?5 = 1 AND id = ?1 AND call_id = ?2"
     "  AND coalesce(passcode, '') = ?3)"
-    " OR EXISTS(SELECT 1 FROM access_methods WHERE cospace = ?1 AND id IS NOT ?4 AND call_id = ?2"
-    "  AND coalesce(passcode, '') = ?3)";
+    " OR EXISTS(SELECT 1 FROM access_methods WHERE cospace = ?1 AND id IS DISTINCT FROM ?4"
+    "  AND call_id = ?2 AND coalesce(passcode, '') = ?3)";
 
-static cv_result combination_taken(sqlite3 *database, const char *sql, const char *cospace_id,
+static cv_result combination_taken(store_db *database, const char *sql, const char *cospace_id,
                                    bool include_space_row, const char *except, const char *value,
                                    const char *passcode, bool *taken)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, sql, -1, &statement, NULL);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, cospace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, value, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 3, passcode ? passcode : "", -1, SQLITE_STATIC);
-    if (except)
-        sqlite3_bind_text(statement, 4, except, -1, SQLITE_STATIC);
-    sqlite3_bind_int(statement, 5, include_space_row);
-    code = sqlite3_step(statement);
+    store_stmt *statement = store_db_statement(database, sql);
+    if (!statement)
+        return store_db_error(database);
+    store_bind_text(statement, 1, cospace_id);
+    store_bind_text(statement, 2, value);
+    store_bind_text(statement, 3, passcode ? passcode : "");
+    store_bind_text(statement, 4, except);
+    store_bind_int(statement, 5, include_space_row);
+    store_step_state state = store_step(statement);
     cv_result result = CV_OK;
-    if (code == SQLITE_ROW)
-        *taken = sqlite3_column_int(statement, 0) != 0;
+    if (state == STORE_ROW)
+        *taken = store_column_int(statement, 0) != 0;
     else
-        result = store_result(code == SQLITE_DONE ? SQLITE_ERROR : code);
-    sqlite3_finalize(statement);
+        result = state == STORE_DONE ? CV_ERR_STORE : store_stmt_error(statement);
+    store_stmt_done(statement);
     return result;
 }
 
-cv_result cospace_check_passcode_clash(sqlite3 *database, const char *cospace_id,
+cv_result cospace_check_passcode_clash(store_db *database, const char *cospace_id,
                                        bool include_space_row, const char *except_access_method_id,
                                        const char *uri, const char *call_id, const char *passcode,
                                        const char **conflict_reason)

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "bridge/object_store.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 
 #define MAX_BINDINGS 16
@@ -33,15 +33,15 @@ int object_store_add_binding(binding_list *bindings, const char *text);
 /* The statement of `sql` on the call's connection, compiled once per
  * connection and found again by its text; give it back with
  * object_store_release. */
-cv_result object_store_prepare(api_call *call, const strbuf *sql, sqlite3_stmt **out);
+cv_result object_store_prepare(api_call *call, const strbuf *sql, store_stmt **out);
 
 /* Gives a statement back (reset, bindings cleared) for the next request. */
-void object_store_release(sqlite3_stmt *statement);
+void object_store_release(store_stmt *statement);
 
-void object_store_bind_texts(sqlite3_stmt *statement, const binding_list *bindings);
+void object_store_bind_texts(store_stmt *statement, const binding_list *bindings);
 
-/* Replies for a store failure: 503 when the database is locked too long
- * or memory is short, else 500 naming `what` in the log. */
+/* Replies for a store failure: 503 when the database is locked too long,
+ * cannot be reached or memory is short, else 500 naming `what` in the log. */
 void object_store_fail(api_call *call, cv_result result, const char *what);
 
 /* Does a row with this ID exist in `table` (under `parent_id` in
@@ -65,17 +65,17 @@ void object_store_append_shown_columns(strbuf *sql, const object_type *type, boo
 
 /* Renders one row (columns from `first`, in the order
  * object_store_append_shown_columns wrote them) as the type's fields. */
-void object_store_render_fields(strbuf *out, const object_type *type, bool all, sqlite3_stmt *row,
+void object_store_render_fields(strbuf *out, const object_type *type, bool all, store_stmt *row,
                                 int first);
 
 /* Column `column` of the current row as an owned string into *out (NULL
  * for SQL NULL); false when memory ran out (*out is then NULL). */
-bool object_store_copy_text(sqlite3_stmt *statement, int column, char **out);
+bool object_store_copy_text(store_stmt *statement, int column, char **out);
 
 /* Runs one statement with text parameters (NULL entries are left
  * unbound); a row sets *found (when given) and *first_integer (when given)
- * to its column 0. SQLITE_ROW and SQLITE_DONE are success. */
-cv_result object_store_run(sqlite3 *database, const char *sql, const char *const *texts,
+ * to its column 0. A row or none is success. */
+cv_result object_store_run(store_db *database, const char *sql, const char *const *texts,
                            size_t count, bool *found, int64_t *first_integer);
 
 #endif

@@ -4,20 +4,23 @@
  * collection pages with the kept statements of both queries.
  *
  * Owns: the read SQL built from an object_type, the reply cache (valid
- * only while the database is unchanged; see "the reply cache" below).
+ * only while the database is unchanged; see "the reply cache" below; on
+ * SQLite only, the one place of the bridge that calls SQLite itself: its
+ * commit hook).
  * Does not own: writes (object_store_write.c), the shared statement and
  * rendering helpers (object_store.c), any type's parameters.
  */
 #include "bridge/object_store.h"
 
 #include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bridge/object_store_internal.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
@@ -58,7 +61,11 @@
  * one, the connection sees its own uncommitted rows). A listing whose
  * root attributes come from a hook not marked list_attributes_cacheable
  * (anything rendered from live calls) is never cached, nor are error
- * replies. */
+ * replies.
+ *
+ * On PostgreSQL there is no reply cache (nor kept statements): nothing
+ * like data_version tells a connection that another node committed, so
+ * every listing is read from the database. */
 #define REPLY_CACHE_ENTRIES  8
 #define REPLY_CACHE_MAX_BODY (64 * 1024)
 
@@ -86,14 +93,14 @@ typedef struct {
     const object_type *type; /* NULL: a free slot */
     kept_kind kind;
     char *where; /* owned; KEPT_LIST: the conditions' text; KEPT_GET: NULL */
-    sqlite3_stmt *statement;
+    store_stmt *statement;
 } kept_statement;
 
 typedef struct {
-    store_attachment base;      /* first: the pool releases the cache through it */
-    sqlite3_stmt *data_version; /* PRAGMA data_version, compiled once */
-    uint64_t generation;        /* commits made through this connection */
-    uint64_t clock;             /* ticks once per store or hit */
+    store_attachment base;    /* first: the pool releases the cache through it */
+    store_stmt *data_version; /* PRAGMA data_version, taken for good (store_stmt_reset) */
+    uint64_t generation;      /* commits made through this connection */
+    uint64_t clock;           /* ticks once per store or hit */
     cached_reply entries[REPLY_CACHE_ENTRIES];
     kept_statement kept[KEPT_STATEMENTS];
 } reply_cache;
@@ -105,11 +112,12 @@ static void clear_entry(cached_reply *entry)
     *entry = (cached_reply){0};
 }
 
+/* Called when the pool closes, after the connection's store_db wrapper and
+ * with it every statement (data_version and the kept ones) have gone. */
 static void release_reply_cache(store_attachment *attachment, sqlite3 *connection)
 {
     reply_cache *cache = (reply_cache *)attachment;
     sqlite3_commit_hook(connection, NULL, NULL);
-    sqlite3_finalize(cache->data_version);
     for (size_t i = 0; i < REPLY_CACHE_ENTRIES; i++)
         clear_entry(&cache->entries[i]);
     for (size_t i = 0; i < KEPT_STATEMENTS; i++)
@@ -133,9 +141,9 @@ static int count_own_commit(void *context)
  * request is then answered without the cache. */
 static reply_cache *connection_cache(api_call *call)
 {
-    if (!call->node || !call->database)
-        return NULL;
-    store_attachment **slot = store_pool_attachment(&call->node->store, call->database);
+    sqlite3 *connection = call->node && call->database ? store_db_sqlite(call->database) : NULL;
+    store_pool *pool = connection ? store_db_pool_sqlite(&call->node->store) : NULL;
+    store_attachment **slot = pool ? store_pool_attachment(pool, connection) : NULL;
     if (!slot)
         return NULL;
     if (*slot)
@@ -144,21 +152,19 @@ static reply_cache *connection_cache(api_call *call)
     if (!cache)
         return NULL;
     cache->base.release = release_reply_cache;
-    int code = sqlite3_prepare_v3(call->database, "PRAGMA data_version", -1,
-                                  SQLITE_PREPARE_PERSISTENT, &cache->data_version, NULL);
-    if (code != SQLITE_OK) {
-        log_error("prepare failed: %s: PRAGMA data_version", sqlite3_errmsg(call->database));
+    cache->data_version = store_db_statement(call->database, "PRAGMA data_version");
+    if (!cache->data_version) {
         free(cache);
         return NULL;
     }
     /* A connection has one commit hook. Nothing else in the bridge sets
      * one on its pooled connections; a module that needs one must chain
      * to this one, or the cache would miss this connection's commits. */
-    void *previous = sqlite3_commit_hook(call->database, count_own_commit, cache);
+    void *previous = sqlite3_commit_hook(connection, count_own_commit, cache);
     if (previous) {
         log_error("reply cache: a commit hook was already set; not caching");
-        sqlite3_commit_hook(call->database, NULL, NULL);
-        sqlite3_finalize(cache->data_version);
+        sqlite3_commit_hook(connection, NULL, NULL);
+        store_stmt_done(cache->data_version);
         free(cache);
         return NULL;
     }
@@ -170,11 +176,10 @@ static reply_cache *connection_cache(api_call *call)
  * (the request then goes without the cache). */
 static bool read_data_version(reply_cache *cache, int64_t *version)
 {
-    int code = sqlite3_step(cache->data_version);
-    bool read = code == SQLITE_ROW;
+    bool read = store_step(cache->data_version) == STORE_ROW;
     if (read)
-        *version = sqlite3_column_int64(cache->data_version, 0);
-    sqlite3_reset(cache->data_version);
+        *version = store_column_int64(cache->data_version, 0);
+    store_stmt_reset(cache->data_version);
     return read;
 }
 
@@ -244,14 +249,14 @@ static char *list_cache_key(api_call *call, const object_type *type, const api_p
 }
 
 /* A kept statement that is free to run, or NULL. */
-static sqlite3_stmt *find_kept(reply_cache *cache, const object_type *type, kept_kind kind,
-                               const char *where)
+static store_stmt *find_kept(reply_cache *cache, const object_type *type, kept_kind kind,
+                             const char *where)
 {
     for (size_t i = 0; cache && i < KEPT_STATEMENTS && cache->kept[i].type; i++) {
         kept_statement *kept = &cache->kept[i];
         if (kept->type == type && kept->kind == kind &&
             (kind == KEPT_GET || strcmp(kept->where, where) == 0))
-            return sqlite3_stmt_busy(kept->statement) ? NULL : kept->statement;
+            return store_stmt_take(kept->statement) ? kept->statement : NULL;
     }
     return NULL;
 }
@@ -259,7 +264,7 @@ static sqlite3_stmt *find_kept(reply_cache *cache, const object_type *type, kept
 /* Remembers a statement from object_store_prepare() for find_kept; when the table is
  * full or memory short it is simply not remembered. */
 static void keep_statement(reply_cache *cache, const object_type *type, kept_kind kind,
-                           const char *where, sqlite3_stmt *statement)
+                           const char *where, store_stmt *statement)
 {
     for (size_t i = 0; cache && i < KEPT_STATEMENTS; i++) {
         kept_statement *kept = &cache->kept[i];
@@ -339,7 +344,7 @@ void object_get(api_call *call, const object_type *type)
     if (!object_store_read_own_id(call, type, id))
         return;
     reply_cache *cache = connection_cache(call);
-    sqlite3_stmt *statement = find_kept(cache, type, KEPT_GET, NULL);
+    store_stmt *statement = find_kept(cache, type, KEPT_GET, NULL);
     cv_result result = CV_OK;
     if (!statement) {
         strbuf sql = STRBUF_INIT;
@@ -356,14 +361,14 @@ void object_get(api_call *call, const object_type *type)
         }
         keep_statement(cache, type, KEPT_GET, NULL, statement);
     }
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    store_bind_text(statement, 1, id);
     if (type->parent_prefix)
-        sqlite3_bind_text(statement, 2, parent, -1, SQLITE_STATIC);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_DONE) {
+        store_bind_text(statement, 2, parent);
+    store_step_state state = store_step(statement);
+    if (state == STORE_DONE) {
         api_fail_not_found(call, type->missing_reason);
-    } else if (code != SQLITE_ROW) {
-        object_store_fail(call, store_result(code), "object query");
+    } else if (state != STORE_ROW) {
+        object_store_fail(call, store_stmt_error(statement), "object query");
     } else {
         strbuf *out = api_reply_xml(call);
         if (type->singleton_id)
@@ -427,8 +432,8 @@ static bool build_conditions(api_call *call, const object_type *type, list_condi
         int index = object_store_add_binding(&conditions->bindings, conditions->pattern);
         strbuf_append_str(&conditions->where, " AND (");
         for (size_t i = 0; type->filter_columns[i]; i++)
-            strbuf_printf(&conditions->where, "%so.%s LIKE ?%d ESCAPE '\\'", i ? " OR " : "",
-                          type->filter_columns[i], index);
+            strbuf_printf(&conditions->where, "%slower(o.%s) LIKE lower(?%d) ESCAPE '\\'",
+                          i ? " OR " : "", type->filter_columns[i], index);
         strbuf_append_char(&conditions->where, ')');
         conditions->filtered = true;
     }
@@ -441,7 +446,7 @@ static bool build_conditions(api_call *call, const object_type *type, list_condi
         conditions->filtered = true;
         char *key = conditions->equality_ids[i];
         if (!object_canonical_id(value, key)) {
-            strbuf_append_str(&conditions->where, " AND 0"); /* no object has such an ID */
+            strbuf_append_str(&conditions->where, " AND FALSE"); /* no object has such an ID */
             continue;
         }
         int index = object_store_add_binding(&conditions->bindings, key);
@@ -469,7 +474,7 @@ static void append_count_expression(strbuf *sql, const object_type *type,
         strbuf_printf(sql, "(SELECT total FROM object_counts WHERE object_table = '%s')",
                       type->table);
     else
-        strbuf_printf(sql, "(SELECT count(*) FROM %s AS o WHERE 1%s)", type->table,
+        strbuf_printf(sql, "(SELECT count(*) FROM %s AS o WHERE TRUE%s)", type->table,
                       strbuf_str(&conditions->where));
 }
 
@@ -479,16 +484,18 @@ static cv_result count_rows(api_call *call, const object_type *type,
     strbuf sql = STRBUF_INIT;
     strbuf_append_str(&sql, "SELECT ");
     append_count_expression(&sql, type, conditions);
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = object_store_prepare(call, &sql, &statement);
     strbuf_free(&sql);
     if (result != CV_OK)
         return result;
     object_store_bind_texts(statement, &conditions->bindings);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_ROW)
-        *total = sqlite3_column_int64(statement, 0);
-    result = code == SQLITE_ROW ? CV_OK : store_result(code == SQLITE_DONE ? SQLITE_ERROR : code);
+    store_step_state state = store_step(statement);
+    if (state == STORE_ROW)
+        *total = store_column_int64(statement, 0);
+    result = state == STORE_ROW    ? CV_OK
+             : state == STORE_DONE ? CV_ERR_STORE
+                                   : store_stmt_error(statement);
     object_store_release(statement);
     return result;
 }
@@ -524,7 +531,7 @@ static bool reply_from_cache(api_call *call, const object_type *type, const api_
                              list_cache_use *use)
 {
     if ((type->list_attributes && !type->list_attributes_cacheable) ||
-        (use->cache = connection_cache(call)) == NULL || !sqlite3_get_autocommit(call->database) ||
+        (use->cache = connection_cache(call)) == NULL || store_db_in_transaction(call->database) ||
         (use->key = list_cache_key(call, type, page)) == NULL)
         return false;
     use->generation = use->cache->generation;
@@ -548,7 +555,7 @@ static bool reply_from_cache(api_call *call, const object_type *type, const api_
  * conditions). LIMIT and OFFSET are parameters limit_index and after. */
 static cv_result list_statement(api_call *call, const object_type *type,
                                 const list_conditions *conditions, int limit_index,
-                                sqlite3_stmt **statement)
+                                store_stmt **statement)
 {
     cv_result result = strbuf_status(&conditions->where);
     if (result != CV_OK)
@@ -562,8 +569,8 @@ static cv_result list_statement(api_call *call, const object_type *type,
     append_count_expression(&sql, type, conditions);
     strbuf_append_str(&sql, ", o.id");
     object_store_append_shown_columns(&sql, type, type->list_shows_all);
-    strbuf_printf(&sql, " FROM %s AS o WHERE 1%s ORDER BY o.seq LIMIT ?%d OFFSET ?%d", type->table,
-                  where, limit_index, limit_index + 1);
+    strbuf_printf(&sql, " FROM %s AS o WHERE TRUE%s ORDER BY o.seq LIMIT ?%d OFFSET ?%d",
+                  type->table, where, limit_index, limit_index + 1);
     result = object_store_prepare(call, &sql, statement);
     strbuf_free(&sql);
     if (result == CV_OK)
@@ -577,31 +584,30 @@ static void reply_page(api_call *call, const object_type *type, const api_page *
                        list_conditions *conditions, list_cache_use *use)
 {
     int limit_index = (int)conditions->bindings.count + 1;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = list_statement(call, type, conditions, limit_index, &statement);
     if (result != CV_OK) {
         object_store_fail(call, result, "collection query");
         return;
     }
     object_store_bind_texts(statement, &conditions->bindings);
-    sqlite3_bind_int64(statement, limit_index, page->limit);
-    sqlite3_bind_int64(statement, limit_index + 1, page->offset);
+    store_bind_int64(statement, limit_index, page->limit);
+    store_bind_int64(statement, limit_index + 1, page->offset);
 
     strbuf rows = STRBUF_INIT;
     int64_t total = -1;
-    int code;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        total = sqlite3_column_int64(statement, 0);
-        xml_open_with_attribute(&rows, type->element, "id",
-                                (const char *)sqlite3_column_text(statement, 1));
+    store_step_state state;
+    while ((state = store_step(statement)) == STORE_ROW) {
+        total = store_column_int64(statement, 0);
+        xml_open_with_attribute(&rows, type->element, "id", store_column_text(statement, 1));
         object_store_render_fields(&rows, type, type->list_shows_all, statement, 2);
         xml_close(&rows, type->element);
     }
+    if (state == STORE_FAILED)
+        result = store_stmt_error(statement);
     object_store_release(statement);
-    if (code == SQLITE_DONE && total < 0) /* an empty page carries no total */
+    if (state == STORE_DONE && total < 0) /* an empty page carries no total */
         result = count_rows(call, type, conditions, &total);
-    else if (code != SQLITE_DONE)
-        result = store_result(code);
     if (result == CV_OK && strbuf_status(&rows) != CV_OK)
         result = CV_ERR_NO_MEMORY;
     if (result != CV_OK) {

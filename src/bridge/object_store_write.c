@@ -19,7 +19,7 @@
 
 #include "bridge/object_store_internal.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 #include "common/xml_writer.h"
 
@@ -183,19 +183,19 @@ static cv_result load_current(api_call *call, const object_type *type, const cha
     strbuf_printf(&sql, " FROM %s AS o WHERE o.id = ?1", type->table);
     if (type->parent_prefix)
         strbuf_printf(&sql, " AND o.%s = ?2", type->parent_column);
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = object_store_prepare(call, &sql, &statement);
     strbuf_free(&sql);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    store_bind_text(statement, 1, id);
     if (type->parent_prefix)
-        sqlite3_bind_text(statement, 2, parent, -1, SQLITE_STATIC);
-    int code = sqlite3_step(statement);
-    if (code == SQLITE_DONE) {
+        store_bind_text(statement, 2, parent);
+    store_step_state state = store_step(statement);
+    if (state == STORE_DONE) {
         result = CV_ERR_NOT_FOUND;
-    } else if (code != SQLITE_ROW) {
-        result = store_result(code);
+    } else if (state != STORE_ROW) {
+        result = store_stmt_error(statement);
     } else {
         int column = 1;
         for (size_t i = 0; i < type->field_count && result == CV_OK; i++) {
@@ -203,19 +203,19 @@ static cv_result load_current(api_call *call, const object_type *type, const cha
             if (!object_store_field_is_stored(field))
                 continue;
             int index = column++;
-            if (values[i].given || sqlite3_column_type(statement, index) == SQLITE_NULL)
+            if (values[i].given || store_column_type(statement, index) == STORE_NULL)
                 continue;
             char number[24];
             const char *text;
             if (field->type == FIELD_BOOL) {
-                values[i].number = sqlite3_column_int64(statement, index) != 0;
+                values[i].number = store_column_int64(statement, index) != 0;
                 text = values[i].number ? "true" : "false";
             } else if (field->type == FIELD_INT) {
-                values[i].number = sqlite3_column_int64(statement, index);
+                values[i].number = store_column_int64(statement, index);
                 snprintf(number, sizeof number, "%" PRId64, values[i].number);
                 text = number;
             } else {
-                text = (const char *)sqlite3_column_text(statement, index);
+                text = store_column_text(statement, index);
             }
             values[i].text = text ? strdup(text) : NULL;
             values[i].set = values[i].text != NULL;
@@ -250,15 +250,15 @@ static cv_result check_references(object_write *write)
 
 /* --- writes: statements ------------------------------------------------------ */
 
-static void bind_value(sqlite3_stmt *statement, int index, const field_descriptor *field,
+static void bind_value(store_stmt *statement, int index, const field_descriptor *field,
                        const field_value *value)
 {
     if (!value->set)
-        sqlite3_bind_null(statement, index);
+        store_bind_null(statement, index);
     else if (field->type == FIELD_BOOL || field->type == FIELD_INT)
-        sqlite3_bind_int64(statement, index, value->number);
+        store_bind_int64(statement, index, value->number);
     else
-        sqlite3_bind_text(statement, index, value->text, -1, SQLITE_STATIC);
+        store_bind_text(statement, index, value->text);
 }
 
 static bool field_is_written(const field_descriptor *field)
@@ -295,21 +295,19 @@ static cv_result write_row(object_write *write)
                 strbuf_printf(&sql, ", %s = ?%d", type->fields[i].column, next++);
         strbuf_append_str(&sql, " WHERE id = ?1");
     }
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = object_store_prepare(call, &sql, &statement);
     strbuf_free(&sql);
     if (result != CV_OK)
         return result;
-    sqlite3_bind_text(statement, 1, write->id, -1, SQLITE_STATIC);
+    store_bind_text(statement, 1, write->id);
     int index = 2;
     if (write->creating && type->parent_prefix)
-        sqlite3_bind_text(statement, index++, write->parent_id, -1, SQLITE_STATIC);
+        store_bind_text(statement, index++, write->parent_id);
     for (size_t i = 0; i < type->field_count; i++)
         if (field_is_written(&type->fields[i]))
             bind_value(statement, index++, &type->fields[i], &write->values[i]);
-    int code = sqlite3_step(statement);
-    object_store_release(statement);
-    return store_result(code);
+    return store_stmt_run(statement);
 }
 
 /* --- writes: hooks' helpers ------------------------------------------------- */
@@ -392,7 +390,7 @@ static void apply_write(api_call *call, const object_type *type, bool creating)
     if (!read_body(call, type, creating, write.values))
         goto done;
 
-    cv_result result = store_begin(call->database);
+    cv_result result = store_db_begin(call->database);
     if (result != CV_OK) {
         object_store_fail(call, result, "begin");
         goto done;
@@ -418,9 +416,9 @@ static void apply_write(api_call *call, const object_type *type, bool creating)
     if (result == CV_OK && !write.failed_status)
         result = write_row(&write);
     if (result == CV_OK && !write.failed_status)
-        result = store_commit(call->database);
+        result = store_db_commit(call->database);
     if (result != CV_OK || write.failed_status) {
-        store_rollback(call->database);
+        store_db_rollback(call->database);
         if (write.failed_status)
             reply_refusal(&write);
         else
@@ -466,24 +464,25 @@ void object_delete(api_call *call, const object_type *type)
     strbuf_printf(&sql, "DELETE FROM %s WHERE id = ?1", type->table);
     if (type->parent_prefix)
         strbuf_printf(&sql, " AND %s = ?2", type->parent_column);
-    sqlite3_stmt *statement = NULL;
-    cv_result result = store_begin(call->database);
+    store_stmt *statement = NULL;
+    cv_result result = store_db_begin(call->database);
     if (result == CV_OK)
         result = object_store_prepare(call, &sql, &statement);
     strbuf_free(&sql);
-    int changes = 0;
+    int64_t changes = 0;
     if (result == CV_OK) {
-        sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+        store_bind_text(statement, 1, id);
         if (type->parent_prefix)
-            sqlite3_bind_text(statement, 2, parent, -1, SQLITE_STATIC);
-        result = store_result(sqlite3_step(statement));
-        changes = sqlite3_changes(call->database);
+            store_bind_text(statement, 2, parent);
+        result = store_stmt_run(statement);
+        statement = NULL; /* handed back by store_stmt_run */
+        changes = store_db_changes(call->database);
     }
     object_store_release(statement);
     if (result == CV_OK && changes > 0)
-        result = store_commit(call->database);
+        result = store_db_commit(call->database);
     if (result != CV_OK || changes == 0) {
-        store_rollback(call->database);
+        store_db_rollback(call->database);
         if (result == CV_OK)
             api_fail_not_found(call, type->missing_reason);
         else

@@ -170,9 +170,9 @@ void api_handle_request(void *context, const http_request *request, http_respons
     }
     if (!decode_body(&call))
         goto done;
-    call.database = store_pool_acquire(&node->store);
+    call.database = store_db_pool_acquire(&node->store);
     handler(&call);
-    store_pool_release(&node->store, call.database);
+    store_db_pool_release(&node->store, call.database);
 done:
     form_free(&call.fields);
     atomic_fetch_sub(&node->requests_in_flight, 1);

@@ -11,6 +11,7 @@
  * snake_case. Booleans are INTEGER 0/1; an unset optional value is NULL.
  * object_counts holds each table's row count, kept by triggers, so an
  * unfiltered collection GET answers its total="N" without a scan.
+ * schema_postgresql.c holds the same tables for PostgreSQL.
  */
 #include "bridge/schema.h"
 
@@ -305,3 +306,11 @@ const char *const bridge_migrations[] = {
 };
 
 const size_t bridge_migration_count = sizeof bridge_migrations / sizeof bridge_migrations[0];
+
+cv_result bridge_schema_migrate(store_db *db)
+{
+    return store_db_kind(db) == STORE_POSTGRESQL
+               ? store_db_migrate(db, "bridge", bridge_postgresql_migrations,
+                                  bridge_postgresql_migration_count)
+               : store_db_migrate(db, "bridge", bridge_migrations, bridge_migration_count);
+}

@@ -12,6 +12,8 @@
 
 #include "cli/json_view.h"
 #include "cli/login_file.h"
+#include "common/rfc3339.h"
+#include "common/secrets.h"
 
 void cli_error(const char *format, ...)
 {
@@ -37,8 +39,19 @@ int cli_usage_error(const char *command, const char *format, ...)
     return CLI_EXIT_USAGE;
 }
 
-bool cli_parse_arguments(const char *name, const command_syntax *syntax, int argc, char **argv,
-                         positional_arguments *positional, int *status)
+/* The value of SYNTAX's "json" flag, when its table has one. */
+static bool json_flag_given(const command_syntax *syntax)
+{
+    for (size_t i = 0; i < syntax->option_count; i++) {
+        const option_spec *option = &syntax->options[i];
+        if (option->kind == OPTION_FLAG && strcmp(option->name, "json") == 0)
+            return *(const bool *)option->target;
+    }
+    return false;
+}
+
+bool cli_parse_arguments(cli_context *context, const char *name, const command_syntax *syntax,
+                         int argc, char **argv, positional_arguments *positional, int *status)
 {
     strbuf error = STRBUF_INIT;
     args_outcome outcome = args_parse(syntax, argc, argv, positional, &error);
@@ -47,8 +60,51 @@ bool cli_parse_arguments(const char *name, const command_syntax *syntax, int arg
         args_print_help(syntax, stdout);
     else if (outcome == ARGS_ERROR)
         *status = cli_usage_error(name, "%s", strbuf_str(&error));
+    else if (json_flag_given(syntax))
+        context->globals.json_output = true;
     strbuf_free(&error);
     return outcome == ARGS_OK;
+}
+
+int cli_secret_option(const char *command, const char *option, const char *value, const char *file,
+                      char **secret)
+{
+    *secret = NULL;
+    if (value && file)
+        return cli_usage_error(command, "give %s or %s-file, not both", option, option);
+    if (file) {
+        strbuf error = STRBUF_INIT;
+        int status = CLI_EXIT_OK;
+        if (secret_read_file(file, secret, &error) != CV_OK)
+            status = cli_usage_error(command, "%s-file: %s", option, strbuf_str(&error));
+        strbuf_free(&error);
+        return status;
+    }
+    if (value && !(*secret = strdup(value))) {
+        cli_error("out of memory");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_check_time(const char *command, const char *option, const char *value)
+{
+    int64_t ignored;
+    if (!value || rfc3339_parse(value, &ignored) == CV_OK)
+        return CLI_EXIT_OK;
+    return cli_usage_error(command,
+                           "%s: expected an RFC 3339 time such as 2026-11-25T09:00:00Z, got \"%s\"",
+                           option, value);
+}
+
+bool cli_set_texts(json_t *object, const char *const names[], const char *const values[],
+                   size_t count)
+{
+    bool ok = object != NULL;
+    for (size_t i = 0; ok && i < count; i++)
+        if (values[i])
+            ok = json_object_set_new(object, names[i], json_string(values[i])) == 0;
+    return ok;
 }
 
 cv_result cli_append_segment(strbuf *path, const char *text)

@@ -54,11 +54,14 @@ typedef int (*cli_command_handler)(cli_context *context, int argc, char **argv);
 /* Prints "convene: <message>" and a pointer to --help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
-/* args_parse for command `name`: prints its help (*status CLI_EXIT_OK) or
- * the usage error (*status CLI_EXIT_USAGE); true only when the command
- * should go on. */
-bool cli_parse_arguments(const char *name, const command_syntax *syntax, int argc, char **argv,
-                         positional_arguments *positional, int *status);
+/* The opening of every command: args_parse of argv with `syntax` (its
+ * option table fills the command's variables). --help prints the help
+ * (*status CLI_EXIT_OK); a wrong command line prints one usage error naming
+ * command `name` (*status CLI_EXIT_USAGE); a "json" flag in the table, when
+ * given, turns on JSON output for the rest of the command. True only when
+ * the command should go on. The caller still config_free()s the table. */
+bool cli_parse_arguments(cli_context *context, const char *name, const command_syntax *syntax,
+                         int argc, char **argv, positional_arguments *positional, int *status);
 /* Prints "convene: <message>" on stderr. */
 void cli_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
@@ -75,6 +78,25 @@ int cli_connect(cli_context *context);
 
 /* --json output: the server's body as it came, ending in a newline. */
 void cli_print_answer_json(const client_answer *answer);
+
+/* A secret given as option OPTION (e.g. "--password", VALUE) or as
+ * OPTION-file (FILE, its first line): into *secret, NULL when neither is
+ * given; the caller frees it with secret_free. Both given, or a file that
+ * cannot be read, is a usage error of COMMAND. Returns CLI_EXIT_OK or that
+ * error's status. */
+int cli_secret_option(const char *command, const char *option, const char *value, const char *file,
+                      char **secret);
+
+/* CLI_EXIT_OK when VALUE, the value of OPTION (e.g. "--from"), is NULL
+ * (not given) or an RFC 3339 time; else the usage error of COMMAND naming
+ * the option and the value. */
+int cli_check_time(const char *command, const char *option, const char *value);
+
+/* Sets member NAMES[i] of OBJECT to the text VALUES[i] for each of the
+ * COUNT values that is not NULL (a request body of the options given).
+ * False when OBJECT is NULL or a value cannot be set (not UTF-8, memory). */
+bool cli_set_texts(json_t *object, const char *const names[], const char *const values[],
+                   size_t count);
 
 /* Appends `text` percent-encoded for one path segment. */
 cv_result cli_append_segment(strbuf *path, const char *text);
@@ -106,5 +128,7 @@ int command_report(cli_context *context, int argc, char **argv);
 
 /* commands_events.c */
 int command_events(cli_context *context, int argc, char **argv);
+/* commands_cluster.c */
+int command_cluster(cli_context *context, int argc, char **argv);
 
 #endif

@@ -200,25 +200,22 @@ static size_t book_specs(book_options *options, option_spec *out)
  * status, or CLI_EXIT_OK. */
 static int book_times(const book_options *options, char *computed_end, const char **end)
 {
-    int64_t start_seconds = 0, end_seconds;
+    int64_t start_seconds = 0; /* read only when the start is not local */
     if (!options->title || !options->start)
         return cli_usage_error("book", "--title and --start are required");
     /* with --tz, a start without an offset is local: convened reads it */
     bool local_start =
         options->series.time_zone && book_local_end(options->start, 0, computed_end, 40) == CV_OK;
-    if (!local_start && rfc3339_parse(options->start, &start_seconds) != CV_OK)
-        return cli_usage_error("book",
-                               "--start: expected an RFC 3339 time such as "
-                               "2026-11-25T09:00:00Z, got \"%s\"",
-                               options->start);
+    int status = local_start ? CLI_EXIT_OK : cli_check_time("book", "--start", options->start);
+    if (status != CLI_EXIT_OK)
+        return status;
+    if (!local_start)
+        rfc3339_parse(options->start, &start_seconds);
     if ((options->end != NULL) == (options->duration != UNSET_INTEGER))
         return cli_usage_error("book", "give exactly one of --end and --duration");
     *end = options->end;
-    if (options->end && !local_start && rfc3339_parse(options->end, &end_seconds) != CV_OK)
-        return cli_usage_error("book",
-                               "--end: expected an RFC 3339 time such as "
-                               "2026-11-25T10:00:00Z, got \"%s\"",
-                               options->end);
+    if (!local_start && (status = cli_check_time("book", "--end", options->end)) != CLI_EXIT_OK)
+        return status;
     if (!options->end && local_start) {
         book_local_end(options->start, options->duration, computed_end, 40);
         *end = computed_end;
@@ -280,42 +277,36 @@ static int book_send(cli_context *context, json_t *body)
     return status;
 }
 
+/* `book --help`: the synopsis, what it does, and the notes after the options. */
+static const char BOOK_USAGE[] =
+    "book --title T --start TIME (--end TIME | --duration MIN) [--passcode N]\n"
+    "                    [--dial-out URI ...] [--dial-in URI ...] [--bridge ID] "
+    "[--setup-buffer MIN]\n"
+    "                    [--tz ZONE] [--rrule RULE] [--exdate TIME ...] "
+    "[--organizer EMAIL] [--attendee EMAIL ...] [--skip-conflicts]";
+static const char BOOK_ABOUT[] =
+    "Books a meeting. convened assigns the slot (numeric ID) at once, so the\n"
+    "confirmation already carries the dial-in URI and call ID. At the start it opens\n"
+    "the slot's space under the meeting's title, starts the call and dials out.";
+static const char BOOK_NOTES[] =
+    "Refused (exit 1) when the bridge has no free slot over the whole meeting or a\n"
+    "participant is already in an overlapping meeting; the message lists the conflicts.\n"
+    "Example: convene book --title Weekly --start 2026-11-25T09:00:00+01:00 --duration 30 \\\n"
+    "           --dial-out sip:room1@example.com --dial-out sip:room2@example.com\n"
+    "Repeating, in a time zone: convene book --title Sync --tz Europe/Berlin \\\n"
+    "           --start 2027-03-22T09:00:00 --duration 30 --rrule 'FREQ=WEEKLY;COUNT=10'";
+
 int command_book(cli_context *context, int argc, char **argv)
 {
     book_options options = {.duration = UNSET_INTEGER, .setup_buffer = UNSET_INTEGER};
     option_spec specs[BOOK_SPECS];
     const size_t spec_count = book_specs(&options, specs);
-    const command_syntax syntax = {
-        "book --title T --start TIME (--end TIME | --duration MIN) [--passcode N]\n"
-        "                    [--dial-out URI ...] [--dial-in URI ...] [--bridge ID] "
-        "[--setup-buffer MIN]\n"
-        "                    [--tz ZONE] [--rrule RULE] [--exdate TIME ...] "
-        "[--organizer EMAIL] [--attendee EMAIL ...] [--skip-conflicts]",
-        "Books a meeting. convened assigns the slot (numeric ID) at once, so the\n"
-        "confirmation already carries the dial-in URI and call ID. At the start it opens\n"
-        "the slot's space under the meeting's title, starts the call and dials out.",
-        specs,
-        spec_count,
-        0,
-        0,
-        "Refused (exit 1) when the bridge has no free slot over the whole meeting or a\n"
-        "participant is already in an overlapping meeting; the message lists the conflicts.\n"
-        "Example: convene book --title Weekly --start 2026-11-25T09:00:00+01:00 --duration 30 \\\n"
-        "           --dial-out sip:room1@example.com --dial-out sip:room2@example.com\n"
-        "Repeating, in a time zone: convene book --title Sync --tz Europe/Berlin \\\n"
-        "           --start 2027-03-22T09:00:00 --duration 30 --rrule 'FREQ=WEEKLY;COUNT=10'"};
+    const command_syntax syntax = {BOOK_USAGE, BOOK_ABOUT, specs, spec_count, 0, 0, BOOK_NOTES};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     char computed_end[40];
     const char *end = NULL;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("book", "%s", strbuf_str(&error));
-    } else {
-        context->globals.json_output |= options.json;
+    if (cli_parse_arguments(context, "book", &syntax, argc, argv, &positional, &status)) {
         status = book_times(&options, computed_end, &end);
         json_t *body = status == CLI_EXIT_OK ? book_body(&options, end) : NULL;
         if (status == CLI_EXIT_OK)
@@ -323,7 +314,6 @@ int command_book(cli_context *context, int argc, char **argv)
         json_decref(body);
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     return status;
 }
 
@@ -371,15 +361,18 @@ static void print_bookings_table(const json_t *bookings)
             json_member_text(booking, "slot", slot, sizeof slot),
             json_member_text(json_object_get(booking, "dialIn"), "uri", dial_in, sizeof dial_in),
             json_member_string(booking, "title")};
-        if (!rows || table_add_row(rows, cells) != CV_OK) {
+        if (table_add_row(rows, cells) != CV_OK) {
             cli_error("out of memory");
             break;
         }
     }
-    if (rows)
-        table_print(rows, stdout);
+    table_print(rows, stdout);
     table_free(rows);
 }
+
+/* `bookings --help`: the synopsis, what it does. */
+static const char BOOKINGS_USAGE[] = "bookings [--from TIME] [--to TIME] [--bridge ID]";
+static const char BOOKINGS_ABOUT[] = "Lists bookings in start order with their state and slot.";
 
 int command_bookings(cli_context *context, int argc, char **argv)
 {
@@ -393,37 +386,15 @@ int command_bookings(cli_context *context, int argc, char **argv)
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {"bookings [--from TIME] [--to TIME] [--bridge ID]",
-                                   "Lists bookings in start order with their state and slot.",
-                                   specs,
-                                   spec_count,
-                                   0,
-                                   0,
-                                   NULL};
+    const command_syntax syntax = {BOOKINGS_USAGE, BOOKINGS_ABOUT, specs, spec_count, 0, 0, NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    int64_t ignored;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
+    if (!cli_parse_arguments(context, "bookings", &syntax, argc, argv, &positional, &status))
         goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("bookings", "%s", strbuf_str(&error));
+    if ((status = cli_check_time("bookings", "--from", from)) != CLI_EXIT_OK ||
+        (status = cli_check_time("bookings", "--to", to)) != CLI_EXIT_OK)
         goto out;
-    }
-    context->globals.json_output |= json;
-    if ((from && rfc3339_parse(from, &ignored) != CV_OK) ||
-        (to && rfc3339_parse(to, &ignored) != CV_OK)) {
-        status =
-            cli_usage_error("bookings",
-                            "%s: expected an RFC 3339 time such as "
-                            "2026-11-25T09:00:00Z",
-                            from && rfc3339_parse(from, &ignored) != CV_OK ? "--from" : "--to");
-        goto out;
-    }
     if (bookings_path(&path, from, to, bridge) != CV_OK) {
         cli_error("out of memory");
         status = CLI_EXIT_USAGE;
@@ -439,7 +410,6 @@ int command_bookings(cli_context *context, int argc, char **argv)
     client_answer_free(&answer);
 out:
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }
@@ -537,20 +507,11 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
     syntax.options = specs;
     syntax.option_count = action == ACTION_CANCEL ? 2 : 1; /* --scope only for cancel */
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     strbuf path = STRBUF_INIT;
     json_t *body = NULL;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
+    if (!cli_parse_arguments(context, names[action], &syntax, argc, argv, &positional, &status))
         goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error(names[action], "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= json;
     const char *id = positional.items[0];
     const char *method = "GET";
     const char *suffix = NULL;
@@ -581,7 +542,6 @@ static int booking_command(cli_context *context, int argc, char **argv, booking_
 out:
     json_decref(body);
     config_free(specs, sizeof specs / sizeof specs[0]);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }

@@ -219,13 +219,12 @@ static void print_bridge(const json_t *bridge)
             const char *cells[] = {json_member_string(member, "name"),
                                    json_member_string(member, "address"),
                                    json_is_true(added) ? "yes (primary)" : "no"};
-            if (!rows || table_add_row(rows, cells) != CV_OK) {
+            if (table_add_row(rows, cells) != CV_OK) {
                 cli_error("out of memory");
                 break;
             }
         }
-        if (rows)
-            table_print(rows, stdout);
+        table_print(rows, stdout);
         table_free(rows);
     }
     const json_t *tickets = json_object_get(bridge, "tickets");
@@ -250,20 +249,21 @@ int bridge_show_answer(cli_context *context, const client_answer *answer)
 
 /* ---- bridge list / show / remove ------------------------------------- */
 
+/* `bridge list --help`: the synopsis, what it does. */
+static const char BRIDGE_LIST_USAGE[] = "bridge list";
+static const char BRIDGE_LIST_ABOUT[] = "Lists the bridges convened manages, with their state.";
+
 static int bridge_list(cli_context *context, int argc, char **argv)
 {
     bool json = false;
     const option_spec specs[] = {
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {
-        "bridge list", "Lists the bridges convened manages, with their state.", specs, 1, 0, 0,
-        NULL};
+    const command_syntax syntax = {BRIDGE_LIST_USAGE, BRIDGE_LIST_ABOUT, specs, 1, 0, 0, NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("bridge list", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "bridge list", &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     client_answer answer;
     if ((status = cli_request(context, "GET", "/bridges", NULL, &answer)) != CLI_EXIT_OK)
         return status;
@@ -303,13 +303,12 @@ static int bridge_list(cli_context *context, int argc, char **argv)
                                                           : "-",
                                slots,
                                tickets};
-        if (!rows || table_add_row(rows, cells) != CV_OK) {
+        if (table_add_row(rows, cells) != CV_OK) {
             cli_error("out of memory");
             break;
         }
     }
-    if (rows)
-        table_print(rows, stdout);
+    table_print(rows, stdout);
     table_free(rows);
     client_answer_free(&answer);
     return CLI_EXIT_OK;
@@ -334,9 +333,8 @@ static int bridge_by_id(cli_context *context, int argc, char **argv, const char 
     const char *name = removing ? "bridge remove" : "bridge show";
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments(name, &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, name, &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     strbuf path = STRBUF_INIT;
     strbuf_printf(&path, "/bridges/");
     if (cli_append_segment(&path, positional.items[0]) != CV_OK) {
@@ -405,27 +403,24 @@ int command_bridge(cli_context *context, int argc, char **argv)
 
 /* ---- tickets --------------------------------------------------------- */
 
+/* `tickets --help`: the synopsis, what it does. */
+static const char TICKETS_USAGE[] = "tickets";
+static const char TICKETS_ABOUT[] =
+    "Lists the open tickets: what convened found wrong with a bridge (Blank System\n"
+    "Name, Dial Number Configuration Error, Unreachable, Authentication failed, Slot\n"
+    "provisioning failed). Tickets close by themselves when the cause goes away.";
+
 int command_tickets(cli_context *context, int argc, char **argv)
 {
     bool json = false;
     const option_spec specs[] = {
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {
-        "tickets",
-        "Lists the open tickets: what convened found wrong with a bridge (Blank System\n"
-        "Name, Dial Number Configuration Error, Unreachable, Authentication failed, Slot\n"
-        "provisioning failed). Tickets close by themselves when the cause goes away.",
-        specs,
-        1,
-        0,
-        0,
-        NULL};
+    const command_syntax syntax = {TICKETS_USAGE, TICKETS_ABOUT, specs, 1, 0, 0, NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("tickets", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "tickets", &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     client_answer answer;
     if ((status = cli_request(context, "GET", "/tickets", NULL, &answer)) != CLI_EXIT_OK)
         return status;

@@ -45,22 +45,17 @@ typedef struct {
 /* The password of `bridge add` into *password (caller frees it with
  * secret_free): from --password-file, --password or
  * $CONVENE_BRIDGE_PASSWORD. Returns CLI_EXIT_OK or the usage error's status. */
-static int read_add_password(const add_options *options, char **password, strbuf *error)
+static int read_add_password(const add_options *options, char **password)
 {
-    if (options->password_file) {
-        if (secret_read_file(options->password_file, password, error) != CV_OK)
-            return cli_usage_error("bridge add", "--password-file: %s", strbuf_str(error));
-        return CLI_EXIT_OK;
-    }
-    const char *given = options->password ? options->password : getenv("CONVENE_BRIDGE_PASSWORD");
-    if (!given || !*given)
+    const char *given = options->password        ? options->password
+                        : options->password_file ? NULL
+                                                 : getenv("CONVENE_BRIDGE_PASSWORD");
+    int status =
+        cli_secret_option("bridge add", "--password", given, options->password_file, password);
+    if (status == CLI_EXIT_OK && !options->password_file && (!*password || !**password))
         return cli_usage_error(
             "bridge add", "--password, --password-file or $CONVENE_BRIDGE_PASSWORD is required");
-    if (!(*password = strdup(given))) {
-        cli_error("out of memory");
-        return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
+    return status;
 }
 
 /* The POST /bridges body; NULL (complained about) when it cannot be made. */
@@ -72,24 +67,16 @@ static json_t *add_body(const char *address, const add_options *options, const c
     char *certificate = NULL;
     if (certificate_file && strncmp(certificate_file, "sha256//", 8) != 0)
         certificate = realpath(certificate_file, NULL);
+    const char *certificate_text = certificate ? certificate : certificate_file;
+    const char *const names[] = {"address", "username", "password", "caFile", "pinnedCertificate"};
+    const char *const values[] = {address, options->username, password,
+                                  options->ca_file ? certificate_text : NULL,
+                                  options->pin_certificate ? certificate_text : NULL};
     json_t *body = new_object_or_complain();
-    if (!body) {
-        free(certificate);
-        return NULL;
-    }
-    int failed = json_object_set_new(body, "address", json_string(address));
-    failed |= json_object_set_new(body, "username", json_string(options->username));
-    failed |= json_object_set_new(body, "password", json_string(password));
-    failed |= json_object_set_new(body, "tlsVerify", json_boolean(!options->insecure));
-    if (options->ca_file)
-        failed |= json_object_set_new(body, "caFile",
-                                      json_string(certificate ? certificate : options->ca_file));
-    if (options->pin_certificate)
-        failed |=
-            json_object_set_new(body, "pinnedCertificate",
-                                json_string(certificate ? certificate : options->pin_certificate));
+    bool ok = cli_set_texts(body, names, values, sizeof names / sizeof names[0]) &&
+              json_object_set_new(body, "tlsVerify", json_boolean(!options->insecure)) == 0;
     free(certificate);
-    if (failed) {
+    if (body && !ok) {
         cli_error("the address, user name and password must be UTF-8 text");
         json_decref(body);
         return NULL;
@@ -134,20 +121,11 @@ int bridge_add_command(cli_context *context, int argc, char **argv)
     const size_t spec_count = sizeof specs / sizeof specs[0];
     const command_syntax syntax = {ADD_USAGE, ADD_ABOUT, specs, spec_count, 1, 1, ADD_NOTES};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     json_t *body = NULL;
     char *password = NULL;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
+    if (!cli_parse_arguments(context, "bridge add", &syntax, argc, argv, &positional, &status))
         goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("bridge add", "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= options.json;
     if (!options.username) {
         status = cli_usage_error("bridge add", "--username is required");
         goto out;
@@ -158,11 +136,7 @@ int bridge_add_command(cli_context *context, int argc, char **argv)
                                  "choose one of --insecure, --ca-file and --pin-certificate");
         goto out;
     }
-    if (options.password && options.password_file) {
-        status = cli_usage_error("bridge add", "give --password or --password-file, not both");
-        goto out;
-    }
-    if ((status = read_add_password(&options, &password, &error)) != CLI_EXIT_OK)
+    if ((status = read_add_password(&options, &password)) != CLI_EXIT_OK)
         goto out;
     if (!(body = add_body(positional.items[0], &options, password))) {
         status = CLI_EXIT_USAGE;
@@ -182,7 +156,6 @@ out:
     json_decref(body);
     secret_free(password);
     config_free(specs, spec_count);
-    strbuf_free(&error);
     return status;
 }
 
@@ -213,22 +186,18 @@ static json_t *allowed_members_array(const char *list)
 }
 
 /* Checks the options of `bridge set` that the parser cannot: reads
- * --allow-booking into *allow_booking and --alternate-password-file into
- * *alternate_password (caller frees it with secret_free). Returns
- * CLI_EXIT_OK or the usage error's status. */
+ * --allow-booking into *allow_booking and the alternate's password
+ * (--alternate-password or its file) into *alternate_password (caller
+ * frees it with secret_free). Returns CLI_EXIT_OK or the usage error's
+ * status. */
 static int check_set_options(const set_options *options, bool *allow_booking,
-                             char **alternate_password, strbuf *error)
+                             char **alternate_password)
 {
     if (options->allow_booking && text_parse_bool(options->allow_booking, allow_booking) != CV_OK)
         return cli_usage_error("bridge set", "--allow-booking: expected true or false, got \"%s\"",
                                options->allow_booking);
-    if (options->alternate_password && options->alternate_password_file)
-        return cli_usage_error("bridge set",
-                               "give --alternate-password or --alternate-password-file, not both");
-    if (options->alternate_password_file &&
-        secret_read_file(options->alternate_password_file, alternate_password, error) != CV_OK)
-        return cli_usage_error("bridge set", "--alternate-password-file: %s", strbuf_str(error));
-    return CLI_EXIT_OK;
+    return cli_secret_option("bridge set", "--alternate-password", options->alternate_password,
+                             options->alternate_password_file, alternate_password);
 }
 
 /* The PATCH /bridges/ID body: the options given, nothing else; NULL
@@ -236,39 +205,31 @@ static int check_set_options(const set_options *options, bool *allow_booking,
  * password or NULL. */
 static json_t *set_body(const set_options *options, bool allow_booking, const char *secret)
 {
+    const char *const names[] = {
+        "name",          "domain", "alternateAddress", "alternateUsername", "alternatePassword",
+        "slotNamePrefix"};
+    const char *const values[] = {options->name,
+                                  options->domain,
+                                  options->alternate_address,
+                                  options->alternate_username,
+                                  secret,
+                                  options->slot_name_prefix};
     json_t *body = new_object_or_complain();
-    if (!body)
-        return NULL;
-    int failed = 0;
-    if (options->name)
-        failed |= json_object_set_new(body, "name", json_string(options->name));
-    if (options->domain)
-        failed |= json_object_set_new(body, "domain", json_string(options->domain));
-    if (options->numeric_id_base != UNSET_INTEGER)
-        failed |=
-            json_object_set_new(body, "numericIdBase", json_integer(options->numeric_id_base));
-    if (options->numeric_id_quantity != UNSET_INTEGER)
-        failed |= json_object_set_new(body, "numericIdQuantity",
-                                      json_integer(options->numeric_id_quantity));
-    if (options->alternate_address)
-        failed |=
-            json_object_set_new(body, "alternateAddress", json_string(options->alternate_address));
-    if (options->alternate_username)
-        failed |= json_object_set_new(body, "alternateUsername",
-                                      json_string(options->alternate_username));
-    if (secret)
-        failed |= json_object_set_new(body, "alternatePassword", json_string(secret));
-    if (options->allow_booking)
-        failed |= json_object_set_new(body, "allowBooking", json_boolean(allow_booking));
-    if (options->slot_name_prefix)
-        failed |=
-            json_object_set_new(body, "slotNamePrefix", json_string(options->slot_name_prefix));
-    if (options->allowed_members)
-        failed |= json_object_set_new(body, "allowedMembers",
-                                      allowed_members_array(options->allowed_members));
-    else if (options->any_member)
-        failed |= json_object_set_new(body, "allowedMembers", json_null());
-    if (failed) {
+    bool ok = cli_set_texts(body, names, values, sizeof names / sizeof names[0]);
+    if (ok && options->numeric_id_base != UNSET_INTEGER)
+        ok =
+            json_object_set_new(body, "numericIdBase", json_integer(options->numeric_id_base)) == 0;
+    if (ok && options->numeric_id_quantity != UNSET_INTEGER)
+        ok = json_object_set_new(body, "numericIdQuantity",
+                                 json_integer(options->numeric_id_quantity)) == 0;
+    if (ok && options->allow_booking)
+        ok = json_object_set_new(body, "allowBooking", json_boolean(allow_booking)) == 0;
+    if (ok && (options->allowed_members || options->any_member))
+        ok = json_object_set_new(body, "allowedMembers",
+                                 options->allowed_members
+                                     ? allowed_members_array(options->allowed_members)
+                                     : json_null()) == 0;
+    if (body && !ok) {
         cli_error("every value must be UTF-8 text");
         json_decref(body);
         return NULL;
@@ -345,26 +306,16 @@ int bridge_set_command(cli_context *context, int argc, char **argv)
     const size_t spec_count = sizeof specs / sizeof specs[0];
     const command_syntax syntax = {SET_USAGE, SET_ABOUT, specs, spec_count, 1, 1, SET_NOTES};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     json_t *body = NULL;
     char *alternate_password = NULL;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
+    if (!cli_parse_arguments(context, "bridge set", &syntax, argc, argv, &positional, &status))
         goto out;
-    }
-    if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("bridge set", "%s", strbuf_str(&error));
-        goto out;
-    }
-    context->globals.json_output |= options.json;
     bool allow_booking = false;
-    status = check_set_options(&options, &allow_booking, &alternate_password, &error);
+    status = check_set_options(&options, &allow_booking, &alternate_password);
     if (status != CLI_EXIT_OK)
         goto out;
-    const char *secret = alternate_password ? alternate_password : options.alternate_password;
-    if (!(body = set_body(&options, allow_booking, secret))) {
+    if (!(body = set_body(&options, allow_booking, alternate_password))) {
         status = CLI_EXIT_USAGE;
         goto out;
     }
@@ -377,6 +328,5 @@ out:
     json_decref(body);
     secret_free(alternate_password);
     config_free(specs, spec_count);
-    strbuf_free(&error);
     return status;
 }

@@ -168,6 +168,14 @@ static int follow(cli_context *context, event_reader *reader)
     }
 }
 
+/* `events --help`: the synopsis, what it does. */
+static const char EVENTS_USAGE[] = "events [--last-event-id ID] [--count N] [--json]";
+static const char EVENTS_ABOUT[] =
+    "Follows what happens in convened (bookings, meetings, participants, tickets),\n"
+    "one line per event, until interrupted. When the connection drops it\n"
+    "reconnects after 2 s with the last event's id, so nothing convened still\n"
+    "keeps is missed; a gap too old to fill is reported on stderr.";
+
 int command_events(cli_context *context, int argc, char **argv)
 {
     char *last_event_id = NULL;
@@ -181,28 +189,15 @@ int command_events(cli_context *context, int argc, char **argv)
         {"json", OPTION_FLAG, &json, NULL, "print each event's JSON instead of a line", 0, 0},
     };
     const command_syntax syntax = {
-        "events [--last-event-id ID] [--count N] [--json]",
-        "Follows what happens in convened (bookings, meetings, participants, tickets),\n"
-        "one line per event, until interrupted. When the connection drops it\n"
-        "reconnects after 2 s with the last event's id, so nothing convened still\n"
-        "keeps is missed; a gap too old to fill is reported on stderr.",
-        specs,
-        sizeof specs / sizeof specs[0],
-        0,
-        0,
-        NULL};
+        EVENTS_USAGE, EVENTS_ABOUT, specs, sizeof specs / sizeof specs[0], 0, 0, NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("events", "%s", strbuf_str(&error));
+    if (!cli_parse_arguments(context, "events", &syntax, argc, argv, &positional, &status)) {
+        /* its help or its usage error is printed; status says which */
     } else if (last_event_id && !text_is_digits(last_event_id)) {
         status = cli_usage_error("events", "--last-event-id: expected an event id (digits)");
     } else if ((status = cli_connect(context)) == CLI_EXIT_OK) {
-        event_reader reader = {.json = json || context->globals.json_output,
+        event_reader reader = {.json = context->globals.json_output,
                                .remaining = count,
                                .line = STRBUF_INIT,
                                .data = STRBUF_INIT};
@@ -212,7 +207,6 @@ int command_events(cli_context *context, int argc, char **argv)
         strbuf_free(&reader.line);
         strbuf_free(&reader.data);
     }
-    strbuf_free(&error);
     free(last_event_id);
     return status;
 }

@@ -14,7 +14,6 @@
 #include "cli/cli.h"
 #include "cli/json_view.h"
 #include "cli/table.h"
-#include "common/rfc3339.h"
 
 #define REPORT_COLUMNS_MAX 8
 
@@ -47,16 +46,15 @@ static void print_rows(const json_t *rows)
             if (json_is_real(member))
                 snprintf(buffers[column], sizeof buffers[column], "%.2f", json_real_value(member));
             else
-                cells[column] = json_member_text(row, headers[column], buffers[column],
-                                                 sizeof buffers[column]);
+                cells[column] =
+                    json_member_text(row, headers[column], buffers[column], sizeof buffers[column]);
         }
-        if (!out || table_add_row(out, cells) != CV_OK) {
+        if (table_add_row(out, cells) != CV_OK) {
             cli_error("out of memory");
             break;
         }
     }
-    if (out)
-        table_print(out, stdout);
+    table_print(out, stdout);
     table_free(out);
 }
 
@@ -68,6 +66,15 @@ static void add_query(strbuf *path, const char *name, const char *value)
     strbuf_printf(path, "%s%s=", strchr(strbuf_str(path), '?') ? "&" : "?", name);
     cli_append_segment(path, value);
 }
+
+/* `report --help`: the synopsis, what it does. */
+static const char REPORT_USAGE[] =
+    "report utilization|no-shows|failed-starts [--from TIME] [--to TIME] [--bridge ID] ...";
+static const char REPORT_ABOUT[] =
+    "utilization: booked hours, used hours (from the bridges' CDRs) and the peak of\n"
+    "participants at once, per bridge and slot, per day, week or month.\n"
+    "no-shows: booked participants of meetings that ran who never joined.\n"
+    "failed-starts: meetings that failed to start, and why.";
 
 int command_report(cli_context *context, int argc, char **argv)
 {
@@ -84,37 +91,23 @@ int command_report(cli_context *context, int argc, char **argv)
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {
-        "report utilization|no-shows|failed-starts [--from TIME] [--to TIME] [--bridge ID] ...",
-        "utilization: booked hours, used hours (from the bridges' CDRs) and the peak of\n"
-        "participants at once, per bridge and slot, per day, week or month.\n"
-        "no-shows: booked participants of meetings that ran who never joined.\n"
-        "failed-starts: meetings that failed to start, and why.",
-        specs,
-        spec_count,
-        1,
-        1,
-        NULL};
+    const command_syntax syntax = {REPORT_USAGE, REPORT_ABOUT, specs, spec_count, 1, 1, NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    int64_t ignored;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    const char *kind = outcome == ARGS_OK ? positional.items[0] : NULL;
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("report", "%s", strbuf_str(&error));
+    bool go_on = cli_parse_arguments(context, "report", &syntax, argc, argv, &positional, &status);
+    const char *kind = go_on ? positional.items[0] : NULL;
+    if (!go_on) {
+        /* its help or its usage error is printed; status says which */
     } else if (strcmp(kind, "utilization") != 0 && strcmp(kind, "no-shows") != 0 &&
                strcmp(kind, "failed-starts") != 0) {
         status = cli_usage_error("report",
                                  "expected utilization, no-shows or failed-starts, got "
                                  "\"%s\"",
                                  kind);
-    } else if ((from && rfc3339_parse(from, &ignored) != CV_OK) ||
-               (to && rfc3339_parse(to, &ignored) != CV_OK)) {
-        status = cli_usage_error("report", "--from/--to: expected an RFC 3339 time such as "
-                                           "2026-11-25T09:00:00Z");
+    } else if ((status = cli_check_time("report", "--from", from)) != CLI_EXIT_OK ||
+               (status = cli_check_time("report", "--to", to)) != CLI_EXIT_OK) {
+        /* said by cli_check_time */
     } else if (period && strcmp(kind, "utilization") != 0) {
         status = cli_usage_error("report", "--period is for the utilization report");
     } else {
@@ -125,7 +118,6 @@ int command_report(cli_context *context, int argc, char **argv)
         add_query(&path, "period", period);
         add_query(&path, "format", csv ? "csv" : NULL);
         client_answer answer;
-        context->globals.json_output |= json;
         if ((status = cli_request(context, "GET", strbuf_str(&path), NULL, &answer)) ==
             CLI_EXIT_OK) {
             if (csv)
@@ -138,7 +130,6 @@ int command_report(cli_context *context, int argc, char **argv)
         }
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }

@@ -145,6 +145,12 @@ static int print_occurrences(const client_answer *answer)
     return CLI_EXIT_OK;
 }
 
+/* `occurrences --help`: the synopsis, what it does. */
+static const char OCCURRENCES_USAGE[] = "occurrences ID [--from TIME] [--to TIME] [--limit N]";
+static const char OCCURRENCES_ABOUT[] =
+    "Lists the occurrences of the series booking ID belongs to, each a booking of\n"
+    "its own, by start; 'More from TIME' gives the --from of the next page.";
+
 int command_occurrences(cli_context *context, int argc, char **argv)
 {
     char *from = NULL, *to = NULL;
@@ -158,24 +164,11 @@ int command_occurrences(cli_context *context, int argc, char **argv)
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
     const command_syntax syntax = {
-        "occurrences ID [--from TIME] [--to TIME] [--limit N]",
-        "Lists the occurrences of the series booking ID belongs to, each a booking of\n"
-        "its own, by start; 'More from TIME' gives the --from of the next page.",
-        specs,
-        spec_count,
-        1,
-        1,
-        NULL};
+        OCCURRENCES_USAGE, OCCURRENCES_ABOUT, specs, spec_count, 1, 1, NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("occurrences", "%s", strbuf_str(&error));
-    } else {
-        context->globals.json_output |= json;
+    if (cli_parse_arguments(context, "occurrences", &syntax, argc, argv, &positional, &status)) {
         strbuf_append_str(&path, "/bookings/");
         cli_append_segment(&path, positional.items[0]);
         strbuf_append_str(&path, "/occurrences");
@@ -193,33 +186,25 @@ int command_occurrences(cli_context *context, int argc, char **argv)
         }
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }
 
 /* ---- ics --------------------------------------------------------------- */
 
+/* `ics --help`: the synopsis, what it does. */
+static const char ICS_USAGE[] = "ics ID";
+static const char ICS_ABOUT[] =
+    "Prints the iCalendar (.ics) of booking ID: its series' rule, zone and\n"
+    "exceptions, and the dial-in. Example: convene ics ID > meeting.ics";
+
 int command_ics(cli_context *context, int argc, char **argv)
 {
-    const command_syntax syntax = {
-        "ics ID",
-        "Prints the iCalendar (.ics) of booking ID: its series' rule, zone and\n"
-        "exceptions, and the dial-in. Example: convene ics ID > meeting.ics",
-        NULL,
-        0,
-        1,
-        1,
-        NULL};
+    const command_syntax syntax = {ICS_USAGE, ICS_ABOUT, NULL, 0, 1, 1, NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("ics", "%s", strbuf_str(&error));
-    } else {
+    if (cli_parse_arguments(context, "ics", &syntax, argc, argv, &positional, &status)) {
         strbuf_append_str(&path, "/bookings");
         strbuf_printf(&path, "/%s.ics", positional.items[0]);
         client_answer answer;
@@ -231,7 +216,6 @@ int command_ics(cli_context *context, int argc, char **argv)
             client_answer_free(&answer);
         }
     }
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }
@@ -304,6 +288,19 @@ static int update_send(cli_context *context, const char *id, const char *scope, 
     return status;
 }
 
+/* `update --help`: the synopsis, what it does, and the notes after the options. */
+static const char UPDATE_USAGE[] =
+    "update ID [--scope occurrence|following|series] [--title T] [--start TIME]\n"
+    "                    [--end TIME] [--passcode N] [--tz ZONE] [--rrule RULE]\n"
+    "                    [--organizer EMAIL] [--attendee EMAIL ...] [--skip-conflicts]";
+static const char UPDATE_ABOUT[] =
+    "Changes booking ID. For an occurrence of a repeating booking, --scope following\n"
+    "changes it and every later one (split off as a new series), --scope series every\n"
+    "one that has not begun; only occurrences whose time changes are checked again.";
+static const char UPDATE_NOTES[] =
+    "Example: convene update ID --scope series --tz Europe/Berlin \\\n"
+    "           --start 2027-03-01T10:00:00 --end 2027-03-01T11:00:00 --skip-conflicts";
+
 int command_update(cli_context *context, int argc, char **argv)
 {
     update_options options;
@@ -327,43 +324,34 @@ int command_update(cli_context *context, int argc, char **argv)
         {"json", OPTION_FLAG, &options.json, NULL, "print the server's JSON answer", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {
-        "update ID [--scope occurrence|following|series] [--title T] [--start TIME]\n"
-        "                    [--end TIME] [--passcode N] [--tz ZONE] [--rrule RULE]\n"
-        "                    [--organizer EMAIL] [--attendee EMAIL ...] [--skip-conflicts]",
-        "Changes booking ID. For an occurrence of a repeating booking, --scope following\n"
-        "changes it and every later one (split off as a new series), --scope series every\n"
-        "one that has not begun; only occurrences whose time changes are checked again.",
-        specs,
-        spec_count,
-        1,
-        1,
-        "Example: convene update ID --scope series --tz Europe/Berlin \\\n"
-        "           --start 2027-03-01T10:00:00 --end 2027-03-01T11:00:00 --skip-conflicts"};
+    const command_syntax syntax = {UPDATE_USAGE, UPDATE_ABOUT, specs, spec_count, 1, 1,
+                                   UPDATE_NOTES};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("update", "%s", strbuf_str(&error));
+    if (!cli_parse_arguments(context, "update", &syntax, argc, argv, &positional, &status)) {
+        /* its help or its usage error is printed; status says which */
     } else if (options.scope && strcmp(options.scope, "occurrence") != 0 &&
                strcmp(options.scope, "following") != 0 && strcmp(options.scope, "series") != 0) {
         status = cli_usage_error("update", "--scope: occurrence, following or series");
     } else {
-        context->globals.json_output |= options.json;
         json_t *body = update_body(&options);
         status = body ? update_send(context, positional.items[0], options.scope, body)
                       : cli_usage_error("update", "give at least one thing to change");
         json_decref(body);
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     return status;
 }
 
 /* ---- calendar ---------------------------------------------------------- */
+
+/* `calendar --help`: the synopsis, what it does. */
+static const char CALENDAR_USAGE[] =
+    "calendar (--bridge ID | --organizer EMAIL) [--from TIME] [--to TIME]";
+static const char CALENDAR_ABOUT[] =
+    "Prints a calendar feed (.ics): every meeting on a bridge, or every series someone\n"
+    "organizes. Calendar clients can subscribe to the same address:\n"
+    "/api/v1/bridges/ID/calendar.ics or /api/v1/organizers/EMAIL/calendar.ics";
 
 int command_calendar(cli_context *context, int argc, char **argv)
 {
@@ -376,24 +364,12 @@ int command_calendar(cli_context *context, int argc, char **argv)
         {"to", OPTION_STRING, &to, "TIME", "window end (default 366 days ahead)", 0, 0},
     };
     const size_t spec_count = sizeof specs / sizeof specs[0];
-    const command_syntax syntax = {
-        "calendar (--bridge ID | --organizer EMAIL) [--from TIME] [--to TIME]",
-        "Prints a calendar feed (.ics): every meeting on a bridge, or every series someone\n"
-        "organizes. Calendar clients can subscribe to the same address:\n"
-        "/api/v1/bridges/ID/calendar.ics or /api/v1/organizers/EMAIL/calendar.ics",
-        specs,
-        spec_count,
-        0,
-        0,
-        NULL};
+    const command_syntax syntax = {CALENDAR_USAGE, CALENDAR_ABOUT, specs, spec_count, 0, 0, NULL};
     positional_arguments positional;
-    strbuf error = STRBUF_INIT, path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT;
     int status = CLI_EXIT_OK;
-    args_outcome outcome = args_parse(&syntax, argc, argv, &positional, &error);
-    if (outcome == ARGS_HELP) {
-        args_print_help(&syntax, stdout);
-    } else if (outcome == ARGS_ERROR) {
-        status = cli_usage_error("calendar", "%s", strbuf_str(&error));
+    if (!cli_parse_arguments(context, "calendar", &syntax, argc, argv, &positional, &status)) {
+        /* its help or its usage error is printed; status says which */
     } else if ((bridge != NULL) == (organizer != NULL)) {
         status = cli_usage_error("calendar", "give exactly one of --bridge and --organizer");
     } else {
@@ -409,7 +385,6 @@ int command_calendar(cli_context *context, int argc, char **argv)
         }
     }
     config_free(specs, spec_count);
-    strbuf_free(&error);
     strbuf_free(&path);
     return status;
 }

@@ -90,11 +90,14 @@ static json_t *user_body(const user_options *options, const char *name)
         json_decref(body);
         body = NULL;
     }
-    const char *names[] = {"name", "role", "email", "fullName", "password"};
-    const char *values[] = {name, options->role, options->email, options->full_name, password};
-    for (size_t i = 0; body && i < 5; i++)
-        if (values[i])
-            json_object_set_new(body, names[i], json_string(values[i]));
+    const char *const names[] = {"name", "role", "email", "fullName", "password"};
+    const char *const values[] = {name, options->role, options->email, options->full_name,
+                                  password};
+    if (body && !cli_set_texts(body, names, values, sizeof names / sizeof names[0])) {
+        cli_error("every value must be UTF-8 text");
+        json_decref(body);
+        body = NULL;
+    }
     text_wipe_free(password);
     strbuf_free(&error);
     return body;
@@ -125,9 +128,8 @@ static int user_change(cli_context *context, const char *sub, int argc, char **a
         NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments(adding ? "user add" : "user set", &syntax, argc, argv, &positional,
-                            &status)) {
-        context->globals.json_output |= o.json;
+    if (cli_parse_arguments(context, adding ? "user add" : "user set", &syntax, argc, argv,
+                            &positional, &status)) {
         json_t *body = user_body(&o, adding ? positional.items[0] : o.new_name);
         strbuf path = STRBUF_INIT;
         strbuf_append_str(&path, "/users");
@@ -158,9 +160,8 @@ static int simple(cli_context *context, const char *name, const char *usage, con
     const command_syntax syntax = {usage, "", specs, 1, one ? 1 : 0, one ? 1 : 0, NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments(name, &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, name, &syntax, argc, argv, &positional, &status))
         return status;
-    context->globals.json_output |= json;
     strbuf path = STRBUF_INIT;
     strbuf_printf(&path, "/%s", collection);
     if (one) {
@@ -227,6 +228,11 @@ static int make_token(cli_context *context, const char *name, const char *role, 
     return status;
 }
 
+/* `token create --help`: the synopsis, what it does. */
+static const char TOKEN_CREATE_USAGE[] = "token create NAME [--role ROLE] [--expires TIME]";
+static const char TOKEN_CREATE_ABOUT[] =
+    "Makes an API token for an integration and prints it once.";
+
 static int token_create(cli_context *context, int argc, char **argv)
 {
     char *role = NULL, *expires = NULL;
@@ -236,16 +242,10 @@ static int token_create(cli_context *context, int argc, char **argv)
         {"expires", OPTION_STRING, &expires, "TIME", "RFC 3339 (default: in 90 days)", 0, 0},
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {"token create NAME [--role ROLE] [--expires TIME]",
-                                   "Makes an API token for an integration and prints it once.",
-                                   specs,
-                                   3,
-                                   1,
-                                   1,
-                                   NULL};
+    const command_syntax syntax = {TOKEN_CREATE_USAGE, TOKEN_CREATE_ABOUT, specs, 3, 1, 1, NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments("token create", &syntax, argc, argv, &positional, &status)) {
+    if (cli_parse_arguments(context, "token create", &syntax, argc, argv, &positional, &status)) {
         client_answer answer;
         status = make_token(context, positional.items[0], role, expires, &answer);
         if (status == CLI_EXIT_OK) {
@@ -309,25 +309,23 @@ static int keep_login(cli_context *context, const client_answer *answer)
     return status;
 }
 
+/* `login --help`: the synopsis, what it does. */
+static const char LOGIN_USAGE[] = "login [--expires TIME]";
+static const char LOGIN_ABOUT[] =
+    "Makes an API token with the --user credentials and keeps it (file mode 0600) in\n"
+    "$XDG_CONFIG_HOME/convene/login or ~/.config/convene/login; later commands\n"
+    "without --user use it.";
+
 int command_login(cli_context *context, int argc, char **argv)
 {
     char *expires = NULL;
     const option_spec specs[] = {
         {"expires", OPTION_STRING, &expires, "TIME", "RFC 3339 (default: in 90 days)", 0, 0},
     };
-    const command_syntax syntax = {
-        "login [--expires TIME]",
-        "Makes an API token with the --user credentials and keeps it (file mode 0600) in\n"
-        "$XDG_CONFIG_HOME/convene/login or ~/.config/convene/login; later commands\n"
-        "without --user use it.",
-        specs,
-        1,
-        0,
-        0,
-        NULL};
+    const command_syntax syntax = {LOGIN_USAGE, LOGIN_ABOUT, specs, 1, 0, 0, NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments("login", &syntax, argc, argv, &positional, &status)) {
+    if (cli_parse_arguments(context, "login", &syntax, argc, argv, &positional, &status)) {
         char host[256] = "", name[300];
         gethostname(host, sizeof host - 1);
         snprintf(name, sizeof name, "convene login on %s", host[0] ? host : "this machine");
@@ -342,13 +340,16 @@ int command_login(cli_context *context, int argc, char **argv)
     return status;
 }
 
+/* `logout --help`: the synopsis, what it does. */
+static const char LOGOUT_USAGE[] = "logout";
+static const char LOGOUT_ABOUT[] = "Revokes the kept token and forgets it.";
+
 int command_logout(cli_context *context, int argc, char **argv)
 {
-    const command_syntax syntax = {
-        "logout", "Revokes the kept token and forgets it.", NULL, 0, 0, 0, NULL};
+    const command_syntax syntax = {LOGOUT_USAGE, LOGOUT_ABOUT, NULL, 0, 0, 0, NULL};
     positional_arguments positional;
     int status;
-    if (!cli_parse_arguments("logout", &syntax, argc, argv, &positional, &status))
+    if (!cli_parse_arguments(context, "logout", &syntax, argc, argv, &positional, &status))
         return status;
     login_record record;
     strbuf error = STRBUF_INIT, path = STRBUF_INIT;
@@ -380,6 +381,10 @@ static void print_audit(const json_t *document)
     print_rows(json_collection((json_t *)document, "entries"), headers, members, 5);
 }
 
+/* `audit --help`: the synopsis, what it does. */
+static const char AUDIT_USAGE[] = "audit [--actor NAME] [--action A] [--from T] [--to T]";
+static const char AUDIT_ABOUT[] = "Shows the audit trail, newest first (admins only).";
+
 int command_audit(cli_context *context, int argc, char **argv)
 {
     char *values[4] = {NULL};
@@ -394,17 +399,10 @@ int command_audit(cli_context *context, int argc, char **argv)
         {"limit", OPTION_INTEGER, &limit, "N", "at most N entries (default 100)", 1, 10000},
         {"json", OPTION_FLAG, &json, NULL, "print the server's JSON answer", 0, 0},
     };
-    const command_syntax syntax = {"audit [--actor NAME] [--action A] [--from T] [--to T]",
-                                   "Shows the audit trail, newest first (admins only).",
-                                   specs,
-                                   6,
-                                   0,
-                                   0,
-                                   NULL};
+    const command_syntax syntax = {AUDIT_USAGE, AUDIT_ABOUT, specs, 6, 0, 0, NULL};
     positional_arguments positional;
     int status;
-    if (cli_parse_arguments("audit", &syntax, argc, argv, &positional, &status)) {
-        context->globals.json_output |= json;
+    if (cli_parse_arguments(context, "audit", &syntax, argc, argv, &positional, &status)) {
         static const char *const names[] = {"actor", "action", "from", "to"};
         strbuf path = STRBUF_INIT;
         strbuf_append_str(&path, "/audit");

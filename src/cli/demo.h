@@ -1,11 +1,12 @@
 /*
- * demo.h - what the two halves of `convene demo` share: the story's fixed
+ * demo.h - what the parts of `convene demo` share: the story's fixed
  * names, the state carried from step to step, and the helpers that start,
  * watch and stop the throw-away daemons.
  *
  * Owns: the `demo` record (one per run, on the stack of command_demo) and
- * the signal flag below. demo.c owns the story; demo_daemons.c owns the
- * daemons, ports, paths and clean-up.
+ * the signal flag below. demo.c owns the story; demo_command.c the command
+ * (options, signals, exit status); demo_daemons.c the daemons, ports,
+ * paths and clean-up.
  */
 #ifndef CONVENE_CLI_DEMO_H
 #define CONVENE_CLI_DEMO_H
@@ -107,6 +108,9 @@ bool demo_make_paths(demo *story);
 /* CallBridge-Core1, CallBridge-Core2 and convened, each answering. */
 bool demo_start_daemons(demo *story);
 void demo_stop_daemons(demo *story);
+/* Starts the daemons and plays every step of the story (demo.c); false at
+ * the first that fails (story->failure says why). */
+bool demo_play(demo *story);
 /* --keep-console: prints the console's address and sign-in, then waits
  * until a signal (Ctrl-C) or a daemon exits. */
 void demo_keep_console(demo *story);

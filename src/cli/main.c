@@ -13,6 +13,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/commands_migrate.h"
 #include "cli/commands_series.h"
 
 typedef struct {
@@ -53,6 +54,11 @@ static const command_entry COMMANDS[] = {
      "utilisation, no-show and failed-start reports (table, --json or --csv)", command_report},
     {"events", "events [--last-event-id ID] [--count N] [--json]",
      "follow what happens in convened, one line per event (reconnects by itself)", command_events},
+    {"cluster", "cluster [--json]",
+     "the convened nodes on one database, the leader and its lease (operators)", command_cluster},
+    {"migrate", "migrate --from sqlite:DIR --to postgresql://USER@HOST/DB [--password-file F]",
+     "move an installation's databases from SQLite into PostgreSQL (daemons stopped)",
+     command_migrate},
     {"demo", "demo [--bridge-binary F] [--scheduler-binary F] ...",
      "play the whole TMS/CMS story on this machine with throw-away daemons", command_demo},
 };

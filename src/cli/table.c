@@ -59,6 +59,8 @@ table *table_create(size_t column_count, const char *const *headers)
 
 cv_result table_add_row(table *rows, const char *const *cells)
 {
+    if (!rows)
+        return CV_ERR_NO_MEMORY; /* table_create ran out */
     if (rows->row_count == rows->row_capacity) {
         size_t capacity = rows->row_capacity ? rows->row_capacity * 2 : 8;
         char **grown = realloc(rows->cells, capacity * rows->column_count * sizeof *grown);
@@ -106,6 +108,8 @@ void table_print(const table *rows, FILE *out)
 
 void table_print_indented(const table *rows, FILE *out, int indent)
 {
+    if (!rows)
+        return; /* table_create ran out; the row that failed said so */
     size_t *widths = calloc(rows->column_count, sizeof *widths);
     if (!widths) {
         fputs("(out of memory)\n", out);

@@ -19,7 +19,9 @@ typedef struct table table;
 
 /* NULL when out of memory. `headers` has `column_count` entries. */
 table *table_create(size_t column_count, const char *const *headers);
-/* Copies `column_count` cells (NULL cells print as "-"). */
+/* Copies `column_count` cells (NULL cells print as "-"). A NULL `rows`
+ * (table_create out of memory) gives CV_ERR_NO_MEMORY, so callers check
+ * once per row; printing a NULL table prints nothing. */
 cv_result table_add_row(table *rows, const char *const *cells);
 size_t table_row_count(const table *rows);
 /* Columns separated by two spaces; the last column is not padded. */

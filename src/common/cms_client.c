@@ -418,6 +418,16 @@ static cv_result build_request(cms_client *client, const cms_field *fields, size
     return result;
 }
 
+/* cms_client_guard_thread: this thread's check before each request. */
+static _Thread_local bool (*thread_guard)(void *context);
+static _Thread_local void *thread_guard_context;
+
+void cms_client_guard_thread(bool (*may_send)(void *context), void *context)
+{
+    thread_guard = may_send;
+    thread_guard_context = context;
+}
+
 /* One attempt: configured, performed and traced into `capture`. Returns
  * the HTTP status, or 0 when the transfer failed (*result and
  * response->error then say why). */
@@ -425,6 +435,12 @@ static long perform_attempt(cms_client *client, CURL *curl, const exchange_reque
                             exchange_capture *capture, cv_result *result, cms_response *response)
 {
     const cms_client_settings *settings = client->settings;
+    if (thread_guard && !thread_guard(thread_guard_context)) {
+        snprintf(response->error, sizeof response->error,
+                 "%s: not sent: this thread may no longer act on bridges", client->base_url);
+        *result = CV_ERR_BUSY;
+        return 0;
+    }
     char curl_error[CURL_ERROR_SIZE];
     strbuf_reset(&capture->body);
     capture->too_large = false;

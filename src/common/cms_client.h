@@ -89,6 +89,13 @@ typedef struct {
 typedef struct cms_registry cms_registry;
 typedef struct cms_client cms_client;
 
+/* The calling thread's last check before each request it sends: when
+ * `may_send(context)` is false the request is not sent (CV_ERR_BUSY,
+ * "not sent"). convened's lifecycle threads check that their node still
+ * leads (cluster.h), right before every request, whichever client they
+ * use. NULL: no check (the default of every thread). */
+void cms_client_guard_thread(bool (*may_send)(void *context), void *context);
+
 cv_result cms_registry_create(const cms_client_settings *settings, cms_registry **out);
 /* Closes every connection. No request may be in flight. */
 void cms_registry_free(cms_registry *registry);

@@ -39,7 +39,10 @@ cv_result data_dir_prepare(const char *path, const char *option, strbuf *error)
     return CV_OK;
 }
 
-cv_result data_dir_lock(const char *path, const char *name, int *descriptor, strbuf *error)
+/* Opens `path`/`name` and flocks it with `operation` (LOCK_EX or LOCK_SH,
+ * never waiting); on LOCK_EX the file then holds our process ID. */
+static cv_result take_lock(const char *path, const char *name, int operation, int *descriptor,
+                           strbuf *error)
 {
     *descriptor = -1;
     char file[4096];
@@ -49,7 +52,7 @@ cv_result data_dir_lock(const char *path, const char *name, int *descriptor, str
         strbuf_printf(error, "cannot open the lock file %s: %s", file, strerror(errno));
         return CV_ERR_IO;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (flock(fd, operation | LOCK_NB) != 0) {
         int failure = errno;
         char owner[32] = "";
         ssize_t got = pread(fd, owner, sizeof owner - 1, 0);
@@ -60,18 +63,31 @@ cv_result data_dir_lock(const char *path, const char *name, int *descriptor, str
             strbuf_printf(error, "cannot lock %s: %s", file, strerror(failure));
             return CV_ERR_IO;
         }
-        strbuf_printf(error,
-                      "the data directory %s is in use by another process (pid %s holds %s); "
-                      "one process per data directory",
+        /* Shared holders (bridges) write no process ID: "unknown". */
+        strbuf_printf(error, "the data directory %s is in use by another process (pid %s holds %s)",
                       path, owner[0] ? owner : "unknown", file);
         return CV_ERR_CONFLICT;
     }
     char pid[32];
     int length = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)length, 0) != length)
+    if (operation == LOCK_EX &&
+        (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)length, 0) != length))
         log_warning("cannot write the process ID into %s: %s", file, strerror(errno));
     *descriptor = fd;
     return CV_OK;
+}
+
+cv_result data_dir_lock(const char *path, const char *name, int *descriptor, strbuf *error)
+{
+    cv_result result = take_lock(path, name, LOCK_EX, descriptor, error);
+    if (result == CV_ERR_CONFLICT)
+        strbuf_append_str(error, "; one process per data directory");
+    return result;
+}
+
+cv_result data_dir_lock_shared(const char *path, const char *name, int *descriptor, strbuf *error)
+{
+    return take_lock(path, name, LOCK_SH, descriptor, error);
 }
 
 void data_dir_unlock(int descriptor)

@@ -4,8 +4,9 @@
  * Owns: creating the directory 0700 or tightening an existing one to 0700
  * (with a log line saying so), the lock that lets one process at a time
  * use a directory (a lock file held with flock(2) for the life of the
- * process; convened takes it, the bridge does not, since bridge nodes
- * share a directory on purpose), refusing to start when the database of an
+ * process; convened takes it exclusively, the bridge shared, since bridge
+ * nodes share a directory on purpose, and `convene migrate` exclusively
+ * to keep both out while it copies), refusing to start when the database of an
  * earlier run is missing, and noticing that a file the daemon opened
  * (its database) was deleted or replaced underneath it (file_watch: the
  * device and inode seen at open, compared with what the path names now).
@@ -32,6 +33,10 @@ cv_result data_dir_prepare(const char *path, const char *option, strbuf *error);
  * data_dir_unlock or exit. CV_ERR_CONFLICT when another process holds it;
  * `error` then names that process and the directory. */
 cv_result data_dir_lock(const char *path, const char *name, int *descriptor, strbuf *error);
+/* The same lock taken shared: any number of shared holders at once (the
+ * bridge nodes of one directory), none while an exclusive holder (convene
+ * migrate) has it, and the other way round. Writes no process ID. */
+cv_result data_dir_lock_shared(const char *path, const char *name, int *descriptor, strbuf *error);
 void data_dir_unlock(int descriptor);
 
 /* Refuses to start over a lost database: when `marker` (a file the daemon

@@ -45,30 +45,6 @@ cv_result store_exec(sqlite3 *database, const char *sql)
     return store_result(code);
 }
 
-char *store_column_copy(sqlite3_stmt *statement, int column, bool *failed)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    if (text == NULL)
-        return NULL;
-    char *copy = strdup((const char *)text);
-    if (copy == NULL && failed != NULL)
-        *failed = true;
-    return copy;
-}
-
-void store_column_into(sqlite3_stmt *statement, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
-}
-
-int store_bind_text_or_null(sqlite3_stmt *statement, int index, const char *text)
-{
-    return text != NULL && text[0] != '\0'
-               ? sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT)
-               : sqlite3_bind_null(statement, index);
-}
-
 cv_result store_open(const char *path, sqlite3 **out)
 {
     sqlite3 *database = NULL;

@@ -1,11 +1,11 @@
 /*
  * store.h - SQLite helpers shared by both daemons: everything of
  * store_pool.h (connections, migrations, transactions, the pool) plus the
- * statement cache and the column and parameter helpers the SQL itself
- * uses.
+ * statement cache of a raw SQLite connection. The data layers use
+ * store_sql.h (either database) instead.
  *
- * Owns: the statement cache, column/parameter helpers, mapping SQLite
- * result codes to cv_result.
+ * Owns: the statement cache of a raw connection, mapping SQLite result
+ * codes to cv_result.
  * Does not own: what store_pool.h owns, any schema or SQL text.
  */
 #ifndef CONVENE_STORE_H
@@ -36,14 +36,6 @@ int store_prepare(sqlite3 *database, const char *sql, sqlite3_stmt **out);
 /* Runs a cached write statement already bound: step, then done. CV_OK when
  * it finished (SQLITE_DONE). */
 cv_result store_statement_run(sqlite3_stmt *statement);
-/* Column and parameter helpers. store_column_copy: a malloc'd copy of a
- * text column; NULL for SQL NULL (*failed set when out of memory; failed
- * may be NULL). store_column_into: the text (or "") into out[size].
- * store_bind_text_or_null: binds `text` (copied), or NULL when it is NULL
- * or "". */
-char *store_column_copy(sqlite3_stmt *statement, int column, bool *failed);
-void store_column_into(sqlite3_stmt *statement, int column, char *out, size_t size);
-int store_bind_text_or_null(sqlite3_stmt *statement, int index, const char *text);
 
 /* Maps an SQLite result code to a cv_result (constraint -> CONFLICT). */
 cv_result store_result(int sqlite_code);

@@ -584,11 +584,11 @@ void scheduler_api_handle_request(void *context, const http_request *http, http_
             return;
         }
     }
-    request.database = store_pool_acquire(&daemon->store);
+    request.database = store_db_pool_acquire(&daemon->store);
     response->status = 0;
     if (owner_permitted(&request, chosen))
         chosen->handler(&request);
-    store_pool_release(&daemon->store, request.database);
+    store_db_pool_release(&daemon->store, request.database);
     json_decref(request.body);
     if (response->status == 0)
         scheduler_api_fail(&request, 500, API_ERROR_INTERNAL, "the handler gave no answer", NULL);

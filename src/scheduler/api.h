@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "common/http_server.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/users.h"
 
@@ -43,8 +43,8 @@ typedef struct scheduler_api_request {
     scheduler *daemon;
     const http_request *http;
     http_response *response;
-    sqlite3 *database; /* borrowed from daemon->store for this request */
-    json_t *body;      /* parsed JSON object for POST/PUT/PATCH with a body; else NULL */
+    store_db *database; /* borrowed from daemon->store for this request */
+    json_t *body;       /* parsed JSON object for POST/PUT/PATCH with a body; else NULL */
     const char *segments[API_MAX_SEGMENTS]; /* path after /api/v1/, split on '/' */
     size_t segment_count;
 } scheduler_api_request;

@@ -168,7 +168,7 @@ static cv_result build(const booking *record, leg_copies *legs, json_t *document
     return add_others(legs, now, others);
 }
 
-cv_result attendance_json(sqlite3 *database, const booking *record, json_t **out)
+cv_result attendance_json(store_db *database, const booking *record, json_t **out)
 {
     *out = NULL;
     leg_copies legs = {0};

@@ -16,12 +16,12 @@
 #include <jansson.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/scheduler.h"
 
 /* The attendance of `record` as a new JSON object into *out. */
-cv_result attendance_json(sqlite3 *database, const booking *record, json_t **out);
+cv_result attendance_json(store_db *database, const booking *record, json_t **out);
 
 /* Registers GET /bookings/<id>/attendance. */
 extern const scheduler_module attendance_module;

@@ -52,8 +52,8 @@ void audit_mask(json_t *details)
     }
 }
 
-cv_result audit_write(sqlite3 *database, const char *actor, const char *address, const char *action,
-                      const char *object, json_t *details)
+cv_result audit_write(store_db *database, const char *actor, const char *address,
+                      const char *action, const char *object, json_t *details)
 {
     char *text = NULL;
     if (details) {
@@ -146,9 +146,9 @@ static void purge_once(scheduler *daemon)
 {
     int64_t before = (int64_t)time(NULL) - daemon->options.audit_retention_days * 86400;
     int64_t removed = 0;
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     cv_result result = db_audit_purge(database, before, &removed);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (result != CV_OK)
         log_error("audit: cannot purge old rows: %s", cv_result_name(result));
     else if (removed > 0)

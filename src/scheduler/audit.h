@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/api.h"
 #include "scheduler/scheduler.h"
 
@@ -29,8 +29,8 @@
 cv_result audit_record(scheduler_api_request *request, const char *action, const char *object,
                        json_t *details);
 /* The same without a request (`actor` "" for convened itself). */
-cv_result audit_write(sqlite3 *database, const char *actor, const char *address, const char *action,
-                      const char *object, json_t *details);
+cv_result audit_write(store_db *database, const char *actor, const char *address,
+                      const char *action, const char *object, json_t *details);
 /* Replaces the value of every member named like a secret with "***". */
 void audit_mask(json_t *details);
 

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/audit.h"
 #include "scheduler/ldap_auth.h"
 #include "scheduler/sign_in_limits.h"
@@ -152,10 +152,10 @@ static void cache_store(auth_state *state, const unsigned char *key,
 static void record_sign_in(scheduler *daemon, const char *name, const char *address,
                            const char *action, bool directory)
 {
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     audit_write(database, name, address, action, name,
                 json_pack("{s:s}", "source", directory ? "ldap" : "local"));
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
 }
 
 /* Keeps a directory user's name, e-mail and role as the directory said
@@ -163,7 +163,7 @@ static void record_sign_in(scheduler *daemon, const char *name, const char *addr
  * user->id. */
 static cv_result remember_directory_user(scheduler *daemon, db_user *user)
 {
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     db_user stored;
     user->updated = now_seconds();
     cv_result result = db_users_find_by_name(database, user->name, &stored, NULL);
@@ -177,7 +177,7 @@ static cv_result remember_directory_user(scheduler *daemon, db_user *user)
         user->created = user->updated;
         result = db_users_insert(database, user, NULL);
     }
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     return result;
 }
 
@@ -185,7 +185,7 @@ static cv_result remember_directory_user(scheduler *daemon, db_user *user)
  * tokens and sessions of its stored directory user go. */
 static void forget_directory_user(scheduler *daemon, const char *name)
 {
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     db_user stored;
     if (db_users_find_by_name(database, name, &stored, NULL) == CV_OK && stored.directory &&
         db_users_revoke_credentials(database, stored.id) == CV_OK) {
@@ -193,7 +193,7 @@ static void forget_directory_user(scheduler *daemon, const char *name)
                  stored.name);
         auth_changed(daemon);
     }
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
 }
 
 static int verify_with_directory(scheduler *daemon, const char *name, const char *password,
@@ -218,9 +218,9 @@ static int verify_password(scheduler *daemon, const char *name, const char *pass
 {
     auth_state *state = daemon->auth_state;
     char *hash = NULL;
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     cv_result result = db_users_find_by_name(database, name, user, &hash);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (result != CV_OK && result != CV_ERR_NOT_FOUND) {
         log_error("auth: cannot read the users: %s", cv_result_name(result));
         return 503;
@@ -276,11 +276,11 @@ static int check_token(scheduler *daemon, const char *token, http_principal *pri
     auth_secret_hash(token, hash);
     db_token row;
     db_user user;
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     cv_result result = db_tokens_find(database, hash, now_seconds(), &row);
     if (result == CV_OK)
         result = db_users_find_by_id(database, row.user_id, &user);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (result == CV_ERR_NOT_FOUND)
         return 401; /* unknown, revoked or expired */
     if (result != CV_OK)
@@ -302,11 +302,11 @@ static int check_session(scheduler *daemon, const http_credential *credential,
     auth_secret_hash(credential->token, hash);
     int64_t user_id = 0;
     db_user user;
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     cv_result result = db_sessions_find(database, hash, now_seconds(), &user_id, csrf_hash);
     if (result == CV_OK)
         result = db_users_find_by_id(database, user_id, &user);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (result == CV_ERR_NOT_FOUND)
         return 401;
     if (result != CV_OK)
@@ -346,7 +346,7 @@ int auth_identify(void *context, const http_credential *credential, http_princip
  * password again. */
 static cv_result bootstrap_admin(scheduler *daemon)
 {
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     db_user user;
     char *stored = NULL, *hash = NULL;
     cv_result result = db_users_find_by_name(database, daemon->admin_name, &user, &stored);
@@ -370,7 +370,7 @@ static cv_result bootstrap_admin(scheduler *daemon)
             log_info("auth: %s the administrator \"%s\" from --admin-user",
                      exists ? "updated" : "created", user.name);
     }
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (stored)
         sodium_memzero(stored, strlen(stored));
     free(stored);

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/text.h"
 #include "scheduler/slots.h"
 
@@ -496,7 +496,7 @@ static const booking_bridge *find_candidate(const booking_bridge *candidates, si
 
 /* Appends to `list` the other meetings any of the record's participants
  * is in over the window: one URI never in two overlapping meetings. */
-static cv_result list_participant_conflicts(sqlite3 *database, const booking *record,
+static cv_result list_participant_conflicts(store_db *database, const booking *record,
                                             const slot_window *window, json_t *list)
 {
     const char **keys = NULL;
@@ -525,7 +525,7 @@ static cv_result list_participant_conflicts(sqlite3 *database, const booking *re
 /* Placement on the bridge the client named. *placed when a slot was free;
  * otherwise *reason says why and `list` names what is in the way.
  * CV_ERR_NOT_FOUND when the bridge is not among the candidates. */
-static cv_result place_on_chosen(sqlite3 *database, booking *record,
+static cv_result place_on_chosen(store_db *database, booking *record,
                                  const booking_bridge *candidates, size_t candidate_count,
                                  const slot_window *window, json_t *list, bool *placed,
                                  const char **reason)
@@ -558,7 +558,7 @@ static cv_result place_on_chosen(sqlite3 *database, booking *record,
 
 /* When no bridge has room: the bookings in the way on every bookable
  * bridge (at most CONFLICT_LIST_LIMIT entries in `list`) and why. */
-static cv_result list_full_bridges(sqlite3 *database, const booking_bridge *candidates,
+static cv_result list_full_bridges(store_db *database, const booking_bridge *candidates,
                                    size_t candidate_count, const slot_window *window, json_t *list,
                                    const char **reason)
 {
@@ -583,7 +583,7 @@ static cv_result list_full_bridges(sqlite3 *database, const booking_bridge *cand
 
 /* Placement on any bridge: the bridge it already has first (a PATCH keeps
  * its place when it can), then the others in order. */
-static cv_result place_anywhere(sqlite3 *database, booking *record,
+static cv_result place_anywhere(store_db *database, booking *record,
                                 const booking_bridge *candidates, size_t candidate_count,
                                 const slot_window *window, json_t *list, bool *placed,
                                 const char **reason)
@@ -613,7 +613,7 @@ static cv_result place_anywhere(sqlite3 *database, booking *record,
     return list_full_bridges(database, candidates, candidate_count, window, list, reason);
 }
 
-cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge *candidates,
+cv_result booking_place(store_db *database, booking *record, const booking_bridge *candidates,
                         size_t candidate_count, json_t **conflicts, const char **reason)
 {
     *conflicts = NULL;

@@ -23,7 +23,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/scheduler.h"
 
 #define BOOKING_TITLE_MAX           200 /* bytes of UTF-8 */
@@ -115,11 +115,6 @@ typedef struct booking {
      * new booking's owner goes in with it, no UPDATE after); later stores
      * keep the stored owner, and loads do not read it. */
     int64_t owner;
-    /* The series it was booked as an occurrence of ("": none) and the start
-     * the rule gave it; like `owner`, written only with a new row (a series
-     * links its occurrences as it inserts them; db_series_link links later). */
-    char series_id[ID_TEXT_SIZE];
-    int64_t recurrence_id;
 } booking;
 
 void booking_init(booking *record);
@@ -188,21 +183,21 @@ typedef struct {
  * participant against overlapping bookings. CV_ERR_CONFLICT with
  * *conflicts (a new JSON array, caller owns) listing what is in the way;
  * CV_ERR_NOT_FOUND when a chosen bridge is not among the candidates. */
-cv_result booking_place(sqlite3 *database, booking *record, const booking_bridge *candidates,
+cv_result booking_place(store_db *database, booking *record, const booking_bridge *candidates,
                         size_t candidate_count, json_t **conflicts, const char **reason);
 
 /* --- storage (callers hold a transaction for writes) ----------------- */
 
 /* Inserts or replaces the booking and its participants. */
-cv_result booking_store(sqlite3 *database, const booking *record);
-cv_result booking_load(sqlite3 *database, const char *id, booking *out);
+cv_result booking_store(store_db *database, const booking *record);
+cv_result booking_load(store_db *database, const char *id, booking *out);
 /* Changes the state (and failure; NULL clears it) and the capacity flag. */
-cv_result booking_set_state(sqlite3 *database, const char *id, booking_state state,
+cv_result booking_set_state(store_db *database, const char *id, booking_state state,
                             const char *failure);
 /* Ids of bookings in any of the `state_count` given states, each a state
  * of a meeting in progress (starting, live, ending: the indexed ones;
  * another is CV_ERR_INVALID). Caller frees each and the array. */
-cv_result booking_ids_in_states(sqlite3 *database, const booking_state *states, size_t state_count,
+cv_result booking_ids_in_states(store_db *database, const booking_state *states, size_t state_count,
                                 char ***ids_out, size_t *count_out);
 
 /* The API representation. `domain` is the bridge's SIP domain for dialIn

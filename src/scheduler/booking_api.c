@@ -29,7 +29,7 @@
 #include "common/rfc3339.h"
 #include "common/ids.h"
 #include "common/log.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/text.h"
 #include "scheduler/api.h"
 #include "scheduler/attendance.h"
@@ -98,7 +98,7 @@ static int64_t requesting_user(scheduler_api_request *request)
 }
 
 /* Adds "owner" (the user who booked it, or null) and the series fields. */
-static cv_result decorate(sqlite3 *database, const char *id, json_t *document)
+static cv_result decorate(store_db *database, const char *id, json_t *document)
 {
     char owner[DB_USER_NAME_SIZE];
     cv_result result = db_users_booking_owner(database, id, owner, sizeof owner);
@@ -120,10 +120,14 @@ void booking_api_reply(scheduler_api_request *request, int status, const booking
                        const bridge_views *views)
 {
     json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
-    if (document && decorate(request->database, record->id, document) != CV_OK) {
-        json_decref(document);
-        document = NULL; /* answered 500 */
-    }
+    cv_result decorated = document ? decorate(request->database, record->id, document) : CV_OK;
+    if (decorated != CV_OK)
+        /* the change is committed: say so with what is known (the owner
+         * and series members missing) rather than a 500 the client would
+         * take for a failure and repeat (e.g. the database went away
+         * right after the commit) */
+        log_warning("booking %s: stored, but reading its owner and series back failed: %s",
+                    record->id, cv_result_name(decorated));
     scheduler_api_reply_json(request, status, document);
 }
 
@@ -172,7 +176,7 @@ void booking_api_fail_placement(scheduler_api_request *request, cv_result result
 
 /* Checks that a booking can keep its bridge and slot over its (changed)
  * time, and that its participants are free: a running meeting cannot move. */
-cv_result booking_api_place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
+cv_result booking_api_place_in_own_slot(store_db *database, booking *record, json_t **conflicts,
                                         const char **reason)
 {
     booking_bridge only;
@@ -192,7 +196,7 @@ cv_result booking_api_place_in_own_slot(sqlite3 *database, booking *record, json
 
 /* --- POST /bookings -------------------------------------------------- */
 
-/* POST /bookings' one transaction (store_work): the check (placement) and
+/* POST /bookings' one transaction (store_db_work): the check (placement) and
  * the write it allows commit together or not at all. */
 typedef struct {
     scheduler_api_request *request;
@@ -204,7 +208,7 @@ typedef struct {
     const char *step; /* what failed, for a 500 */
 } create_work;
 
-static cv_result place_and_store(sqlite3 *database, void *context)
+static cv_result place_and_store(store_db *database, void *context)
 {
     create_work *work = context;
     work->step = "loading the bridges";
@@ -293,7 +297,7 @@ static void handle_create(scheduler_api_request *request)
         booking_clear(&record);
         return;
     }
-    cv_result result = store_transaction(request->database, place_and_store, &work);
+    cv_result result = store_db_transaction(request->database, place_and_store, &work);
     if (result != CV_OK && !work.answered)
         scheduler_api_fail_result(request, result, work.step);
     if (result == CV_OK) {
@@ -323,7 +327,7 @@ bool booking_api_read_time(scheduler_api_request *request, const char *name, int
 }
 
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     const bridge_views *views;
     json_t *list;
     unsigned fields; /* ?fields= mask; 0: every member */
@@ -499,7 +503,7 @@ static void handle_patch(scheduler_api_request *request)
     }
     if (!scheduler_api_require_body(request))
         return;
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return;
@@ -507,12 +511,12 @@ static void handle_patch(scheduler_api_request *request)
     bridge_views views;
     booking record;
     if (!load_target(request, &views, &record)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!is_state(&record, BOOKING_SCHEDULED) && !running) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_conflict(request,
                                     "the meeting is over or ending and can no longer be changed",
                                     json_pack("[{s:s, s:s}]", "booking", record.id, "state",
@@ -522,7 +526,7 @@ static void handle_patch(scheduler_api_request *request)
     booking_limits limits = booking_api_limits(request);
     booking_changes changes;
     if (!read_patch(request, &views, &record, running, &limits, &changes)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         goto done;
     }
     json_t *conflicts = NULL;
@@ -536,7 +540,7 @@ static void handle_patch(scheduler_api_request *request)
                                &conflicts, &reason);
     }
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         booking_api_fail_placement(request, result, conflicts, reason);
         goto done;
     }
@@ -547,9 +551,9 @@ static void handle_patch(scheduler_api_request *request)
     if (result == CV_OK)
         result = booking_series_occurrence_changed(request, &record, &views);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the change");
         goto done;
     }
@@ -575,7 +579,7 @@ static void handle_cancel(scheduler_api_request *request)
         booking_series_delete(request, scope);
         return;
     }
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return;
@@ -583,7 +587,7 @@ static void handle_cancel(scheduler_api_request *request)
     bridge_views views;
     booking record;
     if (!load_target(request, &views, &record)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     bool end_it = false;
@@ -604,9 +608,9 @@ static void handle_cancel(scheduler_api_request *request)
     if (result == CV_OK)
         result = audit_record(request, "booking.cancel", record.id, NULL);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "cancelling the booking");
     } else {
         log_info("booking %s cancelled (%s)", record.id, booking_state_name(record.state));
@@ -643,7 +647,7 @@ static void handle_extend(scheduler_api_request *request)
                                  (long long)max_minutes);
         return;
     }
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return;
@@ -651,19 +655,19 @@ static void handle_extend(scheduler_api_request *request)
     bridge_views views;
     booking record;
     if (!load_target(request, &views, &record)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!running && !is_state(&record, BOOKING_SCHEDULED)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_conflict(request, "the meeting is over or ending and cannot be extended",
                                     json_pack("[{s:s, s:s}]", "booking", record.id, "state",
                                               booking_state_name(record.state)));
         goto done;
     }
     if (record.end + minutes * 60 - record.start > max_minutes * 60) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_field(request, "minutes",
                                  "the meeting would be longer than the maximum of %lld minutes",
                                  (long long)max_minutes);
@@ -675,7 +679,7 @@ static void handle_extend(scheduler_api_request *request)
     const char *reason = NULL;
     result = booking_api_place_in_own_slot(request->database, &record, &conflicts, &reason);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         booking_api_fail_placement(request, result, conflicts, reason);
         goto done;
     }
@@ -685,9 +689,9 @@ static void handle_extend(scheduler_api_request *request)
         result = audit_record(request, "booking.extend", record.id,
                               json_pack("{s:I}", "minutes", (json_int_t)minutes));
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the extension");
         goto done;
     }

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "common/ids.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/scheduler_events.h"
@@ -31,7 +31,7 @@ typedef struct {
 } bridge_views;
 
 /* Every bridge, in the order placement tries them. */
-cv_result bridge_views_load(sqlite3 *database, bridge_views *out);
+cv_result bridge_views_load(store_db *database, bridge_views *out);
 void bridge_views_free(bridge_views *views);
 /* The SIP domain of bridge `id` (NULL when unknown or none). */
 const char *bridge_domain(const bridge_views *views, const char *id);
@@ -56,7 +56,7 @@ void booking_api_fail_placement(scheduler_api_request *request, cv_result result
 /* Checks that a booking can keep its bridge and slot over its (changed)
  * time, and that its participants are free: a running meeting cannot move.
  * As booking_place. */
-cv_result booking_api_place_in_own_slot(sqlite3 *database, booking *record, json_t **conflicts,
+cv_result booking_api_place_in_own_slot(store_db *database, booking *record, json_t **conflicts,
                                         const char **reason);
 /* Answers with the booking (its series' members added). */
 void booking_api_reply(scheduler_api_request *request, int status, const booking *record,

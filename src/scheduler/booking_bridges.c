@@ -54,7 +54,7 @@ static cv_result add_bridge_view(const db_bridge_placement *row, void *context)
     return CV_OK;
 }
 
-cv_result bridge_views_load(sqlite3 *database, bridge_views *out)
+cv_result bridge_views_load(store_db *database, bridge_views *out)
 {
     memset(out, 0, sizeof *out);
     cv_result result = db_bridge_placements_each(database, add_bridge_view, out);

@@ -22,7 +22,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/api.h"
 
 /* Occurrences listed in a 409 (the rest are counted). */
@@ -34,7 +34,7 @@ bool booking_series_requested(const json_t *body);
 void booking_series_create(scheduler_api_request *request);
 /* Adds "timeZone", "localStart", "localEnd" and "series" to a booking's
  * JSON form when the booking belongs to a series; nothing otherwise. */
-cv_result booking_series_decorate(sqlite3 *database, const char *booking_id, json_t *document);
+cv_result booking_series_decorate(store_db *database, const char *booking_id, json_t *document);
 /* GET /bookings/<id>/occurrences */
 void booking_series_handle_occurrences(scheduler_api_request *request);
 /* GET /bookings/<id>.ics; `id` is the segment without ".ics". */

@@ -17,13 +17,14 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/audit.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/calendar.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/db_series.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/mail_module.h"
@@ -193,53 +194,95 @@ static void note_clash(placement *done, const occurrence *item, const char *zone
                                     conflicts ? conflicts : json_array()));
 }
 
-/* Places and stores each occurrence, each inserted with record->series_id
- * (its series row exists already); clashing ones are noted, not stored.
+/* Occurrences placed but not yet stored: written together, up to
+ * PENDING_MAX at a time (db_bookings_insert_new), so a long series takes a
+ * few statements per batch instead of several per occurrence. Placement
+ * reads the stored bookings only, so the batch is written before placing
+ * an occurrence that overlaps one of it (occupied times; a series' own
+ * occurrences rarely do). The copies share the record's title and
+ * participants, which stay put while the batch lives. */
+#define PENDING_MAX 64
+typedef struct {
+    booking rows[PENDING_MAX];
+    size_t count;
+    int64_t latest_end; /* the latest end among rows */
+} pending_occurrences;
+
+static cv_result write_pending(store_db *database, pending_occurrences *pending)
+{
+    cv_result result = db_bookings_insert_new(database, pending->rows, pending->count);
+    pending->count = 0;
+    pending->latest_end = 0;
+    return result;
+}
+
+/* Places one occurrence `item` of `record` (its ID, times and bridge set
+ * here); a clash is noted, a placed one joins `pending`. */
+static cv_result place_one(store_db *database, booking *record, const bridge_views *views,
+                           const occurrence *item, const char *zone, const char *bridge,
+                           placement *done, pending_occurrences *pending)
+{
+    id_generate_ordered(record->id);
+    record->start = item->start;
+    record->end = item->end;
+    snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge);
+    record->slot = -1;
+    json_t *conflicts = NULL;
+    const char *reason = NULL;
+    cv_result result =
+        booking_place(database, record, views->placements, views->count, &conflicts, &reason);
+    if (result == CV_ERR_CONFLICT) {
+        note_clash(done, item, zone, reason, conflicts);
+        return CV_OK;
+    }
+    json_decref(conflicts);
+    if (result != CV_OK)
+        return result;
+    if (done->booked_count == 0) {
+        snprintf(done->first_bridge, sizeof done->first_bridge, "%s", record->bridge_id);
+        done->first_slot = record->slot;
+    }
+    done->booked[done->booked_count] = item->start;
+    snprintf(done->ids[done->booked_count++], ID_TEXT_SIZE, "%s", record->id);
+    pending->rows[pending->count++] = *record;
+    if (record->end > pending->latest_end)
+        pending->latest_end = record->end;
+    return CV_OK;
+}
+
+/* Places and stores each occurrence; clashing ones are noted, not stored.
  * `bridge` is the bridge the client chose ("" for any). Caller holds the
  * transaction. */
-static cv_result place_all(sqlite3 *database, booking *record, const bridge_views *views,
+static cv_result place_all(store_db *database, booking *record, const bridge_views *views,
                            const occurrence_list *list, const char *zone, const char *bridge,
                            placement *done)
 {
     done->clashes = json_array();
     done->booked = calloc(list->count, sizeof *done->booked);
     done->ids = calloc(list->count, sizeof *done->ids);
-    if (!done->clashes || !done->booked || !done->ids)
-        return CV_ERR_NO_MEMORY;
-    for (size_t i = 0; i < list->count; i++) {
-        id_generate_ordered(record->id);
-        record->start = list->items[i].start;
-        record->end = list->items[i].end;
-        record->recurrence_id = list->items[i].start; /* inserted with series_id */
-        snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge);
-        record->slot = -1;
-        json_t *conflicts = NULL;
-        const char *reason = NULL;
-        cv_result result =
-            booking_place(database, record, views->placements, views->count, &conflicts, &reason);
-        if (result == CV_ERR_CONFLICT) {
-            note_clash(done, &list->items[i], zone, reason, conflicts);
-            continue;
-        }
-        json_decref(conflicts);
+    pending_occurrences *pending = calloc(1, sizeof *pending);
+    cv_result result =
+        done->clashes && done->booked && done->ids && pending ? CV_OK : CV_ERR_NO_MEMORY;
+    for (size_t i = 0; result == CV_OK && i < list->count; i++) {
+        if (pending->count &&
+            list->items[i].start - record->setup_buffer_minutes * 60 < pending->latest_end)
+            result = write_pending(database, pending);
         if (result == CV_OK)
-            result = booking_store(database, record);
-        if (result != CV_OK)
-            return result;
-        if (done->booked_count == 0) {
-            snprintf(done->first_bridge, sizeof done->first_bridge, "%s", record->bridge_id);
-            done->first_slot = record->slot;
-        }
-        done->booked[done->booked_count] = list->items[i].start;
-        snprintf(done->ids[done->booked_count++], ID_TEXT_SIZE, "%s", record->id);
+            result =
+                place_one(database, record, views, &list->items[i], zone, bridge, done, pending);
+        if (result == CV_OK && pending->count == PENDING_MAX)
+            result = write_pending(database, pending);
     }
-    return CV_OK;
+    if (result == CV_OK && pending && pending->count)
+        result = write_pending(database, pending);
+    free(pending);
+    return result;
 }
 
-/* The series row before its occurrences are placed: the request's members,
- * the exdates the client left out, and room for those skipped later. */
+/* The series row: the request's members, and as exdates the occurrences
+ * left out by the client and those skipped for clashes. */
 static cv_result fill_row(series_row *row, const series_request *series, const booking *record,
-                          const occurrence_list *list, int64_t now)
+                          const occurrence_list *list, const placement *done, int64_t now)
 {
     row->title = text_duplicate(record->title ? record->title : "");
     if (!row->title)
@@ -247,11 +290,18 @@ static cv_result fill_row(series_row *row, const series_request *series, const b
     snprintf(row->time_zone, sizeof row->time_zone, "%s",
              series->has_time_zone ? series->time_zone : "UTC");
     row->rrule = series->rrule ? text_duplicate(series->rrule) : NULL;
-    row->exdates = calloc(series->exdate_count + list->count + 1, sizeof(int64_t));
+    size_t skipped = list->count - done->booked_count;
+    row->exdates = calloc(series->exdate_count + skipped + 1, sizeof(int64_t));
     if (!row->exdates || (series->rrule && !row->rrule))
         return CV_ERR_NO_MEMORY;
     for (size_t i = 0; i < series->exdate_count; i++)
         row->exdates[row->exdate_count++] = series->exdates[i];
+    for (size_t i = 0, b = 0; i < list->count; i++) {
+        if (b < done->booked_count && done->booked[b] == list->items[i].start)
+            b++;
+        else
+            row->exdates[row->exdate_count++] = list->items[i].start;
+    }
     if (series->attendee_count) {
         row->attendees = calloc(series->attendee_count, sizeof *row->attendees);
         if (!row->attendees)
@@ -266,20 +316,18 @@ static cv_result fill_row(series_row *row, const series_request *series, const b
     return CV_OK;
 }
 
-/* The occurrences skipped for clashes become exdates too (fill_row made
- * room for every occurrence); rewrites the row when there are any. */
-static cv_result note_skipped(sqlite3 *database, series_row *row, const occurrence_list *list,
-                              const placement *done)
+/* The series row, then each stored occurrence linked to it. */
+static cv_result store_series(store_db *database, series_row *row, const series_request *series,
+                              const booking *record, const occurrence_list *list,
+                              const placement *done, int64_t now)
 {
-    if (done->booked_count == list->count)
-        return CV_OK;
-    for (size_t i = 0, b = 0; i < list->count; i++) {
-        if (b < done->booked_count && done->booked[b] == list->items[i].start)
-            b++;
-        else
-            row->exdates[row->exdate_count++] = list->items[i].start;
-    }
-    return db_series_update(database, row);
+    cv_result result = fill_row(row, series, record, list, done, now);
+    if (result == CV_OK)
+        result = db_series_insert(database, row);
+    if (result == CV_OK)
+        result = db_series_link_new(database, row->id, (const char(*)[ID_TEXT_SIZE])done->ids,
+                                    done->booked_count);
+    return result;
 }
 
 /* The invitation (iMIP REQUEST) to the organizer and the attendees,
@@ -318,7 +366,7 @@ static void fail_clashes(scheduler_api_request *request, placement *done, size_t
     done->clashes = NULL;
 }
 
-/* book_all's transaction (store_work): places every occurrence, stores
+/* book_all's transaction (store_db_work): places every occurrence, stores
  * the series and queues the invitation; a refusal rolls it all back. */
 typedef struct {
     scheduler_api_request *request;
@@ -332,7 +380,7 @@ typedef struct {
     bool refused;  /* occurrences clash; fail_clashes replies */
 } book_all_work;
 
-static cv_result place_and_store_all(sqlite3 *database, void *context)
+static cv_result place_and_store_all(store_db *database, void *context)
 {
     book_all_work *work = context;
     bridge_views views;
@@ -348,17 +396,12 @@ static cv_result place_and_store_all(sqlite3 *database, void *context)
     }
     work->record->bridge_chosen = work->bridge_text != NULL;
     const char *zone = work->series->has_time_zone ? work->series->time_zone : "UTC";
-    /* The series row first: each occurrence names it as it is inserted. */
-    result = fill_row(work->row, work->series, work->record, work->list, work->record->created);
-    if (result == CV_OK)
-        result = db_series_insert(database, work->row);
-    snprintf(work->record->series_id, sizeof work->record->series_id, "%s", work->row->id);
-    if (result == CV_OK)
-        result = place_all(database, work->record, &views, work->list, zone, bridge, work->done);
+    result = place_all(database, work->record, &views, work->list, zone, bridge, work->done);
     work->refused = result == CV_OK && work->done->clash_count > 0 &&
                     (!work->series->skip_conflicts || work->done->booked_count == 0);
     if (result == CV_OK && !work->refused)
-        result = note_skipped(database, work->row, work->list, work->done);
+        result = store_series(database, work->row, work->series, work->record, work->list,
+                              work->done, work->record->created);
     if (result == CV_OK && !work->refused)
         result = booking_api_set_series_owner(work->request, work->row->id);
     if (result == CV_OK && !work->refused)
@@ -382,7 +425,7 @@ static bool book_all(scheduler_api_request *request, booking *record, const char
                           .list = list,
                           .row = row,
                           .done = done};
-    cv_result result = store_transaction(request->database, place_and_store_all, &work);
+    cv_result result = store_db_transaction(request->database, place_and_store_all, &work);
     if (result == CV_OK || work.answered)
         return result == CV_OK;
     if (work.refused)
@@ -515,7 +558,7 @@ static void add_local(json_t *document, const char *member, const char *local_me
     json_object_set_new(document, local_member, json_string(local));
 }
 
-cv_result booking_series_decorate(sqlite3 *database, const char *booking_id, json_t *document)
+cv_result booking_series_decorate(store_db *database, const char *booking_id, json_t *document)
 {
     char series_id[ID_TEXT_SIZE];
     cv_result result = db_series_of_booking(database, booking_id, series_id);
@@ -556,7 +599,7 @@ static bool read_page(scheduler_api_request *request, int64_t *from, int64_t *to
 
 /* The page as JSON: each occurrence's booking form, and where the next
  * page starts (null at the end). `ids` has up to limit + 1 entries. */
-static json_t *page_json(sqlite3 *database, char **ids, size_t count, size_t limit)
+static json_t *page_json(store_db *database, char **ids, size_t count, size_t limit)
 {
     bridge_views views;
     if (bridge_views_load(database, &views) != CV_OK)

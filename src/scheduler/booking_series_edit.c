@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/audit.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/booking_series_move.h"
@@ -55,7 +55,7 @@ bool booking_edit_read_scope(scheduler_api_request *request, edit_scope *out)
 
 /* The series and recurrence ID of occurrence `id`; CV_ERR_NOT_FOUND for a
  * booking without a series. */
-static cv_result series_of(sqlite3 *database, const char *id, series_row *row,
+static cv_result series_of(store_db *database, const char *id, series_row *row,
                            int64_t *recurrence_id)
 {
     char series_id[ID_TEXT_SIZE];
@@ -162,7 +162,7 @@ void series_touched_free(series_touched *touched)
 /* --- DELETE ?scope=following|series ------------------------------------ */
 
 /* Cancels occurrence `id` (scheduled) in the caller's transaction. */
-static cv_result cancel_row(sqlite3 *database, const char *id, int64_t now, booking *out)
+static cv_result cancel_row(store_db *database, const char *id, int64_t now, booking *out)
 {
     cv_result result = booking_load(database, id, out);
     if (result != CV_OK)
@@ -175,7 +175,7 @@ static cv_result cancel_row(sqlite3 *database, const char *id, int64_t now, book
     return booking_store(database, out);
 }
 
-cv_result series_edit_cancel_rows(scheduler *daemon, sqlite3 *database, char **ids, size_t count,
+cv_result series_edit_cancel_rows(scheduler *daemon, store_db *database, char **ids, size_t count,
                                   int64_t now, series_touched *touched)
 {
     cv_result result = CV_OK;
@@ -250,9 +250,9 @@ void booking_series_delete(scheduler_api_request *request, edit_scope scope)
     series_touched touched = {NULL, 0};
     cv_result result = delete_scope(request, &target, scope, &touched);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "cancelling the occurrences");
     } else {
         log_info("series %s: %zu occurrences cancelled (scope %s)", target.row.id, touched.count,
@@ -282,11 +282,11 @@ void booking_series_patch(scheduler_api_request *request, edit_scope scope)
     bool done = series_move_read(request, &target, scope, &move) &&
                 series_move_apply(request, &target, &move, &touched);
     if (!done) {
-        store_rollback(request->database); /* the answer is set */
+        store_db_rollback(request->database); /* the answer is set */
     } else {
-        cv_result result = store_commit(request->database);
+        cv_result result = store_db_commit(request->database);
         if (result != CV_OK) {
-            store_rollback(request->database);
+            store_db_rollback(request->database);
             scheduler_api_fail_result(request, result, "storing the change");
         } else {
             series_touched_notify(request, &touched);

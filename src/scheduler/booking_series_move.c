@@ -16,7 +16,7 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/text.h"
 #include "scheduler/audit.h"
 #include "scheduler/booking_series.h"
@@ -64,7 +64,7 @@ bool series_edit_begin(scheduler_api_request *request, edit_scope scope, series_
 {
     memset(out, 0, sizeof *out);
     booking_init(&out->anchor);
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return false;
@@ -82,7 +82,7 @@ bool series_edit_begin(scheduler_api_request *request, edit_scope scope, series_
         ready = false;
     }
     if (!ready) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         series_edit_target_free(out);
     }
     return ready;
@@ -298,7 +298,7 @@ static cv_result make_next(scheduler_api_request *request, series_edit_target *t
 
 /* The recurrence ID of the series' first occurrence still scheduled;
  * CV_ERR_NOT_FOUND when there is none. */
-static cv_result first_scheduled(sqlite3 *database, const char *series_id, int64_t *out)
+static cv_result first_scheduled(store_db *database, const char *series_id, int64_t *out)
 {
     char **ids = NULL;
     size_t count = 0;
@@ -640,7 +640,7 @@ static cv_result mail_master(scheduler_api_request *request, const series_row *r
 }
 
 /* Loads the occurrences `ids` (for pairing by time). */
-static cv_result load_rows(sqlite3 *database, char **ids, size_t count, booking **rows)
+static cv_result load_rows(store_db *database, char **ids, size_t count, booking **rows)
 {
     *rows = calloc(count + 1, sizeof **rows);
     if (!*rows)

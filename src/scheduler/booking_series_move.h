@@ -54,7 +54,7 @@ void series_touched_notify(scheduler_api_request *request, const series_touched 
 void series_touched_free(series_touched *touched);
 
 /* Cancels the scheduled occurrences `ids` in the caller's transaction. */
-cv_result series_edit_cancel_rows(scheduler *daemon, sqlite3 *database, char **ids, size_t count,
+cv_result series_edit_cancel_rows(scheduler *daemon, store_db *database, char **ids, size_t count,
                                   int64_t now, series_touched *touched);
 
 /* The UTC start of the series' first occurrence (DTSTART). */

@@ -195,7 +195,7 @@ static cv_result add_member_endpoint(const char *reported, void *context)
     return endpoints_add(out, member);
 }
 
-cv_result bridge_endpoints_load(sqlite3 *database, const bridge_record *record,
+cv_result bridge_endpoints_load(store_db *database, const bridge_record *record,
                                 bridge_endpoints *out)
 {
     memset(out, 0, sizeof *out);

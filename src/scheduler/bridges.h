@@ -19,7 +19,7 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "common/cms_client.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/scheduler.h"
 
 /* One row of `bridges`, as loaded. Strings are owned (free with
@@ -66,9 +66,9 @@ typedef struct {
 
 void bridge_record_free(bridge_record *record);
 /* CV_ERR_NOT_FOUND when there is no such bridge. */
-cv_result bridge_load(sqlite3 *database, const char *bridge_id, bridge_record *out);
+cv_result bridge_load(store_db *database, const char *bridge_id, bridge_record *out);
 /* IDs of every bridge, oldest first; free each and the array. */
-cv_result bridge_list_ids(sqlite3 *database, char ***ids, size_t *count);
+cv_result bridge_list_ids(store_db *database, char ***ids, size_t *count);
 void bridge_free_ids(char **ids, size_t count);
 
 /* True when domain, numeric ID base and quantity are all set. */
@@ -95,7 +95,7 @@ typedef struct bridge_endpoints {
     char **owned; /* strings the items point to */
     size_t owned_count;
 } bridge_endpoints;
-cv_result bridge_endpoints_load(sqlite3 *database, const bridge_record *record,
+cv_result bridge_endpoints_load(store_db *database, const bridge_record *record,
                                 bridge_endpoints *out);
 void bridge_endpoints_free(bridge_endpoints *endpoints);
 
@@ -105,6 +105,9 @@ cv_result bridge_primary_client(scheduler *daemon, const bridge_record *record, 
 /* Asks the background worker to refresh `bridge_id` soon (status,
  * discovery, tickets, provisioning). Never blocks on the network. */
 void bridges_request_refresh(scheduler *daemon, const char *bridge_id);
+/* Polls every bridge now rather than at the next --poll-interval (this
+ * node has just become the leader, cluster.c). */
+void bridges_poll_all(scheduler *daemon);
 
 /* The module (routes /bridges, the worker thread). */
 extern const scheduler_module bridges_module;

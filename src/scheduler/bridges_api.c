@@ -28,7 +28,7 @@
 
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/api.h"
@@ -143,7 +143,7 @@ static cv_result append_outside(const db_booking_on_slot *row, void *context)
 
 /* Active bookings whose slot falls outside [base, base+quantity-1] (or all
  * of them when has_range is false), as a JSON conflicts list. */
-static json_t *bookings_outside_range(sqlite3 *database, const char *bridge_id, bool has_range,
+static json_t *bookings_outside_range(store_db *database, const char *bridge_id, bool has_range,
                                       int64_t base, int64_t quantity)
 {
     json_t *list = json_array();
@@ -200,7 +200,7 @@ static void reply_bridge(scheduler_api_request *request, const char *bridge_id, 
 }
 
 /* INSERT of POST /bridges: the new row with the given settings. */
-static cv_result insert_bridge_row(sqlite3 *database, const char *id, const char *address,
+static cv_result insert_bridge_row(store_db *database, const char *id, const char *address,
                                    bool tls_verify, const bridge_settings *s)
 {
     cms_address alternate;
@@ -271,14 +271,14 @@ static cv_result store_new_bridge(scheduler_api_request *request, const char *id
                                   bool *replied)
 {
     *replied = false;
-    sqlite3 *database = request->database;
+    store_db *database = request->database;
     const char *address = s->parsed_address.base_url;
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     /* Checked again inside the write lock: another add may have won. */
     bool still_free = result == CV_OK && check_not_managed(request, address, "address", NULL) &&
                       check_cluster_unmanaged(request, cluster, NULL);
     if (result == CV_OK && !still_free) {
-        store_rollback(database);
+        store_db_rollback(database);
         *replied = true;
         return CV_ERR_CONFLICT;
     }
@@ -295,9 +295,9 @@ static cv_result store_new_bridge(scheduler_api_request *request, const char *id
     if (result == CV_OK)
         result = audit_record(request, "bridge.create", id, json_deep_copy(request->body));
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     else
-        store_rollback(database);
+        store_db_rollback(database);
     bridge_record_free(&record);
     if (result == CV_OK) {
         /* Outside the transaction: discovery_store has its own. */
@@ -422,7 +422,7 @@ static bool slots_change(const bridge_record *record, const bridge_settings *s,
 
 /* The UPDATE of PATCH /bridges/<id>. `record` is the row as read inside
  * the caller's transaction, `after` the values it will have. */
-static cv_result write_settings(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+static cv_result write_settings(scheduler *daemon, store_db *database, const bridge_record *record,
                                 const bridge_settings *s, const effective_settings *after)
 {
     bool range_changed = slots_change(record, s, after);
@@ -526,18 +526,18 @@ static void patch_bridge(scheduler_api_request *request)
     /* The range check and the write that depends on it in one BEGIN
      * IMMEDIATE transaction: a booking racing this change either lands
      * first (and the shrink is refused) or sees the new range. */
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     if (!load_for_request(request, id, &record)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     bridge_settings_effective(&record, &s, &after);
     if ((s.set_base || s.set_quantity) && !check_range_keeps_meetings(request, &record, &after)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         bridge_record_free(&record);
         return;
     }
@@ -546,9 +546,9 @@ static void patch_bridge(scheduler_api_request *request)
     if (result == CV_OK)
         result = audit_record(request, "bridge.change", id, json_deep_copy(request->body));
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "changing the bridge");
         return;
     }
@@ -559,7 +559,7 @@ static void patch_bridge(scheduler_api_request *request)
 }
 
 /* DELETE FROM bridges; *removed says whether the row was there. */
-static cv_result remove_bridge_row(sqlite3 *database, const char *id, bool *removed)
+static cv_result remove_bridge_row(store_db *database, const char *id, bool *removed)
 {
     return db_bridge_remove(database, id, removed);
 }
@@ -572,19 +572,19 @@ static void delete_bridge(scheduler_api_request *request)
     /* The check for bookings and the delete in one BEGIN IMMEDIATE
      * transaction: a booking racing the delete either lands first (and the
      * delete is refused) or finds the bridge gone. */
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     json_t *conflicts = bookings_outside_range(request->database, id, false, 0, 0);
     if (!conflicts) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, CV_ERR_STORE, "checking the bridge's bookings");
         return;
     }
     if (json_array_size(conflicts) > 0) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_conflict(
             request, "the bridge holds booked or live meetings; cancel or move them first",
             conflicts);
@@ -596,9 +596,9 @@ static void delete_bridge(scheduler_api_request *request)
     if (result == CV_OK && removed)
         result = audit_record(request, "bridge.delete", id, NULL);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "removing the bridge");
     } else if (!removed) {
         scheduler_api_fail_not_found(request, "bridge", id);

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/bridges.h"
 #include "scheduler/scheduler.h"
 
@@ -28,6 +28,6 @@ void bridges_forget_discovery(struct bridge_worker *worker, const char *bridge_i
 
 /* The bridge object of the API (settings, state, slots, cluster, tickets;
  * never a password). NULL when out of memory. */
-json_t *bridge_json(sqlite3 *database, const bridge_record *record);
+json_t *bridge_json(store_db *database, const bridge_record *record);
 
 #endif

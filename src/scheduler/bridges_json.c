@@ -27,7 +27,7 @@ static cv_result append_member(const char *name, const char *address, bool added
     return CV_OK;
 }
 
-static json_t *cluster_json(sqlite3 *database, const char *bridge_id)
+static json_t *cluster_json(store_db *database, const char *bridge_id)
 {
     json_t *list = json_array();
     if (list && db_cluster_members_each(database, bridge_id, append_member, list) != CV_OK) {
@@ -55,7 +55,7 @@ static json_t *allowed_members_json(const char *stored)
     return list;
 }
 
-json_t *bridge_json(sqlite3 *database, const bridge_record *record)
+json_t *bridge_json(store_db *database, const bridge_record *record)
 {
     json_t *cluster = cluster_json(database, record->id);
     json_t *tickets = tickets_json_for_bridge(database, record->id);

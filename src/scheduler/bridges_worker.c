@@ -22,9 +22,10 @@
 #include "common/keyed_queue.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
+#include "scheduler/cluster.h"
 #include "scheduler/discovery.h"
 #include "scheduler/poller.h"
 #include "scheduler/provisioning.h"
@@ -49,8 +50,9 @@ struct bridge_worker {
     scheduler *daemon;
     pthread_mutex_t lock; /* guards everything below */
     pthread_cond_t wake;  /* new job, or stopping */
-    pthread_cond_t tick;  /* the ticker's sleep; signalled when stopping */
+    pthread_cond_t tick;  /* the ticker's sleep; signalled when stopping or polling now */
     bool stopping;
+    bool poll_now;     /* bridges_poll_all: the ticker's next round is now */
     keyed_queue queue; /* bridges to refresh; one worker per bridge at a time */
     discovery_time *discoveries;
     size_t discovery_count;
@@ -82,6 +84,17 @@ void bridges_request_refresh(scheduler *daemon, const char *bridge_id)
         return;
     pthread_mutex_lock(&worker->lock);
     enqueue_locked(worker, bridge_id, true);
+    pthread_mutex_unlock(&worker->lock);
+}
+
+void bridges_poll_all(scheduler *daemon)
+{
+    struct bridge_worker *worker = daemon->bridge_worker;
+    if (!worker)
+        return;
+    pthread_mutex_lock(&worker->lock);
+    worker->poll_now = true;
+    pthread_cond_broadcast(&worker->tick);
     pthread_mutex_unlock(&worker->lock);
 }
 
@@ -136,13 +149,13 @@ static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
      * refresh learns: skip it rather than fail each write. */
     if (!file_watch_check(&daemon->database_watch))
         return;
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     bridge_record record;
     cv_result result = bridge_load(database, job->key, &record);
     if (result != CV_OK) {
         if (result != CV_ERR_NOT_FOUND)
             log_warning("bridge %s: cannot load: %s", job->key, cv_result_name(result));
-        store_pool_release(&daemon->store, database);
+        store_db_pool_release(&daemon->store, database);
         return;
     }
     cms_client *client = NULL;
@@ -181,7 +194,7 @@ static void refresh_bridge(struct bridge_worker *worker, const keyed_job *job)
     }
     if (result != CV_ERR_NOT_FOUND)
         bridge_record_free(&record);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (daemon->hooks.bridge_changed)
         daemon->hooks.bridge_changed(daemon, job->key);
 }
@@ -216,12 +229,19 @@ static void *ticker_main(void *argument)
     scheduler *daemon = worker->daemon;
     pthread_mutex_lock(&worker->lock);
     while (!worker->stopping) {
+        worker->poll_now = false; /* this round is the one asked for */
         pthread_mutex_unlock(&worker->lock);
-        sqlite3 *database = store_pool_acquire(&daemon->store);
         char **ids = NULL;
         size_t count = 0;
-        cv_result result = bridge_list_ids(database, &ids, &count);
-        store_pool_release(&daemon->store, database);
+        cv_result result = CV_OK;
+        /* only the leader polls on its own (the polls write tickets);
+         * a bridge added or changed through any node's API is still
+         * refreshed by that node (bridges_request_refresh) */
+        if (cluster_is_leader(daemon)) {
+            store_db *database = store_db_pool_acquire(&daemon->store);
+            result = bridge_list_ids(database, &ids, &count);
+            store_db_pool_release(&daemon->store, database);
+        }
         pthread_mutex_lock(&worker->lock);
         if (result == CV_OK)
             for (size_t i = 0; i < count; i++)
@@ -232,6 +252,8 @@ static void *ticker_main(void *argument)
         monotonic_now(&deadline);
         deadline.tv_sec += daemon->options.poll_interval_seconds;
         while (!worker->stopping) {
+            if (worker->poll_now)
+                break;
             int waited = pthread_cond_timedwait(&worker->tick, &worker->lock, &deadline);
             if (waited == ETIMEDOUT)
                 break;

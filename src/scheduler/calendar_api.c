@@ -96,7 +96,7 @@ static bool read_window(scheduler_api_request *request, int64_t *from, int64_t *
 
 /* What a bridge's feed collects while walking its bookings. */
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     const bridge_views *views;
     int64_t from, to, now;
     series_event_list *list;

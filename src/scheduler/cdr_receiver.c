@@ -96,16 +96,16 @@ static void bridge_of_path(const char *path, char out[ID_TEXT_SIZE])
  * the outcome. */
 static void store_group(cdr_receiver *receiver, pending_batch *group)
 {
-    sqlite3 *database = store_pool_acquire(&receiver->daemon->store);
-    cv_result result = database ? store_begin(database) : CV_ERR_STORE;
+    store_db *database = store_db_pool_acquire(&receiver->daemon->store);
+    cv_result result = database ? store_db_begin(database) : CV_ERR_STORE;
     for (pending_batch *item = group; result == CV_OK && item; item = item->next)
         result = db_cdrs_store_batch(database, item->batch, item->bridge_id, &item->stored);
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK && database)
-        store_rollback(database);
+        store_db_rollback(database);
     if (database)
-        store_pool_release(&receiver->daemon->store, database);
+        store_db_pool_release(&receiver->daemon->store, database);
     for (pending_batch *item = group; item; item = item->next)
         item->result = result;
 }

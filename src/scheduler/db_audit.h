@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 typedef struct {
     int64_t id;
@@ -20,7 +20,7 @@ typedef struct {
     const char *details; /* JSON text or NULL */
 } db_audit_row;
 
-cv_result db_audit_insert(sqlite3 *database, const db_audit_row *row);
+cv_result db_audit_insert(store_db *database, const db_audit_row *row);
 
 /* Which rows a query wants; NULL or 0 members do not filter. */
 typedef struct {
@@ -31,9 +31,9 @@ typedef struct {
 } db_audit_filter;
 
 /* Calls `visit` for each row the filter wants, newest first. */
-cv_result db_audit_each(sqlite3 *database, const db_audit_filter *filter,
+cv_result db_audit_each(store_db *database, const db_audit_filter *filter,
                         cv_result (*visit)(const db_audit_row *row, void *context), void *context);
 /* Removes the rows older than `before`. */
-cv_result db_audit_purge(sqlite3 *database, int64_t before, int64_t *removed);
+cv_result db_audit_purge(store_db *database, int64_t before, int64_t *removed);
 
 #endif

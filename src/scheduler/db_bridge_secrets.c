@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 
 /* Set once at start, before the threads that read bridges exist, and only
@@ -106,18 +106,19 @@ static void free_secrets(stored_secret *secrets, size_t count)
 }
 
 /* Every non-NULL password column of every bridge. */
-static cv_result read_secrets(sqlite3 *database, stored_secret **out, size_t *count)
+static cv_result read_secrets(store_db *database, stored_secret **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, "SELECT id, password, alternate_password FROM bridges",
-                                  -1, &statement, NULL);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
+        database, "SELECT id, password, alternate_password FROM bridges", &statement);
+    store_step_state step = STORE_FAILED;
     cv_result result = CV_OK;
-    while (result == CV_OK && code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
+    while (result == CV_OK && code == CV_OK && (step = store_step(statement)) == STORE_ROW) {
+        code = CV_OK;
         for (int column = 1; column <= 2 && result == CV_OK; column++) {
-            if (sqlite3_column_type(statement, column) == SQLITE_NULL)
+            if (store_column_type(statement, column) == STORE_NULL)
                 continue;
             stored_secret *grown = realloc(*out, (*count + 1) * sizeof *grown);
             if (!grown) {
@@ -134,9 +135,9 @@ static cv_result read_secrets(sqlite3 *database, stored_secret **out, size_t *co
                 result = CV_ERR_NO_MEMORY;
         }
     }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    sqlite3_finalize(statement);
+    if (result == CV_OK && step != STORE_DONE)
+        result = store_db_error(database);
+    store_stmt_done(statement);
     if (result != CV_OK) {
         free_secrets(*out, *count);
         *out = NULL;
@@ -145,21 +146,22 @@ static cv_result read_secrets(sqlite3 *database, stored_secret **out, size_t *co
     return result;
 }
 
-static cv_result write_secret(sqlite3 *database, const stored_secret *secret, const char *sealed)
+static cv_result write_secret(store_db *database, const stored_secret *secret, const char *sealed)
 {
     /* The column name comes from the two constants above, never from input. */
     char sql[96];
     snprintf(sql, sizeof sql, "UPDATE bridges SET %s = ?1 WHERE id = ?2", secret->column);
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database, sql, -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, sealed, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 2, secret->bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(database, sql, &statement);
+    store_step_state step = STORE_FAILED;
+    if (code == CV_OK)
+        code = store_bind_text(statement, 1, sealed);
+    if (code == CV_OK)
+        code = store_bind_text(statement, 2, secret->bridge_id);
+    if (code == CV_OK)
+        step = store_step(statement);
+    store_stmt_done(statement);
+    return step == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
 /* Brings one stored password to the form "sealed by `key`"; *sealed is
@@ -205,8 +207,8 @@ typedef struct {
     strbuf *error;
 } preparation;
 
-/* store_work of db_bridge_secrets_prepare: every password of every row. */
-static cv_result prepare_all(sqlite3 *database, void *context)
+/* store_db_work of db_bridge_secrets_prepare: every password of every row. */
+static cv_result prepare_all(store_db *database, void *context)
 {
     preparation *pass = context;
     stored_secret *secrets = NULL;
@@ -228,35 +230,37 @@ static cv_result prepare_all(sqlite3 *database, void *context)
     return result;
 }
 
-cv_result db_bridge_secrets_prepare(sqlite3 *database, const secret_box *key,
+cv_result db_bridge_secrets_prepare(store_db *database, const secret_box *key,
                                     const secret_box *previous, db_bridge_secrets_report *report,
                                     strbuf *error)
 {
     memset(report, 0, sizeof *report);
     preparation pass = {key, previous, report, error};
-    return store_transaction(database, prepare_all, &pass);
+    return store_db_transaction(database, prepare_all, &pass);
 }
 
 /* True when some stored password is sealed (by any key). */
-static cv_result any_sealed(sqlite3 *database, bool *any)
+static cv_result any_sealed(store_db *database, bool *any)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = sqlite3_prepare_v2(database,
-                                  "SELECT EXISTS (SELECT 1 FROM bridges WHERE substr(password, 1, "
-                                  "4) = ?1 OR substr(alternate_password, 1, 4) = ?1)",
-                                  -1, &statement, NULL);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, SECRET_BOX_PREFIX, -1, SQLITE_STATIC);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
-    *any = code == SQLITE_ROW && sqlite3_column_int(statement, 0) != 0;
-    sqlite3_finalize(statement);
-    return code == SQLITE_ROW ? CV_OK : store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code =
+        store_db_prepare(database,
+                         "SELECT EXISTS (SELECT 1 FROM bridges WHERE substr(password, 1, "
+                         "4) = ?1 OR substr(alternate_password, 1, 4) = ?1)",
+                         &statement);
+    store_step_state step = STORE_FAILED;
+    if (code == CV_OK)
+        code = store_bind_text(statement, 1, SECRET_BOX_PREFIX);
+    if (code == CV_OK)
+        step = store_step(statement);
+    *any = step == STORE_ROW && store_column_int(statement, 0) != 0;
+    store_stmt_done(statement);
+    return step == STORE_ROW ? CV_OK : store_db_error(database);
 }
 
 /* Loads the key file, creating it only while no password is sealed or
  * when rotating (`rotating`: the sealed ones open with the previous key). */
-static cv_result load_key(sqlite3 *database, const char *key_path, bool rotating, secret_box **key,
+static cv_result load_key(store_db *database, const char *key_path, bool rotating, secret_box **key,
                           strbuf *error)
 {
     cv_result result = secret_box_open(key_path, false, key, NULL, error);
@@ -284,7 +288,7 @@ static cv_result load_key(sqlite3 *database, const char *key_path, bool rotating
     return result;
 }
 
-cv_result db_bridge_secrets_start(sqlite3 *database, const char *key_path,
+cv_result db_bridge_secrets_start(store_db *database, const char *key_path,
                                   const char *previous_path, secret_box **key_out, strbuf *error)
 {
     *key_out = NULL;

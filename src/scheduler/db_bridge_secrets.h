@@ -20,7 +20,7 @@
 
 #include "common/result.h"
 #include "common/secret_box.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 
 /* The bridge password columns, as named in the bound context. */
@@ -54,7 +54,7 @@ cv_result db_bridge_secret_open(const char *bridge_id, const char *column, const
  * - makes the key the one db_bridge_secret_seal and _open use.
  * *key_out is the key, for db_bridge_secrets_stop; `error` says what went
  * wrong and what to do. */
-cv_result db_bridge_secrets_start(sqlite3 *database, const char *key_path,
+cv_result db_bridge_secrets_start(store_db *database, const char *key_path,
                                   const char *previous_path, secret_box **key_out, strbuf *error);
 /* Forgets and wipes the key; after every thread that reads bridges stopped. */
 void db_bridge_secrets_stop(secret_box *key);
@@ -80,7 +80,7 @@ typedef struct {
  * opened and sealed again with `key`, and every one must then open with
  * `key`. On any failure nothing is changed and `error` names the bridge
  * and says what to do (e.g. the key file of the last run is needed). */
-cv_result db_bridge_secrets_prepare(sqlite3 *database, const secret_box *key,
+cv_result db_bridge_secrets_prepare(store_db *database, const secret_box *key,
                                     const secret_box *previous, db_bridge_secrets_report *report,
                                     strbuf *error);
 

@@ -1,14 +1,14 @@
 /*
  * db_bridges.c - the bridges and cluster_members rows written by the
  * status check, provisioning and discovery; see db_bridges.h. Owns their
- * SQL, run through the connection's statement cache (store.h).
+ * SQL, run through the connection's statement cache (store_sql.h).
  * Also loads the bridge record (bridge_load, bridge_list_ids; declared in
  * bridges.h, where their callers look).
  * Does not own: the SQL of the /bridges API's own writes (bridges_api.c).
  */
 #include "scheduler/db_bridges.h"
 
-#include "common/store.h"
+#include "common/store_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +19,27 @@
 #include "scheduler/bridges.h"
 #include "scheduler/db_bridge_secrets.h"
 
-cv_result db_bridge_settings_read(sqlite3 *database, const char *bridge_id, db_bridge_settings *out)
+cv_result db_bridge_settings_read(store_db *database, const char *bridge_id,
+                                  db_bridge_settings *out)
 {
     *out = (db_bridge_settings){NULL, NULL, false, false};
-    sqlite3_stmt *statement =
-        store_statement(database, "SELECT name, domain, numeric_id_base IS NOT NULL,"
-                                  " numeric_id_quantity IS NOT NULL FROM bridges WHERE id = ?1");
+    store_stmt *statement =
+        store_db_statement(database, "SELECT name, domain, numeric_id_base IS NOT NULL,"
+                                     " numeric_id_quantity IS NOT NULL FROM bridges WHERE id = ?1");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    int code = sqlite3_step(statement);
-    cv_result result = code == SQLITE_DONE ? CV_ERR_NOT_FOUND : store_result(code);
-    if (code == SQLITE_ROW) {
+        return store_db_error(database);
+    store_bind_text(statement, 1, bridge_id);
+    store_step_state code = store_step(statement);
+    cv_result result = code == STORE_DONE ? CV_ERR_NOT_FOUND : store_db_error(database);
+    if (code == STORE_ROW) {
         bool failed = false;
         out->name = store_column_copy(statement, 0, &failed);
         out->domain = store_column_copy(statement, 1, &failed);
-        out->has_base = sqlite3_column_int(statement, 2) != 0;
-        out->has_quantity = sqlite3_column_int(statement, 3) != 0;
+        out->has_base = store_column_int(statement, 2) != 0;
+        out->has_quantity = store_column_int(statement, 3) != 0;
         result = failed ? CV_ERR_NO_MEMORY : CV_OK;
     }
-    store_statement_done(statement);
+    store_stmt_done(statement);
     if (result != CV_OK)
         db_bridge_settings_free(out);
     return result;
@@ -58,40 +59,41 @@ typedef struct {
     int64_t now;
 } status_write;
 
-static cv_result write_status(sqlite3 *database, void *context)
+static cv_result write_status(store_db *database, void *context)
 {
     const status_write *write = context;
     const cms_system_status *status = write->status;
-    sqlite3_stmt *statement;
+    store_stmt *statement;
     if (status) {
-        statement = store_statement(database, "UPDATE bridges SET reachable = 1, last_contact = ?2,"
-                                              " software_version = ?3, uptime_seconds = ?4,"
-                                              " call_legs_active = ?5, call_legs_max_active = ?6,"
-                                              " call_legs_completed = ?7 WHERE id = ?1");
+        statement =
+            store_db_statement(database, "UPDATE bridges SET reachable = 1, last_contact = ?2,"
+                                         " software_version = ?3, uptime_seconds = ?4,"
+                                         " call_legs_active = ?5, call_legs_max_active = ?6,"
+                                         " call_legs_completed = ?7 WHERE id = ?1");
         if (statement) {
-            sqlite3_bind_int64(statement, 2, (sqlite3_int64)write->now);
-            sqlite3_bind_text(statement, 3, status->software_version, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(statement, 4, status->uptime_seconds);
-            sqlite3_bind_int64(statement, 5, status->call_legs_active);
-            sqlite3_bind_int64(statement, 6, status->call_legs_max_active);
-            sqlite3_bind_int64(statement, 7, status->call_legs_completed);
+            store_bind_int64(statement, 2, (int64_t)write->now);
+            store_bind_text(statement, 3, status->software_version);
+            store_bind_int64(statement, 4, status->uptime_seconds);
+            store_bind_int64(statement, 5, status->call_legs_active);
+            store_bind_int64(statement, 6, status->call_legs_max_active);
+            store_bind_int64(statement, 7, status->call_legs_completed);
         }
     } else {
-        statement = store_statement(database, "UPDATE bridges SET reachable = ?2 WHERE id = ?1");
+        statement = store_db_statement(database, "UPDATE bridges SET reachable = ?2 WHERE id = ?1");
         if (statement)
-            sqlite3_bind_int(statement, 2, write->answered ? 1 : 0);
+            store_bind_int(statement, 2, write->answered ? 1 : 0);
     }
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, write->bridge_id, -1, SQLITE_TRANSIENT);
-    return store_statement_run(statement);
+        return store_db_error(database);
+    store_bind_text(statement, 1, write->bridge_id);
+    return store_stmt_run(statement);
 }
 
-cv_result db_bridge_record_status(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_record_status(store_db *database, const char *bridge_id,
                                   const cms_system_status *status, bool answered, int64_t now)
 {
     status_write write = {bridge_id, status, answered, now};
-    return store_atomically(database, write_status, &write);
+    return store_db_transaction(database, write_status, &write);
 }
 
 typedef struct {
@@ -100,75 +102,75 @@ typedef struct {
     int64_t numbers[2];
 } provisioning_write;
 
-static cv_result write_state(sqlite3 *database, void *context)
+static cv_result write_state(store_db *database, void *context)
 {
     const provisioning_write *write = context;
-    sqlite3_stmt *statement =
-        store_statement(database, "UPDATE bridges SET provisioning_state = ?2,"
-                                  " provisioning_attempted = ?3 WHERE id = ?1");
+    store_stmt *statement =
+        store_db_statement(database, "UPDATE bridges SET provisioning_state = ?2,"
+                                     " provisioning_attempted = ?3 WHERE id = ?1");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, write->bridge_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 2, write->texts[0], -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(statement, 3, (sqlite3_int64)write->numbers[0]);
-    return store_statement_run(statement);
+        return store_db_error(database);
+    store_bind_text(statement, 1, write->bridge_id);
+    store_bind_text(statement, 2, write->texts[0]);
+    store_bind_int64(statement, 3, (int64_t)write->numbers[0]);
+    return store_stmt_run(statement);
 }
 
-cv_result db_bridge_set_provisioning_state(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_set_provisioning_state(store_db *database, const char *bridge_id,
                                            const char *state, int64_t now)
 {
     provisioning_write write = {bridge_id, {state, NULL, NULL}, {now, 0}};
-    return store_atomically(database, write_state, &write);
+    return store_db_transaction(database, write_state, &write);
 }
 
-static cv_result write_objects(sqlite3 *database, void *context)
+static cv_result write_objects(store_db *database, void *context)
 {
     const provisioning_write *write = context;
-    sqlite3_stmt *statement = store_statement(
+    store_stmt *statement = store_db_statement(
         database, "UPDATE bridges SET call_profile_id = COALESCE(?2, call_profile_id),"
                   " call_leg_profile_id = COALESCE(?3, call_leg_profile_id),"
                   " bulk_parameter_set_id = COALESCE(?4, bulk_parameter_set_id)"
                   " WHERE id = ?1");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, write->bridge_id, -1, SQLITE_TRANSIENT);
+        return store_db_error(database);
+    store_bind_text(statement, 1, write->bridge_id);
     for (int index = 0; index < 3; index++)
         store_bind_text_or_null(statement, 2 + index, write->texts[index]);
-    return store_statement_run(statement);
+    return store_stmt_run(statement);
 }
 
-cv_result db_bridge_set_provisioned_objects(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_set_provisioned_objects(store_db *database, const char *bridge_id,
                                             const char *call_profile, const char *call_leg_profile,
                                             const char *parameter_set)
 {
     provisioning_write write = {bridge_id, {call_profile, call_leg_profile, parameter_set}, {0, 0}};
-    return store_atomically(database, write_objects, &write);
+    return store_db_transaction(database, write_objects, &write);
 }
 
-static cv_result write_provisioned(sqlite3 *database, void *context)
+static cv_result write_provisioned(store_db *database, void *context)
 {
     const provisioning_write *write = context;
-    sqlite3_stmt *statement = store_statement(
-        database,
-        "UPDATE bridges SET provisioned_base = ?2, provisioned_quantity = ?3,"
-        " provisioning_state = CASE WHEN numeric_id_base IS ?2 AND numeric_id_quantity IS ?3"
-        "  AND slot_name_prefix = ?4 AND provisioning_state = 'running'"
-        "  THEN 'complete' ELSE 'none' END"
-        " WHERE id = ?1");
+    store_stmt *statement = store_db_statement(
+        database, "UPDATE bridges SET provisioned_base = ?2, provisioned_quantity = ?3,"
+                  " provisioning_state = CASE WHEN numeric_id_base IS NOT DISTINCT FROM ?2"
+                  "  AND numeric_id_quantity IS NOT DISTINCT FROM ?3"
+                  "  AND slot_name_prefix = ?4 AND provisioning_state = 'running'"
+                  "  THEN 'complete' ELSE 'none' END"
+                  " WHERE id = ?1");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, write->bridge_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(statement, 2, write->numbers[0]);
-    sqlite3_bind_int64(statement, 3, write->numbers[1]);
-    sqlite3_bind_text(statement, 4, write->texts[0], -1, SQLITE_TRANSIENT);
-    return store_statement_run(statement);
+        return store_db_error(database);
+    store_bind_text(statement, 1, write->bridge_id);
+    store_bind_int64(statement, 2, write->numbers[0]);
+    store_bind_int64(statement, 3, write->numbers[1]);
+    store_bind_text(statement, 4, write->texts[0]);
+    return store_stmt_run(statement);
 }
 
-cv_result db_bridge_mark_provisioned(sqlite3 *database, const char *bridge_id, int64_t base,
+cv_result db_bridge_mark_provisioned(store_db *database, const char *bridge_id, int64_t base,
                                      int64_t quantity, const char *prefix)
 {
     provisioning_write write = {bridge_id, {prefix, NULL, NULL}, {base, quantity}};
-    return store_atomically(database, write_provisioned, &write);
+    return store_db_transaction(database, write_provisioned, &write);
 }
 
 typedef struct {
@@ -176,76 +178,77 @@ typedef struct {
     const discovery_cluster *cluster;
 } cluster_write;
 
-static cv_result write_members(sqlite3 *database, void *context)
+static cv_result write_members(store_db *database, void *context)
 {
     const cluster_write *write = context;
-    sqlite3_stmt *erase =
-        store_statement(database, "DELETE FROM cluster_members WHERE bridge_id = ?1");
+    store_stmt *erase =
+        store_db_statement(database, "DELETE FROM cluster_members WHERE bridge_id = ?1");
     if (erase == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(erase, 1, write->bridge_id, -1, SQLITE_TRANSIENT);
-    cv_result result = store_statement_run(erase);
+        return store_db_error(database);
+    store_bind_text(erase, 1, write->bridge_id);
+    cv_result result = store_stmt_run(erase);
     for (size_t i = 0; result == CV_OK && i < write->cluster->count; i++) {
         const discovery_member *member = &write->cluster->members[i];
-        sqlite3_stmt *insert =
-            store_statement(database, "INSERT OR REPLACE INTO cluster_members"
-                                      " (bridge_id, cms_id, name, address, added, position)"
-                                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        store_stmt *insert =
+            store_db_statement(database, "INSERT INTO cluster_members"
+                                         " (bridge_id, cms_id, name, address, added, position)"
+                                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                                         " ON CONFLICT (bridge_id, cms_id) DO UPDATE SET"
+                                         " name = excluded.name, address = excluded.address,"
+                                         " added = excluded.added, position = excluded.position");
         if (insert == NULL)
-            return store_result(sqlite3_errcode(database));
-        sqlite3_bind_text(insert, 1, write->bridge_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 2, member->cms_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 3, member->name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 4, member->address, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(insert, 5, member->added ? 1 : 0);
-        sqlite3_bind_int64(insert, 6, (sqlite3_int64)i);
-        result = store_statement_run(insert);
+            return store_db_error(database);
+        store_bind_text(insert, 1, write->bridge_id);
+        store_bind_text(insert, 2, member->cms_id);
+        store_bind_text(insert, 3, member->name);
+        store_bind_text(insert, 4, member->address);
+        store_bind_int(insert, 5, member->added ? 1 : 0);
+        store_bind_int64(insert, 6, (int64_t)i);
+        result = store_stmt_run(insert);
     }
     return result;
 }
 
-cv_result db_cluster_members_replace(sqlite3 *database, const char *bridge_id,
+cv_result db_cluster_members_replace(store_db *database, const char *bridge_id,
                                      const discovery_cluster *cluster)
 {
     cluster_write write = {bridge_id, cluster};
-    return store_atomically(database, write_members, &write);
+    return store_db_transaction(database, write_members, &write);
 }
 
-cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_id,
+cv_result db_bridge_addresses_each(store_db *database, const char *except_bridge_id,
                                    db_bridge_address_visit visit, void *context)
 {
     /* Every managed bridge's own and alternate address, and its members. */
-    sqlite3_stmt *statement = store_statement(
+    store_stmt *statement = store_db_statement(
         database,
         "SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), b.address,"
         "  COALESCE(NULLIF(b.name, ''), b.address) FROM bridges b"
-        " WHERE ?1 IS NULL OR b.id <> ?1"
+        " WHERE CAST(?1 AS TEXT) IS NULL OR b.id <> ?1"
         " UNION ALL SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), b.alternate_address,"
         "  'the alternate of ' || COALESCE(NULLIF(b.name, ''), b.address) FROM bridges b"
-        " WHERE (?1 IS NULL OR b.id <> ?1) AND b.alternate_address IS NOT NULL"
+        " WHERE (CAST(?1 AS TEXT) IS NULL OR b.id <> ?1) AND b.alternate_address IS NOT NULL"
         " UNION ALL SELECT b.id, COALESCE(NULLIF(b.name, ''), b.address), m.address,"
         "  COALESCE(NULLIF(m.name, ''), m.cms_id) FROM bridges b"
         " JOIN cluster_members m ON m.bridge_id = b.id"
-        " WHERE (?1 IS NULL OR b.id <> ?1) AND m.address <> ''");
+        " WHERE (CAST(?1 AS TEXT) IS NULL OR b.id <> ?1) AND m.address <> ''");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
+        return store_db_error(database);
     if (except_bridge_id)
-        sqlite3_bind_text(statement, 1, except_bridge_id, -1, SQLITE_TRANSIENT);
+        store_bind_text(statement, 1, except_bridge_id);
     else
-        sqlite3_bind_null(statement, 1);
-    int code;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        db_bridge_address row = {(const char *)sqlite3_column_text(statement, 0),
-                                 (const char *)sqlite3_column_text(statement, 1),
-                                 (const char *)sqlite3_column_text(statement, 2),
-                                 (const char *)sqlite3_column_text(statement, 3)};
+        store_bind_null(statement, 1);
+    store_step_state code;
+    while ((code = store_step(statement)) == STORE_ROW) {
+        db_bridge_address row = {store_column_text(statement, 0), store_column_text(statement, 1),
+                                 store_column_text(statement, 2), store_column_text(statement, 3)};
         if (visit(&row, context)) {
-            code = SQLITE_DONE;
+            code = STORE_DONE;
             break;
         }
     }
-    store_statement_done(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+    store_stmt_done(statement);
+    return code == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
 /* ---- the bridge record (declared in bridges.h) ------------------------------ */
@@ -261,13 +264,13 @@ cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_
 
 /* The clear text of a sealed password column (NULL stays NULL). Sets
  * *unopened, and logs why, when it cannot be opened. */
-static char *open_password(sqlite3_stmt *statement, int column, const char *bridge_id,
+static char *open_password(store_stmt *statement, int column, const char *bridge_id,
                            const char *name, bool *failed, bool *unopened)
 {
     char *plain = NULL;
     strbuf error = STRBUF_INIT;
-    cv_result result = db_bridge_secret_open(
-        bridge_id, name, (const char *)sqlite3_column_text(statement, column), &plain, &error);
+    cv_result result = db_bridge_secret_open(bridge_id, name, store_column_text(statement, column),
+                                             &plain, &error);
     if (result == CV_ERR_NO_MEMORY) {
         *failed = true;
     } else if (result != CV_OK) {
@@ -280,47 +283,47 @@ static char *open_password(sqlite3_stmt *statement, int column, const char *brid
 
 /* The row into *out, passwords opened. CV_ERR_AUTH when a password cannot
  * be opened with the key (logged). */
-static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
+static cv_result read_record(store_stmt *statement, bridge_record *out)
 {
     memset(out, 0, sizeof *out);
     bool failed = false;
-    snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(statement, 0));
+    snprintf(out->id, sizeof out->id, "%s", store_column_text(statement, 0));
     out->address = store_column_copy(statement, 1, &failed);
     out->username = store_column_copy(statement, 2, &failed);
     bool unopened = false;
     out->password = open_password(statement, 3, out->id, DB_BRIDGE_PASSWORD, &failed, &unopened);
-    out->tls_verify = sqlite3_column_int(statement, 4) != 0;
+    out->tls_verify = store_column_int(statement, 4) != 0;
     out->ca_file = store_column_copy(statement, 5, &failed);
     out->pinned_certificate = store_column_copy(statement, 6, &failed);
     out->name = store_column_copy(statement, 7, &failed);
     out->domain = store_column_copy(statement, 8, &failed);
-    out->has_numeric_id_base = sqlite3_column_type(statement, 9) != SQLITE_NULL;
-    out->numeric_id_base = sqlite3_column_int64(statement, 9);
-    out->has_numeric_id_quantity = sqlite3_column_type(statement, 10) != SQLITE_NULL;
-    out->numeric_id_quantity = sqlite3_column_int64(statement, 10);
+    out->has_numeric_id_base = store_column_type(statement, 9) != STORE_NULL;
+    out->numeric_id_base = store_column_int64(statement, 9);
+    out->has_numeric_id_quantity = store_column_type(statement, 10) != STORE_NULL;
+    out->numeric_id_quantity = store_column_int64(statement, 10);
     out->alternate_address = store_column_copy(statement, 11, &failed);
     out->alternate_username = store_column_copy(statement, 12, &failed);
     out->alternate_password =
         open_password(statement, 13, out->id, DB_BRIDGE_ALTERNATE_PASSWORD, &failed, &unopened);
-    out->allow_booking = sqlite3_column_int(statement, 14) != 0;
+    out->allow_booking = store_column_int(statement, 14) != 0;
     out->slot_name_prefix = store_column_copy(statement, 15, &failed);
     out->software_version = store_column_copy(statement, 16, &failed);
-    out->reachable = sqlite3_column_int(statement, 17) != 0;
-    out->last_contact = sqlite3_column_int64(statement, 18);
-    out->uptime_seconds = sqlite3_column_int64(statement, 19);
-    out->call_legs_active = sqlite3_column_int64(statement, 20);
-    out->call_legs_max_active = sqlite3_column_int64(statement, 21);
-    out->call_legs_completed = sqlite3_column_int64(statement, 22);
+    out->reachable = store_column_int(statement, 17) != 0;
+    out->last_contact = store_column_int64(statement, 18);
+    out->uptime_seconds = store_column_int64(statement, 19);
+    out->call_legs_active = store_column_int64(statement, 20);
+    out->call_legs_max_active = store_column_int64(statement, 21);
+    out->call_legs_completed = store_column_int64(statement, 22);
     out->call_profile_id = store_column_copy(statement, 23, &failed);
     out->call_leg_profile_id = store_column_copy(statement, 24, &failed);
     out->bulk_parameter_set_id = store_column_copy(statement, 25, &failed);
-    out->has_provisioned_range = sqlite3_column_type(statement, 26) != SQLITE_NULL &&
-                                 sqlite3_column_type(statement, 27) != SQLITE_NULL;
-    out->provisioned_base = sqlite3_column_int64(statement, 26);
-    out->provisioned_quantity = sqlite3_column_int64(statement, 27);
+    out->has_provisioned_range = store_column_type(statement, 26) != STORE_NULL &&
+                                 store_column_type(statement, 27) != STORE_NULL;
+    out->provisioned_base = store_column_int64(statement, 26);
+    out->provisioned_quantity = store_column_int64(statement, 27);
     out->provisioning_state = store_column_copy(statement, 28, &failed);
-    out->provisioning_attempted = sqlite3_column_int64(statement, 29);
-    out->created = sqlite3_column_int64(statement, 30);
+    out->provisioning_attempted = store_column_int64(statement, 29);
+    out->created = store_column_int64(statement, 30);
     out->allowed_members = store_column_copy(statement, 31, &failed);
     if (failed || unopened) {
         bridge_record_free(out);
@@ -329,38 +332,41 @@ static cv_result read_record(sqlite3_stmt *statement, bridge_record *out)
     return CV_OK;
 }
 
-cv_result bridge_load(sqlite3 *database, const char *bridge_id, bridge_record *out)
+cv_result bridge_load(store_db *database, const char *bridge_id, bridge_record *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *statement = NULL;
-    int code =
-        store_prepare(database, "SELECT " RECORD_COLUMNS " FROM bridges WHERE id = ?1", &statement);
-    if (code == SQLITE_OK)
-        code = sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
-    if (code == SQLITE_OK)
-        code = sqlite3_step(statement);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
+        database, "SELECT " RECORD_COLUMNS " FROM bridges WHERE id = ?1", &statement);
+    store_step_state step = STORE_FAILED;
+    if (code == CV_OK)
+        code = store_bind_text(statement, 1, bridge_id);
+    if (code == CV_OK)
+        step = store_step(statement);
     cv_result result;
-    if (code == SQLITE_ROW)
+    if (step == STORE_ROW)
         result = read_record(statement, out);
-    else if (code == SQLITE_DONE)
+    else if (step == STORE_DONE)
         result = CV_ERR_NOT_FOUND;
     else
-        result = store_result(code);
-    store_statement_done(statement);
+        result = store_db_error(database);
+    store_stmt_done(statement);
     return result;
 }
 
-cv_result bridge_list_ids(sqlite3 *database, char ***ids, size_t *count)
+cv_result bridge_list_ids(store_db *database, char ***ids, size_t *count)
 {
     *ids = NULL;
     *count = 0;
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database, "SELECT id FROM bridges ORDER BY created, id", &statement);
+    store_stmt *statement = NULL;
+    cv_result code =
+        store_db_prepare(database, "SELECT id FROM bridges ORDER BY created, id", &statement);
+    store_step_state step = STORE_FAILED;
     cv_result result = CV_OK;
-    while (code == SQLITE_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        code = SQLITE_OK;
+    while (code == CV_OK && (step = store_step(statement)) == STORE_ROW) {
+        code = CV_OK;
         char **grown = realloc(*ids, (*count + 1) * sizeof *grown);
-        char *id = strdup((const char *)sqlite3_column_text(statement, 0));
+        char *id = strdup(store_column_text(statement, 0));
         if (!grown || !id) {
             free(id);
             if (grown)
@@ -371,9 +377,9 @@ cv_result bridge_list_ids(sqlite3 *database, char ***ids, size_t *count)
         *ids = grown;
         (*ids)[(*count)++] = id;
     }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    store_statement_done(statement);
+    if (result == CV_OK && step != STORE_DONE)
+        result = store_db_error(database);
+    store_stmt_done(statement);
     if (result != CV_OK) {
         bridge_free_ids(*ids, *count);
         *ids = NULL;
@@ -382,77 +388,78 @@ cv_result bridge_list_ids(sqlite3 *database, char ***ids, size_t *count)
     return result;
 }
 
-cv_result db_cluster_member_addresses_each(sqlite3 *database, const char *bridge_id,
+cv_result db_cluster_member_addresses_each(store_db *database, const char *bridge_id,
                                            db_member_address_visit visit, void *context)
 {
-    sqlite3_stmt *statement =
-        store_statement(database, "SELECT address FROM cluster_members WHERE bridge_id = ?1"
-                                  " AND added = 0 AND address <> '' ORDER BY position");
+    store_stmt *statement =
+        store_db_statement(database, "SELECT address FROM cluster_members WHERE bridge_id = ?1"
+                                     " AND added = 0 AND address <> '' ORDER BY position");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+        return store_db_error(database);
+    store_bind_text(statement, 1, bridge_id);
     cv_result result = CV_OK;
-    int code = SQLITE_DONE;
-    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW)
-        result = visit((const char *)sqlite3_column_text(statement, 0), context);
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    store_statement_done(statement);
+    store_step_state code = STORE_DONE;
+    while (result == CV_OK && (code = store_step(statement)) == STORE_ROW)
+        result = visit(store_column_text(statement, 0), context);
+    if (result == CV_OK && code != STORE_DONE)
+        result = store_db_error(database);
+    store_stmt_done(statement);
     return result;
 }
 
-cv_result db_cluster_members_each(sqlite3 *database, const char *bridge_id,
+cv_result db_cluster_members_each(store_db *database, const char *bridge_id,
                                   db_cluster_member_visit visit, void *context)
 {
-    sqlite3_stmt *statement =
-        store_statement(database, "SELECT name, address, added FROM cluster_members"
-                                  " WHERE bridge_id = ?1 ORDER BY position");
+    store_stmt *statement =
+        store_db_statement(database, "SELECT name, address, added FROM cluster_members"
+                                     " WHERE bridge_id = ?1 ORDER BY position");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_TRANSIENT);
+        return store_db_error(database);
+    store_bind_text(statement, 1, bridge_id);
     cv_result result = CV_OK;
-    int code = SQLITE_DONE;
-    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(statement, 0);
-        const char *address = (const char *)sqlite3_column_text(statement, 1);
+    store_step_state code = STORE_DONE;
+    while (result == CV_OK && (code = store_step(statement)) == STORE_ROW) {
+        const char *name = store_column_text(statement, 0);
+        const char *address = store_column_text(statement, 1);
         result = visit(name ? name : "", address ? address : "",
-                       sqlite3_column_int(statement, 2) != 0, context);
+                       store_column_int(statement, 2) != 0, context);
     }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    store_statement_done(statement);
+    if (result == CV_OK && code != STORE_DONE)
+        result = store_db_error(database);
+    store_stmt_done(statement);
     return result;
 }
 
-cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit visit,
+cv_result db_bridge_placements_each(store_db *database, db_bridge_placement_visit visit,
                                     void *context)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
         database,
         "SELECT id, name, domain, allow_booking, provisioning_state, provisioned_base,"
         " provisioned_quantity FROM bridges ORDER BY created, id",
         &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
+    store_step_state step = STORE_FAILED;
+    if (code != CV_OK)
+        return store_db_error(database);
     cv_result result = CV_OK;
-    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+    while (result == CV_OK && (step = store_step(statement)) == STORE_ROW) {
         db_bridge_placement row = {
-            (const char *)sqlite3_column_text(statement, 0),
-            (const char *)sqlite3_column_text(statement, 1),
-            (const char *)sqlite3_column_text(statement, 2),
-            sqlite3_column_int(statement, 3) != 0,
-            (const char *)sqlite3_column_text(statement, 4),
-            sqlite3_column_type(statement, 5) != SQLITE_NULL &&
-                sqlite3_column_type(statement, 6) != SQLITE_NULL,
-            sqlite3_column_int64(statement, 5),
-            sqlite3_column_int64(statement, 6),
+            store_column_text(statement, 0),
+            store_column_text(statement, 1),
+            store_column_text(statement, 2),
+            store_column_int(statement, 3) != 0,
+            store_column_text(statement, 4),
+            store_column_type(statement, 5) != STORE_NULL &&
+                store_column_type(statement, 6) != STORE_NULL,
+            store_column_int64(statement, 5),
+            store_column_int64(statement, 6),
         };
         result = visit(&row, context);
     }
-    store_statement_done(statement);
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
+    store_stmt_done(statement);
+    if (result == CV_OK && step != STORE_DONE)
+        result = store_db_error(database);
     return result;
 }
 
@@ -460,29 +467,29 @@ cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit
 
 /* Binds ?1 .. ?16 and ?22, the settings columns both the INSERT and the
  * UPDATE take in this order; `sealed` holds the row's passwords as stored. */
-static void bind_settings(sqlite3_stmt *statement, const db_bridge_settings_row *row,
+static void bind_settings(store_stmt *statement, const db_bridge_settings_row *row,
                           const db_bridge_passwords *sealed)
 {
-    sqlite3_bind_text(statement, 1, row->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 2, row->address, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 3, row->username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 4, sealed->password, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(statement, 5, row->tls_verify ? 1 : 0);
+    store_bind_text(statement, 1, row->id);
+    store_bind_text(statement, 2, row->address);
+    store_bind_text(statement, 3, row->username);
+    store_bind_text(statement, 4, sealed->password);
+    store_bind_int(statement, 5, row->tls_verify ? 1 : 0);
     store_bind_text_or_null(statement, 6, row->ca_file);
     store_bind_text_or_null(statement, 7, row->pinned_certificate);
     store_bind_text_or_null(statement, 8, row->name);
     store_bind_text_or_null(statement, 9, row->domain);
     if (row->has_base)
-        sqlite3_bind_int64(statement, 10, row->base);
+        store_bind_int64(statement, 10, row->base);
     if (row->has_quantity)
-        sqlite3_bind_int64(statement, 11, row->quantity);
+        store_bind_int64(statement, 11, row->quantity);
     store_bind_text_or_null(statement, 12, row->alternate_address);
     store_bind_text_or_null(statement, 13, row->alternate_username);
     store_bind_text_or_null(statement, 14, sealed->alternate_password);
-    sqlite3_bind_int(statement, 15, row->allow_booking ? 1 : 0);
-    sqlite3_bind_text(statement, 16, row->slot_name_prefix, -1, SQLITE_TRANSIENT);
+    store_bind_int(statement, 15, row->allow_booking ? 1 : 0);
+    store_bind_text(statement, 16, row->slot_name_prefix);
     /* "" (no member allowed) is kept apart from NULL (any member). */
-    sqlite3_bind_text(statement, 22, row->allowed_members, -1, SQLITE_TRANSIENT);
+    store_bind_text(statement, 22, row->allowed_members);
 }
 
 typedef struct {
@@ -492,11 +499,11 @@ typedef struct {
     db_bridge_passwords sealed;          /* the row's passwords, sealed for it */
 } settings_write;
 
-static cv_result write_insert(sqlite3 *database, void *context)
+static cv_result write_insert(store_db *database, void *context)
 {
     const settings_write *write = context;
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
         database,
         "INSERT INTO bridges (id, address, username, password, tls_verify, ca_file,"
         " pinned_certificate, name, domain, numeric_id_base, numeric_id_quantity,"
@@ -505,36 +512,36 @@ static cv_result write_insert(sqlite3 *database, void *context)
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
         " ?22)",
         &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
+    if (code != CV_OK)
+        return store_db_error(database);
     bind_settings(statement, write->row, &write->sealed);
-    sqlite3_bind_int64(statement, 17, (sqlite3_int64)write->created);
-    return store_statement_run(statement);
+    store_bind_int64(statement, 17, (int64_t)write->created);
+    return store_stmt_run(statement);
 }
 
 /* Runs `work` (write_insert or write_update) with the row's passwords
  * sealed for it into write->sealed. */
-static cv_result write_sealed(sqlite3 *database, settings_write *write, store_work work)
+static cv_result write_sealed(store_db *database, settings_write *write, store_db_work work)
 {
     cv_result result = db_bridge_passwords_seal(write->row->id, write->row->password,
                                                 write->row->alternate_password, &write->sealed);
     if (result == CV_OK)
-        result = store_atomically(database, work, write);
+        result = store_db_transaction(database, work, write);
     db_bridge_passwords_free(&write->sealed);
     return result;
 }
 
-cv_result db_bridge_insert(sqlite3 *database, const db_bridge_settings_row *row, int64_t created)
+cv_result db_bridge_insert(store_db *database, const db_bridge_settings_row *row, int64_t created)
 {
     settings_write write = {row, NULL, created, {NULL, NULL}};
     return write_sealed(database, &write, write_insert);
 }
 
-static cv_result write_update(sqlite3 *database, void *context)
+static cv_result write_update(store_db *database, void *context)
 {
     const settings_write *write = context;
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
         database,
         "UPDATE bridges SET address = ?2, username = ?3, password = ?4, tls_verify = ?5,"
         " ca_file = ?6, pinned_certificate = ?7,"
@@ -548,19 +555,19 @@ static cv_result write_update(sqlite3 *database, void *context)
         " allowed_members = CASE WHEN ?23 THEN ?22 ELSE allowed_members END"
         " WHERE id = ?1",
         &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
+    if (code != CV_OK)
+        return store_db_error(database);
     bind_settings(statement, write->row, &write->sealed);
-    sqlite3_bind_int(statement, 17, write->scope->name);
-    sqlite3_bind_int(statement, 18, write->scope->domain);
-    sqlite3_bind_int(statement, 19, write->scope->alternate_username);
-    sqlite3_bind_int(statement, 20, write->scope->alternate_password);
-    sqlite3_bind_int(statement, 21, write->scope->range_changed);
-    sqlite3_bind_int(statement, 23, write->scope->allowed_members);
-    return store_statement_run(statement);
+    store_bind_int(statement, 17, write->scope->name);
+    store_bind_int(statement, 18, write->scope->domain);
+    store_bind_int(statement, 19, write->scope->alternate_username);
+    store_bind_int(statement, 20, write->scope->alternate_password);
+    store_bind_int(statement, 21, write->scope->range_changed);
+    store_bind_int(statement, 23, write->scope->allowed_members);
+    return store_stmt_run(statement);
 }
 
-cv_result db_bridge_update(sqlite3 *database, const db_bridge_settings_row *row,
+cv_result db_bridge_update(store_db *database, const db_bridge_settings_row *row,
                            const db_bridge_update_scope *scope)
 {
     /* The password is sealed anew even when unchanged: a fresh nonce. */
@@ -573,21 +580,21 @@ typedef struct {
     bool *removed;
 } removal;
 
-static cv_result write_removal(sqlite3 *database, void *context)
+static cv_result write_removal(store_db *database, void *context)
 {
     const removal *change = context;
-    sqlite3_stmt *statement = store_statement(database, "DELETE FROM bridges WHERE id = ?1");
+    store_stmt *statement = store_db_statement(database, "DELETE FROM bridges WHERE id = ?1");
     if (statement == NULL)
-        return store_result(sqlite3_errcode(database));
-    sqlite3_bind_text(statement, 1, change->bridge_id, -1, SQLITE_TRANSIENT);
-    cv_result result = store_statement_run(statement);
-    *change->removed = result == CV_OK && sqlite3_changes(database) > 0;
+        return store_db_error(database);
+    store_bind_text(statement, 1, change->bridge_id);
+    cv_result result = store_stmt_run(statement);
+    *change->removed = result == CV_OK && store_db_changes(database) > 0;
     return result;
 }
 
-cv_result db_bridge_remove(sqlite3 *database, const char *bridge_id, bool *removed)
+cv_result db_bridge_remove(store_db *database, const char *bridge_id, bool *removed)
 {
     *removed = false;
     removal change = {bridge_id, removed};
-    return store_atomically(database, write_removal, &change);
+    return store_db_transaction(database, write_removal, &change);
 }

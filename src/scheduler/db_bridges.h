@@ -4,7 +4,7 @@
  * and the ticket rules need.
  *
  * Owns: the SQL on `bridges` and `cluster_members` for these jobs. Writes
- * run through store_atomically (they join a caller's transaction or make
+ * run through store_db_transaction (they join a caller's transaction or make
  * their own).
  * Also the bridge record's load and list (declared in bridges.h).
  * Does not own: the record's memory and checks (bridges.c), the checks of
@@ -20,7 +20,7 @@
 
 #include "common/cms_client.h"
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/discovery.h"
 
 /* Which dial-number settings of a bridge are set. name and domain are
@@ -33,32 +33,32 @@ typedef struct {
 } db_bridge_settings;
 
 /* CV_ERR_NOT_FOUND when there is no such bridge. */
-cv_result db_bridge_settings_read(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_settings_read(store_db *database, const char *bridge_id,
                                   db_bridge_settings *out);
 void db_bridge_settings_free(db_bridge_settings *settings);
 
 /* The outcome of one status check at `now`: when `status` is given the
  * bridge answered and its figures are stored with it; otherwise only
  * whether it answered at all (`answered`: it refused our credentials). */
-cv_result db_bridge_record_status(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_record_status(store_db *database, const char *bridge_id,
                                   const cms_system_status *status, bool answered, int64_t now);
 
 /* provisioning_state = `state` (none, running, failed), attempted at `now`. */
-cv_result db_bridge_set_provisioning_state(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_set_provisioning_state(store_db *database, const char *bridge_id,
                                            const char *state, int64_t now);
 /* Stores the IDs of the objects provisioning made on the bridge; a NULL or
  * "" ID keeps the stored one. */
-cv_result db_bridge_set_provisioned_objects(sqlite3 *database, const char *bridge_id,
+cv_result db_bridge_set_provisioned_objects(store_db *database, const char *bridge_id,
                                             const char *call_profile, const char *call_leg_profile,
                                             const char *parameter_set);
 /* Records the range base .. base+quantity-1 with `prefix` as provisioned;
  * the state becomes complete unless the settings changed meanwhile (then
  * none, so the worker provisions again). */
-cv_result db_bridge_mark_provisioned(sqlite3 *database, const char *bridge_id, int64_t base,
+cv_result db_bridge_mark_provisioned(store_db *database, const char *bridge_id, int64_t base,
                                      int64_t quantity, const char *prefix);
 
 /* Replaces the stored cluster members of the bridge (one transaction). */
-cv_result db_cluster_members_replace(sqlite3 *database, const char *bridge_id,
+cv_result db_cluster_members_replace(store_db *database, const char *bridge_id,
                                      const discovery_cluster *cluster);
 
 /* One address a managed bridge answers on: its own, its alternate, or a
@@ -72,7 +72,7 @@ typedef struct {
 /* Called per address; returns true to stop the walk. */
 typedef bool (*db_bridge_address_visit)(const db_bridge_address *address, void *context);
 /* Every address of every bridge except `except_bridge_id` (may be NULL). */
-cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_id,
+cv_result db_bridge_addresses_each(store_db *database, const char *except_bridge_id,
                                    db_bridge_address_visit visit, void *context);
 
 /* Called with each address (lives during the call only); a result other
@@ -80,7 +80,7 @@ cv_result db_bridge_addresses_each(sqlite3 *database, const char *except_bridge_
 typedef cv_result (*db_member_address_visit)(const char *address, void *context);
 /* The addresses of the bridge's other cluster members (not the one it was
  * added by), in the order the bridge listed them. */
-cv_result db_cluster_member_addresses_each(sqlite3 *database, const char *bridge_id,
+cv_result db_cluster_member_addresses_each(store_db *database, const char *bridge_id,
                                            db_member_address_visit visit, void *context);
 
 /* Called with each member's name, address ("" when unknown) and whether
@@ -90,7 +90,7 @@ typedef cv_result (*db_cluster_member_visit)(const char *name, const char *addre
                                              void *context);
 /* The bridge's stored cluster members, in the order the bridge listed
  * them. */
-cv_result db_cluster_members_each(sqlite3 *database, const char *bridge_id,
+cv_result db_cluster_members_each(store_db *database, const char *bridge_id,
                                   db_cluster_member_visit visit, void *context);
 
 /* What placing a booking needs to know of one bridge; the texts live
@@ -108,7 +108,7 @@ typedef struct {
 /* A result other than CV_OK stops the walk and is returned. */
 typedef cv_result (*db_bridge_placement_visit)(const db_bridge_placement *row, void *context);
 /* Every bridge, oldest first. */
-cv_result db_bridge_placements_each(sqlite3 *database, db_bridge_placement_visit visit,
+cv_result db_bridge_placements_each(store_db *database, db_bridge_placement_visit visit,
                                     void *context);
 
 /* The settings columns of one bridges row as the /bridges API writes
@@ -141,13 +141,13 @@ typedef struct {
 
 /* POST /bridges: a new row, created at `created` (seconds since the
  * epoch). CV_ERR_CONFLICT when the id is taken. */
-cv_result db_bridge_insert(sqlite3 *database, const db_bridge_settings_row *row, int64_t created);
+cv_result db_bridge_insert(store_db *database, const db_bridge_settings_row *row, int64_t created);
 /* PATCH /bridges/<id>: the row's settings. Call it inside the transaction
  * that read the row and checked the change. */
-cv_result db_bridge_update(sqlite3 *database, const db_bridge_settings_row *row,
+cv_result db_bridge_update(store_db *database, const db_bridge_settings_row *row,
                            const db_bridge_update_scope *scope);
 /* DELETE /bridges/<id>; *removed: whether the row was there. Its cluster
  * members, tickets and slot spaces go with it (ON DELETE CASCADE). */
-cv_result db_bridge_remove(sqlite3 *database, const char *bridge_id, bool *removed);
+cv_result db_bridge_remove(store_db *database, const char *bridge_id, bool *removed);
 
 #endif

@@ -10,25 +10,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/store.h"
+#include "common/store_sql.h"
 
 /* Records the record itself; *fresh false when it was stored before. */
-static cv_result store_record(sqlite3 *database, const cdr_batch *batch, const cdr_record *record,
+static cv_result store_record(store_db *database, const cdr_batch *batch, const cdr_record *record,
                               bool *fresh)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database,
-                             "INSERT INTO cdr_records (session, record_index, type, time)"
-                             " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-                             &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, batch->session, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, record->record_index);
-    sqlite3_bind_text(statement, 3, record->type, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 4, record->time);
-    cv_result result = store_statement_run(statement);
-    *fresh = result == CV_OK && sqlite3_changes(database) > 0;
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(database,
+                                      "INSERT INTO cdr_records (session, record_index, type, time)"
+                                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                                      &statement);
+    if (code != CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, batch->session);
+    store_bind_int64(statement, 2, record->record_index);
+    store_bind_text(statement, 3, record->type);
+    store_bind_int64(statement, 4, record->time);
+    cv_result result = store_stmt_run(statement);
+    *fresh = result == CV_OK && store_db_changes(database) > 0;
     return result;
 }
 
@@ -41,13 +41,13 @@ static const char *upsert_sql(cdr_kind kind, const char *state)
     case CDR_KIND_CALL_START:
         return "INSERT INTO cdr_calls (call_id, bridge_id, cospace_id, name, started)"
                " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(call_id) DO UPDATE SET"
-               " bridge_id = coalesce(bridge_id, excluded.bridge_id),"
+               " bridge_id = coalesce(cdr_calls.bridge_id, excluded.bridge_id),"
                " cospace_id = excluded.cospace_id, name = excluded.name,"
                " started = excluded.started";
     case CDR_KIND_CALL_END:
         return "INSERT INTO cdr_calls (call_id, bridge_id, ended, max_active)"
                " VALUES (?1, ?2, ?5, ?6) ON CONFLICT(call_id) DO UPDATE SET"
-               " bridge_id = coalesce(bridge_id, excluded.bridge_id),"
+               " bridge_id = coalesce(cdr_calls.bridge_id, excluded.bridge_id),"
                " ended = excluded.ended, max_active = excluded.max_active";
     case CDR_KIND_LEG_START:
         return "INSERT INTO cdr_legs (leg_id, call_id, remote_party, direction, started)"
@@ -58,12 +58,13 @@ static const char *upsert_sql(cdr_kind kind, const char *state)
         if (strcmp(state, "connected") != 0)
             return "INSERT INTO cdr_legs (leg_id, call_id) VALUES (?1, nullif(?7, ''))"
                    " ON CONFLICT(leg_id) DO UPDATE SET"
-                   " call_id = coalesce(call_id, excluded.call_id)";
+                   " call_id = coalesce(cdr_legs.call_id, excluded.call_id)";
         return "INSERT INTO cdr_legs (leg_id, call_id, connected)"
                " VALUES (?1, nullif(?7, ''), ?5) ON CONFLICT(leg_id) DO UPDATE SET"
-               " call_id = coalesce(call_id, excluded.call_id),"
-               " connected = CASE WHEN connected IS NULL OR excluded.connected < connected"
-               " THEN excluded.connected ELSE connected END";
+               " call_id = coalesce(cdr_legs.call_id, excluded.call_id),"
+               " connected = CASE WHEN cdr_legs.connected IS NULL"
+               "  OR excluded.connected < cdr_legs.connected"
+               " THEN excluded.connected ELSE cdr_legs.connected END";
     case CDR_KIND_LEG_END:
         return "INSERT INTO cdr_legs (leg_id, ended, reason, remote_teardown)"
                " VALUES (?1, ?5, ?10, ?11) ON CONFLICT(leg_id) DO UPDATE SET"
@@ -75,39 +76,39 @@ static const char *upsert_sql(cdr_kind kind, const char *state)
 }
 
 /* Folds one new record into its call or leg row. */
-static cv_result fold_record(sqlite3 *database, const cdr_record *record, const char *bridge_id)
+static cv_result fold_record(store_db *database, const cdr_record *record, const char *bridge_id)
 {
     const char *sql = upsert_sql(record->kind, record->state);
     if (sql == NULL || record->object_id[0] == '\0')
         return CV_OK; /* kept as a record only */
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database, sql, &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(database, sql, &statement);
+    if (code != CV_OK)
+        return store_db_error(database);
     /* every statement names the parameters it uses; unused ones are ignored */
-    int count = sqlite3_bind_parameter_count(statement);
-    sqlite3_bind_text(statement, 1, record->object_id, -1, SQLITE_STATIC);
+    int count = store_bind_count(statement);
+    store_bind_text(statement, 1, record->object_id);
     if (count >= 2)
         store_bind_text_or_null(statement, 2, bridge_id);
     if (count >= 3)
         store_bind_text_or_null(statement, 3, record->cospace_id);
     if (count >= 4)
-        sqlite3_bind_text(statement, 4, record->name, -1, SQLITE_STATIC);
+        store_bind_text(statement, 4, record->name);
     if (count >= 5)
-        sqlite3_bind_int64(statement, 5, record->time);
+        store_bind_int64(statement, 5, record->time);
     if (count >= 6)
-        sqlite3_bind_int64(statement, 6, record->max_active);
+        store_bind_int64(statement, 6, record->max_active);
     if (count >= 7)
-        sqlite3_bind_text(statement, 7, record->call_id, -1, SQLITE_STATIC);
+        store_bind_text(statement, 7, record->call_id);
     if (count >= 8)
-        sqlite3_bind_text(statement, 8, record->remote_party, -1, SQLITE_STATIC);
+        store_bind_text(statement, 8, record->remote_party);
     if (count >= 9)
-        sqlite3_bind_text(statement, 9, record->direction, -1, SQLITE_STATIC);
+        store_bind_text(statement, 9, record->direction);
     if (count >= 10)
-        sqlite3_bind_text(statement, 10, record->reason, -1, SQLITE_STATIC);
+        store_bind_text(statement, 10, record->reason);
     if (count >= 11)
-        sqlite3_bind_int(statement, 11, record->remote_teardown ? 1 : 0);
-    return store_statement_run(statement);
+        store_bind_int(statement, 11, record->remote_teardown ? 1 : 0);
+    return store_stmt_run(statement);
 }
 
 typedef struct {
@@ -116,8 +117,8 @@ typedef struct {
     size_t stored;
 } batch_write;
 
-/* store_work: every record of the batch `context`. */
-static cv_result write_batch(sqlite3 *database, void *context)
+/* store_db_work: every record of the batch `context`. */
+static cv_result write_batch(store_db *database, void *context)
 {
     batch_write *write = context;
     write->stored = 0;
@@ -134,48 +135,49 @@ static cv_result write_batch(sqlite3 *database, void *context)
     return CV_OK;
 }
 
-cv_result db_cdrs_store_batch(sqlite3 *database, const cdr_batch *batch, const char *bridge_id,
+cv_result db_cdrs_store_batch(store_db *database, const cdr_batch *batch, const char *bridge_id,
                               size_t *stored)
 {
     batch_write write = {batch, bridge_id, 0};
-    cv_result result = store_atomically(database, write_batch, &write);
+    cv_result result = store_db_transaction(database, write_batch, &write);
     *stored = result == CV_OK ? write.stored : 0;
     return result;
 }
 
-static int64_t column_or_minus_one(sqlite3_stmt *statement, int column)
+static int64_t column_or_minus_one(store_stmt *statement, int column)
 {
-    return sqlite3_column_type(statement, column) == SQLITE_NULL
+    return store_column_type(statement, column) == STORE_NULL
                ? -1
-               : sqlite3_column_int64(statement, column);
+               : store_column_int64(statement, column);
 }
 
-static const char *column_text(sqlite3_stmt *statement, int column)
+static const char *column_text(store_stmt *statement, int column)
 {
-    const unsigned char *text = sqlite3_column_text(statement, column);
+    const char *text = store_column_text(statement, column);
     return text ? (const char *)text : "";
 }
 
-cv_result db_cdrs_each_leg_of_meeting(sqlite3 *database, const char *call_id,
+cv_result db_cdrs_each_leg_of_meeting(store_db *database, const char *call_id,
                                       const char *cospace_id, int64_t from, int64_t to,
                                       db_cdr_leg_visit visit, void *context)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
         database,
         "SELECT leg_id, call_id, remote_party, direction, started, connected, ended, reason,"
         " remote_teardown FROM cdr_legs WHERE call_id = ?1 OR call_id IN"
         " (SELECT call_id FROM cdr_calls WHERE cospace_id = ?2 AND started >= ?3"
         " AND started < ?4) ORDER BY coalesce(started, connected, ended), leg_id",
         &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, call_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, cospace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 3, from);
-    sqlite3_bind_int64(statement, 4, to);
+    store_step_state step = STORE_FAILED;
+    if (code != CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, call_id);
+    store_bind_text(statement, 2, cospace_id);
+    store_bind_int64(statement, 3, from);
+    store_bind_int64(statement, 4, to);
     cv_result result = CV_OK;
-    while (result == CV_OK && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+    while (result == CV_OK && (step = store_step(statement)) == STORE_ROW) {
         db_cdr_leg leg = {
             .leg_id = column_text(statement, 0),
             .call_id = column_text(statement, 1),
@@ -185,12 +187,12 @@ cv_result db_cdrs_each_leg_of_meeting(sqlite3 *database, const char *call_id,
             .connected = column_or_minus_one(statement, 5),
             .ended = column_or_minus_one(statement, 6),
             .reason = column_text(statement, 7),
-            .remote_teardown = sqlite3_column_int(statement, 8) != 0,
+            .remote_teardown = store_column_int(statement, 8) != 0,
         };
         result = visit(&leg, context);
     }
-    if (result == CV_OK && code != SQLITE_DONE)
-        result = store_result(code);
-    store_statement_done(statement);
+    if (result == CV_OK && step != STORE_DONE)
+        result = store_db_error(database);
+    store_stmt_done(statement);
     return result;
 }

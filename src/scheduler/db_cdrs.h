@@ -18,13 +18,13 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/cdr_ingest.h"
 
 /* Stores a batch in one transaction (the caller's when one is open).
  * `bridge_id` is the bridge it came from ("" unknown). *stored counts the
  * records that were new (the others were delivered before). */
-cv_result db_cdrs_store_batch(sqlite3 *database, const cdr_batch *batch, const char *bridge_id,
+cv_result db_cdrs_store_batch(store_db *database, const cdr_batch *batch, const char *bridge_id,
                               size_t *stored);
 
 /* One call leg as the CDRs tell it; times UTC seconds, -1 when not told. */
@@ -43,7 +43,7 @@ typedef cv_result (*db_cdr_leg_visit)(const db_cdr_leg *leg, void *context);
 /* The legs of the calls a booking had: its own call `call_id` (may be
  * ""), and any call on its space `cospace_id` (may be "") that started in
  * [from, to). By the time they started. */
-cv_result db_cdrs_each_leg_of_meeting(sqlite3 *database, const char *call_id,
+cv_result db_cdrs_each_leg_of_meeting(store_db *database, const char *call_id,
                                       const char *cospace_id, int64_t from, int64_t to,
                                       db_cdr_leg_visit visit, void *context);
 

@@ -4,7 +4,7 @@
  */
 #include "scheduler/db_metrics.h"
 
-#include "common/store.h"
+#include "common/store_sql.h"
 
 /* Columns: label, second label (or NULL), number. */
 static const char *const queries[] = {
@@ -15,18 +15,18 @@ static const char *const queries[] = {
         "SELECT id, COALESCE(name, ''), reachable <> 0 FROM bridges ORDER BY id",
 };
 
-cv_result db_metrics_read(sqlite3 *database, db_metrics_query query, db_metrics_row visit,
+cv_result db_metrics_read(store_db *database, db_metrics_query query, db_metrics_row visit,
                           void *context)
 {
     if ((size_t)query >= sizeof queries / sizeof queries[0])
         return CV_ERR_INVALID;
-    sqlite3_stmt *statement = store_statement(database, queries[query]);
+    store_stmt *statement = store_db_statement(database, queries[query]);
     if (!statement)
-        return store_result(sqlite3_errcode(database));
-    int code;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW)
-        visit(context, (const char *)sqlite3_column_text(statement, 0),
-              (const char *)sqlite3_column_text(statement, 1), sqlite3_column_int64(statement, 2));
-    store_statement_done(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+        return store_db_error(database);
+    store_step_state code;
+    while ((code = store_step(statement)) == STORE_ROW)
+        visit(context, store_column_text(statement, 0), store_column_text(statement, 1),
+              store_column_int64(statement, 2));
+    store_stmt_done(statement);
+    return code == STORE_DONE ? CV_OK : store_db_error(database);
 }

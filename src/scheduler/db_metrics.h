@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 /* One row: `label` (a state, a kind, a bridge id), `second` (the bridge's
  * name, else NULL) and the number. */
@@ -25,7 +25,7 @@ typedef enum {
     DB_METRICS_BRIDGE_REACHABLE, /* value 1 or 0 per bridge */
 } db_metrics_query;
 
-cv_result db_metrics_read(sqlite3 *database, db_metrics_query query, db_metrics_row visit,
+cv_result db_metrics_read(store_db *database, db_metrics_query query, db_metrics_row visit,
                           void *context);
 
 #endif

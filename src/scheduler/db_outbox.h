@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/invitation.h"
 #include "scheduler/outbox.h"
 
@@ -22,13 +22,13 @@
  * With a `key` (a notice that must go out once), nothing is queued when a
  * message was queued under that key before (a restart or a second look at
  * the same failure sends no second notice); NULL for none. */
-cv_result db_outbox_queue(sqlite3 *database, const char *booking_id, mail_kind kind,
+cv_result db_outbox_queue(store_db *database, const char *booking_id, mail_kind kind,
                           const char *sender, const composed_mails *mails, int64_t now,
                           const char *key);
 /* outbox.c's backend over a pool: each call borrows one connection. */
-outbox_backend db_outbox_backend(store_pool *pool);
+outbox_backend db_outbox_backend(store_db_pool *pool);
 /* The newest `limit` rows (state "pending", "sent", "failed" or NULL for
  * all) as {"messages": [...], "pending": n}. */
-cv_result db_outbox_list(sqlite3 *database, const char *state, int64_t limit, json_t **out);
+cv_result db_outbox_list(store_db *database, const char *state, int64_t limit, json_t **out);
 
 #endif

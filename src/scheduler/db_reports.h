@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 /* One span of time on a bridge and slot (slot -1 when not known), with a
  * number (a call's most legs at once; 0 for bookings and legs). Texts live
@@ -29,14 +29,14 @@ typedef cv_result (*db_report_span_visit)(const db_report_span *span, void *cont
 
 /* Booked meetings on `bridge_id` overlapping [from, to): every booking but
  * failed ones and those cancelled before they started. */
-cv_result db_report_bookings_each(sqlite3 *database, const char *bridge_id, int64_t from,
+cv_result db_report_bookings_each(store_db *database, const char *bridge_id, int64_t from,
                                   int64_t to, db_report_span_visit visit, void *context);
 /* Calls the CDRs of `bridge_id` told of overlapping [from, to) (one still
  * going ends at `now`), with their slot when the space is a slot's. */
-cv_result db_report_calls_each(sqlite3 *database, const char *bridge_id, int64_t from, int64_t to,
+cv_result db_report_calls_each(store_db *database, const char *bridge_id, int64_t from, int64_t to,
                                int64_t now, db_report_span_visit visit, void *context);
 /* Connected call legs of those calls overlapping [from, to). */
-cv_result db_report_legs_each(sqlite3 *database, const char *bridge_id, int64_t from, int64_t to,
+cv_result db_report_legs_each(store_db *database, const char *bridge_id, int64_t from, int64_t to,
                               int64_t now, db_report_span_visit visit, void *context);
 
 /* One booking for the no-show and failed-start reports; texts live during
@@ -55,7 +55,7 @@ typedef cv_result (*db_report_booking_visit)(const db_report_booking *row, void 
 /* Bookings starting in [from, to) (on `bridge_id` unless it is NULL), by
  * start: with `failed_only` those that failed, else those that ran (ended,
  * not cancelled before they started). */
-cv_result db_report_meetings_each(sqlite3 *database, const char *bridge_id, int64_t from,
+cv_result db_report_meetings_each(store_db *database, const char *bridge_id, int64_t from,
                                   int64_t to, bool failed_only, db_report_booking_visit visit,
                                   void *context);
 

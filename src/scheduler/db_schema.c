@@ -5,7 +5,8 @@
  */
 #include "scheduler/schema.h"
 
-#include "common/store.h"
+#include "common/log.h"
+#include "common/store_sql.h"
 
 static const char *const migrations[] = {
     /* 1: bridges, cluster members, tickets, bookings, participants */
@@ -279,7 +280,29 @@ static const char *const migrations[] = {
     " remote_teardown INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
     "CREATE INDEX cdr_legs_by_call ON cdr_legs (call_id, connected, ended);",
-    /* 11: two indexes every new booking wrote a page of and that no frequent
+    /* 11 (issue 14): several convened on one database (db_cluster.c): the
+     * one lease row whose holder drives meetings (epoch: the fencing token,
+     * +1 on every change of holder; expires_at: milliseconds on the
+     * database's clock), the nodes that ever ran, and the lifecycle
+     * requests a node that is not the leader leaves for the leader. The
+     * text is the same on SQLite and PostgreSQL. */
+    "CREATE TABLE scheduler_lease ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " holder TEXT,"
+    " epoch BIGINT NOT NULL DEFAULT 0,"
+    " expires_at BIGINT NOT NULL DEFAULT 0);"
+    "INSERT INTO scheduler_lease (id) VALUES (1);"
+    "CREATE TABLE scheduler_nodes ("
+    " id TEXT PRIMARY KEY,"
+    " address TEXT NOT NULL,"
+    " version TEXT NOT NULL,"
+    " started_at BIGINT NOT NULL,"
+    " last_seen BIGINT NOT NULL);"
+    "CREATE TABLE lifecycle_requests ("
+    " booking_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " PRIMARY KEY (booking_id, kind));",
+    /* 12 (issue 7): two indexes every new booking wrote a page of and that no frequent
      * query needs (docs/benchmarks.md, issue 7 last part). The index by state
      * held 100,000 'scheduled' entries to find the few meetings in progress
      * at a restart: it now holds only those (the one pass over scheduled
@@ -299,7 +322,16 @@ size_t schema_version_count(void)
     return sizeof migrations / sizeof migrations[0];
 }
 
-cv_result schema_migrate(sqlite3 *database)
+cv_result schema_migrate(store_db *database)
 {
-    return store_migrate(database, migrations, schema_version_count());
+    if (store_db_kind(database) != STORE_POSTGRESQL)
+        return store_db_migrate(database, "scheduler", migrations, schema_version_count());
+    if (schema_postgresql_migration_count != schema_version_count()) {
+        /* The rule of db_schema_postgresql.c: version N is the same schema on both. */
+        log_error("convened's PostgreSQL migrations (%zu) do not match its SQLite ones (%zu)",
+                  schema_postgresql_migration_count, schema_version_count());
+        return CV_ERR_STORE;
+    }
+    return store_db_migrate(database, "scheduler", schema_postgresql_migrations,
+                            schema_postgresql_migration_count);
 }

@@ -17,7 +17,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 typedef struct {
     int64_t slot;                  /* the space's numeric call ID */
@@ -26,18 +26,18 @@ typedef struct {
 
 /* The coSpace ID of `slot` on the bridge into out; CV_ERR_NOT_FOUND when
  * it is not known. */
-cv_result db_slot_space_find(sqlite3 *database, const char *bridge_id, int64_t slot,
+cv_result db_slot_space_find(store_db *database, const char *bridge_id, int64_t slot,
                              char out[ID_TEXT_SIZE]);
 /* Remembers (or corrects) the space of one slot. */
-cv_result db_slot_space_remember(sqlite3 *database, const char *bridge_id, int64_t slot,
+cv_result db_slot_space_remember(store_db *database, const char *bridge_id, int64_t slot,
                                  const char *cospace_id);
 /* Forgets the space of one slot (it is gone from the bridge). */
-cv_result db_slot_space_forget(sqlite3 *database, const char *bridge_id, int64_t slot);
+cv_result db_slot_space_forget(store_db *database, const char *bridge_id, int64_t slot);
 /* How many of the slots base .. base+quantity-1 have a known space. */
-cv_result db_slot_spaces_count(sqlite3 *database, const char *bridge_id, int64_t base,
+cv_result db_slot_spaces_count(store_db *database, const char *bridge_id, int64_t base,
                                int64_t quantity, int64_t *count);
 /* Replaces every known space of the bridge by `spaces` (one transaction). */
-cv_result db_slot_spaces_replace(sqlite3 *database, const char *bridge_id,
+cv_result db_slot_spaces_replace(store_db *database, const char *bridge_id,
                                  const db_slot_space *spaces, size_t count);
 
 #endif

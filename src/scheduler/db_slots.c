@@ -18,69 +18,75 @@
 
 #include "common/rfc3339.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 
 /* The longest [occupied_start, end) ever stored; 0 when none. */
-static cv_result longest_span(sqlite3 *database, int64_t *span)
+static cv_result longest_span(store_db *database, int64_t *span)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database, "SELECT longest FROM booking_span WHERE id = 1", &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code =
+        store_db_prepare(database, "SELECT longest FROM booking_span WHERE id = 1", &statement);
+    store_step_state step = STORE_FAILED;
+    if (code != CV_OK)
+        return store_db_error(database);
     *span = 0;
-    code = sqlite3_step(statement);
-    if (code == SQLITE_ROW)
-        *span = sqlite3_column_int64(statement, 0);
-    store_statement_done(statement);
-    return code == SQLITE_ROW || code == SQLITE_DONE ? CV_OK : store_result(code);
+    step = store_step(statement);
+    if (step == STORE_ROW)
+        *span = store_column_int64(statement, 0);
+    store_stmt_done(statement);
+    return step == STORE_ROW || step == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
-cv_result slots_note_span(sqlite3 *database, int64_t span)
+cv_result slots_note_span(store_db *database, int64_t span)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database,
-                             "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
-                             "ON CONFLICT(id) DO UPDATE SET longest = max(longest, ?1)",
-                             &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_int64(statement, 1, span);
-    code = sqlite3_step(statement);
-    store_statement_done(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
+        database,
+        "INSERT INTO booking_span (id, longest) VALUES (1, ?1) "
+        "ON CONFLICT(id) DO UPDATE SET longest = CASE WHEN booking_span.longest > ?1 "
+        "THEN booking_span.longest ELSE ?1 END",
+        &statement);
+    store_step_state step = STORE_FAILED;
+    if (code != CV_OK)
+        return store_db_error(database);
+    store_bind_int64(statement, 1, span);
+    step = store_step(statement);
+    store_stmt_done(statement);
+    return step == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
 /* Prepares the bounded overlap query for one bridge; the caller steps it.
  * Columns: id, slot, title, start_at, end_at. */
-static cv_result prepare_bridge_overlap(sqlite3 *database, const char *bridge_id,
-                                        const slot_window *window, sqlite3_stmt **out)
+static cv_result prepare_bridge_overlap(store_db *database, const char *bridge_id,
+                                        const slot_window *window, store_stmt **out)
 {
     int64_t span = 0;
     cv_result result = longest_span(database, &span);
     if (result != CV_OK)
         return result;
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database,
-                             "SELECT id, slot, title, start_at, end_at FROM bookings "
-                             "WHERE holds_capacity = 1 AND bridge_id = ?1 AND occupied_start > ?2 "
-                             "AND occupied_start < ?3 AND end_at > ?4 AND id IS NOT ?5 "
-                             "ORDER BY occupied_start",
-                             &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, window->from - span - 1);
-    sqlite3_bind_int64(statement, 3, window->to);
-    sqlite3_bind_int64(statement, 4, window->from);
+    store_stmt *statement = NULL;
+    cv_result code =
+        store_db_prepare(database,
+                         "SELECT id, slot, title, start_at, end_at FROM bookings "
+                         "WHERE holds_capacity = 1 AND bridge_id = ?1 AND occupied_start > ?2 "
+                         "AND occupied_start < ?3 AND end_at > ?4 AND id IS DISTINCT FROM ?5 "
+                         "ORDER BY occupied_start",
+                         &statement);
+    if (code != CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, bridge_id);
+    store_bind_int64(statement, 2, window->from - span - 1);
+    store_bind_int64(statement, 3, window->to);
+    store_bind_int64(statement, 4, window->from);
     if (window->exclude_booking != NULL)
-        sqlite3_bind_text(statement, 5, window->exclude_booking, -1, SQLITE_STATIC);
+        store_bind_text(statement, 5, window->exclude_booking);
     else
-        sqlite3_bind_null(statement, 5);
+        store_bind_null(statement, 5);
     *out = statement;
     return CV_OK;
 }
 
-cv_result slots_find_free(sqlite3 *database, const char *bridge_id, int64_t base, int64_t quantity,
+cv_result slots_find_free(store_db *database, const char *bridge_id, int64_t base, int64_t quantity,
                           const slot_window *window, int64_t preferred, int64_t *slot_out)
 {
     if (quantity <= 0)
@@ -88,22 +94,22 @@ cv_result slots_find_free(sqlite3 *database, const char *bridge_id, int64_t base
     unsigned char *taken = calloc((size_t)quantity, 1);
     if (taken == NULL)
         return CV_ERR_NO_MEMORY;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare_bridge_overlap(database, bridge_id, window, &statement);
     if (result != CV_OK) {
         free(taken);
         return result;
     }
-    int code;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        int64_t slot = sqlite3_column_int64(statement, 1);
+    store_step_state code;
+    while ((code = store_step(statement)) == STORE_ROW) {
+        int64_t slot = store_column_int64(statement, 1);
         if (slot >= base && slot - base < quantity)
             taken[slot - base] = 1;
     }
-    store_statement_done(statement);
-    if (code != SQLITE_DONE) {
+    store_stmt_done(statement);
+    if (code != STORE_DONE) {
         free(taken);
-        return store_result(code);
+        return store_db_error(database);
     }
     result = CV_ERR_CONFLICT;
     if (preferred >= base && preferred - base < quantity && !taken[preferred - base]) {
@@ -122,68 +128,68 @@ cv_result slots_find_free(sqlite3 *database, const char *bridge_id, int64_t base
     return result;
 }
 
-cv_result slots_is_free(sqlite3 *database, const char *bridge_id, int64_t slot,
+cv_result slots_is_free(store_db *database, const char *bridge_id, int64_t slot,
                         const slot_window *window, bool *free_out)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare_bridge_overlap(database, bridge_id, window, &statement);
     if (result != CV_OK)
         return result;
     *free_out = true;
-    int code;
-    while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(statement, 1) == slot) {
+    store_step_state code;
+    while ((code = store_step(statement)) == STORE_ROW) {
+        if (store_column_int64(statement, 1) == slot) {
             *free_out = false;
-            code = SQLITE_DONE;
+            code = STORE_DONE;
             break;
         }
     }
-    store_statement_done(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+    store_stmt_done(statement);
+    return code == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
 /* {"booking", "title", "start", "end"} from columns id, title, start, end
  * at the given positions. NULL when out of memory. */
-static json_t *conflict_entry(sqlite3_stmt *statement, int id_column, int title_column,
+static json_t *conflict_entry(store_stmt *statement, int id_column, int title_column,
                               int start_column, int end_column)
 {
     char start[32], end[32];
-    rfc3339_format_utc(sqlite3_column_int64(statement, start_column), start, sizeof start);
-    rfc3339_format_utc(sqlite3_column_int64(statement, end_column), end, sizeof end);
-    const char *id = (const char *)sqlite3_column_text(statement, id_column);
-    const char *title = (const char *)sqlite3_column_text(statement, title_column);
+    rfc3339_format_utc(store_column_int64(statement, start_column), start, sizeof start);
+    rfc3339_format_utc(store_column_int64(statement, end_column), end, sizeof end);
+    const char *id = store_column_text(statement, id_column);
+    const char *title = store_column_text(statement, title_column);
     return json_pack("{s:s, s:s, s:s, s:s}", "booking", id ? id : "", "title", title ? title : "",
                      "start", start, "end", end);
 }
 
-cv_result slots_list_bridge_bookings(sqlite3 *database, const char *bridge_id,
+cv_result slots_list_bridge_bookings(store_db *database, const char *bridge_id,
                                      const slot_window *window, size_t limit, json_t *conflicts)
 {
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     cv_result result = prepare_bridge_overlap(database, bridge_id, window, &statement);
     if (result != CV_OK)
         return result;
-    int code;
+    store_step_state code;
     size_t listed = 0;
-    while (listed < limit && (code = sqlite3_step(statement)) == SQLITE_ROW) {
+    while (listed < limit && (code = store_step(statement)) == STORE_ROW) {
         json_t *entry = conflict_entry(statement, 0, 2, 3, 4);
         if (entry == NULL ||
-            json_object_set_new(entry, "slot", json_integer(sqlite3_column_int64(statement, 1))) !=
+            json_object_set_new(entry, "slot", json_integer(store_column_int64(statement, 1))) !=
                 0 ||
             json_object_set_new(entry, "bridge", json_string(bridge_id)) != 0 ||
             json_array_append_new(conflicts, entry) != 0) {
-            store_statement_done(statement);
+            store_stmt_done(statement);
             return CV_ERR_NO_MEMORY;
         }
         listed++;
     }
     if (listed == limit)
-        code = SQLITE_DONE;
-    store_statement_done(statement);
-    return code == SQLITE_DONE ? CV_OK : store_result(code);
+        code = STORE_DONE;
+    store_stmt_done(statement);
+    return code == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
-cv_result slots_list_participant_conflicts(sqlite3 *database, const char *const *uri_keys,
+cv_result slots_list_participant_conflicts(store_db *database, const char *const *uri_keys,
                                            size_t count, const slot_window *window,
                                            json_t *conflicts)
 {
@@ -193,64 +199,66 @@ cv_result slots_list_participant_conflicts(sqlite3 *database, const char *const 
     cv_result result = longest_span(database, &span);
     if (result != CV_OK)
         return result;
-    sqlite3_stmt *statement = NULL;
-    int code =
-        store_prepare(database,
-                      "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
-                      "JOIN bookings b ON b.id = p.booking_id "
-                      "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
-                      "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS NOT ?5",
-                      &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(
+        database,
+        "SELECT p.uri, b.id, b.title, b.start_at, b.end_at FROM participants p "
+        "JOIN bookings b ON b.id = p.booking_id "
+        "WHERE p.holds_capacity = 1 AND p.uri_key = ?1 AND p.occupied_start > ?2 "
+        "AND p.occupied_start < ?3 AND p.end_at > ?4 AND p.booking_id IS DISTINCT FROM ?5",
+        &statement);
+    store_step_state step = STORE_FAILED;
+    if (code != CV_OK)
+        return store_db_error(database);
     for (size_t index = 0; index < count; index++) {
-        sqlite3_reset(statement);
-        sqlite3_bind_text(statement, 1, uri_keys[index], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(statement, 2, window->from - span - 1);
-        sqlite3_bind_int64(statement, 3, window->to);
-        sqlite3_bind_int64(statement, 4, window->from);
+        store_stmt_reset(statement);
+        store_bind_text(statement, 1, uri_keys[index]);
+        store_bind_int64(statement, 2, window->from - span - 1);
+        store_bind_int64(statement, 3, window->to);
+        store_bind_int64(statement, 4, window->from);
         if (window->exclude_booking != NULL)
-            sqlite3_bind_text(statement, 5, window->exclude_booking, -1, SQLITE_STATIC);
+            store_bind_text(statement, 5, window->exclude_booking);
         else
-            sqlite3_bind_null(statement, 5);
-        while ((code = sqlite3_step(statement)) == SQLITE_ROW) {
+            store_bind_null(statement, 5);
+        while ((step = store_step(statement)) == STORE_ROW) {
             json_t *entry = conflict_entry(statement, 1, 2, 3, 4);
-            const char *uri = (const char *)sqlite3_column_text(statement, 0);
+            const char *uri = store_column_text(statement, 0);
             if (entry == NULL ||
                 json_object_set_new(entry, "participant", json_string(uri ? uri : "")) != 0 ||
                 json_array_append_new(conflicts, entry) != 0) {
-                store_statement_done(statement);
+                store_stmt_done(statement);
                 return CV_ERR_NO_MEMORY;
             }
         }
-        if (code != SQLITE_DONE) {
-            store_statement_done(statement);
-            return store_result(code);
+        if (step != STORE_DONE) {
+            store_stmt_done(statement);
+            return store_db_error(database);
         }
     }
-    store_statement_done(statement);
+    store_stmt_done(statement);
     return CV_OK;
 }
 
-cv_result slots_in_use_range(sqlite3 *database, const char *bridge_id, bool *any, int64_t *lowest,
+cv_result slots_in_use_range(store_db *database, const char *bridge_id, bool *any, int64_t *lowest,
                              int64_t *highest)
 {
-    sqlite3_stmt *statement = NULL;
-    int code = store_prepare(database,
-                             "SELECT min(slot), max(slot), count(*) FROM bookings "
-                             "WHERE holds_capacity = 1 AND bridge_id = ?1",
-                             &statement);
-    if (code != SQLITE_OK)
-        return store_result(code);
-    sqlite3_bind_text(statement, 1, bridge_id, -1, SQLITE_STATIC);
-    code = sqlite3_step(statement);
-    if (code != SQLITE_ROW) {
-        store_statement_done(statement);
-        return store_result(code);
+    store_stmt *statement = NULL;
+    cv_result code = store_db_prepare(database,
+                                      "SELECT min(slot), max(slot), count(*) FROM bookings "
+                                      "WHERE holds_capacity = 1 AND bridge_id = ?1",
+                                      &statement);
+    store_step_state step = STORE_FAILED;
+    if (code != CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, bridge_id);
+    step = store_step(statement);
+    if (step != STORE_ROW) {
+        store_stmt_done(statement);
+        return store_db_error(database);
     }
-    *any = sqlite3_column_int64(statement, 2) > 0;
-    *lowest = sqlite3_column_int64(statement, 0);
-    *highest = sqlite3_column_int64(statement, 1);
-    store_statement_done(statement);
+    *any = store_column_int64(statement, 2) > 0;
+    *lowest = store_column_int64(statement, 0);
+    *highest = store_column_int64(statement, 1);
+    store_stmt_done(statement);
     return CV_OK;
 }

@@ -129,7 +129,7 @@ cv_result discovery_fetch(cms_client *client, const char *own_address, discovery
     return CV_OK;
 }
 
-cv_result discovery_store(sqlite3 *database, const char *bridge_id,
+cv_result discovery_store(store_db *database, const char *bridge_id,
                           const discovery_cluster *cluster)
 {
     cv_result result = db_cluster_members_replace(database, bridge_id, cluster);
@@ -158,8 +158,9 @@ static bool match_owner(const db_bridge_address *candidate, void *context)
     return true;
 }
 
-cv_result discovery_find_owner(sqlite3 *database, const char *address, const char *except_bridge_id,
-                               char **owner_id, char **owner_name, char **member_name)
+cv_result discovery_find_owner(store_db *database, const char *address,
+                               const char *except_bridge_id, char **owner_id, char **owner_name,
+                               char **member_name)
 {
     *owner_id = *owner_name = *member_name = NULL;
     owner_search search = {address, owner_id, owner_name, member_name, false};

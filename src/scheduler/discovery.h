@@ -14,7 +14,7 @@
 
 #include "common/result.h"
 #include "common/cms_client.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 typedef struct {
     char cms_id[128];
@@ -44,15 +44,16 @@ cv_result discovery_read_member(xmlDocPtr document, discovery_member *member);
 cv_result discovery_fetch(cms_client *client, const char *own_address, discovery_cluster *out,
                           char *error, size_t error_size);
 /* Replaces the bridge's stored members. */
-cv_result discovery_store(sqlite3 *database, const char *bridge_id,
+cv_result discovery_store(store_db *database, const char *bridge_id,
                           const discovery_cluster *cluster);
 
 /* Finds a managed bridge other than `except_bridge_id` (may be NULL) whose
  * own address or one of whose cluster members' addresses is the same
  * endpoint as `address`. CV_ERR_NOT_FOUND when there is none; otherwise
  * fills the owner's id, display name and the member's name (malloc'd). */
-cv_result discovery_find_owner(sqlite3 *database, const char *address, const char *except_bridge_id,
-                               char **owner_id, char **owner_name, char **member_name);
+cv_result discovery_find_owner(store_db *database, const char *address,
+                               const char *except_bridge_id, char **owner_id, char **owner_name,
+                               char **member_name);
 
 /* Pure: mark which member is the bridge at `own_address` (unit-tested).
  * Exact host+port match wins; otherwise none is marked. */

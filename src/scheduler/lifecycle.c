@@ -43,14 +43,16 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_bookings.h"
+#include "scheduler/db_cluster.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
@@ -60,6 +62,7 @@
 static void *worker(void *argument)
 {
     lifecycle *machine = argument;
+    lifecycle_guard_thread(machine->daemon);
     for (;;) {
         pthread_mutex_lock(&machine->lock);
         job *item = NULL;
@@ -68,6 +71,13 @@ static void *worker(void *argument)
         pthread_mutex_unlock(&machine->lock);
         if (item == NULL)
             return NULL;
+        if (!cluster_is_leader(machine->daemon)) {
+            /* another node leads (cluster.h): it does this work; if this
+             * node leads again, taking over re-arms everything */
+            lifecycle_release_busy(machine, item->booking_id);
+            free(item);
+            continue;
+        }
         if (!file_watch_check(&machine->daemon->database_watch)) {
             /* The database is lost (logged once by the watch): nothing is
              * started or ended that could not be recorded. After a restart
@@ -76,10 +86,10 @@ static void *worker(void *argument)
             free(item);
             continue;
         }
-        sqlite3 *database = store_pool_acquire(&machine->daemon->store);
+        store_db *database = store_db_pool_acquire(&machine->daemon->store);
         if (item->kind == JOB_START || item->kind == JOB_RESUME) {
             lifecycle_run_starts(machine, database, item); /* frees and releases */
-            store_pool_release(&machine->daemon->store, database);
+            store_db_pool_release(&machine->daemon->store, database);
             continue;
         }
         switch (item->kind) {
@@ -98,7 +108,7 @@ static void *worker(void *argument)
         default:
             break;
         }
-        store_pool_release(&machine->daemon->store, database);
+        store_db_pool_release(&machine->daemon->store, database);
         lifecycle_release_busy(machine, item->booking_id);
         free(item);
     }
@@ -120,24 +130,34 @@ static void arm_for(lifecycle *machine, const booking *record)
     }
 }
 
+/* The public requests below on a node that does not lead: left in the
+ * database for the leader (cluster_ask_leader), true. */
+static bool asked_leader(scheduler *daemon, const char *booking_id, const char *kind)
+{
+    if (daemon->lifecycle_state == NULL || cluster_is_leader(daemon))
+        return false;
+    cluster_ask_leader(daemon, booking_id, kind);
+    return true;
+}
+
 void lifecycle_booking_changed(scheduler *daemon, const booking *record)
 {
     lifecycle *machine = daemon->lifecycle_state;
-    if (machine != NULL)
+    if (machine != NULL && !asked_leader(daemon, record->id, "changed"))
         arm_for(machine, record);
 }
 
 void lifecycle_request_end(scheduler *daemon, const char *booking_id)
 {
     lifecycle *machine = daemon->lifecycle_state;
-    if (machine != NULL)
+    if (machine != NULL && !asked_leader(daemon, booking_id, "end"))
         lifecycle_enqueue(machine, JOB_END, booking_id, true);
 }
 
 void lifecycle_request_refresh(scheduler *daemon, const char *booking_id)
 {
     lifecycle *machine = daemon->lifecycle_state;
-    if (machine != NULL)
+    if (machine != NULL && !asked_leader(daemon, booking_id, "refresh"))
         lifecycle_enqueue(machine, JOB_REFRESH, booking_id, false);
 }
 
@@ -190,7 +210,7 @@ void lifecycle_release(scheduler *daemon, const char *booking_id)
 void lifecycle_request_poll(scheduler *daemon, const char *booking_id)
 {
     lifecycle *machine = daemon->lifecycle_state;
-    if (machine != NULL)
+    if (machine != NULL && !asked_leader(daemon, booking_id, "poll"))
         lifecycle_enqueue(machine, JOB_POLL, booking_id, false);
 }
 
@@ -207,12 +227,13 @@ static void arm_scheduled(const char *id, int64_t occupied_start, void *context)
     arming->armed++;
 }
 
-/* After a restart: scheduled bookings get their timers (a start that is
+/* After a restart or on taking over from another node (the same thing):
+ * scheduled bookings get their timers (a start that is
  * due fires at once), running ones are checked against their bridge, and
  * ending ones are ended. */
 static cv_result reconcile(lifecycle *machine)
 {
-    sqlite3 *database = store_pool_acquire(&machine->daemon->store);
+    store_db *database = store_db_pool_acquire(&machine->daemon->store);
     static const booking_state running[] = {BOOKING_STARTING, BOOKING_LIVE};
     static const booking_state ending[] = {BOOKING_ENDING};
     char **ids = NULL;
@@ -238,10 +259,60 @@ static cv_result reconcile(lifecycle *machine)
     for (size_t index = 0; index < count; index++)
         free(ids[index]);
     free(ids);
-    store_pool_release(&machine->daemon->store, database);
+    store_db_pool_release(&machine->daemon->store, database);
     if (result == CV_OK)
         log_info("lifecycle: %zu scheduled, %zu to resume, %zu to end", scheduled, resumed, count);
     return result;
+}
+
+void lifecycle_take_over(scheduler *daemon)
+{
+    lifecycle *machine = daemon->lifecycle_state;
+    if (machine != NULL && reconcile(machine) != CV_OK)
+        log_error("lifecycle: could not reconcile on taking over; the next take-over or restart "
+                  "does");
+}
+
+/* db_cluster_take_requests: one request another node left. */
+static void take_request(const char *booking_id, const char *kind, void *context)
+{
+    lifecycle *machine = context;
+    if (strcmp(kind, "end") == 0) {
+        lifecycle_enqueue(machine, JOB_END, booking_id, true);
+    } else if (strcmp(kind, "refresh") == 0) {
+        lifecycle_enqueue(machine, JOB_REFRESH, booking_id, false);
+    } else if (strcmp(kind, "poll") == 0) {
+        lifecycle_enqueue(machine, JOB_POLL, booking_id, false);
+    } else if (strcmp(kind, "changed") == 0) {
+        store_db *database = store_db_pool_acquire(&machine->daemon->store);
+        booking record;
+        if (database != NULL && booking_load(database, booking_id, &record) == CV_OK) {
+            arm_for(machine, &record);
+            booking_clear(&record);
+        }
+        store_db_pool_release(&machine->daemon->store, database);
+    }
+}
+
+/* db_cluster_each_due: a start no timer here was armed for. */
+static void start_due(const char *booking_id, void *context)
+{
+    lifecycle_enqueue(context, JOB_START, booking_id, false);
+}
+
+#define LEAD_REQUESTS_MAX 1000
+
+void lifecycle_lead(scheduler *daemon, store_db *db, int64_t from, int64_t to)
+{
+    lifecycle *machine = daemon->lifecycle_state;
+    if (machine == NULL)
+        return;
+    if (db_cluster_take_requests(db, LEAD_REQUESTS_MAX, take_request, machine) != CV_OK)
+        log_warning("lifecycle: could not read the other nodes' requests; trying again");
+    /* one second late: a timer here fires on time and its start is
+     * claimed by then, so only starts nobody here knew of are queued */
+    if (db_cluster_each_due(db, from - 1, to - 1, start_due, machine) != CV_OK)
+        log_warning("lifecycle: could not read the due bookings; trying again");
 }
 
 static void lifecycle_stop(scheduler *daemon);
@@ -271,7 +342,9 @@ static cv_result lifecycle_start(scheduler *daemon)
         }
         machine->worker_count++;
     }
-    return reconcile(machine);
+    /* nothing is armed until this node leads: the cluster module (started
+     * after this one) calls lifecycle_take_over then */
+    return CV_OK;
 }
 
 static void lifecycle_stop(scheduler *daemon)

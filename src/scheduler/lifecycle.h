@@ -15,9 +15,10 @@
 
 #include "common/cms_client.h"
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "common/store_sql.h"
 #include "scheduler/scheduler.h"
 
 /* After a booking was created, changed or cancelled (and committed):
@@ -44,7 +45,7 @@ void lifecycle_release(scheduler *daemon, const char *booking_id);
 /* The client for the address a running meeting was started through (else
  * the bridge's first); NULL when the bridge or its addresses are gone.
  * `bridge` is filled (free it with bridge_record_free either way). */
-cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database,
+cms_client *lifecycle_meeting_client(scheduler *daemon, store_db *database,
                                      const struct booking *record, bridge_record *bridge);
 /* The one place a participant's state changes (lifecycle*.c and live
  * control): the state and the time it was entered, when it differs. */
@@ -57,6 +58,15 @@ cv_result lifecycle_dial_participant(scheduler *daemon, cms_client *client, stru
 
 /* The module: starts the timers and workers, then reconciles every
  * booking that is not over with what the bridges really have. */
+/* This node has just become the leader (cluster.c): reconciles exactly
+ * as after a restart (start timers, resumes of running meetings through
+ * their bridge, ends of ending ones). */
+void lifecycle_take_over(scheduler *daemon);
+/* The leader's share of each lease round (cluster.c, on `db`): the
+ * requests other nodes left, and the starts that fell due in
+ * (from - 1, to - 1] (Unix seconds) with no timer here. */
+void lifecycle_lead(scheduler *daemon, store_db *db, int64_t from, int64_t to);
+
 extern const scheduler_module lifecycle_module;
 
 #endif

@@ -19,7 +19,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
@@ -111,7 +111,7 @@ static cv_result end_through(const bridge_record *bridge, cms_client *client, bo
     return result;
 }
 
-void lifecycle_run_end(lifecycle *machine, sqlite3 *database, const char *booking_id, bool forced)
+void lifecycle_run_end(lifecycle *machine, store_db *database, const char *booking_id, bool forced)
 {
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)

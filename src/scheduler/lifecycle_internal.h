@@ -15,7 +15,7 @@
 
 #include "common/ids.h"
 #include "common/keyed_queue.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "scheduler/lifecycle.h"
@@ -115,7 +115,7 @@ typedef struct {
 /* What choosing a space needs besides the item. */
 typedef struct {
     scheduler *daemon; /* told of the failures it stores */
-    sqlite3 *database;
+    store_db *database;
     const bridge_record *bridge;
     cms_client *client;
     start_item *items; /* the batch: spaces claimed by the others */
@@ -130,6 +130,10 @@ int64_t lifecycle_now_seconds(void);
  * answer CV_ERR_BUSY) and nothing may be concluded from their failure;
  * the restart reconciles. */
 bool lifecycle_shutting_down(const lifecycle *machine);
+/* Every thread that acts for the lifecycle calls it first: no request of
+ * this thread reaches a bridge once the node no longer leads (checked
+ * right before each one, cms_client_guard_thread). */
+void lifecycle_guard_thread(scheduler *daemon);
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id);
 void lifecycle_enqueue(lifecycle *machine, job_kind kind, const char *booking_id, bool forced);
 /* Takes the first job whose booking nobody works on (a copy the caller
@@ -150,21 +154,21 @@ void lifecycle_order_endpoints(bridge_endpoints *endpoints, const char *preferre
 /* --- lifecycle_state.c: the writes */
 
 /* The space, slot, secret and address a start is about to use. */
-cv_result lifecycle_persist_start_choice(sqlite3 *database, const booking *record);
-cv_result lifecycle_persist_call(sqlite3 *database, const char *booking_id, const char *call_id,
+cv_result lifecycle_persist_start_choice(store_db *database, const booking *record);
+cv_result lifecycle_persist_call(store_db *database, const char *booking_id, const char *call_id,
                                  const char *address);
 /* Copies an object ID the bridge gave; false when it cannot be one. */
 bool lifecycle_copy_object_id(char destination[ID_TEXT_SIZE], const char *source);
 /* The same writes for callers that can only report a failure. */
-void lifecycle_note_failure(sqlite3 *database, const char *booking_id, const char *failure);
-void lifecycle_forget_call(sqlite3 *database, const booking *record);
+void lifecycle_note_failure(store_db *database, const char *booking_id, const char *failure);
+void lifecycle_forget_call(store_db *database, const booking *record);
 /* Every participant to `state` (meeting over, or not started). The
  * daemon of these three is told of what changed (events, metrics). */
-void lifecycle_persist_all_participants(scheduler *daemon, sqlite3 *database, booking *record,
+void lifecycle_persist_all_participants(scheduler *daemon, store_db *database, booking *record,
                                         participant_state state);
-void lifecycle_set_state(scheduler *daemon, sqlite3 *database, booking *record, booking_state state,
-                         const char *failure);
-void lifecycle_store_participant(scheduler *daemon, sqlite3 *database, const booking *record,
+void lifecycle_set_state(scheduler *daemon, store_db *database, booking *record,
+                         booking_state state, const char *failure);
+void lifecycle_store_participant(scheduler *daemon, store_db *database, const booking *record,
                                  size_t index);
 
 /* --- lifecycle_spaces.c: a meeting's space */
@@ -200,24 +204,24 @@ const cms_leg *lifecycle_leg_by_id(const cms_leg_list *legs, const char *call_id
                                    const char *leg_id);
 const cms_leg *lifecycle_leg_for_party(const cms_leg_list *legs, const char *call_id,
                                        const char *uri);
-void lifecycle_run_refresh(lifecycle *machine, sqlite3 *database, const char *booking_id);
-void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booking_id);
+void lifecycle_run_refresh(lifecycle *machine, store_db *database, const char *booking_id);
+void lifecycle_run_poll(lifecycle *machine, store_db *database, const char *booking_id);
 /* Arms the end-of-meeting warning of a starting or live meeting at
  * --end-warning-minutes before its end; `even_late`: also when that
  * instant has passed (the meeting just went live: warned at once). */
 void lifecycle_arm_warning(lifecycle *machine, const booking *record, bool even_late);
 /* Shows the warning on a live meeting's call (PUT /calls/<id> messageText,
  * messageDuration), with the minutes really left. */
-void lifecycle_run_warning(lifecycle *machine, sqlite3 *database, const char *booking_id);
+void lifecycle_run_warning(lifecycle *machine, store_db *database, const char *booking_id);
 
 /* --- lifecycle_start.c */
 
 /* Serves START jobs: this one and every other start already queued,
  * grouped by bridge. Resume jobs come through here too. */
-void lifecycle_run_starts(lifecycle *machine, sqlite3 *database, job *first);
+void lifecycle_run_starts(lifecycle *machine, store_db *database, job *first);
 
 /* --- lifecycle_end.c */
 
-void lifecycle_run_end(lifecycle *machine, sqlite3 *database, const char *booking_id, bool forced);
+void lifecycle_run_end(lifecycle *machine, store_db *database, const char *booking_id, bool forced);
 
 #endif

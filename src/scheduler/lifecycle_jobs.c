@@ -20,13 +20,14 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
@@ -43,7 +44,19 @@ int64_t lifecycle_now_seconds(void)
  * the restart reconciles. */
 bool lifecycle_shutting_down(const lifecycle *machine)
 {
-    return atomic_load(&machine->daemon->stopping);
+    /* a node that stopped leading stops as a stopping daemon does: the
+     * new leader reconciles, as a restart would */
+    return atomic_load(&machine->daemon->stopping) || !cluster_is_leader(machine->daemon);
+}
+
+static bool may_act(void *daemon)
+{
+    return cluster_is_leader(daemon);
+}
+
+void lifecycle_guard_thread(scheduler *daemon)
+{
+    cms_client_guard_thread(may_act, daemon);
 }
 
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id)
@@ -71,16 +84,25 @@ typedef struct {
     const job_kind *only_kind;
 } job_filter;
 
+/* Starts and resumes are one kind of work (lifecycle_run_starts serves
+ * both): a restart or a take-over resumes many meetings in one batch. */
+static bool is_start(int kind)
+{
+    return kind == JOB_START || kind == JOB_RESUME;
+}
+
 /* While a worker gathers starts into a batch, other workers leave start
- * jobs to it; the gatherer takes only starts. */
+ * jobs to it; the gatherer takes only starts (only_kind JOB_START: starts
+ * and resumes). */
 static bool job_wanted(void *context, const keyed_job *candidate)
 {
     const job_filter *filter = context;
     if (candidate->kind == JOB_HOLD)
         return false; /* taken by lifecycle_hold itself */
     if (filter->only_kind != NULL)
-        return candidate->kind == (int)*filter->only_kind;
-    return !(candidate->kind == JOB_START && filter->machine->gathering);
+        return *filter->only_kind == JOB_START ? is_start(candidate->kind)
+                                               : candidate->kind == (int)*filter->only_kind;
+    return !(is_start(candidate->kind) && filter->machine->gathering);
 }
 
 /* Takes the first job whose booking nobody works on (see job_wanted); the

@@ -20,7 +20,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
@@ -115,13 +115,13 @@ const cms_leg *lifecycle_leg_for_party(const cms_leg_list *legs, const char *cal
     return NULL;
 }
 
-static cms_client *client_for_meeting(lifecycle *machine, sqlite3 *database, const booking *record,
+static cms_client *client_for_meeting(lifecycle *machine, store_db *database, const booking *record,
                                       bridge_record *bridge)
 {
     return lifecycle_meeting_client(machine->daemon, database, record, bridge);
 }
 
-cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database, const booking *record,
+cms_client *lifecycle_meeting_client(scheduler *daemon, store_db *database, const booking *record,
                                      bridge_record *bridge)
 {
     memset(bridge, 0, sizeof *bridge);
@@ -140,7 +140,7 @@ cms_client *lifecycle_meeting_client(scheduler *daemon, sqlite3 *database, const
     return client;
 }
 
-void lifecycle_run_refresh(lifecycle *machine, sqlite3 *database, const char *booking_id)
+void lifecycle_run_refresh(lifecycle *machine, store_db *database, const char *booking_id)
 {
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)
@@ -217,7 +217,7 @@ static void follow_dial_out(const scheduler_options *options, cms_client *client
 /* The bridge answered with the call's legs: every participant's state
  * from them (dial-in by remote party, dial-out by stored leg ID), a
  * dial-out due again dialled, changes stored, the next poll armed. */
-static void follow_participants(lifecycle *machine, sqlite3 *database, cms_client *client,
+static void follow_participants(lifecycle *machine, store_db *database, cms_client *client,
                                 booking *record, const cms_leg_list *legs)
 {
     const scheduler_options *options = &machine->daemon->options;
@@ -251,7 +251,7 @@ static void follow_participants(lifecycle *machine, sqlite3 *database, cms_clien
 /* The bridge did not answer the poll: after UNREACHABLE_POLLS_BEFORE_FAILOVER
  * in a row, the participants are disconnected and the meeting resumed
  * through whichever address answers; before, polled again soon. */
-static void poll_unanswered(lifecycle *machine, sqlite3 *database, booking *record,
+static void poll_unanswered(lifecycle *machine, store_db *database, booking *record,
                             const char *error)
 {
     int failures = lifecycle_count_unreachable(machine, record->id, false);
@@ -270,7 +270,7 @@ static void poll_unanswered(lifecycle *machine, sqlite3 *database, booking *reco
     lifecycle_enqueue(machine, JOB_RESUME, record->id, false);
 }
 
-void lifecycle_run_poll(lifecycle *machine, sqlite3 *database, const char *booking_id)
+void lifecycle_run_poll(lifecycle *machine, store_db *database, const char *booking_id)
 {
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)
@@ -317,7 +317,7 @@ void lifecycle_arm_warning(lifecycle *machine, const booking *record, bool even_
     lifecycle_rearm(machine, record->id, TAG_WARN, (when < now ? now : when) * 1000);
 }
 
-void lifecycle_run_warning(lifecycle *machine, sqlite3 *database, const char *booking_id)
+void lifecycle_run_warning(lifecycle *machine, store_db *database, const char *booking_id)
 {
     booking record;
     if (booking_load(database, booking_id, &record) != CV_OK)

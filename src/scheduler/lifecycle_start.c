@@ -24,13 +24,14 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/series_notice.h"
@@ -80,6 +81,7 @@ static bool phase_failed(start_phase *phase)
 static void *phase_thread(void *argument)
 {
     start_phase *phase = argument;
+    lifecycle_guard_thread(phase->daemon);
     for (;;) {
         size_t index = atomic_fetch_add(&phase->next, 1);
         if (index >= phase->count || phase_failed(phase))
@@ -123,6 +125,10 @@ static cv_result run_phase(start_phase *phase, char *error, size_t error_size)
 static void open_step(start_phase *phase, start_item *item)
 {
     booking *record = &item->record;
+    if (!cluster_is_leader(phase->daemon)) {
+        phase_unreachable(phase, CV_ERR_BUSY, "this node no longer leads");
+        return;
+    }
     cv_result result = lifecycle_put_space_open(phase->client, record);
     if (result != CV_OK) {
         if (cms_result_is_unreachable(result) || result == CV_ERR_BUSY)
@@ -191,6 +197,10 @@ static void dial_step(start_phase *phase, start_item *item)
             participant->attempts = 0; /* a new call: its old leg went with the old call */
             participant->call_leg_id[0] = '\0';
         }
+        if (!cluster_is_leader(phase->daemon)) { /* right before the dial-out */
+            phase_unreachable(phase, CV_ERR_BUSY, "this node no longer leads");
+            return;
+        }
         participant_state before = participant->state;
         cv_result result = lifecycle_dial_request(phase->options, phase->client, record, index);
         scheduler_metrics_count_dial_out(phase->daemon, true, before, participant->state);
@@ -202,13 +212,17 @@ static void dial_step(start_phase *phase, start_item *item)
 }
 
 /* Stores the outcome of phase 1 for every item in one transaction. */
-static void store_opened(scheduler *daemon, sqlite3 *database, start_item *items, size_t count,
+static void store_opened(scheduler *daemon, store_db *database, start_item *items, size_t count,
                          const char *address)
 {
     /* Without a transaction nothing is written: a half-saved phase is worse
      * than none. Items left not done are retried by the caller. */
-    if (store_begin(database) != CV_OK) {
+    if (store_db_begin(database) != CV_OK) {
         log_error("lifecycle: cannot begin storing the calls just made");
+        return;
+    }
+    if (cluster_fence(daemon, database) != CV_OK) {
+        store_db_rollback(database); /* the new leader resumes and adopts the calls */
         return;
     }
     for (size_t index = 0; index < count; index++) {
@@ -223,8 +237,8 @@ static void store_opened(scheduler *daemon, sqlite3 *database, start_item *items
             log_error("booking %s: cannot store call %s", item->record.id, item->record.call_id);
         }
     }
-    if (store_commit(database) != CV_OK) {
-        store_rollback(database);
+    if (store_db_commit(database) != CV_OK) {
+        store_db_rollback(database);
         log_error("lifecycle: cannot store the calls just made");
     }
 }
@@ -286,10 +300,16 @@ static void confirm_step(start_phase *phase, start_item *item)
 static cv_result store_choices(const space_choice *choice, const char *address, char *error,
                                size_t error_size)
 {
-    sqlite3 *database = choice->database;
-    if (store_begin(database) != CV_OK) {
+    store_db *database = choice->database;
+    if (store_db_begin(database) != CV_OK) {
         snprintf(error, error_size, "the database cannot begin a transaction");
         return CV_ERR_STORE;
+    }
+    /* the claim of these starts: only under this node's lease and epoch */
+    if (cluster_fence(choice->daemon, database) != CV_OK) {
+        store_db_rollback(database);
+        snprintf(error, error_size, "this node no longer leads");
+        return CV_ERR_BUSY;
     }
     for (size_t index = 0; index < choice->count; index++) {
         start_item *item = &choice->items[index];
@@ -336,8 +356,8 @@ static cv_result store_choices(const space_choice *choice, const char *address, 
         }
         record->state = BOOKING_STARTING;
     }
-    if (store_commit(database) != CV_OK) {
-        store_rollback(database);
+    if (store_db_commit(database) != CV_OK) {
+        store_db_rollback(database);
         log_error("lifecycle: cannot store the chosen spaces");
         snprintf(error, error_size, "the database refused the chosen spaces");
         return CV_ERR_STORE;
@@ -347,13 +367,17 @@ static cv_result store_choices(const space_choice *choice, const char *address, 
 
 /* Dial-outs placed (or kept), then live: every outcome stored in one
  * transaction, and the end timer and participant poll armed. */
-static void store_live(lifecycle *machine, sqlite3 *database, start_item *items, size_t count)
+static void store_live(lifecycle *machine, store_db *database, start_item *items, size_t count)
 {
     /* no transaction: store nothing and leave the items not done, so the
      * caller retries the start (which resumes the calls already made) */
-    bool transaction = store_begin(database) == CV_OK;
+    bool transaction = store_db_begin(database) == CV_OK;
     if (!transaction)
         log_error("lifecycle: cannot begin storing the meetings just started");
+    if (transaction && cluster_fence(machine->daemon, database) != CV_OK) {
+        store_db_rollback(database); /* the new leader resumes them */
+        transaction = false;
+    }
     for (size_t index = 0; index < count && transaction; index++) {
         start_item *item = &items[index];
         booking *record = &item->record;
@@ -364,8 +388,8 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
         lifecycle_set_state(machine->daemon, database, record, BOOKING_LIVE, NULL);
         item->done = true;
     }
-    if (transaction && store_commit(database) != CV_OK) {
-        store_rollback(database);
+    if (transaction && store_db_commit(database) != CV_OK) {
+        store_db_rollback(database);
         log_error("lifecycle: cannot store the meetings just started");
     }
     for (size_t index = 0; index < count; index++) {
@@ -380,7 +404,7 @@ static void store_live(lifecycle *machine, sqlite3 *database, start_item *items,
 
 /* Before the survey: each meeting's space ID as stored (resumed) or known
  * for its slot, and the per-attempt flags reset. */
-static void prepare_items(sqlite3 *database, const bridge_record *bridge, start_item *items,
+static void prepare_items(store_db *database, const bridge_record *bridge, start_item *items,
                           size_t count)
 {
     for (size_t index = 0; index < count; index++) {
@@ -407,7 +431,7 @@ static void prepare_items(sqlite3 *database, const bridge_record *bridge, start_
  * the bridge has. Returns CV_ERR_NETWORK / CV_ERR_TIMEOUT when the address
  * cannot serve us (the caller fails over); items already live stay done.
  */
-static cv_result start_through(lifecycle *machine, sqlite3 *database, const bridge_record *bridge,
+static cv_result start_through(lifecycle *machine, store_db *database, const bridge_record *bridge,
                                cms_client *client, const char *address, start_item *items,
                                size_t count, char *error, size_t error_size)
 {
@@ -484,7 +508,7 @@ static cv_result start_through(lifecycle *machine, sqlite3 *database, const brid
     return CV_OK;
 }
 
-static void open_failover_ticket(scheduler *daemon, sqlite3 *database, const bridge_record *bridge,
+static void open_failover_ticket(scheduler *daemon, store_db *database, const bridge_record *bridge,
                                  const char *used, const char *why)
 {
     char message[512];
@@ -498,7 +522,7 @@ static void open_failover_ticket(scheduler *daemon, sqlite3 *database, const bri
 /* What could not start: tried again shortly while the meeting lasts;
  * failed (or, if its space may be open, ended) when it would be over by
  * then. `why` says which addresses failed and how. */
-static void retry_unstarted(lifecycle *machine, sqlite3 *database, start_item *items, size_t count,
+static void retry_unstarted(lifecycle *machine, store_db *database, start_item *items, size_t count,
                             const char *why)
 {
     int64_t now = lifecycle_now_seconds();
@@ -525,7 +549,7 @@ static void retry_unstarted(lifecycle *machine, sqlite3 *database, start_item *i
 }
 
 /* Starts (or resumes) a group of meetings on one bridge. */
-static void start_group(lifecycle *machine, sqlite3 *database, const char *bridge_id,
+static void start_group(lifecycle *machine, store_db *database, const char *bridge_id,
                         start_item *items, size_t count)
 {
     bridge_record bridge;
@@ -615,7 +639,7 @@ typedef struct {
     bool threaded;
 } group_run;
 
-static void run_group(group_run *run, sqlite3 *database)
+static void run_group(group_run *run, store_db *database)
 {
     log_info("lifecycle: starting %zu meeting(s) on bridge %s", run->count,
              run->items[0].record.bridge_id);
@@ -625,11 +649,12 @@ static void run_group(group_run *run, sqlite3 *database)
 static void *group_thread(void *argument)
 {
     group_run *run = argument;
+    lifecycle_guard_thread(run->machine->daemon);
     /* a connection first, then (inside start_group) the bridge's lock:
      * the order every start takes them in */
-    sqlite3 *database = store_pool_acquire(&run->machine->daemon->store);
+    store_db *database = store_db_pool_acquire(&run->machine->daemon->store);
     run_group(run, database);
-    store_pool_release(&run->machine->daemon->store, database);
+    store_db_pool_release(&run->machine->daemon->store, database);
     return NULL;
 }
 
@@ -638,7 +663,7 @@ static void *group_thread(void *argument)
 /* Groups `items` by bridge (in the order they came) and starts each
  * bridge's group, different bridges at the same time. Takes the records:
  * they are cleared here. */
-static void run_groups(lifecycle *machine, sqlite3 *database, start_item *items, size_t count)
+static void run_groups(lifecycle *machine, store_db *database, start_item *items, size_t count)
 {
     start_item *ordered = calloc(count ? count : 1, sizeof *ordered);
     bool *grouped = calloc(count ? count : 1, sizeof *grouped);
@@ -699,7 +724,7 @@ static size_t gather_starts(lifecycle *machine, job *first, job **taken)
     size_t taken_count = 0;
     taken[taken_count++] = first;
     pthread_mutex_lock(&machine->lock);
-    bool gatherer = first->kind == JOB_START && !machine->gathering;
+    bool gatherer = (first->kind == JOB_START || first->kind == JOB_RESUME) && !machine->gathering;
     if (gatherer)
         machine->gathering = true;
     pthread_mutex_unlock(&machine->lock);
@@ -729,7 +754,7 @@ static size_t gather_starts(lifecycle *machine, job *first, job **taken)
 
 /* Whether a loaded booking is to be started (or resumed) now; otherwise
  * deals with it (ended, failed, re-armed for later) and clears it. */
-static bool admit_start(lifecycle *machine, sqlite3 *database, start_item *item, int64_t now)
+static bool admit_start(lifecycle *machine, store_db *database, start_item *item, int64_t now)
 {
     booking *record = &item->record;
     bool scheduled = record->state == BOOKING_SCHEDULED;
@@ -764,7 +789,7 @@ static bool admit_start(lifecycle *machine, sqlite3 *database, start_item *item,
     return false;
 }
 
-void lifecycle_run_starts(lifecycle *machine, sqlite3 *database, job *first)
+void lifecycle_run_starts(lifecycle *machine, store_db *database, job *first)
 {
     job **taken = calloc(BATCH_MAX, sizeof *taken);
     if (taken == NULL) {

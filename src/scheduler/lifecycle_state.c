@@ -19,7 +19,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/sleep.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/text.h"
 #include "scheduler/booking.h"
@@ -37,24 +37,24 @@
 #include "scheduler/timers.h"
 
 /* The space, slot, secret and address a start is about to use. */
-cv_result lifecycle_persist_start_choice(sqlite3 *database, const booking *record)
+cv_result lifecycle_persist_start_choice(store_db *database, const booking *record)
 {
     return db_booking_store_start_choice(database, record, lifecycle_now_seconds());
 }
 
-cv_result lifecycle_persist_call(sqlite3 *database, const char *booking_id, const char *call_id,
+cv_result lifecycle_persist_call(store_db *database, const char *booking_id, const char *call_id,
                                  const char *address)
 {
     return db_booking_store_call(database, booking_id, call_id, address, lifecycle_now_seconds());
 }
 
-static cv_result persist_failure_note(sqlite3 *database, const char *booking_id,
+static cv_result persist_failure_note(store_db *database, const char *booking_id,
                                       const char *failure)
 {
     return db_booking_store_failure_note(database, booking_id, failure, lifecycle_now_seconds());
 }
 
-static cv_result persist_participant(sqlite3 *database, const char *booking_id, size_t position,
+static cv_result persist_participant(store_db *database, const char *booking_id, size_t position,
                                      const booking_participant *participant)
 {
     return db_participant_store(database, booking_id, position, participant);
@@ -71,13 +71,13 @@ bool lifecycle_copy_object_id(char destination[ID_TEXT_SIZE], const char *source
 }
 
 /* The same writes for callers that can only report a failure. */
-void lifecycle_note_failure(sqlite3 *database, const char *booking_id, const char *failure)
+void lifecycle_note_failure(store_db *database, const char *booking_id, const char *failure)
 {
     if (persist_failure_note(database, booking_id, failure) != CV_OK)
         log_error("booking %s: cannot store its failure note", booking_id);
 }
 
-void lifecycle_forget_call(sqlite3 *database, const booking *record)
+void lifecycle_forget_call(store_db *database, const booking *record)
 {
     if (lifecycle_persist_call(database, record->id, NULL, record->started_via) != CV_OK)
         log_error("booking %s: cannot store that its call is gone", record->id);
@@ -91,8 +91,8 @@ void lifecycle_set_participant_state(booking_participant *participant, participa
     }
 }
 
-/* store_work: the participants' rows of the booking `context`. */
-static cv_result write_all_participants(sqlite3 *database, void *context)
+/* store_db_work: the participants' rows of the booking `context`. */
+static cv_result write_all_participants(store_db *database, void *context)
 {
     const booking *record = context;
     cv_result result = CV_OK;
@@ -113,7 +113,7 @@ static void publish_participant(scheduler *daemon, const booking *record, size_t
                                        participant->dial_out));
 }
 
-void lifecycle_persist_all_participants(scheduler *daemon, sqlite3 *database, booking *record,
+void lifecycle_persist_all_participants(scheduler *daemon, store_db *database, booking *record,
                                         participant_state state)
 {
     for (size_t index = 0; index < record->participant_count; index++) {
@@ -121,7 +121,7 @@ void lifecycle_persist_all_participants(scheduler *daemon, sqlite3 *database, bo
         record->participants[index].call_leg_id[0] = '\0';
         record->participants[index].next_attempt = 0;
     }
-    if (store_atomically(database, write_all_participants, record) != CV_OK) {
+    if (store_db_transaction(database, write_all_participants, record) != CV_OK) {
         log_warning("booking %s: could not store the participants' state", record->id);
         return;
     }
@@ -139,8 +139,8 @@ static void count_state(scheduler *daemon, const booking *record, booking_state 
         scheduler_metrics_count_failed_start(daemon);
 }
 
-void lifecycle_set_state(scheduler *daemon, sqlite3 *database, booking *record, booking_state state,
-                         const char *failure)
+void lifecycle_set_state(scheduler *daemon, store_db *database, booking *record,
+                         booking_state state, const char *failure)
 {
     cv_result result = booking_set_state(database, record->id, state, failure);
     if (result != CV_OK) {
@@ -161,7 +161,7 @@ void lifecycle_set_state(scheduler *daemon, sqlite3 *database, booking *record, 
         series_notice_start_failed(database, record, failure);
 }
 
-void lifecycle_store_participant(scheduler *daemon, sqlite3 *database, const booking *record,
+void lifecycle_store_participant(scheduler *daemon, store_db *database, const booking *record,
                                  size_t index)
 {
     if (persist_participant(database, record->id, index, &record->participants[index]) != CV_OK) {

@@ -31,7 +31,7 @@
 #include "common/cms_views.h"
 #include "common/ids.h"
 #include "common/log.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
@@ -315,18 +315,18 @@ static void handle_add(scheduler_api_request *request)
     bool live = record->state == BOOKING_LIVE && record->call_id[0] != '\0';
     if (live && !added.dial_out)
         added.state = PARTICIPANT_WAITING;
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         goto done;
     }
     if (!store_added(request, &target, &added)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         goto done;
     }
-    result = store_commit(request->database);
+    result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "storing the participant");
         goto done;
     }
@@ -358,13 +358,13 @@ static void remove_participant(scheduler_api_request *request, live_target *targ
     booking *record = &target->record;
     char uri[BOOKING_URI_MAX + 1];
     snprintf(uri, sizeof uri, "%s", record->participants[index].uri);
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "starting a transaction");
         return;
     }
     if (!reload(request, target)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     /* the same participant in the booking as it is now */
@@ -383,9 +383,9 @@ static void remove_participant(scheduler_api_request *request, live_target *targ
     if (result == CV_OK)
         result = booking_store(request->database, record);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         scheduler_api_fail_result(request, result, "removing the participant");
         return;
     }

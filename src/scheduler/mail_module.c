@@ -17,6 +17,7 @@
 #include "common/secrets.h"
 #include "common/text.h"
 #include "scheduler/api.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_outbox.h"
 #include "scheduler/outbox.h"
 #include "scheduler/smtp.h"
@@ -45,14 +46,14 @@ void mail_wake(scheduler *daemon)
         outbox_wake(state->sender);
 }
 
-cv_result mail_queue(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result mail_queue(scheduler *daemon, store_db *database, mail_kind kind,
                      const calendar_event *event, const char *booking_id, char *problem)
 {
     /* no detail line, and no key: every change is mail of its own */
     return mail_queue_notice(daemon, database, kind, event, booking_id, NULL, NULL, problem);
 }
 
-cv_result mail_queue_notice(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result mail_queue_notice(scheduler *daemon, store_db *database, mail_kind kind,
                             const calendar_event *event, const char *booking_id, const char *detail,
                             const char *key, char *problem)
 {
@@ -132,6 +133,11 @@ static cv_result read_settings(const scheduler_options *options, mail_state *sta
     return CV_OK;
 }
 
+static bool may_send(void *context)
+{
+    return cluster_is_leader(context);
+}
+
 static cv_result mail_start(scheduler *daemon)
 {
     cv_result result = scheduler_api_register(daemon, mail_routes, 1);
@@ -142,7 +148,9 @@ static cv_result mail_start(scheduler *daemon)
         return CV_ERR_NO_MEMORY;
     result = read_settings(&daemon->options, state);
     outbox_backend backend = db_outbox_backend(&daemon->store);
-    outbox_pacing pacing = {OUTBOX_POLL_SECONDS, daemon->options.smtp_retry_seconds};
+    /* several nodes: only the leader sends, so no e-mail goes out twice */
+    outbox_pacing pacing = {OUTBOX_POLL_SECONDS, daemon->options.smtp_retry_seconds, may_send,
+                            daemon};
     if (result == CV_OK)
         result = outbox_start(&state->settings, &backend, &pacing, &state->sender);
     if (result != CV_OK) {

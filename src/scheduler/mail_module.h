@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/invitation.h"
 #include "scheduler/scheduler.h"
 
@@ -25,12 +25,12 @@ bool mail_enabled(const scheduler *daemon);
 /* Composes the messages `kind` causes for `event` and queues them in the
  * caller's transaction; nothing when mail is off or nobody would get one.
  * CV_ERR_INVALID (problem filled) when the event cannot be written. */
-cv_result mail_queue(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result mail_queue(scheduler *daemon, store_db *database, mail_kind kind,
                      const calendar_event *event, const char *booking_id, char *problem);
 /* The same for a notice to the event's organizer (MAIL_START_FAILED,
  * MAIL_UNREACHABLE, MAIL_FAILOVER, MAIL_SKIPPED) saying `detail`, queued
  * at most once under `key` (NULL: no key, as mail_queue). */
-cv_result mail_queue_notice(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result mail_queue_notice(scheduler *daemon, store_db *database, mail_kind kind,
                             const calendar_event *event, const char *booking_id, const char *detail,
                             const char *key, char *problem);
 /* After the commit: deliver now rather than at the next due time. */

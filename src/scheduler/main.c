@@ -19,7 +19,7 @@
 #include "common/config.h"
 #include "common/http_server.h"
 #include "common/log.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/strbuf.h"
 #include "common/tls_certificate.h"
 #include "common/trace.h"
@@ -29,6 +29,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
 #include "scheduler/calendar_api.h"
+#include "scheduler/cluster.h"
 #include "scheduler/series_horizon.h"
 #include "scheduler/console.h"
 #include "scheduler/db_bridge_secrets.h"
@@ -52,10 +53,12 @@
 /* Started in this order, stopped in reverse (bookings and the lifecycle
  * last: they need the bridges). */
 static const scheduler_module *const modules[] = {
-    &events_module,       &metrics_module,    &users_module,          &audit_module,
-    &tickets_module,      &bridges_module,    &lifecycle_module,      &booking_module,
-    &mail_module,         &calendar_module,   &series_horizon_module, &live_control_module,
-    &cdr_receiver_module, &attendance_module, &reports_module,
+    &events_module,       &metrics_module,        &users_module,
+    &audit_module,        &tickets_module,        &bridges_module,
+    &lifecycle_module,    &booking_module,        &mail_module,
+    &calendar_module,     &series_horizon_module, &live_control_module,
+    &cdr_receiver_module, &attendance_module,     &reports_module,
+    &cluster_module, /* last: it tells the others when this node leads */
 };
 #define MODULE_COUNT (sizeof modules / sizeof modules[0])
 
@@ -86,6 +89,7 @@ static void set_defaults(scheduler_options *options)
     options->sign_in_failures = 5;
     options->sign_in_failures_per_address = 50;
     options->audit_retention_days = 365;
+    options->lease_seconds = CLUSTER_DEFAULT_LEASE_SECONDS;
 }
 
 /* Appends `group` (n options) to table[*count..]; false when the table
@@ -106,7 +110,19 @@ static bool server_options(scheduler_options *o, option_spec *table, size_t capa
     const option_spec specs[] = {
         {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
          0},
-        {"data-dir", OPTION_STRING, &o->data_dir, "DIR", "state directory (required)", 0, 0},
+        {"data-dir", OPTION_STRING, &o->data_dir, "DIR",
+         "the node's own files: TLS, keys, trace, and convened.db without --database (required)", 0,
+         0},
+        {"database", OPTION_STRING, &o->database, "URL",
+         "keep the data in PostgreSQL instead: postgresql://USER@HOST[:PORT]/DB[?sslmode=...] "
+         "(no password in the URL)",
+         0, 0},
+        {"database-password-file", OPTION_STRING, &o->database_password_file, "FILE",
+         "the --database user's password, on the file's first line (else PGPASSWORD or "
+         "~/.pgpass)",
+         0, 0},
+        {"migrate-only", OPTION_FLAG, &o->migrate_only, NULL,
+         "apply the database migrations and exit (needs only --database or --data-dir)", 0, 0},
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
          "admin account created or reset at start; without :PASSWORD it comes from "
          "$" ADMIN_PASSWORD_VARIABLE " (required)",
@@ -137,6 +153,16 @@ static bool server_options(scheduler_options *o, option_spec *table, size_t capa
          "open API connections from one client address (default 64)", 1, 100000},
         {"request-timeout", OPTION_INTEGER, &o->request_timeout_seconds, "SECONDS",
          "time a client has to send one whole request, headers and body (default 30)", 1, 3600},
+        {"node-id", OPTION_STRING, &o->node_id, "ID",
+         "this node's name among several convened on one database (default HOST:DATA-DIR; "
+         "required for a second node on one SQLite --data-dir)",
+         0, 0},
+        {"node-address", OPTION_STRING, &o->node_address, "URL",
+         "the API address GET /api/v1/cluster shows for this node (default from --listen)", 0, 0},
+        {"lease-seconds", OPTION_INTEGER, &o->lease_seconds, "SECONDS",
+         "how long the leader's lease lasts; renewed every third of it, so another node takes "
+         "over within about 1.3 times it (default 3)",
+         2, 60},
     };
     return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
@@ -334,32 +360,76 @@ static char *path_in(const char *directory, const char *name)
     return strbuf_detach(&path);
 }
 
+/* Where the data is: --database's URL, else DIR/convened.db. NULL when
+ * out of memory. */
+static char *database_location(const scheduler_options *options)
+{
+    return options->database ? strdup(options->database)
+                             : path_in(options->data_dir, "convened.db");
+}
+
+/* Opens the database at `location` and applies the migrations; logs where
+ * (a password in the text masked). */
+static cv_result open_migrated(const scheduler_options *options, const char *location,
+                               store_db **out)
+{
+    char shown[512];
+    store_location_masked(location, shown, sizeof shown);
+    cv_result result = store_db_open(location, options->database_password_file, out);
+    if (result == CV_OK)
+        result = schema_migrate(*out);
+    if (result == CV_OK)
+        log_info("database %s (%s) at schema version %zu", shown,
+                 store_kind_name(store_db_kind(*out)), schema_version_count());
+    else
+        log_error("database %s: %s", shown,
+                  *out && store_db_message(*out)[0] ? store_db_message(*out)
+                                                    : cv_result_name(result));
+    return result;
+}
+
+/* --migrate-only: the migrations, nothing else; the exit code. */
+static int migrate_only(const scheduler_options *options)
+{
+    char *location = database_location(options);
+    store_db *database = NULL;
+    cv_result result = location ? open_migrated(options, location, &database) : CV_ERR_NO_MEMORY;
+    store_db_close(database);
+    free(location);
+    if (result != CV_OK) {
+        fprintf(stderr, "convened: --migrate-only: %s\n", cv_result_name(result));
+        return 1;
+    }
+    return 0;
+}
+
 /* Migrates the schema, prepares the sealed passwords (the key file) and
  * opens the pool. */
 static cv_result open_database(scheduler *daemon, strbuf *error)
 {
-    daemon->database_path = path_in(daemon->options.data_dir, "convened.db");
+    daemon->database_path = database_location(&daemon->options);
     char *key_path = daemon->options.secrets_key ? strdup(daemon->options.secrets_key)
                                                  : path_in(daemon->options.data_dir, "secrets.key");
     if (!daemon->database_path || !key_path) {
         free(key_path);
         return CV_ERR_NO_MEMORY;
     }
-    sqlite3 *database = NULL;
-    cv_result result = store_open(daemon->database_path, &database);
+    store_db *database = NULL;
+    cv_result result = open_migrated(&daemon->options, daemon->database_path, &database);
     if (result == CV_OK) {
         result = schema_migrate(database);
         if (result == CV_OK)
             result =
                 db_bridge_secrets_start(database, key_path, daemon->options.secrets_key_previous,
                                         &daemon->secrets_key, error);
-        store_close(database);
     }
+    store_db_close(database);
     free(key_path);
     if (result != CV_OK)
         return result;
     unsigned threads = daemon->options.threads > 0 ? (unsigned)daemon->options.threads : 8;
-    return store_pool_open(&daemon->store, daemon->database_path, threads + 8);
+    return store_db_pool_open(&daemon->store, daemon->database_path,
+                              daemon->options.database_password_file, threads + 8);
 }
 
 static cv_result start_server(scheduler *daemon, http_server **server, strbuf *error)
@@ -429,11 +499,35 @@ static int read_command_line(scheduler *daemon, int argc, char **argv, option_sp
         strbuf_free(&error);
         return 0;
     }
+    const scheduler_options *o = &daemon->options;
+    if (result == CV_OK && o->database && !store_location_is_postgresql(o->database)) {
+        strbuf_printf(&error, "--database: expected a postgresql:// URL (without it the data "
+                              "is in --data-dir)");
+        result = CV_ERR_INVALID;
+    }
+    if (result == CV_OK && o->database && !o->secrets_key && !o->migrate_only) {
+        /* Every node on one database opens the passwords another sealed:
+         * a key made per data directory would seal with keys the others lack. */
+        strbuf_printf(&error, "--database needs --secrets-key FILE: every node on one database "
+                              "uses the same key file (the first start creates it; copy it to "
+                              "the other nodes)");
+        result = CV_ERR_INVALID;
+    }
+    if (result == CV_OK && o->migrate_only && !o->database && !o->data_dir) {
+        strbuf_printf(&error, "--migrate-only needs --database or --data-dir");
+        result = CV_ERR_INVALID;
+    }
+    if (result == CV_OK && o->migrate_only && !apply_log_level(o->log_level))
+        result = CV_ERR_INVALID;
+    if (result == CV_OK && o->migrate_only) {
+        strbuf_free(&error);
+        return migrate_only(o);
+    }
     if (result == CV_OK) {
-        const char *missing = !daemon->options.listen       ? "--listen"
-                              : !daemon->options.data_dir   ? "--data-dir"
-                              : !daemon->options.admin_user ? "--admin-user"
-                                                            : NULL;
+        const char *missing = !o->listen       ? "--listen"
+                              : !o->data_dir   ? "--data-dir"
+                              : !o->admin_user ? "--admin-user"
+                                               : NULL;
         if (missing) {
             strbuf_printf(&error, "%s is required (see --help)", missing);
             result = CV_ERR_INVALID;
@@ -447,6 +541,8 @@ static int read_command_line(scheduler *daemon, int argc, char **argv, option_sp
         result = read_admin_user(daemon, &error);
     if (result == CV_OK)
         result = data_dir_prepare(daemon->options.data_dir, "--data-dir", &error);
+    if (result == CV_OK)
+        result = cluster_resolve_node_id(daemon, &error);
     if (result != CV_OK)
         fprintf(stderr, "convened: %s\n",
                 strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
@@ -508,7 +604,7 @@ static cv_result start_services(scheduler *daemon, size_t *started_modules, http
 /* Everything main set up, in reverse; each part copes with never having
  * been set up. */
 static void stop_all(scheduler *daemon, http_server *server, size_t started_modules,
-                     bool store_open, int lock)
+                     bool store_open, const int locks[2])
 {
     atomic_store(&daemon->stopping, true);
     scheduler_events_attach_server(daemon, NULL); /* no publish wakes a stopped server */
@@ -521,11 +617,13 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
     cms_registry_free(daemon->cms);
     trace_close(daemon->trace);
     if (store_open)
-        store_pool_close(&daemon->store);
+        store_db_pool_close(&daemon->store);
     free(daemon->database_path);
     db_bridge_secrets_stop(daemon->secrets_key);
     file_watch_free(&daemon->database_watch);
-    data_dir_unlock(lock);
+    data_dir_unlock(locks[0]);
+    data_dir_unlock(locks[1]);
+    free(daemon->node_id);
     free(daemon->admin_name);
     if (daemon->admin_password) {
         explicit_bzero(daemon->admin_password, strlen(daemon->admin_password));
@@ -568,24 +666,39 @@ int main(int argc, char **argv)
     http_server *server = NULL;
     size_t started_modules = 0;
     bool store_open_ok = false;
-    int lock = -1; /* held until exit: one convened per data directory */
-    if (data_dir_check_not_lost(daemon.options.data_dir, "convened.lock", "convened.db", &error) !=
-            CV_OK ||
-        data_dir_lock(daemon.options.data_dir, "convened.lock", &lock, &error) != CV_OK) {
+    /* Held until exit: one convened per data directory, or per node ID
+     * when several share one SQLite directory (cluster.h). A node with an
+     * ID also holds convened.lock shared, so `convene migrate` (which takes
+     * it alone) and a convened without an ID still see the directory in
+     * use. */
+    int locks[2] = {-1, -1};
+    char lock_name[96];
+    cluster_lock_name(&daemon, lock_name, sizeof lock_name);
+    /* The lost-file check is the SQLite file's; PostgreSQL keeps its own. */
+    bool on_file = !daemon.options.database;
+    if ((on_file && data_dir_check_not_lost(daemon.options.data_dir, lock_name, "convened.db",
+                                            &error) != CV_OK) ||
+        (daemon.options.node_id && data_dir_lock_shared(daemon.options.data_dir, "convened.lock",
+                                                        &locks[1], &error) != CV_OK) ||
+        data_dir_lock(daemon.options.data_dir, lock_name, &locks[0], &error) != CV_OK) {
         fprintf(stderr, "convened: %s\n", strbuf_str(&error));
         goto stop;
     }
     result = open_database(&daemon, &error);
-    if (result == CV_OK)
+    if (result == CV_OK && on_file)
         result = file_watch_start(&daemon.database_watch, daemon.database_path);
     if (result != CV_OK) {
-        fprintf(stderr, "convened: cannot open the database in %s: %s\n", daemon.options.data_dir,
+        char shown[512];
+        store_location_masked(daemon.database_path ? daemon.database_path : "", shown,
+                              sizeof shown);
+        fprintf(stderr, "convened: cannot open the database %s: %s\n", shown,
                 strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
         goto stop;
     }
     store_open_ok = true;
     /* From the moment the file is lost, no module can write to it. */
-    store_pool_watch(&daemon.store, &daemon.database_watch);
+    if (on_file)
+        store_pool_watch(store_db_pool_sqlite(&daemon.store), &daemon.database_watch);
     if (open_trace(&daemon) != CV_OK ||
         start_services(&daemon, &started_modules, &server, &error) != CV_OK)
         goto stop;
@@ -603,7 +716,7 @@ int main(int argc, char **argv)
     exit_code = 0;
 
 stop:
-    stop_all(&daemon, server, started_modules, store_open_ok, lock);
+    stop_all(&daemon, server, started_modules, store_open_ok, locks);
     strbuf_free(&error);
     config_free(options, option_count);
     xmlCleanupParser();

@@ -81,6 +81,8 @@ static void deliver(outbox *box, const outbox_item *item)
 static int64_t deliver_due(outbox *box)
 {
     const outbox_backend *backend = &box->backend;
+    if (box->pacing.may_send && !box->pacing.may_send(box->pacing.may_send_context))
+        return now_seconds() + box->pacing.poll_seconds;
     for (;;) {
         outbox_item *items = NULL;
         size_t count = 0;

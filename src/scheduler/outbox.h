@@ -63,6 +63,11 @@ typedef struct outbox outbox;
 typedef struct {
     int64_t poll_seconds; /* longest sleep between passes, even with nothing due (> 0) */
     int64_t retry_first;  /* seconds before the first retry (OUTBOX_RETRY_FIRST) */
+    /* Optional: false while this process must not send (convened: it is
+     * not the leader of several nodes, cluster.h); the loop then looks
+     * again every poll_seconds. NULL: always. */
+    bool (*may_send)(void *context);
+    void *may_send_context;
 } outbox_pacing;
 
 /* Starts the delivery thread. `settings`, `backend` and `pacing` are

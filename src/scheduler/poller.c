@@ -14,7 +14,7 @@
 #include "scheduler/db_bridges.h"
 #include "scheduler/tickets.h"
 
-cv_result poller_record(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+cv_result poller_record(scheduler *daemon, store_db *database, const bridge_record *record,
                         cv_result result, const cms_system_status *status, const char *error)
 {
     bool answered = result == CV_OK || result == CV_ERR_AUTH;
@@ -46,7 +46,7 @@ cv_result poller_record(scheduler *daemon, sqlite3 *database, const bridge_recor
     return stored;
 }
 
-cv_result poller_check(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+cv_result poller_check(scheduler *daemon, store_db *database, const bridge_record *record,
                        cms_client *client, cms_system_status *status, char *error,
                        size_t error_size)
 {

@@ -306,7 +306,7 @@ static cv_result collect_slot_space(void *context, xmlNodePtr element)
  * so starts and ends ask for exactly the slot's space. One walk of the
  * bridge's coSpaces per provisioning, and only when some slot's space is
  * not known yet. */
-static cv_result learn_slot_spaces(sqlite3 *database, const bridge_record *record,
+static cv_result learn_slot_spaces(store_db *database, const bridge_record *record,
                                    cms_client *client, char *error, size_t error_size)
 {
     int64_t known = 0;
@@ -328,12 +328,12 @@ static cv_result learn_slot_spaces(sqlite3 *database, const bridge_record *recor
 
 /* ---- the row ---------------------------------------------------------------- */
 
-static cv_result store_state(sqlite3 *database, const char *bridge_id, const char *state)
+static cv_result store_state(store_db *database, const char *bridge_id, const char *state)
 {
     return db_bridge_set_provisioning_state(database, bridge_id, state, (int64_t)time(NULL));
 }
 
-static cv_result store_objects(sqlite3 *database, const char *bridge_id, const char *call_profile,
+static cv_result store_objects(store_db *database, const char *bridge_id, const char *call_profile,
                                const char *call_leg_profile, const char *parameter_set)
 {
     return db_bridge_set_provisioned_objects(database, bridge_id, call_profile, call_leg_profile,
@@ -342,7 +342,7 @@ static cv_result store_objects(sqlite3 *database, const char *bridge_id, const c
 
 /* Marks the range complete unless the settings changed meanwhile (then the
  * worker provisions again). */
-static cv_result store_complete(sqlite3 *database, const bridge_record *record)
+static cv_result store_complete(store_db *database, const bridge_record *record)
 {
     return db_bridge_mark_provisioned(database, record->id, record->numeric_id_base,
                                       record->numeric_id_quantity, record->slot_name_prefix);
@@ -354,9 +354,9 @@ static cv_result store_complete(sqlite3 *database, const bridge_record *record)
 /* The call profile and call leg profile every slot uses: found again by
  * their stored IDs, else made; their IDs (out[OBJECT_ID_SIZE] each) are
  * stored with the bridge. */
-static cv_result ensure_profiles(sqlite3 *database, const bridge_record *record, cms_client *client,
-                                 char *call_profile, char *call_leg_profile, char *error,
-                                 size_t error_size)
+static cv_result ensure_profiles(store_db *database, const bridge_record *record,
+                                 cms_client *client, char *call_profile, char *call_leg_profile,
+                                 char *error, size_t error_size)
 {
     static const cms_field call_profile_fields[] = {
         {"participantLimit", "1000"},
@@ -385,9 +385,10 @@ static cv_result ensure_profiles(sqlite3 *database, const bridge_record *record,
 /* The bulk parameter set that makes one space per slot, with the
  * profiles; its ID (parameter_set[OBJECT_ID_SIZE]) is stored with the
  * bridge. */
-static cv_result ensure_slot_set(sqlite3 *database, const bridge_record *record, cms_client *client,
-                                 const char *call_profile, const char *call_leg_profile,
-                                 char *parameter_set, char *error, size_t error_size)
+static cv_result ensure_slot_set(store_db *database, const bridge_record *record,
+                                 cms_client *client, const char *call_profile,
+                                 const char *call_leg_profile, char *parameter_set, char *error,
+                                 size_t error_size)
 {
     char *name_mapping = provisioning_name_mapping(record->slot_name_prefix);
     if (!name_mapping)
@@ -416,7 +417,7 @@ static cv_result ensure_slot_set(sqlite3 *database, const bridge_record *record,
 }
 
 /* After a failed run: the state, and the ticket that says why. */
-static void record_failure(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+static void record_failure(scheduler *daemon, store_db *database, const bridge_record *record,
                            cv_result result, const char *error)
 {
     if (result == CV_ERR_BUSY) { /* stopping: provision again at the next start */
@@ -439,7 +440,7 @@ static void record_failure(scheduler *daemon, sqlite3 *database, const bridge_re
                 error[0] ? error : cv_result_name(result));
 }
 
-cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+cv_result provisioning_run(scheduler *daemon, store_db *database, const bridge_record *record,
                            cms_client *client)
 {
     if (!bridge_dial_numbers_complete(record))

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 
@@ -27,7 +27,7 @@ bool provisioning_needed(const bridge_record *record);
 /* Runs provisioning to the end (or failure) on the bridge's primary
  * address. Updates the row and the ticket. `timeout_seconds` bounds the
  * bulk sync polling. */
-cv_result provisioning_run(scheduler *daemon, sqlite3 *database, const bridge_record *record,
+cv_result provisioning_run(scheduler *daemon, store_db *database, const bridge_record *record,
                            cms_client *client);
 
 /* Pure: "<prefix>$index$" with '$' and '\' escaped as the CMS mapping

@@ -228,7 +228,7 @@ static void usage_free(bridge_usage *usage)
     free(usage->events);
 }
 
-static cv_result measure_bridge(sqlite3 *database, const char *bridge_id, bridge_usage *usage)
+static cv_result measure_bridge(store_db *database, const char *bridge_id, bridge_usage *usage)
 {
     int64_t from = usage->bounds[0], to = usage->bounds[usage->period_count];
     int64_t now = (int64_t)time(NULL);
@@ -427,7 +427,7 @@ static int compare_slots(const void *left, const void *right)
 }
 
 /* The rows of one bridge: its totals per period, then each slot's. */
-static cv_result bridge_rows(sqlite3 *database, const report_query *query, const char *bridge_id,
+static cv_result bridge_rows(store_db *database, const report_query *query, const char *bridge_id,
                              const int64_t *bounds, size_t period_count, json_t *rows)
 {
     bridge_usage usage = {.bounds = bounds, .period_count = period_count};
@@ -491,7 +491,7 @@ static void handle_utilization(scheduler_api_request *request)
 /* --- no-shows and failed starts ---------------------------------------------- */
 
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     json_t *rows;
 } list_context;
 

@@ -3,7 +3,7 @@
  *
  * Owns: the options the daemon runs with (one field per command-line / INI
  * option, filled by main.c through common/config.h), the handles every
- * module borrows (SQLite connection pool, the CMS API trace, the per-bridge
+ * module borrows (the database connection pool, the CMS API trace, the per-bridge
  * CMS client registry, the JSON API router), the stop flag, and the hooks
  * one module offers another. Does not own: any module's logic; each module
  * keeps its own state behind the pointer reserved for it below.
@@ -23,7 +23,7 @@
 #include "common/data_dir.h"
 #include "common/result.h"
 #include "common/secret_box.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "common/trace.h"
 
 #define SCHEDULER_REALM               "convened"
@@ -31,12 +31,18 @@
 #define SCHEDULER_DEFAULT_SLOT_PREFIX "TMS_Scheduled_Meeting_"
 
 typedef struct {
-    char *listen;     /* ADDR:PORT */
-    char *data_dir;   /* state.db, TLS certificate, trace */
-    char *admin_user; /* NAME:PASSWORD, or NAME with the password in
-                         CONVENED_ADMIN_PASSWORD */
-    char *config;     /* INI file */
-    char *trace;      /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
+    char *listen;   /* ADDR:PORT */
+    char *data_dir; /* convened.db (without --database), TLS certificate, keys, trace */
+    /* PostgreSQL instead of DIR/convened.db: a libpq URL without a password
+     * (store_db_open refuses one: `ps` shows it); the password from
+     * database_password_file's first line, else PGPASSWORD or ~/.pgpass. */
+    char *database;
+    char *database_password_file;
+    bool migrate_only; /* apply the migrations and exit */
+    char *admin_user;  /* NAME:PASSWORD, or NAME with the password in
+                          CONVENED_ADMIN_PASSWORD */
+    char *config;      /* INI file */
+    char *trace;       /* CMS API trace file; default DIR/cms-trace.log, "-" stdout */
     /* The key file that seals bridge passwords (default DIR/secrets.key)
      * and, while rotating, the one they were sealed with until now. */
     char *secrets_key;
@@ -103,7 +109,23 @@ typedef struct {
     int64_t events_buffer;
     int64_t max_event_streams;
     int64_t events_heartbeat_seconds;
+
+    /* Several convened on one database (cluster.h): this node's ID
+     * (default: host name and data directory), the API address other
+     * nodes and operators see (default from --listen), and how long the
+     * leader's lease lasts (renewed every third of it). */
+    char *node_id;
+    char *node_address;
+    int64_t lease_seconds;
 } scheduler_options;
+
+/* Whether this node may drive meetings now (cluster.c writes it; every
+ * thread that acts on its own reads it through cluster_is_leader). */
+typedef struct {
+    atomic_bool leader;        /* holds the lease */
+    atomic_llong epoch;        /* the lease's fencing token while held */
+    atomic_llong act_until_ms; /* monotonic: no action after this without a renewal */
+} scheduler_leadership;
 
 struct cms_registry;         /* cms_client.h */
 struct scheduler_api_router; /* api.h */
@@ -127,10 +149,12 @@ struct scheduler {
      * start (then only the users table counts). */
     char *admin_name;
     char *admin_password; /* never logged */
-    store_pool store;     /* threads borrow one connection per unit of work */
+    store_db_pool store;  /* threads borrow one connection per unit of work */
+    /* Where the data is: DIR/convened.db, or --database's URL. */
     char *database_path;
     /* The database file as opened; a write must check it is still there
-     * (file_watch_check) so a deleted database never takes writes. */
+     * (file_watch_check) so a deleted database never takes writes. Not
+     * started on PostgreSQL (the check then always passes). */
     file_watch database_watch;
     trace_log *trace; /* the CMS API trace: every request convened makes */
     struct cms_registry *cms;
@@ -139,6 +163,8 @@ struct scheduler {
     secret_box *secrets_key; /* seals bridge passwords (db_bridge_secrets.h) */
     scheduler_hooks hooks;
     atomic_bool stopping; /* set on SIGTERM; long loops check it */
+    scheduler_leadership leadership;
+    char *node_id; /* options.node_id or the default (cluster.c), fixed before threads */
 
     /* State of the bookings and lifecycle modules; NULL until they start. */
     void *auth_state;      /* auth.c: the credential cache */
@@ -150,6 +176,7 @@ struct scheduler {
     void *metrics_state;   /* scheduler_metrics.c */
     void *horizon_state;   /* series_horizon.c: the thread that books endless series further */
     void *cdr_state;       /* cdr_receiver.c; NULL when no --cdr-listen */
+    void *cluster_state;   /* cluster.c: the lease thread */
 };
 
 /*

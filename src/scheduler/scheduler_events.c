@@ -119,11 +119,11 @@ bool scheduler_events_visible(scheduler *daemon, const http_principal *principal
     if (!event->booking_id)
         return false; /* tickets: operators and admins */
     /* A booker: the bookings they may read, as GET /bookings/<id> decides. */
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     bool owned = false;
     cv_result result = db_users_booking_owned(database, event->booking_id, principal->user_id,
                                               principal->email, &owned);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     return result == CV_OK && owned;
 }
 

@@ -145,7 +145,7 @@ static void write_gauge_row(void *context, const char *label, const char *second
 }
 
 /* A gauge family read from the database. */
-static cv_result write_database_gauge(strbuf *out, sqlite3 *database, db_metrics_query query,
+static cv_result write_database_gauge(strbuf *out, store_db *database, db_metrics_query query,
                                       const char *name, const char *label, const char *help)
 {
     prometheus_write_family(out, name, "gauge", help);
@@ -201,7 +201,7 @@ static void write_cms(strbuf *out, metrics_state *metrics)
     pthread_mutex_unlock(&metrics->cms_lock);
 }
 
-static cv_result write_gauges(strbuf *out, sqlite3 *database)
+static cv_result write_gauges(strbuf *out, store_db *database)
 {
     cv_result result =
         write_database_gauge(out, database, DB_METRICS_BOOKINGS_BY_STATE, "convene_bookings",
@@ -238,9 +238,9 @@ static void answer_metrics(scheduler *daemon, const http_request *request, http_
     strbuf *out = &response->body;
     write_counters(out, daemon, metrics);
     write_cms(out, metrics);
-    sqlite3 *database = store_pool_acquire(&daemon->store);
+    store_db *database = store_db_pool_acquire(&daemon->store);
     cv_result result = write_gauges(out, database);
-    store_pool_release(&daemon->store, database);
+    store_db_pool_release(&daemon->store, database);
     if (result != CV_OK) {
         log_error("metrics: cannot read the database: %s", cv_result_name(result));
         strbuf_reset(out);

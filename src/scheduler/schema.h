@@ -1,7 +1,7 @@
 /*
- * schema.h - convened's SQLite schema: versioned migrations applied with
- * store_migrate (PRAGMA user_version), plus the few queries more than one
- * module needs.
+ * schema.h - convened's schema: versioned migrations applied with
+ * store_db_migrate (on SQLite the file's PRAGMA user_version), plus the
+ * few queries more than one module needs.
  *
  * Owns: the list of migrations. Migration i takes the schema from version i
  * to i+1; never edit a migration that has shipped, append a new one.
@@ -127,7 +127,19 @@
  *   outbox + notice_key TEXT NULL, unique when set (a notice is queued
  *     once per key).
  *
- * Version 11 (issue 7, a new booking writes fewer index pages):
+ * Version 11 (db_cluster.h, several convened on one database):
+ *   scheduler_lease - exactly one row (id 1): holder TEXT NULL (the node
+ *     ID driving meetings), epoch BIGINT (the fencing token: +1 whenever
+ *     the holder changes or a node takes the lease afresh), expires_at
+ *     BIGINT (milliseconds since 1970 on the database's clock).
+ *   scheduler_nodes - id TEXT PK (--node-id); address TEXT (its API);
+ *     version TEXT; started_at, last_seen BIGINT (milliseconds, the
+ *     database's clock).
+ *   lifecycle_requests - booking_id TEXT, kind TEXT ('changed', 'end',
+ *     'refresh', 'poll'); PK (booking_id, kind): what a node that is not
+ *     the leader asks the leader's lifecycle to do.
+ *
+ * Version 12 (issue 7, a new booking writes fewer index pages):
  *   bookings: index (state) replaced by the partial index bookings_in_progress
  *     (state) WHERE state IN SCHEMA_IN_PROGRESS_BOOKING_STATES; index
  *     (bridge_id, start_at, end_at) dropped (by bridge: bookings_capacity).
@@ -140,7 +152,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 
 /* Booking states that hold a slot. */
 #define SCHEMA_ACTIVE_BOOKING_STATES "('scheduled','starting','live','ending')"
@@ -150,9 +162,15 @@
  * only when it repeats "state IN" this list. */
 #define SCHEMA_IN_PROGRESS_BOOKING_STATES "('starting','live','ending')"
 
-/* Brings the database at `database` to the newest version. */
-cv_result schema_migrate(sqlite3 *database);
-/* Number of migrations this build knows (the newest user_version). */
+/* Brings the database at `database` to the newest version, with the
+ * migrations of its kind (SQLite: db_schema.c; PostgreSQL:
+ * db_schema_postgresql.c, an array of the same length). */
+cv_result schema_migrate(store_db *database);
+/* Number of migrations this build knows (the newest version). */
 size_t schema_version_count(void);
+
+/* db_schema_postgresql.c: the same schema in PostgreSQL's dialect. */
+extern const char *const schema_postgresql_migrations[];
+extern const size_t schema_postgresql_migration_count;
 
 #endif

@@ -192,7 +192,7 @@ static bool differs(const series_row *row, const series_event *master, const boo
 
 /* Adds the occurrences of `ids` that differ from the master (the list's
  * item `master_index`). */
-static cv_result collect_exceptions(sqlite3 *database, const series_row *row, char **ids,
+static cv_result collect_exceptions(store_db *database, const series_row *row, char **ids,
                                     size_t count, size_t master_index, const bridge_views *views,
                                     int64_t now, series_event_list *list)
 {
@@ -215,8 +215,9 @@ static cv_result collect_exceptions(sqlite3 *database, const series_row *row, ch
     return result;
 }
 
-cv_result series_events_collect(sqlite3 *database, const char *series_id, const bridge_views *views,
-                                int64_t from, int64_t to, int64_t now, series_event_list *list)
+cv_result series_events_collect(store_db *database, const char *series_id,
+                                const bridge_views *views, int64_t from, int64_t to, int64_t now,
+                                series_event_list *list)
 {
     series_row row;
     cv_result result = db_series_load(database, series_id, &row);
@@ -266,7 +267,7 @@ cv_result series_events_write(series_event_list *list, const char *name, char **
     return result;
 }
 
-cv_result series_event_mail(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result series_event_mail(scheduler *daemon, store_db *database, mail_kind kind,
                             series_event *item, const char *booking_id)
 {
     char problem[INVITATION_PROBLEM_SIZE] = "";

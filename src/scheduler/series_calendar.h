@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "common/ids.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
@@ -82,14 +82,15 @@ void series_event_list_free(series_event_list *list);
  * occurrence that is not cancelled and differs from it in time, title or
  * dial-in. Only occurrences starting in [from, to) are considered (the
  * master is always added). */
-cv_result series_events_collect(sqlite3 *database, const char *series_id, const bridge_views *views,
-                                int64_t from, int64_t to, int64_t now, series_event_list *list);
+cv_result series_events_collect(store_db *database, const char *series_id,
+                                const bridge_views *views, int64_t from, int64_t to, int64_t now,
+                                series_event_list *list);
 /* Writes `list` as one VCALENDAR (no METHOD) named `name` (may be NULL). */
 cv_result series_events_write(series_event_list *list, const char *name, char **out, char *problem);
 
 /* Queues the `kind` e-mails of `item` (nothing when mail is off or nobody
  * is to be told), in the caller's transaction; logs a problem. */
-cv_result series_event_mail(scheduler *daemon, sqlite3 *database, mail_kind kind,
+cv_result series_event_mail(scheduler *daemon, store_db *database, mail_kind kind,
                             series_event *item, const char *booking_id);
 
 /* Answers 200 text/calendar with `text`. */

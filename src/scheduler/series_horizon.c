@@ -19,6 +19,7 @@
 #include "scheduler/booking.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/booking_series_move.h"
+#include "scheduler/cluster.h"
 #include "scheduler/db_series.h"
 #include "scheduler/lifecycle.h"
 #include "scheduler/mail_module.h"
@@ -50,7 +51,7 @@ static cv_result expand_more(const series_row *row, int64_t until, occurrence_li
 
 /* Books occurrence `item` like `model` (its latest occurrence); a clash
  * becomes an EXDATE of `row` and a notice. */
-static cv_result book_one(sqlite3 *database, series_row *row, const booking *model,
+static cv_result book_one(store_db *database, series_row *row, const booking *model,
                           const bridge_views *views, const occurrence *item, int64_t now,
                           extension *done)
 {
@@ -85,7 +86,7 @@ static cv_result book_one(sqlite3 *database, series_row *row, const booking *mod
  * calendars drop those days too; the organizer also has a notice for each.
  * `first_id` is the series' first occurrence (the master's dial-in). In
  * the open transaction, like the notices. */
-static cv_result request_again(scheduler *daemon, sqlite3 *database, const series_row *row,
+static cv_result request_again(scheduler *daemon, store_db *database, const series_row *row,
                                const char *first_id, const bridge_views *views, int64_t now)
 {
     if (!mail_enabled(daemon) || (!row->organizer[0] && !row->attendee_count))
@@ -106,7 +107,7 @@ static cv_result request_again(scheduler *daemon, sqlite3 *database, const serie
 
 /* Books what has come within the horizon of series `id`, in the open
  * transaction. */
-static cv_result extend_series(scheduler *daemon, sqlite3 *database, const char *id, int64_t now,
+static cv_result extend_series(scheduler *daemon, store_db *database, const char *id, int64_t now,
                                int64_t until, extension *done)
 {
     series_row row;
@@ -145,18 +146,18 @@ static cv_result extend_series(scheduler *daemon, sqlite3 *database, const char 
 }
 
 /* One series in one transaction; the lifecycle is told after it. */
-static cv_result extend_one(scheduler *daemon, sqlite3 *database, const char *id, int64_t now,
+static cv_result extend_one(scheduler *daemon, store_db *database, const char *id, int64_t now,
                             size_t *booked, size_t *skipped)
 {
     extension done = {{NULL, 0}, 0};
     int64_t until = now + daemon->options.series_horizon_days * 86400;
-    cv_result result = store_begin(database);
+    cv_result result = store_db_begin(database);
     if (result == CV_OK)
         result = extend_series(daemon, database, id, now, until, &done);
     if (result == CV_OK)
-        result = store_commit(database);
+        result = store_db_commit(database);
     if (result != CV_OK) {
-        store_rollback(database);
+        store_db_rollback(database);
         log_error("series %s: cannot book it further: %s", id, cv_result_name(result));
     } else if (done.touched.count || done.skipped) {
         log_info("series %s: booked %zu more occurrences, %zu skipped", id, done.touched.count,
@@ -180,7 +181,7 @@ static cv_result extend_one(scheduler *daemon, sqlite3 *database, const char *id
     return result;
 }
 
-cv_result series_horizon_extend(scheduler *daemon, sqlite3 *database, int64_t now, size_t *booked,
+cv_result series_horizon_extend(scheduler *daemon, store_db *database, int64_t now, size_t *booked,
                                 size_t *skipped)
 {
     size_t booked_count = 0, skipped_count = 0;
@@ -206,7 +207,19 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t changed; /* CLOCK_REALTIME */
     bool stopping;
+    bool woken; /* series_horizon_wake: a pass now */
 } horizon_state;
+
+void series_horizon_wake(scheduler *daemon)
+{
+    horizon_state *state = daemon->horizon_state;
+    if (!state)
+        return;
+    pthread_mutex_lock(&state->lock);
+    state->woken = true;
+    pthread_cond_signal(&state->changed);
+    pthread_mutex_unlock(&state->lock);
+}
 
 static void *horizon_thread(void *argument)
 {
@@ -214,18 +227,22 @@ static void *horizon_thread(void *argument)
     pthread_mutex_lock(&state->lock);
     while (!state->stopping) {
         pthread_mutex_unlock(&state->lock);
-        sqlite3 *database = store_pool_acquire(&state->daemon->store);
+        /* several nodes: the leader books further (cluster.h); a node
+         * that takes over books at once (series_horizon_wake) */
+        store_db *database =
+            cluster_is_leader(state->daemon) ? store_db_pool_acquire(&state->daemon->store) : NULL;
         if (database) {
             series_horizon_extend(state->daemon, database, (int64_t)time(NULL), NULL, NULL);
-            store_pool_release(&state->daemon->store, database);
+            store_db_pool_release(&state->daemon->store, database);
         }
         pthread_mutex_lock(&state->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += state->daemon->options.series_extend_seconds;
-        while (!state->stopping &&
+        while (!state->stopping && !state->woken &&
                pthread_cond_timedwait(&state->changed, &state->lock, &until) != ETIMEDOUT)
             ;
+        state->woken = false;
     }
     pthread_mutex_unlock(&state->lock);
     return NULL;

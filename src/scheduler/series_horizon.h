@@ -17,14 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/scheduler.h"
 
 extern const scheduler_module series_horizon_module;
 
+/* A pass now rather than after --series-extend-seconds (this node has
+ * just become the leader, cluster.c). */
+void series_horizon_wake(scheduler *daemon);
+
 /* One pass now: every endless series booked up to `now` + the horizon.
  * *booked and *skipped count the occurrences (either may be NULL). */
-cv_result series_horizon_extend(scheduler *daemon, sqlite3 *database, int64_t now, size_t *booked,
+cv_result series_horizon_extend(scheduler *daemon, store_db *database, int64_t now, size_t *booked,
                                 size_t *skipped);
 
 #endif

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/rfc3339.h"
 #include "scheduler/booking_api_internal.h"
 #include "scheduler/db_series.h"
@@ -32,7 +32,7 @@ void series_notice_attach(scheduler *daemon)
 
 /* Queues notice `kind` about occurrence `record` of series `series_id`
  * under `key`; logs what fails. */
-static void notify_series(sqlite3 *database, const char *series_id, const booking *record,
+static void notify_series(store_db *database, const char *series_id, const booking *record,
                           mail_kind kind, const char *detail, const char *key)
 {
     scheduler *daemon = atomic_load(&attached);
@@ -56,7 +56,7 @@ static void notify_series(sqlite3 *database, const char *series_id, const bookin
         if (result != CV_OK)
             log_error("booking %s: cannot queue the %s notice: %s", record->id,
                       mail_kind_name(kind), problem[0] ? problem : cv_result_name(result));
-        else if (sqlite3_get_autocommit(database))
+        else if (!store_db_in_transaction(database))
             mail_wake(daemon); /* in a transaction, its owner wakes after the commit */
         series_event_free(&item);
         bridge_views_free(&views);
@@ -65,7 +65,7 @@ static void notify_series(sqlite3 *database, const char *series_id, const bookin
 }
 
 /* Queues notice `kind` about stored occurrence `record`, if it has a series. */
-static void notify(sqlite3 *database, const booking *record, mail_kind kind, const char *detail,
+static void notify(store_db *database, const booking *record, mail_kind kind, const char *detail,
                    const char *key)
 {
     char series_id[ID_TEXT_SIZE];
@@ -73,7 +73,7 @@ static void notify(sqlite3 *database, const booking *record, mail_kind kind, con
         notify_series(database, series_id, record, kind, detail, key);
 }
 
-void series_notice_start_failed(sqlite3 *database, const booking *record, const char *why)
+void series_notice_start_failed(store_db *database, const booking *record, const char *why)
 {
     char key[NOTICE_KEY_SIZE], detail[NOTICE_DETAIL_SIZE];
     snprintf(key, sizeof key, "start-failed:%s", record->id);
@@ -82,7 +82,7 @@ void series_notice_start_failed(sqlite3 *database, const booking *record, const 
     notify(database, record, MAIL_START_FAILED, detail, key);
 }
 
-void series_notice_participant(sqlite3 *database, const booking *record, size_t index)
+void series_notice_participant(store_db *database, const booking *record, size_t index)
 {
     const booking_participant *participant = &record->participants[index];
     bool failed = participant->state == PARTICIPANT_BUSY ||
@@ -99,7 +99,7 @@ void series_notice_participant(sqlite3 *database, const booking *record, size_t 
     notify(database, record, MAIL_UNREACHABLE, detail, key);
 }
 
-void series_notice_failover(sqlite3 *database, const booking *record, const char *address,
+void series_notice_failover(store_db *database, const booking *record, const char *address,
                             const char *why)
 {
     char key[NOTICE_KEY_SIZE], detail[NOTICE_DETAIL_SIZE];
@@ -110,7 +110,7 @@ void series_notice_failover(sqlite3 *database, const booking *record, const char
     notify(database, record, MAIL_FAILOVER, detail, key);
 }
 
-void series_notice_skipped(sqlite3 *database, const char *series_id, const booking *record,
+void series_notice_skipped(store_db *database, const char *series_id, const booking *record,
                            const char *reason)
 {
     char key[NOTICE_KEY_SIZE], detail[NOTICE_DETAIL_SIZE], start[RFC3339_TEXT_SIZE];

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/booking.h"
 #include "scheduler/scheduler.h"
 
@@ -25,18 +25,18 @@
 void series_notice_attach(scheduler *daemon);
 
 /* The meeting `record` failed to start, for reason `why`. */
-void series_notice_start_failed(sqlite3 *database, const booking *record, const char *why);
+void series_notice_start_failed(store_db *database, const booking *record, const char *why);
 /* Participant `index` of `record` was just stored: a notice when it is a
  * dial-out that failed (busy, no answer, refused) with no retry left. */
-void series_notice_participant(sqlite3 *database, const booking *record, size_t index);
+void series_notice_participant(store_db *database, const booking *record, size_t index);
 /* The meeting was started through `address`, another node of its bridge,
  * because the first ones did not answer (`why`). */
-void series_notice_failover(sqlite3 *database, const booking *record, const char *address,
+void series_notice_failover(store_db *database, const booking *record, const char *address,
                             const char *why);
 
 /* Occurrence `record` (not stored) of series `series_id` could not be
  * booked as the series was extended (`reason`). */
-void series_notice_skipped(sqlite3 *database, const char *series_id, const booking *record,
+void series_notice_skipped(store_db *database, const char *series_id, const booking *record,
                            const char *reason);
 
 #endif

@@ -18,8 +18,8 @@
 #include "scheduler/db_tickets.h"
 #include "scheduler/scheduler_events.h"
 
-cv_result tickets_set(scheduler *daemon, sqlite3 *database, const char *bridge_id, const char *kind,
-                      bool open, const char *message)
+cv_result tickets_set(scheduler *daemon, store_db *database, const char *bridge_id,
+                      const char *kind, bool open, const char *message)
 {
     bool changed = false;
     cv_result result;
@@ -69,7 +69,7 @@ void tickets_judge_settings(const char *name, const char *domain, bool has_base,
              "Dial number settings are incomplete: %s not set", missing);
 }
 
-cv_result tickets_update_settings(scheduler *daemon, sqlite3 *database, const char *bridge_id)
+cv_result tickets_update_settings(scheduler *daemon, store_db *database, const char *bridge_id)
 {
     db_bridge_settings settings;
     cv_result result = db_bridge_settings_read(database, bridge_id, &settings);
@@ -111,7 +111,7 @@ static cv_result append_ticket(const db_ticket *row, void *context)
 }
 
 /* The tickets of one bridge, or of all when bridge_id is NULL. */
-static json_t *tickets_query(sqlite3 *database, const char *bridge_id)
+static json_t *tickets_query(store_db *database, const char *bridge_id)
 {
     json_t *list = json_array();
     if (list && db_tickets_each(database, bridge_id, append_ticket, list) != CV_OK) {
@@ -121,7 +121,7 @@ static json_t *tickets_query(sqlite3 *database, const char *bridge_id)
     return list;
 }
 
-json_t *tickets_json_for_bridge(sqlite3 *database, const char *bridge_id)
+json_t *tickets_json_for_bridge(store_db *database, const char *bridge_id)
 {
     return tickets_query(database, bridge_id);
 }

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 
 #include "common/result.h"
-#include "common/store_pool.h"
+#include "common/store_db_pool.h"
 #include "scheduler/scheduler.h"
 
 #define TICKET_BLANK_NAME     "Blank System Name"
@@ -34,8 +34,8 @@
 /* Opens (when `open`) or clears the ticket of `kind` on the bridge. An
  * open ticket keeps its id and opened time; its message is updated. A
  * ticket that opens or clears is told as an event of `daemon`. */
-cv_result tickets_set(scheduler *daemon, sqlite3 *database, const char *bridge_id, const char *kind,
-                      bool open, const char *message);
+cv_result tickets_set(scheduler *daemon, store_db *database, const char *bridge_id,
+                      const char *kind, bool open, const char *message);
 
 /* Which settings tickets a bridge with these settings has. Pure. */
 typedef struct {
@@ -46,10 +46,10 @@ typedef struct {
 void tickets_judge_settings(const char *name, const char *domain, bool has_base, bool has_quantity,
                             ticket_settings_verdict *out);
 /* Applies tickets_judge_settings to the stored row. */
-cv_result tickets_update_settings(scheduler *daemon, sqlite3 *database, const char *bridge_id);
+cv_result tickets_update_settings(scheduler *daemon, store_db *database, const char *bridge_id);
 
 /* The bridge's open tickets as a JSON array of ticket objects (new ref). */
-json_t *tickets_json_for_bridge(sqlite3 *database, const char *bridge_id);
+json_t *tickets_json_for_bridge(store_db *database, const char *bridge_id);
 
 /* The module (routes /tickets). */
 extern const scheduler_module tickets_module;

@@ -20,7 +20,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/audit.h"
 #include "scheduler/auth.h"
 #include "scheduler/db_users.h"
@@ -91,7 +91,7 @@ static void create_token(scheduler_api_request *request)
     char secret[AUTH_SECRET_TEXT_SIZE];
     unsigned char hash[DB_SECRET_HASH_SIZE];
     auth_new_secret(secret, hash);
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result == CV_OK)
         result = db_tokens_insert(request->database, &token, hash);
     if (result == CV_OK)
@@ -100,9 +100,9 @@ static void create_token(scheduler_api_request *request)
                                         user_role_name(token.role), "expires",
                                         (json_int_t)token.expires));
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         sodium_memzero(secret, sizeof secret);
         scheduler_api_fail_result(request, result, "storing the token");
         return;
@@ -116,7 +116,7 @@ static void create_token(scheduler_api_request *request)
 }
 
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     json_t *list;
 } token_listing;
 
@@ -157,15 +157,15 @@ static void list_tokens(scheduler_api_request *request)
 static void revoke_token(scheduler_api_request *request)
 {
     const char *id = scheduler_api_segment(request, 1);
-    cv_result result = store_begin(request->database);
+    cv_result result = store_db_begin(request->database);
     if (result == CV_OK)
         result = db_tokens_delete(request->database, id, whose_tokens(request));
     if (result == CV_OK)
         result = audit_record(request, "token.revoke", id, NULL);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK)
-        store_rollback(request->database);
+        store_db_rollback(request->database);
     if (result == CV_ERR_NOT_FOUND) {
         scheduler_api_fail_not_found(request, "token", id);
         return;

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/text.h"
 #include "scheduler/audit.h"
 #include "scheduler/auth.h"
@@ -151,9 +151,9 @@ static void finish_change(scheduler_api_request *request, cv_result result, cons
     else
         json_decref(details);
     if (result == CV_OK)
-        result = store_commit(request->database);
+        result = store_db_commit(request->database);
     if (result != CV_OK) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         if (result == CV_ERR_CONFLICT)
             scheduler_api_fail_field(request, "name", "a user called \"%s\" exists already",
                                      user->name);
@@ -180,7 +180,7 @@ static void create_user(scheduler_api_request *request)
     cv_result result = auth_hash_password(password, &hash);
     user.created = user.updated = (int64_t)time(NULL);
     if (result == CV_OK)
-        result = store_begin(request->database);
+        result = store_db_begin(request->database);
     if (result == CV_OK)
         result = db_users_insert(request->database, &user, hash);
     free(hash);
@@ -208,7 +208,7 @@ static void get_user(scheduler_api_request *request)
 }
 
 /* CV_ERR_CONFLICT when taking the admin role from `user` would leave none. */
-static cv_result keeps_an_admin(sqlite3 *database, const db_user *before, bool still_admin)
+static cv_result keeps_an_admin(store_db *database, const db_user *before, bool still_admin)
 {
     int64_t admins = 0;
     if (before->role != USER_ROLE_ADMIN || still_admin)
@@ -227,23 +227,23 @@ static void patch_user(scheduler_api_request *request)
 {
     db_user before, user;
     const char *password;
-    if (!scheduler_api_require_body(request) || store_begin(request->database) != CV_OK) {
+    if (!scheduler_api_require_body(request) || store_db_begin(request->database) != CV_OK) {
         if (!request->response->status)
             scheduler_api_fail_result(request, CV_ERR_STORE, "starting a transaction");
         return;
     }
     if (!load_target(request, &before)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     user = before;
     if (!read_user(request, &user, &password, false)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     cv_result result = keeps_an_admin(request->database, &before, user.role == USER_ROLE_ADMIN);
     if (result == CV_ERR_CONFLICT) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         fail_last_admin(request);
         return;
     }
@@ -261,17 +261,17 @@ static void patch_user(scheduler_api_request *request)
 static void delete_user(scheduler_api_request *request)
 {
     db_user user;
-    if (store_begin(request->database) != CV_OK) {
+    if (store_db_begin(request->database) != CV_OK) {
         scheduler_api_fail_result(request, CV_ERR_STORE, "starting a transaction");
         return;
     }
     if (!load_target(request, &user)) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         return;
     }
     cv_result result = keeps_an_admin(request->database, &user, false);
     if (result == CV_ERR_CONFLICT) {
-        store_rollback(request->database);
+        store_db_rollback(request->database);
         fail_last_admin(request);
         return;
     }
@@ -340,7 +340,7 @@ static void patch_me(scheduler_api_request *request)
         result = auth_hash_password(password, &hash);
     user.updated = (int64_t)time(NULL);
     if (result == CV_OK)
-        result = store_begin(request->database);
+        result = store_db_begin(request->database);
     if (result == CV_OK)
         result = db_users_update(request->database, &user, hash);
     free(hash);

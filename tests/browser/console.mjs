@@ -3,42 +3,8 @@
 // every page with axe-core. Started by test_console.py, which runs the
 // daemons and passes their addresses in the environment. Exits non-zero on
 // the first failed step, naming it.
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const env = process.env;
-const URL = env.CONSOLE_URL;
-const ZONE = "Europe/Berlin"; // the browser's zone; the console shows times in it
-const SHOTS = env.SCREENSHOTS;
-mkdirSync(SHOTS, { recursive: true });
-
-function check(condition, what) {
-  if (!condition) throw new Error(`check failed: ${what}`);
-  console.log(`ok   ${what}`);
-}
-
-// Polls CONDITION (async) until truthy; fails naming WHAT after TIMEOUT ms.
-async function waitFor(condition, what, timeout = 20000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-// "YYYY-MM-DDTHH:MM:SS" of DATE in the browser's zone (datetime-local),
-// without ":00" seconds: Chromium drops them, which Playwright's fill
-// refuses as a malformed value.
-function local(date) {
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: ZONE, year: "numeric", month: "2-digit",
-    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
-    .format(date).replace(" ", "T").replace(/T(\d\d:\d\d):00$/, "T$1");
-}
+import { env, URL, ZONE, check, waitFor, local, accessible, capture, openPage, signIn, run }
+  from "./browser.mjs";
 
 async function bridgeGet(path) {
   const auth = Buffer.from(`${env.BRIDGE_USER}:${env.BRIDGE_PASSWORD}`).toString("base64");
@@ -58,48 +24,8 @@ async function legOf(party) {
   return (await bridgeLegs()).find((leg) => leg.party.includes(party));
 }
 
-// axe-core on the current page: no serious or critical violation.
-async function accessible(page, name) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    const found = await window.axe.run(document, { resultTypes: ["violations"] });
-    return found.violations.filter((v) => ["serious", "critical"].includes(v.impact))
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-  check(result.length === 0, `axe: no serious violations on ${name} ${result.join("; ")}`);
-}
-
-async function capture(page, name) {
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
-}
-
-// The page of the last sign-in: on a failure its text is printed.
-let current = null;
-
-// A fresh browser context (its own cookies), signed in as USER.
-async function signIn(browser, user, password, viewport) {
-  const context = await browser.newContext({ timezoneId: ZONE, locale: "en-GB",
-    viewport: viewport || { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const problems = [];
-  // Refused API calls the test makes on purpose show as "Failed to load
-  // resource"; anything else logged as an error is a fault of the console.
-  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load")
-    && problems.push(m.text()));
-  page.on("pageerror", (e) => problems.push(String(e)));
-  page.problems = problems;
-  current = page;
-  await page.goto(`${URL}/`);
-  await page.getByLabel("User name").fill(user);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-  return page;
-}
-
 async function signInPage(browser) {
-  const context = await browser.newContext({ timezoneId: ZONE, locale: "en-GB" });
-  const page = await context.newPage();
+  const page = await openPage(browser);
   const response = await page.goto(`${URL}/`);
   check(response.headers()["content-security-policy"].includes("default-src 'self'"),
     "the console is served with a strict CSP");
@@ -111,7 +37,7 @@ async function signInPage(browser) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByText("Wrong user name or password.").waitFor();
   check(true, "a wrong password is refused on the page");
-  await context.close();
+  await page.context().close();
 }
 
 async function adminFlow(browser) {
@@ -360,9 +286,59 @@ async function fullSlots(page) {
   check(true, "a full bridge is said next to the bridge field before saving");
 }
 
+// A free-time button's centre on PAGE, scrolled into view first.
+async function centre(page, name) {
+  const button = page.getByRole("button", { name });
+  await button.scrollIntoViewIfNeeded();
+  const box = await button.boundingBox();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+// Touch input as a finger gives it (Chrome's own touch events through the
+// DevTools protocol, so touch-action, scrolling and the pointer events
+// they cause are the browser's): down at FROM, moved in steps, up at TO.
+async function fingerDrag(page, from, to) {
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type, point) => cdp.send("Input.dispatchTouchEvent",
+    { type, touchPoints: point ? [{ x: point.x, y: point.y }] : [] });
+  await touch("touchStart", from);
+  for (let step = 1; step <= 10; step++)
+    await touch("touchMove", { x: from.x + ((to.x - from.x) * step) / 10,
+      y: from.y + ((to.y - from.y) * step) / 10 });
+  await touch("touchEnd", null);
+  await cdp.detach();
+}
+
+// On a phone's touch screen: a tap on free time opens the form at that
+// hour; a finger dragged across free hours books that stretch instead of
+// scrolling the planner.
+async function touchPlanner(browser) {
+  const page = await signIn(browser, "operator1", env.USER_PASSWORD, {
+    viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  await page.getByText(/bookings? on 4 slots/).waitFor();
+  await accessible(page, "planner (phone, touch)");
+  const tap = await centre(page, "Book slot 8803 at 10:00");
+  await page.touchscreen.tap(tap.x, tap.y);
+  await page.getByLabel("Title").waitFor();
+  check((await page.getByLabel(/^Start/).inputValue()).endsWith("T10:00"),
+    "a tap on free time opens the form at that hour (touch screen)");
+  await page.goBack();
+  await page.getByText(/bookings? on 4 slots/).waitFor();
+  const from = await centre(page, "Book slot 8803 at 14:00");
+  const to = await centre(page, "Book slot 8803 at 16:00");
+  await fingerDrag(page, from, to);
+  await page.getByLabel("Title").waitFor();
+  check((await page.getByLabel(/^Start/).inputValue()).endsWith("T14:00") &&
+    (await page.getByLabel(/^End/).inputValue()).endsWith("T17:00"),
+  "a finger dragged from 14:00 to 16:00 opens the form for 14:00-17:00 (touch screen)");
+  check(page.problems.length === 0, `no script errors ${page.problems.join("; ")}`);
+  await page.context().close();
+}
+
 async function ownershipFlow(browser) {
   const password = env.USER_PASSWORD;
-  const booker = await signIn(browser, "booker1", password, { width: 390, height: 844 });
+  const booker = await signIn(browser, "booker1", password, {
+    viewport: { width: 390, height: 844 } });
   check(!(await booker.getByRole("link", { name: "Planner" }).isVisible()),
     "a booker is not shown the planner (bridges are for operators)");
   await booker.getByRole("link", { name: "Book", exact: true }).click();
@@ -411,19 +387,9 @@ async function ownershipFlow(browser) {
   await operator.context().close();
 }
 
-const browser = await chromium.launch({ executablePath: env.CHROMIUM,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"] });
-try {
+await run(async (browser) => {
   await signInPage(browser);
   await adminFlow(browser);
+  await touchPlanner(browser);
   await ownershipFlow(browser);
-} catch (error) {
-  console.error(`FAIL ${error.stack || error}`);
-  if (current && !current.isClosed()) {
-    console.error(`page ${current.url()}:\n${await current.locator("body").innerText()}`);
-    console.error(`script errors: ${current.problems.join("; ")}`);
-  }
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -33,7 +33,7 @@
 #include "bridge/schema.h"
 #include "common/http_server.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_db_pool.h"
 #include "common/trace.h"
 
 static bridge node;
@@ -91,14 +91,14 @@ static void set_up_node(void)
     options->ring_milliseconds = 0;
     options->max_requests_in_flight = 0; /* never 503 for load */
 
-    sqlite3 *database;
-    if (store_open(database_path, &database) != CV_OK ||
-        store_migrate(database, bridge_migrations, bridge_migration_count) != CV_OK) {
+    store_db *database = NULL;
+    if (store_db_open(database_path, NULL, &database) != CV_OK ||
+        bridge_schema_migrate(database) != CV_OK) {
         fprintf(stderr, "fuzz_router: cannot prepare %s\n", database_path);
         exit(1);
     }
-    store_close(database);
-    if (store_pool_open(&node.store, database_path, 4) != CV_OK) {
+    store_db_close(database);
+    if (store_db_pool_open(&node.store, database_path, NULL, 4) != CV_OK) {
         fprintf(stderr, "fuzz_router: cannot open the pool\n");
         exit(1);
     }

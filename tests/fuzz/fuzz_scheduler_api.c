@@ -31,7 +31,7 @@
 #include "common/cms_client.h"
 #include "common/http_server.h"
 #include "common/log.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "common/trace.h"
 #include "scheduler/api.h"
 #include "scheduler/booking.h"
@@ -67,7 +67,7 @@ static void stop_daemon(void)
     scheduler_api_router_free(&convened);
     cms_registry_free(convened.cms);
     trace_close(convened.trace);
-    store_pool_close(&convened.store);
+    store_db_pool_close(&convened.store);
     file_watch_free(&convened.database_watch);
     db_bridge_secrets_stop(convened.secrets_key);
     free(convened.database_path);
@@ -82,24 +82,24 @@ static void die(const char *what)
 
 /* The bridge every booking can go to: reachable as far as convened knows,
  * dial numbers complete, slots 1000..1004 provisioned. */
-static void add_bridge_row(sqlite3 *database)
+static void add_bridge_row(store_db *database)
 {
     char *sealed = NULL;
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     if (db_bridge_secret_seal(BRIDGE_ID, DB_BRIDGE_PASSWORD, "fuzz", &sealed) != CV_OK ||
-        sqlite3_prepare_v2(database,
-                           "INSERT INTO bridges (id, address, username, password, name, domain,"
-                           " numeric_id_base, numeric_id_quantity, reachable, provisioned_base,"
-                           " provisioned_quantity, provisioning_state, created)"
-                           " VALUES (?1, 'http://127.0.0.1:9', 'fuzz', ?2, 'Fuzz', 'example.com',"
-                           " 1000, 5, 1, 1000, 5, 'complete', 0)",
-                           -1, &statement, NULL) != SQLITE_OK)
+        store_db_prepare(database,
+                         "INSERT INTO bridges (id, address, username, password, name, domain,"
+                         " numeric_id_base, numeric_id_quantity, reachable, provisioned_base,"
+                         " provisioned_quantity, provisioning_state, created)"
+                         " VALUES (?1, 'http://127.0.0.1:9', 'fuzz', ?2, 'Fuzz', 'example.com',"
+                         " 1000, 5, 1, 1000, 5, 'complete', 0)",
+                         &statement) != CV_OK)
         die("add the bridge row");
-    sqlite3_bind_text(statement, 1, BRIDGE_ID, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, sealed, -1, SQLITE_STATIC);
-    if (sqlite3_step(statement) != SQLITE_DONE)
+    store_bind_text(statement, 1, BRIDGE_ID);
+    store_bind_text(statement, 2, sealed);
+    if (store_step(statement) != STORE_DONE)
         die("store the bridge row");
-    sqlite3_finalize(statement);
+    store_stmt_done(statement);
     free(sealed);
 }
 
@@ -109,18 +109,18 @@ static void open_store(void)
     strbuf_printf(&path, "%s/convened.db", data_dir);
     strbuf_printf(&key, "%s/secrets.key", data_dir);
     convened.database_path = strbuf_detach(&path);
-    sqlite3 *database = NULL;
-    if (store_open(convened.database_path, &database) != CV_OK ||
+    store_db *database = NULL;
+    if (store_db_open(convened.database_path, NULL, &database) != CV_OK ||
         schema_migrate(database) != CV_OK ||
         db_bridge_secrets_start(database, strbuf_str(&key), NULL, &convened.secrets_key, &error) !=
             CV_OK)
         die("prepare the database");
     add_bridge_row(database);
-    store_close(database);
-    if (store_pool_open(&convened.store, convened.database_path, 8) != CV_OK ||
+    store_db_close(database);
+    if (store_db_pool_open(&convened.store, convened.database_path, NULL, 8) != CV_OK ||
         file_watch_start(&convened.database_watch, convened.database_path) != CV_OK)
         die("open the pool");
-    store_pool_watch(&convened.store, &convened.database_watch);
+    store_pool_watch(store_db_pool_sqlite(&convened.store), &convened.database_watch);
     strbuf_free(&key);
     strbuf_free(&error);
 }

@@ -36,6 +36,94 @@ CLI_BINARY = os.path.join(BUILD_DIR, "src", "cli", "convene")
 
 ADMIN = ("admin", "secret-password")
 
+# Which database the bridges and convened under test keep their data in:
+# "sqlite" (the default: a file in the data directory) or "postgresql"
+# (CMake registers the bridge's and the scheduler's tests a second time as
+# "<name>@postgresql" with CONVENE_TEST_DATABASE=postgresql). With
+# PostgreSQL, one server is started for the test file (pg_harness.py) and
+# every data directory gets its own database per program, so nodes given
+# one data directory share one database as they would share one SQLite
+# file, and a convened restarted on its data directory finds its data.
+DATABASE = os.environ.get("CONVENE_TEST_DATABASE", "sqlite")
+_postgres = {"server": None, "databases": {}}
+
+
+def postgres_server():
+    """The test file's PostgreSQL server (started on first use)."""
+    import pg_harness  # here: the SQLite runs need no PostgreSQL at all
+    if _postgres["server"] is None:
+        _postgres["server"] = pg_harness.PostgresServer().start()
+        print("the programs under test keep their data in PostgreSQL on port %d"
+              % _postgres["server"].port, flush=True)
+    return _postgres["server"]
+
+
+def database_url(data_dir, program):
+    """The PostgreSQL database of `program` ("bridge", "convened") on
+    `data_dir`: created on first use, the same one afterwards."""
+    server = postgres_server()
+    key = (os.path.realpath(data_dir), program)
+    if key not in _postgres["databases"]:
+        name = "%s_%d" % (program, len(_postgres["databases"]) + 1)
+        _postgres["databases"][key] = server.create_database(name)
+    return _postgres["databases"][key]
+
+
+def database_arguments(data_dir, program):
+    """The --database options of `program` on `data_dir` (none on SQLite);
+    convened's with its key file in the data directory (its default
+    there), which --database requires to be named."""
+    if DATABASE != "postgresql":
+        return []
+    arguments = ["--database", database_url(data_dir, program),
+                 "--database-password-file", postgres_server().password_file]
+    if program == "convened":
+        arguments += ["--secrets-key", os.path.join(data_dir, "secrets.key")]
+    return arguments
+
+
+def _sql_literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def scheduler_sql(data_dir, statement, params=()):
+    """Runs one statement on the database of the convened on `data_dir`
+    (SQLite's file or its PostgreSQL database), for a test that reads or
+    changes the data behind convened's back. `?` placeholders take
+    `params`; returns the rows (on PostgreSQL every value as text, None for
+    NULL). Write only while that convened is stopped or does not care."""
+    if DATABASE == "postgresql":
+        pieces = statement.split("?")
+        if len(pieces) != len(params) + 1:
+            raise ValueError("%d placeholders for %d values" % (len(pieces) - 1, len(params)))
+        text = pieces[0] + "".join(_sql_literal(value) + piece
+                                   for value, piece in zip(params, pieces[1:]))
+        name = database_url(data_dir, "convened").rsplit("/", 1)[1]
+        return postgres_server().rows(text, name)
+    import sqlite3
+    database = sqlite3.connect(os.path.join(data_dir, "convened.db"))
+    try:
+        with database:
+            return [tuple(row) for row in database.execute(statement, params)]
+    finally:
+        database.close()
+
+
+def bridge_database_arguments(data_dir):
+    """The --database options of a bridge on `data_dir` (none on SQLite)."""
+    return database_arguments(data_dir, "bridge")
+
+
+def scheduler_database_arguments(data_dir):
+    """The --database options of convened on `data_dir` (none on SQLite)."""
+    return database_arguments(data_dir, "convened")
+
 
 def free_port():
     """A TCP port that was free a moment ago on 127.0.0.1."""
@@ -241,10 +329,12 @@ class Process:
 
 
 class Bridge(Process):
-    """A convene-bridge node. Plain HTTP unless tls=True."""
+    """A convene-bridge node. Plain HTTP unless tls=True. `sqlite`: keep its
+    configuration in SQLite even in a PostgreSQL run (a test about convened
+    whose bridge would only slow it down)."""
 
     def __init__(self, data_dir=None, name=None, peers=(), tls=False, extra=(),
-                 trace=True, port=None, users=(ADMIN,)):
+                 trace=True, port=None, users=(ADMIN,), sqlite=False):
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="convene-bridge-")
         self.port = port or free_port()
@@ -262,6 +352,8 @@ class Bridge(Process):
             argv += ["--plain-http"]
         if self.trace_path:
             argv += ["--trace", self.trace_path]
+        if not sqlite:
+            argv += bridge_database_arguments(self.data_dir)
         argv += list(extra)
         super().__init__(argv, name="bridge")
         self.client = CmsClient(self.port, tls=tls)
@@ -312,6 +404,7 @@ class Scheduler(Process):
         self.tls = tls
         argv = [SCHEDULER_BINARY, "--listen", "127.0.0.1:%d" % self.port,
                 "--data-dir", self.data_dir, "--admin-user", "%s:%s" % ADMIN] + list(extra)
+        argv += scheduler_database_arguments(self.data_dir)
         if not tls:
             argv += ["--plain-http"]  # convened serves HTTPS by default
         super().__init__(argv, env=env, name="convened")

@@ -493,6 +493,15 @@ def test_ten_thousand_spaces():
         page = client.get("/coSpaces?filter=TMS_Scheduled_Meeting_10000").xml()
         assert page.get("total") == "1"
         assert page[0].findtext("uri") == "10000" and page[0].findtext("callId") == "10000"
+        # The spaces are written many rows per statement (256, then 16, then
+        # 1): each index, at either side of a batch's edge, has its own values.
+        for index in (1, 256, 257, 9984, 9985, 9999):
+            name = "TMS_Scheduled_Meeting_%d" % index
+            found = [space for space in client.get("/coSpaces?filter=" + name).xml()
+                     if space.findtext("name") == name]
+            assert len(found) == 1, index
+            assert found[0].findtext("uri") == str(index), index
+            assert found[0].findtext("callId") == str(index), index
         # A re-sync of the same range touches every space and keeps them all.
         first_id = page[0].get("id")
         assert sync(client, set_id, timeout=120) == "complete"

@@ -9,7 +9,6 @@ Runs the steps in order against one set of daemons (started on first use).
 """
 
 import os
-import sqlite3
 import sys
 import uuid
 
@@ -224,12 +223,11 @@ def test_growing_the_range_reuses_the_profiles():
 
 
 def test_a_range_that_drops_a_booked_slot_is_refused():
-    database = sqlite3.connect(os.path.join(World.scheduler.data_dir, "convened.db"))
-    with database:
-        database.execute(
-            "INSERT INTO bookings (id, title, start_at, end_at, bridge_id, slot, state, created,"
-            " updated) VALUES ('booking-in-slot-1006', 'Board', 4102444800, 4102448400, ?, 1006,"
-            " 'scheduled', 0, 0)", (World.bridge_id,))
+    harness.scheduler_sql(
+        World.scheduler.data_dir,
+        "INSERT INTO bookings (id, title, start_at, end_at, bridge_id, slot, state, created,"
+        " updated) VALUES ('booking-in-slot-1006', 'Board', 4102444800, 4102448400, ?, 1006,"
+        " 'scheduled', 0, 0)", (World.bridge_id,))
     try:
         reply = api("PATCH", "/bridges/" + World.bridge_id, {"numericIdQuantity": 5})
         error = assert_error(reply, 409)
@@ -239,9 +237,8 @@ def test_a_range_that_drops_a_booked_slot_is_refused():
         assert bridge()["numericIdQuantity"] == 7
         assert_error(api("DELETE", "/bridges/" + World.bridge_id), 409)
     finally:
-        with database:
-            database.execute("DELETE FROM bookings WHERE id = 'booking-in-slot-1006'")
-        database.close()
+        harness.scheduler_sql(World.scheduler.data_dir,
+                              "DELETE FROM bookings WHERE id = 'booking-in-slot-1006'")
 
 
 def test_a_failed_bulk_sync_opens_a_ticket_until_it_succeeds():

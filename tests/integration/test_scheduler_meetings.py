@@ -23,7 +23,6 @@ import datetime
 import os
 import re
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -635,13 +634,12 @@ def test_restart_after_sigkill_reconciles_without_duplicates():
     scheduler.kill()
     # make it look as if it died right after POST /calls and the dial-out,
     # before it stored either: it must adopt both, not make them again
-    database = sqlite3.connect(os.path.join(world["scheduler_dir"], "convened.db"))
-    database.execute("UPDATE bookings SET state = 'starting', call_id = NULL WHERE id = ?",
-                     (booking_id,))
-    database.execute("UPDATE participants SET state = 'pending', call_leg_id = NULL,"
-                     " attempts = 0 WHERE booking_id = ?", (booking_id,))
-    database.commit()
-    database.close()
+    harness.scheduler_sql(world["scheduler_dir"],
+                          "UPDATE bookings SET state = 'starting', call_id = NULL WHERE id = ?",
+                          (booking_id,))
+    harness.scheduler_sql(world["scheduler_dir"],
+                          "UPDATE participants SET state = 'pending', call_leg_id = NULL,"
+                          " attempts = 0 WHERE booking_id = ?", (booking_id,))
     mark = len(bridge.trace())
     restarted = harness.Scheduler(data_dir=world["scheduler_dir"], port=scheduler.port,
                                   extra=SCHEDULER_EXTRA).start()

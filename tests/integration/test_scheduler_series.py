@@ -151,6 +151,27 @@ def test_conflicts_listed_and_skipped():
     world["skipping_series"] = (created["id"], first)
 
 
+def test_occurrences_that_overlap_each_other_are_checked_against_each_other():
+    # Occurrences are stored in batches; one that overlaps a batched one
+    # (here: 24-hour meetings, each with a 30-minute setup buffer into the
+    # day before) must still see it. With one slot, every second one clashes.
+    first = next_monday(60)
+    start = datetime.datetime.combine(first, datetime.time(9, 0), BERLIN)
+    body = {"title": "Round the clock", "timeZone": "Europe/Berlin",
+            "start": "%sT09:00:00" % first.isoformat(),
+            "end": "%sT09:00:00" % (first + datetime.timedelta(days=1)).isoformat(),
+            "setupBufferMinutes": 30, "skipConflicts": True,
+            "recurrence": {"rrule": "FREQ=DAILY;COUNT=4"}}
+    reply = api("POST", "/bookings", body)
+    assert reply.status == 201, reply
+    created = reply.json()
+    assert created["occurrencesBooked"] == 2, created
+    skipped = [s["localStart"] for s in created["skipped"]]
+    assert skipped == [(start + datetime.timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%S")
+                       for day in (1, 3)], skipped
+    api("DELETE", "/bookings/%s?scope=series" % created["id"])
+
+
 def test_ics_of_a_series():
     booking_id, first = world["skipping_series"]
     reply = api("GET", "/bookings/%s.ics" % booking_id)

@@ -57,8 +57,9 @@ def test_files_are_private_and_the_directory_is_tightened():
     scheduler = Scheduler(data_dir=scheduler_dir, tls=True).start()
     try:
         add_bridge(scheduler, bridge)  # writes on both sides: WAL files, trace
-        assert_private(bridge_dir, ["bridge.sqlite", "bridge.sqlite-wal", "tls-key.pem",
-                                    "tls-certificate.pem", os.path.basename(bridge.trace_path)],
+        assert_private(bridge_dir, ["bridge.sqlite", "bridge.sqlite-wal", "bridge.lock",
+                                    "tls-key.pem", "tls-certificate.pem",
+                                    os.path.basename(bridge.trace_path)],
                        "bridge")
         assert_private(scheduler_dir, ["convened.db", "convened.db-wal", "cms-trace.log",
                                        "convened.lock", "tls-key.pem", "tls-certificate.pem"],

@@ -340,7 +340,7 @@ static int run_deliver(json_t *input)
     smtp_settings settings = {text_field(smtp, "url"), NULL, NULL, SMTP_STARTTLS_IF_OFFERED, 5};
     outbox_backend backend = {memory_due,    memory_sent,     memory_retry,
                               memory_failed, memory_next_due, &box};
-    outbox_pacing pacing = {60, number_field(input, "retryFirst")};
+    outbox_pacing pacing = {.poll_seconds = 60, .retry_first = number_field(input, "retryFirst")};
     outbox *sender = NULL;
     if (outbox_start(&settings, &backend, &pacing, &sender) != CV_OK)
         return 1;

@@ -20,7 +20,7 @@
 
 #include "bridge/bulk_sync.h"
 #include "bridge/schema.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 
 #define SET_ID  "129c6941-0b6f-4f15-a16d-8b0ce9444fb9"
 #define SYNC_ID "5dd4ccc0-ed58-4ef5-97be-04dfe9937785"
@@ -29,7 +29,7 @@
 typedef struct {
     char directory[64];
     char path[128];
-    sqlite3 *database;
+    store_db *database;
 } fixture;
 
 static int set_up(void **state)
@@ -39,9 +39,8 @@ static int set_up(void **state)
     snprintf(test->directory, sizeof test->directory, "/tmp/convene-bulk-sync-XXXXXX");
     assert_non_null(mkdtemp(test->directory));
     snprintf(test->path, sizeof test->path, "%s/bridge.sqlite", test->directory);
-    assert_int_equal(store_open(test->path, &test->database), CV_OK);
-    assert_int_equal(store_migrate(test->database, bridge_migrations, bridge_migration_count),
-                     CV_OK);
+    assert_int_equal(store_db_open(test->path, NULL, &test->database), CV_OK);
+    assert_int_equal(bridge_schema_migrate(test->database), CV_OK);
     *state = test;
     return 0;
 }
@@ -49,7 +48,7 @@ static int set_up(void **state)
 static int tear_down(void **state)
 {
     fixture *test = *state;
-    store_close(test->database);
+    store_db_close(test->database);
     char wal[160], shm[160];
     snprintf(wal, sizeof wal, "%s-wal", test->path);
     snprintf(shm, sizeof shm, "%s-shm", test->path);
@@ -61,22 +60,22 @@ static int tear_down(void **state)
     return 0;
 }
 
-static void exec_sql(sqlite3 *database, const char *sql)
+static void exec_sql(store_db *database, const char *sql)
 {
-    assert_int_equal(store_exec(database, sql), CV_OK);
+    assert_int_equal(store_db_exec(database, sql), CV_OK);
 }
 
-static int64_t query_number(sqlite3 *database, const char *sql)
+static int64_t query_number(store_db *database, const char *sql)
 {
-    sqlite3_stmt *statement = NULL;
-    assert_int_equal(sqlite3_prepare_v2(database, sql, -1, &statement, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(statement, 0);
-    sqlite3_finalize(statement);
+    store_stmt *statement = store_db_statement(database, sql);
+    assert_non_null(statement);
+    assert_int_equal(store_step(statement), STORE_ROW);
+    int64_t value = store_column_int64(statement, 0);
+    store_stmt_done(statement);
     return value;
 }
 
-static void set_range(sqlite3 *database, int start, int end)
+static void set_range(store_db *database, int start, int end)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
@@ -86,7 +85,7 @@ static void set_range(sqlite3 *database, int start, int end)
 
 /* A set over [start, end] with name, URI and call ID mappings, and a
  * sync of it already claimed (running). */
-static void add_set_and_running_sync(sqlite3 *database, int start, int end)
+static void add_set_and_running_sync(store_db *database, int start, int end)
 {
     exec_sql(database, "INSERT INTO cospace_bulk_parameter_sets(id, start_index, end_index,"
                        " cospace_name_mapping, cospace_uri_mapping, cospace_call_id_mapping,"
@@ -97,12 +96,12 @@ static void add_set_and_running_sync(sqlite3 *database, int start, int end)
                        " claimed_by) VALUES ('" SYNC_ID "', '" SET_ID "', 'running', '" NODE "')");
 }
 
-static void rerun(sqlite3 *database)
+static void rerun(store_db *database)
 {
     exec_sql(database, "UPDATE cospace_bulk_syncs SET status = 'running'");
 }
 
-static int64_t space_count(sqlite3 *database)
+static int64_t space_count(store_db *database)
 {
     return query_number(database, "SELECT count(*) FROM cospaces");
 }
@@ -155,7 +154,7 @@ static void test_a_stop_rolls_everything_back(void **state)
     assert_int_equal(space_count(test->database), 0);
     assert_int_equal(
         query_number(test->database, "SELECT status = 'running' FROM cospace_bulk_syncs"), 1);
-    assert_true(sqlite3_get_autocommit(test->database));
+    assert_false(store_db_in_transaction(test->database));
     atomic_store(&stop, false);
     assert_int_equal(bulk_sync_execute(test->database, SYNC_ID, NODE, &stop, &outcome), CV_OK);
     assert_int_equal(space_count(test->database), 5000);
@@ -196,7 +195,7 @@ static void test_only_a_running_sync_is_executed(void **state)
     assert_int_equal(bulk_sync_execute(test->database, SYNC_ID, NODE, NULL, &outcome),
                      CV_ERR_NOT_FOUND);
     assert_int_equal(space_count(test->database), 0);
-    assert_true(sqlite3_get_autocommit(test->database));
+    assert_false(store_db_in_transaction(test->database));
 }
 
 int main(void)

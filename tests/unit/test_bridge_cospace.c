@@ -20,7 +20,7 @@
 
 #include "bridge/cospace.h"
 #include "bridge/schema.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 
 #define SPACE_A  "aaaaaaaa-0000-4000-8000-000000000001"
 #define SPACE_B  "bbbbbbbb-0000-4000-8000-000000000002"
@@ -28,7 +28,7 @@
 
 typedef struct {
     char path[64];
-    sqlite3 *database;
+    store_db *database;
 } fixture;
 
 static int set_up(void **state)
@@ -41,8 +41,8 @@ static int set_up(void **state)
     if (descriptor < 0)
         return -1;
     close(descriptor);
-    if (store_open(f->path, &f->database) != CV_OK ||
-        store_migrate(f->database, bridge_migrations, bridge_migration_count) != CV_OK)
+    if (store_db_open(f->path, NULL, &f->database) != CV_OK ||
+        bridge_schema_migrate(f->database) != CV_OK)
         return -1;
     const char *rows =
         "INSERT INTO cospaces(id, name, uri, secondary_uri, call_id, passcode, secret,"
@@ -51,7 +51,7 @@ static int set_up(void **state)
         " ('" SPACE_B "', 'Beta', 'beta', NULL, '200', NULL, 'sb', 1, NULL);"
         "INSERT INTO access_methods(id, cospace, uri, call_id, passcode) VALUES"
         " ('" METHOD_A "', '" SPACE_A "', 'alpha.guest', '101', '22');";
-    if (store_exec(f->database, rows) != CV_OK)
+    if (store_db_exec(f->database, rows) != CV_OK)
         return -1;
     *state = f;
     return 0;
@@ -60,7 +60,7 @@ static int set_up(void **state)
 static int tear_down(void **state)
 {
     fixture *f = *state;
-    store_close(f->database);
+    store_db_close(f->database);
     unlink(f->path);
     char companion[80];
     snprintf(companion, sizeof companion, "%s-wal", f->path);
@@ -103,7 +103,7 @@ static void test_lookup(void **state)
     assert_int_equal(cospace_lookup(f->database, NULL, &space), CV_ERR_NOT_FOUND);
 }
 
-static void expect_conflict(sqlite3 *database, const char *uri, const char *secondary,
+static void expect_conflict(store_db *database, const char *uri, const char *secondary,
                             const char *call_id, const char *except, const char *reason)
 {
     const char *found = NULL;
@@ -113,7 +113,7 @@ static void expect_conflict(sqlite3 *database, const char *uri, const char *seco
     assert_string_equal(found, reason);
 }
 
-static void expect_free(sqlite3 *database, const char *uri, const char *secondary,
+static void expect_free(store_db *database, const char *uri, const char *secondary,
                         const char *call_id, const char *except)
 {
     const char *found = "unset";

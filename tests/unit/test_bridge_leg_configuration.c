@@ -21,7 +21,7 @@
 
 #include "bridge/call_leg.h"
 #include "bridge/schema.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 
 #define GLOBAL_PROFILE "aaaaaaaa-0000-4000-8000-000000000001"
 #define SPACE_PROFILE  "bbbbbbbb-0000-4000-8000-000000000002"
@@ -100,7 +100,7 @@ static void test_old_layout_name(void **state)
 
 typedef struct {
     char path[64];
-    sqlite3 *database;
+    store_db *database;
 } fixture;
 
 static int set_up(void **state)
@@ -113,8 +113,8 @@ static int set_up(void **state)
     if (descriptor < 0)
         return -1;
     close(descriptor);
-    if (store_open(f->path, &f->database) != CV_OK ||
-        store_migrate(f->database, bridge_migrations, bridge_migration_count) != CV_OK)
+    if (store_db_open(f->path, NULL, &f->database) != CV_OK ||
+        bridge_schema_migrate(f->database) != CV_OK)
         return -1;
     /* The global profile sets three values, the space's overrides one of
      * them, the leg's profile another, the leg itself the third. */
@@ -127,7 +127,7 @@ static int set_up(void **state)
         "INSERT INTO cospaces(id, name, secret, call_leg_profile) VALUES"
         " ('" SPACE "', 'Room', 's', '" SPACE_PROFILE "');"
         "UPDATE system_profiles SET call_leg_profile = '" GLOBAL_PROFILE "';";
-    if (store_exec(f->database, rows) != CV_OK)
+    if (store_db_exec(f->database, rows) != CV_OK)
         return -1;
     *state = f;
     return 0;
@@ -136,7 +136,7 @@ static int set_up(void **state)
 static int tear_down(void **state)
 {
     fixture *f = *state;
-    store_close(f->database);
+    store_db_close(f->database);
     unlink(f->path);
     char companion[80];
     snprintf(companion, sizeof companion, "%s-wal", f->path);
@@ -199,8 +199,8 @@ static void test_effective_order_global_space_leg(void **state)
     assert_string_equal(runtime_settings_get(&effective, "videoMode"), "auto"); /* default */
     runtime_settings_clear(&effective);
     /* Without a global profile its values fall back to the defaults. */
-    assert_int_equal(store_exec(f->database, "UPDATE system_profiles SET call_leg_profile = NULL"),
-                     CV_OK);
+    assert_int_equal(
+        store_db_exec(f->database, "UPDATE system_profiles SET call_leg_profile = NULL"), CV_OK);
     assert_int_equal(call_leg_effective_configuration(f->database, &leg, &effective), CV_OK);
     assert_string_equal(runtime_settings_get(&effective, "muteSelfAllowed"), "true");
     assert_string_equal(runtime_settings_get(&effective, "defaultLayout"), "stacked");
@@ -212,7 +212,7 @@ static void test_deleted_global_profile_is_no_level(void **state)
 {
     fixture *f = *state;
     assert_int_equal(
-        store_exec(f->database, "DELETE FROM call_leg_profiles WHERE id = '" GLOBAL_PROFILE "'"),
+        store_db_exec(f->database, "DELETE FROM call_leg_profiles WHERE id = '" GLOBAL_PROFILE "'"),
         CV_OK);
     leg_info leg;
     memset(&leg, 0, sizeof leg); /* no space, no profile, nothing of its own */

@@ -23,7 +23,7 @@
 
 #include "bridge/object_store.h"
 #include "bridge/schema.h"
-#include "common/store.h"
+#include "common/store_db_pool.h"
 
 /* A minimal listing over the bridge's call_profiles table: the engine is
  * generic, so the test needs no more of the real type than this. */
@@ -61,13 +61,13 @@ static int set_up(void **state)
     if (!mkdtemp(f->directory))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/bridge.sqlite", f->directory);
-    sqlite3 *database = NULL;
-    if (store_open(f->path, &database) != CV_OK ||
-        store_migrate(database, bridge_migrations, bridge_migration_count) != CV_OK)
+    store_db *database = NULL;
+    if (store_db_open(f->path, NULL, &database) != CV_OK ||
+        bridge_schema_migrate(database) != CV_OK)
         return -1;
-    store_close(database);
+    store_db_close(database);
     f->node.options.page_limit = 10;
-    if (store_pool_open(&f->node.store, f->path, 2) != CV_OK)
+    if (store_db_pool_open(&f->node.store, f->path, NULL, 2) != CV_OK)
         return -1;
     *state = f;
     return 0;
@@ -76,7 +76,7 @@ static int set_up(void **state)
 static int tear_down(void **state)
 {
     fixture *f = *state;
-    store_pool_close(&f->node.store);
+    store_db_pool_close(&f->node.store);
     const char *suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
         char path[128];
@@ -89,7 +89,7 @@ static int tear_down(void **state)
 }
 
 /* GET /callProfiles on `database`; returns the body (caller frees). */
-static char *list_on(fixture *f, sqlite3 *database)
+static char *list_on(fixture *f, store_db *database)
 {
     http_request request = {.method = "GET", .path = "/api/v1/callProfiles", .body = ""};
     http_response response = {.body = STRBUF_INIT, .annotations = STRBUF_INIT};
@@ -110,7 +110,7 @@ static char *list_on(fixture *f, sqlite3 *database)
     return body;
 }
 
-static void assert_total(fixture *f, sqlite3 *database, int total)
+static void assert_total(fixture *f, store_db *database, int total)
 {
     char expected[48];
     snprintf(expected, sizeof expected, "<callProfiles total=\"%d\">", total);
@@ -120,18 +120,18 @@ static void assert_total(fixture *f, sqlite3 *database, int total)
     free(body);
 }
 
-static void insert_profile(sqlite3 *database, const char *id, int limit)
+static void insert_profile(store_db *database, const char *id, int limit)
 {
     char sql[160];
     snprintf(sql, sizeof sql, "INSERT INTO call_profiles(id, participant_limit) VALUES ('%s', %d)",
              id, limit);
-    assert_int_equal(store_exec(database, sql), CV_OK);
+    assert_int_equal(store_db_exec(database, sql), CV_OK);
 }
 
 static void test_repeated_reads_are_the_same_page(void **state)
 {
     fixture *f = *state;
-    sqlite3 *a = store_pool_acquire(&f->node.store);
+    store_db *a = store_db_pool_acquire(&f->node.store);
     insert_profile(a, "11111111-0000-4000-8000-000000000001", 5);
     char *first = list_on(f, a);
     char *second = list_on(f, a);
@@ -139,34 +139,34 @@ static void test_repeated_reads_are_the_same_page(void **state)
     assert_non_null(strstr(first, "<participantLimit>5</participantLimit>"));
     free(first);
     free(second);
-    store_pool_release(&f->node.store, a);
+    store_db_pool_release(&f->node.store, a);
 }
 
 static void test_own_commit_changes_the_page(void **state)
 {
     fixture *f = *state;
-    sqlite3 *a = store_pool_acquire(&f->node.store);
+    store_db *a = store_db_pool_acquire(&f->node.store);
     assert_total(f, a, 0);
     /* Read again: now from the cache. */
     assert_total(f, a, 0);
     insert_profile(a, "11111111-0000-4000-8000-000000000001", 1); /* autocommit */
     assert_total(f, a, 1);
-    assert_int_equal(store_begin(a), CV_OK);
+    assert_int_equal(store_db_begin(a), CV_OK);
     insert_profile(a, "11111111-0000-4000-8000-000000000002", 2);
-    assert_int_equal(store_commit(a), CV_OK);
+    assert_int_equal(store_db_commit(a), CV_OK);
     assert_total(f, a, 2);
-    assert_int_equal(store_exec(a, "UPDATE call_profiles SET participant_limit = 77"), CV_OK);
+    assert_int_equal(store_db_exec(a, "UPDATE call_profiles SET participant_limit = 77"), CV_OK);
     char *body = list_on(f, a);
     assert_non_null(strstr(body, "<participantLimit>77</participantLimit>"));
     free(body);
-    store_pool_release(&f->node.store, a);
+    store_db_pool_release(&f->node.store, a);
 }
 
 static void test_other_pooled_connection_changes_the_page(void **state)
 {
     fixture *f = *state;
-    sqlite3 *a = store_pool_acquire(&f->node.store);
-    sqlite3 *b = store_pool_acquire(&f->node.store);
+    store_db *a = store_db_pool_acquire(&f->node.store);
+    store_db *b = store_db_pool_acquire(&f->node.store);
     assert_ptr_not_equal(a, b);
     assert_total(f, a, 0);
     assert_total(f, b, 0);
@@ -176,36 +176,36 @@ static void test_other_pooled_connection_changes_the_page(void **state)
     insert_profile(a, "22222222-0000-4000-8000-000000000002", 2);
     assert_total(f, b, 2);
     assert_total(f, a, 2);
-    store_pool_release(&f->node.store, b);
-    store_pool_release(&f->node.store, a);
+    store_db_pool_release(&f->node.store, b);
+    store_db_pool_release(&f->node.store, a);
 }
 
 static void test_connection_outside_the_pool_changes_the_page(void **state)
 {
     fixture *f = *state;
-    sqlite3 *a = store_pool_acquire(&f->node.store);
+    store_db *a = store_db_pool_acquire(&f->node.store);
     assert_total(f, a, 0);
-    sqlite3 *outside = NULL; /* as the other node's process would write */
-    assert_int_equal(store_open(f->path, &outside), CV_OK);
+    store_db *outside = NULL; /* as the other node's process would write */
+    assert_int_equal(store_db_open(f->path, NULL, &outside), CV_OK);
     insert_profile(outside, "33333333-0000-4000-8000-000000000001", 1);
     assert_total(f, a, 1);
-    assert_int_equal(store_exec(outside, "DELETE FROM call_profiles"), CV_OK);
+    assert_int_equal(store_db_exec(outside, "DELETE FROM call_profiles"), CV_OK);
     assert_total(f, a, 0);
-    store_close(outside);
-    store_pool_release(&f->node.store, a);
+    store_db_close(outside);
+    store_db_pool_release(&f->node.store, a);
 }
 
 static void test_a_page_read_inside_a_transaction_is_not_kept(void **state)
 {
     fixture *f = *state;
-    sqlite3 *a = store_pool_acquire(&f->node.store);
+    store_db *a = store_db_pool_acquire(&f->node.store);
     assert_total(f, a, 0);
-    assert_int_equal(store_begin(a), CV_OK);
+    assert_int_equal(store_db_begin(a), CV_OK);
     insert_profile(a, "44444444-0000-4000-8000-000000000001", 1);
     assert_total(f, a, 1); /* the transaction sees its own row */
-    store_rollback(a);     /* no commit: neither counter moves */
+    store_db_rollback(a);  /* no commit: neither counter moves */
     assert_total(f, a, 0);
-    store_pool_release(&f->node.store, a);
+    store_db_pool_release(&f->node.store, a);
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)

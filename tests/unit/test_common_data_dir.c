@@ -87,6 +87,31 @@ static void test_lock_refuses_a_second_holder(void **state)
     strbuf_free(&error);
 }
 
+/* Bridge nodes share a directory (shared holders together); convene
+ * migrate takes it alone (exclusive), and neither side gets in while the
+ * other holds it. */
+static void test_shared_holders_coexist_and_exclude_an_exclusive_one(void **state)
+{
+    (void)state;
+    strbuf error = STRBUF_INIT;
+    int one = -1, two = -1, alone = -1;
+    assert_int_equal(data_dir_lock_shared(base, "b.lock", &one, &error), CV_OK);
+    assert_int_equal(data_dir_lock_shared(base, "b.lock", &two, &error), CV_OK);
+    assert_int_equal(data_dir_lock(base, "b.lock", &alone, &error), CV_ERR_CONFLICT);
+    assert_int_equal(alone, -1);
+    assert_non_null(strstr(strbuf_str(&error), "(pid unknown holds")); /* shared: no pid */
+    data_dir_unlock(one);
+    strbuf_reset(&error);
+    assert_int_equal(data_dir_lock(base, "b.lock", &alone, &error), CV_ERR_CONFLICT);
+    data_dir_unlock(two);
+    strbuf_reset(&error);
+    assert_int_equal(data_dir_lock(base, "b.lock", &alone, &error), CV_OK);
+    assert_int_equal(data_dir_lock_shared(base, "b.lock", &one, &error), CV_ERR_CONFLICT);
+    assert_int_equal(one, -1);
+    data_dir_unlock(alone);
+    strbuf_free(&error);
+}
+
 static void write_file(const char *path)
 {
     FILE *file = fopen(path, "w");
@@ -144,6 +169,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prepare_creates_and_tightens, set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_lock_refuses_a_second_holder, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_shared_holders_coexist_and_exclude_an_exclusive_one,
+                                        set_up, tear_down),
         cmocka_unit_test_setup_teardown(test_watch_notices_deletion_and_replacement, set_up,
                                         tear_down),
         cmocka_unit_test_setup_teardown(test_a_lost_database_is_noticed_at_start, set_up,

@@ -91,7 +91,7 @@ static int set_up(void **state)
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     snprintf(f->path, sizeof f->path, "/tmp/convened-api-test-%d.db", (int)getpid());
-    assert_int_equal(store_pool_open(&f->daemon.store, f->path, 2), CV_OK);
+    assert_int_equal(store_db_pool_open(&f->daemon.store, f->path, NULL, 2), CV_OK);
     /* The API's routing alone: paths outside /api/ are not the web
      * console's here (tests/integration/test_console_static.py has it). */
     f->daemon.options.no_console = true;
@@ -107,7 +107,7 @@ static int tear_down(void **state)
 {
     fixture *f = *state;
     scheduler_api_router_free(&f->daemon);
-    store_pool_close(&f->daemon.store);
+    store_db_pool_close(&f->daemon.store);
     unlink(f->path);
     char wal[80];
     snprintf(wal, sizeof wal, "%s-wal", f->path);

@@ -3,7 +3,10 @@
  * SIP URIs, validation naming the field, and capacity - slot assignment
  * (lowest free over the whole meeting), overlap rules, setup buffers,
  * participant conflicts, bridge choice - on a real SQLite database with
- * convened's schema.
+ * convened's schema, and again on PostgreSQL when CONVENE_TEST_POSTGRESQL_URL
+ * names an empty database (tests/integration/test_store_postgresql.py
+ * starts a server and sets it; the capacity cases then run as group
+ * "postgresql", each on a freshly emptied schema).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,12 +16,13 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/ids.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/booking.h"
 #include "scheduler/schema.h"
 #include "scheduler/slots.h"
@@ -275,18 +279,29 @@ static void test_patch_applies_only_what_is_sent(void **state)
 /* --- capacity -------------------------------------------------------- */
 
 typedef struct {
-    sqlite3 *database;
+    store_db *database;
     char path[64];
     booking_bridge bridges[3];
 } fixture;
 
-static int fixture_setup(void **state)
+/* The database of the PostgreSQL group; NULL runs only the SQLite one. */
+static const char *postgresql_url(void)
 {
-    fixture *world = calloc(1, sizeof *world);
-    snprintf(world->path, sizeof world->path, "/tmp/test-booking-%d.db", (int)getpid());
-    remove(world->path);
-    if (store_open(world->path, &world->database) != CV_OK ||
-        schema_migrate(world->database) != CV_OK)
+    const char *url = getenv("CONVENE_TEST_POSTGRESQL_URL");
+    return url && url[0] ? url : NULL;
+}
+
+/* Opens `location` with convened's schema; on PostgreSQL from an empty
+ * schema (what an earlier case left is dropped first). */
+static int open_world(fixture *world, const char *location)
+{
+    if (store_db_open(location, getenv("CONVENE_TEST_POSTGRESQL_PASSWORD_FILE"),
+                      &world->database) != CV_OK)
+        return -1;
+    if (store_db_kind(world->database) == STORE_POSTGRESQL &&
+        store_db_exec(world->database, "DROP SCHEMA public CASCADE; CREATE SCHEMA public") != CV_OK)
+        return -1;
+    if (schema_migrate(world->database) != CV_OK)
         return -1;
     const char *names[] = {"alpha", "beta", "gamma"};
     for (int index = 0; index < 3; index++) {
@@ -301,17 +316,32 @@ static int fixture_setup(void **state)
                  "INSERT INTO bridges (id, address, username, password, created) "
                  "VALUES ('%s', 'https://h%d:443', 'u', 'p', 0)",
                  bridge->id, index);
-        if (store_exec(world->database, sql) != CV_OK)
+        if (store_db_exec(world->database, sql) != CV_OK)
             return -1;
     }
-    *state = world;
     return 0;
+}
+
+static int fixture_setup(void **state)
+{
+    fixture *world = calloc(1, sizeof *world);
+    snprintf(world->path, sizeof world->path, "/tmp/test-booking-%d.db", (int)getpid());
+    remove(world->path);
+    *state = world;
+    return open_world(world, world->path);
+}
+
+static int fixture_setup_postgresql(void **state)
+{
+    fixture *world = calloc(1, sizeof *world);
+    *state = world;
+    return open_world(world, postgresql_url());
 }
 
 static int fixture_teardown(void **state)
 {
     fixture *world = *state;
-    store_close(world->database);
+    store_db_close(world->database);
     remove(world->path);
     char wal[80];
     snprintf(wal, sizeof wal, "%s-wal", world->path);
@@ -352,14 +382,14 @@ static cv_result book(fixture *world, const char *bridge, double start_hours, do
     }
     json_t *conflicts = NULL;
     const char *reason = NULL;
-    assert_int_equal(store_begin(world->database), CV_OK);
+    assert_int_equal(store_db_begin(world->database), CV_OK);
     cv_result result =
         booking_place(world->database, &record, world->bridges, 3, &conflicts, &reason);
     if (result == CV_OK) {
         assert_int_equal(booking_store(world->database, &record), CV_OK);
-        assert_int_equal(store_commit(world->database), CV_OK);
+        assert_int_equal(store_db_commit(world->database), CV_OK);
     } else {
-        store_rollback(world->database);
+        store_db_rollback(world->database);
         if (result == CV_ERR_CONFLICT)
             assert_non_null(reason);
     }
@@ -521,6 +551,20 @@ static void test_changed_booking_keeps_its_slot(void **state)
     booking_clear(&record);
 }
 
+/* The capacity cases, with `setup` choosing the database. */
+#define CAPACITY_CASES(setup)                                                                      \
+    cmocka_unit_test_setup_teardown(test_lowest_free_slot_over_whole_meeting, setup,               \
+                                    fixture_teardown),                                             \
+        cmocka_unit_test_setup_teardown(test_setup_buffer_counts, setup, fixture_teardown),        \
+        cmocka_unit_test_setup_teardown(test_participant_never_in_two_meetings, setup,             \
+                                        fixture_teardown),                                         \
+        cmocka_unit_test_setup_teardown(test_any_bridge_picks_one_with_room, setup,                \
+                                        fixture_teardown),                                         \
+        cmocka_unit_test_setup_teardown(test_ended_bookings_free_capacity_and_reload, setup,       \
+                                        fixture_teardown),                                         \
+        cmocka_unit_test_setup_teardown(test_changed_booking_keeps_its_slot, setup,                \
+                                        fixture_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,17 +573,11 @@ int main(void)
         cmocka_unit_test(test_valid_booking),
         cmocka_unit_test(test_invalid_bookings_name_the_field),
         cmocka_unit_test(test_patch_applies_only_what_is_sent),
-        cmocka_unit_test_setup_teardown(test_lowest_free_slot_over_whole_meeting, fixture_setup,
-                                        fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_setup_buffer_counts, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_participant_never_in_two_meetings, fixture_setup,
-                                        fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_any_bridge_picks_one_with_room, fixture_setup,
-                                        fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_ended_bookings_free_capacity_and_reload, fixture_setup,
-                                        fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_changed_booking_keeps_its_slot, fixture_setup,
-                                        fixture_teardown),
+        CAPACITY_CASES(fixture_setup),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest postgresql[] = {CAPACITY_CASES(fixture_setup_postgresql)};
+    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+    if (postgresql_url())
+        failed += cmocka_run_group_tests_name("postgresql", postgresql, NULL, NULL);
+    return failed;
 }

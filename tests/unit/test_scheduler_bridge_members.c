@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "common/secret_box.h"
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/bridges.h"
 #include "scheduler/db_bridge_secrets.h"
 #include "scheduler/schema.h"
@@ -27,7 +27,7 @@
 typedef struct {
     char key_path[64];
     secret_box *key;
-    sqlite3 *database;
+    store_db *database;
 } fixture;
 
 static int set_up(void **state)
@@ -37,7 +37,8 @@ static int set_up(void **state)
     snprintf(f->key_path, sizeof f->key_path, "/tmp/convene-members-%d.key", (int)getpid());
     unlink(f->key_path);
     if (secret_box_open(f->key_path, true, &f->key, NULL, &error) != CV_OK ||
-        sqlite3_open(":memory:", &f->database) != SQLITE_OK || schema_migrate(f->database) != CV_OK)
+        store_db_open(":memory:", NULL, &f->database) != CV_OK ||
+        schema_migrate(f->database) != CV_OK)
         return -1;
     strbuf_free(&error);
     db_bridge_secrets_use(f->key);
@@ -49,7 +50,7 @@ static int tear_down(void **state)
 {
     fixture *f = *state;
     db_bridge_secrets_stop(f->key);
-    store_close(f->database);
+    store_db_close(f->database);
     unlink(f->key_path);
     free(f);
     return 0;
@@ -61,27 +62,28 @@ static void add_bridge(fixture *f, const char *address, const char *allowed)
 {
     char *sealed = NULL;
     assert_int_equal(db_bridge_secret_seal("b", DB_BRIDGE_PASSWORD, "pw", &sealed), CV_OK);
-    sqlite3_stmt *statement = NULL;
+    store_stmt *statement = NULL;
     assert_int_equal(
-        sqlite3_prepare_v2(f->database,
-                           "INSERT INTO bridges (id, address, username, password, tls_verify,"
-                           " ca_file, created, allowed_members)"
-                           " VALUES ('b', ?1, 'u', ?2, 1, '/etc/ca.pem', 0, ?3)",
-                           -1, &statement, NULL),
-        SQLITE_OK);
-    sqlite3_bind_text(statement, 1, address, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, sealed, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 3, allowed, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(statement), SQLITE_DONE);
-    sqlite3_finalize(statement);
+        store_db_prepare(f->database,
+                         "INSERT INTO bridges (id, address, username, password, tls_verify,"
+                         " ca_file, created, allowed_members)"
+                         " VALUES ('b', ?1, 'u', ?2, 1, '/etc/ca.pem', 0, ?3)",
+                         &statement),
+        CV_OK);
+    store_bind_text(statement, 1, address);
+    store_bind_text(statement, 2, sealed);
+    store_bind_text(statement, 3, allowed);
+    assert_int_equal(store_step(statement), STORE_DONE);
+    store_stmt_done(statement);
     free(sealed);
     assert_int_equal(
-        store_exec(f->database,
-                   "INSERT INTO cluster_members (bridge_id, cms_id, name, address, added, position)"
-                   " VALUES ('b', '1', 'self', 'https://core1:445', 1, 0),"
-                   " ('b', '2', 'plain', 'http://10.0.0.2:8080', 0, 1),"
-                   " ('b', '3', 'bare', '10.0.0.3', 0, 2),"
-                   " ('b', '4', 'six', 'http://[fd00::5]', 0, 3)"),
+        store_db_exec(
+            f->database,
+            "INSERT INTO cluster_members (bridge_id, cms_id, name, address, added, position)"
+            " VALUES ('b', '1', 'self', 'https://core1:445', 1, 0),"
+            " ('b', '2', 'plain', 'http://10.0.0.2:8080', 0, 1),"
+            " ('b', '3', 'bare', '10.0.0.3', 0, 2),"
+            " ('b', '4', 'six', 'http://[fd00::5]', 0, 3)"),
         CV_OK);
 }
 
@@ -143,7 +145,7 @@ static void test_only_allowed_members_are_used(void **state)
     bridge_record_free(&record);
 
     /* An empty list: the bridge's own address only. */
-    assert_int_equal(store_exec(f->database, "UPDATE bridges SET allowed_members = ''"), CV_OK);
+    assert_int_equal(store_db_exec(f->database, "UPDATE bridges SET allowed_members = ''"), CV_OK);
     load(f, &record, &endpoints);
     assert_int_equal(endpoints.count, 1);
     bridge_endpoints_free(&endpoints);
@@ -156,13 +158,12 @@ static void test_a_password_moved_to_another_row_does_not_open(void **state)
     add_bridge(f, "https://core1:445", NULL);
     char *sealed = NULL;
     assert_int_equal(db_bridge_secret_seal("other", DB_BRIDGE_PASSWORD, "pw", &sealed), CV_OK);
-    sqlite3_stmt *statement = NULL;
-    assert_int_equal(
-        sqlite3_prepare_v2(f->database, "UPDATE bridges SET password = ?1", -1, &statement, NULL),
-        SQLITE_OK);
-    sqlite3_bind_text(statement, 1, sealed, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(statement), SQLITE_DONE);
-    sqlite3_finalize(statement);
+    store_stmt *statement = NULL;
+    assert_int_equal(store_db_prepare(f->database, "UPDATE bridges SET password = ?1", &statement),
+                     CV_OK);
+    store_bind_text(statement, 1, sealed);
+    assert_int_equal(store_step(statement), STORE_DONE);
+    store_stmt_done(statement);
     free(sealed);
     bridge_record record;
     assert_int_equal(bridge_load(f->database, "b", &record), CV_ERR_AUTH);

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
-#include "common/store.h"
+#include "common/store_sql.h"
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "scheduler/discovery.h"
@@ -305,23 +305,27 @@ static void unreachable_client(void **state)
     cms_registry_free(registry);
 }
 
+/* `state` is the database's location: SQLite in memory, or the
+ * PostgreSQL database of CONVENE_TEST_POSTGRESQL_URL (emptied first). */
 static void schema_migrates(void **state)
 {
-    (void)state;
-    sqlite3 *database = NULL;
-    assert_int_equal(sqlite3_open(":memory:", &database), SQLITE_OK);
+    store_db *database = NULL;
+    assert_int_equal(
+        store_db_open(*state, getenv("CONVENE_TEST_POSTGRESQL_PASSWORD_FILE"), &database), CV_OK);
+    if (store_db_kind(database) == STORE_POSTGRESQL)
+        assert_int_equal(
+            store_db_exec(database, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"), CV_OK);
     assert_int_equal(schema_migrate(database), CV_OK);
     assert_int_equal(schema_migrate(database), CV_OK); /* idempotent */
-    assert_int_equal(sqlite3_exec(database,
-                                  "INSERT INTO bridges (id, address, username, password, created)"
-                                  " VALUES ('b', 'https://h', 'u', 'p', 0);"
-                                  "INSERT INTO bookings (id, title, start_at, end_at, bridge_id,"
-                                  " slot, state, holds_capacity, created, updated) VALUES"
-                                  " ('m1', 'a', 0, 60, 'b', 1003, 'scheduled', 1, 0, 0),"
-                                  " ('m2', 'b', 0, 60, 'b', 1001, 'live', 1, 0, 0),"
-                                  " ('m3', 'c', 0, 60, 'b', 1009, 'ended', 0, 0, 0);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(store_db_exec(database,
+                                   "INSERT INTO bridges (id, address, username, password, created)"
+                                   " VALUES ('b', 'https://h', 'u', 'p', 0);"
+                                   "INSERT INTO bookings (id, title, start_at, end_at, bridge_id,"
+                                   " slot, state, holds_capacity, created, updated) VALUES"
+                                   " ('m1', 'a', 0, 60, 'b', 1003, 'scheduled', 1, 0, 0),"
+                                   " ('m2', 'b', 0, 60, 'b', 1001, 'live', 1, 0, 0),"
+                                   " ('m3', 'c', 0, 60, 'b', 1009, 'ended', 0, 0, 0);"),
+                     CV_OK);
     bool any = false;
     int64_t lowest = 0, highest = 0;
     assert_int_equal(slots_in_use_range(database, "b", &any, &lowest, &highest), CV_OK);
@@ -332,27 +336,22 @@ static void schema_migrates(void **state)
     assert_false(any);
 
     assert_int_equal(tickets_update_settings(NULL, database, "b"), CV_OK);
-    sqlite3_stmt *statement = NULL;
-    assert_int_equal(
-        sqlite3_prepare_v2(database, "SELECT count(*) FROM tickets", -1, &statement, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(statement, 0), 2);
-    sqlite3_finalize(statement);
-    assert_int_equal(sqlite3_exec(database,
-                                  "UPDATE bridges SET name = 'Core1', domain = 'example.com',"
-                                  " numeric_id_base = 1000, numeric_id_quantity = 10",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    store_stmt *statement = NULL;
+    assert_int_equal(store_db_prepare(database, "SELECT count(*) FROM tickets", &statement), CV_OK);
+    assert_int_equal(store_step(statement), STORE_ROW);
+    assert_int_equal(store_column_int(statement, 0), 2);
+    store_stmt_done(statement);
+    assert_int_equal(store_db_exec(database,
+                                   "UPDATE bridges SET name = 'Core1', domain = 'example.com',"
+                                   " numeric_id_base = 1000, numeric_id_quantity = 10"),
+                     CV_OK);
     assert_int_equal(tickets_update_settings(NULL, database, "b"), CV_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(database, "SELECT count(*) FROM tickets", -1, &statement, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(statement, 0), 0);
-    sqlite3_finalize(statement);
+    assert_int_equal(store_db_prepare(database, "SELECT count(*) FROM tickets", &statement), CV_OK);
+    assert_int_equal(store_step(statement), STORE_ROW);
+    assert_int_equal(store_column_int(statement, 0), 0);
+    store_stmt_done(statement);
     assert_int_equal(tickets_update_settings(NULL, database, "missing"), CV_ERR_NOT_FOUND);
-    store_close(database); /* finalises the cached statements too */
+    store_db_close(database); /* finalises the cached statements too */
 }
 
 int main(void)
@@ -370,7 +369,16 @@ int main(void)
         cmocka_unit_test(xml_helpers),
         cmocka_unit_test(failover_classification),
         cmocka_unit_test(unreachable_client),
-        cmocka_unit_test(schema_migrates),
+        cmocka_unit_test_prestate(schema_migrates, ":memory:"),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+    /* The database part again on PostgreSQL when test_store_postgresql.py
+     * names one (tests/integration: it starts the server). */
+    const char *url = getenv("CONVENE_TEST_POSTGRESQL_URL");
+    if (url && url[0]) {
+        const struct CMUnitTest postgresql[] = {
+            cmocka_unit_test_prestate(schema_migrates, (void *)url)};
+        failed += cmocka_run_group_tests_name("postgresql", postgresql, NULL, NULL);
+    }
+    return failed;
 }

@@ -115,7 +115,7 @@ static void an_unreachable_server_delays_and_keeps_the_message(void **state)
     /* port 1 on loopback: nothing listens */
     smtp_settings settings = {"smtp://127.0.0.1:1", NULL, NULL, SMTP_STARTTLS_IF_OFFERED, 5};
     outbox_backend backend = {fake_due, fake_sent, fake_retry, fake_failed, fake_next_due, &store};
-    outbox_pacing pacing = {3600, 1};
+    outbox_pacing pacing = {.poll_seconds = 3600, .retry_first = 1};
     outbox *sender = NULL;
     int64_t started = (int64_t)time(NULL);
     assert_int_equal(outbox_start(&settings, &backend, &pacing, &sender), CV_OK);
@@ -139,12 +139,71 @@ static void an_unreachable_server_delays_and_keeps_the_message(void **state)
     pthread_mutex_destroy(&store.lock);
 }
 
+/* may_send of a node that does not lead: counts the questions. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t asked_again;
+    int asked;
+} refusal;
+
+static bool never_send(void *context)
+{
+    refusal *gate = context;
+    pthread_mutex_lock(&gate->lock);
+    gate->asked++;
+    pthread_cond_broadcast(&gate->asked_again);
+    pthread_mutex_unlock(&gate->lock);
+    return false;
+}
+
+static void nothing_is_sent_while_may_send_says_no(void **state)
+{
+    (void)state;
+    fake_store store = {.next_attempt = 0};
+    pthread_mutex_init(&store.lock, NULL);
+    pthread_cond_init(&store.recorded, NULL);
+    refusal gate = {.asked = 0};
+    pthread_mutex_init(&gate.lock, NULL);
+    pthread_cond_init(&gate.asked_again, NULL);
+    smtp_settings settings = {"smtp://127.0.0.1:1", NULL, NULL, SMTP_STARTTLS_IF_OFFERED, 5};
+    outbox_backend backend = {fake_due, fake_sent, fake_retry, fake_failed, fake_next_due, &store};
+    outbox_pacing pacing = {
+        .poll_seconds = 3600, .retry_first = 1, .may_send = never_send, .may_send_context = &gate};
+    outbox *sender = NULL;
+    assert_int_equal(outbox_start(&settings, &backend, &pacing, &sender), CV_OK);
+    /* a message is due; the loop asks, is told no, is woken, asks again */
+    pthread_mutex_lock(&gate.lock);
+    struct timespec deadline = {time(NULL) + 30, 0};
+    while (gate.asked < 1)
+        if (pthread_cond_timedwait(&gate.asked_again, &gate.lock, &deadline) != 0)
+            break;
+    pthread_mutex_unlock(&gate.lock);
+    outbox_wake(sender);
+    pthread_mutex_lock(&gate.lock);
+    while (gate.asked < 2)
+        if (pthread_cond_timedwait(&gate.asked_again, &gate.lock, &deadline) != 0)
+            break;
+    int asked = gate.asked;
+    pthread_mutex_unlock(&gate.lock);
+    assert_true(asked >= 2);
+    assert_int_equal(outbox_attempts(sender), 0);
+    outbox_stop(sender);
+    pthread_mutex_lock(&store.lock);
+    assert_int_equal(store.retries + store.sent + store.failed, 0);
+    pthread_mutex_unlock(&store.lock);
+    pthread_cond_destroy(&gate.asked_again);
+    pthread_mutex_destroy(&gate.lock);
+    pthread_cond_destroy(&store.recorded);
+    pthread_mutex_destroy(&store.lock);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retries_back_off_up_to_an_hour),
         cmocka_unit_test(an_unreachable_server_delays_and_keeps_the_message),
+        cmocka_unit_test(nothing_is_sent_while_may_send_says_no),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -1,0 +1,261 @@
+"""Shared helpers of the failover tests (test_scheduler_failover*.py):
+several convened nodes on one database driving one convene-bridge, and
+the counts every test ends with (meetings started, calls and legs on the
+bridge, spaces left open).
+
+The nodes share one data directory (each with its own --node-id, so each
+holds its own lock file) and so one database: the SQLite file in it, or,
+run as `<test>@postgresql` (CONVENE_TEST_DATABASE=postgresql), the one
+PostgreSQL database harness.py gives that directory, with the one key
+file in it. SQLite clustering is for one machine, which is what these
+tests are.
+"""
+
+import datetime
+import http.client
+import http.server
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+
+import harness
+from harness import ADMIN, wait_for
+
+LEASE_SECONDS = 3
+NODE_EXTRA = ["--lease-seconds", str(LEASE_SECONDS), "--poll-interval", "3600",
+              "--discovery-interval", "3600"]
+SLOTS = 24  # every batch fits, with spares
+
+
+class HoldingProxy(http.server.ThreadingHTTPServer):
+    """Between the nodes and the bridge: forwards every request, except
+    that once `hold_next_call()` is armed, the next POST /calls waits
+    (`held` is set) until `release()`: a request on the wire while the
+    test does something to the node that sent it."""
+    daemon_threads = True
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.armed = False
+        self.held = threading.Event()
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.server_address[1]
+
+    def hold_next_call(self):
+        self.armed = True
+
+    def release(self):
+        self.released.set()
+
+
+class ProxyHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if self.command == "POST" and self.path.split("?")[0] == "/api/v1/calls":
+            with self.server.lock:
+                hold, self.server.armed = self.server.armed, False
+            if hold:
+                self.server.held.set()
+                self.server.released.wait(30)
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.target_port, timeout=30)
+        headers = {name: value for name, value in self.headers.items()
+                   if name.lower() in ("authorization", "content-type")}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        reply = upstream.getresponse()
+        data = reply.read()
+        upstream.close()
+        self.send_response(reply.status)
+        for name, value in reply.getheaders():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = forward
+
+
+class Cluster:
+    """A bridge and `count` convened nodes on one data directory; with
+    `proxy`, the nodes reach the bridge through a HoldingProxy."""
+
+    def __init__(self, count, ring_ms=0, proxy=False, slots=SLOTS):
+        extra = ["--page-limit", "1000"] + (["--ring-ms", str(ring_ms)] if ring_ms else [])
+        self.bridge = harness.Bridge(extra=extra).start()
+        self.proxy = HoldingProxy(self.bridge.port) if proxy else None
+        self.data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
+        self.nodes = {}
+        for index in range(count):
+            self.start_node("node-%d" % (index + 1))
+        reply = self.any_client().call("POST", "/bridges", {
+            "address": self.proxy.url if proxy else self.bridge.url,
+            "username": ADMIN[0], "password": ADMIN[1],
+            "name": "shared", "domain": "vc.example.com", "numericIdBase": 1,
+            "numericIdQuantity": slots})
+        assert reply.status == 201, reply
+        self.bridge_id = reply.json()["id"]
+        wait_for(lambda: self.any_client().call("GET", "/bridges/" + self.bridge_id).json()
+                 .get("provisioning") == "complete", timeout=60, what="slots to be provisioned")
+
+    def start_node(self, node_id):
+        node = harness.Scheduler(data_dir=self.data_dir,
+                                 extra=["--node-id", node_id] + NODE_EXTRA)
+        self.nodes[node_id] = node.start()
+        return node
+
+    def alive_nodes(self):
+        return {name: node for name, node in self.nodes.items() if node.alive()
+                and not getattr(node, "paused", False)}
+
+    def any_client(self, but=None):
+        for name, node in self.alive_nodes().items():
+            if name != but:
+                return node.client
+        raise AssertionError("no node is running")
+
+    def view(self, client=None):
+        reply = (client or self.any_client()).call("GET", "/cluster")
+        assert reply.status == 200, reply
+        return reply.json()
+
+    def leader(self, but=None, timeout=10):
+        """The node holding the lease (other than `but`), waited for."""
+        def held():
+            document = self.view(self.any_client(but))
+            holder = document["leader"]
+            return holder if holder and holder != but and holder in self.alive_nodes() \
+                else None
+        return wait_for(held, timeout=timeout, interval=0.05, what="a leader")
+
+    def kill(self, node_id):
+        self.nodes[node_id].kill()
+
+    def cleanup(self):
+        for node in self.nodes.values():
+            if getattr(node, "paused", False) and node.alive():
+                node.process.send_signal(harness.signal.SIGCONT)
+            if node.alive():
+                node.kill()
+        if self.proxy is not None:
+            self.proxy.release()
+            self.proxy.shutdown()
+        self.bridge.cleanup()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # --- bookings -------------------------------------------------------
+
+    def book_batch(self, count, start, client=None, minutes=30):
+        """`count` meetings due at `start`, each with one dial-out; IDs."""
+        ids = []
+        for index in range(count):
+            reply = (client or self.any_client()).call("POST", "/bookings", {
+                "title": "Batch %d" % index, "start": start.isoformat(),
+                "end": (start + datetime.timedelta(minutes=minutes)).isoformat(),
+                "bridge": self.bridge_id,
+                "participants": [{"uri": "ep%d@ep.example.com" % index, "dial": "out"}]})
+            assert reply.status == 201, reply
+            ids.append(reply.json()["id"])
+        return ids
+
+    def states(self, ids, client=None):
+        """Each booking's state; None while it cannot be read (a 503 from a
+        node whose database connection is coming back)."""
+        client = client or self.any_client()
+        states = {}
+        for booking_id in ids:
+            reply = client.call("GET", "/bookings/" + booking_id)
+            states[booking_id] = reply.json()["state"] if reply.status == 200 else None
+        return states
+
+    def wait_states(self, ids, state, timeout=30):
+        def reached():
+            return all(value == state for value in self.states(ids).values())
+        wait_for(reached, timeout=timeout, interval=0.1, what="%d meetings %s" % (len(ids), state))
+
+    def end_all(self, ids):
+        client = self.any_client()
+        for booking_id in ids:
+            reply = client.call("POST", "/bookings/%s/end" % booking_id)
+            assert reply.status == 202, reply
+        self.wait_states(ids, "ended", timeout=90)
+
+    # --- what the bridge has --------------------------------------------
+
+    def calls(self):
+        return self.bridge.client.get("/calls?limit=1000").xml().findall("call")
+
+    def legs(self):
+        return self.bridge.client.get("/callLegs?limit=1000").xml().findall("callLeg")
+
+    def open_spaces(self):
+        """Spaces a meeting opened (nonMemberAccess) and nobody closed."""
+        opened = []
+        for item in self.bridge.client.get("/coSpaces?limit=1000").xml().findall("coSpace"):
+            detail = self.bridge.client.get("/coSpaces/" + item.get("id")).xml()
+            if detail.findtext("nonMemberAccess") == "true":
+                opened.append(item.get("id"))
+        return opened
+
+    def call_posts(self):
+        """POST /calls the bridge received (its trace): calls ever made."""
+        return len(re.findall(r'POST for "/api/v1/calls"', self.bridge.trace()))
+
+    def dial_posts(self):
+        return len(re.findall(r'POST for "/api/v1/calls/[^/"]+/callLegs"', self.bridge.trace()))
+
+    def assert_exactly_once(self, ids):
+        """Each meeting live with one call and one leg; nothing made twice."""
+        states = self.states(ids)
+        assert all(state == "live" for state in states.values()), states
+        assert len(self.calls()) == len(ids), self.calls()
+        assert self.call_posts() == len(ids), self.call_posts()
+        wait_for(lambda: len(self.legs()) == len(ids), timeout=30,
+                 what="one leg per meeting")
+        assert self.dial_posts() == len(ids), self.dial_posts()
+        assert len(self.open_spaces()) == len(ids)
+
+    def assert_all_closed(self, ids):
+        self.end_all(ids)
+        assert self.calls() == [], self.calls()
+        assert self.open_spaces() == []
+
+
+def utc_in(seconds):
+    """A whole second at least `seconds` from now (UTC)."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return now + datetime.timedelta(seconds=seconds + 1)
+
+
+def wait_until(moment):
+    """Waits for a wall-clock instant (the meetings' start) by polling."""
+    wait_for(lambda: datetime.datetime.now(datetime.timezone.utc) >= moment,
+             timeout=max(1.0, (moment - datetime.datetime.now(datetime.timezone.utc))
+                         .total_seconds() + 5), interval=0.01, what="the start time")
+
+
+def monotonic():
+    return time.monotonic()
+
+
+def node_log_mentions(node, text):
+    return text in node.log()
+
+
+def remove_dir(path):
+    if os.path.isdir(path):
+        shutil.rmtree(path, ignore_errors=True)
