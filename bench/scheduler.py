@@ -35,8 +35,11 @@ measuring:
      coSpace.
 
 Also measured: fsync after a 4 KiB append in the data directory (what each
-commit waits for), the client's own share (an unauthenticated 401), the
-CPU convened and the bridge used while the meetings started. --scratch DIR
+commit waits for), the client's own share (an unauthenticated 401), per
+timed POST the CPU convened used and the bytes and write calls it made
+(/proc/PID/stat and /proc/PID/io: figures the machine's other load barely
+moves, for comparing builds on a busy machine), the CPU convened and the
+bridge used while the meetings started. --scratch DIR
 puts the daemons' data elsewhere (e.g. /dev/shm: no fsync cost); --perf
 PREFIX records perf profiles, --strace PREFIX convened's disk writes and
 syncs (then the figures are not the official ones). --json keeps every
@@ -135,6 +138,20 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def io_counts(pid):
+    """(bytes written, write calls) of a process so far (/proc/PID/io:
+    wchar, syscw): every pwrite of the WAL and of the checkpoint's copy."""
+    counts = {}
+    try:
+        with open(f"/proc/{pid}/io") as io:
+            for line in io:
+                name, _, value = line.partition(":")
+                counts[name] = int(value)
+        return counts["wchar"], counts["syscw"]
+    except (OSError, KeyError, ValueError):
+        return float("nan"), float("nan")
 
 
 def fsync_ms(directory, samples=200):
@@ -306,6 +323,9 @@ class Bench:
         create, read, made_ids, sent_at = [], [], [], []
         disk = fsync_ms(self.work_dir)
         profiler = self.profile("latency", [scheduler.process.pid])
+        # what the timed POSTs cost convened, whatever else loads the machine
+        cpu_before = cpu_seconds(scheduler.process.pid)
+        written_before, writes_before = io_counts(scheduler.process.pid)
         for number in range(options.samples):
             gap = number % windows
             start = base + gap * WINDOW_SECONDS + MEETING_SECONDS + 60 * (number // windows % 5)
@@ -322,6 +342,8 @@ class Bench:
             if reply.status != 201:
                 raise RuntimeError(f"timed booking {number} answered {reply!r}")
             made_ids.append(reply.json()["id"])
+        cpu_per_post = (cpu_seconds(scheduler.process.pid) - cpu_before) * 1000 / options.samples
+        written_after, writes_after = io_counts(scheduler.process.pid)
         self.profile_stop(profiler)
         for booking_id in made_ids:
             sent = time.perf_counter()
@@ -355,6 +377,10 @@ class Bench:
                                        "p99": percentile(floor, 0.99)},
             "convened_peak_rss_mb": peak_rss_mb(scheduler.process.pid),
             "database_mb": size_mb, "fsync_ms": disk,
+            "convened_cpu_ms_per_post": cpu_per_post,
+            "convened_written_kib_per_post": (written_after - written_before) / 1024
+            / options.samples,
+            "convened_write_calls_per_post": (writes_after - writes_before) / options.samples,
         }
         print(f"bench: POST /bookings p50 {result['post_ms']['p50']:.2f} ms, "
               f"p99 {result['post_ms']['p99']:.2f} ms, max {result['post_ms']['max']:.2f} ms",
@@ -636,6 +662,10 @@ def main():
              f"p50 {latency['fsync_ms']['p50']:.2f} ms  p99 {latency['fsync_ms']['p99']:.2f} ms"),
             ("convened peak RSS / database",
              f"{latency['convened_peak_rss_mb']:.0f} MB / {latency['database_mb']:.0f} MB"),
+            ("convened per timed POST: CPU / written / writes",
+             f"{latency['convened_cpu_ms_per_post']:.2f} ms / "
+             f"{latency['convened_written_kib_per_post']:.1f} KiB / "
+             f"{latency['convened_write_calls_per_post']:.1f} calls"),
         ]
         checks.append((f"booking p99 < {TARGET_BOOKING_P99_MS} ms",
                        post["p99"] < TARGET_BOOKING_P99_MS))

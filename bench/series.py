@@ -12,10 +12,16 @@ between two windows (each series at another minute, so none clashes with
 another); every occurrence is placed under the same capacity checks as a
 single booking and stored as a booking row, all in one transaction.
 Also timed: the first page of GET /bookings/<id>/occurrences (100) and
-GET /bookings/<id>.ics. Reports each run, the median and the maximum.
+GET /bookings/<id>.ics. Reports each run, the median and the maximum, and
+per POST the CPU convened used and the bytes it wrote (/proc/PID/stat and
+/proc/PID/io: for comparing builds on a busy machine).
+
+--perf PREFIX records convened with perf during the timed requests
+(PREFIX-series.data; the figures are then not the official ones).
 
 Usage: python3 bench/series.py [--build-dir build] [--bookings 100000]
        [--bridges 10] [--slots 200] [--loaders 4] [--series 5] [--scratch DIR]
+       [--perf PREFIX]
 """
 import argparse
 import importlib.util
@@ -88,8 +94,11 @@ def main():
     parser.add_argument("--loaders", type=int, default=4)
     parser.add_argument("--series", type=int, default=5)
     parser.add_argument("--scratch", default=None)
+    parser.add_argument("--perf", metavar="PREFIX",
+                        help="perf record convened during the timed requests (PREFIX-series.data)")
     options = parser.parse_args()
     options.keep = False
+    options.strace = None
     os.environ["CONVENE_BUILD_DIR"] = os.path.abspath(options.build_dir)
     sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
     import harness  # noqa: E402 - needs CONVENE_BUILD_DIR first
@@ -104,16 +113,27 @@ def main():
         time.sleep(2)  # the loaders' last writes settle
         client = scheduler.client
         posts, pages, calendars = [], [], []
+        tracer = bench.profile("series", [scheduler.process.pid])
+        costs = []  # convened's CPU ms and KiB written per series POST
+        pid = scheduler.process.pid
         for number in range(options.series):
+            cpu_before, written_before = module.cpu_seconds(pid), module.io_counts(pid)[0]
             elapsed, booking_id = time_series(client, base, number)
+            costs.append(((module.cpu_seconds(pid) - cpu_before) * 1000,
+                          (module.io_counts(pid)[0] - written_before) / 1024))
             posts.append(elapsed)
             pages.append(timed_get(client, f"/bookings/{booking_id}/occurrences?limit=100"))
             calendars.append(timed_get(client, f"/bookings/{booking_id}.ics"))
-            print(f"bench: series {number}: POST {elapsed:.1f} ms, first page "
+            print(f"bench: series {number}: POST {elapsed:.1f} ms (convened CPU "
+                  f"{costs[-1][0]:.0f} ms, {costs[-1][1]:.0f} KiB written), first page "
                   f"{pages[-1]:.1f} ms, .ics {calendars[-1]:.1f} ms", flush=True)
+        bench.profile_stop(tracer)
         print(f"bench: POST daily x3650 with {options.bookings} stored: median "
               f"{statistics.median(posts):.1f} ms, max {max(posts):.1f} ms "
               f"(target < 200 ms: {'met' if max(posts) < 200 else 'MISSED'})")
+        print(f"bench: convened per series POST: CPU median "
+              f"{statistics.median(c[0] for c in costs):.0f} ms, written median "
+              f"{statistics.median(c[1] for c in costs):.0f} KiB (what other load barely moves)")
         print(f"bench: occurrences page of 100: median {statistics.median(pages):.1f} ms; "
               f".ics: median {statistics.median(calendars):.1f} ms")
     finally:

@@ -1,8 +1,14 @@
-/* http_server.c - libmicrohttpd glue and the checks against hostile
- * clients; see http_server.h. */
-#include "common/http_server.h"
-
-#include <arpa/inet.h>
+/*
+ * http_server.c - the HTTP(S) server over libmicrohttpd; see http_server.h.
+ *
+ * Owns: a request's life (the early refusal, reading the body within its
+ * limit, calling the handler, the response and its observer), slow
+ * requests handed to the slow lane with their connection suspended, TLS,
+ * start and stop, and the request accessors (headers, cookies, query).
+ * Does not own: the checks made when the headers are in
+ * (http_server_checks.c), credentials' syntax (http_auth.c), the time
+ * limit per request (http_deadline.c) or streamed answers (http_stream.c).
+ */
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdatomic.h>
@@ -13,9 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/http_auth.h"
-#include "common/http_deadline.h"
-#include "common/http_slow_lane.h"
+#include "common/http_server_internal.h"
 #include "common/log.h"
 #include "common/sleep.h"
 #include "common/text.h"
@@ -23,35 +27,6 @@
 /* How long http_server_stop waits for the answers of slow requests the
  * lane has finished or cancelled to go out before it closes everything. */
 #define SLOW_ANSWERS_WAIT_MS 2000
-
-struct http_server {
-    struct MHD_Daemon *daemon;
-    http_deadline *deadline;   /* closes connections too slow to send a request */
-    http_slow_lane *slow_lane; /* runs the handlers config.is_slow picks; NULL without */
-    http_streams *streams;     /* the streaming answers in progress */
-    /* Slow requests handed to the lane whose connection has not completed
-     * yet (answer not sent): http_server_stop waits for them. */
-    atomic_uint slow_unfinished;
-    http_server_config config;
-    char *certificate_pem;
-    char *key_pem;
-};
-
-/* Per-request state, kept by MHD between calls of the access handler. */
-typedef struct {
-    strbuf body;
-    http_principal principal; /* who sent it, from the first call */
-    bool identified;          /* `principal` is filled (false on a public route) */
-    bool public_route;        /* config.is_public: no credentials, small body */
-    int refusal;              /* 401 kept for the last call of a request without body; else 0 */
-    bool answered;            /* a response is queued: nothing more is read */
-    /* A slow request (http_slow_lane.h): its connection is suspended from
-     * the moment it is handed to the lane until `slow_response` is filled;
-     * then the connection is resumed and the next call sends it. */
-    bool deferred;
-    bool slow; /* was deferred: counted in slow_unfinished until completed */
-    http_response slow_response;
-} request_state;
 
 static char *read_file(const char *path, strbuf *error)
 {
@@ -174,166 +149,6 @@ static enum MHD_Result send_response(http_server *server, struct MHD_Connection 
     return queued;
 }
 
-static void client_address_text(struct MHD_Connection *connection, char *out, size_t size)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, size, "unknown");
-    if (!info || !info->client_addr)
-        return;
-    const struct sockaddr *address = info->client_addr;
-    if (address->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, out, (socklen_t)size);
-    else if (address->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, out,
-                  (socklen_t)size);
-}
-
-/* The value of the one header `name`, or NULL (also when it is there twice:
- * counted by the census, refused there). */
-static const char *header_value(struct MHD_Connection *connection, const char *name)
-{
-    return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
-}
-
-/* MHD's accept policy: the config's `admit` decides by the peer's address. */
-static enum MHD_Result admit_connection(void *context, const struct sockaddr *address,
-                                        socklen_t length)
-{
-    (void)length;
-    http_server *server = context;
-    return server->config.admit(server->config.context, address) ? MHD_YES : MHD_NO;
-}
-
-/* Checks the Basic credential strictly with the plain `authenticate`. */
-static int authenticate_basic(http_server *server, const char *header, request_state *state)
-{
-    char *user = NULL, *password = NULL;
-    if (http_basic_parse(header, server->config.basic_without_space, &user, &password) != CV_OK)
-        return 401;
-    bool accepted = server->config.authenticate(server->config.context, user, password);
-    if (accepted)
-        snprintf(state->principal.name, sizeof state->principal.name, "%s", user);
-    http_basic_free(user, password);
-    return accepted ? 0 : 401;
-}
-
-/* Hands the request's one credential to `identify`: the Authorization
- * header (Basic or Bearer) when there is one, else the session cookie. */
-static int identify(http_server *server, struct MHD_Connection *connection, const char *method,
-                    const char *header, request_state *state)
-{
-    char client[INET6_ADDRSTRLEN + 1];
-    client_address_text(connection, client, sizeof client);
-    http_credential credential = {.method = method, .client_address = client};
-    char *user = NULL, *password = NULL;
-    if (header && http_bearer_parse(header, &credential.token) == CV_OK) {
-        credential.kind = HTTP_CREDENTIAL_BEARER;
-    } else if (header) {
-        if (http_basic_parse(header, server->config.basic_without_space, &user, &password) != CV_OK)
-            return 401;
-        credential.kind = HTTP_CREDENTIAL_BASIC;
-        credential.user = user;
-        credential.password = password;
-    } else {
-        credential.kind = HTTP_CREDENTIAL_COOKIE;
-        credential.token = server->config.session_cookie
-                               ? MHD_lookup_connection_value(connection, MHD_COOKIE_KIND,
-                                                             server->config.session_cookie)
-                               : NULL;
-        credential.csrf = header_value(connection, "X-CSRF-Token");
-        if (!credential.token)
-            return 401;
-    }
-    int status = server->config.identify(server->config.context, &credential, &state->principal);
-    http_basic_free(user, password);
-    if (status == 0)
-        state->principal.kind = credential.kind;
-    return status;
-}
-
-/* 0 when the request's credential is accepted (state->principal filled),
- * else the status of the refusal. `authorizations`: how many
- * Authorization headers came (more than one is refused). */
-static int check_credentials(http_server *server, struct MHD_Connection *connection,
-                             const char *method, unsigned authorizations, request_state *state)
-{
-    if (authorizations > 1)
-        return 401;
-    const char *header =
-        authorizations ? header_value(connection, MHD_HTTP_HEADER_AUTHORIZATION) : NULL;
-    int status = 401;
-    if (server->config.identify)
-        status = identify(server, connection, method, header, state);
-    else if (header)
-        status = authenticate_basic(server, header, state);
-    state->identified = status == 0;
-    return status;
-}
-
-/* What the framing and credential checks need to know about the headers,
- * counted over every header line (a repeated header is seen each time). */
-typedef struct {
-    unsigned content_lengths;
-    unsigned transfer_encodings;
-    unsigned authorizations;
-    bool bad_value;      /* a Content-Length not all digits, a Transfer-Encoding not "chunked" */
-    bool announces_body; /* a Transfer-Encoding, or a Content-Length other than 0 */
-} header_census;
-
-static enum MHD_Result count_header(void *closure, enum MHD_ValueKind kind, const char *name,
-                                    const char *value)
-{
-    (void)kind;
-    header_census *census = closure;
-    value = value ? value : "";
-    if (strcasecmp(name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-        census->content_lengths++;
-        /* 18 digits: far above any limit, and no overflow when parsed. */
-        census->bad_value |= !text_is_digits(value) || strlen(value) > 18;
-        census->announces_body |= strspn(value, "0") != strlen(value);
-    } else if (strcasecmp(name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-        census->transfer_encodings++;
-        census->bad_value |= strcasecmp(value, "chunked") != 0;
-        census->announces_body = true;
-    } else if (strcasecmp(name, MHD_HTTP_HEADER_AUTHORIZATION) == 0) {
-        census->authorizations++;
-    }
-    return MHD_YES;
-}
-
-/* The most a request may send: a public route (no credentials) less. */
-static size_t body_limit(const http_server *server, const request_state *state)
-{
-    if (!state->public_route)
-        return server->config.max_body_size;
-    return server->config.public_max_body_size ? server->config.public_max_body_size : 4096;
-}
-
-/* The checks made as soon as the headers are in, before any body is read:
- * the status of an early refusal, or 0 to go on. Sets *announces_body. */
-static int check_headers(http_server *server, struct MHD_Connection *connection, const char *url,
-                         const char *method, request_state *state, bool *announces_body)
-{
-    header_census census = {0};
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, count_header, &census);
-    *announces_body = census.announces_body;
-    if (census.content_lengths > 1 || census.transfer_encodings > 1 ||
-        (census.content_lengths && census.transfer_encodings) || census.bad_value)
-        return 400; /* a framing two parsers could read differently: smuggling */
-    state->public_route =
-        server->config.is_public && server->config.is_public(server->config.context, method, url);
-    if (!state->public_route) {
-        int refusal = check_credentials(server, connection, method, census.authorizations, state);
-        if (refusal)
-            return refusal;
-    }
-    const char *declared = header_value(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (declared && strtoull(declared, NULL, 10) > body_limit(server, state))
-        return 413;
-    return 0;
-}
-
 static http_deadline_entry *deadline_entry(struct MHD_Connection *connection)
 {
     const union MHD_ConnectionInfo *info =
@@ -346,7 +161,7 @@ static http_deadline_entry *deadline_entry(struct MHD_Connection *connection)
 static http_request describe_request(struct MHD_Connection *connection, const char *url,
                                      const char *method, const request_state *state, char *client)
 {
-    client_address_text(connection, client, INET6_ADDRSTRLEN + 1);
+    http_server_client_address(connection, client, INET6_ADDRSTRLEN + 1);
     http_request request = {
         .method = method,
         .path = url,
@@ -509,7 +324,8 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
             return MHD_NO;
         *connection_state = state;
         bool announces_body = false;
-        int refusal = check_headers(server, connection, url, method, state, &announces_body);
+        int refusal =
+            http_server_check_headers(server, connection, url, method, state, &announces_body);
         /* Without a body there is nothing to keep from being read, and an
          * answer queued in this first call makes libmicrohttpd close the
          * connection: a 401 (403, 429, 503) then waits for the next call,
@@ -528,7 +344,8 @@ static enum MHD_Result access_handler(void *closure, struct MHD_Connection *conn
     if (*upload_data_size) {
         /* Only a body without Content-Length (chunked) can grow past the
          * limit here; it is not read further: the connection is closed. */
-        if (state->refusal || state->body.length + *upload_data_size > body_limit(server, state) ||
+        if (state->refusal ||
+            state->body.length + *upload_data_size > http_server_body_limit(server, state) ||
             strbuf_append(&state->body, upload_data, *upload_data_size) != CV_OK)
             return MHD_NO;
         *upload_data_size = 0;
@@ -664,8 +481,8 @@ static struct MHD_Daemon *start_daemon(http_server *server, unsigned flags,
         {MHD_OPTION_END, 0, NULL},
     };
     return MHD_start_daemon(
-        flags, 0, config->admit ? admit_connection : NULL, server, access_handler, server,
-        MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        flags, 0, config->admit ? http_server_admit_connection : NULL, server, access_handler,
+        server, MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         config->max_connections_per_address,
         /* libmicrohttpd's idle timer (restarted by every byte) still bounds

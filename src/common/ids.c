@@ -2,7 +2,9 @@
 #include "common/ids.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <uuid/uuid.h>
 
 /* Convene's namespace for name-derived IDs (itself a v5 UUID of
@@ -13,6 +15,19 @@ void id_generate(char out[ID_TEXT_SIZE])
 {
     uuid_t uuid;
     uuid_generate_random(uuid);
+    uuid_unparse_lower(uuid, out);
+}
+
+void id_generate_ordered(char out[ID_TEXT_SIZE])
+{
+    uuid_t uuid;
+    uuid_generate_random(uuid); /* random bits, and the variant bits set */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t milliseconds = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    for (int i = 0; i < 6; i++) /* unix_ts_ms: 48 bits, big-endian */
+        uuid[i] = (unsigned char)(milliseconds >> (8 * (5 - i)));
+    uuid[6] = (unsigned char)((uuid[6] & 0x0f) | 0x70); /* version 7 */
     uuid_unparse_lower(uuid, out);
 }
 

@@ -56,9 +56,17 @@ cv_result store_open(const char *path, sqlite3 **out)
         return store_result(code);
     }
     sqlite3_busy_timeout(database, 10000);
+    /* cache_spill: a transaction may keep up to this many changed pages
+     * (4 KiB each: 64 MiB) before it writes some of them to the WAL ahead
+     * of its commit. At SQLite's default (the 2 MiB page cache) a series of
+     * 3,650 occurrences, whose placement queries also read many pages,
+     * wrote changed pages out and changed them again: 13-62 MB per series
+     * instead of 3-5 MB (docs/benchmarks.md, issue 7 and 10 last part).
+     * Pages not changed are still kept only up to the cache size. */
     cv_result result = store_exec(database, "PRAGMA journal_mode=WAL;"
                                             "PRAGMA synchronous=FULL;"
-                                            "PRAGMA foreign_keys=ON;");
+                                            "PRAGMA foreign_keys=ON;"
+                                            "PRAGMA cache_spill=16384;");
     if (result != CV_OK) {
         sqlite3_close(database);
         return result;

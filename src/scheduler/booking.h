@@ -110,6 +110,11 @@ typedef struct booking {
     char live_layout[BOOKING_LAYOUT_SIZE]; /* everyone's default layout; "" the bridge's */
     int64_t created;
     int64_t updated;
+    /* The user who booked it (users.id; 0: nobody, or an occurrence owned
+     * through its series). Written only when the row is first inserted (a
+     * new booking's owner goes in with it, no UPDATE after); later stores
+     * keep the stored owner, and loads do not read it. */
+    int64_t owner;
 } booking;
 
 void booking_init(booking *record);
@@ -189,8 +194,9 @@ cv_result booking_load(store_db *database, const char *id, booking *out);
 /* Changes the state (and failure; NULL clears it) and the capacity flag. */
 cv_result booking_set_state(store_db *database, const char *id, booking_state state,
                             const char *failure);
-/* Ids of bookings in any of the `state_count` given states. Caller frees
- * each and the array. */
+/* Ids of bookings in any of the `state_count` given states, each a state
+ * of a meeting in progress (starting, live, ending: the indexed ones;
+ * another is CV_ERR_INVALID). Caller frees each and the array. */
 cv_result booking_ids_in_states(store_db *database, const booking_state *states, size_t state_count,
                                 char ***ids_out, size_t *count_out);
 

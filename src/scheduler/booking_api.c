@@ -82,15 +82,19 @@ bool booking_api_owned(scheduler_api_request *request, const char *id)
     return result == CV_OK && owned;
 }
 
-cv_result booking_api_set_owner(scheduler_api_request *request, const char *booking_id,
-                                const char *series_id)
+cv_result booking_api_set_series_owner(scheduler_api_request *request, const char *series_id)
 {
     const http_principal *principal = scheduler_api_principal(request);
     if (!principal || principal->user_id == 0)
         return CV_OK;
-    return series_id
-               ? db_users_set_series_owner(request->database, series_id, principal->user_id)
-               : db_users_set_booking_owner(request->database, booking_id, principal->user_id);
+    return db_users_set_series_owner(request->database, series_id, principal->user_id);
+}
+
+/* The requesting user's account ID (0: none), the owner of what they book. */
+static int64_t requesting_user(scheduler_api_request *request)
+{
+    const http_principal *principal = scheduler_api_principal(request);
+    return principal ? (int64_t)principal->user_id : 0;
 }
 
 /* Adds "owner" (the user who booked it, or null) and the series fields. */
@@ -230,9 +234,8 @@ static cv_result place_and_store(store_db *database, void *context)
         return result;
     }
     work->step = "storing the booking";
+    work->record->owner = requesting_user(work->request); /* inserted with the row */
     result = booking_store(database, work->record);
-    if (result == CV_OK)
-        result = booking_api_set_owner(work->request, work->record->id, NULL);
     if (result == CV_OK)
         result = audit_record(work->request, "booking.create", work->record->id,
                               json_deep_copy(work->request->body));
@@ -257,9 +260,26 @@ static bool read_new_booking(scheduler_api_request *request, booking *record,
         scheduler_api_fail_result(request, result, "reading the booking");
         return false;
     }
-    id_generate(record->id);
+    id_generate_ordered(record->id);
     record->created = record->updated = limits.now;
     return true;
+}
+
+/* booking.created and the 201 from one rendering of the new booking: the
+ * event is written out (without an owner, like every booking event) before
+ * the answer adds the owner, which is the requesting user. A new single
+ * booking has no series, so nothing is read back from the database. */
+static void publish_and_reply_created(scheduler_api_request *request, const booking *record,
+                                      const bridge_views *views)
+{
+    json_t *document = booking_to_json(record, bridge_domain(views, record->bridge_id));
+    scheduler_events_publish(request->daemon, EVENT_BOOKING_CREATED, record->id,
+                             document ? json_pack("{s:O}", "booking", document) : NULL);
+    const http_principal *principal = scheduler_api_principal(request);
+    bool owned = principal && principal->user_id != 0;
+    if (document)
+        json_object_set_new(document, "owner", owned ? json_string(principal->name) : json_null());
+    scheduler_api_reply_json(request, 201, document);
 }
 
 static void handle_create(scheduler_api_request *request)
@@ -284,8 +304,7 @@ static void handle_create(scheduler_api_request *request)
         log_info("booking %s: \"%s\" on bridge %s slot %lld", record.id, record.title,
                  record.bridge_id, (long long)record.slot);
         lifecycle_booking_changed(request->daemon, &record);
-        booking_api_publish(request, EVENT_BOOKING_CREATED, &record, &work.views);
-        booking_api_reply(request, 201, &record, &work.views);
+        publish_and_reply_created(request, &record, &work.views);
     }
     if (work.views_loaded)
         bridge_views_free(&work.views);

@@ -72,10 +72,9 @@ json_t *booking_series_plain_body(scheduler_api_request *request, const char *zo
  * "<id>.ics") is the requesting user's (they booked it or its series, or
  * organize it). */
 bool booking_api_owned(scheduler_api_request *request, const char *id);
-/* Records the requesting user as the owner of a new booking, or (with
- * `series_id`) of a new series and its occurrences; in the caller's
- * transaction. */
-cv_result booking_api_set_owner(scheduler_api_request *request, const char *booking_id,
-                                const char *series_id);
+/* Records the requesting user as the owner of a new series and so of its
+ * occurrences; in the caller's transaction. (A single booking's owner is
+ * inserted with its row: booking.owner.) */
+cv_result booking_api_set_series_owner(scheduler_api_request *request, const char *series_id);
 
 #endif

@@ -222,7 +222,7 @@ static cv_result place_one(store_db *database, booking *record, const bridge_vie
                            const occurrence *item, const char *zone, const char *bridge,
                            placement *done, pending_occurrences *pending)
 {
-    id_generate(record->id);
+    id_generate_ordered(record->id);
     record->start = item->start;
     record->end = item->end;
     snprintf(record->bridge_id, sizeof record->bridge_id, "%s", bridge);
@@ -403,7 +403,7 @@ static cv_result place_and_store_all(store_db *database, void *context)
         result = store_series(database, work->row, work->series, work->record, work->list,
                               work->done, work->record->created);
     if (result == CV_OK && !work->refused)
-        result = booking_api_set_owner(work->request, NULL, work->row->id);
+        result = booking_api_set_series_owner(work->request, work->row->id);
     if (result == CV_OK && !work->refused)
         result = audit_record(work->request, "booking.create", work->row->id,
                               json_deep_copy(work->request->body));

@@ -502,7 +502,7 @@ static cv_result new_row(scheduler_api_request *request, series_edit_target *tar
 
 void series_occurrence_reset(booking *record, const occurrence *item, int64_t now)
 {
-    id_generate(record->id);
+    id_generate_ordered(record->id);
     record->start = item->start;
     record->end = item->end;
     record->state = BOOKING_SCHEDULED;

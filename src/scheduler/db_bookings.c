@@ -26,12 +26,13 @@
 #include "scheduler/slots.h"
 
 /* The bookings columns every insert writes, in the order bind_booking
- * binds them. */
+ * binds them. The last, owner, is written by an insert only: a replaced
+ * row keeps its owner (store_booking_row's UPDATE leaves it out). */
 #define BOOKING_COLUMNS                                                                            \
     "id, title, start_at, end_at, setup_minutes, passcode, bridge_id, slot, state, failure,"       \
     " slot_note, cospace_id, call_id, used_address, created, updated, occupied_start,"             \
-    " holds_capacity, bridge_chosen, cancelled, secret, live_locked, live_layout"
-#define BOOKING_VALUES 23 /* the columns of BOOKING_COLUMNS */
+    " holds_capacity, bridge_chosen, cancelled, secret, live_locked, live_layout, owner"
+#define BOOKING_VALUES 24 /* the columns of BOOKING_COLUMNS */
 
 /* Binds `record` as the BOOKING_COLUMNS values from parameter `at` on. */
 static void bind_booking(store_stmt *statement, int at, const booking *record)
@@ -62,9 +63,14 @@ static void bind_booking(store_stmt *statement, int at, const booking *record)
     store_bind_text_or_null(statement, at + 20, record->secret);
     store_bind_int(statement, at + 21, record->live_locked ? 1 : 0);
     store_bind_text_or_null(statement, at + 22, record->live_layout);
+    if (record->owner) /* 0: nobody, or an occurrence owned through its series */
+        store_bind_int64(statement, at + 23, record->owner);
+    else
+        store_bind_null(statement, at + 23);
 }
 
-/* The bookings row of `record`, inserted or replaced. */
+/* The bookings row of `record`, inserted or replaced (a replaced row keeps
+ * its owner). */
 static cv_result store_booking_row(store_db *database, const booking *record)
 {
     store_stmt *statement = NULL;
@@ -72,7 +78,7 @@ static cv_result store_booking_row(store_db *database, const booking *record)
             database,
             "INSERT INTO bookings (" BOOKING_COLUMNS ")"
             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-            " ?18, ?19, ?20, ?21, ?22, ?23)"
+            " ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
             " ON CONFLICT(id) DO UPDATE SET title = ?2, start_at = ?3, end_at = ?4,"
             " setup_minutes = ?5, passcode = ?6, bridge_id = ?7, slot = ?8, state = ?9,"
             " failure = ?10, slot_note = ?11, cospace_id = ?12, call_id = ?13, used_address = ?14,"
@@ -448,8 +454,15 @@ cv_result booking_ids_in_states(store_db *database, const booking_state *states,
     *ids_out = NULL;
     *count_out = 0;
     store_stmt *statement = NULL;
+    for (size_t state = 0; state < state_count; state++)
+        if (states[state] != BOOKING_STARTING && states[state] != BOOKING_LIVE &&
+            states[state] != BOOKING_ENDING)
+            return CV_ERR_INVALID; /* only these are indexed (schema.h) */
     cv_result code =
-        store_db_prepare(database, "SELECT id FROM bookings WHERE state = ?1", &statement);
+        store_db_prepare(database,
+                         "SELECT id FROM bookings WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES
+                         " AND state = ?1",
+                         &statement);
     store_step_state step = STORE_FAILED;
     if (code != CV_OK)
         return store_db_error(database);
@@ -666,8 +679,8 @@ cv_result db_bookings_outside_range_each(store_db *database, const char *bridge_
     store_stmt *statement = NULL;
     cv_result code = store_db_prepare(
         database,
-        "SELECT id, title, slot FROM bookings WHERE bridge_id = ?1 AND slot IS NOT NULL"
-        " AND state IN " SCHEMA_ACTIVE_BOOKING_STATES
+        "SELECT id, title, slot FROM bookings WHERE holds_capacity = 1 AND bridge_id = ?1"
+        " AND slot IS NOT NULL AND state IN " SCHEMA_ACTIVE_BOOKING_STATES
         " AND (?2 = 0 OR slot < ?3 OR slot > ?3 + ?4 - 1) ORDER BY start_at LIMIT 100",
         &statement);
     store_step_state step = STORE_FAILED;

@@ -279,6 +279,12 @@ const char *const schema_postgresql_migrations[] = {
     " kind text NOT NULL,"
     " PRIMARY KEY (booking_id, kind)"
     ");",
+    /* 12 (issue 7): the state index holds only meetings in progress; the
+     * index by (bridge, start, end) goes, as in db_schema.c */
+    "DROP INDEX bookings_by_state;"
+    "CREATE INDEX bookings_in_progress ON bookings (state)"
+    " WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES ";"
+    "DROP INDEX bookings_by_bridge_time;",
 };
 /* clang-format on */
 

@@ -441,12 +441,6 @@ static cv_result run_owner_update(store_db *database, const char *sql, const cha
     return store_stmt_run(statement);
 }
 
-cv_result db_users_set_booking_owner(store_db *database, const char *booking_id, int64_t user_id)
-{
-    return run_owner_update(database, "UPDATE bookings SET owner = ?2 WHERE id = ?1", booking_id,
-                            user_id);
-}
-
 /* Only the series row: its occurrences' owner is read through it
  * (coalesce(b.owner, s.owner) and "b.owner = ? OR s.owner = ?" above), so
  * a series of 3,650 occurrences costs one UPDATE, not 3,650 rows and index

@@ -99,9 +99,9 @@ cv_result db_users_each_owned_in_window(store_db *database, int64_t user_id, con
                                         int64_t from, int64_t to, int64_t limit,
                                         const char *bridge_id, db_booking_id_visit visit,
                                         void *context);
-/* Records who booked: the booking, or the series (its occurrences are
- * owned through it: each reads coalesce(b.owner, s.owner)). */
-cv_result db_users_set_booking_owner(store_db *database, const char *booking_id, int64_t user_id);
+/* Records who booked a series (its occurrences are owned through it: each
+ * reads coalesce(b.owner, s.owner)). A single booking's owner is inserted
+ * with its row (booking.owner, db_bookings.c). */
 cv_result db_users_set_series_owner(store_db *database, const char *series_id, int64_t user_id);
 /* The name of the owner of a booking ("" when none). */
 cv_result db_users_booking_owner(store_db *database, const char *booking_id, char *name,

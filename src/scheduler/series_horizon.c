@@ -3,7 +3,8 @@
  * series_horizon.h.
  *
  * Owns: the extension thread (a lock and a condition to stop it at once)
- * and the pass. Does not own: the SQL (db_series.c, db_bookings.c).
+ * and the pass, with the series' REQUEST sent again when the pass skipped
+ * occurrences. Does not own: the SQL (db_series.c, db_bookings.c).
  */
 #include "scheduler/series_horizon.h"
 
@@ -23,6 +24,7 @@
 #include "scheduler/lifecycle.h"
 #include "scheduler/mail_module.h"
 #include "scheduler/recurrence.h"
+#include "scheduler/series_calendar.h"
 #include "scheduler/series_notice.h"
 
 /* What one series' extension booked, for the lifecycle after the commit. */
@@ -79,10 +81,34 @@ static cv_result book_one(store_db *database, series_row *row, const booking *mo
     return result;
 }
 
+/* After occurrences were skipped (each an EXDATE now, SEQUENCE raised):
+ * the series' REQUEST again to the organizer and attendees, so their
+ * calendars drop those days too; the organizer also has a notice for each.
+ * `first_id` is the series' first occurrence (the master's dial-in). In
+ * the open transaction, like the notices. */
+static cv_result request_again(scheduler *daemon, store_db *database, const series_row *row,
+                               const char *first_id, const bridge_views *views, int64_t now)
+{
+    if (!mail_enabled(daemon) || (!row->organizer[0] && !row->attendee_count))
+        return CV_OK;
+    booking first;
+    booking_init(&first);
+    cv_result result = booking_load(database, first_id, &first);
+    series_event item;
+    memset(&item, 0, sizeof item);
+    if (result == CV_OK)
+        result = series_event_master(row, &first, views, now, &item);
+    if (result == CV_OK)
+        result = series_event_mail(daemon, database, MAIL_REQUEST, &item, first_id);
+    series_event_free(&item);
+    booking_clear(&first);
+    return result;
+}
+
 /* Books what has come within the horizon of series `id`, in the open
  * transaction. */
-static cv_result extend_series(store_db *database, const char *id, int64_t now, int64_t until,
-                               extension *done)
+static cv_result extend_series(scheduler *daemon, store_db *database, const char *id, int64_t now,
+                               int64_t until, extension *done)
 {
     series_row row;
     cv_result result = db_series_load(database, id, &row);
@@ -102,12 +128,15 @@ static cv_result extend_series(store_db *database, const char *id, int64_t now, 
         result = expand_more(&row, until, &list);
     if (result == CV_OK && list.count > 0)
         result = bridge_views_load(database, &views);
+    size_t skipped_before = done->skipped;
     for (size_t i = 0; result == CV_OK && i < list.count; i++)
         if (list.items[i].start > now)
             result = book_one(database, &row, &model, &views, &list.items[i], now, done);
     row.booked_until = until; /* with nothing to book from, there is nothing to wait for */
     if (result == CV_OK)
         result = db_series_update(database, &row);
+    if (result == CV_OK && done->skipped > skipped_before)
+        result = request_again(daemon, database, &row, ids[0], &views, now);
     bridge_views_free(&views);
     booking_clear(&model);
     occurrence_list_free(&list);
@@ -124,7 +153,7 @@ static cv_result extend_one(scheduler *daemon, store_db *database, const char *i
     int64_t until = now + daemon->options.series_horizon_days * 86400;
     cv_result result = store_db_begin(database);
     if (result == CV_OK)
-        result = extend_series(database, id, now, until, &done);
+        result = extend_series(daemon, database, id, now, until, &done);
     if (result == CV_OK)
         result = store_db_commit(database);
     if (result != CV_OK) {

@@ -202,7 +202,13 @@ def test_route_permissions_are_documented():
 
 def test_booker_sees_and_changes_only_their_own():
     mine = world["alice_booking"]
-    bobs = book(BOB, "bob's meeting")["id"]
+    created = book(BOB, "bob's meeting")
+    bobs = created["id"]
+    # the 201 names the owner without reading it back; the stored one agrees
+    assert created["owner"] == "bob", created
+    stored = api("GET", "/bookings/" + bobs, who=BOB).json()
+    stored.pop("attendance")  # GET /bookings/<id> adds who attended
+    assert stored == created, (stored, created)
     for method, path, body in (("GET", "/bookings/" + mine, None),
                                ("GET", "/bookings/" + mine + ".ics", None),
                                ("PATCH", "/bookings/" + mine, {"title": "taken over"}),

@@ -1,9 +1,9 @@
 /*
  * test_common_ids.c - object identifiers (src/common/ids.c): random v4
- * UUIDs, name-based v5 UUIDs that every cluster node derives alike (pinned
- * to fixed values, so a change of namespace or algorithm fails here before
- * it splits a cluster), and strict validation of IDs from request paths.
- * Owns no production code.
+ * UUIDs, time-ordered v7 UUIDs (their clock prefix and order), name-based v5 UUIDs that every
+ * cluster node derives alike (pinned to fixed values, so a change of namespace or algorithm fails
+ * here before it splits a cluster), and strict validation of IDs from request paths. Owns no
+ * production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,9 +11,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/ids.h"
+#include "common/sleep.h"
 
 static void test_generated_ids_are_v4_and_distinct(void **state)
 {
@@ -29,6 +32,39 @@ static void test_generated_ids_are_v4_and_distinct(void **state)
     assert_non_null(strchr("89ab", first[19])); /* RFC 4122 variant */
     for (int i = 0; i < 36; i++)
         assert_false(first[i] >= 'A' && first[i] <= 'F'); /* lower case */
+}
+
+/* The first 48 bits of a v7 UUID as milliseconds. */
+static unsigned long long ordered_milliseconds(const char *id)
+{
+    char hex[13];
+    memcpy(hex, id, 8);
+    memcpy(hex + 8, id + 9, 4);
+    hex[12] = '\0';
+    return strtoull(hex, NULL, 16);
+}
+
+static void test_ordered_ids_are_v7_with_the_clock_first(void **state)
+{
+    (void)state;
+    char first[ID_TEXT_SIZE], same_millisecond[ID_TEXT_SIZE], later[ID_TEXT_SIZE];
+    struct timespec before;
+    clock_gettime(CLOCK_REALTIME, &before);
+    id_generate_ordered(first);
+    id_generate_ordered(same_millisecond);
+    sleep_milliseconds(3);
+    id_generate_ordered(later);
+    assert_true(id_is_valid(first));
+    assert_string_not_equal(first, same_millisecond); /* the random bits differ */
+    assert_int_equal(first[14], '7');                 /* version */
+    assert_non_null(strchr("89ab", first[19]));       /* RFC 9562 variant */
+    unsigned long long now_ms =
+        (unsigned long long)before.tv_sec * 1000u + (unsigned long long)before.tv_nsec / 1000000u;
+    assert_true(ordered_milliseconds(first) >= now_ms);
+    assert_true(ordered_milliseconds(first) < now_ms + 1000);
+    /* made later, sorts later: text order is time order */
+    assert_true(strcmp(first, later) < 0);
+    assert_true(strcmp(same_millisecond, later) < 0);
 }
 
 static void test_name_ids_are_v5_and_deterministic(void **state)
@@ -83,6 +119,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generated_ids_are_v4_and_distinct),
+        cmocka_unit_test(test_ordered_ids_are_v7_with_the_clock_first),
         cmocka_unit_test(test_name_ids_are_v5_and_deterministic),
         cmocka_unit_test(test_name_ids_are_pinned),
         cmocka_unit_test(test_validation),
