@@ -209,10 +209,10 @@ void scheduler_api_fail_result(scheduler_api_request *request, cv_result result,
     case CV_ERR_TOO_LARGE:
         scheduler_api_fail(request, 400, API_ERROR_INVALID, message, NULL);
         return;
-    case CV_ERR_NETWORK:
+    case CV_ERR_NETWORK: /* PostgreSQL cannot be reached (a restart) */
     case CV_ERR_TIMEOUT:
-    case CV_ERR_BUSY:
-        scheduler_api_fail(request, 503, API_ERROR_UNREACHABLE, message, NULL);
+    case CV_ERR_BUSY: /* SQLite stayed locked past its busy timeout */
+        scheduler_api_fail(request, 503, API_ERROR_DATABASE, message, NULL);
         return;
     default:
         log_error("%s", message);

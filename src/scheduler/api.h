@@ -38,6 +38,9 @@
 #define API_ERROR_INTERNAL       "internal"          /* 500 */
 #define API_ERROR_BUSY           "busy"              /* 503: the meeting is busy; try again */
 #define API_ERROR_BRIDGE_REFUSED "bridgeRefused"     /* 502; the bridge refused the request */
+/* 503: the database cannot be reached or stays locked; try again. The
+ * same code convene-bridge answers for its database (CMS's own code). */
+#define API_ERROR_DATABASE "databaseNotReady"
 
 typedef struct scheduler_api_request {
     scheduler *daemon;
@@ -126,7 +129,8 @@ void scheduler_api_fail_conflict(scheduler_api_request *request, const char *mes
 void scheduler_api_fail_unreachable(scheduler_api_request *request, const char *bridge_id,
                                     const char *address, const char *reason);
 /* Maps a cv_result to an answer: NOT_FOUND 404, CONFLICT 409, INVALID 400,
- * NETWORK/TIMEOUT 503, NO_MEMORY/STORE/IO 500 ... `what` goes in the message. */
+ * NETWORK/TIMEOUT/BUSY 503 databaseNotReady (for results from the store, not
+ * from a bridge), NO_MEMORY/STORE/IO 500 ... `what` goes in the message. */
 void scheduler_api_fail_result(scheduler_api_request *request, cv_result result, const char *what);
 
 /* --- requests --------------------------------------------------------- */

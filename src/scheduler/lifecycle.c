@@ -23,7 +23,7 @@
  * This file owns the worker threads, the public calls and the
  * reconciliation after a restart; the rest lives in rooms of its own:
  * lifecycle_jobs.c (queue, busy set, bridge locks), lifecycle_start.c,
- * lifecycle_spaces.c, lifecycle_live.c, lifecycle_end.c and
+ * lifecycle_start_batch.c, lifecycle_spaces.c, lifecycle_live.c, lifecycle_end.c and
  * lifecycle_state.c (the writes), sharing lifecycle_internal.h.
  *
  * Does not own: validation and capacity (booking.c, db_slots.c), the HTTP

@@ -216,6 +216,18 @@ void lifecycle_run_warning(lifecycle *machine, store_db *database, const char *b
 
 /* --- lifecycle_start.c */
 
+/* Starts every not-done item of `items` through `client`, the bridge's
+ * address `address`: survey, open spaces, create calls, confirm, dial
+ * out. The caller holds the bridge's lock. Returns CV_ERR_NETWORK /
+ * CV_ERR_TIMEOUT when the address cannot serve us (the caller fails
+ * over; `error` says why); items already live stay done. */
+cv_result lifecycle_start_through(lifecycle *machine, store_db *database,
+                                  const bridge_record *bridge, cms_client *client,
+                                  const char *address, start_item *items, size_t count, char *error,
+                                  size_t error_size);
+
+/* --- lifecycle_start_batch.c */
+
 /* Serves START jobs: this one and every other start already queued,
  * grouped by bridge. Resume jobs come through here too. */
 void lifecycle_run_starts(lifecycle *machine, store_db *database, job *first);

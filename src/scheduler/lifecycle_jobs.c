@@ -6,7 +6,7 @@
  * timers that queue jobs, one lock per bridge (starts on a bridge are
  * serialised), the count of consecutive unreachable polls of a meeting,
  * and the order in which a bridge's addresses are tried.
- * Does not own: what a job does (lifecycle_start.c, lifecycle_live.c,
+ * Does not own: what a job does (lifecycle_start*.c, lifecycle_live.c,
  * lifecycle_end.c) or the worker threads (lifecycle.c).
  */
 #include <pthread.h>

@@ -12,8 +12,6 @@ tests are.
 """
 
 import datetime
-import http.client
-import http.server
 import os
 import re
 import shutil
@@ -22,6 +20,7 @@ import threading
 import time
 
 import harness
+from bridge_proxy import BridgeProxy
 from harness import ADMIN, wait_for
 
 LEASE_SECONDS = 3
@@ -30,25 +29,18 @@ NODE_EXTRA = ["--lease-seconds", str(LEASE_SECONDS), "--poll-interval", "3600",
 SLOTS = 24  # every batch fits, with spares
 
 
-class HoldingProxy(http.server.ThreadingHTTPServer):
+class HoldingProxy(BridgeProxy):
     """Between the nodes and the bridge: forwards every request, except
     that once `hold_next_call()` is armed, the next POST /calls waits
     (`held` is set) until `release()`: a request on the wire while the
     test does something to the node that sent it."""
-    daemon_threads = True
 
     def __init__(self, target_port):
-        self.target_port = target_port
         self.armed = False
         self.held = threading.Event()
         self.released = threading.Event()
         self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.server_address[1]
+        super().__init__(target_port)
 
     def hold_next_call(self):
         self.armed = True
@@ -56,38 +48,14 @@ class HoldingProxy(http.server.ThreadingHTTPServer):
     def release(self):
         self.released.set()
 
-
-class ProxyHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def forward(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        if self.command == "POST" and self.path.split("?")[0] == "/api/v1/calls":
-            with self.server.lock:
-                hold, self.server.armed = self.server.armed, False
-            if hold:
-                self.server.held.set()
-                self.server.released.wait(30)
-        upstream = http.client.HTTPConnection("127.0.0.1", self.server.target_port, timeout=30)
-        headers = {name: value for name, value in self.headers.items()
-                   if name.lower() in ("authorization", "content-type")}
-        upstream.request(self.command, self.path, body=body, headers=headers)
-        reply = upstream.getresponse()
-        data = reply.read()
-        upstream.close()
-        self.send_response(reply.status)
-        for name, value in reply.getheaders():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = forward
+    def hold(self, handler):
+        if handler.command != "POST" or handler.path.split("?")[0] != "/api/v1/calls":
+            return
+        with self.lock:
+            hold, self.armed = self.armed, False
+        if hold:
+            self.held.set()
+            self.released.wait(30)
 
 
 class Cluster:

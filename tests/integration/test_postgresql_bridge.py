@@ -128,8 +128,10 @@ def test_a_database_restart_refuses_writes_cleanly_and_loses_nothing_acknowledge
                 client = harness.CmsClient(bridge.port)
                 other.append(uri)
                 continue
-            (acknowledged if reply.status == 200 else
-             refused if reply.status == 503 else other).append((uri, reply.status))
+            if reply.status == 503:  # CMS's failure reason, as convened's code
+                refused.append((uri, [child.tag for child in reply.xml()]))
+            else:
+                (acknowledged if reply.status == 200 else other).append((uri, reply.status))
         client.close()
 
     thread = threading.Thread(target=writer)
@@ -149,6 +151,8 @@ def test_a_database_restart_refuses_writes_cleanly_and_loses_nothing_acknowledge
         assert bridge.alive(), bridge.log()
         assert not other, other[:5]  # every answer was a 200 or a clean 503
         assert refused, "no write was refused while the database was down"
+        # The same code convened answers when its database is down.
+        assert all(reasons == ["databaseNotReady"] for _, reasons in refused), refused[:5]
         assert "database unreachable" in bridge.log()
         stored = set()
         offset = 0

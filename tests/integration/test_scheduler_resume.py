@@ -12,15 +12,13 @@ a second time.
 """
 
 import datetime
-import http.client
-import http.server
 import os
 import re
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from bridge_proxy import BridgeProxy  # noqa: E402
 from harness import ADMIN, wait_for  # noqa: E402
 
 RING_MS = 6000  # the dial-out rings this long before it connects
@@ -36,42 +34,15 @@ def rewritten(party):
     return "sip:%s;transport=tls" % party if party else party
 
 
-class RewritingProxy(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class RewritingProxy(BridgeProxy):
+    """Rewrites every remoteParty in the bridge's answers as a dial
+    transform on a real CMS would."""
 
-    def __init__(self, target_port):
-        self.target_port = target_port
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-
-
-class ProxyHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def forward(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        upstream = http.client.HTTPConnection("127.0.0.1", self.server.target_port, timeout=30)
-        headers = {name: value for name, value in self.headers.items()
-                   if name.lower() in ("authorization", "content-type")}
-        upstream.request(self.command, self.path, body=body, headers=headers)
-        reply = upstream.getresponse()
-        data = reply.read()
-        upstream.close()
-        if b"<remoteParty>" in data:
-            data = REMOTE_PARTY.sub(lambda m: "<remoteParty>%s</remoteParty>"
-                                    % rewritten(m.group(1)), data.decode()).encode()
-        self.send_response(reply.status)
-        for name, value in reply.getheaders():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = forward
+    def rewrite(self, data):
+        if b"<remoteParty>" not in data:
+            return data
+        return REMOTE_PARTY.sub(lambda m: "<remoteParty>%s</remoteParty>"
+                                % rewritten(m.group(1)), data.decode()).encode()
 
 
 def api(method, path, document=None):
@@ -92,11 +63,10 @@ def setup():
     bridge = harness.Bridge(extra=["--ring-ms", str(RING_MS)]).start()
     world["bridge"] = bridge
     proxy = RewritingProxy(bridge.port)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
     world["proxy"] = proxy
     world["scheduler"] = harness.Scheduler(extra=SCHEDULER_EXTRA).start()
     reply = api("POST", "/bridges", {
-        "address": "http://127.0.0.1:%d" % proxy.server_address[1], "username": ADMIN[0],
+        "address": proxy.url, "username": ADMIN[0],
         "password": ADMIN[1], "name": "rewriting", "domain": "vc.example.com",
         "numericIdBase": 1, "numericIdQuantity": 2})
     assert reply.status == 201, reply
