@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -125,11 +126,26 @@ def scheduler_database_arguments(data_dir):
     return database_arguments(data_dir, "convened")
 
 
+# Ports for the daemons under test are drawn below Linux's ephemeral range
+# (32768-60999 by default): a port the kernel handed out (port 0) is also
+# the source port of the next outgoing connection of any test running
+# beside this one, and a daemon told to listen on it then fails with
+# "address in use". Each test file draws from its own random sequence.
+_PORTS = random.Random()
+
+
 def free_port():
-    """A TCP port that was free a moment ago on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port below the ephemeral range that was free a moment ago on
+    127.0.0.1."""
+    for _ in range(200):
+        port = _PORTS.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port between 20000 and 32000")
 
 
 def wait_for(condition, timeout=10.0, interval=0.02, what="condition"):
