@@ -582,6 +582,16 @@ def test_failover_to_the_alternate_or_a_cluster_member_when_the_primary_is_stopp
 
 def test_bridge_dying_mid_meeting_moves_the_call_to_the_alternate():
     primary, alternate = world["a"], world["b"]
+
+    # The test before stopped the primary and changed the bridge's
+    # addresses: this one starts once convened has seen the primary back
+    # and provisioned again (under load that took longer than the 20 s
+    # below, and the meeting started late).
+    def primary_back():
+        document = api("GET", "/bridges/" + world["bridge_id"]).json()
+        return document.get("reachable") is True and document.get("provisioning") == "complete"
+    api("POST", "/bridges/%s/refresh" % world["bridge_id"])
+    wait_for(primary_back, timeout=60, what="convened to see the primary back and provisioned")
     start = next_second(1)
     reply = book("Outlives its bridge", start, start + datetime.timedelta(minutes=10),
                  [{"uri": "good5@ep.example.com"}], passcode="777")
