@@ -148,6 +148,10 @@ store_value_type store_column_type(store_stmt *st, int column);
 char *store_column_copy(store_stmt *st, int column, bool *failed);
 /* The column's text (or "" for NULL) into out[size], cut to fit. */
 void store_column_into(store_stmt *st, int column, char *out, size_t size);
+/* The column's text, or "" for SQL NULL; valid as store_column_text's. */
+const char *store_column_text_or_empty(store_stmt *st, int column);
+/* The column's integer, or `if_null` for SQL NULL (e.g. -1 for "none"). */
+int64_t store_column_int64_or(store_stmt *st, int column, int64_t if_null);
 const void *store_column_blob(store_stmt *st, int column);
 size_t store_column_bytes(store_stmt *st, int column);
 
