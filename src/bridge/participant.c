@@ -134,14 +134,8 @@ static void reply_participants(api_call *call, const char *call_id)
     size_t count = 0, total = 0;
     cv_result result = runtime_list_legs(call->node->runtime, call_id, participant_matches, &filter,
                                          page.offset, page.limit, &legs, &count, &total);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callDoesNotExist");
+    if (live_reply_read_failure(call, result, "callDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     strbuf *out = api_reply_xml(call);
     strbuf_printf(out, "<participants total=\"%zu\">", total);
     for (size_t i = 0; i < count; i++)
@@ -173,14 +167,8 @@ static void get_participant(api_call *call)
         return;
     leg_info leg;
     cv_result result = runtime_get_participant(call->node->runtime, id, &leg);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "participantDoesNotExist");
+    if (live_reply_read_failure(call, result, "participantDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     write_participant_detail(api_reply_xml(call), call->node, &leg);
     leg_info_free(&leg);
 }
@@ -230,14 +218,8 @@ static void list_participant_legs(api_call *call)
         return;
     leg_info leg;
     cv_result result = runtime_get_participant(call->node->runtime, id, &leg);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "participantDoesNotExist");
+    if (live_reply_read_failure(call, result, "participantDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     call_leg_reply_list(call, leg.call, is_participants_leg, (void *)id, "participantDoesNotExist");
     leg_info_free(&leg);
 }
