@@ -37,17 +37,41 @@
 /* how long the end-of-meeting warning stays on the screens (seconds) */
 #define END_WARNING_SECONDS_TEXT "60"
 
-/* POST /calls/<call>/callLegs for one participant; the outcome goes into
- * the participant (not stored). Returns the request's result. */
+/* The live settings in force for one participant (set through live
+ * control and stored in the booking) as the fields of their new call leg,
+ * after `fields[0]`: only those that differ from the bridge's defaults, so
+ * a leg of a meeting nobody controlled is asked for exactly as before.
+ * This is how a call made again (a failover, a call found gone) and a
+ * dial-out made again carry the mutes and layouts of the one before.
+ * Returns the number of fields in `fields` (at most 5). */
+static size_t leg_fields(const booking *record, const booking_participant *participant,
+                         cms_field fields[5])
+{
+    size_t count = 1;
+    if (participant->audio_muted)
+        fields[count++] = (cms_field){"rxAudioMute", "true"};
+    if (participant->video_muted)
+        fields[count++] = (cms_field){"rxVideoMute", "true"};
+    if (record->live_layout[0] != '\0')
+        fields[count++] = (cms_field){"defaultLayout", record->live_layout};
+    if (participant->layout[0] != '\0')
+        fields[count++] = (cms_field){"chosenLayout", participant->layout};
+    return count;
+}
+
+/* POST /calls/<call>/callLegs for one participant, with the live settings
+ * in force for them; the outcome goes into the participant (not stored).
+ * Returns the request's result. */
 cv_result lifecycle_dial_request(const scheduler_options *options, cms_client *client,
                                  booking *record, size_t index)
 {
     booking_participant *participant = &record->participants[index];
     char path[128];
     snprintf(path, sizeof path, "/calls/%s/callLegs", record->call_id);
-    const cms_field fields[] = {{"remoteParty", participant->uri}};
+    cms_field fields[5] = {{"remoteParty", participant->uri}};
+    size_t count = leg_fields(record, participant, fields);
     cms_response response = {0};
-    cv_result result = cms_post(client, path, fields, 1, &response);
+    cv_result result = cms_post(client, path, fields, count, &response);
     participant->attempts++;
     participant->next_attempt = 0;
     if (result == CV_OK &&
