@@ -94,10 +94,10 @@ static cv_result store_booking_row(store_db *database, const booking *record)
  * and theirs, take a few statements (round trips on PostgreSQL), not one
  * per row: inserts[k] inserts 2^k rows. Built once; read-only afterwards. */
 #define INSERT_SIZES       7 /* 1, 2, 4 ... 64 rows per statement */
-#define PARTICIPANT_VALUES 16
+#define PARTICIPANT_VALUES 17
 #define PARTICIPANT_COLUMNS                                                                        \
     "booking_id, position, uri, dial, state, call_leg_id, attempts, uri_key, occupied_start,"      \
-    " end_at, holds_capacity, state_since, next_attempt, audio_muted, video_muted, layout"
+    " end_at, holds_capacity, state_since, next_attempt, audio_muted, video_muted, layout, email"
 static char *participant_inserts[INSERT_SIZES];
 static char *booking_inserts[INSERT_SIZES];
 static pthread_once_t inserts_built = PTHREAD_ONCE_INIT;
@@ -163,6 +163,7 @@ static void bind_participant(store_stmt *statement, int at, const participant_re
     store_bind_int(statement, at + 13, participant->audio_muted ? 1 : 0);
     store_bind_int(statement, at + 14, participant->video_muted ? 1 : 0);
     store_bind_text_or_null(statement, at + 15, participant->layout);
+    store_bind_text_or_null(statement, at + 16, participant->email);
 }
 
 /* Inserts the participant rows `refs[count]`, up to 64 per statement. */
@@ -351,6 +352,7 @@ static void read_participant_row(store_stmt *statement, booking_participant *par
     participant->audio_muted = store_column_int(statement, 7) != 0;
     participant->video_muted = store_column_int(statement, 8) != 0;
     store_column_into(statement, 9, participant->layout, sizeof participant->layout);
+    store_column_into(statement, 10, participant->email, sizeof participant->email);
 }
 
 /* The participants of booking `id`, in order, into out->participants. */
@@ -360,7 +362,7 @@ static cv_result load_participants(store_db *database, const char *id, booking *
     cv_result code =
         store_db_prepare(database,
                          "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
-                         " next_attempt, audio_muted, video_muted, layout FROM participants"
+                         " next_attempt, audio_muted, video_muted, layout, email FROM participants"
                          " WHERE booking_id = ?1 ORDER BY position",
                          &statement);
     store_step_state step = STORE_FAILED;

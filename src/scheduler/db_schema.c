@@ -315,6 +315,10 @@ static const char *const migrations[] = {
     "CREATE INDEX bookings_in_progress ON bookings (state)"
     " WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES ";"
     "DROP INDEX bookings_by_bridge_time;",
+    /* 13: a participant's own e-mail address (participants[i].email), kept
+     * with each occurrence's participants, so a message about one changed
+     * occurrence goes to that occurrence's participants (booking_series_edit.c) */
+    "ALTER TABLE participants ADD COLUMN email TEXT;",
 };
 
 size_t schema_version_count(void)

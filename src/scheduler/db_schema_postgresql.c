@@ -285,6 +285,8 @@ const char *const schema_postgresql_migrations[] = {
     "CREATE INDEX bookings_in_progress ON bookings (state)"
     " WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES ";"
     "DROP INDEX bookings_by_bridge_time;",
+    /* 13: a participant's own e-mail address, as in db_schema.c */
+    "ALTER TABLE participants ADD COLUMN email text;",
 };
 /* clang-format on */
 

@@ -143,6 +143,9 @@
  *   bookings: index (state) replaced by the partial index bookings_in_progress
  *     (state) WHERE state IN SCHEMA_IN_PROGRESS_BOOKING_STATES; index
  *     (bridge_id, start_at, end_at) dropped (by bridge: bookings_capacity).
+ *
+ * Version 13 (a participant's e-mail per occurrence):
+ *   participants + email TEXT NULL (participants[i].email; NULL none).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
