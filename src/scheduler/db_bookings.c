@@ -518,6 +518,7 @@ typedef struct {
     int64_t now;
     size_t position;
     const booking_participant *participant;
+    bool *stored; /* NULL, or set to whether the participant's row was written */
 } progress_write;
 
 static cv_result write_start_choice(store_db *database, void *context)
@@ -601,7 +602,8 @@ static cv_result write_participant(store_db *database, void *context)
     cv_result code = store_db_prepare(
         database,
         "UPDATE participants SET state = ?3, call_leg_id = ?4, attempts = ?5, state_since = ?6,"
-        " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8",
+        " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8"
+        " AND (state IS NULL OR state <> 'dropped' OR CAST(?3 AS TEXT) = 'dropped')",
         &statement);
     if (code != CV_OK)
         return store_db_error(database);
@@ -613,15 +615,41 @@ static cv_result write_participant(store_db *database, void *context)
     store_bind_int64(statement, 6, participant->state_since);
     store_bind_int64(statement, 7, participant->next_attempt);
     store_bind_text(statement, 8, participant->uri);
-    return store_stmt_run(statement);
+    cv_result result = store_stmt_run(statement);
+    if (result == CV_OK && write->stored != NULL)
+        *write->stored = store_db_changes(database) > 0;
+    return result;
 }
 
 cv_result db_participant_store(store_db *database, const char *booking_id, size_t position,
-                               const booking_participant *participant)
+                               const booking_participant *participant, bool *stored)
 {
-    progress_write write = {
-        .booking_id = booking_id, .position = position, .participant = participant};
+    progress_write write = {.booking_id = booking_id,
+                            .position = position,
+                            .participant = participant,
+                            .stored = stored};
     return store_db_transaction(database, write_participant, &write);
+}
+
+cv_result db_participant_is_dropped(store_db *database, const char *booking_id, size_t position,
+                                    const char *uri, bool *dropped)
+{
+    *dropped = false;
+    store_stmt *statement = NULL;
+    if (store_db_prepare(database,
+                         "SELECT state FROM participants"
+                         " WHERE booking_id = ?1 AND position = ?2 AND uri = ?3",
+                         &statement) != CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, booking_id);
+    store_bind_int64(statement, 2, (int64_t)position);
+    store_bind_text(statement, 3, uri);
+    store_step_state step = store_step(statement);
+    const char *state = step == STORE_ROW ? store_column_text(statement, 0) : NULL;
+    *dropped = state != NULL && strcmp(state, "dropped") == 0;
+    cv_result result = step == STORE_FAILED ? store_db_error(database) : CV_OK;
+    store_stmt_done(statement);
+    return result;
 }
 
 cv_result db_bookings_each_scheduled(store_db *database, db_scheduled_visit visit, void *context)

@@ -27,6 +27,7 @@
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
@@ -238,6 +239,44 @@ static void follow_dial_out(const scheduler_options *options, cms_client *client
         participant->next_attempt = now + options->dial_out_retry_seconds;
 }
 
+/* A dial-out whose retry is due. Live control on a node that does not
+ * lead may drop the participant at any moment (it holds the booking only
+ * against its own workers), so the drop and this retry are made
+ * exclusive through the database: the participant's stored state is read
+ * again right before dialling (dropped: not dialled), and the store of
+ * the new leg refuses to write over a drop (db_participant_store); a drop
+ * that came while the dial was on its way gets the new leg hung up at
+ * once. Either way the participant stays dropped and no leg of theirs is
+ * left that convened does not know of. */
+static void retry_dial_out(lifecycle *machine, store_db *database, cms_client *client,
+                           booking *record, size_t index)
+{
+    booking_participant *participant = &record->participants[index];
+    participant_state before = participant->state;
+    bool dropped = false;
+    cv_result result =
+        db_participant_is_dropped(database, record->id, index, participant->uri, &dropped);
+    if (result != CV_OK || dropped) { /* unreadable: the next poll tries again */
+        if (dropped)
+            log_info("booking %s: %s was dropped; not dialled again", record->id, participant->uri);
+        return;
+    }
+    lifecycle_dial_request(&machine->daemon->options, client, record, index);
+    scheduler_metrics_count_dial_out(machine->daemon, true, before, participant->state);
+    if (lifecycle_store_participant(machine->daemon, database, record, index) ||
+        participant->call_leg_id[0] == '\0')
+        return;
+    char leg_path[96];
+    snprintf(leg_path, sizeof leg_path, "/callLegs/%s", participant->call_leg_id);
+    cms_response response = {0};
+    result = cms_delete(client, leg_path, &response);
+    log_info("booking %s: %s was dropped while being dialled again; the new leg %s is hung up "
+             "(%s)",
+             record->id, participant->uri, participant->call_leg_id,
+             result == CV_OK ? "done" : response.error);
+    cms_response_free(&response);
+}
+
 /* The bridge answered with the call's legs: every participant's state
  * from them (dial-in by remote party, dial-out by stored leg ID), a
  * dial-out due again dialled, changes stored, the next poll armed. */
@@ -259,9 +298,7 @@ static void follow_participants(lifecycle *machine, store_db *database, cms_clie
             bool listed = lifecycle_leg_by_id(legs, NULL, participant->call_leg_id) != NULL;
             follow_dial_out(options, client, participant, listed, now);
         } else if (participant->next_attempt != 0 && participant->next_attempt <= now) {
-            lifecycle_dial_request(options, client, record, index);
-            scheduler_metrics_count_dial_out(machine->daemon, true, before, participant->state);
-            lifecycle_store_participant(machine->daemon, database, record, index);
+            retry_dial_out(machine, database, client, record, index);
             continue;
         }
         scheduler_metrics_count_dial_out(machine->daemon, participant->dial_out, before,
