@@ -319,6 +319,11 @@ static const char *const migrations[] = {
      * with each occurrence's participants, so a message about one changed
      * occurrence goes to that occurrence's participants (booking_series_edit.c) */
     "ALTER TABLE participants ADD COLUMN email TEXT;",
+    /* 14: which node provisions a bridge now, and until when (UTC seconds):
+     * provisioning of one bridge is exclusive across the nodes of a cluster
+     * (provisioning.c, db_bridge_claim_provisioning) */
+    ("ALTER TABLE bridges ADD COLUMN provisioning_claim TEXT;"
+     "ALTER TABLE bridges ADD COLUMN provisioning_claim_until INTEGER NOT NULL DEFAULT 0;"),
 };
 
 size_t schema_version_count(void)

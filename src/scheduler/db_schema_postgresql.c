@@ -287,6 +287,9 @@ const char *const schema_postgresql_migrations[] = {
     "DROP INDEX bookings_by_bridge_time;",
     /* 13: a participant's own e-mail address, as in db_schema.c */
     "ALTER TABLE participants ADD COLUMN email text;",
+    /* 14: the provisioning claim of a bridge, as in db_schema.c */
+    ("ALTER TABLE bridges ADD COLUMN provisioning_claim text;"
+     "ALTER TABLE bridges ADD COLUMN provisioning_claim_until bigint NOT NULL DEFAULT 0;"),
 };
 /* clang-format on */
 

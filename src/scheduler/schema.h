@@ -146,6 +146,10 @@
  *
  * Version 13 (a participant's e-mail per occurrence):
  *   participants + email TEXT NULL (participants[i].email; NULL none).
+ *
+ * Version 14 (provisioning exclusive across nodes):
+ *   bridges + provisioning_claim TEXT NULL (the node ID provisioning it now),
+ *     provisioning_claim_until INTEGER (UTC seconds the claim lapses; 0).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H
