@@ -19,12 +19,11 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from bridge_proxy import BridgeProxy  # noqa: E402
+from bridge_proxy import HoldingProxy  # noqa: E402
 from harness import ADMIN, wait_for  # noqa: E402
 
 PARTY = "silent@ep.example.com"
@@ -34,29 +33,10 @@ NODE_EXTRA = ["--lease-seconds", "3", "--poll-interval", "3600", "--discovery-in
 world = {}
 
 
-class RetryHoldingProxy(BridgeProxy):
-    """Forwards everything; once armed, the next dial-out (POST
-    /calls/<call>/callLegs) waits (`held` set) until `release()`."""
-
-    def __init__(self, target_port):
-        self.armed = False
-        self.held = threading.Event()
-        self.released = threading.Event()
-        self.lock = threading.Lock()
-        super().__init__(target_port)
-
-    def release(self):
-        self.released.set()
-
-    def hold(self, handler):
-        path = handler.path.split("?")[0]
-        if handler.command != "POST" or not re.fullmatch(r"/api/v1/calls/[^/]+/callLegs", path):
-            return
-        with self.lock:
-            hold, self.armed = self.armed, False
-        if hold:
-            self.held.set()
-            self.released.wait(30)
+def dial_out(handler):
+    """POST /calls/<call>/callLegs: a participant being dialled."""
+    path = handler.path.split("?")[0]
+    return handler.command == "POST" and re.fullmatch(r"/api/v1/calls/[^/]+/callLegs", path)
 
 
 def node_client(name):
@@ -65,7 +45,7 @@ def node_client(name):
 
 def setup():
     bridge = harness.Bridge(extra=["--no-answer-party", "silent*", "--ring-ms", "100"]).start()
-    proxy = RetryHoldingProxy(bridge.port)
+    proxy = HoldingProxy(bridge.port, dial_out)
     data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
     world.update(bridge=bridge, proxy=proxy, data_dir=data_dir, nodes={})
     for name in ("node-1", "node-2"):
@@ -123,7 +103,7 @@ def test_a_drop_during_the_leaders_retry_is_not_undone_nor_dialled_again():
         return document["state"] == "live" and entry["state"] == "noAnswer"
     wait_for(unanswered, timeout=30, what="the first dial-out to ring out unanswered")
     proxy = world["proxy"]
-    proxy.armed = True  # the leader's next retry waits on the wire
+    proxy.hold_next()  # the leader's next retry waits on the wire
     assert proxy.held.wait(15), "the leader did not dial the participant again"
     path = "/bookings/%s/participants/%s" % (booking_id, urllib.parse.quote(PARTY, safe=""))
     reply = client.call("DELETE", path)

@@ -16,11 +16,10 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from bridge_proxy import BridgeProxy  # noqa: E402
+from bridge_proxy import HoldingProxy  # noqa: E402
 from harness import ADMIN, wait_for  # noqa: E402
 
 SLOTS = 3
@@ -28,33 +27,13 @@ NODE_EXTRA = ["--lease-seconds", "3", "--poll-interval", "3600", "--discovery-in
 world = {}
 
 
-class ProfileHoldingProxy(BridgeProxy):
-    """Forwards everything, except that the first POST /callProfiles waits
-    (`held` set) until `release()`."""
-
-    def __init__(self, target_port):
-        self.armed = True
-        self.held = threading.Event()
-        self.released = threading.Event()
-        self.lock = threading.Lock()
-        super().__init__(target_port)
-
-    def release(self):
-        self.released.set()
-
-    def hold(self, handler):
-        if handler.command != "POST" or handler.path.split("?")[0] != "/api/v1/callProfiles":
-            return
-        with self.lock:
-            hold, self.armed = self.armed, False
-        if hold:
-            self.held.set()
-            self.released.wait(30)
+def call_profile_post(handler):
+    return handler.command == "POST" and handler.path.split("?")[0] == "/api/v1/callProfiles"
 
 
 def setup():
     bridge = harness.Bridge().start()
-    proxy = ProfileHoldingProxy(bridge.port)
+    proxy = HoldingProxy(bridge.port, call_profile_post, armed=True)
     data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
     world.update(bridge=bridge, proxy=proxy, data_dir=data_dir, nodes={})
     for name in ("node-1", "node-2"):
