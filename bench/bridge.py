@@ -27,7 +27,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -39,9 +38,10 @@ import time
 import urllib.error
 import urllib.request
 
+from bench_common import SOURCE_DIR, machine, verdict
+
 USER, PASSWORD = "bench", "bench-password"
 AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TARGET_RATIO = 0.7
 TARGET_SYNC_10K = 1.0
@@ -261,28 +261,8 @@ def wrk(url, duration, connections, threads, server_pids=()):
             "socket_errors": errors.group(1) if errors else ""}
 
 
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        with open("/proc/meminfo") as info:
-            kb = int(info.readline().split()[1])
-            memory = f"{kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs, {memory}, {platform.system()} {platform.release()}"
 
 
-def verdict(ok):
-    return "met" if ok else "MISSED"
 
 
 def main():

@@ -32,11 +32,9 @@ Usage: python3 bench/cdr.py [--build-dir build] [--only ingest|report]
        [--scratch DIR] [--json FILE] [--keep]
 """
 import argparse
-import datetime
 import http.client
 import json
 import os
-import platform
 import sqlite3
 import statistics
 import sys
@@ -45,33 +43,17 @@ import threading
 import time
 import uuid
 
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_common import SOURCE_DIR, import_harness, load_average, machine, rfc3339
+
 TARGET_INGEST_S = 30.0
 TARGET_REPORT_S = 1.0
 YEAR = 365 * 86400
 
 
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return "%s, %d CPUs, %s %s" % (cpu, os.cpu_count(), platform.system(), platform.release())
 
 
-def load_average():
-    with open("/proc/loadavg") as handle:
-        return " ".join(handle.read().split()[:3])
 
 
-def rfc3339(seconds):
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
 
 
 def make_batches(records, meetings, batch, year_start, bridge_session):
@@ -209,9 +191,7 @@ def main():
     parser.add_argument("--keep", action="store_true",
                         help="keep the daemons' data directories (printed) for a closer look")
     options = parser.parse_args()
-    os.environ["CONVENE_BUILD_DIR"] = os.path.abspath(options.build_dir)
-    sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
-    import harness  # noqa: E402
+    harness = import_harness(options.build_dir, make_target="bench-cdr")
 
     figures = {"machine": machine(), "load_before": load_average()}
     print("machine:", figures["machine"])

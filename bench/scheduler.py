@@ -64,7 +64,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import queue
 import re
 import shutil
@@ -75,7 +74,7 @@ import tempfile
 import threading
 import time
 
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_common import SOURCE_DIR, import_harness, machine, percentile, rfc3339, verdict
 
 TARGET_BOOKING_P99_MS = 1.5
 TARGET_SPACE_REQUESTS_PER_START = 4
@@ -87,36 +86,10 @@ MEETING_SECONDS = 45 * 60    # ... holding 45-minute meetings
 SAMPLE_SECONDS = 10 * 60     # timed bookings: 10 minutes in the 15-minute gap
 
 
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        with open("/proc/meminfo") as info:
-            kb = int(info.readline().split()[1])
-            memory = f"{kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs (nproc), {memory}, {platform.system()} {platform.release()}"
 
 
-def percentile(values, fraction):
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, int(-(-fraction * len(ordered) // 1)))  # ceil
-    return ordered[min(len(ordered), rank) - 1]
 
 
-def rfc3339(seconds):
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
 
 
 def peak_rss_mb(pid):
@@ -172,8 +145,6 @@ def fsync_ms(directory, samples=200):
     return {"p50": percentile(times, 0.50), "p99": percentile(times, 0.99)}
 
 
-def verdict(ok):
-    return "met" if ok else "MISSED"
 
 
 class Bench:
@@ -616,13 +587,7 @@ def main():
     options = parser.parse_args()
 
     build_dir = os.path.abspath(options.build_dir)
-    for binary in (os.path.join(build_dir, "src", "bridge", "convene-bridge"),
-                   os.path.join(build_dir, "src", "scheduler", "convened")):
-        if not os.access(binary, os.X_OK):
-            sys.exit(f"bench: {binary} not found; build first (make bench-scheduler does)")
-    os.environ["CONVENE_BUILD_DIR"] = build_dir
-    sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
-    import harness  # noqa: E402 - needs CONVENE_BUILD_DIR first
+    harness = import_harness(build_dir, make_target="bench-scheduler")
 
     work_dir = tempfile.mkdtemp(prefix="convene-bench-scheduler-", dir=options.scratch)
     results = {"machine": machine(), "build_dir": build_dir,

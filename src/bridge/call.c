@@ -305,14 +305,8 @@ static void get_call(api_call *call)
         return;
     call_info info;
     cv_result result = runtime_get_call(call->node->runtime, id, &info);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callDoesNotExist");
+    if (live_reply_read_failure(call, result, "callDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     strbuf *out = api_reply_xml(call);
     write_call_detail(out, &info);
     call_info_free(&info);

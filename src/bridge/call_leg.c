@@ -477,14 +477,8 @@ void call_leg_reply_list(api_call *call, const char *call_id, leg_predicate keep
     size_t count = 0, total = 0;
     cv_result result = runtime_list_legs(call->node->runtime, call_id, keep, context, page.offset,
                                          page.limit, &legs, &count, &total);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, missing_reason);
+    if (live_reply_read_failure(call, result, missing_reason))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     strbuf *out = api_reply_xml(call);
     strbuf_printf(out, "<callLegs total=\"%zu\">", total);
     for (size_t i = 0; i < count; i++)
@@ -519,14 +513,8 @@ static void get_leg(api_call *call)
         return;
     leg_info leg;
     cv_result result = runtime_get_leg(call->node->runtime, id, &leg);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callLegDoesNotExist");
+    if (live_reply_read_failure(call, result, "callLegDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     runtime_settings effective;
     if (call_leg_effective_configuration(call->database, &leg, &effective) != CV_OK) {
         api_fail_internal(call, "call leg profiles");

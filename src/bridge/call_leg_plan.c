@@ -292,14 +292,8 @@ bool call_leg_dial_out(api_call *call, const char *call_id, const char *remote_p
 {
     call_info target;
     cv_result result = runtime_get_call(call->node->runtime, call_id, &target);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callDoesNotExist");
+    if (live_reply_read_failure(call, result, "callDoesNotExist"))
         return false;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return false;
-    }
     leg_request request = {.with_participant = with_participant};
     char *transformed = NULL, *local_address = NULL;
     result = plan_dial_out(call, &target, remote_party, &request, &transformed, &local_address);

@@ -38,14 +38,8 @@ static void get_trace(api_call *call)
         return;
     leg_info leg;
     cv_result result = runtime_get_leg(call->node->runtime, id, &leg);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callLegDoesNotExist");
+    if (live_reply_read_failure(call, result, "callLegDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     leg_profile_level levels[LEG_SCOPE_COUNT];
     if (call_leg_profile_levels(call->database, &leg, levels) != CV_OK) {
         api_fail_internal(call, "call leg profiles");

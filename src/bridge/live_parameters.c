@@ -70,17 +70,20 @@ void live_fail_no_memory(api_call *call)
     api_fail(call, 503, "outOfMemory");
 }
 
+bool live_reply_read_failure(api_call *call, cv_result result, const char *missing)
+{
+    if (result == CV_ERR_NOT_FOUND)
+        api_fail_not_found(call, missing);
+    else if (result != CV_OK)
+        live_fail_no_memory(call);
+    return result != CV_OK;
+}
+
 void live_reply_change(api_call *call, cv_result result, const char *missing, const char *action,
                        const char *id)
 {
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, missing);
+    if (live_reply_read_failure(call, result, missing))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     api_audit(call, "%s %s", action, id);
     api_reply_ok(call);
 }

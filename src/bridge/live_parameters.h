@@ -64,6 +64,12 @@ bool live_value_is_valid(const live_parameter *parameter, const char *value, boo
 /* 503 outOfMemory, the answer when a copy could not be made. */
 void live_fail_no_memory(api_call *call);
 
+/* Answers a failed read of a live object (call, leg, participant) from the
+ * runtime's result: 404 with `missing` (e.g. "callDoesNotExist") when it
+ * is not there, else 503 outOfMemory. False, answering nothing, when
+ * `result` is CV_OK; true when it answered, so the caller stops. */
+bool live_reply_read_failure(api_call *call, cv_result result, const char *missing);
+
 /* The answer to a PUT or DELETE on a live object, from the runtime's
  * result: 404 with `missing` (e.g. "callDoesNotExist"), 503 when a copy
  * could not be made, else 200 with the audit line "<action> <id>"

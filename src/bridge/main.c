@@ -20,10 +20,10 @@
 #include "bridge/runtime.h"
 #include "bridge/schema.h"
 #include "common/config.h"
+#include "common/daemon_options.h"
 #include "common/data_dir.h"
 #include "common/http_server.h"
 #include "common/log.h"
-#include "common/tls_certificate.h"
 
 #define PASSWORD_ENVIRONMENT "CONVENE_BRIDGE_PASSWORD"
 
@@ -34,87 +34,108 @@ static const char SYNOPSIS[] =
     "A call bridge that speaks the Cisco Meeting Server API v1 (XML over HTTPS, Basic auth).\n"
     "A password left out of --api-user NAME is read from $" PASSWORD_ENVIRONMENT ".";
 
-static void describe_options(bridge_options *options, option_spec *specs, size_t *count)
+/* Options of the node: where it listens, its cluster, files and TLS. */
+static bool node_options(bridge_options *o, option_spec *table, size_t capacity, size_t *count)
 {
-    option_spec table[] = {
-        {"listen", OPTION_STRING, &options->listen, "ADDR:PORT",
-         "address and port to serve the API on", 0, 0},
-        {"data-dir", OPTION_STRING, &options->data_dir, "DIR",
-         "configuration database (unless --database), TLS certificate", 0, 0},
-        {"database", OPTION_STRING, &options->database, "URL",
-         "keep the configuration in PostgreSQL "
-         "(postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]; no password in it) instead of "
-         "DIR/bridge.sqlite",
-         0, 0},
-        {"database-password-file", OPTION_STRING, &options->database_password_file, "FILE",
-         "the PostgreSQL password (default: $PGPASSWORD or ~/.pgpass)", 0, 0},
-        {"migrate-only", OPTION_FLAG, &options->migrate_only, NULL,
-         "create or update the database's tables (--database, else DIR/bridge.sqlite) and exit; "
-         "needs no other option (convene migrate runs it)",
-         0, 0},
-        {"api-user", OPTION_LIST, &options->api_users, "NAME:PASSWORD",
-         "an API account (repeatable)", 0, 0},
-        {"name", OPTION_STRING, &options->name, "NAME",
+    const option_spec group[] = {
+        daemon_option(DAEMON_OPTION_LISTEN, &o->listen, "address and port to serve the API on"),
+        daemon_option(DAEMON_OPTION_DATA_DIR, &o->data_dir,
+                      "configuration database (unless --database), TLS certificate"),
+        daemon_option(DAEMON_OPTION_DATABASE, &o->database,
+                      "keep the configuration in PostgreSQL "
+                      "(postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full]; no password in "
+                      "it) instead of DIR/bridge.sqlite"),
+        daemon_option(DAEMON_OPTION_DATABASE_PASSWORD_FILE, &o->database_password_file,
+                      "the PostgreSQL password (default: $PGPASSWORD or ~/.pgpass)"),
+        daemon_option(DAEMON_OPTION_MIGRATE_ONLY, &o->migrate_only,
+                      "create or update the database's tables (--database, else "
+                      "DIR/bridge.sqlite) and exit; needs no other option (convene migrate runs "
+                      "it)"),
+        {"api-user", OPTION_LIST, &o->api_users, "NAME:PASSWORD", "an API account (repeatable)", 0,
+         0},
+        {"name", OPTION_STRING, &o->name, "NAME",
          "this node's call bridge name (default CallBridge)", 0, 0},
-        {"peer", OPTION_LIST, &options->peers, "NAME=URL",
+        {"peer", OPTION_LIST, &o->peers, "NAME=URL",
          "another call bridge of the cluster (repeatable)", 0, 0},
-        {"address", OPTION_STRING, &options->address, "URL",
+        {"address", OPTION_STRING, &o->address, "URL",
          "URL this node is reached at (default from --listen)", 0, 0},
-        {"sip-domain", OPTION_STRING, &options->sip_domain, "DOMAIN",
-         "SIP domain shown in /callBridges", 0, 0},
-        {"plain-http", OPTION_FLAG, &options->plain_http, NULL, "serve plain HTTP instead of HTTPS",
+        {"sip-domain", OPTION_STRING, &o->sip_domain, "DOMAIN", "SIP domain shown in /callBridges",
          0, 0},
-        {"tls-cert", OPTION_STRING, &options->tls_certificate, "FILE",
-         "PEM certificate (default: self-signed in DIR)", 0, 0},
-        {"tls-key", OPTION_STRING, &options->tls_key, "FILE", "PEM private key for --tls-cert", 0,
+        daemon_option(DAEMON_OPTION_PLAIN_HTTP, &o->plain_http, NULL),
+        daemon_option(DAEMON_OPTION_TLS_CERT, &o->tls_certificate, NULL),
+        daemon_option(DAEMON_OPTION_TLS_KEY, &o->tls_key, "PEM private key for --tls-cert"),
+        {"trace", OPTION_STRING, &o->trace, "FILE|-", "write the API trace to FILE or stdout", 0,
          0},
-        {"trace", OPTION_STRING, &options->trace, "FILE|-", "write the API trace to FILE or stdout",
-         0, 0},
-        {"config", OPTION_STRING, &options->config, "FILE", "read options from this INI file", 0,
-         0},
-        {"page-limit", OPTION_INTEGER, &options->page_limit, "N",
+        daemon_option(DAEMON_OPTION_CONFIG, &o->config, "read options from this INI file"),
+    };
+    return daemon_options_append(table, capacity, count, group, sizeof group / sizeof group[0]);
+}
+
+/* Options of how the simulated bridge answers and dials. */
+static bool behaviour_options(bridge_options *o, option_spec *table, size_t capacity, size_t *count)
+{
+    const option_spec group[] = {
+        {"page-limit", OPTION_INTEGER, &o->page_limit, "N",
          "most objects one collection GET returns (default 10)", 1, 100000},
-        {"max-body", OPTION_INTEGER, &options->max_body_bytes, "BYTES",
+        {"max-body", OPTION_INTEGER, &o->max_body_bytes, "BYTES",
          "largest request body; larger gets 413 (default 65536)", 1024, 64 << 20},
-        {"ring-ms", OPTION_INTEGER, &options->ring_milliseconds, "MS",
+        {"ring-ms", OPTION_INTEGER, &o->ring_milliseconds, "MS",
          "how long a simulated dial-out rings before it connects (default 200)", 0, 600000},
-        {"busy-party", OPTION_LIST, &options->busy_parties, "PATTERN",
+        {"busy-party", OPTION_LIST, &o->busy_parties, "PATTERN",
          "dial-outs to matching parties are rejected busy (repeatable, glob)", 0, 0},
-        {"no-answer-party", OPTION_LIST, &options->no_answer_parties, "PATTERN",
+        {"no-answer-party", OPTION_LIST, &o->no_answer_parties, "PATTERN",
          "dial-outs to matching parties ring forever (repeatable, glob)", 0, 0},
-        {"strict", OPTION_FLAG, &options->strict, NULL,
+        {"strict", OPTION_FLAG, &o->strict, NULL,
          "refuse unknown or mis-cased parameters and bodies not labelled as forms (a real CMS "
          "accepts them)",
          0, 0},
-        {"packet-loss-party", OPTION_LIST, &options->packet_loss_parties, "PATTERN",
+        {"packet-loss-party", OPTION_LIST, &o->packet_loss_parties, "PATTERN",
          "connected legs to matching parties show the packetLoss alarm (repeatable, glob)", 0, 0},
-        {"threads", OPTION_INTEGER, &options->threads, "N",
-         "HTTP worker threads (default: one per core)", 0, 256},
-        {"max-requests", OPTION_INTEGER, &options->max_requests_in_flight, "N",
+    };
+    return daemon_options_append(table, capacity, count, group, sizeof group / sizeof group[0]);
+}
+
+/* Options of capacity and CDRs, then the dial rules and the bulk sync hold. */
+static bool capacity_options(bridge_options *o, option_spec *table, size_t capacity, size_t *count)
+{
+    const option_spec group[] = {
+        daemon_option(DAEMON_OPTION_THREADS, &o->threads,
+                      "HTTP worker threads (default: one per core)"),
+        {"max-requests", OPTION_INTEGER, &o->max_requests_in_flight, "N",
          "requests served at once before answering 503 (default 512)", 1, 100000},
-        {"cdr-ca-file", OPTION_STRING, &options->cdr_ca_file, "FILE",
+        {"cdr-ca-file", OPTION_STRING, &o->cdr_ca_file, "FILE",
          "PEM certificates that https CDR receivers are verified against (default: the system's)",
          0, 0},
-        {"cdr-buffer", OPTION_INTEGER, &options->cdr_buffer, "N",
+        {"cdr-buffer", OPTION_INTEGER, &o->cdr_buffer, "N",
          "CDRs kept for receivers that are down; when full the oldest are dropped (default 100000)",
          1, 10000000},
-        {"require-dial-rules", OPTION_FLAG, &options->require_dial_rules, NULL,
+        {"require-dial-rules", OPTION_FLAG, &o->require_dial_rules, NULL,
          "with no outbound dial plan rule at all, dial-outs fail as on a real CMS (default: an "
          "empty dial plan dials anything)",
          0, 0},
-        {"max-connections", OPTION_INTEGER, &options->max_connections, "N",
-         "open connections in total (default 1000)", 1, 100000},
-        {"max-connections-per-address", OPTION_INTEGER, &options->max_connections_per_address, "N",
-         "open connections from one client address (default 128)", 1, 100000},
-        {"request-timeout", OPTION_INTEGER, &options->request_timeout_seconds, "SECONDS",
-         "time to send one whole request, headers and body (default 30)", 1, 3600},
-        {"bulk-sync-hold-ms", OPTION_INTEGER, &options->bulk_sync_hold_ms, "MS",
+        daemon_option(DAEMON_OPTION_MAX_CONNECTIONS, &o->max_connections,
+                      "open connections in total (default 1000)"),
+        daemon_option(DAEMON_OPTION_MAX_CONNECTIONS_PER_ADDRESS, &o->max_connections_per_address,
+                      "open connections from one client address (default 128)"),
+        daemon_option(DAEMON_OPTION_REQUEST_TIMEOUT, &o->request_timeout_seconds,
+                      "time to send one whole request, headers and body (default 30)"),
+        {"bulk-sync-hold-ms", OPTION_INTEGER, &o->bulk_sync_hold_ms, "MS",
          "keep each coSpace bulk sync pending, then running, this long (default 0; for tests and "
          "demos)",
          0, 600000},
     };
-    memcpy(specs, table, sizeof table);
-    *count = sizeof table / sizeof table[0];
+    return daemon_options_append(table, capacity, count, group, sizeof group / sizeof group[0]);
+}
+
+/* Fills table[capacity] with every option of the bridge; the number, or 0
+ * when the table is too small (a programming error main reports). */
+static size_t describe_options(bridge_options *o, option_spec *table, size_t capacity)
+{
+    size_t count = 0;
+    bool fits = node_options(o, table, capacity, &count) &&
+                behaviour_options(o, table, capacity, &count) &&
+                capacity_options(o, table, capacity, &count);
+    return fits ? count : 0;
 }
 
 static int fail_usage(const char *message)
@@ -251,25 +272,21 @@ static cv_result prepare_data_dir(bridge *node, strbuf *error)
     return result;
 }
 
+/* The certificate and key to serve HTTPS with (daemon_tls_files); the
+ * options then name the files actually used. */
 static cv_result prepare_tls(bridge_options *options, strbuf *error)
 {
-    if (options->plain_http)
-        return CV_OK;
-    if (options->tls_certificate || options->tls_key) {
-        if (!options->tls_certificate || !options->tls_key) {
-            strbuf_printf(error, "--tls-cert and --tls-key go together");
-            return CV_ERR_INVALID;
-        }
-        return CV_OK;
-    }
-    char certificate[4096], key[4096];
-    snprintf(certificate, sizeof certificate, "%s/tls-certificate.pem", options->data_dir);
-    snprintf(key, sizeof key, "%s/tls-key.pem", options->data_dir);
-    options->tls_certificate = strdup(certificate);
-    options->tls_key = strdup(key);
-    if (!options->tls_certificate || !options->tls_key)
-        return CV_ERR_NO_MEMORY;
-    return tls_ensure_self_signed(certificate, key, options->name, error);
+    char *certificate = NULL, *key = NULL;
+    cv_result result =
+        daemon_tls_files(options->plain_http, options->tls_certificate, options->tls_key,
+                         options->data_dir, options->name, &certificate, &key, error);
+    if (result != CV_OK || options->plain_http)
+        return result;
+    free(options->tls_certificate);
+    free(options->tls_key);
+    options->tls_certificate = certificate;
+    options->tls_key = key;
+    return CV_OK;
 }
 
 /* This node's calls do not outlive the process: forget their claims on
@@ -367,11 +384,7 @@ static int serve(bridge *node, strbuf *error)
     bridge_options *options = &node->options;
     /* Block the shutdown signals before threads start so only sigwait sees them. */
     sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daemon_block_stop_signals(&stop_signals);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
         cdr_sender_start(node, (size_t)options->cdr_buffer, &node->cdr) != CV_OK)
         return fail_usage("cannot start the CDR sender");
@@ -429,8 +442,11 @@ int main(int argc, char **argv)
     static bridge node; /* one per process; lives until exit */
     set_defaults(&node.options);
     option_spec specs[48];
-    size_t spec_count;
-    describe_options(&node.options, specs, &spec_count);
+    size_t spec_count = describe_options(&node.options, specs, sizeof specs / sizeof specs[0]);
+    if (spec_count == 0) {
+        fprintf(stderr, "convene-bridge: the option table is too small for every option\n");
+        return 70; /* EX_SOFTWARE */
+    }
 
     strbuf error = STRBUF_INIT;
     int status;

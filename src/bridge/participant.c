@@ -134,14 +134,8 @@ static void reply_participants(api_call *call, const char *call_id)
     size_t count = 0, total = 0;
     cv_result result = runtime_list_legs(call->node->runtime, call_id, participant_matches, &filter,
                                          page.offset, page.limit, &legs, &count, &total);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "callDoesNotExist");
+    if (live_reply_read_failure(call, result, "callDoesNotExist"))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     strbuf *out = api_reply_xml(call);
     strbuf_printf(out, "<participants total=\"%zu\">", total);
     for (size_t i = 0; i < count; i++)
@@ -164,23 +158,24 @@ static void list_call_participants(api_call *call)
 
 /* --- /participants/<id> -------------------------------------------------------------- */
 
-static void get_participant(api_call *call)
+/* The participant named by the path (a GET: no query parameters) into
+ * `leg`; its ID, or NULL after answering the request (400, 404, 503). */
+static const char *read_participant(api_call *call, leg_info *leg)
 {
     if (!api_check_query(call, NULL))
-        return;
+        return NULL;
     const char *id = api_path_id(call, 1, "participantDoesNotExist");
     if (!id)
-        return;
+        return NULL;
+    cv_result result = runtime_get_participant(call->node->runtime, id, leg);
+    return live_reply_read_failure(call, result, "participantDoesNotExist") ? NULL : id;
+}
+
+static void get_participant(api_call *call)
+{
     leg_info leg;
-    cv_result result = runtime_get_participant(call->node->runtime, id, &leg);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "participantDoesNotExist");
+    if (!read_participant(call, &leg))
         return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     write_participant_detail(api_reply_xml(call), call->node, &leg);
     leg_info_free(&leg);
 }
@@ -223,21 +218,10 @@ static bool is_participants_leg(const leg_info *leg, void *context)
 
 static void list_participant_legs(api_call *call)
 {
-    if (!api_check_query(call, NULL))
-        return;
-    const char *id = api_path_id(call, 1, "participantDoesNotExist");
+    leg_info leg;
+    const char *id = read_participant(call, &leg);
     if (!id)
         return;
-    leg_info leg;
-    cv_result result = runtime_get_participant(call->node->runtime, id, &leg);
-    if (result == CV_ERR_NOT_FOUND) {
-        api_fail_not_found(call, "participantDoesNotExist");
-        return;
-    }
-    if (result != CV_OK) {
-        live_fail_no_memory(call);
-        return;
-    }
     call_leg_reply_list(call, leg.call, is_participants_leg, (void *)id, "participantDoesNotExist");
     leg_info_free(&leg);
 }

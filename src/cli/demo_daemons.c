@@ -215,6 +215,22 @@ bool demo_make_paths(demo *story)
     return true;
 }
 
+/* Starts `argv` as `process` (`name` in messages) with the one
+ * environment entry NAME=PASSWORD (wiped once the child has it; `entry_size`
+ * bytes) and its output in `log_path`; says on failure why (demo_fail). */
+static bool start_process(demo *story, demo_process *process, const char *name, char **argv,
+                          char *environment_entry, size_t entry_size, const char *log_path)
+{
+    const char *environment[] = {environment_entry, NULL};
+    strbuf error = STRBUF_INIT;
+    cv_result result = demo_process_start(process, name, argv, environment, log_path, &error);
+    explicit_bzero(environment_entry, entry_size);
+    if (result != CV_OK)
+        demo_fail(story, "%s", strbuf_str(&error));
+    strbuf_free(&error);
+    return result == CV_OK;
+}
+
 static bool start_bridge(demo *story, demo_process *process, const char *name, int port,
                          const char *peer_name, int peer_port, const char *trace,
                          const char *log_name)
@@ -233,18 +249,8 @@ static bool start_bridge(demo *story, demo_process *process, const char *name, i
                                   story->cluster_dir,   "--api-user", DEMO_USER, "--name",
                                   (char *)name,         "--peer",     peer,      "--sip-domain",
                                   DEMO_DOMAIN,          NULL};
-    const char *environment[] = {environment_entry, NULL};
-    strbuf error = STRBUF_INIT;
-    cv_result result = demo_process_start(process, name, trace ? argv : argv_without_trace,
-                                          environment, log_path, &error);
-    explicit_bzero(environment_entry, sizeof environment_entry);
-    if (result != CV_OK) {
-        demo_fail(story, "%s", strbuf_str(&error));
-        strbuf_free(&error);
-        return false;
-    }
-    strbuf_free(&error);
-    return true;
+    return start_process(story, process, name, trace ? argv : argv_without_trace, environment_entry,
+                         sizeof environment_entry, log_path);
 }
 
 /* Polls `path` on `connection` until it answers 200. */
@@ -349,18 +355,9 @@ static bool start_scheduler(demo *story)
                     /* --console-dir DIR when given (else convened's default) */
                     story->options.console_dir ? "--console-dir" : NULL, story->options.console_dir,
                     NULL};
-    const char *environment[] = {environment_entry, NULL};
-    strbuf error = STRBUF_INIT;
-    cv_result result =
-        demo_process_start(&story->scheduler, "convened", argv, environment, log_path, &error);
-    explicit_bzero(environment_entry, sizeof environment_entry);
-    if (result != CV_OK) {
-        demo_fail(story, "%s", strbuf_str(&error));
-        strbuf_free(&error);
-        return false;
-    }
-    strbuf_free(&error);
-    return wait_until_answering(story, &story->scheduler, story->convened, "/api/v1/bridges",
+    return start_process(story, &story->scheduler, "convened", argv, environment_entry,
+                         sizeof environment_entry, log_path) &&
+           wait_until_answering(story, &story->scheduler, story->convened, "/api/v1/bridges",
                                 story->scheduler_ca);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/text.h"
 
 void cms_space_clear(cms_space *space)
@@ -91,20 +92,6 @@ cv_result cms_space_find_by_call_id(cms_client *client, int64_t call_id, cms_spa
     return result;
 }
 
-/* Grows a list's array for one more item of `size` bytes. */
-static bool make_room(void **items, size_t *capacity, size_t count, size_t size)
-{
-    if (count < *capacity)
-        return true;
-    size_t grown_capacity = *capacity ? *capacity * 2 : 16;
-    void *grown = realloc(*items, grown_capacity * size);
-    if (grown == NULL)
-        return false;
-    *items = grown;
-    *capacity = grown_capacity;
-    return true;
-}
-
 void cms_space_list_free(cms_space_list *list)
 {
     for (size_t index = 0; index < list->count; index++)
@@ -116,7 +103,7 @@ void cms_space_list_free(cms_space_list *list)
 static cv_result visit_space(void *context, xmlNodePtr element)
 {
     cms_space_list *list = context;
-    if (!make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
+    if (!array_make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
         return CV_ERR_NO_MEMORY;
     cms_space *space = &list->items[list->count];
     memset(space, 0, sizeof *space);
@@ -143,7 +130,7 @@ void cms_call_list_free(cms_call_list *list)
 static cv_result visit_call(void *context, xmlNodePtr element)
 {
     cms_call_list *list = context;
-    if (!make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
+    if (!array_make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
         return CV_ERR_NO_MEMORY;
     cms_call *call = &list->items[list->count];
     memset(call, 0, sizeof *call);
@@ -176,7 +163,7 @@ void cms_leg_list_free(cms_leg_list *list)
 static cv_result visit_leg(void *context, xmlNodePtr element)
 {
     cms_leg_list *list = context;
-    if (!make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
+    if (!array_make_room((void **)&list->items, &list->capacity, list->count, sizeof *list->items))
         return CV_ERR_NO_MEMORY;
     cms_leg *leg = &list->items[list->count];
     memset(leg, 0, sizeof *leg);

@@ -14,6 +14,17 @@
 
 #include "common/log.h"
 
+char *data_dir_path(const char *directory, const char *name)
+{
+    strbuf path = STRBUF_INIT;
+    strbuf_printf(&path, "%s/%s", directory, name);
+    if (strbuf_status(&path) != CV_OK) {
+        strbuf_free(&path);
+        return NULL;
+    }
+    return strbuf_detach(&path);
+}
+
 cv_result data_dir_prepare(const char *path, const char *option, strbuf *error)
 {
     if (mkdir(path, 0700) == 0)

@@ -28,6 +28,10 @@
  * option in error messages, e.g. "--data-dir". */
 cv_result data_dir_prepare(const char *path, const char *option, strbuf *error);
 
+/* "DIRECTORY/NAME" in a new string the caller frees; NULL when out of
+ * memory. */
+char *data_dir_path(const char *directory, const char *name);
+
 /* Takes the lock file `path`/`name` (created 0600; it holds the owner's
  * process ID). *descriptor stays open, and the lock held, until
  * data_dir_unlock or exit. CV_ERR_CONFLICT when another process holds it;

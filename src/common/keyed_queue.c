@@ -4,19 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Grows an array for one more item of `size` bytes. */
-static bool make_room(void **items, size_t *capacity, size_t count, size_t size)
-{
-    if (count < *capacity)
-        return true;
-    size_t grown_capacity = *capacity ? *capacity * 2 : 16;
-    void *grown = realloc(*items, grown_capacity * size);
-    if (grown == NULL)
-        return false;
-    *items = grown;
-    *capacity = grown_capacity;
-    return true;
-}
+#include "common/array.h"
 
 static void copy_key(char out[ID_TEXT_SIZE], const char *key)
 {
@@ -34,7 +22,8 @@ bool keyed_queue_push(keyed_queue *queue, int kind, const char *key, bool flag)
             return true;
         }
     }
-    if (!make_room((void **)&queue->jobs, &queue->capacity, queue->count, sizeof *queue->jobs))
+    if (!array_make_room((void **)&queue->jobs, &queue->capacity, queue->count,
+                         sizeof *queue->jobs))
         return false;
     keyed_job *job = &queue->jobs[queue->count++];
     job->kind = kind;
@@ -58,8 +47,8 @@ bool keyed_queue_take(keyed_queue *queue, bool (*accept)(void *context, const ke
         const keyed_job *job = &queue->jobs[index];
         if (is_busy(queue, job->key) || (accept != NULL && !accept(context, job)))
             continue;
-        if (!make_room((void **)&queue->busy, &queue->busy_capacity, queue->busy_count,
-                       sizeof *queue->busy))
+        if (!array_make_room((void **)&queue->busy, &queue->busy_capacity, queue->busy_count,
+                             sizeof *queue->busy))
             return false;
         copy_key(queue->busy[queue->busy_count++], job->key);
         *out = *job;

@@ -439,16 +439,12 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
     pool->checkpointer = NULL;
     pool->connections = calloc(size, sizeof *pool->connections);
     pool->attachments = calloc(size, sizeof *pool->attachments);
-    pool->available = calloc(size, sizeof *pool->available);
     pool->size = size;
-    if (!pool->connections || !pool->attachments || !pool->available) {
+    if (!pool->connections || !pool->attachments) {
         free(pool->connections);
         free(pool->attachments);
-        free(pool->available);
         return CV_ERR_NO_MEMORY;
     }
-    pthread_mutex_init(&pool->lock, NULL);
-    pthread_cond_init(&pool->returned, NULL);
     for (size_t i = 0; i < size; i++) {
         cv_result result = store_open(path, &pool->connections[i]);
         if (result != CV_OK) {
@@ -456,7 +452,6 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
             store_pool_close(pool);
             return result;
         }
-        pool->available[i] = 1;
     }
     start_checkpointer(pool, path);
     return CV_OK;
@@ -522,41 +517,9 @@ void store_pool_close(store_pool *pool)
     }
     free(pool->connections);
     free(pool->attachments);
-    free(pool->available);
     pool->connections = NULL;
     pool->attachments = NULL;
-    pool->available = NULL;
     pool->size = 0;
-    pthread_mutex_destroy(&pool->lock);
-    pthread_cond_destroy(&pool->returned);
-}
-
-sqlite3 *store_pool_acquire(store_pool *pool)
-{
-    pthread_mutex_lock(&pool->lock);
-    for (;;) {
-        for (size_t i = 0; i < pool->size; i++) {
-            if (pool->available[i]) {
-                pool->available[i] = 0;
-                pthread_mutex_unlock(&pool->lock);
-                return pool->connections[i];
-            }
-        }
-        pthread_cond_wait(&pool->returned, &pool->lock);
-    }
-}
-
-void store_pool_release(store_pool *pool, sqlite3 *connection)
-{
-    pthread_mutex_lock(&pool->lock);
-    for (size_t i = 0; i < pool->size; i++) {
-        if (pool->connections[i] == connection) {
-            pool->available[i] = 1;
-            break;
-        }
-    }
-    pthread_cond_signal(&pool->returned);
-    pthread_mutex_unlock(&pool->lock);
 }
 
 store_attachment **store_pool_attachment(store_pool *pool, sqlite3 *connection)

@@ -60,8 +60,8 @@ cv_result store_atomically(sqlite3 *database, store_work work, void *context);
 /* State a module keeps with one pooled connection (object_store.c's reply
  * cache). It lives as long as the connection, and only the thread that has
  * borrowed the connection touches it, so it needs no lock of its own: the
- * pool's mutex, taken on every acquire and release, orders one borrower's
- * changes before the next borrower's reads. store_pool_close calls
+ * lending pool's mutex (store_db_pool.c), taken on every acquire and
+ * release, orders one borrower's changes before the next borrower's reads. store_pool_close calls
  * `release` before it closes the connection. */
 typedef struct store_attachment {
     void (*release)(struct store_attachment *self, sqlite3 *connection);
@@ -79,17 +79,14 @@ typedef struct store_checkpointer store_checkpointer;
 #define STORE_CHECKPOINT_RESTART_PAGES    16000 /* WAL frames that make the pass start it over */
 #define STORE_CHECKPOINT_FALLBACK_SECONDS 5     /* and a pass at least this often */
 
-/* A fixed set of connections to one file; threads borrow one per request.
- * The mutex and condition guard `available`; `connections` never changes
- * after store_pool_open; attachments[i] belongs to whoever has borrowed
- * connections[i]. */
+/* A fixed set of connections to one file; threads borrow one per request
+ * through store_db_pool (store_db_pool.h), which lends them out.
+ * `connections` never changes after store_pool_open; attachments[i]
+ * belongs to whoever has borrowed connections[i]. */
 typedef struct {
     sqlite3 **connections;
     store_attachment **attachments;
-    int *available;
     size_t size;
-    pthread_mutex_t lock;
-    pthread_cond_t returned;
     store_checkpointer *checkpointer; /* NULL if it could not start */
 } store_pool;
 
@@ -102,8 +99,6 @@ void store_pool_close(store_pool *pool);
  * run outside any transaction), so nothing is written to a file no one
  * will read again. Reads go on. Call once, before the pool is shared. */
 void store_pool_watch(store_pool *pool, file_watch *watch);
-sqlite3 *store_pool_acquire(store_pool *pool);
-void store_pool_release(store_pool *pool, sqlite3 *connection);
 /* The attachment slot of a connection borrowed from this pool (NULL when
  * the connection is not one of the pool's). Only the borrower may read or
  * set the slot. */

@@ -323,6 +323,17 @@ void store_column_into(store_stmt *st, int column, char *out, size_t size)
     snprintf(out, size, "%s", text ? text : "");
 }
 
+const char *store_column_text_or_empty(store_stmt *st, int column)
+{
+    const char *text = store_column_text(st, column);
+    return text ? text : "";
+}
+
+int64_t store_column_int64_or(store_stmt *st, int column, int64_t if_null)
+{
+    return store_column_type(st, column) == STORE_NULL ? if_null : store_column_int64(st, column);
+}
+
 const void *store_column_blob(store_stmt *st, int column)
 {
     size_t size;

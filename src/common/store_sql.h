@@ -148,6 +148,10 @@ store_value_type store_column_type(store_stmt *st, int column);
 char *store_column_copy(store_stmt *st, int column, bool *failed);
 /* The column's text (or "" for NULL) into out[size], cut to fit. */
 void store_column_into(store_stmt *st, int column, char *out, size_t size);
+/* The column's text, or "" for SQL NULL; valid as store_column_text's. */
+const char *store_column_text_or_empty(store_stmt *st, int column);
+/* The column's integer, or `if_null` for SQL NULL (e.g. -1 for "none"). */
+int64_t store_column_int64_or(store_stmt *st, int column, int64_t if_null);
 const void *store_column_blob(store_stmt *st, int column);
 size_t store_column_bytes(store_stmt *st, int column);
 
@@ -194,11 +198,14 @@ cv_result store_sql_append_values(strbuf *sql, const char *row, int shared, int 
  * memory or when `?NNN` is out of range (CV_ERR_INVALID in *error). */
 char *store_sql_to_postgresql(const char *sql, int *count, cv_result *error);
 /* Maps a PostgreSQL SQLSTATE (five characters; NULL when the connection
- * failed before one) to a cv_result: integrity violations (23xxx) ->
- * CONFLICT, serialization and deadlock (40001, 40P01) and lock timeouts
- * (55P03) -> BUSY, connection failures (08xxx, 57P0x) or no state ->
- * NETWORK, out of memory (53200) -> NO_MEMORY, disk full and other
- * resources (53xxx) -> IO, anything else -> STORE. */
+ * failed before one) to a cv_result. A SQLSTATE's first two characters
+ * are its class: class 23 (integrity constraint violation) -> CONFLICT;
+ * serialization failure and deadlock (40001, 40P01) and lock not available
+ * (55P03) -> BUSY; class 08 (connection exception), the operator
+ * intervention codes that start with 57P0 (server shutting down or
+ * restarting) or no state -> NETWORK; out of memory (53200) -> NO_MEMORY;
+ * the rest of class 53 (insufficient resources: disk full, too many
+ * connections) -> IO; anything else -> STORE. */
 cv_result store_postgresql_result(const char *sqlstate);
 
 #endif

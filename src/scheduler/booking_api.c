@@ -160,6 +160,24 @@ static bool load_target(scheduler_api_request *request, bridge_views *views, boo
     return true;
 }
 
+/* Begins the transaction of a change and loads its target (load_target)
+ * inside it, so the checks made on the booking and the write share it.
+ * Replies, with nothing left open, and returns false when either fails. */
+static bool begin_and_load_target(scheduler_api_request *request, bridge_views *views,
+                                  booking *record)
+{
+    cv_result result = store_db_begin(request->database);
+    if (result != CV_OK) {
+        scheduler_api_fail_result(request, result, "starting a transaction");
+        return false;
+    }
+    if (!load_target(request, views, record)) {
+        store_db_rollback(request->database);
+        return false;
+    }
+    return true;
+}
+
 void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
                                 const char *reason)
 {
@@ -520,17 +538,11 @@ static void handle_patch(scheduler_api_request *request)
     }
     if (!scheduler_api_require_body(request))
         return;
-    cv_result result = store_db_begin(request->database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting a transaction");
-        return;
-    }
     bridge_views views;
     booking record;
-    if (!load_target(request, &views, &record)) {
-        store_db_rollback(request->database);
+    if (!begin_and_load_target(request, &views, &record))
         return;
-    }
+    cv_result result = CV_OK;
     booking_participant *before = NULL;
     size_t before_count = 0;
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
@@ -606,17 +618,11 @@ static void handle_cancel(scheduler_api_request *request)
         booking_series_delete(request, scope);
         return;
     }
-    cv_result result = store_db_begin(request->database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting a transaction");
-        return;
-    }
     bridge_views views;
     booking record;
-    if (!load_target(request, &views, &record)) {
-        store_db_rollback(request->database);
+    if (!begin_and_load_target(request, &views, &record))
         return;
-    }
+    cv_result result = CV_OK;
     bool end_it = false;
     if (!record.cancelled && booking_state_holds_capacity(record.state)) {
         record.cancelled = true;
@@ -674,17 +680,11 @@ static void handle_extend(scheduler_api_request *request)
                                  (long long)max_minutes);
         return;
     }
-    cv_result result = store_db_begin(request->database);
-    if (result != CV_OK) {
-        scheduler_api_fail_result(request, result, "starting a transaction");
-        return;
-    }
     bridge_views views;
     booking record;
-    if (!load_target(request, &views, &record)) {
-        store_db_rollback(request->database);
+    if (!begin_and_load_target(request, &views, &record))
         return;
-    }
+    cv_result result = CV_OK;
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!running && !is_state(&record, BOOKING_SCHEDULED)) {
         store_db_rollback(request->database);

@@ -314,8 +314,7 @@ static cv_result load_booking_row(store_db *database, const char *id, booking *o
     out->has_passcode = store_column_type(statement, 5) != STORE_NULL;
     store_column_into(statement, 5, out->passcode, sizeof out->passcode);
     store_column_into(statement, 6, out->bridge_id, sizeof out->bridge_id);
-    out->slot =
-        store_column_type(statement, 7) == STORE_NULL ? -1 : store_column_int64(statement, 7);
+    out->slot = store_column_int64_or(statement, 7, -1);
     if (booking_state_parse(store_column_text(statement, 8), &out->state) != CV_OK)
         out->state = BOOKING_FAILED; /* the CHECK constraint allows no other name */
     if (copy_column(statement, 9, &out->failure) != CV_OK ||

@@ -144,19 +144,6 @@ cv_result db_cdrs_store_batch(store_db *database, const cdr_batch *batch, const 
     return result;
 }
 
-static int64_t column_or_minus_one(store_stmt *statement, int column)
-{
-    return store_column_type(statement, column) == STORE_NULL
-               ? -1
-               : store_column_int64(statement, column);
-}
-
-static const char *column_text(store_stmt *statement, int column)
-{
-    const char *text = store_column_text(statement, column);
-    return text ? (const char *)text : "";
-}
-
 cv_result db_cdrs_each_leg_of_meeting(store_db *database, const char *call_id,
                                       const char *cospace_id, int64_t from, int64_t to,
                                       db_cdr_leg_visit visit, void *context)
@@ -179,14 +166,14 @@ cv_result db_cdrs_each_leg_of_meeting(store_db *database, const char *call_id,
     cv_result result = CV_OK;
     while (result == CV_OK && (step = store_step(statement)) == STORE_ROW) {
         db_cdr_leg leg = {
-            .leg_id = column_text(statement, 0),
-            .call_id = column_text(statement, 1),
-            .remote_party = column_text(statement, 2),
-            .direction = column_text(statement, 3),
-            .started = column_or_minus_one(statement, 4),
-            .connected = column_or_minus_one(statement, 5),
-            .ended = column_or_minus_one(statement, 6),
-            .reason = column_text(statement, 7),
+            .leg_id = store_column_text_or_empty(statement, 0),
+            .call_id = store_column_text_or_empty(statement, 1),
+            .remote_party = store_column_text_or_empty(statement, 2),
+            .direction = store_column_text_or_empty(statement, 3),
+            .started = store_column_int64_or(statement, 4, -1),
+            .connected = store_column_int64_or(statement, 5, -1),
+            .ended = store_column_int64_or(statement, 6, -1),
+            .reason = store_column_text_or_empty(statement, 7),
             .remote_teardown = store_column_int(statement, 8) != 0,
         };
         result = visit(&leg, context);

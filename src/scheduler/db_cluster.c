@@ -283,8 +283,8 @@ static cv_result take_work(store_db *db, void *context)
     store_step_state state;
     while ((state = store_step(st)) == STORE_ROW && take->count < take->limit) {
         taken_request *request = &take->taken[take->count];
-        request->booking_id = strdup(store_column_text(st, 0) ? store_column_text(st, 0) : "");
-        request->kind = strdup(store_column_text(st, 1) ? store_column_text(st, 1) : "");
+        request->booking_id = strdup(store_column_text_or_empty(st, 0));
+        request->kind = strdup(store_column_text_or_empty(st, 1));
         take->count++;
         if (request->booking_id == NULL || request->kind == NULL) {
             state = STORE_FAILED;

@@ -55,6 +55,23 @@ cv_result slots_note_span(store_db *database, int64_t span)
     return step == STORE_DONE ? CV_OK : store_db_error(database);
 }
 
+/* Binds the parameters both overlap queries share: ?1 what is looked at
+ * (a bridge ID or a participant's URI key), ?2..?4 the window widened by
+ * the longest booking `span` (occupied_start > ?2 AND occupied_start < ?3
+ * AND end_at > ?4), ?5 the booking left out (NULL: none). */
+static void bind_window(store_stmt *statement, const char *key, const slot_window *window,
+                        int64_t span)
+{
+    store_bind_text(statement, 1, key);
+    store_bind_int64(statement, 2, window->from - span - 1);
+    store_bind_int64(statement, 3, window->to);
+    store_bind_int64(statement, 4, window->from);
+    if (window->exclude_booking != NULL)
+        store_bind_text(statement, 5, window->exclude_booking);
+    else
+        store_bind_null(statement, 5);
+}
+
 /* Prepares the bounded overlap query for one bridge; the caller steps it.
  * Columns: id, slot, title, start_at, end_at. */
 static cv_result prepare_bridge_overlap(store_db *database, const char *bridge_id,
@@ -74,14 +91,7 @@ static cv_result prepare_bridge_overlap(store_db *database, const char *bridge_i
                          &statement);
     if (code != CV_OK)
         return store_db_error(database);
-    store_bind_text(statement, 1, bridge_id);
-    store_bind_int64(statement, 2, window->from - span - 1);
-    store_bind_int64(statement, 3, window->to);
-    store_bind_int64(statement, 4, window->from);
-    if (window->exclude_booking != NULL)
-        store_bind_text(statement, 5, window->exclude_booking);
-    else
-        store_bind_null(statement, 5);
+    bind_window(statement, bridge_id, window, span);
     *out = statement;
     return CV_OK;
 }
@@ -212,14 +222,7 @@ cv_result slots_list_participant_conflicts(store_db *database, const char *const
         return store_db_error(database);
     for (size_t index = 0; index < count; index++) {
         store_stmt_reset(statement);
-        store_bind_text(statement, 1, uri_keys[index]);
-        store_bind_int64(statement, 2, window->from - span - 1);
-        store_bind_int64(statement, 3, window->to);
-        store_bind_int64(statement, 4, window->from);
-        if (window->exclude_booking != NULL)
-            store_bind_text(statement, 5, window->exclude_booking);
-        else
-            store_bind_null(statement, 5);
+        bind_window(statement, uri_keys[index], window, span);
         while ((step = store_step(statement)) == STORE_ROW) {
             json_t *entry = conflict_entry(statement, 1, 2, 3, 4);
             const char *uri = store_column_text(statement, 0);

@@ -132,14 +132,20 @@ cv_result db_users_update(store_db *database, const db_user *user, const char *p
     return result;
 }
 
-cv_result db_users_delete(store_db *database, int64_t id)
+/* Runs `sql`, a statement whose one parameter ?1 is `value`. */
+static cv_result run_with_integer(store_db *database, const char *sql, int64_t value)
 {
     cv_result result;
-    store_stmt *statement = prepare(database, "DELETE FROM users WHERE id = ?1", &result);
+    store_stmt *statement = prepare(database, sql, &result);
     if (!statement)
         return result;
-    store_bind_int64(statement, 1, id);
-    result = store_stmt_run(statement);
+    store_bind_int64(statement, 1, value);
+    return store_stmt_run(statement);
+}
+
+cv_result db_users_delete(store_db *database, int64_t id)
+{
+    cv_result result = run_with_integer(database, "DELETE FROM users WHERE id = ?1", id);
     if (result == CV_OK && store_db_changes(database) == 0)
         result = CV_ERR_NOT_FOUND;
     return result;
@@ -339,36 +345,19 @@ cv_result db_sessions_delete(store_db *database, const unsigned char hash[DB_SEC
 
 cv_result db_users_revoke_credentials(store_db *database, int64_t user_id)
 {
-    cv_result result;
-    store_stmt *statement = prepare(database, "DELETE FROM api_tokens WHERE user_id = ?1", &result);
-    if (!statement)
-        return result;
-    store_bind_int64(statement, 1, user_id);
-    result = store_stmt_run(statement);
-    statement = result == CV_OK
-                    ? prepare(database, "DELETE FROM sessions WHERE user_id = ?1", &result)
-                    : NULL;
-    if (!statement)
-        return result;
-    store_bind_int64(statement, 1, user_id);
-    return store_stmt_run(statement);
+    cv_result result =
+        run_with_integer(database, "DELETE FROM api_tokens WHERE user_id = ?1", user_id);
+    return result == CV_OK
+               ? run_with_integer(database, "DELETE FROM sessions WHERE user_id = ?1", user_id)
+               : result;
 }
 
 cv_result db_sessions_purge(store_db *database, int64_t now)
 {
-    cv_result result;
-    store_stmt *statement = prepare(database, "DELETE FROM sessions WHERE expires <= ?1", &result);
-    if (!statement)
-        return result;
-    store_bind_int64(statement, 1, now);
-    result = store_stmt_run(statement);
-    statement = result == CV_OK
-                    ? prepare(database, "DELETE FROM api_tokens WHERE expires <= ?1", &result)
-                    : NULL;
-    if (!statement)
-        return result;
-    store_bind_int64(statement, 1, now);
-    return store_stmt_run(statement);
+    cv_result result = run_with_integer(database, "DELETE FROM sessions WHERE expires <= ?1", now);
+    return result == CV_OK
+               ? run_with_integer(database, "DELETE FROM api_tokens WHERE expires <= ?1", now)
+               : result;
 }
 
 /* ---- booking ownership -------------------------------------------------------- */

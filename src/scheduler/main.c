@@ -17,11 +17,12 @@
 #include <sys/stat.h>
 
 #include "common/config.h"
+#include "common/daemon_options.h"
+#include "common/data_dir.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/store_db_pool.h"
 #include "common/strbuf.h"
-#include "common/tls_certificate.h"
 #include "common/trace.h"
 #include "scheduler/api.h"
 #include "scheduler/audit.h"
@@ -92,51 +93,35 @@ static void set_defaults(scheduler_options *options)
     options->lease_seconds = CLUSTER_DEFAULT_LEASE_SECONDS;
 }
 
-/* Appends `group` (n options) to table[*count..]; false when the table
- * (capacity entries) is full, so no option is ever silently dropped. */
-static bool append_options(option_spec *table, size_t capacity, size_t *count,
-                           const option_spec *group, size_t n)
-{
-    if (*count + n > capacity)
-        return false;
-    memcpy(table + *count, group, n * sizeof *group);
-    *count += n;
-    return true;
-}
-
 /* Options of the API listener, TLS, files and logs. */
 static bool server_options(scheduler_options *o, option_spec *table, size_t capacity, size_t *count)
 {
     const option_spec specs[] = {
-        {"listen", OPTION_STRING, &o->listen, "ADDR:PORT", "address of the JSON API (required)", 0,
-         0},
-        {"data-dir", OPTION_STRING, &o->data_dir, "DIR",
-         "the node's own files: TLS, keys, trace, and convened.db without --database (required)", 0,
-         0},
-        {"database", OPTION_STRING, &o->database, "URL",
-         "keep the data in PostgreSQL instead: postgresql://USER@HOST[:PORT]/DB[?sslmode=...] "
-         "(no password in the URL)",
-         0, 0},
-        {"database-password-file", OPTION_STRING, &o->database_password_file, "FILE",
-         "the --database user's password, on the file's first line (else PGPASSWORD or "
-         "~/.pgpass)",
-         0, 0},
-        {"migrate-only", OPTION_FLAG, &o->migrate_only, NULL,
-         "apply the database migrations and exit (needs only --database or --data-dir)", 0, 0},
+        daemon_option(DAEMON_OPTION_LISTEN, &o->listen, "address of the JSON API (required)"),
+        daemon_option(DAEMON_OPTION_DATA_DIR, &o->data_dir,
+                      "the node's own files: TLS, keys, trace, and convened.db without --database "
+                      "(required)"),
+        daemon_option(DAEMON_OPTION_DATABASE, &o->database,
+                      "keep the data in PostgreSQL instead: "
+                      "postgresql://USER@HOST[:PORT]/DB[?sslmode=...] (no password in the URL)"),
+        daemon_option(DAEMON_OPTION_DATABASE_PASSWORD_FILE, &o->database_password_file,
+                      "the --database user's password, on the file's first line (else PGPASSWORD "
+                      "or ~/.pgpass)"),
+        daemon_option(DAEMON_OPTION_MIGRATE_ONLY, &o->migrate_only,
+                      "apply the database migrations and exit (needs only --database or "
+                      "--data-dir)"),
         {"admin-user", OPTION_STRING, &o->admin_user, "NAME:PASSWORD",
          "admin account created or reset at start; without :PASSWORD it comes from "
          "$" ADMIN_PASSWORD_VARIABLE " (required)",
          0, 0},
-        {"config", OPTION_STRING, &o->config, "FILE", "INI file with any of these options", 0, 0},
-        {"plain-http", OPTION_FLAG, &o->plain_http, NULL, "serve plain HTTP instead of HTTPS", 0,
-         0},
+        daemon_option(DAEMON_OPTION_CONFIG, &o->config, "INI file with any of these options"),
+        daemon_option(DAEMON_OPTION_PLAIN_HTTP, &o->plain_http, NULL),
         {"console-dir", OPTION_STRING, &o->console_dir, "DIR",
          "the web console's files, served at / (default " CONVENE_CONSOLE_DIR ")", 0, 0},
         {"no-console", OPTION_FLAG, &o->no_console, NULL,
          "do not serve the web console (/ then answers 404)", 0, 0},
-        {"tls-cert", OPTION_STRING, &o->tls_certificate, "FILE",
-         "PEM certificate (default: self-signed in DIR)", 0, 0},
-        {"tls-key", OPTION_STRING, &o->tls_key, "FILE", "PEM key of --tls-cert", 0, 0},
+        daemon_option(DAEMON_OPTION_TLS_CERT, &o->tls_certificate, NULL),
+        daemon_option(DAEMON_OPTION_TLS_KEY, &o->tls_key, "PEM key of --tls-cert"),
         {"trace", OPTION_STRING, &o->trace, "FILE",
          "CMS API trace (default DIR/cms-trace.log; - for stdout)", 0, 0},
         {"secrets-key", OPTION_STRING, &o->secrets_key, "FILE",
@@ -145,14 +130,14 @@ static bool server_options(scheduler_options *o, option_spec *table, size_t capa
         {"secrets-key-previous", OPTION_STRING, &o->secrets_key_previous, "FILE",
          "rotation: the key file the passwords were sealed with until now", 0, 0},
         {"log-level", OPTION_STRING, &o->log_level, "LEVEL", "debug, info, warning or error", 0, 0},
-        {"threads", OPTION_INTEGER, &o->threads, "N", "HTTP worker threads (0: one per core)", 0,
-         256},
-        {"max-connections", OPTION_INTEGER, &o->max_connections, "N",
-         "open API connections in total (default 1000)", 1, 100000},
-        {"max-connections-per-address", OPTION_INTEGER, &o->max_connections_per_address, "N",
-         "open API connections from one client address (default 64)", 1, 100000},
-        {"request-timeout", OPTION_INTEGER, &o->request_timeout_seconds, "SECONDS",
-         "time a client has to send one whole request, headers and body (default 30)", 1, 3600},
+        daemon_option(DAEMON_OPTION_THREADS, &o->threads, "HTTP worker threads (0: one per core)"),
+        daemon_option(DAEMON_OPTION_MAX_CONNECTIONS, &o->max_connections,
+                      "open API connections in total (default 1000)"),
+        daemon_option(DAEMON_OPTION_MAX_CONNECTIONS_PER_ADDRESS, &o->max_connections_per_address,
+                      "open API connections from one client address (default 64)"),
+        daemon_option(DAEMON_OPTION_REQUEST_TIMEOUT, &o->request_timeout_seconds,
+                      "time a client has to send one whole request, headers and body (default "
+                      "30)"),
         {"node-id", OPTION_STRING, &o->node_id, "ID",
          "this node's name among several convened on one database (default HOST:DATA-DIR; "
          "required for a second node on one SQLite --data-dir)",
@@ -164,7 +149,7 @@ static bool server_options(scheduler_options *o, option_spec *table, size_t capa
          "over within about 1.3 times it (default 3)",
          2, 60},
     };
-    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+    return daemon_options_append(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
 
 /* Options of talking to the bridges. */
@@ -186,7 +171,7 @@ static bool bridge_options(scheduler_options *o, option_spec *table, size_t capa
         {"provisioning-timeout", OPTION_INTEGER, &o->provisioning_timeout_seconds, "SECONDS",
          "give up on a slot bulk sync after this (default 300)", 1, 86400},
     };
-    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+    return daemon_options_append(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
 
 /* Options of bookings and meetings. */
@@ -211,7 +196,7 @@ static bool meeting_options(scheduler_options *o, option_spec *table, size_t cap
         {"series-extend-seconds", OPTION_INTEGER, &o->series_extend_seconds, "SECONDS",
          "how often such bookings are booked further as time passes (default 3600)", 1, 86400},
     };
-    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+    return daemon_options_append(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
 
 /* Options of invitations by e-mail. */
@@ -229,7 +214,7 @@ static bool mail_options(scheduler_options *o, option_spec *table, size_t capaci
         {"smtp-retry-seconds", OPTION_INTEGER, &o->smtp_retry_seconds, "SECONDS",
          "first retry of an undelivered e-mail, doubling up to an hour (default 15)", 1, 3600},
     };
-    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+    return daemon_options_append(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
 
 /* Options of accounts, sign-in and the audit trail. */
@@ -264,7 +249,7 @@ static bool account_options(scheduler_options *o, option_spec *table, size_t cap
          "wins)",
          0, 0},
     };
-    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+    return daemon_options_append(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
 
 /* Options of CDRs, events and metrics. */
@@ -288,7 +273,7 @@ static bool report_options(scheduler_options *o, option_spec *table, size_t capa
          "idle timeout of 60 s)",
          1, 50},
     };
-    return append_options(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
+    return daemon_options_append(table, capacity, count, specs, sizeof specs / sizeof specs[0]);
 }
 
 /* Fills table[capacity] with every option of convened; the number, or 0
@@ -349,23 +334,12 @@ static bool apply_log_level(const char *level)
     return false;
 }
 
-static char *path_in(const char *directory, const char *name)
-{
-    strbuf path = STRBUF_INIT;
-    strbuf_printf(&path, "%s/%s", directory, name);
-    if (strbuf_status(&path) != CV_OK) {
-        strbuf_free(&path);
-        return NULL;
-    }
-    return strbuf_detach(&path);
-}
-
 /* Where the data is: --database's URL, else DIR/convened.db. NULL when
  * out of memory. */
 static char *database_location(const scheduler_options *options)
 {
     return options->database ? strdup(options->database)
-                             : path_in(options->data_dir, "convened.db");
+                             : data_dir_path(options->data_dir, "convened.db");
 }
 
 /* Opens the database at `location` and applies the migrations; logs where
@@ -408,8 +382,9 @@ static int migrate_only(const scheduler_options *options)
 static cv_result open_database(scheduler *daemon, strbuf *error)
 {
     daemon->database_path = database_location(&daemon->options);
-    char *key_path = daemon->options.secrets_key ? strdup(daemon->options.secrets_key)
-                                                 : path_in(daemon->options.data_dir, "secrets.key");
+    char *key_path = daemon->options.secrets_key
+                         ? strdup(daemon->options.secrets_key)
+                         : data_dir_path(daemon->options.data_dir, "secrets.key");
     if (!daemon->database_path || !key_path) {
         free(key_path);
         return CV_ERR_NO_MEMORY;
@@ -435,24 +410,9 @@ static cv_result open_database(scheduler *daemon, strbuf *error)
 static cv_result start_server(scheduler *daemon, http_server **server, strbuf *error)
 {
     char *certificate = NULL, *key = NULL;
-    cv_result result = CV_OK;
-    if (!daemon->options.plain_http) {
-        if (daemon->options.tls_certificate || daemon->options.tls_key) {
-            if (!daemon->options.tls_certificate || !daemon->options.tls_key) {
-                strbuf_printf(error, "--tls-cert and --tls-key go together");
-                return CV_ERR_INVALID;
-            }
-            certificate = strdup(daemon->options.tls_certificate);
-            key = strdup(daemon->options.tls_key);
-        } else {
-            certificate = path_in(daemon->options.data_dir, "tls-certificate.pem");
-            key = path_in(daemon->options.data_dir, "tls-key.pem");
-        }
-        if (!certificate || !key)
-            result = CV_ERR_NO_MEMORY;
-        if (result == CV_OK && !daemon->options.tls_certificate)
-            result = tls_ensure_self_signed(certificate, key, "convened", error);
-    }
+    cv_result result = daemon_tls_files(daemon->options.plain_http, daemon->options.tls_certificate,
+                                        daemon->options.tls_key, daemon->options.data_dir,
+                                        "convened", &certificate, &key, error);
     if (result == CV_OK) {
         http_server_config config = {
             .listen = daemon->options.listen,
@@ -553,8 +513,9 @@ static int read_command_line(scheduler *daemon, int argc, char **argv, option_sp
 /* The CMS trace file: --trace, else cms-trace.log in the data directory. */
 static cv_result open_trace(scheduler *daemon)
 {
-    char *trace_path = daemon->options.trace ? strdup(daemon->options.trace)
-                                             : path_in(daemon->options.data_dir, "cms-trace.log");
+    char *trace_path = daemon->options.trace
+                           ? strdup(daemon->options.trace)
+                           : data_dir_path(daemon->options.data_dir, "cms-trace.log");
     cv_result result = trace_path ? trace_open(trace_path, SCHEDULER_TRACE_NODE, &daemon->trace)
                                   : CV_ERR_NO_MEMORY;
     if (result != CV_OK)
@@ -631,6 +592,63 @@ static void stop_all(scheduler *daemon, http_server *server, size_t started_modu
     }
 }
 
+/* Takes the data directory's locks, held until exit: one convened per
+ * data directory, or per node ID when several share one SQLite directory
+ * (cluster.h). A node with an ID also holds convened.lock shared, so
+ * `convene migrate` (which takes it alone) and a convened without an ID
+ * still see the directory in use. locks[0] is the node's own lock,
+ * locks[1] the shared one (-1 when not taken). Says on stderr what failed. */
+static cv_result lock_data_dir(scheduler *daemon, int locks[2], strbuf *error)
+{
+    char lock_name[96];
+    cluster_lock_name(daemon, lock_name, sizeof lock_name);
+    /* The lost-file check is the SQLite file's; PostgreSQL keeps its own. */
+    bool on_file = !daemon->options.database;
+    const char *directory = daemon->options.data_dir;
+    if ((on_file && data_dir_check_not_lost(directory, lock_name, "convened.db", error) != CV_OK) ||
+        (daemon->options.node_id &&
+         data_dir_lock_shared(directory, "convened.lock", &locks[1], error) != CV_OK) ||
+        data_dir_lock(directory, lock_name, &locks[0], error) != CV_OK) {
+        fprintf(stderr, "convened: %s\n", strbuf_str(error));
+        return CV_ERR_IO;
+    }
+    return CV_OK;
+}
+
+/* Opens the database (open_database) and, on a SQLite file, watches it:
+ * from the moment the file is lost, no module can write to it. Says on
+ * stderr what failed. */
+static cv_result open_store(scheduler *daemon, strbuf *error)
+{
+    bool on_file = !daemon->options.database;
+    cv_result result = open_database(daemon, error);
+    if (result == CV_OK && on_file)
+        result = file_watch_start(&daemon->database_watch, daemon->database_path);
+    if (result != CV_OK) {
+        char shown[512];
+        store_location_masked(daemon->database_path ? daemon->database_path : "", shown,
+                              sizeof shown);
+        fprintf(stderr, "convened: cannot open the database %s: %s\n", shown,
+                strbuf_str(error)[0] ? strbuf_str(error) : cv_result_name(result));
+        return result;
+    }
+    if (on_file)
+        store_pool_watch(store_db_pool_sqlite(&daemon->store), &daemon->database_watch);
+    return CV_OK;
+}
+
+/* Serves until SIGTERM or SIGINT, waking every second to notice a
+ * database deleted under us even when no request comes (file_watch_check
+ * logs it once). */
+static void wait_for_stop(scheduler *daemon, const sigset_t *stop_signals)
+{
+    const struct timespec watch_period = {.tv_sec = 1};
+    int received;
+    while ((received = sigtimedwait(stop_signals, NULL, &watch_period)) < 0)
+        file_watch_check(&daemon->database_watch);
+    log_info("stopping on signal %d", received);
+}
+
 int main(int argc, char **argv)
 {
     log_set_program("convened");
@@ -650,72 +668,27 @@ int main(int argc, char **argv)
         return early_exit;
     }
 
-    /* Signals are taken by sigwait below; every thread inherits the mask. */
+    /* Signals are taken by wait_for_stop; every thread inherits the mask. */
     sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daemon_block_stop_signals(&stop_signals);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     xmlInitParser();
 
     int exit_code = 1;
-    cv_result result = CV_OK;
     strbuf error = STRBUF_INIT;
     http_server *server = NULL;
     size_t started_modules = 0;
     bool store_open_ok = false;
-    /* Held until exit: one convened per data directory, or per node ID
-     * when several share one SQLite directory (cluster.h). A node with an
-     * ID also holds convened.lock shared, so `convene migrate` (which takes
-     * it alone) and a convened without an ID still see the directory in
-     * use. */
-    int locks[2] = {-1, -1};
-    char lock_name[96];
-    cluster_lock_name(&daemon, lock_name, sizeof lock_name);
-    /* The lost-file check is the SQLite file's; PostgreSQL keeps its own. */
-    bool on_file = !daemon.options.database;
-    if ((on_file && data_dir_check_not_lost(daemon.options.data_dir, lock_name, "convened.db",
-                                            &error) != CV_OK) ||
-        (daemon.options.node_id && data_dir_lock_shared(daemon.options.data_dir, "convened.lock",
-                                                        &locks[1], &error) != CV_OK) ||
-        data_dir_lock(daemon.options.data_dir, lock_name, &locks[0], &error) != CV_OK) {
-        fprintf(stderr, "convened: %s\n", strbuf_str(&error));
-        goto stop;
+    int locks[2] = {-1, -1}; /* lock_data_dir */
+    if (lock_data_dir(&daemon, locks, &error) == CV_OK &&
+        (store_open_ok = open_store(&daemon, &error) == CV_OK) && open_trace(&daemon) == CV_OK &&
+        start_services(&daemon, &started_modules, &server, &error) == CV_OK) {
+        scheduler_events_attach_server(&daemon, server);
+        log_info("listening on %s (%s), data in %s", daemon.options.listen,
+                 daemon.options.plain_http ? "plain HTTP" : "HTTPS", daemon.options.data_dir);
+        wait_for_stop(&daemon, &stop_signals);
+        exit_code = 0;
     }
-    result = open_database(&daemon, &error);
-    if (result == CV_OK && on_file)
-        result = file_watch_start(&daemon.database_watch, daemon.database_path);
-    if (result != CV_OK) {
-        char shown[512];
-        store_location_masked(daemon.database_path ? daemon.database_path : "", shown,
-                              sizeof shown);
-        fprintf(stderr, "convened: cannot open the database %s: %s\n", shown,
-                strbuf_str(&error)[0] ? strbuf_str(&error) : cv_result_name(result));
-        goto stop;
-    }
-    store_open_ok = true;
-    /* From the moment the file is lost, no module can write to it. */
-    if (on_file)
-        store_pool_watch(store_db_pool_sqlite(&daemon.store), &daemon.database_watch);
-    if (open_trace(&daemon) != CV_OK ||
-        start_services(&daemon, &started_modules, &server, &error) != CV_OK)
-        goto stop;
-    scheduler_events_attach_server(&daemon, server);
-    log_info("listening on %s (%s), data in %s", daemon.options.listen,
-             daemon.options.plain_http ? "plain HTTP" : "HTTPS", daemon.options.data_dir);
-
-    /* Wake every second to notice a database deleted under us even when
-     * no request comes (file_watch_check logs it once). */
-    const struct timespec watch_period = {.tv_sec = 1};
-    int received;
-    while ((received = sigtimedwait(&stop_signals, NULL, &watch_period)) < 0)
-        file_watch_check(&daemon.database_watch);
-    log_info("stopping on signal %d", received);
-    exit_code = 0;
-
-stop:
     stop_all(&daemon, server, started_modules, store_open_ok, locks);
     strbuf_free(&error);
     config_free(options, option_count);

@@ -86,6 +86,50 @@ static bool object_has_fields(xmlNodePtr object, const cms_field *fields, size_t
     return true;
 }
 
+/* Whether the object `collection`/`stored_id` (a stored id, may be empty)
+ * is still on the bridge: *exists set, CV_OK; a failure other than "not
+ * there" is returned with its text in `error`. */
+static cv_result stored_object_exists(cms_client *client, const char *collection,
+                                      const char *stored_id, bool *exists, char *error,
+                                      size_t error_size)
+{
+    *exists = false;
+    if (!stored_id || !*stored_id)
+        return CV_OK;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", collection, stored_id);
+    cms_response response;
+    cv_result result = cms_get(client, path, &response);
+    cms_response_free(&response);
+    if (result == CV_OK || result == CV_ERR_NOT_FOUND) {
+        *exists = result == CV_OK;
+        return CV_OK;
+    }
+    snprintf(error, error_size, "%s", response.error);
+    return result;
+}
+
+/* POSTs a new object to `collection`; `out` receives its id (from the
+ * answer's Location, which a CMS always sends for a created object). */
+static cv_result create_object(cms_client *client, const char *collection, const cms_field *fields,
+                               size_t count, char *out, size_t out_size, char *error,
+                               size_t error_size)
+{
+    cms_response response;
+    cv_result result = cms_post(client, collection, fields, count, &response);
+    if (result == CV_OK && !response.location_id[0]) {
+        snprintf(response.error, sizeof response.error, "POST %s: no Location in the answer",
+                 collection);
+        result = CV_ERR_PROTOCOL;
+    }
+    if (result == CV_OK)
+        snprintf(out, out_size, "%s", response.location_id);
+    else
+        snprintf(error, error_size, "%s", response.error);
+    cms_response_free(&response);
+    return result;
+}
+
 /*
  * The id of an object of `collection` ("/callProfiles") with `fields`:
  * the stored one when it still exists, else an existing one with the same
@@ -95,22 +139,16 @@ static cv_result ensure_object(cms_client *client, const char *collection, const
                                const char *stored_id, const cms_field *fields, size_t count,
                                char *out, size_t out_size, char *error, size_t error_size)
 {
+    bool exists;
+    cv_result result =
+        stored_object_exists(client, collection, stored_id, &exists, error, error_size);
+    if (result != CV_OK || exists) {
+        if (exists)
+            snprintf(out, out_size, "%s", stored_id);
+        return result;
+    }
     char path[256];
     cms_response response;
-    cv_result result;
-    if (stored_id && *stored_id) {
-        snprintf(path, sizeof path, "%s/%s", collection, stored_id);
-        result = cms_get(client, path, &response);
-        cms_response_free(&response);
-        if (result == CV_OK) {
-            snprintf(out, out_size, "%s", stored_id);
-            return CV_OK;
-        }
-        if (result != CV_ERR_NOT_FOUND) {
-            snprintf(error, error_size, "%s", response.error);
-            return result;
-        }
-    }
     id_list candidates = {NULL, 0};
     result = cms_get_all(client, collection, element, collect_id, &candidates, error, error_size);
     if (result != CV_OK && !cms_result_is_unreachable(result) && result != CV_ERR_AUTH)
@@ -129,18 +167,38 @@ static cv_result ensure_object(cms_client *client, const char *collection, const
     free(candidates.ids);
     if (result != CV_OK)
         return result;
-    result = cms_post(client, collection, fields, count, &response);
-    if (result == CV_OK && !response.location_id[0]) {
-        snprintf(response.error, sizeof response.error, "POST %s: no Location in the answer",
-                 collection);
-        result = CV_ERR_PROTOCOL;
+    return create_object(client, collection, fields, count, out, out_size, error, error_size);
+}
+
+#define PARAMETER_SETS "/cospaceBulkParameterSets"
+
+/* The parameter set already using this name mapping (a CMS provisioned by
+ * TMS) into candidate[candidate_size]; left empty when there is none. */
+static cv_result find_parameter_set(cms_client *client, const char *name_mapping, char *candidate,
+                                    size_t candidate_size, char *error, size_t error_size)
+{
+    id_list sets = {NULL, 0};
+    cv_result result = cms_get_all(client, PARAMETER_SETS, "cospaceBulkParameterSet", collect_id,
+                                   &sets, error, error_size);
+    if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_AUTH)) {
+        free(sets.ids);
+        return result;
     }
-    if (result == CV_OK)
-        snprintf(out, out_size, "%s", response.location_id);
-    else
-        snprintf(error, error_size, "%s", response.error);
-    cms_response_free(&response);
-    return result;
+    for (size_t i = 0; i < sets.count && !candidate[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, PARAMETER_SETS "/%s", sets.ids[i]);
+        cms_response response;
+        if (cms_get(client, path, &response) == CV_OK && response.document) {
+            char *mapping =
+                cms_xml_child_text(xmlDocGetRootElement(response.document), "coSpaceNameMapping");
+            if (mapping && strcmp(mapping, name_mapping) == 0)
+                snprintf(candidate, candidate_size, "%s", sets.ids[i]);
+            free(mapping);
+        }
+        cms_response_free(&response);
+    }
+    free(sets.ids);
+    return CV_OK;
 }
 
 /* The parameter set named by the stored id (updated with PUT), or the one
@@ -150,60 +208,26 @@ static cv_result ensure_parameter_set(cms_client *client, const char *stored_id,
                                       size_t count, char *out, size_t out_size, char *error,
                                       size_t error_size)
 {
-    char path[256];
     char candidate[128] = "";
-    cms_response response;
-    cv_result result;
-    if (stored_id && *stored_id) {
-        snprintf(path, sizeof path, "/cospaceBulkParameterSets/%s", stored_id);
-        result = cms_get(client, path, &response);
-        cms_response_free(&response);
-        if (result == CV_OK)
-            snprintf(candidate, sizeof candidate, "%s", stored_id);
-        else if (result != CV_ERR_NOT_FOUND) {
-            snprintf(error, error_size, "%s", response.error);
-            return result;
-        }
-    }
-    if (!candidate[0]) {
-        id_list sets = {NULL, 0};
-        result = cms_get_all(client, "/cospaceBulkParameterSets", "cospaceBulkParameterSet",
-                             collect_id, &sets, error, error_size);
-        if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_AUTH)) {
-            free(sets.ids);
-            return result;
-        }
-        for (size_t i = 0; i < sets.count && !candidate[0]; i++) {
-            snprintf(path, sizeof path, "/cospaceBulkParameterSets/%s", sets.ids[i]);
-            if (cms_get(client, path, &response) == CV_OK && response.document) {
-                char *mapping = cms_xml_child_text(xmlDocGetRootElement(response.document),
-                                                   "coSpaceNameMapping");
-                if (mapping && strcmp(mapping, name_mapping) == 0)
-                    snprintf(candidate, sizeof candidate, "%s", sets.ids[i]);
-                free(mapping);
-            }
-            cms_response_free(&response);
-        }
-        free(sets.ids);
-    }
-    if (candidate[0]) {
-        snprintf(path, sizeof path, "/cospaceBulkParameterSets/%s", candidate);
-        result = cms_put(client, path, fields, count, &response);
-        if (result == CV_OK)
-            snprintf(out, out_size, "%s", candidate);
-        else
-            snprintf(error, error_size, "%s", response.error);
-        cms_response_free(&response);
+    bool exists;
+    cv_result result =
+        stored_object_exists(client, PARAMETER_SETS, stored_id, &exists, error, error_size);
+    if (result != CV_OK)
         return result;
-    }
-    result = cms_post(client, "/cospaceBulkParameterSets", fields, count, &response);
-    if (result == CV_OK && !response.location_id[0]) {
-        snprintf(response.error, sizeof response.error,
-                 "POST /cospaceBulkParameterSets: no Location in the answer");
-        result = CV_ERR_PROTOCOL;
-    }
+    if (exists)
+        snprintf(candidate, sizeof candidate, "%s", stored_id);
+    else if ((result = find_parameter_set(client, name_mapping, candidate, sizeof candidate, error,
+                                          error_size)) != CV_OK)
+        return result;
+    if (!candidate[0])
+        return create_object(client, PARAMETER_SETS, fields, count, out, out_size, error,
+                             error_size);
+    char path[256];
+    snprintf(path, sizeof path, PARAMETER_SETS "/%s", candidate);
+    cms_response response;
+    result = cms_put(client, path, fields, count, &response);
     if (result == CV_OK)
-        snprintf(out, out_size, "%s", response.location_id);
+        snprintf(out, out_size, "%s", candidate);
     else
         snprintf(error, error_size, "%s", response.error);
     cms_response_free(&response);

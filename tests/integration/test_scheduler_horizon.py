@@ -18,7 +18,6 @@ convene-bridge and a real SMTP server (python3-aiosmtpd):
 import datetime
 import email
 import email.policy
-import logging
 import os
 import shutil
 import sys
@@ -34,21 +33,11 @@ try:
 except ImportError:  # python3 from elsewhere: use Debian's packages
     sys.path.append("/usr/lib/python3/dist-packages")
     import icalendar
-from aiosmtpd.controller import Controller  # noqa: E402
+from mail_collector import Collector, Controller  # noqa: E402
 
-logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = datetime.timezone.utc
 world = {}
-
-
-class Collector:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append({"to": list(envelope.rcpt_tos), "content": envelope.content})
-        return "250 Message accepted for delivery"
 
 
 def api(method, path, document=None):

@@ -21,7 +21,6 @@ import datetime
 import email
 import email.policy
 import json
-import logging
 import os
 import sys
 
@@ -34,20 +33,9 @@ try:
 except ImportError:  # python3 from elsewhere: use Debian's packages
     sys.path.append("/usr/lib/python3/dist-packages")
     import icalendar
-from aiosmtpd.controller import Controller  # noqa: E402
+from mail_collector import Collector, Controller  # noqa: E402
 
-logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 world = {}
-
-
-class Collector:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                              "content": envelope.content})
-        return "250 Message accepted for delivery"
 
 
 def api(method, path, document=None):

@@ -15,7 +15,6 @@ calendar part) naming the meeting and what happened.
 import datetime
 import email
 import email.policy
-import logging
 import os
 import shutil
 import sys
@@ -24,25 +23,11 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
-try:
-    from aiosmtpd.controller import Controller
-except ImportError:  # python3 from elsewhere: use Debian's packages
-    sys.path.append("/usr/lib/python3/dist-packages")
-    from aiosmtpd.controller import Controller
+from mail_collector import Collector, Controller  # noqa: E402
 
-logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 BRIDGE_EXTRA = ["--busy-party", "busy*", "--ring-ms", "200"]
 ORGANIZER = "ana@example.com"
 world = {}
-
-
-class Collector:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append({"to": list(envelope.rcpt_tos), "content": envelope.content})
-        return "250 Message accepted for delivery"
 
 
 def api(method, path, document=None):

@@ -25,7 +25,6 @@ import datetime
 import email
 import email.policy
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -41,22 +40,12 @@ try:
 except ImportError:  # python3 from elsewhere: use Debian's packages
     sys.path.append("/usr/lib/python3/dist-packages")
     import icalendar
-from aiosmtpd.controller import Controller  # noqa: E402
+from mail_collector import Collector, Controller  # noqa: E402
 
-logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = datetime.timezone.utc
 PEOPLE = ["ana@example.com", "bob@example.com", "carol@example.com"]
 world = {}
-
-
-class Collector:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append({"to": list(envelope.rcpt_tos), "content": envelope.content})
-        return "250 Message accepted for delivery"
 
 
 def api(method, path, document=None):

@@ -22,28 +22,16 @@
 #include "bridge/schema.h"
 #include "common/store_sql.h"
 
+#include "bridge_database.h"
+
 #define SPACE_A  "aaaaaaaa-0000-4000-8000-000000000001"
 #define SPACE_B  "bbbbbbbb-0000-4000-8000-000000000002"
 #define METHOD_A "cccccccc-0000-4000-8000-000000000003"
 
-typedef struct {
-    char path[64];
-    store_db *database;
-} fixture;
+typedef bridge_database fixture;
 
 static int set_up(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->path, sizeof f->path, "/tmp/convene-cospace-test-XXXXXX");
-    int descriptor = mkstemp(f->path);
-    if (descriptor < 0)
-        return -1;
-    close(descriptor);
-    if (store_db_open(f->path, NULL, &f->database) != CV_OK ||
-        bridge_schema_migrate(f->database) != CV_OK)
-        return -1;
     const char *rows =
         "INSERT INTO cospaces(id, name, uri, secondary_uri, call_id, passcode, secret,"
         " non_member_access, call_profile) VALUES"
@@ -51,24 +39,7 @@ static int set_up(void **state)
         " ('" SPACE_B "', 'Beta', 'beta', NULL, '200', NULL, 'sb', 1, NULL);"
         "INSERT INTO access_methods(id, cospace, uri, call_id, passcode) VALUES"
         " ('" METHOD_A "', '" SPACE_A "', 'alpha.guest', '101', '22');";
-    if (store_db_exec(f->database, rows) != CV_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int tear_down(void **state)
-{
-    fixture *f = *state;
-    store_db_close(f->database);
-    unlink(f->path);
-    char companion[80];
-    snprintf(companion, sizeof companion, "%s-wal", f->path);
-    unlink(companion);
-    snprintf(companion, sizeof companion, "%s-shm", f->path);
-    unlink(companion);
-    free(f);
-    return 0;
+    return bridge_database_set_up(state, rows);
 }
 
 static void test_lookup(void **state)
@@ -218,10 +189,13 @@ static void test_secrets(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_lookup, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_uniqueness_namespaces, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_checker_reuses_statements, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_passcode_rule_within_a_space, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_lookup, set_up, bridge_database_tear_down),
+        cmocka_unit_test_setup_teardown(test_uniqueness_namespaces, set_up,
+                                        bridge_database_tear_down),
+        cmocka_unit_test_setup_teardown(test_checker_reuses_statements, set_up,
+                                        bridge_database_tear_down),
+        cmocka_unit_test_setup_teardown(test_passcode_rule_within_a_space, set_up,
+                                        bridge_database_tear_down),
         cmocka_unit_test(test_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

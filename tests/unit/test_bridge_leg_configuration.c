@@ -23,6 +23,8 @@
 #include "bridge/schema.h"
 #include "common/store_sql.h"
 
+#include "bridge_database.h"
+
 #define GLOBAL_PROFILE "aaaaaaaa-0000-4000-8000-000000000001"
 #define SPACE_PROFILE  "bbbbbbbb-0000-4000-8000-000000000002"
 #define LEG_PROFILE    "cccccccc-0000-4000-8000-000000000003"
@@ -98,24 +100,10 @@ static void test_old_layout_name(void **state)
 
 /* --- the levels read from a database ---------------------------------------- */
 
-typedef struct {
-    char path[64];
-    store_db *database;
-} fixture;
+typedef bridge_database fixture;
 
 static int set_up(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->path, sizeof f->path, "/tmp/convene-leg-levels-XXXXXX");
-    int descriptor = mkstemp(f->path);
-    if (descriptor < 0)
-        return -1;
-    close(descriptor);
-    if (store_db_open(f->path, NULL, &f->database) != CV_OK ||
-        bridge_schema_migrate(f->database) != CV_OK)
-        return -1;
     /* The global profile sets three values, the space's overrides one of
      * them, the leg's profile another, the leg itself the third. */
     const char *rows =
@@ -127,24 +115,7 @@ static int set_up(void **state)
         "INSERT INTO cospaces(id, name, secret, call_leg_profile) VALUES"
         " ('" SPACE "', 'Room', 's', '" SPACE_PROFILE "');"
         "UPDATE system_profiles SET call_leg_profile = '" GLOBAL_PROFILE "';";
-    if (store_db_exec(f->database, rows) != CV_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int tear_down(void **state)
-{
-    fixture *f = *state;
-    store_db_close(f->database);
-    unlink(f->path);
-    char companion[80];
-    snprintf(companion, sizeof companion, "%s-wal", f->path);
-    unlink(companion);
-    snprintf(companion, sizeof companion, "%s-shm", f->path);
-    unlink(companion);
-    free(f);
-    return 0;
+    return bridge_database_set_up(state, rows);
 }
 
 /* A leg of the space with its own profile and one value of its own. */
@@ -231,9 +202,12 @@ int main(void)
         cmocka_unit_test(test_defaults_alone),
         cmocka_unit_test(test_each_level_overrides_the_one_before),
         cmocka_unit_test(test_old_layout_name),
-        cmocka_unit_test_setup_teardown(test_levels_keep_what_each_sets, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_effective_order_global_space_leg, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_deleted_global_profile_is_no_level, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_levels_keep_what_each_sets, set_up,
+                                        bridge_database_tear_down),
+        cmocka_unit_test_setup_teardown(test_effective_order_global_space_leg, set_up,
+                                        bridge_database_tear_down),
+        cmocka_unit_test_setup_teardown(test_deleted_global_profile_is_no_level, set_up,
+                                        bridge_database_tear_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

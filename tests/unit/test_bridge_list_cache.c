@@ -25,6 +25,8 @@
 #include "bridge/schema.h"
 #include "common/store_db_pool.h"
 
+#include "temp_dir.h"
+
 /* A minimal listing over the bridge's call_profiles table: the engine is
  * generic, so the test needs no more of the real type than this. */
 static const field_descriptor test_fields[] = {
@@ -47,45 +49,32 @@ static const object_type test_type = {
 };
 
 typedef struct {
-    char directory[64];
-    char path[96];
+    char path[96]; /* the database file, in the test's temp_dir */
     bridge node;
 } fixture;
 
 static int set_up(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    if (!f)
+    if (!f || temp_dir_set_up(state) != 0)
         return -1;
-    snprintf(f->directory, sizeof f->directory, "/tmp/convene-list-cache-XXXXXX");
-    if (!mkdtemp(f->directory))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/bridge.sqlite", f->directory);
+    *state = f;
+    snprintf(f->path, sizeof f->path, "%s/bridge.sqlite", temp_dir);
     store_db *database = NULL;
     if (store_db_open(f->path, NULL, &database) != CV_OK ||
         bridge_schema_migrate(database) != CV_OK)
         return -1;
     store_db_close(database);
     f->node.options.page_limit = 10;
-    if (store_db_pool_open(&f->node.store, f->path, NULL, 2) != CV_OK)
-        return -1;
-    *state = f;
-    return 0;
+    return store_db_pool_open(&f->node.store, f->path, NULL, 2) == CV_OK ? 0 : -1;
 }
 
 static int tear_down(void **state)
 {
     fixture *f = *state;
     store_db_pool_close(&f->node.store);
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s%s", f->path, suffixes[i]);
-        unlink(path);
-    }
-    rmdir(f->directory);
     free(f);
-    return 0;
+    return temp_dir_tear_down(state);
 }
 
 /* GET /callProfiles on `database`; returns the body (caller frees). */

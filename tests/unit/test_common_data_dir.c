@@ -19,22 +19,7 @@
 
 #include "common/data_dir.h"
 
-static char base[] = "/tmp/convene-data-dir-test-XXXXXX";
-
-static int set_up(void **state)
-{
-    (void)state;
-    strcpy(base, "/tmp/convene-data-dir-test-XXXXXX");
-    return mkdtemp(base) ? 0 : -1;
-}
-
-static int tear_down(void **state)
-{
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", base);
-    return system(command) == 0 ? 0 : -1;
-}
+#include "temp_dir.h"
 
 static unsigned mode_of(const char *path)
 {
@@ -47,7 +32,7 @@ static void test_prepare_creates_and_tightens(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/new", base);
+    snprintf(path, sizeof path, "%s/new", temp_dir);
     strbuf error = STRBUF_INIT;
     assert_int_equal(data_dir_prepare(path, "--data-dir", &error), CV_OK);
     assert_int_equal(mode_of(path), 0700);
@@ -55,7 +40,7 @@ static void test_prepare_creates_and_tightens(void **state)
     assert_int_equal(data_dir_prepare(path, "--data-dir", &error), CV_OK);
     assert_int_equal(mode_of(path), 0700);
 
-    snprintf(path, sizeof path, "%s/file", base);
+    snprintf(path, sizeof path, "%s/file", temp_dir);
     FILE *file = fopen(path, "w");
     assert_non_null(file);
     fclose(file);
@@ -69,19 +54,19 @@ static void test_lock_refuses_a_second_holder(void **state)
     (void)state;
     strbuf error = STRBUF_INIT;
     int first = -1, second = -1;
-    assert_int_equal(data_dir_lock(base, "x.lock", &first, &error), CV_OK);
+    assert_int_equal(data_dir_lock(temp_dir, "x.lock", &first, &error), CV_OK);
     assert_true(first >= 0);
     /* A second open file description conflicts like a second process. */
-    assert_int_equal(data_dir_lock(base, "x.lock", &second, &error), CV_ERR_CONFLICT);
+    assert_int_equal(data_dir_lock(temp_dir, "x.lock", &second, &error), CV_ERR_CONFLICT);
     assert_int_equal(second, -1);
     char expected[64];
     snprintf(expected, sizeof expected, "(pid %ld holds", (long)getpid());
     assert_non_null(strstr(strbuf_str(&error), expected));
     data_dir_unlock(first);
     strbuf_reset(&error);
-    assert_int_equal(data_dir_lock(base, "x.lock", &second, &error), CV_OK);
+    assert_int_equal(data_dir_lock(temp_dir, "x.lock", &second, &error), CV_OK);
     char path[128];
-    snprintf(path, sizeof path, "%s/x.lock", base);
+    snprintf(path, sizeof path, "%s/x.lock", temp_dir);
     assert_int_equal(mode_of(path) & 077, 0);
     data_dir_unlock(second);
     strbuf_free(&error);
@@ -95,18 +80,18 @@ static void test_shared_holders_coexist_and_exclude_an_exclusive_one(void **stat
     (void)state;
     strbuf error = STRBUF_INIT;
     int one = -1, two = -1, alone = -1;
-    assert_int_equal(data_dir_lock_shared(base, "b.lock", &one, &error), CV_OK);
-    assert_int_equal(data_dir_lock_shared(base, "b.lock", &two, &error), CV_OK);
-    assert_int_equal(data_dir_lock(base, "b.lock", &alone, &error), CV_ERR_CONFLICT);
+    assert_int_equal(data_dir_lock_shared(temp_dir, "b.lock", &one, &error), CV_OK);
+    assert_int_equal(data_dir_lock_shared(temp_dir, "b.lock", &two, &error), CV_OK);
+    assert_int_equal(data_dir_lock(temp_dir, "b.lock", &alone, &error), CV_ERR_CONFLICT);
     assert_int_equal(alone, -1);
     assert_non_null(strstr(strbuf_str(&error), "(pid unknown holds")); /* shared: no pid */
     data_dir_unlock(one);
     strbuf_reset(&error);
-    assert_int_equal(data_dir_lock(base, "b.lock", &alone, &error), CV_ERR_CONFLICT);
+    assert_int_equal(data_dir_lock(temp_dir, "b.lock", &alone, &error), CV_ERR_CONFLICT);
     data_dir_unlock(two);
     strbuf_reset(&error);
-    assert_int_equal(data_dir_lock(base, "b.lock", &alone, &error), CV_OK);
-    assert_int_equal(data_dir_lock_shared(base, "b.lock", &one, &error), CV_ERR_CONFLICT);
+    assert_int_equal(data_dir_lock(temp_dir, "b.lock", &alone, &error), CV_OK);
+    assert_int_equal(data_dir_lock_shared(temp_dir, "b.lock", &one, &error), CV_ERR_CONFLICT);
     assert_int_equal(one, -1);
     data_dir_unlock(alone);
     strbuf_free(&error);
@@ -124,8 +109,8 @@ static void test_watch_notices_deletion_and_replacement(void **state)
 {
     (void)state;
     char path[128], other[160];
-    snprintf(path, sizeof path, "%s/db", base);
-    snprintf(other, sizeof other, "%s/db.copy", base);
+    snprintf(path, sizeof path, "%s/db", temp_dir);
+    snprintf(other, sizeof other, "%s/db.copy", temp_dir);
     write_file(path);
     file_watch watch;
     assert_int_equal(file_watch_start(&watch, path), CV_OK);
@@ -153,28 +138,30 @@ static void test_a_lost_database_is_noticed_at_start(void **state)
     char path[128];
     strbuf error = STRBUF_INIT;
     /* A first start: neither file. */
-    assert_int_equal(data_dir_check_not_lost(base, "d.lock", "d.db", &error), CV_OK);
-    snprintf(path, sizeof path, "%s/d.lock", base);
+    assert_int_equal(data_dir_check_not_lost(temp_dir, "d.lock", "d.db", &error), CV_OK);
+    snprintf(path, sizeof path, "%s/d.lock", temp_dir);
     write_file(path);
-    assert_int_equal(data_dir_check_not_lost(base, "d.lock", "d.db", &error), CV_ERR_NOT_FOUND);
+    assert_int_equal(data_dir_check_not_lost(temp_dir, "d.lock", "d.db", &error), CV_ERR_NOT_FOUND);
     assert_non_null(strstr(strbuf_str(&error), "d.db is missing although"));
-    snprintf(path, sizeof path, "%s/d.db", base);
+    snprintf(path, sizeof path, "%s/d.db", temp_dir);
     write_file(path);
-    assert_int_equal(data_dir_check_not_lost(base, "d.lock", "d.db", &error), CV_OK);
+    assert_int_equal(data_dir_check_not_lost(temp_dir, "d.lock", "d.db", &error), CV_OK);
     strbuf_free(&error);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_prepare_creates_and_tightens, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_lock_refuses_a_second_holder, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_prepare_creates_and_tightens, temp_dir_set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_lock_refuses_a_second_holder, temp_dir_set_up,
+                                        temp_dir_tear_down),
         cmocka_unit_test_setup_teardown(test_shared_holders_coexist_and_exclude_an_exclusive_one,
-                                        set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_watch_notices_deletion_and_replacement, set_up,
-                                        tear_down),
-        cmocka_unit_test_setup_teardown(test_a_lost_database_is_noticed_at_start, set_up,
-                                        tear_down),
+                                        temp_dir_set_up, temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_watch_notices_deletion_and_replacement,
+                                        temp_dir_set_up, temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_a_lost_database_is_noticed_at_start, temp_dir_set_up,
+                                        temp_dir_tear_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

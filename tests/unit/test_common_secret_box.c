@@ -19,26 +19,11 @@
 
 #include "common/secret_box.h"
 
-static char base[] = "/tmp/convene-secret-box-test-XXXXXX";
-
-static int set_up(void **state)
-{
-    (void)state;
-    strcpy(base, "/tmp/convene-secret-box-test-XXXXXX");
-    return mkdtemp(base) ? 0 : -1;
-}
-
-static int tear_down(void **state)
-{
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", base);
-    return system(command) == 0 ? 0 : -1;
-}
+#include "temp_dir.h"
 
 static void path_of(char *out, size_t size, const char *name)
 {
-    snprintf(out, size, "%s/%s", base, name);
+    snprintf(out, size, "%s/%s", temp_dir, name);
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
@@ -243,14 +228,18 @@ static void test_damaged_sealed_text_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_key_file_created_0600_and_read_back, set_up,
-                                        tear_down),
-        cmocka_unit_test_setup_teardown(test_missing_key_file_without_create, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_bad_key_files_refused, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_sealed_text_hides_and_names_its_key, set_up,
-                                        tear_down),
-        cmocka_unit_test_setup_teardown(test_wrong_key_named_not_garbage, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_damaged_sealed_text_refused, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_key_file_created_0600_and_read_back, temp_dir_set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_missing_key_file_without_create, temp_dir_set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_bad_key_files_refused, temp_dir_set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_sealed_text_hides_and_names_its_key, temp_dir_set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_wrong_key_named_not_garbage, temp_dir_set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_damaged_sealed_text_refused, temp_dir_set_up,
+                                        temp_dir_tear_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

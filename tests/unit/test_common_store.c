@@ -3,12 +3,11 @@
  * settings every connection gets (WAL, foreign keys), migrations applied
  * once and in order, a failing migration rolled back whole, a database
  * newer than the program refused, constraint errors mapped to
- * CV_ERR_CONFLICT, transactions, the connection pool handing each
- * connection to one borrower at a time (a second thread waits), and the
- * attachment kept with each pooled connection (released, once, while its
- * connection is still open), the background checkpoints (one follows a
- * single small commit; the WAL file stays bounded under writers that never
- * pause). Owns no production code.
+ * CV_ERR_CONFLICT, transactions, the connection pool both daemons lend
+ * with (store_db_pool.c) handing each connection to one borrower at a time
+ * (a second thread waits), and the attachment kept with each pooled connection (released, once,
+ * while its connection is still open), the background checkpoints (one follows a single small
+ * commit; the WAL file stays bounded under writers that never pause). Owns no production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +25,8 @@
 #include <unistd.h>
 
 #include "common/store.h"
+
+#include "pool_borrow.h"
 
 typedef struct {
     char directory[64];
@@ -242,16 +243,16 @@ static void test_statement_cache_compiles_once(void **state)
 }
 
 typedef struct {
-    store_pool *pool;
+    store_db_pool *pool;
     atomic_int got_connection;
 } borrower;
 
 static void *borrow(void *context)
 {
     borrower *b = context;
-    sqlite3 *connection = store_pool_acquire(b->pool);
+    sqlite3 *connection = pool_borrow(b->pool);
     atomic_store(&b->got_connection, 1);
-    store_pool_release(b->pool, connection);
+    pool_give_back(b->pool, connection);
     return NULL;
 }
 
@@ -263,10 +264,10 @@ static void test_pool_lends_each_connection_once(void **state)
     assert_int_equal(store_migrate(database, MIGRATIONS, 2), CV_OK);
     store_close(database);
 
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, f->path, 2), CV_OK);
-    sqlite3 *first = store_pool_acquire(&pool);
-    sqlite3 *second = store_pool_acquire(&pool);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 2), CV_OK);
+    sqlite3 *first = pool_borrow(&pool);
+    sqlite3 *second = pool_borrow(&pool);
     assert_non_null(first);
     assert_non_null(second);
     assert_ptr_not_equal(first, second);
@@ -280,18 +281,18 @@ static void test_pool_lends_each_connection_once(void **state)
     struct timespec pause = {0, 50 * 1000 * 1000};
     nanosleep(&pause, NULL);
     assert_int_equal(atomic_load(&b.got_connection), 0);
-    store_pool_release(&pool, second);
+    pool_give_back(&pool, second);
     assert_int_equal(pthread_join(thread, NULL), 0);
     assert_int_equal(atomic_load(&b.got_connection), 1);
 
     /* A change through one connection is seen through the other. */
     assert_int_equal(store_exec(first, "INSERT INTO a (name) VALUES ('z')"), CV_OK);
-    sqlite3 *other = store_pool_acquire(&pool);
+    sqlite3 *other = pool_borrow(&pool);
     assert_ptr_not_equal(other, first);
     assert_int_equal(query_int(other, "SELECT count(*) FROM a WHERE name = 'z'"), 1);
-    store_pool_release(&pool, other);
-    store_pool_release(&pool, first);
-    store_pool_close(&pool);
+    pool_give_back(&pool, other);
+    pool_give_back(&pool, first);
+    store_db_pool_close(&pool);
 }
 
 typedef struct {
@@ -313,30 +314,31 @@ static void release_counted(store_attachment *attachment, sqlite3 *connection)
 static void test_pool_keeps_an_attachment_per_connection(void **state)
 {
     fixture *f = *state;
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, f->path, 2), CV_OK);
-    sqlite3 *first = store_pool_acquire(&pool);
-    sqlite3 *second = store_pool_acquire(&pool);
-    store_attachment **first_slot = store_pool_attachment(&pool, first);
-    store_attachment **second_slot = store_pool_attachment(&pool, second);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 2), CV_OK);
+    store_pool *under = store_db_pool_sqlite(&pool); /* the SQLite pool below */
+    sqlite3 *first = pool_borrow(&pool);
+    sqlite3 *second = pool_borrow(&pool);
+    store_attachment **first_slot = store_pool_attachment(under, first);
+    store_attachment **second_slot = store_pool_attachment(under, second);
     assert_non_null(first_slot);
     assert_non_null(second_slot);
     assert_ptr_not_equal(first_slot, second_slot);
     assert_null(*first_slot); /* empty until a module sets it */
-    assert_null(store_pool_attachment(&pool, NULL));
+    assert_null(store_pool_attachment(under, NULL));
 
     int released = 0;
     counted_attachment *attached = calloc(1, sizeof *attached);
     assert_non_null(attached);
     *attached = (counted_attachment){{release_counted}, first, &released};
     *first_slot = &attached->base;
-    store_pool_release(&pool, first);
-    store_pool_release(&pool, second);
+    pool_give_back(&pool, first);
+    pool_give_back(&pool, second);
     /* The same slot comes back with the same connection. */
-    sqlite3 *again = store_pool_acquire(&pool);
-    assert_ptr_equal(*store_pool_attachment(&pool, again), again == first ? &attached->base : NULL);
-    store_pool_release(&pool, again);
-    store_pool_close(&pool);
+    sqlite3 *again = pool_borrow(&pool);
+    assert_ptr_equal(*store_pool_attachment(under, again), again == first ? &attached->base : NULL);
+    pool_give_back(&pool, again);
+    store_db_pool_close(&pool);
     assert_int_equal(released, 1);
 }
 
@@ -346,21 +348,22 @@ static void test_pool_keeps_an_attachment_per_connection(void **state)
 static void test_pool_checkpoints_in_the_background(void **state)
 {
     fixture *f = *state;
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, f->path, 2), CV_OK);
-    sqlite3 *database = store_pool_acquire(&pool);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 2), CV_OK);
+    store_pool *under = store_db_pool_sqlite(&pool); /* the SQLite pool below */
+    sqlite3 *database = pool_borrow(&pool);
     assert_int_equal(query_int(database, "PRAGMA wal_autocheckpoint"), 0);
     assert_int_equal(store_exec(database, "CREATE TABLE blobs (data BLOB)"), CV_OK);
-    unsigned long before = store_pool_checkpoints(&pool);
+    unsigned long before = store_pool_checkpoints(under);
     for (int commit = 0; commit < 60; commit++)
         assert_int_equal(store_exec(database, "INSERT INTO blobs VALUES (zeroblob(100000))"),
                          CV_OK);
     /* Each commit wakes a pass; the last of them certainly runs one. */
-    for (int wait = 0; wait < 1000 && store_pool_checkpoints(&pool) == before; wait++)
+    for (int wait = 0; wait < 1000 && store_pool_checkpoints(under) == before; wait++)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    assert_true(store_pool_checkpoints(&pool) > before);
-    store_pool_release(&pool, database);
-    store_pool_close(&pool);
+    assert_true(store_pool_checkpoints(under) > before);
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
 
     sqlite3 *reopened;
     assert_int_equal(store_open(f->path, &reopened), CV_OK);
@@ -374,25 +377,26 @@ static void test_pool_checkpoints_in_the_background(void **state)
 static void test_pool_checkpoint_follows_a_small_commit(void **state)
 {
     fixture *f = *state;
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, f->path, 1), CV_OK);
-    sqlite3 *database = store_pool_acquire(&pool);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 1), CV_OK);
+    store_pool *under = store_db_pool_sqlite(&pool); /* the SQLite pool below */
+    sqlite3 *database = pool_borrow(&pool);
     assert_int_equal(store_exec(database, "CREATE TABLE notes (text TEXT)"), CV_OK);
     /* Let the pass of the CREATE TABLE go by first. */
-    unsigned long before = store_pool_checkpoints(&pool);
-    for (int wait = 0; wait < 200 && store_pool_checkpoints(&pool) == before; wait++)
+    unsigned long before = store_pool_checkpoints(under);
+    for (int wait = 0; wait < 200 && store_pool_checkpoints(under) == before; wait++)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    before = store_pool_checkpoints(&pool);
+    before = store_pool_checkpoints(under);
     assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('one row')"), CV_OK);
     int waited = 0;
-    for (; waited < 200 && store_pool_checkpoints(&pool) == before; waited++)
+    for (; waited < 200 && store_pool_checkpoints(under) == before; waited++)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     /* 2 s at most: half the fallback period, so only the commit's own
      * wake-up can have started this pass. */
-    assert_true(store_pool_checkpoints(&pool) > before);
+    assert_true(store_pool_checkpoints(under) > before);
     assert_true(waited * 10 < STORE_CHECKPOINT_FALLBACK_SECONDS * 1000 / 2);
-    store_pool_release(&pool, database);
-    store_pool_close(&pool);
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
 }
 
 #define BOUNDED_WRITERS        4
@@ -401,7 +405,7 @@ static void test_pool_checkpoint_follows_a_small_commit(void **state)
 #define BOUNDED_WAL_MAX_FRAMES 3000 /* the bound asserted, with room for the passes' lag */
 
 typedef struct {
-    store_pool *pool;
+    store_db_pool *pool;
     int failures;
 } bounded_writer;
 
@@ -409,11 +413,11 @@ typedef struct {
 static void *write_without_pause(void *argument)
 {
     bounded_writer *writer = argument;
-    sqlite3 *database = store_pool_acquire(writer->pool);
+    sqlite3 *database = pool_borrow(writer->pool);
     for (int commit = 0; commit < BOUNDED_COMMITS; commit++)
         if (store_exec(database, "INSERT INTO rows VALUES (randomblob(3000))") != CV_OK)
             writer->failures++;
-    store_pool_release(writer->pool, database);
+    pool_give_back(writer->pool, database);
     return NULL;
 }
 
@@ -423,12 +427,12 @@ static void *write_without_pause(void *argument)
 static void test_pool_wal_stays_bounded_under_steady_writers(void **state)
 {
     fixture *f = *state;
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, f->path, BOUNDED_WRITERS), CV_OK);
-    store_pool_tune_checkpoints(&pool, 1, BOUNDED_RESTART_PAGES);
-    sqlite3 *database = store_pool_acquire(&pool);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, BOUNDED_WRITERS), CV_OK);
+    store_pool_tune_checkpoints(store_db_pool_sqlite(&pool), 1, BOUNDED_RESTART_PAGES);
+    sqlite3 *database = pool_borrow(&pool);
     assert_int_equal(store_exec(database, "CREATE TABLE rows (data BLOB)"), CV_OK);
-    store_pool_release(&pool, database);
+    pool_give_back(&pool, database);
     pthread_t threads[BOUNDED_WRITERS];
     bounded_writer writers[BOUNDED_WRITERS];
     for (int i = 0; i < BOUNDED_WRITERS; i++) {
@@ -446,11 +450,11 @@ static void test_pool_wal_stays_bounded_under_steady_writers(void **state)
     /* Every commit wrote at least one 4 kB page: unbounded, the WAL would
      * hold BOUNDED_WRITERS * BOUNDED_COMMITS frames or more. */
     assert_true(status.st_size <= (off_t)BOUNDED_WAL_MAX_FRAMES * (4096 + 24) + 32);
-    database = store_pool_acquire(&pool);
+    database = pool_borrow(&pool);
     assert_int_equal(query_int(database, "SELECT count(*) FROM rows"),
                      BOUNDED_WRITERS * BOUNDED_COMMITS);
-    store_pool_release(&pool, database);
-    store_pool_close(&pool);
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)

@@ -19,25 +19,18 @@
 #include "common/data_dir.h"
 #include "common/store.h"
 
-static char base[] = "/tmp/convene-store-watch-test-XXXXXX";
-static char path[128];
+#include "pool_borrow.h"
+
+#include "temp_dir.h"
+
+static char path[128]; /* the database file, in the test's temp_dir */
 
 static int set_up(void **state)
 {
-    (void)state;
-    strcpy(base, "/tmp/convene-store-watch-test-XXXXXX");
-    if (!mkdtemp(base))
+    if (temp_dir_set_up(state) != 0)
         return -1;
-    snprintf(path, sizeof path, "%s/watched.sqlite", base);
+    snprintf(path, sizeof path, "%s/watched.sqlite", temp_dir);
     return 0;
-}
-
-static int tear_down(void **state)
-{
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", base);
-    return system(command) == 0 ? 0 : -1;
 }
 
 static int count_rows(sqlite3 *database)
@@ -54,13 +47,13 @@ static int count_rows(sqlite3 *database)
 static void test_lost_file_stops_every_writer(void **state)
 {
     (void)state;
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, path, 2), CV_OK);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, path, NULL, 2), CV_OK);
     file_watch watch;
     assert_int_equal(file_watch_start(&watch, path), CV_OK);
-    store_pool_watch(&pool, &watch);
+    store_pool_watch(store_db_pool_sqlite(&pool), &watch);
 
-    sqlite3 *database = store_pool_acquire(&pool);
+    sqlite3 *database = pool_borrow(&pool);
     assert_int_equal(store_exec(database, "CREATE TABLE t (x INTEGER)"), CV_OK);
     assert_int_equal(store_begin(database), CV_OK);
     assert_int_equal(store_exec(database, "INSERT INTO t VALUES (1)"), CV_OK);
@@ -68,12 +61,12 @@ static void test_lost_file_stops_every_writer(void **state)
     assert_int_equal(count_rows(database), 1);
 
     /* A transaction under way when the file goes. */
-    sqlite3 *other = store_pool_acquire(&pool);
+    sqlite3 *other = pool_borrow(&pool);
     assert_int_equal(store_begin(other), CV_OK);
     assert_int_equal(store_exec(other, "INSERT INTO t VALUES (2)"), CV_OK);
 
     char moved[160];
-    snprintf(moved, sizeof moved, "%s/moved-away.sqlite", base);
+    snprintf(moved, sizeof moved, "%s/moved-away.sqlite", temp_dir);
     assert_int_equal(rename(path, moved), 0);
     assert_int_equal(atomic_load(&watch.lost_at), 0);
 
@@ -87,9 +80,9 @@ static void test_lost_file_stops_every_writer(void **state)
     assert_int_not_equal(store_exec(database, "INSERT INTO t VALUES (3)"), CV_OK);
     assert_int_equal(count_rows(database), 1); /* reads go on; nothing was added */
 
-    store_pool_release(&pool, other);
-    store_pool_release(&pool, database);
-    store_pool_close(&pool);
+    pool_give_back(&pool, other);
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
     file_watch_free(&watch);
 }
 
@@ -102,9 +95,9 @@ static int count_commits(void *counter)
 static void test_unwatched_pool_writes_as_before(void **state)
 {
     (void)state;
-    store_pool pool;
-    assert_int_equal(store_pool_open(&pool, path, 1), CV_OK);
-    sqlite3 *database = store_pool_acquire(&pool);
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, path, NULL, 1), CV_OK);
+    sqlite3 *database = pool_borrow(&pool);
     /* A module's own commit hook (the bridge's list cache has one) is
      * none of the watch's business. */
     int commits = 0;
@@ -112,21 +105,23 @@ static void test_unwatched_pool_writes_as_before(void **state)
     assert_int_equal(store_exec(database, "CREATE TABLE t (x INTEGER)"), CV_OK);
     assert_int_equal(commits, 1);
     char moved[160];
-    snprintf(moved, sizeof moved, "%s/moved-away.sqlite", base);
+    snprintf(moved, sizeof moved, "%s/moved-away.sqlite", temp_dir);
     assert_int_equal(rename(path, moved), 0);
     assert_int_equal(store_begin(database), CV_OK); /* no watch: nothing checks */
     assert_int_equal(store_exec(database, "INSERT INTO t VALUES (1)"), CV_OK);
     assert_int_equal(store_commit(database), CV_OK);
     assert_int_equal(commits, 2);
-    store_pool_release(&pool, database);
-    store_pool_close(&pool);
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_lost_file_stops_every_writer, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(test_unwatched_pool_writes_as_before, set_up, tear_down),
+        cmocka_unit_test_setup_teardown(test_lost_file_stops_every_writer, set_up,
+                                        temp_dir_tear_down),
+        cmocka_unit_test_setup_teardown(test_unwatched_pool_writes_as_before, set_up,
+                                        temp_dir_tear_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
