@@ -178,9 +178,10 @@ static http_request describe_request(struct MHD_Connection *connection, const ch
 }
 
 /* Fills `response` with the handler's answer, or the refusal `refusal`
- * (400, 401, 413, 503) made without calling it. */
+ * (400, 401, 403, 413, 429, 503) made without calling it. `refused`: the
+ * principal `identify` filled when the refusal is its own, else NULL. */
 static void fill_response(http_server *server, const http_request *request, int refusal,
-                          http_response *response)
+                          const http_principal *refused, http_response *response)
 {
     memset(response, 0, sizeof *response);
     response->status = refusal ? refusal : 200;
@@ -203,7 +204,7 @@ static void fill_response(http_server *server, const http_request *request, int 
         }
     } else if (refusal == 429 || refusal == 403 || refusal == 503) {
         if (server->config.describe_refusal)
-            server->config.describe_refusal(server->config.context, refusal, response);
+            server->config.describe_refusal(server->config.context, refusal, refused, response);
     } else if (refusal == 0) {
         server->config.handle(server->config.context, request, response);
     }
@@ -236,7 +237,7 @@ static enum MHD_Result answer(http_server *server, struct MHD_Connection *connec
     char client[INET6_ADDRSTRLEN + 1];
     http_request request = describe_request(connection, url, method, state, client);
     http_response response;
-    fill_response(server, &request, refusal, &response);
+    fill_response(server, &request, refusal, refusal ? &state->principal : NULL, &response);
     if (refusal == 429 && state->principal.retry_after) {
         char seconds[16];
         snprintf(seconds, sizeof seconds, "%u", state->principal.retry_after);
@@ -261,7 +262,7 @@ static void slow_request_finish(slow_request *slow, int refusal)
     char client[INET6_ADDRSTRLEN + 1];
     http_request request =
         describe_request(slow->connection, slow->url, slow->method, slow->state, client);
-    fill_response(slow->server, &request, refusal, &slow->state->slow_response);
+    fill_response(slow->server, &request, refusal, NULL, &slow->state->slow_response);
     MHD_resume_connection(slow->connection); /* the next access_handler call sends it */
     free(slow->url);
     free(slow->method);
@@ -292,7 +293,7 @@ static void defer_request(http_server *server, struct MHD_Connection *connection
         if (slow)
             free(slow->url);
         free(slow);
-        fill_response(server, NULL, 500, &state->slow_response);
+        fill_response(server, NULL, 500, NULL, &state->slow_response);
         MHD_resume_connection(connection);
         return;
     }

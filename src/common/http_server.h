@@ -67,6 +67,14 @@ typedef struct {
     const char *client_address; /* numeric address of the peer */
 } http_credential;
 
+/* What could not be reached when `identify` refuses a request with 503,
+ * so the daemon's describe_refusal can name the cause: the store of the
+ * accounts (its database) or an outside directory (LDAP). */
+typedef enum {
+    HTTP_UNAVAILABLE_DATABASE = 0,
+    HTTP_UNAVAILABLE_DIRECTORY,
+} http_unavailable;
+
 #define HTTP_PRINCIPAL_NAME_SIZE  128
 #define HTTP_PRINCIPAL_EMAIL_SIZE 256
 
@@ -82,6 +90,8 @@ typedef struct {
     char email[HTTP_PRINCIPAL_EMAIL_SIZE]; /* "" when unknown */
     /* For a refusal with 429: seconds the client should wait (Retry-After). */
     unsigned retry_after;
+    /* For a refusal with 503: what could not be reached. */
+    http_unavailable unavailable;
 } http_principal;
 
 typedef struct {
@@ -160,9 +170,12 @@ typedef struct {
      * sign-in). Its body is limited to `public_max_body_size` (0: 4096). */
     bool (*is_public)(void *context, const char *method, const char *path);
     size_t public_max_body_size;
-    /* Optional: writes the body of a 403, 429 or 503 refusal `identify`
-     * made (a 401 uses unauthorized_body). */
-    void (*describe_refusal)(void *context, int status, http_response *response);
+    /* Optional: writes the body of a 403, 429 or 503 refusal (a 401 uses
+     * unauthorized_body). `refused`: what `identify` filled when it made
+     * the refusal (its `unavailable` says why a 503); NULL for a 503 the
+     * server made itself (every slow-lane thread busy, or stopping). */
+    void (*describe_refusal)(void *context, int status, const http_principal *refused,
+                             http_response *response);
     http_handler handle;
     /* Optional: true for a request whose handler may wait on another
      * server. Its handler then runs on a thread of the slow lane

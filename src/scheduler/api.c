@@ -365,7 +365,8 @@ void scheduler_api_each_route(const scheduler *daemon,
     }
 }
 
-void scheduler_api_describe_refusal(void *context, int status, http_response *response)
+void scheduler_api_describe_refusal(void *context, int status, const http_principal *refused,
+                                    http_response *response)
 {
     (void)context;
     scheduler_api_request request = {.response = response};
@@ -377,9 +378,17 @@ void scheduler_api_describe_refusal(void *context, int status, http_response *re
     else if (status == 429)
         scheduler_api_fail(&request, 429, "tooManyFailures",
                            "too many failed sign-ins; wait as Retry-After says", NULL);
-    else
+    else if (refused == NULL)
+        scheduler_api_fail(&request, status, API_ERROR_BUSY,
+                           "the server is too busy or stopping; try again later", NULL);
+    else if (refused->unavailable == HTTP_UNAVAILABLE_DIRECTORY)
         scheduler_api_fail(&request, status, "directoryUnavailable",
-                           "the accounts cannot be checked now; try again later", NULL);
+                           "the account directory cannot be reached now; try again later", NULL);
+    else
+        scheduler_api_fail(&request, status, API_ERROR_DATABASE,
+                           "the database cannot be reached to check the credentials; try "
+                           "again later",
+                           NULL);
 }
 
 /* Whether the principal's role may call `route`; replies 401 or 403 when

@@ -176,8 +176,11 @@ void scheduler_api_handle_request(void *context, const http_request *request,
 /* http_server_config.is_public: true when the route of METHOD PATH is
  * declared API_ALLOW_PUBLIC. */
 bool scheduler_api_is_public(void *context, const char *method, const char *path);
-/* http_server_config.describe_refusal: the error shape for 403, 429, 503. */
-void scheduler_api_describe_refusal(void *context, int status, http_response *response);
+/* http_server_config.describe_refusal: the error shape for 403, 429 and
+ * 503 (databaseNotReady or directoryUnavailable as `refused` says; busy
+ * for one the server made itself, `refused` NULL). */
+void scheduler_api_describe_refusal(void *context, int status, const http_principal *refused,
+                                    http_response *response);
 /* Calls `visit` for every registered route (GET /routes; the permission
  * test walks them all). */
 void scheduler_api_each_route(const scheduler *daemon,

@@ -196,16 +196,21 @@ static void forget_directory_user(scheduler *daemon, const char *name)
     store_db_pool_release(&daemon->store, database);
 }
 
+/* As verify_password for a user the directory knows; a 503 says in
+ * *unavailable whether the directory or the database failed. */
 static int verify_with_directory(scheduler *daemon, const char *name, const char *password,
-                                 db_user *user)
+                                 db_user *user, http_unavailable *unavailable)
 {
     auth_state *state = daemon->auth_state;
     strbuf problem = STRBUF_INIT;
+    *unavailable = HTTP_UNAVAILABLE_DIRECTORY;
     cv_result result = ldap_directory_sign_in(state->directory, name, password, user, &problem);
-    if (result == CV_OK)
+    if (result == CV_OK) {
+        *unavailable = HTTP_UNAVAILABLE_DATABASE; /* from here on, only the database */
         result = remember_directory_user(daemon, user);
-    else
+    } else {
         log_warning("auth: directory sign-in of a user refused: %s", strbuf_str(&problem));
+    }
     strbuf_free(&problem);
     if (result == CV_ERR_NOT_FOUND)
         forget_directory_user(daemon, name);
@@ -213,11 +218,14 @@ static int verify_with_directory(scheduler *daemon, const char *name, const char
 }
 
 /* Checks name and password against the users table, else the directory:
- * 0 (user filled), 401, or 503 (the database or the directory failed). */
-static int verify_password(scheduler *daemon, const char *name, const char *password, db_user *user)
+ * 0 (user filled), 401, or 503 (the database or the directory failed:
+ * *unavailable says which). */
+static int verify_password(scheduler *daemon, const char *name, const char *password, db_user *user,
+                           http_unavailable *unavailable)
 {
     auth_state *state = daemon->auth_state;
     char *hash = NULL;
+    *unavailable = HTTP_UNAVAILABLE_DATABASE;
     store_db *database = store_db_pool_acquire(&daemon->store);
     cv_result result = db_users_find_by_name(database, name, user, &hash);
     store_db_pool_release(&daemon->store, database);
@@ -228,7 +236,7 @@ static int verify_password(scheduler *daemon, const char *name, const char *pass
     bool local = result == CV_OK && hash != NULL;
     if (!local && state->directory) {
         free(hash);
-        return verify_with_directory(daemon, name, password, user);
+        return verify_with_directory(daemon, name, password, user, unavailable);
     }
     /* The same work for an unknown name as for a wrong password. */
     bool matches = auth_password_matches(local ? hash : state->dummy_hash, password) && local;
@@ -255,7 +263,7 @@ int auth_check_password(scheduler *daemon, const char *name, const char *passwor
         return 0;
     uint64_t generation = atomic_load(&state->generation);
     db_user user;
-    int status = verify_password(daemon, name, password, &user);
+    int status = verify_password(daemon, name, password, &user, &principal->unavailable);
     if (status == 401) {
         sign_in_limits_failed(state->limits, name, client_address, now_seconds());
         record_sign_in(daemon, name, client_address, "auth.signInFailed", false);
@@ -283,8 +291,10 @@ static int check_token(scheduler *daemon, const char *token, http_principal *pri
     store_db_pool_release(&daemon->store, database);
     if (result == CV_ERR_NOT_FOUND)
         return 401; /* unknown, revoked or expired */
-    if (result != CV_OK)
+    if (result != CV_OK) {
+        principal->unavailable = HTTP_UNAVAILABLE_DATABASE;
         return 503;
+    }
     /* Never more than the user has now, whatever the token was made with. */
     auth_principal_of(&user, row.role, principal);
     return 0;
@@ -309,8 +319,10 @@ static int check_session(scheduler *daemon, const http_credential *credential,
     store_db_pool_release(&daemon->store, database);
     if (result == CV_ERR_NOT_FOUND)
         return 401;
-    if (result != CV_OK)
+    if (result != CV_OK) {
+        principal->unavailable = HTTP_UNAVAILABLE_DATABASE;
         return 503;
+    }
     if (changes_something(credential->method)) {
         /* A page of another site can make the browser send the cookie, but
          * cannot read the CSRF token convened gave only to its own page. */

@@ -19,6 +19,7 @@
 #include "common/rfc3339.h"
 #include "common/store_db_pool.h"
 #include "common/text.h"
+#include "scheduler/calendar.h"
 #include "scheduler/slots.h"
 
 /* --- model ----------------------------------------------------------- */
@@ -251,6 +252,16 @@ static cv_result read_participant_member(const char *name, const json_t *member,
             participant->dial_out = false;
         else
             return fail_field(changes, field, "must be \"out\" or \"in\"");
+    } else if (strcmp(name, "email") == 0) {
+        snprintf(field, BOOKING_FIELD_SIZE, "participants[%zu].email", index);
+        if (json_is_null(member))
+            participant->email[0] = '\0';
+        else if (!json_is_string(member) || strlen(json_string_value(member)) > BOOKING_EMAIL_MAX ||
+                 calendar_address_check(json_string_value(member)) != CV_OK)
+            return fail_field(changes, field, "must be an e-mail address such as ana@example.com");
+        else
+            snprintf(participant->email, sizeof participant->email, "%s",
+                     json_string_value(member));
     } else if (strcmp(name, "state") == 0 || strcmp(name, "attempts") == 0 ||
                strcmp(name, "detail") == 0 || strcmp(name, "audioMuted") == 0 ||
                strcmp(name, "videoMuted") == 0 || strcmp(name, "layout") == 0) {
@@ -318,12 +329,16 @@ static cv_result read_participants(const json_t *value, booking *record, booking
             return result;
         }
     }
-    /* keep the live state of participants that stay */
+    /* keep the live state of participants that stay (their e-mail is as
+     * the request says: the list replaces the old one) */
     for (size_t index = 0; index < count; index++) {
         for (size_t old = 0; old < record->participant_count; old++) {
             if (strcmp(record->participants[old].uri, list[index].uri) == 0 &&
                 record->participants[old].dial_out == list[index].dial_out) {
+                char email[BOOKING_EMAIL_MAX + 1];
+                memcpy(email, list[index].email, sizeof email);
                 list[index] = record->participants[old];
+                memcpy(list[index].email, email, sizeof email);
                 break;
             }
         }
@@ -674,14 +689,15 @@ json_t *booking_to_json(const booking *record, const char *domain)
             snprintf(detail, sizeof detail, "no more attempts (%lld made)",
                      (long long)participant->attempts);
         }
-        json_t *entry =
-            json_pack("{s:s, s:s, s:s, s:I, s:o, s:b, s:b, s:o}", "uri", participant->uri, "dial",
-                      participant->dial_out ? "out" : "in", "state",
-                      participant_state_name(participant->state), "attempts",
-                      (json_int_t)participant->attempts, "detail",
-                      detail[0] ? json_string(detail) : json_null(), "audioMuted",
-                      participant->audio_muted, "videoMuted", participant->video_muted, "layout",
-                      participant->layout[0] ? json_string(participant->layout) : json_null());
+        json_t *entry = json_pack(
+            "{s:s, s:s, s:s, s:I, s:o, s:b, s:b, s:o, s:o}", "uri", participant->uri, "dial",
+            participant->dial_out ? "out" : "in", "state",
+            participant_state_name(participant->state), "attempts",
+            (json_int_t)participant->attempts, "detail",
+            detail[0] ? json_string(detail) : json_null(), "audioMuted", participant->audio_muted,
+            "videoMuted", participant->video_muted, "layout",
+            participant->layout[0] ? json_string(participant->layout) : json_null(), "email",
+            participant->email[0] ? json_string(participant->email) : json_null());
         if (entry == NULL || json_array_append_new(participants, entry) != 0) {
             json_decref(entry);
             json_decref(participants);

@@ -35,6 +35,7 @@
 #define BOOKING_PAST_GRACE_SECONDS  60 /* a start this close to now counts as now */
 #define BOOKING_FIELD_SIZE          64
 #define BOOKING_LAYOUT_SIZE         24 /* the longest CMS layout name, "allEqualTwentyFifths", fits */
+#define BOOKING_EMAIL_MAX           254 /* an e-mail address (RFC 5321), as series.h SERIES_ADDRESS_MAX */
 
 /* Meeting states (docs/lifecycle.md). Stored and shown by name: the one
  * name table is in booking.c (booking_state_name / booking_state_parse). */
@@ -81,6 +82,10 @@ typedef struct booking_participant {
     bool audio_muted;                 /* the bridge hears nothing from them (rxAudioMute) */
     bool video_muted;                 /* the bridge takes no video from them (rxVideoMute) */
     char layout[BOOKING_LAYOUT_SIZE]; /* their own layout (chosenLayout); "" the meeting's */
+    /* Their own e-mail address (participants[i].email, checked as an
+     * address); "" none. It makes them an attendee of the booking's series
+     * (series.c) and of each occurrence they are in (booking_series_edit.c). */
+    char email[BOOKING_EMAIL_MAX + 1];
 } booking_participant;
 
 typedef struct booking {

@@ -510,6 +510,23 @@ static bool read_patch(scheduler_api_request *request, const bridge_views *views
     return true;
 }
 
+/* A copy of `record`'s participants into *out (NULL when it has none);
+ * false after replying when out of memory. */
+static bool copy_participants(scheduler_api_request *request, const booking *record,
+                              booking_participant **out)
+{
+    *out = NULL;
+    if (record->participant_count == 0)
+        return true;
+    *out = malloc(record->participant_count * sizeof **out);
+    if (*out == NULL) {
+        scheduler_api_fail_result(request, CV_ERR_NO_MEMORY, "reading the change");
+        return false;
+    }
+    memcpy(*out, record->participants, record->participant_count * sizeof **out);
+    return true;
+}
+
 static void handle_patch(scheduler_api_request *request)
 {
     edit_scope scope;
@@ -526,6 +543,8 @@ static void handle_patch(scheduler_api_request *request)
     if (!begin_and_load_target(request, &views, &record))
         return;
     cv_result result = CV_OK;
+    booking_participant *before = NULL;
+    size_t before_count = 0;
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!is_state(&record, BOOKING_SCHEDULED) && !running) {
         store_db_rollback(request->database);
@@ -533,6 +552,13 @@ static void handle_patch(scheduler_api_request *request)
                                     "the meeting is over or ending and can no longer be changed",
                                     json_pack("[{s:s, s:s}]", "booking", record.id, "state",
                                               booking_state_name(record.state)));
+        goto done;
+    }
+    /* the participants before the change: whoever it takes out is no
+     * longer sent this occurrence's REQUEST */
+    before_count = record.participant_count;
+    if (!copy_participants(request, &record, &before)) {
+        store_db_rollback(request->database);
         goto done;
     }
     booking_limits limits = booking_api_limits(request);
@@ -561,7 +587,7 @@ static void handle_patch(scheduler_api_request *request)
     if (result == CV_OK)
         result = audit_record(request, "booking.change", record.id, json_deep_copy(request->body));
     if (result == CV_OK)
-        result = booking_series_occurrence_changed(request, &record, &views);
+        result = booking_series_occurrence_changed(request, &record, before, before_count, &views);
     if (result == CV_OK)
         result = store_db_commit(request->database);
     if (result != CV_OK) {
@@ -576,6 +602,7 @@ static void handle_patch(scheduler_api_request *request)
         lifecycle_request_refresh(request->daemon, record.id);
     booking_api_reply(request, 200, &record, &views);
 done:
+    free(before);
     bridge_views_free(&views);
     booking_clear(&record);
 }

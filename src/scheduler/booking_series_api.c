@@ -62,13 +62,8 @@ json_t *booking_series_plain_body(scheduler_api_request *request, const char *zo
         if (series_owns_member(name))
             json_object_del(copy, name);
     }
-    json_t *participant;
-    size_t index;
-    json_array_foreach(json_object_get(copy, "participants"), index, participant)
-    {
-        if (json_is_object(participant))
-            json_object_del(participant, "email"); /* series.c made it an attendee */
-    }
+    /* a participant's "email" stays: series.c made it an attendee of the
+     * series, and each occurrence keeps it with the participant */
     static const char *const times[] = {"start", "end"};
     for (size_t i = 0; i < 2 && zone; i++) {
         const char *text = json_string_value(json_object_get(copy, times[i]));

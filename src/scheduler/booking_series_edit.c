@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/rfc3339.h"
 #include "common/store_db_pool.h"
+#include "common/text.h"
 #include "scheduler/audit.h"
 #include "scheduler/booking_series.h"
 #include "scheduler/booking_series_move.h"
@@ -68,14 +69,67 @@ static cv_result series_of(store_db *database, const char *id, series_row *row,
     return result;
 }
 
-/* The one-occurrence message: `kind` for `record` with RECURRENCE-ID. */
+static bool has_email(const booking_participant *list, size_t count, const char *email)
+{
+    for (size_t index = 0; index < count; index++)
+        if (list[index].email[0] != '\0' && text_equals_ignore_case(list[index].email, email))
+            return true;
+    return false;
+}
+
+/* Appends `email` to `list` (room for it is there) unless it is in it. */
+static void add_recipient(series_attendee *list, size_t *count, const char *email, const char *name)
+{
+    for (size_t index = 0; index < *count; index++)
+        if (text_equals_ignore_case(list[index].email, email))
+            return;
+    snprintf(list[*count].email, sizeof list[*count].email, "%s", email);
+    snprintf(list[*count].name, sizeof list[*count].name, "%s", name);
+    (*count)++;
+}
+
+/* The attendees of one occurrence, into *out (malloc'd; *count of them):
+ * the series' attendees, less the e-mails of participants taken out of
+ * this occurrence (in `before`, not in `record`), plus the e-mails of the
+ * occurrence's own participants (attendees are kept per series, the
+ * participants' e-mails per occurrence). `before` NULL: none taken out. */
+static cv_result occurrence_recipients(const series_row *row, const booking *record,
+                                       const booking_participant *before, size_t before_count,
+                                       series_attendee **out, size_t *count)
+{
+    *count = 0;
+    *out = calloc(row->attendee_count + record->participant_count + 1, sizeof **out);
+    if (*out == NULL)
+        return CV_ERR_NO_MEMORY;
+    for (size_t index = 0; index < row->attendee_count; index++) {
+        const series_attendee *attendee = &row->attendees[index];
+        if (before && has_email(before, before_count, attendee->email) &&
+            !has_email(record->participants, record->participant_count, attendee->email))
+            continue; /* their participant is no longer in this occurrence */
+        add_recipient(*out, count, attendee->email, attendee->name);
+    }
+    for (size_t index = 0; index < record->participant_count; index++)
+        if (record->participants[index].email[0] != '\0')
+            add_recipient(*out, count, record->participants[index].email, "");
+    return CV_OK;
+}
+
+/* The one-occurrence message: `kind` for `record` with RECURRENCE-ID, to
+ * the organizer and the occurrence's attendees (occurrence_recipients). */
 static cv_result mail_occurrence(scheduler_api_request *request, const series_row *row,
-                                 const booking *record, int64_t recurrence_id,
+                                 const booking *record, const booking_participant *before,
+                                 size_t before_count, int64_t recurrence_id,
                                  const bridge_views *views, mail_kind kind)
 {
     series_event item;
-    cv_result result =
-        series_event_occurrence(row, record, recurrence_id, views, (int64_t)time(NULL), &item);
+    series_row view = *row; /* shallow: only its attendees differ, never freed */
+    cv_result result = occurrence_recipients(row, record, before, before_count, &view.attendees,
+                                             &view.attendee_count);
+    if (result != CV_OK)
+        return result;
+    result =
+        series_event_occurrence(&view, record, recurrence_id, views, (int64_t)time(NULL), &item);
+    free(view.attendees);
     item.event.cancelled = kind == MAIL_CANCEL;
     if (result == CV_OK)
         result = series_event_mail(request->daemon, request->database, kind, &item, record->id);
@@ -84,8 +138,10 @@ static cv_result mail_occurrence(scheduler_api_request *request, const series_ro
 }
 
 /* One occurrence changed (`kind` REQUEST) or cancelled (CANCEL, and
- * left out of the rule from now on): SEQUENCE raised, the message queued. */
+ * left out of the rule from now on): SEQUENCE raised, the message queued.
+ * `before`: the occurrence's participants before a change (NULL: same). */
 static cv_result occurrence_event(scheduler_api_request *request, const booking *record,
+                                  const booking_participant *before, size_t before_count,
                                   const bridge_views *views, mail_kind kind)
 {
     series_row row;
@@ -99,7 +155,8 @@ static cv_result occurrence_event(scheduler_api_request *request, const booking 
     if (result == CV_OK)
         result = db_series_update(request->database, &row);
     if (result == CV_OK)
-        result = mail_occurrence(request, &row, record, recurrence_id, views, kind);
+        result = mail_occurrence(request, &row, record, before, before_count, recurrence_id, views,
+                                 kind);
     series_row_clear(&row);
     return result;
 }
@@ -107,13 +164,14 @@ static cv_result occurrence_event(scheduler_api_request *request, const booking 
 cv_result booking_series_cancelled(scheduler_api_request *request, const booking *record,
                                    const bridge_views *views)
 {
-    return occurrence_event(request, record, views, MAIL_CANCEL);
+    return occurrence_event(request, record, NULL, 0, views, MAIL_CANCEL);
 }
 
 cv_result booking_series_occurrence_changed(scheduler_api_request *request, const booking *record,
+                                            const booking_participant *before, size_t before_count,
                                             const bridge_views *views)
 {
-    return occurrence_event(request, record, views, MAIL_REQUEST);
+    return occurrence_event(request, record, before, before_count, views, MAIL_REQUEST);
 }
 
 /* --- bookings touched ------------------------------------------------- */

@@ -45,15 +45,20 @@ void booking_series_delete(scheduler_api_request *request, edit_scope scope);
 
 /* DELETE of occurrence `record` (already stored as cancelled, in the
  * caller's transaction): the series leaves it out from now on (EXDATE,
- * SEQUENCE raised) and its organizer and attendees are sent a CANCEL for
- * that occurrence (RECURRENCE-ID). Nothing for a booking without a
- * series. */
+ * SEQUENCE raised) and its organizer, its attendees and the e-mails of the
+ * occurrence's participants are sent a CANCEL for that occurrence
+ * (RECURRENCE-ID). Nothing for a booking without a series. */
 cv_result booking_series_cancelled(scheduler_api_request *request, const booking *record,
                                    const bridge_views *views);
 /* PATCH of occurrence `record` alone (stored, in the caller's
- * transaction): SEQUENCE raised and a REQUEST for that RECURRENCE-ID.
- * Nothing for a booking without a series. */
+ * transaction): SEQUENCE raised and a REQUEST for that RECURRENCE-ID to
+ * the organizer and that occurrence's attendees: the series' attendees,
+ * less those whose participant the change took out (in `before[0 ..
+ * before_count-1]`, the participants before the change, no longer in
+ * `record`), plus the e-mails of `record`'s participants. Nothing for a
+ * booking without a series. */
 cv_result booking_series_occurrence_changed(scheduler_api_request *request, const booking *record,
+                                            const booking_participant *before, size_t before_count,
                                             const bridge_views *views);
 
 #endif

@@ -94,10 +94,10 @@ static cv_result store_booking_row(store_db *database, const booking *record)
  * and theirs, take a few statements (round trips on PostgreSQL), not one
  * per row: inserts[k] inserts 2^k rows. Built once; read-only afterwards. */
 #define INSERT_SIZES       7 /* 1, 2, 4 ... 64 rows per statement */
-#define PARTICIPANT_VALUES 16
+#define PARTICIPANT_VALUES 17
 #define PARTICIPANT_COLUMNS                                                                        \
     "booking_id, position, uri, dial, state, call_leg_id, attempts, uri_key, occupied_start,"      \
-    " end_at, holds_capacity, state_since, next_attempt, audio_muted, video_muted, layout"
+    " end_at, holds_capacity, state_since, next_attempt, audio_muted, video_muted, layout, email"
 static char *participant_inserts[INSERT_SIZES];
 static char *booking_inserts[INSERT_SIZES];
 static pthread_once_t inserts_built = PTHREAD_ONCE_INIT;
@@ -163,6 +163,7 @@ static void bind_participant(store_stmt *statement, int at, const participant_re
     store_bind_int(statement, at + 13, participant->audio_muted ? 1 : 0);
     store_bind_int(statement, at + 14, participant->video_muted ? 1 : 0);
     store_bind_text_or_null(statement, at + 15, participant->layout);
+    store_bind_text_or_null(statement, at + 16, participant->email);
 }
 
 /* Inserts the participant rows `refs[count]`, up to 64 per statement. */
@@ -350,6 +351,7 @@ static void read_participant_row(store_stmt *statement, booking_participant *par
     participant->audio_muted = store_column_int(statement, 7) != 0;
     participant->video_muted = store_column_int(statement, 8) != 0;
     store_column_into(statement, 9, participant->layout, sizeof participant->layout);
+    store_column_into(statement, 10, participant->email, sizeof participant->email);
 }
 
 /* The participants of booking `id`, in order, into out->participants. */
@@ -359,7 +361,7 @@ static cv_result load_participants(store_db *database, const char *id, booking *
     cv_result code =
         store_db_prepare(database,
                          "SELECT uri, dial, state, call_leg_id, attempts, state_since,"
-                         " next_attempt, audio_muted, video_muted, layout FROM participants"
+                         " next_attempt, audio_muted, video_muted, layout, email FROM participants"
                          " WHERE booking_id = ?1 ORDER BY position",
                          &statement);
     store_step_state step = STORE_FAILED;
@@ -515,6 +517,7 @@ typedef struct {
     int64_t now;
     size_t position;
     const booking_participant *participant;
+    bool *stored; /* NULL, or set to whether the participant's row was written */
 } progress_write;
 
 static cv_result write_start_choice(store_db *database, void *context)
@@ -598,7 +601,8 @@ static cv_result write_participant(store_db *database, void *context)
     cv_result code = store_db_prepare(
         database,
         "UPDATE participants SET state = ?3, call_leg_id = ?4, attempts = ?5, state_since = ?6,"
-        " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8",
+        " next_attempt = ?7 WHERE booking_id = ?1 AND position = ?2 AND uri = ?8"
+        " AND (state IS NULL OR state <> 'dropped' OR CAST(?3 AS TEXT) = 'dropped')",
         &statement);
     if (code != CV_OK)
         return store_db_error(database);
@@ -610,15 +614,41 @@ static cv_result write_participant(store_db *database, void *context)
     store_bind_int64(statement, 6, participant->state_since);
     store_bind_int64(statement, 7, participant->next_attempt);
     store_bind_text(statement, 8, participant->uri);
-    return store_stmt_run(statement);
+    cv_result result = store_stmt_run(statement);
+    if (result == CV_OK && write->stored != NULL)
+        *write->stored = store_db_changes(database) > 0;
+    return result;
 }
 
 cv_result db_participant_store(store_db *database, const char *booking_id, size_t position,
-                               const booking_participant *participant)
+                               const booking_participant *participant, bool *stored)
 {
-    progress_write write = {
-        .booking_id = booking_id, .position = position, .participant = participant};
+    progress_write write = {.booking_id = booking_id,
+                            .position = position,
+                            .participant = participant,
+                            .stored = stored};
     return store_db_transaction(database, write_participant, &write);
+}
+
+cv_result db_participant_is_dropped(store_db *database, const char *booking_id, size_t position,
+                                    const char *uri, bool *dropped)
+{
+    *dropped = false;
+    store_stmt *statement = NULL;
+    if (store_db_prepare(database,
+                         "SELECT state FROM participants"
+                         " WHERE booking_id = ?1 AND position = ?2 AND uri = ?3",
+                         &statement) != CV_OK)
+        return store_db_error(database);
+    store_bind_text(statement, 1, booking_id);
+    store_bind_int64(statement, 2, (int64_t)position);
+    store_bind_text(statement, 3, uri);
+    store_step_state step = store_step(statement);
+    const char *state = step == STORE_ROW ? store_column_text(statement, 0) : NULL;
+    *dropped = state != NULL && strcmp(state, "dropped") == 0;
+    cv_result result = step == STORE_FAILED ? store_db_error(database) : CV_OK;
+    store_stmt_done(statement);
+    return result;
 }
 
 cv_result db_bookings_each_scheduled(store_db *database, db_scheduled_visit visit, void *context)

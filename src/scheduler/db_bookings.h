@@ -38,9 +38,17 @@ cv_result db_booking_store_call(store_db *database, const char *booking_id, cons
 cv_result db_booking_store_failure_note(store_db *database, const char *booking_id,
                                         const char *failure, int64_t now);
 /* The state, call leg, attempts and times of the participant at `position`
- * (matched by its URI too, so a changed list is never written over). */
+ * (matched by its URI too, so a changed list is never written over). A
+ * participant stored as dropped (live control) stays so: only a write of
+ * the dropped state itself changes its row then, so a node's poll that
+ * read the booking before another node dropped them cannot undo the drop.
+ * *stored (may be NULL): whether the row was written. */
 cv_result db_participant_store(store_db *database, const char *booking_id, size_t position,
-                               const booking_participant *participant);
+                               const booking_participant *participant, bool *stored);
+/* Whether the participant at `position` (with `uri`) of booking
+ * `booking_id` is stored as dropped now (false when not there). */
+cv_result db_participant_is_dropped(store_db *database, const char *booking_id, size_t position,
+                                    const char *uri, bool *dropped);
 
 /* Called with the id and occupied start (seconds since the epoch) of each
  * scheduled, not cancelled booking; the id lives during the call only. */

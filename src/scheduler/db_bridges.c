@@ -116,6 +116,55 @@ static cv_result write_state(store_db *database, void *context)
     return store_stmt_run(statement);
 }
 
+static cv_result write_claim(store_db *database, void *context)
+{
+    const provisioning_write *write = context;
+    store_stmt *statement = store_db_statement(
+        database, "UPDATE bridges SET provisioning_claim = ?2, provisioning_claim_until = ?4"
+                  " WHERE id = ?1 AND (provisioning_claim IS NULL OR provisioning_claim = ?2"
+                  " OR provisioning_claim_until < ?3)");
+    if (statement == NULL)
+        return store_db_error(database);
+    store_bind_text(statement, 1, write->bridge_id);
+    store_bind_text(statement, 2, write->texts[0]);
+    store_bind_int64(statement, 3, write->numbers[0]);
+    store_bind_int64(statement, 4, write->numbers[1]);
+    cv_result result = store_stmt_run(statement);
+    if (result == CV_OK && store_db_changes(database) == 0)
+        result = CV_ERR_CONFLICT;
+    return result;
+}
+
+cv_result db_bridge_claim_provisioning(store_db *database, const char *bridge_id,
+                                       const char *node_id, int64_t now, int64_t until,
+                                       bool *claimed)
+{
+    provisioning_write write = {bridge_id, {node_id, NULL, NULL}, {now, until}};
+    cv_result result = store_db_transaction(database, write_claim, &write);
+    *claimed = result == CV_OK;
+    return result == CV_ERR_CONFLICT ? CV_OK : result;
+}
+
+static cv_result write_release(store_db *database, void *context)
+{
+    const provisioning_write *write = context;
+    store_stmt *statement = store_db_statement(
+        database, "UPDATE bridges SET provisioning_claim = NULL, provisioning_claim_until = 0"
+                  " WHERE id = ?1 AND provisioning_claim = ?2");
+    if (statement == NULL)
+        return store_db_error(database);
+    store_bind_text(statement, 1, write->bridge_id);
+    store_bind_text(statement, 2, write->texts[0]);
+    return store_stmt_run(statement);
+}
+
+cv_result db_bridge_release_provisioning(store_db *database, const char *bridge_id,
+                                         const char *node_id)
+{
+    provisioning_write write = {bridge_id, {node_id, NULL, NULL}, {0, 0}};
+    return store_db_transaction(database, write_release, &write);
+}
+
 cv_result db_bridge_set_provisioning_state(store_db *database, const char *bridge_id,
                                            const char *state, int64_t now)
 {

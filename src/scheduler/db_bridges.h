@@ -43,6 +43,17 @@ void db_bridge_settings_free(db_bridge_settings *settings);
 cv_result db_bridge_record_status(store_db *database, const char *bridge_id,
                                   const cms_system_status *status, bool answered, int64_t now);
 
+/* Claims the provisioning of bridge `bridge_id` for node `node_id` until
+ * `until` (UTC seconds): *claimed when nobody else holds it now (no claim,
+ * this node's own, or one that lapsed before `now`). One statement, so two
+ * nodes can never both hold it. */
+cv_result db_bridge_claim_provisioning(store_db *database, const char *bridge_id,
+                                       const char *node_id, int64_t now, int64_t until,
+                                       bool *claimed);
+/* Gives up node `node_id`'s claim on bridge `bridge_id` (nothing when it
+ * holds none). */
+cv_result db_bridge_release_provisioning(store_db *database, const char *bridge_id,
+                                         const char *node_id);
 /* provisioning_state = `state` (none, running, failed), attempted at `now`. */
 cv_result db_bridge_set_provisioning_state(store_db *database, const char *bridge_id,
                                            const char *state, int64_t now);

@@ -315,7 +315,16 @@ static const char *const migrations[] = {
     "CREATE INDEX bookings_in_progress ON bookings (state)"
     " WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES ";"
     "DROP INDEX bookings_by_bridge_time;",
-    /* 13 (issue 7): one page fewer written by every booking. The audit
+    /* 13: a participant's own e-mail address (participants[i].email), kept
+     * with each occurrence's participants, so a message about one changed
+     * occurrence goes to that occurrence's participants (booking_series_edit.c) */
+    "ALTER TABLE participants ADD COLUMN email TEXT;",
+    /* 14: which node provisions a bridge now, and until when (UTC seconds):
+     * provisioning of one bridge is exclusive across the nodes of a cluster
+     * (provisioning.c, db_bridge_claim_provisioning) */
+    ("ALTER TABLE bridges ADD COLUMN provisioning_claim TEXT;"
+     "ALTER TABLE bridges ADD COLUMN provisioning_claim_until INTEGER NOT NULL DEFAULT 0;"),
+    /* 15 (issue 7): one page fewer written by every booking. The audit
      * trail's numbers only order its rows (the retention deletes the oldest,
      * so a plain INTEGER PRIMARY KEY reuses a number only once every row has
      * aged out), so it needs no AUTOINCREMENT, whose counter row in

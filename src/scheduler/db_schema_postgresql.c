@@ -285,7 +285,12 @@ const char *const schema_postgresql_migrations[] = {
     "CREATE INDEX bookings_in_progress ON bookings (state)"
     " WHERE state IN " SCHEMA_IN_PROGRESS_BOOKING_STATES ";"
     "DROP INDEX bookings_by_bridge_time;",
-    /* 13 (issue 7): db_schema.c rebuilds the audit table without SQLite's
+    /* 13: a participant's own e-mail address, as in db_schema.c */
+    "ALTER TABLE participants ADD COLUMN email text;",
+    /* 14: the provisioning claim of a bridge, as in db_schema.c */
+    ("ALTER TABLE bridges ADD COLUMN provisioning_claim text;"
+     "ALTER TABLE bridges ADD COLUMN provisioning_claim_until bigint NOT NULL DEFAULT 0;"),
+    /* 15 (issue 7): db_schema.c rebuilds the audit table without SQLite's
      * AUTOINCREMENT counter; its identity column here has none to drop */
     "SELECT 1;",
 };

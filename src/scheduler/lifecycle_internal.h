@@ -168,7 +168,10 @@ void lifecycle_persist_all_participants(scheduler *daemon, store_db *database, b
                                         participant_state state);
 void lifecycle_set_state(scheduler *daemon, store_db *database, booking *record,
                          booking_state state, const char *failure);
-void lifecycle_store_participant(scheduler *daemon, store_db *database, const booking *record,
+/* Stores participants[index]'s progress and tells of it; false when the
+ * row was not written: the participant was dropped meanwhile (through
+ * another node) or is no longer in the booking. */
+bool lifecycle_store_participant(scheduler *daemon, store_db *database, const booking *record,
                                  size_t index);
 
 /* --- lifecycle_spaces.c: a meeting's space */

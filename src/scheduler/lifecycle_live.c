@@ -27,6 +27,7 @@
 #include "scheduler/bridges.h"
 #include "common/cms_client.h"
 #include "common/cms_views.h"
+#include "scheduler/db_bookings.h"
 #include "scheduler/db_slot_spaces.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/slots.h"
@@ -37,17 +38,41 @@
 /* how long the end-of-meeting warning stays on the screens (seconds) */
 #define END_WARNING_SECONDS_TEXT "60"
 
-/* POST /calls/<call>/callLegs for one participant; the outcome goes into
- * the participant (not stored). Returns the request's result. */
+/* The live settings in force for one participant (set through live
+ * control and stored in the booking) as the fields of their new call leg,
+ * after `fields[0]`: only those that differ from the bridge's defaults, so
+ * a leg of a meeting nobody controlled is asked for exactly as before.
+ * This is how a call made again (a failover, a call found gone) and a
+ * dial-out made again carry the mutes and layouts of the one before.
+ * Returns the number of fields in `fields` (at most 5). */
+static size_t leg_fields(const booking *record, const booking_participant *participant,
+                         cms_field fields[5])
+{
+    size_t count = 1;
+    if (participant->audio_muted)
+        fields[count++] = (cms_field){"rxAudioMute", "true"};
+    if (participant->video_muted)
+        fields[count++] = (cms_field){"rxVideoMute", "true"};
+    if (record->live_layout[0] != '\0')
+        fields[count++] = (cms_field){"defaultLayout", record->live_layout};
+    if (participant->layout[0] != '\0')
+        fields[count++] = (cms_field){"chosenLayout", participant->layout};
+    return count;
+}
+
+/* POST /calls/<call>/callLegs for one participant, with the live settings
+ * in force for them; the outcome goes into the participant (not stored).
+ * Returns the request's result. */
 cv_result lifecycle_dial_request(const scheduler_options *options, cms_client *client,
                                  booking *record, size_t index)
 {
     booking_participant *participant = &record->participants[index];
     char path[128];
     snprintf(path, sizeof path, "/calls/%s/callLegs", record->call_id);
-    const cms_field fields[] = {{"remoteParty", participant->uri}};
+    cms_field fields[5] = {{"remoteParty", participant->uri}};
+    size_t count = leg_fields(record, participant, fields);
     cms_response response = {0};
-    cv_result result = cms_post(client, path, fields, 1, &response);
+    cv_result result = cms_post(client, path, fields, count, &response);
     participant->attempts++;
     participant->next_attempt = 0;
     if (result == CV_OK &&
@@ -214,6 +239,44 @@ static void follow_dial_out(const scheduler_options *options, cms_client *client
         participant->next_attempt = now + options->dial_out_retry_seconds;
 }
 
+/* A dial-out whose retry is due. Live control on a node that does not
+ * lead may drop the participant at any moment (it holds the booking only
+ * against its own workers), so the drop and this retry are made
+ * exclusive through the database: the participant's stored state is read
+ * again right before dialling (dropped: not dialled), and the store of
+ * the new leg refuses to write over a drop (db_participant_store); a drop
+ * that came while the dial was on its way gets the new leg hung up at
+ * once. Either way the participant stays dropped and no leg of theirs is
+ * left that convened does not know of. */
+static void retry_dial_out(lifecycle *machine, store_db *database, cms_client *client,
+                           booking *record, size_t index)
+{
+    booking_participant *participant = &record->participants[index];
+    participant_state before = participant->state;
+    bool dropped = false;
+    cv_result result =
+        db_participant_is_dropped(database, record->id, index, participant->uri, &dropped);
+    if (result != CV_OK || dropped) { /* unreadable: the next poll tries again */
+        if (dropped)
+            log_info("booking %s: %s was dropped; not dialled again", record->id, participant->uri);
+        return;
+    }
+    lifecycle_dial_request(&machine->daemon->options, client, record, index);
+    scheduler_metrics_count_dial_out(machine->daemon, true, before, participant->state);
+    if (lifecycle_store_participant(machine->daemon, database, record, index) ||
+        participant->call_leg_id[0] == '\0')
+        return;
+    char leg_path[96];
+    snprintf(leg_path, sizeof leg_path, "/callLegs/%s", participant->call_leg_id);
+    cms_response response = {0};
+    result = cms_delete(client, leg_path, &response);
+    log_info("booking %s: %s was dropped while being dialled again; the new leg %s is hung up "
+             "(%s)",
+             record->id, participant->uri, participant->call_leg_id,
+             result == CV_OK ? "done" : response.error);
+    cms_response_free(&response);
+}
+
 /* The bridge answered with the call's legs: every participant's state
  * from them (dial-in by remote party, dial-out by stored leg ID), a
  * dial-out due again dialled, changes stored, the next poll armed. */
@@ -235,9 +298,7 @@ static void follow_participants(lifecycle *machine, store_db *database, cms_clie
             bool listed = lifecycle_leg_by_id(legs, NULL, participant->call_leg_id) != NULL;
             follow_dial_out(options, client, participant, listed, now);
         } else if (participant->next_attempt != 0 && participant->next_attempt <= now) {
-            lifecycle_dial_request(options, client, record, index);
-            scheduler_metrics_count_dial_out(machine->daemon, true, before, participant->state);
-            lifecycle_store_participant(machine->daemon, database, record, index);
+            retry_dial_out(machine, database, client, record, index);
             continue;
         }
         scheduler_metrics_count_dial_out(machine->daemon, participant->dial_out, before,

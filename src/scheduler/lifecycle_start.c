@@ -116,6 +116,27 @@ static cv_result run_phase(start_phase *phase, char *error, size_t error_size)
     return phase->unreachable;
 }
 
+/* A call made again for a meeting an operator had locked (a failover, a
+ * call found gone) is locked again before anyone is dialled: the lock is
+ * the one setting of the call itself that live control keeps (the mutes
+ * and layouts go with each new leg, lifecycle_dial_request). A refusal
+ * does not stop the meeting; it is logged. */
+static void lock_new_call(cms_client *client, const booking *record)
+{
+    if (!record->live_locked)
+        return;
+    char path[128];
+    snprintf(path, sizeof path, "/calls/%s", record->call_id);
+    const cms_field fields[] = {{"locked", "true"}};
+    cms_response response = {0};
+    if (cms_put(client, path, fields, 1, &response) == CV_OK)
+        log_info("booking %s: call %s locked again, as it was", record->id, record->call_id);
+    else
+        log_warning("booking %s: could not lock call %s again: %s", record->id, record->call_id,
+                    response.error);
+    cms_response_free(&response);
+}
+
 /* Phase 1: open the space and make (or adopt) the call. */
 static void open_step(start_phase *phase, start_item *item)
 {
@@ -147,6 +168,7 @@ static void open_step(start_phase *phase, start_item *item)
     if (result == CV_OK && lifecycle_copy_object_id(record->call_id, response.location_id)) {
         item->new_call = true;
         item->opened = true;
+        lock_new_call(phase->client, record);
     } else if (result != CV_OK && (cms_result_is_unreachable(result) || result == CV_ERR_BUSY)) {
         char what[600];
         snprintf(what, sizeof what, "POST /calls: %s", response.error);

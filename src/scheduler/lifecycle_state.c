@@ -57,7 +57,7 @@ static cv_result persist_failure_note(store_db *database, const char *booking_id
 static cv_result persist_participant(store_db *database, const char *booking_id, size_t position,
                                      const booking_participant *participant)
 {
-    return db_participant_store(database, booking_id, position, participant);
+    return db_participant_store(database, booking_id, position, participant, NULL);
 }
 
 /* Copies an object ID the bridge gave; false when it cannot be one. */
@@ -161,14 +161,19 @@ void lifecycle_set_state(scheduler *daemon, store_db *database, booking *record,
         series_notice_start_failed(database, record, failure);
 }
 
-void lifecycle_store_participant(scheduler *daemon, store_db *database, const booking *record,
+bool lifecycle_store_participant(scheduler *daemon, store_db *database, const booking *record,
                                  size_t index)
 {
-    if (persist_participant(database, record->id, index, &record->participants[index]) != CV_OK) {
+    bool stored = false;
+    if (db_participant_store(database, record->id, index, &record->participants[index], &stored) !=
+        CV_OK) {
         log_warning("booking %s: could not store the state of %s", record->id,
                     record->participants[index].uri);
-        return;
+        return true; /* not known to be dropped */
     }
+    if (!stored)
+        return false; /* dropped meanwhile (or no longer in the booking) */
     series_notice_participant(database, record, index);
     publish_participant(daemon, record, index);
+    return true;
 }

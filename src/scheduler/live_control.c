@@ -342,7 +342,8 @@ static void handle_add(scheduler_api_request *request)
             lifecycle_dial_participant(request->daemon, target.client, record, index);
         else
             lifecycle_set_participant_state(&record->participants[index], PARTICIPANT_FAILED);
-        db_participant_store(request->database, record->id, index, &record->participants[index]);
+        db_participant_store(request->database, record->id, index, &record->participants[index],
+                             NULL);
         lifecycle_request_poll(request->daemon, record->id); /* follows it after the release */
     }
     reply_changed(request, 201, record, &target.views);
@@ -414,7 +415,7 @@ static void drop_participant(scheduler_api_request *request, live_target *target
     lifecycle_set_participant_state(participant, PARTICIPANT_DROPPED);
     participant->call_leg_id[0] = '\0';
     participant->next_attempt = 0;
-    result = db_participant_store(request->database, target->record.id, index, participant);
+    result = db_participant_store(request->database, target->record.id, index, participant, NULL);
     if (result != CV_OK) {
         scheduler_api_fail_result(request, result, "storing the participant");
         return;

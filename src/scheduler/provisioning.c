@@ -1,7 +1,8 @@
 /*
  * provisioning.c - slot provisioning as TMS does it; see provisioning.h.
  * Owns what the provisioning columns of a bridges row say (db_bridges.c
- * writes them) and the "Slot provisioning failed" ticket.
+ * writes them), the claim that makes one bridge's provisioning exclusive
+ * across nodes, and the "Slot provisioning failed" ticket.
  */
 #include "scheduler/provisioning.h"
 
@@ -21,6 +22,9 @@
 #include "scheduler/tickets.h"
 
 #define PROFILE_SEARCH_LIMIT 50
+/* How much longer than the bulk sync's limit (--provisioning-timeout) a
+ * provisioning claim lasts: the requests before and after the sync. */
+#define CLAIM_MARGIN_SECONDS 300
 
 bool provisioning_needed(const bridge_record *record)
 {
@@ -464,11 +468,10 @@ static void record_failure(scheduler *daemon, store_db *database, const bridge_r
                 error[0] ? error : cv_result_name(result));
 }
 
-cv_result provisioning_run(scheduler *daemon, store_db *database, const bridge_record *record,
+/* The whole provisioning of `record`, run while this node holds the claim. */
+static cv_result provision(scheduler *daemon, store_db *database, const bridge_record *record,
                            cms_client *client)
 {
-    if (!bridge_dial_numbers_complete(record))
-        return CV_ERR_INVALID;
     cv_result result = store_state(database, record->id, "running");
     if (result != CV_OK)
         return result;
@@ -502,5 +505,45 @@ cv_result provisioning_run(scheduler *daemon, store_db *database, const bridge_r
         result = tickets_set(daemon, database, record->id, TICKET_PROVISIONING, false, NULL);
     log_info("bridge %s: %lld slots provisioned", bridge_display_name(record),
              (long long)record->numeric_id_quantity);
+    return result;
+}
+
+cv_result provisioning_run(scheduler *daemon, store_db *database, const bridge_record *record,
+                           cms_client *client)
+{
+    if (!bridge_dial_numbers_complete(record))
+        return CV_ERR_INVALID;
+    /* Exclusive across the nodes on one database: without it, the
+     * leader's refresh of a bridge during its first provisioning on
+     * another node made a second set of profiles (both looked for them
+     * before either had made them). The claim outlasts the longest run
+     * (the bulk sync's limit plus the steps around it); a node that died
+     * holding it delays the others until it lapses, itself not at all. */
+    int64_t now = (int64_t)time(NULL);
+    int64_t until = now + daemon->options.provisioning_timeout_seconds + CLAIM_MARGIN_SECONDS;
+    bool claimed = false;
+    cv_result result =
+        db_bridge_claim_provisioning(database, record->id, daemon->node_id, now, until, &claimed);
+    if (result != CV_OK)
+        return result;
+    if (!claimed) {
+        log_info("bridge %s: another node is provisioning it; not provisioned here",
+                 bridge_display_name(record));
+        return CV_ERR_BUSY;
+    }
+    /* what another node finished before the claim counts: read it again */
+    bridge_record current;
+    result = bridge_load(database, record->id, &current);
+    if (result == CV_OK) {
+        if (provisioning_needed(&current))
+            result = provision(daemon, database, &current, client);
+        else
+            log_debug("bridge %s: provisioned meanwhile by another node",
+                      bridge_display_name(&current));
+        bridge_record_free(&current);
+    }
+    if (db_bridge_release_provisioning(database, record->id, daemon->node_id) != CV_OK)
+        log_warning("bridge %s: could not give up the provisioning claim (it lapses by itself)",
+                    bridge_display_name(record));
     return result;
 }

@@ -25,8 +25,10 @@
 bool provisioning_needed(const bridge_record *record);
 
 /* Runs provisioning to the end (or failure) on the bridge's primary
- * address. Updates the row and the ticket. `timeout_seconds` bounds the
- * bulk sync polling. */
+ * address, if it is still needed once this node holds the bridge's
+ * provisioning claim (db_bridge_claim_provisioning). Updates the row and
+ * the ticket. CV_ERR_BUSY, doing nothing, while another node provisions
+ * the bridge. --provisioning-timeout bounds the bulk sync polling. */
 cv_result provisioning_run(scheduler *daemon, store_db *database, const bridge_record *record,
                            cms_client *client);
 

@@ -143,6 +143,13 @@
  *   bookings: index (state) replaced by the partial index bookings_in_progress
  *     (state) WHERE state IN SCHEMA_IN_PROGRESS_BOOKING_STATES; index
  *     (bridge_id, start_at, end_at) dropped (by bridge: bookings_capacity).
+ *
+ * Version 13 (a participant's e-mail per occurrence):
+ *   participants + email TEXT NULL (participants[i].email; NULL none).
+ *
+ * Version 14 (provisioning exclusive across nodes):
+ *   bridges + provisioning_claim TEXT NULL (the node ID provisioning it now),
+ *     provisioning_claim_until INTEGER (UTC seconds the claim lapses; 0).
  */
 #ifndef CONVENE_SCHEDULER_SCHEMA_H
 #define CONVENE_SCHEDULER_SCHEMA_H

@@ -216,7 +216,7 @@ static void sign_in(scheduler_api_request *request)
         scheduler_api_fail(request, 401, API_ERROR_UNAUTHORIZED, "wrong user name or password",
                            NULL);
     else if (refusal)
-        scheduler_api_describe_refusal(NULL, refusal, request->response);
+        scheduler_api_describe_refusal(NULL, refusal, &principal, request->response);
     if (refusal)
         return;
     char cookie[AUTH_SECRET_TEXT_SIZE], csrf[AUTH_SECRET_TEXT_SIZE];

@@ -58,7 +58,7 @@ await run(async (browser) => {
   await ask("stop-directory");
   await submitSignIn(page, "frank", env.FRANK_PASSWORD);
   const formError = page.locator(".form-error");
-  await waitFor(async () => (await formError.textContent()).includes("cannot be checked now"),
+  await waitFor(async () => (await formError.textContent()).includes("account directory cannot be reached"),
     "the directory's error under the form");
   check(true, `the directory down is said under the form: ${await formError.textContent()}`);
   await accessible(page, "sign-in (directory down)");

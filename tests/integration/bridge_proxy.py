@@ -4,8 +4,10 @@ headers, the body) and the bridge's answer back, with two hooks a test
 overrides: `hold(handler)` before a request goes on (to keep it on the
 wire) and `rewrite(data)` on an answer's body (to change what the bridge
 said).
-Does not own: what the hooks do (failover.py's HoldingProxy,
-test_scheduler_resume.py's RewritingProxy), the daemons (harness.py).
+`HoldingProxy` is the `hold` most tests want: the next request a test
+names waits on the wire until the test lets it go.
+Does not own: what other hooks do (test_scheduler_resume.py's
+RewritingProxy), the daemons (harness.py).
 """
 
 import http.client
@@ -64,3 +66,33 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_DELETE = forward
+
+
+class HoldingProxy(BridgeProxy):
+    """Forwards every request, except that while armed (`hold_next()`, or
+    `armed=True` from the start) the next one `matches(handler)` accepts
+    waits (`held` is set) until `release()` (at most 30 s): a request on
+    the wire while the test does something else."""
+
+    def __init__(self, target_port, matches, armed=False):
+        self.matches = matches
+        self.armed = armed
+        self.held = threading.Event()
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        super().__init__(target_port)
+
+    def hold_next(self):
+        self.armed = True
+
+    def release(self):
+        self.released.set()
+
+    def hold(self, handler):
+        if not self.matches(handler):
+            return
+        with self.lock:
+            hold, self.armed = self.armed, False
+        if hold:
+            self.held.set()
+            self.released.wait(30)

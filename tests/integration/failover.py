@@ -16,11 +16,10 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 
 import harness
-from bridge_proxy import BridgeProxy
+import bridge_proxy
 from harness import ADMIN, wait_for
 
 LEASE_SECONDS = 3
@@ -29,33 +28,20 @@ NODE_EXTRA = ["--lease-seconds", str(LEASE_SECONDS), "--poll-interval", "3600",
 SLOTS = 24  # every batch fits, with spares
 
 
-class HoldingProxy(BridgeProxy):
-    """Between the nodes and the bridge: forwards every request, except
-    that once `hold_next_call()` is armed, the next POST /calls waits
-    (`held` is set) until `release()`: a request on the wire while the
-    test does something to the node that sent it."""
+def call_post(handler):
+    """POST /calls: a meeting's call being made."""
+    return handler.command == "POST" and handler.path.split("?")[0] == "/api/v1/calls"
+
+
+class HoldingProxy(bridge_proxy.HoldingProxy):
+    """Between the nodes and the bridge: once `hold_next_call()` is armed,
+    the next POST /calls waits until `release()`."""
 
     def __init__(self, target_port):
-        self.armed = False
-        self.held = threading.Event()
-        self.released = threading.Event()
-        self.lock = threading.Lock()
-        super().__init__(target_port)
+        super().__init__(target_port, call_post)
 
     def hold_next_call(self):
-        self.armed = True
-
-    def release(self):
-        self.released.set()
-
-    def hold(self, handler):
-        if handler.command != "POST" or handler.path.split("?")[0] != "/api/v1/calls":
-            return
-        with self.lock:
-            hold, self.armed = self.armed, False
-        if hold:
-            self.held.set()
-            self.released.wait(30)
+        self.hold_next()
 
 
 class Cluster:

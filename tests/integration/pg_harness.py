@@ -145,6 +145,16 @@ class PostgresServer:
         self._run([self._program("pg_ctl"), "-D", data, "-m", mode, "-w", "stop"])
         self._start_server()
 
+    def halt(self, mode="fast"):
+        """Stops the server (`mode`: fast or immediate), keeping its data,
+        until resume(): a database outage for as long as a test wants."""
+        data = os.path.join(self.directory, "data")
+        self._run([self._program("pg_ctl"), "-D", data, "-m", mode, "-w", "stop"])
+
+    def resume(self):
+        """Starts the server halt() stopped, on the same port."""
+        self._start_server()
+
     def _start_server(self):
         options = "-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200" % (
             self.port, self.directory)

@@ -10,7 +10,11 @@ outbox.c) to a real SMTP server (python3-aiosmtpd) started by the test:
 - with the SMTP server stopped, a booking still succeeds at once, the
   invitation waits in the outbox (GET /outbox: pending, with the error),
   survives a restart of convened, and arrives exactly once when the
-  server is back.
+  server is back;
+- one occurrence changed with its own participants (PATCH
+  ?scope=occurrence, participants with "email"): its REQUEST goes to the
+  organizer, the series' attendees and that occurrence's participants'
+  e-mails, not to a participant it no longer has.
 """
 
 import datetime
@@ -183,6 +187,69 @@ def test_server_down_delays_never_loses_or_duplicates():
     assert len(ids) == len(set(ids)) == 2, ids  # each invitation exactly once
     assert len(world["collector"].received) == 3  # and the one cancellation
     assert api("GET", "/outbox?state=lost").status == 400
+
+
+def calendar_of(message):
+    parts = list(message.iter_parts())
+    if len(parts) < 2 or parts[1].get_content_type() != "text/calendar":
+        return None, None
+    calendar = icalendar.Calendar.from_ical(parts[1].get_content())
+    return calendar, [c for c in calendar.walk() if c.name == "VEVENT"][0]
+
+
+def test_changed_occurrence_goes_to_its_own_participants_with_their_emails():
+    today = datetime.date.today()
+    first = today + datetime.timedelta(days=(7 - today.weekday()) % 7 + 28)
+    reply = api("POST", "/bookings", {
+        "title": "Standup", "timeZone": "Europe/Berlin",
+        "start": "%sT08:00:00" % first.isoformat(), "end": "%sT08:15:00" % first.isoformat(),
+        "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=3"},
+        "organizer": "ana@example.com", "attendees": ["ivy@example.com"],
+        "participants": [{"uri": "sip:gina@ep.example.com", "email": "gina@example.com"},
+                         {"uri": "sip:hal@ep.example.com", "email": "hal@example.com"}]})
+    assert reply.status == 201, reply
+    series_uid = reply.json()["series"]["id"] + "@convene"
+    occurrences = api("GET", "/bookings/%s/occurrences" % reply.json()["id"]).json()
+    second = occurrences["occurrences"][1]
+    # every occurrence keeps its participants' e-mails
+    shown = api("GET", "/bookings/" + second["id"]).json()["participants"]
+    assert [p["email"] for p in shown] == ["gina@example.com", "hal@example.com"], shown
+
+    # the second occurrence alone: hal is taken out, joe comes in with his e-mail
+    reply = api("PATCH", "/bookings/%s?scope=occurrence" % second["id"], {
+        "title": "Standup (moved room)",
+        "participants": [{"uri": "sip:gina@ep.example.com", "email": "gina@example.com"},
+                         {"uri": "sip:joe@ep.example.com", "email": "joe@example.com"}]})
+    assert reply.status == 200, reply
+    assert [p["email"] for p in reply.json()["participants"]] == ["gina@example.com",
+                                                                  "joe@example.com"]
+
+    def occurrence_requests():
+        found = {}
+        for mail in world["collector"].received:
+            message = email.message_from_bytes(mail["content"], policy=email.policy.default)
+            calendar, event = calendar_of(message)
+            if (event is not None and str(event["UID"]) == series_uid
+                    and "RECURRENCE-ID" in event and str(calendar["METHOD"]) == "REQUEST"):
+                for recipient in mail["to"]:
+                    found[recipient] = event
+        return found if len(found) >= 4 else None
+    sent = wait_for(occurrence_requests, timeout=20, what="the occurrence's REQUESTs")
+    assert sorted(sent) == ["ana@example.com", "gina@example.com", "ivy@example.com",
+                            "joe@example.com"], sorted(sent)
+    event = sent["joe@example.com"]
+    assert str(event["SUMMARY"]) == "Standup (moved room)"
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert sorted(str(a).lower() for a in attendees) == [
+        "mailto:gina@example.com", "mailto:ivy@example.com", "mailto:joe@example.com"], attendees
+    assert event["RECURRENCE-ID"].dt.astimezone(datetime.timezone.utc).isoformat().replace(
+        "+00:00", "Z") == second["start"]
+    # a bad address is refused naming the field, and changes nothing
+    reply = api("PATCH", "/bookings/%s?scope=occurrence" % second["id"], {
+        "participants": [{"uri": "sip:gina@ep.example.com", "email": "not an address"}]})
+    assert reply.status == 400 and reply.json()["error"]["details"]["field"] == \
+        "participants[0].email", reply
+    assert api("GET", "/bookings/" + second["id"]).json()["title"] == "Standup (moved room)"
 
 
 def cleanup():
