@@ -254,12 +254,17 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
  * an fsync of the database file, and a commit whose own fsync of the WAL
  * lands meanwhile waits for it, behind the copied pages on the same disk.
  * Copies of 1,000 pages made 1 booking in ~80 take 3-5 ms instead of
- * 0.6 ms, and bigger, rarer copies slowed runs of consecutive bookings
- * instead (docs/benchmarks.md). So each commit wakes the thread and it
- * copies what that commit wrote (a dozen pages for a booking) while the
- * answer goes out and the next request is read: the fsync is short and
- * mostly done before the next commit's. Commits that come faster than the
- * copies are copied together in the next pass.
+ * 0.6 ms (docs/benchmarks.md). A copy after every commit (a dozen pages
+ * for a booking) kept that tail away, but paid two fsyncs (the WAL's,
+ * then the database's) and a random write of each page per commit, and
+ * wrote again at every commit the pages that every booking changes (the
+ * last page of each table and of its time-ordered indexes). So a commit
+ * wakes the thread once STORE_CHECKPOINT_PAGES frames are new since the
+ * last copy (64: about five bookings): each such page is copied once per
+ * batch, the fsyncs are shared, and a copy is still small enough that
+ * the one commit it overlaps is barely slower (a third less CPU and
+ * written bytes per booking, the same p99: docs/benchmarks.md, issue 7
+ * last part; 128 frames already made the overlapped commits the p99).
  *
  * Writers that never pause keep the WAL from starting over (it restarts
  * only when a write begins with every frame copied), so it would grow

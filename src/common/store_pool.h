@@ -71,11 +71,11 @@ typedef struct store_attachment {
  * request pays for copying the WAL into the database: SQLite's automatic
  * checkpoint would run inside whichever commit crosses its threshold (the
  * booking-latency tail in docs/benchmarks.md). Every commit is still
- * fsynced; only the copy moves: right after each commit, while its answer
- * goes out (store.c says why). Started and stopped by the pool. */
+ * fsynced; only the copy moves: after every few commits (64 new WAL
+ * frames), while their answers go out (store.c says why). Started and stopped by the pool. */
 typedef struct store_checkpointer store_checkpointer;
 
-#define STORE_CHECKPOINT_PAGES            1     /* new WAL frames that wake a pass: every commit */
+#define STORE_CHECKPOINT_PAGES            64    /* new WAL frames that wake a pass (~5 bookings) */
 #define STORE_CHECKPOINT_RESTART_PAGES    16000 /* WAL frames that make the pass start it over */
 #define STORE_CHECKPOINT_FALLBACK_SECONDS 5     /* and a pass at least this often */
 

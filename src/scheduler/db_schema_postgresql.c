@@ -290,6 +290,9 @@ const char *const schema_postgresql_migrations[] = {
     /* 14: the provisioning claim of a bridge, as in db_schema.c */
     ("ALTER TABLE bridges ADD COLUMN provisioning_claim text;"
      "ALTER TABLE bridges ADD COLUMN provisioning_claim_until bigint NOT NULL DEFAULT 0;"),
+    /* 15 (issue 7): db_schema.c rebuilds the audit table without SQLite's
+     * AUTOINCREMENT counter; its identity column here has none to drop */
+    "SELECT 1;",
 };
 /* clang-format on */
 

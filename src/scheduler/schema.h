@@ -173,6 +173,10 @@
  * migrations of its kind (SQLite: db_schema.c; PostgreSQL:
  * db_schema_postgresql.c, an array of the same length). */
 cv_result schema_migrate(store_db *database);
+/* The same up to `version` only (at most schema_version_count()), so that
+ * a test can write rows as an older convened did before the newer
+ * migrations run over them. */
+cv_result schema_migrate_to(store_db *database, size_t version);
 /* Number of migrations this build knows (the newest version). */
 size_t schema_version_count(void);
 

@@ -371,10 +371,25 @@ static void test_pool_checkpoints_in_the_background(void **state)
     store_close(reopened);
 }
 
-/* One small commit is copied into the database by the pool's thread soon
- * after, long before the fallback pass (STORE_CHECKPOINT_FALLBACK_SECONDS):
- * copies follow commits, not a large WAL (store.c says why). */
-static void test_pool_checkpoint_follows_a_small_commit(void **state)
+/* Checkpoints the pool's thread has run, once it has run none for 300 ms
+ * (a pass already woken has then ended). */
+static unsigned long settled_checkpoints(store_pool *under)
+{
+    unsigned long seen = store_pool_checkpoints(under);
+    for (int quiet = 0; quiet < 30;) {
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        unsigned long now = store_pool_checkpoints(under);
+        quiet = now == seen ? quiet + 1 : 0;
+        seen = now;
+    }
+    return seen;
+}
+
+/* Small commits are copied together: a commit wakes the pool's thread only
+ * once STORE_CHECKPOINT_PAGES WAL frames are new since its last pass
+ * (store.c says why), and then a pass follows soon, long before the
+ * fallback pass (STORE_CHECKPOINT_FALLBACK_SECONDS). */
+static void test_pool_checkpoint_follows_a_batch_of_commits(void **state)
 {
     fixture *f = *state;
     store_db_pool pool;
@@ -382,16 +397,23 @@ static void test_pool_checkpoint_follows_a_small_commit(void **state)
     store_pool *under = store_db_pool_sqlite(&pool); /* the SQLite pool below */
     sqlite3 *database = pool_borrow(&pool);
     assert_int_equal(store_exec(database, "CREATE TABLE notes (text TEXT)"), CV_OK);
-    /* Let the pass of the CREATE TABLE go by first. */
-    unsigned long before = store_pool_checkpoints(under);
-    for (int wait = 0; wait < 200 && store_pool_checkpoints(under) == before; wait++)
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    before = store_pool_checkpoints(under);
+    /* Copy the CREATE TABLE's frames first, so that the batch below is
+     * counted from an empty start. */
+    assert_int_equal(
+        sqlite3_wal_checkpoint_v2(database, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
+        SQLITE_OK);
+    unsigned long before = settled_checkpoints(under);
+    /* One commit of one page: far fewer frames than a batch, so no pass
+     * (the fallback is seconds away: the pool was opened just now). */
     assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('one row')"), CV_OK);
+    assert_int_equal(settled_checkpoints(under), before);
+    /* A batch of them wakes a pass. */
+    for (int commit = 0; commit < STORE_CHECKPOINT_PAGES; commit++)
+        assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('one more row')"), CV_OK);
     int waited = 0;
     for (; waited < 200 && store_pool_checkpoints(under) == before; waited++)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    /* 2 s at most: half the fallback period, so only the commit's own
+    /* 2 s at most: half the fallback period, so only the batch's own
      * wake-up can have started this pass. */
     assert_true(store_pool_checkpoints(under) > before);
     assert_true(waited * 10 < STORE_CHECKPOINT_FALLBACK_SECONDS * 1000 / 2);
@@ -473,7 +495,7 @@ int main(void)
         TEST(test_pool_lends_each_connection_once),
         TEST(test_pool_keeps_an_attachment_per_connection),
         TEST(test_pool_checkpoints_in_the_background),
-        TEST(test_pool_checkpoint_follows_a_small_commit),
+        TEST(test_pool_checkpoint_follows_a_batch_of_commits),
         TEST(test_pool_wal_stays_bounded_under_steady_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "common/ids.h"
@@ -551,6 +553,70 @@ static void test_changed_booking_keeps_its_slot(void **state)
     booking_clear(&record);
 }
 
+/* One integer from `sql` on the SQLite connection under `database`. */
+static int64_t query_integer(store_db *database, const char *sql)
+{
+    sqlite3_stmt *statement = NULL;
+    assert_int_equal(sqlite3_prepare_v2(store_db_sqlite(database), sql, -1, &statement, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+    int64_t value = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return value;
+}
+
+/* Migration 15 rebuilds the audit table without AUTOINCREMENT (one page
+ * fewer per booking): the rows written before keep their numbers and
+ * contents, the next row is numbered after them, and SQLite's counter of
+ * the old table is gone. */
+static void test_audit_rows_survive_the_rebuild(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test-booking-audit-%d.db", (int)getpid());
+    remove(path);
+    store_db *database = NULL;
+    assert_int_equal(store_db_open(path, NULL, &database), CV_OK);
+    assert_int_equal(schema_migrate_to(database, 14), CV_OK);
+    assert_int_equal(
+        store_db_exec(database, "INSERT INTO audit (at, actor, address, action, object, details)"
+                                " VALUES (100, 'admin', '127.0.0.1', 'booking.create', 'b1', '{}'),"
+                                " (101, 'ann', NULL, 'booking.cancel', 'b1', NULL),"
+                                " (102, 'admin', NULL, 'user.create', 'ann', '{\"x\":1}');"
+                                "DELETE FROM audit WHERE id = 2"),
+        CV_OK);
+    assert_int_equal(query_integer(database, "SELECT count(*) FROM sqlite_sequence"
+                                             " WHERE name = 'audit'"),
+                     1);
+    assert_int_equal(schema_migrate(database), CV_OK);
+    assert_int_equal(query_integer(database, "PRAGMA user_version"),
+                     (int64_t)schema_version_count());
+    assert_int_equal(query_integer(database, "SELECT count(*) FROM audit"), 2);
+    assert_int_equal(query_integer(database, "SELECT count(*) FROM audit WHERE id = 1 AND"
+                                             " at = 100 AND actor = 'admin' AND address ="
+                                             " '127.0.0.1' AND action = 'booking.create' AND"
+                                             " object = 'b1' AND details = '{}'"),
+                     1);
+    assert_int_equal(query_integer(database, "SELECT count(*) FROM audit WHERE id = 3 AND"
+                                             " details = '{\"x\":1}'"),
+                     1);
+    assert_int_equal(query_integer(database, "SELECT count(*) FROM sqlite_sequence"
+                                             " WHERE name = 'audit'"),
+                     0);
+    assert_int_equal(query_integer(database, "SELECT instr(sql, 'AUTOINCREMENT') FROM"
+                                             " sqlite_schema WHERE name = 'audit'"),
+                     0);
+    assert_int_equal(query_integer(database, "SELECT count(*) FROM sqlite_schema"
+                                             " WHERE name = 'audit_by_time'"),
+                     1);
+    assert_int_equal(store_db_exec(database, "INSERT INTO audit (at, actor, action)"
+                                             " VALUES (103, 'admin', 'booking.create')"),
+                     CV_OK);
+    assert_int_equal(query_integer(database, "SELECT max(id) FROM audit"), 4);
+    store_db_close(database);
+    remove(path);
+}
+
 /* The capacity cases, with `setup` choosing the database. */
 #define CAPACITY_CASES(setup)                                                                      \
     cmocka_unit_test_setup_teardown(test_lowest_free_slot_over_whole_meeting, setup,               \
@@ -573,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_valid_booking),
         cmocka_unit_test(test_invalid_bookings_name_the_field),
         cmocka_unit_test(test_patch_applies_only_what_is_sent),
+        cmocka_unit_test(test_audit_rows_survive_the_rebuild),
         CAPACITY_CASES(fixture_setup),
     };
     const struct CMUnitTest postgresql[] = {CAPACITY_CASES(fixture_setup_postgresql)};
