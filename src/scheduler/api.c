@@ -161,6 +161,14 @@ void scheduler_api_fail_field(scheduler_api_request *request, const char *field,
     va_start(arguments, format);
     vsnprintf(message, sizeof message, format, arguments);
     va_end(arguments);
+    /* A message that quotes the client's bytes (jansson's parse error shows
+     * the text near the error) may not be UTF-8, or be cut inside a
+     * character: JSON could not carry it, which made the 400 a 500. */
+    if (!text_is_valid_utf8(message, strlen(message))) {
+        char printable[sizeof message];
+        text_copy_printable(printable, sizeof printable, message);
+        memcpy(message, printable, sizeof message);
+    }
     scheduler_api_fail(request, 400, API_ERROR_INVALID, message,
                        json_pack("{s:s}", "field", field));
 }
