@@ -185,6 +185,12 @@ static cv_result round_work(store_db *db, void *context)
     bool holding = false;
     cv_result result = db_cluster_lease_round(db, state->daemon->node_id, state->lease_ms,
                                               state->fresh, &epoch, &holding);
+    if (result != CV_OK && !file_watch_check(&state->daemon->database_watch)) {
+        /* deleted since the check above: the watch refused the BEGIN and
+         * logged the loss once; a second error line would say it again */
+        stop_leading(state, "the database file is lost");
+        return result;
+    }
     if (result != CV_OK) {
         if (!state->failing)
             log_error("cluster: node %s cannot renew or take the lease: %s", state->daemon->node_id,

@@ -322,7 +322,9 @@ cv_result db_cluster_take_requests(store_db *db, size_t limit, db_cluster_reques
         free(take.taken[index].kind);
     }
     free(take.taken);
-    return result == CV_OK ? CV_OK : failed(db, "taking the requests");
+    /* not logged here: the caller knows whether the database file is lost
+     * (one error line already said so) or the failure is news */
+    return result;
 }
 
 cv_result db_cluster_each_due(store_db *db, int64_t from, int64_t to, db_cluster_due_visit visit,

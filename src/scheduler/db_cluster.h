@@ -80,7 +80,8 @@ cv_result db_cluster_read(store_db *db, db_cluster_lease *lease, db_cluster_node
 cv_result db_cluster_request(store_db *db, const char *booking_id, const char *kind);
 
 typedef void (*db_cluster_request_visit)(const char *booking_id, const char *kind, void *context);
-/* Visits and deletes every request (one transaction), at most `limit`. */
+/* Visits and deletes every request (one transaction), at most `limit`.
+ * Logs nothing: on failure the caller logs store_db_message(db). */
 cv_result db_cluster_take_requests(store_db *db, size_t limit, db_cluster_request_visit visit,
                                    void *context);
 

@@ -307,8 +307,13 @@ void lifecycle_lead(scheduler *daemon, store_db *db, int64_t from, int64_t to)
     lifecycle *machine = daemon->lifecycle_state;
     if (machine == NULL)
         return;
-    if (db_cluster_take_requests(db, LEAD_REQUESTS_MAX, take_request, machine) != CV_OK)
-        log_warning("lifecycle: could not read the other nodes' requests; trying again");
+    /* The file can be deleted between the lease round's check and this
+     * transaction: the watch then refuses the BEGIN and has logged the one
+     * error line of a lost database, so a lost file adds nothing here. */
+    if (db_cluster_take_requests(db, LEAD_REQUESTS_MAX, take_request, machine) != CV_OK &&
+        file_watch_check(&daemon->database_watch))
+        log_error("lifecycle: could not take the other nodes' requests (%s); trying again",
+                  store_db_message(db));
     /* one second late: a timer here fires on time and its start is
      * claimed by then, so only starts nobody here knew of are queued */
     if (db_cluster_each_due(db, from - 1, to - 1, start_due, machine) != CV_OK)
