@@ -20,7 +20,7 @@ import time
 
 import harness
 import bridge_proxy
-from harness import ADMIN, wait_for
+from harness import wait_for
 
 LEASE_SECONDS = 3
 NODE_EXTRA = ["--lease-seconds", str(LEASE_SECONDS), "--poll-interval", "3600",
@@ -35,40 +35,43 @@ def call_post(handler):
 
 class HoldingProxy(bridge_proxy.HoldingProxy):
     """Between the nodes and the bridge: once `hold_next_call()` is armed,
-    the next POST /calls waits until `release()`."""
+    the next request `matches` accepts (POST /calls unless told) waits
+    until `release()`; armed: from the start."""
 
-    def __init__(self, target_port):
-        super().__init__(target_port, call_post)
+    def __init__(self, target_port, matches=call_post, armed=False):
+        super().__init__(target_port, matches, armed=armed)
 
     def hold_next_call(self):
         self.hold_next()
 
 
 class Cluster:
-    """A bridge and `count` convened nodes on one data directory; with
-    `proxy`, the nodes reach the bridge through a HoldingProxy."""
+    """A bridge and `count` convened nodes "node-1".. on one data directory;
+    with `proxy`, the nodes reach the bridge through a HoldingProxy that
+    holds what `hold` matches (armed: from the start). The bridge is
+    registered through the first node with `slots` slots and provisioned,
+    unless slots is None. bridge_extra: more convene-bridge options;
+    node_extra: every node's convened options besides --node-id."""
 
-    def __init__(self, count, ring_ms=0, proxy=False, slots=SLOTS):
+    def __init__(self, count, ring_ms=0, proxy=False, slots=SLOTS, bridge_extra=(),
+                 node_extra=NODE_EXTRA, hold=call_post, armed=False):
         extra = ["--page-limit", "1000"] + (["--ring-ms", str(ring_ms)] if ring_ms else [])
-        self.bridge = harness.Bridge(extra=extra).start()
-        self.proxy = HoldingProxy(self.bridge.port) if proxy else None
+        self.bridge = harness.Bridge(extra=extra + list(bridge_extra)).start()
+        self.proxy = HoldingProxy(self.bridge.port, hold, armed) if proxy else None
         self.data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
+        self.node_extra = list(node_extra)
         self.nodes = {}
         for index in range(count):
             self.start_node("node-%d" % (index + 1))
-        reply = self.any_client().call("POST", "/bridges", {
-            "address": self.proxy.url if proxy else self.bridge.url,
-            "username": ADMIN[0], "password": ADMIN[1],
-            "name": "shared", "domain": "vc.example.com", "numericIdBase": 1,
-            "numericIdQuantity": slots})
-        assert reply.status == 201, reply
-        self.bridge_id = reply.json()["id"]
-        wait_for(lambda: self.any_client().call("GET", "/bridges/" + self.bridge_id).json()
-                 .get("provisioning") == "complete", timeout=60, what="slots to be provisioned")
+        self.bridge_id = None
+        if slots is not None:
+            self.bridge_id = harness.add_bridge(
+                self.any_client(), self.proxy.url if proxy else self.bridge.url, slots, wait=60,
+                name="shared")
 
     def start_node(self, node_id):
         node = harness.Scheduler(data_dir=self.data_dir,
-                                 extra=["--node-id", node_id] + NODE_EXTRA)
+                                 extra=["--node-id", node_id] + self.node_extra)
         self.nodes[node_id] = node.start()
         return node
 

@@ -9,6 +9,7 @@ sleeps for a fixed time as a way to synchronise.
 
 import atexit
 import base64
+import datetime
 import http.client
 import json
 import os
@@ -158,6 +159,70 @@ def wait_for(condition, timeout=10.0, interval=0.02, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for " + what)
         time.sleep(interval)
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def rfc3339(moment, offset_hours=0):
+    """`moment` as RFC 3339 to the second, written in UTC+`offset_hours`
+    ("+00:00" for UTC, as convened accepts any offset)."""
+    zone = datetime.timezone(datetime.timedelta(hours=offset_hours))
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def participant(document, uri):
+    """The participant `uri` of a booking document; fails when it has none."""
+    for entry in document["participants"]:
+        if entry["uri"] == uri:
+            return entry
+    raise AssertionError("no participant %s in %r" % (uri, document))
+
+
+def bridge_document(address, slots, name="alpha", domain="vc.example.com", base=1,
+                    alternate=None, credentials=ADMIN, **settings):
+    """The body of POST /bridges for a bridge at `address` with `slots`
+    numeric IDs from `base`; `alternate`: the address of its second node
+    (same credentials); `settings`: any other field, as the API spells it."""
+    document = {"address": address, "username": credentials[0], "password": credentials[1],
+                "name": name, "domain": domain, "numericIdBase": base,
+                "numericIdQuantity": slots}
+    if alternate is not None:
+        document.update(alternateAddress=alternate, alternateUsername=credentials[0],
+                        alternatePassword=credentials[1])
+    document.update(settings)
+    return document
+
+
+def wait_provisioned(client, bridge_id, slots, timeout=30, interval=0.02, stop_on_failure=False):
+    """Waits until convened (through JsonClient `client`) shows the bridge's
+    provisioning complete with all `slots` made. stop_on_failure: fail at
+    once when provisioning ends "failed" (a long wait that would only time
+    out) instead of waiting for a retry."""
+    def done():
+        document = client.call("GET", "/bridges/" + bridge_id).json()
+        if stop_on_failure:
+            assert document.get("provisioning") != "failed", document
+        return (document.get("provisioning") == "complete"
+                and document.get("slots", {}).get("provisioned") == slots)
+    wait_for(done, timeout=timeout, interval=interval,
+             what="%d slots of bridge %s to be provisioned" % (slots, bridge_id))
+
+
+def add_bridge(client, address, slots, wait=30, interval=0.02, stop_on_failure=False,
+               **settings):
+    """Registers the bridge at `address` through JsonClient `client` (201
+    asserted) and, unless wait is None, waits up to `wait` seconds for its
+    slots (interval, stop_on_failure: wait_provisioned's); returns the
+    bridge's ID. `settings`: bridge_document's."""
+    reply = client.call("POST", "/bridges", bridge_document(address, slots, **settings))
+    assert reply.status == 201, reply
+    bridge_id = reply.json()["id"]
+    if wait is not None:
+        wait_provisioned(client, bridge_id, slots, timeout=wait, interval=interval,
+                         stop_on_failure=stop_on_failure)
+    return bridge_id
 
 
 class Response:
@@ -399,6 +464,12 @@ class Bridge(Process):
         with open(self.trace_path, errors="replace") as handle:
             return handle.read()
 
+    def get_xml(self, path):
+        """GET /api/v1`path` on this node: 200 asserted, the XML root."""
+        reply = self.client.get(path)
+        assert reply.status == 200, (path, reply)
+        return reply.xml()
+
     def stop(self, sig=signal.SIGTERM, timeout=15):
         self.client.close()
         return super().stop(sig, timeout)
@@ -429,6 +500,31 @@ class Scheduler(Process):
     @property
     def url(self):
         return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
+
+    def api(self, method, path, document=None, **kwargs):
+        """A request to /api/v1`path` with the administrator's credentials
+        (kwargs: HttpClient.request's, e.g. credentials=)."""
+        return self.client.call(method, path, document, **kwargs)
+
+    def booking(self, booking_id):
+        """GET /bookings/<id>: 200 asserted, the document."""
+        reply = self.api("GET", "/bookings/" + booking_id)
+        assert reply.status == 200, reply
+        return reply.json()
+
+    def metrics(self, credentials="default"):
+        """GET /metrics on a connection of its own (the exposition is not
+        under /api/v1); credentials as HttpClient.request's."""
+        client = HttpClient(self.port, tls=self.tls)
+        try:
+            return client.request("GET", "/metrics", credentials=credentials)
+        finally:
+            client.close()
+
+    def add_bridge(self, address, slots, **options):
+        """Registers a bridge and waits for its slots (harness.add_bridge's
+        options)."""
+        return add_bridge(self.client, address, slots, **options)
 
     def trace(self):
         """convened's own CMS API trace (what it asked the bridges)."""
@@ -463,6 +559,30 @@ class Scheduler(Process):
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+def bridge_pair(data_dir, extra=(), names=("cb1", "cb2")):
+    """Two convene-bridge nodes named `names` sharing `data_dir` (one
+    cluster, each the other's peer, each told its own address), not yet
+    started: (primary, alternate)."""
+    port_a, port_b = free_port(), free_port()
+    url_a, url_b = "http://127.0.0.1:%d" % port_a, "http://127.0.0.1:%d" % port_b
+    name_a, name_b = names
+    primary = Bridge(data_dir=data_dir, name=name_a, port=port_a, peers=[name_b + "=" + url_b],
+                     extra=list(extra) + ["--address", url_a])
+    alternate = Bridge(data_dir=data_dir, name=name_b, port=port_b, peers=[name_a + "=" + url_a],
+                       extra=list(extra) + ["--address", url_b])
+    return primary, alternate
+
+
+def scheduler_with_bridge(slots, bridge_extra=(), scheduler_extra=(), **settings):
+    """The common set-up: a convene-bridge and a convened started, the
+    bridge registered with `slots` slots and provisioned. Returns (bridge,
+    scheduler, bridge ID); both are killed at exit if the caller fails
+    before its cleanup. settings: bridge_document's."""
+    bridge = Bridge(extra=bridge_extra).start()
+    scheduler = Scheduler(extra=scheduler_extra).start()
+    return bridge, scheduler, scheduler.add_bridge(bridge.url, slots, **settings)
+
+
 class TestRun:
     """Minimal runner: each test_* function of the calling module runs in
     order; failures are reported and make the process exit non-zero."""
@@ -494,6 +614,16 @@ def run_tests(namespace):
             traceback.print_exc()
     print("%d failed of %d" % (failed, len(tests)))
     sys.exit(1 if failed else 0)
+
+
+def run_with_setup(namespace, setup, cleanup):
+    """A test module's main: `setup()`, then its tests (run_tests), then
+    `cleanup()` whether or not the set-up or a test failed."""
+    try:
+        setup()
+        run_tests(dict(namespace))
+    finally:
+        cleanup()
 
 
 class EventStream:

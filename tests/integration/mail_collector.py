@@ -2,19 +2,23 @@
 tests of convened's e-mail: python3-aiosmtpd's Controller and a handler
 that keeps every message it is given.
 
-Owns: importing aiosmtpd (a Debian package, scripts/install-deps; found in
-Debian's dist-packages when python3 is not Debian's own interpreter),
-quieting its log of refused handshakes (the tests check refusals
-themselves) and Collector. Does not own: what the tests expect of the
-messages.
+Owns: importing aiosmtpd and icalendar (Debian packages,
+scripts/install-deps; found in Debian's dist-packages when python3 is not
+Debian's own interpreter: tests import icalendar from here), quieting
+aiosmtpd's log of refused handshakes (the tests check refusals
+themselves), Collector, starting a server on a port (start_smtp) and the
+convened options that send through it (smtp_options). Does not own: what
+the tests expect of the messages.
 """
 import logging
 import sys
 
 try:
+    import icalendar  # noqa: F401 - for the tests
     from aiosmtpd.controller import Controller  # noqa: F401 - for the tests
 except ImportError:  # python3 from elsewhere: use Debian's packages
     sys.path.append("/usr/lib/python3/dist-packages")
+    import icalendar  # noqa: F401
     from aiosmtpd.controller import Controller  # noqa: F401
 
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)
@@ -31,3 +35,18 @@ class Collector:
         self.received.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
                               "content": envelope.content})
         return "250 Message accepted for delivery"
+
+
+def start_smtp(collector, port, **options):
+    """A started SMTP server on 127.0.0.1:`port` that gives `collector`
+    every message; options: aiosmtpd Controller's (TLS, authentication)."""
+    server = Controller(collector, hostname="127.0.0.1", port=port, **options)
+    server.start()
+    return server
+
+
+def smtp_options(port):
+    """convened's options to send mail through the server on `port`,
+    retrying a failed delivery after one second."""
+    return ["--smtp", "smtp://127.0.0.1:%d" % port, "--mail-from", "convene@example.com",
+            "--smtp-retry-seconds", "1"]

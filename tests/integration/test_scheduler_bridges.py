@@ -52,7 +52,7 @@ def restart_core1(users=(ADMIN,)):
 
 
 def api(method, path, document=None, **kwargs):
-    return World.scheduler.client.call(method, path, document, **kwargs)
+    return World.scheduler.api(method, path, document, **kwargs)
 
 
 def bridge():

@@ -28,18 +28,13 @@ import random
 import shutil
 import ssl
 import subprocess
-import sys
 import tempfile
 import warnings
 import zoneinfo
 
 import harness
 
-try:
-    import icalendar
-except ImportError:  # python3 from elsewhere: use Debian's packages
-    sys.path.append("/usr/lib/python3/dist-packages")
-    import icalendar
+from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from dateutil import rrule as dateutil_rrule

@@ -19,29 +19,24 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
+from harness import utc_now, wait_for  # noqa: E402
 
 SLOTS = 2
 OTHER_RECEIVER = "http://192.0.2.10:9000/someone-elses"
 world = {}
 
 
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 def rfc3339(moment):
+    """The CMS's CDR time: UTC with a "Z"."""
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def booking(booking_id):
-    reply = api("GET", "/bookings/" + booking_id)
-    assert reply.status == 200, reply
-    return reply.json()
+    return world["scheduler"].booking(booking_id)
 
 
 def receivers():
@@ -62,11 +57,7 @@ def post_cdr(body, path="/cdr", content_type="text/xml"):
 
 def cdrs_received_metric():
     """convene_cdrs_received_total from GET /metrics (every record posted, duplicates too)."""
-    client = harness.HttpClient(world["scheduler"].port)
-    try:
-        reply = client.request("GET", "/metrics", credentials="default")
-    finally:
-        client.close()
+    reply = world["scheduler"].metrics()
     assert reply.status == 200, reply
     for line in reply.body.splitlines():
         if line.startswith("convene_cdrs_received_total "):
@@ -90,14 +81,7 @@ def setup():
         "--dial-out-answer-seconds", "2", "--poll-interval", "3600",
         "--discovery-interval", "3600", "--log-level", "debug"]).start()
     world.update(bridge=bridge, scheduler=scheduler)
-    reply = api("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
-        "numericIdQuantity": SLOTS})
-    assert reply.status in (200, 201), reply
-    world["bridge_id"] = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + world["bridge_id"]).json().get("slots", {})
-             .get("provisioned") == SLOTS, timeout=30, what="slots to be provisioned")
+    world["bridge_id"] = scheduler.add_bridge(bridge.url, SLOTS)
     world["uri"] = "http://127.0.0.1:%d/cdr/%s" % (world["cdr_port"], world["bridge_id"])
 
 
@@ -344,8 +328,4 @@ def test_a_client_outside_the_allow_list_cannot_connect():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

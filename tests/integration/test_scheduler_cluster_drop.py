@@ -16,15 +16,13 @@ as @postgresql).
 import datetime
 import os
 import re
-import shutil
 import sys
-import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from bridge_proxy import HoldingProxy  # noqa: E402
-from harness import ADMIN, wait_for  # noqa: E402
+import failover  # noqa: E402
+from harness import wait_for  # noqa: E402
 
 PARTY = "silent@ep.example.com"
 NODE_EXTRA = ["--lease-seconds", "3", "--poll-interval", "3600", "--discovery-interval", "3600",
@@ -44,33 +42,16 @@ def node_client(name):
 
 
 def setup():
-    bridge = harness.Bridge(extra=["--no-answer-party", "silent*", "--ring-ms", "100"]).start()
-    proxy = HoldingProxy(bridge.port, dial_out)
-    data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
-    world.update(bridge=bridge, proxy=proxy, data_dir=data_dir, nodes={})
-    for name in ("node-1", "node-2"):
-        node = harness.Scheduler(data_dir=data_dir, extra=["--node-id", name] + NODE_EXTRA)
-        world["nodes"][name] = node.start()
-    reply = node_client("node-1").call("POST", "/bridges", {
-        "address": proxy.url, "username": ADMIN[0], "password": ADMIN[1], "name": "shared",
-        "domain": "vc.example.com", "numericIdBase": 1, "numericIdQuantity": 2})
-    assert reply.status == 201, reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: node_client("node-1").call("GET", "/bridges/" + bridge_id).json()
-             .get("provisioning") == "complete", timeout=60, what="slots to be provisioned")
+    cluster = failover.Cluster(2, ring_ms=100, proxy=True, slots=2,
+                               bridge_extra=["--no-answer-party", "silent*"],
+                               node_extra=NODE_EXTRA, hold=dial_out)
+    world.update(cluster=cluster, bridge=cluster.bridge, proxy=cluster.proxy,
+                 data_dir=cluster.data_dir, nodes=cluster.nodes)
 
 
 def cleanup():
-    if world.get("proxy") is not None:
-        world["proxy"].release()
-        world["proxy"].shutdown()
-    for node in world.get("nodes", {}).values():
-        if node.alive():
-            node.kill()
-    if world.get("bridge") is not None:
-        world["bridge"].cleanup()
-    if world.get("data_dir"):
-        shutil.rmtree(world["data_dir"], ignore_errors=True)
+    if world.get("cluster") is not None:
+        world["cluster"].cleanup()
 
 
 def dial_posts():
@@ -129,8 +110,4 @@ def test_a_drop_during_the_leaders_retry_is_not_undone_nor_dialled_again():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

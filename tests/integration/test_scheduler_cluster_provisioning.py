@@ -13,13 +13,11 @@ one database (run again as @postgresql).
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from bridge_proxy import HoldingProxy  # noqa: E402
+import failover  # noqa: E402
 from harness import ADMIN, wait_for  # noqa: E402
 
 SLOTS = 3
@@ -32,26 +30,15 @@ def call_profile_post(handler):
 
 
 def setup():
-    bridge = harness.Bridge().start()
-    proxy = HoldingProxy(bridge.port, call_profile_post, armed=True)
-    data_dir = tempfile.mkdtemp(prefix="convened-cluster-")
-    world.update(bridge=bridge, proxy=proxy, data_dir=data_dir, nodes={})
-    for name in ("node-1", "node-2"):
-        node = harness.Scheduler(data_dir=data_dir, extra=["--node-id", name] + NODE_EXTRA)
-        world["nodes"][name] = node.start()
+    cluster = failover.Cluster(2, proxy=True, slots=None, node_extra=NODE_EXTRA,
+                               hold=call_profile_post, armed=True)
+    world.update(cluster=cluster, bridge=cluster.bridge, proxy=cluster.proxy,
+                 data_dir=cluster.data_dir, nodes=cluster.nodes)
 
 
 def cleanup():
-    if world.get("proxy") is not None:
-        world["proxy"].release()
-        world["proxy"].shutdown()
-    for node in world.get("nodes", {}).values():
-        if node.alive():
-            node.kill()
-    if world.get("bridge") is not None:
-        world["bridge"].cleanup()
-    if world.get("data_dir"):
-        shutil.rmtree(world["data_dir"], ignore_errors=True)
+    if world.get("cluster") is not None:
+        world["cluster"].cleanup()
 
 
 def count(collection, element):
@@ -103,8 +90,4 @@ def test_the_leaders_refresh_during_a_first_provisioning_makes_nothing_twice():
     wait_for(released, timeout=10, what="the provisioning claim to be given up")
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
+from harness import rfc3339, utc_now, wait_for  # noqa: E402
 
 SLOTS = 2
 BUFFER = 8  # --events-buffer: small, so the window can be overrun on purpose
@@ -48,16 +48,8 @@ DASHBOARD = os.path.join(harness.SOURCE_DIR, "etc", "grafana", "convene-dashboar
 world = {}
 
 
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def rfc3339(moment):
-    return moment.isoformat(timespec="seconds")
-
-
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def EventStream(last_event_id=None, query="", credentials=harness.ADMIN):
@@ -65,12 +57,7 @@ def EventStream(last_event_id=None, query="", credentials=harness.ADMIN):
 
 
 def metrics_text(credentials="default"):
-    client = harness.HttpClient(world["scheduler"].port)
-    try:
-        reply = client.request("GET", "/metrics", credentials=credentials)
-    finally:
-        client.close()
-    return reply
+    return world["scheduler"].metrics(credentials)
 
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
@@ -95,20 +82,9 @@ def streams_open():
 
 
 def setup():
-    bridge = harness.Bridge(extra=BRIDGE_EXTRA).start()
-    scheduler = harness.Scheduler(extra=SCHEDULER_EXTRA).start()
-    world.update(bridge=bridge, scheduler=scheduler)
-    reply = api("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
-        "numericIdQuantity": SLOTS})
-    assert reply.status in (200, 201), reply
-    world["bridge_id"] = reply.json()["id"]
-
-    def provisioned():
-        document = api("GET", "/bridges/" + world["bridge_id"]).json()
-        return document.get("slots", {}).get("provisioned") == SLOTS
-    wait_for(provisioned, timeout=30, what="slots to be provisioned")
+    bridge, scheduler, bridge_id = harness.scheduler_with_bridge(
+        SLOTS, bridge_extra=BRIDGE_EXTRA, scheduler_extra=SCHEDULER_EXTRA)
+    world.update(bridge=bridge, scheduler=scheduler, bridge_id=bridge_id)
 
 
 def cleanup():
@@ -420,8 +396,4 @@ def test_shutdown_ends_open_streams_promptly():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -28,12 +28,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
 
-try:
-    import icalendar
-except ImportError:  # python3 from elsewhere: use Debian's packages
-    sys.path.append("/usr/lib/python3/dist-packages")
-    import icalendar
-from mail_collector import Collector, Controller  # noqa: E402
+from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
+from mail_collector import Collector, smtp_options, start_smtp  # noqa: E402
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = datetime.timezone.utc
@@ -41,7 +37,7 @@ world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def start_scheduler(horizon_days, extra=()):
@@ -49,27 +45,17 @@ def start_scheduler(horizon_days, extra=()):
         data_dir=world["dir"],
         extra=["--poll-interval", "3600", "--discovery-interval", "3600",
                "--series-horizon-days", str(horizon_days), "--series-extend-seconds", "1",
-               "--smtp", "smtp://127.0.0.1:%d" % world["smtp_port"],
-               "--mail-from", "convene@example.com", "--smtp-retry-seconds", "1"]
-        + list(extra)).start()
+               ] + smtp_options(world["smtp_port"]) + list(extra)).start()
 
 
 def setup():
     world["collector"] = Collector()
     world["smtp_port"] = harness.free_port()
-    world["smtp"] = Controller(world["collector"], hostname="127.0.0.1", port=world["smtp_port"])
-    world["smtp"].start()
+    world["smtp"] = start_smtp(world["collector"], world["smtp_port"])
     world["dir"] = tempfile.mkdtemp(prefix="convened-horizon-")
     world["bridge"] = harness.Bridge().start()
     start_scheduler(2)
-    reply = api("POST", "/bridges", {
-        "address": world["bridge"].url, "username": harness.ADMIN[0],
-        "password": harness.ADMIN[1], "name": "alpha", "domain": "vc.example.com",
-        "numericIdBase": 4000, "numericIdQuantity": 1})
-    assert reply.status in (200, 201), reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
-             .get("provisioned") == 1, timeout=30, what="the slot to be provisioned")
+    world["scheduler"].add_bridge(world["bridge"].url, 1, base=4000)
 
 
 def parse(text):
@@ -196,8 +182,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

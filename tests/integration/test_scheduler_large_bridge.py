@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import ADMIN, wait_for  # noqa: E402
+from harness import wait_for  # noqa: E402
 
 SPACES = 100000
 BASE = 7000
@@ -29,13 +29,11 @@ world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def booking(booking_id):
-    reply = api("GET", "/bookings/" + booking_id)
-    assert reply.status == 200, reply
-    return reply.json()
+    return world["scheduler"].booking(booking_id)
 
 
 def space_requests(trace):
@@ -50,19 +48,9 @@ def setup():
     world["bridge"] = harness.Bridge(sqlite=True).start()
     world["scheduler"] = harness.Scheduler(extra=["--poll-interval", "3600",
                                                   "--discovery-interval", "3600"]).start()
-    reply = api("POST", "/bridges", {
-        "address": world["bridge"].url, "username": ADMIN[0], "password": ADMIN[1],
-        "name": "large", "domain": "large.example.com", "numericIdBase": BASE,
-        "numericIdQuantity": SPACES})
-    assert reply.status == 201, reply
-    bridge_id = reply.json()["id"]
-
-    def provisioned():
-        document = api("GET", "/bridges/" + bridge_id).json()
-        assert document.get("provisioning") != "failed", document
-        return (document.get("provisioning") == "complete"
-                and document["slots"]["provisioned"] == SPACES)
-    wait_for(provisioned, timeout=600, interval=0.5, what="100,000 slots to be provisioned")
+    world["scheduler"].add_bridge(world["bridge"].url, SPACES, wait=600, interval=0.5,
+                                  stop_on_failure=True, name="large",
+                                  domain="large.example.com", base=BASE)
     total = world["bridge"].client.get("/coSpaces?limit=1").xml().get("total")
     assert total == str(SPACES), total
 
@@ -109,8 +97,4 @@ def test_start_and_end_ask_only_for_the_meetings_space():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

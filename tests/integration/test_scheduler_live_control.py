@@ -18,7 +18,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
+from harness import participant, rfc3339, utc_now, wait_for  # noqa: E402
 
 SLOTS = 2
 SCHEDULER_EXTRA = ["--log-level", "debug", "--poll-interval", "3600",
@@ -27,29 +27,12 @@ SCHEDULER_EXTRA = ["--log-level", "debug", "--poll-interval", "3600",
 world = {}
 
 
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def rfc3339(moment):
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def booking(booking_id):
-    reply = api("GET", "/bookings/" + booking_id)
-    assert reply.status == 200, reply
-    return reply.json()
-
-
-def participant(document, uri):
-    for entry in document["participants"]:
-        if entry["uri"] == uri:
-            return entry
-    raise AssertionError("no participant %s in %r" % (uri, document))
+    return world["scheduler"].booking(booking_id)
 
 
 def participant_path(booking_id, uri):
@@ -57,9 +40,7 @@ def participant_path(booking_id, uri):
 
 
 def bridge_get(path):
-    reply = world["bridge"].client.get(path)
-    assert reply.status == 200, reply
-    return reply.xml()
+    return world["bridge"].get_xml(path)
 
 
 def legs_by_party():
@@ -83,17 +64,10 @@ def connected(booking_id, uri):
 
 
 def setup():
-    bridge = harness.Bridge(extra=["--no-answer-party", "silent*", "--ring-ms", "200"]).start()
-    scheduler = harness.Scheduler(extra=SCHEDULER_EXTRA).start()
+    bridge, scheduler, _ = harness.scheduler_with_bridge(
+        SLOTS, bridge_extra=["--no-answer-party", "silent*", "--ring-ms", "200"],
+        scheduler_extra=SCHEDULER_EXTRA)
     world.update(bridge=bridge, scheduler=scheduler)
-    reply = api("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
-        "numericIdQuantity": SLOTS})
-    assert reply.status in (200, 201), reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
-             .get("provisioned") == SLOTS, timeout=30, what="slots to be provisioned")
     start = utc_now().replace(microsecond=0) + datetime.timedelta(seconds=2)
     reply = api("POST", "/bookings", {
         "title": "Live control", "start": rfc3339(start),
@@ -308,8 +282,4 @@ def test_add_and_remove_before_the_start():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -18,7 +18,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
+from harness import participant, rfc3339, utc_now, wait_for  # noqa: E402
 
 SLOTS = 2
 BRIDGE_EXTRA = ["--ring-ms", "200"]
@@ -28,57 +28,34 @@ SCHEDULER_EXTRA = ["--log-level", "debug", "--poll-interval", "3600",
 world = {}
 
 
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def rfc3339(moment):
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def booking(booking_id):
-    reply = api("GET", "/bookings/" + booking_id)
-    assert reply.status == 200, reply
-    return reply.json()
-
-
-def participant(document, uri):
-    for entry in document["participants"]:
-        if entry["uri"] == uri:
-            return entry
-    raise AssertionError("no participant %s in %r" % (uri, document))
-
-
-def bridge_get(bridge, path):
-    reply = bridge.client.get(path)
-    assert reply.status == 200, reply
-    return reply.xml()
+    return world["scheduler"].booking(booking_id)
 
 
 def space_of(bridge, booking_id):
     slot = str(booking(booking_id)["slot"])
-    for space in bridge_get(bridge, "/coSpaces").findall("coSpace"):
+    for space in bridge.get_xml("/coSpaces").findall("coSpace"):
         if space.findtext("callId") == slot:
             return space.get("id")
     raise AssertionError("no space for slot %s" % slot)
 
 
 def calls_on(bridge, space_id):
-    root = bridge_get(bridge, "/calls?coSpaceFilter=" + space_id)
+    root = bridge.get_xml("/calls?coSpaceFilter=" + space_id)
     return [call.get("id") for call in root.findall("call")]
 
 
 def legs_by_party(bridge, call_id):
-    root = bridge_get(bridge, "/calls/%s/callLegs" % call_id)
+    root = bridge.get_xml("/calls/%s/callLegs" % call_id)
     return {leg.findtext("remoteParty"): leg.get("id") for leg in root.findall("callLeg")}
 
 
 def leg_settings(bridge, leg_id):
-    configuration = bridge_get(bridge, "/callLegs/" + leg_id).find("configuration")
+    configuration = bridge.get_xml("/callLegs/" + leg_id).find("configuration")
     assert configuration is not None
     return {child.tag: (child.text or "") for child in configuration}
 
@@ -93,27 +70,14 @@ def all_connected(booking_id, uris):
 
 def setup():
     data_dir = tempfile.mkdtemp(prefix="convene-cluster-")
-    port_a, port_b = harness.free_port(), harness.free_port()
-    url_a, url_b = "http://127.0.0.1:%d" % port_a, "http://127.0.0.1:%d" % port_b
-    primary = harness.Bridge(data_dir=data_dir, name="cb1", port=port_a, peers=["cb2=" + url_b],
-                             extra=BRIDGE_EXTRA + ["--address", url_a])
-    alternate = harness.Bridge(data_dir=data_dir, name="cb2", port=port_b, peers=["cb1=" + url_a],
-                               extra=BRIDGE_EXTRA + ["--address", url_b])
+    primary, alternate = harness.bridge_pair(data_dir, BRIDGE_EXTRA)
     primary.start()
     alternate.start()
     scheduler_dir = tempfile.mkdtemp(prefix="convened-")
     scheduler = harness.Scheduler(data_dir=scheduler_dir, extra=SCHEDULER_EXTRA).start()
     world.update(data_dir=data_dir, scheduler_dir=scheduler_dir, a=primary, b=alternate,
                  scheduler=scheduler)
-    reply = api("POST", "/bridges", {
-        "address": primary.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
-        "numericIdQuantity": SLOTS, "alternateAddress": alternate.url,
-        "alternateUsername": harness.ADMIN[0], "alternatePassword": harness.ADMIN[1]})
-    assert reply.status in (200, 201), reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
-             .get("provisioned") == SLOTS, timeout=30, what="slots to be provisioned")
+    scheduler.add_bridge(primary.url, SLOTS, alternate=alternate.url)
 
 
 def cleanup():
@@ -150,7 +114,7 @@ def test_live_settings_are_applied_to_the_call_made_again_after_a_failover():
                                                                          safe=""))
     reply = api("PATCH", path, {"audioMuted": True, "layout": "speakerOnly"})
     assert reply.status == 200, reply
-    assert bridge_get(primary, "/calls/" + old_call).findtext("locked") == "true"
+    assert primary.get_xml("/calls/" + old_call).findtext("locked") == "true"
 
     primary.stop()
     try:
@@ -160,7 +124,7 @@ def test_live_settings_are_applied_to_the_call_made_again_after_a_failover():
         [call] = wait_for(new_call, timeout=40, what="the call made again through the alternate")
         wait_for(all_connected(meeting, people), timeout=30,
                  what="the participants dialled again through the alternate")
-        assert bridge_get(alternate, "/calls/" + call).findtext("locked") == "true"
+        assert alternate.get_xml("/calls/" + call).findtext("locked") == "true"
         legs = legs_by_party(alternate, call)
         good = leg_settings(alternate, legs["good@ep.example.com"])
         assert good["rxAudioMute"] == "true", good
@@ -180,8 +144,4 @@ def test_live_settings_are_applied_to_the_call_made_again_after_a_failover():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -28,32 +28,26 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
 
-try:
-    import icalendar
-except ImportError:  # python3 from elsewhere: use Debian's packages
-    sys.path.append("/usr/lib/python3/dist-packages")
-    import icalendar
-from mail_collector import Collector, Controller  # noqa: E402
+from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
+import mail_collector  # noqa: E402
+from mail_collector import Collector  # noqa: E402
 
 world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def start_smtp():
-    server = Controller(world["collector"], hostname="127.0.0.1", port=world["smtp_port"])
-    server.start()
-    world["smtp"] = server
+    world["smtp"] = mail_collector.start_smtp(world["collector"], world["smtp_port"])
 
 
 def start_scheduler():
     world["scheduler"] = harness.Scheduler(
         data_dir=world["scheduler_dir"],
-        extra=["--poll-interval", "3600", "--discovery-interval", "3600",
-               "--smtp", "smtp://127.0.0.1:%d" % world["smtp_port"],
-               "--mail-from", "convene@example.com", "--smtp-retry-seconds", "1"]).start()
+        extra=["--poll-interval", "3600", "--discovery-interval", "3600"]
+        + mail_collector.smtp_options(world["smtp_port"])).start()
 
 
 def setup():
@@ -64,14 +58,7 @@ def setup():
     start_smtp()
     world["bridge"] = harness.Bridge().start()
     start_scheduler()
-    reply = api("POST", "/bridges", {
-        "address": world["bridge"].url, "username": harness.ADMIN[0],
-        "password": harness.ADMIN[1], "name": "alpha", "domain": "vc.example.com",
-        "numericIdBase": 5000, "numericIdQuantity": 2})
-    assert reply.status in (200, 201), reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
-             .get("provisioned") == 2, timeout=30, what="slots to be provisioned")
+    world["scheduler"].add_bridge(world["bridge"].url, 2, base=5000)
 
 
 def book(title, weeks_ahead):
@@ -266,8 +253,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -30,7 +30,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
+from harness import participant, rfc3339, utc_now, wait_for  # noqa: E402
 
 PREFIX = "TMS_Scheduled_Meeting_"
 SLOTS = 3
@@ -42,15 +42,6 @@ SCHEDULER_EXTRA = ["--dial-out-retries", "1", "--dial-out-retry-seconds", "1",
 world = {}
 
 
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def rfc3339(moment, offset_hours=0):
-    zone = datetime.timezone(datetime.timedelta(hours=offset_hours))
-    return moment.astimezone(zone).isoformat(timespec="seconds")
-
-
 def next_second(after_seconds):
     """A whole-second instant at least `after_seconds` from now."""
     moment = utc_now() + datetime.timedelta(seconds=after_seconds)
@@ -58,7 +49,7 @@ def next_second(after_seconds):
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def book(title, start, end, participants=(), **extra):
@@ -69,9 +60,7 @@ def book(title, start, end, participants=(), **extra):
 
 
 def booking(booking_id):
-    reply = api("GET", "/bookings/" + booking_id)
-    assert reply.status == 200, reply
-    return reply.json()
+    return world["scheduler"].booking(booking_id)
 
 
 def wait_state(booking_id, state, timeout=15):
@@ -81,13 +70,6 @@ def wait_state(booking_id, state, timeout=15):
             raise AssertionError("booking failed: %r" % current)
         return current if current["state"] == state else None
     return wait_for(reached, timeout=timeout, what="booking %s to be %s" % (booking_id, state))
-
-
-def participant(document, uri):
-    for entry in document["participants"]:
-        if entry["uri"] == uri:
-            return entry
-    raise AssertionError("no participant %s in %r" % (uri, document))
 
 
 REQUEST = re.compile(r'API trace (\d+): (GET|POST|PUT|DELETE) for "([^"]+)"')
@@ -111,50 +93,29 @@ def trace_block(trace_text, method, path):
 
 
 def cospace(bridge, cospace_id):
-    reply = bridge.client.get("/coSpaces/" + cospace_id)
-    assert reply.status == 200, reply
-    root = reply.xml()
-    return {child.tag: (child.text or "") for child in root}
+    return {child.tag: (child.text or "") for child in bridge.get_xml("/coSpaces/" + cospace_id)}
 
 
 def calls_on(bridge, cospace_id):
-    reply = bridge.client.get("/calls?coSpaceFilter=" + cospace_id)
-    assert reply.status == 200, reply
-    return [call.get("id") for call in reply.xml().findall("call")]
+    return [call.get("id") for call in bridge.get_xml("/calls?coSpaceFilter=" + cospace_id)
+            .findall("call")]
 
 
 def legs_of(bridge, call_id):
-    reply = bridge.client.get("/calls/%s/callLegs" % call_id)
-    assert reply.status == 200, reply
-    return [(leg.get("id"), leg.findtext("remoteParty")) for leg in reply.xml().findall("callLeg")]
+    return [(leg.get("id"), leg.findtext("remoteParty"))
+            for leg in bridge.get_xml("/calls/%s/callLegs" % call_id).findall("callLeg")]
 
 
 def setup():
     data_dir = tempfile.mkdtemp(prefix="convene-cluster-")
-    port_a, port_b = harness.free_port(), harness.free_port()
-    url_a, url_b = "http://127.0.0.1:%d" % port_a, "http://127.0.0.1:%d" % port_b
-    bridge_a = harness.Bridge(data_dir=data_dir, name="cb1", port=port_a,
-                              peers=["cb2=" + url_b], extra=BRIDGE_EXTRA + ["--address", url_a])
-    bridge_b = harness.Bridge(data_dir=data_dir, name="cb2", port=port_b,
-                              peers=["cb1=" + url_a], extra=BRIDGE_EXTRA + ["--address", url_b])
+    bridge_a, bridge_b = harness.bridge_pair(data_dir, BRIDGE_EXTRA)
     bridge_a.start()
     bridge_b.start()
     scheduler_dir = tempfile.mkdtemp(prefix="convened-")
     scheduler = harness.Scheduler(data_dir=scheduler_dir, extra=SCHEDULER_EXTRA).start()
     world.update(data_dir=data_dir, scheduler_dir=scheduler_dir, a=bridge_a, b=bridge_b,
                  scheduler=scheduler)
-    reply = api("POST", "/bridges", {
-        "address": bridge_a.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
-        "numericIdQuantity": SLOTS, "alternateAddress": bridge_b.url,
-        "alternateUsername": harness.ADMIN[0], "alternatePassword": harness.ADMIN[1]})
-    assert reply.status in (200, 201), reply
-    world["bridge_id"] = reply.json()["id"]
-
-    def provisioned():
-        document = api("GET", "/bridges/" + world["bridge_id"]).json()
-        return document.get("slots", {}).get("provisioned") == SLOTS
-    wait_for(provisioned, timeout=30, what="slots to be provisioned")
+    world["bridge_id"] = scheduler.add_bridge(bridge_a.url, SLOTS, alternate=bridge_b.url)
 
 
 def cleanup():
@@ -501,14 +462,10 @@ def test_meetings_on_two_bridges_start_together():
     other = harness.Bridge(extra=BRIDGE_EXTRA).start()
     other_id = None
     try:
-        reply = api("POST", "/bridges", {
-            "address": other.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-            "name": "beta", "domain": "beta.example.com", "numericIdBase": 100,
-            "numericIdQuantity": 2})
-        assert reply.status in (200, 201), reply
-        other_id = reply.json()["id"]
-        wait_for(lambda: api("GET", "/bridges/" + other_id).json().get("slots", {})
-                 .get("provisioned") == 2, timeout=30, what="the second bridge's slots")
+        scheduler = world["scheduler"]
+        other_id = scheduler.add_bridge(other.url, 2, wait=None, name="beta",
+                                        domain="beta.example.com", base=100)
+        harness.wait_provisioned(scheduler.client, other_id, 2)
         start = next_second(2)
         made = []
         for bridge_id, count in ((world["bridge_id"], 2), (other_id, 2)):

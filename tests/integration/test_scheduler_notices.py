@@ -23,7 +23,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
-from mail_collector import Collector, Controller  # noqa: E402
+from mail_collector import Collector, smtp_options, start_smtp  # noqa: E402
 
 BRIDGE_EXTRA = ["--busy-party", "busy*", "--ring-ms", "200"]
 ORGANIZER = "ana@example.com"
@@ -31,37 +31,24 @@ world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def setup():
     world["collector"] = Collector()
     smtp_port = harness.free_port()
-    world["smtp"] = Controller(world["collector"], hostname="127.0.0.1", port=smtp_port)
-    world["smtp"].start()
+    world["smtp"] = start_smtp(world["collector"], smtp_port)
     data_dir = tempfile.mkdtemp(prefix="convene-notices-")
-    port_a, port_b = harness.free_port(), harness.free_port()
-    url_a, url_b = "http://127.0.0.1:%d" % port_a, "http://127.0.0.1:%d" % port_b
-    world["a"] = harness.Bridge(data_dir=data_dir, name="nb1", port=port_a, peers=["nb2=" + url_b],
-                                extra=BRIDGE_EXTRA + ["--address", url_a]).start()
-    world["b"] = harness.Bridge(data_dir=data_dir, name="nb2", port=port_b, peers=["nb1=" + url_a],
-                                extra=BRIDGE_EXTRA + ["--address", url_b]).start()
+    world["a"], world["b"] = harness.bridge_pair(data_dir, BRIDGE_EXTRA, names=("nb1", "nb2"))
+    world["a"].start()
+    world["b"].start()
     world["data_dir"] = data_dir
     world["scheduler"] = harness.Scheduler(
         data_dir=tempfile.mkdtemp(prefix="convened-notices-"),
         extra=["--dial-out-retries", "1", "--dial-out-retry-seconds", "1",
-               "--poll-interval", "3600", "--discovery-interval", "3600",
-               "--smtp", "smtp://127.0.0.1:%d" % smtp_port, "--mail-from", "convene@example.com",
-               "--smtp-retry-seconds", "1"]).start()
-    reply = api("POST", "/bridges", {
-        "address": url_a, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1, "numericIdQuantity": 2,
-        "alternateAddress": url_b, "alternateUsername": harness.ADMIN[0],
-        "alternatePassword": harness.ADMIN[1]})
-    assert reply.status in (200, 201), reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("slots", {})
-             .get("provisioned") == 2, timeout=30, what="slots to be provisioned")
+               "--poll-interval", "3600", "--discovery-interval", "3600"]
+        + smtp_options(smtp_port)).start()
+    world["scheduler"].add_bridge(world["a"].url, 2, alternate=world["b"].url)
 
 
 def book(title, seconds_ahead, minutes, participants=()):
@@ -153,8 +140,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -19,7 +19,6 @@ import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import ADMIN, wait_for  # noqa: E402
 
 BASE = 7000
 QUANTITY = 10
@@ -31,7 +30,7 @@ world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def rfc3339(moment):
@@ -46,22 +45,12 @@ def window(day):
 
 
 def add_bridge(quantity=QUANTITY):
-    reply = api("POST", "/bridges", {
-        "address": world["bridge"].url, "username": ADMIN[0], "password": ADMIN[1],
-        "name": "race", "domain": "race.example.com", "numericIdBase": BASE,
-        "numericIdQuantity": quantity})
-    assert reply.status == 201, reply
-    bridge_id = reply.json()["id"]
-    wait_provisioned(bridge_id, quantity)
-    return bridge_id
+    return world["scheduler"].add_bridge(world["bridge"].url, quantity, name="race",
+                                         domain="race.example.com", base=BASE)
 
 
 def wait_provisioned(bridge_id, quantity):
-    def provisioned():
-        document = api("GET", "/bridges/" + bridge_id).json()
-        return (document.get("provisioning") == "complete"
-                and document["slots"]["provisioned"] == quantity)
-    wait_for(provisioned, timeout=30, what="slots %d to be provisioned" % quantity)
+    harness.wait_provisioned(world["scheduler"].client, bridge_id, quantity)
 
 
 def race(action, bookings):
@@ -193,13 +182,8 @@ def test_bookings_filtered_by_bridge():
     other_bridge = harness.Bridge().start()
     world["other"] = other_bridge
     try:
-        reply = api("POST", "/bridges", {
-            "address": other_bridge.url, "username": ADMIN[0], "password": ADMIN[1],
-            "name": "other", "domain": "other.example.com", "numericIdBase": 1,
-            "numericIdQuantity": 2})
-        assert reply.status == 201, reply
-        other_id = reply.json()["id"]
-        wait_provisioned(other_id, 2)
+        other_id = world["scheduler"].add_bridge(other_bridge.url, 2, name="other",
+                                                 domain="other.example.com")
         start, end = window(100)
         ids = {}
         for bridge_id in (world["bridge_id"], other_id):
@@ -231,8 +215,4 @@ def test_unknown_query_parameters_are_refused_naming_them():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from bridge_proxy import BridgeProxy  # noqa: E402
-from harness import ADMIN, wait_for  # noqa: E402
+from harness import wait_for  # noqa: E402
 
 RING_MS = 6000  # the dial-out rings this long before it connects
 REMOTE_PARTY = re.compile(r"<remoteParty>([^<]*)</remoteParty>")
@@ -46,13 +46,11 @@ class RewritingProxy(BridgeProxy):
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def booking(booking_id):
-    reply = api("GET", "/bookings/" + booking_id)
-    assert reply.status == 200, reply
-    return reply.json()
+    return world["scheduler"].booking(booking_id)
 
 
 def dial_outs(trace):
@@ -65,14 +63,7 @@ def setup():
     proxy = RewritingProxy(bridge.port)
     world["proxy"] = proxy
     world["scheduler"] = harness.Scheduler(extra=SCHEDULER_EXTRA).start()
-    reply = api("POST", "/bridges", {
-        "address": proxy.url, "username": ADMIN[0],
-        "password": ADMIN[1], "name": "rewriting", "domain": "vc.example.com",
-        "numericIdBase": 1, "numericIdQuantity": 2})
-    assert reply.status == 201, reply
-    bridge_id = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + bridge_id).json().get("provisioning") == "complete",
-             timeout=30, what="slots to be provisioned")
+    world["scheduler"].add_bridge(proxy.url, 2, name="rewriting")
 
 
 def cleanup():
@@ -129,8 +120,4 @@ def test_restart_keeps_a_ringing_leg_found_by_its_stored_id():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

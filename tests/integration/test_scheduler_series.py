@@ -24,13 +24,8 @@ import zoneinfo
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import wait_for  # noqa: E402
 
-try:
-    import icalendar
-except ImportError:  # python3 from elsewhere: use Debian's packages
-    sys.path.append("/usr/lib/python3/dist-packages")
-    import icalendar
+from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
 
 SLOTS = 1
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -39,7 +34,7 @@ world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def next_monday(weeks_ahead=1):
@@ -48,21 +43,10 @@ def next_monday(weeks_ahead=1):
 
 
 def setup():
-    bridge = harness.Bridge().start()
-    scheduler = harness.Scheduler(extra=["--poll-interval", "3600",
-                                         "--discovery-interval", "3600"]).start()
-    world.update(bridge=bridge, scheduler=scheduler)
-    reply = api("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 7000,
-        "numericIdQuantity": SLOTS})
-    assert reply.status in (200, 201), reply
-    world["bridge_id"] = reply.json()["id"]
-
-    def provisioned():
-        document = api("GET", "/bridges/" + world["bridge_id"]).json()
-        return document.get("slots", {}).get("provisioned") == SLOTS
-    wait_for(provisioned, timeout=30, what="slots to be provisioned")
+    bridge, scheduler, bridge_id = harness.scheduler_with_bridge(
+        SLOTS, scheduler_extra=["--poll-interval", "3600", "--discovery-interval", "3600"],
+        base=7000)
+    world.update(bridge=bridge, scheduler=scheduler, bridge_id=bridge_id)
 
 
 def series_body(first, count, **extra):
@@ -259,8 +243,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

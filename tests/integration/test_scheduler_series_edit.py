@@ -35,12 +35,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
 
-try:
-    import icalendar
-except ImportError:  # python3 from elsewhere: use Debian's packages
-    sys.path.append("/usr/lib/python3/dist-packages")
-    import icalendar
-from mail_collector import Collector, Controller  # noqa: E402
+from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
+from mail_collector import Collector, smtp_options, start_smtp  # noqa: E402
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = datetime.timezone.utc
@@ -49,28 +45,19 @@ world = {}
 
 
 def api(method, path, document=None):
-    return world["scheduler"].client.call(method, path, document)
+    return world["scheduler"].api(method, path, document)
 
 
 def setup():
     world["collector"] = Collector()
     port = harness.free_port()
-    world["smtp"] = Controller(world["collector"], hostname="127.0.0.1", port=port)
-    world["smtp"].start()
+    world["smtp"] = start_smtp(world["collector"], port)
     world["bridge"] = harness.Bridge().start()
     world["scheduler"] = harness.Scheduler(
         data_dir=tempfile.mkdtemp(prefix="convened-edit-"),
-        extra=["--poll-interval", "3600", "--discovery-interval", "3600",
-               "--smtp", "smtp://127.0.0.1:%d" % port, "--mail-from", "convene@example.com",
-               "--smtp-retry-seconds", "1"]).start()
-    reply = api("POST", "/bridges", {
-        "address": world["bridge"].url, "username": harness.ADMIN[0],
-        "password": harness.ADMIN[1], "name": "alpha", "domain": "vc.example.com",
-        "numericIdBase": 6000, "numericIdQuantity": 2})
-    assert reply.status in (200, 201), reply
-    world["bridge_id"] = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + world["bridge_id"]).json().get("slots", {})
-             .get("provisioned") == 2, timeout=30, what="slots to be provisioned")
+        extra=["--poll-interval", "3600", "--discovery-interval", "3600"]
+        + smtp_options(port)).start()
+    world["bridge_id"] = world["scheduler"].add_bridge(world["bridge"].url, 2, base=6000)
 
 
 def monday(weeks_ahead):
@@ -515,8 +502,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    try:
-        setup()
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_with_setup(globals(), setup, cleanup)

@@ -18,7 +18,7 @@ class World:
 
 
 def api(method, path, document=None):
-    return World.scheduler.client.call(method, path, document)
+    return World.scheduler.api(method, path, document)
 
 
 def add(**settings):

@@ -71,14 +71,7 @@ def setup():
                                          "--discovery-interval", "3600"]).start()
     world.update(bridge=bridge, scheduler=scheduler, booked=[])
     world["clients"] = {who: client(who) for who in (harness.ADMIN, OPERATOR, ALICE, BOB, None)}
-    reply = api("POST", "/bridges", {
-        "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-        "name": "alpha", "domain": "vc.example.com", "numericIdBase": 1,
-        "numericIdQuantity": SLOTS})
-    assert reply.status == 201, reply
-    world["bridge_id"] = reply.json()["id"]
-    wait_for(lambda: api("GET", "/bridges/" + world["bridge_id"]).json()
-             .get("slots", {}).get("provisioned") == SLOTS, timeout=30, what="provisioning")
+    world["bridge_id"] = scheduler.add_bridge(bridge.url, SLOTS)
     for (name, password), role, email in ((OPERATOR, "operator", None),
                                           (ALICE, "booker", "alice@example.com"),
                                           (BOB, "booker", "bob@example.com")):
