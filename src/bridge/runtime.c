@@ -95,12 +95,12 @@ void runtime_destroy(struct call_runtime *runtime)
     if (!runtime)
         return;
     dial_simulator_stop(runtime->simulator); /* no step can fire after this */
-    for (leg_record *leg = runtime->first_leg, *next; leg; leg = next) {
-        next = leg->next;
+    for (leg_record *leg = leg_at(runtime->legs.first), *next; leg; leg = next) {
+        next = leg_at(leg->in_node.next);
         free_leg_record(leg);
     }
-    for (call_record *call = runtime->first_call, *next; call; call = next) {
-        next = call->next;
+    for (call_record *call = call_at(runtime->calls.first), *next; call; call = next) {
+        next = call_at(call->in_node.next);
         free_call_record(call);
     }
     free(runtime->calls_by_id.slots);
@@ -224,23 +224,9 @@ static void end_leg(struct call_runtime *runtime, leg_record *leg, leg_end_reaso
     index_remove(&runtime->legs_by_id, leg->info.id);
     if (leg->info.participant[0])
         index_remove(&runtime->legs_by_participant, leg->info.participant);
-    if (leg->previous)
-        leg->previous->next = leg->next;
-    else
-        runtime->first_leg = leg->next;
-    if (leg->next)
-        leg->next->previous = leg->previous;
-    else
-        runtime->last_leg = leg->previous;
+    list_unlink(&runtime->legs, &leg->in_node);
     call_record *call = leg->call;
-    if (leg->previous_in_call)
-        leg->previous_in_call->next_in_call = leg->next_in_call;
-    else
-        call->first_leg = leg->next_in_call;
-    if (leg->next_in_call)
-        leg->next_in_call->previous_in_call = leg->previous_in_call;
-    else
-        call->last_leg = leg->previous_in_call;
+    list_unlink(&call->legs, &leg->in_call);
     runtime->leg_count--;
     call->info.num_call_legs--;
     if (leg->info.state == LEG_STATE_CONNECTED) {
@@ -255,8 +241,8 @@ static void end_leg(struct call_runtime *runtime, leg_record *leg, leg_end_reaso
 
 static void end_call(struct call_runtime *runtime, call_record *call)
 {
-    while (call->first_leg)
-        end_leg(runtime, call->first_leg, LEG_END_LOCAL_TEARDOWN);
+    while (call->legs.first)
+        end_leg(runtime, leg_in_call_at(call->legs.first), LEG_END_LOCAL_TEARDOWN);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     cdr_event end = {
@@ -270,14 +256,7 @@ static void end_call(struct call_runtime *runtime, call_record *call)
     index_remove(&runtime->calls_by_id, call->info.id);
     if (call->info.cospace[0])
         index_remove(&runtime->calls_by_cospace, call->info.cospace);
-    if (call->previous)
-        call->previous->next = call->next;
-    else
-        runtime->first_call = call->next;
-    if (call->next)
-        call->next->previous = call->previous;
-    else
-        runtime->last_call = call->previous;
+    list_unlink(&runtime->calls, &call->in_node);
     runtime->call_count--;
     free_call_record(call);
 }
@@ -398,12 +377,7 @@ cv_result runtime_create_call(struct call_runtime *runtime, const call_request *
             index_remove(&runtime->calls_by_id, call->info.id);
     }
     if (result == CV_OK) {
-        call->previous = runtime->last_call;
-        if (runtime->last_call)
-            runtime->last_call->next = call;
-        else
-            runtime->first_call = call;
-        runtime->last_call = call;
+        list_append(&runtime->calls, &call->in_node);
         runtime->call_count++;
         cdr_event start = {
             .type = CDR_CALL_START,
@@ -522,18 +496,8 @@ static void link_leg(struct call_runtime *runtime, call_record *call, leg_record
     memcpy(leg->info.cospace, call->info.cospace, ID_TEXT_SIZE);
     leg->info.number = runtime->next_call_number++;
     leg->call = call;
-    leg->previous = runtime->last_leg;
-    if (runtime->last_leg)
-        runtime->last_leg->next = leg;
-    else
-        runtime->first_leg = leg;
-    runtime->last_leg = leg;
-    leg->previous_in_call = call->last_leg;
-    if (call->last_leg)
-        call->last_leg->next_in_call = leg;
-    else
-        call->first_leg = leg;
-    call->last_leg = leg;
+    list_append(&runtime->legs, &leg->in_node);
+    list_append(&call->legs, &leg->in_call);
     runtime->leg_count++;
     call->info.num_call_legs++;
     if (call->info.num_call_legs > call->info.max_call_legs)

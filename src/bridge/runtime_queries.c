@@ -33,8 +33,8 @@ cv_result runtime_list_calls(struct call_runtime *runtime, call_predicate keep, 
     call_info *page = calloc(page_room(limit, runtime->call_count), sizeof *page);
     if (!page)
         result = CV_ERR_NO_MEMORY;
-    for (const call_record *call = runtime->first_call; result == CV_OK && call;
-         call = call->next) {
+    for (const call_record *call = call_at(runtime->calls.first); result == CV_OK && call;
+         call = call_at(call->in_node.next)) {
         if (keep && !keep(&call->info, context))
             continue;
         int64_t position = (int64_t)(*total)++;
@@ -67,14 +67,15 @@ cv_result runtime_list_legs(struct call_runtime *runtime, const char *call_id, l
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&runtime->lock);
     cv_result result = CV_OK;
-    const leg_record *first = runtime->first_leg;
+    /* the node's legs (in_node), or one call's (in_call) */
+    const leg_record *first = leg_at(runtime->legs.first);
     size_t available = runtime->leg_count;
     if (call_id) {
         const call_record *call = index_find(&runtime->calls_by_id, call_key);
         if (!call)
             result = CV_ERR_NOT_FOUND;
         else {
-            first = call->first_leg;
+            first = leg_in_call_at(call->legs.first);
             available = (size_t)call->info.num_call_legs;
         }
     }
@@ -82,7 +83,7 @@ cv_result runtime_list_legs(struct call_runtime *runtime, const char *call_id, l
     if (result == CV_OK && !(page = calloc(page_room(limit, available), sizeof *page)))
         result = CV_ERR_NO_MEMORY;
     for (const leg_record *leg = first; result == CV_OK && leg;
-         leg = call_id ? leg->next_in_call : leg->next) {
+         leg = call_id ? leg_in_call_at(leg->in_call.next) : leg_at(leg->in_node.next)) {
         if (keep && !keep(&leg->info, context))
             continue;
         int64_t position = (int64_t)(*total)++;
@@ -128,14 +129,15 @@ cv_result runtime_update_call_participants(struct call_runtime *runtime, const c
     cv_result result = call ? CV_OK : CV_ERR_NOT_FOUND;
     /* Merge into copies first so that a failure changes no participant. */
     size_t count = 0;
-    for (leg_record *leg = call ? call->first_leg : NULL; leg; leg = leg->next_in_call)
+    for (leg_record *leg = call ? leg_in_call_at(call->legs.first) : NULL; leg;
+         leg = leg_in_call_at(leg->in_call.next))
         count += leg->info.participant[0] && is_selected(leg, selection);
     leg_info *merged = result == CV_OK ? calloc(count ? count : 1, sizeof *merged) : NULL;
     if (result == CV_OK && !merged)
         result = CV_ERR_NO_MEMORY;
     size_t done = 0;
-    for (leg_record *leg = call ? call->first_leg : NULL; result == CV_OK && leg;
-         leg = leg->next_in_call) {
+    for (leg_record *leg = call ? leg_in_call_at(call->legs.first) : NULL; result == CV_OK && leg;
+         leg = leg_in_call_at(leg->in_call.next)) {
         if (!leg->info.participant[0] || !is_selected(leg, selection))
             continue;
         leg_info *copy = &merged[done];
@@ -150,8 +152,8 @@ cv_result runtime_update_call_participants(struct call_runtime *runtime, const c
         done++;
     }
     done = 0;
-    for (leg_record *leg = call ? call->first_leg : NULL; result == CV_OK && leg;
-         leg = leg->next_in_call) {
+    for (leg_record *leg = call ? leg_in_call_at(call->legs.first) : NULL; result == CV_OK && leg;
+         leg = leg_in_call_at(leg->in_call.next)) {
         if (!leg->info.participant[0] || !is_selected(leg, selection))
             continue;
         runtime_settings swap = leg->info.configuration;

@@ -19,25 +19,26 @@
 #include "bridge/dial_simulator.h"
 #include "bridge/id_index.h"
 #include "bridge/runtime.h"
+#include "common/linked_list.h"
 
 typedef struct leg_record leg_record;
 
 typedef struct call_record {
     call_info info; /* duration_seconds is filled in on copy */
     struct timespec started;
-    int64_t legs_completed;              /* for its callEnd record */
-    int64_t legs_connected;              /* connected legs now */
-    int64_t legs_connected_max;          /* high-water mark of legs_connected */
-    struct call_record *previous, *next; /* the node's calls, creation order */
-    leg_record *first_leg, *last_leg;    /* this call's legs, creation order */
+    int64_t legs_completed;     /* for its callEnd record */
+    int64_t legs_connected;     /* connected legs now */
+    int64_t legs_connected_max; /* high-water mark of legs_connected */
+    list_link in_node;          /* on the runtime's `calls`, creation order */
+    list_ends legs;             /* this call's legs (leg_record.in_call), creation order */
 } call_record;
 
 struct leg_record {
     leg_info info; /* duration_seconds is filled in on copy */
     struct timespec created;
     call_record *call;
-    leg_record *previous, *next; /* the node's legs, creation order */
-    leg_record *previous_in_call, *next_in_call;
+    list_link in_node; /* on the runtime's `legs`, creation order */
+    list_link in_call; /* on its call's `legs` */
 };
 
 struct call_runtime {
@@ -45,12 +46,26 @@ struct call_runtime {
     dial_simulator *simulator; /* has its own lock */
     pthread_mutex_t lock;      /* guards everything below */
     runtime_counters counters; /* bit rates are derived when read */
-    call_record *first_call, *last_call;
-    leg_record *first_leg, *last_leg;
+    list_ends calls;           /* call_record.in_node */
+    list_ends legs;            /* leg_record.in_node */
     size_t call_count, leg_count;
     id_index calls_by_id, calls_by_cospace, legs_by_id, legs_by_participant;
     unsigned long next_call_number; /* the "call N" of log lines */
 };
+
+/* The record a link of the lists above belongs to; NULL past the end. */
+static inline call_record *call_at(list_link *link)
+{
+    return LIST_RECORD(link, call_record, in_node);
+}
+static inline leg_record *leg_at(list_link *link)
+{
+    return LIST_RECORD(link, leg_record, in_node);
+}
+static inline leg_record *leg_in_call_at(list_link *link)
+{
+    return LIST_RECORD(link, leg_record, in_call);
+}
 
 /* Lower-cased copy of an ID; false when it cannot be one of ours. */
 bool runtime_normalise_id(const char *id, char out[ID_TEXT_SIZE]);

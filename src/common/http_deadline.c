@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/linked_list.h"
 #include "common/log.h"
 
 /* How often at most the watcher reports what it closed. */
@@ -23,22 +24,27 @@ typedef enum {
 
 struct http_deadline_entry {
     int socket;
-    _Atomic int phase;             /* connection_phase */
-    _Atomic int64_t since_ms;      /* monotonic time the current phase began */
-    http_deadline_entry *previous; /* the list, guarded by http_deadline.lock */
-    http_deadline_entry *next;
+    _Atomic int phase;        /* connection_phase */
+    _Atomic int64_t since_ms; /* monotonic time the current phase began */
+    list_link link;           /* on http_deadline.entries, guarded by its lock */
 };
 
 struct http_deadline {
     unsigned limit_ms;
     pthread_mutex_t lock; /* guards the list, `stopping` and the report counters */
     pthread_cond_t wake;  /* signalled to stop the watcher */
-    http_deadline_entry *first;
+    list_ends entries;    /* http_deadline_entry.link */
     bool stopping;
     unsigned long closed_since_report;
     int64_t last_report_ms;
     pthread_t watcher;
 };
+
+/* The entry a link of `entries` belongs to; NULL past the end. */
+static http_deadline_entry *entry_at(list_link *link)
+{
+    return LIST_RECORD(link, http_deadline_entry, link);
+}
 
 static int64_t now_ms(void)
 {
@@ -50,7 +56,8 @@ static int64_t now_ms(void)
 /* Shuts down every connection past its limit; called with the lock held. */
 static void sweep(http_deadline *deadline, int64_t now)
 {
-    for (http_deadline_entry *entry = deadline->first; entry; entry = entry->next) {
+    for (http_deadline_entry *entry = entry_at(deadline->entries.first); entry;
+         entry = entry_at(entry->link.next)) {
         if (atomic_load(&entry->phase) != PHASE_RECEIVING ||
             now - atomic_load(&entry->since_ms) <= (int64_t)deadline->limit_ms)
             continue;
@@ -121,8 +128,8 @@ void http_deadline_stop(http_deadline *deadline)
     pthread_cond_signal(&deadline->wake);
     pthread_mutex_unlock(&deadline->lock);
     pthread_join(deadline->watcher, NULL);
-    while (deadline->first)
-        http_deadline_forget(deadline, deadline->first);
+    while (deadline->entries.first)
+        http_deadline_forget(deadline, entry_at(deadline->entries.first));
     pthread_cond_destroy(&deadline->wake);
     pthread_mutex_destroy(&deadline->lock);
     free(deadline);
@@ -137,10 +144,7 @@ http_deadline_entry *http_deadline_track(http_deadline *deadline, int socket)
     atomic_init(&entry->phase, PHASE_RECEIVING);
     atomic_init(&entry->since_ms, now_ms());
     pthread_mutex_lock(&deadline->lock);
-    entry->next = deadline->first;
-    if (deadline->first)
-        deadline->first->previous = entry;
-    deadline->first = entry;
+    list_prepend(&deadline->entries, &entry->link);
     pthread_mutex_unlock(&deadline->lock);
     return entry;
 }
@@ -150,12 +154,7 @@ void http_deadline_forget(http_deadline *deadline, http_deadline_entry *entry)
     if (!entry)
         return;
     pthread_mutex_lock(&deadline->lock);
-    if (entry->previous)
-        entry->previous->next = entry->next;
-    else
-        deadline->first = entry->next;
-    if (entry->next)
-        entry->next->previous = entry->previous;
+    list_unlink(&deadline->entries, &entry->link);
     pthread_mutex_unlock(&deadline->lock);
     free(entry);
 }

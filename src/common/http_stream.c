@@ -8,20 +8,22 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "common/linked_list.h"
+
 /* One streaming answer, linked in its server's list while it lasts. */
 typedef struct stream {
     http_streams *owner;
     struct MHD_Connection *connection;
     http_stream_source source;
-    bool sleeping; /* its connection is suspended (under owner->lock) */
-    struct stream *previous, *next;
+    bool sleeping;  /* its connection is suspended (under owner->lock) */
+    list_link link; /* on owner->streams */
 } stream;
 
 struct http_streams {
     /* Guards the list, `sleeping`, `wakes` and `ending`. Never held while
      * a source reads, so a producer may wake from inside its own lock. */
     pthread_mutex_t lock;
-    stream *first;
+    list_ends streams; /* stream.link */
     /* Counts wakes: a stream whose read found nothing sleeps only when no
      * wake came since it began that read. */
     uint64_t wakes;
@@ -53,7 +55,8 @@ void http_streams_free(http_streams *streams)
 static void wake_locked(http_streams *streams)
 {
     streams->wakes++;
-    for (stream *each = streams->first; each; each = each->next) {
+    for (stream *each = LIST_RECORD(streams->streams.first, stream, link); each;
+         each = LIST_RECORD(each->link.next, stream, link)) {
         if (each->sleeping) {
             each->sleeping = false;
             MHD_resume_connection(each->connection);
@@ -125,12 +128,7 @@ static void end_stream(void *closure)
     stream *self = closure;
     http_streams *streams = self->owner;
     pthread_mutex_lock(&streams->lock);
-    if (self->previous)
-        self->previous->next = self->next;
-    else
-        streams->first = self->next;
-    if (self->next)
-        self->next->previous = self->previous;
+    list_unlink(&streams->streams, &self->link);
     pthread_mutex_unlock(&streams->lock);
     release_source(&self->source);
     free(self);
@@ -156,10 +154,7 @@ struct MHD_Response *http_streams_response(http_streams *streams, struct MHD_Con
         return NULL;
     }
     pthread_mutex_lock(&streams->lock);
-    self->next = streams->first;
-    if (streams->first)
-        streams->first->previous = self;
-    streams->first = self;
+    list_prepend(&streams->streams, &self->link);
     pthread_mutex_unlock(&streams->lock);
     return response;
 }
