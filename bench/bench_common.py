@@ -3,14 +3,19 @@
 Owns: the start-up steps every benchmark repeats: where the source tree
 is, a line naming the machine and its load, importing
 tests/integration/harness.py for a build directory (after checking its
-programs are built), and the small figures helpers (nearest-rank
+programs are built), running one piece of work on many threads at once
+and timing it (run_threads), printing the targets met or missed and
+writing the figures as JSON, and the small figures helpers (nearest-rank
 percentile, RFC 3339 UTC text, met/MISSED).
 Does not own: any measurement; each bench/*.py runs and reports its own.
 """
 import datetime
+import json
 import os
 import platform
 import sys
+import threading
+import time
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,6 +66,33 @@ def rfc3339(seconds):
 
 def verdict(ok):
     return "met" if ok else "MISSED"
+
+
+def run_threads(work, count):
+    """Runs work(index) on `count` threads at once (index 0..count-1) and
+    returns the seconds from the first start to the last end."""
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(count)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started
+
+
+def print_targets(checks):
+    """Prints each (name, ok) target as met or MISSED."""
+    print("\nbench: targets")
+    for name, ok in checks:
+        print(f"  {verdict(ok):6} {name}")
+
+
+def write_json(path, document):
+    """Writes `document` to `path` as indented JSON; nothing when path is
+    None (no --json given)."""
+    if path:
+        with open(path, "w") as out:
+            json.dump(document, out, indent=2)
 
 
 def import_harness(build_dir, programs=("convene-bridge", "convened"), make_target="bench"):

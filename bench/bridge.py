@@ -25,7 +25,6 @@ Usage: python3 bench/bridge.py [--build-dir build] [--duration 10]
 """
 import argparse
 import base64
-import json
 import os
 import re
 import shutil
@@ -38,7 +37,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bench_common import SOURCE_DIR, machine, verdict
+from bench_common import SOURCE_DIR, machine, print_targets, write_json
 
 USER, PASSWORD = "bench", "bench-password"
 AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -383,12 +382,8 @@ def main():
         (f"peak RSS < {TARGET_RSS_MB} MB", results["peak_rss_mb"] < TARGET_RSS_MB),
     ]
     results["targets"] = {name: ok for name, ok in checks}
-    print("\nbench: targets")
-    for name, ok in checks:
-        print(f"  {verdict(ok):6} {name}")
-    if options.json:
-        with open(options.json, "w") as out:
-            json.dump(results, out, indent=2)
+    print_targets(checks)
+    write_json(options.json, results)
     return 0
 
 

@@ -31,6 +31,8 @@ import tempfile
 import threading
 import time
 
+from bench_common import write_json
+
 AUTH = "Basic " + base64.b64encode(b"admin:bench").decode()
 
 
@@ -179,9 +181,7 @@ def main():
         bridge.wait(timeout=15)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(results, indent=2))
-    if options.json:
-        with open(options.json, "w") as out:
-            json.dump(results, out, indent=2)
+    write_json(options.json, results)
 
 
 if __name__ == "__main__":

@@ -20,18 +20,17 @@ Usage: python3 bench/bridge_databases.py [--build-dir build] [--creates 2000]
        [--clients 4] [--sync-spaces 10000] [--lists 500] [--json FILE]
 """
 import argparse
-import json
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "integration"))
 import bridge as bridge_bench  # noqa: E402  (bench/bridge.py)
+from bench_common import run_threads, write_json  # noqa: E402
 import pg_harness  # noqa: E402
 
 
@@ -75,13 +74,7 @@ def creates_many_clients(node, count, clients, prefix):
         for i in range(client, count, clients):
             node.create("coSpaces", {"name": f"{prefix}-{i}", "uri": f"{prefix}.{i}",
                                      "callId": f"8{i:07d}"})
-    threads = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return count / (time.perf_counter() - started)
+    return count / run_threads(work, clients)
 
 
 def filtered_lists(node, count):
@@ -149,9 +142,7 @@ def main():
             ("GET /coSpaces?filter=…&limit=10: p99 ms", "list_p99_ms")]
     for title, key in rows:
         print(f"{title:52} " + " ".join(f"{r[key]:>26.2f}" for r in results))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out, indent=2)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

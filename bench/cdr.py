@@ -33,7 +33,6 @@ Usage: python3 bench/cdr.py [--build-dir build] [--only ingest|report]
 """
 import argparse
 import http.client
-import json
 import os
 import sqlite3
 import statistics
@@ -43,7 +42,8 @@ import threading
 import time
 import uuid
 
-from bench_common import SOURCE_DIR, import_harness, load_average, machine, rfc3339
+from bench_common import (SOURCE_DIR, import_harness, load_average, machine, rfc3339,
+                          run_threads, write_json)
 
 TARGET_INGEST_S = 30.0
 TARGET_REPORT_S = 1.0
@@ -110,7 +110,7 @@ def post_all(port, path, bodies, connections):
     lock = threading.Lock()
     next_body = [0]
 
-    def sender():
+    def sender(_index):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         while True:
             with lock:
@@ -126,13 +126,7 @@ def post_all(port, path, bodies, connections):
                     failures.append(response.status)
         connection.close()
 
-    threads = [threading.Thread(target=sender) for _ in range(connections)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.monotonic() - started, failures
+    return run_threads(sender, connections), failures
 
 
 def load_bookings(client_factory, bridge_id, count, slots, year_start, loaders):
@@ -150,7 +144,7 @@ def load_bookings(client_factory, bridge_id, count, slots, year_start, loaders):
     lock = threading.Lock()
     next_plan = [0]
 
-    def loader():
+    def loader(_index):
         client = client_factory()
         while True:
             with lock:
@@ -164,14 +158,9 @@ def load_bookings(client_factory, bridge_id, count, slots, year_start, loaders):
             if reply.status != 201:
                 with lock:
                     errors.append(reply.body[:200])
-    threads = [threading.Thread(target=loader) for _ in range(loaders)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    seconds = run_threads(loader, loaders)
     assert hours <= 24, "too many bookings per day for the slots"
-    return time.monotonic() - started, errors
+    return seconds, errors
 
 
 def main():
@@ -205,15 +194,7 @@ def main():
         "--cdr-listen", "127.0.0.1:%d" % cdr_port, "--poll-interval", "3600",
         "--discovery-interval", "3600", "--log-level", "warning"]).start()
     try:
-        reply = scheduler.client.call("POST", "/bridges", {
-            "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-            "name": "bench", "domain": "vc.example.com", "numericIdBase": 1,
-            "numericIdQuantity": options.slots})
-        assert reply.status == 201, reply
-        bridge_id = reply.json()["id"]
-        harness.wait_for(lambda: scheduler.client.call("GET", "/bridges/" + bridge_id).json()
-                         .get("slots", {}).get("provisioned") == options.slots, timeout=120,
-                         what="provisioning")
+        bridge_id = scheduler.add_bridge(bridge.url, options.slots, wait=120, name="bench")
         # the year starts tomorrow at midnight UTC, so no booking starts during the run
         year_start = (int(time.time()) // 86400 + 1) * 86400
         if options.only in (None, "ingest"):
@@ -275,9 +256,7 @@ def main():
             shutil.rmtree(bridge.data_dir, ignore_errors=True)
     figures["load_after"] = load_average()
     print("load average after:", figures["load_after"])
-    if options.json:
-        with open(options.json, "w") as handle:
-            json.dump(figures, handle, indent=2)
+    write_json(options.json, figures)
     return 0
 
 

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import threading
 
+from bench_common import run_threads
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 
@@ -32,7 +34,7 @@ def load_bookings(harness, scheduler, bridge_id, count, slots, loaders):
     lock = threading.Lock()
     failures = []
 
-    def loader():
+    def loader(_index):
         client = harness.JsonClient(scheduler.port)
         while True:
             with lock:
@@ -46,11 +48,7 @@ def load_bookings(harness, scheduler, bridge_id, count, slots, loaders):
                 .isoformat()})
             if reply.status != 201:
                 failures.append(reply)
-    threads = [threading.Thread(target=loader) for _ in range(loaders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(loader, loaders)
     if failures:
         raise SystemExit("booking failed: %r" % failures[0])
     return tomorrow.isoformat()
@@ -73,15 +71,8 @@ def main():
         "--console-dir", os.path.join(harness.SOURCE_DIR, "console"),
         "--poll-interval", "3600", "--discovery-interval", "3600"]).start()
     try:
-        reply = scheduler.client.call("POST", "/bridges", {
-            "address": bridge.url, "username": harness.ADMIN[0], "password": harness.ADMIN[1],
-            "name": "cms1", "domain": "vc.example.com", "numericIdBase": 10000,
-            "numericIdQuantity": arguments.slots})
-        assert reply.status == 201, reply
-        bridge_id = reply.json()["id"]
-        harness.wait_for(lambda: scheduler.client.call("GET", "/bridges/" + bridge_id).json()
-                         ["slots"]["provisioned"] == arguments.slots, timeout=300,
-                         what="slots to be provisioned")
+        bridge_id = scheduler.add_bridge(bridge.url, arguments.slots, wait=300, name="cms1",
+                                         base=10000)
         day = load_bookings(harness, scheduler, bridge_id, arguments.bookings, arguments.slots,
                             arguments.loaders)
         env = dict(os.environ, CONSOLE_URL=scheduler.url, ADMIN_PASSWORD=harness.ADMIN[1],

@@ -140,14 +140,7 @@ def main():
         "--poll-interval", "3600", "--discovery-interval", "3600",
         "--log-level", "warning"]).start()
     try:
-        reply = convened.client.call("POST", "/bridges", {
-            "address": bridge.url, "username": ADMIN[0], "password": ADMIN[1], "name": "bench",
-            "domain": "bench.example.com", "numericIdBase": 1, "numericIdQuantity": 2})
-        assert reply.status in (200, 201), reply
-        bridge_id = reply.json()["id"]
-        harness.wait_for(lambda: convened.client.call("GET", "/bridges/" + bridge_id).json()
-                         .get("slots", {}).get("provisioned") == 2, timeout=60,
-                         what="slots to be provisioned")
+        convened.add_bridge(bridge.url, 2, wait=60, name="bench", domain="bench.example.com")
         tomorrow = datetime.datetime.now(datetime.timezone.utc).replace(
             microsecond=0) + datetime.timedelta(days=1)
         conditions = ["none", "streams", "none", "lazy streams"]
@@ -192,9 +185,7 @@ def main():
                                  "p99_ms": round(scheduler_bench.percentile(values, 0.99), 3),
                                  "max_ms": round(max(values), 3)}
         print(json.dumps(result, indent=2))
-        if arguments.json:
-            with open(arguments.json, "w") as handle:
-                json.dump(result, handle, indent=2)
+        scheduler_bench.write_json(arguments.json, result)
     finally:
         convened.cleanup()
         bridge.cleanup()

@@ -25,7 +25,6 @@ Usage: python3 bench/failover.py [--build-dir build] [--runs 10]
 """
 import argparse
 import datetime
-import json
 import os
 import re
 import statistics
@@ -34,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "integration"))
+from bench_common import write_json  # noqa: E402 - bench/, still on the path
 
 
 def parse_arguments():
@@ -181,9 +181,7 @@ def main():
               "live after %.2f s; %d calls on the bridge, %d POST /calls"
               % (batch["meetings"], batch["kill_to_new_leader_s"], batch["kill_to_all_live_s"],
                  batch["calls_on_bridge"], batch["call_posts"]))
-    if arguments.json:
-        with open(arguments.json, "w") as handle:
-            json.dump(figures, handle, indent=2)
+    write_json(arguments.json, figures)
     return 0
 
 

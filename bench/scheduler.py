@@ -65,7 +65,6 @@ both in one go.
 import argparse
 import datetime
 import gc
-import json
 import os
 import queue
 import re
@@ -77,7 +76,8 @@ import tempfile
 import threading
 import time
 
-from bench_common import SOURCE_DIR, import_harness, machine, percentile, rfc3339, verdict
+from bench_common import (SOURCE_DIR, import_harness, machine, percentile,
+                          print_targets, rfc3339, run_threads, write_json)
 
 TARGET_BOOKING_P99_MS = 1.5
 TARGET_SPACE_REQUESTS_PER_START = 4
@@ -202,24 +202,10 @@ class Bench:
     def add_bridge(self, scheduler, bridge, index, quantity):
         """Adds a bridge with complete dial-number settings; waits until its
         slots are provisioned. Returns its id."""
-        user, password = self.harness.ADMIN
-        document = {"address": bridge.url, "username": user, "password": password,
-                    "name": f"bench-{index}", "domain": f"bridge{index}.bench.example.com",
-                    "numericIdBase": 100000 + index * 10000, "numericIdQuantity": quantity}
-        reply = scheduler.client.call("POST", "/bridges", document)
-        if reply.status != 201:
-            raise RuntimeError(f"POST /bridges answered {reply!r}")
-        bridge_id = reply.json()["id"]
-
-        def provisioned():
-            state = scheduler.client.call("GET", f"/bridges/{bridge_id}").json()
-            if state.get("provisioning") == "failed":
-                raise RuntimeError(f"provisioning of bridge {index} failed: {state}")
-            return (state.get("provisioning") == "complete"
-                    and state["slots"]["provisioned"] == quantity)
-        self.harness.wait_for(provisioned, timeout=600, interval=0.05,
-                              what=f"bridge {index} to be provisioned")
-        return bridge_id
+        return scheduler.add_bridge(bridge.url, quantity, wait=600, interval=0.05,
+                                    stop_on_failure=True, name=f"bench-{index}",
+                                    domain=f"bridge{index}.bench.example.com",
+                                    base=100000 + index * 10000)
 
     # --- parallel booking ---------------------------------------------
 
@@ -231,7 +217,7 @@ class Bench:
             work.put(item)
         made, failures, lock = {}, [], threading.Lock()
 
-        def loader():
+        def loader(_index):
             client = self.harness.JsonClient(port)
             try:
                 while True:
@@ -250,13 +236,7 @@ class Bench:
             finally:
                 client.close()
 
-        threads = [threading.Thread(target=loader) for _ in range(connections)]
-        began = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return time.monotonic() - began, made, failures
+        return run_threads(loader, connections), made, failures
 
     # --- 1. booking latency --------------------------------------------
 
@@ -692,13 +672,9 @@ def main():
     print("\nbench: scheduler figures")
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
-    print("\nbench: targets")
-    for name, ok in checks:
-        print(f"  {verdict(ok):6} {name}")
+    print_targets(checks)
     results["targets"] = {name: ok for name, ok in checks}
-    if options.json:
-        with open(options.json, "w") as out:
-            json.dump(results, out, indent=2)
+    write_json(options.json, results)
     return 0
 
 
