@@ -409,7 +409,22 @@ class Process:
         return self.stop(signal.SIGKILL)
 
 
-class Bridge(Process):
+class Daemon(Process):
+    """A daemon with a data directory (`own_dir`: made for it, removed by
+    cleanup) and a keep-alive `client`, closed when it stops."""
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        self.client.close()
+        return super().stop(sig, timeout)
+
+    def cleanup(self):
+        if self.alive():
+            self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class Bridge(Daemon):
     """A convene-bridge node. Plain HTTP unless tls=True. `sqlite`: keep its
     configuration in SQLite even in a PostgreSQL run (a test about convened
     whose bridge would only slow it down)."""
@@ -470,18 +485,8 @@ class Bridge(Process):
         assert reply.status == 200, (path, reply)
         return reply.xml()
 
-    def stop(self, sig=signal.SIGTERM, timeout=15):
-        self.client.close()
-        return super().stop(sig, timeout)
 
-    def cleanup(self):
-        if self.alive():
-            self.stop()
-        if self.own_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-
-
-class Scheduler(Process):
+class Scheduler(Daemon):
     """A convened instance."""
 
     def __init__(self, data_dir=None, extra=(), port=None, env=None, tls=False):
@@ -511,6 +516,13 @@ class Scheduler(Process):
         reply = self.api("GET", "/bookings/" + booking_id)
         assert reply.status == 200, reply
         return reply.json()
+
+    def cli(self, *argv, timeout=60):
+        """Runs `convene --server <this> --user admin:... argv...`: (exit
+        code, standard output, standard error)."""
+        done = subprocess.run([CLI_BINARY, "--server", self.url, "--user", "%s:%s" % ADMIN]
+                              + list(argv), capture_output=True, text=True, timeout=timeout)
+        return done.returncode, done.stdout, done.stderr
 
     def metrics(self, credentials="default"):
         """GET /metrics on a connection of its own (the exposition is not
@@ -548,16 +560,6 @@ class Scheduler(Process):
             wait_for(ready, timeout=15, what="convened to answer")
         return self
 
-    def stop(self, sig=signal.SIGTERM, timeout=15):
-        self.client.close()
-        return super().stop(sig, timeout)
-
-    def cleanup(self):
-        if self.alive():
-            self.stop()
-        if self.own_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-
 
 def bridge_pair(data_dir, extra=(), names=("cb1", "cb2")):
     """Two convene-bridge nodes named `names` sharing `data_dir` (one
@@ -573,6 +575,37 @@ def bridge_pair(data_dir, extra=(), names=("cb1", "cb2")):
     return primary, alternate
 
 
+def scheduler_with_bridge_pair(world, slots, bridge_extra=(), scheduler_extra=(),
+                               names=("cb1", "cb2"), **settings):
+    """The set-up of the tests that need a bridge's alternate address: a
+    two-node bridge (bridge_pair) and a convened with it registered. Fills
+    the test's dict `world` as it goes, so cleanup_bridge_pair(world) finds
+    whatever started: data_dir (the nodes' shared directory), a and b (the
+    primary and alternate nodes), scheduler_dir and scheduler (convened on
+    it), bridge_id (the pair as one bridge with `slots` slots, b its
+    alternate, provisioned). settings: bridge_document's."""
+    world["data_dir"] = tempfile.mkdtemp(prefix="convene-cluster-")
+    world["a"], world["b"] = bridge_pair(world["data_dir"], bridge_extra, names)
+    world["a"].start()
+    world["b"].start()
+    world["scheduler_dir"] = tempfile.mkdtemp(prefix="convened-")
+    world["scheduler"] = Scheduler(data_dir=world["scheduler_dir"], extra=scheduler_extra).start()
+    world["bridge_id"] = world["scheduler"].add_bridge(world["a"].url, slots,
+                                                       alternate=world["b"].url, **settings)
+
+
+def cleanup_bridge_pair(world):
+    """Stops what scheduler_with_bridge_pair started (world["scheduler"]
+    may have been replaced by a restarted one) and removes its directories."""
+    for key in ("scheduler", "a", "b"):
+        process = world.get(key)
+        if process is not None and process.alive():
+            process.stop()
+    for key in ("data_dir", "scheduler_dir"):
+        if world.get(key):
+            shutil.rmtree(world[key], ignore_errors=True)
+
+
 def scheduler_with_bridge(slots, bridge_extra=(), scheduler_extra=(), **settings):
     """The common set-up: a convene-bridge and a convened started, the
     bridge registered with `slots` slots and provisioned. Returns (bridge,
@@ -581,6 +614,44 @@ def scheduler_with_bridge(slots, bridge_extra=(), scheduler_extra=(), **settings
     bridge = Bridge(extra=bridge_extra).start()
     scheduler = Scheduler(extra=scheduler_extra).start()
     return bridge, scheduler, scheduler.add_bridge(bridge.url, slots, **settings)
+
+
+class LoopbackListener:
+    """A plain TCP listener on 127.0.0.1, on a port the kernel picks (held
+    from the start, so nothing else can take it): a thread accepts every
+    connection and hands it to `handle(connection)`, which a subclass
+    defines. `lock` guards what the subclass records; a subclass sets its
+    own fields before calling this __init__ (the thread starts in it)."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port = self.socket.getsockname()[1]
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return  # closed
+            self.handle(connection)
+
+    def close(self):
+        self.socket.close()
+
+
+def cleanup_daemons(*daemons):
+    """Cleans up each daemon that was made (None: never made)."""
+    for daemon in daemons:
+        if daemon is not None:
+            daemon.cleanup()
 
 
 class TestRun:
@@ -616,14 +687,16 @@ def run_tests(namespace):
     sys.exit(1 if failed else 0)
 
 
-def run_with_setup(namespace, setup, cleanup):
+def run_module(namespace, setup=None, cleanup=None):
     """A test module's main: `setup()`, then its tests (run_tests), then
-    `cleanup()` whether or not the set-up or a test failed."""
+    `cleanup()` whether or not the set-up or a test failed (each optional)."""
     try:
-        setup()
+        if setup is not None:
+            setup()
         run_tests(dict(namespace))
     finally:
-        cleanup()
+        if cleanup is not None:
+            cleanup()
 
 
 class EventStream:

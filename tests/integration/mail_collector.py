@@ -6,12 +6,15 @@ Owns: importing aiosmtpd and icalendar (Debian packages,
 scripts/install-deps; found in Debian's dist-packages when python3 is not
 Debian's own interpreter: tests import icalendar from here), quieting
 aiosmtpd's log of refused handshakes (the tests check refusals
-themselves), Collector, starting a server on a port (start_smtp) and the
-convened options that send through it (smtp_options). Does not own: what
+themselves), Collector, starting a server on a port (start_smtp, or
+start_collector for a test's usual one) and the convened options that
+send through it (smtp_options). Does not own: what
 the tests expect of the messages.
 """
 import logging
 import sys
+
+import harness
 
 try:
     import icalendar  # noqa: F401 - for the tests
@@ -50,3 +53,13 @@ def smtp_options(port):
     retrying a failed delivery after one second."""
     return ["--smtp", "smtp://127.0.0.1:%d" % port, "--mail-from", "convene@example.com",
             "--smtp-retry-seconds", "1"]
+
+
+def start_collector(world):
+    """A test's usual mail set-up, kept in its dict `world`: "collector"
+    (a Collector), "smtp_port" (a free port) and "smtp" (a server on it,
+    started). Returns the port."""
+    world["collector"] = Collector()
+    world["smtp_port"] = harness.free_port()
+    world["smtp"] = start_smtp(world["collector"], world["smtp_port"])
+    return world["smtp_port"]

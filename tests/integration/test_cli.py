@@ -367,13 +367,8 @@ def test_remove_the_bridge():
 
 
 def cleanup():
-    for process in (World.scheduler, World.bridge):
-        if process is not None:
-            process.cleanup()
+    harness.cleanup_daemons(World.scheduler, World.bridge)
 
 
 if __name__ == "__main__":
-    try:
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_module(globals(), cleanup=cleanup)

@@ -186,7 +186,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    try:
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_module(globals(), cleanup=cleanup)

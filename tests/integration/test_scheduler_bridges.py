@@ -361,13 +361,8 @@ def test_taking_over_provisioned_slots_reuses_everything():
 
 
 def cleanup():
-    for process in (World.scheduler, World.core2, World.core1):
-        if process is not None:
-            process.cleanup()
+    harness.cleanup_daemons(World.scheduler, World.core2, World.core1)
 
 
 if __name__ == "__main__":
-    try:
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_module(globals(), cleanup=cleanup)

@@ -328,4 +328,4 @@ def test_a_client_outside_the_allow_list_cannot_connect():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

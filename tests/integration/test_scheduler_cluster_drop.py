@@ -110,4 +110,4 @@ def test_a_drop_during_the_leaders_retry_is_not_undone_nor_dialled_again():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

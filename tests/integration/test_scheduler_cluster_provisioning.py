@@ -90,4 +90,4 @@ def test_the_leaders_refresh_during_a_first_provisioning_makes_nothing_twice():
     wait_for(released, timeout=10, what="the provisioning claim to be given up")
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -396,4 +396,4 @@ def test_shutdown_ends_open_streams_promptly():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -29,7 +29,7 @@ import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
 
 from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
-from mail_collector import Collector, smtp_options, start_smtp  # noqa: E402
+from mail_collector import smtp_options, start_collector  # noqa: E402
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = datetime.timezone.utc
@@ -49,9 +49,7 @@ def start_scheduler(horizon_days, extra=()):
 
 
 def setup():
-    world["collector"] = Collector()
-    world["smtp_port"] = harness.free_port()
-    world["smtp"] = start_smtp(world["collector"], world["smtp_port"])
+    start_collector(world)
     world["dir"] = tempfile.mkdtemp(prefix="convened-horizon-")
     world["bridge"] = harness.Bridge().start()
     start_scheduler(2)
@@ -182,4 +180,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -97,4 +97,4 @@ def test_start_and_end_ask_only_for_the_meetings_space():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

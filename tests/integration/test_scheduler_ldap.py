@@ -164,8 +164,4 @@ def test_bad_ldap_options_are_refused_at_start():
 
 
 if __name__ == "__main__":
-    setup()
-    try:
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_module(globals(), setup, cleanup)

@@ -282,4 +282,4 @@ def test_add_and_remove_before_the_start():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -11,9 +11,7 @@ directory (the alternate address is the second node) and convened.
 
 import datetime
 import os
-import shutil
 import sys
-import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -69,25 +67,11 @@ def all_connected(booking_id, uris):
 
 
 def setup():
-    data_dir = tempfile.mkdtemp(prefix="convene-cluster-")
-    primary, alternate = harness.bridge_pair(data_dir, BRIDGE_EXTRA)
-    primary.start()
-    alternate.start()
-    scheduler_dir = tempfile.mkdtemp(prefix="convened-")
-    scheduler = harness.Scheduler(data_dir=scheduler_dir, extra=SCHEDULER_EXTRA).start()
-    world.update(data_dir=data_dir, scheduler_dir=scheduler_dir, a=primary, b=alternate,
-                 scheduler=scheduler)
-    scheduler.add_bridge(primary.url, SLOTS, alternate=alternate.url)
+    harness.scheduler_with_bridge_pair(world, SLOTS, BRIDGE_EXTRA, SCHEDULER_EXTRA)
 
 
 def cleanup():
-    for key in ("scheduler", "a", "b"):
-        process = world.get(key)
-        if process is not None and process.alive():
-            process.stop()
-    for key in ("data_dir", "scheduler_dir"):
-        if world.get(key):
-            shutil.rmtree(world[key], ignore_errors=True)
+    harness.cleanup_bridge_pair(world)
 
 
 def test_live_settings_are_applied_to_the_call_made_again_after_a_failover():
@@ -144,4 +128,4 @@ def test_live_settings_are_applied_to_the_call_made_again_after_a_failover():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -30,7 +30,6 @@ from harness import wait_for  # noqa: E402
 
 from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
 import mail_collector  # noqa: E402
-from mail_collector import Collector  # noqa: E402
 
 world = {}
 
@@ -52,10 +51,8 @@ def start_scheduler():
 
 def setup():
     import tempfile
-    world["collector"] = Collector()
-    world["smtp_port"] = harness.free_port()
+    mail_collector.start_collector(world)
     world["scheduler_dir"] = tempfile.mkdtemp(prefix="convened-mail-")
-    start_smtp()
     world["bridge"] = harness.Bridge().start()
     start_scheduler()
     world["scheduler"].add_bridge(world["bridge"].url, 2, base=5000)
@@ -253,4 +250,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

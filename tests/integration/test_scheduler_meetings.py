@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import urllib.parse
 
@@ -107,25 +106,11 @@ def legs_of(bridge, call_id):
 
 
 def setup():
-    data_dir = tempfile.mkdtemp(prefix="convene-cluster-")
-    bridge_a, bridge_b = harness.bridge_pair(data_dir, BRIDGE_EXTRA)
-    bridge_a.start()
-    bridge_b.start()
-    scheduler_dir = tempfile.mkdtemp(prefix="convened-")
-    scheduler = harness.Scheduler(data_dir=scheduler_dir, extra=SCHEDULER_EXTRA).start()
-    world.update(data_dir=data_dir, scheduler_dir=scheduler_dir, a=bridge_a, b=bridge_b,
-                 scheduler=scheduler)
-    world["bridge_id"] = scheduler.add_bridge(bridge_a.url, SLOTS, alternate=bridge_b.url)
+    harness.scheduler_with_bridge_pair(world, SLOTS, BRIDGE_EXTRA, SCHEDULER_EXTRA)
 
 
 def cleanup():
-    for key in ("scheduler", "a", "b"):
-        process = world.get(key)
-        if process is not None and process.alive():
-            process.stop()
-    for key in ("data_dir", "scheduler_dir"):
-        if world.get(key):
-            shutil.rmtree(world[key], ignore_errors=True)
+    harness.cleanup_bridge_pair(world)
 
 
 # --- bookings ---------------------------------------------------------------

@@ -16,14 +16,12 @@ import datetime
 import email
 import email.policy
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
-from mail_collector import Collector, smtp_options, start_smtp  # noqa: E402
+from mail_collector import smtp_options, start_collector  # noqa: E402
 
 BRIDGE_EXTRA = ["--busy-party", "busy*", "--ring-ms", "200"]
 ORGANIZER = "ana@example.com"
@@ -35,20 +33,12 @@ def api(method, path, document=None):
 
 
 def setup():
-    world["collector"] = Collector()
-    smtp_port = harness.free_port()
-    world["smtp"] = start_smtp(world["collector"], smtp_port)
-    data_dir = tempfile.mkdtemp(prefix="convene-notices-")
-    world["a"], world["b"] = harness.bridge_pair(data_dir, BRIDGE_EXTRA, names=("nb1", "nb2"))
-    world["a"].start()
-    world["b"].start()
-    world["data_dir"] = data_dir
-    world["scheduler"] = harness.Scheduler(
-        data_dir=tempfile.mkdtemp(prefix="convened-notices-"),
-        extra=["--dial-out-retries", "1", "--dial-out-retry-seconds", "1",
-               "--poll-interval", "3600", "--discovery-interval", "3600"]
-        + smtp_options(smtp_port)).start()
-    world["scheduler"].add_bridge(world["a"].url, 2, alternate=world["b"].url)
+    smtp_port = start_collector(world)
+    harness.scheduler_with_bridge_pair(
+        world, 2, BRIDGE_EXTRA,
+        ["--dial-out-retries", "1", "--dial-out-retry-seconds", "1",
+         "--poll-interval", "3600", "--discovery-interval", "3600"] + smtp_options(smtp_port),
+        names=("nb1", "nb2"))
 
 
 def book(title, seconds_ahead, minutes, participants=()):
@@ -131,13 +121,8 @@ def test_start_failed_notice():
 def cleanup():
     if world.get("smtp"):
         world["smtp"].stop()
-    for key in ("scheduler", "a", "b"):
-        process = world.get(key)
-        if process is not None and process.alive():
-            process.stop()
-    if world.get("data_dir"):
-        shutil.rmtree(world["data_dir"], ignore_errors=True)
+    harness.cleanup_bridge_pair(world)
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -215,4 +215,4 @@ def test_unknown_query_parameters_are_refused_naming_them():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -120,4 +120,4 @@ def test_restart_keeps_a_ringing_leg_found_by_its_stored_id():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -18,7 +18,6 @@ is not Debian's own interpreter it is found in Debian's dist-packages.
 import datetime
 import json
 import os
-import subprocess
 import sys
 import zoneinfo
 
@@ -204,10 +203,7 @@ def test_endless_series_is_booked_to_the_horizon():
 
 
 def cli(*argv):
-    done = subprocess.run([harness.CLI_BINARY, "--server", world["scheduler"].url, "--user",
-                           "%s:%s" % harness.ADMIN] + list(argv),
-                          capture_output=True, text=True, timeout=60)
-    return done.returncode, done.stdout, done.stderr
+    return world["scheduler"].cli(*argv)
 
 
 def test_cli_books_a_series_and_prints_occurrences_and_ics():
@@ -243,4 +239,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -26,7 +26,6 @@ import email
 import email.policy
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import zoneinfo
@@ -36,7 +35,7 @@ import harness  # noqa: E402
 from harness import wait_for  # noqa: E402
 
 from mail_collector import icalendar  # noqa: E402 - Debian's, found by mail_collector
-from mail_collector import Collector, smtp_options, start_smtp  # noqa: E402
+from mail_collector import smtp_options, start_collector  # noqa: E402
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 UTC = datetime.timezone.utc
@@ -49,9 +48,7 @@ def api(method, path, document=None):
 
 
 def setup():
-    world["collector"] = Collector()
-    port = harness.free_port()
-    world["smtp"] = start_smtp(world["collector"], port)
+    port = start_collector(world)
     world["bridge"] = harness.Bridge().start()
     world["scheduler"] = harness.Scheduler(
         data_dir=tempfile.mkdtemp(prefix="convened-edit-"),
@@ -424,10 +421,7 @@ def test_feeds():
 
 
 def cli(*argv):
-    done = subprocess.run([harness.CLI_BINARY, "--server", world["scheduler"].url, "--user",
-                           "%s:%s" % harness.ADMIN] + list(argv),
-                          capture_output=True, text=True, timeout=60)
-    return done.returncode, done.stdout, done.stderr
+    return world["scheduler"].cli(*argv)
 
 
 def test_cli_update_cancel_and_calendar():
@@ -502,4 +496,4 @@ def cleanup():
 
 
 if __name__ == "__main__":
-    harness.run_with_setup(globals(), setup, cleanup)
+    harness.run_module(globals(), setup, cleanup)

@@ -77,13 +77,8 @@ def test_a_pinned_certificate():
 
 
 def cleanup():
-    for process in (World.scheduler, World.bridge):
-        if process is not None:
-            process.cleanup()
+    harness.cleanup_daemons(World.scheduler, World.bridge)
 
 
 if __name__ == "__main__":
-    try:
-        harness.run_tests(dict(globals()))
-    finally:
-        cleanup()
+    harness.run_module(globals(), cleanup=cleanup)

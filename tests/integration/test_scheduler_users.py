@@ -529,8 +529,4 @@ def _answers(json_client):
 
 
 if __name__ == "__main__":
-    setup()
-    try:
-        harness.run_tests(globals())
-    finally:
-        cleanup()
+    harness.run_module(globals(), setup, cleanup)

@@ -11,41 +11,27 @@ the CMS timeouts (503, the bridge unreachable).
 """
 
 import json
-import socket
 import threading
 import time
 
-from harness import ADMIN, Bridge, JsonClient, Scheduler, run_tests, wait_for
+from harness import (ADMIN, Bridge, JsonClient, LoopbackListener, Scheduler, run_tests,
+                     wait_for)
 
 CMS_TIMEOUT_MS = 6000
 
 
-class SilentListener:
+class SilentListener(LoopbackListener):
     """A TCP listener that accepts every connection, reads what it is sent,
     and never answers: a bridge that hangs."""
 
     def __init__(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
-        self.port = self.socket.getsockname()[1]
-        self.lock = threading.Lock()
         self.requests = 0  # connections that sent something
         self.held = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def _accept(self):
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            self.held.append(connection)
-            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
+    def handle(self, connection):
+        self.held.append(connection)
+        threading.Thread(target=self._read, args=(connection,), daemon=True).start()
 
     def _read(self, connection):
         try:
@@ -62,7 +48,7 @@ class SilentListener:
             return self.requests
 
     def close(self):
-        self.socket.close()
+        super().close()
         for connection in self.held:
             connection.close()
 

@@ -15,46 +15,31 @@ before the fix it received `Authorization: Basic ...` in clear.
 
 import datetime
 import os
-import socket
-import threading
 
-from harness import ADMIN, Bridge, Scheduler, run_tests, wait_for
+from harness import ADMIN, Bridge, LoopbackListener, Scheduler, run_tests, wait_for
 
 
-class RecordingListener:
+class RecordingListener(LoopbackListener):
     """Plain TCP: records what each connection sends, then closes it."""
 
     def __init__(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
-        self.port = self.socket.getsockname()[1]
-        self.lock = threading.Lock()
         self.received = []  # bytes of each connection
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            connection.settimeout(2)
-            data = b""
-            try:
-                data = connection.recv(65536)
-            except OSError:
-                pass
-            with self.lock:
-                self.received.append(data)
-            connection.close()
+    def handle(self, connection):
+        connection.settimeout(2)
+        data = b""
+        try:
+            data = connection.recv(65536)
+        except OSError:
+            pass
+        with self.lock:
+            self.received.append(data)
+        connection.close()
 
     def connections(self):
         with self.lock:
             return list(self.received)
-
-    def close(self):
-        self.socket.close()
 
 
 def rfc3339(moment):
