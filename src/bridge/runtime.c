@@ -426,30 +426,29 @@ cv_result runtime_update_call(struct call_runtime *runtime, const char *id,
     return result;
 }
 
-cv_result runtime_delete_call(struct call_runtime *runtime, const char *id)
+/* Ends the call that `index` (one of the runtime's call indexes) holds
+ * under `id`; false when it holds none. Takes the lock. */
+static bool end_indexed_call(struct call_runtime *runtime, id_index *index, const char *id)
 {
     char key[ID_TEXT_SIZE];
     if (!runtime_normalise_id(id, key))
-        return CV_ERR_NOT_FOUND;
-    pthread_mutex_lock(&runtime->lock);
-    call_record *call = index_find(&runtime->calls_by_id, key);
-    if (call)
-        end_call(runtime, call);
-    pthread_mutex_unlock(&runtime->lock);
-    return call ? CV_OK : CV_ERR_NOT_FOUND;
-}
-
-bool runtime_end_cospace_call(struct call_runtime *runtime, const char *cospace_id)
-{
-    char key[ID_TEXT_SIZE];
-    if (!runtime_normalise_id(cospace_id, key))
         return false;
     pthread_mutex_lock(&runtime->lock);
-    call_record *call = index_find(&runtime->calls_by_cospace, key);
+    call_record *call = index_find(index, key);
     if (call)
         end_call(runtime, call);
     pthread_mutex_unlock(&runtime->lock);
     return call != NULL;
+}
+
+cv_result runtime_delete_call(struct call_runtime *runtime, const char *id)
+{
+    return end_indexed_call(runtime, &runtime->calls_by_id, id) ? CV_OK : CV_ERR_NOT_FOUND;
+}
+
+bool runtime_end_cospace_call(struct call_runtime *runtime, const char *cospace_id)
+{
+    return end_indexed_call(runtime, &runtime->calls_by_cospace, cospace_id);
 }
 
 /* --- legs ---------------------------------------------------------------------------- */
