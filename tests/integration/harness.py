@@ -606,14 +606,14 @@ def cleanup_bridge_pair(world):
             shutil.rmtree(world[key], ignore_errors=True)
 
 
-def scheduler_with_bridge(slots, bridge_extra=(), scheduler_extra=(), **settings):
+def scheduler_with_bridge(world, slots, bridge_extra=(), scheduler_extra=(), **settings):
     """The common set-up: a convene-bridge and a convened started, the
-    bridge registered with `slots` slots and provisioned. Returns (bridge,
-    scheduler, bridge ID); both are killed at exit if the caller fails
-    before its cleanup. settings: bridge_document's."""
-    bridge = Bridge(extra=bridge_extra).start()
-    scheduler = Scheduler(extra=scheduler_extra).start()
-    return bridge, scheduler, scheduler.add_bridge(bridge.url, slots, **settings)
+    bridge registered with `slots` slots and provisioned. Fills the test's
+    dict `world` as it goes (so its cleanup finds whatever started):
+    "bridge", "scheduler", "bridge_id". settings: bridge_document's."""
+    world["bridge"] = Bridge(extra=bridge_extra).start()
+    world["scheduler"] = Scheduler(extra=scheduler_extra).start()
+    world["bridge_id"] = world["scheduler"].add_bridge(world["bridge"].url, slots, **settings)
 
 
 class LoopbackListener:

@@ -11,6 +11,8 @@ start_collector for a test's usual one) and the convened options that
 send through it (smtp_options). Does not own: what
 the tests expect of the messages.
 """
+import email
+import email.policy
 import logging
 import sys
 
@@ -38,6 +40,16 @@ class Collector:
         self.received.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
                               "content": envelope.content})
         return "250 Message accepted for delivery"
+
+    def with_subject(self, subject):
+        """(envelope recipients, parsed message) of every message received
+        with this Subject, in the order received."""
+        found = []
+        for mail in self.received:
+            message = email.message_from_bytes(mail["content"], policy=email.policy.default)
+            if message["Subject"] == subject:
+                found.append((mail["to"], message))
+        return found
 
 
 def start_smtp(collector, port, **options):

@@ -82,9 +82,8 @@ def streams_open():
 
 
 def setup():
-    bridge, scheduler, bridge_id = harness.scheduler_with_bridge(
-        SLOTS, bridge_extra=BRIDGE_EXTRA, scheduler_extra=SCHEDULER_EXTRA)
-    world.update(bridge=bridge, scheduler=scheduler, bridge_id=bridge_id)
+    harness.scheduler_with_bridge(world, SLOTS, bridge_extra=BRIDGE_EXTRA,
+                                  scheduler_extra=SCHEDULER_EXTRA)
 
 
 def cleanup():

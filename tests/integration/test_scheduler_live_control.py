@@ -64,10 +64,9 @@ def connected(booking_id, uri):
 
 
 def setup():
-    bridge, scheduler, _ = harness.scheduler_with_bridge(
-        SLOTS, bridge_extra=["--no-answer-party", "silent*", "--ring-ms", "200"],
+    harness.scheduler_with_bridge(
+        world, SLOTS, bridge_extra=["--no-answer-party", "silent*", "--ring-ms", "200"],
         scheduler_extra=SCHEDULER_EXTRA)
-    world.update(bridge=bridge, scheduler=scheduler)
     start = utc_now().replace(microsecond=0) + datetime.timedelta(seconds=2)
     reply = api("POST", "/bookings", {
         "title": "Live control", "start": rfc3339(start),

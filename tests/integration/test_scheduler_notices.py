@@ -13,8 +13,6 @@ calendar part) naming the meeting and what happened.
 """
 
 import datetime
-import email
-import email.policy
 import os
 import sys
 
@@ -54,12 +52,7 @@ def book(title, seconds_ahead, minutes, participants=()):
 
 
 def notices(subject):
-    found = []
-    for mail in world["collector"].received:
-        message = email.message_from_bytes(mail["content"], policy=email.policy.default)
-        if message["Subject"] == subject:
-            found.append((mail["to"], message))
-    return found
+    return world["collector"].with_subject(subject)
 
 
 def check_notice(subject, *phrases):

@@ -42,10 +42,9 @@ def next_monday(weeks_ahead=1):
 
 
 def setup():
-    bridge, scheduler, bridge_id = harness.scheduler_with_bridge(
-        SLOTS, scheduler_extra=["--poll-interval", "3600", "--discovery-interval", "3600"],
+    harness.scheduler_with_bridge(
+        world, SLOTS, scheduler_extra=["--poll-interval", "3600", "--discovery-interval", "3600"],
         base=7000)
-    world.update(bridge=bridge, scheduler=scheduler, bridge_id=bridge_id)
 
 
 def series_body(first, count, **extra):

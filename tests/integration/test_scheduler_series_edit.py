@@ -22,8 +22,6 @@ email package and checked field by field:
 """
 
 import datetime
-import email
-import email.policy
 import json
 import os
 import sys
@@ -117,12 +115,7 @@ def as_utc(value):
 
 def mails(subject):
     """(envelope recipients, message) of every received mail with `subject`."""
-    found = []
-    for mail in world["collector"].received:
-        message = email.message_from_bytes(mail["content"], policy=email.policy.default)
-        if message["Subject"] == subject:
-            found.append((mail["to"], message))
-    return found
+    return world["collector"].with_subject(subject)
 
 
 def calendar_of(message):
