@@ -40,6 +40,7 @@ typedef struct {
     bool failing;        /* the last round failed (logged once until one succeeds) */
     bool lapsed;         /* renewed after its deadline: the next timely round is a new term */
     int64_t lease_held;  /* the epoch of the last term begun (for its log line); 0 none */
+    int64_t renewal_ms;  /* how long the last round's write transaction took */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
@@ -244,6 +245,7 @@ static cv_result round_work(store_db *db, void *context)
     bool holding = false;
     cv_result result = db_cluster_lease_round(db, state->daemon->node_id, state->lease_ms,
                                               state->fresh, &epoch, &holding);
+    state->renewal_ms = timer_monotonic_now_ms() - began;
     if (result != CV_OK) {
         if (!state->failing)
             log_error("cluster: node %s cannot renew or take the lease: %s", state->daemon->node_id,
@@ -268,6 +270,29 @@ static cv_result round_work(store_db *db, void *context)
     lifecycle_lead(state->daemon, db, state->due_checked, now);
     state->due_checked = now;
     return CV_OK;
+}
+
+/* One round on a pooled connection. A round slower than a third of the
+ * lease is logged with where its time went: the first sign of a leader
+ * about to miss its deadline. */
+static void timed_round(cluster *state)
+{
+    scheduler *daemon = state->daemon;
+    state->renewal_ms = 0;
+    int64_t asked = timer_monotonic_now_ms();
+    store_db *db = store_db_pool_acquire(&daemon->store);
+    if (db == NULL)
+        return;
+    int64_t got = timer_monotonic_now_ms();
+    round_work(db, state);
+    store_db_pool_release(&daemon->store, db);
+    int64_t done = timer_monotonic_now_ms();
+    if (done - asked > state->lease_ms / 3)
+        log_warning("cluster: node %s: a lease round took %lld ms: %lld waiting for a database "
+                    "connection, %lld in the renewal's write transaction, %lld on the leader's "
+                    "work after it",
+                    daemon->node_id, (long long)(done - asked), (long long)(got - asked),
+                    (long long)state->renewal_ms, (long long)(done - got - state->renewal_ms));
 }
 
 /* Adds `ms` milliseconds to `moment`. */
@@ -305,7 +330,7 @@ static void *lease_thread(void *argument)
         if (state->stopping)
             break;
         pthread_mutex_unlock(&state->lock);
-        with_database(state->daemon, NULL, round_work, state);
+        timed_round(state);
         pthread_mutex_lock(&state->lock);
     }
     pthread_mutex_unlock(&state->lock);
