@@ -226,11 +226,13 @@ typedef struct {
     size_t armed;
 } scheduled_arming;
 
-/* db_scheduled_visit: the start timer of one scheduled booking. */
+/* db_scheduled_visit: the start timer of one scheduled booking (again
+ * on each new term: the one an earlier term armed is replaced, not
+ * doubled). */
 static void arm_scheduled(const char *id, int64_t occupied_start, void *context)
 {
     scheduled_arming *arming = context;
-    lifecycle_arm(arming->machine, id, TAG_START, occupied_start * 1000);
+    lifecycle_rearm(arming->machine, id, TAG_START, occupied_start * 1000);
     arming->armed++;
 }
 
