@@ -4,12 +4,16 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/log.h"
+
+/* How long a writer waits for SQLite's write lock before CV_ERR_BUSY. */
+#define BUSY_TIMEOUT_MS 10000
 
 cv_result store_result(int sqlite_code)
 {
@@ -55,7 +59,7 @@ cv_result store_open(const char *path, sqlite3 **out)
         sqlite3_close(database);
         return store_result(code);
     }
-    sqlite3_busy_timeout(database, 10000);
+    sqlite3_busy_timeout(database, BUSY_TIMEOUT_MS);
     /* cache_spill: a transaction may keep up to this many changed pages
      * (4 KiB each: 64 MiB) before it writes some of them to the WAL ahead
      * of its commit. At SQLite's default (the 2 MiB page cache) a series of
@@ -326,19 +330,28 @@ static void checkpoint_pass(store_checkpointer *checkpointer, int restart_pages)
     atomic_fetch_add(&checkpointer->done, 1);
 }
 
-/* The checkpointer connection's busy handler: a RESTART pass waits for the
- * write lock and for readers. The writers' own handler
- * (sqlite3_busy_timeout) sleeps 1 ms and more between tries, so one that
- * also did would rarely find the lock free while writers never pause;
- * this one tries again every 0.2 ms, for up to 1 s (the writers wait
- * meanwhile; a pass that gives up leaves it to the next). */
+/* A busy handler for a connection that must not lose the write lock to a
+ * stream of writers: the writers' own handler (sqlite3_busy_timeout)
+ * sleeps 1 ms and more, up to 100 ms, between tries, so one that also did
+ * would rarely find the lock free while writers never pause; this one
+ * tries again every 0.2 ms, up to `context` tries (an intptr_t). Used by
+ * the checkpointer (a RESTART pass waits for the write lock and for
+ * readers, for up to 1 s: the writers wait meanwhile; a pass that gives
+ * up leaves it to the next) and by store_wait_eagerly. */
 static int retry_soon(void *context, int tries)
 {
-    (void)context;
-    if (tries >= 5000)
+    if (tries >= (intptr_t)context)
         return 0;
     nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
     return 1;
+}
+
+void store_wait_eagerly(sqlite3 *database, bool eager)
+{
+    if (eager)
+        sqlite3_busy_handler(database, retry_soon, (void *)(intptr_t)(BUSY_TIMEOUT_MS * 5));
+    else
+        sqlite3_busy_timeout(database, BUSY_TIMEOUT_MS);
 }
 
 static void *run_checkpointer(void *argument)
@@ -378,7 +391,7 @@ static void start_checkpointer(store_pool *pool, const char *path)
         log_warning("database: no checkpoint thread; SQLite checkpoints inline");
         return;
     }
-    sqlite3_busy_handler(checkpointer->connection, retry_soon, NULL);
+    sqlite3_busy_handler(checkpointer->connection, retry_soon, (void *)(intptr_t)5000);
     checkpointer->pages = STORE_CHECKPOINT_PAGES;
     checkpointer->restart_pages = STORE_CHECKPOINT_RESTART_PAGES;
     pthread_mutex_init(&checkpointer->lock, NULL);
