@@ -1,6 +1,7 @@
 /* store.c - SQLite helpers; see store.h. */
 #include "common/store.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -8,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "common/log.h"
 
@@ -174,12 +180,30 @@ static int refuse_commit_when_lost(void *watch)
     return file_watch_check(watch) ? 0 : 1;
 }
 
+/* Why a BEGIN IMMEDIATE failed: SQLite's extended code tells a lock held
+ * past the busy timeout (SQLITE_BUSY, 5) from a read snapshot this
+ * connection still holds (SQLITE_BUSY_SNAPSHOT, 517: a statement left
+ * stepping keeps its read transaction open, and SQLite then refuses the
+ * write lock without waiting); such statements are named. */
+static void log_begin_failure(sqlite3 *database)
+{
+    log_warning("database: cannot begin a transaction: %s (SQLite code %d)",
+                sqlite3_errmsg(database), sqlite3_extended_errcode(database));
+    for (sqlite3_stmt *statement = sqlite3_next_stmt(database, NULL); statement != NULL;
+         statement = sqlite3_next_stmt(database, statement))
+        if (sqlite3_stmt_busy(statement))
+            log_warning("database: a statement is still running: %s", sqlite3_sql(statement));
+}
+
 cv_result store_begin(sqlite3 *database)
 {
     file_watch *watch = watch_of(database);
     if (watch && !file_watch_check(watch))
         return CV_ERR_STORE; /* logged once, by the watch */
-    return run_cached(database, "BEGIN IMMEDIATE");
+    cv_result result = run_cached(database, "BEGIN IMMEDIATE");
+    if (result != CV_OK)
+        log_begin_failure(database);
+    return result;
 }
 
 cv_result store_commit(sqlite3 *database)
@@ -274,35 +298,36 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
 struct store_checkpointer {
     pthread_t thread;
     sqlite3 *connection;  /* the checkpointer's own; used by its thread only */
-    pthread_mutex_t lock; /* guards wanted, stopping, pages and restart_pages */
+    pthread_mutex_t lock; /* guards everything below but `done` */
     pthread_cond_t wake;
     bool wanted;
     bool stopping;
     int pages;         /* new frames that wake a pass (STORE_CHECKPOINT_PAGES) */
     int restart_pages; /* WAL frames that make a pass RESTART */
     _Atomic unsigned long done;
-    _Atomic int frames; /* the WAL's frames after the latest commit */
-    _Atomic int copied; /* of those, copied by the latest pass */
+    int frames; /* the WAL's size in frames after the latest commit */
+    int fresh;  /* frames committed since the latest pass began */
 };
 
-/* Frames of the WAL not yet in the database. */
-static int uncopied_frames(store_checkpointer *checkpointer)
-{
-    int frames = atomic_load(&checkpointer->frames);
-    int copied = atomic_load(&checkpointer->copied);
-    return frames >= copied ? frames - copied : frames; /* fewer: the WAL restarted */
-}
-
 /* sqlite3_wal_hook: runs after every commit on a pool connection, on the
- * committing thread; `pages` is the WAL's size in frames. */
+ * committing thread (commits are one at a time: they hold the write lock);
+ * `pages` is the WAL's size in frames. A WAL smaller than after the
+ * previous commit has started over (a write that began with every frame
+ * copied writes from the first frame again), and all its frames are this
+ * commit's: counting them against the old size instead would have woken
+ * the next pass only after twice the batch. (A WAL started over that
+ * already ends past the old size is counted short by the old size: one
+ * pass a little later.) */
 static int wal_grew(void *context, sqlite3 *connection, const char *name, int pages)
 {
     (void)connection;
     (void)name;
     store_checkpointer *checkpointer = context;
-    atomic_store(&checkpointer->frames, pages);
     pthread_mutex_lock(&checkpointer->lock);
-    if (uncopied_frames(checkpointer) >= checkpointer->pages) {
+    int added = pages >= checkpointer->frames ? pages - checkpointer->frames : pages;
+    checkpointer->frames = pages;
+    checkpointer->fresh += added;
+    if (checkpointer->fresh >= checkpointer->pages) {
         checkpointer->wanted = true;
         pthread_cond_signal(&checkpointer->wake);
     }
@@ -322,7 +347,6 @@ static void checkpoint_pass(store_checkpointer *checkpointer, int restart_pages)
                                          &frames, &copied);
     if (code != SQLITE_OK && code != SQLITE_BUSY)
         log_warning("database checkpoint: %s", sqlite3_errstr(code));
-    atomic_store(&checkpointer->copied, copied > 0 ? copied : 0);
     atomic_fetch_add(&checkpointer->done, 1);
 }
 
@@ -341,9 +365,30 @@ static int retry_soon(void *context, int tries)
     return 1;
 }
 
+/* The checkpointer's share of the CPU when requests want it too: copies
+ * can wait, a request being answered should not. On two CPUs the client,
+ * the request's thread and a pass running at the same priority made the
+ * request's thread lose its CPU in the middle of a booking (0.8-1 such
+ * switch per booking, 0.1-0.5 with this; docs/benchmarks.md, booking
+ * p99). At
+ * nice 10 the scheduler still gives the pass about a tenth of a busy CPU,
+ * so copies never stop, and all of an idle one. Linux applies the nice
+ * value of a thread id to that thread only; elsewhere this is a no-op
+ * that changes the whole process's, so it is Linux only. */
+#define STORE_CHECKPOINTER_NICE 10
+
+static void lower_own_priority(void)
+{
+#ifdef __linux__
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), STORE_CHECKPOINTER_NICE) != 0)
+        log_warning("database checkpoint: cannot lower its priority: %s", strerror(errno));
+#endif
+}
+
 static void *run_checkpointer(void *argument)
 {
     store_checkpointer *checkpointer = argument;
+    lower_own_priority();
     pthread_mutex_lock(&checkpointer->lock);
     while (!checkpointer->stopping) {
         if (!checkpointer->wanted) {
@@ -357,12 +402,14 @@ static void *run_checkpointer(void *argument)
                 break;
         }
         checkpointer->wanted = false;
+        checkpointer->fresh = 0; /* this pass copies them */
         int restart_pages = checkpointer->restart_pages;
         pthread_mutex_unlock(&checkpointer->lock);
         checkpoint_pass(checkpointer, restart_pages);
         pthread_mutex_lock(&checkpointer->lock);
-        /* Commits during the pass asked again, for frames it may have copied. */
-        checkpointer->wanted = uncopied_frames(checkpointer) >= checkpointer->pages;
+        /* A batch committed during the pass (some of it maybe copied by
+         * it) asks for the next one. */
+        checkpointer->wanted = checkpointer->fresh >= checkpointer->pages;
     }
     pthread_mutex_unlock(&checkpointer->lock);
     return NULL;

@@ -421,6 +421,48 @@ static void test_pool_checkpoint_follows_a_batch_of_commits(void **state)
     store_db_pool_close(&pool);
 }
 
+/* Every batch counts, not only the first: once a pass has copied every
+ * frame, the next commit starts the WAL over from its first frame, and
+ * from there another STORE_CHECKPOINT_PAGES frames must wake the next
+ * pass (a count that compared the restarted WAL's size with the previous
+ * pass's copied frames woke it only after twice as many). */
+static void test_pool_checkpoint_follows_every_batch(void **state)
+{
+    fixture *f = *state;
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 1), CV_OK);
+    store_pool *under = store_db_pool_sqlite(&pool);
+    sqlite3 *database = pool_borrow(&pool);
+    assert_int_equal(store_exec(database, "CREATE TABLE notes (text TEXT)"), CV_OK);
+    for (int batch = 0; batch < 3; batch++) {
+        /* every frame copied (after the thread's pass, if one runs) */
+        settled_checkpoints(under);
+        assert_int_equal(
+            sqlite3_wal_checkpoint_v2(database, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
+            SQLITE_OK);
+        /* so one commit starts the WAL over: it is then that commit's
+         * frame only (this PASSIVE copies that frame too, so the batch's
+         * first commit below starts it over once more) */
+        assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('first')"), CV_OK);
+        int frames = -1;
+        assert_int_equal(
+            sqlite3_wal_checkpoint_v2(database, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL),
+            SQLITE_OK);
+        assert_int_equal(frames, 1);
+        unsigned long before = settled_checkpoints(under);
+        /* one page per commit: a batch of frames from the WAL's start */
+        for (int commit = 0; commit < STORE_CHECKPOINT_PAGES; commit++)
+            assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('a row')"), CV_OK);
+        int waited = 0;
+        for (; waited < 200 && store_pool_checkpoints(under) == before; waited++)
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        assert_true(store_pool_checkpoints(under) > before);
+        assert_true(waited * 10 < STORE_CHECKPOINT_FALLBACK_SECONDS * 1000 / 2);
+    }
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
+}
+
 #define BOUNDED_WRITERS        4
 #define BOUNDED_COMMITS        1500 /* per writer */
 #define BOUNDED_RESTART_PAGES  100
@@ -496,6 +538,7 @@ int main(void)
         TEST(test_pool_keeps_an_attachment_per_connection),
         TEST(test_pool_checkpoints_in_the_background),
         TEST(test_pool_checkpoint_follows_a_batch_of_commits),
+        TEST(test_pool_checkpoint_follows_every_batch),
         TEST(test_pool_wal_stays_bounded_under_steady_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
