@@ -1,8 +1,10 @@
 /*
- * test_common_fair_lock.c - the FIFO lock (src/common/fair_lock.c): taken
- * at once when free, handed to its waiters in the order they came, and a
- * wait that reaches its time limit gives up, holding nothing and leaving
- * the queue as it was for the others. Owns no production code.
+ * test_common_fair_lock.c - the lock no waiter waits long for
+ * (src/common/fair_lock.c): taken at once when free, taken by its waiters
+ * in the order they came, handed to a waiter that has waited its patience
+ * out (the releaser cannot take it back), and a wait that reaches its time
+ * limit gives up, holding nothing and leaving the queue as it was for the
+ * others. Owns no production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -93,6 +95,32 @@ static void test_waiters_get_it_in_the_order_they_came(void **state)
     fair_lock_destroy(&lock);
 }
 
+/* A waiter that has waited its patience out is handed the lock: the
+ * releasing thread, trying again at once, gets it only after that one. */
+static void test_a_starving_waiter_is_handed_the_lock(void **state)
+{
+    (void)state;
+    fair_lock lock;
+    fair_lock_init(&lock);
+    assert_int_equal(fair_lock_acquire(&lock, 0), CV_OK);
+    _Atomic int order = 0;
+    contender starving = {&lock, 1, &order, -1, CV_ERR_STORE};
+    pthread_t waiting;
+    assert_int_equal(pthread_create(&waiting, NULL, take_and_release, &starving), 0);
+    wait_for_queue(&lock, 1);
+    nanosleep(&(struct timespec){0, 2 * FAIR_LOCK_PATIENCE_NS}, NULL);
+    fair_lock_release(&lock);
+    assert_int_equal(fair_lock_acquire(&lock, 10000), CV_OK);
+    int mine = atomic_fetch_add(&order, 1);
+    fair_lock_release(&lock);
+    pthread_join(waiting, NULL);
+    assert_int_equal(starving.result, CV_OK);
+    assert_int_equal(starving.place, 0);
+    assert_int_equal(mine, 1);
+    assert_false(lock.held);
+    fair_lock_destroy(&lock);
+}
+
 static void test_a_wait_past_its_limit_gives_up(void **state)
 {
     (void)state;
@@ -121,6 +149,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_lock_is_taken_at_once),
         cmocka_unit_test(test_waiters_get_it_in_the_order_they_came),
+        cmocka_unit_test(test_a_starving_waiter_is_handed_the_lock),
         cmocka_unit_test(test_a_wait_past_its_limit_gives_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
