@@ -10,7 +10,8 @@
  * timeout so two processes on one file wait rather than fail, foreign
  * keys), versioned schema migrations through PRAGMA user_version,
  * transactions, and a small pool of connections for server threads, each
- * with a slot for state a module keeps with that connection.
+ * with a slot for state a module keeps with that connection; the pool's
+ * write transactions take turns in the order they came.
  * Does not own: statements and columns (store.h), any schema (each daemon
  * brings its own migrations) or what a module keeps in a connection's
  * slot.
@@ -30,6 +31,10 @@
 typedef struct sqlite3 sqlite3;
 typedef struct sqlite3_stmt sqlite3_stmt;
 
+/* How long a writer waits for its turn (other writers of its pool, then
+ * SQLite's write lock) before CV_ERR_BUSY. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+
 cv_result store_open(const char *path, sqlite3 **out);
 void store_close(sqlite3 *database);
 /* How `database` waits for the write lock, up to the same 10 s either way:
@@ -44,8 +49,10 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
 cv_result store_exec(sqlite3 *database, const char *sql);
 /* BEGIN IMMEDIATE: takes the write lock up front so a transaction never
  * fails half-way on a lock held by the other node's process. On a pool's
- * connection whose watched file is lost (store_pool_watch), refuses with
- * CV_ERR_STORE without touching the database. */
+ * connection, first waits for its turn among the pool's writers, in the
+ * order they came (the turn passes on at COMMIT or ROLLBACK), and refuses
+ * with CV_ERR_STORE without touching the database when the pool's watched
+ * file is lost (store_pool_watch). */
 cv_result store_begin(sqlite3 *database);
 cv_result store_commit(sqlite3 *database);
 void store_rollback(sqlite3 *database);
@@ -89,11 +96,14 @@ typedef struct store_checkpointer store_checkpointer;
  * through store_db_pool (store_db_pool.h), which lends them out.
  * `connections` never changes after store_pool_open; attachments[i]
  * belongs to whoever has borrowed connections[i]. */
+typedef struct store_pool_shared store_pool_shared; /* store.c */
+
 typedef struct {
     sqlite3 **connections;
     store_attachment **attachments;
     size_t size;
     store_checkpointer *checkpointer; /* NULL if it could not start */
+    store_pool_shared *shared;        /* the file's watch, the writers' turns */
 } store_pool;
 
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size);
