@@ -37,11 +37,14 @@ typedef struct sqlite3_stmt sqlite3_stmt;
 
 cv_result store_open(const char *path, sqlite3 **out);
 void store_close(sqlite3 *database);
-/* How `database` waits for the write lock, up to the same 10 s either way:
- * eager, it tries again every 0.2 ms; otherwise (store_open's setting)
- * with SQLite's own back-off, up to 100 ms between tries, under which a
- * short transaction can wait seconds behind a stream of others. For the
- * one small transaction that must not starve (the cluster's lease). */
+/* How `database` waits for SQLite's write lock, up to the same 10 s
+ * either way: eager, it tries again every 0.2 ms; otherwise (store_open's
+ * setting) with SQLite's own back-off, up to 100 ms between tries, under
+ * which a short transaction can wait seconds behind a stream of others.
+ * A pool's own writers take turns before that (store_begin), so this is
+ * the wait against other processes' writers (another node on the same
+ * file). For the one small transaction that must not starve (the
+ * cluster's lease). */
 void store_wait_eagerly(sqlite3 *database, bool eager);
 /* Applies migrations[user_version .. count-1] in one transaction each.
  * migrations[i] takes the schema from version i to i+1. */
