@@ -1,14 +1,23 @@
 /* store.c - SQLite helpers; see store.h. */
 #include "common/store.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
+#include "common/array.h"
+#include "common/fair_lock.h"
 #include "common/log.h"
 
 cv_result store_result(int sqlite_code)
@@ -55,7 +64,7 @@ cv_result store_open(const char *path, sqlite3 **out)
         sqlite3_close(database);
         return store_result(code);
     }
-    sqlite3_busy_timeout(database, 10000);
+    sqlite3_busy_timeout(database, STORE_BUSY_TIMEOUT_MS);
     /* cache_spill: a transaction may keep up to this many changed pages
      * (4 KiB each: 64 MiB) before it writes some of them to the WAL ahead
      * of its commit. At SQLite's default (the 2 MiB page cache) a series of
@@ -143,28 +152,59 @@ static cv_result run_cached(sqlite3 *database, const char *sql)
     return store_statement_run(statement);
 }
 
-/* The watched connections (store_pool_watch), so that store_begin, given
- * only a connection, finds its watch. Entries are added when a pool starts
- * being watched and removed when it closes; every store_begin reads them.
- * `watched_lock` guards the three; `watched_count` is also read without
- * it, to skip the lock entirely while nothing is watched (the bridge). */
-static pthread_mutex_t watched_lock = PTHREAD_MUTEX_INITIALIZER;
-static sqlite3 **watched_connections;
-static file_watch **watched_files;
-static _Atomic size_t watched_count;
+/* What the connections of one pool share, on the heap so that it stays
+ * put wherever the store_pool itself is kept: the watch of their file
+ * (store_pool_watch) and the lock their write transactions take in turn.
+ * Only the thread that has borrowed connection i reads or sets
+ * writing[i]. */
+struct store_pool_shared {
+    file_watch *watch; /* set once, before the pool is shared */
+    fair_lock writers;
+    bool *writing; /* writing[i]: connection i holds `writers` */
+};
 
-/* The watch of `database`, or NULL when it is not watched. */
-static file_watch *watch_of(sqlite3 *database)
+/* Every open pool's connections, so that store_begin, store_commit and
+ * store_rollback, given only a connection, find what its pool shares.
+ * Entries are added when a pool opens and removed when it closes.
+ * `pooled_lock` guards the three; `pooled_count` is also read without
+ * it, to skip the lock entirely while no pool is open. */
+typedef struct {
+    sqlite3 *connection;
+    store_pool_shared *shared;
+    size_t index; /* the connection's place in its pool */
+} pooled_connection;
+
+static pthread_mutex_t pooled_lock = PTHREAD_MUTEX_INITIALIZER;
+static pooled_connection *pooled;
+static size_t pooled_capacity;
+static _Atomic size_t pooled_count;
+
+/* What the pool of `database` shares, and the connection's place in it;
+ * NULL for a connection of no pool. */
+static store_pool_shared *shared_of(sqlite3 *database, size_t *index)
 {
-    if (atomic_load(&watched_count) == 0)
+    if (atomic_load(&pooled_count) == 0)
         return NULL;
-    file_watch *found = NULL;
-    pthread_mutex_lock(&watched_lock);
-    for (size_t i = 0; i < atomic_load(&watched_count) && !found; i++)
-        if (watched_connections[i] == database)
-            found = watched_files[i];
-    pthread_mutex_unlock(&watched_lock);
+    store_pool_shared *found = NULL;
+    pthread_mutex_lock(&pooled_lock);
+    for (size_t i = 0; i < atomic_load(&pooled_count) && !found; i++)
+        if (pooled[i].connection == database) {
+            found = pooled[i].shared;
+            *index = pooled[i].index;
+        }
+    pthread_mutex_unlock(&pooled_lock);
     return found;
+}
+
+/* Lets the next writer of the pool in, if this connection was writing. */
+static void leave_writers(sqlite3 *database)
+{
+    size_t index = 0;
+    store_pool_shared *shared = shared_of(database, &index);
+    if (shared && shared->writing[index] && sqlite3_get_autocommit(database)) {
+        shared->writing[index] = false;
+        fair_lock_release(&shared->writers);
+    }
 }
 
 /* The commit hook of a watched pool's connections: non-zero turns the
@@ -174,17 +214,52 @@ static int refuse_commit_when_lost(void *watch)
     return file_watch_check(watch) ? 0 : 1;
 }
 
+/* Why a BEGIN IMMEDIATE failed: SQLite's extended code tells a lock held
+ * past the busy timeout (SQLITE_BUSY, 5) from a read snapshot this
+ * connection still holds (SQLITE_BUSY_SNAPSHOT, 517: a statement left
+ * stepping keeps its read transaction open, and SQLite then refuses the
+ * write lock without waiting); such statements are named. */
+static void log_begin_failure(sqlite3 *database)
+{
+    log_warning("database: cannot begin a transaction: %s (SQLite code %d)",
+                sqlite3_errmsg(database), sqlite3_extended_errcode(database));
+    for (sqlite3_stmt *statement = sqlite3_next_stmt(database, NULL); statement != NULL;
+         statement = sqlite3_next_stmt(database, statement))
+        if (sqlite3_stmt_busy(statement))
+            log_warning("database: a statement is still running: %s", sqlite3_sql(statement));
+}
+
+/* The write transactions of one pool's connections take their turns on
+ * the pool's `writers` lock before BEGIN IMMEDIATE, in the order they came
+ * (fair_lock.h says why): SQLite's own wait is then left to writers of
+ * other processes (another node on the same file). */
 cv_result store_begin(sqlite3 *database)
 {
-    file_watch *watch = watch_of(database);
-    if (watch && !file_watch_check(watch))
+    size_t index = 0;
+    store_pool_shared *shared = shared_of(database, &index);
+    if (shared && shared->watch && !file_watch_check(shared->watch))
         return CV_ERR_STORE; /* logged once, by the watch */
-    return run_cached(database, "BEGIN IMMEDIATE");
+    if (shared) {
+        if (fair_lock_acquire(&shared->writers, STORE_BUSY_TIMEOUT_MS) != CV_OK) {
+            log_warning("database: waited %d ms for the other writers of this process",
+                        STORE_BUSY_TIMEOUT_MS);
+            return CV_ERR_BUSY;
+        }
+        shared->writing[index] = true;
+    }
+    cv_result result = run_cached(database, "BEGIN IMMEDIATE");
+    if (result != CV_OK) {
+        log_begin_failure(database);
+        leave_writers(database);
+    }
+    return result;
 }
 
 cv_result store_commit(sqlite3 *database)
 {
-    return run_cached(database, "COMMIT");
+    cv_result result = run_cached(database, "COMMIT");
+    leave_writers(database); /* unless the transaction is still open */
+    return result;
 }
 
 cv_result store_atomically(sqlite3 *database, store_work work, void *context)
@@ -210,6 +285,7 @@ void store_rollback(sqlite3 *database)
 {
     if (!sqlite3_get_autocommit(database) && run_cached(database, "ROLLBACK") != CV_OK)
         sqlite3_exec(database, "ROLLBACK", NULL, NULL, NULL);
+    leave_writers(database);
 }
 
 static cv_result schema_version(sqlite3 *database, int *version)
@@ -274,35 +350,37 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
 struct store_checkpointer {
     pthread_t thread;
     sqlite3 *connection;  /* the checkpointer's own; used by its thread only */
-    pthread_mutex_t lock; /* guards wanted, stopping, pages and restart_pages */
+    fair_lock *writers;   /* the pool's writers' turns (store_pool_shared) */
+    pthread_mutex_t lock; /* guards everything below but `done` */
     pthread_cond_t wake;
     bool wanted;
     bool stopping;
     int pages;         /* new frames that wake a pass (STORE_CHECKPOINT_PAGES) */
     int restart_pages; /* WAL frames that make a pass RESTART */
     _Atomic unsigned long done;
-    _Atomic int frames; /* the WAL's frames after the latest commit */
-    _Atomic int copied; /* of those, copied by the latest pass */
+    int frames; /* the WAL's size in frames after the latest commit */
+    int fresh;  /* frames committed since the latest pass began */
 };
 
-/* Frames of the WAL not yet in the database. */
-static int uncopied_frames(store_checkpointer *checkpointer)
-{
-    int frames = atomic_load(&checkpointer->frames);
-    int copied = atomic_load(&checkpointer->copied);
-    return frames >= copied ? frames - copied : frames; /* fewer: the WAL restarted */
-}
-
 /* sqlite3_wal_hook: runs after every commit on a pool connection, on the
- * committing thread; `pages` is the WAL's size in frames. */
+ * committing thread (commits are one at a time: they hold the write lock);
+ * `pages` is the WAL's size in frames. A WAL smaller than after the
+ * previous commit has started over (a write that began with every frame
+ * copied writes from the first frame again), and all its frames are this
+ * commit's: counting them against the old size instead would have woken
+ * the next pass only after twice the batch. (A WAL started over that
+ * already ends past the old size is counted short by the old size: one
+ * pass a little later.) */
 static int wal_grew(void *context, sqlite3 *connection, const char *name, int pages)
 {
     (void)connection;
     (void)name;
     store_checkpointer *checkpointer = context;
-    atomic_store(&checkpointer->frames, pages);
     pthread_mutex_lock(&checkpointer->lock);
-    if (uncopied_frames(checkpointer) >= checkpointer->pages) {
+    int added = pages >= checkpointer->frames ? pages - checkpointer->frames : pages;
+    checkpointer->frames = pages;
+    checkpointer->fresh += added;
+    if (checkpointer->fresh >= checkpointer->pages) {
         checkpointer->wanted = true;
         pthread_cond_signal(&checkpointer->wake);
     }
@@ -311,39 +389,74 @@ static int wal_grew(void *context, sqlite3 *connection, const char *name, int pa
 }
 
 /* One pass: PASSIVE copies what it can without waiting for anybody; a
- * RESTART follows when the WAL has grown past restart_pages. */
+ * RESTART follows when the WAL has grown past restart_pages. The RESTART
+ * takes its turn among the pool's writers first: it then finds SQLite's
+ * write lock free at once instead of racing a stream of writers for it
+ * (at its lower priority it would lose that race on a busy machine), and
+ * the writers queued behind it wait for it as they wait for each other. */
 static void checkpoint_pass(store_checkpointer *checkpointer, int restart_pages)
 {
     int frames = 0, copied = 0;
     int code = sqlite3_wal_checkpoint_v2(checkpointer->connection, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                          &frames, &copied);
-    if (code == SQLITE_OK && frames >= restart_pages)
+    if (code == SQLITE_OK && frames >= restart_pages &&
+        fair_lock_acquire(checkpointer->writers, STORE_BUSY_TIMEOUT_MS) == CV_OK) {
         code = sqlite3_wal_checkpoint_v2(checkpointer->connection, NULL, SQLITE_CHECKPOINT_RESTART,
                                          &frames, &copied);
+        fair_lock_release(checkpointer->writers);
+    }
     if (code != SQLITE_OK && code != SQLITE_BUSY)
         log_warning("database checkpoint: %s", sqlite3_errstr(code));
-    atomic_store(&checkpointer->copied, copied > 0 ? copied : 0);
     atomic_fetch_add(&checkpointer->done, 1);
 }
 
-/* The checkpointer connection's busy handler: a RESTART pass waits for the
- * write lock and for readers. The writers' own handler
- * (sqlite3_busy_timeout) sleeps 1 ms and more between tries, so one that
- * also did would rarely find the lock free while writers never pause;
- * this one tries again every 0.2 ms, for up to 1 s (the writers wait
- * meanwhile; a pass that gives up leaves it to the next). */
+/* A busy handler for a connection that must not lose the write lock to a
+ * stream of writers: the writers' own handler (sqlite3_busy_timeout)
+ * sleeps 1 ms and more, up to 100 ms, between tries, so one that also did
+ * would rarely find the lock free while writers never pause; this one
+ * tries again every 0.2 ms, up to `context` tries (an intptr_t). Used by
+ * the checkpointer (a RESTART pass waits for the write lock and for
+ * readers, for up to 1 s: the writers wait meanwhile; a pass that gives
+ * up leaves it to the next) and by store_wait_eagerly. */
 static int retry_soon(void *context, int tries)
 {
-    (void)context;
-    if (tries >= 5000)
+    if (tries >= (intptr_t)context)
         return 0;
     nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
     return 1;
 }
 
+void store_wait_eagerly(sqlite3 *database, bool eager)
+{
+    if (eager)
+        sqlite3_busy_handler(database, retry_soon, (void *)(intptr_t)(STORE_BUSY_TIMEOUT_MS * 5));
+    else
+        sqlite3_busy_timeout(database, STORE_BUSY_TIMEOUT_MS);
+}
+
+/* The checkpointer's share of the CPU when requests want it too: copies
+ * can wait, a request being answered should not. On two CPUs the client,
+ * the request's thread and a pass running at the same priority made the
+ * request's thread lose its CPU in the middle of a booking (0.8-1 such
+ * switch per booking, 0.1-0.5 with this; docs/benchmarks.md, booking
+ * p99). At nice 10 the scheduler still gives the pass about a tenth of a
+ * busy CPU, so copies never stop, and all of an idle one. Linux applies
+ * the nice value of a thread id to that thread only; elsewhere this is a
+ * no-op that changes the whole process's, so it is Linux only. */
+#define STORE_CHECKPOINTER_NICE 10
+
+static void lower_own_priority(void)
+{
+#ifdef __linux__
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), STORE_CHECKPOINTER_NICE) != 0)
+        log_warning("database checkpoint: cannot lower its priority: %s", strerror(errno));
+#endif
+}
+
 static void *run_checkpointer(void *argument)
 {
     store_checkpointer *checkpointer = argument;
+    lower_own_priority();
     pthread_mutex_lock(&checkpointer->lock);
     while (!checkpointer->stopping) {
         if (!checkpointer->wanted) {
@@ -357,12 +470,14 @@ static void *run_checkpointer(void *argument)
                 break;
         }
         checkpointer->wanted = false;
+        checkpointer->fresh = 0; /* this pass copies them */
         int restart_pages = checkpointer->restart_pages;
         pthread_mutex_unlock(&checkpointer->lock);
         checkpoint_pass(checkpointer, restart_pages);
         pthread_mutex_lock(&checkpointer->lock);
-        /* Commits during the pass asked again, for frames it may have copied. */
-        checkpointer->wanted = uncopied_frames(checkpointer) >= checkpointer->pages;
+        /* A batch committed during the pass (some of it maybe copied by
+         * it) asks for the next one. */
+        checkpointer->wanted = checkpointer->fresh >= checkpointer->pages;
     }
     pthread_mutex_unlock(&checkpointer->lock);
     return NULL;
@@ -378,7 +493,8 @@ static void start_checkpointer(store_pool *pool, const char *path)
         log_warning("database: no checkpoint thread; SQLite checkpoints inline");
         return;
     }
-    sqlite3_busy_handler(checkpointer->connection, retry_soon, NULL);
+    sqlite3_busy_handler(checkpointer->connection, retry_soon, (void *)(intptr_t)5000);
+    checkpointer->writers = &pool->shared->writers;
     checkpointer->pages = STORE_CHECKPOINT_PAGES;
     checkpointer->restart_pages = STORE_CHECKPOINT_RESTART_PAGES;
     pthread_mutex_init(&checkpointer->lock, NULL);
@@ -439,13 +555,31 @@ void store_pool_tune_checkpoints(store_pool *pool, int pages, int restart_pages)
     pthread_mutex_unlock(&checkpointer->lock);
 }
 
+static bool register_pool(store_pool *pool);
+
+/* What the pool's connections share; false when out of memory. */
+static bool make_shared(store_pool *pool, size_t size)
+{
+    pool->shared = calloc(1, sizeof *pool->shared);
+    if (pool->shared)
+        pool->shared->writing = calloc(size, sizeof *pool->shared->writing);
+    if (!pool->shared || !pool->shared->writing) {
+        free(pool->shared);
+        pool->shared = NULL;
+        return false;
+    }
+    fair_lock_init(&pool->shared->writers);
+    return true;
+}
+
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
 {
     pool->checkpointer = NULL;
+    pool->shared = NULL;
     pool->connections = calloc(size, sizeof *pool->connections);
     pool->attachments = calloc(size, sizeof *pool->attachments);
     pool->size = size;
-    if (!pool->connections || !pool->attachments) {
+    if (!pool->connections || !pool->attachments || !make_shared(pool, size)) {
         free(pool->connections);
         free(pool->attachments);
         return CV_ERR_NO_MEMORY;
@@ -458,62 +592,59 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
             return result;
         }
     }
+    if (!register_pool(pool)) {
+        store_pool_close(pool);
+        return CV_ERR_NO_MEMORY;
+    }
     start_checkpointer(pool, path);
     return CV_OK;
 }
 
-void store_pool_watch(store_pool *pool, file_watch *watch)
+/* Adds the pool's connections to the registry; false when out of memory. */
+static bool register_pool(store_pool *pool)
 {
-    pthread_mutex_lock(&watched_lock);
-    size_t count = atomic_load(&watched_count);
-    sqlite3 **connections =
-        realloc(watched_connections, (count + pool->size) * sizeof *connections);
-    if (connections)
-        watched_connections = connections;
-    file_watch **files = realloc(watched_files, (count + pool->size) * sizeof *files);
-    if (files)
-        watched_files = files;
-    for (size_t i = 0; connections && files && i < pool->size; i++) {
-        watched_connections[count + i] = pool->connections[i];
-        watched_files[count + i] = watch;
-    }
-    if (connections && files)
-        atomic_store(&watched_count, count + pool->size);
-    pthread_mutex_unlock(&watched_lock);
-    /* Out of memory above leaves store_begin unguarded; the hook still
-     * refuses every commit. */
-    for (size_t i = 0; i < pool->size; i++)
-        sqlite3_commit_hook(pool->connections[i], refuse_commit_when_lost, watch);
+    pthread_mutex_lock(&pooled_lock);
+    size_t count = atomic_load(&pooled_count);
+    bool room = true;
+    while (room && count + pool->size > pooled_capacity)
+        room = array_make_room((void **)&pooled, &pooled_capacity, pooled_capacity, sizeof *pooled);
+    for (size_t i = 0; room && i < pool->size; i++)
+        pooled[count + i] = (pooled_connection){pool->connections[i], pool->shared, i};
+    if (room)
+        atomic_store(&pooled_count, count + pool->size);
+    pthread_mutex_unlock(&pooled_lock);
+    return room;
 }
 
-/* Forgets the pool's connections in the watched list (they are closing). */
-static void unwatch(store_pool *pool)
+/* Takes the pool's connections out of the registry (they are closing). */
+static void unregister_pool(store_pool *pool)
 {
-    pthread_mutex_lock(&watched_lock);
-    size_t kept = 0, count = atomic_load(&watched_count);
-    for (size_t i = 0; i < count; i++) {
-        bool ours = false;
-        for (size_t j = 0; j < pool->size && !ours; j++)
-            ours = watched_connections[i] == pool->connections[j];
-        if (!ours) {
-            watched_connections[kept] = watched_connections[i];
-            watched_files[kept++] = watched_files[i];
-        }
-    }
-    atomic_store(&watched_count, kept);
+    pthread_mutex_lock(&pooled_lock);
+    size_t kept = 0, count = atomic_load(&pooled_count);
+    for (size_t i = 0; i < count; i++)
+        if (pooled[i].shared != pool->shared)
+            pooled[kept++] = pooled[i];
+    atomic_store(&pooled_count, kept);
     if (kept == 0) {
-        free(watched_connections);
-        free(watched_files);
-        watched_connections = NULL;
-        watched_files = NULL;
+        free(pooled);
+        pooled = NULL;
+        pooled_capacity = 0;
     }
-    pthread_mutex_unlock(&watched_lock);
+    pthread_mutex_unlock(&pooled_lock);
+}
+
+void store_pool_watch(store_pool *pool, file_watch *watch)
+{
+    pool->shared->watch = watch; /* before the pool is shared: no lock */
+    for (size_t i = 0; i < pool->size; i++)
+        sqlite3_commit_hook(pool->connections[i], refuse_commit_when_lost, watch);
 }
 
 void store_pool_close(store_pool *pool)
 {
     stop_checkpointer(pool);
-    unwatch(pool);
+    if (pool->shared)
+        unregister_pool(pool);
     for (size_t i = 0; i < pool->size; i++) {
         /* The attachment may hold statements of its connection: first. */
         if (pool->attachments[i])
@@ -525,6 +656,12 @@ void store_pool_close(store_pool *pool)
     pool->connections = NULL;
     pool->attachments = NULL;
     pool->size = 0;
+    if (pool->shared) {
+        fair_lock_destroy(&pool->shared->writers);
+        free(pool->shared->writing);
+        free(pool->shared);
+        pool->shared = NULL;
+    }
 }
 
 store_attachment **store_pool_attachment(store_pool *pool, sqlite3 *connection)

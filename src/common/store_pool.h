@@ -10,7 +10,8 @@
  * timeout so two processes on one file wait rather than fail, foreign
  * keys), versioned schema migrations through PRAGMA user_version,
  * transactions, and a small pool of connections for server threads, each
- * with a slot for state a module keeps with that connection.
+ * with a slot for state a module keeps with that connection; the pool's
+ * write transactions take turns in the order they came.
  * Does not own: statements and columns (store.h), any schema (each daemon
  * brings its own migrations) or what a module keeps in a connection's
  * slot.
@@ -30,16 +31,31 @@
 typedef struct sqlite3 sqlite3;
 typedef struct sqlite3_stmt sqlite3_stmt;
 
+/* How long a writer waits for its turn (other writers of its pool, then
+ * SQLite's write lock) before CV_ERR_BUSY. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+
 cv_result store_open(const char *path, sqlite3 **out);
 void store_close(sqlite3 *database);
+/* How `database` waits for SQLite's write lock, up to the same 10 s
+ * either way: eager, it tries again every 0.2 ms; otherwise (store_open's
+ * setting) with SQLite's own back-off, up to 100 ms between tries, under
+ * which a short transaction can wait seconds behind a stream of others.
+ * A pool's own writers take turns before that (store_begin), so this is
+ * the wait against other processes' writers (another node on the same
+ * file). For the one small transaction that must not starve (the
+ * cluster's lease). */
+void store_wait_eagerly(sqlite3 *database, bool eager);
 /* Applies migrations[user_version .. count-1] in one transaction each.
  * migrations[i] takes the schema from version i to i+1. */
 cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t count);
 cv_result store_exec(sqlite3 *database, const char *sql);
 /* BEGIN IMMEDIATE: takes the write lock up front so a transaction never
  * fails half-way on a lock held by the other node's process. On a pool's
- * connection whose watched file is lost (store_pool_watch), refuses with
- * CV_ERR_STORE without touching the database. */
+ * connection, first waits for its turn among the pool's writers, in the
+ * order they came (the turn passes on at COMMIT or ROLLBACK), and refuses
+ * with CV_ERR_STORE without touching the database when the pool's watched
+ * file is lost (store_pool_watch). */
 cv_result store_begin(sqlite3 *database);
 cv_result store_commit(sqlite3 *database);
 void store_rollback(sqlite3 *database);
@@ -83,11 +99,14 @@ typedef struct store_checkpointer store_checkpointer;
  * through store_db_pool (store_db_pool.h), which lends them out.
  * `connections` never changes after store_pool_open; attachments[i]
  * belongs to whoever has borrowed connections[i]. */
+typedef struct store_pool_shared store_pool_shared; /* store.c */
+
 typedef struct {
     sqlite3 **connections;
     store_attachment **attachments;
     size_t size;
     store_checkpointer *checkpointer; /* NULL if it could not start */
+    store_pool_shared *shared;        /* the file's watch, the writers' turns */
 } store_pool;
 
 cv_result store_pool_open(store_pool *pool, const char *path, size_t size);

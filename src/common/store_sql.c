@@ -133,6 +133,13 @@ sqlite3 *store_db_sqlite(store_db *db)
     return db->backend->kind == STORE_SQLITE ? db->handle : NULL;
 }
 
+void store_db_wait_eagerly(store_db *db, bool eager)
+{
+    sqlite3 *connection = store_db_sqlite(db);
+    if (connection != NULL)
+        store_wait_eagerly(connection, eager);
+}
+
 cv_result store_db_error(const store_db *db)
 {
     return db->error;

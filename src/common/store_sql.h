@@ -78,6 +78,9 @@ store_kind store_db_kind(const store_db *db);
 /* The SQLite connection under `db`, for what only SQLite has (commit
  * hooks, PRAGMA data_version); NULL on PostgreSQL. */
 sqlite3 *store_db_sqlite(store_db *db);
+/* store_wait_eagerly (store_pool.h) on SQLite; nothing on PostgreSQL,
+ * whose lock waits are served in order. */
+void store_db_wait_eagerly(store_db *db, bool eager);
 
 /* The result and message of the last failure on this connection (CV_OK and
  * "" when the last call succeeded). The message is the database's own. */

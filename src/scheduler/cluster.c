@@ -3,9 +3,9 @@
  *
  * Owns: the node ID and lock name, the lease rounds (renew or take, then
  * the leader's share of the lifecycle's work: lifecycle_lead), telling
- * the modules when this node starts leading, the fencing check, the
- * requests left for the leader, GET /api/v1/cluster and GET
- * /api/v1/health.
+ * the modules when a term begins, the terms threads are bound to, the
+ * fencing check, the requests left for the leader, GET /api/v1/cluster
+ * and GET /api/v1/health.
  * Does not own: the SQL (db_cluster.c), reconciling (lifecycle.c).
  */
 #include "scheduler/cluster.h"
@@ -38,6 +38,9 @@ typedef struct {
     bool fresh;          /* never held by this process: may replace its own node ID */
     int64_t due_checked; /* Unix seconds the leader's due scan reached */
     bool failing;        /* the last round failed (logged once until one succeeds) */
+    bool lapsed;         /* renewed after its deadline: the next timely round is a new term */
+    int64_t lease_held;  /* the epoch of the last term begun (for its log line); 0 none */
+    int64_t renewal_ms;  /* how long the last round's write transaction took */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
@@ -88,10 +91,29 @@ void cluster_lock_name(const scheduler *daemon, char *out, size_t size)
         snprintf(out, size, "convened.lock");
 }
 
+/* The term this thread works for (cluster_bind_thread); 0: any. */
+static _Thread_local int64_t thread_term;
+
 bool cluster_is_leader(scheduler *daemon)
 {
     return atomic_load(&daemon->leadership.leader) &&
-           timer_monotonic_now_ms() < atomic_load(&daemon->leadership.act_until_ms);
+           timer_monotonic_now_ms() < atomic_load(&daemon->leadership.act_until_ms) &&
+           (thread_term == 0 || thread_term == atomic_load(&daemon->leadership.term));
+}
+
+int64_t cluster_term(scheduler *daemon)
+{
+    return atomic_load(&daemon->leadership.term);
+}
+
+void cluster_bind_thread(int64_t term)
+{
+    thread_term = term;
+}
+
+int64_t cluster_thread_term(void)
+{
+    return thread_term;
 }
 
 /* Runs `work` on `database`, or on a pooled connection when NULL. */
@@ -144,21 +166,59 @@ void cluster_ask_leader(scheduler *daemon, const char *booking_id, const char *k
 /* --- the lease thread ----------------------------------------------------- */
 
 /* This node holds the lease with `epoch` from a round that began at
- * `began_ms` (monotonic); tells the modules when it has just begun. */
+ * `began_ms` (monotonic); tells the modules when a new term begins.
+ *
+ * A term is a stretch of time during which cluster_is_leader() stays
+ * true. While it is false, workers drop their jobs, timers' jobs and a
+ * batch's requests (lifecycle.c, the CMS client's thread guard), trusting
+ * the next term to find that work again in the database. So a new term
+ * begins not only when the epoch changes or the lease comes back after a
+ * failed round, but also when this renewal comes after the previous
+ * deadline passed (same epoch: a round that waited on the database's
+ * write lock for longer than the deadline allowed). Each new term is
+ * numbered (leadership.term: threads bound to an earlier one no longer
+ * act) and reconciles, as a restart does. */
 static void now_leading(cluster *state, int64_t epoch, int64_t began_ms)
 {
     scheduler *daemon = state->daemon;
     scheduler_leadership *leadership = &daemon->leadership;
-    bool was = atomic_load(&leadership->leader);
-    int64_t previous = atomic_load(&leadership->epoch);
     /* three quarters of the lease: over before the database can give it
      * to another node, whatever the renewal's own duration */
-    atomic_store(&leadership->act_until_ms, began_ms + state->lease_ms * 3 / 4);
+    int64_t until = began_ms + state->lease_ms * 3 / 4;
+    /* the term goes on only if this node could act all along: it held
+     * the lease with this epoch and its deadline has not passed */
+    bool going_on = atomic_load(&leadership->leader) && atomic_load(&leadership->epoch) == epoch &&
+                    !state->lapsed &&
+                    timer_monotonic_now_ms() < atomic_load(&leadership->act_until_ms);
+    if (!going_on) /* before the deadline moves: no thread of the old term acts again */
+        atomic_fetch_add(&leadership->term, 1);
+    int64_t before = atomic_exchange(&leadership->act_until_ms, until);
     atomic_store(&leadership->epoch, epoch);
     atomic_store(&leadership->leader, true);
-    if (was && previous == epoch)
+    int64_t now = timer_monotonic_now_ms();
+    if (now >= until) {
+        /* renewed, but too late to act on it: no term begins until a
+         * round ends in time (state->lapsed makes that one a new term) */
+        if (!state->lapsed)
+            log_warning("cluster: node %s renewed the lease (epoch %lld) %lld ms after the round "
+                        "began, too late to act on it; it acts from the next round",
+                        daemon->node_id, (long long)epoch, (long long)(now - began_ms));
+        state->lapsed = true;
         return;
-    log_info("cluster: node %s leads (epoch %lld)", daemon->node_id, (long long)epoch);
+    }
+    if (going_on && now < before)
+        return;   /* the deadline never passed: nothing was dropped */
+    if (going_on) /* it passed in the instant before the exchange */
+        atomic_fetch_add(&leadership->term, 1);
+    bool same_epoch = state->lease_held == epoch;
+    state->lease_held = epoch;
+    if (same_epoch)
+        log_info("cluster: node %s acts again (epoch %lld) after a while it could not; it "
+                 "reconciles the work it dropped meanwhile",
+                 daemon->node_id, (long long)epoch);
+    else
+        log_info("cluster: node %s leads (epoch %lld)", daemon->node_id, (long long)epoch);
+    state->lapsed = false;
     state->due_checked = (int64_t)time(NULL);
     lifecycle_take_over(daemon); /* as a restart: timers, resumes, ends */
     bridges_poll_all(daemon);
@@ -185,6 +245,7 @@ static cv_result round_work(store_db *db, void *context)
     bool holding = false;
     cv_result result = db_cluster_lease_round(db, state->daemon->node_id, state->lease_ms,
                                               state->fresh, &epoch, &holding);
+    state->renewal_ms = timer_monotonic_now_ms() - began;
     if (result != CV_OK && !file_watch_check(&state->daemon->database_watch)) {
         /* deleted since the check above: the watch refused the BEGIN and
          * logged the loss once; a second error line would say it again */
@@ -209,33 +270,73 @@ static cv_result round_work(store_db *db, void *context)
     }
     state->fresh = false;
     now_leading(state, epoch, began);
+    if (!cluster_is_leader(state->daemon))
+        return CV_OK; /* renewed too late to act: the requests wait for a round in time */
     int64_t now = (int64_t)time(NULL);
     lifecycle_lead(state->daemon, db, state->due_checked, now);
     state->due_checked = now;
     return CV_OK;
 }
 
+/* One round on a pooled connection. A round slower than a third of the
+ * lease is logged with where its time went: the first sign of a leader
+ * about to miss its deadline. */
+static void timed_round(cluster *state)
+{
+    scheduler *daemon = state->daemon;
+    state->renewal_ms = 0;
+    int64_t asked = timer_monotonic_now_ms();
+    store_db *db = store_db_pool_acquire(&daemon->store);
+    if (db == NULL)
+        return;
+    int64_t got = timer_monotonic_now_ms();
+    round_work(db, state);
+    store_db_pool_release(&daemon->store, db);
+    int64_t done = timer_monotonic_now_ms();
+    if (done - asked > state->lease_ms / 3)
+        log_warning("cluster: node %s: a lease round took %lld ms: %lld waiting for a database "
+                    "connection, %lld in the renewal's write transaction, %lld on the leader's "
+                    "work after it",
+                    daemon->node_id, (long long)(done - asked), (long long)(got - asked),
+                    (long long)state->renewal_ms, (long long)(done - got - state->renewal_ms));
+}
+
+/* Adds `ms` milliseconds to `moment`. */
+static void add_ms(struct timespec *moment, int64_t ms)
+{
+    moment->tv_sec += ms / 1000;
+    moment->tv_nsec += (ms % 1000) * 1000000;
+    if (moment->tv_nsec >= 1000000000) {
+        moment->tv_sec++;
+        moment->tv_nsec -= 1000000000;
+    }
+}
+
+/* A round every third of the lease, counted from the start of the last
+ * round (not its end): the lifecycle's share of a round (requests, the
+ * due scan, a take-over's reconciling) and a wait for the database's
+ * write lock delay the next renewal by no more than they last, so a
+ * leader whose rounds take up to two thirds of the lease keeps it. */
 static void *lease_thread(void *argument)
 {
     cluster *state = argument;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
     pthread_mutex_lock(&state->lock);
     while (!state->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        int64_t wait_ms = state->lease_ms / 3;
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (wait_ms % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        add_ms(&until, state->lease_ms / 3);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > until.tv_sec ||
+            (now.tv_sec == until.tv_sec && now.tv_nsec > until.tv_nsec))
+            until = now; /* the last round outlasted its third: the next one at once */
         while (!state->stopping &&
                pthread_cond_timedwait(&state->wake, &state->lock, &until) != ETIMEDOUT)
             ;
         if (state->stopping)
             break;
         pthread_mutex_unlock(&state->lock);
-        with_database(state->daemon, NULL, round_work, state);
+        timed_round(state);
         pthread_mutex_lock(&state->lock);
     }
     pthread_mutex_unlock(&state->lock);

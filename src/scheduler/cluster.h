@@ -12,7 +12,19 @@
  * last successful renewal plus three quarters of the lease, which ends
  * before the lease can expire in the database however long the renewal
  * took. A renewal that fails (database unreachable, lease taken) stops the
- * leader at once.
+ * leader at once. Rounds are counted from the start of the previous one,
+ * so the work a round does after renewing delays the next by no more than
+ * it lasts.
+ *
+ * A term is a stretch during which the node may act. While it may not,
+ * its threads drop their work (jobs, timers' jobs, a batch's requests);
+ * the next term finds it again in the database. A term begins when the
+ * lease is taken, comes back after a failed round, or is renewed after
+ * the deadline had passed (same epoch: a round that waited for the
+ * database's write lock); each begins by reconciling, as a restart does.
+ * Terms are numbered: a lifecycle thread is bound to the term its job was
+ * taken in (cluster_bind_thread), and stops acting when the next begins,
+ * so work begun before another node's epoch never acts after it.
  *
  * What only the leader does: the lifecycle (starts, dial-outs, extends,
  * ends, failover), the e-mail outbox, the series horizon and the bridge
@@ -59,8 +71,22 @@ cv_result cluster_resolve_node_id(scheduler *daemon, strbuf *error);
 void cluster_lock_name(const scheduler *daemon, char *out, size_t size);
 
 /* True while this node holds the lease and its monotonic deadline has not
- * passed: it may act on a bridge or write a meeting's step. */
+ * passed: it may act on a bridge or write a meeting's step. On a thread
+ * bound to a term (cluster_bind_thread), also only while that term lasts. */
 bool cluster_is_leader(scheduler *daemon);
+
+/* The number of this node's current term (+1 at each new one; 0 before
+ * the first). */
+int64_t cluster_term(scheduler *daemon);
+
+/* Binds the calling thread to `term` (0: to none, the default): work it
+ * began in one term never acts in a later one, whose reconciling may have
+ * found the world changed (another node's epoch in between). */
+void cluster_bind_thread(int64_t term);
+
+/* The term the calling thread is bound to (0: none): what a thread it
+ * starts to share its work is bound to. */
+int64_t cluster_thread_term(void);
 
 /* Inside the caller's write transaction on `database`: CV_OK when this
  * node still holds the lease with the epoch it acts under, else

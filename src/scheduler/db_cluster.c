@@ -152,7 +152,11 @@ cv_result db_cluster_lease_round(store_db *db, const char *id, int64_t lease_ms,
                                  int64_t *epoch, bool *holding)
 {
     lease_round round = {id, lease_ms, fresh, *epoch};
+    /* a stream of other writers must not keep the lease waiting past the
+     * leader's deadline */
+    store_db_wait_eagerly(db, true);
     cv_result result = store_db_transaction(db, lease_round_work, &round);
+    store_db_wait_eagerly(db, false);
     if (result != CV_OK) {
         *holding = false; /* unknown: act as if not (the caller keeps *epoch to renew) */
         return result == CV_OK ? CV_ERR_STORE : result; /* logged by the caller, once */

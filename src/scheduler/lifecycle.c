@@ -62,7 +62,7 @@
 static void *worker(void *argument)
 {
     lifecycle *machine = argument;
-    lifecycle_guard_thread(machine->daemon);
+    lifecycle_guard_thread(machine->daemon, 0);
     for (;;) {
         pthread_mutex_lock(&machine->lock);
         job *item = NULL;
@@ -71,9 +71,16 @@ static void *worker(void *argument)
         pthread_mutex_unlock(&machine->lock);
         if (item == NULL)
             return NULL;
+        /* the job acts in the term it is taken in, and only in that one */
+        cluster_bind_thread(cluster_term(machine->daemon));
         if (!cluster_is_leader(machine->daemon)) {
-            /* another node leads (cluster.h): it does this work; if this
-             * node leads again, taking over re-arms everything */
+            /* another node leads (cluster.h), or this one may not act
+             * until its next renewal: whoever begins the next term finds
+             * this work again in the database (lifecycle_take_over) -
+             * except an end asked for (POST .../end, a cancellation),
+             * which only this job holds, so it is left there for it */
+            if (item->kind == JOB_END && item->forced)
+                cluster_ask_leader(machine->daemon, item->booking_id, "end");
             lifecycle_release_busy(machine, item->booking_id);
             free(item);
             continue;
@@ -219,11 +226,13 @@ typedef struct {
     size_t armed;
 } scheduled_arming;
 
-/* db_scheduled_visit: the start timer of one scheduled booking. */
+/* db_scheduled_visit: the start timer of one scheduled booking (again
+ * on each new term: the one an earlier term armed is replaced, not
+ * doubled). */
 static void arm_scheduled(const char *id, int64_t occupied_start, void *context)
 {
     scheduled_arming *arming = context;
-    lifecycle_arm(arming->machine, id, TAG_START, occupied_start * 1000);
+    lifecycle_rearm(arming->machine, id, TAG_START, occupied_start * 1000);
     arming->armed++;
 }
 

@@ -131,9 +131,12 @@ int64_t lifecycle_now_seconds(void);
  * the restart reconciles. */
 bool lifecycle_shutting_down(const lifecycle *machine);
 /* Every thread that acts for the lifecycle calls it first: no request of
- * this thread reaches a bridge once the node no longer leads (checked
- * right before each one, cms_client_guard_thread). */
-void lifecycle_guard_thread(scheduler *daemon);
+ * this thread reaches a bridge once the node no longer leads, or once the
+ * term `term` is over (checked right before each one,
+ * cms_client_guard_thread). `term`: cluster_thread_term() of the thread
+ * that shares its work out; 0 for a worker, which binds itself to the
+ * term of each job it takes. */
+void lifecycle_guard_thread(scheduler *daemon, int64_t term);
 void lifecycle_release_busy(lifecycle *machine, const char *booking_id);
 void lifecycle_enqueue(lifecycle *machine, job_kind kind, const char *booking_id, bool forced);
 /* Takes the first job whose booking nobody works on (a copy the caller

@@ -54,8 +54,9 @@ static bool may_act(void *daemon)
     return cluster_is_leader(daemon);
 }
 
-void lifecycle_guard_thread(scheduler *daemon)
+void lifecycle_guard_thread(scheduler *daemon, int64_t term)
 {
+    cluster_bind_thread(term);
     cms_client_guard_thread(may_act, daemon);
 }
 

@@ -48,6 +48,7 @@ typedef struct start_phase {
     start_item *items;
     size_t count;
     void (*step)(struct start_phase *phase, start_item *item);
+    int64_t term; /* the term of the thread that runs the phase */
     _Atomic size_t next;
     /* `lock` guards the first unreachable failure below */
     pthread_mutex_t lock;
@@ -76,7 +77,7 @@ static bool phase_failed(start_phase *phase)
 static void *phase_thread(void *argument)
 {
     start_phase *phase = argument;
-    lifecycle_guard_thread(phase->daemon);
+    lifecycle_guard_thread(phase->daemon, phase->term);
     for (;;) {
         size_t index = atomic_fetch_add(&phase->next, 1);
         if (index >= phase->count || phase_failed(phase))
@@ -93,6 +94,7 @@ static void *phase_thread(void *argument)
 static cv_result run_phase(start_phase *phase, char *error, size_t error_size)
 {
     atomic_store(&phase->next, 0);
+    phase->term = cluster_thread_term();
     phase->unreachable = CV_OK;
     phase->error[0] = '\0';
     pthread_mutex_init(&phase->lock, NULL);

@@ -23,6 +23,7 @@
 #include "common/strbuf.h"
 #include "scheduler/booking.h"
 #include "scheduler/bridges.h"
+#include "scheduler/cluster.h"
 #include "scheduler/lifecycle_internal.h"
 #include "scheduler/series_notice.h"
 #include "scheduler/tickets.h"
@@ -157,6 +158,7 @@ typedef struct {
     size_t count;
     pthread_t thread;
     bool threaded;
+    int64_t term; /* the term of the worker that shares the batch out */
 } group_run;
 
 static void run_group(group_run *run, store_db *database)
@@ -169,7 +171,7 @@ static void run_group(group_run *run, store_db *database)
 static void *group_thread(void *argument)
 {
     group_run *run = argument;
-    lifecycle_guard_thread(run->machine->daemon);
+    lifecycle_guard_thread(run->machine->daemon, run->term);
     /* a connection first, then (inside start_group) the bridge's lock:
      * the order every start takes them in */
     store_db *database = store_db_pool_acquire(&run->machine->daemon->store);
@@ -203,6 +205,7 @@ static void run_groups(lifecycle *machine, store_db *database, start_item *items
             continue;
         group_run *run = &runs[run_count++];
         run->machine = machine;
+        run->term = cluster_thread_term();
         run->items = &ordered[placed];
         for (size_t other = index; other < count; other++) {
             if (!grouped[other] &&

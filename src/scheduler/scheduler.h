@@ -125,6 +125,7 @@ typedef struct {
     atomic_bool leader;        /* holds the lease */
     atomic_llong epoch;        /* the lease's fencing token while held */
     atomic_llong act_until_ms; /* monotonic: no action after this without a renewal */
+    atomic_llong term;         /* +1 at each new term (cluster.h); 0 before the first */
 } scheduler_leadership;
 
 struct cms_registry;         /* cms_client.h */

@@ -190,9 +190,15 @@ void scheduler_events_publish(scheduler *daemon, scheduler_event_kind kind, cons
     if (hub->next_id - hub->oldest_id > hub->capacity)
         hub->oldest_id = hub->next_id - hub->capacity;
     /* The waker thread resumes the streams: the publisher (a request or
-     * the lifecycle) only signals, and a burst of events is one wake. */
-    hub->wake_pending = true;
-    pthread_cond_signal(&hub->tick);
+     * the lifecycle) only signals, and a burst of events is one wake.
+     * Without a stream there is nobody to wake, and a booking would pay
+     * for a thread switch (docs/benchmarks.md, booking p99). A stream
+     * counted after this check reads the ring under this lock before it
+     * first sleeps, so it still finds this event. */
+    if (atomic_load(&hub->streams) > 0) {
+        hub->wake_pending = true;
+        pthread_cond_signal(&hub->tick);
+    }
     pthread_mutex_unlock(&hub->lock);
 }
 

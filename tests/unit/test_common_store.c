@@ -7,7 +7,9 @@
  * with (store_db_pool.c) handing each connection to one borrower at a time
  * (a second thread waits), and the attachment kept with each pooled connection (released, once,
  * while its connection is still open), the background checkpoints (one follows a single small
- * commit; the WAL file stays bounded under writers that never pause). Owns no production code.
+ * commit, and every batch after the WAL starts over; the WAL file stays bounded under writers
+ * that never pause), the writers of one pool taking turns without SQLite's busy wait. Owns no
+ * production code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -421,6 +423,125 @@ static void test_pool_checkpoint_follows_a_batch_of_commits(void **state)
     store_db_pool_close(&pool);
 }
 
+/* Every batch counts, not only the first: once a pass has copied every
+ * frame, the next commit starts the WAL over from its first frame, and
+ * from there another STORE_CHECKPOINT_PAGES frames must wake the next
+ * pass (a count that compared the restarted WAL's size with the previous
+ * pass's copied frames woke it only after twice as many). */
+static void test_pool_checkpoint_follows_every_batch(void **state)
+{
+    fixture *f = *state;
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 1), CV_OK);
+    store_pool *under = store_db_pool_sqlite(&pool);
+    sqlite3 *database = pool_borrow(&pool);
+    assert_int_equal(store_exec(database, "CREATE TABLE notes (text TEXT)"), CV_OK);
+    for (int batch = 0; batch < 3; batch++) {
+        /* every frame copied (after the thread's pass, if one runs) */
+        settled_checkpoints(under);
+        assert_int_equal(
+            sqlite3_wal_checkpoint_v2(database, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
+            SQLITE_OK);
+        /* so one commit starts the WAL over: it is then that commit's
+         * frame only (this PASSIVE copies that frame too, so the batch's
+         * first commit below starts it over once more) */
+        assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('first')"), CV_OK);
+        int frames = -1;
+        assert_int_equal(
+            sqlite3_wal_checkpoint_v2(database, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL),
+            SQLITE_OK);
+        assert_int_equal(frames, 1);
+        unsigned long before = settled_checkpoints(under);
+        /* one page per commit: a batch of frames from the WAL's start */
+        for (int commit = 0; commit < STORE_CHECKPOINT_PAGES; commit++)
+            assert_int_equal(store_exec(database, "INSERT INTO notes VALUES ('a row')"), CV_OK);
+        int waited = 0;
+        for (; waited < 200 && store_pool_checkpoints(under) == before; waited++)
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        assert_true(store_pool_checkpoints(under) > before);
+        assert_true(waited * 10 < STORE_CHECKPOINT_FALLBACK_SECONDS * 1000 / 2);
+    }
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
+}
+
+/* A busy handler that counts its calls and keeps waiting. */
+static int count_busy_waits(void *counter, int tries)
+{
+    (void)tries;
+    atomic_fetch_add((_Atomic int *)counter, 1);
+    nanosleep(&(struct timespec){0, 100 * 1000}, NULL);
+    return 1;
+}
+
+#define TURN_WRITERS 4
+#define TURN_COMMITS 300 /* per writer */
+
+typedef struct {
+    store_db_pool *pool;
+    int failures;
+} turn_writer;
+
+/* Transactions of two statements each, one after another. */
+static void *write_transactions(void *argument)
+{
+    turn_writer *writer = argument;
+    sqlite3 *database = pool_borrow(writer->pool);
+    for (int commit = 0; commit < TURN_COMMITS; commit++) {
+        cv_result result = store_begin(database);
+        if (result == CV_OK)
+            result = store_exec(database, "INSERT INTO rows VALUES (randomblob(100))");
+        if (result == CV_OK)
+            result = store_exec(database, "UPDATE totals SET count = count + 1");
+        if (result == CV_OK)
+            result = store_commit(database);
+        if (result != CV_OK) {
+            store_rollback(database);
+            writer->failures++;
+        }
+    }
+    pool_give_back(writer->pool, database);
+    return NULL;
+}
+
+/* The writers of one pool take turns before SQLite's write lock, so none
+ * of them ever waits in SQLite's busy handler (which sleeps 1 to 100 ms
+ * between tries and let a writer wait seconds behind the others:
+ * fair_lock.h), and every transaction commits. */
+static void test_pool_writers_take_turns(void **state)
+{
+    fixture *f = *state;
+    store_db_pool pool;
+    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, TURN_WRITERS), CV_OK);
+    store_pool *under = store_db_pool_sqlite(&pool);
+    /* no RESTART pass: only the writers themselves could make one wait */
+    store_pool_tune_checkpoints(under, STORE_CHECKPOINT_PAGES, 1000000);
+    _Atomic int busy_waits = 0;
+    for (size_t i = 0; i < under->size; i++)
+        sqlite3_busy_handler(under->connections[i], count_busy_waits, (void *)&busy_waits);
+    sqlite3 *database = pool_borrow(&pool);
+    assert_int_equal(store_exec(database, "CREATE TABLE rows (data BLOB);"
+                                          "CREATE TABLE totals (count INTEGER);"
+                                          "INSERT INTO totals VALUES (0)"),
+                     CV_OK);
+    pool_give_back(&pool, database);
+    turn_writer writers[TURN_WRITERS];
+    pthread_t threads[TURN_WRITERS];
+    for (int i = 0; i < TURN_WRITERS; i++) {
+        writers[i] = (turn_writer){&pool, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, write_transactions, &writers[i]), 0);
+    }
+    for (int i = 0; i < TURN_WRITERS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(writers[i].failures, 0);
+    }
+    assert_int_equal(atomic_load(&busy_waits), 0);
+    database = pool_borrow(&pool);
+    assert_int_equal(query_int(database, "SELECT count FROM totals"), TURN_WRITERS * TURN_COMMITS);
+    pool_give_back(&pool, database);
+    store_db_pool_close(&pool);
+}
+
 #define BOUNDED_WRITERS        4
 #define BOUNDED_COMMITS        1500 /* per writer */
 #define BOUNDED_RESTART_PAGES  100
@@ -431,13 +552,21 @@ typedef struct {
     int failures;
 } bounded_writer;
 
-/* Commits a 3 kB row after another, never pausing between them. */
+/* store_transaction work: one 3 kB row. */
+static cv_result insert_a_row(sqlite3 *database, void *context)
+{
+    (void)context;
+    return store_exec(database, "INSERT INTO rows VALUES (randomblob(3000))");
+}
+
+/* Commits a 3 kB row after another, never pausing between them, in
+ * transactions as the daemons write. */
 static void *write_without_pause(void *argument)
 {
     bounded_writer *writer = argument;
     sqlite3 *database = pool_borrow(writer->pool);
     for (int commit = 0; commit < BOUNDED_COMMITS; commit++)
-        if (store_exec(database, "INSERT INTO rows VALUES (randomblob(3000))") != CV_OK)
+        if (store_transaction(database, insert_a_row, NULL) != CV_OK)
             writer->failures++;
     pool_give_back(writer->pool, database);
     return NULL;
@@ -496,6 +625,8 @@ int main(void)
         TEST(test_pool_keeps_an_attachment_per_connection),
         TEST(test_pool_checkpoints_in_the_background),
         TEST(test_pool_checkpoint_follows_a_batch_of_commits),
+        TEST(test_pool_checkpoint_follows_every_batch),
+        TEST(test_pool_writers_take_turns),
         TEST(test_pool_wal_stays_bounded_under_steady_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
