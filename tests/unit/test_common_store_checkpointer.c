@@ -24,6 +24,7 @@
 #include "common/store.h"
 
 #include "pool_borrow.h"
+#include "temp_dir.h"
 
 /* --- a VFS that counts the fsyncs of database and WAL files ------------
  * SQLite's own VFS opens every file; this one then points the file at a
@@ -86,38 +87,10 @@ static int register_counting_vfs(void **state)
     return sqlite3_vfs_register(&counting_vfs, 1) == SQLITE_OK ? 0 : -1;
 }
 
-/* --- fixture ------------------------------------------------------------ */
-
-typedef struct {
-    char directory[64];
-    char path[96];
-} fixture;
-
-static int set_up(void **state)
+/* The test's database: a file in temp_dir (made fresh for each test). */
+static void database_path(char *path, size_t size)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->directory, sizeof f->directory, "/tmp/convene-checkpointer-test-XXXXXX");
-    if (!mkdtemp(f->directory))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/test.sqlite", f->directory);
-    *state = f;
-    return 0;
-}
-
-static int tear_down(void **state)
-{
-    fixture *f = *state;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s%s", f->path, suffixes[i]);
-        unlink(path);
-    }
-    rmdir(f->directory);
-    free(f);
-    return 0;
+    snprintf(path, size, "%s/test.sqlite", temp_dir);
 }
 
 static void sleep_ms(long milliseconds)
@@ -146,9 +119,11 @@ static cv_result insert_a_row(sqlite3 *database, void *context)
  * long before the fallback pass (STORE_CHECKPOINT_FALLBACK_SECONDS). */
 static void test_database_synced_when_commits_stop(void **state)
 {
-    fixture *f = *state;
+    (void)state;
+    char path[128];
+    database_path(path, sizeof path);
     store_db_pool pool;
-    assert_int_equal(store_db_pool_open(&pool, f->path, NULL, 1), CV_OK);
+    assert_int_equal(store_db_pool_open(&pool, path, NULL, 1), CV_OK);
     store_pool *under = store_db_pool_sqlite(&pool);
     store_pool_tune_checkpoints(under, STREAM_PAGES, 1000000); /* never start the WAL over */
     sqlite3 *database = pool_borrow(&pool);
@@ -245,11 +220,13 @@ static void *write_from_another_pool(void *argument)
  * fails, and the WAL file grows with every commit. */
 static void test_two_pools_let_the_wal_start_over(void **state)
 {
-    fixture *f = *state;
+    (void)state;
+    char path[128];
+    database_path(path, sizeof path);
     sqlite3 *database = NULL;
-    assert_int_equal(store_open(f->path, &database), CV_OK);
+    assert_int_equal(store_open(path, &database), CV_OK);
     assert_int_equal(store_exec(database, "CREATE TABLE rows (data BLOB)"), CV_OK);
-    pool_writer writers[2] = {{f->path, 0, 0}, {f->path, 0, 0}};
+    pool_writer writers[2] = {{path, 0, 0}, {path, 0, 0}};
     pthread_t threads[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&threads[i], NULL, write_from_another_pool, &writers[i]),
@@ -259,8 +236,8 @@ static void test_two_pools_let_the_wal_start_over(void **state)
         assert_int_equal(writers[i].failures, 0);
         assert_int_equal(writers[i].slow, 0);
     }
-    char wal[128];
-    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", path);
     struct stat status;
     assert_int_equal(stat(wal, &status), 0);
     /* every commit wrote at least one 4 kB page: unbounded, the WAL would
@@ -275,7 +252,7 @@ static void test_two_pools_let_the_wal_start_over(void **state)
     store_close(database);
 }
 
-#define TEST(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)
+#define TEST(name) cmocka_unit_test_setup_teardown(name, temp_dir_set_up, temp_dir_tear_down)
 
 int main(void)
 {
