@@ -1,23 +1,16 @@
 /* store.c - SQLite helpers; see store.h. */
 #include "common/store.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 #include "common/array.h"
 #include "common/fair_lock.h"
+#include "common/store_checkpointer.h"
 #include "common/log.h"
 
 cv_result store_result(int sqlite_code)
@@ -326,233 +319,24 @@ cv_result store_migrate(sqlite3 *database, const char *const *migrations, size_t
     return result;
 }
 
-/* When the checkpointer copies the WAL into the database. A copy ends with
- * an fsync of the database file, and a commit whose own fsync of the WAL
- * lands meanwhile waits for it, behind the copied pages on the same disk.
- * Copies of 1,000 pages made 1 booking in ~80 take 3-5 ms instead of
- * 0.6 ms (docs/benchmarks.md). A copy after every commit (a dozen pages
- * for a booking) kept that tail away, but paid two fsyncs (the WAL's,
- * then the database's) and a random write of each page per commit, and
- * wrote again at every commit the pages that every booking changes (the
- * last page of each table and of its time-ordered indexes). So a commit
- * wakes the thread once STORE_CHECKPOINT_PAGES frames are new since the
- * last copy (64: about five bookings): each such page is copied once per
- * batch, the fsyncs are shared, and a copy is still small enough that
- * the one commit it overlaps is barely slower (a third less CPU and
- * written bytes per booking, the same p99: docs/benchmarks.md, issue 7
- * last part; 128 frames already made the overlapped commits the p99).
- *
- * Writers that never pause keep the WAL from starting over (it restarts
- * only when a write begins with every frame copied), so it would grow
- * without bound (1.4 GB after loading 100,000 bookings from 4 clients):
- * past `restart_pages` frames a RESTART pass makes the writers wait for
- * the last frames' copy once, and the next write starts the WAL over. */
-struct store_checkpointer {
-    pthread_t thread;
-    sqlite3 *connection;  /* the checkpointer's own; used by its thread only */
-    fair_lock *writers;   /* the pool's writers' turns (store_pool_shared) */
-    pthread_mutex_t lock; /* guards everything below but `done` */
-    pthread_cond_t wake;
-    bool wanted;
-    bool stopping;
-    int pages;         /* new frames that wake a pass (STORE_CHECKPOINT_PAGES) */
-    int restart_pages; /* WAL frames that make a pass RESTART */
-    _Atomic unsigned long done;
-    int frames; /* the WAL's size in frames after the latest commit */
-    int fresh;  /* frames committed since the latest pass began */
-};
-
-/* sqlite3_wal_hook: runs after every commit on a pool connection, on the
- * committing thread (commits are one at a time: they hold the write lock);
- * `pages` is the WAL's size in frames. A WAL smaller than after the
- * previous commit has started over (a write that began with every frame
- * copied writes from the first frame again), and all its frames are this
- * commit's: counting them against the old size instead would have woken
- * the next pass only after twice the batch. (A WAL started over that
- * already ends past the old size is counted short by the old size: one
- * pass a little later.) */
-static int wal_grew(void *context, sqlite3 *connection, const char *name, int pages)
-{
-    (void)connection;
-    (void)name;
-    store_checkpointer *checkpointer = context;
-    pthread_mutex_lock(&checkpointer->lock);
-    int added = pages >= checkpointer->frames ? pages - checkpointer->frames : pages;
-    checkpointer->frames = pages;
-    checkpointer->fresh += added;
-    if (checkpointer->fresh >= checkpointer->pages) {
-        checkpointer->wanted = true;
-        pthread_cond_signal(&checkpointer->wake);
-    }
-    pthread_mutex_unlock(&checkpointer->lock);
-    return SQLITE_OK;
-}
-
-/* One pass: PASSIVE copies what it can without waiting for anybody; a
- * RESTART follows when the WAL has grown past restart_pages. The RESTART
- * takes its turn among the pool's writers first: it then finds SQLite's
- * write lock free at once instead of racing a stream of writers for it
- * (at its lower priority it would lose that race on a busy machine), and
- * the writers queued behind it wait for it as they wait for each other. */
-static void checkpoint_pass(store_checkpointer *checkpointer, int restart_pages)
-{
-    int frames = 0, copied = 0;
-    int code = sqlite3_wal_checkpoint_v2(checkpointer->connection, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                         &frames, &copied);
-    if (code == SQLITE_OK && frames >= restart_pages &&
-        fair_lock_acquire(checkpointer->writers, STORE_BUSY_TIMEOUT_MS) == CV_OK) {
-        code = sqlite3_wal_checkpoint_v2(checkpointer->connection, NULL, SQLITE_CHECKPOINT_RESTART,
-                                         &frames, &copied);
-        fair_lock_release(checkpointer->writers);
-    }
-    if (code != SQLITE_OK && code != SQLITE_BUSY)
-        log_warning("database checkpoint: %s", sqlite3_errstr(code));
-    atomic_fetch_add(&checkpointer->done, 1);
-}
-
-/* A busy handler for a connection that must not lose the write lock to a
- * stream of writers: the writers' own handler (sqlite3_busy_timeout)
- * sleeps 1 ms and more, up to 100 ms, between tries, so one that also did
- * would rarely find the lock free while writers never pause; this one
- * tries again every 0.2 ms, up to `context` tries (an intptr_t). Used by
- * the checkpointer (a RESTART pass waits for the write lock and for
- * readers, for up to 1 s: the writers wait meanwhile; a pass that gives
- * up leaves it to the next) and by store_wait_eagerly. */
-static int retry_soon(void *context, int tries)
-{
-    if (tries >= (intptr_t)context)
-        return 0;
-    nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
-    return 1;
-}
-
+/* The pool's checkpoint thread lives in store_checkpointer.c. */
 void store_wait_eagerly(sqlite3 *database, bool eager)
 {
     if (eager)
-        sqlite3_busy_handler(database, retry_soon, (void *)(intptr_t)(STORE_BUSY_TIMEOUT_MS * 5));
+        sqlite3_busy_handler(database, store_retry_soon,
+                             (void *)(intptr_t)(STORE_BUSY_TIMEOUT_MS * 5));
     else
         sqlite3_busy_timeout(database, STORE_BUSY_TIMEOUT_MS);
 }
 
-/* The checkpointer's share of the CPU when requests want it too: copies
- * can wait, a request being answered should not. On two CPUs the client,
- * the request's thread and a pass running at the same priority made the
- * request's thread lose its CPU in the middle of a booking (0.8-1 such
- * switch per booking, 0.1-0.5 with this; docs/benchmarks.md, booking
- * p99). At nice 10 the scheduler still gives the pass about a tenth of a
- * busy CPU, so copies never stop, and all of an idle one. Linux applies
- * the nice value of a thread id to that thread only; elsewhere this is a
- * no-op that changes the whole process's, so it is Linux only. */
-#define STORE_CHECKPOINTER_NICE 10
-
-static void lower_own_priority(void)
-{
-#ifdef __linux__
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), STORE_CHECKPOINTER_NICE) != 0)
-        log_warning("database checkpoint: cannot lower its priority: %s", strerror(errno));
-#endif
-}
-
-static void *run_checkpointer(void *argument)
-{
-    store_checkpointer *checkpointer = argument;
-    lower_own_priority();
-    pthread_mutex_lock(&checkpointer->lock);
-    while (!checkpointer->stopping) {
-        if (!checkpointer->wanted) {
-            struct timespec deadline;
-            clock_gettime(CLOCK_REALTIME, &deadline);
-            deadline.tv_sec += STORE_CHECKPOINT_FALLBACK_SECONDS;
-            /* A timeout is the fallback pass: the WAL never grows unbounded
-             * even if a hook call was missed. */
-            pthread_cond_timedwait(&checkpointer->wake, &checkpointer->lock, &deadline);
-            if (checkpointer->stopping)
-                break;
-        }
-        checkpointer->wanted = false;
-        checkpointer->fresh = 0; /* this pass copies them */
-        int restart_pages = checkpointer->restart_pages;
-        pthread_mutex_unlock(&checkpointer->lock);
-        checkpoint_pass(checkpointer, restart_pages);
-        pthread_mutex_lock(&checkpointer->lock);
-        /* A batch committed during the pass (some of it maybe copied by
-         * it) asks for the next one. */
-        checkpointer->wanted = checkpointer->fresh >= checkpointer->pages;
-    }
-    pthread_mutex_unlock(&checkpointer->lock);
-    return NULL;
-}
-
-/* Starts the thread, then moves the pool's connections over to it. On any
- * failure the pool keeps SQLite's automatic checkpoints. */
-static void start_checkpointer(store_pool *pool, const char *path)
-{
-    store_checkpointer *checkpointer = calloc(1, sizeof *checkpointer);
-    if (!checkpointer || store_open(path, &checkpointer->connection) != CV_OK) {
-        free(checkpointer);
-        log_warning("database: no checkpoint thread; SQLite checkpoints inline");
-        return;
-    }
-    sqlite3_busy_handler(checkpointer->connection, retry_soon, (void *)(intptr_t)5000);
-    checkpointer->writers = &pool->shared->writers;
-    checkpointer->pages = STORE_CHECKPOINT_PAGES;
-    checkpointer->restart_pages = STORE_CHECKPOINT_RESTART_PAGES;
-    pthread_mutex_init(&checkpointer->lock, NULL);
-    pthread_cond_init(&checkpointer->wake, NULL);
-    /* The thread must never take the daemons' shutdown signals. */
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &previous);
-    int created = pthread_create(&checkpointer->thread, NULL, run_checkpointer, checkpointer);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    if (created != 0) {
-        store_close(checkpointer->connection);
-        pthread_mutex_destroy(&checkpointer->lock);
-        pthread_cond_destroy(&checkpointer->wake);
-        free(checkpointer);
-        log_warning("database: no checkpoint thread; SQLite checkpoints inline");
-        return;
-    }
-    for (size_t i = 0; i < pool->size; i++) {
-        sqlite3_wal_autocheckpoint(pool->connections[i], 0);
-        sqlite3_wal_hook(pool->connections[i], wal_grew, checkpointer);
-    }
-    pool->checkpointer = checkpointer;
-}
-
-static void stop_checkpointer(store_pool *pool)
-{
-    store_checkpointer *checkpointer = pool->checkpointer;
-    if (!checkpointer)
-        return;
-    for (size_t i = 0; i < pool->size; i++)
-        sqlite3_wal_hook(pool->connections[i], NULL, NULL);
-    pthread_mutex_lock(&checkpointer->lock);
-    checkpointer->stopping = true;
-    pthread_cond_signal(&checkpointer->wake);
-    pthread_mutex_unlock(&checkpointer->lock);
-    pthread_join(checkpointer->thread, NULL);
-    store_close(checkpointer->connection);
-    pthread_mutex_destroy(&checkpointer->lock);
-    pthread_cond_destroy(&checkpointer->wake);
-    free(checkpointer);
-    pool->checkpointer = NULL;
-}
-
 unsigned long store_pool_checkpoints(store_pool *pool)
 {
-    return pool->checkpointer ? atomic_load(&pool->checkpointer->done) : 0;
+    return store_checkpointer_passes(pool->checkpointer);
 }
 
 void store_pool_tune_checkpoints(store_pool *pool, int pages, int restart_pages)
 {
-    store_checkpointer *checkpointer = pool->checkpointer;
-    if (!checkpointer)
-        return;
-    pthread_mutex_lock(&checkpointer->lock);
-    checkpointer->pages = pages;
-    checkpointer->restart_pages = restart_pages;
-    pthread_mutex_unlock(&checkpointer->lock);
+    store_checkpointer_tune(pool->checkpointer, pages, restart_pages);
 }
 
 static bool register_pool(store_pool *pool);
@@ -596,7 +380,8 @@ cv_result store_pool_open(store_pool *pool, const char *path, size_t size)
         store_pool_close(pool);
         return CV_ERR_NO_MEMORY;
     }
-    start_checkpointer(pool, path);
+    pool->checkpointer =
+        store_checkpointer_start(path, pool->connections, pool->size, &pool->shared->writers);
     return CV_OK;
 }
 
@@ -642,7 +427,8 @@ void store_pool_watch(store_pool *pool, file_watch *watch)
 
 void store_pool_close(store_pool *pool)
 {
-    stop_checkpointer(pool);
+    store_checkpointer_stop(pool->checkpointer, pool->connections, pool->size);
+    pool->checkpointer = NULL;
     if (pool->shared)
         unregister_pool(pool);
     for (size_t i = 0; i < pool->size; i++) {

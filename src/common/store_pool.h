@@ -87,8 +87,10 @@ typedef struct store_attachment {
  * request pays for copying the WAL into the database: SQLite's automatic
  * checkpoint would run inside whichever commit crosses its threshold (the
  * booking-latency tail in docs/benchmarks.md). Every commit is still
- * fsynced; only the copy moves: after every few commits (64 new WAL
- * frames), while their answers go out (store.c says why). Started and stopped by the pool. */
+ * fsynced; only the copy moves, and while commits keep coming it stops
+ * short of the WAL's end, so the database file is synced only when the
+ * WAL starts over or the commits stop (store_checkpointer.c says why).
+ * Started and stopped by the pool. */
 typedef struct store_checkpointer store_checkpointer;
 
 #define STORE_CHECKPOINT_PAGES            64    /* new WAL frames that wake a pass (~5 bookings) */
