@@ -24,7 +24,6 @@ import os
 import re
 import sqlite3
 import sys
-import threading
 import time
 
 import bench_common
@@ -38,7 +37,7 @@ def one_run(failover, args):
         stop = time.monotonic() + args.seconds
         counts = []
 
-        def writer():
+        def writer(_index):
             database = sqlite3.connect(path, timeout=30, isolation_level=None)
             done = 0
             while time.monotonic() < stop:
@@ -50,11 +49,7 @@ def one_run(failover, args):
             database.close()
             counts.append(done)
 
-        threads = [threading.Thread(target=writer) for _ in range(args.writers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        bench_common.run_threads(writer, args.writers)
         time.sleep(1.5)  # the last round's line
         log = node.log()
         slow = [int(ms) for ms in re.findall(r"a lease round took (\d+) ms", log)]

@@ -55,6 +55,18 @@ static void *take_and_release(void *argument)
     return NULL;
 }
 
+/* Initialises `lock`, takes it, and queues `waiter` (on `thread`) behind
+ * the caller: the start of the tests of one waiter. */
+static void hold_with_one_waiter(fair_lock *lock, _Atomic int *order, contender *waiter,
+                                 pthread_t *thread)
+{
+    fair_lock_init(lock);
+    assert_int_equal(fair_lock_acquire(lock, 0), CV_OK);
+    *waiter = (contender){lock, 1, order, -1, CV_ERR_STORE};
+    assert_int_equal(pthread_create(thread, NULL, take_and_release, waiter), 0);
+    wait_for_queue(lock, 1);
+}
+
 static void test_free_lock_is_taken_at_once(void **state)
 {
     (void)state;
@@ -101,13 +113,10 @@ static void test_a_starving_waiter_is_handed_the_lock(void **state)
 {
     (void)state;
     fair_lock lock;
-    fair_lock_init(&lock);
-    assert_int_equal(fair_lock_acquire(&lock, 0), CV_OK);
     _Atomic int order = 0;
-    contender starving = {&lock, 1, &order, -1, CV_ERR_STORE};
+    contender starving;
     pthread_t waiting;
-    assert_int_equal(pthread_create(&waiting, NULL, take_and_release, &starving), 0);
-    wait_for_queue(&lock, 1);
+    hold_with_one_waiter(&lock, &order, &starving, &waiting);
     nanosleep(&(struct timespec){0, 2 * FAIR_LOCK_PATIENCE_NS}, NULL);
     fair_lock_release(&lock);
     assert_int_equal(fair_lock_acquire(&lock, 10000), CV_OK);
@@ -125,13 +134,10 @@ static void test_a_wait_past_its_limit_gives_up(void **state)
 {
     (void)state;
     fair_lock lock;
-    fair_lock_init(&lock);
-    assert_int_equal(fair_lock_acquire(&lock, 0), CV_OK);
     _Atomic int order = 0;
-    contender patient = {&lock, 1, &order, -1, CV_ERR_STORE};
+    contender patient;
     pthread_t waiting;
-    assert_int_equal(pthread_create(&waiting, NULL, take_and_release, &patient), 0);
-    wait_for_queue(&lock, 1);
+    hold_with_one_waiter(&lock, &order, &patient, &waiting);
     /* one that gives up behind it leaves the queue as it found it */
     assert_int_equal(fair_lock_acquire(&lock, 50), CV_ERR_BUSY);
     assert_int_equal(queued(&lock), 1);
