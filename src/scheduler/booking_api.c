@@ -7,8 +7,8 @@
  *   DELETE /bookings/<id>          cancel (a live meeting is ended)
  *          ?scope=occurrence|following|series: how much of a series
  *          (booking_series_edit.c does following and series)
- *   POST   /bookings/<id>/extend   {"minutes": N}
- *   POST   /bookings/<id>/end      end a live meeting now
+ *   POST   /bookings/<id>/extend   {"minutes": N}      (booking_running_api.c)
+ *   POST   /bookings/<id>/end      end a live meeting now (booking_running_api.c)
  * and hands to booking_series_api.c the bodies with a time zone, a
  * recurrence or an organizer, GET /bookings/<id>.ics,
  * GET /bookings/<id>/occurrences and what a DELETE of an occurrence means
@@ -160,11 +160,9 @@ static bool load_target(scheduler_api_request *request, bridge_views *views, boo
     return true;
 }
 
-/* Begins the transaction of a change and loads its target (load_target)
- * inside it, so the checks made on the booking and the write share it.
- * Replies, with nothing left open, and returns false when either fails. */
-static bool begin_and_load_target(scheduler_api_request *request, bridge_views *views,
-                                  booking *record)
+/* booking_api_internal.h; load_target inside the transaction. */
+bool booking_api_begin_and_load(scheduler_api_request *request, bridge_views *views,
+                                booking *record)
 {
     cv_result result = store_db_begin(request->database);
     if (result != CV_OK) {
@@ -176,6 +174,15 @@ static bool begin_and_load_target(scheduler_api_request *request, bridge_views *
         return false;
     }
     return true;
+}
+
+void booking_api_fail_state(scheduler_api_request *request, const booking *record,
+                            const char *reason)
+{
+    store_db_rollback(request->database);
+    scheduler_api_fail_conflict(request, reason,
+                                json_pack("[{s:s, s:s}]", "booking", record->id, "state",
+                                          booking_state_name(record->state)));
 }
 
 void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
@@ -540,18 +547,15 @@ static void handle_patch(scheduler_api_request *request)
         return;
     bridge_views views;
     booking record;
-    if (!begin_and_load_target(request, &views, &record))
+    if (!booking_api_begin_and_load(request, &views, &record))
         return;
     cv_result result = CV_OK;
     booking_participant *before = NULL;
     size_t before_count = 0;
     bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
     if (!is_state(&record, BOOKING_SCHEDULED) && !running) {
-        store_db_rollback(request->database);
-        scheduler_api_fail_conflict(request,
-                                    "the meeting is over or ending and can no longer be changed",
-                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                              booking_state_name(record.state)));
+        booking_api_fail_state(request, &record,
+                               "the meeting is over or ending and can no longer be changed");
         goto done;
     }
     /* the participants before the change: whoever it takes out is no
@@ -620,7 +624,7 @@ static void handle_cancel(scheduler_api_request *request)
     }
     bridge_views views;
     booking record;
-    if (!begin_and_load_target(request, &views, &record))
+    if (!booking_api_begin_and_load(request, &views, &record))
         return;
     cv_result result = CV_OK;
     bool end_it = false;
@@ -658,112 +662,6 @@ static void handle_cancel(scheduler_api_request *request)
     booking_clear(&record);
 }
 
-/* --- POST /bookings/<id>/extend -------------------------------------- */
-
-static void handle_extend(scheduler_api_request *request)
-{
-    if (!scheduler_api_require_body(request))
-        return;
-    static const char *const allowed[] = {"minutes", NULL};
-    if (!scheduler_api_check_fields(request, allowed))
-        return;
-    int64_t max_minutes = request->daemon->options.max_meeting_minutes > 0
-                              ? request->daemon->options.max_meeting_minutes
-                              : BOOKING_DEFAULT_MAX_MINUTES;
-    bool present = false, is_null = false;
-    int64_t minutes = 0;
-    if (!scheduler_api_body_integer(request, "minutes", 1, max_minutes, &present, &is_null,
-                                    &minutes))
-        return;
-    if (!present || is_null) {
-        scheduler_api_fail_field(request, "minutes", "minutes is required (1 to %lld)",
-                                 (long long)max_minutes);
-        return;
-    }
-    bridge_views views;
-    booking record;
-    if (!begin_and_load_target(request, &views, &record))
-        return;
-    cv_result result = CV_OK;
-    bool running = is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE);
-    if (!running && !is_state(&record, BOOKING_SCHEDULED)) {
-        store_db_rollback(request->database);
-        scheduler_api_fail_conflict(request, "the meeting is over or ending and cannot be extended",
-                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                              booking_state_name(record.state)));
-        goto done;
-    }
-    if (record.end + minutes * 60 - record.start > max_minutes * 60) {
-        store_db_rollback(request->database);
-        scheduler_api_fail_field(request, "minutes",
-                                 "the meeting would be longer than the maximum of %lld minutes",
-                                 (long long)max_minutes);
-        goto done;
-    }
-    record.end += minutes * 60;
-    /* the same slot and every participant must be free for the extra time */
-    json_t *conflicts = NULL;
-    const char *reason = NULL;
-    result = booking_api_place_in_own_slot(request->database, &record, &conflicts, &reason);
-    if (result != CV_OK) {
-        store_db_rollback(request->database);
-        booking_api_fail_placement(request, result, conflicts, reason);
-        goto done;
-    }
-    record.updated = now_seconds();
-    result = booking_store(request->database, &record);
-    if (result == CV_OK)
-        result = audit_record(request, "booking.extend", record.id,
-                              json_pack("{s:I}", "minutes", (json_int_t)minutes));
-    if (result == CV_OK)
-        result = store_db_commit(request->database);
-    if (result != CV_OK) {
-        store_db_rollback(request->database);
-        scheduler_api_fail_result(request, result, "storing the extension");
-        goto done;
-    }
-    log_info("booking %s extended by %lld minutes", record.id, (long long)minutes);
-    lifecycle_booking_changed(request->daemon, &record);
-    booking_api_publish(request, EVENT_BOOKING_CHANGED, &record, &views);
-    if (running)
-        lifecycle_request_refresh(request->daemon, record.id);
-    booking_api_reply(request, 200, &record, &views);
-done:
-    bridge_views_free(&views);
-    booking_clear(&record);
-}
-
-/* --- POST /bookings/<id>/end ----------------------------------------- */
-
-static void handle_end(scheduler_api_request *request)
-{
-    static const char *const allowed[] = {NULL};
-    if (!scheduler_api_check_fields(request, allowed))
-        return;
-    bridge_views views;
-    booking record;
-    if (!load_target(request, &views, &record))
-        return;
-    if (is_state(&record, BOOKING_STARTING) || is_state(&record, BOOKING_LIVE) ||
-        is_state(&record, BOOKING_ENDING)) {
-        audit_record(request, "booking.end", record.id, NULL); /* one row: atomic alone */
-        lifecycle_request_end(request->daemon, record.id);
-        scheduler_api_reply_json(request, 202,
-                                 booking_to_json(&record, bridge_domain(&views, record.bridge_id)));
-    } else if (is_state(&record, BOOKING_SCHEDULED)) {
-        scheduler_api_fail_conflict(request,
-                                    "the meeting has not started; cancel it with DELETE instead",
-                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                              booking_state_name(record.state)));
-    } else {
-        scheduler_api_fail_conflict(request, "the meeting is already over",
-                                    json_pack("[{s:s, s:s}]", "booking", record.id, "state",
-                                              booking_state_name(record.state)));
-    }
-    bridge_views_free(&views);
-    booking_clear(&record);
-}
-
 /* --- module ---------------------------------------------------------- */
 
 /* what GET /bookings reads (every other route takes no query) */
@@ -782,8 +680,9 @@ static const scheduler_api_route booking_routes[] = {
      API_ALLOW_OWNER, booking_api_owned},
     {"PATCH", "bookings/*", handle_patch, scope_query, API_ALLOW_OWNER, booking_api_owned},
     {"DELETE", "bookings/*", handle_cancel, scope_query, API_ALLOW_OWNER, booking_api_owned},
-    {"POST", "bookings/*/extend", handle_extend, NULL, API_ALLOW_OWNER, booking_api_owned},
-    {"POST", "bookings/*/end", handle_end, NULL, API_ALLOW_OWNER, booking_api_owned},
+    {"POST", "bookings/*/extend", booking_api_handle_extend, NULL, API_ALLOW_OWNER,
+     booking_api_owned},
+    {"POST", "bookings/*/end", booking_api_handle_end, NULL, API_ALLOW_OWNER, booking_api_owned},
 };
 
 static cv_result booking_module_start(scheduler *daemon)

@@ -1,7 +1,8 @@
 /*
  * booking_api_internal.h - what the /bookings handlers share between
- * booking_api.c (single bookings) and booking_series_api.c (bookings with
- * a time zone, a recurrence or an organizer).
+ * booking_api.c (single bookings), booking_running_api.c (extend and end
+ * a running meeting) and booking_series_api.c (bookings with a time zone,
+ * a recurrence or an organizer).
  *
  * Owns: the bridges as placement sees them and the helpers both files use
  * to answer. Does not own: the handlers themselves.
@@ -53,11 +54,23 @@ booking_limits booking_api_limits(const scheduler_api_request *request);
  * an unknown bridge, else the result. */
 void booking_api_fail_placement(scheduler_api_request *request, cv_result result, json_t *conflicts,
                                 const char *reason);
+/* Rolls the change back and answers 409 with `reason`, listing the
+ * booking and its state: it is in no state to take the request. */
+void booking_api_fail_state(scheduler_api_request *request, const booking *record,
+                            const char *reason);
 /* Checks that a booking can keep its bridge and slot over its (changed)
  * time, and that its participants are free: a running meeting cannot move.
  * As booking_place. */
 cv_result booking_api_place_in_own_slot(store_db *database, booking *record, json_t **conflicts,
                                         const char **reason);
+/* Begins the transaction of a change and loads the booking the path
+ * names inside it, so the checks made on it and the write share it.
+ * Replies, with nothing left open, and returns false when either fails. */
+bool booking_api_begin_and_load(scheduler_api_request *request, bridge_views *views,
+                                booking *record);
+/* POST /bookings/<id>/extend and /end (booking_running_api.c). */
+void booking_api_handle_extend(scheduler_api_request *request);
+void booking_api_handle_end(scheduler_api_request *request);
 /* Answers with the booking (its series' members added). */
 void booking_api_reply(scheduler_api_request *request, int status, const booking *record,
                        const bridge_views *views);

@@ -27,6 +27,12 @@
 void lifecycle_booking_changed(scheduler *daemon, const struct booking *record);
 /* Ends a starting or live meeting as soon as possible (POST /end, cancel). */
 void lifecycle_request_end(scheduler *daemon, const char *booking_id);
+/* What follows a state change committed outside the lifecycle (POST /end
+ * stores `ending` with its audit row): `record` takes `state`, and the
+ * log, metrics and events tell of it as for the lifecycle's own changes.
+ * `failure` as stored (NULL when none). */
+void lifecycle_state_stored(scheduler *daemon, store_db *database, struct booking *record,
+                            booking_state state, const char *failure);
 /* Tells the bridge again what a live meeting is (PUT /coSpaces/<id> with
  * the same fields: after an extension or a change of title or passcode). */
 void lifecycle_request_refresh(scheduler *daemon, const char *booking_id);

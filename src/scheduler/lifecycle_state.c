@@ -148,6 +148,12 @@ void lifecycle_set_state(scheduler *daemon, store_db *database, booking *record,
                   cv_result_name(result));
         return;
     }
+    lifecycle_state_stored(daemon, database, record, state, failure);
+}
+
+void lifecycle_state_stored(scheduler *daemon, store_db *database, booking *record,
+                            booking_state state, const char *failure)
+{
     bool changed = record->state != state;
     record->state = state;
     log_info("booking %s: %s%s%s", record->id, booking_state_name(state), failure ? ": " : "",
