@@ -137,6 +137,39 @@ static cv_result mail_occurrence(scheduler_api_request *request, const series_ro
     return result;
 }
 
+/* The CANCEL of one occurrence to whoever a change took out of it: the
+ * e-mails of participants in `before` and no longer in `record` (a series
+ * attendee among them was left out of the REQUEST too). Not to the
+ * organizer: for them the occurrence stays. */
+static cv_result mail_taken_out(scheduler_api_request *request, const series_row *row,
+                                const booking *record, const booking_participant *before,
+                                size_t before_count, int64_t recurrence_id,
+                                const bridge_views *views)
+{
+    series_row view = *row; /* shallow: only its attendees differ, never freed */
+    view.attendee_count = 0;
+    view.attendees = calloc(before_count + 1, sizeof *view.attendees);
+    if (view.attendees == NULL)
+        return CV_ERR_NO_MEMORY;
+    for (size_t index = 0; index < before_count; index++)
+        if (before[index].email[0] != '\0' &&
+            !has_email(record->participants, record->participant_count, before[index].email))
+            add_recipient(view.attendees, &view.attendee_count, before[index].email, "");
+    cv_result result = CV_OK;
+    if (view.attendee_count > 0) {
+        series_event item;
+        result = series_event_occurrence(&view, record, recurrence_id, views, (int64_t)time(NULL),
+                                         &item);
+        item.event.cancelled = true;
+        if (result == CV_OK)
+            result = series_event_mail(request->daemon, request->database, MAIL_UNINVITED, &item,
+                                       record->id);
+        series_event_free(&item);
+    }
+    free(view.attendees);
+    return result;
+}
+
 /* One occurrence changed (`kind` REQUEST) or cancelled (CANCEL, and
  * left out of the rule from now on): SEQUENCE raised, the message queued.
  * `before`: the occurrence's participants before a change (NULL: same). */
@@ -157,6 +190,8 @@ static cv_result occurrence_event(scheduler_api_request *request, const booking 
     if (result == CV_OK)
         result = mail_occurrence(request, &row, record, before, before_count, recurrence_id, views,
                                  kind);
+    if (result == CV_OK && before != NULL)
+        result = mail_taken_out(request, &row, record, before, before_count, recurrence_id, views);
     series_row_clear(&row);
     return result;
 }

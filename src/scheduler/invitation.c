@@ -27,6 +27,7 @@ static const struct {
     [MAIL_UNREACHABLE] = {"unreachable", "Participant not reached: "},
     [MAIL_FAILOVER] = {"failover", "Moved to another bridge node: "},
     [MAIL_SKIPPED] = {"skipped", "Not booked: "},
+    [MAIL_UNINVITED] = {"uninvited", "Cancelled: "},
 };
 
 const char *mail_kind_name(mail_kind kind)
@@ -36,9 +37,16 @@ const char *mail_kind_name(mail_kind kind)
     return kinds[kind].name;
 }
 
+/* A CANCEL to its recipients: the meeting's, or (uninvited) one
+ * occurrence's for the attendees taken out of it. */
+static bool is_cancel(mail_kind kind)
+{
+    return kind == MAIL_CANCEL || kind == MAIL_UNINVITED;
+}
+
 static bool is_notice(mail_kind kind)
 {
-    return kind != MAIL_REQUEST && kind != MAIL_CANCEL;
+    return kind != MAIL_REQUEST && !is_cancel(kind);
 }
 
 static const char *title_of(const calendar_event *event)
@@ -75,7 +83,9 @@ static cv_result collect_recipients(const mail_request *request, composed_mails 
 {
     const calendar_event *event = request->event;
     cv_result result = CV_OK;
-    if (event->organizer)
+    /* the organizer's calendar keeps an occurrence its attendees were
+     * taken out of */
+    if (event->organizer && request->kind != MAIL_UNINVITED)
         result = add_recipient(out, event->organizer->email);
     if (is_notice(request->kind))
         return result;
@@ -132,9 +142,9 @@ static cv_result calendar_part(const mail_request *request, char **out, char *pr
         return CV_OK;
     calendar_event event = *request->event;
     event.stamp = request->now;
-    event.cancelled = event.cancelled || request->kind == MAIL_CANCEL;
-    calendar_document document = {request->kind == MAIL_CANCEL ? CALENDAR_METHOD_CANCEL
-                                                               : CALENDAR_METHOD_REQUEST,
+    event.cancelled = event.cancelled || is_cancel(request->kind);
+    calendar_document document = {is_cancel(request->kind) ? CALENDAR_METHOD_CANCEL
+                                                           : CALENDAR_METHOD_REQUEST,
                                   NULL, &event, 1};
     char calendar_problem[CALENDAR_PROBLEM_SIZE];
     cv_result result = calendar_write(&document, out, calendar_problem);
@@ -160,8 +170,8 @@ static cv_result build_each(const mail_request *request, composed_mails *out, co
                                 subject,
                                 text,
                                 calendar,
-                                request->kind == MAIL_CANCEL ? CALENDAR_METHOD_CANCEL
-                                                             : CALENDAR_METHOD_REQUEST,
+                                is_cancel(request->kind) ? CALENDAR_METHOD_CANCEL
+                                                         : CALENDAR_METHOD_REQUEST,
                                 mail->message_id,
                                 request->now};
         char mail_problem[IMIP_PROBLEM_SIZE];

@@ -29,9 +29,11 @@ typedef enum {
     MAIL_UNREACHABLE,  /* to the organizer: a participant was not reached */
     MAIL_FAILOVER,     /* to the organizer: the meeting moved to another bridge node */
     MAIL_SKIPPED,      /* to the organizer: an occurrence could not be booked (a clash) */
+    MAIL_UNINVITED,    /* a CANCEL to the attendees only: taken out of one occurrence */
 } mail_kind;
 
-/* "request", "cancel", "start-failed", "unreachable", "failover", "skipped" */
+/* "request", "cancel", "start-failed", "unreachable", "failover", "skipped",
+ * "uninvited" */
 const char *mail_kind_name(mail_kind kind);
 
 typedef struct {

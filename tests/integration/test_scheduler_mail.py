@@ -181,6 +181,20 @@ def calendar_of(message):
     return calendar, [c for c in calendar.walk() if c.name == "VEVENT"][0]
 
 
+def occurrence_messages(series_uid, method):
+    """{recipient: VEVENT} of every received `method` message about one
+    occurrence (a RECURRENCE-ID) of series `series_uid`."""
+    found = {}
+    for mail in world["collector"].received:
+        message = email.message_from_bytes(mail["content"], policy=email.policy.default)
+        calendar, event = calendar_of(message)
+        if (event is not None and str(event["UID"]) == series_uid
+                and "RECURRENCE-ID" in event and str(calendar["METHOD"]) == method):
+            for recipient in mail["to"]:
+                found[recipient] = event
+    return found
+
+
 def test_changed_occurrence_goes_to_its_own_participants_with_their_emails():
     today = datetime.date.today()
     first = today + datetime.timedelta(days=(7 - today.weekday()) % 7 + 28)
@@ -209,14 +223,7 @@ def test_changed_occurrence_goes_to_its_own_participants_with_their_emails():
                                                                   "joe@example.com"]
 
     def occurrence_requests():
-        found = {}
-        for mail in world["collector"].received:
-            message = email.message_from_bytes(mail["content"], policy=email.policy.default)
-            calendar, event = calendar_of(message)
-            if (event is not None and str(event["UID"]) == series_uid
-                    and "RECURRENCE-ID" in event and str(calendar["METHOD"]) == "REQUEST"):
-                for recipient in mail["to"]:
-                    found[recipient] = event
+        found = occurrence_messages(series_uid, "REQUEST")
         return found if len(found) >= 4 else None
     sent = wait_for(occurrence_requests, timeout=20, what="the occurrence's REQUESTs")
     assert sorted(sent) == ["ana@example.com", "gina@example.com", "ivy@example.com",
@@ -228,6 +235,18 @@ def test_changed_occurrence_goes_to_its_own_participants_with_their_emails():
         "mailto:gina@example.com", "mailto:ivy@example.com", "mailto:joe@example.com"], attendees
     assert event["RECURRENCE-ID"].dt.astimezone(datetime.timezone.utc).isoformat().replace(
         "+00:00", "Z") == second["start"]
+
+    # hal, taken out of it, is sent its CANCEL; the organizer keeps it
+    cancels = wait_for(lambda: occurrence_messages(series_uid, "CANCEL") or None, timeout=20,
+                       what="hal's CANCEL of the occurrence")
+    assert sorted(cancels) == ["hal@example.com"], sorted(cancels)
+    event = cancels["hal@example.com"]
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert str(event["ATTENDEE"]).lower() == "mailto:hal@example.com", event["ATTENDEE"]
+    assert str(event["ORGANIZER"]).lower() == "mailto:ana@example.com"
+    assert event["RECURRENCE-ID"].dt.astimezone(datetime.timezone.utc).isoformat().replace(
+        "+00:00", "Z") == second["start"]
+    assert int(event["SEQUENCE"]) == int(sent["joe@example.com"]["SEQUENCE"])
     # a bad address is refused naming the field, and changes nothing
     reply = api("PATCH", "/bookings/%s?scope=occurrence" % second["id"], {
         "participants": [{"uri": "sip:gina@ep.example.com", "email": "not an address"}]})
