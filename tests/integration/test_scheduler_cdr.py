@@ -261,7 +261,8 @@ def test_utilization_report_json_and_csv():
     assert max(row["peakParticipants"] for row in totals) == 2, totals  # good + flaky
     slots = [row for row in rows if row["slot"] is not None]
     slot = str(booking(world["meeting"])["slot"])
-    assert [str(row["slot"]) for row in slots] == [slot], slots
+    # one row per UTC day of the meeting's slot (two when it crosses midnight)
+    assert {str(row["slot"]) for row in slots} == {slot} and len(slots) <= 2, slots
     assert max(row["peakParticipants"] for row in slots) >= 2, slots
     # CSV by Accept and by format=csv: the same rows
     for reply in (report("utilization", "", {"Accept": "text/csv"}),
