@@ -114,6 +114,22 @@ static cv_result occurrence_recipients(const series_row *row, const booking *rec
     return CV_OK;
 }
 
+/* Queues `kind` for occurrence `record` (RECURRENCE-ID `recurrence_id`) of
+ * `view`, a series row whose attendees are this message's recipients. */
+static cv_result queue_occurrence_mail(scheduler_api_request *request, const series_row *view,
+                                       const booking *record, int64_t recurrence_id,
+                                       const bridge_views *views, mail_kind kind)
+{
+    series_event item;
+    cv_result result =
+        series_event_occurrence(view, record, recurrence_id, views, (int64_t)time(NULL), &item);
+    item.event.cancelled = kind != MAIL_REQUEST;
+    if (result == CV_OK)
+        result = series_event_mail(request->daemon, request->database, kind, &item, record->id);
+    series_event_free(&item);
+    return result;
+}
+
 /* The one-occurrence message: `kind` for `record` with RECURRENCE-ID, to
  * the organizer and the occurrence's attendees (occurrence_recipients). */
 static cv_result mail_occurrence(scheduler_api_request *request, const series_row *row,
@@ -121,19 +137,13 @@ static cv_result mail_occurrence(scheduler_api_request *request, const series_ro
                                  size_t before_count, int64_t recurrence_id,
                                  const bridge_views *views, mail_kind kind)
 {
-    series_event item;
     series_row view = *row; /* shallow: only its attendees differ, never freed */
     cv_result result = occurrence_recipients(row, record, before, before_count, &view.attendees,
                                              &view.attendee_count);
     if (result != CV_OK)
         return result;
-    result =
-        series_event_occurrence(&view, record, recurrence_id, views, (int64_t)time(NULL), &item);
+    result = queue_occurrence_mail(request, &view, record, recurrence_id, views, kind);
     free(view.attendees);
-    item.event.cancelled = kind == MAIL_CANCEL;
-    if (result == CV_OK)
-        result = series_event_mail(request->daemon, request->database, kind, &item, record->id);
-    series_event_free(&item);
     return result;
 }
 
@@ -156,16 +166,9 @@ static cv_result mail_taken_out(scheduler_api_request *request, const series_row
             !has_email(record->participants, record->participant_count, before[index].email))
             add_recipient(view.attendees, &view.attendee_count, before[index].email, "");
     cv_result result = CV_OK;
-    if (view.attendee_count > 0) {
-        series_event item;
-        result = series_event_occurrence(&view, record, recurrence_id, views, (int64_t)time(NULL),
-                                         &item);
-        item.event.cancelled = true;
-        if (result == CV_OK)
-            result = series_event_mail(request->daemon, request->database, MAIL_UNINVITED, &item,
-                                       record->id);
-        series_event_free(&item);
-    }
+    if (view.attendee_count > 0)
+        result =
+            queue_occurrence_mail(request, &view, record, recurrence_id, views, MAIL_UNINVITED);
     free(view.attendees);
     return result;
 }

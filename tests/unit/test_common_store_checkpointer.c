@@ -175,11 +175,15 @@ static void test_database_synced_when_commits_stop(void **state)
 #define TWO_POOL_MAX_FRAMES    2000 /* the bound asserted, with room for the passes' lag */
 
 #define TWO_POOL_SLOW_MS 900 /* a RESTART waiting out its 1 s for a reader */
+/* Slow commits a writer takes before it stops: one can be the machine's
+ * (a sanitizer build beside other tests took 900 ms once); readers that
+ * never go make every RESTART one. */
+#define TWO_POOL_SLOW_MAX 3
 
 typedef struct {
     const char *path;
     int failures;
-    int slow; /* commits that took TWO_POOL_SLOW_MS or more (the writer then stops) */
+    int slow; /* commits that took TWO_POOL_SLOW_MS or more (at TWO_POOL_SLOW_MAX it stops) */
 } pool_writer;
 
 static double now_ms(void)
@@ -201,7 +205,7 @@ static void *write_from_another_pool(void *argument)
     }
     store_pool_tune_checkpoints(store_db_pool_sqlite(&pool), 4, TWO_POOL_RESTART_PAGES);
     sqlite3 *database = pool_borrow(&pool);
-    for (int commit = 0; commit < TWO_POOL_COMMITS && writer->slow == 0; commit++) {
+    for (int commit = 0; commit < TWO_POOL_COMMITS && writer->slow < TWO_POOL_SLOW_MAX; commit++) {
         double started = now_ms();
         if (store_transaction(database, insert_a_row, (void *)(intptr_t)3000) != CV_OK)
             writer->failures++;
@@ -234,7 +238,7 @@ static void test_two_pools_let_the_wal_start_over(void **state)
     for (int i = 0; i < 2; i++) {
         pthread_join(threads[i], NULL);
         assert_int_equal(writers[i].failures, 0);
-        assert_int_equal(writers[i].slow, 0);
+        assert_true(writers[i].slow < TWO_POOL_SLOW_MAX);
     }
     char wal[160];
     snprintf(wal, sizeof wal, "%s-wal", path);
